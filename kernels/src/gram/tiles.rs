@@ -1,0 +1,81 @@
+//! The tile engine: splits an output block into fixed-size tiles and fills
+//! them in parallel. Tile boundaries never depend on the thread count, so the
+//! result is bit-identical at any `Par`.
+
+use std::ops::Range;
+
+use faer::{Mat, MatMut, Par};
+use rayon::prelude::*;
+
+/// Side of a square output tile. 256 keeps a tile's GEMM operands and result
+/// in L2 while leaving enough tiles to balance two to sixteen threads.
+pub const TILE: usize = 256;
+
+/// Fills `out` tile by tile: `fill(rows, cols, tile)` must write the values of
+/// the output rows `rows` and columns `cols` into `tile` (column-major,
+/// `rows.len() × cols.len()`, zeroed).
+///
+/// With `symmetric`, `out` is square and equal to its transpose: only tiles on
+/// or above the diagonal are computed, and each value is written to both
+/// `(i, j)` and `(j, i)` from the upper triangle, so the result is exactly
+/// symmetric.
+pub fn fill_tiles<F>(out: MatMut<'_, f64>, symmetric: bool, par: Par, fill: F)
+where
+    F: Fn(Range<usize>, Range<usize>, &mut Mat<f64>) + Sync,
+{
+    let (m, n) = (out.nrows(), out.ncols());
+    assert!(!symmetric || m == n, "a symmetric block must be square");
+    let mut tiles = Vec::new();
+    for c0 in (0..n).step_by(TILE) {
+        for r0 in (0..m).step_by(TILE) {
+            if !symmetric || r0 <= c0 {
+                tiles.push((r0..(r0 + TILE).min(m), c0..(c0 + TILE).min(n)));
+            }
+        }
+    }
+    let target = SharedOut { ptr: out.as_ptr_mut(), row_stride: out.row_stride(), col_stride: out.col_stride() };
+    let run = |(rows, cols): &(Range<usize>, Range<usize>)| {
+        let mut tile = Mat::<f64>::zeros(rows.len(), cols.len());
+        fill(rows.clone(), cols.clone(), &mut tile);
+        // SAFETY: tiles partition the output (and, when symmetric, the upper
+        // tiles and their mirrors partition it too), so no two tasks write the
+        // same element; `out` is borrowed mutably for the whole call.
+        unsafe { target.write(&tile, rows.start, cols.start, symmetric) };
+    };
+    match par {
+        Par::Seq => tiles.iter().for_each(run),
+        _ => tiles.par_iter().for_each(run),
+    }
+}
+
+struct SharedOut {
+    ptr: *mut f64,
+    row_stride: isize,
+    col_stride: isize,
+}
+
+// SAFETY: only used to write disjoint elements from different threads.
+unsafe impl Sync for SharedOut {}
+
+impl SharedOut {
+    /// # Safety
+    /// The tile's target elements (and mirrors) must be in bounds and written
+    /// by no other thread.
+    unsafe fn write(&self, tile: &Mat<f64>, r0: usize, c0: usize, symmetric: bool) {
+        for c in 0..tile.ncols() {
+            let j = c0 + c;
+            for (r, &v) in tile.col_as_slice(c).iter().enumerate() {
+                let i = r0 + r;
+                if symmetric && i > j {
+                    break;
+                }
+                unsafe {
+                    *self.ptr.offset(i as isize * self.row_stride + j as isize * self.col_stride) = v;
+                    if symmetric {
+                        *self.ptr.offset(j as isize * self.row_stride + i as isize * self.col_stride) = v;
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,63 @@
+//! The `Kernel` trait: a positive (semi-)definite function evaluated on a set
+//! of samples, one pair at a time or one block at a time.
+
+use faer::{MatMut, Par};
+
+use crate::gram::tiles::fill_tiles;
+
+/// A collection of samples a kernel is evaluated on (vector rows, strings,
+/// graphs). Kernels address samples by index so that a block of K can use
+/// whatever the collection precomputed (norms, feature maps).
+pub trait Samples: Sync {
+    /// Number of samples.
+    fn len(&self) -> usize;
+
+    /// Whether there are no samples.
+    fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// A kernel function over the samples of `S`.
+///
+/// Solvers never call [`Kernel::eval`] in their inner loops: they ask for
+/// blocks, which implementations compute in parallel tiles (vector kernels
+/// through one GEMM per tile).
+///
+/// ```
+/// use faer::{Mat, Par};
+/// use kern_kernels::{DataSet, DenseMatrix, Kernel, VectorKernel};
+///
+/// let x = DataSet::from(DenseMatrix::from_rows(&[vec![0.0], vec![1.0], vec![3.0]]).unwrap());
+/// let k = VectorKernel::Rbf { gamma: 0.5 };
+/// let mut block = Mat::zeros(2, 3);
+/// k.block(&x, &[0, 2], &x, &[0, 1, 2], block.as_mut(), Par::Seq);
+/// assert!((block[(0, 1)] - (-0.5f64).exp()).abs() < 1e-15);
+/// assert_eq!(block[(1, 2)], 1.0);
+/// ```
+pub trait Kernel<S: Samples + ?Sized>: Send + Sync {
+    /// `k(a_i, b_j)`.
+    fn eval(&self, a: &S, i: usize, b: &S, j: usize) -> f64;
+
+    /// Fills `out[(r, c)] = k(a[rows[r]], b[cols[c]])`.
+    ///
+    /// The default evaluates pairs in parallel tiles; implementations override
+    /// it with something faster. `out` must be `rows.len() × cols.len()`.
+    fn block(&self, a: &S, rows: &[usize], b: &S, cols: &[usize], out: MatMut<'_, f64>, par: Par) {
+        let symmetric = std::ptr::addr_eq(a, b) && rows == cols;
+        fill_tiles(out, symmetric, par, |rr, cc, tile| {
+            for (c, &j) in cols[cc].iter().enumerate() {
+                for (r, &i) in rows[rr.clone()].iter().enumerate() {
+                    tile[(r, c)] = self.eval(a, i, b, j);
+                }
+            }
+        });
+    }
+
+    /// Fills `out[r] = k(a[rows[r]], a[rows[r]])`.
+    fn diagonal(&self, a: &S, rows: &[usize], out: &mut [f64]) {
+        for (o, &i) in out.iter_mut().zip(rows) {
+            *o = self.eval(a, i, a, i);
+        }
+    }
+}

@@ -1,0 +1,31 @@
+//! Kernel functions and the Gram-provider seam of kern.
+//!
+//! A [`Kernel`] is evaluated on a set of [`Samples`]; solvers ask a
+//! [`GramProvider`] for blocks of the kernel matrix rather than single pairs,
+//! so that every provider (exact, cached, low-rank, GPU) can compute blocks
+//! its own fastest way. Vector kernels compute dense blocks as one GEMM per
+//! tile, `‖x‖² + ‖y‖² − 2 X Yᵀ`, followed by one element-wise pass.
+//!
+//! ```
+//! use faer::Par;
+//! use kern_kernels::{gram_matrix, DataSet, DenseMatrix, VectorKernel};
+//!
+//! let x = DataSet::from(DenseMatrix::from_rows(&[vec![0.0, 1.0], vec![1.0, 0.0]]).unwrap());
+//! let k = gram_matrix(&VectorKernel::Rbf { gamma: 0.5 }, &x, Par::Seq);
+//! assert_eq!(k[(0, 0)], 1.0);
+//! assert!((k[(0, 1)] - (-1.0f64).exp()).abs() < 1e-15);
+//! ```
+
+mod data;
+mod error;
+mod gram;
+mod kernel;
+mod vector;
+
+pub use data::{DataSet, DenseMatrix, Row, SparseMatrix, Storage};
+pub use error::{DataError, KernelError};
+pub use faer::Par;
+pub use gram::tiles::{TILE, fill_tiles};
+pub use gram::{ExactGram, GramProvider, cross_gram, gram_matrix};
+pub use kernel::{Kernel, Samples};
+pub use vector::VectorKernel;

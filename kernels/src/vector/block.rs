@@ -1,0 +1,104 @@
+//! Gram blocks of vector kernels: gather the requested rows into panels, then
+//! fill the output in parallel tiles (one GEMM per dense tile).
+
+use std::borrow::Cow;
+
+use faer::{MatMut, Par};
+
+use crate::data::{DataSet, Storage};
+use crate::gram::tiles::{TILE, fill_tiles};
+use crate::vector::VectorKernel;
+use crate::vector::tile::{DenseTile, SelfPairs, SparseTile};
+
+/// Dense rows of a data set at the requested indices, row-major, `d` wide.
+/// Borrowed when the indices are a contiguous run of a dense set of width `d`
+/// (SMO asks for whole columns: no copy then).
+struct Panel<'a> {
+    values: Cow<'a, [f64]>,
+    sq_norms: Cow<'a, [f64]>,
+}
+
+impl<'a> Panel<'a> {
+    fn gather(data: &'a DataSet, rows: &[usize], d: usize) -> Self {
+        let contiguous = rows.windows(2).all(|w| w[1] == w[0] + 1);
+        if let (Storage::Dense(m), true, Some(&first)) = (data.storage(), contiguous, rows.first())
+            && m.n_cols() == d
+        {
+            let range = first..first + rows.len();
+            return Self {
+                values: Cow::Borrowed(&m.values()[range.start * d..range.end * d]),
+                sq_norms: Cow::Borrowed(&data.sq_norms()[range]),
+            };
+        }
+        let mut values = vec![0.0; rows.len() * d];
+        for (dst, &i) in values.chunks_exact_mut(d.max(1)).zip(rows) {
+            match data.storage() {
+                Storage::Dense(m) => dst[..m.n_cols()].copy_from_slice(m.row(i)),
+                Storage::Sparse(m) => {
+                    let (idx, val) = m.row(i);
+                    for (&k, &v) in idx.iter().zip(val) {
+                        dst[k as usize] = v;
+                    }
+                }
+            }
+        }
+        Self { values: Cow::Owned(values), sq_norms: Cow::Owned(rows.iter().map(|&i| data.sq_norms()[i]).collect()) }
+    }
+}
+
+pub(crate) fn vector_block(
+    kernel: &VectorKernel,
+    a: &DataSet,
+    rows: &[usize],
+    b: &DataSet,
+    cols: &[usize],
+    out: MatMut<'_, f64>,
+    par: Par,
+) {
+    assert_eq!((out.nrows(), out.ncols()), (rows.len(), cols.len()), "output block has the wrong shape");
+    let same_data = std::ptr::eq(a, b);
+    let symmetric = same_data && rows == cols;
+    // Small blocks are not worth a thread hand-off.
+    let par = if rows.len() * cols.len() <= TILE * TILE { Par::Seq } else { par };
+    match (a.storage(), b.storage()) {
+        (Storage::Sparse(sa), Storage::Sparse(sb)) => {
+            let na: Vec<f64> = rows.iter().map(|&i| a.sq_norms()[i]).collect();
+            let nb: Vec<f64> = cols.iter().map(|&j| b.sq_norms()[j]).collect();
+            fill_tiles(out, symmetric, par, |rr, cc, tile| {
+                let mut src = SparseTile {
+                    a: sa,
+                    rows: &rows[rr.clone()],
+                    b: sb,
+                    cols: &cols[cc.clone()],
+                    na: &na[rr],
+                    nb: &nb[cc],
+                    same_data,
+                    dot: None,
+                    sq: None,
+                    l1: None,
+                };
+                kernel.fill_tile(&mut src, tile);
+            });
+        }
+        _ => {
+            let d = a.n_features().max(b.n_features());
+            let pa = Panel::gather(a, rows, d);
+            let pb = if symmetric { None } else { Some(Panel::gather(b, cols, d)) };
+            let pb = pb.as_ref().unwrap_or(&pa);
+            fill_tiles(out, symmetric, par, |rr, cc, tile| {
+                let mut src = DenseTile {
+                    a: &pa.values[rr.start * d..rr.end * d],
+                    b: &pb.values[cc.start * d..cc.end * d],
+                    na: &pa.sq_norms[rr.clone()],
+                    nb: &pb.sq_norms[cc.clone()],
+                    d,
+                    self_pairs: same_data.then(|| SelfPairs { rows: &rows[rr], cols: &cols[cc] }),
+                    dot: None,
+                    sq: None,
+                    l1: None,
+                };
+                kernel.fill_tile(&mut src, tile);
+            });
+        }
+    }
+}

@@ -1,0 +1,208 @@
+//! Kernels on vectors: the textbook formulas, their algebra, and their Gram
+//! blocks through one GEMM per tile.
+
+mod block;
+mod tile;
+
+use serde::{Deserialize, Serialize};
+
+use crate::data::{DataSet, Row};
+use crate::error::KernelError;
+
+/// A kernel on real vectors.
+///
+/// Conventions follow LIBSVM where LIBSVM has the kernel (`gamma`, `coef0`,
+/// `degree`) and Rasmussen & Williams otherwise (Matérn and ARD lengthscales).
+///
+/// ```
+/// use kern_kernels::VectorKernel;
+/// // 2 × RBF + linear, cosine-normalised.
+/// let k = VectorKernel::Normalized(Box::new(VectorKernel::Sum(vec![
+///     VectorKernel::Scaled { scale: 2.0, kernel: Box::new(VectorKernel::Rbf { gamma: 0.5 }) },
+///     VectorKernel::Linear,
+/// ])));
+/// assert!(k.validate(3).is_ok());
+/// ```
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum VectorKernel {
+    /// `⟨x, y⟩`.
+    Linear,
+    /// `(γ⟨x, y⟩ + c₀)^degree`.
+    Polynomial { gamma: f64, coef0: f64, degree: u32 },
+    /// `exp(−γ‖x − y‖²)`.
+    Rbf { gamma: f64 },
+    /// `exp(−γ‖x − y‖₁)`.
+    Laplacian { gamma: f64 },
+    /// `tanh(γ⟨x, y⟩ + c₀)`; not positive semi-definite in general.
+    Sigmoid { gamma: f64, coef0: f64 },
+    /// Matérn ν = 1/2: `exp(−r/ℓ)` with `r = ‖x − y‖`.
+    Matern12 { lengthscale: f64 },
+    /// Matérn ν = 3/2: `(1 + √3 r/ℓ) exp(−√3 r/ℓ)`.
+    Matern32 { lengthscale: f64 },
+    /// Matérn ν = 5/2: `(1 + √5 r/ℓ + 5r²/(3ℓ²)) exp(−√5 r/ℓ)`.
+    Matern52 { lengthscale: f64 },
+    /// RBF with one lengthscale per feature (ARD): `exp(−½ Σ_j (x_j − y_j)²/ℓ_j²)`.
+    ArdRbf { lengthscales: Vec<f64> },
+    /// `Σ_t k_t(x, y)`.
+    Sum(Vec<VectorKernel>),
+    /// `Π_t k_t(x, y)`.
+    Product(Vec<VectorKernel>),
+    /// `s · k(x, y)` with `s > 0`.
+    Scaled { scale: f64, kernel: Box<VectorKernel> },
+    /// Cosine normalisation `k(x, y) / √(k(x, x) k(y, y))` (0 where that is 0).
+    Normalized(Box<VectorKernel>),
+}
+
+impl VectorKernel {
+    /// Checks every parameter, for data with `n_features` features.
+    pub fn validate(&self, n_features: usize) -> Result<(), KernelError> {
+        use VectorKernel::*;
+        fn positive(name: &'static str, value: f64) -> Result<(), KernelError> {
+            if value.is_finite() && value > 0.0 {
+                Ok(())
+            } else {
+                Err(KernelError::InvalidParameter { name, value, reason: "must be positive and finite" })
+            }
+        }
+        fn finite(name: &'static str, value: f64) -> Result<(), KernelError> {
+            if value.is_finite() {
+                Ok(())
+            } else {
+                Err(KernelError::InvalidParameter { name, value, reason: "must be finite" })
+            }
+        }
+        match self {
+            Linear => Ok(()),
+            Polynomial { gamma, coef0, degree } => {
+                positive("gamma", *gamma)?;
+                finite("coef0", *coef0)?;
+                if *degree == 0 {
+                    return Err(KernelError::InvalidParameter {
+                        name: "degree",
+                        value: 0.0,
+                        reason: "must be at least 1",
+                    });
+                }
+                Ok(())
+            }
+            Rbf { gamma } | Laplacian { gamma } => positive("gamma", *gamma),
+            Sigmoid { gamma, coef0 } => {
+                positive("gamma", *gamma)?;
+                finite("coef0", *coef0)
+            }
+            Matern12 { lengthscale } | Matern32 { lengthscale } | Matern52 { lengthscale } => {
+                positive("lengthscale", *lengthscale)
+            }
+            ArdRbf { lengthscales } => {
+                if lengthscales.len() != n_features {
+                    return Err(KernelError::LengthscaleCount { expected: n_features, got: lengthscales.len() });
+                }
+                lengthscales.iter().try_for_each(|&l| positive("lengthscale", l))
+            }
+            Sum(terms) | Product(terms) => {
+                if terms.is_empty() {
+                    return Err(KernelError::EmptyComposite(if matches!(self, Sum(_)) { "sum" } else { "product" }));
+                }
+                terms.iter().try_for_each(|t| t.validate(n_features))
+            }
+            Scaled { scale, kernel } => {
+                positive("scale", *scale)?;
+                kernel.validate(n_features)
+            }
+            Normalized(kernel) => kernel.validate(n_features),
+        }
+    }
+
+    /// `k(x, y)` by the textbook formula, from the two rows directly.
+    pub fn eval_rows(&self, x: &Row<'_>, y: &Row<'_>) -> f64 {
+        use VectorKernel::*;
+        match self {
+            Linear | Polynomial { .. } | Sigmoid { .. } => self.from_dot(x.dot(y)),
+            Rbf { .. } | Matern12 { .. } | Matern32 { .. } | Matern52 { .. } => self.from_sq_distance(x.sq_distance(y)),
+            Laplacian { gamma } => (-gamma * x.l1_distance(y)).exp(),
+            ArdRbf { lengthscales } => {
+                let w: Vec<f64> = lengthscales.iter().map(|l| 1.0 / (l * l)).collect();
+                (-0.5 * x.weighted_sq_distance(y, &w)).exp()
+            }
+            Sum(terms) => terms.iter().map(|t| t.eval_rows(x, y)).sum(),
+            Product(terms) => terms.iter().map(|t| t.eval_rows(x, y)).product(),
+            Scaled { scale, kernel } => scale * kernel.eval_rows(x, y),
+            Normalized(kernel) => {
+                let norm = (kernel.eval_rows(x, x) * kernel.eval_rows(y, y)).sqrt();
+                if norm > 0.0 { kernel.eval_rows(x, y) / norm } else { 0.0 }
+            }
+        }
+    }
+
+    /// The kernel value from `⟨x, y⟩`, for dot-product kernels.
+    #[inline]
+    pub(crate) fn from_dot(&self, dot: f64) -> f64 {
+        match *self {
+            VectorKernel::Linear => dot,
+            VectorKernel::Polynomial { gamma, coef0, degree } => powi(gamma * dot + coef0, degree),
+            VectorKernel::Sigmoid { gamma, coef0 } => (gamma * dot + coef0).tanh(),
+            _ => unreachable!("not a dot-product kernel"),
+        }
+    }
+
+    /// The kernel value from `‖x − y‖²`, for radial kernels.
+    #[inline]
+    pub(crate) fn from_sq_distance(&self, d2: f64) -> f64 {
+        const SQRT3: f64 = 1.732_050_807_568_877_2;
+        const SQRT5: f64 = 2.236_067_977_499_79;
+        match *self {
+            VectorKernel::Rbf { gamma } => (-gamma * d2).exp(),
+            VectorKernel::Matern12 { lengthscale } => (-d2.sqrt() / lengthscale).exp(),
+            VectorKernel::Matern32 { lengthscale } => {
+                let s = SQRT3 * d2.sqrt() / lengthscale;
+                (1.0 + s) * (-s).exp()
+            }
+            VectorKernel::Matern52 { lengthscale } => {
+                let s = SQRT5 * d2.sqrt() / lengthscale;
+                (1.0 + s + s * s / 3.0) * (-s).exp()
+            }
+            _ => unreachable!("not a radial kernel"),
+        }
+    }
+
+    /// Whether `k(x, x)` is the same for every `x` (so normalisation is cheap
+    /// and the diagonal needs no data).
+    pub fn is_stationary(&self) -> bool {
+        use VectorKernel::*;
+        match self {
+            Rbf { .. } | Laplacian { .. } | Matern12 { .. } | Matern32 { .. } | Matern52 { .. } | ArdRbf { .. } => true,
+            Normalized(_) => true,
+            Linear | Polynomial { .. } | Sigmoid { .. } => false,
+            Sum(t) | Product(t) => t.iter().all(Self::is_stationary),
+            Scaled { kernel, .. } => kernel.is_stationary(),
+        }
+    }
+}
+
+/// `x^n` by repeated squaring (exact for the small integer degrees in use).
+#[inline]
+fn powi(x: f64, n: u32) -> f64 {
+    match n {
+        1 => x,
+        2 => x * x,
+        3 => x * x * x,
+        _ => x.powi(n as i32),
+    }
+}
+
+impl crate::kernel::Kernel<DataSet> for VectorKernel {
+    fn eval(&self, a: &DataSet, i: usize, b: &DataSet, j: usize) -> f64 {
+        self.eval_rows(&a.row(i), &b.row(j))
+    }
+
+    fn block(&self, a: &DataSet, rows: &[usize], b: &DataSet, cols: &[usize], out: faer::MatMut<'_, f64>, par: faer::Par) {
+        block::vector_block(self, a, rows, b, cols, out, par);
+    }
+
+    fn diagonal(&self, a: &DataSet, rows: &[usize], out: &mut [f64]) {
+        for (o, &i) in out.iter_mut().zip(rows) {
+            let x = a.row(i);
+            *o = self.eval_rows(&x, &x);
+        }
+    }
+}
