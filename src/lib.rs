@@ -1,1 +1,30 @@
+//! kern: scalable kernel methods.
+//!
+//! This crate is the facade: it re-exports the kernels and solvers, reads
+//! data files (LibSVM, CSV), reads and writes model files, and holds the
+//! `kern` command-line interface.
+//!
+//! ```
+//! use kern::{DataSet, DenseMatrix, KernelRidge, KernelRidgeModel, Par, VectorKernel};
+//! use faer::Mat;
+//!
+//! let x = DataSet::from(DenseMatrix::from_rows(&[vec![0.0], vec![0.5], vec![1.0]]).unwrap());
+//! let y = Mat::from_fn(3, 1, |i, _| i as f64);
+//! let model = KernelRidgeModel::fit(VectorKernel::Rbf { gamma: 1.0 }, x.clone(), y.as_ref(), KernelRidge { alpha: 0.1 }, Par::Seq)?;
+//! let predictions = model.predict(&x, Par::Seq);
+//! assert_eq!(predictions.nrows(), 3);
+//! # Ok::<(), kern::SolverError>(())
+//! ```
 
+pub mod cli;
+mod error;
+pub mod io;
+pub mod model;
+pub mod synthetic;
+
+pub use error::{DataErrorKind, Error, ModelErrorKind, ParseErrorKind, Result, human_bytes};
+pub use kern_kernels::{
+    DataSet, DenseMatrix, ExactGram, GramProvider, Kernel, KernelError, Par, Row, Samples,
+    SparseMatrix, Storage, VectorKernel, cross_gram, gram_matrix,
+};
+pub use kern_solvers::{KernelRidge, KernelRidgeModel, SolverError};

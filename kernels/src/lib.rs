@@ -20,6 +20,7 @@ mod data;
 mod error;
 mod gram;
 mod kernel;
+pub mod simd;
 mod vector;
 
 pub use data::{DataSet, DenseMatrix, Row, SparseMatrix, Storage};

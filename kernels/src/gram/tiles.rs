@@ -33,18 +33,28 @@ where
             }
         }
     }
-    let target = SharedOut { ptr: out.as_ptr_mut(), row_stride: out.row_stride(), col_stride: out.col_stride() };
-    let run = |(rows, cols): &(Range<usize>, Range<usize>)| {
-        let mut tile = Mat::<f64>::zeros(rows.len(), cols.len());
-        fill(rows.clone(), cols.clone(), &mut tile);
+    let target = SharedOut {
+        ptr: out.as_ptr_mut(),
+        row_stride: out.row_stride(),
+        col_stride: out.col_stride(),
+    };
+    let run = |tile: &mut Mat<f64>, (rows, cols): &(Range<usize>, Range<usize>)| {
+        if (tile.nrows(), tile.ncols()) != (rows.len(), cols.len()) {
+            *tile = Mat::zeros(rows.len(), cols.len());
+        }
+        fill(rows.clone(), cols.clone(), tile);
         // SAFETY: tiles partition the output (and, when symmetric, the upper
         // tiles and their mirrors partition it too), so no two tasks write the
         // same element; `out` is borrowed mutably for the whole call.
-        unsafe { target.write(&tile, rows.start, cols.start, symmetric) };
+        unsafe { target.write(tile, rows.start, cols.start, symmetric) };
     };
+    // One tile buffer per worker, reused from tile to tile.
     match par {
-        Par::Seq => tiles.iter().for_each(run),
-        _ => tiles.par_iter().for_each(run),
+        Par::Seq => {
+            let mut tile = Mat::zeros(0, 0);
+            tiles.iter().for_each(|t| run(&mut tile, t));
+        }
+        _ => tiles.par_iter().for_each_init(|| Mat::zeros(0, 0), run),
     }
 }
 
@@ -62,18 +72,26 @@ impl SharedOut {
     /// The tile's target elements (and mirrors) must be in bounds and written
     /// by no other thread.
     unsafe fn write(&self, tile: &Mat<f64>, r0: usize, c0: usize, symmetric: bool) {
+        let at = |i: usize, j: usize| i as isize * self.row_stride + j as isize * self.col_stride;
         for c in 0..tile.ncols() {
             let j = c0 + c;
-            for (r, &v) in tile.col_as_slice(c).iter().enumerate() {
+            // When symmetric, only the upper triangle (i <= j) is taken from the tile.
+            let rows = if symmetric {
+                (j + 1).saturating_sub(r0).min(tile.nrows())
+            } else {
+                tile.nrows()
+            };
+            for (r, &v) in tile.col_as_slice(c)[..rows].iter().enumerate() {
+                unsafe { *self.ptr.offset(at(r0 + r, j)) = v };
+            }
+        }
+        if symmetric {
+            // Mirror (i, j) to (j, i) for i < j, walking the output's columns
+            // so that writes are contiguous.
+            for r in 0..tile.nrows() {
                 let i = r0 + r;
-                if symmetric && i > j {
-                    break;
-                }
-                unsafe {
-                    *self.ptr.offset(i as isize * self.row_stride + j as isize * self.col_stride) = v;
-                    if symmetric {
-                        *self.ptr.offset(j as isize * self.row_stride + i as isize * self.col_stride) = v;
-                    }
+                for c in (i + 1).saturating_sub(c0)..tile.ncols() {
+                    unsafe { *self.ptr.offset(at(c0 + c, i)) = tile[(r, c)] };
                 }
             }
         }

@@ -2,6 +2,8 @@
 //! blocks through one GEMM per tile.
 
 mod block;
+mod exp;
+mod pass;
 mod tile;
 
 use serde::{Deserialize, Serialize};
@@ -48,7 +50,10 @@ pub enum VectorKernel {
     /// `Π_t k_t(x, y)`.
     Product(Vec<VectorKernel>),
     /// `s · k(x, y)` with `s > 0`.
-    Scaled { scale: f64, kernel: Box<VectorKernel> },
+    Scaled {
+        scale: f64,
+        kernel: Box<VectorKernel>,
+    },
     /// Cosine normalisation `k(x, y) / √(k(x, x) k(y, y))` (0 where that is 0).
     Normalized(Box<VectorKernel>),
 }
@@ -61,19 +66,31 @@ impl VectorKernel {
             if value.is_finite() && value > 0.0 {
                 Ok(())
             } else {
-                Err(KernelError::InvalidParameter { name, value, reason: "must be positive and finite" })
+                Err(KernelError::InvalidParameter {
+                    name,
+                    value,
+                    reason: "must be positive and finite",
+                })
             }
         }
         fn finite(name: &'static str, value: f64) -> Result<(), KernelError> {
             if value.is_finite() {
                 Ok(())
             } else {
-                Err(KernelError::InvalidParameter { name, value, reason: "must be finite" })
+                Err(KernelError::InvalidParameter {
+                    name,
+                    value,
+                    reason: "must be finite",
+                })
             }
         }
         match self {
             Linear => Ok(()),
-            Polynomial { gamma, coef0, degree } => {
+            Polynomial {
+                gamma,
+                coef0,
+                degree,
+            } => {
                 positive("gamma", *gamma)?;
                 finite("coef0", *coef0)?;
                 if *degree == 0 {
@@ -95,13 +112,22 @@ impl VectorKernel {
             }
             ArdRbf { lengthscales } => {
                 if lengthscales.len() != n_features {
-                    return Err(KernelError::LengthscaleCount { expected: n_features, got: lengthscales.len() });
+                    return Err(KernelError::LengthscaleCount {
+                        expected: n_features,
+                        got: lengthscales.len(),
+                    });
                 }
-                lengthscales.iter().try_for_each(|&l| positive("lengthscale", l))
+                lengthscales
+                    .iter()
+                    .try_for_each(|&l| positive("lengthscale", l))
             }
             Sum(terms) | Product(terms) => {
                 if terms.is_empty() {
-                    return Err(KernelError::EmptyComposite(if matches!(self, Sum(_)) { "sum" } else { "product" }));
+                    return Err(KernelError::EmptyComposite(if matches!(self, Sum(_)) {
+                        "sum"
+                    } else {
+                        "product"
+                    }));
                 }
                 terms.iter().try_for_each(|t| t.validate(n_features))
             }
@@ -118,18 +144,24 @@ impl VectorKernel {
         use VectorKernel::*;
         match self {
             Linear | Polynomial { .. } | Sigmoid { .. } => self.from_dot(x.dot(y)),
-            Rbf { .. } | Matern12 { .. } | Matern32 { .. } | Matern52 { .. } => self.from_sq_distance(x.sq_distance(y)),
-            Laplacian { gamma } => (-gamma * x.l1_distance(y)).exp(),
+            Rbf { .. } | Matern12 { .. } | Matern32 { .. } | Matern52 { .. } => {
+                self.from_sq_distance(x.sq_distance(y))
+            }
+            Laplacian { gamma } => exp::exp(-gamma * x.l1_distance(y)),
             ArdRbf { lengthscales } => {
                 let w: Vec<f64> = lengthscales.iter().map(|l| 1.0 / (l * l)).collect();
-                (-0.5 * x.weighted_sq_distance(y, &w)).exp()
+                exp::exp(-0.5 * x.weighted_sq_distance(y, &w))
             }
             Sum(terms) => terms.iter().map(|t| t.eval_rows(x, y)).sum(),
             Product(terms) => terms.iter().map(|t| t.eval_rows(x, y)).product(),
             Scaled { scale, kernel } => scale * kernel.eval_rows(x, y),
             Normalized(kernel) => {
                 let norm = (kernel.eval_rows(x, x) * kernel.eval_rows(y, y)).sqrt();
-                if norm > 0.0 { kernel.eval_rows(x, y) / norm } else { 0.0 }
+                if norm > 0.0 {
+                    kernel.eval_rows(x, y) / norm
+                } else {
+                    0.0
+                }
             }
         }
     }
@@ -139,7 +171,11 @@ impl VectorKernel {
     pub(crate) fn from_dot(&self, dot: f64) -> f64 {
         match *self {
             VectorKernel::Linear => dot,
-            VectorKernel::Polynomial { gamma, coef0, degree } => powi(gamma * dot + coef0, degree),
+            VectorKernel::Polynomial {
+                gamma,
+                coef0,
+                degree,
+            } => powi(gamma * dot + coef0, degree),
             VectorKernel::Sigmoid { gamma, coef0 } => (gamma * dot + coef0).tanh(),
             _ => unreachable!("not a dot-product kernel"),
         }
@@ -151,17 +187,37 @@ impl VectorKernel {
         const SQRT3: f64 = 1.732_050_807_568_877_2;
         const SQRT5: f64 = 2.236_067_977_499_79;
         match *self {
-            VectorKernel::Rbf { gamma } => (-gamma * d2).exp(),
-            VectorKernel::Matern12 { lengthscale } => (-d2.sqrt() / lengthscale).exp(),
+            VectorKernel::Rbf { gamma } => exp::exp(-gamma * d2),
+            VectorKernel::Matern12 { lengthscale } => exp::exp(-d2.sqrt() / lengthscale),
             VectorKernel::Matern32 { lengthscale } => {
                 let s = SQRT3 * d2.sqrt() / lengthscale;
-                (1.0 + s) * (-s).exp()
+                (1.0 + s) * exp::exp(-s)
             }
             VectorKernel::Matern52 { lengthscale } => {
                 let s = SQRT5 * d2.sqrt() / lengthscale;
-                (1.0 + s + s * s / 3.0) * (-s).exp()
+                (1.0 + s + s * s / 3.0) * exp::exp(-s)
             }
             _ => unreachable!("not a radial kernel"),
+        }
+    }
+
+    /// The kernel's command-line name (`rbf`, `poly`, `matern32`, ...).
+    pub fn name(&self) -> &'static str {
+        use VectorKernel::*;
+        match self {
+            Linear => "linear",
+            Polynomial { .. } => "poly",
+            Rbf { .. } => "rbf",
+            Laplacian { .. } => "laplacian",
+            Sigmoid { .. } => "sigmoid",
+            Matern12 { .. } => "matern12",
+            Matern32 { .. } => "matern32",
+            Matern52 { .. } => "matern52",
+            ArdRbf { .. } => "ard",
+            Sum(_) => "sum",
+            Product(_) => "product",
+            Scaled { .. } => "scaled",
+            Normalized(_) => "normalized",
         }
     }
 
@@ -170,11 +226,50 @@ impl VectorKernel {
     pub fn is_stationary(&self) -> bool {
         use VectorKernel::*;
         match self {
-            Rbf { .. } | Laplacian { .. } | Matern12 { .. } | Matern32 { .. } | Matern52 { .. } | ArdRbf { .. } => true,
+            Rbf { .. }
+            | Laplacian { .. }
+            | Matern12 { .. }
+            | Matern32 { .. }
+            | Matern52 { .. }
+            | ArdRbf { .. } => true,
             Normalized(_) => true,
             Linear | Polynomial { .. } | Sigmoid { .. } => false,
             Sum(t) | Product(t) => t.iter().all(Self::is_stationary),
             Scaled { kernel, .. } => kernel.is_stationary(),
+        }
+    }
+}
+
+impl std::fmt::Display for VectorKernel {
+    /// `rbf(gamma=0.5)`, `sum(rbf(gamma=1), linear)`, ...
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        use VectorKernel::*;
+        let list = |f: &mut std::fmt::Formatter<'_>, terms: &[VectorKernel]| -> std::fmt::Result {
+            for (i, t) in terms.iter().enumerate() {
+                write!(f, "{}{t}", if i > 0 { ", " } else { "" })?;
+            }
+            Ok(())
+        };
+        match self {
+            Linear => write!(f, "linear"),
+            Polynomial {
+                gamma,
+                coef0,
+                degree,
+            } => write!(f, "poly(gamma={gamma}, coef0={coef0}, degree={degree})"),
+            Rbf { gamma } | Laplacian { gamma } => write!(f, "{}(gamma={gamma})", self.name()),
+            Sigmoid { gamma, coef0 } => write!(f, "sigmoid(gamma={gamma}, coef0={coef0})"),
+            Matern12 { lengthscale } | Matern32 { lengthscale } | Matern52 { lengthscale } => {
+                write!(f, "{}(lengthscale={lengthscale})", self.name())
+            }
+            ArdRbf { lengthscales } => write!(f, "ard(lengthscales={lengthscales:?})"),
+            Sum(t) | Product(t) => {
+                write!(f, "{}(", self.name())?;
+                list(f, t)?;
+                write!(f, ")")
+            }
+            Scaled { scale, kernel } => write!(f, "{scale} * {kernel}"),
+            Normalized(kernel) => write!(f, "normalized({kernel})"),
         }
     }
 }
@@ -195,7 +290,15 @@ impl crate::kernel::Kernel<DataSet> for VectorKernel {
         self.eval_rows(&a.row(i), &b.row(j))
     }
 
-    fn block(&self, a: &DataSet, rows: &[usize], b: &DataSet, cols: &[usize], out: faer::MatMut<'_, f64>, par: faer::Par) {
+    fn block(
+        &self,
+        a: &DataSet,
+        rows: &[usize],
+        b: &DataSet,
+        cols: &[usize],
+        out: faer::MatMut<'_, f64>,
+        par: faer::Par,
+    ) {
         block::vector_block(self, a, rows, b, cols, out, par);
     }
 

@@ -1,10 +1,12 @@
 //! One output tile of a vector kernel: the pairwise quantities a tile needs
-//! (inner products, distances), each computed at most once, and the
+//! (inner products, distances), written straight into the tile, and the
 //! element-wise pass that turns them into kernel values.
 
 use faer::linalg::matmul::matmul;
 use faer::{Accum, Mat, MatRef, Par};
 
+use super::exp::exp;
+use super::pass::{dot_to_sq_distance, map_in_place};
 use crate::data::{Row, SparseMatrix};
 use crate::vector::VectorKernel;
 
@@ -12,21 +14,19 @@ use crate::vector::VectorKernel;
 /// most; wider data uses merged sparse products instead.
 const SCATTER_LIMIT: usize = 1 << 18;
 
-/// Relative size of the rounding error of `‖a‖² + ‖b‖² − 2⟨a, b⟩`.
-const ROUNDING: f64 = 8.0 * f64::EPSILON;
-
-/// The pairwise quantities of one tile, computed on demand and cached.
+/// The pairwise quantities of one tile. Each method overwrites `out`
+/// (`rows × cols` of the tile).
 pub(crate) trait TileSource {
     /// `(rows, cols)` of the tile.
     fn shape(&self) -> (usize, usize);
     /// `⟨a_r, b_c⟩`.
-    fn dot(&mut self) -> &Mat<f64>;
-    /// `‖a_r − b_c‖²`, clamped at 0 and exactly 0 for a sample paired with itself.
-    fn sq_distance(&mut self) -> &Mat<f64>;
+    fn dot_into(&mut self, out: &mut Mat<f64>);
+    /// `‖a_r − b_c‖²`, exactly 0 for a sample paired with itself.
+    fn sq_distance_into(&mut self, out: &mut Mat<f64>);
     /// `‖a_r − b_c‖₁`.
-    fn l1_distance(&mut self) -> &Mat<f64>;
-    /// `Σ_j w_j (a_rj − b_cj)²`, clamped at 0.
-    fn weighted_sq_distance(&mut self, weights: &[f64]) -> Mat<f64>;
+    fn l1_distance_into(&mut self, out: &mut Mat<f64>);
+    /// `Σ_j w_j (a_rj − b_cj)²`.
+    fn weighted_sq_distance_into(&mut self, weights: &[f64], out: &mut Mat<f64>);
     /// Row `r` of the tile's left samples.
     fn row_a(&self, r: usize) -> Row<'_>;
     /// Column `c` of the tile's right samples.
@@ -35,24 +35,51 @@ pub(crate) trait TileSource {
 
 impl VectorKernel {
     /// Writes this kernel's values for the tile described by `src` into `out`.
-    pub(crate) fn fill_tile(&self, src: &mut dyn TileSource, out: &mut Mat<f64>) {
+    pub(crate) fn fill_tile<S: TileSource>(&self, src: &mut S, out: &mut Mat<f64>) {
         use VectorKernel::*;
+        const SQRT3: f64 = 1.732_050_807_568_877_2;
+        const SQRT5: f64 = 2.236_067_977_499_79;
         match self {
-            Linear | Polynomial { .. } | Sigmoid { .. } => map_into(out, src.dot(), |g| self.from_dot(g)),
+            Linear => src.dot_into(out),
+            Polynomial { .. } | Sigmoid { .. } => {
+                src.dot_into(out);
+                map_in_place(out, |g| self.from_dot(g));
+            }
             Rbf { gamma } => {
                 let gamma = *gamma;
-                map_into(out, src.sq_distance(), |d2| (-gamma * d2).exp());
+                src.sq_distance_into(out);
+                map_in_place(out, |d2| exp(-gamma * d2));
             }
-            Matern12 { .. } | Matern32 { .. } | Matern52 { .. } => {
-                map_into(out, src.sq_distance(), |d2| self.from_sq_distance(d2));
+            Matern12 { lengthscale } => {
+                let inv = 1.0 / lengthscale;
+                src.sq_distance_into(out);
+                map_in_place(out, |d2| exp(-d2.sqrt() * inv));
+            }
+            Matern32 { lengthscale } => {
+                let scale = SQRT3 / lengthscale;
+                src.sq_distance_into(out);
+                map_in_place(out, |d2| {
+                    let s = scale * d2.sqrt();
+                    (1.0 + s) * exp(-s)
+                });
+            }
+            Matern52 { lengthscale } => {
+                let scale = SQRT5 / lengthscale;
+                src.sq_distance_into(out);
+                map_in_place(out, |d2| {
+                    let s = scale * d2.sqrt();
+                    (1.0 + s + s * s / 3.0) * exp(-s)
+                });
             }
             Laplacian { gamma } => {
                 let gamma = *gamma;
-                map_into(out, src.l1_distance(), |l1| (-gamma * l1).exp());
+                src.l1_distance_into(out);
+                map_in_place(out, |l1| exp(-gamma * l1));
             }
             ArdRbf { lengthscales } => {
                 let w: Vec<f64> = lengthscales.iter().map(|l| 1.0 / (l * l)).collect();
-                map_into(out, &src.weighted_sq_distance(&w), |d2| (-0.5 * d2).exp());
+                src.weighted_sq_distance_into(&w, out);
+                map_in_place(out, |d2| exp(-0.5 * d2));
             }
             Sum(terms) | Product(terms) => {
                 terms[0].fill_tile(src, out);
@@ -71,10 +98,9 @@ impl VectorKernel {
                 }
             }
             Scaled { scale, kernel } => {
+                let scale = *scale;
                 kernel.fill_tile(src, out);
-                for c in 0..out.ncols() {
-                    out.col_as_slice_mut(c).iter_mut().for_each(|o| *o *= scale);
-                }
+                map_in_place(out, |v| scale * v);
             }
             Normalized(kernel) => {
                 kernel.fill_tile(src, out);
@@ -93,16 +119,6 @@ impl VectorKernel {
     }
 }
 
-/// `out = f(src)` element-wise, column by column.
-#[inline]
-fn map_into(out: &mut Mat<f64>, src: &Mat<f64>, f: impl Fn(f64) -> f64) {
-    for c in 0..out.ncols() {
-        for (o, &s) in out.col_as_slice_mut(c).iter_mut().zip(src.col_as_slice(c)) {
-            *o = f(s);
-        }
-    }
-}
-
 /// Which tile entries pair a sample with itself: the global indices of the
 /// tile's rows and columns, when both sides are the same data set.
 #[derive(Clone, Copy)]
@@ -112,32 +128,36 @@ pub(crate) struct SelfPairs<'a> {
 }
 
 impl SelfPairs<'_> {
-    fn zero_diagonal(self, m: &mut Mat<f64>) {
-        for (c, &j) in self.cols.iter().enumerate() {
-            for (r, &i) in self.rows.iter().enumerate() {
-                if i == j {
-                    m[(r, c)] = 0.0;
+    /// Sets `m[r, c] = 0` wherever `rows[r] == cols[c]`.
+    fn zero(self, m: &mut Mat<f64>) {
+        let first = self.cols.first().copied().unwrap_or(0);
+        let contiguous = self.cols.iter().enumerate().all(|(k, &j)| j == first + k);
+        for (r, &i) in self.rows.iter().enumerate() {
+            if contiguous {
+                if (first..first + self.cols.len()).contains(&i) {
+                    m[(r, i - first)] = 0.0;
+                }
+            } else {
+                for (c, &j) in self.cols.iter().enumerate() {
+                    if i == j {
+                        m[(r, c)] = 0.0;
+                    }
                 }
             }
         }
     }
 }
 
-/// `‖a‖² + ‖b‖² − 2⟨a, b⟩`. The formula's rounding error is a few ulps of
-/// `‖a‖² + ‖b‖²`; anything within that is set to 0, so identical points get an
-/// exact 0 (which matters under the square root of the Matérn kernels).
-fn sq_distance_from_dot(dot: &Mat<f64>, na: &[f64], nb: &[f64], self_pairs: Option<SelfPairs<'_>>) -> Mat<f64> {
-    let mut d2 = Mat::zeros(dot.nrows(), dot.ncols());
-    for (c, &nc) in nb.iter().enumerate() {
-        for ((o, &g), &nr) in d2.col_as_slice_mut(c).iter_mut().zip(dot.col_as_slice(c)).zip(na) {
-            let d2 = nr + nc - 2.0 * g;
-            *o = if d2 > ROUNDING * (nr + nc) { d2 } else { 0.0 };
-        }
+/// `out = a bᵀ` for row-major `a` (m × d) and `b` (n × d).
+fn gemm_abt(a: &[f64], b: &[f64], d: usize, out: &mut Mat<f64>) {
+    if d == 0 {
+        map_in_place(out, |_| 0.0);
+        return;
     }
-    if let Some(p) = self_pairs {
-        p.zero_diagonal(&mut d2);
-    }
-    d2
+    let lhs = MatRef::from_row_major_slice(a, a.len() / d, d);
+    let rhs = MatRef::from_row_major_slice(b, b.len() / d, d).transpose();
+    matmul(out.as_mut(), Accum::Replace, lhs, rhs, 1.0, Par::Seq);
+    crate::simd::clear_upper_state();
 }
 
 /// A tile over dense rows: `a` (m × d) and `b` (n × d), both row-major.
@@ -148,22 +168,6 @@ pub(crate) struct DenseTile<'a> {
     pub nb: &'a [f64],
     pub d: usize,
     pub self_pairs: Option<SelfPairs<'a>>,
-    pub dot: Option<Mat<f64>>,
-    pub sq: Option<Mat<f64>>,
-    pub l1: Option<Mat<f64>>,
-}
-
-impl DenseTile<'_> {
-    fn gemm(a: &[f64], b: &[f64], d: usize) -> Mat<f64> {
-        let (m, n) = (a.len() / d.max(1), b.len() / d.max(1));
-        let mut out = Mat::zeros(m, n);
-        if d > 0 {
-            let lhs = MatRef::from_row_major_slice(a, m, d);
-            let rhs = MatRef::from_row_major_slice(b, n, d).transpose();
-            matmul(out.as_mut(), Accum::Replace, lhs, rhs, 1.0, Par::Seq);
-        }
-        out
-    }
 }
 
 impl TileSource for DenseTile<'_> {
@@ -171,47 +175,50 @@ impl TileSource for DenseTile<'_> {
         (self.na.len(), self.nb.len())
     }
 
-    fn dot(&mut self) -> &Mat<f64> {
-        self.dot.get_or_insert_with(|| Self::gemm(self.a, self.b, self.d))
+    fn dot_into(&mut self, out: &mut Mat<f64>) {
+        gemm_abt(self.a, self.b, self.d, out);
     }
 
-    fn sq_distance(&mut self) -> &Mat<f64> {
-        if self.sq.is_none() {
-            let (na, nb, pairs) = (self.na, self.nb, self.self_pairs);
-            let d2 = sq_distance_from_dot(self.dot(), na, nb, pairs);
-            self.sq = Some(d2);
+    fn sq_distance_into(&mut self, out: &mut Mat<f64>) {
+        gemm_abt(self.a, self.b, self.d, out);
+        dot_to_sq_distance(out, self.na, self.nb);
+        if let Some(p) = self.self_pairs {
+            p.zero(out);
         }
-        self.sq.as_ref().expect("just computed")
     }
 
-    fn l1_distance(&mut self) -> &Mat<f64> {
-        let (a, b, d) = (self.a, self.b, self.d);
-        self.l1.get_or_insert_with(|| {
-            let (m, n) = (self.na.len(), self.nb.len());
-            let mut out = Mat::zeros(m, n);
-            for c in 0..n {
-                let y = &b[c * d..(c + 1) * d];
-                for (r, o) in out.col_as_slice_mut(c).iter_mut().enumerate() {
-                    let x = &a[r * d..(r + 1) * d];
-                    *o = x.iter().zip(y).map(|(x, y)| (x - y).abs()).sum();
-                }
-            }
-            out
-        })
-    }
-
-    fn weighted_sq_distance(&mut self, weights: &[f64]) -> Mat<f64> {
+    fn l1_distance_into(&mut self, out: &mut Mat<f64>) {
         let d = self.d;
+        for c in 0..out.ncols() {
+            let y = &self.b[c * d..(c + 1) * d];
+            for (r, o) in out.col_as_slice_mut(c).iter_mut().enumerate() {
+                let x = &self.a[r * d..(r + 1) * d];
+                *o = x.iter().zip(y).map(|(x, y)| (x - y).abs()).sum();
+            }
+        }
+    }
+
+    fn weighted_sq_distance_into(&mut self, weights: &[f64], out: &mut Mat<f64>) {
+        let d = self.d.max(1);
+        let sw: Vec<f64> = weights.iter().map(|w| w.sqrt()).collect();
         let scale = |rows: &[f64]| -> (Vec<f64>, Vec<f64>) {
-            let sw: Vec<f64> = weights.iter().map(|w| w.sqrt()).collect();
-            let scaled: Vec<f64> = rows.chunks_exact(d.max(1)).flat_map(|x| x.iter().zip(&sw).map(|(x, s)| x * s)).collect();
-            let norms = scaled.chunks_exact(d.max(1)).map(|x| x.iter().map(|v| v * v).sum()).collect();
+            let scaled: Vec<f64> = rows
+                .chunks_exact(d)
+                .flat_map(|x| x.iter().zip(&sw).map(|(x, s)| x * s))
+                .collect();
+            let norms = scaled
+                .chunks_exact(d)
+                .map(|x| x.iter().map(|v| v * v).sum())
+                .collect();
             (scaled, norms)
         };
         let (sa, na) = scale(self.a);
         let (sb, nb) = scale(self.b);
-        let dot = Self::gemm(&sa, &sb, d);
-        sq_distance_from_dot(&dot, &na, &nb, self.self_pairs)
+        gemm_abt(&sa, &sb, self.d, out);
+        dot_to_sq_distance(out, &na, &nb);
+        if let Some(p) = self.self_pairs {
+            p.zero(out);
+        }
     }
 
     fn row_a(&self, r: usize) -> Row<'_> {
@@ -232,18 +239,14 @@ pub(crate) struct SparseTile<'a> {
     pub na: &'a [f64],
     pub nb: &'a [f64],
     pub same_data: bool,
-    pub dot: Option<Mat<f64>>,
-    pub sq: Option<Mat<f64>>,
-    pub l1: Option<Mat<f64>>,
 }
 
 impl SparseTile<'_> {
-    fn width(&self) -> usize {
-        self.a.n_cols().max(self.b.n_cols())
-    }
-
     fn self_pairs(&self) -> Option<SelfPairs<'_>> {
-        self.same_data.then_some(SelfPairs { rows: self.rows, cols: self.cols })
+        self.same_data.then_some(SelfPairs {
+            rows: self.rows,
+            cols: self.cols,
+        })
     }
 
     /// `out[r, c] = pair(scattered a_r, b_c)` where `a_r` (optionally scaled
@@ -253,18 +256,18 @@ impl SparseTile<'_> {
     fn scatter_products(
         &self,
         weights: Option<&[f64]>,
+        out: &mut Mat<f64>,
         pair: impl Fn(&[f64], &[u32], &[f64]) -> f64,
         merged: impl Fn(Row<'_>, Row<'_>) -> f64,
-    ) -> Mat<f64> {
-        let mut out = Mat::zeros(self.rows.len(), self.cols.len());
-        let d = self.width();
+    ) {
+        let d = self.a.n_cols().max(self.b.n_cols());
         if d > SCATTER_LIMIT {
             for c in 0..self.cols.len() {
                 for r in 0..self.rows.len() {
                     out[(r, c)] = merged(self.row_a(r), self.row_b(c));
                 }
             }
-            return out;
+            return;
         }
         let mut buf = vec![0.0; d];
         for (r, &i) in self.rows.iter().enumerate() {
@@ -280,12 +283,23 @@ impl SparseTile<'_> {
                 buf[k as usize] = 0.0;
             }
         }
-        out
     }
 }
 
 fn scattered_dot(buf: &[f64], idx: &[u32], val: &[f64]) -> f64 {
-    idx.iter().zip(val).map(|(&k, &v)| buf[k as usize] * v).sum()
+    idx.iter()
+        .zip(val)
+        .map(|(&k, &v)| buf[k as usize] * v)
+        .sum()
+}
+
+/// `‖a − b‖₁` with `a` scattered: `‖a‖₁ + Σ_{k ∈ b} (|a_k − b_k| − |a_k|)`,
+/// where `‖a‖₁` is passed in through `buf`'s caller.
+fn scattered_l1_correction(buf: &[f64], idx: &[u32], val: &[f64]) -> f64 {
+    idx.iter()
+        .zip(val)
+        .map(|(&k, &v)| (buf[k as usize] - v).abs() - buf[k as usize].abs())
+        .sum()
 }
 
 impl TileSource for SparseTile<'_> {
@@ -293,60 +307,55 @@ impl TileSource for SparseTile<'_> {
         (self.rows.len(), self.cols.len())
     }
 
-    fn dot(&mut self) -> &Mat<f64> {
-        if self.dot.is_none() {
-            self.dot = Some(self.scatter_products(None, scattered_dot, |x, y| x.dot(&y)));
-        }
-        self.dot.as_ref().expect("just computed")
+    fn dot_into(&mut self, out: &mut Mat<f64>) {
+        self.scatter_products(None, out, scattered_dot, |x, y| x.dot(&y));
     }
 
-    fn sq_distance(&mut self) -> &Mat<f64> {
-        if self.sq.is_none() {
-            let (na, nb) = (self.na, self.nb);
-            self.dot();
-            let d2 = sq_distance_from_dot(self.dot.as_ref().expect("computed"), na, nb, self.self_pairs());
-            self.sq = Some(d2);
+    fn sq_distance_into(&mut self, out: &mut Mat<f64>) {
+        self.dot_into(out);
+        dot_to_sq_distance(out, self.na, self.nb);
+        if let Some(p) = self.self_pairs() {
+            p.zero(out);
         }
-        self.sq.as_ref().expect("just computed")
     }
 
-    fn l1_distance(&mut self) -> &Mat<f64> {
-        if self.l1.is_none() {
-            // ‖a − b‖₁ = ‖a‖₁ + Σ_{k ∈ b} (|a_k − b_k| − |a_k|).
-            let mut out = self.scatter_products(
-                None,
-                |buf, idx, val| idx.iter().zip(val).map(|(&k, &v)| (buf[k as usize] - v).abs() - buf[k as usize].abs()).sum(),
-                |x, y| x.l1_distance(&y),
-            );
-            if self.width() <= SCATTER_LIMIT {
-                for (r, &i) in self.rows.iter().enumerate() {
-                    let norm1: f64 = self.a.row(i).1.iter().map(|v| v.abs()).sum();
-                    for c in 0..out.ncols() {
-                        out[(r, c)] = (out[(r, c)] + norm1).max(0.0);
-                    }
+    fn l1_distance_into(&mut self, out: &mut Mat<f64>) {
+        let d = self.a.n_cols().max(self.b.n_cols());
+        self.scatter_products(None, out, scattered_l1_correction, |x, y| x.l1_distance(&y));
+        if d <= SCATTER_LIMIT {
+            for (r, &i) in self.rows.iter().enumerate() {
+                let norm1: f64 = self.a.row(i).1.iter().map(|v| v.abs()).sum();
+                for c in 0..out.ncols() {
+                    out[(r, c)] = (out[(r, c)] + norm1).max(0.0);
                 }
             }
-            if let Some(p) = self.self_pairs() {
-                p.zero_diagonal(&mut out);
-            }
-            self.l1 = Some(out);
         }
-        self.l1.as_ref().expect("just computed")
+        if let Some(p) = self.self_pairs() {
+            p.zero(out);
+        }
     }
 
-    fn weighted_sq_distance(&mut self, weights: &[f64]) -> Mat<f64> {
-        let wdot = self.scatter_products(Some(weights), scattered_dot, |x, y| {
+    fn weighted_sq_distance_into(&mut self, weights: &[f64], out: &mut Mat<f64>) {
+        self.scatter_products(Some(weights), out, scattered_dot, |x, y| {
             let mut s = 0.0;
             x.zip_with(&y, |k, x, y| s += weights[k] * x * y);
             s
         });
         let wnorm = |row: Row<'_>| {
-            let Row::Sparse(idx, val) = row else { unreachable!("sparse tile") };
-            idx.iter().zip(val).map(|(&k, &v)| weights[k as usize] * v * v).sum::<f64>()
+            let Row::Sparse(idx, val) = row else {
+                unreachable!("sparse tile")
+            };
+            idx.iter()
+                .zip(val)
+                .map(|(&k, &v)| weights[k as usize] * v * v)
+                .sum::<f64>()
         };
         let na: Vec<f64> = (0..self.rows.len()).map(|r| wnorm(self.row_a(r))).collect();
         let nb: Vec<f64> = (0..self.cols.len()).map(|c| wnorm(self.row_b(c))).collect();
-        sq_distance_from_dot(&wdot, &na, &nb, self.self_pairs())
+        dot_to_sq_distance(out, &na, &nb);
+        if let Some(p) = self.self_pairs() {
+            p.zero(out);
+        }
     }
 
     fn row_a(&self, r: usize) -> Row<'_> {

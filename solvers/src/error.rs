@@ -1,0 +1,38 @@
+//! Typed errors of the solvers.
+
+use kern_kernels::KernelError;
+use thiserror::Error;
+
+/// Why a solver could not fit or predict.
+#[derive(Debug, Error, Clone, PartialEq)]
+pub enum SolverError {
+    /// A hyperparameter outside its domain.
+    #[error("{name} = {value} is invalid: {reason}")]
+    InvalidParameter {
+        name: &'static str,
+        value: f64,
+        reason: &'static str,
+    },
+    /// The kernel's own parameters are invalid.
+    #[error(transparent)]
+    Kernel(#[from] KernelError),
+    /// Inputs of inconsistent sizes.
+    #[error("{what}: expected {expected}, got {got}")]
+    DimensionMismatch {
+        what: &'static str,
+        expected: usize,
+        got: usize,
+    },
+    /// No training samples.
+    #[error("no training samples")]
+    Empty,
+    /// A target is NaN or infinite.
+    #[error("target {index} is not finite")]
+    NonFiniteTarget { index: usize },
+    /// The regularised kernel matrix could not be factored.
+    #[error("the kernel matrix plus alpha·I is not positive definite (pivot {pivot}): {hint}")]
+    NotPositiveDefinite { pivot: usize, hint: &'static str },
+    /// An n × n matrix that cannot even be addressed.
+    #[error("an exact {n} × {n} kernel matrix does not fit in memory")]
+    TooLarge { n: usize },
+}

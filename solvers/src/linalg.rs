@@ -1,0 +1,33 @@
+//! Thin wrappers over faer's dense factorisations with explicit parallelism.
+
+use faer::dyn_stack::{MemBuffer, MemStack};
+use faer::linalg::cholesky::llt::factor::{
+    LltParams, LltRegularization, cholesky_in_place, cholesky_in_place_scratch,
+};
+use faer::linalg::cholesky::llt::solve::solve_in_place;
+use faer::{Auto, MatMut, MatRef, Par};
+
+/// Overwrites the lower triangle of the symmetric positive-definite `a` with
+/// its Cholesky factor `L` (`a = L Lᵀ`). On failure, returns the index of the
+/// first non-positive pivot.
+pub fn cholesky(a: MatMut<'_, f64>, par: Par) -> Result<(), usize> {
+    let n = a.nrows();
+    let mut mem = MemBuffer::new(cholesky_in_place_scratch::<f64>(n, par, Default::default()));
+    let stack = MemStack::new(&mut mem);
+    let params = <LltParams as Auto<f64>>::auto();
+    let result = cholesky_in_place(a, LltRegularization::default(), par, stack, params.into());
+    kern_kernels::simd::clear_upper_state();
+    match result {
+        Ok(_) => Ok(()),
+        Err(faer::linalg::cholesky::llt::factor::LltError::NonPositivePivot { index }) => {
+            Err(index)
+        }
+    }
+}
+
+/// Solves `L Lᵀ x = b` in place, given the factor from [`cholesky`].
+pub fn cholesky_solve(l: MatRef<'_, f64>, b: MatMut<'_, f64>, par: Par) {
+    let mut mem = MemBuffer::new(faer::dyn_stack::StackReq::EMPTY);
+    solve_in_place(l, b, par, MemStack::new(&mut mem));
+    kern_kernels::simd::clear_upper_state();
+}

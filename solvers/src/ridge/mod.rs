@@ -1,0 +1,62 @@
+//! Exact kernel ridge regression: `(K + αI) a = Y`, several targets at once.
+
+mod fit;
+mod predict;
+
+pub use fit::fit_dual;
+
+use serde::{Deserialize, Serialize};
+
+use crate::SolverError;
+
+/// Hyperparameters of kernel ridge regression.
+///
+/// ```
+/// use kern_solvers::KernelRidge;
+/// assert!(KernelRidge { alpha: 1.0 }.validate().is_ok());
+/// assert!(KernelRidge { alpha: 0.0 }.validate().is_err());
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct KernelRidge {
+    /// Ridge penalty `α > 0` added to the diagonal of K (scikit-learn's `alpha`).
+    pub alpha: f64,
+}
+
+impl Default for KernelRidge {
+    fn default() -> Self {
+        Self { alpha: 1.0 }
+    }
+}
+
+impl KernelRidge {
+    /// Checks the hyperparameters.
+    pub fn validate(&self) -> Result<(), SolverError> {
+        if self.alpha.is_finite() && self.alpha > 0.0 {
+            Ok(())
+        } else {
+            Err(SolverError::InvalidParameter {
+                name: "alpha",
+                value: self.alpha,
+                reason: "must be positive and finite",
+            })
+        }
+    }
+}
+
+/// A fitted kernel ridge model: the kernel, the training samples and the dual
+/// coefficients `a = (K + αI)⁻¹ Y`, one column per target.
+///
+/// Predictions are `K(test, train) a`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct KernelRidgeModel<K, S> {
+    /// The kernel the model was fitted with.
+    pub kernel: K,
+    /// The training samples.
+    pub train: S,
+    /// The hyperparameters.
+    pub params: KernelRidge,
+    /// Dual coefficients, column-major `n_train × n_targets`.
+    pub dual_coef: Vec<f64>,
+    /// Number of targets.
+    pub n_targets: usize,
+}

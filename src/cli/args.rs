@@ -1,0 +1,207 @@
+//! Options shared by several commands.
+
+use std::path::PathBuf;
+
+use clap::{Args, ValueEnum};
+use kern_kernels::VectorKernel;
+
+use crate::error::{Error, Result};
+use crate::io::{Format, LabelCol};
+
+/// `--task`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum TaskArg {
+    /// Kernel ridge regression (exact): numeric targets.
+    Krr,
+}
+
+/// `--kernel`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum KernelArg {
+    /// exp(-gamma |x-y|^2)
+    Rbf,
+    /// <x, y>
+    Linear,
+    /// (gamma <x, y> + coef0)^degree
+    Poly,
+    /// tanh(gamma <x, y> + coef0)
+    Sigmoid,
+    /// exp(-gamma |x-y|_1)
+    Laplacian,
+    /// Matérn nu=1/2 with --lengthscale
+    Matern12,
+    /// Matérn nu=3/2 with --lengthscale
+    Matern32,
+    /// Matérn nu=5/2 with --lengthscale
+    Matern52,
+}
+
+/// `--format`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum FormatArg {
+    /// label index:value ... (1-based indices)
+    Libsvm,
+    /// comma-, semicolon- or tab-separated values
+    Csv,
+}
+
+impl From<FormatArg> for Format {
+    fn from(f: FormatArg) -> Self {
+        match f {
+            FormatArg::Libsvm => Format::Libsvm,
+            FormatArg::Csv => Format::Csv,
+        }
+    }
+}
+
+/// The kernel and its parameters.
+#[derive(Args, Clone, Debug)]
+pub struct KernelArgs {
+    /// Kernel function
+    #[arg(long, value_enum, default_value = "rbf")]
+    pub kernel: KernelArg,
+    /// Kernel coefficient of rbf, poly, sigmoid and laplacian [default: 1/n_features]
+    #[arg(short = 'g', long)]
+    pub gamma: Option<f64>,
+    /// Degree of the poly kernel
+    #[arg(long, default_value_t = 3)]
+    pub degree: u32,
+    /// Constant term of the poly and sigmoid kernels
+    #[arg(long, default_value_t = 0.0)]
+    pub coef0: f64,
+    /// Lengthscale of the Matérn kernels [default: 1/sqrt(2 gamma), i.e. sqrt(n_features/2)]
+    #[arg(long)]
+    pub lengthscale: Option<f64>,
+}
+
+impl KernelArgs {
+    /// The kernel for data with `n_features` features; defaults as LIBSVM's.
+    pub fn build(&self, n_features: usize) -> Result<VectorKernel> {
+        let default_gamma = if n_features > 0 {
+            1.0 / n_features as f64
+        } else {
+            1.0
+        };
+        let gamma = self.gamma.unwrap_or(default_gamma);
+        let is_matern = matches!(
+            self.kernel,
+            KernelArg::Matern12 | KernelArg::Matern32 | KernelArg::Matern52
+        );
+        if self.lengthscale.is_some() && !is_matern {
+            return Err(Error::Usage(
+                format!(
+                    "--lengthscale applies to the Matérn kernels; the {:?} kernel takes -g/--gamma",
+                    self.kernel
+                )
+                .to_lowercase(),
+            ));
+        }
+        if is_matern && self.gamma.is_some() && self.lengthscale.is_some() {
+            return Err(Error::Usage(
+                "give either --lengthscale or -g/--gamma for a Matérn kernel, not both".into(),
+            ));
+        }
+        // gamma = 1 / (2 l^2): the RBF with lengthscale l.
+        let lengthscale = self
+            .lengthscale
+            .unwrap_or_else(|| 1.0 / (2.0 * gamma).sqrt());
+        let kernel = match self.kernel {
+            KernelArg::Rbf => VectorKernel::Rbf { gamma },
+            KernelArg::Linear => VectorKernel::Linear,
+            KernelArg::Poly => VectorKernel::Polynomial {
+                gamma,
+                coef0: self.coef0,
+                degree: self.degree,
+            },
+            KernelArg::Sigmoid => VectorKernel::Sigmoid {
+                gamma,
+                coef0: self.coef0,
+            },
+            KernelArg::Laplacian => VectorKernel::Laplacian { gamma },
+            KernelArg::Matern12 => VectorKernel::Matern12 { lengthscale },
+            KernelArg::Matern32 => VectorKernel::Matern32 { lengthscale },
+            KernelArg::Matern52 => VectorKernel::Matern52 { lengthscale },
+        };
+        kernel.validate(n_features)?;
+        Ok(kernel)
+    }
+}
+
+/// How to read the data file.
+#[derive(Args, Clone, Debug, Default)]
+pub struct DataArgs {
+    /// Data format [default: from the file name, else from the content]
+    #[arg(long, value_enum)]
+    pub format: Option<FormatArg>,
+    /// CSV label column, by header name or 0-based index [default: a column named label, target, class or y, else the last]
+    #[arg(long, value_name = "NAME|INDEX")]
+    pub label_col: Option<LabelCol>,
+    /// Number of features of a LibSVM file [default: its largest index]
+    #[arg(long, value_name = "N")]
+    pub n_features: Option<usize>,
+}
+
+/// Parallelism and reporting.
+#[derive(Args, Clone, Debug, Default)]
+pub struct RunArgs {
+    /// Worker threads [default: all cores]
+    #[arg(long, value_name = "N")]
+    pub threads: Option<usize>,
+    /// Print exactly one JSON object on stdout
+    #[arg(long)]
+    pub json: bool,
+    /// Print nothing on stderr but errors
+    #[arg(short, long)]
+    pub quiet: bool,
+}
+
+/// `--max-memory`: bytes, or a number with a K/M/G/T suffix (powers of 1024).
+pub fn parse_bytes(text: &str) -> std::result::Result<u64, String> {
+    let t = text.trim();
+    let split = t.find(|c: char| c.is_ascii_alphabetic()).unwrap_or(t.len());
+    let (number, unit) = t.split_at(split);
+    let number: f64 = number
+        .trim()
+        .parse()
+        .map_err(|_| format!("{text:?} is not a size like 512M or 8G"))?;
+    let scale = match unit
+        .trim()
+        .to_ascii_uppercase()
+        .trim_end_matches("IB")
+        .trim_end_matches('B')
+    {
+        "" => 1u64,
+        "K" => 1 << 10,
+        "M" => 1 << 20,
+        "G" => 1 << 30,
+        "T" => 1 << 40,
+        _ => return Err(format!("{text:?}: unknown unit (use K, M, G or T)")),
+    };
+    if !(number.is_finite() && number > 0.0) {
+        return Err(format!("{text:?} must be positive"));
+    }
+    Ok((number * scale as f64) as u64)
+}
+
+/// Half of the machine's physical memory (the `--max-memory` default).
+pub fn default_max_memory() -> u64 {
+    let total = std::fs::read_to_string("/proc/meminfo").ok().and_then(|m| {
+        let line = m.lines().find(|l| l.starts_with("MemTotal:"))?;
+        line.split_whitespace()
+            .nth(1)?
+            .parse::<u64>()
+            .ok()
+            .map(|kib| kib * 1024)
+    });
+    total.unwrap_or(8 << 30) / 2
+}
+
+/// The default model path: the training file's name plus `.model`, in the
+/// current directory (as LIBSVM's svm-train).
+pub fn default_model_path(train: &std::path::Path) -> PathBuf {
+    let name = train
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "kern".into());
+    PathBuf::from(format!("{name}.model"))
+}

@@ -1,0 +1,67 @@
+//! `kern info`: what a model file holds.
+
+use serde_json::json;
+
+use super::{InfoArgs, print_json};
+use crate::error::Result;
+use crate::model::{Estimator, load_model};
+
+pub(super) fn run(args: &InfoArgs) -> Result<()> {
+    let model = load_model(&args.model)?;
+    let (storage, n_targets, params) = match &model.estimator {
+        Estimator::KernelRidge(m) => (
+            if m.train.is_sparse() {
+                "sparse"
+            } else {
+                "dense"
+            },
+            m.n_targets,
+            json!({ "alpha": m.params.alpha }),
+        ),
+    };
+    if args.json {
+        print_json(&json!({
+            "format_version": model.format_version,
+            "kern_version": model.kern_version,
+            "task": model.task(),
+            "kernel": model.kernel().name(),
+            "kernel_params": model.kernel(),
+            "params": params,
+            "n_train": model.n_train(),
+            "n_features": model.n_features,
+            "n_targets": n_targets,
+            "input_format": model.input.format.name(),
+        }));
+        return Ok(());
+    }
+    println!(
+        "model file     {} (format version {}, written by kern {})",
+        args.model.display(),
+        model.format_version,
+        model.kern_version
+    );
+    println!(
+        "task           {} ({})",
+        model.task(),
+        describe_task(&model.estimator)
+    );
+    println!("kernel         {}", model.kernel());
+    println!("parameters     {params}");
+    println!(
+        "training set   {} samples × {} features, stored {storage}",
+        model.n_train(),
+        model.n_features
+    );
+    println!("targets        {n_targets}");
+    println!("input          {}", model.input.format.name());
+    if let Some(names) = model.input.csv.as_ref().and_then(|c| c.feature_names()) {
+        println!("features       {}", names.join(", "));
+    }
+    Ok(())
+}
+
+fn describe_task(estimator: &Estimator) -> &'static str {
+    match estimator {
+        Estimator::KernelRidge(_) => "exact kernel ridge regression",
+    }
+}

@@ -1,0 +1,154 @@
+//! The `kern` command line: `fit`, `predict`, `info`, `demo`.
+//!
+//! Errors are one line on stderr (`kern: error: FILE:LINE: what is wrong`)
+//! and a non-zero exit; `--json` prints exactly one JSON object on stdout.
+
+pub mod args;
+mod demo;
+mod fit;
+mod info;
+mod predict;
+
+use std::ffi::OsString;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+use kern_kernels::Par;
+
+pub use args::{DataArgs, KernelArgs, RunArgs, TaskArg};
+
+use crate::error::{Error, Result};
+
+/// Kernel methods from the shell.
+#[derive(Parser, Debug)]
+#[command(
+    name = "kern",
+    version,
+    about,
+    allow_negative_numbers = true,
+    max_term_width = 100
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Train a model on TRAIN and write it to MODEL; a summary goes to stderr
+    Fit(FitArgs),
+    /// Predict with MODEL on DATA, one prediction per line; metrics go to stderr when DATA has labels
+    Predict(PredictArgs),
+    /// Show what a model file holds
+    Info(InfoArgs),
+    /// Fit and evaluate on an embedded, seeded synthetic data set
+    Demo(DemoArgs),
+}
+
+/// `kern fit`.
+#[derive(Args, Debug)]
+#[command(allow_negative_numbers = true)]
+pub struct FitArgs {
+    /// Training data (LibSVM or CSV)
+    pub train: PathBuf,
+    /// Where to write the model; `.json` writes JSON [default: TRAIN's name + .model]
+    #[arg(short, long, value_name = "MODEL")]
+    pub output: Option<PathBuf>,
+    /// What to learn
+    #[arg(long, value_enum, default_value = "krr")]
+    pub task: TaskArg,
+    #[command(flatten)]
+    pub kernel: KernelArgs,
+    /// Ridge penalty of kernel ridge regression
+    #[arg(long, default_value_t = 1.0)]
+    pub alpha: f64,
+    /// Memory an exact kernel matrix may take, e.g. 512M or 8G [default: half the machine's memory]
+    #[arg(long, value_name = "SIZE", value_parser = args::parse_bytes)]
+    pub max_memory: Option<u64>,
+    #[command(flatten)]
+    pub data: DataArgs,
+    #[command(flatten)]
+    pub run: RunArgs,
+}
+
+/// `kern predict`.
+#[derive(Args, Debug)]
+pub struct PredictArgs {
+    /// A model file written by `kern fit`
+    pub model: PathBuf,
+    /// Data to predict (LibSVM or CSV; labels optional)
+    pub data: PathBuf,
+    /// Write predictions here instead of stdout
+    #[arg(short, long, value_name = "OUT")]
+    pub output: Option<PathBuf>,
+    #[command(flatten)]
+    pub data_args: DataArgs,
+    #[command(flatten)]
+    pub run: RunArgs,
+}
+
+/// `kern info`.
+#[derive(Args, Debug)]
+pub struct InfoArgs {
+    /// A model file
+    pub model: PathBuf,
+    /// Print one JSON object on stdout
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `kern demo`.
+#[derive(Args, Debug)]
+pub struct DemoArgs {
+    #[command(flatten)]
+    pub run: RunArgs,
+}
+
+/// Parses the arguments, runs the command, and turns any error into one line
+/// on stderr and exit status 1 (usage errors: clap's message and status 2).
+pub fn main_with_args<I: IntoIterator<Item = OsString>>(args: I) -> ExitCode {
+    let cli = Cli::parse_from(args);
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            let message = e.to_string().replace('\n', " ");
+            eprintln!("kern: error: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Runs a parsed command line.
+pub fn run(cli: Cli) -> Result<()> {
+    let threads = match &cli.command {
+        Command::Fit(a) => a.run.threads,
+        Command::Predict(a) => a.run.threads,
+        Command::Demo(a) => a.run.threads,
+        Command::Info(_) => Some(1),
+    };
+    if threads == Some(0) {
+        return Err(Error::Usage("--threads must be at least 1".into()));
+    }
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads.unwrap_or(0))
+        .build()
+        .map_err(|e| Error::Usage(format!("cannot start worker threads: {e}")))?;
+    let par = if pool.current_num_threads() == 1 {
+        Par::Seq
+    } else {
+        Par::rayon(pool.current_num_threads())
+    };
+    pool.install(|| match cli.command {
+        Command::Fit(a) => fit::run(&a, par),
+        Command::Predict(a) => predict::run(&a, par),
+        Command::Info(a) => info::run(&a),
+        Command::Demo(a) => demo::run(&a, par),
+    })
+}
+
+/// Prints one JSON object on stdout.
+fn print_json(value: &serde_json::Value) {
+    println!("{value}");
+}

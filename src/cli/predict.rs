@@ -1,0 +1,112 @@
+//! `kern predict`: one prediction per line, metrics when the data has labels.
+
+use std::io::Write;
+
+use kern_kernels::Par;
+use serde_json::json;
+
+use super::{PredictArgs, print_json};
+use crate::error::{Error, Result};
+use crate::io::{ReadOptions, read_data};
+use crate::model::{Estimator, load_model};
+
+pub(super) fn run(args: &PredictArgs, par: Par) -> Result<()> {
+    if args.run.json && args.output.is_none() {
+        return Err(Error::Usage(
+            "--json prints the report on stdout: give -o OUT for the predictions".into(),
+        ));
+    }
+    let model = load_model(&args.model)?;
+    let options = ReadOptions {
+        format: args.data_args.format.map(Into::into),
+        label_col: args.data_args.label_col.clone(),
+        n_features: Some(model.n_features),
+        schema: model.input.csv.as_ref(),
+        require_labels: false,
+    };
+    let data = read_data(&args.data, &options)?;
+    let n = data.x.n_samples();
+    let predictions = match &model.estimator {
+        Estimator::KernelRidge(m) => m.predict(&data.x, par),
+    };
+
+    let mut text = String::with_capacity(n * 20);
+    for i in 0..n {
+        for t in 0..predictions.ncols() {
+            if t > 0 {
+                text.push(' ');
+            }
+            text.push_str(&predictions[(i, t)].to_string());
+        }
+        text.push('\n');
+    }
+    match &args.output {
+        Some(path) => write_atomically(path, text.as_bytes())?,
+        None => {
+            let mut out = std::io::stdout().lock();
+            out.write_all(text.as_bytes())
+                .and_then(|()| out.flush())
+                .map_err(|source| Error::Io {
+                    file: "<stdout>".into(),
+                    source,
+                })?;
+        }
+    }
+
+    let mut report = json!({ "n": n });
+    if let Some(labels) = &data.labels {
+        let y = labels.numeric(&args.data)?;
+        let pred: Vec<f64> = (0..n).map(|i| predictions[(i, 0)]).collect();
+        let (mse, r2) = (mean_squared_error(y, &pred), r2_score(y, &pred));
+        report["mse"] = json!(mse);
+        report["r2"] = json!(r2);
+        if !args.run.quiet {
+            eprintln!("kern predict: {n} samples, mse = {mse:.6}, r2 = {r2:.6}");
+        }
+    }
+    if args.run.json {
+        print_json(&report);
+    }
+    Ok(())
+}
+
+/// Writes a file through a temporary file and a rename.
+fn write_atomically(path: &std::path::Path, bytes: &[u8]) -> Result<()> {
+    let io_err = |source| Error::Io {
+        file: path.to_path_buf(),
+        source,
+    };
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => std::path::Path::new("."),
+    };
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".kern-out-")
+        .tempfile_in(dir)
+        .map_err(io_err)?;
+    tmp.write_all(bytes).map_err(io_err)?;
+    tmp.persist(path).map_err(|e| io_err(e.error))?;
+    Ok(())
+}
+
+/// Mean of the squared errors.
+pub fn mean_squared_error(y: &[f64], pred: &[f64]) -> f64 {
+    y.iter()
+        .zip(pred)
+        .map(|(a, b)| (a - b) * (a - b))
+        .sum::<f64>()
+        / y.len() as f64
+}
+
+/// Coefficient of determination, as scikit-learn's `r2_score` (1 for a
+/// perfect fit of constant targets, 0 for an imperfect one).
+pub fn r2_score(y: &[f64], pred: &[f64]) -> f64 {
+    let mean = y.iter().sum::<f64>() / y.len() as f64;
+    let ss_tot: f64 = y.iter().map(|v| (v - mean) * (v - mean)).sum();
+    let ss_res: f64 = y.iter().zip(pred).map(|(a, b)| (a - b) * (a - b)).sum();
+    if ss_tot == 0.0 {
+        if ss_res == 0.0 { 1.0 } else { 0.0 }
+    } else {
+        1.0 - ss_res / ss_tot
+    }
+}

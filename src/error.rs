@@ -1,0 +1,224 @@
+//! The errors of the `kern` facade: every one names the file, and for parse
+//! errors the line and the field, so the CLI can print it as one line.
+
+use std::fmt;
+use std::path::PathBuf;
+
+use kern_kernels::KernelError;
+use kern_solvers::SolverError;
+use thiserror::Error;
+
+/// Everything that can go wrong in kern, as one typed enum.
+#[derive(Debug, Error)]
+pub enum Error {
+    /// A line of a data file is malformed.
+    #[error("{}:{line}: {kind}", file.display())]
+    Parse {
+        file: PathBuf,
+        line: usize,
+        kind: ParseErrorKind,
+    },
+    /// A data file is well-formed line by line but unusable as a whole.
+    #[error("{}: {kind}", file.display())]
+    Data { file: PathBuf, kind: DataErrorKind },
+    /// A file cannot be read or written.
+    #[error("{}: {source}", file.display())]
+    Io {
+        file: PathBuf,
+        source: std::io::Error,
+    },
+    /// A model file cannot be used.
+    #[error("{}: {kind}", file.display())]
+    Model { file: PathBuf, kind: ModelErrorKind },
+    /// Invalid parameters or a failed solve.
+    #[error(transparent)]
+    Solver(#[from] SolverError),
+    /// Invalid kernel parameters.
+    #[error(transparent)]
+    Kernel(#[from] KernelError),
+    /// An exact fit would need more memory than allowed.
+    #[error(
+        "an exact fit on {n} samples needs {} for the {n} × {n} kernel matrix, over the --max-memory limit of {}: train on fewer samples or raise --max-memory",
+        human_bytes(*needed),
+        human_bytes(*limit)
+    )]
+    TooLarge { n: usize, needed: u64, limit: u64 },
+    /// A command-line option that cannot be used as given.
+    #[error("{0}")]
+    Usage(String),
+}
+
+/// `Result` with kern's [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// What is wrong with one line of a data file.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ParseErrorKind {
+    /// A field that should be a number is not.
+    NotANumber { field: usize, text: String },
+    /// A NaN or infinite value.
+    NotFinite { field: usize, text: String },
+    /// An empty field.
+    Missing { field: usize },
+    /// A LibSVM feature token without `index:value`.
+    NotAPair { field: usize, text: String },
+    /// LibSVM indices start at 1.
+    IndexZero { field: usize },
+    /// A LibSVM index that is not a positive integer that fits.
+    BadIndex { field: usize, text: String },
+    /// LibSVM indices must be strictly ascending.
+    IndexNotAscending {
+        field: usize,
+        index: u64,
+        previous: u64,
+    },
+    /// A feature index beyond the width the model was trained on.
+    IndexBeyondWidth {
+        field: usize,
+        index: u64,
+        n_features: usize,
+    },
+    /// A row with a different number of fields than the first.
+    Ragged { expected: usize, got: usize },
+    /// A line with no label where one is required.
+    MissingLabel,
+    /// A label that must be a number (regression) is not.
+    LabelNotANumber { text: String },
+    /// Bytes that are not UTF-8 text.
+    NotUtf8,
+}
+
+impl fmt::Display for ParseErrorKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        use ParseErrorKind::*;
+        match self {
+            NotANumber { field, text } => write!(f, "field {field} ({text:?}) is not a number"),
+            NotFinite { field, text } => {
+                write!(f, "field {field} ({text:?}) is not a finite number")
+            }
+            Missing { field } => write!(f, "field {field} is empty"),
+            NotAPair { field, text } => write!(f, "field {field} ({text:?}) is not index:value"),
+            IndexZero { field } => write!(f, "field {field}: feature indices start at 1, found 0"),
+            BadIndex { field, text } => write!(
+                f,
+                "field {field}: feature index {text:?} is not an integer from 1 to 4294967296"
+            ),
+            IndexNotAscending {
+                field,
+                index,
+                previous,
+            } => {
+                write!(
+                    f,
+                    "field {field}: feature index {index} does not come after {previous} (indices must be strictly ascending)"
+                )
+            }
+            IndexBeyondWidth {
+                field,
+                index,
+                n_features,
+            } => {
+                write!(
+                    f,
+                    "field {field}: feature index {index} is beyond the {n_features} features the model was trained on"
+                )
+            }
+            Ragged { expected, got } => write!(f, "{got} fields, but the first row has {expected}"),
+            MissingLabel => write!(f, "no label (the line starts with a feature)"),
+            LabelNotANumber { text } => write!(
+                f,
+                "label {text:?} is not a number, and this task needs numeric targets"
+            ),
+            NotUtf8 => write!(f, "not valid UTF-8 text"),
+        }
+    }
+}
+
+/// What is wrong with a data file as a whole.
+#[derive(Debug, Clone, PartialEq)]
+pub enum DataErrorKind {
+    /// No data rows at all.
+    Empty,
+    /// A header but no rows.
+    HeaderOnly,
+    /// Labels are needed but the file has none.
+    NoLabels,
+    /// A `--label-col` that names no column.
+    NoSuchColumn { column: String, available: String },
+    /// Width different from the model's.
+    WidthMismatch { got: usize, expected: usize },
+    /// The format could not be told from the name or content.
+    UnknownFormat,
+    /// A CSV with only a label column.
+    NoFeatures,
+}
+
+impl fmt::Display for DataErrorKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        use DataErrorKind::*;
+        match self {
+            Empty => write!(f, "no data rows"),
+            HeaderOnly => write!(f, "a header line but no data rows"),
+            NoLabels => write!(f, "no label column, and this command needs labels"),
+            NoSuchColumn { column, available } => {
+                write!(f, "no column {column:?} (columns: {available})")
+            }
+            WidthMismatch { got, expected } => {
+                write!(f, "{got} features, but the model was trained on {expected}")
+            }
+            UnknownFormat => write!(
+                f,
+                "cannot tell the format: name it with --format libsvm|csv"
+            ),
+            NoFeatures => write!(f, "no feature columns besides the label"),
+        }
+    }
+}
+
+/// What is wrong with a model file.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ModelErrorKind {
+    /// Not a kern model file at all.
+    NotAModel,
+    /// Written by a newer kern.
+    NewerVersion { found: u32, supported: u32 },
+    /// Shorter than its header says.
+    Truncated,
+    /// The checksum does not match.
+    Corrupted,
+    /// The content does not decode as a model.
+    Malformed(String),
+}
+
+impl fmt::Display for ModelErrorKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        use ModelErrorKind::*;
+        match self {
+            NotAModel => write!(f, "not a kern model file"),
+            NewerVersion { found, supported } => write!(
+                f,
+                "model file format version {found} was written by a newer kern (this kern {} reads versions up to {supported}): upgrade kern",
+                env!("CARGO_PKG_VERSION")
+            ),
+            Truncated => write!(f, "model file is truncated"),
+            Corrupted => write!(f, "model file is corrupted (checksum mismatch)"),
+            Malformed(why) => write!(f, "model file is malformed: {why}"),
+        }
+    }
+}
+
+/// `1536` → `"1.5 KiB"`.
+pub fn human_bytes(bytes: u64) -> String {
+    const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
+    let mut value = bytes as f64;
+    let mut unit = 0;
+    while value >= 1024.0 && unit + 1 < UNITS.len() {
+        value /= 1024.0;
+        unit += 1;
+    }
+    if unit == 0 {
+        format!("{bytes} B")
+    } else {
+        format!("{value:.1} {}", UNITS[unit])
+    }
+}

@@ -1,0 +1,130 @@
+//! The LibSVM / SVMlight text format: `label index:value index:value ...`.
+//!
+//! Indices are 1-based and strictly ascending; `qid:` tokens are ignored; `#`
+//! starts a comment; blank lines are skipped. Rows are stored sparse, and
+//! densified when at least 30 % of the values are non-zero (the dense copy is
+//! then at most about three times what the file holds).
+
+use std::io::BufRead;
+use std::path::Path;
+
+use kern_kernels::{DataSet, SparseMatrix};
+
+use super::{Format, LabelBuilder, Loaded, ReadOptions, for_each_line, parse_number, truncate};
+use crate::error::{DataErrorKind, Error, ParseErrorKind, Result};
+
+/// Largest 1-based index that fits the 0-based `u32` column of the sparse rows.
+const MAX_INDEX: u64 = 1 << 32;
+
+/// Fraction of non-zeros above which rows are stored dense.
+const DENSE_FRACTION: f64 = 0.3;
+
+pub(super) fn read(path: &Path, reader: impl BufRead, options: &ReadOptions<'_>) -> Result<Loaded> {
+    let limit = options.n_features.map_or(MAX_INDEX, |n| n as u64);
+    let mut rows = SparseMatrix::with_cols(MAX_INDEX as usize);
+    let mut labels = LabelBuilder::new();
+    let (mut labelled, mut unlabelled) = (0usize, None::<usize>);
+    let mut indices: Vec<u32> = Vec::new();
+    let mut values: Vec<f64> = Vec::new();
+    for_each_line(path, reader, |line_no, bytes| {
+        let parse_err = |kind| Error::Parse {
+            file: path.to_path_buf(),
+            line: line_no,
+            kind,
+        };
+        let text = std::str::from_utf8(bytes).map_err(|_| parse_err(ParseErrorKind::NotUtf8))?;
+        let text = text.split('#').next().unwrap_or("");
+        let mut tokens = text.split_ascii_whitespace().peekable();
+        let Some(&first) = tokens.peek() else {
+            return Ok(());
+        };
+        if first.contains(':') {
+            if options.require_labels {
+                return Err(parse_err(ParseErrorKind::MissingLabel));
+            }
+            unlabelled.get_or_insert(line_no);
+        } else {
+            tokens.next();
+            parse_number(first, 1).map_err(parse_err)?;
+            labels.push(first, line_no);
+            labelled += 1;
+        }
+        indices.clear();
+        values.clear();
+        let mut previous = 0u64;
+        for (k, token) in tokens.enumerate() {
+            let field = k + 2;
+            let Some((index, value)) = token.split_once(':') else {
+                return Err(parse_err(ParseErrorKind::NotAPair {
+                    field,
+                    text: truncate(token),
+                }));
+            };
+            if index == "qid" {
+                continue;
+            }
+            let index: u64 = match index.parse() {
+                Ok(0) => return Err(parse_err(ParseErrorKind::IndexZero { field })),
+                Ok(i) if i <= MAX_INDEX => i,
+                _ => {
+                    return Err(parse_err(ParseErrorKind::BadIndex {
+                        field,
+                        text: truncate(index),
+                    }));
+                }
+            };
+            if index <= previous {
+                return Err(parse_err(ParseErrorKind::IndexNotAscending {
+                    field,
+                    index,
+                    previous,
+                }));
+            }
+            if index > limit {
+                return Err(parse_err(ParseErrorKind::IndexBeyondWidth {
+                    field,
+                    index,
+                    n_features: options.n_features.unwrap_or(0),
+                }));
+            }
+            previous = index;
+            indices.push((index - 1) as u32);
+            values.push(parse_number(value, field).map_err(parse_err)?);
+        }
+        rows.push_row(&indices, &values)
+            .expect("indices checked ascending, in range and finite");
+        Ok(())
+    })?;
+    if rows.n_rows() == 0 {
+        return Err(Error::Data {
+            file: path.to_path_buf(),
+            kind: DataErrorKind::Empty,
+        });
+    }
+    if let (Some(line), true) = (unlabelled, labelled > 0) {
+        // Some rows have labels and some do not: the unlabelled one is the error.
+        return Err(Error::Parse {
+            file: path.to_path_buf(),
+            line,
+            kind: ParseErrorKind::MissingLabel,
+        });
+    }
+    rows.fit_n_cols();
+    if let Some(n) = options.n_features {
+        rows.set_n_cols(n)
+            .expect("indices checked against the width");
+    }
+    let n_cells = rows.n_rows() as f64 * rows.n_cols() as f64;
+    let x = DataSet::from(rows);
+    let x = if x.stored_values() as f64 >= DENSE_FRACTION * n_cells {
+        x.to_dense()
+    } else {
+        x
+    };
+    Ok(Loaded {
+        x,
+        labels: (labelled > 0).then(|| labels.finish()),
+        format: Format::Libsvm,
+        csv: None,
+    })
+}

@@ -1,0 +1,305 @@
+//! Reading data files: LibSVM and CSV, detected from the name or content.
+//!
+//! Every error names the file, the line and the field. No allocation is sized
+//! by a number read from a file: widths come from what the file holds.
+
+mod csv;
+mod libsvm;
+
+use std::fs::File;
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+
+use kern_kernels::DataSet;
+use serde::{Deserialize, Serialize};
+
+pub use self::csv::CsvSchema;
+use crate::error::{DataErrorKind, Error, ParseErrorKind, Result};
+
+/// A data file format.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Format {
+    /// `label index:value ...`, 1-based ascending indices.
+    Libsvm,
+    /// Comma- (or semicolon-, tab-) separated values, optional header.
+    Csv,
+}
+
+impl Format {
+    /// The name used on the command line.
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::Libsvm => "libsvm",
+            Format::Csv => "csv",
+        }
+    }
+}
+
+/// Which CSV column holds the label.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum LabelCol {
+    /// A header name.
+    Name(String),
+    /// A 0-based column index.
+    Index(usize),
+}
+
+impl std::str::FromStr for LabelCol {
+    type Err = std::convert::Infallible;
+    fn from_str(s: &str) -> std::result::Result<Self, Self::Err> {
+        Ok(s.parse()
+            .map_or_else(|_| LabelCol::Name(s.to_string()), LabelCol::Index))
+    }
+}
+
+/// How to read a data file.
+#[derive(Clone, Debug, Default)]
+pub struct ReadOptions<'a> {
+    /// The format; detected from the file name or content when `None`.
+    pub format: Option<Format>,
+    /// The CSV label column; by default a column named label, target, class or
+    /// y, else the last.
+    pub label_col: Option<LabelCol>,
+    /// The width to read at: LibSVM indices beyond it are an error. `None`:
+    /// the largest index in the file.
+    pub n_features: Option<usize>,
+    /// At predict time, how the model's training CSV was laid out.
+    pub schema: Option<&'a CsvSchema>,
+    /// Whether a file without labels is an error.
+    pub require_labels: bool,
+}
+
+/// The labels of a data file.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Labels {
+    /// Every label is a finite number.
+    Numeric(Vec<f64>),
+    /// At least one label is not a number: class names, coded in order of
+    /// first appearance.
+    Text {
+        /// Distinct names in order of first appearance.
+        classes: Vec<String>,
+        /// Index into `classes`, one per row.
+        codes: Vec<u32>,
+        /// The first label that is not a number, and its line.
+        first_text: (usize, String),
+    },
+}
+
+impl Labels {
+    /// The labels as numbers, or an error naming the first that is not one.
+    pub fn numeric(&self, file: &Path) -> Result<&[f64]> {
+        match self {
+            Labels::Numeric(v) => Ok(v),
+            Labels::Text {
+                first_text: (line, text),
+                ..
+            } => Err(Error::Parse {
+                file: file.to_path_buf(),
+                line: *line,
+                kind: ParseErrorKind::LabelNotANumber { text: text.clone() },
+            }),
+        }
+    }
+
+    /// Number of labels.
+    pub fn len(&self) -> usize {
+        match self {
+            Labels::Numeric(v) => v.len(),
+            Labels::Text { codes, .. } => codes.len(),
+        }
+    }
+
+    /// Whether there are no labels.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// A data file, read.
+#[derive(Clone, Debug)]
+pub struct Loaded {
+    /// The samples.
+    pub x: DataSet,
+    /// The labels, when the file has them.
+    pub labels: Option<Labels>,
+    /// The format it was read as.
+    pub format: Format,
+    /// For CSV, the layout of the columns.
+    pub csv: Option<CsvSchema>,
+}
+
+/// Reads a LibSVM or CSV data file.
+///
+/// ```no_run
+/// use kern::io::{read_data, ReadOptions};
+/// let data = read_data("heart_scale".as_ref(), &ReadOptions { require_labels: true, ..Default::default() })?;
+/// println!("{} samples × {} features", data.x.n_samples(), data.x.n_features());
+/// # Ok::<(), kern::Error>(())
+/// ```
+pub fn read_data(path: &Path, options: &ReadOptions<'_>) -> Result<Loaded> {
+    let io_err = |source| Error::Io {
+        file: path.to_path_buf(),
+        source,
+    };
+    if path.is_dir() {
+        return Err(io_err(std::io::Error::new(
+            std::io::ErrorKind::IsADirectory,
+            "is a directory, not a data file",
+        )));
+    }
+    let file = File::open(path).map_err(io_err)?;
+    let mut reader = BufReader::with_capacity(1 << 16, file);
+    let format = match options.format {
+        Some(f) => f,
+        None => detect_format(path, &mut reader)?,
+    };
+    match format {
+        Format::Libsvm => libsvm::read(path, reader, options),
+        Format::Csv => csv::read(path, reader, options),
+    }
+}
+
+/// Tells the format from the extension, else from the first data line.
+fn detect_format(path: &Path, reader: &mut BufReader<File>) -> Result<Format> {
+    let ext = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase);
+    match ext.as_deref() {
+        Some("csv" | "tsv") => return Ok(Format::Csv),
+        Some("libsvm" | "svm" | "svmlight") => return Ok(Format::Libsvm),
+        _ => {}
+    }
+    let head = reader.fill_buf().map_err(|source| Error::Io {
+        file: path.to_path_buf(),
+        source,
+    })?;
+    let head = String::from_utf8_lossy(head);
+    let line = head
+        .lines()
+        .map(|l| l.split('#').next().unwrap_or("").trim())
+        .find(|l| !l.is_empty());
+    let Some(line) = line else {
+        return Err(Error::Data {
+            file: path.to_path_buf(),
+            kind: DataErrorKind::Empty,
+        });
+    };
+    let tokens: Vec<&str> = line.split_ascii_whitespace().collect();
+    let is_pair = |t: &&str| {
+        t.split_once(':')
+            .is_some_and(|(i, _)| !i.is_empty() && i.bytes().all(|b| b.is_ascii_digit()))
+    };
+    if tokens.iter().skip(1).any(is_pair) || tokens.first().is_some_and(is_pair) {
+        Ok(Format::Libsvm)
+    } else if line.contains([',', ';', '\t']) {
+        Ok(Format::Csv)
+    } else if tokens.len() == 1 && tokens[0].parse::<f64>().is_ok() {
+        Ok(Format::Libsvm) // a label with no non-zero features
+    } else {
+        Err(Error::Data {
+            file: path.to_path_buf(),
+            kind: DataErrorKind::UnknownFormat,
+        })
+    }
+}
+
+/// Parses a field as a finite number.
+pub(crate) fn parse_number(text: &str, field: usize) -> std::result::Result<f64, ParseErrorKind> {
+    if text.is_empty() {
+        return Err(ParseErrorKind::Missing { field });
+    }
+    match text.parse::<f64>() {
+        Ok(v) if v.is_finite() => Ok(v),
+        Ok(_) => Err(ParseErrorKind::NotFinite {
+            field,
+            text: text.to_string(),
+        }),
+        Err(_) => Err(ParseErrorKind::NotANumber {
+            field,
+            text: truncate(text),
+        }),
+    }
+}
+
+/// At most 40 characters of a field, for error messages.
+pub(crate) fn truncate(text: &str) -> String {
+    match text.char_indices().nth(40) {
+        Some((i, _)) => format!("{}...", &text[..i]),
+        None => text.to_string(),
+    }
+}
+
+/// Builds [`Labels`] from label texts, as numbers when all are numbers.
+pub(crate) struct LabelBuilder {
+    numeric: Vec<f64>,
+    classes: Vec<String>,
+    index: std::collections::HashMap<String, u32>,
+    codes: Vec<u32>,
+    first_text: Option<(usize, String)>,
+}
+
+impl LabelBuilder {
+    pub(crate) fn new() -> Self {
+        Self {
+            numeric: Vec::new(),
+            classes: Vec::new(),
+            index: Default::default(),
+            codes: Vec::new(),
+            first_text: None,
+        }
+    }
+
+    pub(crate) fn push(&mut self, text: &str, line: usize) {
+        let value = text.parse::<f64>().ok().filter(|v| v.is_finite());
+        if value.is_none() && self.first_text.is_none() {
+            self.first_text = Some((line, truncate(text)));
+        }
+        if self.first_text.is_none() {
+            self.numeric.push(value.expect("checked above"));
+        }
+        let next = self.classes.len() as u32;
+        let code = *self.index.entry(text.to_string()).or_insert_with(|| {
+            self.classes.push(text.to_string());
+            next
+        });
+        self.codes.push(code);
+    }
+
+    pub(crate) fn finish(self) -> Labels {
+        match self.first_text {
+            None => Labels::Numeric(self.numeric),
+            Some(first_text) => Labels::Text {
+                classes: self.classes,
+                codes: self.codes,
+                first_text,
+            },
+        }
+    }
+}
+
+/// Reads all of `reader` into lines of bytes, calling `f(line_number, bytes)`
+/// for each; the buffer is reused, so memory stays one line.
+pub(crate) fn for_each_line(
+    path: &Path,
+    mut reader: impl BufRead,
+    mut f: impl FnMut(usize, &[u8]) -> Result<()>,
+) -> Result<()> {
+    let mut buf = Vec::with_capacity(256);
+    let mut line = 0;
+    loop {
+        buf.clear();
+        let n = reader
+            .read_until(b'\n', &mut buf)
+            .map_err(|source| Error::Io {
+                file: path.to_path_buf(),
+                source,
+            })?;
+        if n == 0 {
+            return Ok(());
+        }
+        line += 1;
+        f(line, &buf)?;
+    }
+}

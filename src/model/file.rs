@@ -1,0 +1,154 @@
+//! Reading and writing model files.
+//!
+//! Binary layout (little-endian): the 8 bytes `KERNMODL`, the format version
+//! (u32), the payload length (u64), the payload's CRC-32 (u32), then the
+//! payload: the [`Model`] in postcard. A path ending in `.json` gets JSON
+//! instead. Either is written to a temporary file in the same directory and
+//! renamed over the target, so a crash never leaves a partial model.
+
+use std::io::Write;
+use std::path::Path;
+
+use serde::Deserialize;
+
+use super::{FORMAT_VERSION, Model};
+use crate::error::{Error, ModelErrorKind, Result};
+
+const MAGIC: &[u8; 8] = b"KERNMODL";
+const HEADER_LEN: usize = 8 + 4 + 8 + 4;
+
+/// Writes `model` to `path`: JSON when the name ends in `.json`, else binary.
+pub fn save_model(model: &Model, path: &Path) -> Result<()> {
+    let io_err = |source| Error::Io {
+        file: path.to_path_buf(),
+        source,
+    };
+    let bytes = if is_json(path) {
+        serde_json::to_vec(model).map_err(|e| io_err(std::io::Error::other(e)))?
+    } else {
+        let payload = postcard::to_stdvec(model).map_err(|e| io_err(std::io::Error::other(e)))?;
+        let mut bytes = Vec::with_capacity(HEADER_LEN + payload.len());
+        bytes.extend_from_slice(MAGIC);
+        bytes.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
+        bytes.extend_from_slice(&(payload.len() as u64).to_le_bytes());
+        bytes.extend_from_slice(&crc32fast::hash(&payload).to_le_bytes());
+        bytes.extend_from_slice(&payload);
+        bytes
+    };
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".kern-model-")
+        .tempfile_in(dir)
+        .map_err(io_err)?;
+    tmp.write_all(&bytes).map_err(io_err)?;
+    tmp.as_file().sync_all().map_err(io_err)?;
+    tmp.persist(path).map_err(|e| io_err(e.error))?;
+    Ok(())
+}
+
+/// Reads a model written by [`save_model`] (either encoding, told from the content).
+pub fn load_model(path: &Path) -> Result<Model> {
+    let model_err = |kind| Error::Model {
+        file: path.to_path_buf(),
+        kind,
+    };
+    if path.is_dir() {
+        let source = std::io::Error::new(
+            std::io::ErrorKind::IsADirectory,
+            "is a directory, not a model file",
+        );
+        return Err(Error::Io {
+            file: path.to_path_buf(),
+            source,
+        });
+    }
+    let bytes = std::fs::read(path).map_err(|source| Error::Io {
+        file: path.to_path_buf(),
+        source,
+    })?;
+    if bytes.starts_with(MAGIC) {
+        return decode_binary(&bytes).map_err(model_err);
+    }
+    if bytes.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{') {
+        return decode_json(&bytes).map_err(model_err);
+    }
+    if MAGIC.starts_with(&bytes[..bytes.len().min(MAGIC.len())]) && !bytes.is_empty() {
+        return Err(model_err(ModelErrorKind::Truncated));
+    }
+    Err(model_err(ModelErrorKind::NotAModel))
+}
+
+fn decode_binary(bytes: &[u8]) -> std::result::Result<Model, ModelErrorKind> {
+    if bytes.len() < HEADER_LEN {
+        return Err(ModelErrorKind::Truncated);
+    }
+    let version = u32::from_le_bytes(bytes[8..12].try_into().expect("4 bytes"));
+    if version > FORMAT_VERSION {
+        return Err(ModelErrorKind::NewerVersion {
+            found: version,
+            supported: FORMAT_VERSION,
+        });
+    }
+    let len = u64::from_le_bytes(bytes[12..20].try_into().expect("8 bytes"));
+    let crc = u32::from_le_bytes(bytes[20..24].try_into().expect("4 bytes"));
+    let payload = &bytes[HEADER_LEN..];
+    if (payload.len() as u64) < len {
+        return Err(ModelErrorKind::Truncated);
+    }
+    if payload.len() as u64 > len || crc32fast::hash(payload) != crc {
+        return Err(ModelErrorKind::Corrupted);
+    }
+    let model: Model =
+        postcard::from_bytes(payload).map_err(|e| ModelErrorKind::Malformed(e.to_string()))?;
+    check(model)
+}
+
+fn decode_json(bytes: &[u8]) -> std::result::Result<Model, ModelErrorKind> {
+    #[derive(Deserialize)]
+    struct Header {
+        format_version: u32,
+    }
+    let header: Header = serde_json::from_slice(bytes).map_err(|e| {
+        if e.is_eof() {
+            ModelErrorKind::Truncated
+        } else {
+            ModelErrorKind::Malformed(e.to_string())
+        }
+    })?;
+    if header.format_version > FORMAT_VERSION {
+        return Err(ModelErrorKind::NewerVersion {
+            found: header.format_version,
+            supported: FORMAT_VERSION,
+        });
+    }
+    let model: Model =
+        serde_json::from_slice(bytes).map_err(|e| ModelErrorKind::Malformed(e.to_string()))?;
+    check(model)
+}
+
+/// Checks what serde cannot: shapes that must agree.
+fn check(model: Model) -> std::result::Result<Model, ModelErrorKind> {
+    let malformed = |why: &str| Err(ModelErrorKind::Malformed(why.to_string()));
+    match &model.estimator {
+        super::Estimator::KernelRidge(m) => {
+            if m.train.n_features() != model.n_features {
+                return malformed("training samples and model disagree on the number of features");
+            }
+            if m.n_targets == 0 || m.dual_coef.len() != m.train.n_samples() * m.n_targets {
+                return malformed("dual coefficients do not match the training samples");
+            }
+            if m.kernel.validate(model.n_features).is_err() || m.params.validate().is_err() {
+                return malformed("invalid kernel or solver parameters");
+            }
+        }
+    }
+    Ok(model)
+}
+
+fn is_json(path: &Path) -> bool {
+    path.extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("json"))
+}

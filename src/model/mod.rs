@@ -1,0 +1,84 @@
+//! Model files: what a fitted model holds, and how it is written and read.
+//!
+//! A model is self-describing: the task, the kernel, the training samples and
+//! coefficients, and how the training data was laid out (so `kern predict`
+//! reads new files the same way). The format is versioned; a file from a
+//! newer kern is refused with a clear message.
+
+mod file;
+
+pub use file::{load_model, save_model};
+
+use kern_kernels::{DataSet, VectorKernel};
+use kern_solvers::KernelRidgeModel;
+use serde::{Deserialize, Serialize};
+
+use crate::io::{CsvSchema, Format};
+
+/// The model file format version this kern writes and the newest it reads.
+pub const FORMAT_VERSION: u32 = 1;
+
+/// A fitted model with everything needed to predict from a data file.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Model {
+    /// [`FORMAT_VERSION`] at the time of writing.
+    pub format_version: u32,
+    /// The kern version that wrote the file.
+    pub kern_version: String,
+    /// Number of features the model was trained on.
+    pub n_features: usize,
+    /// How the training data was read.
+    pub input: InputSchema,
+    /// The fitted estimator.
+    pub estimator: Estimator,
+}
+
+/// How the training data was read.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct InputSchema {
+    /// The training file's format.
+    pub format: Format,
+    /// For CSV, its column layout.
+    pub csv: Option<CsvSchema>,
+}
+
+/// A fitted estimator of any task.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum Estimator {
+    /// Kernel ridge regression on vectors.
+    KernelRidge(KernelRidgeModel<VectorKernel, DataSet>),
+}
+
+impl Model {
+    /// Wraps a fitted estimator with the current format version.
+    pub fn new(n_features: usize, input: InputSchema, estimator: Estimator) -> Self {
+        Self {
+            format_version: FORMAT_VERSION,
+            kern_version: env!("CARGO_PKG_VERSION").to_string(),
+            n_features,
+            input,
+            estimator,
+        }
+    }
+
+    /// The task's command-line name.
+    pub fn task(&self) -> &'static str {
+        match self.estimator {
+            Estimator::KernelRidge(_) => "krr",
+        }
+    }
+
+    /// The kernel the model evaluates.
+    pub fn kernel(&self) -> &VectorKernel {
+        match &self.estimator {
+            Estimator::KernelRidge(m) => &m.kernel,
+        }
+    }
+
+    /// Number of training samples kept in the model.
+    pub fn n_train(&self) -> usize {
+        match &self.estimator {
+            Estimator::KernelRidge(m) => m.train.n_samples(),
+        }
+    }
+}
