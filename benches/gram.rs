@@ -18,14 +18,10 @@ fn gram_vs_gemm(c: &mut Criterion) {
     group.throughput(Throughput::Elements((n * n) as u64));
     for d in [16usize, 256] {
         let x: DataSet = synthetic::uniform(n, d, 7);
-        let Storage::Dense(dense) = x.storage() else {
-            unreachable!("uniform data is dense")
-        };
+        let Storage::Dense(dense) = x.storage() else { unreachable!("uniform data is dense") };
         let idx: Vec<usize> = (0..n).collect();
         let mut out = Mat::<f64>::zeros(n, n);
-        let kernel = VectorKernel::Rbf {
-            gamma: 1.0 / d as f64,
-        };
+        let kernel = VectorKernel::Rbf { gamma: 1.0 / d as f64 };
         group.bench_with_input(BenchmarkId::new("kern_rbf_gram", d), &d, |b, _| {
             b.iter(|| kernel.block(&x, &idx, &x, &idx, out.as_mut(), par));
         });

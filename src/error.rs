@@ -13,20 +13,13 @@ use thiserror::Error;
 pub enum Error {
     /// A line of a data file is malformed.
     #[error("{}:{line}: {kind}", file.display())]
-    Parse {
-        file: PathBuf,
-        line: usize,
-        kind: ParseErrorKind,
-    },
+    Parse { file: PathBuf, line: usize, kind: ParseErrorKind },
     /// A data file is well-formed line by line but unusable as a whole.
     #[error("{}: {kind}", file.display())]
     Data { file: PathBuf, kind: DataErrorKind },
     /// A file cannot be read or written.
     #[error("{}: {source}", file.display())]
-    Io {
-        file: PathBuf,
-        source: std::io::Error,
-    },
+    Io { file: PathBuf, source: std::io::Error },
     /// A model file cannot be used.
     #[error("{}: {kind}", file.display())]
     Model { file: PathBuf, kind: ModelErrorKind },
@@ -67,17 +60,9 @@ pub enum ParseErrorKind {
     /// A LibSVM index that is not a positive integer that fits.
     BadIndex { field: usize, text: String },
     /// LibSVM indices must be strictly ascending.
-    IndexNotAscending {
-        field: usize,
-        index: u64,
-        previous: u64,
-    },
+    IndexNotAscending { field: usize, index: u64, previous: u64 },
     /// A feature index beyond the width the model was trained on.
-    IndexBeyondWidth {
-        field: usize,
-        index: u64,
-        n_features: usize,
-    },
+    IndexBeyondWidth { field: usize, index: u64, n_features: usize },
     /// A row with a different number of fields than the first.
     Ragged { expected: usize, got: usize },
     /// A line with no label where one is required.
@@ -99,25 +84,16 @@ impl fmt::Display for ParseErrorKind {
             Missing { field } => write!(f, "field {field} is empty"),
             NotAPair { field, text } => write!(f, "field {field} ({text:?}) is not index:value"),
             IndexZero { field } => write!(f, "field {field}: feature indices start at 1, found 0"),
-            BadIndex { field, text } => write!(
-                f,
-                "field {field}: feature index {text:?} is not an integer from 1 to 4294967296"
-            ),
-            IndexNotAscending {
-                field,
-                index,
-                previous,
-            } => {
+            BadIndex { field, text } => {
+                write!(f, "field {field}: feature index {text:?} is not an integer from 1 to 4294967296")
+            }
+            IndexNotAscending { field, index, previous } => {
                 write!(
                     f,
                     "field {field}: feature index {index} does not come after {previous} (indices must be strictly ascending)"
                 )
             }
-            IndexBeyondWidth {
-                field,
-                index,
-                n_features,
-            } => {
+            IndexBeyondWidth { field, index, n_features } => {
                 write!(
                     f,
                     "field {field}: feature index {index} is beyond the {n_features} features the model was trained on"
@@ -125,10 +101,9 @@ impl fmt::Display for ParseErrorKind {
             }
             Ragged { expected, got } => write!(f, "{got} fields, but the first row has {expected}"),
             MissingLabel => write!(f, "no label (the line starts with a feature)"),
-            LabelNotANumber { text } => write!(
-                f,
-                "label {text:?} is not a number, and this task needs numeric targets"
-            ),
+            LabelNotANumber { text } => {
+                write!(f, "label {text:?} is not a number, and this task needs numeric targets")
+            }
             NotUtf8 => write!(f, "not valid UTF-8 text"),
         }
     }
@@ -147,6 +122,8 @@ pub enum DataErrorKind {
     NoSuchColumn { column: String, available: String },
     /// Width different from the model's.
     WidthMismatch { got: usize, expected: usize },
+    /// A CSV whose column count fits the model neither with nor without a label.
+    ColumnMismatch { got: usize, n_features: usize },
     /// The format could not be told from the name or content.
     UnknownFormat,
     /// A CSV with only a label column.
@@ -166,10 +143,12 @@ impl fmt::Display for DataErrorKind {
             WidthMismatch { got, expected } => {
                 write!(f, "{got} features, but the model was trained on {expected}")
             }
-            UnknownFormat => write!(
+            ColumnMismatch { got, n_features } => write!(
                 f,
-                "cannot tell the format: name it with --format libsvm|csv"
+                "{got} columns, but the model takes {n_features} features ({n_features} columns without a label, {} with one)",
+                n_features + 1
             ),
+            UnknownFormat => write!(f, "cannot tell the format: name it with --format libsvm|csv"),
             NoFeatures => write!(f, "no feature columns besides the label"),
         }
     }
@@ -216,9 +195,5 @@ pub fn human_bytes(bytes: u64) -> String {
         value /= 1024.0;
         unit += 1;
     }
-    if unit == 0 {
-        format!("{bytes} B")
-    } else {
-        format!("{value:.1} {}", UNITS[unit])
-    }
+    if unit == 0 { format!("{bytes} B") } else { format!("{value:.1} {}", UNITS[unit]) }
 }

@@ -24,7 +24,12 @@ pub mod synthetic;
 
 pub use error::{DataErrorKind, Error, ModelErrorKind, ParseErrorKind, Result, human_bytes};
 pub use kern_kernels::{
-    DataSet, DenseMatrix, ExactGram, GramProvider, Kernel, KernelError, Par, Row, Samples,
-    SparseMatrix, Storage, VectorKernel, cross_gram, gram_matrix,
+    DataSet, DenseMatrix, ExactGram, GramProvider, Kernel, KernelError, Par, Row, Samples, SparseMatrix, Storage,
+    VectorKernel, cross_gram, gram_matrix,
 };
 pub use kern_solvers::{KernelRidge, KernelRidgeModel, SolverError};
+
+/// The README's Rust snippets, compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

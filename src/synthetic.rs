@@ -43,26 +43,18 @@ pub fn friedman1(n: usize, noise: f64, seed: u64) -> Regression {
     let (mut y, mut f) = (Vec::with_capacity(n), Vec::with_capacity(n));
     for _ in 0..n {
         let x: Vec<f64> = (0..10).map(|_| rng.random::<f64>()).collect();
-        let fx = 10.0 * (std::f64::consts::PI * x[0] * x[1]).sin()
-            + 20.0 * (x[2] - 0.5).powi(2)
-            + 10.0 * x[3]
-            + 5.0 * x[4];
+        let fx =
+            10.0 * (std::f64::consts::PI * x[0] * x[1]).sin() + 20.0 * (x[2] - 0.5).powi(2) + 10.0 * x[3] + 5.0 * x[4];
         values.extend_from_slice(&x);
         f.push(fx);
         y.push(fx + noise * normal(&mut rng));
     }
-    Regression {
-        x: DataSet::from(DenseMatrix::new(n, 10, values).expect("finite values")),
-        y,
-        f,
-    }
+    Regression { x: DataSet::from(DenseMatrix::new(n, 10, values).expect("finite values")), y, f }
 }
 
 /// `n` points uniform in `[-1, 1]^d` (a dense data set).
 pub fn uniform(n: usize, d: usize, seed: u64) -> DataSet {
     let mut rng = rng(seed);
-    let values = (0..n * d)
-        .map(|_| 2.0 * rng.random::<f64>() - 1.0)
-        .collect();
+    let values = (0..n * d).map(|_| 2.0 * rng.random::<f64>() - 1.0).collect();
     DataSet::from(DenseMatrix::new(n, d, values).expect("finite values"))
 }

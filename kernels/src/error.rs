@@ -16,11 +16,7 @@ pub enum DataError {
     Unsorted { row: usize, col: usize },
     /// A sparse index at or beyond the column count.
     #[error("row {row}: feature index {col} is beyond the {n_cols} features")]
-    ColumnOutOfRange {
-        row: usize,
-        col: usize,
-        n_cols: usize,
-    },
+    ColumnOutOfRange { row: usize, col: usize, n_cols: usize },
 }
 
 /// A kernel whose parameters are not valid for the data it is bound to.
@@ -28,11 +24,7 @@ pub enum DataError {
 pub enum KernelError {
     /// A numeric parameter outside its domain.
     #[error("kernel parameter {name} = {value} is invalid: {reason}")]
-    InvalidParameter {
-        name: &'static str,
-        value: f64,
-        reason: &'static str,
-    },
+    InvalidParameter { name: &'static str, value: f64, reason: &'static str },
     /// ARD lengthscales must be one per feature.
     #[error("ARD kernel has {got} lengthscales but the data has {expected} features")]
     LengthscaleCount { expected: usize, got: usize },

@@ -35,17 +35,7 @@ impl Rng {
 /// `n × d` values in [-1, 1), about `zero_fraction` of them exactly zero.
 pub fn random_rows(rng: &mut Rng, n: usize, d: usize, zero_fraction: f64) -> Vec<Vec<f64>> {
     (0..n)
-        .map(|_| {
-            (0..d)
-                .map(|_| {
-                    if rng.uniform() < zero_fraction {
-                        0.0
-                    } else {
-                        rng.range(-1.0, 1.0)
-                    }
-                })
-                .collect()
-        })
+        .map(|_| (0..d).map(|_| if rng.uniform() < zero_fraction { 0.0 } else { rng.range(-1.0, 1.0) }).collect())
         .collect()
 }
 
@@ -56,10 +46,7 @@ pub fn dense(rows: &[Vec<f64>]) -> DataSet {
 pub fn sparse(rows: &[Vec<f64>], d: usize) -> DataSet {
     let mut m = SparseMatrix::with_cols(d);
     for row in rows {
-        let idx: Vec<u32> = (0..row.len())
-            .filter(|&j| row[j] != 0.0)
-            .map(|j| j as u32)
-            .collect();
+        let idx: Vec<u32> = (0..row.len()).filter(|&j| row[j] != 0.0).map(|j| j as u32).collect();
         let val: Vec<f64> = idx.iter().map(|&j| row[j as usize]).collect();
         m.push_row(&idx, &val).unwrap();
     }
@@ -73,71 +60,19 @@ pub fn all_kernels(d: usize) -> Vec<(&'static str, VectorKernel)> {
     let ard: Vec<f64> = (0..d).map(|j| 0.5 + 0.25 * j as f64).collect();
     vec![
         ("linear", Linear),
-        (
-            "poly",
-            Polynomial {
-                gamma: 0.3,
-                coef0: 1.0,
-                degree: 3,
-            },
-        ),
-        (
-            "poly5",
-            Polynomial {
-                gamma: 0.5,
-                coef0: 0.5,
-                degree: 5,
-            },
-        ),
+        ("poly", Polynomial { gamma: 0.3, coef0: 1.0, degree: 3 }),
+        ("poly5", Polynomial { gamma: 0.5, coef0: 0.5, degree: 5 }),
         ("rbf", Rbf { gamma: 0.7 }),
         ("laplacian", Laplacian { gamma: 0.4 }),
-        (
-            "sigmoid",
-            Sigmoid {
-                gamma: 0.2,
-                coef0: -0.1,
-            },
-        ),
+        ("sigmoid", Sigmoid { gamma: 0.2, coef0: -0.1 }),
         ("matern12", Matern12 { lengthscale: 1.3 }),
         ("matern32", Matern32 { lengthscale: 0.9 }),
         ("matern52", Matern52 { lengthscale: 1.1 }),
         ("ard", ArdRbf { lengthscales: ard }),
-        (
-            "sum",
-            Sum(vec![
-                Rbf { gamma: 0.5 },
-                Scaled {
-                    scale: 0.3,
-                    kernel: Box::new(Linear),
-                },
-            ]),
-        ),
-        (
-            "product",
-            Product(vec![
-                Matern32 { lengthscale: 2.0 },
-                Polynomial {
-                    gamma: 1.0,
-                    coef0: 1.0,
-                    degree: 2,
-                },
-            ]),
-        ),
-        (
-            "scaled",
-            Scaled {
-                scale: 2.5,
-                kernel: Box::new(Laplacian { gamma: 0.3 }),
-            },
-        ),
-        (
-            "normalized",
-            Normalized(Box::new(Polynomial {
-                gamma: 1.0,
-                coef0: 1.0,
-                degree: 3,
-            })),
-        ),
+        ("sum", Sum(vec![Rbf { gamma: 0.5 }, Scaled { scale: 0.3, kernel: Box::new(Linear) }])),
+        ("product", Product(vec![Matern32 { lengthscale: 2.0 }, Polynomial { gamma: 1.0, coef0: 1.0, degree: 2 }])),
+        ("scaled", Scaled { scale: 2.5, kernel: Box::new(Laplacian { gamma: 0.3 }) }),
+        ("normalized", Normalized(Box::new(Polynomial { gamma: 1.0, coef0: 1.0, degree: 3 }))),
     ]
 }
 

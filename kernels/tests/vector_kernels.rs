@@ -4,13 +4,9 @@
 mod common;
 
 use common::{Rng, all_kernels, close, dense, random_rows, sparse};
-use faer::linalg::cholesky::llt::factor::{
-    LltParams, LltRegularization, cholesky_in_place, cholesky_in_place_scratch,
-};
+use faer::linalg::cholesky::llt::factor::{LltParams, LltRegularization, cholesky_in_place, cholesky_in_place_scratch};
 use faer::{Mat, Par};
-use kern_kernels::{
-    DataSet, Kernel, KernelError, Row, TILE, VectorKernel, cross_gram, gram_matrix,
-};
+use kern_kernels::{DataSet, Kernel, KernelError, Row, TILE, VectorKernel, cross_gram, gram_matrix};
 
 /// The textbook formula of each base kernel, written out independently of the
 /// library (explicit loops over features).
@@ -22,11 +18,7 @@ fn textbook(kernel: &VectorKernel, x: &[f64], y: &[f64]) -> f64 {
     let r = d2.sqrt();
     match kernel {
         Linear => dot,
-        Polynomial {
-            gamma,
-            coef0,
-            degree,
-        } => (gamma * dot + coef0).powf(*degree as f64),
+        Polynomial { gamma, coef0, degree } => (gamma * dot + coef0).powf(*degree as f64),
         Rbf { gamma } => (-gamma * d2).exp(),
         Laplacian { gamma } => (-gamma * l1).exp(),
         Sigmoid { gamma, coef0 } => (gamma * dot + coef0).tanh(),
@@ -40,12 +32,7 @@ fn textbook(kernel: &VectorKernel, x: &[f64], y: &[f64]) -> f64 {
             (1.0 + s + 5.0 * d2 / (3.0 * lengthscale * lengthscale)) * (-s).exp()
         }
         ArdRbf { lengthscales } => {
-            let q: f64 = x
-                .iter()
-                .zip(y)
-                .zip(lengthscales)
-                .map(|((a, b), l)| ((a - b) / l).powi(2))
-                .sum();
+            let q: f64 = x.iter().zip(y).zip(lengthscales).map(|((a, b), l)| ((a - b) / l).powi(2)).sum();
             (-0.5 * q).exp()
         }
         Sum(t) => t.iter().map(|k| textbook(k, x, y)).sum(),
@@ -66,10 +53,7 @@ fn every_kernel_equals_its_textbook_formula() {
             for j in 0..rows.len() {
                 let got = k.eval_rows(&Row::Dense(&rows[i]), &Row::Dense(&rows[j]));
                 let want = textbook(&k, &rows[i], &rows[j]);
-                assert!(
-                    close(got, want, 1e-12, 1e-300),
-                    "{name}: k(x{i}, x{j}) = {got}, textbook {want}"
-                );
+                assert!(close(got, want, 1e-12, 1e-300), "{name}: k(x{i}, x{j}) = {got}, textbook {want}");
             }
         }
     }
@@ -97,22 +81,14 @@ fn dense_and_sparse_rows_give_the_same_values() {
                     ks[(i, j)]
                 );
                 let pair = k.eval(&xs, i, &xd, j);
-                assert!(
-                    close(pair, kd[(i, j)], 1e-10, 1e-12),
-                    "{name}: mixed sparse/dense pair"
-                );
+                assert!(close(pair, kd[(i, j)], 1e-10, 1e-12), "{name}: mixed sparse/dense pair");
             }
         }
         // A mixed block (sparse rows against dense columns) densifies one side.
         let mut km = Mat::zeros(idx.len(), idx.len());
         k.block(&xs, &idx, &xd, &idx, km.as_mut(), Par::Seq);
         assert!(
-            (0..idx.len()).all(|i| (0..idx.len()).all(|j| close(
-                km[(i, j)],
-                kd[(i, j)],
-                1e-10,
-                1e-12
-            ))),
+            (0..idx.len()).all(|i| (0..idx.len()).all(|j| close(km[(i, j)], kd[(i, j)], 1e-10, 1e-12))),
             "{name}: mixed block"
         );
     }
@@ -158,11 +134,7 @@ fn grams_are_symmetric_and_positive_semidefinite() {
             let n = gram.nrows();
             for i in 0..n {
                 for j in 0..i {
-                    assert_eq!(
-                        gram[(i, j)],
-                        gram[(j, i)],
-                        "{name}: not exactly symmetric at ({i}, {j})"
-                    );
+                    assert_eq!(gram[(i, j)], gram[(j, i)], "{name}: not exactly symmetric at ({i}, {j})");
                 }
             }
             // The sigmoid kernel is not PSD in general (Lin & Lin 2003): only symmetry holds.
@@ -173,11 +145,8 @@ fn grams_are_symmetric_and_positive_semidefinite() {
             for i in 0..n {
                 a[(i, i)] += 1e-10;
             }
-            let mut mem = faer::dyn_stack::MemBuffer::new(cholesky_in_place_scratch::<f64>(
-                n,
-                Par::Seq,
-                Default::default(),
-            ));
+            let mut mem =
+                faer::dyn_stack::MemBuffer::new(cholesky_in_place_scratch::<f64>(n, Par::Seq, Default::default()));
             let stack = faer::dyn_stack::MemStack::new(&mut mem);
             let llt = cholesky_in_place(
                 a.as_mut(),
@@ -186,10 +155,7 @@ fn grams_are_symmetric_and_positive_semidefinite() {
                 stack,
                 <LltParams as faer::Auto<f64>>::auto().into(),
             );
-            assert!(
-                llt.is_ok(),
-                "{name}: K + 1e-10 I is not positive definite ({llt:?})"
-            );
+            assert!(llt.is_ok(), "{name}: K + 1e-10 I is not positive definite ({llt:?})");
         }
     }
 }
@@ -205,21 +171,11 @@ fn stationary_kernels_have_unit_diagonal_and_normalized_kernels_too() {
         k.diagonal(&x, &idx, &mut diag);
         let gram = gram_matrix(&k, &x, Par::Seq);
         for i in 0..idx.len() {
-            assert!(
-                close(diag[i], gram[(i, i)], 1e-14, 1e-300),
-                "{name}: diagonal disagrees with the Gram"
-            );
+            assert!(close(diag[i], gram[(i, i)], 1e-14, 1e-300), "{name}: diagonal disagrees with the Gram");
             if k.is_stationary()
-                && !matches!(
-                    k,
-                    VectorKernel::Sum(_) | VectorKernel::Product(_) | VectorKernel::Scaled { .. }
-                )
+                && !matches!(k, VectorKernel::Sum(_) | VectorKernel::Product(_) | VectorKernel::Scaled { .. })
             {
-                assert!(
-                    (diag[i] - 1.0).abs() < 1e-15,
-                    "{name}: k(x, x) = {}",
-                    diag[i]
-                );
+                assert!((diag[i] - 1.0).abs() < 1e-15, "{name}: k(x, x) = {}", diag[i]);
             }
         }
     }
@@ -262,14 +218,8 @@ fn very_wide_sparse_rows_use_merged_products() {
     let wide = DataSet::from({
         let mut m = kern_kernels::SparseMatrix::with_cols(4_000_000_000);
         for row in &rows {
-            let idx: Vec<u32> = (0..6u32)
-                .filter(|&j| row[j as usize] != 0.0)
-                .map(|j| j * 700_000_000)
-                .collect();
-            let val: Vec<f64> = idx
-                .iter()
-                .map(|&j| row[(j / 700_000_000) as usize])
-                .collect();
+            let idx: Vec<u32> = (0..6u32).filter(|&j| row[j as usize] != 0.0).map(|j| j * 700_000_000).collect();
+            let val: Vec<f64> = idx.iter().map(|&j| row[(j / 700_000_000) as usize]).collect();
             m.push_row(&idx, &val).unwrap();
         }
         m
@@ -282,10 +232,7 @@ fn very_wide_sparse_rows_use_merged_products() {
         let b = gram_matrix(&k, &wide, Par::Seq);
         for i in 0..40 {
             for j in 0..40 {
-                assert!(
-                    close(a[(i, j)], b[(i, j)], 1e-12, 1e-12),
-                    "{name} ({i}, {j})"
-                );
+                assert!(close(a[(i, j)], b[(i, j)], 1e-12, 1e-12), "{name} ({i}, {j})");
             }
         }
     }
@@ -294,55 +241,21 @@ fn very_wide_sparse_rows_use_merged_products() {
 #[test]
 fn invalid_parameters_are_rejected() {
     use VectorKernel::*;
-    assert!(matches!(
-        Rbf { gamma: 0.0 }.validate(2),
-        Err(KernelError::InvalidParameter { name: "gamma", .. })
-    ));
-    assert!(matches!(
-        Rbf { gamma: f64::NAN }.validate(2),
-        Err(KernelError::InvalidParameter { .. })
-    ));
+    assert!(matches!(Rbf { gamma: 0.0 }.validate(2), Err(KernelError::InvalidParameter { name: "gamma", .. })));
+    assert!(matches!(Rbf { gamma: f64::NAN }.validate(2), Err(KernelError::InvalidParameter { .. })));
     assert!(matches!(
         Matern32 { lengthscale: -1.0 }.validate(2),
-        Err(KernelError::InvalidParameter {
-            name: "lengthscale",
-            ..
-        })
+        Err(KernelError::InvalidParameter { name: "lengthscale", .. })
     ));
     assert!(matches!(
-        Polynomial {
-            gamma: 1.0,
-            coef0: 0.0,
-            degree: 0
-        }
-        .validate(2),
+        Polynomial { gamma: 1.0, coef0: 0.0, degree: 0 }.validate(2),
         Err(KernelError::InvalidParameter { name: "degree", .. })
     ));
     assert_eq!(
-        ArdRbf {
-            lengthscales: vec![1.0]
-        }
-        .validate(2),
-        Err(KernelError::LengthscaleCount {
-            expected: 2,
-            got: 1
-        })
+        ArdRbf { lengthscales: vec![1.0] }.validate(2),
+        Err(KernelError::LengthscaleCount { expected: 2, got: 1 })
     );
-    assert_eq!(
-        Sum(vec![]).validate(2),
-        Err(KernelError::EmptyComposite("sum"))
-    );
-    assert!(
-        Scaled {
-            scale: 0.0,
-            kernel: Box::new(Linear)
-        }
-        .validate(2)
-        .is_err()
-    );
-    assert!(
-        Normalized(Box::new(Sum(vec![Linear, Rbf { gamma: -1.0 }])))
-            .validate(2)
-            .is_err()
-    );
+    assert_eq!(Sum(vec![]).validate(2), Err(KernelError::EmptyComposite("sum")));
+    assert!(Scaled { scale: 0.0, kernel: Box::new(Linear) }.validate(2).is_err());
+    assert!(Normalized(Box::new(Sum(vec![Linear, Rbf { gamma: -1.0 }]))).validate(2).is_err());
 }

@@ -8,21 +8,13 @@ use thiserror::Error;
 pub enum SolverError {
     /// A hyperparameter outside its domain.
     #[error("{name} = {value} is invalid: {reason}")]
-    InvalidParameter {
-        name: &'static str,
-        value: f64,
-        reason: &'static str,
-    },
+    InvalidParameter { name: &'static str, value: f64, reason: &'static str },
     /// The kernel's own parameters are invalid.
     #[error(transparent)]
     Kernel(#[from] KernelError),
     /// Inputs of inconsistent sizes.
     #[error("{what}: expected {expected}, got {got}")]
-    DimensionMismatch {
-        what: &'static str,
-        expected: usize,
-        got: usize,
-    },
+    DimensionMismatch { what: &'static str, expected: usize, got: usize },
     /// No training samples.
     #[error("no training samples")]
     Empty,

@@ -1,9 +1,7 @@
 //! Thin wrappers over faer's dense factorisations with explicit parallelism.
 
 use faer::dyn_stack::{MemBuffer, MemStack};
-use faer::linalg::cholesky::llt::factor::{
-    LltParams, LltRegularization, cholesky_in_place, cholesky_in_place_scratch,
-};
+use faer::linalg::cholesky::llt::factor::{LltParams, LltRegularization, cholesky_in_place, cholesky_in_place_scratch};
 use faer::linalg::cholesky::llt::solve::solve_in_place;
 use faer::{Auto, MatMut, MatRef, Par};
 
@@ -19,15 +17,17 @@ pub fn cholesky(a: MatMut<'_, f64>, par: Par) -> Result<(), usize> {
     kern_kernels::simd::clear_upper_state();
     match result {
         Ok(_) => Ok(()),
-        Err(faer::linalg::cholesky::llt::factor::LltError::NonPositivePivot { index }) => {
-            Err(index)
-        }
+        Err(faer::linalg::cholesky::llt::factor::LltError::NonPositivePivot { index }) => Err(index),
     }
 }
 
 /// Solves `L Lᵀ x = b` in place, given the factor from [`cholesky`].
-pub fn cholesky_solve(l: MatRef<'_, f64>, b: MatMut<'_, f64>, par: Par) {
+///
+/// Always sequential: faer's parallel triangular solve sums in a different
+/// order from its sequential one, and a model must not depend on the thread
+/// count. The solve is `O(n² t)` and memory-bound, so little is lost.
+pub fn cholesky_solve(l: MatRef<'_, f64>, b: MatMut<'_, f64>) {
     let mut mem = MemBuffer::new(faer::dyn_stack::StackReq::EMPTY);
-    solve_in_place(l, b, par, MemStack::new(&mut mem));
+    solve_in_place(l, b, Par::Seq, MemStack::new(&mut mem));
     kern_kernels::simd::clear_upper_state();
 }

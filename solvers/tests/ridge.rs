@@ -5,17 +5,13 @@ use kern_kernels::{DataSet, DenseMatrix, Row, VectorKernel};
 use kern_solvers::{KernelRidge, KernelRidgeModel, SolverError};
 
 fn lcg(seed: &mut u64) -> f64 {
-    *seed = seed
-        .wrapping_mul(6364136223846793005)
-        .wrapping_add(1442695040888963407);
+    *seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
     ((*seed >> 11) as f64) / ((1u64 << 53) as f64)
 }
 
 fn data(n: usize, d: usize, seed: u64) -> (Vec<Vec<f64>>, DataSet) {
     let mut s = seed;
-    let rows: Vec<Vec<f64>> = (0..n)
-        .map(|_| (0..d).map(|_| 2.0 * lcg(&mut s) - 1.0).collect())
-        .collect();
+    let rows: Vec<Vec<f64>> = (0..n).map(|_| (0..d).map(|_| 2.0 * lcg(&mut s) - 1.0).collect()).collect();
     let x = DataSet::from(DenseMatrix::from_rows(&rows).unwrap());
     (rows, x)
 }
@@ -24,9 +20,7 @@ fn data(n: usize, d: usize, seed: u64) -> (Vec<Vec<f64>>, DataSet) {
 fn direct_solve(mut a: Vec<Vec<f64>>, mut b: Vec<Vec<f64>>) -> Vec<Vec<f64>> {
     let n = a.len();
     for col in 0..n {
-        let pivot = (col..n)
-            .max_by(|&i, &j| a[i][col].abs().total_cmp(&a[j][col].abs()))
-            .unwrap();
+        let pivot = (col..n).max_by(|&i, &j| a[i][col].abs().total_cmp(&a[j][col].abs())).unwrap();
         a.swap(col, pivot);
         b.swap(col, pivot);
         for row in col + 1..n {
@@ -54,31 +48,16 @@ fn predictions_equal_a_direct_solve_for_several_targets() {
     let (test_rows, test) = data(37, 4, 12);
     let kernel = VectorKernel::Sum(vec![VectorKernel::Rbf { gamma: 0.8 }, VectorKernel::Linear]);
     let alpha = 0.05;
-    let y = Mat::from_fn(120, 3, |i, t| {
-        rows[i][0].sin() * (t + 1) as f64 + rows[i][1] * rows[i][2] - t as f64
-    });
+    let y = Mat::from_fn(120, 3, |i, t| rows[i][0].sin() * (t + 1) as f64 + rows[i][1] * rows[i][2] - t as f64);
 
-    let model = KernelRidgeModel::fit(
-        kernel.clone(),
-        x,
-        y.as_ref(),
-        KernelRidge { alpha },
-        Par::rayon(2),
-    )
-    .unwrap();
+    let model = KernelRidgeModel::fit(kernel.clone(), x, y.as_ref(), KernelRidge { alpha }, Par::rayon(2)).unwrap();
     let pred = model.predict(&test, Par::rayon(2));
 
     let k = |a: &[f64], b: &[f64]| kernel.eval_rows(&Row::Dense(a), &Row::Dense(b));
     let a: Vec<Vec<f64>> = (0..120)
-        .map(|i| {
-            (0..120)
-                .map(|j| k(&rows[i], &rows[j]) + if i == j { alpha } else { 0.0 })
-                .collect()
-        })
+        .map(|i| (0..120).map(|j| k(&rows[i], &rows[j]) + if i == j { alpha } else { 0.0 }).collect())
         .collect();
-    let b: Vec<Vec<f64>> = (0..120)
-        .map(|i| (0..3).map(|t| y[(i, t)]).collect())
-        .collect();
+    let b: Vec<Vec<f64>> = (0..120).map(|i| (0..3).map(|t| y[(i, t)]).collect()).collect();
     let dual = direct_solve(a, b);
     for (i, test_row) in test_rows.iter().enumerate() {
         for t in 0..3 {
@@ -103,14 +82,8 @@ fn chunked_prediction_equals_one_block() {
     let (_, test) = data(5000, 3, 22);
     let y = Mat::from_fn(50, 1, |i, _| (i as f64).cos());
     let kernel = VectorKernel::Matern52 { lengthscale: 0.7 };
-    let model = KernelRidgeModel::fit(
-        kernel.clone(),
-        x.clone(),
-        y.as_ref(),
-        KernelRidge { alpha: 0.1 },
-        Par::Seq,
-    )
-    .unwrap();
+    let model =
+        KernelRidgeModel::fit(kernel.clone(), x.clone(), y.as_ref(), KernelRidge { alpha: 0.1 }, Par::Seq).unwrap();
     let pred = model.predict(&test, Par::rayon(2));
     let k = kern_kernels::cross_gram(&kernel, &test, &x, Par::Seq);
     let want = &k * model.dual();
@@ -142,40 +115,16 @@ fn bad_inputs_are_typed_errors() {
     let (_, x) = data(10, 2, 41);
     let y = Mat::from_fn(10, 1, |i, _| i as f64);
     let fit = |kernel, alpha, y: &Mat<f64>| {
-        KernelRidgeModel::fit(
-            kernel,
-            x.clone(),
-            y.as_ref(),
-            KernelRidge { alpha },
-            Par::Seq,
-        )
+        KernelRidgeModel::fit(kernel, x.clone(), y.as_ref(), KernelRidge { alpha }, Par::Seq)
     };
-    assert!(matches!(
-        fit(VectorKernel::Linear, 0.0, &y),
-        Err(SolverError::InvalidParameter { name: "alpha", .. })
-    ));
-    assert!(matches!(
-        fit(VectorKernel::Linear, f64::INFINITY, &y),
-        Err(SolverError::InvalidParameter { .. })
-    ));
+    assert!(matches!(fit(VectorKernel::Linear, 0.0, &y), Err(SolverError::InvalidParameter { name: "alpha", .. })));
+    assert!(matches!(fit(VectorKernel::Linear, f64::INFINITY, &y), Err(SolverError::InvalidParameter { .. })));
     let short = Mat::from_fn(9, 1, |i, _| i as f64);
-    assert!(matches!(
-        fit(VectorKernel::Linear, 1.0, &short),
-        Err(SolverError::DimensionMismatch { .. })
-    ));
+    assert!(matches!(fit(VectorKernel::Linear, 1.0, &short), Err(SolverError::DimensionMismatch { .. })));
     let mut nan = y.clone();
     nan[(3, 0)] = f64::NAN;
-    assert_eq!(
-        fit(VectorKernel::Linear, 1.0, &nan).unwrap_err(),
-        SolverError::NonFiniteTarget { index: 3 }
-    );
+    assert_eq!(fit(VectorKernel::Linear, 1.0, &nan).unwrap_err(), SolverError::NonFiniteTarget { index: 3 });
     // tanh(10 ⟨x, y⟩ − 5) is strongly indefinite on this data.
-    let sigmoid = VectorKernel::Sigmoid {
-        gamma: 10.0,
-        coef0: -5.0,
-    };
-    assert!(matches!(
-        fit(sigmoid, 1e-6, &y),
-        Err(SolverError::NotPositiveDefinite { .. })
-    ));
+    let sigmoid = VectorKernel::Sigmoid { gamma: 10.0, coef0: -5.0 };
+    assert!(matches!(fit(sigmoid, 1e-6, &y), Err(SolverError::NotPositiveDefinite { .. })));
 }

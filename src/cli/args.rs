@@ -77,46 +77,25 @@ pub struct KernelArgs {
 impl KernelArgs {
     /// The kernel for data with `n_features` features; defaults as LIBSVM's.
     pub fn build(&self, n_features: usize) -> Result<VectorKernel> {
-        let default_gamma = if n_features > 0 {
-            1.0 / n_features as f64
-        } else {
-            1.0
-        };
+        let default_gamma = if n_features > 0 { 1.0 / n_features as f64 } else { 1.0 };
         let gamma = self.gamma.unwrap_or(default_gamma);
-        let is_matern = matches!(
-            self.kernel,
-            KernelArg::Matern12 | KernelArg::Matern32 | KernelArg::Matern52
-        );
+        let is_matern = matches!(self.kernel, KernelArg::Matern12 | KernelArg::Matern32 | KernelArg::Matern52);
         if self.lengthscale.is_some() && !is_matern {
             return Err(Error::Usage(
-                format!(
-                    "--lengthscale applies to the Matérn kernels; the {:?} kernel takes -g/--gamma",
-                    self.kernel
-                )
-                .to_lowercase(),
+                format!("--lengthscale applies to the Matérn kernels; the {:?} kernel takes -g/--gamma", self.kernel)
+                    .to_lowercase(),
             ));
         }
         if is_matern && self.gamma.is_some() && self.lengthscale.is_some() {
-            return Err(Error::Usage(
-                "give either --lengthscale or -g/--gamma for a Matérn kernel, not both".into(),
-            ));
+            return Err(Error::Usage("give either --lengthscale or -g/--gamma for a Matérn kernel, not both".into()));
         }
         // gamma = 1 / (2 l^2): the RBF with lengthscale l.
-        let lengthscale = self
-            .lengthscale
-            .unwrap_or_else(|| 1.0 / (2.0 * gamma).sqrt());
+        let lengthscale = self.lengthscale.unwrap_or_else(|| 1.0 / (2.0 * gamma).sqrt());
         let kernel = match self.kernel {
             KernelArg::Rbf => VectorKernel::Rbf { gamma },
             KernelArg::Linear => VectorKernel::Linear,
-            KernelArg::Poly => VectorKernel::Polynomial {
-                gamma,
-                coef0: self.coef0,
-                degree: self.degree,
-            },
-            KernelArg::Sigmoid => VectorKernel::Sigmoid {
-                gamma,
-                coef0: self.coef0,
-            },
+            KernelArg::Poly => VectorKernel::Polynomial { gamma, coef0: self.coef0, degree: self.degree },
+            KernelArg::Sigmoid => VectorKernel::Sigmoid { gamma, coef0: self.coef0 },
             KernelArg::Laplacian => VectorKernel::Laplacian { gamma },
             KernelArg::Matern12 => VectorKernel::Matern12 { lengthscale },
             KernelArg::Matern32 => VectorKernel::Matern32 { lengthscale },
@@ -160,16 +139,8 @@ pub fn parse_bytes(text: &str) -> std::result::Result<u64, String> {
     let t = text.trim();
     let split = t.find(|c: char| c.is_ascii_alphabetic()).unwrap_or(t.len());
     let (number, unit) = t.split_at(split);
-    let number: f64 = number
-        .trim()
-        .parse()
-        .map_err(|_| format!("{text:?} is not a size like 512M or 8G"))?;
-    let scale = match unit
-        .trim()
-        .to_ascii_uppercase()
-        .trim_end_matches("IB")
-        .trim_end_matches('B')
-    {
+    let number: f64 = number.trim().parse().map_err(|_| format!("{text:?} is not a size like 512M or 8G"))?;
+    let scale = match unit.trim().to_ascii_uppercase().trim_end_matches("IB").trim_end_matches('B') {
         "" => 1u64,
         "K" => 1 << 10,
         "M" => 1 << 20,
@@ -187,11 +158,7 @@ pub fn parse_bytes(text: &str) -> std::result::Result<u64, String> {
 pub fn default_max_memory() -> u64 {
     let total = std::fs::read_to_string("/proc/meminfo").ok().and_then(|m| {
         let line = m.lines().find(|l| l.starts_with("MemTotal:"))?;
-        line.split_whitespace()
-            .nth(1)?
-            .parse::<u64>()
-            .ok()
-            .map(|kib| kib * 1024)
+        line.split_whitespace().nth(1)?.parse::<u64>().ok().map(|kib| kib * 1024)
     });
     total.unwrap_or(8 << 30) / 2
 }
@@ -199,9 +166,6 @@ pub fn default_max_memory() -> u64 {
 /// The default model path: the training file's name plus `.model`, in the
 /// current directory (as LIBSVM's svm-train).
 pub fn default_model_path(train: &std::path::Path) -> PathBuf {
-    let name = train
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "kern".into());
+    let name = train.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "kern".into());
     PathBuf::from(format!("{name}.model"))
 }

@@ -47,20 +47,12 @@ pub(super) fn run(args: &DemoArgs, par: Par) -> Result<()> {
         return Ok(());
     }
     println!("kern demo: kernel ridge regression on Friedman's problem #1 (seed {SEED})");
-    println!(
-        "  data      {N_TRAIN} training and {N_TEST} held-out points, 10 features of which 5 matter,"
-    );
-    println!(
-        "            y = 10 sin(pi x1 x2) + 20 (x3 - 1/2)^2 + 10 x4 + 5 x5 + noise (sd {NOISE})"
-    );
+    println!("  data      {N_TRAIN} training and {N_TEST} held-out points, 10 features of which 5 matter,");
+    println!("            y = 10 sin(pi x1 x2) + 20 (x3 - 1/2)^2 + 10 x4 + 5 x5 + noise (sd {NOISE})");
     println!("  model     {kernel}, alpha = {}", params.alpha);
-    println!(
-        "  fit       {fit_seconds:.3} s ({N_TRAIN} x {N_TRAIN} kernel matrix, one Cholesky factorisation)"
-    );
+    println!("  fit       {fit_seconds:.3} s ({N_TRAIN} x {N_TRAIN} kernel matrix, one Cholesky factorisation)");
     println!("  predict   {predict_seconds:.3} s for {N_TEST} held-out points");
     println!("  held-out  MSE {mse:.3}, R^2 {r2:.3}");
-    println!(
-        "            (the noise alone costs MSE {noise_floor:.3}; predicting the mean costs {baseline:.3})"
-    );
+    println!("            (the noise alone costs MSE {noise_floor:.3}; predicting the mean costs {baseline:.3})");
     Ok(())
 }

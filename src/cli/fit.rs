@@ -22,16 +22,11 @@ pub(super) fn run(args: &FitArgs, par: Par) -> Result<()> {
         require_labels: true,
     };
     let data = read_data(&args.train, &options)?;
-    let labels = data.labels.as_ref().ok_or_else(|| Error::Data {
-        file: args.train.clone(),
-        kind: DataErrorKind::NoLabels,
-    })?;
+    let labels =
+        data.labels.as_ref().ok_or_else(|| Error::Data { file: args.train.clone(), kind: DataErrorKind::NoLabels })?;
     let (n, d) = (data.x.n_samples(), data.x.n_features());
     let kernel = args.kernel.build(d)?;
-    let output = args
-        .output
-        .clone()
-        .unwrap_or_else(|| default_model_path(&args.train));
+    let output = args.output.clone().unwrap_or_else(|| default_model_path(&args.train));
 
     let started = Instant::now();
     let estimator = match args.task {
@@ -41,24 +36,11 @@ pub(super) fn run(args: &FitArgs, par: Par) -> Result<()> {
             params.validate()?;
             check_memory(n, args.max_memory)?;
             let y = Mat::from_fn(n, 1, |i, _| y[i]);
-            Estimator::KernelRidge(KernelRidgeModel::fit(
-                kernel.clone(),
-                data.x,
-                y.as_ref(),
-                params,
-                par,
-            )?)
+            Estimator::KernelRidge(KernelRidgeModel::fit(kernel.clone(), data.x, y.as_ref(), params, par)?)
         }
     };
     let fit_seconds = started.elapsed().as_secs_f64();
-    let model = Model::new(
-        d,
-        InputSchema {
-            format: data.format,
-            csv: data.csv,
-        },
-        estimator,
-    );
+    let model = Model::new(d, InputSchema { format: data.format, csv: data.csv }, estimator);
     save_model(&model, &output)?;
 
     if !args.run.quiet {
@@ -90,9 +72,5 @@ pub(super) fn run(args: &FitArgs, par: Par) -> Result<()> {
 pub(super) fn check_memory(n: usize, max_memory: Option<u64>) -> Result<()> {
     let limit = max_memory.unwrap_or_else(default_max_memory);
     let needed = (n as u64).saturating_mul(n as u64).saturating_mul(8);
-    if needed > limit {
-        Err(Error::TooLarge { n, needed, limit })
-    } else {
-        Ok(())
-    }
+    if needed > limit { Err(Error::TooLarge { n, needed, limit }) } else { Ok(()) }
 }

@@ -9,15 +9,9 @@ use crate::model::{Estimator, load_model};
 pub(super) fn run(args: &InfoArgs) -> Result<()> {
     let model = load_model(&args.model)?;
     let (storage, n_targets, params) = match &model.estimator {
-        Estimator::KernelRidge(m) => (
-            if m.train.is_sparse() {
-                "sparse"
-            } else {
-                "dense"
-            },
-            m.n_targets,
-            json!({ "alpha": m.params.alpha }),
-        ),
+        Estimator::KernelRidge(m) => {
+            (if m.train.is_sparse() { "sparse" } else { "dense" }, m.n_targets, json!({ "alpha": m.params.alpha }))
+        }
     };
     if args.json {
         print_json(&json!({
@@ -40,18 +34,10 @@ pub(super) fn run(args: &InfoArgs) -> Result<()> {
         model.format_version,
         model.kern_version
     );
-    println!(
-        "task           {} ({})",
-        model.task(),
-        describe_task(&model.estimator)
-    );
+    println!("task           {} ({})", model.task(), describe_task(&model.estimator));
     println!("kernel         {}", model.kernel());
     println!("parameters     {params}");
-    println!(
-        "training set   {} samples × {} features, stored {storage}",
-        model.n_train(),
-        model.n_features
-    );
+    println!("training set   {} samples × {} features, stored {storage}", model.n_train(), model.n_features);
     println!("targets        {n_targets}");
     println!("input          {}", model.input.format.name());
     if let Some(names) = model.input.csv.as_ref().and_then(|c| c.feature_names()) {

@@ -22,13 +22,7 @@ use crate::error::{Error, Result};
 
 /// Kernel methods from the shell.
 #[derive(Parser, Debug)]
-#[command(
-    name = "kern",
-    version,
-    about,
-    allow_negative_numbers = true,
-    max_term_width = 100
-)]
+#[command(name = "kern", version, about, allow_negative_numbers = true, max_term_width = 100)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -135,11 +129,7 @@ pub fn run(cli: Cli) -> Result<()> {
         .num_threads(threads.unwrap_or(0))
         .build()
         .map_err(|e| Error::Usage(format!("cannot start worker threads: {e}")))?;
-    let par = if pool.current_num_threads() == 1 {
-        Par::Seq
-    } else {
-        Par::rayon(pool.current_num_threads())
-    };
+    let par = if pool.current_num_threads() == 1 { Par::Seq } else { Par::rayon(pool.current_num_threads()) };
     pool.install(|| match cli.command {
         Command::Fit(a) => fit::run(&a, par),
         Command::Predict(a) => predict::run(&a, par),

@@ -8,13 +8,11 @@ use serde_json::json;
 use super::{PredictArgs, print_json};
 use crate::error::{Error, Result};
 use crate::io::{ReadOptions, read_data};
-use crate::model::{Estimator, load_model};
+use crate::model::{Estimator, load_model, write_atomically};
 
 pub(super) fn run(args: &PredictArgs, par: Par) -> Result<()> {
     if args.run.json && args.output.is_none() {
-        return Err(Error::Usage(
-            "--json prints the report on stdout: give -o OUT for the predictions".into(),
-        ));
+        return Err(Error::Usage("--json prints the report on stdout: give -o OUT for the predictions".into()));
     }
     let model = load_model(&args.model)?;
     let options = ReadOptions {
@@ -46,10 +44,7 @@ pub(super) fn run(args: &PredictArgs, par: Par) -> Result<()> {
             let mut out = std::io::stdout().lock();
             out.write_all(text.as_bytes())
                 .and_then(|()| out.flush())
-                .map_err(|source| Error::Io {
-                    file: "<stdout>".into(),
-                    source,
-                })?;
+                .map_err(|source| Error::Io { file: "<stdout>".into(), source })?;
         }
     }
 
@@ -70,32 +65,9 @@ pub(super) fn run(args: &PredictArgs, par: Par) -> Result<()> {
     Ok(())
 }
 
-/// Writes a file through a temporary file and a rename.
-fn write_atomically(path: &std::path::Path, bytes: &[u8]) -> Result<()> {
-    let io_err = |source| Error::Io {
-        file: path.to_path_buf(),
-        source,
-    };
-    let dir = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => std::path::Path::new("."),
-    };
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".kern-out-")
-        .tempfile_in(dir)
-        .map_err(io_err)?;
-    tmp.write_all(bytes).map_err(io_err)?;
-    tmp.persist(path).map_err(|e| io_err(e.error))?;
-    Ok(())
-}
-
 /// Mean of the squared errors.
 pub fn mean_squared_error(y: &[f64], pred: &[f64]) -> f64 {
-    y.iter()
-        .zip(pred)
-        .map(|(a, b)| (a - b) * (a - b))
-        .sum::<f64>()
-        / y.len() as f64
+    y.iter().zip(pred).map(|(a, b)| (a - b) * (a - b)).sum::<f64>() / y.len() as f64
 }
 
 /// Coefficient of determination, as scikit-learn's `r2_score` (1 for a
@@ -104,9 +76,5 @@ pub fn r2_score(y: &[f64], pred: &[f64]) -> f64 {
     let mean = y.iter().sum::<f64>() / y.len() as f64;
     let ss_tot: f64 = y.iter().map(|v| (v - mean) * (v - mean)).sum();
     let ss_res: f64 = y.iter().zip(pred).map(|(a, b)| (a - b) * (a - b)).sum();
-    if ss_tot == 0.0 {
-        if ss_res == 0.0 { 1.0 } else { 0.0 }
-    } else {
-        1.0 - ss_res / ss_tot
-    }
+    if ss_tot == 0.0 { if ss_res == 0.0 { 1.0 } else { 0.0 } } else { 1.0 - ss_res / ss_tot }
 }

@@ -28,14 +28,7 @@ impl CsvSchema {
     /// Names of the feature columns, in order, when the file had a header.
     pub fn feature_names(&self) -> Option<Vec<&str>> {
         let header = self.header.as_ref()?;
-        Some(
-            header
-                .iter()
-                .enumerate()
-                .filter(|&(j, _)| Some(j) != self.label)
-                .map(|(_, h)| h.as_str())
-                .collect(),
-        )
+        Some(header.iter().enumerate().filter(|&(j, _)| Some(j) != self.label).map(|(_, h)| h.as_str()).collect())
     }
 }
 
@@ -45,30 +38,17 @@ const LABEL_NAMES: [&str; 4] = ["label", "target", "class", "y"];
 /// Picks the separator that occurs most on the first data line.
 fn sniff_delimiter(head: &[u8]) -> u8 {
     let text = String::from_utf8_lossy(head);
-    let line = text
-        .lines()
-        .find(|l| !l.trim().is_empty() && !l.trim_start().starts_with('#'))
-        .unwrap_or("");
-    [b',', b';', b'\t']
-        .into_iter()
-        .max_by_key(|&d| line.bytes().filter(|&b| b == d).count())
-        .unwrap_or(b',')
+    let line = text.lines().find(|l| !l.trim().is_empty() && !l.trim_start().starts_with('#')).unwrap_or("");
+    [b',', b';', b'\t'].into_iter().max_by_key(|&d| line.bytes().filter(|&b| b == d).count()).unwrap_or(b',')
 }
 
 fn is_number(field: &str) -> bool {
     field.parse::<f64>().is_ok()
 }
 
-pub(super) fn read(
-    path: &Path,
-    mut reader: impl BufRead,
-    options: &ReadOptions<'_>,
-) -> Result<Loaded> {
+pub(super) fn read(path: &Path, mut reader: impl BufRead, options: &ReadOptions<'_>) -> Result<Loaded> {
     let file = || path.to_path_buf();
-    let io_err = |source| Error::Io {
-        file: file(),
-        source,
-    };
+    let io_err = |source| Error::Io { file: file(), source };
     let delimiter = match options.schema {
         Some(s) => s.delimiter,
         None => sniff_delimiter(reader.fill_buf().map_err(io_err)?),
@@ -84,88 +64,52 @@ pub(super) fn read(
         r.map_err(|e| {
             let line = e.position().map_or(0, |p| p.line() as usize);
             match e.into_kind() {
-                ::csv::ErrorKind::Io(source) => Error::Io {
-                    file: file(),
-                    source,
-                },
-                _ => Error::Parse {
-                    file: file(),
-                    line,
-                    kind: ParseErrorKind::NotUtf8,
-                },
+                ::csv::ErrorKind::Io(source) => Error::Io { file: file(), source },
+                _ => Error::Parse { file: file(), line, kind: ParseErrorKind::NotUtf8 },
             }
         })
     });
     let line_of = |r: &::csv::StringRecord| r.position().map_or(0, |p| p.line() as usize);
 
     let Some(first) = records.next().transpose()? else {
-        return Err(Error::Data {
-            file: file(),
-            kind: DataErrorKind::Empty,
-        });
+        return Err(Error::Data { file: file(), kind: DataErrorKind::Empty });
     };
     let second = records.next().transpose()?;
     let fields = |r: &::csv::StringRecord| -> Vec<String> {
-        r.iter()
-            .map(|f| f.trim_start_matches('\u{feff}').to_string())
-            .collect()
+        r.iter().map(|f| f.trim_start_matches('\u{feff}').to_string()).collect()
     };
     let row1 = fields(&first);
     let has_header = row1.iter().all(|f| !is_number(f))
-        || second.as_ref().is_some_and(|r2| {
-            row1.iter()
-                .zip(r2.iter())
-                .any(|(a, b)| !is_number(a) && is_number(b))
-        });
+        || second.as_ref().is_some_and(|r2| row1.iter().zip(r2.iter()).any(|(a, b)| !is_number(a) && is_number(b)));
     let header = has_header.then_some(row1);
     let n_columns = first.len();
 
     let (feature_cols, label_col) = choose_columns(path, header.as_deref(), n_columns, options)?;
     if feature_cols.is_empty() {
-        return Err(Error::Data {
-            file: file(),
-            kind: DataErrorKind::NoFeatures,
-        });
+        return Err(Error::Data { file: file(), kind: DataErrorKind::NoFeatures });
     }
     if let Some(expected) = options.n_features
         && feature_cols.len() != expected
     {
         return Err(Error::Data {
             file: file(),
-            kind: DataErrorKind::WidthMismatch {
-                got: feature_cols.len(),
-                expected,
-            },
+            kind: DataErrorKind::WidthMismatch { got: feature_cols.len(), expected },
         });
     }
     if options.require_labels && label_col.is_none() {
-        return Err(Error::Data {
-            file: file(),
-            kind: DataErrorKind::NoLabels,
-        });
+        return Err(Error::Data { file: file(), kind: DataErrorKind::NoLabels });
     }
 
-    let data_rows = (!has_header)
-        .then_some(Ok(first))
-        .into_iter()
-        .chain(second.map(Ok))
-        .chain(records);
+    let data_rows = (!has_header).then_some(Ok(first)).into_iter().chain(second.map(Ok)).chain(records);
     let mut values = Vec::new();
     let mut labels = LabelBuilder::new();
     let mut n_rows = 0;
     for record in data_rows {
         let record = record?;
         let line = line_of(&record);
-        let parse_err = |kind| Error::Parse {
-            file: file(),
-            line,
-            kind,
-        };
+        let parse_err = |kind| Error::Parse { file: file(), line, kind };
         if record.len() != n_columns {
-            return Err(parse_err(ParseErrorKind::Ragged {
-                expected: n_columns,
-                got: record.len(),
-            }));
+            return Err(parse_err(ParseErrorKind::Ragged { expected: n_columns, got: record.len() }));
         }
         for &j in &feature_cols {
             values.push(parse_number(&record[j], j + 1).map_err(parse_err)?);
@@ -179,29 +123,14 @@ pub(super) fn read(
         n_rows += 1;
     }
     if n_rows == 0 {
-        let kind = if has_header {
-            DataErrorKind::HeaderOnly
-        } else {
-            DataErrorKind::Empty
-        };
+        let kind = if has_header { DataErrorKind::HeaderOnly } else { DataErrorKind::Empty };
         return Err(Error::Data { file: file(), kind });
     }
     let x = DataSet::from(
-        DenseMatrix::new(n_rows, feature_cols.len(), values)
-            .expect("finite values of equal-length rows"),
+        DenseMatrix::new(n_rows, feature_cols.len(), values).expect("finite values of equal-length rows"),
     );
-    let schema = CsvSchema {
-        header,
-        label: label_col,
-        n_columns,
-        delimiter,
-    };
-    Ok(Loaded {
-        x,
-        labels: label_col.map(|_| labels.finish()),
-        format: Format::Csv,
-        csv: Some(schema),
-    })
+    let schema = CsvSchema { header, label: label_col, n_columns, delimiter };
+    Ok(Loaded { x, labels: label_col.map(|_| labels.finish()), format: Format::Csv, csv: Some(schema) })
 }
 
 /// Decides which columns are features and which one is the label.
@@ -215,33 +144,22 @@ fn choose_columns(
         file: path.to_path_buf(),
         kind: DataErrorKind::NoSuchColumn {
             column,
-            available: header.map_or_else(
-                || format!("0..{} (no header)", n_columns.saturating_sub(1)),
-                |h| h.join(", "),
-            ),
+            available: header
+                .map_or_else(|| format!("0..{} (no header)", n_columns.saturating_sub(1)), |h| h.join(", ")),
         },
     };
     let find = |name: &str| {
         header.and_then(|h| {
-            h.iter()
-                .position(|c| c == name)
-                .or_else(|| h.iter().position(|c| c.eq_ignore_ascii_case(name)))
+            h.iter().position(|c| c == name).or_else(|| h.iter().position(|c| c.eq_ignore_ascii_case(name)))
         })
     };
-    let others = |label: Option<usize>| {
-        (0..n_columns)
-            .filter(|&j| Some(j) != label)
-            .collect::<Vec<_>>()
-    };
+    let others = |label: Option<usize>| (0..n_columns).filter(|&j| Some(j) != label).collect::<Vec<_>>();
 
     if let Some(schema) = options.schema {
         // Predict time: match the training layout, by name when both files have a header.
         if let (Some(train_header), Some(_)) = (&schema.header, header)
             && let Some(train_features) = schema.feature_names()
-            && let Some(cols) = train_features
-                .iter()
-                .map(|f| find(f))
-                .collect::<Option<Vec<_>>>()
+            && let Some(cols) = train_features.iter().map(|f| find(f)).collect::<Option<Vec<_>>>()
         {
             let label = schema.label.and_then(|l| find(&train_header[l]));
             return Ok((cols, label));
@@ -259,14 +177,24 @@ fn choose_columns(
             }),
         };
     }
+    // A model trained on LibSVM data predicting a CSV: with no --label-col,
+    // a file exactly as wide as the model has no label column.
+    if let (Some(n), None) = (options.n_features, &options.label_col) {
+        if n_columns == n {
+            return Ok((others(None), None));
+        }
+        if n_columns != n + 1 {
+            return Err(Error::Data {
+                file: path.to_path_buf(),
+                kind: DataErrorKind::ColumnMismatch { got: n_columns, n_features: n },
+            });
+        }
+    }
     let label = match &options.label_col {
         Some(LabelCol::Index(j)) if *j < n_columns => *j,
         Some(LabelCol::Index(j)) => return Err(no_such(j.to_string())),
         Some(LabelCol::Name(name)) => find(name).ok_or_else(|| no_such(name.clone()))?,
-        None => LABEL_NAMES
-            .iter()
-            .find_map(|n| find(n))
-            .unwrap_or(n_columns - 1),
+        None => LABEL_NAMES.iter().find_map(|n| find(n)).unwrap_or(n_columns - 1),
     };
     Ok((others(Some(label)), Some(label)))
 }

@@ -26,12 +26,10 @@ pub(super) fn read(path: &Path, reader: impl BufRead, options: &ReadOptions<'_>)
     let (mut labelled, mut unlabelled) = (0usize, None::<usize>);
     let mut indices: Vec<u32> = Vec::new();
     let mut values: Vec<f64> = Vec::new();
+    // The width counts explicit zeros too (a9a.t's first line ends in `123:0`).
+    let mut max_index = 0u64;
     for_each_line(path, reader, |line_no, bytes| {
-        let parse_err = |kind| Error::Parse {
-            file: path.to_path_buf(),
-            line: line_no,
-            kind,
-        };
+        let parse_err = |kind| Error::Parse { file: path.to_path_buf(), line: line_no, kind };
         let text = std::str::from_utf8(bytes).map_err(|_| parse_err(ParseErrorKind::NotUtf8))?;
         let text = text.split('#').next().unwrap_or("");
         let mut tokens = text.split_ascii_whitespace().peekable();
@@ -55,10 +53,7 @@ pub(super) fn read(path: &Path, reader: impl BufRead, options: &ReadOptions<'_>)
         for (k, token) in tokens.enumerate() {
             let field = k + 2;
             let Some((index, value)) = token.split_once(':') else {
-                return Err(parse_err(ParseErrorKind::NotAPair {
-                    field,
-                    text: truncate(token),
-                }));
+                return Err(parse_err(ParseErrorKind::NotAPair { field, text: truncate(token) }));
             };
             if index == "qid" {
                 continue;
@@ -67,18 +62,11 @@ pub(super) fn read(path: &Path, reader: impl BufRead, options: &ReadOptions<'_>)
                 Ok(0) => return Err(parse_err(ParseErrorKind::IndexZero { field })),
                 Ok(i) if i <= MAX_INDEX => i,
                 _ => {
-                    return Err(parse_err(ParseErrorKind::BadIndex {
-                        field,
-                        text: truncate(index),
-                    }));
+                    return Err(parse_err(ParseErrorKind::BadIndex { field, text: truncate(index) }));
                 }
             };
             if index <= previous {
-                return Err(parse_err(ParseErrorKind::IndexNotAscending {
-                    field,
-                    index,
-                    previous,
-                }));
+                return Err(parse_err(ParseErrorKind::IndexNotAscending { field, index, previous }));
             }
             if index > limit {
                 return Err(parse_err(ParseErrorKind::IndexBeyondWidth {
@@ -88,43 +76,25 @@ pub(super) fn read(path: &Path, reader: impl BufRead, options: &ReadOptions<'_>)
                 }));
             }
             previous = index;
+            max_index = max_index.max(index);
             indices.push((index - 1) as u32);
             values.push(parse_number(value, field).map_err(parse_err)?);
         }
-        rows.push_row(&indices, &values)
-            .expect("indices checked ascending, in range and finite");
+        rows.push_row(&indices, &values).expect("indices checked ascending, in range and finite");
         Ok(())
     })?;
     if rows.n_rows() == 0 {
-        return Err(Error::Data {
-            file: path.to_path_buf(),
-            kind: DataErrorKind::Empty,
-        });
+        return Err(Error::Data { file: path.to_path_buf(), kind: DataErrorKind::Empty });
     }
     if let (Some(line), true) = (unlabelled, labelled > 0) {
         // Some rows have labels and some do not: the unlabelled one is the error.
-        return Err(Error::Parse {
-            file: path.to_path_buf(),
-            line,
-            kind: ParseErrorKind::MissingLabel,
-        });
+        return Err(Error::Parse { file: path.to_path_buf(), line, kind: ParseErrorKind::MissingLabel });
     }
     rows.fit_n_cols();
-    if let Some(n) = options.n_features {
-        rows.set_n_cols(n)
-            .expect("indices checked against the width");
-    }
+    let width = options.n_features.unwrap_or(max_index as usize);
+    rows.set_n_cols(width).expect("indices checked against the width");
     let n_cells = rows.n_rows() as f64 * rows.n_cols() as f64;
     let x = DataSet::from(rows);
-    let x = if x.stored_values() as f64 >= DENSE_FRACTION * n_cells {
-        x.to_dense()
-    } else {
-        x
-    };
-    Ok(Loaded {
-        x,
-        labels: (labelled > 0).then(|| labels.finish()),
-        format: Format::Libsvm,
-        csv: None,
-    })
+    let x = if x.stored_values() as f64 >= DENSE_FRACTION * n_cells { x.to_dense() } else { x };
+    Ok(Loaded { x, labels: (labelled > 0).then(|| labels.finish()), format: Format::Libsvm, csv: None })
 }

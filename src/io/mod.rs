@@ -47,8 +47,7 @@ pub enum LabelCol {
 impl std::str::FromStr for LabelCol {
     type Err = std::convert::Infallible;
     fn from_str(s: &str) -> std::result::Result<Self, Self::Err> {
-        Ok(s.parse()
-            .map_or_else(|_| LabelCol::Name(s.to_string()), LabelCol::Index))
+        Ok(s.parse().map_or_else(|_| LabelCol::Name(s.to_string()), LabelCol::Index))
     }
 }
 
@@ -91,10 +90,7 @@ impl Labels {
     pub fn numeric(&self, file: &Path) -> Result<&[f64]> {
         match self {
             Labels::Numeric(v) => Ok(v),
-            Labels::Text {
-                first_text: (line, text),
-                ..
-            } => Err(Error::Parse {
+            Labels::Text { first_text: (line, text), .. } => Err(Error::Parse {
                 file: file.to_path_buf(),
                 line: *line,
                 kind: ParseErrorKind::LabelNotANumber { text: text.clone() },
@@ -138,15 +134,9 @@ pub struct Loaded {
 /// # Ok::<(), kern::Error>(())
 /// ```
 pub fn read_data(path: &Path, options: &ReadOptions<'_>) -> Result<Loaded> {
-    let io_err = |source| Error::Io {
-        file: path.to_path_buf(),
-        source,
-    };
+    let io_err = |source| Error::Io { file: path.to_path_buf(), source };
     if path.is_dir() {
-        return Err(io_err(std::io::Error::new(
-            std::io::ErrorKind::IsADirectory,
-            "is a directory, not a data file",
-        )));
+        return Err(io_err(std::io::Error::new(std::io::ErrorKind::IsADirectory, "is a directory, not a data file")));
     }
     let file = File::open(path).map_err(io_err)?;
     let mut reader = BufReader::with_capacity(1 << 16, file);
@@ -162,35 +152,21 @@ pub fn read_data(path: &Path, options: &ReadOptions<'_>) -> Result<Loaded> {
 
 /// Tells the format from the extension, else from the first data line.
 fn detect_format(path: &Path, reader: &mut BufReader<File>) -> Result<Format> {
-    let ext = path
-        .extension()
-        .and_then(|e| e.to_str())
-        .map(str::to_ascii_lowercase);
+    let ext = path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase);
     match ext.as_deref() {
         Some("csv" | "tsv") => return Ok(Format::Csv),
         Some("libsvm" | "svm" | "svmlight") => return Ok(Format::Libsvm),
         _ => {}
     }
-    let head = reader.fill_buf().map_err(|source| Error::Io {
-        file: path.to_path_buf(),
-        source,
-    })?;
+    let head = reader.fill_buf().map_err(|source| Error::Io { file: path.to_path_buf(), source })?;
     let head = String::from_utf8_lossy(head);
-    let line = head
-        .lines()
-        .map(|l| l.split('#').next().unwrap_or("").trim())
-        .find(|l| !l.is_empty());
+    let line = head.lines().map(|l| l.split('#').next().unwrap_or("").trim()).find(|l| !l.is_empty());
     let Some(line) = line else {
-        return Err(Error::Data {
-            file: path.to_path_buf(),
-            kind: DataErrorKind::Empty,
-        });
+        return Err(Error::Data { file: path.to_path_buf(), kind: DataErrorKind::Empty });
     };
     let tokens: Vec<&str> = line.split_ascii_whitespace().collect();
-    let is_pair = |t: &&str| {
-        t.split_once(':')
-            .is_some_and(|(i, _)| !i.is_empty() && i.bytes().all(|b| b.is_ascii_digit()))
-    };
+    let is_pair =
+        |t: &&str| t.split_once(':').is_some_and(|(i, _)| !i.is_empty() && i.bytes().all(|b| b.is_ascii_digit()));
     if tokens.iter().skip(1).any(is_pair) || tokens.first().is_some_and(is_pair) {
         Ok(Format::Libsvm)
     } else if line.contains([',', ';', '\t']) {
@@ -198,10 +174,7 @@ fn detect_format(path: &Path, reader: &mut BufReader<File>) -> Result<Format> {
     } else if tokens.len() == 1 && tokens[0].parse::<f64>().is_ok() {
         Ok(Format::Libsvm) // a label with no non-zero features
     } else {
-        Err(Error::Data {
-            file: path.to_path_buf(),
-            kind: DataErrorKind::UnknownFormat,
-        })
+        Err(Error::Data { file: path.to_path_buf(), kind: DataErrorKind::UnknownFormat })
     }
 }
 
@@ -212,14 +185,8 @@ pub(crate) fn parse_number(text: &str, field: usize) -> std::result::Result<f64,
     }
     match text.parse::<f64>() {
         Ok(v) if v.is_finite() => Ok(v),
-        Ok(_) => Err(ParseErrorKind::NotFinite {
-            field,
-            text: text.to_string(),
-        }),
-        Err(_) => Err(ParseErrorKind::NotANumber {
-            field,
-            text: truncate(text),
-        }),
+        Ok(_) => Err(ParseErrorKind::NotFinite { field, text: text.to_string() }),
+        Err(_) => Err(ParseErrorKind::NotANumber { field, text: truncate(text) }),
     }
 }
 
@@ -270,11 +237,7 @@ impl LabelBuilder {
     pub(crate) fn finish(self) -> Labels {
         match self.first_text {
             None => Labels::Numeric(self.numeric),
-            Some(first_text) => Labels::Text {
-                classes: self.classes,
-                codes: self.codes,
-                first_text,
-            },
+            Some(first_text) => Labels::Text { classes: self.classes, codes: self.codes, first_text },
         }
     }
 }
@@ -290,12 +253,7 @@ pub(crate) fn for_each_line(
     let mut line = 0;
     loop {
         buf.clear();
-        let n = reader
-            .read_until(b'\n', &mut buf)
-            .map_err(|source| Error::Io {
-                file: path.to_path_buf(),
-                source,
-            })?;
+        let n = reader.read_until(b'\n', &mut buf).map_err(|source| Error::Io { file: path.to_path_buf(), source })?;
         if n == 0 {
             return Ok(());
         }

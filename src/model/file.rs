@@ -19,10 +19,7 @@ const HEADER_LEN: usize = 8 + 4 + 8 + 4;
 
 /// Writes `model` to `path`: JSON when the name ends in `.json`, else binary.
 pub fn save_model(model: &Model, path: &Path) -> Result<()> {
-    let io_err = |source| Error::Io {
-        file: path.to_path_buf(),
-        source,
-    };
+    let io_err = |source| Error::Io { file: path.to_path_buf(), source };
     let bytes = if is_json(path) {
         serde_json::to_vec(model).map_err(|e| io_err(std::io::Error::other(e)))?
     } else {
@@ -35,15 +32,25 @@ pub fn save_model(model: &Model, path: &Path) -> Result<()> {
         bytes.extend_from_slice(&payload);
         bytes
     };
+    write_atomically(path, &bytes)
+}
+
+/// Writes `bytes` to a temporary file beside `path`, then renames it over
+/// `path`: readers see the old file or the whole new one, never a part.
+pub(crate) fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
+    let io_err = |source| Error::Io { file: path.to_path_buf(), source };
     let dir = match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
     };
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".kern-model-")
-        .tempfile_in(dir)
-        .map_err(io_err)?;
-    tmp.write_all(&bytes).map_err(io_err)?;
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(".kern-");
+    // A temporary file is private by default; the result should be an ordinary
+    // file (0666 less the umask), as any other tool would create.
+    #[cfg(unix)]
+    builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666));
+    let mut tmp = builder.tempfile_in(dir).map_err(io_err)?;
+    tmp.write_all(bytes).map_err(io_err)?;
     tmp.as_file().sync_all().map_err(io_err)?;
     tmp.persist(path).map_err(|e| io_err(e.error))?;
     Ok(())
@@ -51,24 +58,12 @@ pub fn save_model(model: &Model, path: &Path) -> Result<()> {
 
 /// Reads a model written by [`save_model`] (either encoding, told from the content).
 pub fn load_model(path: &Path) -> Result<Model> {
-    let model_err = |kind| Error::Model {
-        file: path.to_path_buf(),
-        kind,
-    };
+    let model_err = |kind| Error::Model { file: path.to_path_buf(), kind };
     if path.is_dir() {
-        let source = std::io::Error::new(
-            std::io::ErrorKind::IsADirectory,
-            "is a directory, not a model file",
-        );
-        return Err(Error::Io {
-            file: path.to_path_buf(),
-            source,
-        });
+        let source = std::io::Error::new(std::io::ErrorKind::IsADirectory, "is a directory, not a model file");
+        return Err(Error::Io { file: path.to_path_buf(), source });
     }
-    let bytes = std::fs::read(path).map_err(|source| Error::Io {
-        file: path.to_path_buf(),
-        source,
-    })?;
+    let bytes = std::fs::read(path).map_err(|source| Error::Io { file: path.to_path_buf(), source })?;
     if bytes.starts_with(MAGIC) {
         return decode_binary(&bytes).map_err(model_err);
     }
@@ -87,10 +82,7 @@ fn decode_binary(bytes: &[u8]) -> std::result::Result<Model, ModelErrorKind> {
     }
     let version = u32::from_le_bytes(bytes[8..12].try_into().expect("4 bytes"));
     if version > FORMAT_VERSION {
-        return Err(ModelErrorKind::NewerVersion {
-            found: version,
-            supported: FORMAT_VERSION,
-        });
+        return Err(ModelErrorKind::NewerVersion { found: version, supported: FORMAT_VERSION });
     }
     let len = u64::from_le_bytes(bytes[12..20].try_into().expect("8 bytes"));
     let crc = u32::from_le_bytes(bytes[20..24].try_into().expect("4 bytes"));
@@ -101,8 +93,7 @@ fn decode_binary(bytes: &[u8]) -> std::result::Result<Model, ModelErrorKind> {
     if payload.len() as u64 > len || crc32fast::hash(payload) != crc {
         return Err(ModelErrorKind::Corrupted);
     }
-    let model: Model =
-        postcard::from_bytes(payload).map_err(|e| ModelErrorKind::Malformed(e.to_string()))?;
+    let model: Model = postcard::from_bytes(payload).map_err(|e| ModelErrorKind::Malformed(e.to_string()))?;
     check(model)
 }
 
@@ -111,21 +102,12 @@ fn decode_json(bytes: &[u8]) -> std::result::Result<Model, ModelErrorKind> {
     struct Header {
         format_version: u32,
     }
-    let header: Header = serde_json::from_slice(bytes).map_err(|e| {
-        if e.is_eof() {
-            ModelErrorKind::Truncated
-        } else {
-            ModelErrorKind::Malformed(e.to_string())
-        }
-    })?;
+    let header: Header = serde_json::from_slice(bytes)
+        .map_err(|e| if e.is_eof() { ModelErrorKind::Truncated } else { ModelErrorKind::Malformed(e.to_string()) })?;
     if header.format_version > FORMAT_VERSION {
-        return Err(ModelErrorKind::NewerVersion {
-            found: header.format_version,
-            supported: FORMAT_VERSION,
-        });
+        return Err(ModelErrorKind::NewerVersion { found: header.format_version, supported: FORMAT_VERSION });
     }
-    let model: Model =
-        serde_json::from_slice(bytes).map_err(|e| ModelErrorKind::Malformed(e.to_string()))?;
+    let model: Model = serde_json::from_slice(bytes).map_err(|e| ModelErrorKind::Malformed(e.to_string()))?;
     check(model)
 }
 
@@ -149,6 +131,5 @@ fn check(model: Model) -> std::result::Result<Model, ModelErrorKind> {
 }
 
 fn is_json(path: &Path) -> bool {
-    path.extension()
-        .is_some_and(|e| e.eq_ignore_ascii_case("json"))
+    path.extension().is_some_and(|e| e.eq_ignore_ascii_case("json"))
 }

@@ -7,6 +7,7 @@
 
 mod file;
 
+pub(crate) use file::write_atomically;
 pub use file::{load_model, save_model};
 
 use kern_kernels::{DataSet, VectorKernel};

@@ -21,27 +21,15 @@ pub struct DenseMatrix {
 impl DenseMatrix {
     /// Wraps a row-major buffer of `n_rows * n_cols` finite values.
     pub fn new(n_rows: usize, n_cols: usize, values: Vec<f64>) -> Result<Self, DataError> {
-        let expected = n_rows.checked_mul(n_cols).ok_or(DataError::Shape {
-            expected: usize::MAX,
-            got: values.len(),
-        })?;
+        let expected =
+            n_rows.checked_mul(n_cols).ok_or(DataError::Shape { expected: usize::MAX, got: values.len() })?;
         if values.len() != expected {
-            return Err(DataError::Shape {
-                expected,
-                got: values.len(),
-            });
+            return Err(DataError::Shape { expected, got: values.len() });
         }
         if let Some(pos) = values.iter().position(|v| !v.is_finite()) {
-            return Err(DataError::NotFinite {
-                row: pos / n_cols.max(1),
-                col: pos % n_cols.max(1),
-            });
+            return Err(DataError::NotFinite { row: pos / n_cols.max(1), col: pos % n_cols.max(1) });
         }
-        Ok(Self {
-            n_rows,
-            n_cols,
-            values,
-        })
+        Ok(Self { n_rows, n_cols, values })
     }
 
     /// Builds a matrix from equal-length rows.
@@ -50,10 +38,7 @@ impl DenseMatrix {
         let mut values = Vec::with_capacity(rows.len() * n_cols);
         for row in rows {
             if row.len() != n_cols {
-                return Err(DataError::Shape {
-                    expected: n_cols,
-                    got: row.len(),
-                });
+                return Err(DataError::Shape { expected: n_cols, got: row.len() });
             }
             values.extend_from_slice(row);
         }
@@ -87,10 +72,6 @@ impl DenseMatrix {
         for i in 0..self.n_rows {
             values[i * n_cols..i * n_cols + self.n_cols].copy_from_slice(self.row(i));
         }
-        Self {
-            n_rows: self.n_rows,
-            n_cols,
-            values,
-        }
+        Self { n_rows: self.n_rows, n_cols, values }
     }
 }

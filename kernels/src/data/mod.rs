@@ -51,10 +51,7 @@ impl DataSet {
             Storage::Dense(m) => m.n_rows(),
             Storage::Sparse(m) => m.n_rows(),
         };
-        let mut data = Self {
-            storage,
-            sq_norms: Vec::with_capacity(n),
-        };
+        let mut data = Self { storage, sq_norms: Vec::with_capacity(n) };
         data.sq_norms = (0..n).map(|i| data.row(i).sq_norm()).collect();
         data
     }
@@ -114,10 +111,7 @@ impl DataSet {
                 for &i in rows {
                     values.extend_from_slice(m.row(i));
                 }
-                Storage::Dense(
-                    DenseMatrix::new(rows.len(), m.n_cols(), values)
-                        .expect("rows of a valid matrix"),
-                )
+                Storage::Dense(DenseMatrix::new(rows.len(), m.n_cols(), values).expect("rows of a valid matrix"))
             }
             Storage::Sparse(m) => {
                 let mut out = SparseMatrix::with_cols(m.n_cols());
@@ -128,10 +122,7 @@ impl DataSet {
                 Storage::Sparse(out)
             }
         };
-        Self {
-            storage,
-            sq_norms: rows.iter().map(|&i| self.sq_norms[i]).collect(),
-        }
+        Self { storage, sq_norms: rows.iter().map(|&i| self.sq_norms[i]).collect() }
     }
 
     /// Converts sparse rows to dense ones (no-op when already dense).
@@ -148,10 +139,7 @@ impl DataSet {
                     }
                 }
                 let dense = DenseMatrix::new(m.n_rows(), d, values).expect("finite values");
-                Self {
-                    storage: Storage::Dense(dense),
-                    sq_norms: self.sq_norms.clone(),
-                }
+                Self { storage: Storage::Dense(dense), sq_norms: self.sq_norms.clone() }
             }
         }
     }
@@ -161,11 +149,7 @@ impl DataSet {
     pub fn with_n_features(mut self, n_features: usize) -> Result<Self, DataError> {
         let current = self.n_features();
         if n_features < current {
-            return Err(DataError::ColumnOutOfRange {
-                row: 0,
-                col: current - 1,
-                n_cols: n_features,
-            });
+            return Err(DataError::ColumnOutOfRange { row: 0, col: current - 1, n_cols: n_features });
         }
         if n_features > current {
             self.storage = match self.storage {
@@ -210,8 +194,7 @@ impl<'de> Deserialize<'de> for DataSet {
         let storage = Storage::deserialize(deserializer)?;
         let ok = match &storage {
             Storage::Dense(m) => {
-                m.values().len() == m.n_rows() * m.n_cols()
-                    && m.values().iter().all(|v| v.is_finite())
+                m.values().len() == m.n_rows() * m.n_cols() && m.values().iter().all(|v| v.is_finite())
             }
             Storage::Sparse(m) => m.is_well_formed(),
         };
@@ -242,19 +225,11 @@ impl Row<'_> {
             (Row::Dense(x), Row::Dense(y)) => {
                 let d = x.len().max(y.len());
                 for j in 0..d {
-                    f(
-                        j,
-                        x.get(j).copied().unwrap_or(0.0),
-                        y.get(j).copied().unwrap_or(0.0),
-                    );
+                    f(j, x.get(j).copied().unwrap_or(0.0), y.get(j).copied().unwrap_or(0.0));
                 }
             }
-            (Row::Dense(x), Row::Sparse(iy, vy)) => {
-                zip_dense_sparse(x, iy, vy, |j, x, y| f(j, x, y))
-            }
-            (Row::Sparse(ix, vx), Row::Dense(y)) => {
-                zip_dense_sparse(y, ix, vx, |j, y, x| f(j, x, y))
-            }
+            (Row::Dense(x), Row::Sparse(iy, vy)) => zip_dense_sparse(x, iy, vy, &mut f),
+            (Row::Sparse(ix, vx), Row::Dense(y)) => zip_dense_sparse(y, ix, vx, |j, y, x| f(j, x, y)),
             (Row::Sparse(ix, vx), Row::Sparse(iy, vy)) => {
                 let (mut a, mut b) = (0, 0);
                 while a < ix.len() || b < iy.len() {

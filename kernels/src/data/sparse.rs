@@ -29,12 +29,7 @@ pub struct SparseMatrix {
 impl SparseMatrix {
     /// An empty matrix with `n_cols` columns and no rows.
     pub fn with_cols(n_cols: usize) -> Self {
-        Self {
-            n_cols,
-            indptr: vec![0],
-            indices: Vec::new(),
-            values: Vec::new(),
-        }
+        Self { n_cols, indptr: vec![0], indices: Vec::new(), values: Vec::new() }
     }
 
     /// Appends a row; indices must be strictly ascending and below `n_cols`,
@@ -42,31 +37,18 @@ impl SparseMatrix {
     pub fn push_row(&mut self, indices: &[u32], values: &[f64]) -> Result<(), DataError> {
         let row = self.n_rows();
         if indices.len() != values.len() {
-            return Err(DataError::Shape {
-                expected: indices.len(),
-                got: values.len(),
-            });
+            return Err(DataError::Shape { expected: indices.len(), got: values.len() });
         }
         let mut previous: Option<u32> = None;
         for (&j, &v) in indices.iter().zip(values) {
             if previous.is_some_and(|p| j <= p) {
-                return Err(DataError::Unsorted {
-                    row,
-                    col: j as usize,
-                });
+                return Err(DataError::Unsorted { row, col: j as usize });
             }
             if j as usize >= self.n_cols {
-                return Err(DataError::ColumnOutOfRange {
-                    row,
-                    col: j as usize,
-                    n_cols: self.n_cols,
-                });
+                return Err(DataError::ColumnOutOfRange { row, col: j as usize, n_cols: self.n_cols });
             }
             if !v.is_finite() {
-                return Err(DataError::NotFinite {
-                    row,
-                    col: j as usize,
-                });
+                return Err(DataError::NotFinite { row, col: j as usize });
             }
             previous = Some(j);
             if v != 0.0 {
@@ -103,11 +85,7 @@ impl SparseMatrix {
     pub fn set_n_cols(&mut self, n_cols: usize) -> Result<(), DataError> {
         if n_cols < self.n_cols {
             let col = self.indices.iter().copied().max().unwrap_or(0) as usize;
-            return Err(DataError::ColumnOutOfRange {
-                row: 0,
-                col,
-                n_cols,
-            });
+            return Err(DataError::ColumnOutOfRange { row: 0, col, n_cols });
         }
         self.n_cols = n_cols;
         Ok(())
@@ -115,12 +93,7 @@ impl SparseMatrix {
 
     /// Shrinks the column count to one past the largest stored index.
     pub fn fit_n_cols(&mut self) {
-        self.n_cols = self
-            .indices
-            .iter()
-            .map(|&j| j as usize + 1)
-            .max()
-            .unwrap_or(0);
+        self.n_cols = self.indices.iter().map(|&j| j as usize + 1).max().unwrap_or(0);
     }
 
     /// Whether each row's indices are strictly ascending and in range
@@ -132,8 +105,7 @@ impl SparseMatrix {
             && self.indices.len() == self.values.len()
             && (0..self.n_rows()).all(|i| {
                 let (idx, _) = self.row(i);
-                idx.windows(2).all(|w| w[0] < w[1])
-                    && idx.last().is_none_or(|&j| (j as usize) < self.n_cols)
+                idx.windows(2).all(|w| w[0] < w[1]) && idx.last().is_none_or(|&j| (j as usize) < self.n_cols)
             })
             && self.values.iter().all(|v| v.is_finite())
     }

@@ -47,11 +47,7 @@ pub struct ExactGram<'a, K: ?Sized, S: ?Sized> {
 impl<'a, K: ?Sized, S: ?Sized> ExactGram<'a, K, S> {
     /// Binds `kernel` to `samples`; blocks are computed with parallelism `par`.
     pub fn new(kernel: &'a K, samples: &'a S, par: Par) -> Self {
-        Self {
-            kernel,
-            samples,
-            par,
-        }
+        Self { kernel, samples, par }
     }
 }
 
@@ -61,8 +57,7 @@ impl<K: Kernel<S> + ?Sized, S: Samples + ?Sized> GramProvider for ExactGram<'_, 
     }
 
     fn block(&self, rows: &[usize], cols: &[usize], out: MatMut<'_, f64>) {
-        self.kernel
-            .block(self.samples, rows, self.samples, cols, out, self.par);
+        self.kernel.block(self.samples, rows, self.samples, cols, out, self.par);
     }
 
     fn diagonal(&self, rows: &[usize], out: &mut [f64]) {
@@ -71,21 +66,12 @@ impl<K: Kernel<S> + ?Sized, S: Samples + ?Sized> GramProvider for ExactGram<'_, 
 }
 
 /// `K(X, X)` for all samples of `x`.
-pub fn gram_matrix<K: Kernel<S> + ?Sized, S: Samples + ?Sized>(
-    kernel: &K,
-    x: &S,
-    par: Par,
-) -> Mat<f64> {
+pub fn gram_matrix<K: Kernel<S> + ?Sized, S: Samples + ?Sized>(kernel: &K, x: &S, par: Par) -> Mat<f64> {
     ExactGram::new(kernel, x, par).full()
 }
 
 /// `K(test, train)`: one row per test sample, one column per training sample.
-pub fn cross_gram<K: Kernel<S> + ?Sized, S: Samples + ?Sized>(
-    kernel: &K,
-    test: &S,
-    train: &S,
-    par: Par,
-) -> Mat<f64> {
+pub fn cross_gram<K: Kernel<S> + ?Sized, S: Samples + ?Sized>(kernel: &K, test: &S, train: &S, par: Par) -> Mat<f64> {
     let rows: Vec<usize> = (0..test.len()).collect();
     let cols: Vec<usize> = (0..train.len()).collect();
     let mut k = Mat::zeros(rows.len(), cols.len());

@@ -33,11 +33,7 @@ where
             }
         }
     }
-    let target = SharedOut {
-        ptr: out.as_ptr_mut(),
-        row_stride: out.row_stride(),
-        col_stride: out.col_stride(),
-    };
+    let target = SharedOut { ptr: out.as_ptr_mut(), row_stride: out.row_stride(), col_stride: out.col_stride() };
     let run = |tile: &mut Mat<f64>, (rows, cols): &(Range<usize>, Range<usize>)| {
         if (tile.nrows(), tile.ncols()) != (rows.len(), cols.len()) {
             *tile = Mat::zeros(rows.len(), cols.len());
@@ -76,11 +72,7 @@ impl SharedOut {
         for c in 0..tile.ncols() {
             let j = c0 + c;
             // When symmetric, only the upper triangle (i <= j) is taken from the tile.
-            let rows = if symmetric {
-                (j + 1).saturating_sub(r0).min(tile.nrows())
-            } else {
-                tile.nrows()
-            };
+            let rows = if symmetric { (j + 1).saturating_sub(r0).min(tile.nrows()) } else { tile.nrows() };
             for (r, &v) in tile.col_as_slice(c)[..rows].iter().enumerate() {
                 unsafe { *self.ptr.offset(at(r0 + r, j)) = v };
             }

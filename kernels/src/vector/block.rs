@@ -42,10 +42,7 @@ impl<'a> Panel<'a> {
                 }
             }
         }
-        Self {
-            values: Cow::Owned(values),
-            sq_norms: Cow::Owned(rows.iter().map(|&i| data.sq_norms()[i]).collect()),
-        }
+        Self { values: Cow::Owned(values), sq_norms: Cow::Owned(rows.iter().map(|&i| data.sq_norms()[i]).collect()) }
     }
 }
 
@@ -58,19 +55,11 @@ pub(crate) fn vector_block(
     out: MatMut<'_, f64>,
     par: Par,
 ) {
-    assert_eq!(
-        (out.nrows(), out.ncols()),
-        (rows.len(), cols.len()),
-        "output block has the wrong shape"
-    );
+    assert_eq!((out.nrows(), out.ncols()), (rows.len(), cols.len()), "output block has the wrong shape");
     let same_data = std::ptr::eq(a, b);
     let symmetric = same_data && rows == cols;
     // Small blocks are not worth a thread hand-off.
-    let par = if rows.len() * cols.len() <= TILE * TILE {
-        Par::Seq
-    } else {
-        par
-    };
+    let par = if rows.len() * cols.len() <= TILE * TILE { Par::Seq } else { par };
     match (a.storage(), b.storage()) {
         (Storage::Sparse(sa), Storage::Sparse(sb)) => {
             let na: Vec<f64> = rows.iter().map(|&i| a.sq_norms()[i]).collect();
@@ -91,11 +80,7 @@ pub(crate) fn vector_block(
         _ => {
             let d = a.n_features().max(b.n_features());
             let pa = Panel::gather(a, rows, d);
-            let pb = if symmetric {
-                None
-            } else {
-                Some(Panel::gather(b, cols, d))
-            };
+            let pb = if symmetric { None } else { Some(Panel::gather(b, cols, d)) };
             let pb = pb.as_ref().unwrap_or(&pa);
             fill_tiles(out, symmetric, par, |rr, cc, tile| {
                 let mut src = DenseTile {
@@ -104,10 +89,7 @@ pub(crate) fn vector_block(
                     na: &pa.sq_norms[rr.clone()],
                     nb: &pb.sq_norms[cc.clone()],
                     d,
-                    self_pairs: same_data.then(|| SelfPairs {
-                        rows: &rows[rr],
-                        cols: &cols[cc],
-                    }),
+                    self_pairs: same_data.then(|| SelfPairs { rows: &rows[rr], cols: &cols[cc] }),
                 };
                 kernel.fill_tile(&mut src, tile);
             });

@@ -50,10 +50,7 @@ pub enum VectorKernel {
     /// `Π_t k_t(x, y)`.
     Product(Vec<VectorKernel>),
     /// `s · k(x, y)` with `s > 0`.
-    Scaled {
-        scale: f64,
-        kernel: Box<VectorKernel>,
-    },
+    Scaled { scale: f64, kernel: Box<VectorKernel> },
     /// Cosine normalisation `k(x, y) / √(k(x, x) k(y, y))` (0 where that is 0).
     Normalized(Box<VectorKernel>),
 }
@@ -66,31 +63,19 @@ impl VectorKernel {
             if value.is_finite() && value > 0.0 {
                 Ok(())
             } else {
-                Err(KernelError::InvalidParameter {
-                    name,
-                    value,
-                    reason: "must be positive and finite",
-                })
+                Err(KernelError::InvalidParameter { name, value, reason: "must be positive and finite" })
             }
         }
         fn finite(name: &'static str, value: f64) -> Result<(), KernelError> {
             if value.is_finite() {
                 Ok(())
             } else {
-                Err(KernelError::InvalidParameter {
-                    name,
-                    value,
-                    reason: "must be finite",
-                })
+                Err(KernelError::InvalidParameter { name, value, reason: "must be finite" })
             }
         }
         match self {
             Linear => Ok(()),
-            Polynomial {
-                gamma,
-                coef0,
-                degree,
-            } => {
+            Polynomial { gamma, coef0, degree } => {
                 positive("gamma", *gamma)?;
                 finite("coef0", *coef0)?;
                 if *degree == 0 {
@@ -112,22 +97,13 @@ impl VectorKernel {
             }
             ArdRbf { lengthscales } => {
                 if lengthscales.len() != n_features {
-                    return Err(KernelError::LengthscaleCount {
-                        expected: n_features,
-                        got: lengthscales.len(),
-                    });
+                    return Err(KernelError::LengthscaleCount { expected: n_features, got: lengthscales.len() });
                 }
-                lengthscales
-                    .iter()
-                    .try_for_each(|&l| positive("lengthscale", l))
+                lengthscales.iter().try_for_each(|&l| positive("lengthscale", l))
             }
             Sum(terms) | Product(terms) => {
                 if terms.is_empty() {
-                    return Err(KernelError::EmptyComposite(if matches!(self, Sum(_)) {
-                        "sum"
-                    } else {
-                        "product"
-                    }));
+                    return Err(KernelError::EmptyComposite(if matches!(self, Sum(_)) { "sum" } else { "product" }));
                 }
                 terms.iter().try_for_each(|t| t.validate(n_features))
             }
@@ -143,10 +119,8 @@ impl VectorKernel {
     pub fn eval_rows(&self, x: &Row<'_>, y: &Row<'_>) -> f64 {
         use VectorKernel::*;
         match self {
-            Linear | Polynomial { .. } | Sigmoid { .. } => self.from_dot(x.dot(y)),
-            Rbf { .. } | Matern12 { .. } | Matern32 { .. } | Matern52 { .. } => {
-                self.from_sq_distance(x.sq_distance(y))
-            }
+            Linear | Polynomial { .. } | Sigmoid { .. } => self.of_dot(x.dot(y)),
+            Rbf { .. } | Matern12 { .. } | Matern32 { .. } | Matern52 { .. } => self.of_sq_distance(x.sq_distance(y)),
             Laplacian { gamma } => exp::exp(-gamma * x.l1_distance(y)),
             ArdRbf { lengthscales } => {
                 let w: Vec<f64> = lengthscales.iter().map(|l| 1.0 / (l * l)).collect();
@@ -157,25 +131,17 @@ impl VectorKernel {
             Scaled { scale, kernel } => scale * kernel.eval_rows(x, y),
             Normalized(kernel) => {
                 let norm = (kernel.eval_rows(x, x) * kernel.eval_rows(y, y)).sqrt();
-                if norm > 0.0 {
-                    kernel.eval_rows(x, y) / norm
-                } else {
-                    0.0
-                }
+                if norm > 0.0 { kernel.eval_rows(x, y) / norm } else { 0.0 }
             }
         }
     }
 
     /// The kernel value from `⟨x, y⟩`, for dot-product kernels.
     #[inline]
-    pub(crate) fn from_dot(&self, dot: f64) -> f64 {
+    pub(crate) fn of_dot(&self, dot: f64) -> f64 {
         match *self {
             VectorKernel::Linear => dot,
-            VectorKernel::Polynomial {
-                gamma,
-                coef0,
-                degree,
-            } => powi(gamma * dot + coef0, degree),
+            VectorKernel::Polynomial { gamma, coef0, degree } => powi(gamma * dot + coef0, degree),
             VectorKernel::Sigmoid { gamma, coef0 } => (gamma * dot + coef0).tanh(),
             _ => unreachable!("not a dot-product kernel"),
         }
@@ -183,7 +149,7 @@ impl VectorKernel {
 
     /// The kernel value from `‖x − y‖²`, for radial kernels.
     #[inline]
-    pub(crate) fn from_sq_distance(&self, d2: f64) -> f64 {
+    pub(crate) fn of_sq_distance(&self, d2: f64) -> f64 {
         const SQRT3: f64 = 1.732_050_807_568_877_2;
         const SQRT5: f64 = 2.236_067_977_499_79;
         match *self {
@@ -226,12 +192,7 @@ impl VectorKernel {
     pub fn is_stationary(&self) -> bool {
         use VectorKernel::*;
         match self {
-            Rbf { .. }
-            | Laplacian { .. }
-            | Matern12 { .. }
-            | Matern32 { .. }
-            | Matern52 { .. }
-            | ArdRbf { .. } => true,
+            Rbf { .. } | Laplacian { .. } | Matern12 { .. } | Matern32 { .. } | Matern52 { .. } | ArdRbf { .. } => true,
             Normalized(_) => true,
             Linear | Polynomial { .. } | Sigmoid { .. } => false,
             Sum(t) | Product(t) => t.iter().all(Self::is_stationary),
@@ -252,11 +213,7 @@ impl std::fmt::Display for VectorKernel {
         };
         match self {
             Linear => write!(f, "linear"),
-            Polynomial {
-                gamma,
-                coef0,
-                degree,
-            } => write!(f, "poly(gamma={gamma}, coef0={coef0}, degree={degree})"),
+            Polynomial { gamma, coef0, degree } => write!(f, "poly(gamma={gamma}, coef0={coef0}, degree={degree})"),
             Rbf { gamma } | Laplacian { gamma } => write!(f, "{}(gamma={gamma})", self.name()),
             Sigmoid { gamma, coef0 } => write!(f, "sigmoid(gamma={gamma}, coef0={coef0})"),
             Matern12 { lengthscale } | Matern32 { lengthscale } | Matern52 { lengthscale } => {

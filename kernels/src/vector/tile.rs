@@ -43,7 +43,7 @@ impl VectorKernel {
             Linear => src.dot_into(out),
             Polynomial { .. } | Sigmoid { .. } => {
                 src.dot_into(out);
-                map_in_place(out, |g| self.from_dot(g));
+                map_in_place(out, |g| self.of_dot(g));
             }
             Rbf { gamma } => {
                 let gamma = *gamma;
@@ -202,14 +202,8 @@ impl TileSource for DenseTile<'_> {
         let d = self.d.max(1);
         let sw: Vec<f64> = weights.iter().map(|w| w.sqrt()).collect();
         let scale = |rows: &[f64]| -> (Vec<f64>, Vec<f64>) {
-            let scaled: Vec<f64> = rows
-                .chunks_exact(d)
-                .flat_map(|x| x.iter().zip(&sw).map(|(x, s)| x * s))
-                .collect();
-            let norms = scaled
-                .chunks_exact(d)
-                .map(|x| x.iter().map(|v| v * v).sum())
-                .collect();
+            let scaled: Vec<f64> = rows.chunks_exact(d).flat_map(|x| x.iter().zip(&sw).map(|(x, s)| x * s)).collect();
+            let norms = scaled.chunks_exact(d).map(|x| x.iter().map(|v| v * v).sum()).collect();
             (scaled, norms)
         };
         let (sa, na) = scale(self.a);
@@ -243,10 +237,7 @@ pub(crate) struct SparseTile<'a> {
 
 impl SparseTile<'_> {
     fn self_pairs(&self) -> Option<SelfPairs<'_>> {
-        self.same_data.then_some(SelfPairs {
-            rows: self.rows,
-            cols: self.cols,
-        })
+        self.same_data.then_some(SelfPairs { rows: self.rows, cols: self.cols })
     }
 
     /// `out[r, c] = pair(scattered a_r, b_c)` where `a_r` (optionally scaled
@@ -287,19 +278,13 @@ impl SparseTile<'_> {
 }
 
 fn scattered_dot(buf: &[f64], idx: &[u32], val: &[f64]) -> f64 {
-    idx.iter()
-        .zip(val)
-        .map(|(&k, &v)| buf[k as usize] * v)
-        .sum()
+    idx.iter().zip(val).map(|(&k, &v)| buf[k as usize] * v).sum()
 }
 
 /// `‖a − b‖₁` with `a` scattered: `‖a‖₁ + Σ_{k ∈ b} (|a_k − b_k| − |a_k|)`,
 /// where `‖a‖₁` is passed in through `buf`'s caller.
 fn scattered_l1_correction(buf: &[f64], idx: &[u32], val: &[f64]) -> f64 {
-    idx.iter()
-        .zip(val)
-        .map(|(&k, &v)| (buf[k as usize] - v).abs() - buf[k as usize].abs())
-        .sum()
+    idx.iter().zip(val).map(|(&k, &v)| (buf[k as usize] - v).abs() - buf[k as usize].abs()).sum()
 }
 
 impl TileSource for SparseTile<'_> {
@@ -342,13 +327,8 @@ impl TileSource for SparseTile<'_> {
             s
         });
         let wnorm = |row: Row<'_>| {
-            let Row::Sparse(idx, val) = row else {
-                unreachable!("sparse tile")
-            };
-            idx.iter()
-                .zip(val)
-                .map(|(&k, &v)| weights[k as usize] * v * v)
-                .sum::<f64>()
+            let Row::Sparse(idx, val) = row else { unreachable!("sparse tile") };
+            idx.iter().zip(val).map(|(&k, &v)| weights[k as usize] * v * v).sum::<f64>()
         };
         let na: Vec<f64> = (0..self.rows.len()).map(|r| wnorm(self.row_a(r))).collect();
         let nb: Vec<f64> = (0..self.cols.len()).map(|c| wnorm(self.row_b(c))).collect();

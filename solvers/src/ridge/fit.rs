@@ -23,18 +23,12 @@ pub fn fit_dual(
         return Err(SolverError::Empty);
     }
     if y.nrows() != n {
-        return Err(SolverError::DimensionMismatch {
-            what: "number of targets rows",
-            expected: n,
-            got: y.nrows(),
-        });
+        return Err(SolverError::DimensionMismatch { what: "number of targets rows", expected: n, got: y.nrows() });
     }
     if let Some(index) = (0..y.nrows()).find(|&i| (0..y.ncols()).any(|t| !y[(i, t)].is_finite())) {
         return Err(SolverError::NonFiniteTarget { index });
     }
-    n.checked_mul(n)
-        .and_then(|e| e.checked_mul(8))
-        .ok_or(SolverError::TooLarge { n })?;
+    n.checked_mul(n).and_then(|e| e.checked_mul(8)).ok_or(SolverError::TooLarge { n })?;
     let mut k = gram.full();
     for i in 0..n {
         k[(i, i)] += params.alpha;
@@ -44,7 +38,7 @@ pub fn fit_dual(
         hint: "increase alpha, or use a positive semi-definite kernel (the sigmoid kernel is not)",
     })?;
     let mut a = y.to_owned();
-    cholesky_solve(k.as_ref(), a.as_mut(), par);
+    cholesky_solve(k.as_ref(), a.as_mut());
     Ok(a)
 }
 
@@ -62,25 +56,11 @@ impl<K: Kernel<S>, S: Samples> KernelRidgeModel<K, S> {
     /// let fitted = model.predict(&x, Par::Seq);
     /// assert!((fitted[(1, 0)] - 1f64.sin()).abs() < 1e-6);
     /// ```
-    pub fn fit(
-        kernel: K,
-        train: S,
-        y: MatRef<'_, f64>,
-        params: KernelRidge,
-        par: Par,
-    ) -> Result<Self, SolverError> {
+    pub fn fit(kernel: K, train: S, y: MatRef<'_, f64>, params: KernelRidge, par: Par) -> Result<Self, SolverError> {
         let dual = fit_dual(&ExactGram::new(&kernel, &train, par), y, &params, par)?;
         let n_targets = dual.ncols();
-        let dual_coef = (0..n_targets)
-            .flat_map(|t| dual.col_as_slice(t).to_vec())
-            .collect();
-        Ok(Self {
-            kernel,
-            train,
-            params,
-            dual_coef,
-            n_targets,
-        })
+        let dual_coef = (0..n_targets).flat_map(|t| dual.col_as_slice(t).to_vec()).collect();
+        Ok(Self { kernel, train, params, dual_coef, n_targets })
     }
 
     /// The dual coefficients as an `n_train × n_targets` matrix.

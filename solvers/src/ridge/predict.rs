@@ -19,16 +19,8 @@ impl<K: Kernel<S>, S: Samples> KernelRidgeModel<K, S> {
         for start in (0..n_test).step_by(CHUNK) {
             let rows: Vec<usize> = (start..(start + CHUNK).min(n_test)).collect();
             let mut k = Mat::zeros(rows.len(), cols.len());
-            self.kernel
-                .block(test, &rows, &self.train, &cols, k.as_mut(), par);
-            matmul(
-                out.as_mut().subrows_mut(start, rows.len()),
-                Accum::Replace,
-                k.as_ref(),
-                self.dual(),
-                1.0,
-                par,
-            );
+            self.kernel.block(test, &rows, &self.train, &cols, k.as_mut(), par);
+            matmul(out.as_mut().subrows_mut(start, rows.len()), Accum::Replace, k.as_ref(), self.dual(), 1.0, par);
             kern_kernels::simd::clear_upper_state();
         }
         out

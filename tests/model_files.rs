@@ -1,0 +1,94 @@
+//! Model files: round trips in both encodings, and one clear error for a
+//! newer, truncated, corrupted or foreign file.
+
+mod common;
+
+use common::{scratch, write};
+use faer::{Mat, Par};
+use kern::io::Format;
+use kern::model::{Estimator, FORMAT_VERSION, InputSchema, Model, load_model, save_model};
+use kern::{Error, KernelRidge, KernelRidgeModel, ModelErrorKind, VectorKernel, synthetic};
+
+fn fitted() -> Model {
+    let data = synthetic::friedman1(60, 0.5, 3);
+    let y = Mat::from_fn(60, 1, |i, _| data.y[i]);
+    let kernel = VectorKernel::Sum(vec![VectorKernel::Matern32 { lengthscale: 0.8 }, VectorKernel::Linear]);
+    let m = KernelRidgeModel::fit(kernel, data.x, y.as_ref(), KernelRidge { alpha: 0.3 }, Par::Seq).unwrap();
+    Model::new(10, InputSchema { format: Format::Libsvm, csv: None }, Estimator::KernelRidge(m))
+}
+
+fn kind(err: Error) -> ModelErrorKind {
+    match err {
+        Error::Model { kind, .. } => kind,
+        other => panic!("expected a model error, got {other}"),
+    }
+}
+
+#[test]
+fn binary_and_json_round_trip_exactly() {
+    let dir = scratch();
+    let model = fitted();
+    for name in ["m.model", "m.json", "m.JSON"] {
+        let path = dir.path().join(name);
+        save_model(&model, &path).unwrap();
+        assert_eq!(load_model(&path).unwrap(), model, "{name}");
+    }
+    let json = std::fs::read_to_string(dir.path().join("m.json")).unwrap();
+    assert!(json.starts_with('{') && json.contains("\"format_version\":1"));
+    // No temporary file is left beside the model.
+    let names: Vec<_> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+    assert_eq!(names.len(), 3, "{names:?}");
+}
+
+#[test]
+fn newer_truncated_corrupted_and_foreign_files_are_refused() {
+    let dir = scratch();
+    let path = dir.path().join("m.model");
+    save_model(&fitted(), &path).unwrap();
+    let bytes = std::fs::read(&path).unwrap();
+
+    let mut newer = bytes.clone();
+    newer[8..12].copy_from_slice(&(FORMAT_VERSION + 1).to_le_bytes());
+    let p = write(dir.path(), "newer.model", &newer);
+    let err = load_model(&p).unwrap_err();
+    assert!(err.to_string().contains("newer.model") && err.to_string().contains("upgrade kern"), "{err}");
+    assert_eq!(kind(err), ModelErrorKind::NewerVersion { found: FORMAT_VERSION + 1, supported: FORMAT_VERSION });
+
+    for cut in [3, 20, bytes.len() / 2, bytes.len() - 1] {
+        let p = write(dir.path(), "cut.model", &bytes[..cut]);
+        assert_eq!(kind(load_model(&p).unwrap_err()), ModelErrorKind::Truncated, "cut at {cut}");
+    }
+    let mut flipped = bytes.clone();
+    let mid = bytes.len() / 2;
+    flipped[mid] ^= 0x40;
+    let p = write(dir.path(), "flip.model", &flipped);
+    assert_eq!(kind(load_model(&p).unwrap_err()), ModelErrorKind::Corrupted);
+
+    let p = write(dir.path(), "data.model", "1 1:0.5\n");
+    assert_eq!(kind(load_model(&p).unwrap_err()), ModelErrorKind::NotAModel);
+    let p = write(dir.path(), "empty.model", "");
+    assert_eq!(kind(load_model(&p).unwrap_err()), ModelErrorKind::NotAModel);
+    assert!(matches!(load_model(dir.path()), Err(Error::Io { .. })));
+    assert!(matches!(load_model(&dir.path().join("absent.model")), Err(Error::Io { .. })));
+}
+
+#[test]
+fn json_models_are_checked_too() {
+    let dir = scratch();
+    let path = dir.path().join("m.json");
+    save_model(&fitted(), &path).unwrap();
+    let json = std::fs::read_to_string(&path).unwrap();
+
+    let newer = json.replacen("\"format_version\":1", "\"format_version\":99", 1);
+    let p = write(dir.path(), "newer.json", newer);
+    assert!(matches!(kind(load_model(&p).unwrap_err()), ModelErrorKind::NewerVersion { found: 99, .. }));
+    let p = write(dir.path(), "cut.json", &json[..json.len() / 2]);
+    assert_eq!(kind(load_model(&p).unwrap_err()), ModelErrorKind::Truncated);
+    let wrong = json.replacen("\"n_features\":10", "\"n_features\":11", 1);
+    let p = write(dir.path(), "wrong.json", wrong);
+    assert!(matches!(kind(load_model(&p).unwrap_err()), ModelErrorKind::Malformed(_)));
+    let bad_kernel = json.replacen("\"lengthscale\":0.8", "\"lengthscale\":-0.8", 1);
+    assert_ne!(bad_kernel, json);
+    let p = write(dir.path(), "badkernel.json", bad_kernel);
+    assert!(matches!(kind(load_model(&p).unwrap_err()), ModelErrorKind::Malformed(_)));
+}
