@@ -3,7 +3,9 @@
 //! `cargo bench --bench gram` — n = 4000 at d = 16 and d = 256. The GEMM
 //! `X Xᵀ` (faer, all threads) is the floor: the whole RBF Gram (norms, GEMM
 //! tiles, `exp` pass, symmetric mirror) should stay within 1.3× of it at
-//! d = 256. Both write into a preallocated 4000 × 4000 matrix.
+//! d = 256. All write into a preallocated 4000 × 4000 matrix. The symmetric
+//! Gram computes the upper tiles only; `kern_rbf_cross` (K(X, Y) for two
+//! different sets) computes every tile and shows the element-wise overhead.
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use faer::linalg::matmul::matmul;
@@ -24,6 +26,11 @@ fn gram_vs_gemm(c: &mut Criterion) {
         let kernel = VectorKernel::Rbf { gamma: 1.0 / d as f64 };
         group.bench_with_input(BenchmarkId::new("kern_rbf_gram", d), &d, |b, _| {
             b.iter(|| kernel.block(&x, &idx, &x, &idx, out.as_mut(), par));
+        });
+        // A block between two different sets: every tile computed, no mirror.
+        let y: DataSet = synthetic::uniform(n, d, 8);
+        group.bench_with_input(BenchmarkId::new("kern_rbf_cross", d), &d, |b, _| {
+            b.iter(|| kernel.block(&x, &idx, &y, &idx, out.as_mut(), par));
         });
         let xm = MatRef::from_row_major_slice(dense.values(), n, d);
         group.bench_with_input(BenchmarkId::new("faer_gemm_xxt", d), &d, |b, _| {

@@ -169,6 +169,17 @@ fn csv_errors_name_file_line_and_field() {
 }
 
 #[test]
+fn numeric_labels_among_class_names_are_canonical() {
+    let dir = scratch();
+    let path = write(dir.path(), "mixed.csv", "x,y\n1,1.0\n2,b\n3,1\n4,+1e0\n5,b\n");
+    let Some(Labels::Text { classes, codes, .. }) = read_data(&path, &opts()).unwrap().labels else {
+        panic!("classes")
+    };
+    assert_eq!(classes, ["1", "b"]);
+    assert_eq!(codes, [0, 1, 0, 0, 1]);
+}
+
+#[test]
 fn non_numeric_labels_are_an_error_only_where_numbers_are_needed() {
     let dir = scratch();
     let path = write(dir.path(), "cls.csv", "x,y\n1,2.5\n2,high\n3,1\n");

@@ -198,46 +198,61 @@ pub(crate) fn truncate(text: &str) -> String {
     }
 }
 
-/// Builds [`Labels`] from label texts, as numbers when all are numbers.
-pub(crate) struct LabelBuilder {
-    numeric: Vec<f64>,
-    classes: Vec<String>,
-    index: std::collections::HashMap<String, u32>,
-    codes: Vec<u32>,
-    first_text: Option<(usize, String)>,
+/// Builds [`Labels`] from label texts: numbers while every label is one
+/// (no per-row strings kept), class names from the first label that is not.
+///
+/// A numeric label's class name is its canonical form (`1.0` and `1` are the
+/// same class `1`), so classes are the same whichever label comes first.
+pub(crate) enum LabelBuilder {
+    Numeric(Vec<f64>),
+    Text {
+        classes: Vec<String>,
+        index: std::collections::HashMap<String, u32>,
+        codes: Vec<u32>,
+        first_text: (usize, String),
+    },
 }
 
 impl LabelBuilder {
     pub(crate) fn new() -> Self {
-        Self {
-            numeric: Vec::new(),
-            classes: Vec::new(),
-            index: Default::default(),
-            codes: Vec::new(),
-            first_text: None,
-        }
+        LabelBuilder::Numeric(Vec::new())
     }
 
     pub(crate) fn push(&mut self, text: &str, line: usize) {
         let value = text.parse::<f64>().ok().filter(|v| v.is_finite());
-        if value.is_none() && self.first_text.is_none() {
-            self.first_text = Some((line, truncate(text)));
+        if let (LabelBuilder::Numeric(values), None) = (&*self, value) {
+            // First label that is not a number: switch to classes.
+            let mut text_labels = LabelBuilder::Text {
+                classes: Vec::new(),
+                index: Default::default(),
+                codes: Vec::with_capacity(values.len() + 1),
+                first_text: (line, truncate(text)),
+            };
+            for v in values {
+                text_labels.push_class(v.to_string());
+            }
+            *self = text_labels;
         }
-        if self.first_text.is_none() {
-            self.numeric.push(value.expect("checked above"));
+        match (self, value) {
+            (LabelBuilder::Numeric(values), Some(v)) => values.push(v),
+            (this, v) => this.push_class(v.map_or_else(|| text.to_string(), |v| v.to_string())),
         }
-        let next = self.classes.len() as u32;
-        let code = *self.index.entry(text.to_string()).or_insert_with(|| {
-            self.classes.push(text.to_string());
+    }
+
+    fn push_class(&mut self, name: String) {
+        let LabelBuilder::Text { classes, index, codes, .. } = self else { unreachable!("called in the text state") };
+        let next = classes.len() as u32;
+        let code = *index.entry(name).or_insert_with_key(|name| {
+            classes.push(name.clone());
             next
         });
-        self.codes.push(code);
+        codes.push(code);
     }
 
     pub(crate) fn finish(self) -> Labels {
-        match self.first_text {
-            None => Labels::Numeric(self.numeric),
-            Some(first_text) => Labels::Text { classes: self.classes, codes: self.codes, first_text },
+        match self {
+            LabelBuilder::Numeric(values) => Labels::Numeric(values),
+            LabelBuilder::Text { classes, codes, first_text, .. } => Labels::Text { classes, codes, first_text },
         }
     }
 }
