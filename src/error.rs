@@ -128,6 +128,8 @@ pub enum DataErrorKind {
     UnknownFormat,
     /// A CSV with only a label column.
     NoFeatures,
+    /// A classifier's labels hold one class only.
+    OneClass,
 }
 
 impl fmt::Display for DataErrorKind {
@@ -150,6 +152,7 @@ impl fmt::Display for DataErrorKind {
             ),
             UnknownFormat => write!(f, "cannot tell the format: name it with --format libsvm|csv"),
             NoFeatures => write!(f, "no feature columns besides the label"),
+            OneClass => write!(f, "every label is the same class: a classifier needs at least two"),
         }
     }
 }

@@ -38,6 +38,8 @@ fn fit_then_predict_gives_the_library_numbers() {
         &[
             "fit",
             "f1.libsvm",
+            "--task",
+            "krr",
             "--kernel",
             "matern52",
             "--lengthscale",
@@ -100,7 +102,8 @@ fn fit_then_predict_gives_the_library_numbers() {
 fn csv_models_read_csv_with_or_without_the_label_and_json_models_work() {
     let dir = scratch();
     write_friedman(dir.path(), 200, 3);
-    let fit = kern(dir.path(), &["fit", "f3.csv", "-g", "0.5", "--alpha", "0.1", "-o", "m.json", "-q"]);
+    let fit =
+        kern(dir.path(), &["fit", "f3.csv", "--task", "krr", "-g", "0.5", "--alpha", "0.1", "-o", "m.json", "-q"]);
     assert!(fit.status.success(), "{}", stderr(&fit));
     assert!(stderr(&fit).is_empty(), "--quiet printed {}", stderr(&fit));
     let with = kern(dir.path(), &["predict", "m.json", "f3.csv"]);
@@ -137,7 +140,10 @@ fn thread_count_does_not_change_the_model_file() {
     let dir = scratch();
     write_friedman(dir.path(), 600, 4);
     for t in ["1", "2"] {
-        let o = kern(dir.path(), &["fit", "f4.libsvm", "--threads", t, "-o", &format!("t{t}.model"), "-q"]);
+        let o = kern(
+            dir.path(),
+            &["fit", "f4.libsvm", "--task", "krr", "--threads", t, "-o", &format!("t{t}.model"), "-q"],
+        );
         assert!(o.status.success(), "{}", stderr(&o));
     }
     assert_eq!(
@@ -150,20 +156,20 @@ fn thread_count_does_not_change_the_model_file() {
 fn errors_are_one_line_with_a_nonzero_exit_and_no_model_file() {
     let dir = scratch();
     write(dir.path(), "bad.libsvm", "1 1:0.5\n-1 2:x\n");
-    let o = kern(dir.path(), &["fit", "bad.libsvm", "-o", "m.model"]);
+    let o = kern(dir.path(), &["fit", "bad.libsvm", "--task", "krr", "-o", "m.model"]);
     assert_one_line_error(&o, &["bad.libsvm:2:", "field 2", "not a number"]);
     assert!(!dir.path().join("m.model").exists());
 
     write(dir.path(), "cls.csv", "a,b,label\n1,2,cat\n3,4,dog\n");
-    let o = kern(dir.path(), &["fit", "cls.csv", "-o", "m.model"]);
+    let o = kern(dir.path(), &["fit", "cls.csv", "--task", "krr", "-o", "m.model"]);
     assert_one_line_error(&o, &["cls.csv:2:", "\"cat\"", "not a number"]);
 
     write(dir.path(), "ok.libsvm", "1 1:0.5 2:1\n-1 2:0.3\n0.5 1:1\n");
-    let o = kern(dir.path(), &["fit", "ok.libsvm", "--alpha", "0", "-o", "m.model"]);
+    let o = kern(dir.path(), &["fit", "ok.libsvm", "--task", "krr", "--alpha", "0", "-o", "m.model"]);
     assert_one_line_error(&o, &["alpha"]);
     let o = kern(dir.path(), &["fit", "ok.libsvm", "-g", "-1", "-o", "m.model"]);
     assert_one_line_error(&o, &["gamma"]);
-    let o = kern(dir.path(), &["fit", "ok.libsvm", "--max-memory", "10", "-o", "m.model"]);
+    let o = kern(dir.path(), &["fit", "ok.libsvm", "--task", "krr", "--max-memory", "10", "-o", "m.model"]);
     assert_one_line_error(&o, &["--max-memory"]);
     let o = kern(dir.path(), &["fit", "missing.libsvm", "-o", "m.model"]);
     assert_one_line_error(&o, &["missing.libsvm"]);
@@ -172,7 +178,7 @@ fn errors_are_one_line_with_a_nonzero_exit_and_no_model_file() {
     assert!(!dir.path().join("m.model").exists());
 
     // Width differs from the model's at predict time.
-    let o = kern(dir.path(), &["fit", "ok.libsvm", "-o", "m.model", "-q"]);
+    let o = kern(dir.path(), &["fit", "ok.libsvm", "--task", "krr", "-o", "m.model", "-q"]);
     assert!(o.status.success(), "{}", stderr(&o));
     write(dir.path(), "wide.libsvm", "1 1:1 3:1\n");
     let o = kern(dir.path(), &["predict", "m.model", "wide.libsvm"]);

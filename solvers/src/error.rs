@@ -15,6 +15,15 @@ pub enum SolverError {
     /// Inputs of inconsistent sizes.
     #[error("{what}: expected {expected}, got {got}")]
     DimensionMismatch { what: &'static str, expected: usize, got: usize },
+    /// A classifier needs at least two classes.
+    #[error("only one class in the training labels: a classifier needs at least two")]
+    OneClassOnly,
+    /// A class with no samples.
+    #[error("class {class} has no training samples")]
+    EmptyClass { class: usize },
+    /// ν too large for the class sizes.
+    #[error("nu = {nu} is infeasible for these class sizes (nu · (n1 + n2) / 2 must not exceed min(n1, n2))")]
+    InfeasibleNu { nu: f64 },
     /// No training samples.
     #[error("no training samples")]
     Empty,

@@ -2,11 +2,17 @@
 //! [`kern_kernels`]: they ask for blocks of K and never know where the samples
 //! came from.
 //!
-//! Now: exact kernel ridge regression ([`KernelRidgeModel`]).
+//! - exact kernel ridge regression ([`KernelRidgeModel`]);
+//! - support vector machines, LIBSVM's five problems ([`SvmModel`]), by
+//!   sequential minimal optimisation ([`smo`]).
 
 mod error;
 pub mod linalg;
 mod ridge;
+pub mod smo;
+mod svm;
 
 pub use error::SolverError;
 pub use ridge::{KernelRidge, KernelRidgeModel, fit_dual};
+pub use smo::SmoOptions;
+pub use svm::{PairInfo, SvmKind, SvmModel, SvmParams, train_classifier, train_one_class, train_regressor};

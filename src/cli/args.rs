@@ -13,6 +13,45 @@ use crate::io::{Format, LabelCol};
 pub enum TaskArg {
     /// Kernel ridge regression (exact): numeric targets.
     Krr,
+    /// C-SVM classification (LIBSVM -s 0), one-vs-one for several classes
+    Svc,
+    /// nu-SVM classification (LIBSVM -s 1)
+    Nusvc,
+    /// One-class SVM, support of a distribution (LIBSVM -s 2); labels ignored
+    Oneclass,
+    /// epsilon-SVM regression (LIBSVM -s 3)
+    Svr,
+    /// nu-SVM regression (LIBSVM -s 4)
+    Nusvr,
+}
+
+/// SVM hyperparameters and solver options.
+#[derive(Args, Clone, Debug)]
+pub struct SvmArgs {
+    /// Cost C of svc, svr and nusvr
+    #[arg(short = 'c', long = "c", default_value_t = 1.0)]
+    pub c: f64,
+    /// nu of nusvc, oneclass and nusvr
+    #[arg(long, default_value_t = 0.5)]
+    pub nu: f64,
+    /// epsilon of the svr loss
+    #[arg(long, default_value_t = 0.1)]
+    pub epsilon: f64,
+    /// Stop when the maximal violating pair's gap is below this
+    #[arg(long, default_value_t = 1e-3)]
+    pub tol: f64,
+    /// Kernel-row cache in MiB
+    #[arg(long, default_value_t = 100.0)]
+    pub cache_mb: f64,
+    /// Turn shrinking off
+    #[arg(long)]
+    pub no_shrinking: bool,
+    /// Iteration limit per binary problem [default: max(10^7, 100 n), as LIBSVM]
+    #[arg(long)]
+    pub max_iter: Option<u64>,
+    /// Multiply C by W for class LABEL (repeatable)
+    #[arg(long, value_name = "LABEL=W")]
+    pub class_weight: Vec<String>,
 }
 
 /// `--kernel`.

@@ -3,14 +3,14 @@
 use std::time::Instant;
 
 use faer::Mat;
-use kern_kernels::Par;
-use kern_solvers::{KernelRidge, KernelRidgeModel};
-use serde_json::json;
+use kern_kernels::{DataSet, Par};
+use kern_solvers::{KernelRidge, KernelRidgeModel, PairInfo, SmoOptions, SvmKind, SvmParams};
+use serde_json::{Value, json};
 
-use super::args::{TaskArg, default_max_memory, default_model_path};
+use super::args::{SvmArgs, TaskArg, default_max_memory, default_model_path};
 use super::{FitArgs, print_json};
 use crate::error::{DataErrorKind, Error, Result};
-use crate::io::{ReadOptions, read_data};
+use crate::io::{Labels, ReadOptions, read_data};
 use crate::model::{Estimator, InputSchema, Model, save_model};
 
 pub(super) fn run(args: &FitArgs, par: Par) -> Result<()> {
@@ -19,33 +19,65 @@ pub(super) fn run(args: &FitArgs, par: Par) -> Result<()> {
         label_col: args.data.label_col.clone(),
         n_features: args.data.n_features,
         schema: None,
-        require_labels: true,
+        require_labels: args.task != TaskArg::Oneclass,
     };
     let data = read_data(&args.train, &options)?;
-    let labels =
-        data.labels.as_ref().ok_or_else(|| Error::Data { file: args.train.clone(), kind: DataErrorKind::NoLabels })?;
     let (n, d) = (data.x.n_samples(), data.x.n_features());
     let kernel = args.kernel.build(d)?;
     let output = args.output.clone().unwrap_or_else(|| default_model_path(&args.train));
+    let labels =
+        || data.labels.as_ref().ok_or_else(|| Error::Data { file: args.train.clone(), kind: DataErrorKind::NoLabels });
 
     let started = Instant::now();
     let estimator = match args.task {
         TaskArg::Krr => {
-            let y = labels.numeric(&args.train)?;
+            let y = labels()?.numeric(&args.train)?;
             let params = KernelRidge { alpha: args.alpha };
             params.validate()?;
             check_memory(n, args.max_memory)?;
             let y = Mat::from_fn(n, 1, |i, _| y[i]);
             Estimator::KernelRidge(KernelRidgeModel::fit(kernel.clone(), data.x, y.as_ref(), params, par)?)
         }
+        TaskArg::Svc | TaskArg::Nusvc => {
+            let (classes, codes) = class_codes(labels()?);
+            if classes.len() < 2 {
+                return Err(Error::Data { file: args.train.clone(), kind: DataErrorKind::OneClass });
+            }
+            let mut params = svm_params(args.task, &args.svm)?;
+            params.class_weights = class_weights(&args.svm.class_weight, &classes)?;
+            let model =
+                kern_solvers::train_classifier(&kernel, &data.x, &codes, classes.len(), &params, DataSet::select, par)?;
+            Estimator::Svm { model, classes }
+        }
+        TaskArg::Oneclass => {
+            let params = svm_params(args.task, &args.svm)?;
+            let model = kern_solvers::train_one_class(&kernel, &data.x, &params, DataSet::select, par)?;
+            Estimator::Svm { model, classes: Vec::new() }
+        }
+        TaskArg::Svr | TaskArg::Nusvr => {
+            let y = labels()?.numeric(&args.train)?;
+            let params = svm_params(args.task, &args.svm)?;
+            let model = kern_solvers::train_regressor(&kernel, &data.x, y, &params, DataSet::select, par)?;
+            Estimator::Svm { model, classes: Vec::new() }
+        }
     };
     let fit_seconds = started.elapsed().as_secs_f64();
+    if let Estimator::Svm { model, .. } = &estimator
+        && model.pairs.iter().any(|p| p.reached_max_iter)
+        && !args.run.quiet
+    {
+        eprintln!("kern fit: warning: the iteration limit was reached before convergence; the model may be inaccurate");
+    }
     let model = Model::new(d, InputSchema { format: data.format, csv: data.csv }, estimator);
     save_model(&model, &output)?;
 
     if !args.run.quiet {
+        let extra = match &model.estimator {
+            Estimator::Svm { model, .. } => format!(", {} support vectors", model.n_sv()),
+            Estimator::KernelRidge(_) => String::new(),
+        };
         eprintln!(
-            "kern fit: {} with {kernel} on {n} samples × {d} features in {fit_seconds:.3} s; model written to {}",
+            "kern fit: {} with {kernel} on {n} samples × {d} features in {fit_seconds:.3} s{extra}; model written to {}",
             model.task(),
             output.display()
         );
@@ -62,6 +94,22 @@ pub(super) fn run(args: &FitArgs, par: Par) -> Result<()> {
         });
         match &model.estimator {
             Estimator::KernelRidge(m) => report["alpha"] = json!(m.params.alpha),
+            Estimator::Svm { model, classes } => {
+                // One entry per class pair in LIBSVM's order; a scalar when there is one.
+                let per_pair = |f: fn(&PairInfo) -> Value| -> Value {
+                    let values: Vec<Value> = model.pairs.iter().map(f).collect();
+                    if values.len() == 1 { values[0].clone() } else { Value::Array(values) }
+                };
+                report["n_support"] = json!(model.n_sv());
+                report["objective"] = per_pair(|p| json!(p.objective));
+                report["rho"] = per_pair(|p| json!(p.rho));
+                report["iterations"] = per_pair(|p| json!(p.iterations));
+                report["n_bounded_support"] = per_pair(|p| json!(p.n_bsv));
+                if !classes.is_empty() {
+                    report["classes"] = json!(classes);
+                    report["n_support_per_class"] = json!(model.n_support);
+                }
+            }
         }
         print_json(&report);
     }
@@ -73,4 +121,84 @@ pub(super) fn check_memory(n: usize, max_memory: Option<u64>) -> Result<()> {
     let limit = max_memory.unwrap_or_else(default_max_memory);
     let needed = (n as u64).saturating_mul(n as u64).saturating_mul(8);
     if needed > limit { Err(Error::TooLarge { n, needed, limit }) } else { Ok(()) }
+}
+
+fn svm_params(task: TaskArg, a: &SvmArgs) -> Result<SvmParams> {
+    let kind = match task {
+        TaskArg::Svc => SvmKind::CSvc { c: a.c },
+        TaskArg::Nusvc => SvmKind::NuSvc { nu: a.nu },
+        TaskArg::Oneclass => SvmKind::OneClass { nu: a.nu },
+        TaskArg::Svr => SvmKind::EpsilonSvr { c: a.c, epsilon: a.epsilon },
+        TaskArg::Nusvr => SvmKind::NuSvr { c: a.c, nu: a.nu },
+        TaskArg::Krr => unreachable!("not an SVM"),
+    };
+    if !(a.cache_mb.is_finite() && a.cache_mb > 0.0) {
+        return Err(Error::Usage(format!("--cache-mb {} must be positive", a.cache_mb)));
+    }
+    let smo = SmoOptions {
+        tol: a.tol,
+        shrinking: !a.no_shrinking,
+        cache_bytes: (a.cache_mb * (1 << 20) as f64) as usize,
+        max_iter: a.max_iter,
+    };
+    let params = SvmParams { kind, smo, class_weights: Vec::new() };
+    params.validate()?;
+    Ok(params)
+}
+
+/// The canonical name of a label: numbers in Rust's shortest form (so `1.0`
+/// and `+1` are the class `1`), text as it is.
+pub(crate) fn label_name(text_or_number: &str) -> String {
+    match text_or_number.parse::<f64>() {
+        Ok(v) if v.is_finite() => v.to_string(),
+        _ => text_or_number.to_string(),
+    }
+}
+
+/// Class names and per-sample codes in LIBSVM's class order: order of first
+/// appearance, except that a binary problem labelled −1/+1 puts +1 first.
+pub(crate) fn class_codes(labels: &Labels) -> (Vec<String>, Vec<usize>) {
+    let (mut names, mut codes): (Vec<String>, Vec<usize>) = match labels {
+        Labels::Numeric(values) => {
+            let mut names: Vec<String> = Vec::new();
+            let mut index = std::collections::HashMap::new();
+            let codes = values
+                .iter()
+                .map(|v| {
+                    let name = v.to_string();
+                    *index.entry(name.clone()).or_insert_with(|| {
+                        names.push(name);
+                        names.len() - 1
+                    })
+                })
+                .collect();
+            (names, codes)
+        }
+        Labels::Text { classes, codes, .. } => (classes.clone(), codes.iter().map(|&c| c as usize).collect()),
+    };
+    if names.len() == 2 && names[0] == "-1" && names[1] == "1" {
+        names.swap(0, 1);
+        codes.iter_mut().for_each(|c| *c = 1 - *c);
+    }
+    (names, codes)
+}
+
+/// `--class-weight LABEL=W` as one weight per class (1 where not given).
+fn class_weights(specs: &[String], classes: &[String]) -> Result<Vec<f64>> {
+    let mut weights = vec![1.0; classes.len()];
+    for spec in specs {
+        let usage = |why: &str| Error::Usage(format!("--class-weight {spec:?}: {why}"));
+        let (label, w) = spec.split_once('=').ok_or_else(|| usage("expected LABEL=WEIGHT"))?;
+        let w: f64 = w.trim().parse().map_err(|_| usage("the weight is not a number"))?;
+        if !(w.is_finite() && w > 0.0) {
+            return Err(usage("the weight must be positive"));
+        }
+        let name = label_name(label.trim());
+        let k = classes
+            .iter()
+            .position(|c| *c == name)
+            .ok_or_else(|| usage(&format!("no class {name:?} (classes: {})", classes.join(", "))))?;
+        weights[k] = w;
+    }
+    Ok(weights)
 }

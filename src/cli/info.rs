@@ -12,6 +12,17 @@ pub(super) fn run(args: &InfoArgs) -> Result<()> {
         Estimator::KernelRidge(m) => {
             (if m.train.is_sparse() { "sparse" } else { "dense" }, m.n_targets, json!({ "alpha": m.params.alpha }))
         }
+        Estimator::Svm { model: m, classes } => (
+            if m.support_vectors.is_sparse() { "sparse" } else { "dense" },
+            1,
+            json!({
+                "svm": m.kind,
+                "n_support": m.n_sv(),
+                "n_support_per_class": m.n_support,
+                "classes": classes,
+                "rho": m.pairs.iter().map(|p| p.rho).collect::<Vec<_>>(),
+            }),
+        ),
     };
     if args.json {
         print_json(&json!({
@@ -37,7 +48,8 @@ pub(super) fn run(args: &InfoArgs) -> Result<()> {
     println!("task           {} ({})", model.task(), describe_task(&model.estimator));
     println!("kernel         {}", model.kernel());
     println!("parameters     {params}");
-    println!("training set   {} samples × {} features, stored {storage}", model.n_train(), model.n_features);
+    let kept = if matches!(model.estimator, Estimator::Svm { .. }) { "support vectors" } else { "training set" };
+    println!("{kept:<14} {} samples × {} features, stored {storage}", model.n_train(), model.n_features);
     println!("targets        {n_targets}");
     println!("input          {}", model.input.format.name());
     if let Some(names) = model.input.csv.as_ref().and_then(|c| c.feature_names()) {
@@ -49,5 +61,12 @@ pub(super) fn run(args: &InfoArgs) -> Result<()> {
 fn describe_task(estimator: &Estimator) -> &'static str {
     match estimator {
         Estimator::KernelRidge(_) => "exact kernel ridge regression",
+        Estimator::Svm { model, .. } => match model.kind {
+            kern_solvers::SvmKind::CSvc { .. } => "C-SVM classification",
+            kern_solvers::SvmKind::NuSvc { .. } => "nu-SVM classification",
+            kern_solvers::SvmKind::OneClass { .. } => "one-class SVM",
+            kern_solvers::SvmKind::EpsilonSvr { .. } => "epsilon-SVM regression",
+            kern_solvers::SvmKind::NuSvr { .. } => "nu-SVM regression",
+        },
     }
 }

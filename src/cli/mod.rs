@@ -50,11 +50,13 @@ pub struct FitArgs {
     /// Where to write the model; `.json` writes JSON [default: TRAIN's name + .model]
     #[arg(short, long, value_name = "MODEL")]
     pub output: Option<PathBuf>,
-    /// What to learn
-    #[arg(long, value_enum, default_value = "krr")]
+    /// What to learn (LIBSVM's default: C-SVM classification)
+    #[arg(long, value_enum, default_value = "svc")]
     pub task: TaskArg,
     #[command(flatten)]
     pub kernel: KernelArgs,
+    #[command(flatten)]
+    pub svm: args::SvmArgs,
     /// Ridge penalty of kernel ridge regression
     #[arg(long, default_value_t = 1.0)]
     pub alpha: f64,

@@ -2,12 +2,16 @@
 
 use std::io::Write;
 
+use faer::Mat;
 use kern_kernels::Par;
+use kern_solvers::SvmKind;
+
+use super::fit::label_name;
 use serde_json::json;
 
 use super::{PredictArgs, print_json};
 use crate::error::{Error, Result};
-use crate::io::{ReadOptions, read_data};
+use crate::io::{Labels, ReadOptions, read_data};
 use crate::model::{Estimator, load_model, write_atomically};
 
 pub(super) fn run(args: &PredictArgs, par: Par) -> Result<()> {
@@ -24,17 +28,29 @@ pub(super) fn run(args: &PredictArgs, par: Par) -> Result<()> {
     };
     let data = read_data(&args.data, &options)?;
     let n = data.x.n_samples();
-    let predictions = match &model.estimator {
-        Estimator::KernelRidge(m) => m.predict(&data.x, par),
+    let prediction = match &model.estimator {
+        Estimator::KernelRidge(m) => Prediction::Values(m.predict(&data.x, par)),
+        Estimator::Svm { model, classes } if model.kind.is_classifier() => {
+            Prediction::Classes(model.predict_classes(&data.x, par).into_iter().map(|c| classes[c].clone()).collect())
+        }
+        Estimator::Svm { model, .. } => {
+            let values = model.predict_values(&data.x, par);
+            Prediction::Values(Mat::from_fn(n, 1, |i, _| values[i]))
+        }
     };
 
     let mut text = String::with_capacity(n * 20);
     for i in 0..n {
-        for t in 0..predictions.ncols() {
-            if t > 0 {
-                text.push(' ');
+        match &prediction {
+            Prediction::Classes(names) => text.push_str(&names[i]),
+            Prediction::Values(v) => {
+                for t in 0..v.ncols() {
+                    if t > 0 {
+                        text.push(' ');
+                    }
+                    text.push_str(&v[(i, t)].to_string());
+                }
             }
-            text.push_str(&predictions[(i, t)].to_string());
         }
         text.push('\n');
     }
@@ -50,19 +66,57 @@ pub(super) fn run(args: &PredictArgs, par: Par) -> Result<()> {
 
     let mut report = json!({ "n": n });
     if let Some(labels) = &data.labels {
-        let y = labels.numeric(&args.data)?;
-        let pred: Vec<f64> = (0..n).map(|i| predictions[(i, 0)]).collect();
-        let (mse, r2) = (mean_squared_error(y, &pred), r2_score(y, &pred));
-        report["mse"] = json!(mse);
-        report["r2"] = json!(r2);
-        if !args.run.quiet {
-            eprintln!("kern predict: {n} samples, mse = {mse:.6}, r2 = {r2:.6}");
+        let one_class =
+            matches!(&model.estimator, Estimator::Svm { model, .. } if matches!(model.kind, SvmKind::OneClass { .. }));
+        match &prediction {
+            Prediction::Classes(names) => {
+                let truth = label_names(labels);
+                let correct = truth.iter().zip(names).filter(|(a, b)| a == b).count();
+                let accuracy = correct as f64 / n as f64;
+                report["accuracy"] = json!(accuracy);
+                if !args.run.quiet {
+                    eprintln!("kern predict: {n} samples, accuracy = {:.4} % ({correct}/{n})", 100.0 * accuracy);
+                }
+            }
+            Prediction::Values(v) if one_class => {
+                let y = labels.numeric(&args.data)?;
+                let correct = (0..n).filter(|&i| v[(i, 0)] == y[i]).count();
+                let accuracy = correct as f64 / n as f64;
+                report["accuracy"] = json!(accuracy);
+                if !args.run.quiet {
+                    eprintln!("kern predict: {n} samples, accuracy = {:.4} % ({correct}/{n})", 100.0 * accuracy);
+                }
+            }
+            Prediction::Values(v) => {
+                let y = labels.numeric(&args.data)?;
+                let pred: Vec<f64> = (0..n).map(|i| v[(i, 0)]).collect();
+                let (mse, r2) = (mean_squared_error(y, &pred), r2_score(y, &pred));
+                report["mse"] = json!(mse);
+                report["r2"] = json!(r2);
+                if !args.run.quiet {
+                    eprintln!("kern predict: {n} samples, mse = {mse:.6}, r2 = {r2:.6}");
+                }
+            }
         }
     }
     if args.run.json {
         print_json(&report);
     }
     Ok(())
+}
+
+/// Predicted values (regression, one-class ±1) or class names.
+enum Prediction {
+    Values(Mat<f64>),
+    Classes(Vec<String>),
+}
+
+/// Each label's canonical class name (see [`label_name`]).
+fn label_names(labels: &Labels) -> Vec<String> {
+    match labels {
+        Labels::Numeric(v) => v.iter().map(|x| x.to_string()).collect(),
+        Labels::Text { classes, codes, .. } => codes.iter().map(|&c| label_name(&classes[c as usize])).collect(),
+    }
 }
 
 /// Mean of the squared errors.

@@ -126,6 +126,27 @@ fn check(model: Model) -> std::result::Result<Model, ModelErrorKind> {
                 return malformed("invalid kernel or solver parameters");
             }
         }
+        super::Estimator::Svm { model: m, classes } => {
+            let n_sv = m.support_vectors.n_samples();
+            let rows = m.n_classes.saturating_sub(1);
+            let pairs = if m.kind.is_classifier() { m.n_classes * rows / 2 } else { 1 };
+            if m.support_vectors.n_features() != model.n_features
+                || m.sv_indices.len() != n_sv
+                || m.sv_coef.len() != rows.max(1)
+                || m.sv_coef.iter().any(|r| r.len() != n_sv)
+                || m.pairs.len() != pairs
+                || (m.kind.is_classifier()
+                    && (m.n_classes < 2
+                        || classes.len() != m.n_classes
+                        || m.n_support.iter().sum::<usize>() != n_sv
+                        || m.n_support.len() != m.n_classes))
+            {
+                return malformed("support vectors, coefficients and classes do not agree");
+            }
+            if m.kernel.validate(model.n_features).is_err() {
+                return malformed("invalid kernel parameters");
+            }
+        }
     }
     Ok(model)
 }

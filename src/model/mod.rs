@@ -11,7 +11,7 @@ pub(crate) use file::write_atomically;
 pub use file::{load_model, save_model};
 
 use kern_kernels::{DataSet, VectorKernel};
-use kern_solvers::KernelRidgeModel;
+use kern_solvers::{KernelRidgeModel, SvmModel};
 use serde::{Deserialize, Serialize};
 
 use crate::io::{CsvSchema, Format};
@@ -48,6 +48,9 @@ pub struct InputSchema {
 pub enum Estimator {
     /// Kernel ridge regression on vectors.
     KernelRidge(KernelRidgeModel<VectorKernel, DataSet>),
+    /// A support vector machine; `classes` names the classes of a classifier
+    /// in the model's class order (empty for one-class and regression).
+    Svm { model: SvmModel<VectorKernel, DataSet>, classes: Vec<String> },
 }
 
 impl Model {
@@ -64,8 +67,9 @@ impl Model {
 
     /// The task's command-line name.
     pub fn task(&self) -> &'static str {
-        match self.estimator {
+        match &self.estimator {
             Estimator::KernelRidge(_) => "krr",
+            Estimator::Svm { model, .. } => model.kind.name(),
         }
     }
 
@@ -73,13 +77,15 @@ impl Model {
     pub fn kernel(&self) -> &VectorKernel {
         match &self.estimator {
             Estimator::KernelRidge(m) => &m.kernel,
+            Estimator::Svm { model, .. } => &model.kernel,
         }
     }
 
-    /// Number of training samples kept in the model.
+    /// Number of training samples kept in the model (support vectors for an SVM).
     pub fn n_train(&self) -> usize {
         match &self.estimator {
             Estimator::KernelRidge(m) => m.train.n_samples(),
+            Estimator::Svm { model, .. } => model.support_vectors.n_samples(),
         }
     }
 }

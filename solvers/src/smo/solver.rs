@@ -1,0 +1,301 @@
+//! The SMO loop: pick a pair, solve the two-variable subproblem exactly,
+//! update the gradient, repeat until the maximal violation is below tol.
+
+use kern_kernels::GramProvider;
+
+use super::qmatrix::QMatrix;
+use super::{DualProblem, SmoOptions, SmoSolution, Variant};
+
+/// Curvature used when a pair's `Q_ii + Q_jj − 2 y_i y_j Q_ij` is not positive.
+pub(super) const TAU: f64 = 1e-12;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Bound {
+    Lower,
+    Upper,
+    Free,
+}
+
+pub(super) struct Solver<'a> {
+    pub(super) q: QMatrix<'a>,
+    pub(super) variant: Variant,
+    pub(super) active_size: usize,
+    pub(super) y: Vec<f64>,
+    pub(super) g: Vec<f64>,
+    /// `Σ_{α_t at upper bound} C_t Q[·, t]`: lets the gradient of shrunk
+    /// variables be rebuilt from the free ones only.
+    pub(super) g_bar: Vec<f64>,
+    pub(super) alpha: Vec<f64>,
+    pub(super) status: Vec<Bound>,
+    pub(super) p: Vec<f64>,
+    pub(super) c: Vec<f64>,
+    /// The original variable at each position.
+    pub(super) active_set: Vec<usize>,
+    pub(super) tol: f64,
+    pub(super) shrinking: bool,
+    pub(super) unshrunk: bool,
+    max_iter: u64,
+    pub(super) qi: Vec<f64>,
+    pub(super) qj: Vec<f64>,
+}
+
+impl<'a> Solver<'a> {
+    pub(super) fn new(
+        gram: &'a dyn GramProvider,
+        problem: DualProblem,
+        variant: Variant,
+        options: &SmoOptions,
+    ) -> Self {
+        let l = problem.y.len();
+        let q = QMatrix::new(gram, problem.sample, problem.y.clone(), options.cache_bytes);
+        let default_max = (100 * l as u64).max(10_000_000);
+        let mut solver = Self {
+            q,
+            variant,
+            active_size: l,
+            y: problem.y,
+            g: problem.p.clone(),
+            g_bar: vec![0.0; l],
+            alpha: problem.alpha,
+            status: vec![Bound::Free; l],
+            p: problem.p,
+            c: problem.c,
+            active_set: (0..l).collect(),
+            tol: options.tol,
+            shrinking: options.shrinking,
+            unshrunk: false,
+            max_iter: options.max_iter.unwrap_or(default_max),
+            qi: Vec::with_capacity(l),
+            qj: Vec::new(),
+        };
+        for t in 0..l {
+            solver.update_status(t);
+        }
+        // G = p + Qα, and G_bar from the variables at their upper bound.
+        let mut row = Vec::with_capacity(l);
+        for t in 0..l {
+            if solver.status[t] != Bound::Lower {
+                solver.q.row(t, l, &mut row);
+                let a = solver.alpha[t];
+                for (g, &qv) in solver.g.iter_mut().zip(&row) {
+                    *g += a * qv;
+                }
+                if solver.status[t] == Bound::Upper {
+                    let c = solver.c[t];
+                    for (gb, &qv) in solver.g_bar.iter_mut().zip(&row) {
+                        *gb += c * qv;
+                    }
+                }
+            }
+        }
+        solver
+    }
+
+    pub(super) fn update_status(&mut self, t: usize) {
+        self.status[t] = if self.alpha[t] >= self.c[t] {
+            Bound::Upper
+        } else if self.alpha[t] <= 0.0 {
+            Bound::Lower
+        } else {
+            Bound::Free
+        };
+    }
+
+    pub(super) fn is_upper(&self, t: usize) -> bool {
+        self.status[t] == Bound::Upper
+    }
+
+    pub(super) fn is_lower(&self, t: usize) -> bool {
+        self.status[t] == Bound::Lower
+    }
+
+    pub(super) fn l(&self) -> usize {
+        self.y.len()
+    }
+
+    /// Swaps positions `s` and `t` in every per-variable array.
+    pub(super) fn swap_index(&mut self, s: usize, t: usize) {
+        self.q.swap(s, t);
+        self.y.swap(s, t);
+        self.g.swap(s, t);
+        self.status.swap(s, t);
+        self.alpha.swap(s, t);
+        self.p.swap(s, t);
+        self.c.swap(s, t);
+        self.active_set.swap(s, t);
+        self.g_bar.swap(s, t);
+    }
+
+    pub(super) fn run(mut self) -> SmoSolution {
+        let l = self.l();
+        let mut iterations = 0u64;
+        let mut counter = l.min(1000) + 1;
+        while iterations < self.max_iter {
+            counter -= 1;
+            if counter == 0 {
+                counter = l.min(1000);
+                if self.shrinking {
+                    self.do_shrinking();
+                }
+            }
+            let pair = match self.select_working_set() {
+                Some(pair) => pair,
+                None => {
+                    // Optimal on the active set: check all variables.
+                    self.unshrink_all();
+                    match self.select_working_set() {
+                        Some(pair) => {
+                            counter = 1; // shrink again at the next iteration
+                            pair
+                        }
+                        None => break,
+                    }
+                }
+            };
+            iterations += 1;
+            self.update_pair(pair.0, pair.1);
+        }
+        let reached_max_iter = iterations >= self.max_iter;
+        if reached_max_iter {
+            self.unshrink_all();
+        }
+        let (rho, r) = match self.variant {
+            Variant::Standard => (self.calculate_rho(), 0.0),
+            Variant::Nu => self.calculate_rho_nu(),
+        };
+        let objective = (0..l).map(|t| self.alpha[t] * (self.g[t] + self.p[t])).sum::<f64>() / 2.0;
+        let mut alpha = vec![0.0; l];
+        let mut gradient = vec![0.0; l];
+        for t in 0..l {
+            alpha[self.active_set[t]] = self.alpha[t];
+            gradient[self.active_set[t]] = self.g[t];
+        }
+        SmoSolution { alpha, gradient, rho, objective, r, iterations, reached_max_iter }
+    }
+
+    /// Solves the two-variable subproblem on `(i, j)` exactly, clips to the
+    /// box, and updates the gradients.
+    fn update_pair(&mut self, i: usize, j: usize) {
+        let len = self.active_size;
+        let mut qi = std::mem::take(&mut self.qi);
+        let mut qj = std::mem::take(&mut self.qj);
+        self.q.row(i, len, &mut qi);
+        self.q.row(j, len, &mut qj);
+        let qd = self.q.diag();
+        let (c_i, c_j) = (self.c[i], self.c[j]);
+        let (old_i, old_j) = (self.alpha[i], self.alpha[j]);
+        let (mut ai, mut aj) = (old_i, old_j);
+        if self.y[i] != self.y[j] {
+            let quad = qd[i] + qd[j] + 2.0 * qi[j];
+            let quad = if quad > 0.0 { quad } else { TAU };
+            let delta = (-self.g[i] - self.g[j]) / quad;
+            let diff = ai - aj;
+            ai += delta;
+            aj += delta;
+            if diff > 0.0 {
+                if aj < 0.0 {
+                    aj = 0.0;
+                    ai = diff;
+                }
+            } else if ai < 0.0 {
+                ai = 0.0;
+                aj = -diff;
+            }
+            if diff > c_i - c_j {
+                if ai > c_i {
+                    ai = c_i;
+                    aj = c_i - diff;
+                }
+            } else if aj > c_j {
+                aj = c_j;
+                ai = c_j + diff;
+            }
+        } else {
+            let quad = qd[i] + qd[j] - 2.0 * qi[j];
+            let quad = if quad > 0.0 { quad } else { TAU };
+            let delta = (self.g[i] - self.g[j]) / quad;
+            let sum = ai + aj;
+            ai -= delta;
+            aj += delta;
+            if sum > c_i {
+                if ai > c_i {
+                    ai = c_i;
+                    aj = sum - c_i;
+                }
+            } else if aj < 0.0 {
+                aj = 0.0;
+                ai = sum;
+            }
+            if sum > c_j {
+                if aj > c_j {
+                    aj = c_j;
+                    ai = sum - c_j;
+                }
+            } else if ai < 0.0 {
+                ai = 0.0;
+                aj = sum;
+            }
+        }
+        self.alpha[i] = ai;
+        self.alpha[j] = aj;
+        let (da_i, da_j) = (ai - old_i, aj - old_j);
+        for ((g, &a), &b) in self.g[..len].iter_mut().zip(&qi[..len]).zip(&qj[..len]) {
+            *g += a * da_i + b * da_j;
+        }
+        let (was_upper_i, was_upper_j) = (self.is_upper(i), self.is_upper(j));
+        self.update_status(i);
+        self.update_status(j);
+        let l = self.l();
+        for (t, was_upper) in [(i, was_upper_i), (j, was_upper_j)] {
+            if was_upper != self.is_upper(t) {
+                self.q.row(t, l, &mut qi);
+                let delta = if was_upper { -self.c[t] } else { self.c[t] };
+                for (gb, &qv) in self.g_bar.iter_mut().zip(&qi) {
+                    *gb += delta * qv;
+                }
+            }
+        }
+        self.qi = qi;
+        self.qj = qj;
+    }
+
+    /// `rho` as LIBSVM computes it: the mean of `y_t G_t` over free variables,
+    /// or the middle of the feasible interval when none is free.
+    fn calculate_rho(&self) -> f64 {
+        let (mut ub, mut lb, mut sum_free, mut n_free) = (f64::INFINITY, f64::NEG_INFINITY, 0.0, 0usize);
+        for t in 0..self.active_size {
+            let yg = self.y[t] * self.g[t];
+            match self.status[t] {
+                Bound::Upper if self.y[t] < 0.0 => ub = ub.min(yg),
+                Bound::Upper => lb = lb.max(yg),
+                Bound::Lower if self.y[t] > 0.0 => ub = ub.min(yg),
+                Bound::Lower => lb = lb.max(yg),
+                Bound::Free => {
+                    n_free += 1;
+                    sum_free += yg;
+                }
+            }
+        }
+        if n_free > 0 { sum_free / n_free as f64 } else { (ub + lb) / 2.0 }
+    }
+
+    /// ν variant: `(rho, r)` from the two classes' free gradients.
+    fn calculate_rho_nu(&self) -> (f64, f64) {
+        let mut side = [(f64::INFINITY, f64::NEG_INFINITY, 0.0, 0usize); 2];
+        for t in 0..self.active_size {
+            let s = &mut side[usize::from(self.y[t] < 0.0)];
+            let g = self.g[t];
+            match self.status[t] {
+                Bound::Upper => s.1 = s.1.max(g),
+                Bound::Lower => s.0 = s.0.min(g),
+                Bound::Free => {
+                    s.3 += 1;
+                    s.2 += g;
+                }
+            }
+        }
+        let r_of = |(ub, lb, sum, n): (f64, f64, f64, usize)| if n > 0 { sum / n as f64 } else { (ub + lb) / 2.0 };
+        let (r1, r2) = (r_of(side[0]), r_of(side[1]));
+        ((r1 - r2) / 2.0, (r1 + r2) / 2.0)
+    }
+}

@@ -1,0 +1,227 @@
+//! A trained SVM in LIBSVM's layout: support vectors grouped by class,
+//! `sv_coef` with one row per other class, one `rho` per class pair.
+
+use faer::linalg::matmul::matmul;
+use faer::{Accum, Mat, Par};
+use kern_kernels::{Kernel, Samples};
+use serde::{Deserialize, Serialize};
+
+use super::SvmKind;
+
+/// Test rows per chunk of `K(test, SV)` at prediction.
+const CHUNK: usize = 2048;
+
+/// What the solver reported for one binary problem.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PairInfo {
+    /// The decision function is `Σ coef K(sv, x) − rho`.
+    pub rho: f64,
+    /// The dual objective at the optimum (LIBSVM's `obj`).
+    pub objective: f64,
+    /// SMO iterations.
+    pub iterations: u64,
+    /// Support vectors of this problem.
+    pub n_sv: usize,
+    /// Bounded support vectors (at their upper bound).
+    pub n_bsv: usize,
+    /// Whether `--max-iter` stopped the solver first.
+    pub reached_max_iter: bool,
+}
+
+/// A trained SVM.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SvmModel<K, S> {
+    /// The kernel.
+    pub kernel: K,
+    /// The problem and hyperparameters it was trained with.
+    pub kind: SvmKind,
+    /// The support vectors, grouped by class for classifiers.
+    pub support_vectors: S,
+    /// Index of each support vector in the training set.
+    pub sv_indices: Vec<usize>,
+    /// Number of classes (2 for one-class and regression, as LIBSVM).
+    pub n_classes: usize,
+    /// Support vectors per class (classifiers only).
+    pub n_support: Vec<usize>,
+    /// LIBSVM's `sv_coef`: `n_classes − 1` rows of one coefficient per support vector.
+    pub sv_coef: Vec<Vec<f64>>,
+    /// One entry per binary problem, in LIBSVM's pair order (0-1, 0-2, ..., 1-2, ...).
+    pub pairs: Vec<PairInfo>,
+}
+
+impl<K: Kernel<S>, S: Samples> SvmModel<K, S> {
+    /// Assembles a one-vs-one classifier from each pair's coefficients
+    /// (`pair_coef[p]`: class a's members, then class b's).
+    pub(super) fn one_vs_one(
+        kernel: K,
+        x: &S,
+        kind: SvmKind,
+        members: &[Vec<usize>],
+        pair_coef: &[Vec<f64>],
+        pairs: Vec<PairInfo>,
+        select: fn(&S, &[usize]) -> S,
+    ) -> Self {
+        let k = members.len();
+        // A sample is a support vector if it has a non-zero coefficient in any pair.
+        let mut is_sv: Vec<Vec<bool>> = members.iter().map(|m| vec![false; m.len()]).collect();
+        let mut p = 0;
+        for a in 0..k {
+            for b in a + 1..k {
+                let (na, coef) = (members[a].len(), &pair_coef[p]);
+                for (t, &c) in coef.iter().enumerate() {
+                    if c != 0.0 {
+                        if t < na { is_sv[a][t] = true } else { is_sv[b][t - na] = true }
+                    }
+                }
+                p += 1;
+            }
+        }
+        let mut sv_indices = Vec::new();
+        let mut position: Vec<Vec<usize>> = Vec::with_capacity(k);
+        for a in 0..k {
+            position.push(members[a].iter().map(|_| usize::MAX).collect());
+            for (t, &i) in members[a].iter().enumerate() {
+                if is_sv[a][t] {
+                    position[a][t] = sv_indices.len();
+                    sv_indices.push(i);
+                }
+            }
+        }
+        let n_support = is_sv.iter().map(|v| v.iter().filter(|&&s| s).count()).collect();
+        let mut sv_coef = vec![vec![0.0; sv_indices.len()]; k - 1];
+        let mut p = 0;
+        for a in 0..k {
+            for b in a + 1..k {
+                let (na, coef) = (members[a].len(), &pair_coef[p]);
+                for (t, &c) in coef.iter().enumerate() {
+                    // Coefficients of class a's SVs in pair (a, b) go to row b − 1;
+                    // those of class b's SVs to row a.
+                    let (row, pos) = if t < na { (b - 1, position[a][t]) } else { (a, position[b][t - na]) };
+                    if pos != usize::MAX {
+                        sv_coef[row][pos] = c;
+                    }
+                }
+                p += 1;
+            }
+        }
+        let support_vectors = select(x, &sv_indices);
+        Self { kernel, kind, support_vectors, sv_indices, n_classes: k, n_support, sv_coef, pairs }
+    }
+
+    /// A model with one decision function (one-class, regression).
+    pub(super) fn single(
+        kernel: K,
+        x: &S,
+        kind: SvmKind,
+        coef: &[f64],
+        info: PairInfo,
+        select: fn(&S, &[usize]) -> S,
+    ) -> Self {
+        let sv_indices: Vec<usize> = (0..coef.len()).filter(|&i| coef[i] != 0.0).collect();
+        let sv_coef = vec![sv_indices.iter().map(|&i| coef[i]).collect()];
+        let support_vectors = select(x, &sv_indices);
+        Self {
+            kernel,
+            kind,
+            support_vectors,
+            sv_indices,
+            n_classes: 2,
+            n_support: Vec::new(),
+            sv_coef,
+            pairs: vec![info],
+        }
+    }
+
+    /// Number of support vectors.
+    pub fn n_sv(&self) -> usize {
+        self.sv_indices.len()
+    }
+
+    /// The decision values, `n_test × n_pairs`: `Σ coef K(sv, x) − rho` per
+    /// binary problem, in LIBSVM's pair order.
+    pub fn decision_values(&self, test: &S, par: Par) -> Mat<f64> {
+        let coef = self.coefficient_matrix();
+        let n_test = test.len();
+        let cols: Vec<usize> = (0..self.n_sv()).collect();
+        let mut out = Mat::zeros(n_test, self.pairs.len());
+        for start in (0..n_test).step_by(CHUNK) {
+            let rows: Vec<usize> = (start..(start + CHUNK).min(n_test)).collect();
+            let mut k = Mat::zeros(rows.len(), cols.len());
+            self.kernel.block(test, &rows, &self.support_vectors, &cols, k.as_mut(), par);
+            matmul(out.as_mut().subrows_mut(start, rows.len()), Accum::Replace, k.as_ref(), coef.as_ref(), 1.0, par);
+            kern_kernels::simd::clear_upper_state();
+        }
+        for (p, info) in self.pairs.iter().enumerate() {
+            for i in 0..n_test {
+                out[(i, p)] -= info.rho;
+            }
+        }
+        out
+    }
+
+    /// The `n_sv × n_pairs` matrix whose column `p` holds each support
+    /// vector's coefficient in binary problem `p`.
+    fn coefficient_matrix(&self) -> Mat<f64> {
+        let mut coef = Mat::zeros(self.n_sv(), self.pairs.len());
+        if !self.kind.is_classifier() {
+            for (s, &c) in self.sv_coef[0].iter().enumerate() {
+                coef[(s, 0)] = c;
+            }
+            return coef;
+        }
+        let start: Vec<usize> =
+            self.n_support.iter().scan(0, |acc, &n| Some(std::mem::replace(acc, *acc + n))).collect();
+        let k = self.n_classes;
+        let mut p = 0;
+        for a in 0..k {
+            for b in a + 1..k {
+                for s in start[a]..start[a] + self.n_support[a] {
+                    coef[(s, p)] = self.sv_coef[b - 1][s];
+                }
+                for s in start[b]..start[b] + self.n_support[b] {
+                    coef[(s, p)] = self.sv_coef[a][s];
+                }
+                p += 1;
+            }
+        }
+        coef
+    }
+
+    /// Predicted class codes by one-vs-one voting (ties to the lower class,
+    /// as LIBSVM).
+    pub fn predict_classes(&self, test: &S, par: Par) -> Vec<usize> {
+        let dec = self.decision_values(test, par);
+        let k = self.n_classes;
+        (0..test.len())
+            .map(|i| {
+                let mut votes = vec![0usize; k];
+                let mut p = 0;
+                for a in 0..k {
+                    for b in a + 1..k {
+                        votes[if dec[(i, p)] > 0.0 { a } else { b }] += 1;
+                        p += 1;
+                    }
+                }
+                // The first class with the most votes.
+                (0..k).fold(0, |best, c| if votes[c] > votes[best] { c } else { best })
+            })
+            .collect()
+    }
+
+    /// Regression values (SVR) or ±1 (one-class: +1 inside the support).
+    pub fn predict_values(&self, test: &S, par: Par) -> Vec<f64> {
+        let dec = self.decision_values(test, par);
+        (0..test.len())
+            .map(|i| match self.kind {
+                SvmKind::OneClass { .. } => {
+                    if dec[(i, 0)] > 0.0 {
+                        1.0
+                    } else {
+                        -1.0
+                    }
+                }
+                _ => dec[(i, 0)],
+            })
+            .collect()
+    }
+}

@@ -1,0 +1,204 @@
+//! Setting up LIBSVM's dual problems and assembling the model.
+
+use kern_kernels::{Kernel, Samples};
+
+use super::model::{PairInfo, SvmModel};
+use super::{SvmKind, SvmParams};
+use crate::SolverError;
+use crate::smo::{DualProblem, SmoSolution, Variant, solve};
+
+type Select<S> = fn(&S, &[usize]) -> S;
+
+/// Trains a C-SVC or ν-SVC, one-vs-one, on `classes` (codes `0..n_classes`
+/// in LIBSVM's class order). `select` copies the samples at given indices
+/// (the support vectors kept in the model).
+pub fn train_classifier<K: Kernel<S> + Clone, S: Samples>(
+    kernel: &K,
+    x: &S,
+    classes: &[usize],
+    n_classes: usize,
+    params: &SvmParams,
+    select: Select<S>,
+    par: kern_kernels::Par,
+) -> Result<SvmModel<K, S>, SolverError> {
+    params.validate()?;
+    check_len(x, classes.len())?;
+    if n_classes < 2 {
+        return Err(SolverError::OneClassOnly);
+    }
+    if !params.class_weights.is_empty() && params.class_weights.len() != n_classes {
+        return Err(SolverError::DimensionMismatch {
+            what: "class weights",
+            expected: n_classes,
+            got: params.class_weights.len(),
+        });
+    }
+    let members: Vec<Vec<usize>> =
+        (0..n_classes).map(|k| (0..classes.len()).filter(|&i| classes[i] == k).collect()).collect();
+    if let Some(k) = members.iter().position(Vec::is_empty) {
+        return Err(SolverError::EmptyClass { class: k });
+    }
+    let weight = |k: usize| params.class_weights.get(k).copied().unwrap_or(1.0);
+    let gram = kern_kernels::ExactGram::new(kernel, x, par);
+
+    // Per pair (a, b), in LIBSVM's order, the coefficients y_t α_t of class
+    // a's members followed by class b's.
+    let n_pairs = n_classes * (n_classes - 1) / 2;
+    let mut pair_coef: Vec<Vec<f64>> = Vec::with_capacity(n_pairs);
+    let mut pairs = Vec::with_capacity(n_pairs);
+    for a in 0..n_classes {
+        for b in a + 1..n_classes {
+            let (pa, pb) = (&members[a], &members[b]);
+            let sample: Vec<usize> = pa.iter().chain(pb).copied().collect();
+            let y: Vec<f64> = pa.iter().map(|_| 1.0).chain(pb.iter().map(|_| -1.0)).collect();
+            let l = y.len();
+            let (problem, variant) = match params.kind {
+                SvmKind::CSvc { c } => {
+                    let (ca, cb) = (c * weight(a), c * weight(b));
+                    let cs = y.iter().map(|&s| if s > 0.0 { ca } else { cb }).collect();
+                    (
+                        DualProblem { sample, y: y.clone(), p: vec![-1.0; l], c: cs, alpha: vec![0.0; l] },
+                        Variant::Standard,
+                    )
+                }
+                SvmKind::NuSvc { nu } => {
+                    let (na, nb) = (pa.len() as f64, pb.len() as f64);
+                    if nu * (na + nb) / 2.0 > na.min(nb) {
+                        return Err(SolverError::InfeasibleNu { nu });
+                    }
+                    let (mut sum_pos, mut sum_neg) = (nu * l as f64 / 2.0, nu * l as f64 / 2.0);
+                    let alpha = y
+                        .iter()
+                        .map(|&s| {
+                            let sum = if s > 0.0 { &mut sum_pos } else { &mut sum_neg };
+                            let a = sum.min(1.0);
+                            *sum -= a;
+                            a
+                        })
+                        .collect();
+                    (DualProblem { sample, y: y.clone(), p: vec![0.0; l], c: vec![1.0; l], alpha }, Variant::Nu)
+                }
+                _ => unreachable!("not a classifier"),
+            };
+            let upper = problem.c.clone();
+            let sol = solve(&gram, problem, variant, &params.smo);
+            let (coef, info) = finish_classifier(&sol, &y, &upper, params.kind);
+            pair_coef.push(coef);
+            pairs.push(info);
+        }
+    }
+    Ok(SvmModel::one_vs_one(kernel.clone(), x, params.kind, &members, &pair_coef, pairs, select))
+}
+
+/// Turns a pair's solution into per-variable coefficients `y_t α_t` (scaled
+/// for ν-SVC) and its report.
+fn finish_classifier(sol: &SmoSolution, y: &[f64], upper: &[f64], kind: SvmKind) -> (Vec<f64>, PairInfo) {
+    let (scale, rho, objective) = match kind {
+        SvmKind::NuSvc { .. } => (1.0 / sol.r, sol.rho / sol.r, sol.objective / (sol.r * sol.r)),
+        _ => (1.0, sol.rho, sol.objective),
+    };
+    let coef: Vec<f64> = sol.alpha.iter().zip(y).map(|(a, s)| a * s * scale).collect();
+    let n_sv = sol.alpha.iter().filter(|&&a| a > 0.0).count();
+    let n_bsv = sol.alpha.iter().zip(upper).filter(|&(&a, &c)| a >= c).count();
+    (coef, PairInfo { rho, objective, iterations: sol.iterations, n_sv, n_bsv, reached_max_iter: sol.reached_max_iter })
+}
+
+fn check_len<S: Samples>(x: &S, n: usize) -> Result<(), SolverError> {
+    if x.len() == 0 {
+        return Err(SolverError::Empty);
+    }
+    if x.len() != n {
+        return Err(SolverError::DimensionMismatch { what: "number of labels", expected: x.len(), got: n });
+    }
+    Ok(())
+}
+
+/// Trains a one-class SVM (distribution support estimation).
+pub fn train_one_class<K: Kernel<S> + Clone, S: Samples>(
+    kernel: &K,
+    x: &S,
+    params: &SvmParams,
+    select: Select<S>,
+    par: kern_kernels::Par,
+) -> Result<SvmModel<K, S>, SolverError> {
+    params.validate()?;
+    check_len(x, x.len())?;
+    let SvmKind::OneClass { nu } = params.kind else { unreachable!("not a one-class SVM") };
+    let l = x.len();
+    let n = (nu * l as f64) as usize;
+    let alpha: Vec<f64> = (0..l)
+        .map(|i| {
+            if i < n {
+                1.0
+            } else if i == n {
+                nu * l as f64 - n as f64
+            } else {
+                0.0
+            }
+        })
+        .collect();
+    let problem = DualProblem { sample: (0..l).collect(), y: vec![1.0; l], p: vec![0.0; l], c: vec![1.0; l], alpha };
+    let gram = kern_kernels::ExactGram::new(kernel, x, par);
+    let sol = solve(&gram, problem, Variant::Standard, &params.smo);
+    let n_bsv = sol.alpha.iter().filter(|&&a| a >= 1.0).count();
+    let info = PairInfo {
+        rho: sol.rho,
+        objective: sol.objective,
+        iterations: sol.iterations,
+        n_sv: sol.alpha.iter().filter(|&&a| a > 0.0).count(),
+        n_bsv,
+        reached_max_iter: sol.reached_max_iter,
+    };
+    Ok(SvmModel::single(kernel.clone(), x, params.kind, &sol.alpha, info, select))
+}
+
+/// Trains an ε-SVR or ν-SVR on real targets `y`.
+pub fn train_regressor<K: Kernel<S> + Clone, S: Samples>(
+    kernel: &K,
+    x: &S,
+    y: &[f64],
+    params: &SvmParams,
+    select: Select<S>,
+    par: kern_kernels::Par,
+) -> Result<SvmModel<K, S>, SolverError> {
+    params.validate()?;
+    check_len(x, y.len())?;
+    if let Some(index) = y.iter().position(|v| !v.is_finite()) {
+        return Err(SolverError::NonFiniteTarget { index });
+    }
+    let l = y.len();
+    // Two variables per sample: α⁺ (y = +1) then α⁻ (y = −1).
+    let sample: Vec<usize> = (0..l).chain(0..l).collect();
+    let signs: Vec<f64> = (0..2 * l).map(|t| if t < l { 1.0 } else { -1.0 }).collect();
+    let (problem, variant, c) = match params.kind {
+        SvmKind::EpsilonSvr { c, epsilon } => {
+            let p = (0..2 * l).map(|t| if t < l { epsilon - y[t] } else { epsilon + y[t - l] }).collect();
+            (DualProblem { sample, y: signs, p, c: vec![c; 2 * l], alpha: vec![0.0; 2 * l] }, Variant::Standard, c)
+        }
+        SvmKind::NuSvr { c, nu } => {
+            let mut sum = c * nu * l as f64 / 2.0;
+            let mut alpha = vec![0.0; 2 * l];
+            for i in 0..l {
+                let a = sum.min(c);
+                alpha[i] = a;
+                alpha[i + l] = a;
+                sum -= a;
+            }
+            let p = (0..2 * l).map(|t| if t < l { -y[t] } else { y[t - l] }).collect();
+            (DualProblem { sample, y: signs, p, c: vec![c; 2 * l], alpha }, Variant::Nu, c)
+        }
+        _ => unreachable!("not a regressor"),
+    };
+    let gram = kern_kernels::ExactGram::new(kernel, x, par);
+    let sol = solve(&gram, problem, variant, &params.smo);
+    let coef: Vec<f64> = (0..l).map(|i| sol.alpha[i] - sol.alpha[i + l]).collect();
+    let info = PairInfo {
+        rho: sol.rho,
+        objective: sol.objective,
+        iterations: sol.iterations,
+        n_sv: coef.iter().filter(|&&a| a != 0.0).count(),
+        n_bsv: coef.iter().filter(|&&a| a.abs() >= c).count(),
+        reached_max_iter: sol.reached_max_iter,
+    };
+    Ok(SvmModel::single(kernel.clone(), x, params.kind, &coef, info, select))
+}

@@ -1,0 +1,257 @@
+//! The SMO solver on generated problems of every LIBSVM type: the returned
+//! point satisfies the KKT conditions (checked with a gradient recomputed
+//! here in f64 from the kernel), with and without shrinking, at any thread
+//! count.
+
+use faer::Par;
+use kern_kernels::{DataSet, DenseMatrix, ExactGram, Row, VectorKernel};
+use kern_solvers::smo::{DualProblem, SmoOptions, SmoSolution, Variant, solve};
+use kern_solvers::{SvmKind, SvmParams, train_classifier};
+
+fn lcg(seed: &mut u64) -> f64 {
+    *seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+    ((*seed >> 11) as f64) / ((1u64 << 53) as f64)
+}
+
+/// Two overlapping blobs in 3-D (labels ±1) and a noisy regression target.
+fn blobs(n: usize, seed: u64) -> (Vec<Vec<f64>>, Vec<f64>, Vec<f64>) {
+    let mut s = seed;
+    let mut rows = Vec::new();
+    let (mut labels, mut targets) = (Vec::new(), Vec::new());
+    for i in 0..n {
+        let y = if i % 3 == 0 { -1.0 } else { 1.0 };
+        let row: Vec<f64> = (0..3).map(|j| y * 0.6 * (j as f64 - 0.5) + 2.0 * lcg(&mut s) - 1.0).collect();
+        targets.push(row[0].sin() + row[1] * row[2] + 0.1 * (lcg(&mut s) - 0.5));
+        rows.push(row);
+        labels.push(y);
+    }
+    (rows, labels, targets)
+}
+
+fn options(shrinking: bool) -> SmoOptions {
+    // A cache of a few rows only, so that eviction and recomputation happen.
+    SmoOptions { tol: 1e-3, shrinking, cache_bytes: 20 * 200 * 4, max_iter: None }
+}
+
+/// Checks the KKT conditions of `sol` for `problem` with an independent
+/// gradient; `groups` lists the equality constraints' variable sets.
+fn assert_kkt(
+    name: &str,
+    rows: &[Vec<f64>],
+    kernel: &VectorKernel,
+    problem: &DualProblem,
+    sol: &SmoSolution,
+    variant: Variant,
+) {
+    let l = problem.y.len();
+    let k = |s: usize, t: usize| {
+        kernel.eval_rows(&Row::Dense(&rows[problem.sample[s]]), &Row::Dense(&rows[problem.sample[t]]))
+    };
+    let g: Vec<f64> = (0..l)
+        .map(|s| problem.p[s] + (0..l).map(|t| problem.y[s] * problem.y[t] * k(s, t) * sol.alpha[t]).sum::<f64>())
+        .collect();
+    // f32 kernel rows in the solver: allow their rounding on top of tol.
+    let slack = 1e-4 * (1.0 + sol.alpha.iter().map(|a| a.abs()).sum::<f64>());
+    for s in 0..l {
+        assert!(
+            sol.alpha[s] >= 0.0 && sol.alpha[s] <= problem.c[s],
+            "{name}: alpha[{s}] = {} outside [0, {}]",
+            sol.alpha[s],
+            problem.c[s]
+        );
+        assert!((g[s] - sol.gradient[s]).abs() <= slack, "{name}: reported gradient {} vs {}", sol.gradient[s], g[s]);
+    }
+    let sums =
+        |pred: &dyn Fn(usize) -> bool, a: &[f64]| (0..l).filter(|&s| pred(s)).map(|s| problem.y[s] * a[s]).sum::<f64>();
+    let groups: Vec<Box<dyn Fn(usize) -> bool>> = match variant {
+        Variant::Standard => vec![Box::new(|_| true)],
+        Variant::Nu => vec![Box::new(|s| problem.y[s] > 0.0), Box::new(|s| problem.y[s] < 0.0)],
+    };
+    for group in &groups {
+        let (before, after) = (sums(group, &problem.alpha), sums(group, &sol.alpha));
+        assert!(
+            (before - after).abs() < 1e-9 * (1.0 + before.abs()),
+            "{name}: equality constraint moved {before} -> {after}"
+        );
+        // Maximal violation within the group: m(α) − M(α) ≤ tol.
+        let up = |s: usize| if problem.y[s] > 0.0 { sol.alpha[s] < problem.c[s] } else { sol.alpha[s] > 0.0 };
+        let low = |s: usize| if problem.y[s] > 0.0 { sol.alpha[s] > 0.0 } else { sol.alpha[s] < problem.c[s] };
+        let m = (0..l).filter(|&s| group(s) && up(s)).map(|s| -problem.y[s] * g[s]).fold(f64::NEG_INFINITY, f64::max);
+        let big_m = (0..l).filter(|&s| group(s) && low(s)).map(|s| -problem.y[s] * g[s]).fold(f64::INFINITY, f64::min);
+        assert!(m - big_m <= 1e-3 + slack, "{name}: KKT violation {}", m - big_m);
+    }
+    let objective = 0.5 * (0..l).map(|s| sol.alpha[s] * (g[s] - problem.p[s])).sum::<f64>()
+        + (0..l).map(|s| problem.p[s] * sol.alpha[s]).sum::<f64>();
+    assert!(
+        (objective - sol.objective).abs() <= 1e-6 * objective.abs().max(1.0) + slack,
+        "{name}: objective {} vs {objective}",
+        sol.objective
+    );
+}
+
+fn problems(labels: &[f64], targets: &[f64]) -> Vec<(&'static str, DualProblem, Variant)> {
+    let l = labels.len();
+    let nu = 0.4;
+    let (mut sp, mut sn) = (nu * l as f64 / 2.0, nu * l as f64 / 2.0);
+    let nu_alpha = labels
+        .iter()
+        .map(|&y| {
+            let s = if y > 0.0 { &mut sp } else { &mut sn };
+            let a = s.min(1.0);
+            *s -= a;
+            a
+        })
+        .collect();
+    let n1 = (nu * l as f64) as usize;
+    let one_alpha = (0..l)
+        .map(|i| {
+            if i < n1 {
+                1.0
+            } else if i == n1 {
+                nu * l as f64 - n1 as f64
+            } else {
+                0.0
+            }
+        })
+        .collect();
+    let both: Vec<usize> = (0..l).chain(0..l).collect();
+    let signs: Vec<f64> = (0..2 * l).map(|t| if t < l { 1.0 } else { -1.0 }).collect();
+    let (c, eps, c_svr) = (2.0, 0.01, 50.0);
+    let mut sum = c * nu * l as f64 / 2.0;
+    let mut nusvr_alpha = vec![0.0; 2 * l];
+    for i in 0..l {
+        let a = sum.min(c);
+        nusvr_alpha[i] = a;
+        nusvr_alpha[i + l] = a;
+        sum -= a;
+    }
+    vec![
+        (
+            "c-svc (weighted)",
+            DualProblem {
+                sample: (0..l).collect(),
+                y: labels.to_vec(),
+                p: vec![-1.0; l],
+                c: labels.iter().map(|&y| if y > 0.0 { 1.0 } else { 3.0 }).collect(),
+                alpha: vec![0.0; l],
+            },
+            Variant::Standard,
+        ),
+        (
+            "nu-svc",
+            DualProblem {
+                sample: (0..l).collect(),
+                y: labels.to_vec(),
+                p: vec![0.0; l],
+                c: vec![1.0; l],
+                alpha: nu_alpha,
+            },
+            Variant::Nu,
+        ),
+        (
+            "one-class",
+            DualProblem {
+                sample: (0..l).collect(),
+                y: vec![1.0; l],
+                p: vec![0.0; l],
+                c: vec![1.0; l],
+                alpha: one_alpha,
+            },
+            Variant::Standard,
+        ),
+        (
+            "eps-svr",
+            DualProblem {
+                sample: both.clone(),
+                y: signs.clone(),
+                p: (0..2 * l).map(|t| if t < l { eps - targets[t] } else { eps + targets[t - l] }).collect(),
+                c: vec![c_svr; 2 * l],
+                alpha: vec![0.0; 2 * l],
+            },
+            Variant::Standard,
+        ),
+        (
+            "nu-svr",
+            DualProblem {
+                sample: both,
+                y: signs,
+                p: (0..2 * l).map(|t| if t < l { -targets[t] } else { targets[t - l] }).collect(),
+                c: vec![c; 2 * l],
+                alpha: nusvr_alpha,
+            },
+            Variant::Nu,
+        ),
+    ]
+}
+
+#[test]
+fn every_problem_type_satisfies_kkt_with_and_without_shrinking() {
+    let (rows, labels, targets) = blobs(200, 1);
+    let x = DataSet::from(DenseMatrix::from_rows(&rows).unwrap());
+    let kernel = VectorKernel::Rbf { gamma: 4.0 };
+    let gram = ExactGram::new(&kernel, &x, Par::Seq);
+    for (name, problem, variant) in problems(&labels, &targets) {
+        let with = solve(&gram, problem.clone(), variant, &options(true));
+        let without = solve(&gram, problem.clone(), variant, &options(false));
+        // Long enough for shrinking (first tried after min(l, 1000) + 1 iterations).
+        let l = problem.y.len();
+        assert!(!with.reached_max_iter && with.iterations > l as u64 + 1, "{name}: {} iterations", with.iterations);
+        assert_kkt(name, &rows, &kernel, &problem, &with, variant);
+        assert_kkt(name, &rows, &kernel, &problem, &without, variant);
+        // Both stop within tol of the same optimum.
+        assert!(
+            (with.objective - without.objective).abs() <= 1e-3 * without.objective.abs().max(1.0),
+            "{name}: {} vs {}",
+            with.objective,
+            without.objective
+        );
+    }
+}
+
+#[test]
+fn the_solution_does_not_depend_on_the_thread_count() {
+    let (rows, labels, targets) = blobs(700, 2);
+    let x = DataSet::from(DenseMatrix::from_rows(&rows).unwrap());
+    let kernel = VectorKernel::Matern32 { lengthscale: 0.7 };
+    for (name, problem, variant) in problems(&labels, &targets) {
+        let seq = solve(&ExactGram::new(&kernel, &x, Par::Seq), problem.clone(), variant, &options(true));
+        let par = solve(&ExactGram::new(&kernel, &x, Par::rayon(2)), problem, variant, &options(true));
+        assert!(seq == par, "{name}: threads changed the solution");
+    }
+}
+
+#[test]
+fn one_vs_one_follows_libsvm_layout_and_separates_well_separated_classes() {
+    // Three well-separated clusters: every training point is classified right,
+    // and the coefficients of each pair sum to zero (yᵀα = 0).
+    let mut s = 9;
+    let mut rows = Vec::new();
+    let mut classes = Vec::new();
+    for i in 0..150 {
+        let k = i % 3;
+        rows.push(vec![4.0 * k as f64 + lcg(&mut s), (k as f64 - 1.0) * 3.0 + lcg(&mut s)]);
+        classes.push(k);
+    }
+    let x = DataSet::from(DenseMatrix::from_rows(&rows).unwrap());
+    let params = SvmParams::new(SvmKind::CSvc { c: 10.0 });
+    let model =
+        train_classifier(&VectorKernel::Rbf { gamma: 0.5 }, &x, &classes, 3, &params, DataSet::select, Par::Seq)
+            .unwrap();
+    assert_eq!(model.pairs.len(), 3);
+    assert_eq!(model.sv_coef.len(), 2);
+    assert_eq!(model.n_support.iter().sum::<usize>(), model.n_sv());
+    // SVs grouped by class, in training order within a class.
+    let sv_class: Vec<usize> = model.sv_indices.iter().map(|&i| classes[i]).collect();
+    assert!(sv_class.windows(2).all(|w| w[0] <= w[1]));
+    assert_eq!(model.predict_classes(&x, Par::Seq), classes);
+    let start: Vec<usize> = model.n_support.iter().scan(0, |a, &n| Some(std::mem::replace(a, *a + n))).collect();
+    let mut p = 0;
+    for a in 0..3 {
+        for b in a + 1..3 {
+            let sum_a: f64 = (start[a]..start[a] + model.n_support[a]).map(|t| model.sv_coef[b - 1][t]).sum();
+            let sum_b: f64 = (start[b]..start[b] + model.n_support[b]).map(|t| model.sv_coef[a][t]).sum();
+            assert!((sum_a + sum_b).abs() < 1e-9, "pair {p}: coefficients sum to {}", sum_a + sum_b);
+            p += 1;
+        }
+    }
+}

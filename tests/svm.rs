@@ -1,0 +1,137 @@
+//! SVMs end to end: LIBSVM's published answers on the reference data, and
+//! the CLI on generated data with string class labels.
+
+mod common;
+
+use common::{assert_one_line_error, kern, scratch, shared_data, stderr, stdout, write};
+
+fn json(out: &std::process::Output) -> serde_json::Value {
+    assert!(out.status.success(), "{}", stderr(out));
+    serde_json::from_str(stdout(out).trim()).expect("one JSON object on stdout")
+}
+
+/// LIBSVM 3.37, `svm-train -c 1 -g 0.0769231 heart_scale`: 162 iterations,
+/// nSV = 132 (107 bounded), obj = −100.877288, rho = 0.424462, training
+/// accuracy 86.6667 % (234/270).
+#[test]
+fn heart_scale_matches_libsvm() {
+    let Some(data) = shared_data("libsvm") else { return };
+    let dir = scratch();
+    let heart = data.join("heart_scale");
+    let heart = heart.to_str().unwrap();
+    let fit = json(&kern(dir.path(), &["fit", heart, "-c", "1", "-g", "0.0769231", "-o", "h.model", "--json"]));
+    assert_eq!(fit["task"], "svc");
+    assert_eq!(fit["n_support"], 132);
+    assert_eq!(fit["n_bounded_support"], 107);
+    assert_eq!(fit["iterations"], 162);
+    let rho = fit["rho"].as_f64().unwrap();
+    let obj = fit["objective"].as_f64().unwrap();
+    assert!((rho - 0.424462).abs() < 1e-4, "rho {rho}");
+    assert!((obj + 100.877288).abs() < 1e-5 * 100.877288, "objective {obj}");
+    assert_eq!(fit["classes"], serde_json::json!(["1", "-1"]));
+    let pred = json(&kern(dir.path(), &["predict", "h.model", heart, "-o", "p.txt", "--json"]));
+    assert!((pred["accuracy"].as_f64().unwrap() - 234.0 / 270.0).abs() < 1e-12);
+    let labels = std::fs::read_to_string(dir.path().join("p.txt")).unwrap();
+    assert!(labels.lines().all(|l| l == "1" || l == "-1"));
+}
+
+/// LIBSVM, `svm-train -s 3 -c 1 -g 0.125 -p 0.1` on the first 3,000 rows of
+/// abalone_scale, tested on the last 1,177: MSE 4.557.
+#[test]
+fn abalone_epsilon_svr_matches_libsvm() {
+    let Some(data) = shared_data("libsvm") else { return };
+    let dir = scratch();
+    let text = std::fs::read_to_string(data.join("abalone_scale")).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 4177);
+    write(dir.path(), "train.libsvm", lines[..3000].join("\n") + "\n");
+    write(dir.path(), "test.libsvm", lines[3000..].join("\n") + "\n");
+    let fit = json(&kern(
+        dir.path(),
+        &[
+            "fit",
+            "train.libsvm",
+            "--task",
+            "svr",
+            "-c",
+            "1",
+            "-g",
+            "0.125",
+            "--epsilon",
+            "0.1",
+            "-o",
+            "a.model",
+            "--json",
+        ],
+    ));
+    assert_eq!(fit["task"], "svr");
+    let pred = json(&kern(dir.path(), &["predict", "a.model", "test.libsvm", "-o", "p.txt", "--json"]));
+    let mse = pred["mse"].as_f64().unwrap();
+    assert!((mse - 4.557).abs() < 0.01 * 4.557, "test MSE {mse}");
+}
+
+/// Three classes named by strings, in a CSV: names come back on output,
+/// class weights are accepted by name, and every task runs from the CLI.
+#[test]
+fn cli_trains_every_svm_task_on_generated_data() {
+    let dir = scratch();
+    let mut csv = String::from("a,b,species\n");
+    let mut reg = String::new();
+    let mut s = 7u64;
+    let mut next = || {
+        s = s.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        (s >> 11) as f64 / (1u64 << 53) as f64
+    };
+    for i in 0..240 {
+        let (name, cx, cy) = [("setosa", 0.0, 0.0), ("versicolor", 3.0, 0.0), ("virginica", 0.0, 3.0)][i % 3];
+        let (x, y) = (cx + next(), cy + next());
+        csv.push_str(&format!("{x},{y},{name}\n"));
+        reg.push_str(&format!("{} 1:{x} 2:{y}\n", x.sin() + y));
+    }
+    write(dir.path(), "iris.csv", &csv);
+    write(dir.path(), "reg.libsvm", &reg);
+
+    let fit = json(&kern(
+        dir.path(),
+        &["fit", "iris.csv", "-g", "1", "--class-weight", "virginica=2", "-o", "m.model", "--json"],
+    ));
+    assert_eq!(fit["classes"], serde_json::json!(["setosa", "versicolor", "virginica"]));
+    assert_eq!(fit["rho"].as_array().map(Vec::len), Some(3), "one rho per class pair");
+    let pred = kern(dir.path(), &["predict", "m.model", "iris.csv"]);
+    assert!(pred.status.success(), "{}", stderr(&pred));
+    let names: Vec<String> = stdout(&pred).lines().map(str::to_string).collect();
+    let truth: Vec<&str> = csv.lines().skip(1).map(|l| l.rsplit(',').next().unwrap()).collect();
+    assert_eq!(names, truth, "well-separated classes are all classified right");
+    assert!(stderr(&pred).contains("accuracy = 100.0000 %"), "{}", stderr(&pred));
+
+    let nu =
+        json(&kern(dir.path(), &["fit", "iris.csv", "--task", "nusvc", "--nu", "0.3", "-o", "nu.model", "--json"]));
+    assert_eq!(nu["task"], "nusvc");
+    let one = json(&kern(
+        dir.path(),
+        &["fit", "reg.libsvm", "--task", "oneclass", "--nu", "0.1", "-o", "one.model", "--json"],
+    ));
+    let n_sv = one["n_support"].as_u64().unwrap();
+    assert!((24..=60).contains(&n_sv), "one-class with nu = 0.1 keeps about 10 % as SVs, got {n_sv}");
+    for task in ["svr", "nusvr"] {
+        let fit =
+            json(&kern(dir.path(), &["fit", "reg.libsvm", "--task", task, "-c", "10", "-o", "r.model", "--json"]));
+        assert_eq!(fit["task"], task);
+        let pred = json(&kern(dir.path(), &["predict", "r.model", "reg.libsvm", "-o", "r.txt", "--json"]));
+        assert!(pred["r2"].as_f64().unwrap() > 0.95, "{task}: {pred}");
+    }
+
+    // Errors.
+    write(dir.path(), "single.csv", "a,b,y\n1,2,x\n3,4,x\n");
+    assert_one_line_error(&kern(dir.path(), &["fit", "single.csv", "-o", "x.model"]), &["single.csv", "same class"]);
+    assert_one_line_error(
+        &kern(dir.path(), &["fit", "iris.csv", "--class-weight", "rose=2", "-o", "x.model"]),
+        &["no class \"rose\""],
+    );
+    assert_one_line_error(
+        &kern(dir.path(), &["fit", "iris.csv", "--task", "nusvc", "--nu", "1.5", "-o", "x.model"]),
+        &["nu"],
+    );
+    assert_one_line_error(&kern(dir.path(), &["fit", "iris.csv", "-c", "0", "-o", "x.model"]), &["C = 0"]);
+    assert!(!dir.path().join("x.model").exists());
+}
