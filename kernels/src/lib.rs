@@ -26,7 +26,7 @@ mod vector;
 pub use data::{DataSet, DenseMatrix, Row, SparseMatrix, Storage};
 pub use error::{DataError, KernelError};
 pub use faer::Par;
-pub use gram::tiles::{TILE, fill_tiles};
+pub use gram::tiles::{TILE, fill_tiles, fill_tiles_sized};
 pub use gram::{ExactGram, GramProvider, cross_gram, gram_matrix};
 pub use kernel::{Kernel, Samples};
 pub use vector::VectorKernel;

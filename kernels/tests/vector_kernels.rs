@@ -123,6 +123,37 @@ fn gemm_blocks_equal_pairwise_evaluation() {
     }
 }
 
+/// Thin blocks (a few rows against many columns, as SMO asks) take other
+/// paths: the transpose in tall tiles, and for sparse data an inverted index.
+#[test]
+fn thin_blocks_equal_pairwise_evaluation() {
+    let mut rng = Rng::new(9);
+    let d = 11;
+    let rows = random_rows(&mut rng, 5000, d, 0.7);
+    let few = [4321usize, 7, 2500];
+    // Shuffled columns including the rows themselves (self pairs).
+    let cols: Vec<usize> = (0..5000).map(|j| (j * 7919) % 5000).collect();
+    for x in [dense(&rows), sparse(&rows, d)] {
+        for (name, k) in all_kernels(d) {
+            for n_rows in 1..=few.len() {
+                let mut block = Mat::zeros(n_rows, cols.len());
+                k.block(&x, &few[..n_rows], &x, &cols, block.as_mut(), Par::rayon(2));
+                for (r, &i) in few[..n_rows].iter().enumerate() {
+                    for (c, &j) in cols.iter().enumerate() {
+                        let want = k.eval_rows(&x.row(i), &x.row(j));
+                        assert!(
+                            close(block[(r, c)], want, 1e-10, 1e-10),
+                            "{name} sparse={} ({i}, {j}): {} vs {want}",
+                            x.is_sparse(),
+                            block[(r, c)]
+                        );
+                    }
+                }
+            }
+        }
+    }
+}
+
 #[test]
 fn grams_are_symmetric_and_positive_semidefinite() {
     let mut rng = Rng::new(4);

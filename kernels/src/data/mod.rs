@@ -1,8 +1,10 @@
 //! Vector samples: dense or sparse rows, with cached squared norms.
 
+mod csc;
 mod dense;
 mod sparse;
 
+pub use csc::CscIndex;
 pub use dense::DenseMatrix;
 pub use sparse::SparseMatrix;
 
@@ -38,10 +40,18 @@ pub enum Storage {
 /// let x = DataSet::from(DenseMatrix::from_rows(&[vec![3.0, 4.0]]).unwrap());
 /// assert_eq!(x.sq_norms(), &[25.0]);
 /// ```
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug)]
 pub struct DataSet {
     storage: Storage,
     sq_norms: Vec<f64>,
+    /// Built on first use by kernel rows of sparse data (derived, never saved).
+    csc: std::sync::OnceLock<CscIndex>,
+}
+
+impl PartialEq for DataSet {
+    fn eq(&self, other: &Self) -> bool {
+        self.storage == other.storage
+    }
 }
 
 impl DataSet {
@@ -51,7 +61,7 @@ impl DataSet {
             Storage::Dense(m) => m.n_rows(),
             Storage::Sparse(m) => m.n_rows(),
         };
-        let mut data = Self { storage, sq_norms: Vec::with_capacity(n) };
+        let mut data = Self { storage, sq_norms: Vec::with_capacity(n), csc: Default::default() };
         data.sq_norms = (0..n).map(|i| data.row(i).sq_norm()).collect();
         data
     }
@@ -90,6 +100,14 @@ impl DataSet {
         &self.storage
     }
 
+    /// The feature-major index of sparse rows (built once, on first call).
+    pub fn csc(&self) -> Option<&CscIndex> {
+        match &self.storage {
+            Storage::Sparse(m) => Some(self.csc.get_or_init(|| CscIndex::new(m))),
+            Storage::Dense(_) => None,
+        }
+    }
+
     /// Whether the rows are stored sparse.
     pub fn is_sparse(&self) -> bool {
         matches!(self.storage, Storage::Sparse(_))
@@ -122,7 +140,7 @@ impl DataSet {
                 Storage::Sparse(out)
             }
         };
-        Self { storage, sq_norms: rows.iter().map(|&i| self.sq_norms[i]).collect() }
+        Self { storage, sq_norms: rows.iter().map(|&i| self.sq_norms[i]).collect(), csc: Default::default() }
     }
 
     /// Converts sparse rows to dense ones (no-op when already dense).
@@ -139,7 +157,7 @@ impl DataSet {
                     }
                 }
                 let dense = DenseMatrix::new(m.n_rows(), d, values).expect("finite values");
-                Self { storage: Storage::Dense(dense), sq_norms: self.sq_norms.clone() }
+                Self { storage: Storage::Dense(dense), sq_norms: self.sq_norms.clone(), csc: Default::default() }
             }
         }
     }

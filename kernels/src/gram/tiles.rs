@@ -23,13 +23,22 @@ pub fn fill_tiles<F>(out: MatMut<'_, f64>, symmetric: bool, par: Par, fill: F)
 where
     F: Fn(Range<usize>, Range<usize>, &mut Mat<f64>) + Sync,
 {
+    fill_tiles_sized(out, (TILE, TILE), symmetric, par, fill)
+}
+
+/// [`fill_tiles`] with tiles of `shape = (rows, cols)` (square when symmetric).
+pub fn fill_tiles_sized<F>(out: MatMut<'_, f64>, shape: (usize, usize), symmetric: bool, par: Par, fill: F)
+where
+    F: Fn(Range<usize>, Range<usize>, &mut Mat<f64>) + Sync,
+{
     let (m, n) = (out.nrows(), out.ncols());
-    assert!(!symmetric || m == n, "a symmetric block must be square");
+    assert!(!symmetric || (m == n && shape.0 == shape.1), "a symmetric block and its tiles must be square");
+    let (tr, tc) = (shape.0.max(1), shape.1.max(1));
     let mut tiles = Vec::new();
-    for c0 in (0..n).step_by(TILE) {
-        for r0 in (0..m).step_by(TILE) {
+    for c0 in (0..n).step_by(tc) {
+        for r0 in (0..m).step_by(tr) {
             if !symmetric || r0 <= c0 {
-                tiles.push((r0..(r0 + TILE).min(m), c0..(c0 + TILE).min(n)));
+                tiles.push((r0..(r0 + tr).min(m), c0..(c0 + tc).min(n)));
             }
         }
     }

@@ -6,20 +6,20 @@ use std::borrow::Cow;
 use faer::{MatMut, Par};
 
 use crate::data::{DataSet, Storage};
-use crate::gram::tiles::{TILE, fill_tiles};
+use crate::gram::tiles::{TILE, fill_tiles_sized};
 use crate::vector::VectorKernel;
 use crate::vector::tile::{DenseTile, SelfPairs, SparseTile};
 
 /// Dense rows of a data set at the requested indices, row-major, `d` wide.
 /// Borrowed when the indices are a contiguous run of a dense set of width `d`
 /// (SMO asks for whole columns: no copy then).
-struct Panel<'a> {
-    values: Cow<'a, [f64]>,
-    sq_norms: Cow<'a, [f64]>,
+pub(super) struct Panel<'a> {
+    pub(super) values: Cow<'a, [f64]>,
+    pub(super) sq_norms: Cow<'a, [f64]>,
 }
 
 impl<'a> Panel<'a> {
-    fn gather(data: &'a DataSet, rows: &[usize], d: usize) -> Self {
+    pub(super) fn gather(data: &'a DataSet, rows: &[usize], d: usize) -> Self {
         let contiguous = rows.windows(2).all(|w| w[1] == w[0] + 1);
         if let (Storage::Dense(m), true, Some(&first)) = (data.storage(), contiguous, rows.first())
             && m.n_cols() == d
@@ -56,15 +56,49 @@ pub(crate) fn vector_block(
     par: Par,
 ) {
     assert_eq!((out.nrows(), out.ncols()), (rows.len(), cols.len()), "output block has the wrong shape");
+    // A few rows against many columns (SMO's kernel rows): compute the
+    // transpose K(cols, rows) = K(rows, cols)ᵀ in tall tiles, so that the
+    // element-wise passes run over long contiguous columns.
+    if rows.len() <= THIN && cols.len() > rows.len() {
+        match (a.storage(), b.storage(), kernel.uses_inner_products_only()) {
+            (Storage::Sparse(_), Storage::Sparse(_), true) => {
+                return super::inverted::thin_block(kernel, a, rows, b, cols, out, par);
+            }
+            (_, Storage::Dense(m), true) if m.n_cols() >= a.n_features() => {
+                return super::indexed::thin_block(kernel, a, rows, b, cols, out, par);
+            }
+            _ => {}
+        }
+        return block_tiles(kernel, b, cols, a, rows, out.transpose_mut(), par, (THIN_TILE, THIN));
+    }
+    block_tiles(kernel, a, rows, b, cols, out, par, (TILE, TILE));
+}
+
+/// Blocks with at most this many rows are computed transposed.
+pub(super) const THIN: usize = 8;
+/// Tile height of a transposed thin block.
+pub(super) const THIN_TILE: usize = 4096;
+
+#[allow(clippy::too_many_arguments)]
+fn block_tiles(
+    kernel: &VectorKernel,
+    a: &DataSet,
+    rows: &[usize],
+    b: &DataSet,
+    cols: &[usize],
+    out: MatMut<'_, f64>,
+    par: Par,
+    shape: (usize, usize),
+) {
     let same_data = std::ptr::eq(a, b);
-    let symmetric = same_data && rows == cols;
+    let symmetric = same_data && rows == cols && shape.0 == shape.1;
     // Small blocks are not worth a thread hand-off.
-    let par = if rows.len() * cols.len() <= TILE * TILE { Par::Seq } else { par };
+    let par = if rows.len() * cols.len() <= TILE * TILE / 4 { Par::Seq } else { par };
     match (a.storage(), b.storage()) {
         (Storage::Sparse(sa), Storage::Sparse(sb)) => {
             let na: Vec<f64> = rows.iter().map(|&i| a.sq_norms()[i]).collect();
             let nb: Vec<f64> = cols.iter().map(|&j| b.sq_norms()[j]).collect();
-            fill_tiles(out, symmetric, par, |rr, cc, tile| {
+            fill_tiles_sized(out, shape, symmetric, par, |rr, cc, tile| {
                 let mut src = SparseTile {
                     a: sa,
                     rows: &rows[rr.clone()],
@@ -82,7 +116,7 @@ pub(crate) fn vector_block(
             let pa = Panel::gather(a, rows, d);
             let pb = if symmetric { None } else { Some(Panel::gather(b, cols, d)) };
             let pb = pb.as_ref().unwrap_or(&pa);
-            fill_tiles(out, symmetric, par, |rr, cc, tile| {
+            fill_tiles_sized(out, shape, symmetric, par, |rr, cc, tile| {
                 let mut src = DenseTile {
                     a: &pa.values[rr.start * d..rr.end * d],
                     b: &pb.values[cc.start * d..cc.end * d],

@@ -3,6 +3,8 @@
 
 mod block;
 mod exp;
+mod indexed;
+mod inverted;
 mod pass;
 mod tile;
 
@@ -184,6 +186,24 @@ impl VectorKernel {
             Product(_) => "product",
             Scaled { .. } => "scaled",
             Normalized(_) => "normalized",
+        }
+    }
+
+    /// Whether the kernel's values follow from inner products and squared
+    /// norms alone (so a kernel row can come from an inverted index).
+    pub(crate) fn uses_inner_products_only(&self) -> bool {
+        use VectorKernel::*;
+        match self {
+            Linear
+            | Polynomial { .. }
+            | Sigmoid { .. }
+            | Rbf { .. }
+            | Matern12 { .. }
+            | Matern32 { .. }
+            | Matern52 { .. } => true,
+            Laplacian { .. } | ArdRbf { .. } => false,
+            Sum(t) | Product(t) => t.iter().all(Self::uses_inner_products_only),
+            Scaled { kernel, .. } | Normalized(kernel) => kernel.uses_inner_products_only(),
         }
     }
 

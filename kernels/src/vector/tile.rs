@@ -6,7 +6,7 @@ use faer::linalg::matmul::matmul;
 use faer::{Accum, Mat, MatRef, Par};
 
 use super::exp::exp;
-use super::pass::{dot_to_sq_distance, map_in_place};
+use super::pass::{dot_to_sq_distance, dots_into, map_in_place};
 use crate::data::{Row, SparseMatrix};
 use crate::vector::VectorKernel;
 
@@ -129,7 +129,7 @@ pub(crate) struct SelfPairs<'a> {
 
 impl SelfPairs<'_> {
     /// Sets `m[r, c] = 0` wherever `rows[r] == cols[c]`.
-    fn zero(self, m: &mut Mat<f64>) {
+    pub(crate) fn zero(self, m: &mut Mat<f64>) {
         let first = self.cols.first().copied().unwrap_or(0);
         let contiguous = self.cols.iter().enumerate().all(|(k, &j)| j == first + k);
         for (r, &i) in self.rows.iter().enumerate() {
@@ -152,6 +152,10 @@ impl SelfPairs<'_> {
 fn gemm_abt(a: &[f64], b: &[f64], d: usize, out: &mut Mat<f64>) {
     if d == 0 {
         map_in_place(out, |_| 0.0);
+        return;
+    }
+    if out.ncols() <= 8 {
+        dots_into(out, a, b, d);
         return;
     }
     let lhs = MatRef::from_row_major_slice(a, a.len() / d, d);
@@ -260,15 +264,24 @@ impl SparseTile<'_> {
             }
             return;
         }
+        // Scatter the side with fewer rows, once per row, and run over the other.
         let mut buf = vec![0.0; d];
-        for (r, &i) in self.rows.iter().enumerate() {
-            let (ia, va) = self.a.row(i);
+        let transposed = self.cols.len() < self.rows.len();
+        let (outer, outer_m, inner, inner_m) =
+            if transposed { (self.cols, self.b, self.rows, self.a) } else { (self.rows, self.a, self.cols, self.b) };
+        for (o, &i) in outer.iter().enumerate() {
+            let (ia, va) = outer_m.row(i);
             for (&k, &v) in ia.iter().zip(va) {
                 buf[k as usize] = weights.map_or(v, |w| w[k as usize] * v);
             }
-            for (c, &j) in self.cols.iter().enumerate() {
-                let (ib, vb) = self.b.row(j);
-                out[(r, c)] = pair(&buf, ib, vb);
+            for (t, &j) in inner.iter().enumerate() {
+                let (ib, vb) = inner_m.row(j);
+                let value = pair(&buf, ib, vb);
+                if transposed {
+                    out[(t, o)] = value;
+                } else {
+                    out[(o, t)] = value;
+                }
             }
             for &k in ia {
                 buf[k as usize] = 0.0;
@@ -308,10 +321,19 @@ impl TileSource for SparseTile<'_> {
         let d = self.a.n_cols().max(self.b.n_cols());
         self.scatter_products(None, out, scattered_l1_correction, |x, y| x.l1_distance(&y));
         if d <= SCATTER_LIMIT {
-            for (r, &i) in self.rows.iter().enumerate() {
-                let norm1: f64 = self.a.row(i).1.iter().map(|v| v.abs()).sum();
-                for c in 0..out.ncols() {
-                    out[(r, c)] = (out[(r, c)] + norm1).max(0.0);
+            // Add ‖·‖₁ of the scattered side (see `scatter_products`).
+            let norm1 = |m: &SparseMatrix, i: usize| m.row(i).1.iter().map(|v| v.abs()).sum::<f64>();
+            if self.cols.len() < self.rows.len() {
+                for (c, &j) in self.cols.iter().enumerate() {
+                    let n1 = norm1(self.b, j);
+                    out.col_as_slice_mut(c).iter_mut().for_each(|o| *o = (*o + n1).max(0.0));
+                }
+            } else {
+                for (r, &i) in self.rows.iter().enumerate() {
+                    let n1 = norm1(self.a, i);
+                    for c in 0..out.ncols() {
+                        out[(r, c)] = (out[(r, c)] + n1).max(0.0);
+                    }
                 }
             }
         }

@@ -1,0 +1,97 @@
+//! Kernel rows of dense data without copies: the many columns of a thin
+//! block are read in place by index (after shrinking they are a scattered
+//! subset, and gathering them would cost as much as the products).
+
+use faer::{Mat, MatMut, Par};
+
+use super::VectorKernel;
+use super::block::{Panel, THIN, THIN_TILE};
+use super::pass::{dot_to_sq_distance, dots_into_rows};
+use super::tile::{DenseTile, SelfPairs, TileSource};
+use crate::data::{DataSet, DenseMatrix, Row, Storage};
+use crate::gram::tiles::fill_tiles_sized;
+
+/// `out = K(a[rows], b[cols])` for a few `rows` and dense `b`, at `b`'s width.
+pub(super) fn thin_block(
+    kernel: &VectorKernel,
+    a: &DataSet,
+    rows: &[usize],
+    b: &DataSet,
+    cols: &[usize],
+    out: MatMut<'_, f64>,
+    par: Par,
+) {
+    let Storage::Dense(mb) = b.storage() else { unreachable!("called for dense data only") };
+    let d = mb.n_cols();
+    let few = Panel::gather(a, rows, d);
+    let same_data = std::ptr::eq(a, b);
+    fill_tiles_sized(out.transpose_mut(), (THIN_TILE, THIN), false, par, |cc, rr, tile| {
+        let many = &cols[cc];
+        let mut src = IndexedTile {
+            m: mb,
+            many,
+            few: &few.values[rr.start * d..rr.end * d],
+            na: many.iter().map(|&j| b.sq_norms()[j]).collect(),
+            nb: &few.sq_norms[rr.clone()],
+            d,
+            self_pairs: same_data.then(|| SelfPairs { rows: many, cols: &rows[rr] }),
+        };
+        kernel.fill_tile(&mut src, tile);
+    });
+}
+
+/// A tile of `K(m[many], few)`: `many` rows read in place, `few` a small panel.
+struct IndexedTile<'a> {
+    m: &'a DenseMatrix,
+    many: &'a [usize],
+    few: &'a [f64],
+    na: Vec<f64>,
+    nb: &'a [f64],
+    d: usize,
+    self_pairs: Option<SelfPairs<'a>>,
+}
+
+impl IndexedTile<'_> {
+    /// The same tile over a gathered copy (for quantities other than inner products).
+    fn with_copy<R>(&self, f: impl FnOnce(&mut DenseTile<'_>) -> R) -> R {
+        let values: Vec<f64> = self.many.iter().flat_map(|&j| self.m.row(j).iter().copied()).collect();
+        let mut tile =
+            DenseTile { a: &values, b: self.few, na: &self.na, nb: self.nb, d: self.d, self_pairs: self.self_pairs };
+        f(&mut tile)
+    }
+}
+
+impl TileSource for IndexedTile<'_> {
+    fn shape(&self) -> (usize, usize) {
+        (self.many.len(), self.nb.len())
+    }
+
+    fn dot_into(&mut self, out: &mut Mat<f64>) {
+        let (m, many) = (self.m, self.many);
+        dots_into_rows(out, |r| m.row(many[r]), self.few, self.d);
+    }
+
+    fn sq_distance_into(&mut self, out: &mut Mat<f64>) {
+        self.dot_into(out);
+        dot_to_sq_distance(out, &self.na, self.nb);
+        if let Some(p) = self.self_pairs {
+            p.zero(out);
+        }
+    }
+
+    fn l1_distance_into(&mut self, out: &mut Mat<f64>) {
+        self.with_copy(|t| t.l1_distance_into(out));
+    }
+
+    fn weighted_sq_distance_into(&mut self, weights: &[f64], out: &mut Mat<f64>) {
+        self.with_copy(|t| t.weighted_sq_distance_into(weights, out));
+    }
+
+    fn row_a(&self, r: usize) -> Row<'_> {
+        Row::Dense(self.m.row(self.many[r]))
+    }
+
+    fn row_b(&self, c: usize) -> Row<'_> {
+        Row::Dense(&self.few[c * self.d..(c + 1) * self.d])
+    }
+}
