@@ -135,3 +135,19 @@ fn cli_trains_every_svm_task_on_generated_data() {
     assert_one_line_error(&kern(dir.path(), &["fit", "iris.csv", "-c", "0", "-o", "x.model"]), &["C = 0"]);
     assert!(!dir.path().join("x.model").exists());
 }
+
+/// LIBSVM, `svm-train -c 1 -g 0.05 a9a`: nSV = 11,620, test accuracy on
+/// a9a.t 85.087 %.
+#[test]
+fn a9a_matches_libsvm() {
+    let Some(data) = shared_data("libsvm") else { return };
+    let dir = scratch();
+    let (train, test) = (data.join("a9a"), data.join("a9a.t"));
+    let fit =
+        json(&kern(dir.path(), &["fit", train.to_str().unwrap(), "-c", "1", "-g", "0.05", "-o", "a.model", "--json"]));
+    let n_sv = fit["n_support"].as_f64().unwrap();
+    assert!((n_sv - 11620.0).abs() <= 0.005 * 11620.0, "nSV {n_sv}");
+    let pred = json(&kern(dir.path(), &["predict", "a.model", test.to_str().unwrap(), "-o", "p.txt", "--json"]));
+    let accuracy = 100.0 * pred["accuracy"].as_f64().unwrap();
+    assert!((accuracy - 85.087).abs() <= 0.1, "test accuracy {accuracy} %");
+}

@@ -65,8 +65,13 @@ impl CscIndex {
             let values = &self.values[col];
             let lo = samples.partition_point(|&j| (j as usize) < range.start);
             let hi = samples.partition_point(|&j| (j as usize) < range.end);
+            let acc = &mut acc[..range.len()];
             for (&j, &x) in samples[lo..hi].iter().zip(&values[lo..hi]) {
-                acc[j as usize - range.start] += wk * x;
+                let t = j as usize - range.start;
+                debug_assert!(t < acc.len());
+                // SAFETY: `lo..hi` holds exactly the samples in `range`
+                // (partition points of a sorted column), so t < range.len().
+                unsafe { *acc.get_unchecked_mut(t) += wk * x };
             }
         }
     }

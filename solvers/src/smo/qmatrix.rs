@@ -24,7 +24,8 @@ pub(crate) struct QMatrix<'a> {
     cache: RowCache,
     /// Whether a sample stands behind several variables (ε- and ν-SVR).
     repeats: bool,
-    /// Scratch for computing a kernel row.
+    /// Scratch for computing a kernel row, held as a column: a 1 × n faer
+    /// matrix pads every element to its own cache line, its transpose does not.
     block: Mat<f64>,
     cols: Vec<usize>,
     cols_local: Vec<usize>,
@@ -113,13 +114,13 @@ impl<'a> QMatrix<'a> {
         }
         self.cols.clear();
         self.cols.extend(self.cols_local.iter().map(|&j| self.members[j]));
-        if (self.block.nrows(), self.block.ncols()) != (1, self.cols.len()) {
-            self.block = Mat::zeros(1, self.cols.len());
+        if self.block.nrows() != self.cols.len() {
+            self.block = Mat::zeros(self.cols.len(), 1);
         }
-        self.gram.block(&[self.members[m]], &self.cols, self.block.as_mut());
+        self.gram.block(&[self.members[m]], &self.cols, self.block.as_mut().transpose_mut());
         let row = self.cache.insert(m, complete || self.cols_local.len() == n);
-        for (c, &j) in self.cols_local.iter().enumerate() {
-            row[j] = self.block[(0, c)] as f32;
+        for (&j, &k) in self.cols_local.iter().zip(self.block.col_as_slice(0)) {
+            row[j] = k as f32;
         }
     }
 }

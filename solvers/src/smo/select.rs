@@ -34,8 +34,10 @@ impl Solver<'_> {
             }
         }
         let mut qi = std::mem::take(&mut self.qi);
+        self.qi_holds = None;
         if let Some(i) = i {
             self.q.row(i, n, &mut qi);
+            self.qi_holds = Some((i, n));
         }
         let qd = self.q.diag();
         let (mut gmax2, mut best, mut j) = (f64::NEG_INFINITY, f64::INFINITY, None);
@@ -79,8 +81,10 @@ impl Solver<'_> {
         }
         let mut qip = std::mem::take(&mut self.qi);
         let mut qin = std::mem::take(&mut self.qj);
+        self.qi_holds = None;
         if let Some(ip) = ip {
             self.q.row(ip, n, &mut qip);
+            self.qi_holds = Some((ip, n));
         }
         if let Some(in_) = in_ {
             self.q.row(in_, n, &mut qin);

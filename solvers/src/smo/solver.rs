@@ -37,6 +37,8 @@ pub(super) struct Solver<'a> {
     max_iter: u64,
     pub(super) qi: Vec<f64>,
     pub(super) qj: Vec<f64>,
+    /// `(s, len)` when `qi` holds `Q[s, 0..len]` for the current positions.
+    pub(super) qi_holds: Option<(usize, usize)>,
 }
 
 impl<'a> Solver<'a> {
@@ -67,6 +69,7 @@ impl<'a> Solver<'a> {
             max_iter: options.max_iter.unwrap_or(default_max),
             qi: Vec::with_capacity(l),
             qj: Vec::new(),
+            qi_holds: None,
         };
         for t in 0..l {
             solver.update_status(t);
@@ -115,6 +118,7 @@ impl<'a> Solver<'a> {
 
     /// Swaps positions `s` and `t` in every per-variable array.
     pub(super) fn swap_index(&mut self, s: usize, t: usize) {
+        self.qi_holds = None;
         self.q.swap(s, t);
         self.y.swap(s, t);
         self.g.swap(s, t);
@@ -179,7 +183,10 @@ impl<'a> Solver<'a> {
         let len = self.active_size;
         let mut qi = std::mem::take(&mut self.qi);
         let mut qj = std::mem::take(&mut self.qj);
-        self.q.row(i, len, &mut qi);
+        // Working-set selection usually left row i in `qi` already.
+        if self.qi_holds != Some((i, len)) {
+            self.q.row(i, len, &mut qi);
+        }
         self.q.row(j, len, &mut qj);
         let qd = self.q.diag();
         let (c_i, c_j) = (self.c[i], self.c[j]);
@@ -246,6 +253,7 @@ impl<'a> Solver<'a> {
         self.update_status(i);
         self.update_status(j);
         let l = self.l();
+        self.qi_holds = None;
         for (t, was_upper) in [(i, was_upper_i), (j, was_upper_j)] {
             if was_upper != self.is_upper(t) {
                 self.q.row(t, l, &mut qi);
