@@ -5,6 +5,7 @@
 
 pub mod args;
 mod demo;
+mod export;
 mod fit;
 mod info;
 mod predict;
@@ -37,6 +38,8 @@ pub enum Command {
     Predict(PredictArgs),
     /// Show what a model file holds
     Info(InfoArgs),
+    /// Write an SVM as a LIBSVM model file that svm-predict reads
+    Export(ExportArgs),
     /// Fit and evaluate on an embedded, seeded synthetic data set
     Demo(DemoArgs),
 }
@@ -95,6 +98,26 @@ pub struct InfoArgs {
     pub json: bool,
 }
 
+/// `kern export`.
+#[derive(Args, Debug)]
+pub struct ExportArgs {
+    /// A model file written by `kern fit`
+    pub model: PathBuf,
+    /// The target format
+    #[arg(long, value_enum, default_value = "libsvm")]
+    pub to: ExportFormat,
+    /// Where to write it
+    #[arg(short, long, value_name = "FILE")]
+    pub output: PathBuf,
+}
+
+/// `kern export --to`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum ExportFormat {
+    /// LIBSVM's model file (svm-train's output)
+    Libsvm,
+}
+
 /// `kern demo`.
 #[derive(Args, Debug)]
 pub struct DemoArgs {
@@ -122,7 +145,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Fit(a) => a.run.threads,
         Command::Predict(a) => a.run.threads,
         Command::Demo(a) => a.run.threads,
-        Command::Info(_) => Some(1),
+        Command::Info(_) | Command::Export(_) => Some(1),
     };
     if threads == Some(0) {
         return Err(Error::Usage("--threads must be at least 1".into()));
@@ -136,6 +159,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Fit(a) => fit::run(&a, par),
         Command::Predict(a) => predict::run(&a, par),
         Command::Info(a) => info::run(&a),
+        Command::Export(a) => export::run(&a),
         Command::Demo(a) => demo::run(&a, par),
     })
 }

@@ -12,21 +12,32 @@ use serde_json::json;
 use super::{PredictArgs, print_json};
 use crate::error::{Error, Result};
 use crate::io::{Labels, ReadOptions, read_data};
-use crate::model::{Estimator, load_model, write_atomically};
+use crate::model::{Estimator, Origin, load_model, write_atomically};
 
 pub(super) fn run(args: &PredictArgs, par: Par) -> Result<()> {
     if args.run.json && args.output.is_none() {
         return Err(Error::Usage("--json prints the report on stdout: give -o OUT for the predictions".into()));
     }
     let model = load_model(&args.model)?;
+    // A model from LIBSVM accepts any width, as svm-predict does (features
+    // beyond the support vectors' count in the norms).
+    let from_libsvm = model.origin == Origin::Libsvm;
     let options = ReadOptions {
         format: args.data_args.format.map(Into::into),
         label_col: args.data_args.label_col.clone(),
-        n_features: Some(model.n_features),
+        n_features: if from_libsvm { None } else { Some(model.n_features) },
         schema: model.input.csv.as_ref(),
         require_labels: false,
     };
-    let data = read_data(&args.data, &options)?;
+    let mut data = read_data(&args.data, &options)?;
+    let mut model = model;
+    if from_libsvm {
+        let width = data.x.n_features().max(model.n_features);
+        data.x = data.x.with_n_features(width).expect("widening");
+        if let Estimator::Svm { model: m, .. } = &mut model.estimator {
+            m.support_vectors = m.support_vectors.clone().with_n_features(width).expect("widening");
+        }
+    }
     let n = data.x.n_samples();
     let prediction = match &model.estimator {
         Estimator::KernelRidge(m) => Prediction::Values(m.predict(&data.x, par)),

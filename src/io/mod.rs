@@ -179,7 +179,7 @@ fn detect_format(path: &Path, reader: &mut BufReader<File>) -> Result<Format> {
 }
 
 /// Parses a field as a finite number.
-pub(crate) fn parse_number(text: &str, field: usize) -> std::result::Result<f64, ParseErrorKind> {
+pub fn parse_number(text: &str, field: usize) -> std::result::Result<f64, ParseErrorKind> {
     if text.is_empty() {
         return Err(ParseErrorKind::Missing { field });
     }

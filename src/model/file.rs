@@ -67,6 +67,9 @@ pub fn load_model(path: &Path) -> Result<Model> {
     if bytes.starts_with(MAGIC) {
         return decode_binary(&bytes).map_err(model_err);
     }
+    if super::libsvm::looks_like_libsvm(&bytes) {
+        return super::libsvm::read_libsvm_model(path, &bytes);
+    }
     if bytes.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{') {
         return decode_json(&bytes).map_err(model_err);
     }

@@ -6,6 +6,9 @@
 //! newer kern is refused with a clear message.
 
 mod file;
+mod libsvm;
+
+pub use libsvm::write_libsvm_model;
 
 pub(crate) use file::write_atomically;
 pub use file::{load_model, save_model};
@@ -32,6 +35,18 @@ pub struct Model {
     pub input: InputSchema,
     /// The fitted estimator.
     pub estimator: Estimator,
+    /// Who trained it.
+    pub origin: Origin,
+}
+
+/// Who trained a model.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Origin {
+    /// `kern fit`.
+    Kern,
+    /// LIBSVM's `svm-train` (read from its model file: C, nu and epsilon are
+    /// not stored there, and any data width is accepted at predict time).
+    Libsvm,
 }
 
 /// How the training data was read.
@@ -62,6 +77,7 @@ impl Model {
             n_features,
             input,
             estimator,
+            origin: Origin::Kern,
         }
     }
 
