@@ -151,3 +151,35 @@ fn a9a_matches_libsvm() {
     let accuracy = 100.0 * pred["accuracy"].as_f64().unwrap();
     assert!((accuracy - 85.087).abs() <= 0.1, "test accuracy {accuracy} %");
 }
+
+/// `kern cv`: pooled out-of-fold accuracy on separable classes, MSE for
+/// regression, the same figures for the same seed at 1 and 2 threads.
+#[test]
+fn cross_validation_reports_held_out_figures() {
+    let dir = scratch();
+    let mut csv = String::from("a,b,kind\n");
+    let mut reg = String::new();
+    for i in 0..90 {
+        let (name, c) = [("low", 0.0), ("mid", 4.0), ("high", 8.0)][i % 3];
+        let (x, y) = (c + (i as f64 * 0.37).sin(), (i as f64 * 0.91).cos());
+        csv.push_str(&format!("{x},{y},{name}\n"));
+        reg.push_str(&format!("{} 1:{x} 2:{y}\n", 2.0 * x - y));
+    }
+    write(dir.path(), "k.csv", &csv);
+    write(dir.path(), "r.libsvm", &reg);
+    let run = |threads: &str| {
+        json(&kern(dir.path(), &["cv", "k.csv", "--folds", "5", "--seed", "3", "--threads", threads, "--json"]))
+    };
+    let one = run("1");
+    assert_eq!(one["folds"], 5);
+    assert_eq!(one["accuracy"], 1.0, "{one}");
+    assert_eq!(one["accuracy_per_fold"].as_array().map(Vec::len), Some(5));
+    assert_eq!(one, run("2"));
+    let r = json(&kern(
+        dir.path(),
+        &["cv", "r.libsvm", "--task", "krr", "--kernel", "linear", "--alpha", "1e-6", "--json"],
+    ));
+    assert!(r["mse"].as_f64().unwrap() < 1e-6 && r["r2"].as_f64().unwrap() > 0.999, "{r}");
+    assert_one_line_error(&kern(dir.path(), &["cv", "k.csv", "--folds", "1"]), &["--folds 1"]);
+    assert_one_line_error(&kern(dir.path(), &["cv", "r.libsvm", "--task", "oneclass"]), &["oneclass"]);
+}

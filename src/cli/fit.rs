@@ -3,64 +3,33 @@
 use std::time::Instant;
 
 use faer::Mat;
-use kern_kernels::{DataSet, Par};
+use kern_kernels::{DataSet, Par, VectorKernel};
 use kern_solvers::{KernelRidge, KernelRidgeModel, PairInfo, SmoOptions, SvmKind, SvmParams};
 use serde_json::{Value, json};
 
 use super::args::{SvmArgs, TaskArg, default_max_memory, default_model_path};
-use super::{FitArgs, print_json};
+use super::{FitArgs, TrainArgs, print_json};
 use crate::error::{DataErrorKind, Error, Result};
 use crate::io::{Labels, ReadOptions, read_data};
 use crate::model::{Estimator, InputSchema, Model, save_model};
 
 pub(super) fn run(args: &FitArgs, par: Par) -> Result<()> {
+    let t = &args.train_args;
     let options = ReadOptions {
         format: args.data.format.map(Into::into),
         label_col: args.data.label_col.clone(),
         n_features: args.data.n_features,
         schema: None,
-        require_labels: args.task != TaskArg::Oneclass,
+        require_labels: t.task != TaskArg::Oneclass,
     };
     let data = read_data(&args.train, &options)?;
     let (n, d) = (data.x.n_samples(), data.x.n_features());
-    let kernel = args.kernel.build(d)?;
+    let kernel = t.kernel.build(d)?;
     let output = args.output.clone().unwrap_or_else(|| default_model_path(&args.train));
-    let labels =
-        || data.labels.as_ref().ok_or_else(|| Error::Data { file: args.train.clone(), kind: DataErrorKind::NoLabels });
+    let targets = Targets::new(t, data.labels.as_ref(), &args.train)?;
 
     let started = Instant::now();
-    let estimator = match args.task {
-        TaskArg::Krr => {
-            let y = labels()?.numeric(&args.train)?;
-            let params = KernelRidge { alpha: args.alpha };
-            params.validate()?;
-            check_memory(n, args.max_memory)?;
-            let y = Mat::from_fn(n, 1, |i, _| y[i]);
-            Estimator::KernelRidge(KernelRidgeModel::fit(kernel.clone(), data.x, y.as_ref(), params, par)?)
-        }
-        TaskArg::Svc | TaskArg::Nusvc => {
-            let (classes, codes) = class_codes(labels()?);
-            if classes.len() < 2 {
-                return Err(Error::Data { file: args.train.clone(), kind: DataErrorKind::OneClass });
-            }
-            let mut params = svm_params(args.task, &args.svm)?;
-            params.class_weights = class_weights(&args.svm.class_weight, &classes)?;
-            let model =
-                kern_solvers::train_classifier(&kernel, &data.x, &codes, classes.len(), &params, DataSet::select, par)?;
-            Estimator::Svm { model, classes }
-        }
-        TaskArg::Oneclass => {
-            let params = svm_params(args.task, &args.svm)?;
-            let model = kern_solvers::train_one_class(&kernel, &data.x, &params, DataSet::select, par)?;
-            Estimator::Svm { model, classes: Vec::new() }
-        }
-        TaskArg::Svr | TaskArg::Nusvr => {
-            let y = labels()?.numeric(&args.train)?;
-            let params = svm_params(args.task, &args.svm)?;
-            let model = kern_solvers::train_regressor(&kernel, &data.x, y, &params, DataSet::select, par)?;
-            Estimator::Svm { model, classes: Vec::new() }
-        }
-    };
+    let estimator = train(t, &kernel, data.x, &targets, par)?;
     let fit_seconds = started.elapsed().as_secs_f64();
     if let Estimator::Svm { model, .. } = &estimator
         && model.pairs.iter().any(|p| p.reached_max_iter)
@@ -114,6 +83,94 @@ pub(super) fn run(args: &FitArgs, par: Par) -> Result<()> {
         print_json(&report);
     }
     Ok(())
+}
+
+/// The command-line name of a task.
+pub(crate) fn task_name(task: TaskArg) -> &'static str {
+    match task {
+        TaskArg::Krr => "krr",
+        TaskArg::Svc => "svc",
+        TaskArg::Nusvc => "nusvc",
+        TaskArg::Oneclass => "oneclass",
+        TaskArg::Svr => "svr",
+        TaskArg::Nusvr => "nusvr",
+    }
+}
+
+/// What the labels are for a task.
+pub(crate) enum Targets {
+    /// Class names (LIBSVM's order) and each sample's class.
+    Classes { names: Vec<String>, codes: Vec<usize> },
+    /// Real targets.
+    Values(Vec<f64>),
+    /// None needed (one-class).
+    Unlabelled,
+}
+
+impl Targets {
+    /// The targets `task` needs from `labels` (read from `file`).
+    pub(crate) fn new(t: &TrainArgs, labels: Option<&Labels>, file: &std::path::Path) -> Result<Self> {
+        let labels = || labels.ok_or_else(|| Error::Data { file: file.to_path_buf(), kind: DataErrorKind::NoLabels });
+        Ok(match t.task {
+            TaskArg::Krr | TaskArg::Svr | TaskArg::Nusvr => Targets::Values(labels()?.numeric(file)?.to_vec()),
+            TaskArg::Svc | TaskArg::Nusvc => {
+                let (names, codes) = class_codes(labels()?);
+                if names.len() < 2 {
+                    return Err(Error::Data { file: file.to_path_buf(), kind: DataErrorKind::OneClass });
+                }
+                Targets::Classes { names, codes }
+            }
+            TaskArg::Oneclass => Targets::Unlabelled,
+        })
+    }
+
+    /// The targets of the samples at `rows`.
+    pub(crate) fn select(&self, rows: &[usize]) -> Self {
+        match self {
+            Targets::Classes { names, codes } => {
+                Targets::Classes { names: names.clone(), codes: rows.iter().map(|&i| codes[i]).collect() }
+            }
+            Targets::Values(v) => Targets::Values(rows.iter().map(|&i| v[i]).collect()),
+            Targets::Unlabelled => Targets::Unlabelled,
+        }
+    }
+}
+
+/// Fits the estimator of `t.task` on `x` and its targets.
+pub(crate) fn train(
+    t: &TrainArgs,
+    kernel: &VectorKernel,
+    x: DataSet,
+    targets: &Targets,
+    par: Par,
+) -> Result<Estimator> {
+    let n = x.n_samples();
+    Ok(match (t.task, targets) {
+        (TaskArg::Krr, Targets::Values(y)) => {
+            let params = KernelRidge { alpha: t.alpha };
+            params.validate()?;
+            check_memory(n, t.max_memory)?;
+            let y = Mat::from_fn(n, 1, |i, _| y[i]);
+            Estimator::KernelRidge(KernelRidgeModel::fit(kernel.clone(), x, y.as_ref(), params, par)?)
+        }
+        (TaskArg::Svc | TaskArg::Nusvc, Targets::Classes { names, codes }) => {
+            let mut params = svm_params(t.task, &t.svm)?;
+            params.class_weights = class_weights(&t.svm.class_weight, names)?;
+            let model = kern_solvers::train_classifier(kernel, &x, codes, names.len(), &params, DataSet::select, par)?;
+            Estimator::Svm { model, classes: names.clone() }
+        }
+        (TaskArg::Oneclass, _) => {
+            let params = svm_params(t.task, &t.svm)?;
+            let model = kern_solvers::train_one_class(kernel, &x, &params, DataSet::select, par)?;
+            Estimator::Svm { model, classes: Vec::new() }
+        }
+        (TaskArg::Svr | TaskArg::Nusvr, Targets::Values(y)) => {
+            let params = svm_params(t.task, &t.svm)?;
+            let model = kern_solvers::train_regressor(kernel, &x, y, &params, DataSet::select, par)?;
+            Estimator::Svm { model, classes: Vec::new() }
+        }
+        _ => unreachable!("Targets::new matches the task"),
+    })
 }
 
 /// Refuses an exact `n × n` kernel matrix larger than `--max-memory`.

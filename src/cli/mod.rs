@@ -4,6 +4,7 @@
 //! and a non-zero exit; `--json` prints exactly one JSON object on stdout.
 
 pub mod args;
+mod cv;
 mod demo;
 mod export;
 mod fit;
@@ -36,6 +37,8 @@ pub enum Command {
     Fit(FitArgs),
     /// Predict with MODEL on DATA, one prediction per line; metrics go to stderr when DATA has labels
     Predict(PredictArgs),
+    /// k-fold cross-validation: accuracy, or MSE and R², on held-out folds
+    Cv(CvArgs),
     /// Show what a model file holds
     Info(InfoArgs),
     /// Write an SVM as a LIBSVM model file that svm-predict reads
@@ -53,6 +56,17 @@ pub struct FitArgs {
     /// Where to write the model; `.json` writes JSON [default: TRAIN's name + .model]
     #[arg(short, long, value_name = "MODEL")]
     pub output: Option<PathBuf>,
+    #[command(flatten)]
+    pub train_args: TrainArgs,
+    #[command(flatten)]
+    pub data: DataArgs,
+    #[command(flatten)]
+    pub run: RunArgs,
+}
+
+/// What to learn and how: shared by `fit` and `cv`.
+#[derive(Args, Debug)]
+pub struct TrainArgs {
     /// What to learn (LIBSVM's default: C-SVM classification)
     #[arg(long, value_enum, default_value = "svc")]
     pub task: TaskArg,
@@ -66,6 +80,22 @@ pub struct FitArgs {
     /// Memory an exact kernel matrix may take, e.g. 512M or 8G [default: half the machine's memory]
     #[arg(long, value_name = "SIZE", value_parser = args::parse_bytes)]
     pub max_memory: Option<u64>,
+}
+
+/// `kern cv`.
+#[derive(Args, Debug)]
+#[command(allow_negative_numbers = true)]
+pub struct CvArgs {
+    /// Data (LibSVM or CSV)
+    pub data_file: PathBuf,
+    /// Number of folds (stratified by class for classifiers)
+    #[arg(long, default_value_t = 5)]
+    pub folds: usize,
+    /// Seed of the fold assignment
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    #[command(flatten)]
+    pub train_args: TrainArgs,
     #[command(flatten)]
     pub data: DataArgs,
     #[command(flatten)]
@@ -144,6 +174,7 @@ pub fn run(cli: Cli) -> Result<()> {
     let threads = match &cli.command {
         Command::Fit(a) => a.run.threads,
         Command::Predict(a) => a.run.threads,
+        Command::Cv(a) => a.run.threads,
         Command::Demo(a) => a.run.threads,
         Command::Info(_) | Command::Export(_) => Some(1),
     };
@@ -158,6 +189,7 @@ pub fn run(cli: Cli) -> Result<()> {
     pool.install(|| match cli.command {
         Command::Fit(a) => fit::run(&a, par),
         Command::Predict(a) => predict::run(&a, par),
+        Command::Cv(a) => cv::run(&a, par),
         Command::Info(a) => info::run(&a),
         Command::Export(a) => export::run(&a),
         Command::Demo(a) => demo::run(&a, par),

@@ -3,7 +3,7 @@
 use std::io::Write;
 
 use faer::Mat;
-use kern_kernels::Par;
+use kern_kernels::{DataSet, Par};
 use kern_solvers::SvmKind;
 
 use super::fit::label_name;
@@ -39,16 +39,7 @@ pub(super) fn run(args: &PredictArgs, par: Par) -> Result<()> {
         }
     }
     let n = data.x.n_samples();
-    let prediction = match &model.estimator {
-        Estimator::KernelRidge(m) => Prediction::Values(m.predict(&data.x, par)),
-        Estimator::Svm { model, classes } if model.kind.is_classifier() => {
-            Prediction::Classes(model.predict_classes(&data.x, par).into_iter().map(|c| classes[c].clone()).collect())
-        }
-        Estimator::Svm { model, .. } => {
-            let values = model.predict_values(&data.x, par);
-            Prediction::Values(Mat::from_fn(n, 1, |i, _| values[i]))
-        }
-    };
+    let prediction = predict_estimator(&model.estimator, &data.x, par);
 
     let mut text = String::with_capacity(n * 20);
     for i in 0..n {
@@ -117,9 +108,23 @@ pub(super) fn run(args: &PredictArgs, par: Par) -> Result<()> {
 }
 
 /// Predicted values (regression, one-class ±1) or class names.
-enum Prediction {
+pub(crate) enum Prediction {
     Values(Mat<f64>),
     Classes(Vec<String>),
+}
+
+/// What `estimator` predicts for `x`.
+pub(crate) fn predict_estimator(estimator: &Estimator, x: &DataSet, par: Par) -> Prediction {
+    match estimator {
+        Estimator::KernelRidge(m) => Prediction::Values(m.predict(x, par)),
+        Estimator::Svm { model, classes } if model.kind.is_classifier() => {
+            Prediction::Classes(model.predict_classes(x, par).into_iter().map(|c| classes[c].clone()).collect())
+        }
+        Estimator::Svm { model, .. } => {
+            let values = model.predict_values(x, par);
+            Prediction::Values(Mat::from_fn(x.n_samples(), 1, |i, _| values[i]))
+        }
+    }
 }
 
 /// Each label's canonical class name (see [`label_name`]).

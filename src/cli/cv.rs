@@ -1,0 +1,155 @@
+//! `kern cv`: k-fold cross-validation of any task, folds stratified by class
+//! for classifiers and seeded.
+
+use kern_kernels::Par;
+use rand::seq::SliceRandom;
+use serde_json::json;
+
+use super::fit::{Targets, train};
+use super::predict::{Prediction, mean_squared_error, predict_estimator, r2_score};
+use super::{CvArgs, print_json};
+use crate::error::{Error, Result};
+use crate::io::{ReadOptions, read_data};
+use crate::synthetic::rng;
+
+pub(super) fn run(args: &CvArgs, par: Par) -> Result<()> {
+    let t = &args.train_args;
+    if t.task == super::TaskArg::Oneclass {
+        return Err(Error::Usage(
+            "kern cv scores predictions against labels: it does not apply to --task oneclass".into(),
+        ));
+    }
+    let options = ReadOptions {
+        format: args.data.format.map(Into::into),
+        label_col: args.data.label_col.clone(),
+        n_features: args.data.n_features,
+        schema: None,
+        require_labels: true,
+    };
+    let data = read_data(&args.data_file, &options)?;
+    let n = data.x.n_samples();
+    if args.folds < 2 || args.folds > n {
+        return Err(Error::Usage(format!("--folds {} must be between 2 and the {n} samples", args.folds)));
+    }
+    let kernel = t.kernel.build(data.x.n_features())?;
+    let targets = Targets::new(t, data.labels.as_ref(), &args.data_file)?;
+    let fold_of = assign_folds(&targets, n, args.folds, args.seed);
+
+    // Out-of-fold predictions, pooled (LIBSVM's -v reports the pooled figures).
+    let mut classes_out = vec![String::new(); n];
+    let mut values_out = vec![0.0; n];
+    let mut per_fold = Vec::with_capacity(args.folds);
+    for f in 0..args.folds {
+        let (test, train_rows): (Vec<usize>, Vec<usize>) = (0..n).partition(|&i| fold_of[i] == f);
+        let model = train(t, &kernel, data.x.select(&train_rows), &targets.select(&train_rows), par)?;
+        let held_out = data.x.select(&test);
+        per_fold.push(match (predict_estimator(&model, &held_out, par), &targets) {
+            (Prediction::Classes(names), Targets::Classes { names: all, codes }) => {
+                let correct = test.iter().zip(&names).filter(|&(&i, p)| *p == all[codes[i]]).count();
+                test.iter().zip(names).for_each(|(&i, p)| classes_out[i] = p);
+                correct as f64 / test.len() as f64
+            }
+            (Prediction::Values(v), Targets::Values(y)) => {
+                test.iter().enumerate().for_each(|(k, &i)| values_out[i] = v[(k, 0)]);
+                let (yt, pt): (Vec<f64>, Vec<f64>) = test.iter().enumerate().map(|(k, &i)| (y[i], v[(k, 0)])).unzip();
+                mean_squared_error(&yt, &pt)
+            }
+            _ => unreachable!("predictions match the task"),
+        });
+    }
+    let mean = per_fold.iter().sum::<f64>() / per_fold.len() as f64;
+    let std = (per_fold.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / per_fold.len() as f64).sqrt();
+    let mut report =
+        json!({ "task": super::fit::task_name(t.task), "kernel": kernel.name(), "folds": args.folds, "n_samples": n });
+    match &targets {
+        Targets::Classes { names, codes } => {
+            let correct = (0..n).filter(|&i| classes_out[i] == names[codes[i]]).count();
+            let accuracy = correct as f64 / n as f64;
+            report["accuracy"] = json!(accuracy);
+            report["accuracy_per_fold"] = json!(per_fold);
+            report["accuracy_std"] = json!(std);
+            if !args.run.quiet {
+                eprintln!(
+                    "kern cv: {}-fold accuracy = {:.4} % ({correct}/{n}); per fold {:.2} ± {:.2} %",
+                    args.folds,
+                    100.0 * accuracy,
+                    100.0 * mean,
+                    100.0 * std
+                );
+            }
+        }
+        Targets::Values(y) => {
+            let (mse, r2) = (mean_squared_error(y, &values_out), r2_score(y, &values_out));
+            report["mse"] = json!(mse);
+            report["r2"] = json!(r2);
+            report["mse_per_fold"] = json!(per_fold);
+            report["mse_std"] = json!(std);
+            if !args.run.quiet {
+                eprintln!(
+                    "kern cv: {}-fold mse = {mse:.6}, r2 = {r2:.6}; per-fold mse {mean:.6} ± {std:.6}",
+                    args.folds
+                );
+            }
+        }
+        Targets::Unlabelled => unreachable!("cv needs labels"),
+    }
+    if args.run.json {
+        print_json(&report);
+    }
+    Ok(())
+}
+
+/// The fold of each sample: classes are shuffled (seeded) and dealt round
+/// robin, so every fold keeps the class proportions to within one sample.
+pub(crate) fn assign_folds(targets: &Targets, n: usize, folds: usize, seed: u64) -> Vec<usize> {
+    let mut rng = rng(seed);
+    let groups: Vec<Vec<usize>> = match targets {
+        Targets::Classes { names, codes } => {
+            (0..names.len()).map(|c| (0..n).filter(|&i| codes[i] == c).collect()).collect()
+        }
+        _ => vec![(0..n).collect()],
+    };
+    let mut fold_of = vec![0; n];
+    let mut next = 0;
+    for mut group in groups {
+        group.shuffle(&mut rng);
+        for i in group {
+            fold_of[i] = next % folds;
+            next += 1;
+        }
+    }
+    fold_of
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn folds_are_stratified_and_seeded() {
+        // 3 classes of 50, 31 and 19 samples, interleaved.
+        let codes: Vec<usize> = (0..100)
+            .map(|i| {
+                if i % 2 == 0 {
+                    0
+                } else if i % 5 == 1 {
+                    2
+                } else {
+                    1
+                }
+            })
+            .collect();
+        let counts: Vec<usize> = (0..3).map(|c| codes.iter().filter(|&&k| k == c).count()).collect();
+        let targets = Targets::Classes { names: vec!["a".into(), "b".into(), "c".into()], codes: codes.clone() };
+        let folds = assign_folds(&targets, 100, 5, 7);
+        for f in 0..5 {
+            for c in 0..3 {
+                let in_fold = (0..100).filter(|&i| folds[i] == f && codes[i] == c).count() as f64;
+                let expected = counts[c] as f64 / 5.0;
+                assert!((in_fold - expected).abs() <= 1.0, "fold {f} class {c}: {in_fold} vs {expected}");
+            }
+        }
+        assert_eq!(folds, assign_folds(&targets, 100, 5, 7));
+        assert_ne!(folds, assign_folds(&targets, 100, 5, 8));
+    }
+}
