@@ -36,28 +36,36 @@ def main():
     kernels = {"linear": "-t 0", "poly": "-t 1 -d 2 -g 0.5 -r 1", "rbf": "-t 2 -g 0.7", "sigmoid": "-t 3 -g 0.05 -r -0.2"}
     types = {"c_svc": ("-s 0 -c 2", cls), "nu_svc": ("-s 1 -n 0.3", cls), "one_class": ("-s 2 -n 0.2", cls),
              "epsilon_svr": ("-s 3 -c 2 -p 0.2", reg), "nu_svr": ("-s 4 -c 2 -n 0.4", reg)}
-    for tname, (targs, y) in types.items():
-        for kname, kargs in kernels.items():
-            name = f"{tname}_{kname}"
-            # A child process each: LIBSVM's Python wrapper can crash (it does
-            # on nu_svc with the linear kernel here); that fixture is skipped.
-            child = multiprocessing.Process(target=one, args=(name, f"{targs} {kargs} -q", y, x))
-            child.start()
-            child.join()
-            if child.exitcode != 0:
-                print(f"skipped {name}: LIBSVM exited with {child.exitcode}")
-                for ext in (".model", ".predictions"):
-                    if os.path.exists(os.path.join(OUT, name + ext)):
-                        os.remove(os.path.join(OUT, name + ext))
+    # With probability outputs (-b 1): LIBSVM's probabilities, and for SVR the
+    # model's Laplace scale.
+    cases = [(f"{t}_{k}", f"{ta} {ka} -q", y) for t, (ta, y) in types.items() for k, ka in kernels.items()]
+    cases += [("c_svc_rbf_prob", f"{types['c_svc'][0]} {kernels['rbf']} -b 1 -q", cls),
+              ("epsilon_svr_rbf_prob", f"{types['epsilon_svr'][0]} {kernels['rbf']} -b 1 -q", reg)]
+    for name, args, y in cases:
+        # A child process each: LIBSVM's Python wrapper can crash (it does
+        # predicting every nu_svc model here); that fixture is skipped.
+        child = multiprocessing.Process(target=one, args=(name, args, y, x))
+        child.start()
+        child.join()
+        if child.exitcode != 0:
+            print(f"skipped {name}: LIBSVM exited with {child.exitcode}")
+            for ext in (".model", ".predictions"):
+                if os.path.exists(os.path.join(OUT, name + ext)):
+                    os.remove(os.path.join(OUT, name + ext))
 
 
 def one(name, args, y, x):
-    prob = svm_problem(y, x)  # the model points into this
-    model = svm_train(prob, args)
+    problem = svm_problem(y, x)  # the model points into this
+    model = svm_train(problem, args)
     svm_save_model(os.path.join(OUT, name + ".model"), model)
-    pred, _, _ = svm_predict(y, x, model, "-q")
+    prob = "-b 1" in args and "-s 0" in args
+    pred, _, values = svm_predict(y, x, model, "-b 1 -q" if prob else "-q")
     with open(os.path.join(OUT, name + ".predictions"), "w") as f:
-        f.writelines(f"{p:.17g}\n" for p in pred)
+        if prob:
+            f.write("labels " + " ".join(str(l) for l in model.get_labels()) + "\n")
+            f.writelines(f"{p:.17g} " + " ".join(f"{v:.17g}" for v in row) + "\n" for p, row in zip(pred, values))
+        else:
+            f.writelines(f"{p:.17g}\n" for p in pred)
 
 
 if __name__ == "__main__":

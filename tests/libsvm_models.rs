@@ -28,6 +28,25 @@ fn kern_predicts_what_libsvm_predicts_from_its_own_model_files() {
         let name = path.file_stem().unwrap().to_str().unwrap().to_string();
         let regression = name.contains("svr");
         let data = fixtures().join(if regression { "targets.txt" } else { "classes.txt" });
+        if name == "c_svc_rbf_prob" {
+            // LIBSVM's `svm-predict -b 1` output: a labels line, then the label
+            // (the most probable class) and each class's probability.
+            let out = kern(dir.path(), &["predict", path.to_str().unwrap(), data.to_str().unwrap(), "--proba"]);
+            assert!(out.status.success(), "{name}: {}", stderr(&out));
+            let want = std::fs::read_to_string(path.with_extension("predictions")).unwrap();
+            let (got, want) = (stdout(&out), want);
+            assert_eq!(got.lines().next(), want.lines().next(), "labels line");
+            for (g, w) in got.lines().zip(want.lines()).skip(1) {
+                let (g, w) = (numbers(&g.replace(' ', "\n")), numbers(&w.replace(' ', "\n")));
+                assert_eq!(g[0], w[0], "{name}: predicted label");
+                for (a, b) in g[1..].iter().zip(&w[1..]) {
+                    assert!((a - b).abs() < 1e-9, "{name}: probability {a} vs LIBSVM {b}");
+                }
+            }
+            assert_eq!(got.lines().count(), want.lines().count());
+            checked += 1;
+            continue;
+        }
         let out = kern(dir.path(), &["predict", path.to_str().unwrap(), data.to_str().unwrap()]);
         assert!(out.status.success(), "{name}: {}", stderr(&out));
         let got = numbers(&stdout(&out));
@@ -42,9 +61,10 @@ fn kern_predicts_what_libsvm_predicts_from_its_own_model_files() {
         }
         checked += 1;
     }
-    // c_svc, one_class, epsilon_svr, nu_svr × linear, poly, rbf, sigmoid
-    // (LIBSVM's Python wrapper crashes predicting nu_svc, so none is recorded).
-    assert_eq!(checked, 16);
+    // c_svc, one_class, epsilon_svr, nu_svr × linear, poly, rbf, sigmoid, and
+    // c_svc and epsilon_svr with probability outputs (LIBSVM's Python wrapper
+    // crashes predicting nu_svc, so none is recorded).
+    assert_eq!(checked, 18);
 }
 
 #[test]
@@ -52,8 +72,9 @@ fn exported_models_predict_exactly_as_the_kern_model() {
     let dir = scratch();
     let classes = fixtures().join("classes.txt");
     let targets = fixtures().join("targets.txt");
-    let cases: [(&str, &Path, &[&str]); 4] = [
+    let cases: [(&str, &Path, &[&str]); 5] = [
         ("svc", &classes, &["--task", "svc", "--kernel", "poly", "--degree", "2", "-g", "0.5", "--coef0", "1"]),
+        ("svc-prob", &classes, &["--task", "svc", "--probability", "--seed", "4"]),
         ("nusvc", &classes, &["--task", "nusvc", "--nu", "0.3"]),
         ("oneclass", &classes, &["--task", "oneclass", "--nu", "0.2", "--kernel", "sigmoid", "-g", "0.05"]),
         ("svr", &targets, &["--task", "svr", "-c", "2", "--kernel", "linear"]),
@@ -72,6 +93,11 @@ fn exported_models_predict_exactly_as_the_kern_model() {
         let b = kern(dir.path(), &["predict", "k.libsvm", data]);
         assert!(a.status.success() && b.status.success(), "{name}: {} {}", stderr(&a), stderr(&b));
         assert_eq!(stdout(&a), stdout(&b), "{name}: the exported model predicts differently");
+        if name == "svc-prob" {
+            let a = kern(dir.path(), &["predict", "k.model", data, "--proba"]);
+            let b = kern(dir.path(), &["predict", "k.libsvm", data, "--proba"]);
+            assert_eq!(stdout(&a), stdout(&b), "probabilities of the exported model");
+        }
         let info = kern(dir.path(), &["info", "k.libsvm"]);
         assert!(info.status.success(), "{}", stderr(&info));
     }

@@ -183,3 +183,44 @@ fn cross_validation_reports_held_out_figures() {
     assert_one_line_error(&kern(dir.path(), &["cv", "k.csv", "--folds", "1"]), &["--folds 1"]);
     assert_one_line_error(&kern(dir.path(), &["cv", "r.libsvm", "--task", "oneclass"]), &["oneclass"]);
 }
+
+/// `--probability`: class probabilities sum to 1, the predicted label is the
+/// most probable class, the same seed gives the same model, and a model
+/// without them refuses `--proba`.
+#[test]
+fn probability_outputs_are_consistent() {
+    let dir = scratch();
+    let mut csv = String::from("a,b,kind\n");
+    for i in 0..150 {
+        let (name, c) = [("low", 0.0), ("mid", 1.5), ("high", 3.0)][i % 3];
+        csv.push_str(&format!("{},{},{name}\n", c + (i as f64 * 0.37).sin(), (i as f64 * 0.91).cos()));
+    }
+    write(dir.path(), "k.csv", &csv);
+    let fit = json(&kern(dir.path(), &["fit", "k.csv", "--probability", "--seed", "1", "-o", "p.model", "--json"]));
+    assert_eq!(fit["prob_a"].as_array().map(Vec::len), Some(3), "one sigmoid per class pair");
+    let again = json(&kern(dir.path(), &["fit", "k.csv", "--probability", "--seed", "1", "-o", "q.model", "--json"]));
+    assert_eq!((&fit["prob_a"], &fit["prob_b"]), (&again["prob_a"], &again["prob_b"]));
+    let out = kern(dir.path(), &["predict", "p.model", "k.csv", "--proba"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    let mut lines = text.lines();
+    let header: Vec<&str> = lines.next().unwrap().split(' ').collect();
+    assert_eq!(header, ["labels", "low", "mid", "high"]);
+    for line in lines {
+        let fields: Vec<&str> = line.split(' ').collect();
+        let p: Vec<f64> = fields[1..].iter().map(|v| v.parse().unwrap()).collect();
+        assert!((p.iter().sum::<f64>() - 1.0).abs() < 1e-9 && p.iter().all(|&v| (0.0..=1.0).contains(&v)), "{line}");
+        let best = (0..3).fold(0, |b, c| if p[c] > p[b] { c } else { b });
+        assert_eq!(fields[0], header[1 + best], "the label is the most probable class: {line}");
+    }
+    let plain = kern(dir.path(), &["fit", "k.csv", "-o", "n.model", "-q"]);
+    assert!(plain.status.success());
+    assert_one_line_error(&kern(dir.path(), &["predict", "n.model", "k.csv", "--proba"]), &["--probability"]);
+    let reg: String = (0..100)
+        .map(|i| format!("{} 1:{}\n", (i as f64 * 0.3).sin() + 0.1 * (i as f64 * 7.7).cos(), i as f64 * 0.3))
+        .collect();
+    write(dir.path(), "r.libsvm", reg);
+    let svr =
+        json(&kern(dir.path(), &["fit", "r.libsvm", "--task", "svr", "--probability", "-o", "s.model", "--json"]));
+    assert!(svr["laplace_scale"].as_f64().unwrap() > 0.0, "{svr}");
+}

@@ -52,6 +52,9 @@ pub struct SvmArgs {
     /// Multiply C by W for class LABEL (repeatable)
     #[arg(long, value_name = "LABEL=W")]
     pub class_weight: Vec<String>,
+    /// Fit probability outputs: Platt scaling on 5-fold CV (classifiers; the predicted label becomes the most probable class), the Laplace noise scale (regression)
+    #[arg(long)]
+    pub probability: bool,
 }
 
 /// `--kernel`.

@@ -33,7 +33,7 @@ pub(super) fn run(args: &CvArgs, par: Par) -> Result<()> {
     }
     let kernel = t.kernel.build(data.x.n_features())?;
     let targets = Targets::new(t, data.labels.as_ref(), &args.data_file)?;
-    let fold_of = assign_folds(&targets, n, args.folds, args.seed);
+    let fold_of = assign_folds(&targets, n, args.folds, t.seed);
 
     // Out-of-fold predictions, pooled (LIBSVM's -v reports the pooled figures).
     let mut classes_out = vec![String::new(); n];
@@ -44,7 +44,7 @@ pub(super) fn run(args: &CvArgs, par: Par) -> Result<()> {
         let model = train(t, &kernel, data.x.select(&train_rows), &targets.select(&train_rows), par)?;
         let held_out = data.x.select(&test);
         per_fold.push(match (predict_estimator(&model, &held_out, par), &targets) {
-            (Prediction::Classes(names), Targets::Classes { names: all, codes }) => {
+            (Prediction::Classes(names, _), Targets::Classes { names: all, codes }) => {
                 let correct = test.iter().zip(&names).filter(|&(&i, p)| *p == all[codes[i]]).count();
                 test.iter().zip(names).for_each(|(&i, p)| classes_out[i] = p);
                 correct as f64 / test.len() as f64

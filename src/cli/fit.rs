@@ -78,6 +78,13 @@ pub(super) fn run(args: &FitArgs, par: Par) -> Result<()> {
                     report["classes"] = json!(classes);
                     report["n_support_per_class"] = json!(model.n_support);
                 }
+                if model.has_probabilities() {
+                    report["prob_a"] = json!(model.prob_a);
+                    report["prob_b"] = json!(model.prob_b);
+                }
+                if let Some(sigma) = model.laplace_scale {
+                    report["laplace_scale"] = json!(sigma);
+                }
             }
         }
         print_json(&report);
@@ -155,6 +162,7 @@ pub(crate) fn train(
         }
         (TaskArg::Svc | TaskArg::Nusvc, Targets::Classes { names, codes }) => {
             let mut params = svm_params(t.task, &t.svm)?;
+            params.seed = t.seed;
             params.class_weights = class_weights(&t.svm.class_weight, names)?;
             let model = kern_solvers::train_classifier(kernel, &x, codes, names.len(), &params, DataSet::select, par)?;
             Estimator::Svm { model, classes: names.clone() }
@@ -165,7 +173,8 @@ pub(crate) fn train(
             Estimator::Svm { model, classes: Vec::new() }
         }
         (TaskArg::Svr | TaskArg::Nusvr, Targets::Values(y)) => {
-            let params = svm_params(t.task, &t.svm)?;
+            let mut params = svm_params(t.task, &t.svm)?;
+            params.seed = t.seed;
             let model = kern_solvers::train_regressor(kernel, &x, y, &params, DataSet::select, par)?;
             Estimator::Svm { model, classes: Vec::new() }
         }
@@ -198,7 +207,7 @@ fn svm_params(task: TaskArg, a: &SvmArgs) -> Result<SvmParams> {
         cache_bytes: (a.cache_mb * (1 << 20) as f64) as usize,
         max_iter: a.max_iter,
     };
-    let params = SvmParams { kind, smo, class_weights: Vec::new() };
+    let params = SvmParams { kind, smo, class_weights: Vec::new(), probability: a.probability, seed: 0 };
     params.validate()?;
     Ok(params)
 }

@@ -80,6 +80,9 @@ pub struct TrainArgs {
     /// Memory an exact kernel matrix may take, e.g. 512M or 8G [default: half the machine's memory]
     #[arg(long, value_name = "SIZE", value_parser = args::parse_bytes)]
     pub max_memory: Option<u64>,
+    /// Seed of every random choice (cross-validation folds, probability folds)
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
 }
 
 /// `kern cv`.
@@ -88,12 +91,9 @@ pub struct TrainArgs {
 pub struct CvArgs {
     /// Data (LibSVM or CSV)
     pub data_file: PathBuf,
-    /// Number of folds (stratified by class for classifiers)
+    /// Number of folds (stratified by class for classifiers; seeded by --seed)
     #[arg(long, default_value_t = 5)]
     pub folds: usize,
-    /// Seed of the fold assignment
-    #[arg(long, default_value_t = 0)]
-    pub seed: u64,
     #[command(flatten)]
     pub train_args: TrainArgs,
     #[command(flatten)]
@@ -112,6 +112,9 @@ pub struct PredictArgs {
     /// Write predictions here instead of stdout
     #[arg(short, long, value_name = "OUT")]
     pub output: Option<PathBuf>,
+    /// Write class probabilities (a model fitted with --probability): a first line `labels A B ...`, then `label pA pB ...` per sample
+    #[arg(long)]
+    pub proba: bool,
     #[command(flatten)]
     pub data_args: DataArgs,
     #[command(flatten)]

@@ -42,9 +42,29 @@ pub(super) fn run(args: &PredictArgs, par: Par) -> Result<()> {
     let prediction = predict_estimator(&model.estimator, &data.x, par);
 
     let mut text = String::with_capacity(n * 20);
+    if args.proba {
+        match (&prediction, &model.estimator) {
+            (Prediction::Classes(_, Some(_)), Estimator::Svm { classes, .. }) => {
+                text.push_str(&format!("labels {}\n", classes.join(" ")));
+            }
+            _ => {
+                return Err(Error::Usage(format!(
+                    "{}: no class probabilities in this model (fit a classifier with --probability)",
+                    args.model.display()
+                )));
+            }
+        }
+    }
     for i in 0..n {
         match &prediction {
-            Prediction::Classes(names) => text.push_str(&names[i]),
+            Prediction::Classes(names, proba) => {
+                text.push_str(&names[i]);
+                if let (true, Some(p)) = (args.proba, proba) {
+                    for c in 0..p.ncols() {
+                        text.push_str(&format!(" {}", p[(i, c)]));
+                    }
+                }
+            }
             Prediction::Values(v) => {
                 for t in 0..v.ncols() {
                     if t > 0 {
@@ -71,7 +91,7 @@ pub(super) fn run(args: &PredictArgs, par: Par) -> Result<()> {
         let one_class =
             matches!(&model.estimator, Estimator::Svm { model, .. } if matches!(model.kind, SvmKind::OneClass { .. }));
         match &prediction {
-            Prediction::Classes(names) => {
+            Prediction::Classes(names, _) => {
                 let truth = label_names(labels);
                 let correct = truth.iter().zip(names).filter(|(a, b)| a == b).count();
                 let accuracy = correct as f64 / n as f64;
@@ -107,19 +127,33 @@ pub(super) fn run(args: &PredictArgs, par: Par) -> Result<()> {
     Ok(())
 }
 
-/// Predicted values (regression, one-class ±1) or class names.
+/// Predicted values (regression, one-class ±1) or class names (with class
+/// probabilities when the model has them).
 pub(crate) enum Prediction {
     Values(Mat<f64>),
-    Classes(Vec<String>),
+    Classes(Vec<String>, Option<Mat<f64>>),
 }
 
 /// What `estimator` predicts for `x`.
 pub(crate) fn predict_estimator(estimator: &Estimator, x: &DataSet, par: Par) -> Prediction {
     match estimator {
         Estimator::KernelRidge(m) => Prediction::Values(m.predict(x, par)),
-        Estimator::Svm { model, classes } if model.kind.is_classifier() => {
-            Prediction::Classes(model.predict_classes(x, par).into_iter().map(|c| classes[c].clone()).collect())
-        }
+        Estimator::Svm { model, classes } if model.kind.is_classifier() => match model.predict_proba(x, par) {
+            // With probabilities, the label is the most probable class (the first on ties).
+            Some(proba) => {
+                let labels = (0..x.n_samples())
+                    .map(|i| {
+                        let best = (0..classes.len()).fold(0, |b, c| if proba[(i, c)] > proba[(i, b)] { c } else { b });
+                        classes[best].clone()
+                    })
+                    .collect();
+                Prediction::Classes(labels, Some(proba))
+            }
+            None => Prediction::Classes(
+                model.predict_classes(x, par).into_iter().map(|c| classes[c].clone()).collect(),
+                None,
+            ),
+        },
         Estimator::Svm { model, .. } => {
             let values = model.predict_values(x, par);
             Prediction::Values(Mat::from_fn(x.n_samples(), 1, |i, _| values[i]))

@@ -35,6 +35,7 @@ pub(crate) fn read_libsvm_model(path: &Path, bytes: &[u8]) -> Result<Model> {
     let (mut degree, mut gamma, mut coef0) = (3u32, None, 0.0);
     let (mut nr_class, mut total_sv) = (None, None);
     let (mut rho, mut labels, mut nr_sv) = (Vec::new(), Vec::new(), Vec::new());
+    let (mut prob_a, mut prob_b) = (Vec::new(), Vec::new());
     let mut lines = bytes.lines().enumerate();
     let mut header_done = false;
     for (no, line) in lines.by_ref() {
@@ -70,7 +71,9 @@ pub(crate) fn read_libsvm_model(path: &Path, bytes: &[u8]) -> Result<Model> {
             "rho" => rho = nums(&rest)?,
             "label" => labels = nums(&rest)?,
             "nr_sv" => nr_sv = nums(&rest)?.into_iter().map(|v| v as usize).collect(),
-            "probA" | "probB" | "prob_density_marks" => {}
+            "probA" => prob_a = nums(&rest)?,
+            "probB" => prob_b = nums(&rest)?,
+            "prob_density_marks" => {}
             "SV" => {
                 header_done = true;
                 break;
@@ -177,6 +180,9 @@ pub(crate) fn read_libsvm_model(path: &Path, bytes: &[u8]) -> Result<Model> {
         n_support: if kind.is_classifier() { nr_sv } else { Vec::new() },
         sv_coef,
         pairs,
+        prob_a: if kind.is_classifier() { prob_a.clone() } else { Vec::new() },
+        prob_b: if kind.is_classifier() { prob_b } else { Vec::new() },
+        laplace_scale: if kind.is_classifier() { None } else { prob_a.first().copied() },
     };
     let mut m =
         Model::new(n_features, InputSchema { format: Format::Libsvm, csv: None }, Estimator::Svm { model, classes });
@@ -231,8 +237,15 @@ pub fn write_libsvm_model(model: &Model) -> std::result::Result<String, String> 
         })?;
         let labels: Vec<String> = labels.iter().map(i64::to_string).collect();
         let _ = writeln!(out, "label {}", labels.join(" "));
+        if m.has_probabilities() {
+            let list = |v: &[f64]| v.iter().map(|x| format!("{x:?}")).collect::<Vec<_>>().join(" ");
+            let _ = writeln!(out, "probA {}\nprobB {}", list(&m.prob_a), list(&m.prob_b));
+        }
         let nr_sv: Vec<String> = m.n_support.iter().map(usize::to_string).collect();
         let _ = writeln!(out, "nr_sv {}", nr_sv.join(" "));
+    }
+    if let Some(sigma) = m.laplace_scale {
+        let _ = writeln!(out, "probA {sigma:?}");
     }
     out.push_str("SV\n");
     for s in 0..m.n_sv() {

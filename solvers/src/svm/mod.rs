@@ -2,6 +2,7 @@
 //! [`crate::smo`], multi-class by one-vs-one in LIBSVM's pair order.
 
 mod model;
+pub mod probability;
 mod train;
 
 pub use model::{PairInfo, SvmModel};
@@ -61,12 +62,17 @@ pub struct SvmParams {
     pub smo: SmoOptions,
     /// Per-class weights multiplying C (C-SVC), indexed by class; empty: all 1.
     pub class_weights: Vec<f64>,
+    /// Fit probability outputs (Platt scaling for classifiers, the Laplace
+    /// scale of residuals for regression) on 5-fold cross-validation.
+    pub probability: bool,
+    /// Seed of the probability cross-validation folds.
+    pub seed: u64,
 }
 
 impl SvmParams {
     /// Default solver options (LIBSVM's: tol 1e-3, shrinking, 100 MiB cache).
     pub fn new(kind: SvmKind) -> Self {
-        Self { kind, smo: SmoOptions::default(), class_weights: Vec::new() }
+        Self { kind, smo: SmoOptions::default(), class_weights: Vec::new(), probability: false, seed: 0 }
     }
 
     /// Checks every hyperparameter.

@@ -47,6 +47,12 @@ pub struct SvmModel<K, S> {
     pub sv_coef: Vec<Vec<f64>>,
     /// One entry per binary problem, in LIBSVM's pair order (0-1, 0-2, ..., 1-2, ...).
     pub pairs: Vec<PairInfo>,
+    /// Platt's `A` per pair (LIBSVM's `probA`), when probabilities were fitted.
+    pub prob_a: Vec<f64>,
+    /// Platt's `B` per pair (LIBSVM's `probB`).
+    pub prob_b: Vec<f64>,
+    /// Regression: the scale σ of the Laplace noise `e^(−|z|/σ) / 2σ`.
+    pub laplace_scale: Option<f64>,
 }
 
 impl<K: Kernel<S>, S: Samples> SvmModel<K, S> {
@@ -105,7 +111,19 @@ impl<K: Kernel<S>, S: Samples> SvmModel<K, S> {
             }
         }
         let support_vectors = select(x, &sv_indices);
-        Self { kernel, kind, support_vectors, sv_indices, n_classes: k, n_support, sv_coef, pairs }
+        Self {
+            kernel,
+            kind,
+            support_vectors,
+            sv_indices,
+            n_classes: k,
+            n_support,
+            sv_coef,
+            pairs,
+            prob_a: Vec::new(),
+            prob_b: Vec::new(),
+            laplace_scale: None,
+        }
     }
 
     /// A model with one decision function (one-class, regression).
@@ -129,6 +147,9 @@ impl<K: Kernel<S>, S: Samples> SvmModel<K, S> {
             n_support: Vec::new(),
             sv_coef,
             pairs: vec![info],
+            prob_a: Vec::new(),
+            prob_b: Vec::new(),
+            laplace_scale: None,
         }
     }
 
@@ -206,6 +227,41 @@ impl<K: Kernel<S>, S: Samples> SvmModel<K, S> {
                 (0..k).fold(0, |best, c| if votes[c] > votes[best] { c } else { best })
             })
             .collect()
+    }
+
+    /// Whether the classifier carries probability outputs.
+    pub fn has_probabilities(&self) -> bool {
+        self.kind.is_classifier() && self.prob_a.len() == self.pairs.len() && self.prob_b.len() == self.pairs.len()
+    }
+
+    /// Class probabilities, `n_test × n_classes`, as LIBSVM's
+    /// `svm_predict_probability`: pairwise sigmoids clipped to [1e-7, 1 − 1e-7],
+    /// coupled for more than two classes. `None` without probability outputs.
+    pub fn predict_proba(&self, test: &S, par: Par) -> Option<Mat<f64>> {
+        if !self.has_probabilities() {
+            return None;
+        }
+        const MIN_PROB: f64 = 1e-7;
+        let dec = self.decision_values(test, par);
+        let k = self.n_classes;
+        let mut out = Mat::zeros(test.len(), k);
+        for i in 0..test.len() {
+            let mut r = vec![vec![0.0; k]; k];
+            let mut p = 0;
+            for a in 0..k {
+                for b in a + 1..k {
+                    let v = super::probability::sigmoid_predict(dec[(i, p)], self.prob_a[p], self.prob_b[p]);
+                    r[a][b] = v.clamp(MIN_PROB, 1.0 - MIN_PROB);
+                    r[b][a] = 1.0 - r[a][b];
+                    p += 1;
+                }
+            }
+            let probs = if k == 2 { vec![r[0][1], r[1][0]] } else { super::probability::multiclass_probability(&r) };
+            for (c, v) in probs.into_iter().enumerate() {
+                out[(i, c)] = v;
+            }
+        }
+        Some(out)
     }
 
     /// Regression values (SVR) or ±1 (one-class: +1 inside the support).

@@ -2,7 +2,10 @@
 
 use kern_kernels::{Kernel, Samples};
 
+use kern_kernels::GramProvider;
+
 use super::model::{PairInfo, SvmModel};
+use super::probability::{laplace_scale, sigmoid_train};
 use super::{SvmKind, SvmParams};
 use crate::SolverError;
 use crate::smo::{DualProblem, SmoSolution, Variant, solve};
@@ -46,48 +49,160 @@ pub fn train_classifier<K: Kernel<S> + Clone, S: Samples>(
     let n_pairs = n_classes * (n_classes - 1) / 2;
     let mut pair_coef: Vec<Vec<f64>> = Vec::with_capacity(n_pairs);
     let mut pairs = Vec::with_capacity(n_pairs);
+    let mut prob = (Vec::new(), Vec::new());
     for a in 0..n_classes {
         for b in a + 1..n_classes {
             let (pa, pb) = (&members[a], &members[b]);
-            let sample: Vec<usize> = pa.iter().chain(pb).copied().collect();
-            let y: Vec<f64> = pa.iter().map(|_| 1.0).chain(pb.iter().map(|_| -1.0)).collect();
-            let l = y.len();
-            let (problem, variant) = match params.kind {
-                SvmKind::CSvc { c } => {
-                    let (ca, cb) = (c * weight(a), c * weight(b));
-                    let cs = y.iter().map(|&s| if s > 0.0 { ca } else { cb }).collect();
-                    (
-                        DualProblem { sample, y: y.clone(), p: vec![-1.0; l], c: cs, alpha: vec![0.0; l] },
-                        Variant::Standard,
-                    )
-                }
-                SvmKind::NuSvc { nu } => {
-                    let (na, nb) = (pa.len() as f64, pb.len() as f64);
-                    if nu * (na + nb) / 2.0 > na.min(nb) {
-                        return Err(SolverError::InfeasibleNu { nu });
-                    }
-                    let (mut sum_pos, mut sum_neg) = (nu * l as f64 / 2.0, nu * l as f64 / 2.0);
-                    let alpha = y
-                        .iter()
-                        .map(|&s| {
-                            let sum = if s > 0.0 { &mut sum_pos } else { &mut sum_neg };
-                            let a = sum.min(1.0);
-                            *sum -= a;
-                            a
-                        })
-                        .collect();
-                    (DualProblem { sample, y: y.clone(), p: vec![0.0; l], c: vec![1.0; l], alpha }, Variant::Nu)
-                }
-                _ => unreachable!("not a classifier"),
+            let (ca, cb) = match params.kind {
+                SvmKind::CSvc { c } => (c * weight(a), c * weight(b)),
+                _ => (1.0, 1.0),
             };
-            let upper = problem.c.clone();
-            let sol = solve(&gram, problem, variant, &params.smo);
-            let (coef, info) = finish_classifier(&sol, &y, &upper, params.kind);
+            if let SvmKind::NuSvc { nu } = params.kind {
+                let (na, nb) = (pa.len() as f64, pb.len() as f64);
+                if nu * (na + nb) / 2.0 > na.min(nb) {
+                    return Err(SolverError::InfeasibleNu { nu });
+                }
+            }
+            if params.probability {
+                let (pa_, pb_) = pair_probability(&gram, pa, pb, ca, cb, params, (a * n_classes + b) as u64);
+                prob.0.push(pa_);
+                prob.1.push(pb_);
+            }
+            let (coef, info) = solve_pair(&gram, pa, pb, ca, cb, params);
             pair_coef.push(coef);
             pairs.push(info);
         }
     }
-    Ok(SvmModel::one_vs_one(kernel.clone(), x, params.kind, &members, &pair_coef, pairs, select))
+    let mut model = SvmModel::one_vs_one(kernel.clone(), x, params.kind, &members, &pair_coef, pairs, select);
+    (model.prob_a, model.prob_b) = prob;
+    Ok(model)
+}
+
+/// Solves the binary problem class a (y = +1, bound `ca`) against class b
+/// (y = −1, bound `cb`): coefficients `y_t α_t` of a's members then b's.
+fn solve_pair(
+    gram: &dyn GramProvider,
+    pa: &[usize],
+    pb: &[usize],
+    ca: f64,
+    cb: f64,
+    params: &SvmParams,
+) -> (Vec<f64>, PairInfo) {
+    let sample: Vec<usize> = pa.iter().chain(pb).copied().collect();
+    let y: Vec<f64> = pa.iter().map(|_| 1.0).chain(pb.iter().map(|_| -1.0)).collect();
+    let l = y.len();
+    let (problem, variant) = match params.kind {
+        SvmKind::CSvc { .. } => {
+            let cs = y.iter().map(|&s| if s > 0.0 { ca } else { cb }).collect();
+            (DualProblem { sample, y: y.clone(), p: vec![-1.0; l], c: cs, alpha: vec![0.0; l] }, Variant::Standard)
+        }
+        SvmKind::NuSvc { nu } => {
+            let (mut sum_pos, mut sum_neg) = (nu * l as f64 / 2.0, nu * l as f64 / 2.0);
+            let alpha = y
+                .iter()
+                .map(|&s| {
+                    let sum = if s > 0.0 { &mut sum_pos } else { &mut sum_neg };
+                    let a = sum.min(1.0);
+                    *sum -= a;
+                    a
+                })
+                .collect();
+            (DualProblem { sample, y: y.clone(), p: vec![0.0; l], c: vec![1.0; l], alpha }, Variant::Nu)
+        }
+        _ => unreachable!("not a classifier"),
+    };
+    let upper = problem.c.clone();
+    let sol = solve(gram, problem, variant, &params.smo);
+    finish_classifier(&sol, &y, &upper, params.kind)
+}
+
+/// Platt's `(A, B)` for one pair, fitted on 5-fold cross-validated decision
+/// values (LIBSVM's `svm_binary_svc_probability`, with a seeded shuffle).
+fn pair_probability(
+    gram: &dyn GramProvider,
+    pa: &[usize],
+    pb: &[usize],
+    ca: f64,
+    cb: f64,
+    params: &SvmParams,
+    pair: u64,
+) -> (f64, f64) {
+    let all: Vec<(usize, bool)> = pa.iter().map(|&i| (i, true)).chain(pb.iter().map(|&i| (i, false))).collect();
+    let l = all.len();
+    let mut perm: Vec<usize> = (0..l).collect();
+    // A small seeded Fisher–Yates shuffle (SplitMix64), so folds never depend on threads.
+    let mut state = params.seed ^ pair.wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    for i in (1..l).rev() {
+        state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = state;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        perm.swap(i, ((z ^ (z >> 31)) % (i as u64 + 1)) as usize);
+    }
+    let folds = 5.min(l);
+    let mut dec = vec![0.0; l];
+    for f in 0..folds {
+        let (begin, end) = (f * l / folds, (f + 1) * l / folds);
+        let train: Vec<(usize, bool)> = perm[..begin].iter().chain(&perm[end..]).map(|&t| all[t]).collect();
+        let tp: Vec<usize> = train.iter().filter(|t| t.1).map(|t| t.0).collect();
+        let tn: Vec<usize> = train.iter().filter(|t| !t.1).map(|t| t.0).collect();
+        let held: Vec<usize> = perm[begin..end].iter().map(|&t| all[t].0).collect();
+        let values: Vec<f64> = match (tp.is_empty(), tn.is_empty()) {
+            (true, true) => vec![0.0; held.len()],
+            (false, true) => vec![1.0; held.len()],
+            (true, false) => vec![-1.0; held.len()],
+            (false, false) => {
+                let mut sub = params.clone();
+                sub.probability = false;
+                if let SvmKind::NuSvc { nu } = sub.kind {
+                    // Keep ν feasible on the smaller training part.
+                    let cap = 2.0 * tp.len().min(tn.len()) as f64 / (tp.len() + tn.len()) as f64;
+                    sub.kind = SvmKind::NuSvc { nu: nu.min(cap) };
+                }
+                let (coef, info) = solve_pair(gram, &tp, &tn, ca, cb, &sub);
+                let cols: Vec<usize> = tp.iter().chain(&tn).copied().collect();
+                let mut k = faer::Mat::zeros(held.len(), cols.len());
+                gram.block(&held, &cols, k.as_mut());
+                (0..held.len()).map(|r| (0..cols.len()).map(|c| k[(r, c)] * coef[c]).sum::<f64>() - info.rho).collect()
+            }
+        };
+        for (&t, v) in perm[begin..end].iter().zip(values) {
+            dec[t] = v;
+        }
+    }
+    let positive: Vec<bool> = all.iter().map(|t| t.1).collect();
+    sigmoid_train(&dec, &positive)
+}
+
+/// The Laplace scale of ε/ν-SVR residuals on 5-fold cross-validation.
+fn regression_scale<K: Kernel<S> + Clone, S: Samples>(
+    kernel: &K,
+    x: &S,
+    y: &[f64],
+    params: &SvmParams,
+    select: Select<S>,
+    par: kern_kernels::Par,
+) -> Result<f64, SolverError> {
+    let l = y.len();
+    let folds = 5.min(l);
+    let mut residuals = vec![0.0; l];
+    let mut sub = params.clone();
+    sub.probability = false;
+    for f in 0..folds {
+        let held: Vec<usize> = (0..l).filter(|i| i % folds == f).collect();
+        let train: Vec<usize> = (0..l).filter(|i| i % folds != f).collect();
+        if train.is_empty() || held.is_empty() {
+            continue;
+        }
+        let xt = select(x, &train);
+        let yt: Vec<f64> = train.iter().map(|&i| y[i]).collect();
+        let model = train_regressor(kernel, &xt, &yt, &sub, select, par)?;
+        let pred = model.predict_values(&select(x, &held), par);
+        for (&i, p) in held.iter().zip(pred) {
+            residuals[i] = y[i] - p;
+        }
+    }
+    Ok(laplace_scale(&residuals))
 }
 
 /// Turns a pair's solution into per-variable coefficients `y_t α_t` (scaled
@@ -192,6 +307,7 @@ pub fn train_regressor<K: Kernel<S> + Clone, S: Samples>(
     let gram = kern_kernels::ExactGram::new(kernel, x, par);
     let sol = solve(&gram, problem, variant, &params.smo);
     let coef: Vec<f64> = (0..l).map(|i| sol.alpha[i] - sol.alpha[i + l]).collect();
+    let scale = if params.probability { Some(regression_scale(kernel, x, y, params, select, par)?) } else { None };
     let info = PairInfo {
         rho: sol.rho,
         objective: sol.objective,
@@ -200,5 +316,7 @@ pub fn train_regressor<K: Kernel<S> + Clone, S: Samples>(
         n_bsv: coef.iter().filter(|&&a| a.abs() >= c).count(),
         reached_max_iter: sol.reached_max_iter,
     };
-    Ok(SvmModel::single(kernel.clone(), x, params.kind, &coef, info, select))
+    let mut model = SvmModel::single(kernel.clone(), x, params.kind, &coef, info, select);
+    model.laplace_scale = scale;
+    Ok(model)
 }
