@@ -18,7 +18,7 @@ pub(super) fn run(args: &PredictArgs, par: Par) -> Result<()> {
     if args.run.json && args.output.is_none() {
         return Err(Error::Usage("--json prints the report on stdout: give -o OUT for the predictions".into()));
     }
-    let model = load_model(&args.model)?;
+    let mut model = load_model(&args.model)?;
     // A model from LIBSVM accepts any width, as svm-predict does (features
     // beyond the support vectors' count in the norms).
     let from_libsvm = model.origin == Origin::Libsvm;
@@ -30,12 +30,14 @@ pub(super) fn run(args: &PredictArgs, par: Par) -> Result<()> {
         require_labels: false,
     };
     let mut data = read_data(&args.data, &options)?;
-    let mut model = model;
     if from_libsvm {
         let width = data.x.n_features().max(model.n_features);
         data.x = data.x.with_n_features(width).expect("widening");
         if let Estimator::Svm { model: m, .. } = &mut model.estimator {
-            m.support_vectors = m.support_vectors.clone().with_n_features(width).expect("widening");
+            // Widen in place: take the support vectors out rather than copy them.
+            let svs =
+                std::mem::replace(&mut m.support_vectors, DataSet::from(kern_kernels::SparseMatrix::with_cols(0)));
+            m.support_vectors = svs.with_n_features(width).expect("widening");
         }
     }
     let n = data.x.n_samples();

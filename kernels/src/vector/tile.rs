@@ -294,8 +294,8 @@ fn scattered_dot(buf: &[f64], idx: &[u32], val: &[f64]) -> f64 {
     idx.iter().zip(val).map(|(&k, &v)| buf[k as usize] * v).sum()
 }
 
-/// `‖a − b‖₁` with `a` scattered: `‖a‖₁ + Σ_{k ∈ b} (|a_k − b_k| − |a_k|)`,
-/// where `‖a‖₁` is passed in through `buf`'s caller.
+/// The part of `‖a − b‖₁ = ‖a‖₁ + Σ_{k ∈ b} (|a_k − b_k| − |a_k|)` that
+/// depends on `b`, with `a` scattered into `buf`; the caller adds `‖a‖₁`.
 fn scattered_l1_correction(buf: &[f64], idx: &[u32], val: &[f64]) -> f64 {
     idx.iter().zip(val).map(|(&k, &v)| (buf[k as usize] - v).abs() - buf[k as usize].abs()).sum()
 }

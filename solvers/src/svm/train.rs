@@ -237,7 +237,9 @@ pub fn train_one_class<K: Kernel<S> + Clone, S: Samples>(
     par: kern_kernels::Par,
 ) -> Result<SvmModel<K, S>, SolverError> {
     params.validate()?;
-    check_len(x, x.len())?;
+    if x.len() == 0 {
+        return Err(SolverError::Empty);
+    }
     let SvmKind::OneClass { nu } = params.kind else { unreachable!("not a one-class SVM") };
     let l = x.len();
     let n = (nu * l as f64) as usize;
