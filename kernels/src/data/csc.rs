@@ -1,6 +1,12 @@
 //! A column-major (inverted) index of sparse rows: for each feature that
 //! occurs, the samples where it is non-zero. A kernel row `X x` is then a sum
 //! of a few sparse columns, one per non-zero of `x`, streamed in order.
+//!
+//! A column where one value fills more than half of the samples (one-hot
+//! data such as a9a is full of them) is stored complemented: that value, its
+//! *mode*, counts for every sample, and the entries list only the samples that
+//! differ, with `value − mode`. Streaming it then costs the minority, not the
+//! majority.
 
 use std::ops::Range;
 
@@ -16,7 +22,10 @@ pub struct CscIndex {
     colptr: Vec<usize>,
     /// Sample of each entry, ascending within a column.
     samples: Vec<u32>,
+    /// The entry's value, or its difference from the mode in a complemented column.
     values: Vec<f64>,
+    /// The mode of each complemented column, 0 for a plain one.
+    mode: Vec<f64>,
 }
 
 impl CscIndex {
@@ -37,8 +46,7 @@ impl CscIndex {
         for p in 0..features.len() {
             counts[p + 1] += counts[p];
         }
-        let colptr = counts.clone();
-        let mut next = counts;
+        let mut next = counts.clone();
         let mut samples = vec![0u32; entries.len()];
         let mut values = vec![0.0; entries.len()];
         // Rows are visited in order, so samples come out ascending per column.
@@ -51,15 +59,59 @@ impl CscIndex {
                 next[p] += 1;
             }
         }
-        Self { features, colptr, samples, values }
+        Self::complement_majorities(m.n_rows(), features, counts, samples, values)
+    }
+
+    /// Rewrites every column where one value holds more than half of the
+    /// `n` samples as that mode plus the samples that differ.
+    fn complement_majorities(
+        n: usize,
+        features: Vec<u32>,
+        colptr: Vec<usize>,
+        samples: Vec<u32>,
+        values: Vec<f64>,
+    ) -> Self {
+        let mut out = Self { features, colptr: vec![0], samples: Vec::new(), values: Vec::new(), mode: Vec::new() };
+        for p in 0..out.features.len() {
+            let col = colptr[p]..colptr[p + 1];
+            let (s, v) = (&samples[col.clone()], &values[col]);
+            match majority(v).filter(|&(_, count)| 2 * count > n) {
+                Some((mode, _)) => {
+                    let mut next = 0;
+                    for j in 0..n as u32 {
+                        let x = if s.get(next) == Some(&j) {
+                            next += 1;
+                            v[next - 1]
+                        } else {
+                            0.0
+                        };
+                        if x != mode {
+                            out.samples.push(j);
+                            out.values.push(x - mode);
+                        }
+                    }
+                    out.mode.push(mode);
+                }
+                None => {
+                    out.samples.extend_from_slice(s);
+                    out.values.extend_from_slice(v);
+                    out.mode.push(0.0);
+                }
+            }
+            out.colptr.push(out.samples.len());
+        }
+        out
     }
 
     /// `acc[j − range.start] += Σ_k w_k X[j, k]` for the samples `j` in
     /// `range`, where `(idx, w)` is a sparse vector.
     pub fn accumulate(&self, idx: &[u32], w: &[f64], range: Range<usize>, acc: &mut [f64]) {
         debug_assert_eq!(acc.len(), range.len());
+        // What the complemented columns give every sample.
+        let mut base = 0.0;
         for (&k, &wk) in idx.iter().zip(w) {
             let Ok(p) = self.features.binary_search(&k) else { continue };
+            base += wk * self.mode[p];
             let col = self.colptr[p]..self.colptr[p + 1];
             let samples = &self.samples[col.clone()];
             let values = &self.values[col];
@@ -74,7 +126,24 @@ impl CscIndex {
                 unsafe { *acc.get_unchecked_mut(t) += wk * x };
             }
         }
+        if base != 0.0 {
+            acc[..range.len()].iter_mut().for_each(|a| *a += base);
+        }
     }
+}
+
+/// The value held by more than half of `v`, with its count (Boyer–Moore vote, then a check).
+fn majority(v: &[f64]) -> Option<(f64, usize)> {
+    let mut candidate = *v.first()?;
+    let mut lead = 0usize;
+    for &x in v {
+        if lead == 0 {
+            candidate = x;
+        }
+        lead = if x == candidate { lead + 1 } else { lead - 1 };
+    }
+    let count = v.iter().filter(|&&x| x == candidate).count();
+    (2 * count > v.len()).then_some((candidate, count))
 }
 
 #[cfg(test)]
@@ -96,5 +165,40 @@ mod tests {
         let mut part = vec![0.0; 2];
         csc.accumulate(&[1, 5, 3_999_999_999], &[1.0, 2.0, 1.0], 2..4, &mut part);
         assert_eq!(part, [10.0, 0.5]);
+    }
+
+    #[test]
+    fn complemented_columns_give_the_same_inner_products() {
+        // Feature 0 is 1.0 in most rows (complemented), feature 2 is 2.5 in
+        // most but not all of its rows, feature 7 is rare (plain).
+        let mut m = SparseMatrix::with_cols(8);
+        let mut dense = Vec::new();
+        for i in 0..40u32 {
+            let mut row = vec![0.0; 8];
+            if i % 5 != 0 {
+                row[0] = 1.0;
+            }
+            if i % 7 != 0 {
+                row[2] = if i % 11 == 0 { -3.0 } else { 2.5 };
+            }
+            if i % 9 == 0 {
+                row[7] = 0.5 + f64::from(i);
+            }
+            let idx: Vec<u32> = (0..8).filter(|&k| row[k as usize] != 0.0).collect();
+            let val: Vec<f64> = idx.iter().map(|&k| row[k as usize]).collect();
+            m.push_row(&idx, &val).unwrap();
+            dense.push(row);
+        }
+        let csc = CscIndex::new(&m);
+        assert_eq!(csc.mode, [1.0, 2.5, 0.0]);
+        let (idx, w) = ([0u32, 2, 7], [0.25, -1.5, 2.0]);
+        let expected: Vec<f64> = dense.iter().map(|r| 0.25 * r[0] - 1.5 * r[2] + 2.0 * r[7]).collect();
+        for range in [0..40, 13..29] {
+            let mut acc = vec![0.0; range.len()];
+            csc.accumulate(&idx, &w, range.clone(), &mut acc);
+            for (a, e) in acc.iter().zip(&expected[range]) {
+                assert!((a - e).abs() <= 1e-12 * (1.0 + e.abs()), "{a} vs {e}");
+            }
+        }
     }
 }

@@ -20,6 +20,12 @@ pub trait GramProvider: Sync {
     /// Fills `out[r] = K[rows[r], rows[r]]`.
     fn diagonal(&self, rows: &[usize], out: &mut [f64]);
 
+    /// The parallelism this provider computes with; solvers use it for
+    /// their own O(n) loops too.
+    fn par(&self) -> Par {
+        Par::Seq
+    }
+
     /// The whole `n × n` matrix.
     fn full(&self) -> Mat<f64> {
         let all: Vec<usize> = (0..self.n()).collect();
@@ -62,6 +68,10 @@ impl<K: Kernel<S> + ?Sized, S: Samples + ?Sized> GramProvider for ExactGram<'_, 
 
     fn diagonal(&self, rows: &[usize], out: &mut [f64]) {
         self.kernel.diagonal(self.samples, rows, out);
+    }
+
+    fn par(&self) -> Par {
+        self.par
     }
 }
 

@@ -8,6 +8,7 @@
 //! variant also keeps `Σ_{y=+1} α` and `Σ_{y=−1} α` fixed.
 
 mod cache;
+mod chunks;
 mod qmatrix;
 mod select;
 mod shrink;
@@ -80,5 +81,11 @@ pub struct SmoSolution {
 
 /// Solves `problem` on the kernel matrix of `gram`.
 pub fn solve(gram: &dyn GramProvider, problem: DualProblem, variant: Variant, options: &SmoOptions) -> SmoSolution {
-    solver::Solver::new(gram, problem, variant, options).run()
+    let run = || solver::Solver::new(gram, problem, variant, options).run();
+    match gram.par() {
+        kern_kernels::Par::Seq => run(),
+        // On a worker of the pool, the loops' fork-joins are cheap steals
+        // instead of a hand-off from an outside thread each time.
+        _ => rayon::scope(|_| run()),
+    }
 }

@@ -2,14 +2,16 @@
 //!
 //! Variables may be permuted (shrinking moves active variables to the front)
 //! and may map several to one sample (ε-SVR has two per sample):
-//! `Q[s, t] = sign[s] · sign[t] · K[sample[s], sample[t]]`. Kernel rows cover
-//! the problem's own samples only (a one-vs-one pair is a fraction of the
-//! data), indexed locally.
+//! `Q[s, t] = sign[s] · sign[t] · K[sample[s], sample[t]]`. Rows are cached
+//! in the variables' current order, so reading one is a straight copy.
+//! Kernel rows cover the problem's own samples only (a one-vs-one pair is a
+//! fraction of the data), indexed locally.
 
 use faer::Mat;
-use kern_kernels::GramProvider;
+use kern_kernels::{GramProvider, Par};
 
 use super::cache::RowCache;
+use super::chunks::for_each_chunk;
 
 pub(crate) struct QMatrix<'a> {
     gram: &'a dyn GramProvider,
@@ -22,18 +24,20 @@ pub(crate) struct QMatrix<'a> {
     /// `Q[s, s]`, permuted with the variables.
     diag: Vec<f64>,
     cache: RowCache,
-    /// Whether a sample stands behind several variables (ε- and ν-SVR).
-    repeats: bool,
+    par: Par,
     /// Scratch for computing a kernel row, held as a column: a 1 × n faer
     /// matrix pads every element to its own cache line, its transpose does not.
     block: Mat<f64>,
+    /// The distinct samples a kernel row is computed for, global and local.
     cols: Vec<usize>,
     cols_local: Vec<usize>,
-    seen: Vec<bool>,
+    /// Where each local sample sits in `cols` when samples repeat (ε-SVR's
+    /// twins share a slot).
+    slot: Vec<usize>,
 }
 
 impl<'a> QMatrix<'a> {
-    /// `Q` for variables `(sample[s], sign[s])`, caching kernel rows in `cache_bytes`.
+    /// `Q` for variables `(sample[s], sign[s])`, caching rows in `cache_bytes`.
     pub(crate) fn new(gram: &'a dyn GramProvider, sample: Vec<usize>, sign: Vec<f64>, cache_bytes: usize) -> Self {
         let mut members = sample.clone();
         members.sort_unstable();
@@ -42,26 +46,20 @@ impl<'a> QMatrix<'a> {
         let mut k_diag = vec![0.0; members.len()];
         gram.diagonal(&members, &mut k_diag);
         let diag = local.iter().map(|&m| k_diag[m]).collect();
-        let repeats = sample.len() > members.len();
-        let n = members.len();
+        let (n, l) = (members.len(), local.len());
         Self {
             gram,
             members,
+            cache: RowCache::new(local.len(), cache_bytes),
             local,
             sign,
             diag,
-            cache: RowCache::new(n, cache_bytes),
-            repeats,
+            par: gram.par(),
             block: Mat::zeros(0, 0),
             cols: Vec::new(),
             cols_local: Vec::new(),
-            seen: if repeats { vec![false; n] } else { Vec::new() },
+            slot: if n < l { vec![usize::MAX; n] } else { Vec::new() },
         }
-    }
-
-    /// Number of variables.
-    pub(crate) fn len(&self) -> usize {
-        self.local.len()
     }
 
     /// `Q[s, s]` for every variable.
@@ -74,53 +72,69 @@ impl<'a> QMatrix<'a> {
         self.local.swap(s, t);
         self.sign.swap(s, t);
         self.diag.swap(s, t);
-    }
-
-    /// The active set grew back: partial kernel rows are stale.
-    pub(crate) fn unshrink(&mut self) {
-        self.cache.new_generation();
+        self.cache.swap_index(s, t);
     }
 
     /// Writes `Q[s, 0..len]` into `out` (resized to `len`).
     pub(crate) fn row(&mut self, s: usize, len: usize, out: &mut Vec<f64>) {
-        let m = self.local[s];
-        let complete = len == self.len();
-        if self.cache.get(m, complete).is_none() {
-            self.compute_kernel_row(m, len, complete);
+        let (row, start) = self.cache.get_data(s, len);
+        if start < len {
+            compute_tail(
+                self.gram,
+                (&self.members, &self.local, &self.sign),
+                s,
+                start..len,
+                (&mut self.block, &mut self.cols, &mut self.cols_local, &mut self.slot),
+                row,
+            );
         }
-        let k = self.cache.get(m, complete).expect("just computed");
-        let si = self.sign[s];
-        out.clear();
-        out.extend(self.local[..len].iter().zip(&self.sign[..len]).map(|(&j, &sj)| si * sj * f64::from(k[j])));
+        out.resize(len, 0.0);
+        for_each_chunk(self.par, out, |start, chunk| {
+            let q = &row[start..start + chunk.len()];
+            chunk.iter_mut().zip(q).for_each(|(o, &q)| *o = f64::from(q));
+        });
     }
+}
 
-    /// Computes `K[members[m], ·]` over the samples of the first `len`
-    /// variables (all of them when `complete`) and caches it.
-    fn compute_kernel_row(&mut self, m: usize, len: usize, complete: bool) {
-        let n = self.members.len();
-        self.cols_local.clear();
-        if complete {
-            self.cols_local.extend(0..n);
-        } else if self.repeats {
-            // Each sample once (ε-SVR lists every sample twice).
-            for &j in &self.local[..len] {
-                if !std::mem::replace(&mut self.seen[j], true) {
-                    self.cols_local.push(j);
-                }
+/// `row[t] = Q[s, t]` for `t` in `tail`, from one kernel row over the distinct
+/// samples of those variables.
+fn compute_tail(
+    gram: &dyn GramProvider,
+    (members, local, sign): (&[usize], &[usize], &[f64]),
+    s: usize,
+    tail: std::ops::Range<usize>,
+    (block, cols, cols_local, slot): (&mut Mat<f64>, &mut Vec<usize>, &mut Vec<usize>, &mut [usize]),
+    row: &mut [f32],
+) {
+    cols_local.clear();
+    let repeats = members.len() < local.len();
+    if repeats {
+        for &j in &local[tail.clone()] {
+            if slot[j] == usize::MAX {
+                slot[j] = cols_local.len();
+                cols_local.push(j);
             }
-            self.cols_local.iter().for_each(|&j| self.seen[j] = false);
-        } else {
-            self.cols_local.extend_from_slice(&self.local[..len]);
         }
-        self.cols.clear();
-        self.cols.extend(self.cols_local.iter().map(|&j| self.members[j]));
-        if self.block.nrows() != self.cols.len() {
-            self.block = Mat::zeros(self.cols.len(), 1);
+    } else {
+        cols_local.extend_from_slice(&local[tail.clone()]);
+    }
+    cols.clear();
+    cols.extend(cols_local.iter().map(|&j| members[j]));
+    if block.nrows() != cols.len() {
+        *block = Mat::zeros(cols.len(), 1);
+    }
+    gram.block(&[members[local[s]]], cols, block.as_mut().transpose_mut());
+    let k = block.col_as_slice(0);
+    let si = sign[s];
+    // ±K rounded to f32 is exactly ±(K rounded to f32): LIBSVM's Qfloat.
+    if repeats {
+        for t in tail {
+            row[t] = (si * sign[t] * k[slot[local[t]]]) as f32;
         }
-        self.gram.block(&[self.members[m]], &self.cols, self.block.as_mut().transpose_mut());
-        let row = self.cache.insert(m, complete || self.cols_local.len() == n);
-        for (&j, &k) in self.cols_local.iter().zip(self.block.col_as_slice(0)) {
-            row[j] = k as f32;
+        cols_local.iter().for_each(|&j| slot[j] = usize::MAX);
+    } else {
+        for ((q, &st), &k) in row[tail.clone()].iter_mut().zip(&sign[tail]).zip(k) {
+            *q = (si * st * k) as f32;
         }
     }
 }

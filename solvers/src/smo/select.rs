@@ -3,7 +3,8 @@
 //! `i` decreases the objective most.
 
 use super::Variant;
-use super::solver::{Solver, TAU};
+use super::chunks::map_ranges;
+use super::solver::{Bound, Solver, TAU};
 
 impl Solver<'_> {
     /// The next pair to optimise, or `None` when the maximal violation is
@@ -23,14 +24,23 @@ impl Solver<'_> {
 
     fn select_standard(&mut self) -> Option<(usize, usize)> {
         let n = self.active_size;
-        // i = argmax { −y_t G_t : t ∈ I_up }.
+        let (y, g, status) = (&self.y[..n], &self.g[..n], &self.status[..n]);
+        // i = argmax { −y_t G_t : t ∈ I_up } (the last of equal ones).
         let (mut gmax, mut i) = (f64::NEG_INFINITY, None);
-        for t in 0..n {
-            let v = -self.y[t] * self.g[t];
-            let in_up = if self.y[t] > 0.0 { !self.is_upper(t) } else { !self.is_lower(t) };
-            if in_up && v >= gmax {
-                gmax = v;
-                i = Some(t);
+        for (v, t) in map_ranges(self.par, n, |range| {
+            let (mut gmax, mut i) = (f64::NEG_INFINITY, None);
+            for t in range {
+                let v = -y[t] * g[t];
+                let in_up = if y[t] > 0.0 { status[t] != Bound::Upper } else { status[t] != Bound::Lower };
+                if in_up && v >= gmax {
+                    gmax = v;
+                    i = Some(t);
+                }
+            }
+            (gmax, i)
+        }) {
+            if t.is_some() && v >= gmax {
+                (gmax, i) = (v, t);
             }
         }
         let mut qi = std::mem::take(&mut self.qi);
@@ -39,25 +49,36 @@ impl Solver<'_> {
             self.q.row(i, n, &mut qi);
             self.qi_holds = Some((i, n));
         }
+        let (y, g, status) = (&self.y[..n], &self.g[..n], &self.status[..n]);
         let qd = self.q.diag();
+        // j = argmin of the decrease over t ∈ I_low (the last of equal ones).
         let (mut gmax2, mut best, mut j) = (f64::NEG_INFINITY, f64::INFINITY, None);
-        for t in 0..n {
-            let in_low = if self.y[t] > 0.0 { !self.is_lower(t) } else { !self.is_upper(t) };
-            if !in_low {
-                continue;
-            }
-            let v = self.y[t] * self.g[t];
-            gmax2 = gmax2.max(v);
-            let grad_diff = gmax + v;
-            if let Some(i) = i
-                && grad_diff > 0.0
-            {
-                let quad = qd[i] + qd[t] - 2.0 * self.y[i] * self.y[t] * qi[t];
-                let obj = Self::decrease(grad_diff, quad);
-                if obj <= best {
-                    best = obj;
-                    j = Some(t);
+        for (v2, b, t) in map_ranges(self.par, n, |range| {
+            let (mut gmax2, mut best, mut j) = (f64::NEG_INFINITY, f64::INFINITY, None);
+            for t in range {
+                let in_low = if y[t] > 0.0 { status[t] != Bound::Lower } else { status[t] != Bound::Upper };
+                if !in_low {
+                    continue;
                 }
+                let v = y[t] * g[t];
+                gmax2 = gmax2.max(v);
+                let grad_diff = gmax + v;
+                if let Some(i) = i
+                    && grad_diff > 0.0
+                {
+                    let quad = qd[i] + qd[t] - 2.0 * y[i] * y[t] * qi[t];
+                    let obj = Self::decrease(grad_diff, quad);
+                    if obj <= best {
+                        best = obj;
+                        j = Some(t);
+                    }
+                }
+            }
+            (gmax2, best, j)
+        }) {
+            gmax2 = gmax2.max(v2);
+            if t.is_some() && b <= best {
+                (best, j) = (b, t);
             }
         }
         self.qi = qi;

@@ -83,8 +83,6 @@ impl Solver<'_> {
         if self.active_size < self.l() {
             self.reconstruct_gradient();
             self.active_size = self.l();
-            // Kernel rows computed for the smaller active set lack columns now.
-            self.q.unshrink();
         }
     }
 

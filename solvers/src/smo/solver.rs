@@ -1,8 +1,9 @@
 //! The SMO loop: pick a pair, solve the two-variable subproblem exactly,
 //! update the gradient, repeat until the maximal violation is below tol.
 
-use kern_kernels::GramProvider;
+use kern_kernels::{GramProvider, Par};
 
+use super::chunks::for_each_chunk;
 use super::qmatrix::QMatrix;
 use super::{DualProblem, SmoOptions, SmoSolution, Variant};
 
@@ -39,6 +40,7 @@ pub(super) struct Solver<'a> {
     pub(super) qj: Vec<f64>,
     /// `(s, len)` when `qi` holds `Q[s, 0..len]` for the current positions.
     pub(super) qi_holds: Option<(usize, usize)>,
+    pub(super) par: Par,
 }
 
 impl<'a> Solver<'a> {
@@ -70,6 +72,7 @@ impl<'a> Solver<'a> {
             qi: Vec::with_capacity(l),
             qj: Vec::new(),
             qi_holds: None,
+            par: gram.par(),
         };
         for t in 0..l {
             solver.update_status(t);
@@ -246,9 +249,12 @@ impl<'a> Solver<'a> {
         self.alpha[i] = ai;
         self.alpha[j] = aj;
         let (da_i, da_j) = (ai - old_i, aj - old_j);
-        for ((g, &a), &b) in self.g[..len].iter_mut().zip(&qi[..len]).zip(&qj[..len]) {
-            *g += a * da_i + b * da_j;
-        }
+        for_each_chunk(self.par, &mut self.g[..len], |start, g| {
+            let range = start..start + g.len();
+            for ((g, &a), &b) in g.iter_mut().zip(&qi[range.clone()]).zip(&qj[range]) {
+                *g += a * da_i + b * da_j;
+            }
+        });
         let (was_upper_i, was_upper_j) = (self.is_upper(i), self.is_upper(j));
         self.update_status(i);
         self.update_status(j);

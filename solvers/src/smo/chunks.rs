@@ -1,0 +1,32 @@
+//! The solver's O(n) loops (selection, gradient update, row gathers) split
+//! into fixed chunks run in parallel. Chunk bounds never depend on the thread
+//! count and partial results are combined in chunk order, so every result is
+//! the one the sequential loop gives.
+
+use std::ops::Range;
+
+use kern_kernels::Par;
+use rayon::prelude::*;
+
+/// Variables per chunk.
+const CHUNK: usize = 8192;
+
+/// `f` over consecutive ranges covering `0..len`, results in order.
+pub(crate) fn map_ranges<R: Send>(par: Par, len: usize, f: impl Fn(Range<usize>) -> R + Sync) -> Vec<R> {
+    let range = |c: usize| c * CHUNK..((c + 1) * CHUNK).min(len);
+    let n_chunks = len.div_ceil(CHUNK);
+    if matches!(par, Par::Seq) || n_chunks < 2 {
+        (0..n_chunks).map(range).map(f).collect()
+    } else {
+        (0..n_chunks).into_par_iter().map(|c| f(range(c))).collect()
+    }
+}
+
+/// `f(start, chunk)` over consecutive chunks of `out`.
+pub(crate) fn for_each_chunk<T: Send>(par: Par, out: &mut [T], f: impl Fn(usize, &mut [T]) + Sync) {
+    if matches!(par, Par::Seq) || out.len() < 2 * CHUNK {
+        out.chunks_mut(CHUNK).enumerate().for_each(|(c, chunk)| f(c * CHUNK, chunk));
+    } else {
+        out.par_chunks_mut(CHUNK).enumerate().for_each(|(c, chunk)| f(c * CHUNK, chunk));
+    }
+}
