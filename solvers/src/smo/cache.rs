@@ -70,7 +70,7 @@ impl RowCache {
             return;
         }
         let (s, t) = (s.min(t), s.max(t));
-        let (held_s, held_t) = (self.rows[s].len() > 0, self.rows[t].len() > 0);
+        let (held_s, held_t) = (!self.rows[s].is_empty(), !self.rows[t].is_empty());
         if held_s {
             self.unlink(s);
         }
