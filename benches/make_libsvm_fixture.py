@@ -1,10 +1,11 @@
 """Writes tests/fixtures/libsvm/: small data sets, models trained by LIBSVM
 (libsvm-official) for each of its five SVM types and four kernels, and
-LIBSVM's own predictions, so that `cargo test` checks that kern predicts what
+LIBSVM's own predictions (and a C-SVC on a precomputed RBF Gram), so that `cargo test` checks that kern predicts what
 LIBSVM predicts from LIBSVM's model files. Run with benches/.venv/bin/python
 (see libsvm_compare.sh for the venv); the output is committed.
 """
 
+import math
 import multiprocessing
 import os
 import random
@@ -14,10 +15,16 @@ from libsvm.svmutil import svm_predict, svm_problem, svm_save_model, svm_train
 OUT = os.path.join(os.path.dirname(__file__), "..", "tests", "fixtures", "libsvm")
 
 
-def write(path, y, x):
+def write(path, y, x, keep_zeros=False):
     with open(path, "w") as f:
         for label, row in zip(y, x):
-            f.write(f"{label:.17g} " + " ".join(f"{j}:{v:.17g}" for j, v in sorted(row.items()) if v != 0) + "\n")
+            kept = [(j, v) for j, v in sorted(row.items()) if v != 0 or keep_zeros]
+            f.write(f"{label:.17g} " + " ".join(f"{j}:{v:.17g}" for j, v in kept) + "\n")
+
+
+def rbf(a, b, gamma):
+    keys = set(a) | set(b)
+    return math.exp(-gamma * sum((a.get(k, 0.0) - b.get(k, 0.0)) ** 2 for k in keys))
 
 
 def main():
@@ -41,7 +48,13 @@ def main():
     cases = [(f"{t}_{k}", f"{ta} {ka} -q", y) for t, (ta, y) in types.items() for k, ka in kernels.items()]
     cases += [("c_svc_rbf_prob", f"{types['c_svc'][0]} {kernels['rbf']} -b 1 -q", cls),
               ("epsilon_svr_rbf_prob", f"{types['epsilon_svr'][0]} {kernels['rbf']} -b 1 -q", reg)]
+    # A precomputed kernel (-t 4): the RBF Gram of the first 60 rows, `0:i` first.
+    gram = [{0: i + 1, **{j + 1: rbf(a, b, 0.7) for j, b in enumerate(x[:60])}} for i, a in enumerate(x[:60])]
+    write(os.path.join(OUT, "classes_gram.txt"), cls[:60], gram, keep_zeros=True)
+    cases.append(("c_svc_precomputed", f"{types['c_svc'][0]} -t 4 -q", cls[:60]))
     for name, args, y in cases:
+        if name == "c_svc_precomputed":
+            x = gram
         # A child process each: LIBSVM's Python wrapper can crash (it does
         # predicting every nu_svc model here); that fixture is skipped.
         child = multiprocessing.Process(target=one, args=(name, args, y, x))

@@ -83,7 +83,10 @@ impl fmt::Display for ParseErrorKind {
             }
             Missing { field } => write!(f, "field {field} is empty"),
             NotAPair { field, text } => write!(f, "field {field} ({text:?}) is not index:value"),
-            IndexZero { field } => write!(f, "field {field}: feature indices start at 1, found 0"),
+            IndexZero { field } => write!(
+                f,
+                "field {field}: feature indices start at 1, found 0 (for LIBSVM's precomputed-kernel rows `0:i`, give --kernel precomputed)"
+            ),
             BadIndex { field, text } => {
                 write!(f, "field {field}: feature index {text:?} is not an integer from 1 to 4294967296")
             }
@@ -130,6 +133,8 @@ pub enum DataErrorKind {
     NoFeatures,
     /// A classifier's labels hold one class only.
     OneClass,
+    /// Precomputed-kernel rows without valid sample numbers in column 0.
+    PrecomputedIds(KernelError),
 }
 
 impl fmt::Display for DataErrorKind {
@@ -152,6 +157,7 @@ impl fmt::Display for DataErrorKind {
             ),
             UnknownFormat => write!(f, "cannot tell the format: name it with --format libsvm|csv"),
             NoFeatures => write!(f, "no feature columns besides the label"),
+            PrecomputedIds(e) => write!(f, "{e}"),
             OneClass => write!(f, "every label is the same class: a classifier needs at least two"),
         }
     }

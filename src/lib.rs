@@ -25,7 +25,7 @@ pub mod synthetic;
 pub use error::{DataErrorKind, Error, ModelErrorKind, ParseErrorKind, Result, human_bytes};
 pub use kern_kernels::{
     DataSet, DenseMatrix, ExactGram, GramProvider, Kernel, KernelError, Par, Row, Samples, SparseMatrix, Storage,
-    VectorKernel, cross_gram, gram_matrix,
+    VectorKernel, check_precomputed_ids, cross_gram, gram_matrix, precomputed_ids_only,
 };
 pub use kern_solvers::{KernelRidge, KernelRidgeModel, SolverError};
 

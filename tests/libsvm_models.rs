@@ -27,7 +27,11 @@ fn kern_predicts_what_libsvm_predicts_from_its_own_model_files() {
         }
         let name = path.file_stem().unwrap().to_str().unwrap().to_string();
         let regression = name.contains("svr");
-        let data = fixtures().join(if regression { "targets.txt" } else { "classes.txt" });
+        let data = fixtures().join(match (regression, name.contains("precomputed")) {
+            (true, _) => "targets.txt",
+            (false, true) => "classes_gram.txt",
+            (false, false) => "classes.txt",
+        });
         if name == "c_svc_rbf_prob" {
             // LIBSVM's `svm-predict -b 1` output: a labels line, then the label
             // (the most probable class) and each class's probability.
@@ -62,9 +66,10 @@ fn kern_predicts_what_libsvm_predicts_from_its_own_model_files() {
         checked += 1;
     }
     // c_svc, one_class, epsilon_svr, nu_svr × linear, poly, rbf, sigmoid, and
-    // c_svc and epsilon_svr with probability outputs (LIBSVM's Python wrapper
-    // crashes predicting nu_svc, so none is recorded).
-    assert_eq!(checked, 18);
+    // c_svc and epsilon_svr with probability outputs, c_svc on a precomputed
+    // Gram (LIBSVM's Python wrapper crashes predicting nu_svc, so none is
+    // recorded).
+    assert_eq!(checked, 19);
 }
 
 #[test]

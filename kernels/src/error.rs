@@ -28,6 +28,15 @@ pub enum KernelError {
     /// ARD lengthscales must be one per feature.
     #[error("ARD kernel has {got} lengthscales but the data has {expected} features")]
     LengthscaleCount { expected: usize, got: usize },
+    /// A precomputed-kernel sample whose column 0 is not a training sample's number.
+    #[error(
+        "sample {}: a precomputed kernel needs column 0 to hold the sample's number 1..={max} (LIBSVM's `0:i`), found {value}",
+        row + 1
+    )]
+    PrecomputedId { row: usize, value: f64, max: usize },
+    /// A precomputed kernel inside a sum, product, scaling or normalisation.
+    #[error("a precomputed kernel cannot be combined with other kernels; combine the values before writing them")]
+    NestedPrecomputed,
     /// A sum or product with no terms.
     #[error("a kernel {0} needs at least one term")]
     EmptyComposite(&'static str),

@@ -39,6 +39,8 @@ fn textbook(kernel: &VectorKernel, x: &[f64], y: &[f64]) -> f64 {
         Product(t) => t.iter().map(|k| textbook(k, x, y)).product(),
         Scaled { scale, kernel } => scale * textbook(kernel, x, y),
         Normalized(k) => textbook(k, x, y) / (textbook(k, x, x) * textbook(k, y, y)).sqrt(),
+        // x's value in the column y's number names.
+        Precomputed => x[y[0] as usize],
     }
 }
 
@@ -289,4 +291,36 @@ fn invalid_parameters_are_rejected() {
     assert_eq!(Sum(vec![]).validate(2), Err(KernelError::EmptyComposite("sum")));
     assert!(Scaled { scale: 0.0, kernel: Box::new(Linear) }.validate(2).is_err());
     assert!(Normalized(Box::new(Sum(vec![Linear, Rbf { gamma: -1.0 }]))).validate(2).is_err());
+}
+
+#[test]
+fn precomputed_blocks_read_the_named_columns() {
+    use kern_kernels::{DenseMatrix, SparseMatrix, check_precomputed_ids};
+    // Rows (id, K(x, x1..x4)) of a symmetric matrix, ids out of order.
+    let ids = [3.0, 1.0, 4.0, 2.0];
+    let k = |a: usize, b: usize| 1.0 / (1.0 + (a as f64 - b as f64).abs()) + if a == b { 0.5 } else { 0.0 };
+    let rows: Vec<Vec<f64>> =
+        ids.iter().map(|&id| std::iter::once(id).chain((1..=4).map(|j| k(id as usize, j))).collect()).collect();
+    let dense = DataSet::from(DenseMatrix::from_rows(&rows).unwrap());
+    let mut sparse = SparseMatrix::with_cols(5);
+    for r in &rows {
+        let idx: Vec<u32> = (0..5).collect();
+        sparse.push_row(&idx, r).unwrap();
+    }
+    let sparse = DataSet::from(sparse);
+    check_precomputed_ids(&dense).unwrap();
+    let (sel_rows, sel_cols) = ([2usize, 0, 3], [1usize, 3, 0, 2]);
+    for data in [&dense, &sparse] {
+        let mut out = Mat::zeros(3, 4);
+        VectorKernel::Precomputed.block(data, &sel_rows, data, &sel_cols, out.as_mut(), Par::Seq);
+        let mut diag = vec![0.0; 3];
+        VectorKernel::Precomputed.diagonal(data, &sel_rows, &mut diag);
+        for (r, &i) in sel_rows.iter().enumerate() {
+            for (c, &j) in sel_cols.iter().enumerate() {
+                assert_eq!(out[(r, c)], textbook(&VectorKernel::Precomputed, &rows[i], &rows[j]));
+                assert_eq!(out[(r, c)], k(ids[i] as usize, ids[j] as usize));
+            }
+            assert_eq!(diag[r], k(ids[i] as usize, ids[i] as usize));
+        }
+    }
 }

@@ -76,12 +76,14 @@ pub enum KernelArg {
     Matern32,
     /// Matérn nu=5/2 with --lengthscale
     Matern52,
+    /// Kernel values in the data (LIBSVM's -t 4): rows "label 0:i 1:K(xi,x1) ... L:K(xi,xL)"
+    Precomputed,
 }
 
 /// `--format`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum FormatArg {
-    /// label index:value ... (1-based indices)
+    /// label index:value ... (1-based indices; 0-based with --kernel precomputed)
     Libsvm,
     /// comma-, semicolon- or tab-separated values
     Csv,
@@ -142,6 +144,7 @@ impl KernelArgs {
             KernelArg::Matern12 => VectorKernel::Matern12 { lengthscale },
             KernelArg::Matern32 => VectorKernel::Matern32 { lengthscale },
             KernelArg::Matern52 => VectorKernel::Matern52 { lengthscale },
+            KernelArg::Precomputed => VectorKernel::Precomputed,
         };
         kernel.validate(n_features)?;
         Ok(kernel)

@@ -25,8 +25,10 @@ pub(super) fn run(args: &CvArgs, par: Par) -> Result<()> {
         n_features: args.data.n_features,
         schema: None,
         require_labels: true,
+        precomputed: t.kernel.kernel == super::args::KernelArg::Precomputed,
     };
     let data = read_data(&args.data_file, &options)?;
+    super::fit::check_precomputed(&t.kernel, &data.x, &args.data_file)?;
     let n = data.x.n_samples();
     if args.folds < 2 || args.folds > n {
         return Err(Error::Usage(format!("--folds {} must be between 2 and the {n} samples", args.folds)));

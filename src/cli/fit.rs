@@ -7,7 +7,7 @@ use kern_kernels::{DataSet, Par, VectorKernel};
 use kern_solvers::{KernelRidge, KernelRidgeModel, PairInfo, SmoOptions, SvmKind, SvmParams};
 use serde_json::{Value, json};
 
-use super::args::{SvmArgs, TaskArg, default_max_memory, default_model_path};
+use super::args::{KernelArg, KernelArgs, SvmArgs, TaskArg, default_max_memory, default_model_path};
 use super::{FitArgs, TrainArgs, print_json};
 use crate::error::{DataErrorKind, Error, Result};
 use crate::io::{Labels, ReadOptions, read_data};
@@ -21,8 +21,10 @@ pub(super) fn run(args: &FitArgs, par: Par) -> Result<()> {
         n_features: args.data.n_features,
         schema: None,
         require_labels: t.task != TaskArg::Oneclass,
+        precomputed: t.kernel.kernel == KernelArg::Precomputed,
     };
     let data = read_data(&args.train, &options)?;
+    check_precomputed(&t.kernel, &data.x, &args.train)?;
     let (n, d) = (data.x.n_samples(), data.x.n_features());
     let kernel = t.kernel.build(d)?;
     let output = args.output.clone().unwrap_or_else(|| default_model_path(&args.train));
@@ -152,7 +154,7 @@ pub(crate) fn train(
     par: Par,
 ) -> Result<Estimator> {
     let n = x.n_samples();
-    Ok(match (t.task, targets) {
+    let mut estimator = match (t.task, targets) {
         (TaskArg::Krr, Targets::Values(y)) => {
             let params = KernelRidge { alpha: t.alpha };
             params.validate()?;
@@ -179,7 +181,32 @@ pub(crate) fn train(
             Estimator::Svm { model, classes: Vec::new() }
         }
         _ => unreachable!("Targets::new matches the task"),
-    })
+    };
+    keep_ids_only(&mut estimator);
+    Ok(estimator)
+}
+
+/// With `--kernel precomputed`, every row must carry its sample number.
+pub(crate) fn check_precomputed(k: &KernelArgs, x: &DataSet, file: &std::path::Path) -> Result<()> {
+    if k.kernel != KernelArg::Precomputed {
+        return Ok(());
+    }
+    kern_kernels::check_precomputed_ids(x)
+        .map_err(|e| Error::Data { file: file.to_path_buf(), kind: DataErrorKind::PrecomputedIds(e) })
+}
+
+/// Under a precomputed kernel a model needs only the sample numbers of the
+/// samples it keeps (LIBSVM writes `0:i`), not their rows of kernel values.
+fn keep_ids_only(estimator: &mut Estimator) {
+    match estimator {
+        Estimator::KernelRidge(m) if m.kernel.contains_precomputed() => {
+            m.train = kern_kernels::precomputed_ids_only(&m.train);
+        }
+        Estimator::Svm { model, .. } if model.kernel.contains_precomputed() => {
+            model.support_vectors = kern_kernels::precomputed_ids_only(&model.support_vectors);
+        }
+        _ => {}
+    }
 }
 
 /// Refuses an exact `n × n` kernel matrix larger than `--max-memory`.

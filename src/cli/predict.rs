@@ -28,6 +28,7 @@ pub(super) fn run(args: &PredictArgs, par: Par) -> Result<()> {
         n_features: if from_libsvm { None } else { Some(model.n_features) },
         schema: model.input.csv.as_ref(),
         require_labels: false,
+        precomputed: model.kernel().contains_precomputed(),
     };
     let mut data = read_data(&args.data, &options)?;
     if from_libsvm {

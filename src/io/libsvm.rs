@@ -1,6 +1,7 @@
 //! The LibSVM / SVMlight text format: `label index:value index:value ...`.
 //!
-//! Indices are 1-based and strictly ascending; `qid:` tokens are ignored; `#`
+//! Indices are 1-based (0-based for precomputed-kernel rows, where index 0
+//! holds the sample's number) and strictly ascending; `qid:` tokens are ignored; `#`
 //! starts a comment; blank lines are skipped. Rows are stored sparse, and
 //! densified when at least 30 % of the values are non-zero (the dense copy is
 //! then at most about three times what the file holds).
@@ -13,13 +14,15 @@ use kern_kernels::{DataSet, SparseMatrix};
 use super::{Format, LabelBuilder, Loaded, ReadOptions, for_each_line, parse_number, truncate};
 use crate::error::{DataErrorKind, Error, ParseErrorKind, Result};
 
-/// Largest 1-based index that fits the 0-based `u32` column of the sparse rows.
+/// Most columns the `u32` column indices of the sparse rows can address.
 const MAX_INDEX: u64 = 1 << 32;
 
 /// Fraction of non-zeros above which rows are stored dense.
 const DENSE_FRACTION: f64 = 0.3;
 
 pub(super) fn read(path: &Path, reader: impl BufRead, options: &ReadOptions<'_>) -> Result<Loaded> {
+    // Column of index i is i − base.
+    let base = u64::from(!options.precomputed);
     let limit = options.n_features.map_or(MAX_INDEX, |n| n as u64);
     let mut rows = SparseMatrix::with_cols(MAX_INDEX as usize);
     let mut labels = LabelBuilder::new();
@@ -27,7 +30,7 @@ pub(super) fn read(path: &Path, reader: impl BufRead, options: &ReadOptions<'_>)
     let mut indices: Vec<u32> = Vec::new();
     let mut values: Vec<f64> = Vec::new();
     // The width counts explicit zeros too (a9a.t's first line ends in `123:0`).
-    let mut max_index = 0u64;
+    let mut width = 0u64;
     for_each_line(path, reader, |line_no, bytes| {
         let parse_err = |kind| Error::Parse { file: path.to_path_buf(), line: line_no, kind };
         let text = std::str::from_utf8(bytes).map_err(|_| parse_err(ParseErrorKind::NotUtf8))?;
@@ -49,7 +52,7 @@ pub(super) fn read(path: &Path, reader: impl BufRead, options: &ReadOptions<'_>)
         }
         indices.clear();
         values.clear();
-        let mut previous = 0u64;
+        let mut previous = None::<u64>;
         for (k, token) in tokens.enumerate() {
             let field = k + 2;
             let Some((index, value)) = token.split_once(':') else {
@@ -59,25 +62,25 @@ pub(super) fn read(path: &Path, reader: impl BufRead, options: &ReadOptions<'_>)
                 continue;
             }
             let index: u64 = match index.parse() {
-                Ok(0) => return Err(parse_err(ParseErrorKind::IndexZero { field })),
-                Ok(i) if i <= MAX_INDEX => i,
+                Ok(0) if base == 1 => return Err(parse_err(ParseErrorKind::IndexZero { field })),
+                Ok(i) if i < MAX_INDEX + base => i,
                 _ => {
                     return Err(parse_err(ParseErrorKind::BadIndex { field, text: truncate(index) }));
                 }
             };
-            if index <= previous {
+            if let Some(previous) = previous.filter(|&p| index <= p) {
                 return Err(parse_err(ParseErrorKind::IndexNotAscending { field, index, previous }));
             }
-            if index > limit {
+            if index + 1 - base > limit {
                 return Err(parse_err(ParseErrorKind::IndexBeyondWidth {
                     field,
                     index,
                     n_features: options.n_features.unwrap_or(0),
                 }));
             }
-            previous = index;
-            max_index = max_index.max(index);
-            indices.push((index - 1) as u32);
+            previous = Some(index);
+            width = width.max(index + 1 - base);
+            indices.push((index - base) as u32);
             values.push(parse_number(value, field).map_err(parse_err)?);
         }
         rows.push_row(&indices, &values).expect("indices checked ascending, in range and finite");
@@ -91,7 +94,7 @@ pub(super) fn read(path: &Path, reader: impl BufRead, options: &ReadOptions<'_>)
         return Err(Error::Parse { file: path.to_path_buf(), line, kind: ParseErrorKind::MissingLabel });
     }
     rows.fit_n_cols();
-    let width = options.n_features.unwrap_or(max_index as usize);
+    let width = options.n_features.unwrap_or(width as usize);
     rows.set_n_cols(width).expect("indices checked against the width");
     let n_cells = rows.n_rows() as f64 * rows.n_cols() as f64;
     let x = DataSet::from(rows);

@@ -66,6 +66,9 @@ pub struct ReadOptions<'a> {
     pub schema: Option<&'a CsvSchema>,
     /// Whether a file without labels is an error.
     pub require_labels: bool,
+    /// LibSVM rows of a precomputed kernel (`0:id 1:K(x,x₁) ...`): index 0
+    /// is allowed and every index names its own column.
+    pub precomputed: bool,
 }
 
 /// The labels of a data file.

@@ -117,9 +117,19 @@ fn decode_json(bytes: &[u8]) -> std::result::Result<Model, ModelErrorKind> {
 /// Checks what serde cannot: shapes that must agree.
 fn check(model: Model) -> std::result::Result<Model, ModelErrorKind> {
     let malformed = |why: &str| Err(ModelErrorKind::Malformed(why.to_string()));
+    // Under a precomputed kernel, kept samples are their numbers 1..n_features−1 only.
+    let precomputed = model.kernel().contains_precomputed();
+    let width = if precomputed { 1 } else { model.n_features };
+    let ids_ok = |x: &kern_kernels::DataSet| {
+        !precomputed
+            || (0..x.n_samples()).all(|i| {
+                let id = x.row(i).value_at(0);
+                id >= 1.0 && id < model.n_features as f64 && id.fract() == 0.0
+            })
+    };
     match &model.estimator {
         super::Estimator::KernelRidge(m) => {
-            if m.train.n_features() != model.n_features {
+            if m.train.n_features() != width || !ids_ok(&m.train) {
                 return malformed("training samples and model disagree on the number of features");
             }
             if m.n_targets == 0 || m.dual_coef.len() != m.train.n_samples() * m.n_targets {
@@ -133,7 +143,8 @@ fn check(model: Model) -> std::result::Result<Model, ModelErrorKind> {
             let n_sv = m.support_vectors.n_samples();
             let rows = m.n_classes.saturating_sub(1);
             let pairs = if m.kind.is_classifier() { m.n_classes * rows / 2 } else { 1 };
-            if m.support_vectors.n_features() != model.n_features
+            if m.support_vectors.n_features() != width
+                || !ids_ok(&m.support_vectors)
                 || m.sv_indices.len() != n_sv
                 || m.sv_coef.len() != rows.max(1)
                 || m.sv_coef.iter().any(|r| r.len() != n_sv)

@@ -105,6 +105,7 @@ pub(crate) fn read_libsvm_model(path: &Path, bytes: &[u8]) -> Result<Model> {
         Some("polynomial") => VectorKernel::Polynomial { gamma: gamma_or("polynomial")?, coef0, degree },
         Some("rbf") => VectorKernel::Rbf { gamma: gamma_or("rbf")? },
         Some("sigmoid") => VectorKernel::Sigmoid { gamma: gamma_or("sigmoid")?, coef0 },
+        Some("precomputed") => VectorKernel::Precomputed,
         other => return Err(missing(&format!("a vector kernel kern supports (found {other:?})"))),
     };
     let n_pairs = if kind.is_classifier() { nr_class * nr_class.saturating_sub(1) / 2 } else { 1 };
@@ -117,6 +118,8 @@ pub(crate) fn read_libsvm_model(path: &Path, bytes: &[u8]) -> Result<Model> {
     let n_coef = nr_class.saturating_sub(1).max(1);
     let mut sv_coef = vec![Vec::with_capacity(total_sv.min(1 << 20)); n_coef];
     let mut svs = SparseMatrix::with_cols(1 << 32);
+    // Support vectors of a precomputed kernel are `0:i` (their sample number).
+    let base = u64::from(kernel != VectorKernel::Precomputed);
     let (mut idx, mut val) = (Vec::new(), Vec::new());
     for (no, line) in lines {
         let line_no = no + 1;
@@ -141,16 +144,16 @@ pub(crate) fn read_libsvm_model(path: &Path, bytes: &[u8]) -> Result<Model> {
             let i: u64 = i
                 .parse()
                 .ok()
-                .filter(|&i| (1..=1u64 << 32).contains(&i))
+                .filter(|&i| (base..(1u64 << 32) + base).contains(&i))
                 .ok_or_else(|| parse_err(ParseErrorKind::BadIndex { field, text: i.to_string() }))?;
-            if idx.last().is_some_and(|&p: &u32| u64::from(p) + 1 >= i) {
+            if idx.last().is_some_and(|&p: &u32| u64::from(p) + base >= i) {
                 return Err(parse_err(ParseErrorKind::IndexNotAscending {
                     field,
                     index: i,
-                    previous: u64::from(*idx.last().expect("checked")) + 1,
+                    previous: u64::from(*idx.last().expect("checked")) + base,
                 }));
             }
-            idx.push((i - 1) as u32);
+            idx.push((i - base) as u32);
             val.push(parse_number(v, field).map_err(parse_err)?);
         }
         svs.push_row(&idx, &val).expect("indices checked ascending and finite");
@@ -215,9 +218,10 @@ pub fn write_libsvm_model(model: &Model) -> std::result::Result<String, String> 
         VectorKernel::Sigmoid { gamma, coef0 } => {
             let _ = write!(out, "kernel_type sigmoid\ngamma {gamma:?}\ncoef0 {coef0:?}\n");
         }
+        VectorKernel::Precomputed => out.push_str("kernel_type precomputed\n"),
         other => {
             return Err(format!(
-                "the {} kernel has no LIBSVM equivalent (LIBSVM has linear, poly, rbf, sigmoid)",
+                "the {} kernel has no LIBSVM equivalent (LIBSVM has linear, poly, rbf, sigmoid, precomputed)",
                 other.name()
             ));
         }
@@ -248,13 +252,14 @@ pub fn write_libsvm_model(model: &Model) -> std::result::Result<String, String> 
         let _ = writeln!(out, "probA {sigma:?}");
     }
     out.push_str("SV\n");
+    let base = usize::from(m.kernel != VectorKernel::Precomputed);
     for s in 0..m.n_sv() {
         for row in &m.sv_coef {
             let _ = write!(out, "{:?} ", row[s]);
         }
         m.support_vectors.row(s).zip_with(&kern_kernels::Row::Sparse(&[], &[]), |j, x, _| {
-            if x != 0.0 {
-                let _ = write!(out, "{}:{x:?} ", j + 1);
+            if x != 0.0 || base == 0 {
+                let _ = write!(out, "{}:{x:?} ", j + base);
             }
         });
         out.push('\n');

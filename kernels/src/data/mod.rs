@@ -224,6 +224,14 @@ impl<'de> Deserialize<'de> for DataSet {
 }
 
 impl Row<'_> {
+    /// `x_j` (0 beyond the stored width or where a sparse row has no entry).
+    pub fn value_at(&self, j: usize) -> f64 {
+        match *self {
+            Row::Dense(v) => v.get(j).copied().unwrap_or(0.0),
+            Row::Sparse(idx, v) => u32::try_from(j).ok().and_then(|j| idx.binary_search(&j).ok()).map_or(0.0, |p| v[p]),
+        }
+    }
+
     /// `‖x‖²`.
     pub fn sq_norm(&self) -> f64 {
         self.values().iter().map(|v| v * v).sum()

@@ -6,7 +6,10 @@ mod exp;
 mod indexed;
 mod inverted;
 mod pass;
+mod precomputed;
 mod tile;
+
+pub use precomputed::{check_precomputed_ids, precomputed_ids_only};
 
 use serde::{Deserialize, Serialize};
 
@@ -55,6 +58,10 @@ pub enum VectorKernel {
     Scaled { scale: f64, kernel: Box<VectorKernel> },
     /// Cosine normalisation `k(x, y) / √(k(x, x) k(y, y))` (0 where that is 0).
     Normalized(Box<VectorKernel>),
+    /// Kernel values computed by the user (LIBSVM's `-t 4`): a sample is
+    /// `(id, K(x, x₁), …, K(x, x_L))` and `k(x, y) = x[id(y)]`; see
+    /// [`check_precomputed_ids`].
+    Precomputed,
 }
 
 impl VectorKernel {
@@ -75,8 +82,10 @@ impl VectorKernel {
                 Err(KernelError::InvalidParameter { name, value, reason: "must be finite" })
             }
         }
+        let nested =
+            |k: &VectorKernel| if k.contains_precomputed() { Err(KernelError::NestedPrecomputed) } else { Ok(()) };
         match self {
-            Linear => Ok(()),
+            Linear | Precomputed => Ok(()),
             Polynomial { gamma, coef0, degree } => {
                 positive("gamma", *gamma)?;
                 finite("coef0", *coef0)?;
@@ -107,13 +116,25 @@ impl VectorKernel {
                 if terms.is_empty() {
                     return Err(KernelError::EmptyComposite(if matches!(self, Sum(_)) { "sum" } else { "product" }));
                 }
-                terms.iter().try_for_each(|t| t.validate(n_features))
+                terms.iter().try_for_each(|t| nested(t).and_then(|()| t.validate(n_features)))
             }
             Scaled { scale, kernel } => {
                 positive("scale", *scale)?;
+                nested(kernel)?;
                 kernel.validate(n_features)
             }
-            Normalized(kernel) => kernel.validate(n_features),
+            Normalized(kernel) => nested(kernel).and_then(|()| kernel.validate(n_features)),
+        }
+    }
+
+    /// Whether the kernel is, or holds, [`VectorKernel::Precomputed`].
+    pub fn contains_precomputed(&self) -> bool {
+        use VectorKernel::*;
+        match self {
+            Precomputed => true,
+            Sum(t) | Product(t) => t.iter().any(Self::contains_precomputed),
+            Scaled { kernel, .. } | Normalized(kernel) => kernel.contains_precomputed(),
+            _ => false,
         }
     }
 
@@ -135,6 +156,7 @@ impl VectorKernel {
                 let norm = (kernel.eval_rows(x, x) * kernel.eval_rows(y, y)).sqrt();
                 if norm > 0.0 { kernel.eval_rows(x, y) / norm } else { 0.0 }
             }
+            Precomputed => precomputed::value(x, y),
         }
     }
 
@@ -186,6 +208,7 @@ impl VectorKernel {
             Product(_) => "product",
             Scaled { .. } => "scaled",
             Normalized(_) => "normalized",
+            Precomputed => "precomputed",
         }
     }
 
@@ -201,7 +224,7 @@ impl VectorKernel {
             | Matern12 { .. }
             | Matern32 { .. }
             | Matern52 { .. } => true,
-            Laplacian { .. } | ArdRbf { .. } => false,
+            Laplacian { .. } | ArdRbf { .. } | Precomputed => false,
             Sum(t) | Product(t) => t.iter().all(Self::uses_inner_products_only),
             Scaled { kernel, .. } | Normalized(kernel) => kernel.uses_inner_products_only(),
         }
@@ -214,7 +237,7 @@ impl VectorKernel {
         match self {
             Rbf { .. } | Laplacian { .. } | Matern12 { .. } | Matern32 { .. } | Matern52 { .. } | ArdRbf { .. } => true,
             Normalized(_) => true,
-            Linear | Polynomial { .. } | Sigmoid { .. } => false,
+            Linear | Polynomial { .. } | Sigmoid { .. } | Precomputed => false,
             Sum(t) | Product(t) => t.iter().all(Self::is_stationary),
             Scaled { kernel, .. } => kernel.is_stationary(),
         }
@@ -232,7 +255,7 @@ impl std::fmt::Display for VectorKernel {
             Ok(())
         };
         match self {
-            Linear => write!(f, "linear"),
+            Linear | Precomputed => write!(f, "{}", self.name()),
             Polynomial { gamma, coef0, degree } => write!(f, "poly(gamma={gamma}, coef0={coef0}, degree={degree})"),
             Rbf { gamma } | Laplacian { gamma } => write!(f, "{}(gamma={gamma})", self.name()),
             Sigmoid { gamma, coef0 } => write!(f, "sigmoid(gamma={gamma}, coef0={coef0})"),
@@ -276,7 +299,11 @@ impl crate::kernel::Kernel<DataSet> for VectorKernel {
         out: faer::MatMut<'_, f64>,
         par: faer::Par,
     ) {
-        block::vector_block(self, a, rows, b, cols, out, par);
+        if let VectorKernel::Precomputed = self {
+            precomputed::block(a, rows, b, cols, out);
+        } else {
+            block::vector_block(self, a, rows, b, cols, out, par);
+        }
     }
 
     fn diagonal(&self, a: &DataSet, rows: &[usize], out: &mut [f64]) {

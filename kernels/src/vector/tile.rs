@@ -102,6 +102,7 @@ impl VectorKernel {
                 kernel.fill_tile(src, out);
                 map_in_place(out, |v| scale * v);
             }
+            Precomputed => unreachable!("precomputed blocks are read, not computed in tiles"),
             Normalized(kernel) => {
                 kernel.fill_tile(src, out);
                 let (m, n) = src.shape();
