@@ -29,4 +29,4 @@ pub use faer::Par;
 pub use gram::tiles::{TILE, fill_tiles, fill_tiles_sized};
 pub use gram::{ExactGram, GramProvider, cross_gram, gram_matrix};
 pub use kernel::{Kernel, Samples};
-pub use vector::{VectorKernel, check_precomputed_ids, precomputed_ids_only};
+pub use vector::{Hyperparameter, VectorKernel, check_precomputed_ids, precomputed_ids_only};

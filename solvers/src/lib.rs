@@ -4,15 +4,20 @@
 //!
 //! - exact kernel ridge regression ([`KernelRidgeModel`]);
 //! - support vector machines, LIBSVM's five problems ([`SvmModel`]), by
-//!   sequential minimal optimisation ([`smo`]).
+//!   sequential minimal optimisation ([`smo`]);
+//! - Gaussian processes ([`gp`]): exact regression with hyperparameters
+//!   fitted by the log marginal likelihood, Laplace binary classification.
 
 mod error;
+pub mod gp;
 pub mod linalg;
 mod ridge;
+mod rng;
 pub mod smo;
 mod svm;
 
 pub use error::SolverError;
+pub use gp::{GaussianProcess, GpError, GpModel};
 pub use ridge::{KernelRidge, KernelRidgeModel, fit_dual};
 pub use smo::SmoOptions;
 pub use svm::{PairInfo, SvmKind, SvmModel, SvmParams, train_classifier, train_one_class, train_regressor};

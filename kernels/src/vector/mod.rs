@@ -3,12 +3,14 @@
 
 mod block;
 mod exp;
+mod hyper;
 mod indexed;
 mod inverted;
 mod pass;
 mod precomputed;
 mod tile;
 
+pub use hyper::Hyperparameter;
 pub use precomputed::{check_precomputed_ids, precomputed_ids_only};
 
 use serde::{Deserialize, Serialize};

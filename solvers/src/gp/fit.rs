@@ -1,0 +1,140 @@
+//! Fitting GP regression: hyperparameters from several starts, then the
+//! posterior weights at the best.
+
+use faer::{Mat, Par};
+use kern_kernels::{DataSet, VectorKernel, gram_matrix};
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use super::lml::{factor, log_marginal_likelihood};
+use super::optimize::minimize_box;
+use super::{GaussianProcess, GpError};
+use crate::linalg::cholesky_solve;
+use crate::rng::SplitMix64;
+
+/// A fitted GP regression.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct GpModel {
+    /// The covariance at the fitted hyperparameters.
+    pub kernel: VectorKernel,
+    /// The fitted noise variance σ² (of the normalised targets).
+    pub noise: f64,
+    /// The training samples.
+    pub train: DataSet,
+    /// `(K + σ² I)⁻¹ y` for the normalised targets.
+    pub alpha: Vec<f64>,
+    /// Targets are `y_mean + y_scale · (what the GP models)`.
+    pub y_mean: f64,
+    pub y_scale: f64,
+    /// The log marginal likelihood of the targets the GP models (normalised
+    /// ones with `normalize_y`, as scikit-learn reports it).
+    pub log_marginal_likelihood: f64,
+    /// Diagonal jitter the factorisation needed at the fitted hyperparameters.
+    pub jitter: f64,
+    /// Log-marginal-likelihood evaluations spent on the fit.
+    pub evaluations: usize,
+}
+
+impl GpModel {
+    /// Fits a GP to targets `y` at samples `x`.
+    ///
+    /// ```
+    /// use kern_kernels::{DataSet, DenseMatrix, Par, VectorKernel};
+    /// use kern_solvers::gp::{GaussianProcess, GpModel};
+    /// let rows: Vec<Vec<f64>> = (0..20).map(|i| vec![i as f64 / 4.0]).collect();
+    /// let y: Vec<f64> = rows.iter().map(|r| r[0].sin()).collect();
+    /// let x = DataSet::from(DenseMatrix::from_rows(&rows).unwrap());
+    /// let kernel = VectorKernel::Scaled { scale: 1.0, kernel: Box::new(VectorKernel::Rbf { gamma: 0.5 }) };
+    /// let gp = GpModel::fit(&GaussianProcess::new(kernel, 0.1), x, &y, Par::Seq).unwrap();
+    /// assert!(gp.noise < 0.01); // a sine has no noise
+    /// ```
+    pub fn fit(params: &GaussianProcess, x: DataSet, y: &[f64], par: Par) -> Result<Self, GpError> {
+        params.validate(x.n_features())?;
+        let n = x.n_samples();
+        if y.len() != n {
+            return Err(GpError::DimensionMismatch { what: "targets", expected: n, got: y.len() });
+        }
+        if let Some(index) = y.iter().position(|v| !v.is_finite()) {
+            return Err(GpError::NonFiniteTarget { index });
+        }
+        let (y_mean, y_scale) = if params.normalize_y { mean_and_scale(y) } else { (0.0, 1.0) };
+        let yn: Vec<f64> = y.iter().map(|v| (v - y_mean) / y_scale).collect();
+
+        // θ = (kernel hyperparameters, noise); the fitted ones move in log space.
+        let mut theta: Vec<f64> = params.kernel.hyperparameters().iter().map(|h| h.value).collect();
+        theta.push(params.noise);
+        let fit: Vec<bool> = if params.fit.is_empty() { vec![true; theta.len()] } else { params.fit.clone() };
+        let free: Vec<usize> = (0..theta.len()).filter(|&i| fit[i]).collect();
+        let (lo, hi) = (params.bounds.0.ln(), params.bounds.1.ln());
+        let at = |z: &[f64]| {
+            let mut t = theta.clone();
+            for (&i, &zi) in free.iter().zip(z) {
+                t[i] = zi.exp();
+            }
+            t
+        };
+        let split = |t: &[f64]| (params.kernel.with_hyperparameters(&t[..t.len() - 1]), t[t.len() - 1]);
+        let mut evaluations = 0;
+        if !free.is_empty() {
+            let objective = |z: &[f64]| {
+                let (kernel, noise) = split(&at(z));
+                let e = log_marginal_likelihood(&kernel, noise, &x, &yn, true, par).ok()?;
+                Some((-e.log_marginal_likelihood, free.iter().map(|&i| -e.gradient[i]).collect()))
+            };
+            let first: Vec<f64> = free.iter().map(|&i| theta[i].max(f64::MIN_POSITIVE).ln().clamp(lo, hi)).collect();
+            let starts: Vec<Vec<f64>> = std::iter::once(first)
+                .chain((1..=params.restarts).map(|r| {
+                    let mut rng = SplitMix64::new(params.seed ^ (r as u64).wrapping_mul(0xA076_1D64_78BD_642F));
+                    free.iter().map(|_| lo + (hi - lo) * rng.uniform()).collect()
+                }))
+                .collect();
+            let (lower, upper) = (vec![lo; free.len()], vec![hi; free.len()]);
+            let results: Vec<_> = starts
+                .par_iter()
+                .map(|z0| minimize_box(objective, z0, &lower, &upper, params.max_iter))
+                .collect();
+            evaluations = results.iter().flatten().map(|m| m.evaluations).sum();
+            // The best; ties go to the earliest start.
+            let best = results
+                .into_iter()
+                .flatten()
+                .fold(None, |best: Option<super::Minimum>, m| match best {
+                    Some(b) if b.f <= m.f => Some(b),
+                    _ => Some(m),
+                })
+                .ok_or_else(|| GpError::NoStart(format!("{} starts", params.restarts + 1)))?;
+            theta = at(&best.x);
+        }
+        let (kernel, noise) = split(&theta);
+        let e = log_marginal_likelihood(&kernel, noise, &x, &yn, false, par)?;
+        let f = factor(gram_matrix(&kernel, &x, par), noise, par)?;
+        let mut alpha = Mat::from_fn(n, 1, |i, _| yn[i]);
+        cholesky_solve(f.l.as_ref(), alpha.as_mut());
+        Ok(Self {
+            kernel,
+            noise,
+            train: x,
+            alpha: (0..n).map(|i| alpha[(i, 0)]).collect(),
+            y_mean,
+            y_scale,
+            log_marginal_likelihood: e.log_marginal_likelihood,
+            jitter: f.jitter,
+            evaluations: evaluations + 1,
+        })
+    }
+
+    /// The fitted hyperparameters by name (kernel ones, then `noise`).
+    pub fn hyperparameters(&self) -> Vec<(String, f64)> {
+        let mut out: Vec<(String, f64)> = self.kernel.hyperparameters().into_iter().map(|h| (h.name, h.value)).collect();
+        out.push(("noise".into(), self.noise));
+        out
+    }
+}
+
+/// Mean and standard deviation (1 when the targets are constant).
+fn mean_and_scale(y: &[f64]) -> (f64, f64) {
+    let n = y.len().max(1) as f64;
+    let mean = y.iter().sum::<f64>() / n;
+    let sd = (y.iter().map(|v| (v - mean) * (v - mean)).sum::<f64>() / n).sqrt();
+    (mean, if sd > 0.0 { sd } else { 1.0 })
+}

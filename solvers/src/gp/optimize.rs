@@ -1,0 +1,132 @@
+//! L-BFGS with box constraints (a projected variant of L-BFGS-B): the
+//! quasi-Newton direction of the free variables, a backtracking line search
+//! along the projected path, and the stopping rules of scipy's `L-BFGS-B`
+//! (projected-gradient tolerance, relative decrease of the objective).
+
+/// Pairs `(s, y)` kept for the inverse-Hessian estimate.
+const MEMORY: usize = 10;
+/// Stop when `max_i |P(x − g) − x|_i` falls below this.
+const PG_TOL: f64 = 1e-5;
+/// Stop when the relative decrease of `f` falls below this (scipy's `factr · ε`).
+const F_TOL: f64 = 1e7 * f64::EPSILON;
+/// Armijo's sufficient-decrease constant.
+const ARMIJO: f64 = 1e-4;
+
+/// Where the minimiser stopped.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Minimum {
+    pub x: Vec<f64>,
+    pub f: f64,
+    pub evaluations: usize,
+}
+
+/// Minimises `f` (returning the value and gradient, or `None` where it cannot
+/// be evaluated) over the box `lower ≤ x ≤ upper`, from `x0`.
+pub fn minimize_box(
+    mut f: impl FnMut(&[f64]) -> Option<(f64, Vec<f64>)>,
+    x0: &[f64],
+    lower: &[f64],
+    upper: &[f64],
+    max_iter: usize,
+) -> Option<Minimum> {
+    let project = |x: &mut [f64]| x.iter_mut().enumerate().for_each(|(i, v)| *v = v.clamp(lower[i], upper[i]));
+    let mut x = x0.to_vec();
+    project(&mut x);
+    let mut evaluations = 1;
+    let (mut fx, mut g) = f(&x).filter(|(v, g)| v.is_finite() && g.iter().all(|d| d.is_finite()))?;
+    let mut memory: Vec<(Vec<f64>, Vec<f64>)> = Vec::new();
+    for iter in 0..max_iter {
+        let pg = (0..x.len()).map(|i| ((x[i] - g[i]).clamp(lower[i], upper[i]) - x[i]).abs()).fold(0.0, f64::max);
+        if pg < PG_TOL {
+            break;
+        }
+        // Variables held at a bound by their gradient stay there.
+        let fixed: Vec<bool> =
+            (0..x.len()).map(|i| (x[i] <= lower[i] && g[i] > 0.0) || (x[i] >= upper[i] && g[i] < 0.0)).collect();
+        let mask = |v: &mut Vec<f64>| v.iter_mut().zip(&fixed).for_each(|(v, &f)| if f { *v = 0.0 });
+        let mut d = two_loop(&memory, &g);
+        mask(&mut d);
+        let mut slope: f64 = d.iter().zip(&g).map(|(a, b)| a * b).sum();
+        if slope >= 0.0 || !slope.is_finite() {
+            memory.clear();
+            d = g.iter().map(|v| -v).collect();
+            mask(&mut d);
+            slope = d.iter().zip(&g).map(|(a, b)| a * b).sum();
+        }
+        if slope >= 0.0 {
+            break;
+        }
+        let norm = d.iter().map(|v| v * v).sum::<f64>().sqrt();
+        let mut t = if iter == 0 && memory.is_empty() { (1.0 / norm).min(1.0) } else { 1.0 };
+        let mut accepted = None;
+        for _ in 0..30 {
+            let mut trial: Vec<f64> = x.iter().zip(&d).map(|(a, b)| a + t * b).collect();
+            project(&mut trial);
+            evaluations += 1;
+            if let Some((ft, gt)) = f(&trial).filter(|(v, g)| v.is_finite() && g.iter().all(|d| d.is_finite())) {
+                let decrease: f64 = g.iter().zip(trial.iter().zip(&x)).map(|(g, (a, b))| g * (a - b)).sum();
+                if ft <= fx + ARMIJO * decrease {
+                    accepted = Some((trial, ft, gt));
+                    break;
+                }
+            }
+            t *= 0.5;
+        }
+        let Some((x_new, f_new, g_new)) = accepted else { break };
+        let s: Vec<f64> = x_new.iter().zip(&x).map(|(a, b)| a - b).collect();
+        let y: Vec<f64> = g_new.iter().zip(&g).map(|(a, b)| a - b).collect();
+        if s.iter().zip(&y).map(|(a, b)| a * b).sum::<f64>() > 1e-10 * y.iter().map(|v| v * v).sum::<f64>() {
+            if memory.len() == MEMORY {
+                memory.remove(0);
+            }
+            memory.push((s, y));
+        }
+        let relative = (fx - f_new) / fx.abs().max(f_new.abs()).max(1.0);
+        (x, fx, g) = (x_new, f_new, g_new);
+        if relative <= F_TOL {
+            break;
+        }
+    }
+    Some(Minimum { x, f: fx, evaluations })
+}
+
+/// `−H g` by the L-BFGS two-loop recursion over the stored pairs.
+fn two_loop(memory: &[(Vec<f64>, Vec<f64>)], g: &[f64]) -> Vec<f64> {
+    let dot = |a: &[f64], b: &[f64]| a.iter().zip(b).map(|(x, y)| x * y).sum::<f64>();
+    let mut q = g.to_vec();
+    let mut alphas = Vec::with_capacity(memory.len());
+    for (s, y) in memory.iter().rev() {
+        let a = dot(s, &q) / dot(y, s);
+        q.iter_mut().zip(y).for_each(|(q, y)| *q -= a * y);
+        alphas.push(a);
+    }
+    if let Some((s, y)) = memory.last() {
+        let gamma = dot(s, y) / dot(y, y);
+        q.iter_mut().for_each(|q| *q *= gamma);
+    }
+    for ((s, y), a) in memory.iter().zip(alphas.into_iter().rev()) {
+        let b = dot(y, &q) / dot(y, s);
+        q.iter_mut().zip(s).for_each(|(q, s)| *q += (a - b) * s);
+    }
+    q.iter_mut().for_each(|q| *q = -*q);
+    q
+}
+
+#[cfg(test)]
+mod tests {
+    use super::minimize_box;
+
+    #[test]
+    fn finds_the_minimum_of_a_rosenbrock_valley_and_respects_bounds() {
+        let rosen = |x: &[f64]| {
+            let (a, b) = (x[0], x[1]);
+            let f = (1.0 - a).powi(2) + 100.0 * (b - a * a).powi(2);
+            Some((f, vec![-2.0 * (1.0 - a) - 400.0 * a * (b - a * a), 200.0 * (b - a * a)]))
+        };
+        let m = minimize_box(rosen, &[-1.2, 1.0], &[-5.0, -5.0], &[5.0, 5.0], 500).unwrap();
+        assert!((m.x[0] - 1.0).abs() < 1e-3 && (m.x[1] - 1.0).abs() < 1e-3, "{:?}", m.x);
+        // With x ≤ 0.5 the optimum sits on the bound: (0.5, 0.25).
+        let m = minimize_box(rosen, &[-1.2, 1.0], &[-5.0, -5.0], &[0.5, 5.0], 500).unwrap();
+        assert!((m.x[0] - 0.5).abs() < 1e-9 && (m.x[1] - 0.25).abs() < 1e-3, "{:?}", m.x);
+    }
+}

@@ -1,0 +1,180 @@
+//! Predictions of a fitted GP: the posterior mean, variance with and
+//! without the noise, intervals, and seeded samples from prior and posterior.
+
+use faer::linalg::triangular_solve::solve_lower_triangular_in_place;
+use faer::{Mat, Par};
+use kern_kernels::{DataSet, Kernel, VectorKernel, cross_gram, gram_matrix};
+
+use super::GpError;
+use super::fit::GpModel;
+use super::lml::factor;
+use crate::rng::SplitMix64;
+
+/// Test rows per block of `K(test, train)`.
+const CHUNK: usize = 1024;
+
+/// The posterior at some test points, in the units of the original targets.
+#[derive(Clone, Debug, PartialEq)]
+pub struct GpPrediction {
+    /// Posterior mean.
+    pub mean: Vec<f64>,
+    /// Standard deviation of the latent function.
+    pub std: Vec<f64>,
+    /// Standard deviation of a new observation (latent plus noise).
+    pub std_with_noise: Vec<f64>,
+}
+
+impl GpPrediction {
+    /// The central interval holding `level` (e.g. 0.95) of a new observation.
+    pub fn interval(&self, level: f64) -> Vec<(f64, f64)> {
+        let z = normal_quantile(0.5 + level / 2.0);
+        self.mean.iter().zip(&self.std_with_noise).map(|(m, s)| (m - z * s, m + z * s)).collect()
+    }
+}
+
+impl GpModel {
+    /// The posterior mean at `test`.
+    pub fn predict_mean(&self, test: &DataSet, par: Par) -> Vec<f64> {
+        let mut out = Vec::with_capacity(test.n_samples());
+        for start in (0..test.n_samples()).step_by(CHUNK) {
+            let k = self.cross(test, start, par);
+            for r in 0..k.nrows() {
+                let f: f64 = (0..k.ncols()).map(|j| k[(r, j)] * self.alpha[j]).sum();
+                out.push(self.y_mean + self.y_scale * f);
+            }
+        }
+        out
+    }
+
+    /// Mean and standard deviations at `test` (refactors `K + σ² I` once).
+    pub fn predict(&self, test: &DataSet, par: Par) -> Result<GpPrediction, GpError> {
+        let f = factor(gram_matrix(&self.kernel, &self.train, par), self.noise + self.jitter, par)?;
+        let n_test = test.n_samples();
+        let mut diag = vec![0.0; n_test];
+        let all: Vec<usize> = (0..n_test).collect();
+        self.kernel.diagonal(test, &all, &mut diag);
+        let mut out = GpPrediction { mean: Vec::new(), std: Vec::new(), std_with_noise: Vec::new() };
+        for start in (0..n_test).step_by(CHUNK) {
+            let k = self.cross(test, start, par);
+            // v = L⁻¹ K(train, test): the variance is k(x, x) − ‖v‖².
+            let mut v = k.transpose().to_owned();
+            solve_lower_triangular_in_place(f.l.as_ref(), v.as_mut(), Par::Seq);
+            kern_kernels::simd::clear_upper_state();
+            for r in 0..k.nrows() {
+                let mean: f64 = (0..k.ncols()).map(|j| k[(r, j)] * self.alpha[j]).sum();
+                let explained: f64 = (0..v.nrows()).map(|i| v[(i, r)] * v[(i, r)]).sum();
+                let var = (diag[start + r] - explained).max(0.0);
+                out.mean.push(self.y_mean + self.y_scale * mean);
+                out.std.push(self.y_scale * var.sqrt());
+                out.std_with_noise.push(self.y_scale * (var + self.noise).sqrt());
+            }
+        }
+        Ok(out)
+    }
+
+    /// `n_samples` draws of the latent function at `test` from the posterior
+    /// (one column each), seeded.
+    pub fn sample_posterior(&self, test: &DataSet, n_samples: usize, seed: u64, par: Par) -> Result<Mat<f64>, GpError> {
+        let f = factor(gram_matrix(&self.kernel, &self.train, par), self.noise + self.jitter, par)?;
+        let k = cross_gram(&self.kernel, test, &self.train, par);
+        let mut v = k.transpose().to_owned();
+        solve_lower_triangular_in_place(f.l.as_ref(), v.as_mut(), Par::Seq);
+        kern_kernels::simd::clear_upper_state();
+        // Σ = K(test, test) − vᵀ v.
+        let mut cov = gram_matrix(&self.kernel, test, par);
+        faer::linalg::matmul::matmul(cov.as_mut(), faer::Accum::Add, v.transpose(), v.as_ref(), -1.0, Par::Seq);
+        kern_kernels::simd::clear_upper_state();
+        let mean = self.predict_mean(test, par);
+        let mut draws = draw(cov, n_samples, seed, par)?;
+        for c in 0..n_samples {
+            for (i, m) in mean.iter().enumerate() {
+                draws[(i, c)] = m + self.y_scale * draws[(i, c)];
+            }
+        }
+        Ok(draws)
+    }
+
+    fn cross(&self, test: &DataSet, start: usize, par: Par) -> Mat<f64> {
+        let rows: Vec<usize> = (start..(start + CHUNK).min(test.n_samples())).collect();
+        let cols: Vec<usize> = (0..self.train.n_samples()).collect();
+        let mut k = Mat::zeros(rows.len(), cols.len());
+        self.kernel.block(test, &rows, &self.train, &cols, k.as_mut(), par);
+        k
+    }
+}
+
+/// `n_samples` draws from the GP prior with `kernel` at `x` (one column each), seeded.
+pub fn sample_prior(kernel: &VectorKernel, x: &DataSet, n_samples: usize, seed: u64, par: Par) -> Result<Mat<f64>, GpError> {
+    draw(gram_matrix(kernel, x, par), n_samples, seed, par)
+}
+
+/// `L z` for `Σ = L Lᵀ` (with jitter) and standard normal `z`.
+fn draw(cov: Mat<f64>, n_samples: usize, seed: u64, par: Par) -> Result<Mat<f64>, GpError> {
+    let n = cov.nrows();
+    let f = factor(cov, 0.0, par)?;
+    let mut rng = SplitMix64::new(seed);
+    let z = Mat::from_fn(n, n_samples, |_, _| rng.normal());
+    let mut out = Mat::zeros(n, n_samples);
+    for c in 0..n_samples {
+        for i in 0..n {
+            out[(i, c)] = (0..=i).map(|k| f.l[(i, k)] * z[(k, c)]).sum();
+        }
+    }
+    Ok(out)
+}
+
+/// The standard normal quantile (Acklam's rational approximation, refined by
+/// one Newton step on `erfc`; about 1e-15 relative).
+pub fn normal_quantile(p: f64) -> f64 {
+    assert!(p > 0.0 && p < 1.0, "a probability strictly between 0 and 1");
+    const A: [f64; 6] =
+        [-3.969683028665376e1, 2.209460984245205e2, -2.759285104469687e2, 1.383577518672690e2, -3.066479806614716e1, 2.506628277459239];
+    const B: [f64; 5] = [-5.447609879822406e1, 1.615858368580409e2, -1.556989798598866e2, 6.680131188771972e1, -1.328068155288572e1];
+    const C: [f64; 6] =
+        [-7.784894002430293e-3, -3.223964580411365e-1, -2.400758277161838, -2.549732539343734, 4.374664141464968, 2.938163982698783];
+    const D: [f64; 4] = [7.784695709041462e-3, 3.224671290700398e-1, 2.445134137142996, 3.754408661907416];
+    let tail = |q: f64| {
+        let q = (-2.0 * q.ln()).sqrt();
+        (((((C[0] * q + C[1]) * q + C[2]) * q + C[3]) * q + C[4]) * q + C[5]) / ((((D[0] * q + D[1]) * q + D[2]) * q + D[3]) * q + 1.0)
+    };
+    let x = if p < 0.02425 {
+        tail(p)
+    } else if p > 1.0 - 0.02425 {
+        -tail(1.0 - p)
+    } else {
+        let q = p - 0.5;
+        let r = q * q;
+        (((((A[0] * r + A[1]) * r + A[2]) * r + A[3]) * r + A[4]) * r + A[5]) * q
+            / (((((B[0] * r + B[1]) * r + B[2]) * r + B[3]) * r + B[4]) * r + 1.0)
+    };
+    // One Halley step on Φ(x) − p.
+    let e = 0.5 * erfc(-x / std::f64::consts::SQRT_2) - p;
+    let u = e * (2.0 * std::f64::consts::PI).sqrt() * (x * x / 2.0).exp();
+    x - u / (1.0 + x * u / 2.0)
+}
+
+/// The complementary error function (Numerical Recipes' Chebyshev fit, ~1.2e-7,
+/// enough for the refinement step above).
+fn erfc(x: f64) -> f64 {
+    let z = x.abs();
+    let t = 1.0 / (1.0 + 0.5 * z);
+    let r = t * (-z * z - 1.265_512_23
+        + t * (1.000_023_68
+            + t * (0.374_091_96
+                + t * (0.096_784_18
+                    + t * (-0.186_288_06
+                        + t * (0.278_868_07
+                            + t * (-1.135_203_98 + t * (1.488_515_87 + t * (-0.822_152_23 + t * 0.170_872_77)))))))))
+        .exp();
+    if x >= 0.0 { r } else { 2.0 - r }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn normal_quantiles_match_tables() {
+        assert!((super::normal_quantile(0.975) - 1.959_963_984_540_054).abs() < 1e-6);
+        assert!((super::normal_quantile(0.5)).abs() < 1e-12);
+        assert!((super::normal_quantile(0.001) + 3.090_232_306_167_813_5).abs() < 1e-6);
+    }
+}
