@@ -26,10 +26,14 @@ fn data(x: &[Vec<f64>]) -> DataSet {
 /// determinant from the pivots, `yᵀA⁻¹y` from the solve.
 fn direct_lml(a: Vec<Vec<f64>>, y: &[f64]) -> f64 {
     let n = y.len();
-    let mut m: Vec<Vec<f64>> = a.into_iter().zip(y).map(|(mut r, &v)| {
-        r.push(v);
-        r
-    }).collect();
+    let mut m: Vec<Vec<f64>> = a
+        .into_iter()
+        .zip(y)
+        .map(|(mut r, &v)| {
+            r.push(v);
+            r
+        })
+        .collect();
     let mut log_det = 0.0;
     for c in 0..n {
         let p = (c..n).max_by(|&i, &j| m[i][c].abs().total_cmp(&m[j][c].abs())).unwrap();

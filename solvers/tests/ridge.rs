@@ -128,3 +128,42 @@ fn bad_inputs_are_typed_errors() {
     let sigmoid = VectorKernel::Sigmoid { gamma: 10.0, coef0: -5.0 };
     assert!(matches!(fit(sigmoid, 1e-6, &y), Err(SolverError::NotPositiveDefinite { .. })));
 }
+
+#[test]
+fn leave_one_out_shortcut_equals_refitting_without_each_sample() {
+    use kern_kernels::{DataSet, DenseMatrix, ExactGram, VectorKernel};
+    use kern_solvers::{KernelRidge, KernelRidgeModel, LooPath};
+    let n = 25;
+    let rows: Vec<Vec<f64>> = (0..n).map(|i| vec![(i as f64 * 0.37).sin(), (i as f64 * 0.11).cos()]).collect();
+    let y = faer::Mat::from_fn(n, 2, |i, t| rows[i][0] * (t as f64 + 1.0) + 0.1 * (i % 3) as f64);
+    let kernel = VectorKernel::Rbf { gamma: 0.8 };
+    let x = DataSet::from(DenseMatrix::from_rows(&rows).unwrap());
+    let path = LooPath::new(&ExactGram::new(&kernel, &x, faer::Par::Seq), y.as_ref(), faer::Par::Seq).unwrap();
+    for alpha in [1e-3, 0.1, 2.0] {
+        let shortcut = path.residuals(alpha).unwrap();
+        for i in 0..n {
+            let keep: Vec<usize> = (0..n).filter(|&j| j != i).collect();
+            let xi = DataSet::from(
+                DenseMatrix::from_rows(&keep.iter().map(|&j| rows[j].clone()).collect::<Vec<_>>()).unwrap(),
+            );
+            let yi = faer::Mat::from_fn(n - 1, 2, |r, t| y[(keep[r], t)]);
+            let m =
+                KernelRidgeModel::fit(kernel.clone(), xi, yi.as_ref(), KernelRidge { alpha }, faer::Par::Seq).unwrap();
+            let held = DataSet::from(DenseMatrix::from_rows(&[rows[i].clone()]).unwrap());
+            let pred = m.predict(&held, faer::Par::Seq);
+            for t in 0..2 {
+                let brute = y[(i, t)] - pred[(0, t)];
+                assert!(
+                    (shortcut[(i, t)] - brute).abs() <= 1e-8 * brute.abs().max(1.0),
+                    "alpha {alpha}, sample {i}: {} vs {brute}",
+                    shortcut[(i, t)]
+                );
+            }
+        }
+    }
+    let chosen = path.select().unwrap();
+    assert!(chosen.grid.iter().all(|&(_, mse)| mse >= chosen.loo_mse));
+    let (model, sel) = KernelRidgeModel::fit_auto(kernel.clone(), x, y.as_ref(), faer::Par::Seq).unwrap();
+    assert_eq!(sel, chosen);
+    assert_eq!(model.params.alpha, chosen.alpha);
+}

@@ -129,7 +129,9 @@ impl VectorKernel {
         const SQRT3: f64 = 1.732_050_807_568_877_2;
         const SQRT5: f64 = 2.236_067_977_499_79;
         let n = p.x.n_samples();
-        let zip = |a: &Mat<f64>, b: &Mat<f64>, f: &dyn Fn(f64, f64) -> f64| Mat::from_fn(n, n, |i, j| f(a[(i, j)], b[(i, j)]));
+        let zip = |a: &Mat<f64>, b: &Mat<f64>, f: &dyn Fn(f64, f64) -> f64| {
+            Mat::from_fn(n, n, |i, j| f(a[(i, j)], b[(i, j)]))
+        };
         match self {
             Linear | Precomputed => (gram_matrix(self, p.x, p.par), Vec::new()),
             Polynomial { gamma, coef0, degree } => {
@@ -272,7 +274,11 @@ impl Pairwise<'_> {
             let norms = self.x.sq_norms().to_vec();
             let dot = self.dot();
             let n = norms.len();
-            let d2 = Mat::from_fn(n, n, |i, j| if i == j { 0.0 } else { (norms[i] + norms[j] - 2.0 * dot[(i, j)]).max(0.0) });
+            let d2 = Mat::from_fn(
+                n,
+                n,
+                |i, j| if i == j { 0.0 } else { (norms[i] + norms[j] - 2.0 * dot[(i, j)]).max(0.0) },
+            );
             self.sq_distance = Some(d2);
         }
         self.sq_distance.as_ref().expect("just computed")

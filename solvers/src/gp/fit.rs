@@ -89,10 +89,8 @@ impl GpModel {
                 }))
                 .collect();
             let (lower, upper) = (vec![lo; free.len()], vec![hi; free.len()]);
-            let results: Vec<_> = starts
-                .par_iter()
-                .map(|z0| minimize_box(objective, z0, &lower, &upper, params.max_iter))
-                .collect();
+            let results: Vec<_> =
+                starts.par_iter().map(|z0| minimize_box(objective, z0, &lower, &upper, params.max_iter)).collect();
             evaluations = results.iter().flatten().map(|m| m.evaluations).sum();
             // The best; ties go to the earliest start.
             let best = results
@@ -125,7 +123,8 @@ impl GpModel {
 
     /// The fitted hyperparameters by name (kernel ones, then `noise`).
     pub fn hyperparameters(&self) -> Vec<(String, f64)> {
-        let mut out: Vec<(String, f64)> = self.kernel.hyperparameters().into_iter().map(|h| (h.name, h.value)).collect();
+        let mut out: Vec<(String, f64)> =
+            self.kernel.hyperparameters().into_iter().map(|h| (h.name, h.value)).collect();
         out.push(("noise".into(), self.noise));
         out
     }

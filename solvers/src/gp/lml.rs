@@ -77,7 +77,8 @@ pub fn log_marginal_likelihood(
     par: Par,
 ) -> Result<Evaluation, GpError> {
     let n = x.n_samples();
-    let (k, grads) = if with_gradient { kernel.gram_with_gradients(x, par) } else { (gram_matrix(kernel, x, par), Vec::new()) };
+    let (k, grads) =
+        if with_gradient { kernel.gram_with_gradients(x, par) } else { (gram_matrix(kernel, x, par), Vec::new()) };
     let f = factor(k, noise, par)?;
     let mut alpha = Mat::from_fn(n, 1, |i, _| y[i]);
     cholesky_solve(f.l.as_ref(), alpha.as_mut());

@@ -11,9 +11,9 @@ mod optimize;
 mod predict;
 
 pub use fit::GpModel;
-pub use predict::{GpPrediction, normal_quantile, sample_prior};
 pub use lml::{Evaluation, log_marginal_likelihood};
 pub use optimize::{Minimum, minimize_box};
+pub use predict::{GpPrediction, normal_quantile, sample_prior};
 
 use kern_kernels::VectorKernel;
 use serde::{Deserialize, Serialize};
@@ -74,18 +74,33 @@ impl GaussianProcess {
     /// A GP with `kernel` and noise variance `noise`, every hyperparameter
     /// fitted, targets normalised, five restarts.
     pub fn new(kernel: VectorKernel, noise: f64) -> Self {
-        Self { kernel, noise, fit: Vec::new(), normalize_y: true, restarts: 5, seed: 0, bounds: (1e-5, 1e5), max_iter: 200 }
+        Self {
+            kernel,
+            noise,
+            fit: Vec::new(),
+            normalize_y: true,
+            restarts: 5,
+            seed: 0,
+            bounds: (1e-5, 1e5),
+            max_iter: 200,
+        }
     }
 
     /// Checks every parameter for data with `n_features` features.
     pub fn validate(&self, n_features: usize) -> Result<(), GpError> {
         self.kernel.validate(n_features)?;
         if !(self.noise.is_finite() && self.noise >= 0.0) {
-            return Err(GpError::InvalidParameter { name: "noise", value: self.noise, reason: "must be ≥ 0 and finite" });
+            return Err(GpError::InvalidParameter {
+                name: "noise",
+                value: self.noise,
+                reason: "must be ≥ 0 and finite",
+            });
         }
         let (lo, hi) = self.bounds;
         if !(lo > 0.0 && hi > lo && hi.is_finite()) {
-            return Err(GpError::InvalidParameter { name: "bounds", value: lo, reason: "need 0 < lower < upper < ∞" });
+            return Err(GpError::InvalidParameter {
+                name: "bounds", value: lo, reason: "need 0 < lower < upper < ∞"
+            });
         }
         let expected = self.kernel.hyperparameters().len() + 1;
         if !self.fit.is_empty() && self.fit.len() != expected {

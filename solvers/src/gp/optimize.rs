@@ -43,7 +43,13 @@ pub fn minimize_box(
         // Variables held at a bound by their gradient stay there.
         let fixed: Vec<bool> =
             (0..x.len()).map(|i| (x[i] <= lower[i] && g[i] > 0.0) || (x[i] >= upper[i] && g[i] < 0.0)).collect();
-        let mask = |v: &mut Vec<f64>| v.iter_mut().zip(&fixed).for_each(|(v, &f)| if f { *v = 0.0 });
+        let mask = |v: &mut Vec<f64>| {
+            v.iter_mut().zip(&fixed).for_each(|(v, &f)| {
+                if f {
+                    *v = 0.0
+                }
+            })
+        };
         let mut d = two_loop(&memory, &g);
         mask(&mut d);
         let mut slope: f64 = d.iter().zip(&g).map(|(a, b)| a * b).sum();

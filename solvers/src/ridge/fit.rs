@@ -63,6 +63,19 @@ impl<K: Kernel<S>, S: Samples> KernelRidgeModel<K, S> {
         Ok(Self { kernel, train, params, dual_coef, n_targets })
     }
 
+    /// Fits with the `α` of least exact leave-one-out error over a log grid
+    /// ([`LooPath`]), and reports the choice.
+    pub fn fit_auto(
+        kernel: K,
+        train: S,
+        y: MatRef<'_, f64>,
+        par: Par,
+    ) -> Result<(Self, super::LooSelection), SolverError> {
+        let selection = super::LooPath::new(&ExactGram::new(&kernel, &train, par), y, par)?.select()?;
+        let model = Self::fit(kernel, train, y, KernelRidge { alpha: selection.alpha }, par)?;
+        Ok((model, selection))
+    }
+
     /// The dual coefficients as an `n_train × n_targets` matrix.
     pub fn dual(&self) -> MatRef<'_, f64> {
         MatRef::from_column_major_slice(&self.dual_coef, self.train.len(), self.n_targets)

@@ -1,9 +1,11 @@
 //! Exact kernel ridge regression: `(K + αI) a = Y`, several targets at once.
 
 mod fit;
+mod loo;
 mod predict;
 
 pub use fit::fit_dual;
+pub use loo::{LooPath, LooSelection};
 
 use serde::{Deserialize, Serialize};
 
