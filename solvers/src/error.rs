@@ -33,6 +33,9 @@ pub enum SolverError {
     /// The regularised kernel matrix could not be factored.
     #[error("the kernel matrix plus alpha·I is not positive definite (pivot {pivot}): {hint}")]
     NotPositiveDefinite { pivot: usize, hint: &'static str },
+    /// A Gaussian process could not be fitted or evaluated.
+    #[error(transparent)]
+    Gp(#[from] crate::gp::GpError),
     /// An n × n matrix that cannot even be addressed.
     #[error("an exact {n} × {n} kernel matrix does not fit in memory")]
     TooLarge { n: usize },

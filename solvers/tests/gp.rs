@@ -135,7 +135,7 @@ fn with_tiny_noise_the_posterior_interpolates_and_variances_stay_non_negative() 
     for (m, t) in at_train.mean.iter().zip(&y) {
         assert!((m - t).abs() < 1e-4, "{m} vs {t}");
     }
-    assert!(at_train.std.iter().all(|&s| s >= 0.0 && s < 1e-2));
+    assert!(at_train.std.iter().all(|&s| (0.0..1e-2).contains(&s)));
     let elsewhere = gp.predict(&data(&xt), Par::Seq).unwrap();
     assert!(elsewhere.std.iter().zip(&elsewhere.std_with_noise).all(|(&s, &sn)| s >= 0.0 && sn >= s));
     let mean = gp.predict_mean(&data(&xt), Par::Seq);

@@ -23,6 +23,25 @@ pub enum TaskArg {
     Svr,
     /// nu-SVM regression (LIBSVM -s 4)
     Nusvr,
+    /// Gaussian-process regression (exact): amplitude × kernel + white noise, every hyperparameter not given fitted by the log marginal likelihood
+    Gp,
+}
+
+/// `--alpha`: a penalty, or `auto` (least exact leave-one-out error over a log grid).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum AlphaArg {
+    Value(f64),
+    Auto,
+}
+
+impl std::str::FromStr for AlphaArg {
+    type Err = String;
+    fn from_str(s: &str) -> std::result::Result<Self, String> {
+        if s.eq_ignore_ascii_case("auto") {
+            return Ok(Self::Auto);
+        }
+        s.parse().map(Self::Value).map_err(|_| format!("{s:?} is neither a number nor auto"))
+    }
 }
 
 /// SVM hyperparameters and solver options.

@@ -4,10 +4,10 @@ use std::time::Instant;
 
 use faer::Mat;
 use kern_kernels::{DataSet, Par, VectorKernel};
-use kern_solvers::{KernelRidge, KernelRidgeModel, PairInfo, SmoOptions, SvmKind, SvmParams};
+use kern_solvers::{GaussianProcess, GpModel, KernelRidge, KernelRidgeModel, PairInfo, SmoOptions, SvmKind, SvmParams};
 use serde_json::{Value, json};
 
-use super::args::{KernelArg, KernelArgs, SvmArgs, TaskArg, default_max_memory, default_model_path};
+use super::args::{AlphaArg, KernelArg, KernelArgs, SvmArgs, TaskArg, default_max_memory, default_model_path};
 use super::{FitArgs, TrainArgs, print_json};
 use crate::error::{DataErrorKind, Error, Result};
 use crate::io::{Labels, ReadOptions, read_data};
@@ -45,7 +45,8 @@ pub(super) fn run(args: &FitArgs, par: Par) -> Result<()> {
     if !args.run.quiet {
         let extra = match &model.estimator {
             Estimator::Svm { model, .. } => format!(", {} support vectors", model.n_sv()),
-            Estimator::KernelRidge(_) => String::new(),
+            Estimator::KernelRidge(m) => format!(", alpha = {}", m.params.alpha),
+            Estimator::Gp(m) => format!(", log marginal likelihood {:.4}", m.log_marginal_likelihood),
         };
         eprintln!(
             "kern fit: {} with {kernel} on {n} samples × {d} features in {fit_seconds:.3} s{extra}; model written to {}",
@@ -64,7 +65,18 @@ pub(super) fn run(args: &FitArgs, par: Par) -> Result<()> {
             "model": output,
         });
         match &model.estimator {
-            Estimator::KernelRidge(m) => report["alpha"] = json!(m.params.alpha),
+            Estimator::KernelRidge(m) => {
+                report["alpha"] = json!(m.params.alpha);
+                report["alpha_selection"] = json!(if t.alpha == AlphaArg::Auto { "leave-one-out" } else { "given" });
+            }
+            Estimator::Gp(m) => {
+                report["kernel_params"] = json!(m.kernel);
+                report["log_marginal_likelihood"] = json!(m.log_marginal_likelihood);
+                report["hyperparameters"] =
+                    Value::Object(m.hyperparameters().into_iter().map(|(k, v)| (k, json!(v))).collect());
+                report["jitter"] = json!(m.jitter);
+                report["evaluations"] = json!(m.evaluations);
+            }
             Estimator::Svm { model, classes } => {
                 // One entry per class pair in LIBSVM's order; a scalar when there is one.
                 let per_pair = |f: fn(&PairInfo) -> Value| -> Value {
@@ -103,6 +115,7 @@ pub(crate) fn task_name(task: TaskArg) -> &'static str {
         TaskArg::Oneclass => "oneclass",
         TaskArg::Svr => "svr",
         TaskArg::Nusvr => "nusvr",
+        TaskArg::Gp => "gp",
     }
 }
 
@@ -121,7 +134,9 @@ impl Targets {
     pub(crate) fn new(t: &TrainArgs, labels: Option<&Labels>, file: &std::path::Path) -> Result<Self> {
         let labels = || labels.ok_or_else(|| Error::Data { file: file.to_path_buf(), kind: DataErrorKind::NoLabels });
         Ok(match t.task {
-            TaskArg::Krr | TaskArg::Svr | TaskArg::Nusvr => Targets::Values(labels()?.numeric(file)?.to_vec()),
+            TaskArg::Krr | TaskArg::Svr | TaskArg::Nusvr | TaskArg::Gp => {
+                Targets::Values(labels()?.numeric(file)?.to_vec())
+            }
             TaskArg::Svc | TaskArg::Nusvc => {
                 let (names, codes) = class_codes(labels()?);
                 if names.len() < 2 {
@@ -156,11 +171,23 @@ pub(crate) fn train(
     let n = x.n_samples();
     let mut estimator = match (t.task, targets) {
         (TaskArg::Krr, Targets::Values(y)) => {
-            let params = KernelRidge { alpha: t.alpha };
-            params.validate()?;
             check_memory(n, t.max_memory)?;
             let y = Mat::from_fn(n, 1, |i, _| y[i]);
-            Estimator::KernelRidge(KernelRidgeModel::fit(kernel.clone(), x, y.as_ref(), params, par)?)
+            match t.alpha {
+                AlphaArg::Value(alpha) => {
+                    let params = KernelRidge { alpha };
+                    params.validate()?;
+                    Estimator::KernelRidge(KernelRidgeModel::fit(kernel.clone(), x, y.as_ref(), params, par)?)
+                }
+                AlphaArg::Auto => {
+                    Estimator::KernelRidge(KernelRidgeModel::fit_auto(kernel.clone(), x, y.as_ref(), par)?.0)
+                }
+            }
+        }
+        (TaskArg::Gp, Targets::Values(y)) => {
+            check_memory(n, t.max_memory)?;
+            let params = gp_params(t, kernel);
+            Estimator::Gp(GpModel::fit(&params, x, y, par).map_err(kern_solvers::SolverError::from)?)
         }
         (TaskArg::Svc | TaskArg::Nusvc, Targets::Classes { names, codes }) => {
             let mut params = svm_params(t.task, &t.svm)?;
@@ -186,6 +213,30 @@ pub(crate) fn train(
     Ok(estimator)
 }
 
+/// `amplitude × kernel + white noise`; a hyperparameter given on the command
+/// line is held, the others are fitted from LIBSVM's defaults (amplitude and
+/// noise from 1).
+fn gp_params(t: &TrainArgs, base: &VectorKernel) -> GaussianProcess {
+    let kernel = VectorKernel::Scaled { scale: t.amplitude.unwrap_or(1.0), kernel: Box::new(base.clone()) };
+    let mut fit = vec![t.amplitude.is_none()];
+    let k = &t.kernel;
+    fit.extend(base.hyperparameters().iter().map(|h| {
+        if h.name.ends_with("gamma") {
+            k.gamma.is_none()
+        } else if h.name.ends_with("lengthscale") {
+            k.gamma.is_none() && k.lengthscale.is_none()
+        } else {
+            false // coef0 > 0: given
+        }
+    }));
+    fit.push(t.noise.is_none());
+    let mut params = GaussianProcess::new(kernel, t.noise.unwrap_or(1.0));
+    params.fit = fit;
+    params.restarts = t.restarts;
+    params.seed = t.seed;
+    params
+}
+
 /// With `--kernel precomputed`, every row must carry its sample number.
 pub(crate) fn check_precomputed(k: &KernelArgs, x: &DataSet, file: &std::path::Path) -> Result<()> {
     if k.kernel != KernelArg::Precomputed {
@@ -205,6 +256,9 @@ fn keep_ids_only(estimator: &mut Estimator) {
         Estimator::Svm { model, .. } if model.kernel.contains_precomputed() => {
             model.support_vectors = kern_kernels::precomputed_ids_only(&model.support_vectors);
         }
+        Estimator::Gp(m) if m.kernel.contains_precomputed() => {
+            m.train = kern_kernels::precomputed_ids_only(&m.train);
+        }
         _ => {}
     }
 }
@@ -223,7 +277,7 @@ fn svm_params(task: TaskArg, a: &SvmArgs) -> Result<SvmParams> {
         TaskArg::Oneclass => SvmKind::OneClass { nu: a.nu },
         TaskArg::Svr => SvmKind::EpsilonSvr { c: a.c, epsilon: a.epsilon },
         TaskArg::Nusvr => SvmKind::NuSvr { c: a.c, nu: a.nu },
-        TaskArg::Krr => unreachable!("not an SVM"),
+        TaskArg::Krr | TaskArg::Gp => unreachable!("not an SVM"),
     };
     if !(a.cache_mb.is_finite() && a.cache_mb > 0.0) {
         return Err(Error::Usage(format!("--cache-mb {} must be positive", a.cache_mb)));

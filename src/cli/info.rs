@@ -12,6 +12,15 @@ pub(super) fn run(args: &InfoArgs) -> Result<()> {
         Estimator::KernelRidge(m) => {
             (if m.train.is_sparse() { "sparse" } else { "dense" }, m.n_targets, json!({ "alpha": m.params.alpha }))
         }
+        Estimator::Gp(m) => (
+            if m.train.is_sparse() { "sparse" } else { "dense" },
+            1,
+            json!({
+                "hyperparameters": m.hyperparameters().into_iter().map(|(k, v)| (k, json!(v))).collect::<serde_json::Map<_, _>>(),
+                "log_marginal_likelihood": m.log_marginal_likelihood,
+                "jitter": m.jitter,
+            }),
+        ),
         Estimator::Svm { model: m, classes } => (
             if m.support_vectors.is_sparse() { "sparse" } else { "dense" },
             1,
@@ -61,6 +70,7 @@ pub(super) fn run(args: &InfoArgs) -> Result<()> {
 fn describe_task(estimator: &Estimator) -> &'static str {
     match estimator {
         Estimator::KernelRidge(_) => "exact kernel ridge regression",
+        Estimator::Gp(_) => "Gaussian-process regression",
         Estimator::Svm { model, .. } => match model.kind {
             kern_solvers::SvmKind::CSvc { .. } => "C-SVM classification",
             kern_solvers::SvmKind::NuSvc { .. } => "nu-SVM classification",

@@ -74,9 +74,18 @@ pub struct TrainArgs {
     pub kernel: KernelArgs,
     #[command(flatten)]
     pub svm: args::SvmArgs,
-    /// Ridge penalty of kernel ridge regression
-    #[arg(long, default_value_t = 1.0)]
-    pub alpha: f64,
+    /// Ridge penalty of kernel ridge regression, or auto (least exact leave-one-out error)
+    #[arg(long, default_value = "1", value_name = "ALPHA|auto")]
+    pub alpha: args::AlphaArg,
+    /// GP noise variance σ² of the (normalised) targets [default: fitted, from 1]
+    #[arg(long)]
+    pub noise: Option<f64>,
+    /// GP amplitude (kernel scale) [default: fitted, from 1]
+    #[arg(long)]
+    pub amplitude: Option<f64>,
+    /// GP random restarts of the hyperparameter search, besides the first start
+    #[arg(long, default_value_t = 5)]
+    pub restarts: usize,
     /// Memory an exact kernel matrix may take, e.g. 512M or 8G [default: half the machine's memory]
     #[arg(long, value_name = "SIZE", value_parser = args::parse_bytes)]
     pub max_memory: Option<u64>,
@@ -115,6 +124,9 @@ pub struct PredictArgs {
     /// Write class probabilities (a model fitted with --probability): a first line `labels A B ...`, then `label pA pB ...` per sample
     #[arg(long)]
     pub proba: bool,
+    /// Write `mean std` per sample (a GP model): the predictive standard deviation of a new observation, noise included
+    #[arg(long)]
+    pub std: bool,
     #[command(flatten)]
     pub data_args: DataArgs,
     #[command(flatten)]

@@ -42,7 +42,17 @@ pub(super) fn run(args: &PredictArgs, par: Par) -> Result<()> {
         }
     }
     let n = data.x.n_samples();
-    let prediction = predict_estimator(&model.estimator, &data.x, par);
+    let prediction = match (&model.estimator, args.std) {
+        (Estimator::Gp(m), true) => {
+            // Two columns: the mean and the predictive standard deviation.
+            let p = m.predict(&data.x, par).map_err(kern_solvers::SolverError::from)?;
+            Prediction::Values(Mat::from_fn(n, 2, |i, c| if c == 0 { p.mean[i] } else { p.std_with_noise[i] }))
+        }
+        (_, true) => {
+            return Err(Error::Usage(format!("{}: --std needs a GP model (fit with --task gp)", args.model.display())));
+        }
+        _ => predict_estimator(&model.estimator, &data.x, par),
+    };
 
     let mut text = String::with_capacity(n * 20);
     if args.proba {
@@ -141,6 +151,10 @@ pub(crate) enum Prediction {
 pub(crate) fn predict_estimator(estimator: &Estimator, x: &DataSet, par: Par) -> Prediction {
     match estimator {
         Estimator::KernelRidge(m) => Prediction::Values(m.predict(x, par)),
+        Estimator::Gp(m) => {
+            let mean = m.predict_mean(x, par);
+            Prediction::Values(Mat::from_fn(x.n_samples(), 1, |i, _| mean[i]))
+        }
         Estimator::Svm { model, classes } if model.kind.is_classifier() => match model.predict_proba(x, par) {
             // With probabilities, the label is the most probable class (the first on ties).
             Some(proba) => {

@@ -139,6 +139,15 @@ fn check(model: Model) -> std::result::Result<Model, ModelErrorKind> {
                 return malformed("invalid kernel or solver parameters");
             }
         }
+        super::Estimator::Gp(m) => {
+            if m.train.n_features() != width || !ids_ok(&m.train) || m.alpha.len() != m.train.n_samples() {
+                return malformed("GP training samples and weights disagree");
+            }
+            let finite = [m.noise, m.y_mean, m.y_scale, m.jitter].iter().all(|v| v.is_finite());
+            if !finite || m.noise < 0.0 || m.y_scale <= 0.0 || m.kernel.validate(model.n_features).is_err() {
+                return malformed("invalid GP parameters");
+            }
+        }
         super::Estimator::Svm { model: m, classes } => {
             let n_sv = m.support_vectors.n_samples();
             let rows = m.n_classes.saturating_sub(1);

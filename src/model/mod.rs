@@ -14,7 +14,7 @@ pub(crate) use file::write_atomically;
 pub use file::{load_model, save_model};
 
 use kern_kernels::{DataSet, VectorKernel};
-use kern_solvers::{KernelRidgeModel, SvmModel};
+use kern_solvers::{GpModel, KernelRidgeModel, SvmModel};
 use serde::{Deserialize, Serialize};
 
 use crate::io::{CsvSchema, Format};
@@ -66,6 +66,8 @@ pub enum Estimator {
     /// A support vector machine; `classes` names the classes of a classifier
     /// in the model's class order (empty for one-class and regression).
     Svm { model: SvmModel<VectorKernel, DataSet>, classes: Vec<String> },
+    /// Gaussian-process regression.
+    Gp(GpModel),
 }
 
 impl Model {
@@ -86,6 +88,7 @@ impl Model {
         match &self.estimator {
             Estimator::KernelRidge(_) => "krr",
             Estimator::Svm { model, .. } => model.kind.name(),
+            Estimator::Gp(_) => "gp",
         }
     }
 
@@ -94,6 +97,7 @@ impl Model {
         match &self.estimator {
             Estimator::KernelRidge(m) => &m.kernel,
             Estimator::Svm { model, .. } => &model.kernel,
+            Estimator::Gp(m) => &m.kernel,
         }
     }
 
@@ -102,6 +106,7 @@ impl Model {
         match &self.estimator {
             Estimator::KernelRidge(m) => m.train.n_samples(),
             Estimator::Svm { model, .. } => model.support_vectors.n_samples(),
+            Estimator::Gp(m) => m.train.n_samples(),
         }
     }
 }

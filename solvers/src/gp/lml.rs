@@ -41,7 +41,7 @@ pub(crate) fn factor(mut k: Mat<f64>, noise: f64, par: Par) -> Result<Factor, Gp
             return Ok(Factor { l: a, jitter });
         }
         jitter = if jitter == 0.0 { JITTER_START * mean_diag.abs().max(f64::MIN_POSITIVE) } else { jitter * 10.0 };
-        if !(jitter <= JITTER_LIMIT * mean_diag.abs()) {
+        if jitter.is_nan() || jitter > JITTER_LIMIT * mean_diag.abs() {
             return Err(GpError::NotPositiveDefinite { jitter: jitter / 10.0, mean_diagonal: mean_diag });
         }
     }
