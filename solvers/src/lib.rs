@@ -6,7 +6,7 @@
 //! - support vector machines, LIBSVM's five problems ([`SvmModel`]), by
 //!   sequential minimal optimisation ([`smo`]);
 //! - Gaussian processes ([`gp`]): exact regression with hyperparameters
-//!   fitted by the log marginal likelihood, Laplace binary classification.
+//!   fitted by the log marginal likelihood.
 
 mod error;
 pub mod gp;

@@ -2,9 +2,7 @@
 //! the posterior by one Cholesky factorisation of `K + σ² I` (with jitter
 //! escalation), hyperparameters by maximising the log marginal likelihood
 //! with L-BFGS-B on log-parameters from several seeded starts in parallel.
-//! Laplace-approximated binary classification is in [`classify`].
 
-pub mod classify;
 mod fit;
 mod lml;
 mod optimize;
@@ -42,9 +40,6 @@ pub enum GpError {
     /// The kernel's own parameters are invalid.
     #[error(transparent)]
     Kernel(#[from] kern_kernels::KernelError),
-    /// Classification labels that are not two classes.
-    #[error("GP classification needs exactly two classes, found {0}")]
-    NotBinary(usize),
 }
 
 /// GP regression's hyperparameters and how to fit them (validated by [`GaussianProcess::validate`]).
