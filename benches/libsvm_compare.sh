@@ -5,10 +5,6 @@
 # and the ratio.   Usage: benches/libsvm_compare.sh [heart|a9a|digits ...]
 set -euo pipefail
 cd "$(dirname "$0")/.."
-venv=benches/.venv
-if [ ! -x "$venv/bin/python" ] || ! "$venv/bin/python" -c 'import libsvm.svmutil' 2>/dev/null; then
-    python3 -m venv "$venv"
-    "$venv/bin/pip" install -q libsvm-official numpy scipy
-fi
+source benches/venv.sh "libsvm-official numpy scipy" libsvm.svmutil
 cargo build --release -q
-exec "$venv/bin/python" benches/libsvm_compare.py target/release/kern "$@"
+exec benches/.venv/bin/python benches/libsvm_compare.py target/release/kern "$@"
