@@ -29,4 +29,6 @@ pub use faer::Par;
 pub use gram::tiles::{TILE, fill_tiles, fill_tiles_sized};
 pub use gram::{ExactGram, GramProvider, cross_gram, gram_matrix};
 pub use kernel::{Kernel, Samples};
-pub use vector::{Hyperparameter, VectorKernel, check_precomputed_ids, precomputed_ids_only};
+pub use vector::{
+    Hyperparameter, VectorKernel, check_precomputed_ids, check_precomputed_ids_up_to, precomputed_ids_only,
+};

@@ -121,11 +121,7 @@ fn check(model: Model) -> std::result::Result<Model, ModelErrorKind> {
     let precomputed = model.kernel().contains_precomputed();
     let width = if precomputed { 1 } else { model.n_features };
     let ids_ok = |x: &kern_kernels::DataSet| {
-        !precomputed
-            || (0..x.n_samples()).all(|i| {
-                let id = x.row(i).value_at(0);
-                id >= 1.0 && id < model.n_features as f64 && id.fract() == 0.0
-            })
+        !precomputed || kern_kernels::check_precomputed_ids_up_to(x, model.n_features.saturating_sub(1)).is_ok()
     };
     match &model.estimator {
         super::Estimator::KernelRidge(m) => {

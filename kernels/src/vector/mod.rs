@@ -11,7 +11,7 @@ mod precomputed;
 mod tile;
 
 pub use hyper::Hyperparameter;
-pub use precomputed::{check_precomputed_ids, precomputed_ids_only};
+pub use precomputed::{check_precomputed_ids, check_precomputed_ids_up_to, precomputed_ids_only};
 
 use serde::{Deserialize, Serialize};
 

@@ -36,7 +36,12 @@ pub(crate) fn block(a: &DataSet, rows: &[usize], b: &DataSet, cols: &[usize], mu
 /// assert!(check_precomputed_ids(&bad).is_err());
 /// ```
 pub fn check_precomputed_ids(data: &DataSet) -> Result<(), KernelError> {
-    let max = data.n_features().saturating_sub(1);
+    check_precomputed_ids_up_to(data, data.n_features().saturating_sub(1))
+}
+
+/// Checks that every sample's column 0 is a serial number `1..=max` (a
+/// model's kept samples, whose rows hold the number only).
+pub fn check_precomputed_ids_up_to(data: &DataSet, max: usize) -> Result<(), KernelError> {
     for row in 0..data.n_samples() {
         let id = data.row(row).value_at(0);
         if !(id >= 1.0 && id <= max as f64 && id.fract() == 0.0) {

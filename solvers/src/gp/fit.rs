@@ -1,15 +1,14 @@
 //! Fitting GP regression: hyperparameters from several starts, then the
 //! posterior weights at the best.
 
-use faer::{Mat, Par};
-use kern_kernels::{DataSet, VectorKernel, gram_matrix};
+use faer::Par;
+use kern_kernels::{DataSet, VectorKernel};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use super::lml::{factor, log_marginal_likelihood};
+use super::lml::{evaluate, log_marginal_likelihood};
 use super::optimize::minimize_box;
 use super::{GaussianProcess, GpError};
-use crate::linalg::cholesky_solve;
 use crate::rng::SplitMix64;
 
 /// A fitted GP regression.
@@ -104,19 +103,16 @@ impl GpModel {
             theta = at(&best.x);
         }
         let (kernel, noise) = split(&theta);
-        let e = log_marginal_likelihood(&kernel, noise, &x, &yn, false, par)?;
-        let f = factor(gram_matrix(&kernel, &x, par), noise, par)?;
-        let mut alpha = Mat::from_fn(n, 1, |i, _| yn[i]);
-        cholesky_solve(f.l.as_ref(), alpha.as_mut());
+        let (e, alpha) = evaluate(&kernel, noise, &x, &yn, false, par)?;
         Ok(Self {
             kernel,
             noise,
             train: x,
-            alpha: (0..n).map(|i| alpha[(i, 0)]).collect(),
+            alpha,
             y_mean,
             y_scale,
             log_marginal_likelihood: e.log_marginal_likelihood,
-            jitter: f.jitter,
+            jitter: e.jitter,
             evaluations: evaluations + 1,
         })
     }

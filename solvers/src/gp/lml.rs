@@ -76,6 +76,18 @@ pub fn log_marginal_likelihood(
     with_gradient: bool,
     par: Par,
 ) -> Result<Evaluation, GpError> {
+    evaluate(kernel, noise, x, y, with_gradient, par).map(|(e, _)| e)
+}
+
+/// [`log_marginal_likelihood`], and the weights `α = (K + σ² I)⁻¹ y` it solved for.
+pub(crate) fn evaluate(
+    kernel: &VectorKernel,
+    noise: f64,
+    x: &DataSet,
+    y: &[f64],
+    with_gradient: bool,
+    par: Par,
+) -> Result<(Evaluation, Vec<f64>), GpError> {
     let n = x.n_samples();
     let (k, grads) =
         if with_gradient { kernel.gram_with_gradients(x, par) } else { (gram_matrix(kernel, x, par), Vec::new()) };
@@ -102,7 +114,8 @@ pub fn log_marginal_likelihood(
         let trace: f64 = (0..n).map(|i| w(i, i)).sum();
         gradient.push(0.5 * noise * trace);
     }
-    Ok(Evaluation { log_marginal_likelihood: lml, gradient, jitter: f.jitter })
+    let alpha = (0..n).map(|i| alpha[(i, 0)]).collect();
+    Ok((Evaluation { log_marginal_likelihood: lml, gradient, jitter: f.jitter }, alpha))
 }
 
 /// The lower triangle of `(L Lᵀ)⁻¹`.

@@ -8,6 +8,7 @@ use super::model::{PairInfo, SvmModel};
 use super::probability::{laplace_scale, sigmoid_train};
 use super::{SvmKind, SvmParams};
 use crate::SolverError;
+use crate::rng::SplitMix64;
 use crate::smo::{DualProblem, SmoSolution, Variant, solve};
 
 type Select<S> = fn(&S, &[usize]) -> S;
@@ -130,14 +131,10 @@ fn pair_probability(
     let all: Vec<(usize, bool)> = pa.iter().map(|&i| (i, true)).chain(pb.iter().map(|&i| (i, false))).collect();
     let l = all.len();
     let mut perm: Vec<usize> = (0..l).collect();
-    // A small seeded Fisher–Yates shuffle (SplitMix64), so folds never depend on threads.
-    let mut state = params.seed ^ pair.wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    // A seeded Fisher–Yates shuffle, so folds never depend on threads.
+    let mut rng = SplitMix64::new(params.seed ^ pair.wrapping_mul(0x9E37_79B9_7F4A_7C15));
     for i in (1..l).rev() {
-        state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = state;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        perm.swap(i, ((z ^ (z >> 31)) % (i as u64 + 1)) as usize);
+        perm.swap(i, (rng.next_u64() % (i as u64 + 1)) as usize);
     }
     let folds = 5.min(l);
     let mut dec = vec![0.0; l];
