@@ -279,6 +279,11 @@ impl Row<'_> {
 
     /// `⟨x, y⟩`.
     pub fn dot(&self, other: &Row<'_>) -> f64 {
+        if let (Row::Dense(x), Row::Dense(y)) = (self, other) {
+            if x.len() == y.len() {
+                return x.iter().zip(*y).fold(0.0, |s, (a, b)| s + a * b);
+            }
+        }
         let mut s = 0.0;
         self.zip_with(other, |_, x, y| s += x * y);
         s
@@ -286,6 +291,12 @@ impl Row<'_> {
 
     /// `‖x − y‖²`, summed from the differences (no cancellation).
     pub fn sq_distance(&self, other: &Row<'_>) -> f64 {
+        // The common case without the general walk (same sum, same order).
+        if let (Row::Dense(x), Row::Dense(y)) = (self, other) {
+            if x.len() == y.len() {
+                return x.iter().zip(*y).fold(0.0, |s, (a, b)| s + (a - b) * (a - b));
+            }
+        }
         let mut s = 0.0;
         self.zip_with(other, |_, x, y| s += (x - y) * (x - y));
         s
@@ -300,6 +311,11 @@ impl Row<'_> {
 
     /// `‖x − y‖₁`.
     pub fn l1_distance(&self, other: &Row<'_>) -> f64 {
+        if let (Row::Dense(x), Row::Dense(y)) = (self, other) {
+            if x.len() == y.len() {
+                return x.iter().zip(*y).fold(0.0, |s, (a, b)| s + (a - b).abs());
+            }
+        }
         let mut s = 0.0;
         self.zip_with(other, |_, x, y| s += (x - y).abs());
         s

@@ -3,6 +3,7 @@
 
 mod block;
 mod exp;
+mod gradient;
 mod hyper;
 mod indexed;
 mod inverted;

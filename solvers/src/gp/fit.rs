@@ -6,7 +6,7 @@ use kern_kernels::{DataSet, VectorKernel};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use super::lml::{evaluate, log_marginal_likelihood};
+use super::lml::{ProfiledAmplitude, evaluate, log_marginal_likelihood};
 use super::optimize::minimize_box;
 use super::{GaussianProcess, GpError};
 use crate::rng::SplitMix64;
@@ -65,21 +65,8 @@ impl GpModel {
         let fit: Vec<bool> = if params.fit.is_empty() { vec![true; theta.len()] } else { params.fit.clone() };
         let free: Vec<usize> = (0..theta.len()).filter(|&i| fit[i]).collect();
         let (lo, hi) = (params.bounds.0.ln(), params.bounds.1.ln());
-        let at = |z: &[f64]| {
-            let mut t = theta.clone();
-            for (&i, &zi) in free.iter().zip(z) {
-                t[i] = zi.exp();
-            }
-            t
-        };
-        let split = |t: &[f64]| (params.kernel.with_hyperparameters(&t[..t.len() - 1]), t[t.len() - 1]);
         let mut evaluations = 0;
         if !free.is_empty() {
-            let objective = |z: &[f64]| {
-                let (kernel, noise) = split(&at(z));
-                let e = log_marginal_likelihood(&kernel, noise, &x, &yn, true, par).ok()?;
-                Some((-e.log_marginal_likelihood, free.iter().map(|&i| -e.gradient[i]).collect()))
-            };
             let first: Vec<f64> = free.iter().map(|&i| theta[i].max(f64::MIN_POSITIVE).ln().clamp(lo, hi)).collect();
             let starts: Vec<Vec<f64>> = std::iter::once(first)
                 .chain((1..=params.restarts).map(|r| {
@@ -87,23 +74,39 @@ impl GpModel {
                     free.iter().map(|_| lo + (hi - lo) * rng.uniform()).collect()
                 }))
                 .collect();
+            let last = theta.len() - 1;
+            let mut starts = starts;
+            if let (VectorKernel::Scaled { kernel: base, .. }, true, true) = (&params.kernel, fit[0], fit[last]) {
+                // Amplitude × base + noise: the amplitude has a closed form
+                // given the rest, so the starts search one dimension fewer.
+                let (best, spent) = fit_profiled(base, &theta, &free, &starts, (lo, hi), &x, &yn, params, par)?;
+                evaluations += spent;
+                theta = best;
+                // A last run over every parameter from there, within the
+                // bounds as given (it stops at once when nothing moves).
+                starts = vec![free.iter().map(|&i| theta[i].ln().clamp(lo, hi)).collect()];
+            }
+            let at = |z: &[f64]| {
+                let mut t = theta.clone();
+                for (&i, &zi) in free.iter().zip(z) {
+                    t[i] = zi.exp();
+                }
+                t
+            };
+            let objective = |z: &[f64]| {
+                let t = at(z);
+                let kernel = params.kernel.with_hyperparameters(&t[..last]);
+                let e = log_marginal_likelihood(&kernel, t[last], &x, &yn, true, par).ok()?;
+                Some((-e.log_marginal_likelihood, free.iter().map(|&i| -e.gradient[i]).collect()))
+            };
             let (lower, upper) = (vec![lo; free.len()], vec![hi; free.len()]);
-            let results: Vec<_> =
-                starts.par_iter().map(|z0| minimize_box(objective, z0, &lower, &upper, params.max_iter)).collect();
-            evaluations = results.iter().flatten().map(|m| m.evaluations).sum();
-            // The best; ties go to the earliest start.
-            let best = results
-                .into_iter()
-                .flatten()
-                .fold(None, |best: Option<super::Minimum>, m| match best {
-                    Some(b) if b.f <= m.f => Some(b),
-                    _ => Some(m),
-                })
-                .ok_or_else(|| GpError::NoStart(format!("{} starts", params.restarts + 1)))?;
+            let (best, spent) = best_start(objective, &starts, &lower, &upper, params.max_iter)?;
+            evaluations += spent;
             theta = at(&best.x);
         }
-        let (kernel, noise) = split(&theta);
-        let (e, alpha) = evaluate(&kernel, noise, &x, &yn, false, par)?;
+        let kernel = params.kernel.with_hyperparameters(&theta[..theta.len() - 1]);
+        let noise = theta[theta.len() - 1];
+        let (e, alpha, _) = evaluate(&kernel, noise, &x, &yn, false, None, par)?;
         Ok(Self {
             kernel,
             noise,
@@ -124,6 +127,89 @@ impl GpModel {
         out.push(("noise".into(), self.noise));
         out
     }
+}
+
+/// Minimises `objective` over the box `[lower, upper]` from every start in
+/// parallel; the best minimum (ties to the earliest start) and the
+/// evaluations spent.
+fn best_start(
+    objective: impl Fn(&[f64]) -> Option<(f64, Vec<f64>)> + Sync,
+    starts: &[Vec<f64>],
+    lower: &[f64],
+    upper: &[f64],
+    max_iter: usize,
+) -> Result<(super::Minimum, usize), GpError> {
+    let results: Vec<_> = starts.par_iter().map(|z0| minimize_box(&objective, z0, lower, upper, max_iter)).collect();
+    let evaluations = results.iter().flatten().map(|m| m.evaluations).sum();
+    let best = results
+        .into_iter()
+        .flatten()
+        .fold(None, |best: Option<super::Minimum>, m| match best {
+            Some(b) if b.f <= m.f => Some(b),
+            _ => Some(m),
+        })
+        .ok_or_else(|| GpError::NoStart(format!("{} starts", starts.len())))?;
+    Ok((best, evaluations))
+}
+
+/// The fit of `amplitude × base + noise` with the amplitude profiled out:
+/// the search runs over the free base parameters and `log(noise /
+/// amplitude)`, from the same starts (their amplitude and noise give the
+/// ratio). Returns the full θ at the best point (amplitude and noise put
+/// back within the bounds) and the evaluations spent.
+#[allow(clippy::too_many_arguments)]
+fn fit_profiled(
+    base: &VectorKernel,
+    theta: &[f64],
+    free: &[usize],
+    starts: &[Vec<f64>],
+    (lo, hi): (f64, f64),
+    x: &DataSet,
+    y: &[f64],
+    params: &GaussianProcess,
+    par: Par,
+) -> Result<(Vec<f64>, usize), GpError> {
+    let last = theta.len() - 1;
+    // `free` holds 0 (amplitude) first and `last` (noise) last.
+    let inner = &free[1..free.len() - 1];
+    let profile = Some(ProfiledAmplitude { bounds: params.bounds });
+    let base_at = |z: &[f64]| {
+        let mut t = theta[1..last].to_vec();
+        for (&i, &zi) in inner.iter().zip(z) {
+            t[i - 1] = zi.exp();
+        }
+        base.with_hyperparameters(&t)
+    };
+    let ratio_starts: Vec<Vec<f64>> = starts
+        .iter()
+        .map(|z| {
+            let mut s = z[1..z.len() - 1].to_vec();
+            s.push((z[z.len() - 1] - z[0]).clamp(lo - hi, hi - lo));
+            s
+        })
+        .collect();
+    let objective = |z: &[f64]| {
+        let (e, _, _) = evaluate(&base_at(z), z[z.len() - 1].exp(), x, y, true, profile, par).ok()?;
+        let mut gradient: Vec<f64> = inner.iter().map(|&i| -e.gradient[i - 1]).collect();
+        gradient.push(-e.gradient[e.gradient.len() - 1]);
+        Some((-e.log_marginal_likelihood, gradient))
+    };
+    // The ratio may range over [lo − hi, hi − lo]: per-coordinate bounds.
+    let dim = ratio_starts[0].len();
+    let mut lower = vec![lo; dim];
+    let mut upper = vec![hi; dim];
+    (lower[dim - 1], upper[dim - 1]) = (lo - hi, hi - lo);
+    let (best, mut evaluations) = best_start(objective, &ratio_starts, &lower, &upper, params.max_iter)?;
+    let z = &best.x;
+    let ratio = z[z.len() - 1].exp();
+    let kernel = base_at(z);
+    let (_, _, amplitude) = evaluate(&kernel, ratio, x, y, false, profile, par)?;
+    evaluations += 1;
+    let mut out = theta.to_vec();
+    out[0] = amplitude;
+    out[1..last].copy_from_slice(&kernel.hyperparameters().iter().map(|h| h.value).collect::<Vec<_>>());
+    out[last] = (ratio * amplitude).clamp(params.bounds.0, params.bounds.1);
+    Ok((out, evaluations))
 }
 
 /// Mean and standard deviation (1 when the targets are constant).

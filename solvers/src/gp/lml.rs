@@ -16,6 +16,8 @@ use crate::linalg::{cholesky, cholesky_solve};
 /// fraction of the mean diagonal: tried from the first, ×10 each time, up to the last.
 const JITTER_START: f64 = 1e-10;
 const JITTER_LIMIT: f64 = 1e-2;
+/// Entries of `K + σ² I` below this fraction of the mean diagonal are set to 0.
+const FLUSH_BELOW: f64 = 1e-20;
 
 /// The Cholesky factor of `K + (σ² + jitter) I`, and the jitter it took.
 pub(crate) struct Factor {
@@ -24,25 +26,42 @@ pub(crate) struct Factor {
     pub jitter: f64,
 }
 
-/// Factors `k + noise · I`, escalating a diagonal jitter when needed.
+/// Factors `k + noise · I` in place, escalating a diagonal jitter when needed.
+///
+/// The Cholesky factorisation writes only the lower triangle, so a failed
+/// attempt is undone from the (symmetric) upper one: no copy of `k`.
 pub(crate) fn factor(mut k: Mat<f64>, noise: f64, par: Par) -> Result<Factor, GpError> {
     let n = k.nrows();
     for i in 0..n {
         k[(i, i)] += noise;
     }
-    let mean_diag = (0..n).map(|i| k[(i, i)]).sum::<f64>() / n.max(1) as f64;
+    let diagonal: Vec<f64> = (0..n).map(|i| k[(i, i)]).collect();
+    let mean_diag = diagonal.iter().sum::<f64>() / n.max(1) as f64;
+    // Entries this small change the factor by less than its own rounding,
+    // but left in they breed subnormal numbers through the factorisation
+    // and inverse (a short lengthscale gives many), which run 100× slower.
+    let negligible = FLUSH_BELOW * mean_diag.abs();
+    for j in 0..n {
+        for v in k.col_mut(j).iter_mut() {
+            if v.abs() < negligible {
+                *v = 0.0;
+            }
+        }
+    }
     let mut jitter = 0.0;
     loop {
-        let mut a = k.clone();
-        for i in 0..n {
-            a[(i, i)] += jitter;
-        }
-        if cholesky(a.as_mut(), par).is_ok() {
-            return Ok(Factor { l: a, jitter });
+        if cholesky(k.as_mut(), par).is_ok() {
+            return Ok(Factor { l: k, jitter });
         }
         jitter = if jitter == 0.0 { JITTER_START * mean_diag.abs().max(f64::MIN_POSITIVE) } else { jitter * 10.0 };
         if jitter.is_nan() || jitter > JITTER_LIMIT * mean_diag.abs() {
             return Err(GpError::NotPositiveDefinite { jitter: jitter / 10.0, mean_diagonal: mean_diag });
+        }
+        for j in 0..n {
+            k[(j, j)] = diagonal[j] + jitter;
+            for i in j + 1..n {
+                k[(i, j)] = k[(j, i)];
+            }
         }
     }
 }
@@ -76,46 +95,60 @@ pub fn log_marginal_likelihood(
     with_gradient: bool,
     par: Par,
 ) -> Result<Evaluation, GpError> {
-    evaluate(kernel, noise, x, y, with_gradient, par).map(|(e, _)| e)
+    evaluate(kernel, noise, x, y, with_gradient, None, par).map(|(e, _, _)| e)
 }
 
-/// [`log_marginal_likelihood`], and the weights `α = (K + σ² I)⁻¹ y` it solved for.
+/// An amplitude `c` maximised in closed form: the covariance is
+/// `c (K + r I)` and the best `c` for the other parameters is
+/// `yᵀ (K + r I)⁻¹ y / n`, held within `bounds`.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct ProfiledAmplitude {
+    pub bounds: (f64, f64),
+}
+
+/// [`log_marginal_likelihood`], and the weights `α = (K + σ² I)⁻¹ y` it
+/// solved for. With `profile`, `kernel` and `noise` are `K` and `r` of
+/// [`ProfiledAmplitude`]; the likelihood and gradient are those of the
+/// covariance `c (K + r I)` at the best amplitude `c`, returned third (by the
+/// envelope theorem the gradient needs no term for `c`).
 pub(crate) fn evaluate(
     kernel: &VectorKernel,
     noise: f64,
     x: &DataSet,
     y: &[f64],
     with_gradient: bool,
+    profile: Option<ProfiledAmplitude>,
     par: Par,
-) -> Result<(Evaluation, Vec<f64>), GpError> {
+) -> Result<(Evaluation, Vec<f64>, f64), GpError> {
     let n = x.n_samples();
-    let (k, grads) =
-        if with_gradient { kernel.gram_with_gradients(x, par) } else { (gram_matrix(kernel, x, par), Vec::new()) };
-    let f = factor(k, noise, par)?;
+    let f = factor(gram_matrix(kernel, x, par), noise, par)?;
+    let jitter = f.jitter;
     let mut alpha = Mat::from_fn(n, 1, |i, _| y[i]);
     cholesky_solve(f.l.as_ref(), alpha.as_mut());
     let data_fit: f64 = (0..n).map(|i| y[i] * alpha[(i, 0)]).sum();
-    let log_det: f64 = (0..n).map(|i| f.l[(i, i)].ln()).sum::<f64>() * 2.0;
-    let lml = -0.5 * data_fit - 0.5 * log_det - 0.5 * n as f64 * (2.0 * std::f64::consts::PI).ln();
+    let amplitude = match profile {
+        Some(p) => (data_fit / n.max(1) as f64).clamp(p.bounds.0, p.bounds.1),
+        None => 1.0,
+    };
+    let log_det = (0..n).map(|i| f.l[(i, i)].ln()).sum::<f64>() * 2.0 + n as f64 * amplitude.ln();
+    let lml = -0.5 * data_fit / amplitude - 0.5 * log_det - 0.5 * n as f64 * (2.0 * std::f64::consts::PI).ln();
     let mut gradient = Vec::new();
     if with_gradient {
-        let inv = inverse(&f.l, par);
-        // W = α αᵀ − A⁻¹; ∂ = ½ Σ_ij W_ij ∂A_ij (A⁻¹ holds its lower triangle).
-        let w = |i: usize, j: usize| alpha[(i, 0)] * alpha[(j, 0)] - if i >= j { inv[(i, j)] } else { inv[(j, i)] };
-        for g in &grads {
-            let mut s = 0.0;
-            for j in 0..n {
-                for i in 0..n {
-                    s += w(i, j) * g[(i, j)];
-                }
+        // W = α αᵀ − A⁻¹ (lower triangle); ∂/∂ log θ = ½ tr(W ∂A/∂ log θ).
+        // With an amplitude c, α and A⁻¹ carry 1/c and ∂A a factor c.
+        let mut w = inverse(&f.l, par);
+        drop(f.l);
+        for j in 0..n {
+            for i in j..n {
+                w[(i, j)] = alpha[(i, 0)] * alpha[(j, 0)] / amplitude - w[(i, j)];
             }
-            gradient.push(0.5 * s);
         }
-        let trace: f64 = (0..n).map(|i| w(i, i)).sum();
+        gradient = kernel.gradient_traces(x, w.as_ref(), par).into_iter().map(|t| 0.5 * t).collect();
+        let trace: f64 = (0..n).map(|i| w[(i, i)]).sum();
         gradient.push(0.5 * noise * trace);
     }
     let alpha = (0..n).map(|i| alpha[(i, 0)]).collect();
-    Ok((Evaluation { log_marginal_likelihood: lml, gradient, jitter: f.jitter }, alpha))
+    Ok((Evaluation { log_marginal_likelihood: lml, gradient, jitter }, alpha, amplitude))
 }
 
 /// The lower triangle of `(L Lᵀ)⁻¹`.
@@ -127,4 +160,53 @@ fn inverse(l: &Mat<f64>, par: Par) -> Mat<f64> {
     llt::inverse(out.as_mut(), l.as_ref(), par, MemStack::new(&mut mem));
     kern_kernels::simd::clear_upper_state();
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{ProfiledAmplitude, evaluate, log_marginal_likelihood};
+    use crate::rng::SplitMix64;
+    use kern_kernels::{DataSet, DenseMatrix, Par, VectorKernel};
+
+    #[test]
+    fn the_profiled_amplitude_is_the_best_one_and_its_gradient_is_the_profile_s() {
+        let mut rng = SplitMix64::new(7);
+        let rows: Vec<Vec<f64>> = (0..40).map(|_| (0..3).map(|_| rng.normal()).collect()).collect();
+        let y: Vec<f64> = rows.iter().map(|r| (2.0 * r[0]).sin() + 0.3 * rng.normal()).collect();
+        let x = DataSet::from(DenseMatrix::from_rows(&rows).unwrap());
+        let profile = Some(ProfiledAmplitude { bounds: (1e-5, 1e5) });
+        let profiled = |log_gamma: f64, log_ratio: f64| {
+            let base = VectorKernel::Rbf { gamma: log_gamma.exp() };
+            evaluate(&base, log_ratio.exp(), &x, &y, true, profile, Par::Seq).unwrap()
+        };
+        let (lg, lr) = (-0.7, -1.9);
+        let (e, _, c) = profiled(lg, lr);
+        // The same likelihood as the plain GP at that amplitude, and no
+        // amplitude does better.
+        let plain = |c: f64| {
+            let k = VectorKernel::Scaled { scale: c, kernel: Box::new(VectorKernel::Rbf { gamma: lg.exp() }) };
+            log_marginal_likelihood(&k, c * lr.exp(), &x, &y, true, Par::Seq).unwrap()
+        };
+        let at_c = plain(c);
+        assert!(
+            (e.log_marginal_likelihood - at_c.log_marginal_likelihood).abs()
+                < 1e-10 * at_c.log_marginal_likelihood.abs()
+        );
+        // Scaling amplitude and noise together does not help: ∂/∂ log c + ∂/∂ log σ² = 0.
+        let along = at_c.gradient[0] + at_c.gradient[2];
+        assert!(along.abs() < 1e-8, "derivative along the amplitude {along}");
+        for factor in [0.9, 1.1] {
+            assert!(plain(c * factor).log_marginal_likelihood < e.log_marginal_likelihood);
+        }
+        // Its gradient is the derivative of the profile (envelope theorem).
+        let h = 1e-5;
+        let fd_gamma = (profiled(lg + h, lr).0.log_marginal_likelihood
+            - profiled(lg - h, lr).0.log_marginal_likelihood)
+            / (2.0 * h);
+        let fd_ratio = (profiled(lg, lr + h).0.log_marginal_likelihood
+            - profiled(lg, lr - h).0.log_marginal_likelihood)
+            / (2.0 * h);
+        assert!((e.gradient[0] - fd_gamma).abs() < 1e-6 * fd_gamma.abs().max(1.0), "{} vs {fd_gamma}", e.gradient[0]);
+        assert!((e.gradient[1] - fd_ratio).abs() < 1e-6 * fd_ratio.abs().max(1.0), "{} vs {fd_ratio}", e.gradient[1]);
+    }
 }

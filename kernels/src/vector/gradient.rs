@@ -1,0 +1,226 @@
+//! Derivatives of vector kernels with respect to the log of each
+//! hyperparameter (in the order of [`VectorKernel::hyperparameters`]), pair
+//! by pair, so that marginal-likelihood gradients never hold `∂K/∂ log θ`
+//! as matrices: [`VectorKernel::gradient_traces`] contracts them with a
+//! weight matrix as it goes, in O(n²) time and O(p) memory.
+
+use faer::{Mat, MatRef, Par};
+use rayon::prelude::*;
+
+use super::{VectorKernel, exp};
+use crate::data::{DataSet, Row};
+
+/// Columns per task of [`VectorKernel::gradient_traces`]: fixed, so that the
+/// sums are added in the same order whatever the thread count.
+const COLUMNS_PER_TASK: usize = 16;
+
+impl VectorKernel {
+    /// `k(x, y)`, with `∂k/∂ log θ_t` written to `grad[t]`
+    /// (`grad.len() == self.n_hyperparameters()`).
+    ///
+    /// ```
+    /// use kern_kernels::{DenseMatrix, DataSet, VectorKernel};
+    /// let x = DataSet::from(DenseMatrix::from_rows(&[vec![0.0], vec![2.0]]).unwrap());
+    /// let k = VectorKernel::Rbf { gamma: 0.25 };
+    /// let mut grad = [0.0];
+    /// let value = k.value_and_gradient(&x.row(0), &x.row(1), &mut grad);
+    /// assert!((value - (-1.0f64).exp()).abs() < 1e-15);
+    /// assert!((grad[0] + value).abs() < 1e-15); // ∂/∂ log γ = −γ d² k
+    /// ```
+    pub fn value_and_gradient(&self, x: &Row<'_>, y: &Row<'_>, grad: &mut [f64]) -> f64 {
+        use VectorKernel::*;
+        const SQRT3: f64 = 1.732_050_807_568_877_2;
+        const SQRT5: f64 = 2.236_067_977_499_79;
+        debug_assert_eq!(grad.len(), self.n_hyperparameters());
+        match self {
+            Linear | Precomputed => self.eval_rows(x, y),
+            Polynomial { gamma, coef0, degree } => {
+                let (s, d) = (x.dot(y), *degree as i32);
+                let base = gamma * s + coef0;
+                let slope = f64::from(d) * base.powi(d - 1);
+                grad[0] = slope * gamma * s;
+                if *coef0 > 0.0 {
+                    grad[1] = slope * coef0;
+                }
+                base.powi(d)
+            }
+            Sigmoid { gamma, coef0 } => {
+                let s = x.dot(y);
+                let k = (gamma * s + coef0).tanh();
+                grad[0] = (1.0 - k * k) * gamma * s;
+                if *coef0 > 0.0 {
+                    grad[1] = (1.0 - k * k) * coef0;
+                }
+                k
+            }
+            Rbf { gamma } => {
+                let d2 = x.sq_distance(y);
+                let k = exp::exp(-gamma * d2);
+                grad[0] = -gamma * d2 * k;
+                k
+            }
+            Laplacian { gamma } => {
+                let l1 = x.l1_distance(y);
+                let k = exp::exp(-gamma * l1);
+                grad[0] = -gamma * l1 * k;
+                k
+            }
+            // ∂k/∂ log ℓ = −s ∂k/∂s with s the scaled distance.
+            Matern12 { lengthscale } => {
+                let s = x.sq_distance(y).sqrt() / lengthscale;
+                let k = exp::exp(-s);
+                grad[0] = s * k;
+                k
+            }
+            Matern32 { lengthscale } => {
+                let s = SQRT3 * x.sq_distance(y).sqrt() / lengthscale;
+                let e = exp::exp(-s);
+                grad[0] = s * s * e;
+                (1.0 + s) * e
+            }
+            Matern52 { lengthscale } => {
+                let s = SQRT5 * x.sq_distance(y).sqrt() / lengthscale;
+                let e = exp::exp(-s);
+                grad[0] = s * s * (1.0 + s) / 3.0 * e;
+                (1.0 + s + s * s / 3.0) * e
+            }
+            ArdRbf { lengthscales } => {
+                // grad[f] = (Δ_f / ℓ_f)² for now, times k below.
+                grad.iter_mut().for_each(|g| *g = 0.0);
+                let mut r2 = 0.0;
+                x.zip_with(y, |f, a, b| {
+                    let u = (a - b) / lengthscales[f];
+                    grad[f] = u * u;
+                    r2 += u * u;
+                });
+                let k = exp::exp(-0.5 * r2);
+                grad.iter_mut().for_each(|g| *g *= k);
+                k
+            }
+            Sum(terms) => {
+                let mut rest = grad;
+                let mut k = 0.0;
+                for term in terms {
+                    let (g, tail) = rest.split_at_mut(term.n_hyperparameters());
+                    k += term.value_and_gradient(x, y, g);
+                    rest = tail;
+                }
+                k
+            }
+            Product(terms) => {
+                let mut values = Vec::with_capacity(terms.len());
+                let mut rest = &mut *grad;
+                for term in terms {
+                    let (g, tail) = rest.split_at_mut(term.n_hyperparameters());
+                    values.push(term.value_and_gradient(x, y, g));
+                    rest = tail;
+                }
+                // ∂(Π k_s) = ∂k_t Π_{s≠t} k_s.
+                let mut rest = grad;
+                for (t, term) in terms.iter().enumerate() {
+                    let (g, tail) = rest.split_at_mut(term.n_hyperparameters());
+                    let others: f64 = values.iter().enumerate().filter(|&(s, _)| s != t).map(|(_, v)| v).product();
+                    g.iter_mut().for_each(|g| *g *= others);
+                    rest = tail;
+                }
+                values.iter().product()
+            }
+            Scaled { scale, kernel } => {
+                let (first, rest) = grad.split_first_mut().expect("a scale has a hyperparameter");
+                let k = scale * kernel.value_and_gradient(x, y, rest);
+                rest.iter_mut().for_each(|g| *g *= scale);
+                *first = k;
+                k
+            }
+            Normalized(kernel) => {
+                // k̃ = k / √(k_xx k_yy):
+                // ∂k̃ = ∂k / √(k_xx k_yy) − ½ k̃ (∂k_xx / k_xx + ∂k_yy / k_yy).
+                let p = grad.len();
+                let (mut gxx, mut gyy) = (vec![0.0; p], vec![0.0; p]);
+                let kxy = kernel.value_and_gradient(x, y, grad);
+                let kxx = kernel.value_and_gradient(x, x, &mut gxx);
+                let kyy = kernel.value_and_gradient(y, y, &mut gyy);
+                let norm = (kxx * kyy).sqrt();
+                if norm > 0.0 {
+                    let k = kxy / norm;
+                    for t in 0..p {
+                        grad[t] = grad[t] / norm - 0.5 * k * (gxx[t] / kxx + gyy[t] / kyy);
+                    }
+                    k
+                } else {
+                    grad.iter_mut().for_each(|g| *g = 0.0);
+                    0.0
+                }
+            }
+        }
+    }
+
+    /// `K(X, X)` and the matrices `∂K/∂ log θ_t`, one per hyperparameter.
+    ///
+    /// Holds `p + 1` matrices of `n × n`: for inspection and tests. Marginal
+    /// likelihoods want [`VectorKernel::gradient_traces`].
+    pub fn gram_with_gradients(&self, x: &DataSet) -> (Mat<f64>, Vec<Mat<f64>>) {
+        let (n, p) = (x.n_samples(), self.n_hyperparameters());
+        let mut k = Mat::zeros(n, n);
+        let mut grads = vec![Mat::zeros(n, n); p];
+        let mut g = vec![0.0; p];
+        for j in 0..n {
+            for i in j..n {
+                let v = self.value_and_gradient(&x.row(i), &x.row(j), &mut g);
+                (k[(i, j)], k[(j, i)]) = (v, v);
+                for (m, &gt) in grads.iter_mut().zip(&g) {
+                    (m[(i, j)], m[(j, i)]) = (gt, gt);
+                }
+            }
+        }
+        (k, grads)
+    }
+
+    /// `Σ_ij W_ij ∂K_ij/∂ log θ_t` for each hyperparameter `t`, with `W`
+    /// symmetric and given by its lower triangle (`w[(i, j)]`, `i ≥ j`; the
+    /// upper triangle is not read).
+    ///
+    /// This is `tr(W ∂K/∂ log θ_t)`, the core of the marginal likelihood's
+    /// gradient. The sum is the same at any thread count.
+    ///
+    /// ```
+    /// use faer::{Mat, Par};
+    /// use kern_kernels::{DenseMatrix, DataSet, VectorKernel};
+    /// let x = DataSet::from(DenseMatrix::from_rows(&[vec![0.0], vec![1.0], vec![3.0]]).unwrap());
+    /// let k = VectorKernel::Scaled { scale: 2.0, kernel: Box::new(VectorKernel::Rbf { gamma: 0.5 }) };
+    /// let w = Mat::from_fn(3, 3, |i, j| (i + j) as f64);
+    /// let traces = k.gradient_traces(&x, w.as_ref(), Par::Seq);
+    /// let (_, grads) = k.gram_with_gradients(&x);
+    /// for (t, g) in traces.iter().zip(&grads) {
+    ///     let direct: f64 = (0..3).flat_map(|i| (0..3).map(move |j| (i, j))).map(|(i, j)| w[(i, j)] * g[(i, j)]).sum();
+    ///     assert!((t - direct).abs() < 1e-12);
+    /// }
+    /// ```
+    pub fn gradient_traces(&self, x: &DataSet, w: MatRef<'_, f64>, par: Par) -> Vec<f64> {
+        let (n, p) = (x.n_samples(), self.n_hyperparameters());
+        assert_eq!((w.nrows(), w.ncols()), (n, n), "W must be n × n");
+        let columns = |task: usize| {
+            let mut sums = vec![0.0; p];
+            let mut g = vec![0.0; p];
+            for j in task * COLUMNS_PER_TASK..((task + 1) * COLUMNS_PER_TASK).min(n) {
+                let xj = x.row(j);
+                for i in j..n {
+                    self.value_and_gradient(&x.row(i), &xj, &mut g);
+                    // Off-diagonal pairs stand for (i, j) and (j, i).
+                    let weight = if i == j { w[(i, j)] } else { 2.0 * w[(i, j)] };
+                    sums.iter_mut().zip(&g).for_each(|(s, g)| *s += weight * g);
+                }
+            }
+            sums
+        };
+        let tasks = n.div_ceil(COLUMNS_PER_TASK);
+        let parts: Vec<Vec<f64>> = match par {
+            Par::Seq => (0..tasks).map(columns).collect(),
+            _ => (0..tasks).into_par_iter().map(columns).collect(),
+        };
+        parts.iter().fold(vec![0.0; p], |mut total, part| {
+            total.iter_mut().zip(part).for_each(|(t, s)| *t += s);
+            total
+        })
+    }
+}
