@@ -3,13 +3,11 @@
 
 use faer::Par;
 use kern_kernels::{DataSet, VectorKernel};
-use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::lml::{ProfiledAmplitude, evaluate, log_marginal_likelihood};
-use super::optimize::minimize_box;
+use super::optimize::{best_start, random_starts};
 use super::{GaussianProcess, GpError};
-use crate::rng::SplitMix64;
 
 /// A fitted GP regression.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -68,14 +66,8 @@ impl GpModel {
         let mut evaluations = 0;
         if !free.is_empty() {
             let first: Vec<f64> = free.iter().map(|&i| theta[i].max(f64::MIN_POSITIVE).ln().clamp(lo, hi)).collect();
-            let starts: Vec<Vec<f64>> = std::iter::once(first)
-                .chain((1..=params.restarts).map(|r| {
-                    let mut rng = SplitMix64::new(params.seed ^ (r as u64).wrapping_mul(0xA076_1D64_78BD_642F));
-                    free.iter().map(|_| lo + (hi - lo) * rng.uniform()).collect()
-                }))
-                .collect();
+            let mut starts = random_starts(first, params.restarts, params.seed, (lo, hi));
             let last = theta.len() - 1;
-            let mut starts = starts;
             if let (VectorKernel::Scaled { kernel: base, .. }, true, true) = (&params.kernel, fit[0], fit[last]) {
                 // Amplitude × base + noise: the amplitude has a closed form
                 // given the rest, so the starts search one dimension fewer.
@@ -100,7 +92,7 @@ impl GpModel {
                 Some((-e.log_marginal_likelihood, free.iter().map(|&i| -e.gradient[i]).collect()))
             };
             let (lower, upper) = (vec![lo; free.len()], vec![hi; free.len()]);
-            let (best, spent) = best_start(objective, &starts, &lower, &upper, params.max_iter)?;
+            let (best, spent) = best_start(|| &objective, &starts, &lower, &upper, params.max_iter)?;
             evaluations += spent;
             theta = at(&best.x);
         }
@@ -127,29 +119,6 @@ impl GpModel {
         out.push(("noise".into(), self.noise));
         out
     }
-}
-
-/// Minimises `objective` over the box `[lower, upper]` from every start in
-/// parallel; the best minimum (ties to the earliest start) and the
-/// evaluations spent.
-fn best_start(
-    objective: impl Fn(&[f64]) -> Option<(f64, Vec<f64>)> + Sync,
-    starts: &[Vec<f64>],
-    lower: &[f64],
-    upper: &[f64],
-    max_iter: usize,
-) -> Result<(super::Minimum, usize), GpError> {
-    let results: Vec<_> = starts.par_iter().map(|z0| minimize_box(&objective, z0, lower, upper, max_iter)).collect();
-    let evaluations = results.iter().flatten().map(|m| m.evaluations).sum();
-    let best = results
-        .into_iter()
-        .flatten()
-        .fold(None, |best: Option<super::Minimum>, m| match best {
-            Some(b) if b.f <= m.f => Some(b),
-            _ => Some(m),
-        })
-        .ok_or_else(|| GpError::NoStart(format!("{} starts", starts.len())))?;
-    Ok((best, evaluations))
 }
 
 /// The fit of `amplitude × base + noise` with the amplitude profiled out:
@@ -199,7 +168,7 @@ fn fit_profiled(
     let mut lower = vec![lo; dim];
     let mut upper = vec![hi; dim];
     (lower[dim - 1], upper[dim - 1]) = (lo - hi, hi - lo);
-    let (best, mut evaluations) = best_start(objective, &ratio_starts, &lower, &upper, params.max_iter)?;
+    let (best, mut evaluations) = best_start(|| &objective, &ratio_starts, &lower, &upper, params.max_iter)?;
     let z = &best.x;
     let ratio = z[z.len() - 1].exp();
     let kernel = base_at(z);

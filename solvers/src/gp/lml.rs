@@ -152,7 +152,7 @@ pub(crate) fn evaluate(
 }
 
 /// The lower triangle of `(L Lᵀ)⁻¹`.
-fn inverse(l: &Mat<f64>, par: Par) -> Mat<f64> {
+pub(crate) fn inverse(l: &Mat<f64>, par: Par) -> Mat<f64> {
     use faer::linalg::cholesky::llt::inverse as llt;
     let n = l.nrows();
     let mut out = Mat::zeros(n, n);

@@ -3,11 +3,13 @@
 //! escalation), hyperparameters by maximising the log marginal likelihood
 //! with L-BFGS-B on log-parameters from several seeded starts in parallel.
 
+mod classify;
 mod fit;
 mod lml;
 mod optimize;
 mod predict;
 
+pub use classify::{GaussianProcessClassifier, GpcModel, LatentGp, expected_sigmoid};
 pub use fit::GpModel;
 pub use lml::{Evaluation, log_marginal_likelihood};
 pub use optimize::{Minimum, minimize_box};

@@ -111,6 +111,43 @@ pub fn minimize_box(
     Some(Minimum { x, f: fx, evaluations })
 }
 
+/// Minimises the objective that `objective()` makes (one per start, so that
+/// it may keep state such as a warm start) over the box `[lower, upper]`
+/// from every start in parallel; the best minimum (ties to the earliest start) and the
+/// evaluations spent.
+pub(crate) fn best_start<F: FnMut(&[f64]) -> Option<(f64, Vec<f64>)>>(
+    objective: impl Fn() -> F + Sync,
+    starts: &[Vec<f64>],
+    lower: &[f64],
+    upper: &[f64],
+    max_iter: usize,
+) -> Result<(Minimum, usize), super::GpError> {
+    use rayon::prelude::*;
+    let results: Vec<_> = starts.par_iter().map(|z0| minimize_box(objective(), z0, lower, upper, max_iter)).collect();
+    let evaluations = results.iter().flatten().map(|m| m.evaluations).sum();
+    let best = results
+        .into_iter()
+        .flatten()
+        .fold(None, |best: Option<Minimum>, m| match best {
+            Some(b) if b.f <= m.f => Some(b),
+            _ => Some(m),
+        })
+        .ok_or_else(|| super::GpError::NoStart(format!("{} starts", starts.len())))?;
+    Ok((best, evaluations))
+}
+
+/// `first`, then `restarts` points drawn uniformly in the box `[lo, hi]`
+/// (log-parameters, scikit-learn's restarts), seeded.
+pub(crate) fn random_starts(first: Vec<f64>, restarts: usize, seed: u64, (lo, hi): (f64, f64)) -> Vec<Vec<f64>> {
+    let dim = first.len();
+    std::iter::once(first)
+        .chain((1..=restarts).map(|r| {
+            let mut rng = crate::rng::SplitMix64::new(seed ^ (r as u64).wrapping_mul(0xA076_1D64_78BD_642F));
+            (0..dim).map(|_| lo + (hi - lo) * rng.uniform()).collect()
+        }))
+        .collect()
+}
+
 /// `−H g` by the L-BFGS two-loop recursion over the stored pairs.
 fn two_loop(memory: &[(Vec<f64>, Vec<f64>)], g: &[f64]) -> Vec<f64> {
     let dot = |a: &[f64], b: &[f64]| a.iter().zip(b).map(|(x, y)| x * y).sum::<f64>();
