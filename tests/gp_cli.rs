@@ -62,3 +62,70 @@ fn gp_fits_its_hyperparameters_and_predicts_mean_and_std() {
     let out = kern(dir.path(), &["predict", "k.model", "test.txt", "--std"]);
     assert_one_line_error(&out, &["k.model", "--std", "--task gp"]);
 }
+
+/// Points around `centres` (2-d, unit spread), labelled by their centre's name.
+fn blob_file(centres: &[(&str, f64, f64)], per_class: usize, seed: u64) -> String {
+    let mut s = seed;
+    let mut u = || {
+        s = s.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+        (s >> 11) as f64 / (1u64 << 53) as f64
+    };
+    let mut out = String::new();
+    for _ in 0..per_class {
+        for (name, cx, cy) in centres {
+            let (a, b) = (u().max(1e-300), u());
+            let r = (-2.0 * a.ln()).sqrt();
+            let t = 2.0 * std::f64::consts::PI * b;
+            out.push_str(&format!("{name} 1:{:?} 2:{:?}\n", cx + r * t.cos(), cy + r * t.sin()));
+        }
+    }
+    out
+}
+
+#[test]
+fn gp_on_two_label_values_classifies_with_probabilities() {
+    let dir = scratch();
+    let centres = [("+1", 1.5, 0.0), ("-1", -1.5, 0.0)];
+    write(dir.path(), "train.txt", blob_file(&centres, 50, 3));
+    write(dir.path(), "test.txt", blob_file(&centres, 50, 4));
+    let fit =
+        json(&kern(dir.path(), &["fit", "train.txt", "--task", "gp", "--restarts", "1", "-o", "c.model", "--json"]));
+    assert_eq!(fit["task"], "gpc");
+    assert_eq!(fit["classes"], serde_json::json!(["1", "-1"]));
+    assert!(fit["log_marginal_likelihood"].as_f64().unwrap() < 0.0);
+    assert!(fit["hyperparameters"]["rbf.gamma"].as_f64().unwrap() > 0.0, "{fit}");
+    // Blobs 3 apart, unit spread: about 93 % is the best possible.
+    let pred = json(&kern(dir.path(), &["predict", "c.model", "test.txt", "--proba", "-o", "p.txt", "--json"]));
+    assert!(pred["accuracy"].as_f64().unwrap() > 0.85, "{pred}");
+    let text = std::fs::read_to_string(dir.path().join("p.txt")).unwrap();
+    let mut lines = text.lines();
+    assert_eq!(lines.next(), Some("labels 1 -1"));
+    for line in lines {
+        let fields: Vec<&str> = line.split(' ').collect();
+        let p: Vec<f64> = fields[1..].iter().map(|t| t.parse().unwrap()).collect();
+        assert!((p[0] + p[1] - 1.0).abs() < 1e-12);
+        assert_eq!(fields[0], if p[0] > p[1] { "1" } else { "-1" }, "{line}");
+    }
+    // --std is for regression.
+    let out = kern(dir.path(), &["predict", "c.model", "test.txt", "--std"]);
+    assert_one_line_error(&out, &["--std", "GP"]);
+    // Cross-validation takes the same path.
+    let cv = json(&kern(dir.path(), &["cv", "train.txt", "--task", "gp", "--restarts", "0", "--folds", "3", "--json"]));
+    assert!(cv["accuracy"].as_f64().unwrap() > 0.85, "{cv}");
+}
+
+#[test]
+fn gpc_takes_several_classes_one_against_the_rest() {
+    let dir = scratch();
+    // Three numeric labels: `--task gp` would regress on them; gpc classifies.
+    let centres = [("1", -2.0, 0.0), ("2", 2.0, 0.0), ("3", 0.0, 3.0)];
+    write(dir.path(), "train.txt", blob_file(&centres, 30, 5));
+    let fit =
+        json(&kern(dir.path(), &["fit", "train.txt", "--task", "gpc", "--restarts", "0", "-o", "m.model", "--json"]));
+    assert_eq!(fit["classes"], serde_json::json!(["1", "2", "3"]));
+    assert_eq!(fit["hyperparameters"].as_array().map(Vec::len), Some(3), "one set per class: {fit}");
+    let pred = json(&kern(dir.path(), &["predict", "m.model", "train.txt", "-o", "p.txt", "--json"]));
+    assert!(pred["accuracy"].as_f64().unwrap() > 0.85, "{pred}");
+    let info = kern(dir.path(), &["info", "m.model"]);
+    assert!(info.status.success() && stdout(&info).contains("classification"), "{}", stdout(&info));
+}

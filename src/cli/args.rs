@@ -25,6 +25,8 @@ pub enum TaskArg {
     Nusvr,
     /// Gaussian-process regression (exact): amplitude × kernel + white noise, every hyperparameter not given fitted by the log marginal likelihood
     Gp,
+    /// Gaussian-process classification (Laplace approximation, one-vs-rest beyond two classes): amplitude × kernel, hyperparameters fitted by the approximate marginal likelihood; `--task gp` picks it when the labels are classes (text, or two distinct values)
+    Gpc,
 }
 
 /// `--alpha`: a penalty, or `auto` (least exact leave-one-out error over a log grid).

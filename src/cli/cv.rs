@@ -45,7 +45,7 @@ pub(super) fn run(args: &CvArgs, par: Par) -> Result<()> {
         let (test, train_rows): (Vec<usize>, Vec<usize>) = (0..n).partition(|&i| fold_of[i] == f);
         let model = train(t, &kernel, data.x.select(&train_rows), &targets.select(&train_rows), par)?;
         let held_out = data.x.select(&test);
-        per_fold.push(match (predict_estimator(&model, &held_out, par), &targets) {
+        per_fold.push(match (predict_estimator(&model, &held_out, par)?, &targets) {
             (Prediction::Classes(names, _), Targets::Classes { names: all, codes }) => {
                 let correct = test.iter().zip(&names).filter(|&(&i, p)| *p == all[codes[i]]).count();
                 test.iter().zip(names).for_each(|(&i, p)| classes_out[i] = p);

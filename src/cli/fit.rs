@@ -4,6 +4,7 @@ use std::time::Instant;
 
 use faer::Mat;
 use kern_kernels::{DataSet, Par, VectorKernel};
+use kern_solvers::gp::{GaussianProcessClassifier, GpcModel, LatentGp};
 use kern_solvers::{GaussianProcess, GpModel, KernelRidge, KernelRidgeModel, PairInfo, SmoOptions, SvmKind, SvmParams};
 use serde_json::{Value, json};
 
@@ -47,6 +48,9 @@ pub(super) fn run(args: &FitArgs, par: Par) -> Result<()> {
             Estimator::Svm { model, .. } => format!(", {} support vectors", model.n_sv()),
             Estimator::KernelRidge(m) => format!(", alpha = {}", m.params.alpha),
             Estimator::Gp(m) => format!(", log marginal likelihood {:.4}", m.log_marginal_likelihood),
+            Estimator::Gpc { model, .. } => {
+                format!(", approximate log marginal likelihood {:.4}", model.log_marginal_likelihood())
+            }
         };
         eprintln!(
             "kern fit: {} with {kernel} on {n} samples × {d} features in {fit_seconds:.3} s{extra}; model written to {}",
@@ -77,6 +81,11 @@ pub(super) fn run(args: &FitArgs, par: Par) -> Result<()> {
                 report["jitter"] = json!(m.jitter);
                 report["evaluations"] = json!(m.evaluations);
             }
+            Estimator::Gpc { model, classes } => {
+                let Value::Object(fields) = gpc_report(model, classes) else { unreachable!("an object") };
+                fields.into_iter().for_each(|(k, v)| report[k] = v);
+                report["kernel_params"] = json!(model.latent[0].kernel);
+            }
             Estimator::Svm { model, classes } => {
                 // One entry per class pair in LIBSVM's order; a scalar when there is one.
                 let per_pair = |f: fn(&PairInfo) -> Value| -> Value {
@@ -106,6 +115,34 @@ pub(super) fn run(args: &FitArgs, par: Par) -> Result<()> {
     Ok(())
 }
 
+/// What a GP classifier reports: its classes, the approximate log marginal
+/// likelihood (summed over latent functions) and the fitted hyperparameters
+/// (one set per latent function when there are several).
+pub(crate) fn gpc_report(model: &GpcModel, classes: &[String]) -> Value {
+    let hyper = |l: &LatentGp| -> Value {
+        Value::Object(l.kernel.hyperparameters().into_iter().map(|h| (h.name, json!(h.value))).collect())
+    };
+    let per_latent: Vec<Value> = model.latent.iter().map(hyper).collect();
+    json!({
+        "classes": classes,
+        "log_marginal_likelihood": model.log_marginal_likelihood(),
+        "hyperparameters": if per_latent.len() == 1 { per_latent[0].clone() } else { Value::Array(per_latent) },
+        "evaluations": model.latent.iter().map(|l| l.evaluations).sum::<usize>(),
+    })
+}
+
+/// Whether `--task gp` should classify: text labels, or exactly two values.
+fn are_classes(labels: &Labels) -> bool {
+    match labels {
+        Labels::Text { .. } => true,
+        Labels::Numeric(v) => {
+            let first = v.first().copied();
+            let second = v.iter().copied().find(|x| Some(*x) != first);
+            second.is_some_and(|s| v.iter().all(|x| Some(*x) == first || *x == s))
+        }
+    }
+}
+
 /// The command-line name of a task.
 pub(crate) fn task_name(task: TaskArg) -> &'static str {
     match task {
@@ -116,6 +153,7 @@ pub(crate) fn task_name(task: TaskArg) -> &'static str {
         TaskArg::Svr => "svr",
         TaskArg::Nusvr => "nusvr",
         TaskArg::Gp => "gp",
+        TaskArg::Gpc => "gpc",
     }
 }
 
@@ -134,18 +172,25 @@ impl Targets {
     pub(crate) fn new(t: &TrainArgs, labels: Option<&Labels>, file: &std::path::Path) -> Result<Self> {
         let labels = || labels.ok_or_else(|| Error::Data { file: file.to_path_buf(), kind: DataErrorKind::NoLabels });
         Ok(match t.task {
+            TaskArg::Gp if labels().is_ok_and(are_classes) => Targets::new_classes(labels()?, file)?,
             TaskArg::Krr | TaskArg::Svr | TaskArg::Nusvr | TaskArg::Gp => {
                 Targets::Values(labels()?.numeric(file)?.to_vec())
             }
-            TaskArg::Svc | TaskArg::Nusvc => {
-                let (names, codes) = class_codes(labels()?);
-                if names.len() < 2 {
-                    return Err(Error::Data { file: file.to_path_buf(), kind: DataErrorKind::OneClass });
-                }
-                Targets::Classes { names, codes }
-            }
+            TaskArg::Svc | TaskArg::Nusvc | TaskArg::Gpc => Targets::new_classes(labels()?, file)?,
             TaskArg::Oneclass => Targets::Unlabelled,
         })
+    }
+
+    /// Class targets (at least two classes).
+    ///
+    /// `--task gp` treats labels as classes when they are text or take
+    /// exactly two values (a regression on two values is rarely meant).
+    fn new_classes(labels: &Labels, file: &std::path::Path) -> Result<Self> {
+        let (names, codes) = class_codes(labels);
+        if names.len() < 2 {
+            return Err(Error::Data { file: file.to_path_buf(), kind: DataErrorKind::OneClass });
+        }
+        Ok(Targets::Classes { names, codes })
     }
 
     /// The targets of the samples at `rows`.
@@ -189,6 +234,16 @@ pub(crate) fn train(
             let params = gp_params(t, kernel);
             Estimator::Gp(GpModel::fit(&params, x, y, par).map_err(kern_solvers::SolverError::from)?)
         }
+        (TaskArg::Gp | TaskArg::Gpc, Targets::Classes { names, codes }) => {
+            check_memory(n, t.max_memory)?;
+            let (kernel, fit) = gp_kernel(t, kernel);
+            let mut params = GaussianProcessClassifier::new(kernel);
+            params.fit = fit;
+            params.restarts = t.restarts;
+            params.seed = t.seed;
+            let model = GpcModel::fit(&params, x, codes, names.len(), par).map_err(kern_solvers::SolverError::from)?;
+            Estimator::Gpc { model, classes: names.clone() }
+        }
         (TaskArg::Svc | TaskArg::Nusvc, Targets::Classes { names, codes }) => {
             let mut params = svm_params(t.task, &t.svm)?;
             params.seed = t.seed;
@@ -217,6 +272,18 @@ pub(crate) fn train(
 /// line is held, the others are fitted from LIBSVM's defaults (amplitude and
 /// noise from 1).
 fn gp_params(t: &TrainArgs, base: &VectorKernel) -> GaussianProcess {
+    let (kernel, mut fit) = gp_kernel(t, base);
+    fit.push(t.noise.is_none());
+    let mut params = GaussianProcess::new(kernel, t.noise.unwrap_or(1.0));
+    params.fit = fit;
+    params.restarts = t.restarts;
+    params.seed = t.seed;
+    params
+}
+
+/// `amplitude × kernel`, and which of its hyperparameters to fit (those not
+/// given on the command line).
+fn gp_kernel(t: &TrainArgs, base: &VectorKernel) -> (VectorKernel, Vec<bool>) {
     let kernel = VectorKernel::Scaled { scale: t.amplitude.unwrap_or(1.0), kernel: Box::new(base.clone()) };
     let mut fit = vec![t.amplitude.is_none()];
     let k = &t.kernel;
@@ -229,12 +296,7 @@ fn gp_params(t: &TrainArgs, base: &VectorKernel) -> GaussianProcess {
             false // coef0 > 0: given
         }
     }));
-    fit.push(t.noise.is_none());
-    let mut params = GaussianProcess::new(kernel, t.noise.unwrap_or(1.0));
-    params.fit = fit;
-    params.restarts = t.restarts;
-    params.seed = t.seed;
-    params
+    (kernel, fit)
 }
 
 /// With `--kernel precomputed`, every row must carry its sample number.
@@ -259,6 +321,9 @@ fn keep_ids_only(estimator: &mut Estimator) {
         Estimator::Gp(m) if m.kernel.contains_precomputed() => {
             m.train = kern_kernels::precomputed_ids_only(&m.train);
         }
+        Estimator::Gpc { model, .. } if model.latent[0].kernel.contains_precomputed() => {
+            model.train = kern_kernels::precomputed_ids_only(&model.train);
+        }
         _ => {}
     }
 }
@@ -277,7 +342,7 @@ fn svm_params(task: TaskArg, a: &SvmArgs) -> Result<SvmParams> {
         TaskArg::Oneclass => SvmKind::OneClass { nu: a.nu },
         TaskArg::Svr => SvmKind::EpsilonSvr { c: a.c, epsilon: a.epsilon },
         TaskArg::Nusvr => SvmKind::NuSvr { c: a.c, nu: a.nu },
-        TaskArg::Krr | TaskArg::Gp => unreachable!("not an SVM"),
+        TaskArg::Krr | TaskArg::Gp | TaskArg::Gpc => unreachable!("not an SVM"),
     };
     if !(a.cache_mb.is_finite() && a.cache_mb > 0.0) {
         return Err(Error::Usage(format!("--cache-mb {} must be positive", a.cache_mb)));

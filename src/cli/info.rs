@@ -21,6 +21,9 @@ pub(super) fn run(args: &InfoArgs) -> Result<()> {
                 "jitter": m.jitter,
             }),
         ),
+        Estimator::Gpc { model: m, classes } => {
+            (if m.train.is_sparse() { "sparse" } else { "dense" }, 1, super::fit::gpc_report(m, classes))
+        }
         Estimator::Svm { model: m, classes } => (
             if m.support_vectors.is_sparse() { "sparse" } else { "dense" },
             1,
@@ -71,6 +74,7 @@ fn describe_task(estimator: &Estimator) -> &'static str {
     match estimator {
         Estimator::KernelRidge(_) => "exact kernel ridge regression",
         Estimator::Gp(_) => "Gaussian-process regression",
+        Estimator::Gpc { .. } => "Gaussian-process classification (Laplace)",
         Estimator::Svm { model, .. } => match model.kind {
             kern_solvers::SvmKind::CSvc { .. } => "C-SVM classification",
             kern_solvers::SvmKind::NuSvc { .. } => "nu-SVM classification",

@@ -51,13 +51,13 @@ pub(super) fn run(args: &PredictArgs, par: Par) -> Result<()> {
         (_, true) => {
             return Err(Error::Usage(format!("{}: --std needs a GP model (fit with --task gp)", args.model.display())));
         }
-        _ => predict_estimator(&model.estimator, &data.x, par),
+        _ => predict_estimator(&model.estimator, &data.x, par)?,
     };
 
     let mut text = String::with_capacity(n * 20);
     if args.proba {
         match (&prediction, &model.estimator) {
-            (Prediction::Classes(_, Some(_)), Estimator::Svm { classes, .. }) => {
+            (Prediction::Classes(_, Some(_)), Estimator::Svm { classes, .. } | Estimator::Gpc { classes, .. }) => {
                 text.push_str(&format!("labels {}\n", classes.join(" ")));
             }
             _ => {
@@ -148,8 +148,8 @@ pub(crate) enum Prediction {
 }
 
 /// What `estimator` predicts for `x`.
-pub(crate) fn predict_estimator(estimator: &Estimator, x: &DataSet, par: Par) -> Prediction {
-    match estimator {
+pub(crate) fn predict_estimator(estimator: &Estimator, x: &DataSet, par: Par) -> Result<Prediction> {
+    Ok(match estimator {
         Estimator::KernelRidge(m) => Prediction::Values(m.predict(x, par)),
         Estimator::Gp(m) => {
             let mean = m.predict_mean(x, par);
@@ -175,7 +175,18 @@ pub(crate) fn predict_estimator(estimator: &Estimator, x: &DataSet, par: Par) ->
             let values = model.predict_values(x, par);
             Prediction::Values(Mat::from_fn(x.n_samples(), 1, |i, _| values[i]))
         }
-    }
+        Estimator::Gpc { model, classes } => {
+            // Probabilities always: beyond two classes the label needs them.
+            let proba = model.predict_proba(x, par).map_err(kern_solvers::SolverError::from)?;
+            let labels = (0..x.n_samples())
+                .map(|i| {
+                    let best = (0..classes.len()).fold(0, |b, c| if proba[(i, c)] > proba[(i, b)] { c } else { b });
+                    classes[best].clone()
+                })
+                .collect();
+            Prediction::Classes(labels, Some(proba))
+        }
+    })
 }
 
 /// Each label's canonical class name (see [`label_name`]).

@@ -144,6 +144,25 @@ fn check(model: Model) -> std::result::Result<Model, ModelErrorKind> {
                 return malformed("invalid GP parameters");
             }
         }
+        super::Estimator::Gpc { model: m, classes } => {
+            let n = m.train.n_samples();
+            let latents = if m.n_classes == 2 { 1 } else { m.n_classes };
+            if m.train.n_features() != width
+                || !ids_ok(&m.train)
+                || m.n_classes < 2
+                || classes.len() != m.n_classes
+                || m.latent.len() != latents
+                || m.latent.iter().any(|l| l.a.len() != n || l.sqrt_w.len() != n)
+            {
+                return malformed("GP classifier samples, weights and classes disagree");
+            }
+            let finite = m.latent.iter().all(|l| {
+                l.a.iter().chain(&l.sqrt_w).all(|v| v.is_finite()) && l.sqrt_w.iter().all(|&v| (0.0..=0.5).contains(&v))
+            });
+            if !finite || m.latent.iter().any(|l| l.kernel.validate(model.n_features).is_err()) {
+                return malformed("invalid GP classifier parameters");
+            }
+        }
         super::Estimator::Svm { model: m, classes } => {
             let n_sv = m.support_vectors.n_samples();
             let rows = m.n_classes.saturating_sub(1);

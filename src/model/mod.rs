@@ -14,6 +14,7 @@ pub(crate) use file::write_atomically;
 pub use file::{load_model, save_model};
 
 use kern_kernels::{DataSet, VectorKernel};
+use kern_solvers::gp::GpcModel;
 use kern_solvers::{GpModel, KernelRidgeModel, SvmModel};
 use serde::{Deserialize, Serialize};
 
@@ -68,6 +69,8 @@ pub enum Estimator {
     Svm { model: SvmModel<VectorKernel, DataSet>, classes: Vec<String> },
     /// Gaussian-process regression.
     Gp(GpModel),
+    /// Gaussian-process classification; `classes` names the classes in the model's order.
+    Gpc { model: GpcModel, classes: Vec<String> },
 }
 
 impl Model {
@@ -89,6 +92,7 @@ impl Model {
             Estimator::KernelRidge(_) => "krr",
             Estimator::Svm { model, .. } => model.kind.name(),
             Estimator::Gp(_) => "gp",
+            Estimator::Gpc { .. } => "gpc",
         }
     }
 
@@ -98,6 +102,7 @@ impl Model {
             Estimator::KernelRidge(m) => &m.kernel,
             Estimator::Svm { model, .. } => &model.kernel,
             Estimator::Gp(m) => &m.kernel,
+            Estimator::Gpc { model, .. } => &model.latent[0].kernel,
         }
     }
 
@@ -107,6 +112,7 @@ impl Model {
             Estimator::KernelRidge(m) => m.train.n_samples(),
             Estimator::Svm { model, .. } => model.support_vectors.n_samples(),
             Estimator::Gp(m) => m.train.n_samples(),
+            Estimator::Gpc { model, .. } => model.train.n_samples(),
         }
     }
 }
