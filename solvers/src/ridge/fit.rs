@@ -1,12 +1,13 @@
-//! Fitting: one Cholesky factorisation of `K + αI`, then two triangular solves
-//! for all targets together.
+//! Fitting: `(K + αI) a = y` for all targets together, by a Cholesky
+//! factorisation in single precision refined to double accuracy (double
+//! throughout when `K + αI` is too ill-conditioned for that).
 
 use faer::{Mat, MatRef, Par};
 use kern_kernels::{ExactGram, GramProvider, Kernel, Samples};
 
 use super::{KernelRidge, KernelRidgeModel};
 use crate::SolverError;
-use crate::linalg::{cholesky, cholesky_solve};
+use crate::linalg::solve_spd;
 
 /// Solves `(K + αI) a = Y` for the Gram matrix of `gram`; `y` is `n × t`.
 ///
@@ -33,12 +34,10 @@ pub fn fit_dual(
     for i in 0..n {
         k[(i, i)] += params.alpha;
     }
-    cholesky(k.as_mut(), par).map_err(|pivot| SolverError::NotPositiveDefinite {
+    let a = solve_spd(k, y, par).map_err(|pivot| SolverError::NotPositiveDefinite {
         pivot,
         hint: "increase alpha, or use a positive semi-definite kernel (the sigmoid kernel is not)",
     })?;
-    let mut a = y.to_owned();
-    cholesky_solve(k.as_ref(), a.as_mut());
     Ok(a)
 }
 

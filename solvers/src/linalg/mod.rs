@@ -1,4 +1,9 @@
-//! Thin wrappers over faer's dense factorisations with explicit parallelism.
+//! Thin wrappers over faer's dense factorisations with explicit parallelism,
+//! and a mixed-precision solver for symmetric positive-definite systems.
+
+mod refine;
+
+pub use refine::solve_spd;
 
 use faer::dyn_stack::{MemBuffer, MemStack};
 use faer::linalg::cholesky::llt::factor::{LltParams, LltRegularization, cholesky_in_place, cholesky_in_place_scratch};
@@ -8,11 +13,11 @@ use faer::{Auto, MatMut, MatRef, Par};
 /// Overwrites the lower triangle of the symmetric positive-definite `a` with
 /// its Cholesky factor `L` (`a = L Lᵀ`). On failure, returns the index of the
 /// first non-positive pivot.
-pub fn cholesky(a: MatMut<'_, f64>, par: Par) -> Result<(), usize> {
+pub fn cholesky<T: faer::traits::RealField>(a: MatMut<'_, T>, par: Par) -> Result<(), usize> {
     let n = a.nrows();
-    let mut mem = MemBuffer::new(cholesky_in_place_scratch::<f64>(n, par, Default::default()));
+    let mut mem = MemBuffer::new(cholesky_in_place_scratch::<T>(n, par, Default::default()));
     let stack = MemStack::new(&mut mem);
-    let params = <LltParams as Auto<f64>>::auto();
+    let params = <LltParams as Auto<T>>::auto();
     let result = cholesky_in_place(a, LltRegularization::default(), par, stack, params.into());
     kern_kernels::simd::clear_upper_state();
     match result {
@@ -26,7 +31,7 @@ pub fn cholesky(a: MatMut<'_, f64>, par: Par) -> Result<(), usize> {
 /// Always sequential: faer's parallel triangular solve sums in a different
 /// order from its sequential one, and a model must not depend on the thread
 /// count. The solve is `O(n² t)` and memory-bound, so little is lost.
-pub fn cholesky_solve(l: MatRef<'_, f64>, b: MatMut<'_, f64>) {
+pub fn cholesky_solve<T: faer::traits::RealField>(l: MatRef<'_, T>, b: MatMut<'_, T>) {
     let mut mem = MemBuffer::new(faer::dyn_stack::StackReq::EMPTY);
     solve_in_place(l, b, Par::Seq, MemStack::new(&mut mem));
     kern_kernels::simd::clear_upper_state();
