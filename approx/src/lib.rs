@@ -1,6 +1,18 @@
 //! Kernel approximations for kern: random Fourier features and Nyström
-//! feature maps, and the low-rank Gram providers built on them.
+//! feature maps `φ` with `φ(x)ᵀ φ(y) ≈ k(x, y)`, so that linear methods on
+//! `φ(X)` (`n × M`) stand in for kernel methods on `K(X, X)` (`n × n`).
 //!
 //! This crate is the approximation layer of the workspace (solvers → approx →
-//! kernels). It holds no code yet: the feature maps arrive with the
-//! scale issue, and solvers already depend on it so the arrows stay fixed.
+//! kernels).
+
+mod error;
+mod features;
+pub mod nystroem;
+pub mod rff;
+mod rng;
+
+pub use error::ApproxError;
+pub use features::FeatureMap;
+pub use nystroem::{Landmarks, Nystroem};
+pub use rff::RandomFourierFeatures;
+pub use rng::SplitMix64;

@@ -11,6 +11,7 @@
 mod error;
 pub mod gp;
 pub mod linalg;
+pub mod linear;
 mod ridge;
 mod rng;
 pub mod smo;
