@@ -235,3 +235,57 @@ pub fn default_model_path(train: &std::path::Path) -> PathBuf {
     let name = train.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "kern".into());
     PathBuf::from(format!("{name}.model"))
 }
+
+/// `--approx`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ApproxArg {
+    /// The exact kernel
+    None,
+    /// Random Fourier features (rbf, laplacian, matern12/32/52)
+    Rff,
+    /// Nyström features on landmarks of the training data (any kernel)
+    Nystroem,
+}
+
+/// `--landmarks`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum LandmarksArg {
+    /// Uniformly at random
+    Uniform,
+    /// Greedy pivoted Cholesky (stops early once the residual trace is below --landmark-tol)
+    Greedy,
+    /// Proportional to approximate ridge leverage scores
+    Leverage,
+}
+
+/// `--loss`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum LossArg {
+    /// L1-loss (LIBLINEAR -s 3)
+    Hinge,
+    /// L2-loss (LIBLINEAR -s 1, scikit-learn's LinearSVC)
+    SquaredHinge,
+}
+
+/// Kernel approximations: a feature map, then a linear model on it.
+#[derive(Args, Clone, Debug)]
+pub struct ApproxArgs {
+    /// Approximate the kernel by a feature map and fit a linear model on it (krr: ridge in the primal; svc: a linear SVM by dual coordinate descent)
+    #[arg(long, value_enum, default_value = "none")]
+    pub approx: ApproxArg,
+    /// Features of the map (landmarks for Nyström)
+    #[arg(long, value_name = "M", default_value_t = 100)]
+    pub components: usize,
+    /// How Nyström chooses its landmarks
+    #[arg(long, value_enum, default_value = "uniform")]
+    pub landmarks: LandmarksArg,
+    /// Greedy landmarks stop when the residual trace falls below this fraction of the trace
+    #[arg(long, default_value_t = 1e-6, value_name = "TOL")]
+    pub landmark_tol: f64,
+    /// Random Fourier features with directions in orthogonal blocks (rbf, matern)
+    #[arg(long)]
+    pub orthogonal: bool,
+    /// Loss of the linear SVM on the features
+    #[arg(long, value_enum, default_value = "squared-hinge")]
+    pub loss: LossArg,
+}

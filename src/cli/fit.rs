@@ -8,7 +8,9 @@ use kern_solvers::gp::{GaussianProcessClassifier, GpcModel, LatentGp};
 use kern_solvers::{GaussianProcess, GpModel, KernelRidge, KernelRidgeModel, PairInfo, SmoOptions, SvmKind, SvmParams};
 use serde_json::{Value, json};
 
-use super::args::{AlphaArg, KernelArg, KernelArgs, SvmArgs, TaskArg, default_max_memory, default_model_path};
+use super::args::{
+    AlphaArg, ApproxArg, KernelArg, KernelArgs, SvmArgs, TaskArg, default_max_memory, default_model_path,
+};
 use super::{FitArgs, TrainArgs, print_json};
 use crate::error::{DataErrorKind, Error, Result};
 use crate::io::{Labels, ReadOptions, read_data};
@@ -34,10 +36,12 @@ pub(super) fn run(args: &FitArgs, par: Par) -> Result<()> {
     let started = Instant::now();
     let estimator = train(t, &kernel, data.x, &targets, par)?;
     let fit_seconds = started.elapsed().as_secs_f64();
-    if let Estimator::Svm { model, .. } = &estimator
-        && model.pairs.iter().any(|p| p.reached_max_iter)
-        && !args.run.quiet
-    {
+    let stopped_early = match &estimator {
+        Estimator::Svm { model, .. } => model.pairs.iter().any(|p| p.reached_max_iter),
+        Estimator::Approx { head: crate::model::LinearHead::Svm { model, .. }, .. } => !model.converged,
+        _ => false,
+    };
+    if stopped_early && !args.run.quiet {
         eprintln!("kern fit: warning: the iteration limit was reached before convergence; the model may be inaccurate");
     }
     let model = Model::new(d, InputSchema { format: data.format, csv: data.csv }, estimator);
@@ -50,6 +54,9 @@ pub(super) fn run(args: &FitArgs, par: Par) -> Result<()> {
             Estimator::Gp(m) => format!(", log marginal likelihood {:.4}", m.log_marginal_likelihood),
             Estimator::Gpc { model, .. } => {
                 format!(", approximate log marginal likelihood {:.4}", model.log_marginal_likelihood())
+            }
+            Estimator::Approx { map, .. } => {
+                format!(", {} features ({})", map.feature_map().n_components(), map.name())
             }
         };
         eprintln!(
@@ -80,6 +87,10 @@ pub(super) fn run(args: &FitArgs, par: Par) -> Result<()> {
                     Value::Object(m.hyperparameters().into_iter().map(|(k, v)| (k, json!(v))).collect());
                 report["jitter"] = json!(m.jitter);
                 report["evaluations"] = json!(m.evaluations);
+            }
+            Estimator::Approx { map, head, .. } => {
+                let Value::Object(fields) = super::approx::approx_report(map, head) else { unreachable!("an object") };
+                fields.into_iter().for_each(|(k, v)| report[k] = v);
             }
             Estimator::Gpc { model, classes } => {
                 let Value::Object(fields) = gpc_report(model, classes) else { unreachable!("an object") };
@@ -213,6 +224,12 @@ pub(crate) fn train(
     targets: &Targets,
     par: Par,
 ) -> Result<Estimator> {
+    if t.approx.approx != ApproxArg::None {
+        if kernel.contains_precomputed() {
+            return Err(Error::Usage("--approx needs a kernel on vectors, not --kernel precomputed".into()));
+        }
+        return super::approx::train_approx(t, kernel, &x, targets, par);
+    }
     let n = x.n_samples();
     let mut estimator = match (t.task, targets) {
         (TaskArg::Krr, Targets::Values(y)) => {

@@ -21,6 +21,13 @@ pub(super) fn run(args: &InfoArgs) -> Result<()> {
                 "jitter": m.jitter,
             }),
         ),
+        Estimator::Approx { map, head, .. } => {
+            let storage = match map {
+                crate::model::ApproxMap::Nystroem(m) if m.landmarks.is_sparse() => "sparse",
+                _ => "dense",
+            };
+            (storage, 1, super::approx::approx_report(map, head))
+        }
         Estimator::Gpc { model: m, classes } => {
             (if m.train.is_sparse() { "sparse" } else { "dense" }, 1, super::fit::gpc_report(m, classes))
         }
@@ -75,6 +82,8 @@ fn describe_task(estimator: &Estimator) -> &'static str {
         Estimator::KernelRidge(_) => "exact kernel ridge regression",
         Estimator::Gp(_) => "Gaussian-process regression",
         Estimator::Gpc { .. } => "Gaussian-process classification (Laplace)",
+        Estimator::Approx { head: crate::model::LinearHead::Ridge { .. }, .. } => "ridge regression on kernel features",
+        Estimator::Approx { head: crate::model::LinearHead::Svm { .. }, .. } => "linear SVM on kernel features",
         Estimator::Svm { model, .. } => match model.kind {
             kern_solvers::SvmKind::CSvc { .. } => "C-SVM classification",
             kern_solvers::SvmKind::NuSvc { .. } => "nu-SVM classification",

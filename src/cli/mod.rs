@@ -3,6 +3,7 @@
 //! Errors are one line on stderr (`kern: error: FILE:LINE: what is wrong`)
 //! and a non-zero exit; `--json` prints exactly one JSON object on stdout.
 
+mod approx;
 pub mod args;
 mod cv;
 mod demo;
@@ -86,6 +87,8 @@ pub struct TrainArgs {
     /// GP random restarts of the hyperparameter search, besides the first start
     #[arg(long, default_value_t = 5)]
     pub restarts: usize,
+    #[command(flatten)]
+    pub approx: args::ApproxArgs,
     /// Memory an exact kernel matrix may take, e.g. 512M or 8G [default: half the machine's memory]
     #[arg(long, value_name = "SIZE", value_parser = args::parse_bytes)]
     pub max_memory: Option<u64>,

@@ -175,6 +175,7 @@ pub(crate) fn predict_estimator(estimator: &Estimator, x: &DataSet, par: Par) ->
             let values = model.predict_values(x, par);
             Prediction::Values(Mat::from_fn(x.n_samples(), 1, |i, _| values[i]))
         }
+        Estimator::Approx { map, head, .. } => super::approx::predict_approx(map, head, x, par)?,
         Estimator::Gpc { model, classes } => {
             // Probabilities always: beyond two classes the label needs them.
             let proba = model.predict_proba(x, par).map_err(kern_solvers::SolverError::from)?;

@@ -144,6 +144,38 @@ fn check(model: Model) -> std::result::Result<Model, ModelErrorKind> {
                 return malformed("invalid GP parameters");
             }
         }
+        super::Estimator::Approx { kernel, map, head } => {
+            let m = map.feature_map();
+            let map_ok = match map {
+                super::ApproxMap::Rff(r) => {
+                    r.n_features == model.n_features
+                        && r.frequencies.len() == r.n_features * r.phases.len()
+                        && r.frequencies.iter().chain(&r.phases).chain([&r.amplitude]).all(|v| v.is_finite())
+                }
+                super::ApproxMap::Nystroem(n) => {
+                    n.landmarks.n_features() == model.n_features
+                        && n.projection.len() == n.landmarks.n_samples() * n.rank
+                        && n.projection.iter().all(|v| v.is_finite())
+                        && n.kernel.validate(model.n_features).is_ok()
+                }
+            };
+            let head_ok = match head {
+                super::LinearHead::Ridge { coef, n_targets, .. } => {
+                    *n_targets >= 1 && coef.len() == m.n_components() * n_targets
+                }
+                super::LinearHead::Svm { model: s, classes } => {
+                    let problems = if s.n_classes == 2 { 1 } else { s.n_classes };
+                    s.n_classes >= 2
+                        && classes.len() == s.n_classes
+                        && s.weights.len() == problems
+                        && s.intercepts.len() == problems
+                        && s.weights.iter().all(|w| w.len() == m.n_components())
+                }
+            };
+            if !map_ok || !head_ok || kernel.validate(model.n_features).is_err() {
+                return malformed("feature map and linear model disagree");
+            }
+        }
         super::Estimator::Gpc { model: m, classes } => {
             let n = m.train.n_samples();
             let latents = if m.n_classes == 2 { 1 } else { m.n_classes };

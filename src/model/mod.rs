@@ -13,8 +13,10 @@ pub use libsvm::write_libsvm_model;
 pub(crate) use file::write_atomically;
 pub use file::{load_model, save_model};
 
+use kern_approx::{FeatureMap, Nystroem, RandomFourierFeatures};
 use kern_kernels::{DataSet, VectorKernel};
 use kern_solvers::gp::GpcModel;
+use kern_solvers::linear::LinearSvmModel;
 use kern_solvers::{GpModel, KernelRidgeModel, SvmModel};
 use serde::{Deserialize, Serialize};
 
@@ -71,6 +73,44 @@ pub enum Estimator {
     Gp(GpModel),
     /// Gaussian-process classification; `classes` names the classes in the model's order.
     Gpc { model: GpcModel, classes: Vec<String> },
+    /// A linear model on an approximate feature map of `kernel`.
+    Approx { kernel: VectorKernel, map: ApproxMap, head: LinearHead },
+}
+
+/// A feature map fitted on the training data.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum ApproxMap {
+    /// Random Fourier features.
+    Rff(RandomFourierFeatures),
+    /// Nyström features on landmarks of the training data.
+    Nystroem(Box<Nystroem>),
+}
+
+impl ApproxMap {
+    /// The map, to apply.
+    pub fn feature_map(&self) -> &dyn FeatureMap {
+        match self {
+            ApproxMap::Rff(m) => m,
+            ApproxMap::Nystroem(m) => m.as_ref(),
+        }
+    }
+
+    /// Its command-line name.
+    pub fn name(&self) -> &'static str {
+        match self {
+            ApproxMap::Rff(_) => "rff",
+            ApproxMap::Nystroem(_) => "nystroem",
+        }
+    }
+}
+
+/// The linear model on the features.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum LinearHead {
+    /// Ridge regression: `coef` is `M × n_targets`, column-major.
+    Ridge { coef: Vec<f64>, n_targets: usize, alpha: f64 },
+    /// A linear SVM; `classes` names the classes in the model's order.
+    Svm { model: LinearSvmModel, classes: Vec<String> },
 }
 
 impl Model {
@@ -93,6 +133,8 @@ impl Model {
             Estimator::Svm { model, .. } => model.kind.name(),
             Estimator::Gp(_) => "gp",
             Estimator::Gpc { .. } => "gpc",
+            Estimator::Approx { head: LinearHead::Ridge { .. }, .. } => "krr",
+            Estimator::Approx { head: LinearHead::Svm { .. }, .. } => "svc",
         }
     }
 
@@ -103,6 +145,7 @@ impl Model {
             Estimator::Svm { model, .. } => &model.kernel,
             Estimator::Gp(m) => &m.kernel,
             Estimator::Gpc { model, .. } => &model.latent[0].kernel,
+            Estimator::Approx { kernel, .. } => kernel,
         }
     }
 
@@ -113,6 +156,8 @@ impl Model {
             Estimator::Svm { model, .. } => model.support_vectors.n_samples(),
             Estimator::Gp(m) => m.train.n_samples(),
             Estimator::Gpc { model, .. } => model.train.n_samples(),
+            Estimator::Approx { map: ApproxMap::Nystroem(m), .. } => m.landmarks.n_samples(),
+            Estimator::Approx { map: ApproxMap::Rff(_), .. } => 0,
         }
     }
 }

@@ -1,0 +1,110 @@
+//! `--approx rff|nystroem` end to end: fit, write, read back, predict.
+
+mod common;
+
+use common::{assert_one_line_error, kern, scratch, stderr, stdout, write};
+
+fn json(out: &std::process::Output) -> serde_json::Value {
+    assert!(out.status.success(), "{}", stderr(out));
+    serde_json::from_str(stdout(out).trim()).expect("one JSON object on stdout")
+}
+
+/// Two noisy circles (inner class 1, outer class -1): not linearly separable.
+fn circles(n: usize, seed: u64) -> String {
+    let mut s = seed;
+    let mut u = || {
+        s = s.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+        (s >> 11) as f64 / (1u64 << 53) as f64
+    };
+    (0..n)
+        .map(|i| {
+            let (label, r) = if i % 2 == 0 { (1, 0.5) } else { (-1, 1.5) };
+            let t = std::f64::consts::TAU * u();
+            let (a, b) = (r * t.cos() + 0.1 * (u() - 0.5), r * t.sin() + 0.1 * (u() - 0.5));
+            format!("{label} 1:{a:?} 2:{b:?}\n")
+        })
+        .collect()
+}
+
+fn curve(n: usize, seed: u64) -> String {
+    let mut s = seed;
+    let mut u = || {
+        s = s.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+        (s >> 11) as f64 / (1u64 << 53) as f64
+    };
+    (0..n)
+        .map(|_| {
+            let a = 6.0 * u() - 3.0;
+            format!("{:?} 1:{a:?}\n", a.sin() + 0.01 * (u() - 0.5))
+        })
+        .collect()
+}
+
+#[test]
+fn svc_and_krr_on_random_and_nystroem_features() {
+    let dir = scratch();
+    write(dir.path(), "train.txt", circles(400, 1));
+    write(dir.path(), "test.txt", circles(200, 2));
+    for (approx, extra) in [("rff", vec![]), ("rff", vec!["--orthogonal"]), ("nystroem", vec!["--landmarks", "greedy"])]
+    {
+        let mut args = vec!["fit", "train.txt", "-g", "1", "-c", "10", "--approx", approx, "--components", "200"];
+        args.extend(extra.iter());
+        args.extend(["-o", "m.model", "--json"]);
+        let fit = json(&kern(dir.path(), &args));
+        assert_eq!(fit["approx"], approx);
+        assert_eq!(fit["task"], "svc");
+        let pred = json(&kern(dir.path(), &["predict", "m.model", "test.txt", "-o", "p.txt", "--json"]));
+        assert!(pred["accuracy"].as_f64().unwrap() > 0.97, "{approx} {extra:?}: {pred}");
+    }
+    write(dir.path(), "curve.txt", curve(300, 3));
+    write(dir.path(), "curve_test.txt", curve(100, 4));
+    for approx in ["rff", "nystroem"] {
+        let fit = json(&kern(
+            dir.path(),
+            &[
+                "fit",
+                "curve.txt",
+                "--task",
+                "krr",
+                "-g",
+                "1",
+                "--alpha",
+                "1e-3",
+                "--approx",
+                approx,
+                "-o",
+                "r.model",
+                "--json",
+            ],
+        ));
+        assert_eq!(fit["alpha"], 1e-3);
+        let pred = json(&kern(dir.path(), &["predict", "r.model", "curve_test.txt", "-o", "p.txt", "--json"]));
+        assert!(pred["r2"].as_f64().unwrap() > 0.99, "{approx}: {pred}");
+    }
+    // A JSON model file reads back the same; cross-validation takes the same path.
+    json(&kern(dir.path(), &["fit", "curve.txt", "--task", "krr", "--approx", "nystroem", "-o", "r.json", "--json"]));
+    let a = kern(dir.path(), &["predict", "r.json", "curve_test.txt"]);
+    json(&kern(dir.path(), &["fit", "curve.txt", "--task", "krr", "--approx", "nystroem", "-o", "r2.model", "--json"]));
+    let b = kern(dir.path(), &["predict", "r2.model", "curve_test.txt"]);
+    assert_eq!(stdout(&a), stdout(&b));
+    let cv = json(&kern(dir.path(), &["cv", "train.txt", "--approx", "rff", "-g", "1", "--folds", "3", "--json"]));
+    assert!(cv["accuracy"].as_f64().unwrap() > 0.9, "{cv}");
+    let info = kern(dir.path(), &["info", "r.model"]);
+    assert!(info.status.success() && stdout(&info).contains("features"), "{}", stdout(&info));
+}
+
+#[test]
+fn approximations_refuse_what_they_cannot_do() {
+    let dir = scratch();
+    write(dir.path(), "train.txt", circles(50, 1));
+    let out = kern(dir.path(), &["fit", "train.txt", "--task", "gp", "--approx", "rff", "-o", "m.model"]);
+    assert_one_line_error(&out, &["--approx", "krr or svc"]);
+    let out = kern(dir.path(), &["fit", "train.txt", "--kernel", "poly", "--approx", "rff", "-o", "m.model"]);
+    assert_one_line_error(&out, &["random Fourier features", "nystroem"]);
+    let out = kern(dir.path(), &["fit", "train.txt", "--approx", "nystroem", "--components", "0", "-o", "m.model"]);
+    assert_one_line_error(&out, &["components"]);
+    let out =
+        kern(dir.path(), &["fit", "train.txt", "--task", "krr", "--alpha", "auto", "--approx", "rff", "-o", "m.model"]);
+    assert_one_line_error(&out, &["--alpha auto"]);
+    assert!(!dir.path().join("m.model").exists());
+}
