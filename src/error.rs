@@ -31,7 +31,7 @@ pub enum Error {
     Kernel(#[from] KernelError),
     /// An exact fit would need more memory than allowed.
     #[error(
-        "an exact fit on {n} samples needs {} for the {n} × {n} kernel matrix, over the --max-memory limit of {}: train on fewer samples or raise --max-memory",
+        "an exact fit on {n} samples needs {} for the {n} × {n} kernel matrix, over the --max-memory limit of {}: approximate it (--approx falkon or nystroem --components M), train on fewer samples, or raise --max-memory",
         human_bytes(*needed),
         human_bytes(*limit)
     )]

@@ -89,6 +89,53 @@ fn svc_and_krr_on_random_and_nystroem_features() {
     assert_eq!(stdout(&a), stdout(&b));
     let cv = json(&kern(dir.path(), &["cv", "train.txt", "--approx", "rff", "-g", "1", "--folds", "3", "--json"]));
     assert!(cv["accuracy"].as_f64().unwrap() > 0.9, "{cv}");
+    // Falkon: regression, and classification by ±1 targets.
+    let fit = json(&kern(
+        dir.path(),
+        &[
+            "fit",
+            "curve.txt",
+            "--task",
+            "krr",
+            "-g",
+            "1",
+            "--alpha",
+            "1e-3",
+            "--approx",
+            "falkon",
+            "--components",
+            "50",
+            "-o",
+            "f.model",
+            "--json",
+        ],
+    ));
+    assert_eq!(fit["approx"], "falkon");
+    assert!(fit["iterations"].as_u64().unwrap() >= 1);
+    let pred = json(&kern(dir.path(), &["predict", "f.model", "curve_test.txt", "-o", "p.txt", "--json"]));
+    assert!(pred["r2"].as_f64().unwrap() > 0.99, "falkon: {pred}");
+    json(&kern(
+        dir.path(),
+        &[
+            "fit",
+            "train.txt",
+            "-g",
+            "1",
+            "--alpha",
+            "0.1",
+            "--approx",
+            "falkon",
+            "--components",
+            "100",
+            "-o",
+            "fc.model",
+            "--json",
+        ],
+    ));
+    let pred = json(&kern(dir.path(), &["predict", "fc.model", "test.txt", "-o", "p.txt", "--json"]));
+    assert!(pred["accuracy"].as_f64().unwrap() > 0.97, "falkon svc: {pred}");
+    let info = kern(dir.path(), &["info", "fc.model"]);
+    assert!(info.status.success() && stdout(&info).contains("Falkon"), "{}", stdout(&info));
     let info = kern(dir.path(), &["info", "r.model"]);
     assert!(info.status.success() && stdout(&info).contains("features"), "{}", stdout(&info));
 }

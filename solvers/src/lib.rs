@@ -9,6 +9,7 @@
 //!   fitted by the log marginal likelihood.
 
 mod error;
+pub mod falkon;
 pub mod gp;
 pub mod linalg;
 pub mod linear;

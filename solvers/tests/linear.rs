@@ -79,3 +79,47 @@ fn one_against_the_rest_covers_three_classes() {
     let accuracy = predicted.iter().zip(&classes).filter(|(a, b)| a == b).count() as f64 / 300.0;
     assert!(accuracy > 0.97, "{accuracy}");
 }
+
+#[test]
+fn falkon_with_every_sample_as_centre_is_exact_kernel_ridge() {
+    use kern_solvers::falkon::{Falkon, FalkonModel};
+    let (x, y) = regression(150, 5);
+    let (test, _) = regression(40, 6);
+    let kernel = VectorKernel::Matern52 { lengthscale: 0.7 };
+    let alpha = 0.05;
+    let y2 = Mat::from_fn(150, 2, |i, c| if c == 0 { y[(i, 0)] } else { 1.0 - y[(i, 0)] * y[(i, 0)] });
+    let exact = KernelRidgeModel::fit(kernel.clone(), x.clone(), y2.as_ref(), KernelRidge { alpha }, Par::Seq).unwrap();
+    let params = Falkon { alpha, max_iter: 500, tol: 1e-13 };
+    for par in [Par::Seq, Par::rayon(2)] {
+        let model = FalkonModel::fit(&params, &kernel, &x, y2.as_ref(), x.clone(), par).unwrap();
+        let ours = model.predict(&test, par);
+        let reference = exact.predict(&test, Par::Seq);
+        let err = (&ours - &reference).norm_max() / reference.norm_max();
+        assert!(err < 1e-6, "{err} after {} iterations", model.iterations);
+    }
+    let a = FalkonModel::fit(&params, &kernel, &x, y2.as_ref(), x.clone(), Par::Seq).unwrap();
+    let b = FalkonModel::fit(&params, &kernel, &x, y2.as_ref(), x.clone(), Par::rayon(2)).unwrap();
+    assert_eq!(a, b, "the same model at any thread count");
+}
+
+#[test]
+fn falkon_with_few_centres_solves_nystroem_kernel_ridge() {
+    use kern_approx::nystroem::uniform_sample;
+    use kern_solvers::falkon::{Falkon, FalkonModel};
+    let (x, y) = regression(3000, 7);
+    let (test, truth) = regression(500, 8);
+    let kernel = VectorKernel::Rbf { gamma: 2.0 };
+    let indices = uniform_sample(3000, 300, 1);
+    let alpha = 1e-2;
+    let params = Falkon { alpha, max_iter: 300, tol: 1e-12 };
+    let model = FalkonModel::fit(&params, &kernel, &x, y.as_ref(), x.select(&indices), Par::rayon(2)).unwrap();
+    // The same problem solved directly: ridge on the Nyström features of the same centres.
+    let map = Nystroem::from_landmarks(&kernel, x.select(&indices), indices, Par::Seq).unwrap();
+    let beta = primal_ridge(map.transform(&x, Par::Seq).unwrap().as_ref(), y.as_ref(), alpha, Par::Seq).unwrap();
+    let direct = map.transform(&test, Par::Seq).unwrap() * &beta;
+    let pred = model.predict(&test, Par::Seq);
+    let err = (&pred - &direct).norm_max() / direct.norm_max();
+    assert!(err < 1e-6, "{err} after {} iterations, residual {:?}", model.iterations, model.relative_residuals);
+    let mse: f64 = (0..500).map(|i| (pred[(i, 0)] - truth[(i, 0)]).powi(2)).sum::<f64>() / 500.0;
+    assert!(mse < 1e-3, "{mse}");
+}

@@ -1,9 +1,10 @@
 //! `--approx rff|nystroem`: fit a feature map on the training data, then a
 //! linear model on the features (ridge for krr, a linear SVM for svc).
 
-use faer::MatRef;
+use faer::{Mat, MatRef};
 use kern_approx::{Landmarks, Nystroem, RandomFourierFeatures};
 use kern_kernels::{DataSet, Par, VectorKernel};
+use kern_solvers::falkon::{Falkon, FalkonModel};
 use kern_solvers::linear::{LinearSvm, LinearSvmLoss, LinearSvmModel, primal_ridge};
 use serde_json::{Value, json};
 
@@ -23,22 +24,21 @@ pub(crate) fn train_approx(
     par: Par,
 ) -> Result<Estimator> {
     let a = &t.approx;
+    if a.approx == ApproxArg::Falkon {
+        return train_falkon(t, kernel, x, targets, par);
+    }
     let map = match a.approx {
         ApproxArg::Rff => ApproxMap::Rff(
             RandomFourierFeatures::new(kernel, x.n_features(), a.components, a.orthogonal, t.seed)
                 .map_err(approx_error)?,
         ),
         ApproxArg::Nystroem => {
-            let method = match a.landmarks {
-                LandmarksArg::Uniform => Landmarks::Uniform,
-                LandmarksArg::Greedy => Landmarks::Greedy { tolerance: a.landmark_tol },
-                LandmarksArg::Leverage => Landmarks::Leverage { lambda: None },
-            };
+            let method = landmarks(t);
             ApproxMap::Nystroem(Box::new(
                 Nystroem::fit(kernel, x, a.components, method, t.seed, par).map_err(approx_error)?,
             ))
         }
-        ApproxArg::None => unreachable!("an approximation was asked for"),
+        ApproxArg::None | ApproxArg::Falkon => unreachable!("a feature map was asked for"),
     };
     let phi = map.feature_map().transform(x, par).map_err(approx_error)?;
     let head = match (t.task, targets) {
@@ -72,6 +72,70 @@ pub(crate) fn train_approx(
     Ok(Estimator::Approx { kernel: kernel.clone(), map, head })
 }
 
+/// `--landmarks` as the library's choice.
+fn landmarks(t: &TrainArgs) -> Landmarks {
+    match t.approx.landmarks {
+        LandmarksArg::Uniform => Landmarks::Uniform,
+        LandmarksArg::Greedy => Landmarks::Greedy { tolerance: t.approx.landmark_tol },
+        LandmarksArg::Leverage => Landmarks::Leverage { lambda: None },
+    }
+}
+
+/// Falkon: centres by `--landmarks`, then the preconditioned CG, on the
+/// targets (krr) or on ±1 targets per class (svc: one column for two
+/// classes, one per class beyond).
+fn train_falkon(t: &TrainArgs, kernel: &VectorKernel, x: &DataSet, targets: &Targets, par: Par) -> Result<Estimator> {
+    let AlphaArg::Value(alpha) = t.alpha else {
+        return Err(Error::Usage("--alpha auto needs the exact kernel: give a value with --approx".into()));
+    };
+    let n = x.n_samples();
+    let (y, classes) = match (t.task, targets) {
+        (TaskArg::Krr, Targets::Values(y)) => (Mat::from_fn(n, 1, |i, _| y[i]), Vec::new()),
+        (TaskArg::Svc, Targets::Classes { names, codes }) => {
+            let columns = if names.len() == 2 { 1 } else { names.len() };
+            let positive = |c: usize| if names.len() == 2 { 1 } else { c };
+            (Mat::from_fn(n, columns, |i, c| if codes[i] == positive(c) { 1.0 } else { -1.0 }), names.clone())
+        }
+        _ => return Err(Error::Usage("--approx falkon works with --task krr or svc".into())),
+    };
+    let m = t.approx.components.min(n);
+    if m == 0 {
+        return Err(Error::Usage("--components must be at least 1".into()));
+    }
+    let indices = landmarks(t).choose(kernel, x, m, t.seed, par).map_err(approx_error)?;
+    let params = Falkon {
+        alpha,
+        max_iter: t.svm.max_iter.map_or(FALKON_ITERATIONS, |m| m.min(usize::MAX as u64) as usize),
+        tol: FALKON_TOL,
+    };
+    let model = FalkonModel::fit(&params, kernel, x, y.as_ref(), x.select(&indices), par)?;
+    Ok(Estimator::Falkon { model, classes })
+}
+
+/// Falkon's conjugate gradient stops at this relative residual…
+pub(crate) const FALKON_TOL: f64 = 1e-7;
+/// …or after this many iterations (`--max-iter` changes it).
+const FALKON_ITERATIONS: usize = 100;
+
+/// Predictions of a Falkon model.
+pub(crate) fn predict_falkon(model: &FalkonModel, classes: &[String], x: &DataSet, par: Par) -> Prediction {
+    let f = model.predict(x, par);
+    if classes.is_empty() {
+        return Prediction::Values(f);
+    }
+    let labels = (0..f.nrows())
+        .map(|i| {
+            let c = if f.ncols() == 1 {
+                usize::from(f[(i, 0)] > 0.0)
+            } else {
+                (0..f.ncols()).fold(0, |b, c| if f[(i, c)] > f[(i, b)] { c } else { b })
+            };
+            classes[c].clone()
+        })
+        .collect();
+    Prediction::Classes(labels, None)
+}
+
 /// Predictions of an approximate model.
 pub(crate) fn predict_approx(map: &ApproxMap, head: &LinearHead, x: &DataSet, par: Par) -> Result<Prediction> {
     let phi = map.feature_map().transform(x, par).map_err(approx_error)?;
@@ -102,6 +166,20 @@ pub(crate) fn approx_report(map: &ApproxMap, head: &LinearHead) -> Value {
             report["iterations"] = json!(model.iterations);
             report["converged"] = json!(model.converged);
         }
+    }
+    report
+}
+
+/// What `--json` reports of a Falkon model.
+pub(crate) fn falkon_report(model: &FalkonModel, classes: &[String]) -> Value {
+    let mut report = json!({
+        "approx": "falkon",
+        "components": model.centers.n_samples(),
+        "iterations": model.iterations,
+        "relative_residuals": model.relative_residuals,
+    });
+    if !classes.is_empty() {
+        report["classes"] = json!(classes);
     }
     report
 }

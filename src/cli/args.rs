@@ -245,6 +245,8 @@ pub enum ApproxArg {
     Rff,
     /// Nyström features on landmarks of the training data (any kernel)
     Nystroem,
+    /// Nyström kernel ridge by preconditioned conjugate gradient (Falkon): K(X, centres) in row blocks, never held; classification by ±1 targets
+    Falkon,
 }
 
 /// `--landmarks`.
@@ -270,13 +272,13 @@ pub enum LossArg {
 /// Kernel approximations: a feature map, then a linear model on it.
 #[derive(Args, Clone, Debug)]
 pub struct ApproxArgs {
-    /// Approximate the kernel by a feature map and fit a linear model on it (krr: ridge in the primal; svc: a linear SVM by dual coordinate descent)
+    /// Approximate the kernel: a feature map with a linear model on it (krr: ridge in the primal; svc: a linear SVM by dual coordinate descent), or Falkon (krr and svc)
     #[arg(long, value_enum, default_value = "none")]
     pub approx: ApproxArg,
-    /// Features of the map (landmarks for Nyström)
+    /// Features of the map (landmarks for Nyström, centres for Falkon)
     #[arg(long, value_name = "M", default_value_t = 100)]
     pub components: usize,
-    /// How Nyström chooses its landmarks
+    /// How Nyström and Falkon choose their landmarks
     #[arg(long, value_enum, default_value = "uniform")]
     pub landmarks: LandmarksArg,
     /// Greedy landmarks stop when the residual trace falls below this fraction of the trace

@@ -39,6 +39,7 @@ pub(super) fn run(args: &FitArgs, par: Par) -> Result<()> {
     let stopped_early = match &estimator {
         Estimator::Svm { model, .. } => model.pairs.iter().any(|p| p.reached_max_iter),
         Estimator::Approx { head: crate::model::LinearHead::Svm { model, .. }, .. } => !model.converged,
+        Estimator::Falkon { model, .. } => model.relative_residuals.iter().any(|&r| r > super::approx::FALKON_TOL),
         _ => false,
     };
     if stopped_early && !args.run.quiet {
@@ -57,6 +58,13 @@ pub(super) fn run(args: &FitArgs, par: Par) -> Result<()> {
             }
             Estimator::Approx { map, .. } => {
                 format!(", {} features ({})", map.feature_map().n_components(), map.name())
+            }
+            Estimator::Falkon { model, .. } => {
+                format!(
+                    ", {} centres, {} conjugate-gradient iterations (falkon)",
+                    model.centers.n_samples(),
+                    model.iterations
+                )
             }
         };
         eprintln!(
@@ -90,6 +98,12 @@ pub(super) fn run(args: &FitArgs, par: Par) -> Result<()> {
             }
             Estimator::Approx { map, head, .. } => {
                 let Value::Object(fields) = super::approx::approx_report(map, head) else { unreachable!("an object") };
+                fields.into_iter().for_each(|(k, v)| report[k] = v);
+            }
+            Estimator::Falkon { model, classes } => {
+                let Value::Object(fields) = super::approx::falkon_report(model, classes) else {
+                    unreachable!("an object")
+                };
                 fields.into_iter().for_each(|(k, v)| report[k] = v);
             }
             Estimator::Gpc { model, classes } => {

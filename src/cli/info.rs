@@ -28,6 +28,11 @@ pub(super) fn run(args: &InfoArgs) -> Result<()> {
             };
             (storage, 1, super::approx::approx_report(map, head))
         }
+        Estimator::Falkon { model, classes } => (
+            if model.centers.is_sparse() { "sparse" } else { "dense" },
+            model.n_targets,
+            super::approx::falkon_report(model, classes),
+        ),
         Estimator::Gpc { model: m, classes } => {
             (if m.train.is_sparse() { "sparse" } else { "dense" }, 1, super::fit::gpc_report(m, classes))
         }
@@ -82,6 +87,8 @@ fn describe_task(estimator: &Estimator) -> &'static str {
         Estimator::KernelRidge(_) => "exact kernel ridge regression",
         Estimator::Gp(_) => "Gaussian-process regression",
         Estimator::Gpc { .. } => "Gaussian-process classification (Laplace)",
+        Estimator::Falkon { classes, .. } if classes.is_empty() => "Nyström kernel ridge (Falkon)",
+        Estimator::Falkon { .. } => "Nyström kernel ridge classification (Falkon)",
         Estimator::Approx { head: crate::model::LinearHead::Ridge { .. }, .. } => "ridge regression on kernel features",
         Estimator::Approx { head: crate::model::LinearHead::Svm { .. }, .. } => "linear SVM on kernel features",
         Estimator::Svm { model, .. } => match model.kind {

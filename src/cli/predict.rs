@@ -176,6 +176,7 @@ pub(crate) fn predict_estimator(estimator: &Estimator, x: &DataSet, par: Par) ->
             Prediction::Values(Mat::from_fn(x.n_samples(), 1, |i, _| values[i]))
         }
         Estimator::Approx { map, head, .. } => super::approx::predict_approx(map, head, x, par)?,
+        Estimator::Falkon { model, classes } => super::approx::predict_falkon(model, classes, x, par),
         Estimator::Gpc { model, classes } => {
             // Probabilities always: beyond two classes the label needs them.
             let proba = model.predict_proba(x, par).map_err(kern_solvers::SolverError::from)?;

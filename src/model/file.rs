@@ -176,6 +176,21 @@ fn check(model: Model) -> std::result::Result<Model, ModelErrorKind> {
                 return malformed("feature map and linear model disagree");
             }
         }
+        super::Estimator::Falkon { model: m, classes } => {
+            let columns = match classes.len() {
+                0 => m.n_targets,
+                2 => 1,
+                k => k,
+            };
+            if m.centers.n_features() != model.n_features
+                || m.n_targets != columns
+                || m.coef.len() != m.centers.n_samples() * m.n_targets
+                || !m.coef.iter().all(|v| v.is_finite())
+                || m.kernel.validate(model.n_features).is_err()
+            {
+                return malformed("Falkon centres, coefficients and classes disagree");
+            }
+        }
         super::Estimator::Gpc { model: m, classes } => {
             let n = m.train.n_samples();
             let latents = if m.n_classes == 2 { 1 } else { m.n_classes };

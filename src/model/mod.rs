@@ -15,6 +15,7 @@ pub use file::{load_model, save_model};
 
 use kern_approx::{FeatureMap, Nystroem, RandomFourierFeatures};
 use kern_kernels::{DataSet, VectorKernel};
+use kern_solvers::falkon::FalkonModel;
 use kern_solvers::gp::GpcModel;
 use kern_solvers::linear::LinearSvmModel;
 use kern_solvers::{GpModel, KernelRidgeModel, SvmModel};
@@ -75,6 +76,9 @@ pub enum Estimator {
     Gpc { model: GpcModel, classes: Vec<String> },
     /// A linear model on an approximate feature map of `kernel`.
     Approx { kernel: VectorKernel, map: ApproxMap, head: LinearHead },
+    /// Nyström kernel ridge by preconditioned conjugate gradient; `classes`
+    /// names the classes of a classifier (empty for regression).
+    Falkon { model: FalkonModel, classes: Vec<String> },
 }
 
 /// A feature map fitted on the training data.
@@ -135,6 +139,13 @@ impl Model {
             Estimator::Gpc { .. } => "gpc",
             Estimator::Approx { head: LinearHead::Ridge { .. }, .. } => "krr",
             Estimator::Approx { head: LinearHead::Svm { .. }, .. } => "svc",
+            Estimator::Falkon { classes, .. } => {
+                if classes.is_empty() {
+                    "krr"
+                } else {
+                    "svc"
+                }
+            }
         }
     }
 
@@ -146,6 +157,7 @@ impl Model {
             Estimator::Gp(m) => &m.kernel,
             Estimator::Gpc { model, .. } => &model.latent[0].kernel,
             Estimator::Approx { kernel, .. } => kernel,
+            Estimator::Falkon { model, .. } => &model.kernel,
         }
     }
 
@@ -158,6 +170,7 @@ impl Model {
             Estimator::Gpc { model, .. } => model.train.n_samples(),
             Estimator::Approx { map: ApproxMap::Nystroem(m), .. } => m.landmarks.n_samples(),
             Estimator::Approx { map: ApproxMap::Rff(_), .. } => 0,
+            Estimator::Falkon { model, .. } => model.centers.n_samples(),
         }
     }
 }

@@ -25,8 +25,9 @@ pub enum Landmarks {
 }
 
 impl Landmarks {
-    /// The indices of `m` landmarks of `x` (fewer for `Greedy` when it meets its tolerance).
-    pub(crate) fn choose(
+    /// The indices of `m` landmarks of `x`, ascending for the random
+    /// methods, in pivot order for `Greedy` (fewer when it meets its tolerance).
+    pub fn choose(
         self,
         kernel: &VectorKernel,
         x: &DataSet,
