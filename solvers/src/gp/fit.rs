@@ -5,7 +5,7 @@ use faer::Par;
 use kern_kernels::{DataSet, VectorKernel};
 use serde::{Deserialize, Serialize};
 
-use super::lml::{ProfiledAmplitude, evaluate, log_marginal_likelihood};
+use super::lml::{Factored, ProfiledAmplitude, evaluate};
 use super::optimize::{best_start, random_starts};
 use super::{GaussianProcess, GpError};
 
@@ -85,14 +85,14 @@ impl GpModel {
                 }
                 t
             };
-            let objective = |z: &[f64]| {
+            let point = |z: &[f64]| {
                 let t = at(z);
-                let kernel = params.kernel.with_hyperparameters(&t[..last]);
-                let e = log_marginal_likelihood(&kernel, t[last], &x, &yn, true, par).ok()?;
-                Some((-e.log_marginal_likelihood, free.iter().map(|&i| -e.gradient[i]).collect()))
+                (params.kernel.with_hyperparameters(&t[..last]), t[last])
             };
+            let select = |g: &[f64]| free.iter().map(|&i| g[i]).collect();
+            let objective = || cached_objective(&point, &select, &x, &yn, None, par);
             let (lower, upper) = (vec![lo; free.len()], vec![hi; free.len()]);
-            let (best, spent) = best_start(|| &objective, &starts, &lower, &upper, params.max_iter)?;
+            let (best, spent) = best_start(objective, &starts, &lower, &upper, params.max_iter)?;
             evaluations += spent;
             theta = at(&best.x);
         }
@@ -118,6 +118,35 @@ impl GpModel {
             self.kernel.hyperparameters().into_iter().map(|h| (h.name, h.value)).collect();
         out.push(("noise".into(), self.noise));
         out
+    }
+}
+
+/// `−log p(y | X, θ)` for the optimiser at log-parameters `z`: `point(z)`
+/// gives the kernel and noise, `select` picks the gradient's free entries.
+/// A value-only call keeps its factorisation for a gradient call at the
+/// same point, so a line search pays the inverse only for points it keeps.
+fn cached_objective<'a>(
+    point: &'a (impl Fn(&[f64]) -> (VectorKernel, f64) + Sync),
+    select: &'a (impl Fn(&[f64]) -> Vec<f64> + Sync),
+    x: &'a DataSet,
+    y: &'a [f64],
+    profile: Option<ProfiledAmplitude>,
+    par: Par,
+) -> impl FnMut(&[f64], bool) -> Option<(f64, Vec<f64>)> + 'a {
+    let mut cache: Option<(Vec<f64>, Factored)> = None;
+    move |z: &[f64], want_gradient: bool| {
+        let (kernel, noise) = point(z);
+        let f = match cache.take() {
+            Some((at, f)) if at == z => f,
+            _ => Factored::new(&kernel, noise, x, y, profile, par).ok()?,
+        };
+        let value = -f.log_marginal_likelihood;
+        if !want_gradient {
+            cache = Some((z.to_vec(), f));
+            return Some((value, Vec::new()));
+        }
+        let gradient = f.gradient(&kernel, x, par);
+        Some((value, select(&gradient).into_iter().map(|g| -g).collect()))
     }
 }
 
@@ -157,18 +186,19 @@ fn fit_profiled(
             s
         })
         .collect();
-    let objective = |z: &[f64]| {
-        let (e, _, _) = evaluate(&base_at(z), z[z.len() - 1].exp(), x, y, true, profile, par).ok()?;
-        let mut gradient: Vec<f64> = inner.iter().map(|&i| -e.gradient[i - 1]).collect();
-        gradient.push(-e.gradient[e.gradient.len() - 1]);
-        Some((-e.log_marginal_likelihood, gradient))
+    let point = |z: &[f64]| (base_at(z), z[z.len() - 1].exp());
+    let select = |g: &[f64]| {
+        let mut out: Vec<f64> = inner.iter().map(|&i| g[i - 1]).collect();
+        out.push(g[g.len() - 1]);
+        out
     };
+    let objective = || cached_objective(&point, &select, x, y, profile, par);
     // The ratio may range over [lo − hi, hi − lo]: per-coordinate bounds.
     let dim = ratio_starts[0].len();
     let mut lower = vec![lo; dim];
     let mut upper = vec![hi; dim];
     (lower[dim - 1], upper[dim - 1]) = (lo - hi, hi - lo);
-    let (best, mut evaluations) = best_start(|| &objective, &ratio_starts, &lower, &upper, params.max_iter)?;
+    let (best, mut evaluations) = best_start(objective, &ratio_starts, &lower, &upper, params.max_iter)?;
     let z = &best.x;
     let ratio = z[z.len() - 1].exp();
     let kernel = base_at(z);

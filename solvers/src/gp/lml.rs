@@ -120,35 +120,74 @@ pub(crate) fn evaluate(
     profile: Option<ProfiledAmplitude>,
     par: Par,
 ) -> Result<(Evaluation, Vec<f64>, f64), GpError> {
-    let n = x.n_samples();
-    let f = factor(gram_matrix(kernel, x, par), noise, par)?;
-    let jitter = f.jitter;
-    let mut alpha = Mat::from_fn(n, 1, |i, _| y[i]);
-    cholesky_solve(f.l.as_ref(), alpha.as_mut());
-    let data_fit: f64 = (0..n).map(|i| y[i] * alpha[(i, 0)]).sum();
-    let amplitude = match profile {
-        Some(p) => (data_fit / n.max(1) as f64).clamp(p.bounds.0, p.bounds.1),
-        None => 1.0,
-    };
-    let log_det = (0..n).map(|i| f.l[(i, i)].ln()).sum::<f64>() * 2.0 + n as f64 * amplitude.ln();
-    let lml = -0.5 * data_fit / amplitude - 0.5 * log_det - 0.5 * n as f64 * (2.0 * std::f64::consts::PI).ln();
-    let mut gradient = Vec::new();
-    if with_gradient {
+    let f = Factored::new(kernel, noise, x, y, profile, par)?;
+    let (lml, jitter, amplitude) = (f.log_marginal_likelihood, f.jitter, f.amplitude);
+    let alpha = f.alpha.clone();
+    let gradient = if with_gradient { f.gradient(kernel, x, par) } else { Vec::new() };
+    Ok((Evaluation { log_marginal_likelihood: lml, gradient, jitter }, alpha, amplitude))
+}
+
+/// The likelihood at one point, with what its gradient needs: the first,
+/// cheaper half of an evaluation (one Cholesky factorisation). A line
+/// search can reject a point at this cost, and finish the points it keeps.
+pub(crate) struct Factored {
+    l: Mat<f64>,
+    alpha: Vec<f64>,
+    noise: f64,
+    pub amplitude: f64,
+    pub log_marginal_likelihood: f64,
+    pub jitter: f64,
+}
+
+impl Factored {
+    /// Factors `K + σ² I` (see [`evaluate`] for `profile`).
+    pub(crate) fn new(
+        kernel: &VectorKernel,
+        noise: f64,
+        x: &DataSet,
+        y: &[f64],
+        profile: Option<ProfiledAmplitude>,
+        par: Par,
+    ) -> Result<Self, GpError> {
+        let n = x.n_samples();
+        let f = factor(gram_matrix(kernel, x, par), noise, par)?;
+        let mut alpha = Mat::from_fn(n, 1, |i, _| y[i]);
+        cholesky_solve(f.l.as_ref(), alpha.as_mut());
+        let data_fit: f64 = (0..n).map(|i| y[i] * alpha[(i, 0)]).sum();
+        let amplitude = match profile {
+            Some(p) => (data_fit / n.max(1) as f64).clamp(p.bounds.0, p.bounds.1),
+            None => 1.0,
+        };
+        let log_det = (0..n).map(|i| f.l[(i, i)].ln()).sum::<f64>() * 2.0 + n as f64 * amplitude.ln();
+        let lml = -0.5 * data_fit / amplitude - 0.5 * log_det - 0.5 * n as f64 * (2.0 * std::f64::consts::PI).ln();
+        Ok(Self {
+            l: f.l,
+            alpha: (0..n).map(|i| alpha[(i, 0)]).collect(),
+            noise,
+            amplitude,
+            log_marginal_likelihood: lml,
+            jitter: f.jitter,
+        })
+    }
+
+    /// `∂/∂ log θ` for the kernel's hyperparameters, then the noise (or ratio).
+    pub(crate) fn gradient(self, kernel: &VectorKernel, x: &DataSet, par: Par) -> Vec<f64> {
+        let n = self.alpha.len();
+        let alpha = &self.alpha;
         // W = α αᵀ − A⁻¹ (lower triangle); ∂/∂ log θ = ½ tr(W ∂A/∂ log θ).
         // With an amplitude c, α and A⁻¹ carry 1/c and ∂A a factor c.
-        let mut w = inverse(&f.l, par);
-        drop(f.l);
+        let mut w = inverse(&self.l, par);
+        drop(self.l);
         for j in 0..n {
             for i in j..n {
-                w[(i, j)] = alpha[(i, 0)] * alpha[(j, 0)] / amplitude - w[(i, j)];
+                w[(i, j)] = alpha[i] * alpha[j] / self.amplitude - w[(i, j)];
             }
         }
-        gradient = kernel.gradient_traces(x, w.as_ref(), par).into_iter().map(|t| 0.5 * t).collect();
+        let mut gradient: Vec<f64> = kernel.gradient_traces(x, w.as_ref(), par).into_iter().map(|t| 0.5 * t).collect();
         let trace: f64 = (0..n).map(|i| w[(i, i)]).sum();
-        gradient.push(0.5 * noise * trace);
+        gradient.push(0.5 * self.noise * trace);
+        gradient
     }
-    let alpha = (0..n).map(|i| alpha[(i, 0)]).collect();
-    Ok((Evaluation { log_marginal_likelihood: lml, gradient, jitter }, alpha, amplitude))
 }
 
 /// The lower triangle of `(L Lᵀ)⁻¹`.

@@ -20,10 +20,23 @@ pub struct Minimum {
     pub evaluations: usize,
 }
 
-/// Minimises `f` (returning the value and gradient, or `None` where it cannot
-/// be evaluated) over the box `lower ≤ x ≤ upper`, from `x0`.
+/// Minimises `f` over the box `lower ≤ x ≤ upper`, from `x0`.
+///
+/// `f(x, true)` returns the value and the gradient, `f(x, false)` the value
+/// (and any gradient, which is ignored); `None` where `f` cannot be
+/// evaluated. Line-search trials ask for the value alone, then for the
+/// gradient at the point they accept, so an objective whose gradient costs
+/// more than its value can keep the first half of the work for the second
+/// (a rejected trial then costs only the value).
+///
+/// ```
+/// use kern_solvers::gp::minimize_box;
+/// let f = |x: &[f64], _: bool| Some(((x[0] - 3.0).powi(2), vec![2.0 * (x[0] - 3.0)]));
+/// let m = minimize_box(f, &[0.0], &[-10.0], &[2.0], 100).unwrap();
+/// assert_eq!(m.x, [2.0]); // on the bound
+/// ```
 pub fn minimize_box(
-    mut f: impl FnMut(&[f64]) -> Option<(f64, Vec<f64>)>,
+    mut f: impl FnMut(&[f64], bool) -> Option<(f64, Vec<f64>)>,
     x0: &[f64],
     lower: &[f64],
     upper: &[f64],
@@ -33,7 +46,8 @@ pub fn minimize_box(
     let mut x = x0.to_vec();
     project(&mut x);
     let mut evaluations = 1;
-    let (mut fx, mut g) = f(&x).filter(|(v, g)| v.is_finite() && g.iter().all(|d| d.is_finite()))?;
+    let finite = |(v, g): &(f64, Vec<f64>)| v.is_finite() && g.iter().all(|d| d.is_finite());
+    let (mut fx, mut g) = f(&x, true).filter(|e| finite(e) && e.1.len() == x.len())?;
     let mut memory: Vec<(Vec<f64>, Vec<f64>)> = Vec::new();
     let mut previously_fixed: Vec<bool> = Vec::new();
     for iter in 0..max_iter {
@@ -76,10 +90,13 @@ pub fn minimize_box(
             let mut trial: Vec<f64> = x.iter().zip(&d).map(|(a, b)| a + t * b).collect();
             project(&mut trial);
             evaluations += 1;
-            if let Some((ft, gt)) = f(&trial).filter(|(v, g)| v.is_finite() && g.iter().all(|d| d.is_finite())) {
+            if let Some(ft) = f(&trial, false).map(|(v, _)| v).filter(|v| v.is_finite()) {
                 let decrease: f64 = g.iter().zip(trial.iter().zip(&x)).map(|(g, (a, b))| g * (a - b)).sum();
                 // A projected step that does not move (decrease 0) is no step.
                 if decrease < 0.0 && ft <= fx + ARMIJO * decrease {
+                    let Some((ft, gt)) = f(&trial, true).filter(|e| finite(e) && e.1.len() == x.len()) else {
+                        break;
+                    };
                     accepted = Some((trial, ft, gt));
                     break;
                 }
@@ -115,7 +132,7 @@ pub fn minimize_box(
 /// it may keep state such as a warm start) over the box `[lower, upper]`
 /// from every start in parallel; the best minimum (ties to the earliest start) and the
 /// evaluations spent.
-pub(crate) fn best_start<F: FnMut(&[f64]) -> Option<(f64, Vec<f64>)>>(
+pub(crate) fn best_start<F: FnMut(&[f64], bool) -> Option<(f64, Vec<f64>)>>(
     objective: impl Fn() -> F + Sync,
     starts: &[Vec<f64>],
     lower: &[f64],
@@ -176,7 +193,7 @@ mod tests {
 
     #[test]
     fn finds_the_minimum_of_a_rosenbrock_valley_and_respects_bounds() {
-        let rosen = |x: &[f64]| {
+        let rosen = |x: &[f64], _: bool| {
             let (a, b) = (x[0], x[1]);
             let f = (1.0 - a).powi(2) + 100.0 * (b - a * a).powi(2);
             Some((f, vec![-2.0 * (1.0 - a) - 400.0 * a * (b - a * a), 200.0 * (b - a * a)]))

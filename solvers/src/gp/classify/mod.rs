@@ -151,9 +151,12 @@ fn fit_latent(params: &GaussianProcessClassifier, x: &DataSet, y: &[f64], par: P
         let (at, free) = (&at, &free);
         let objective = || {
             let mut warm: Option<Vec<f64>> = None;
-            move |z: &[f64]| {
-                let l = laplace(&at(z), x, y, warm.as_deref(), true, par).ok()?;
-                let gradient = free.iter().map(|&i| -l.gradient[i]).collect();
+            // A line search's value-only trials skip the gradient's inverse;
+            // the point it keeps is then solved again, warm, with it.
+            move |z: &[f64], want_gradient: bool| {
+                let l = laplace(&at(z), x, y, warm.as_deref(), want_gradient, par).ok()?;
+                let gradient =
+                    l.gradient.iter().enumerate().filter(|(i, _)| free.contains(i)).map(|(_, g)| -g).collect();
                 warm = Some(l.a);
                 Some((-l.log_marginal_likelihood, gradient))
             }
