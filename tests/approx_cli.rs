@@ -2,20 +2,11 @@
 
 mod common;
 
-use common::{assert_one_line_error, kern, scratch, stderr, stdout, write};
-
-fn json(out: &std::process::Output) -> serde_json::Value {
-    assert!(out.status.success(), "{}", stderr(out));
-    serde_json::from_str(stdout(out).trim()).expect("one JSON object on stdout")
-}
+use common::{assert_one_line_error, json, kern, lcg, scratch, stdout, write};
 
 /// Two noisy circles (inner class 1, outer class -1): not linearly separable.
 fn circles(n: usize, seed: u64) -> String {
-    let mut s = seed;
-    let mut u = || {
-        s = s.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
-        (s >> 11) as f64 / (1u64 << 53) as f64
-    };
+    let mut u = lcg(seed);
     (0..n)
         .map(|i| {
             let (label, r) = if i % 2 == 0 { (1, 0.5) } else { (-1, 1.5) };
@@ -27,11 +18,7 @@ fn circles(n: usize, seed: u64) -> String {
 }
 
 fn curve(n: usize, seed: u64) -> String {
-    let mut s = seed;
-    let mut u = || {
-        s = s.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
-        (s >> 11) as f64 / (1u64 << 53) as f64
-    };
+    let mut u = lcg(seed);
     (0..n)
         .map(|_| {
             let a = 6.0 * u() - 3.0;

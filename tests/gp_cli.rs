@@ -2,20 +2,11 @@
 
 mod common;
 
-use common::{assert_one_line_error, kern, scratch, stderr, stdout, write};
-
-fn json(out: &std::process::Output) -> serde_json::Value {
-    assert!(out.status.success(), "{}", stderr(out));
-    serde_json::from_str(stdout(out).trim()).expect("one JSON object on stdout")
-}
+use common::{assert_one_line_error, json, kern, lcg, scratch, stdout, write};
 
 /// A smooth 2-d target with a little noise (a fixed LCG).
 fn regression_file(n: usize, seed: u64) -> String {
-    let mut s = seed;
-    let mut u = || {
-        s = s.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
-        (s >> 11) as f64 / (1u64 << 53) as f64
-    };
+    let mut u = lcg(seed);
     (0..n)
         .map(|_| {
             let (a, b) = (4.0 * u() - 2.0, 4.0 * u() - 2.0);
@@ -65,11 +56,7 @@ fn gp_fits_its_hyperparameters_and_predicts_mean_and_std() {
 
 /// Points around `centres` (2-d, unit spread), labelled by their centre's name.
 fn blob_file(centres: &[(&str, f64, f64)], per_class: usize, seed: u64) -> String {
-    let mut s = seed;
-    let mut u = || {
-        s = s.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
-        (s >> 11) as f64 / (1u64 << 53) as f64
-    };
+    let mut u = lcg(seed);
     let mut out = String::new();
     for _ in 0..per_class {
         for (name, cx, cy) in centres {

@@ -4,13 +4,8 @@
 
 mod common;
 
-use common::{assert_one_line_error, kern, scratch, stderr, stdout, write};
+use common::{assert_one_line_error, json, kern, scratch, stderr, write};
 use kern::{DataSet, DenseMatrix, Par, VectorKernel, cross_gram, gram_matrix};
-
-fn json(out: &std::process::Output) -> serde_json::Value {
-    assert!(out.status.success(), "{}", stderr(out));
-    serde_json::from_str(stdout(out).trim()).expect("one JSON object on stdout")
-}
 
 /// Two noisy classes in 3-d (a fixed LCG, so the data never changes).
 fn blobs(n: usize, seed: u64) -> (Vec<Vec<f64>>, Vec<f64>) {

@@ -3,12 +3,7 @@
 
 mod common;
 
-use common::{assert_one_line_error, kern, scratch, shared_data, stderr, stdout, write};
-
-fn json(out: &std::process::Output) -> serde_json::Value {
-    assert!(out.status.success(), "{}", stderr(out));
-    serde_json::from_str(stdout(out).trim()).expect("one JSON object on stdout")
-}
+use common::{assert_one_line_error, json, kern, scratch, shared_data, stderr, stdout, write};
 
 /// LIBSVM 3.37, `svm-train -c 1 -g 0.0769231 heart_scale`: 162 iterations,
 /// nSV = 132 (107 bounded), obj = −100.877288, rho = 0.424462, training

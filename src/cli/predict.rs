@@ -157,15 +157,7 @@ pub(crate) fn predict_estimator(estimator: &Estimator, x: &DataSet, par: Par) ->
         }
         Estimator::Svm { model, classes } if model.kind.is_classifier() => match model.predict_proba(x, par) {
             // With probabilities, the label is the most probable class (the first on ties).
-            Some(proba) => {
-                let labels = (0..x.n_samples())
-                    .map(|i| {
-                        let best = (0..classes.len()).fold(0, |b, c| if proba[(i, c)] > proba[(i, b)] { c } else { b });
-                        classes[best].clone()
-                    })
-                    .collect();
-                Prediction::Classes(labels, Some(proba))
-            }
+            Some(proba) => most_probable(proba, classes),
             None => Prediction::Classes(
                 model.predict_classes(x, par).into_iter().map(|c| classes[c].clone()).collect(),
                 None,
@@ -179,16 +171,20 @@ pub(crate) fn predict_estimator(estimator: &Estimator, x: &DataSet, par: Par) ->
         Estimator::Falkon { model, classes } => super::approx::predict_falkon(model, classes, x, par),
         Estimator::Gpc { model, classes } => {
             // Probabilities always: beyond two classes the label needs them.
-            let proba = model.predict_proba(x, par).map_err(kern_solvers::SolverError::from)?;
-            let labels = (0..x.n_samples())
-                .map(|i| {
-                    let best = (0..classes.len()).fold(0, |b, c| if proba[(i, c)] > proba[(i, b)] { c } else { b });
-                    classes[best].clone()
-                })
-                .collect();
-            Prediction::Classes(labels, Some(proba))
+            most_probable(model.predict_proba(x, par).map_err(kern_solvers::SolverError::from)?, classes)
         }
     })
+}
+
+/// Each row's most probable class (the first on ties), with the probabilities.
+fn most_probable(proba: Mat<f64>, classes: &[String]) -> Prediction {
+    let labels = (0..proba.nrows())
+        .map(|i| {
+            let best = (0..classes.len()).fold(0, |b, c| if proba[(i, c)] > proba[(i, b)] { c } else { b });
+            classes[best].clone()
+        })
+        .collect();
+    Prediction::Classes(labels, Some(proba))
 }
 
 /// Each label's canonical class name (see [`label_name`]).

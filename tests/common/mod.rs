@@ -52,3 +52,18 @@ pub fn assert_one_line_error(o: &Output, needles: &[&str]) {
         assert!(err.contains(n), "stderr {err:?} lacks {n:?}");
     }
 }
+
+/// The single JSON object a successful `--json` run printed.
+pub fn json(out: &Output) -> serde_json::Value {
+    assert!(out.status.success(), "{}", stderr(out));
+    serde_json::from_str(stdout(out).trim()).expect("one JSON object on stdout")
+}
+
+/// Uniform numbers in [0, 1) from a fixed linear congruential generator.
+pub fn lcg(seed: u64) -> impl FnMut() -> f64 {
+    let mut s = seed;
+    move || {
+        s = s.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+        (s >> 11) as f64 / (1u64 << 53) as f64
+    }
+}
