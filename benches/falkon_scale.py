@@ -55,7 +55,7 @@ def main():
     print(f"{'method':<34}{'fit s':>9}{'peak MiB':>10}{'test accuracy':>15}")
     model = os.path.join(tmp, "falkon.model")
     secs, mib = timed([kern, "fit", train, "--task", "svc", "--approx", "falkon", "--components", str(m),
-                       "--max-iter", "20", *common, "-o", model])
+                       "--max-iter", "10", *common, "-o", model])
     pred = os.path.join(tmp, "falkon.out")
     subprocess.run([kern, "predict", model, test, "-o", pred, "-q"], check=True)
     acc = np.mean(np.loadtxt(pred) == yt)
