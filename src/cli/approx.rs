@@ -58,7 +58,7 @@ pub(crate) fn train_approx(
                     LossArg::SquaredHinge => LinearSvmLoss::SquaredHinge,
                 },
                 tol: t.svm.tol,
-                max_iter: t.svm.max_iter.map_or(1000, |m| m.min(usize::MAX as u64) as usize),
+                max_iter: max_iter(t, 1000),
                 bias: 1.0,
                 seed: t.seed,
             };
@@ -70,6 +70,11 @@ pub(crate) fn train_approx(
         }
     };
     Ok(Estimator::Approx { kernel: kernel.clone(), map, head })
+}
+
+/// `--max-iter` (epochs or iterations), or `default`.
+fn max_iter(t: &TrainArgs, default: usize) -> usize {
+    t.svm.max_iter.map_or(default, |m| usize::try_from(m).unwrap_or(usize::MAX))
 }
 
 /// `--landmarks` as the library's choice.
@@ -103,11 +108,7 @@ fn train_falkon(t: &TrainArgs, kernel: &VectorKernel, x: &DataSet, targets: &Tar
         return Err(Error::Usage("--components must be at least 1".into()));
     }
     let indices = landmarks(t).choose(kernel, x, m, t.seed, par).map_err(approx_error)?;
-    let params = Falkon {
-        alpha,
-        max_iter: t.svm.max_iter.map_or(FALKON_ITERATIONS, |m| m.min(usize::MAX as u64) as usize),
-        tol: FALKON_TOL,
-    };
+    let params = Falkon { alpha, max_iter: max_iter(t, FALKON_ITERATIONS), tol: FALKON_TOL };
     let model = FalkonModel::fit(&params, kernel, x, y.as_ref(), x.select(&indices), par)?;
     Ok(Estimator::Falkon { model, classes })
 }

@@ -178,8 +178,8 @@ impl KnmProducts<'_> {
         k
     }
 
-    /// Σ over blocks of `f(block)` (`M × t` each), added in block order.
-    fn sum_over_blocks(&self, f: impl Fn(usize, &Mat<f64>) -> Mat<f64> + Sync) -> Vec<Mat<f64>> {
+    /// `f(b, K(X_b, C))` for every block `b`, in block order (in parallel when allowed).
+    fn map_blocks(&self, f: impl Fn(usize, &Mat<f64>) -> Mat<f64> + Sync) -> Vec<Mat<f64>> {
         let run = |b: usize| f(b, &self.block(b));
         match self.par {
             Par::Seq => (0..self.blocks()).map(run).collect(),
@@ -189,7 +189,7 @@ impl KnmProducts<'_> {
 
     /// `K_nMᵀ v` for `v` with one row per sample.
     fn transpose_times(&self, v: MatRef<'_, f64>) -> Mat<f64> {
-        let parts = self.sum_over_blocks(|b, k| {
+        let parts = self.map_blocks(|b, k| {
             let rows = v.subrows(b * BLOCK, k.nrows());
             let mut out = Mat::zeros(k.ncols(), v.ncols());
             faer::linalg::matmul::matmul(out.as_mut(), Accum::Replace, k.transpose(), rows, 1.0, Par::Seq);
@@ -200,7 +200,7 @@ impl KnmProducts<'_> {
 
     /// `K_nMᵀ K_nM w`.
     fn gram_times(&self, w: MatRef<'_, f64>) -> Mat<f64> {
-        let parts = self.sum_over_blocks(|_, k| {
+        let parts = self.map_blocks(|_, k| {
             let z = k * w;
             let mut out = Mat::zeros(k.ncols(), w.ncols());
             faer::linalg::matmul::matmul(out.as_mut(), Accum::Replace, k.transpose(), z.as_ref(), 1.0, Par::Seq);
@@ -211,7 +211,7 @@ impl KnmProducts<'_> {
 
     /// `K_nM w`, one row per sample.
     fn times(&self, w: MatRef<'_, f64>) -> Mat<f64> {
-        let parts = self.sum_over_blocks(|_, k| k * w);
+        let parts = self.map_blocks(|_, k| k * w);
         let mut out = Mat::zeros(self.x.n_samples(), w.ncols());
         for (b, part) in parts.iter().enumerate() {
             out.as_mut().subrows_mut(b * BLOCK, part.nrows()).copy_from(part);
