@@ -132,7 +132,12 @@ fn approximations_refuse_what_they_cannot_do() {
     let dir = scratch();
     write(dir.path(), "train.txt", circles(50, 1));
     let out = kern(dir.path(), &["fit", "train.txt", "--task", "gp", "--approx", "rff", "-o", "m.model"]);
-    assert_one_line_error(&out, &["--approx", "krr or svc"]);
+    assert_one_line_error(&out, &["--approx", "krr, svc or svr"]);
+    let out = kern(dir.path(), &["fit", "train.txt", "--approx", "falkon", "--loss", "hinge", "-o", "m.model"]);
+    assert_one_line_error(&out, &["--loss"]);
+    let out =
+        kern(dir.path(), &["fit", "train.txt", "--task", "krr", "--approx", "rff", "--loss", "hinge", "-o", "m.model"]);
+    assert_one_line_error(&out, &["--loss", "krr"]);
     let out = kern(dir.path(), &["fit", "train.txt", "--kernel", "poly", "--approx", "rff", "-o", "m.model"]);
     assert_one_line_error(&out, &["random Fourier features", "nystroem"]);
     let out = kern(dir.path(), &["fit", "train.txt", "--approx", "nystroem", "--components", "0", "-o", "m.model"]);
@@ -141,4 +146,78 @@ fn approximations_refuse_what_they_cannot_do() {
         kern(dir.path(), &["fit", "train.txt", "--task", "krr", "--alpha", "auto", "--approx", "rff", "-o", "m.model"]);
     assert_one_line_error(&out, &["--alpha auto"]);
     assert!(!dir.path().join("m.model").exists());
+}
+
+/// Three Gaussian blobs labelled 1, 2 and 3.
+fn blobs(n: usize, seed: u64) -> String {
+    let mut u = lcg(seed);
+    let centres = [(1, -2.0, 0.0), (2, 2.0, 0.0), (3, 0.0, 3.0)];
+    (0..n)
+        .map(|i| {
+            let (label, x, y) = centres[i % 3];
+            format!("{label} 1:{:?} 2:{:?}\n", x + 2.0 * (u() - 0.5), y + 2.0 * (u() - 0.5))
+        })
+        .collect()
+}
+
+#[test]
+fn svr_and_ridge_classification_on_features() {
+    let dir = scratch();
+    write(dir.path(), "curve.txt", curve(300, 5));
+    write(dir.path(), "curve_test.txt", curve(200, 6));
+    // The exact epsilon-SVR, and the linear SVR on Nyström features with every sample a landmark.
+    let base = ["fit", "curve.txt", "--task", "svr", "-g", "1", "-c", "10", "--epsilon", "0.01"];
+    json(&kern(dir.path(), &[&base[..], &["-o", "exact.model", "--json"]].concat()));
+    let exact = stdout(&kern(dir.path(), &["predict", "exact.model", "curve_test.txt"]));
+    for (loss, expected) in [(None, "hinge"), (Some("squared-hinge"), "squared-hinge")] {
+        let mut args = base.to_vec();
+        args.extend(["--approx", "nystroem", "--components", "300", "-o", "s.model", "--json"]);
+        if let Some(loss) = loss {
+            args.extend(["--loss", loss]);
+        }
+        let fit = json(&kern(dir.path(), &args));
+        assert_eq!((fit["task"].as_str(), fit["loss"].as_str()), (Some("svr"), Some(expected)));
+        assert_eq!(fit["converged"], true, "{fit}");
+        let pred = json(&kern(dir.path(), &["predict", "s.model", "curve_test.txt", "-o", "p.txt", "--json"]));
+        assert!(pred["r2"].as_f64().unwrap() > 0.99, "{loss:?}: {pred}");
+        if loss.is_none() {
+            // The same loss and C on (nearly) the same kernel: only the regularised intercept differs.
+            let ours = std::fs::read_to_string(dir.path().join("p.txt")).unwrap();
+            for (a, b) in ours.lines().zip(exact.lines()) {
+                let (a, b): (f64, f64) = (a.parse().unwrap(), b.parse().unwrap());
+                assert!((a - b).abs() < 0.01, "{a} against the exact SVR's {b}");
+            }
+        }
+    }
+    // Ridge classification (least squares on ±1 targets), three classes.
+    write(dir.path(), "blobs.txt", blobs(300, 7));
+    write(dir.path(), "blobs_test.txt", blobs(150, 8));
+    for approx in ["rff", "nystroem"] {
+        let fit = json(&kern(
+            dir.path(),
+            &[
+                "fit",
+                "blobs.txt",
+                "-g",
+                "0.5",
+                "--alpha",
+                "0.1",
+                "--approx",
+                approx,
+                "--components",
+                "100",
+                "--loss",
+                "squared",
+                "-o",
+                "r.model",
+                "--json",
+            ],
+        ));
+        assert_eq!((fit["task"].as_str(), fit["loss"].as_str()), (Some("svc"), Some("squared")));
+        assert_eq!(fit["classes"], serde_json::json!(["1", "2", "3"]));
+        let pred = json(&kern(dir.path(), &["predict", "r.model", "blobs_test.txt", "-o", "p.txt", "--json"]));
+        assert!(pred["accuracy"].as_f64().unwrap() > 0.95, "{approx}: {pred}");
+        let info = kern(dir.path(), &["info", "r.model"]);
+        assert!(stdout(&info).contains("ridge classification"), "{}", stdout(&info));
+    }
 }

@@ -1,11 +1,12 @@
 //! `--approx rff|nystroem`: fit a feature map on the training data, then a
-//! linear model on the features (ridge for krr, a linear SVM for svc).
+//! linear model on the features (ridge for krr, a linear SVM or ridge
+//! classification for svc, a linear SVR for svr).
 
 use faer::{Mat, MatRef};
 use kern_approx::{Landmarks, Nystroem, RandomFourierFeatures};
 use kern_kernels::{DataSet, Par, VectorKernel};
 use kern_solvers::falkon::{Falkon, FalkonModel};
-use kern_solvers::linear::{LinearSvm, LinearSvmLoss, LinearSvmModel, primal_ridge};
+use kern_solvers::linear::{LinearSvm, LinearSvmLoss, LinearSvmModel, LinearSvr, LinearSvrModel, primal_ridge};
 use serde_json::{Value, json};
 
 use super::TrainArgs;
@@ -41,22 +42,28 @@ pub(crate) fn train_approx(
         ApproxArg::None | ApproxArg::Falkon => unreachable!("a feature map was asked for"),
     };
     let phi = map.feature_map().transform(x, par).map_err(approx_error)?;
-    let head = match (t.task, targets) {
-        (TaskArg::Krr, Targets::Values(y)) => {
-            let AlphaArg::Value(alpha) = t.alpha else {
-                return Err(Error::Usage("--alpha auto needs the exact kernel: give a value with --approx".into()));
-            };
+    let ridge_alpha = || match t.alpha {
+        AlphaArg::Value(alpha) => Ok(alpha),
+        AlphaArg::Auto => Err(Error::Usage("--alpha auto needs the exact kernel: give a value with --approx".into())),
+    };
+    let head = match (t.task, targets, a.loss) {
+        (TaskArg::Krr, Targets::Values(y), None) => {
+            let alpha = ridge_alpha()?;
             let y = MatRef::from_column_major_slice(y, y.len(), 1);
             let coef = primal_ridge(phi.as_ref(), y, alpha, par)?;
             LinearHead::Ridge { coef: coef.col_as_slice(0).to_vec(), n_targets: 1, alpha }
         }
-        (TaskArg::Svc, Targets::Classes { names, codes }) => {
+        (TaskArg::Svc, Targets::Classes { names, codes }, Some(LossArg::Squared)) => {
+            let alpha = ridge_alpha()?;
+            let coef = primal_ridge(phi.as_ref(), plus_minus_targets(names.len(), codes).as_ref(), alpha, par)?;
+            let n_targets = coef.ncols();
+            let coef = (0..n_targets).flat_map(|c| coef.col_as_slice(c).to_vec()).collect();
+            LinearHead::RidgeClassifier { coef, n_targets, alpha, classes: names.clone() }
+        }
+        (TaskArg::Svc, Targets::Classes { names, codes }, loss) => {
             let params = LinearSvm {
                 c: t.svm.c,
-                loss: match a.loss {
-                    LossArg::Hinge => LinearSvmLoss::Hinge,
-                    LossArg::SquaredHinge => LinearSvmLoss::SquaredHinge,
-                },
+                loss: margin_loss(loss.unwrap_or(LossArg::SquaredHinge)),
                 tol: t.svm.tol,
                 max_iter: max_iter(t, 1000),
                 bias: 1.0,
@@ -65,11 +72,61 @@ pub(crate) fn train_approx(
             let model = LinearSvmModel::fit(&params, phi.as_ref(), codes, names.len())?;
             LinearHead::Svm { model, classes: names.clone() }
         }
+        (TaskArg::Svr, Targets::Values(y), loss) if loss != Some(LossArg::Squared) => {
+            let params = LinearSvr {
+                c: t.svm.c,
+                epsilon: t.svm.epsilon,
+                loss: margin_loss(loss.unwrap_or(LossArg::Hinge)),
+                tol: t.svm.tol,
+                max_iter: max_iter(t, 1000),
+                bias: 1.0,
+                seed: t.seed,
+            };
+            LinearHead::Svr { model: LinearSvrModel::fit(&params, phi.as_ref(), y)? }
+        }
+        (TaskArg::Krr, _, Some(_)) => {
+            return Err(Error::Usage("--loss is for --task svc or svr: krr's loss is squared".into()));
+        }
+        (TaskArg::Svr, _, _) => {
+            return Err(Error::Usage("--loss squared on values is --task krr".into()));
+        }
         _ => {
-            return Err(Error::Usage(format!("--approx {} works with --task krr or svc", map.name())));
+            return Err(Error::Usage(format!("--approx {} works with --task krr, svc or svr", map.name())));
         }
     };
     Ok(Estimator::Approx { kernel: kernel.clone(), map, head })
+}
+
+/// Least-squares classification targets: `+1` for the class and `−1` for
+/// the rest, one column for two classes (class 1 positive), one per class
+/// beyond.
+fn plus_minus_targets(n_classes: usize, codes: &[usize]) -> Mat<f64> {
+    let columns = if n_classes == 2 { 1 } else { n_classes };
+    let positive = |c: usize| if n_classes == 2 { 1 } else { c };
+    Mat::from_fn(codes.len(), columns, |i, c| if codes[i] == positive(c) { 1.0 } else { -1.0 })
+}
+
+/// The class of each row of the scores of [`plus_minus_targets`]: the sign
+/// of the one column, or the largest column (the first on ties).
+fn class_of_scores(f: MatRef<'_, f64>, classes: &[String]) -> Vec<String> {
+    (0..f.nrows())
+        .map(|i| {
+            let c = if f.ncols() == 1 {
+                usize::from(f[(i, 0)] > 0.0)
+            } else {
+                (0..f.ncols()).fold(0, |b, c| if f[(i, c)] > f[(i, b)] { c } else { b })
+            };
+            classes[c].clone()
+        })
+        .collect()
+}
+
+/// A margin loss for the SVM and SVR solvers (`Squared` is refused before).
+fn margin_loss(loss: LossArg) -> LinearSvmLoss {
+    match loss {
+        LossArg::Hinge => LinearSvmLoss::Hinge,
+        LossArg::SquaredHinge | LossArg::Squared => LinearSvmLoss::SquaredHinge,
+    }
 }
 
 /// `--max-iter` (epochs or iterations), or `default`.
@@ -96,13 +153,12 @@ fn train_falkon(t: &TrainArgs, kernel: &VectorKernel, x: &DataSet, targets: &Tar
     let n = x.n_samples();
     let (y, classes) = match (t.task, targets) {
         (TaskArg::Krr, Targets::Values(y)) => (Mat::from_fn(n, 1, |i, _| y[i]), Vec::new()),
-        (TaskArg::Svc, Targets::Classes { names, codes }) => {
-            let columns = if names.len() == 2 { 1 } else { names.len() };
-            let positive = |c: usize| if names.len() == 2 { 1 } else { c };
-            (Mat::from_fn(n, columns, |i, c| if codes[i] == positive(c) { 1.0 } else { -1.0 }), names.clone())
-        }
+        (TaskArg::Svc, Targets::Classes { names, codes }) => (plus_minus_targets(names.len(), codes), names.clone()),
         _ => return Err(Error::Usage("--approx falkon works with --task krr or svc".into())),
     };
+    if t.approx.loss.is_some() {
+        return Err(Error::Usage("--approx falkon fits least squares: leave out --loss".into()));
+    }
     let m = t.approx.components.min(n);
     if m == 0 {
         return Err(Error::Usage("--components must be at least 1".into()));
@@ -124,17 +180,7 @@ pub(crate) fn predict_falkon(model: &FalkonModel, classes: &[String], x: &DataSe
     if classes.is_empty() {
         return Prediction::Values(f);
     }
-    let labels = (0..f.nrows())
-        .map(|i| {
-            let c = if f.ncols() == 1 {
-                usize::from(f[(i, 0)] > 0.0)
-            } else {
-                (0..f.ncols()).fold(0, |b, c| if f[(i, c)] > f[(i, b)] { c } else { b })
-            };
-            classes[c].clone()
-        })
-        .collect();
-    Prediction::Classes(labels, None)
+    Prediction::Classes(class_of_scores(f.as_ref(), classes), None)
 }
 
 /// Predictions of an approximate model.
@@ -147,6 +193,14 @@ pub(crate) fn predict_approx(map: &ApproxMap, head: &LinearHead, x: &DataSet, pa
         }
         LinearHead::Svm { model, classes } => {
             Prediction::Classes(model.predict(phi.as_ref()).into_iter().map(|c| classes[c].clone()).collect(), None)
+        }
+        LinearHead::Svr { model } => {
+            let f = model.predict(phi.as_ref());
+            Prediction::Values(Mat::from_fn(f.len(), 1, |i, _| f[i]))
+        }
+        LinearHead::RidgeClassifier { coef, n_targets, classes, .. } => {
+            let coef = MatRef::from_column_major_slice(coef, phi.ncols(), *n_targets);
+            Prediction::Classes(class_of_scores((&phi * coef).as_ref(), classes), None)
         }
     })
 }
@@ -166,6 +220,16 @@ pub(crate) fn approx_report(map: &ApproxMap, head: &LinearHead) -> Value {
             report["classes"] = json!(classes);
             report["iterations"] = json!(model.iterations);
             report["converged"] = json!(model.converged);
+        }
+        LinearHead::Svr { model } => {
+            report["loss"] = json!(loss_name(model.loss));
+            report["iterations"] = json!(model.iterations);
+            report["converged"] = json!(model.converged);
+        }
+        LinearHead::RidgeClassifier { alpha, classes, .. } => {
+            report["loss"] = json!("squared");
+            report["alpha"] = json!(alpha);
+            report["classes"] = json!(classes);
         }
     }
     report
@@ -188,4 +252,12 @@ pub(crate) fn falkon_report(model: &FalkonModel, classes: &[String]) -> Value {
 /// An approximation error as a usage error (it comes from the options).
 fn approx_error(e: kern_approx::ApproxError) -> Error {
     Error::Usage(e.to_string())
+}
+
+/// `--loss`'s name for a margin loss.
+fn loss_name(loss: LinearSvmLoss) -> &'static str {
+    match loss {
+        LinearSvmLoss::Hinge => "hinge",
+        LinearSvmLoss::SquaredHinge => "squared-hinge",
+    }
 }

@@ -120,7 +120,7 @@ impl From<FormatArg> for Format {
 }
 
 /// The kernel and its parameters.
-#[derive(Args, Clone, Debug)]
+#[derive(Args, Clone, Debug, PartialEq)]
 pub struct KernelArgs {
     /// Kernel function
     #[arg(long, value_enum, default_value = "rbf")]
@@ -263,16 +263,18 @@ pub enum LandmarksArg {
 /// `--loss`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum LossArg {
-    /// L1-loss (LIBLINEAR -s 3)
+    /// L1-loss: hinge (svc, LIBLINEAR -s 3) or epsilon-insensitive (svr, -s 13)
     Hinge,
-    /// L2-loss (LIBLINEAR -s 1, scikit-learn's LinearSVC)
+    /// L2-loss: squared hinge (svc, -s 1, scikit-learn's LinearSVC) or squared epsilon-insensitive (svr, -s 12)
     SquaredHinge,
+    /// Least squares on ±1 targets: ridge classification (svc; regularised by --alpha, not -c)
+    Squared,
 }
 
 /// Kernel approximations: a feature map, then a linear model on it.
 #[derive(Args, Clone, Debug)]
 pub struct ApproxArgs {
-    /// Approximate the kernel: a feature map with a linear model on it (krr: ridge in the primal; svc: a linear SVM by dual coordinate descent), or Falkon (krr and svc)
+    /// Approximate the kernel: a feature map with a linear model on it (krr: ridge in the primal; svc/svr: a linear SVM/SVR by dual coordinate descent), or Falkon (krr and svc)
     #[arg(long, value_enum, default_value = "none")]
     pub approx: ApproxArg,
     /// Features of the map (landmarks for Nyström, centres for Falkon)
@@ -287,7 +289,7 @@ pub struct ApproxArgs {
     /// Random Fourier features with directions in orthogonal blocks (rbf, matern)
     #[arg(long)]
     pub orthogonal: bool,
-    /// Loss of the linear SVM on the features
-    #[arg(long, value_enum, default_value = "squared-hinge")]
-    pub loss: LossArg,
+    /// Loss of the linear model on the features [default: squared-hinge for svc, hinge (epsilon-insensitive) for svr, as scikit-learn's LinearSVC and LinearSVR]
+    #[arg(long, value_enum)]
+    pub loss: Option<LossArg>,
 }

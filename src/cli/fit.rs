@@ -39,6 +39,7 @@ pub(super) fn run(args: &FitArgs, par: Par) -> Result<()> {
     let stopped_early = match &estimator {
         Estimator::Svm { model, .. } => model.pairs.iter().any(|p| p.reached_max_iter),
         Estimator::Approx { head: crate::model::LinearHead::Svm { model, .. }, .. } => !model.converged,
+        Estimator::Approx { head: crate::model::LinearHead::Svr { model }, .. } => !model.converged,
         Estimator::Falkon { model, .. } => model.relative_residuals.iter().any(|&r| r > super::approx::FALKON_TOL),
         _ => false,
     };

@@ -91,6 +91,10 @@ fn describe_task(estimator: &Estimator) -> &'static str {
         Estimator::Falkon { .. } => "Nyström kernel ridge classification (Falkon)",
         Estimator::Approx { head: crate::model::LinearHead::Ridge { .. }, .. } => "ridge regression on kernel features",
         Estimator::Approx { head: crate::model::LinearHead::Svm { .. }, .. } => "linear SVM on kernel features",
+        Estimator::Approx { head: crate::model::LinearHead::Svr { .. }, .. } => "linear SVR on kernel features",
+        Estimator::Approx { head: crate::model::LinearHead::RidgeClassifier { .. }, .. } => {
+            "ridge classification on kernel features"
+        }
         Estimator::Svm { model, .. } => match model.kind {
             kern_solvers::SvmKind::CSvc { .. } => "C-SVM classification",
             kern_solvers::SvmKind::NuSvc { .. } => "nu-SVM classification",

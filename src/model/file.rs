@@ -171,6 +171,13 @@ fn check(model: Model) -> std::result::Result<Model, ModelErrorKind> {
                         && s.intercepts.len() == problems
                         && s.weights.iter().all(|w| w.len() == m.n_components())
                 }
+                super::LinearHead::Svr { model: s } => {
+                    s.weights.len() == m.n_components() && s.weights.iter().chain([&s.intercept]).all(|v| v.is_finite())
+                }
+                super::LinearHead::RidgeClassifier { coef, n_targets, classes, .. } => {
+                    let columns = if classes.len() == 2 { 1 } else { classes.len() };
+                    classes.len() >= 2 && *n_targets == columns && coef.len() == m.n_components() * n_targets
+                }
             };
             if !map_ok || !head_ok || kernel.validate(model.n_features).is_err() {
                 return malformed("feature map and linear model disagree");

@@ -17,7 +17,7 @@ use kern_approx::{FeatureMap, Nystroem, RandomFourierFeatures};
 use kern_kernels::{DataSet, VectorKernel};
 use kern_solvers::falkon::FalkonModel;
 use kern_solvers::gp::GpcModel;
-use kern_solvers::linear::LinearSvmModel;
+use kern_solvers::linear::{LinearSvmModel, LinearSvrModel};
 use kern_solvers::{GpModel, KernelRidgeModel, SvmModel};
 use serde::{Deserialize, Serialize};
 
@@ -115,6 +115,11 @@ pub enum LinearHead {
     Ridge { coef: Vec<f64>, n_targets: usize, alpha: f64 },
     /// A linear SVM; `classes` names the classes in the model's order.
     Svm { model: LinearSvmModel, classes: Vec<String> },
+    /// A linear SVR (ε-insensitive loss or its square).
+    Svr { model: LinearSvrModel },
+    /// Ridge regression on ±1 targets (one column for two classes, one per
+    /// class beyond), predicting the class of the largest score.
+    RidgeClassifier { coef: Vec<f64>, n_targets: usize, alpha: f64, classes: Vec<String> },
 }
 
 impl Model {
@@ -138,7 +143,8 @@ impl Model {
             Estimator::Gp(_) => "gp",
             Estimator::Gpc { .. } => "gpc",
             Estimator::Approx { head: LinearHead::Ridge { .. }, .. } => "krr",
-            Estimator::Approx { head: LinearHead::Svm { .. }, .. } => "svc",
+            Estimator::Approx { head: LinearHead::Svm { .. } | LinearHead::RidgeClassifier { .. }, .. } => "svc",
+            Estimator::Approx { head: LinearHead::Svr { .. }, .. } => "svr",
             Estimator::Falkon { classes, .. } => {
                 if classes.is_empty() {
                     "krr"

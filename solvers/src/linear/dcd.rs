@@ -104,16 +104,8 @@ impl LinearSvmModel {
         if let Some(class) = (0..n_classes).find(|c| !classes.contains(c)) {
             return Err(SolverError::EmptyClass { class });
         }
-        // Rows of Φ as contiguous columns of Φᵀ, with the bias feature.
-        let (n, m) = (phi.nrows(), phi.ncols());
-        let width = m + 1;
-        let mut rows = vec![0.0; n * width];
-        for (i, row) in rows.chunks_mut(width).enumerate() {
-            for j in 0..m {
-                row[j] = phi[(i, j)];
-            }
-            row[m] = params.bias;
-        }
+        let width = phi.ncols() + 1;
+        let rows = rows_with_bias(phi, params.bias);
         let problems: Vec<usize> = if n_classes == 2 { vec![1] } else { (0..n_classes).collect() };
         let mut model =
             Self { weights: Vec::new(), intercepts: Vec::new(), n_classes, iterations: Vec::new(), converged: true };
@@ -150,6 +142,20 @@ impl LinearSvmModel {
             })
             .collect()
     }
+}
+
+/// The rows of `Φ` one after another (each a contiguous slice, as the
+/// coordinate steps read them) with the constant feature `bias` appended.
+pub(super) fn rows_with_bias(phi: MatRef<'_, f64>, bias: f64) -> Vec<f64> {
+    let m = phi.ncols();
+    let mut rows = vec![0.0; phi.nrows() * (m + 1)];
+    for (i, row) in rows.chunks_mut(m + 1).enumerate() {
+        for j in 0..m {
+            row[j] = phi[(i, j)];
+        }
+        row[m] = bias;
+    }
+    rows
 }
 
 /// Dual coordinate descent for one binary problem (`y` in ±1); `rows` holds

@@ -1,11 +1,13 @@
 //! Linear models on explicit features `Φ` (`n × M`, from a random-feature
-//! or Nyström map): ridge regression in the primal, and linear SVMs by dual
-//! coordinate descent (LIBLINEAR's method). With `Φ Φᵀ ≈ K`, these stand in
+//! or Nyström map): ridge regression in the primal, and linear SVMs and SVRs by
+//! dual coordinate descent (LIBLINEAR's methods). With `Φ Φᵀ ≈ K`, these stand in
 //! for kernel ridge and kernel SVMs at `O(n M²)` or `O(n M)` per pass
 //! instead of `O(n³)`.
 
 mod dcd;
 mod ridge;
+mod svr;
 
 pub use dcd::{LinearSvm, LinearSvmLoss, LinearSvmModel};
 pub use ridge::primal_ridge;
+pub use svr::{LinearSvr, LinearSvrModel};
