@@ -6,7 +6,8 @@
 use faer::Mat;
 use kern::io::Format;
 use kern::model::{Estimator, InputSchema, Model, load_model, save_model};
-use kern::{KernelRidge, KernelRidgeModel, Par, VectorKernel, synthetic};
+use kern::solvers::KernelRidge;
+use kern::{KernelRidgeModel, Par, VectorKernel, synthetic};
 
 fn main() -> Result<(), kern::Error> {
     let train = synthetic::friedman1(1500, 1.0, 1);

@@ -29,6 +29,16 @@ pub enum Error {
     /// Invalid kernel parameters.
     #[error(transparent)]
     Kernel(#[from] KernelError),
+    /// A kernel approximation that cannot be built as asked.
+    #[error(transparent)]
+    Approx(#[from] kern_approx::ApproxError),
+    /// Samples that do not form a data set.
+    #[error(transparent)]
+    Samples(#[from] kern_kernels::DataError),
+    /// An error from linfa's own machinery (datasets, metrics).
+    #[cfg(feature = "linfa")]
+    #[error(transparent)]
+    Linfa(#[from] linfa::Error),
     /// An exact fit would need more memory than allowed.
     #[error(
         "an exact fit on {n} samples needs {} for the {n} × {n} kernel matrix, over the --max-memory limit of {}: approximate it (--approx falkon or nystroem --components M), train on fewer samples, or raise --max-memory",

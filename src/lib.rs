@@ -5,7 +5,8 @@
 //! `kern` command-line interface.
 //!
 //! ```
-//! use kern::{DataSet, DenseMatrix, KernelRidge, KernelRidgeModel, Par, VectorKernel};
+//! use kern::solvers::KernelRidge;
+//! use kern::{DataSet, DenseMatrix, KernelRidgeModel, Par, VectorKernel};
 //! use faer::Mat;
 //!
 //! let x = DataSet::from(DenseMatrix::from_rows(&[vec![0.0], vec![0.5], vec![1.0]]).unwrap());
@@ -27,7 +28,20 @@ pub use kern_kernels::{
     DataSet, DenseMatrix, ExactGram, GramProvider, Kernel, KernelError, Par, Row, Samples, SparseMatrix, Storage,
     VectorKernel, check_precomputed_ids, cross_gram, gram_matrix, precomputed_ids_only,
 };
-pub use kern_solvers::{KernelRidge, KernelRidgeModel, SolverError};
+pub use kern_solvers::{KernelRidgeModel, SolverError};
+
+/// The crates behind the facade, whole.
+pub use {kern_approx as approx, kern_kernels as kernels, kern_solvers as solvers};
+
+#[cfg(feature = "linfa")]
+pub mod linfa;
+#[cfg(feature = "linfa")]
+pub use linfa::{
+    GaussianProcess, GaussianProcessClassifier, KernelRidge, Nystroem, OneClassSvm, RandomFourierFeatures, Svc, Svr,
+};
+
+/// A kernel by name, for the estimators' `.kernel(..)`.
+pub use cli::args::KernelArg as KernelKind;
 
 /// The README's Rust snippets, compiled and run as doctests.
 #[cfg(doctest)]

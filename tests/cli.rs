@@ -6,7 +6,8 @@ mod common;
 use common::{assert_one_line_error, kern, scratch, stderr, stdout, write};
 use faer::{Mat, Par};
 use kern::io::{ReadOptions, read_data};
-use kern::{KernelRidge, KernelRidgeModel, VectorKernel, synthetic};
+use kern::solvers::KernelRidge;
+use kern::{KernelRidgeModel, VectorKernel, synthetic};
 
 /// Friedman #1 as a LibSVM file (full precision) and as a CSV with a header.
 fn write_friedman(dir: &std::path::Path, n: usize, seed: u64) -> (std::path::PathBuf, std::path::PathBuf, Vec<f64>) {

@@ -7,7 +7,8 @@ use common::{scratch, write};
 use faer::{Mat, Par};
 use kern::io::Format;
 use kern::model::{Estimator, FORMAT_VERSION, InputSchema, Model, load_model, save_model};
-use kern::{Error, KernelRidge, KernelRidgeModel, ModelErrorKind, VectorKernel, synthetic};
+use kern::solvers::KernelRidge;
+use kern::{Error, KernelRidgeModel, ModelErrorKind, VectorKernel, synthetic};
 
 fn fitted() -> Model {
     let data = synthetic::friedman1(60, 0.5, 3);

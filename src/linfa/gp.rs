@@ -1,0 +1,356 @@
+//! `GaussianProcess` (regression) and `GaussianProcessClassifier` (Laplace).
+
+use std::collections::BTreeSet;
+use std::marker::PhantomData;
+
+use kern_kernels::{Par, VectorKernel};
+use kern_solvers::SolverError;
+use kern_solvers::gp::{GaussianProcessClassifier as GpcSolver, GpcModel};
+use kern_solvers::{GaussianProcess as GpSolver, GpModel};
+use linfa::dataset::{AsSingleTargets, DatasetBase, Label, Records};
+use linfa::traits::{Fit, PredictInplace};
+use linfa::{Float, ParamGuard};
+use ndarray::{Array1, Array2, ArrayBase, Data, Ix2};
+
+use super::{KernelChoice, cast, default_par, kernel_builder, to_dataset, to_test_set};
+use crate::error::{Error, Result};
+
+/// `amplitude × kernel` and which of its hyperparameters to fit: a named
+/// kernel's gamma or lengthscale is held when given and fitted (from
+/// `1/n_features`) when not; a kernel given whole has every hyperparameter
+/// fitted from its values; the amplitude is held when given.
+fn covariance(choice: &KernelChoice, amplitude: Option<f64>, n_features: usize) -> Result<(VectorKernel, Vec<bool>)> {
+    let base = choice.build(n_features)?;
+    let held = match choice {
+        KernelChoice::Named(args) => (args.gamma.is_some(), args.gamma.is_some() || args.lengthscale.is_some()),
+        KernelChoice::Given(_) => (false, false),
+    };
+    let mut fit = vec![amplitude.is_none()];
+    fit.extend(base.hyperparameters().iter().map(|h| {
+        if h.name.ends_with("gamma") {
+            !held.0
+        } else if h.name.ends_with("lengthscale") {
+            !held.1
+        } else {
+            matches!(choice, KernelChoice::Given(_))
+        }
+    }));
+    Ok((VectorKernel::Scaled { scale: amplitude.unwrap_or(1.0), kernel: Box::new(base) }, fit))
+}
+
+/// The fitting options both GP estimators share.
+macro_rules! gp_builder {
+    () => {
+        /// The kernel's amplitude (its variance); given: held, else fitted from 1.
+        pub fn amplitude(mut self, amplitude: f64) -> Self {
+            self.0.amplitude = Some(amplitude);
+            self
+        }
+
+        /// Random restarts of the hyperparameter search after the first start (5).
+        pub fn restarts(mut self, restarts: usize) -> Self {
+            self.0.restarts = restarts;
+            self
+        }
+
+        /// Seed of the restarts' start points (0).
+        pub fn seed(mut self, seed: u64) -> Self {
+            self.0.seed = seed;
+            self
+        }
+    };
+}
+
+/// The hyperparameters of a [`GaussianProcess`], checked when it is fitted.
+#[derive(Clone, Debug, PartialEq)]
+pub struct GaussianProcessParams<F>(GaussianProcessValid<F>);
+
+/// Checked [`GaussianProcessParams`].
+#[derive(Clone, Debug, PartialEq)]
+pub struct GaussianProcessValid<F> {
+    kernel: KernelChoice,
+    amplitude: Option<f64>,
+    noise: Option<f64>,
+    normalize_y: bool,
+    restarts: usize,
+    seed: u64,
+    par: Par,
+    marker: PhantomData<F>,
+}
+
+/// A fitted GP regression: covariance `amplitude × kernel + noise · I`, its
+/// hyperparameters maximising the log marginal likelihood (multi-start
+/// L-BFGS-B, as scikit-learn's `GaussianProcessRegressor` with a
+/// `ConstantKernel * kernel + WhiteKernel`).
+///
+/// ```
+/// use linfa::prelude::*;
+/// use ndarray::{Array1, Array2};
+///
+/// let x = Array2::from_shape_fn((30, 1), |(i, _)| i as f64 / 5.0);
+/// let y: Array1<f64> = x.column(0).mapv(f64::sin);
+/// let gp = kern::GaussianProcess::params().restarts(1).fit(&Dataset::new(x.clone(), y.clone()))?;
+/// assert!(gp.predict(&x).r2(&y)? > 0.999);
+/// let std = gp.predict_std(&x); // error bars of a new observation
+/// assert!(std.iter().all(|&s| s > 0.0 && s < 0.1));
+/// # Ok::<(), kern::Error>(())
+/// ```
+#[derive(Clone, Debug, PartialEq)]
+pub struct GaussianProcess<F> {
+    model: GpModel,
+    par: Par,
+    marker: PhantomData<F>,
+}
+
+impl<F: Float> GaussianProcess<F> {
+    /// An RBF kernel with amplitude, lengthscale and noise fitted, targets
+    /// normalised, five restarts.
+    pub fn params() -> GaussianProcessParams<F> {
+        GaussianProcessParams(GaussianProcessValid {
+            kernel: KernelChoice::default(),
+            amplitude: None,
+            noise: None,
+            normalize_y: true,
+            restarts: 5,
+            seed: 0,
+            par: default_par(),
+            marker: PhantomData,
+        })
+    }
+
+    /// The standard deviation of a new observation (latent plus noise) at each record.
+    pub fn predict_std<D: Data<Elem = F>>(&self, x: &ArrayBase<D, Ix2>) -> Array1<F> {
+        let p = self.posterior(x);
+        p.std_with_noise.into_iter().map(cast).collect()
+    }
+
+    /// The posterior mean and the standard deviation of a new observation at each record.
+    pub fn predict_mean_std<D: Data<Elem = F>>(&self, x: &ArrayBase<D, Ix2>) -> (Array1<F>, Array1<F>) {
+        let p = self.posterior(x);
+        (p.mean.into_iter().map(cast).collect(), p.std_with_noise.into_iter().map(cast).collect())
+    }
+
+    /// The fitted log marginal likelihood (of the normalised targets).
+    pub fn log_marginal_likelihood(&self) -> f64 {
+        self.model.log_marginal_likelihood
+    }
+
+    /// The fitted hyperparameters by name.
+    pub fn hyperparameters(&self) -> Vec<(String, f64)> {
+        self.model.hyperparameters()
+    }
+
+    /// The underlying kern model.
+    pub fn model(&self) -> &GpModel {
+        &self.model
+    }
+
+    fn posterior<D: Data<Elem = F>>(&self, x: &ArrayBase<D, Ix2>) -> kern_solvers::gp::GpPrediction {
+        let test = to_test_set(x, self.model.train.n_features());
+        self.model.predict(&test, self.par).expect("the fitted factorisation succeeds again")
+    }
+}
+
+impl<F> GaussianProcessParams<F> {
+    kernel_builder!();
+    gp_builder!();
+
+    /// The noise variance σ²; given: held, else fitted from 1.
+    pub fn noise(mut self, noise: f64) -> Self {
+        self.0.noise = Some(noise);
+        self
+    }
+
+    /// Centre and scale the targets (on, as scikit-learn's `normalize_y=True`).
+    pub fn normalize_y(mut self, normalize: bool) -> Self {
+        self.0.normalize_y = normalize;
+        self
+    }
+}
+
+impl<F> ParamGuard for GaussianProcessParams<F> {
+    type Checked = GaussianProcessValid<F>;
+    type Error = Error;
+
+    fn check_ref(&self) -> Result<&Self::Checked> {
+        let p = &self.0;
+        p.kernel.check()?;
+        let (kernel, _) = covariance(&p.kernel, p.amplitude, 1)?;
+        GpSolver::new(kernel, p.noise.unwrap_or(1.0)).validate(1).map_err(SolverError::from)?;
+        Ok(p)
+    }
+
+    fn check(self) -> Result<Self::Checked> {
+        self.check_ref()?;
+        Ok(self.0)
+    }
+}
+
+impl<F: Float, D: Data<Elem = F>, T: AsSingleTargets<Elem = F>> Fit<ArrayBase<D, Ix2>, T, Error>
+    for GaussianProcessValid<F>
+{
+    type Object = GaussianProcess<F>;
+
+    fn fit(&self, dataset: &DatasetBase<ArrayBase<D, Ix2>, T>) -> Result<GaussianProcess<F>> {
+        let x = to_dataset(dataset.records())?;
+        let y: Vec<f64> = dataset.as_single_targets().iter().map(|v| v.to_f64().unwrap_or(f64::NAN)).collect();
+        let (kernel, mut fit) = covariance(&self.kernel, self.amplitude, x.n_features())?;
+        fit.push(self.noise.is_none());
+        let mut params = GpSolver::new(kernel, self.noise.unwrap_or(1.0));
+        params.fit = fit;
+        params.normalize_y = self.normalize_y;
+        params.restarts = self.restarts;
+        params.seed = self.seed;
+        let model = GpModel::fit(&params, x, &y, self.par).map_err(SolverError::from)?;
+        Ok(GaussianProcess { model, par: self.par, marker: PhantomData })
+    }
+}
+
+impl<F: Float, D: Data<Elem = F>> PredictInplace<ArrayBase<D, Ix2>, Array1<F>> for GaussianProcess<F> {
+    fn predict_inplace(&self, x: &ArrayBase<D, Ix2>, y: &mut Array1<F>) {
+        assert_eq!(x.nrows(), y.len(), "one target per record");
+        let test = to_test_set(x, self.model.train.n_features());
+        y.iter_mut().zip(self.model.predict_mean(&test, self.par)).for_each(|(y, m)| *y = cast(m));
+    }
+
+    fn default_target(&self, x: &ArrayBase<D, Ix2>) -> Array1<F> {
+        Array1::zeros(x.nsamples())
+    }
+}
+
+/// The hyperparameters of a [`GaussianProcessClassifier`], checked when it is fitted.
+#[derive(Clone, Debug, PartialEq)]
+pub struct GaussianProcessClassifierParams<F, L>(GaussianProcessClassifierValid<F, L>);
+
+/// Checked [`GaussianProcessClassifierParams`].
+#[derive(Clone, Debug, PartialEq)]
+pub struct GaussianProcessClassifierValid<F, L> {
+    kernel: KernelChoice,
+    amplitude: Option<f64>,
+    restarts: usize,
+    seed: u64,
+    par: Par,
+    marker: PhantomData<(F, L)>,
+}
+
+/// A fitted GP classifier: the logistic likelihood with the Laplace
+/// approximation (Rasmussen & Williams ch. 3), hyperparameters by the
+/// approximate marginal likelihood, one class against the rest beyond two
+/// (as scikit-learn's `GaussianProcessClassifier`).
+///
+/// ```
+/// use linfa::prelude::*;
+/// use ndarray::{Array1, Array2};
+///
+/// let x = Array2::from_shape_fn((40, 1), |(i, _)| i as f64 / 10.0);
+/// let y: Array1<bool> = (0..40).map(|i| i >= 20).collect();
+/// let gpc = kern::GaussianProcessClassifier::params().restarts(1).fit(&Dataset::new(x.clone(), y.clone()))?;
+/// assert_eq!(gpc.predict(&x), y);
+/// let p = gpc.predict_proba(&x); // columns in classes() order: false, true
+/// assert!(p[[0, 0]] > 0.5 && p[[39, 1]] > 0.5);
+/// # Ok::<(), kern::Error>(())
+/// ```
+#[derive(Clone, Debug, PartialEq)]
+pub struct GaussianProcessClassifier<F, L> {
+    model: GpcModel,
+    classes: Vec<L>,
+    par: Par,
+    marker: PhantomData<F>,
+}
+
+impl<F: Float, L: Label> GaussianProcessClassifier<F, L> {
+    /// An RBF kernel with amplitude and lengthscale fitted, five restarts.
+    pub fn params() -> GaussianProcessClassifierParams<F, L> {
+        GaussianProcessClassifierParams(GaussianProcessClassifierValid {
+            kernel: KernelChoice::default(),
+            amplitude: None,
+            restarts: 5,
+            seed: 0,
+            par: default_par(),
+            marker: PhantomData,
+        })
+    }
+
+    /// The classes, in the order of the probability columns (sorted).
+    pub fn classes(&self) -> &[L] {
+        &self.classes
+    }
+
+    /// Class probabilities: one row per record, one column per class.
+    pub fn predict_proba<D: Data<Elem = F>>(&self, x: &ArrayBase<D, Ix2>) -> Array2<F> {
+        let test = to_test_set(x, self.model.train.n_features());
+        let p = self.model.predict_proba(&test, self.par).expect("the fitted factorisation succeeds again");
+        Array2::from_shape_fn((p.nrows(), p.ncols()), |(i, j)| cast(p[(i, j)]))
+    }
+
+    /// The summed approximate log marginal likelihood of the latent functions.
+    pub fn log_marginal_likelihood(&self) -> f64 {
+        self.model.log_marginal_likelihood()
+    }
+
+    /// The underlying kern model.
+    pub fn model(&self) -> &GpcModel {
+        &self.model
+    }
+}
+
+impl<F, L> GaussianProcessClassifierParams<F, L> {
+    kernel_builder!();
+    gp_builder!();
+}
+
+impl<F, L> ParamGuard for GaussianProcessClassifierParams<F, L> {
+    type Checked = GaussianProcessClassifierValid<F, L>;
+    type Error = Error;
+
+    fn check_ref(&self) -> Result<&Self::Checked> {
+        let p = &self.0;
+        p.kernel.check()?;
+        let (kernel, _) = covariance(&p.kernel, p.amplitude, 1)?;
+        GpcSolver::new(kernel).validate(1).map_err(SolverError::from)?;
+        Ok(p)
+    }
+
+    fn check(self) -> Result<Self::Checked> {
+        self.check_ref()?;
+        Ok(self.0)
+    }
+}
+
+impl<F: Float, L: Label, D: Data<Elem = F>, T: AsSingleTargets<Elem = L>> Fit<ArrayBase<D, Ix2>, T, Error>
+    for GaussianProcessClassifierValid<F, L>
+{
+    type Object = GaussianProcessClassifier<F, L>;
+
+    fn fit(&self, dataset: &DatasetBase<ArrayBase<D, Ix2>, T>) -> Result<GaussianProcessClassifier<F, L>> {
+        let x = to_dataset(dataset.records())?;
+        let labels = dataset.as_single_targets();
+        let classes: Vec<L> = labels.iter().cloned().collect::<BTreeSet<_>>().into_iter().collect();
+        if classes.len() < 2 {
+            return Err(SolverError::OneClassOnly.into());
+        }
+        let codes: Vec<usize> = labels.iter().map(|l| classes.binary_search(l).expect("a seen label")).collect();
+        let (kernel, fit) = covariance(&self.kernel, self.amplitude, x.n_features())?;
+        let mut params = GpcSolver::new(kernel);
+        params.fit = fit;
+        params.restarts = self.restarts;
+        params.seed = self.seed;
+        let model = GpcModel::fit(&params, x, &codes, classes.len(), self.par).map_err(SolverError::from)?;
+        Ok(GaussianProcessClassifier { model, classes, par: self.par, marker: PhantomData })
+    }
+}
+
+impl<F: Float, L: Label, D: Data<Elem = F>> PredictInplace<ArrayBase<D, Ix2>, Array1<L>>
+    for GaussianProcessClassifier<F, L>
+{
+    fn predict_inplace(&self, x: &ArrayBase<D, Ix2>, y: &mut Array1<L>) {
+        assert_eq!(x.nrows(), y.len(), "one target per record");
+        let test = to_test_set(x, self.model.train.n_features());
+        let codes = self.model.predict(&test, self.par).expect("the fitted factorisation succeeds again");
+        y.iter_mut().zip(codes).for_each(|(y, c)| *y = self.classes[c].clone());
+    }
+
+    fn default_target(&self, x: &ArrayBase<D, Ix2>) -> Array1<L> {
+        Array1::default(x.nsamples())
+    }
+}

@@ -1,0 +1,180 @@
+//! linfa 0.8 estimators (feature `linfa`, on by default): every kern model
+//! behind linfa's `ParamGuard` / `Fit` / `PredictInplace` traits, so it
+//! drops into code written for linfa-svm and friends, and works with
+//! `Dataset::fold`, `cross_validate`, `ConfusionMatrix` and the regression
+//! metrics.
+//!
+//! ```
+//! use linfa::prelude::*;
+//! use ndarray::array;
+//!
+//! let x = array![[0.0, 0.0], [0.1, 0.2], [1.0, 1.0], [0.9, 1.1]];
+//! let dataset = Dataset::new(x.clone(), array![false, false, true, true]);
+//! let model = kern::Svc::params().gamma(2.0).c(10.0).fit(&dataset)?;
+//! assert_eq!(model.predict(&x), array![false, false, true, true]);
+//! # Ok::<(), kern::Error>(())
+//! ```
+//!
+//! Records of any float type (`f32` or `f64`) are converted to `f64` at the
+//! boundary, as the solvers compute in `f64`. Hyperparameters are checked
+//! when an estimator is fitted (`ParamGuard`), with kern's own [`Error`].
+
+mod features;
+mod gp;
+#[cfg(feature = "nalgebra")]
+pub mod nalgebra;
+mod ridge;
+mod svm;
+
+pub use features::{Nystroem, NystroemParams, RandomFourierFeatures, RandomFourierFeaturesParams};
+pub use gp::{GaussianProcess, GaussianProcessClassifier, GaussianProcessClassifierParams, GaussianProcessParams};
+pub use ridge::{KernelRidge, KernelRidgeParams};
+pub use svm::{OneClassSvm, OneClassSvmParams, Svc, SvcParams, Svr, SvrParams};
+
+use kern_kernels::{DataSet, DenseMatrix, Par, VectorKernel};
+use linfa::Float;
+use ndarray::{ArrayBase, Data, Ix2};
+
+use crate::cli::args::{KernelArg, KernelArgs};
+use crate::error::{Error, Result};
+
+/// The kernel of an estimator: a kind and its parameters, resolved against
+/// the data's width at fit (gamma defaults to `1 / n_features`, as LIBSVM's).
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) enum KernelChoice {
+    /// A named kernel with the builder's `gamma`, `degree`, `coef0`, `lengthscale`.
+    Named(KernelArgs),
+    /// A kernel given whole (any composite).
+    Given(VectorKernel),
+}
+
+impl Default for KernelChoice {
+    fn default() -> Self {
+        KernelChoice::Named(KernelArgs {
+            kernel: KernelArg::Rbf,
+            gamma: None,
+            degree: 3,
+            coef0: 0.0,
+            lengthscale: None,
+        })
+    }
+}
+
+impl KernelChoice {
+    /// The kernel for data with `n_features` features.
+    pub(crate) fn build(&self, n_features: usize) -> Result<VectorKernel> {
+        let kernel = match self {
+            KernelChoice::Named(args) => args.build(n_features)?,
+            KernelChoice::Given(k) => k.clone(),
+        };
+        if kernel.contains_precomputed() {
+            return Err(Error::Usage(
+                "a precomputed kernel needs sample numbers in the data: use the kern CLI, or a kernel on vectors"
+                    .into(),
+            ));
+        }
+        kernel.validate(n_features)?;
+        Ok(kernel)
+    }
+
+    /// The named kernel's parameters, turning a given kernel back into the default RBF.
+    pub(crate) fn named(&mut self) -> &mut KernelArgs {
+        if let KernelChoice::Given(_) = self {
+            *self = KernelChoice::default();
+        }
+        match self {
+            KernelChoice::Named(args) => args,
+            KernelChoice::Given(_) => unreachable!("replaced above"),
+        }
+    }
+
+    /// Checks what can be checked before the data is seen.
+    pub(crate) fn check(&self) -> Result<()> {
+        match self {
+            KernelChoice::Given(k) if k.contains_precomputed() => {
+                Err(Error::Usage("a precomputed kernel cannot be used on records".into()))
+            }
+            KernelChoice::Given(_) => Ok(()),
+            _ => self.build(1).map(|_| ()),
+        }
+    }
+}
+
+/// The builder methods every kernel estimator shares: the kernel, its
+/// parameters, and the parallelism.
+macro_rules! kernel_builder {
+    () => {
+        /// The kernel by name (`KernelKind::Rbf` by default); its parameters
+        /// come from `gamma`, `degree`, `coef0` and `lengthscale`.
+        pub fn kernel(mut self, kind: $crate::KernelKind) -> Self {
+            self.0.kernel.named().kernel = kind;
+            self
+        }
+
+        /// A kernel given whole, e.g. a sum or an ARD RBF (replaces `kernel` and its parameters).
+        pub fn vector_kernel(mut self, kernel: $crate::VectorKernel) -> Self {
+            self.0.kernel = $crate::linfa::KernelChoice::Given(kernel);
+            self
+        }
+
+        /// Kernel coefficient of rbf, poly, sigmoid and laplacian [default: 1/n_features].
+        pub fn gamma(mut self, gamma: f64) -> Self {
+            self.0.kernel.named().gamma = Some(gamma);
+            self
+        }
+
+        /// Degree of the polynomial kernel (3).
+        pub fn degree(mut self, degree: u32) -> Self {
+            self.0.kernel.named().degree = degree;
+            self
+        }
+
+        /// Constant term of the polynomial and sigmoid kernels (0).
+        pub fn coef0(mut self, coef0: f64) -> Self {
+            self.0.kernel.named().coef0 = coef0;
+            self
+        }
+
+        /// Lengthscale of the Matérn kernels [default: `1/sqrt(2 gamma)`].
+        pub fn lengthscale(mut self, lengthscale: f64) -> Self {
+            self.0.kernel.named().lengthscale = Some(lengthscale);
+            self
+        }
+
+        /// Parallelism of the fit and of predictions (`Par::rayon(0)`: every core).
+        pub fn par(mut self, par: $crate::Par) -> Self {
+            self.0.par = par;
+            self
+        }
+    };
+}
+pub(crate) use kernel_builder;
+
+/// Records as kern's samples, checking that every value is finite.
+pub(crate) fn to_dataset<F: Float, D: Data<Elem = F>>(x: &ArrayBase<D, Ix2>) -> Result<DataSet> {
+    let values: Vec<f64> = x.iter().map(|v| v.to_f64().unwrap_or(f64::NAN)).collect();
+    if let Some(at) = values.iter().position(|v| !v.is_finite()) {
+        let width = x.ncols().max(1);
+        return Err(Error::Usage(format!("record {} feature {} is not finite", at / width, at % width)));
+    }
+    Ok(DataSet::from(DenseMatrix::new(x.nrows(), x.ncols(), values)?))
+}
+
+/// Records as kern's samples for prediction, where no error can be returned
+/// (linfa's `PredictInplace`): a width other than the model's panics, as in
+/// linfa's own estimators.
+pub(crate) fn to_test_set<F: Float, D: Data<Elem = F>>(x: &ArrayBase<D, Ix2>, n_features: usize) -> DataSet {
+    assert_eq!(x.ncols(), n_features, "the records have {} features, the model {n_features}", x.ncols());
+    let values: Vec<f64> = x.iter().map(|v| v.to_f64().unwrap_or(f64::NAN)).collect();
+    DataSet::from(DenseMatrix::new(x.nrows(), x.ncols(), values).expect("a rectangular array"))
+}
+
+/// The default parallelism: every core.
+pub(crate) fn default_par() -> Par {
+    Par::rayon(0)
+}
+
+/// `f64` to the records' float type.
+pub(crate) fn cast<F: Float>(v: f64) -> F {
+    F::from_f64(v).expect("an f64 converts to any linfa float")
+}

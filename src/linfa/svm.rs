@@ -1,0 +1,498 @@
+//! `Svc`, `Svr` and `OneClassSvm`: LIBSVM's five problems by kern's SMO.
+
+use std::collections::BTreeSet;
+use std::marker::PhantomData;
+
+use kern_kernels::{DataSet, Par, VectorKernel};
+use kern_solvers::{SmoOptions, SolverError, SvmKind, SvmModel, SvmParams};
+use linfa::dataset::{AsSingleTargets, DatasetBase, Label, Records};
+use linfa::traits::{Fit, PredictInplace};
+use linfa::{Float, ParamGuard};
+use ndarray::{Array1, Array2, ArrayBase, Data, Ix2};
+
+use super::{KernelChoice, cast, default_par, kernel_builder, to_dataset, to_test_set};
+use crate::error::{Error, Result};
+
+/// The solver options every SVM builder shares.
+macro_rules! smo_builder {
+    () => {
+        /// Stop when the maximal violating pair's gap is below this (1e-3, LIBSVM's `-e`).
+        pub fn tol(mut self, tol: f64) -> Self {
+            self.0.smo.tol = tol;
+            self
+        }
+
+        /// Shrinking on (the default) or off.
+        pub fn shrinking(mut self, shrinking: bool) -> Self {
+            self.0.smo.shrinking = shrinking;
+            self
+        }
+
+        /// Kernel-row cache in MiB (100).
+        pub fn cache_mb(mut self, mb: f64) -> Self {
+            self.0.smo.cache_bytes = (mb.max(0.0) * (1u64 << 20) as f64) as usize;
+            self
+        }
+
+        /// Iteration limit per binary problem [default: `max(10⁷, 100 n)`].
+        pub fn max_iter(mut self, max_iter: u64) -> Self {
+            self.0.smo.max_iter = Some(max_iter);
+            self
+        }
+    };
+}
+
+/// The hyperparameters of a [`Svc`], checked when it is fitted.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SvcParams<F, L>(SvcValid<F, L>);
+
+/// Checked [`SvcParams`].
+#[derive(Clone, Debug, PartialEq)]
+pub struct SvcValid<F, L> {
+    kind: SvmKind,
+    /// linfa-svm's per-class costs `(C₊, C₋)` for two classes.
+    pos_neg: Option<(f64, f64)>,
+    kernel: KernelChoice,
+    smo: SmoOptions,
+    probability: bool,
+    seed: u64,
+    par: Par,
+    marker: PhantomData<(F, L)>,
+}
+
+/// A fitted support vector classifier (C-SVC, or ν-SVC when `nu` is set),
+/// one-vs-one over any number of classes of any linfa [`Label`].
+///
+/// ```
+/// use linfa::prelude::*;
+/// use ndarray::{Array1, Array2};
+///
+/// // Three classes on a line.
+/// let x = Array2::from_shape_fn((30, 1), |(i, _)| i as f64 / 10.0);
+/// let y: Array1<usize> = (0..30).map(|i| i / 10).collect();
+/// let model = kern::Svc::params().gamma(10.0).c(100.0).fit(&Dataset::new(x.clone(), y.clone()))?;
+/// assert_eq!(model.predict(&x), y);
+/// assert_eq!(model.classes(), &[0, 1, 2]);
+/// # Ok::<(), kern::Error>(())
+/// ```
+#[derive(Clone, Debug, PartialEq)]
+pub struct Svc<F, L> {
+    model: SvmModel<VectorKernel, DataSet>,
+    classes: Vec<L>,
+    par: Par,
+    marker: PhantomData<F>,
+}
+
+impl<F: Float, L: Label> Svc<F, L> {
+    /// A C-SVC with C = 1 and an RBF kernel of gamma `1/n_features`, as LIBSVM's defaults.
+    pub fn params() -> SvcParams<F, L> {
+        SvcParams(SvcValid {
+            kind: SvmKind::CSvc { c: 1.0 },
+            pos_neg: None,
+            kernel: KernelChoice::default(),
+            smo: SmoOptions::default(),
+            probability: false,
+            seed: 0,
+            par: default_par(),
+            marker: PhantomData,
+        })
+    }
+
+    /// The classes, in the order of the model's codes (sorted).
+    pub fn classes(&self) -> &[L] {
+        &self.classes
+    }
+
+    /// The underlying kern model (support vectors, dual coefficients, ρ per pair).
+    pub fn model(&self) -> &SvmModel<VectorKernel, DataSet> {
+        &self.model
+    }
+
+    /// The decision value of each class pair (LIBSVM's order) at each record.
+    pub fn decision_function<D: Data<Elem = F>>(&self, x: &ArrayBase<D, Ix2>) -> Array2<F> {
+        let values = self.model.decision_values(&to_test_set(x, self.n_features()), self.par);
+        Array2::from_shape_fn((values.nrows(), values.ncols()), |(i, j)| cast(values[(i, j)]))
+    }
+
+    /// Class probabilities (columns in [`Svc::classes`] order), when fitted with `probability(true)`.
+    pub fn predict_proba<D: Data<Elem = F>>(&self, x: &ArrayBase<D, Ix2>) -> Option<Array2<F>> {
+        let p = self.model.predict_proba(&to_test_set(x, self.n_features()), self.par)?;
+        Some(Array2::from_shape_fn((p.nrows(), p.ncols()), |(i, j)| cast(p[(i, j)])))
+    }
+
+    /// Number of support vectors.
+    pub fn n_support(&self) -> usize {
+        self.model.n_sv()
+    }
+
+    fn n_features(&self) -> usize {
+        self.model.support_vectors.n_features()
+    }
+}
+
+impl<F, L> SvcParams<F, L> {
+    kernel_builder!();
+    smo_builder!();
+
+    /// Cost C of a C-SVC (1).
+    pub fn c(mut self, c: f64) -> Self {
+        self.0.kind = SvmKind::CSvc { c };
+        self.0.pos_neg = None;
+        self
+    }
+
+    /// Train a ν-SVC with this ν ∈ (0, 1] instead of a C-SVC.
+    pub fn nu(mut self, nu: f64) -> Self {
+        self.0.kind = SvmKind::NuSvc { nu };
+        self.0.pos_neg = None;
+        self
+    }
+
+    /// Two classes: cost `c_pos` for the greater label (`true` of bools),
+    /// `c_neg` for the other, as linfa-svm's `pos_neg_weights`.
+    pub fn pos_neg_weights(mut self, c_pos: f64, c_neg: f64) -> Self {
+        self.0.kind = SvmKind::CSvc { c: 1.0 };
+        self.0.pos_neg = Some((c_pos, c_neg));
+        self
+    }
+
+    /// linfa-svm's Gaussian kernel `exp(−‖x − y‖² / eps)`: an RBF kernel with gamma `1/eps`.
+    pub fn gaussian_kernel(self, eps: f64) -> Self {
+        self.kernel(crate::KernelKind::Rbf).gamma(1.0 / eps)
+    }
+
+    /// linfa-svm's name for the stopping tolerance ([`SvcParams::tol`]).
+    pub fn eps(self, eps: f64) -> Self {
+        self.tol(eps)
+    }
+
+    /// Fit Platt-scaled probabilities on internal 5-fold cross-validation (off).
+    pub fn probability(mut self, probability: bool) -> Self {
+        self.0.probability = probability;
+        self
+    }
+
+    /// Seed of the probability folds (0).
+    pub fn seed(mut self, seed: u64) -> Self {
+        self.0.seed = seed;
+        self
+    }
+}
+
+impl<F, L> ParamGuard for SvcParams<F, L> {
+    type Checked = SvcValid<F, L>;
+    type Error = Error;
+
+    fn check_ref(&self) -> Result<&Self::Checked> {
+        self.0.kernel.check()?;
+        solver_params(self.0.kind, &self.0.smo, self.0.probability, self.0.seed).validate()?;
+        if let Some((c_pos, c_neg)) = self.0.pos_neg {
+            for (name, c) in [("C₊", c_pos), ("C₋", c_neg)] {
+                if !(c.is_finite() && c > 0.0) {
+                    return Err(SolverError::InvalidParameter {
+                        name,
+                        value: c,
+                        reason: "must be positive and finite",
+                    }
+                    .into());
+                }
+            }
+        }
+        Ok(&self.0)
+    }
+
+    fn check(self) -> Result<Self::Checked> {
+        self.check_ref()?;
+        Ok(self.0)
+    }
+}
+
+/// kern's SVM parameters.
+fn solver_params(kind: SvmKind, smo: &SmoOptions, probability: bool, seed: u64) -> SvmParams {
+    let mut params = SvmParams::new(kind);
+    params.smo = *smo;
+    params.probability = probability;
+    params.seed = seed;
+    params
+}
+
+impl<F: Float, L: Label, D: Data<Elem = F>, T: AsSingleTargets<Elem = L>> Fit<ArrayBase<D, Ix2>, T, Error>
+    for SvcValid<F, L>
+{
+    type Object = Svc<F, L>;
+
+    fn fit(&self, dataset: &DatasetBase<ArrayBase<D, Ix2>, T>) -> Result<Svc<F, L>> {
+        let x = to_dataset(dataset.records())?;
+        let labels = dataset.as_single_targets();
+        let classes: Vec<L> = labels.iter().cloned().collect::<BTreeSet<_>>().into_iter().collect();
+        let codes: Vec<usize> = labels.iter().map(|l| classes.binary_search(l).expect("a seen label")).collect();
+        let kernel = self.kernel.build(x.n_features())?;
+        let mut params = solver_params(self.kind, &self.smo, self.probability, self.seed);
+        if let Some((c_pos, c_neg)) = self.pos_neg {
+            if classes.len() != 2 {
+                return Err(Error::Usage(format!("pos_neg_weights needs two classes, not {}", classes.len())));
+            }
+            params.class_weights = vec![c_neg, c_pos];
+        }
+        let model =
+            kern_solvers::train_classifier(&kernel, &x, &codes, classes.len(), &params, DataSet::select, self.par)?;
+        Ok(Svc { model, classes, par: self.par, marker: PhantomData })
+    }
+}
+
+impl<F: Float, L: Label, D: Data<Elem = F>> PredictInplace<ArrayBase<D, Ix2>, Array1<L>> for Svc<F, L> {
+    fn predict_inplace(&self, x: &ArrayBase<D, Ix2>, y: &mut Array1<L>) {
+        assert_eq!(x.nrows(), y.len(), "one target per record");
+        let codes = self.model.predict_classes(&to_test_set(x, self.n_features()), self.par);
+        y.iter_mut().zip(codes).for_each(|(y, c)| *y = self.classes[c].clone());
+    }
+
+    fn default_target(&self, x: &ArrayBase<D, Ix2>) -> Array1<L> {
+        Array1::default(x.nsamples())
+    }
+}
+
+/// The hyperparameters of a [`Svr`], checked when it is fitted.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SvrParams<F>(SvrValid<F>);
+
+/// Checked [`SvrParams`].
+#[derive(Clone, Debug, PartialEq)]
+pub struct SvrValid<F> {
+    kind: SvmKind,
+    kernel: KernelChoice,
+    smo: SmoOptions,
+    probability: bool,
+    seed: u64,
+    par: Par,
+    marker: PhantomData<F>,
+}
+
+/// A fitted support vector regressor (ε-SVR, or ν-SVR when `nu` is set).
+///
+/// ```
+/// use linfa::prelude::*;
+/// use ndarray::{Array1, Array2};
+///
+/// let x = Array2::from_shape_fn((40, 1), |(i, _)| i as f64 / 8.0);
+/// let y: Array1<f64> = x.column(0).mapv(f64::sin);
+/// let model = kern::Svr::params().gamma(1.0).c(10.0).epsilon(0.01).fit(&Dataset::new(x.clone(), y.clone()))?;
+/// assert!(model.predict(&x).r2(&y)? > 0.99);
+/// # Ok::<(), kern::Error>(())
+/// ```
+#[derive(Clone, Debug, PartialEq)]
+pub struct Svr<F> {
+    model: SvmModel<VectorKernel, DataSet>,
+    par: Par,
+    marker: PhantomData<F>,
+}
+
+impl<F: Float> Svr<F> {
+    /// An ε-SVR with C = 1, ε = 0.1 and an RBF kernel of gamma `1/n_features`, as LIBSVM's defaults.
+    pub fn params() -> SvrParams<F> {
+        SvrParams(SvrValid {
+            kind: SvmKind::EpsilonSvr { c: 1.0, epsilon: 0.1 },
+            kernel: KernelChoice::default(),
+            smo: SmoOptions::default(),
+            probability: false,
+            seed: 0,
+            par: default_par(),
+            marker: PhantomData,
+        })
+    }
+
+    /// The underlying kern model.
+    pub fn model(&self) -> &SvmModel<VectorKernel, DataSet> {
+        &self.model
+    }
+
+    /// Number of support vectors.
+    pub fn n_support(&self) -> usize {
+        self.model.n_sv()
+    }
+}
+
+impl<F> SvrParams<F> {
+    kernel_builder!();
+    smo_builder!();
+
+    /// Cost C (1).
+    pub fn c(mut self, c: f64) -> Self {
+        self.0.kind = match self.0.kind {
+            SvmKind::NuSvr { nu, .. } => SvmKind::NuSvr { c, nu },
+            SvmKind::EpsilonSvr { epsilon, .. } => SvmKind::EpsilonSvr { c, epsilon },
+            other => other,
+        };
+        self
+    }
+
+    /// Half-width ε of the insensitive tube (0.1); makes it an ε-SVR.
+    pub fn epsilon(mut self, epsilon: f64) -> Self {
+        let c = self.cost();
+        self.0.kind = SvmKind::EpsilonSvr { c, epsilon };
+        self
+    }
+
+    /// Train a ν-SVR with this ν ∈ (0, 1] (the tube's width is then fitted).
+    pub fn nu(mut self, nu: f64) -> Self {
+        let c = self.cost();
+        self.0.kind = SvmKind::NuSvr { c, nu };
+        self
+    }
+
+    fn cost(&self) -> f64 {
+        match self.0.kind {
+            SvmKind::NuSvr { c, .. } | SvmKind::EpsilonSvr { c, .. } => c,
+            _ => 1.0,
+        }
+    }
+}
+
+impl<F> ParamGuard for SvrParams<F> {
+    type Checked = SvrValid<F>;
+    type Error = Error;
+
+    fn check_ref(&self) -> Result<&Self::Checked> {
+        self.0.kernel.check()?;
+        solver_params(self.0.kind, &self.0.smo, self.0.probability, self.0.seed).validate()?;
+        Ok(&self.0)
+    }
+
+    fn check(self) -> Result<Self::Checked> {
+        self.check_ref()?;
+        Ok(self.0)
+    }
+}
+
+impl<F: Float, D: Data<Elem = F>, T: AsSingleTargets<Elem = F>> Fit<ArrayBase<D, Ix2>, T, Error> for SvrValid<F> {
+    type Object = Svr<F>;
+
+    fn fit(&self, dataset: &DatasetBase<ArrayBase<D, Ix2>, T>) -> Result<Svr<F>> {
+        let x = to_dataset(dataset.records())?;
+        let y: Vec<f64> = dataset.as_single_targets().iter().map(|v| v.to_f64().unwrap_or(f64::NAN)).collect();
+        let kernel = self.kernel.build(x.n_features())?;
+        let params = solver_params(self.kind, &self.smo, self.probability, self.seed);
+        let model = kern_solvers::train_regressor(&kernel, &x, &y, &params, DataSet::select, self.par)?;
+        Ok(Svr { model, par: self.par, marker: PhantomData })
+    }
+}
+
+impl<F: Float, D: Data<Elem = F>> PredictInplace<ArrayBase<D, Ix2>, Array1<F>> for Svr<F> {
+    fn predict_inplace(&self, x: &ArrayBase<D, Ix2>, y: &mut Array1<F>) {
+        assert_eq!(x.nrows(), y.len(), "one target per record");
+        let test = to_test_set(x, self.model.support_vectors.n_features());
+        y.iter_mut().zip(self.model.predict_values(&test, self.par)).for_each(|(y, v)| *y = cast(v));
+    }
+
+    fn default_target(&self, x: &ArrayBase<D, Ix2>) -> Array1<F> {
+        Array1::zeros(x.nsamples())
+    }
+}
+
+/// The hyperparameters of a [`OneClassSvm`], checked when it is fitted.
+#[derive(Clone, Debug, PartialEq)]
+pub struct OneClassSvmParams<F>(OneClassSvmValid<F>);
+
+/// Checked [`OneClassSvmParams`].
+#[derive(Clone, Debug, PartialEq)]
+pub struct OneClassSvmValid<F> {
+    kind: SvmKind,
+    kernel: KernelChoice,
+    smo: SmoOptions,
+    par: Par,
+    marker: PhantomData<F>,
+}
+
+/// A fitted one-class SVM (Schölkopf et al.): predicts `true` for records
+/// inside the estimated support. Targets of the dataset are ignored.
+///
+/// ```
+/// use linfa::prelude::*;
+/// use ndarray::{Array2, array};
+///
+/// let x = Array2::from_shape_fn((50, 2), |(i, j)| ((i * 7 + j * 3) % 10) as f64 / 10.0);
+/// let model = kern::OneClassSvm::params().nu(0.1).gamma(1.0).fit(&DatasetBase::from(x))?;
+/// assert_eq!(model.predict(&array![[0.5, 0.5], [9.0, 9.0]]), array![true, false]);
+/// # Ok::<(), kern::Error>(())
+/// ```
+#[derive(Clone, Debug, PartialEq)]
+pub struct OneClassSvm<F> {
+    model: SvmModel<VectorKernel, DataSet>,
+    par: Par,
+    marker: PhantomData<F>,
+}
+
+impl<F: Float> OneClassSvm<F> {
+    /// ν = 0.5 and an RBF kernel of gamma `1/n_features`, as LIBSVM's defaults.
+    pub fn params() -> OneClassSvmParams<F> {
+        OneClassSvmParams(OneClassSvmValid {
+            kind: SvmKind::OneClass { nu: 0.5 },
+            kernel: KernelChoice::default(),
+            smo: SmoOptions::default(),
+            par: default_par(),
+            marker: PhantomData,
+        })
+    }
+
+    /// The decision value at each record (positive inside the support).
+    pub fn decision_function<D: Data<Elem = F>>(&self, x: &ArrayBase<D, Ix2>) -> Array1<F> {
+        let test = to_test_set(x, self.model.support_vectors.n_features());
+        self.model.predict_values(&test, self.par).into_iter().map(cast).collect()
+    }
+
+    /// The underlying kern model.
+    pub fn model(&self) -> &SvmModel<VectorKernel, DataSet> {
+        &self.model
+    }
+}
+
+impl<F> OneClassSvmParams<F> {
+    kernel_builder!();
+    smo_builder!();
+
+    /// ν ∈ (0, 1]: an upper bound on the fraction of outliers (0.5).
+    pub fn nu(mut self, nu: f64) -> Self {
+        self.0.kind = SvmKind::OneClass { nu };
+        self
+    }
+}
+
+impl<F> ParamGuard for OneClassSvmParams<F> {
+    type Checked = OneClassSvmValid<F>;
+    type Error = Error;
+
+    fn check_ref(&self) -> Result<&Self::Checked> {
+        self.0.kernel.check()?;
+        solver_params(self.0.kind, &self.0.smo, false, 0).validate()?;
+        Ok(&self.0)
+    }
+
+    fn check(self) -> Result<Self::Checked> {
+        self.check_ref()?;
+        Ok(self.0)
+    }
+}
+
+impl<F: Float, D: Data<Elem = F>, T> Fit<ArrayBase<D, Ix2>, T, Error> for OneClassSvmValid<F> {
+    type Object = OneClassSvm<F>;
+
+    fn fit(&self, dataset: &DatasetBase<ArrayBase<D, Ix2>, T>) -> Result<OneClassSvm<F>> {
+        let x = to_dataset(dataset.records())?;
+        let kernel = self.kernel.build(x.n_features())?;
+        let params = solver_params(self.kind, &self.smo, false, 0);
+        let model = kern_solvers::train_one_class(&kernel, &x, &params, DataSet::select, self.par)?;
+        Ok(OneClassSvm { model, par: self.par, marker: PhantomData })
+    }
+}
+
+impl<F: Float, D: Data<Elem = F>> PredictInplace<ArrayBase<D, Ix2>, Array1<bool>> for OneClassSvm<F> {
+    fn predict_inplace(&self, x: &ArrayBase<D, Ix2>, y: &mut Array1<bool>) {
+        assert_eq!(x.nrows(), y.len(), "one target per record");
+        let values = self.decision_function(x);
+        y.iter_mut().zip(values).for_each(|(y, v)| *y = v > F::zero());
+    }
+
+    fn default_target(&self, x: &ArrayBase<D, Ix2>) -> Array1<bool> {
+        Array1::default(x.nsamples())
+    }
+}
