@@ -126,16 +126,21 @@ fn gemm_blocks_equal_pairwise_evaluation() {
 }
 
 /// Thin blocks (a few rows against many columns, as SMO asks) take other
-/// paths: the transpose in tall tiles, and for sparse data an inverted index.
+/// paths: the transpose in tall tiles, for sparse data an inverted index,
+/// and for narrow dense data products with every sample, then picked out
+/// (when the columns are not a small subset).
 #[test]
 fn thin_blocks_equal_pairwise_evaluation() {
     let mut rng = Rng::new(9);
     let d = 11;
     let rows = random_rows(&mut rng, 5000, d, 0.7);
     let few = [4321usize, 7, 2500];
-    // Shuffled columns including the rows themselves (self pairs).
-    let cols: Vec<usize> = (0..5000).map(|j| (j * 7919) % 5000).collect();
-    for x in [dense(&rows), sparse(&rows, d)] {
+    // Shuffled columns including the rows themselves (self pairs), all of
+    // them or a scattered few (a shrunk active set).
+    let all: Vec<usize> = (0..5000).map(|j| (j * 7919) % 5000).collect();
+    for (x, cols) in
+        [dense(&rows), sparse(&rows, d)].into_iter().flat_map(|x| [(x.clone(), all.clone()), (x, all[..300].to_vec())])
+    {
         for (name, k) in all_kernels(d) {
             for n_rows in 1..=few.len() {
                 let mut block = Mat::zeros(n_rows, cols.len());

@@ -46,6 +46,9 @@ pub struct DataSet {
     sq_norms: Vec<f64>,
     /// Built on first use by kernel rows of sparse data (derived, never saved).
     csc: std::sync::OnceLock<CscIndex>,
+    /// Dense values feature by feature (`d × n`), built on first use by
+    /// kernel rows of narrow dense data (derived, never saved).
+    feature_major: std::sync::OnceLock<Vec<f64>>,
 }
 
 impl PartialEq for DataSet {
@@ -61,7 +64,12 @@ impl DataSet {
             Storage::Dense(m) => m.n_rows(),
             Storage::Sparse(m) => m.n_rows(),
         };
-        let mut data = Self { storage, sq_norms: Vec::with_capacity(n), csc: Default::default() };
+        let mut data = Self {
+            storage,
+            sq_norms: Vec::with_capacity(n),
+            csc: Default::default(),
+            feature_major: Default::default(),
+        };
         data.sq_norms = (0..n).map(|i| data.row(i).sq_norm()).collect();
         data
     }
@@ -108,6 +116,24 @@ impl DataSet {
         }
     }
 
+    /// Dense values feature by feature: feature `k` of sample `i` at
+    /// `k · n + i` (built once, on first call; `None` for sparse data).
+    pub fn feature_major(&self) -> Option<&[f64]> {
+        match &self.storage {
+            Storage::Dense(m) => Some(self.feature_major.get_or_init(|| {
+                let (n, d) = (m.n_rows(), m.n_cols());
+                let mut out = vec![0.0; n * d];
+                for (i, row) in m.values().chunks_exact(d.max(1)).enumerate() {
+                    for (k, &v) in row.iter().enumerate() {
+                        out[k * n + i] = v;
+                    }
+                }
+                out
+            })),
+            Storage::Sparse(_) => None,
+        }
+    }
+
     /// Whether the rows are stored sparse.
     pub fn is_sparse(&self) -> bool {
         matches!(self.storage, Storage::Sparse(_))
@@ -140,7 +166,12 @@ impl DataSet {
                 Storage::Sparse(out)
             }
         };
-        Self { storage, sq_norms: rows.iter().map(|&i| self.sq_norms[i]).collect(), csc: Default::default() }
+        Self {
+            storage,
+            sq_norms: rows.iter().map(|&i| self.sq_norms[i]).collect(),
+            csc: Default::default(),
+            feature_major: Default::default(),
+        }
     }
 
     /// Converts sparse rows to dense ones (no-op when already dense).
@@ -157,7 +188,12 @@ impl DataSet {
                     }
                 }
                 let dense = DenseMatrix::new(m.n_rows(), d, values).expect("finite values");
-                Self { storage: Storage::Dense(dense), sq_norms: self.sq_norms.clone(), csc: Default::default() }
+                Self {
+                    storage: Storage::Dense(dense),
+                    sq_norms: self.sq_norms.clone(),
+                    csc: Default::default(),
+                    feature_major: Default::default(),
+                }
             }
         }
     }

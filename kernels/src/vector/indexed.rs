@@ -1,6 +1,11 @@
 //! Kernel rows of dense data without copies: the many columns of a thin
 //! block are read in place by index (after shrinking they are a scattered
 //! subset, and gathering them would cost as much as the products).
+//!
+//! Narrow data (a few dozen features) is the exception: a dot product of
+//! ten numbers costs more in loop overhead than in arithmetic, so there the
+//! inner products with every sample are computed feature by feature, as
+//! long contiguous AXPYs over the feature-major copy, and then picked out.
 
 use faer::{Mat, MatMut, Par};
 
@@ -25,11 +30,26 @@ pub(super) fn thin_block(
     let d = mb.n_cols();
     let few = Panel::gather(a, rows, d);
     let same_data = std::ptr::eq(a, b);
+    let n = mb.n_rows();
+    // Every sample's products cost n·d/8 vector FMAs: worth it for narrow
+    // data unless the columns asked for are a small fraction of the samples.
+    let all_dots = (d <= NARROW && cols.len() * 8 >= n).then(|| {
+        let fm = b.feature_major().expect("dense data");
+        let mut all = vec![0.0; n * rows.len()];
+        for (r, dots) in all.chunks_exact_mut(n.max(1)).enumerate() {
+            let y = &few.values[r * d..(r + 1) * d];
+            for (k, &yk) in y.iter().enumerate() {
+                axpy(dots, yk, &fm[k * n..(k + 1) * n]);
+            }
+        }
+        all
+    });
     fill_tiles_sized(out.transpose_mut(), (THIN_TILE, THIN), false, par, |cc, rr, tile| {
         let many = &cols[cc];
         let mut src = IndexedTile {
             m: mb,
             many,
+            all_dots: all_dots.as_deref().map(|all| (all, n, rr.start)),
             few: &few.values[rr.start * d..rr.end * d],
             na: many.iter().map(|&j| b.sq_norms()[j]).collect(),
             nb: &few.sq_norms[rr.clone()],
@@ -40,10 +60,21 @@ pub(super) fn thin_block(
     });
 }
 
+/// Features at most for which kernel rows go through the feature-major copy.
+const NARROW: usize = 32;
+
+/// `y += a x`, compiled for the widest vector unit.
+fn axpy(y: &mut [f64], a: f64, x: &[f64]) {
+    super::pass::dispatch(y, |y| y.iter_mut().zip(x).for_each(|(y, &x)| *y += a * x));
+}
+
 /// A tile of `K(m[many], few)`: `many` rows read in place, `few` a small panel.
 struct IndexedTile<'a> {
     m: &'a DenseMatrix,
     many: &'a [usize],
+    /// Inner products of the few rows with every sample (`n` per few row),
+    /// and the index of this tile's first few row, when computed up front.
+    all_dots: Option<(&'a [f64], usize, usize)>,
     few: &'a [f64],
     na: Vec<f64>,
     nb: &'a [f64],
@@ -68,6 +99,13 @@ impl TileSource for IndexedTile<'_> {
 
     fn dot_into(&mut self, out: &mut Mat<f64>) {
         let (m, many) = (self.m, self.many);
+        if let Some((all, n, first)) = self.all_dots {
+            for c in 0..out.ncols() {
+                let dots = &all[(first + c) * n..(first + c + 1) * n];
+                out.col_as_slice_mut(c).iter_mut().zip(many).for_each(|(o, &j)| *o = dots[j]);
+            }
+            return;
+        }
         dots_into_rows(out, |r| m.row(many[r]), self.few, self.d);
     }
 

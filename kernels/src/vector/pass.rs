@@ -121,7 +121,7 @@ fn level() -> u8 {
 
 /// Runs `body(col)` compiled for the widest vector unit this CPU has.
 #[inline(always)]
-fn dispatch(col: &mut [f64], body: impl Fn(&mut [f64])) {
+pub(crate) fn dispatch(col: &mut [f64], body: impl Fn(&mut [f64])) {
     #[cfg(target_arch = "x86_64")]
     {
         let level = level();
