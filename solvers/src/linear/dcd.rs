@@ -46,18 +46,23 @@ impl Default for LinearSvm {
 impl LinearSvm {
     /// Checks the parameters.
     pub fn validate(&self) -> Result<(), SolverError> {
-        let bad = |name, value, reason| Err(SolverError::InvalidParameter { name, value, reason });
-        if !(self.c.is_finite() && self.c > 0.0) {
-            return bad("c", self.c, "must be positive and finite");
-        }
-        if !(self.tol.is_finite() && self.tol > 0.0) {
-            return bad("tol", self.tol, "must be positive and finite");
-        }
-        if !(self.bias.is_finite() && self.bias >= 0.0) {
-            return bad("bias", self.bias, "must be ≥ 0 and finite");
-        }
-        Ok(())
+        validate_common(self.c, self.tol, self.bias)
     }
+}
+
+/// The checks the linear SVM and SVR share: `C > 0`, `tol > 0`, `bias ≥ 0`.
+pub(super) fn validate_common(c: f64, tol: f64, bias: f64) -> Result<(), SolverError> {
+    let bad = |name, value, reason| Err(SolverError::InvalidParameter { name, value, reason });
+    if !(c.is_finite() && c > 0.0) {
+        return bad("c", c, "must be positive and finite");
+    }
+    if !(tol.is_finite() && tol > 0.0) {
+        return bad("tol", tol, "must be positive and finite");
+    }
+    if !(bias.is_finite() && bias >= 0.0) {
+        return bad("bias", bias, "must be ≥ 0 and finite");
+    }
+    Ok(())
 }
 
 /// A fitted linear SVM over classes `0..n_classes`: one weight vector per

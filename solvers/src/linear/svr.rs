@@ -8,7 +8,7 @@
 use faer::MatRef;
 use serde::{Deserialize, Serialize};
 
-use super::dcd::{LinearSvmLoss, rows_with_bias};
+use super::dcd::{LinearSvmLoss, rows_with_bias, validate_common};
 use crate::SolverError;
 use crate::rng::SplitMix64;
 
@@ -41,18 +41,13 @@ impl Default for LinearSvr {
 impl LinearSvr {
     /// Checks the parameters.
     pub fn validate(&self) -> Result<(), SolverError> {
-        let bad = |name, value, reason| Err(SolverError::InvalidParameter { name, value, reason });
-        if !(self.c.is_finite() && self.c > 0.0) {
-            return bad("c", self.c, "must be positive and finite");
-        }
+        validate_common(self.c, self.tol, self.bias)?;
         if !(self.epsilon.is_finite() && self.epsilon >= 0.0) {
-            return bad("epsilon", self.epsilon, "must be ≥ 0 and finite");
-        }
-        if !(self.tol.is_finite() && self.tol > 0.0) {
-            return bad("tol", self.tol, "must be positive and finite");
-        }
-        if !(self.bias.is_finite() && self.bias >= 0.0) {
-            return bad("bias", self.bias, "must be ≥ 0 and finite");
+            return Err(SolverError::InvalidParameter {
+                name: "epsilon",
+                value: self.epsilon,
+                reason: "must be ≥ 0 and finite",
+            });
         }
         Ok(())
     }
