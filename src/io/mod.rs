@@ -153,8 +153,29 @@ pub fn read_data(path: &Path, options: &ReadOptions<'_>) -> Result<Loaded> {
     }
 }
 
+/// Reads data held in memory as [`read_data`] reads a file; `name` stands
+/// for the file in errors and in detecting the format.
+///
+/// ```
+/// use kern::io::{read_data_bytes, ReadOptions};
+/// let data = read_data_bytes("mem.libsvm".as_ref(), b"1 1:0.5\n-1 2:2\n", &ReadOptions::default())?;
+/// assert_eq!((data.x.n_samples(), data.x.n_features()), (2, 2));
+/// # Ok::<(), kern::Error>(())
+/// ```
+pub fn read_data_bytes(name: &Path, bytes: &[u8], options: &ReadOptions<'_>) -> Result<Loaded> {
+    let mut reader = bytes;
+    let format = match options.format {
+        Some(f) => f,
+        None => detect_format(name, &mut reader)?,
+    };
+    match format {
+        Format::Libsvm => libsvm::read(name, reader, options),
+        Format::Csv => csv::read(name, reader, options),
+    }
+}
+
 /// Tells the format from the extension, else from the first data line.
-fn detect_format(path: &Path, reader: &mut BufReader<File>) -> Result<Format> {
+fn detect_format(path: &Path, reader: &mut impl BufRead) -> Result<Format> {
     let ext = path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase);
     match ext.as_deref() {
         Some("csv" | "tsv") => return Ok(Format::Csv),

@@ -58,20 +58,26 @@ pub(crate) fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
 
 /// Reads a model written by [`save_model`] (either encoding, told from the content).
 pub fn load_model(path: &Path) -> Result<Model> {
-    let model_err = |kind| Error::Model { file: path.to_path_buf(), kind };
     if path.is_dir() {
         let source = std::io::Error::new(std::io::ErrorKind::IsADirectory, "is a directory, not a model file");
         return Err(Error::Io { file: path.to_path_buf(), source });
     }
     let bytes = std::fs::read(path).map_err(|source| Error::Io { file: path.to_path_buf(), source })?;
+    decode_model(path, &bytes)
+}
+
+/// Decodes the bytes of a model file (kern's binary or JSON encoding, or a
+/// LIBSVM model); `path` names the file in errors.
+pub fn decode_model(path: &Path, bytes: &[u8]) -> Result<Model> {
+    let model_err = |kind| Error::Model { file: path.to_path_buf(), kind };
     if bytes.starts_with(MAGIC) {
-        return decode_binary(&bytes).map_err(model_err);
+        return decode_binary(bytes).map_err(model_err);
     }
-    if super::libsvm::looks_like_libsvm(&bytes) {
-        return super::libsvm::read_libsvm_model(path, &bytes);
+    if super::libsvm::looks_like_libsvm(bytes) {
+        return super::libsvm::read_libsvm_model(path, bytes);
     }
     if bytes.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{') {
-        return decode_json(&bytes).map_err(model_err);
+        return decode_json(bytes).map_err(model_err);
     }
     if MAGIC.starts_with(&bytes[..bytes.len().min(MAGIC.len())]) && !bytes.is_empty() {
         return Err(model_err(ModelErrorKind::Truncated));

@@ -11,7 +11,7 @@ mod libsvm;
 pub use libsvm::write_libsvm_model;
 
 pub(crate) use file::write_atomically;
-pub use file::{load_model, save_model};
+pub use file::{decode_model, load_model, save_model};
 
 use kern_approx::{FeatureMap, Nystroem, RandomFourierFeatures};
 use kern_kernels::{DataSet, VectorKernel};

@@ -230,6 +230,9 @@ fn add_in_order(parts: Vec<Mat<f64>>, rows: usize, cols: usize) -> Mat<f64> {
     total
 }
 
+/// The largest jitter tried on K_MM's diagonal, relative to its mean.
+const JITTER_LIMIT: f64 = 1e-6;
+
 /// Falkon's preconditioner: `T = chol(K_MM)ᵀ` and `A = chol(T Tᵀ / M + λ I)ᵀ`,
 /// stored as their lower-triangular transposes.
 struct Preconditioner {
@@ -242,17 +245,32 @@ struct Preconditioner {
 impl Preconditioner {
     fn new(kernel: &VectorKernel, centers: &DataSet, lambda: f64, par: Par) -> Result<Self, SolverError> {
         let m = centers.n_samples();
-        let mut t = gram_matrix(kernel, centers, par);
         // A relative jitter of a few ulps of the mean diagonal, as Falkon, for
-        // centres that are duplicates or nearly so.
-        let jitter = m as f64 * f64::EPSILON * (0..m).map(|i| t[(i, i)]).sum::<f64>() / m as f64;
-        for i in 0..m {
-            t[(i, i)] += jitter;
+        // centres that are duplicates or nearly so; a smooth kernel on many
+        // centres can be singular to working precision, so the jitter grows
+        // tenfold until K_MM factors (it only shapes the preconditioner: CG
+        // still solves the system with the exact K_MM).
+        let mut t = gram_matrix(kernel, centers, par);
+        let mean_diagonal = (0..m).map(|i| t[(i, i)]).sum::<f64>() / m as f64;
+        let mut jitter = m as f64 * f64::EPSILON * mean_diagonal;
+        loop {
+            for i in 0..m {
+                t[(i, i)] += jitter;
+            }
+            match cholesky(t.as_mut(), par) {
+                Ok(()) => break,
+                Err(pivot) if jitter >= JITTER_LIMIT * mean_diagonal => {
+                    return Err(SolverError::NotPositiveDefinite {
+                        pivot,
+                        hint: "the centres' kernel matrix is singular: use fewer or distinct centres",
+                    });
+                }
+                Err(_) => {
+                    jitter *= 10.0;
+                    t = gram_matrix(kernel, centers, par);
+                }
+            }
         }
-        cholesky(t.as_mut(), par).map_err(|pivot| SolverError::NotPositiveDefinite {
-            pivot,
-            hint: "the centres' kernel matrix is singular: use fewer or distinct centres",
-        })?;
         // Clear the upper triangle (the factorisation leaves K_MM there) so
         // that T Tᵀ = L_Tᵀ L_T is one product, without a copy.
         for j in 1..m {
