@@ -71,6 +71,16 @@ fn bad_model_files_are_one_line_errors() {
     assert_one_line_error(&kern(d, &["predict", "future.model", "ok.libsvm"]), &["future.model", "version"]);
     write(d, "empty.model", "");
     assert_one_line_error(&kern(d, &["predict", "empty.model", "ok.libsvm"]), &["empty.model"]);
+    // Found by fuzzing: LIBSVM support-vector counts whose sum overflows.
+    let huge = format!(
+        "svm_type c_svc\nkernel_type rbf\ngamma 0.5\nnr_class 3\ntotal_sv 5\nrho 0 -0.9 -0.8\nlabel 1 -1 2\nnr_sv 2 2 {}\nSV\n1 0.7 1:0.3\n",
+        usize::MAX - 1
+    );
+    write(d, "overflow.libsvm-model", huge);
+    assert_one_line_error(
+        &kern(d, &["predict", "overflow.libsvm-model", "ok.libsvm"]),
+        &["overflow.libsvm-model", "nr_sv"],
+    );
 }
 
 /// `n` rows of `d` features; `kind` picks the pathology.

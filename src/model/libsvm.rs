@@ -111,7 +111,9 @@ pub(crate) fn read_libsvm_model(path: &Path, bytes: &[u8]) -> Result<Model> {
     let n_pairs = if kind.is_classifier() { nr_class * nr_class.saturating_sub(1) / 2 } else { 1 };
     if rho.len() != n_pairs
         || (kind.is_classifier()
-            && (labels.len() != nr_class || nr_sv.len() != nr_class || nr_sv.iter().sum::<usize>() != total_sv))
+            && (labels.len() != nr_class
+                || nr_sv.len() != nr_class
+                || nr_sv.iter().try_fold(0usize, |a, &b| a.checked_add(b)) != Some(total_sv)))
     {
         return Err(missing("rho, label and nr_sv lines consistent with nr_class and total_sv"));
     }
