@@ -42,19 +42,15 @@ pub(crate) fn train_approx(
         ApproxArg::None | ApproxArg::Falkon => unreachable!("a feature map was asked for"),
     };
     let phi = map.feature_map().transform(x, par).map_err(approx_error)?;
-    let ridge_alpha = || match t.alpha {
-        AlphaArg::Value(alpha) => Ok(alpha),
-        AlphaArg::Auto => Err(Error::Usage("--alpha auto needs the exact kernel: give a value with --approx".into())),
-    };
     let head = match (t.task, targets, a.loss) {
         (TaskArg::Krr, Targets::Values(y), None) => {
-            let alpha = ridge_alpha()?;
+            let alpha = given_alpha(t)?;
             let y = MatRef::from_column_major_slice(y, y.len(), 1);
             let coef = primal_ridge(phi.as_ref(), y, alpha, par)?;
             LinearHead::Ridge { coef: coef.col_as_slice(0).to_vec(), n_targets: 1, alpha }
         }
         (TaskArg::Svc, Targets::Classes { names, codes }, Some(LossArg::Squared)) => {
-            let alpha = ridge_alpha()?;
+            let alpha = given_alpha(t)?;
             let coef = primal_ridge(phi.as_ref(), plus_minus_targets(names.len(), codes).as_ref(), alpha, par)?;
             let n_targets = coef.ncols();
             let coef = (0..n_targets).flat_map(|c| coef.col_as_slice(c).to_vec()).collect();
@@ -129,6 +125,14 @@ fn margin_loss(loss: LossArg) -> LinearSvmLoss {
     }
 }
 
+/// `--alpha`, which must be a value: leave-one-out selection needs the exact kernel.
+fn given_alpha(t: &TrainArgs) -> Result<f64> {
+    match t.alpha {
+        AlphaArg::Value(alpha) => Ok(alpha),
+        AlphaArg::Auto => Err(Error::Usage("--alpha auto needs the exact kernel: give a value with --approx".into())),
+    }
+}
+
 /// `--max-iter` (epochs or iterations), or `default`.
 fn max_iter(t: &TrainArgs, default: usize) -> usize {
     t.svm.max_iter.map_or(default, |m| usize::try_from(m).unwrap_or(usize::MAX))
@@ -147,9 +151,7 @@ fn landmarks(t: &TrainArgs) -> Landmarks {
 /// targets (krr) or on ±1 targets per class (svc: one column for two
 /// classes, one per class beyond).
 fn train_falkon(t: &TrainArgs, kernel: &VectorKernel, x: &DataSet, targets: &Targets, par: Par) -> Result<Estimator> {
-    let AlphaArg::Value(alpha) = t.alpha else {
-        return Err(Error::Usage("--alpha auto needs the exact kernel: give a value with --approx".into()));
-    };
+    let alpha = given_alpha(t)?;
     let n = x.n_samples();
     let (y, classes) = match (t.task, targets) {
         (TaskArg::Krr, Targets::Values(y)) => (Mat::from_fn(n, 1, |i, _| y[i]), Vec::new()),

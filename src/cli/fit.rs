@@ -316,19 +316,32 @@ fn gp_params(t: &TrainArgs, base: &VectorKernel) -> GaussianProcess {
 /// `amplitude × kernel`, and which of its hyperparameters to fit (those not
 /// given on the command line).
 fn gp_kernel(t: &TrainArgs, base: &VectorKernel) -> (VectorKernel, Vec<bool>) {
-    let kernel = VectorKernel::Scaled { scale: t.amplitude.unwrap_or(1.0), kernel: Box::new(base.clone()) };
-    let mut fit = vec![t.amplitude.is_none()];
-    let k = &t.kernel;
-    fit.extend(base.hyperparameters().iter().map(|h| {
-        if h.name.ends_with("gamma") {
-            k.gamma.is_none()
-        } else if h.name.ends_with("lengthscale") {
-            k.gamma.is_none() && k.lengthscale.is_none()
-        } else {
-            false // coef0 > 0: given
-        }
-    }));
-    (kernel, fit)
+    scaled_covariance(base.clone(), t.amplitude, |name| fitted_unless_given(&t.kernel, name))
+}
+
+/// `amplitude × base` (amplitude 1 when not given) and which of its
+/// hyperparameters to fit: the amplitude when not given, then each of
+/// `base`'s as `fitted(name)` says.
+pub(crate) fn scaled_covariance(
+    base: VectorKernel,
+    amplitude: Option<f64>,
+    fitted: impl Fn(&str) -> bool,
+) -> (VectorKernel, Vec<bool>) {
+    let mut fit = vec![amplitude.is_none()];
+    fit.extend(base.hyperparameters().iter().map(|h| fitted(&h.name)));
+    (VectorKernel::Scaled { scale: amplitude.unwrap_or(1.0), kernel: Box::new(base) }, fit)
+}
+
+/// Whether a named kernel's hyperparameter is fitted: gamma unless given, a
+/// lengthscale unless it or gamma is given, anything else (coef0) held.
+pub(crate) fn fitted_unless_given(k: &KernelArgs, name: &str) -> bool {
+    if name.ends_with("gamma") {
+        k.gamma.is_none()
+    } else if name.ends_with("lengthscale") {
+        k.gamma.is_none() && k.lengthscale.is_none()
+    } else {
+        false
+    }
 }
 
 /// With `--kernel precomputed`, every row must carry its sample number.

@@ -8,7 +8,7 @@ pub mod args;
 mod cv;
 mod demo;
 mod export;
-mod fit;
+pub(crate) mod fit;
 mod info;
 mod predict;
 

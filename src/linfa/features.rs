@@ -19,7 +19,7 @@ fn features<F: Float, D: Data<Elem = F>>(map: &dyn FeatureMap, x: &ArrayBase<D, 
     Array2::from_shape_fn((phi.nrows(), phi.ncols()), |(i, j)| cast(phi[(i, j)]))
 }
 
-/// The number of components must be positive.
+/// The number of landmarks must be positive (known before the data is seen).
 fn check_components(components: usize) -> Result<()> {
     if components == 0 {
         return Err(Error::Usage("components must be at least 1".into()));
@@ -237,9 +237,9 @@ impl<F> ParamGuard for RandomFourierFeaturesParams<F> {
     type Error = Error;
 
     fn check_ref(&self) -> Result<&Self::Checked> {
+        // Drawing the map for one-dimensional data checks everything the width does not change.
         let kernel = self.0.kernel.build(1)?;
-        check_components(self.0.components)?;
-        kern_approx::RandomFourierFeatures::new(&kernel, 1, 1, self.0.orthogonal, 0)?;
+        kern_approx::RandomFourierFeatures::new(&kernel, 1, self.0.components, self.0.orthogonal, 0)?;
         Ok(&self.0)
     }
 

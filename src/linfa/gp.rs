@@ -12,30 +12,20 @@ use linfa::traits::{Fit, PredictInplace};
 use linfa::{Float, ParamGuard};
 use ndarray::{Array1, Array2, ArrayBase, Data, Ix2};
 
-use super::{KernelChoice, cast, default_par, kernel_builder, to_dataset, to_test_set};
+use super::{KernelChoice, as_f64, cast, default_par, kernel_builder, to_dataset, to_test_set};
+use crate::cli::fit::{fitted_unless_given, scaled_covariance};
 use crate::error::{Error, Result};
 
-/// `amplitude × kernel` and which of its hyperparameters to fit: a named
-/// kernel's gamma or lengthscale is held when given and fitted (from
-/// `1/n_features`) when not; a kernel given whole has every hyperparameter
-/// fitted from its values; the amplitude is held when given.
+/// `amplitude × kernel` and which of its hyperparameters to fit, as the CLI
+/// decides: a named kernel's gamma or lengthscale is held when given and
+/// fitted (from `1/n_features`) when not; a kernel given whole has every
+/// hyperparameter fitted from its values; the amplitude is held when given.
 fn covariance(choice: &KernelChoice, amplitude: Option<f64>, n_features: usize) -> Result<(VectorKernel, Vec<bool>)> {
     let base = choice.build(n_features)?;
-    let held = match choice {
-        KernelChoice::Named(args) => (args.gamma.is_some(), args.gamma.is_some() || args.lengthscale.is_some()),
-        KernelChoice::Given(_) => (false, false),
-    };
-    let mut fit = vec![amplitude.is_none()];
-    fit.extend(base.hyperparameters().iter().map(|h| {
-        if h.name.ends_with("gamma") {
-            !held.0
-        } else if h.name.ends_with("lengthscale") {
-            !held.1
-        } else {
-            matches!(choice, KernelChoice::Given(_))
-        }
-    }));
-    Ok((VectorKernel::Scaled { scale: amplitude.unwrap_or(1.0), kernel: Box::new(base) }, fit))
+    Ok(match choice {
+        KernelChoice::Named(args) => scaled_covariance(base, amplitude, |name| fitted_unless_given(args, name)),
+        KernelChoice::Given(_) => scaled_covariance(base, amplitude, |_| true),
+    })
 }
 
 /// The fitting options both GP estimators share.
@@ -193,7 +183,7 @@ impl<F: Float, D: Data<Elem = F>, T: AsSingleTargets<Elem = F>> Fit<ArrayBase<D,
 
     fn fit(&self, dataset: &DatasetBase<ArrayBase<D, Ix2>, T>) -> Result<GaussianProcess<F>> {
         let x = to_dataset(dataset.records())?;
-        let y: Vec<f64> = dataset.as_single_targets().iter().map(|v| v.to_f64().unwrap_or(f64::NAN)).collect();
+        let y = as_f64(dataset.as_single_targets());
         let (kernel, mut fit) = covariance(&self.kernel, self.amplitude, x.n_features())?;
         fit.push(self.noise.is_none());
         let mut params = GpSolver::new(kernel, self.noise.unwrap_or(1.0));

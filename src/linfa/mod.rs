@@ -152,7 +152,7 @@ pub(crate) use kernel_builder;
 
 /// Records as kern's samples, checking that every value is finite.
 pub(crate) fn to_dataset<F: Float, D: Data<Elem = F>>(x: &ArrayBase<D, Ix2>) -> Result<DataSet> {
-    let values: Vec<f64> = x.iter().map(|v| v.to_f64().unwrap_or(f64::NAN)).collect();
+    let values = as_f64(x);
     if let Some(at) = values.iter().position(|v| !v.is_finite()) {
         let width = x.ncols().max(1);
         return Err(Error::Usage(format!("record {} feature {} is not finite", at / width, at % width)));
@@ -165,8 +165,12 @@ pub(crate) fn to_dataset<F: Float, D: Data<Elem = F>>(x: &ArrayBase<D, Ix2>) -> 
 /// linfa's own estimators.
 pub(crate) fn to_test_set<F: Float, D: Data<Elem = F>>(x: &ArrayBase<D, Ix2>, n_features: usize) -> DataSet {
     assert_eq!(x.ncols(), n_features, "the records have {} features, the model {n_features}", x.ncols());
-    let values: Vec<f64> = x.iter().map(|v| v.to_f64().unwrap_or(f64::NAN)).collect();
-    DataSet::from(DenseMatrix::new(x.nrows(), x.ncols(), values).expect("a rectangular array"))
+    DataSet::from(DenseMatrix::new(x.nrows(), x.ncols(), as_f64(x)).expect("a rectangular array"))
+}
+
+/// Values in `f64`, row by row (NaN where a value does not convert).
+pub(crate) fn as_f64<'a, F: Float + 'a>(values: impl IntoIterator<Item = &'a F>) -> Vec<f64> {
+    values.into_iter().map(|v| v.to_f64().unwrap_or(f64::NAN)).collect()
 }
 
 /// The default parallelism: every core.

@@ -10,7 +10,7 @@ use linfa::traits::{Fit, PredictInplace};
 use linfa::{Float, ParamGuard};
 use ndarray::{Array1, ArrayBase, Data, Ix2};
 
-use super::{KernelChoice, cast, default_par, kernel_builder, to_dataset, to_test_set};
+use super::{KernelChoice, as_f64, cast, default_par, kernel_builder, to_dataset, to_test_set};
 use crate::error::{Error, Result};
 
 /// The hyperparameters of a [`KernelRidge`], checked when it is fitted.
@@ -113,8 +113,8 @@ impl<F: Float, D: Data<Elem = F>, T: AsSingleTargets<Elem = F>> Fit<ArrayBase<D,
 
     fn fit(&self, dataset: &DatasetBase<ArrayBase<D, Ix2>, T>) -> Result<KernelRidge<F>> {
         let x = to_dataset(dataset.records())?;
-        let targets = dataset.as_single_targets();
-        let y = Mat::from_fn(targets.len(), 1, |i, _| targets[i].to_f64().unwrap_or(f64::NAN));
+        let targets = as_f64(dataset.as_single_targets());
+        let y = Mat::from_fn(targets.len(), 1, |i, _| targets[i]);
         let kernel = self.kernel.build(x.n_features())?;
         let model = match self.alpha {
             Some(alpha) => KernelRidgeModel::fit(kernel, x, y.as_ref(), kern_solvers::KernelRidge { alpha }, self.par)?,

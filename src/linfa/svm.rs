@@ -10,7 +10,7 @@ use linfa::traits::{Fit, PredictInplace};
 use linfa::{Float, ParamGuard};
 use ndarray::{Array1, Array2, ArrayBase, Data, Ix2};
 
-use super::{KernelChoice, cast, default_par, kernel_builder, to_dataset, to_test_set};
+use super::{KernelChoice, as_f64, cast, default_par, kernel_builder, to_dataset, to_test_set};
 use crate::error::{Error, Result};
 
 /// The solver options every SVM builder shares.
@@ -369,7 +369,7 @@ impl<F: Float, D: Data<Elem = F>, T: AsSingleTargets<Elem = F>> Fit<ArrayBase<D,
 
     fn fit(&self, dataset: &DatasetBase<ArrayBase<D, Ix2>, T>) -> Result<Svr<F>> {
         let x = to_dataset(dataset.records())?;
-        let y: Vec<f64> = dataset.as_single_targets().iter().map(|v| v.to_f64().unwrap_or(f64::NAN)).collect();
+        let y = as_f64(dataset.as_single_targets());
         let kernel = self.kernel.build(x.n_features())?;
         let params = solver_params(self.kind, &self.smo, self.probability, self.seed);
         let model = kern_solvers::train_regressor(&kernel, &x, &y, &params, DataSet::select, self.par)?;

@@ -163,26 +163,43 @@ pub(super) fn rows_with_bias(phi: MatRef<'_, f64>, bias: f64) -> Vec<f64> {
     rows
 }
 
+/// The dual's box `[0, U]` and the term `λ` on its diagonal: `(C, 0)` for
+/// the L1 loss, `(∞, 1/(2C))` for the L2 loss.
+pub(super) fn box_and_diagonal(loss: LinearSvmLoss, c: f64) -> (f64, f64) {
+    match loss {
+        LinearSvmLoss::Hinge => (c, 0.0),
+        LinearSvmLoss::SquaredHinge => (f64::INFINITY, 0.5 / c),
+    }
+}
+
+/// `Q_ii = ‖φ_i‖² + λ` for each row.
+pub(super) fn q_diagonal(rows: &[f64], width: usize, lambda: f64) -> Vec<f64> {
+    rows.chunks_exact(width).map(|r| r.iter().map(|v| v * v).sum::<f64>() + lambda).collect()
+}
+
+/// A new random visiting order for the next epoch (Fisher–Yates).
+pub(super) fn shuffle(order: &mut [usize], rng: &mut SplitMix64) {
+    let n = order.len();
+    for i in 0..n {
+        let j = i + rng.below(n - i);
+        order.swap(i, j);
+    }
+}
+
 /// Dual coordinate descent for one binary problem (`y` in ±1); `rows` holds
 /// the samples one after another (`width` values each). Returns `w`, `α`,
 /// the epochs and whether the tolerance was met.
 fn solve_dual(params: &LinearSvm, rows: &[f64], width: usize, y: &[f64]) -> (Vec<f64>, Vec<f64>, usize, bool) {
     let n = y.len();
-    let (upper, diag) = match params.loss {
-        LinearSvmLoss::Hinge => (params.c, 0.0),
-        LinearSvmLoss::SquaredHinge => (f64::INFINITY, 0.5 / params.c),
-    };
+    let (upper, diag) = box_and_diagonal(params.loss, params.c);
     let row = |i: usize| &rows[i * width..(i + 1) * width];
-    let q: Vec<f64> = (0..n).map(|i| row(i).iter().map(|v| v * v).sum::<f64>() + diag).collect();
+    let q = q_diagonal(rows, width, diag);
     let mut alpha = vec![0.0; n];
     let mut w = vec![0.0; width];
     let mut order: Vec<usize> = (0..n).collect();
     let mut rng = SplitMix64::new(params.seed);
     for epoch in 1..=params.max_iter {
-        for i in 0..n {
-            let j = i + rng.below(n - i);
-            order.swap(i, j);
-        }
+        shuffle(&mut order, &mut rng);
         let (mut pg_max, mut pg_min) = (f64::NEG_INFINITY, f64::INFINITY);
         for &i in &order {
             let xi = row(i);

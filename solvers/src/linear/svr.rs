@@ -8,7 +8,7 @@
 use faer::MatRef;
 use serde::{Deserialize, Serialize};
 
-use super::dcd::{LinearSvmLoss, rows_with_bias, validate_common};
+use super::dcd::{LinearSvmLoss, box_and_diagonal, q_diagonal, rows_with_bias, shuffle, validate_common};
 use crate::SolverError;
 use crate::rng::SplitMix64;
 
@@ -112,21 +112,15 @@ impl LinearSvrModel {
 fn solve_dual(params: &LinearSvr, rows: &[f64], width: usize, y: &[f64]) -> (Vec<f64>, Vec<f64>, usize, bool) {
     let n = y.len();
     let eps = params.epsilon;
-    let (upper, lambda) = match params.loss {
-        LinearSvmLoss::Hinge => (params.c, 0.0),
-        LinearSvmLoss::SquaredHinge => (f64::INFINITY, 0.5 / params.c),
-    };
+    let (upper, lambda) = box_and_diagonal(params.loss, params.c);
     let row = |i: usize| &rows[i * width..(i + 1) * width];
-    let q: Vec<f64> = (0..n).map(|i| row(i).iter().map(|v| v * v).sum::<f64>() + lambda).collect();
+    let q = q_diagonal(rows, width, lambda);
     let mut beta = vec![0.0; n];
     let mut w = vec![0.0; width];
     let mut order: Vec<usize> = (0..n).collect();
     let mut rng = SplitMix64::new(params.seed);
     for epoch in 1..=params.max_iter {
-        for i in 0..n {
-            let j = i + rng.below(n - i);
-            order.swap(i, j);
-        }
+        shuffle(&mut order, &mut rng);
         let mut worst: f64 = 0.0;
         for &i in &order {
             let xi = row(i);
