@@ -18,17 +18,22 @@
 
 mod data;
 mod error;
+mod graph;
 mod gram;
 mod kernel;
 pub mod simd;
+mod string;
+mod structured;
 mod vector;
 
 pub use data::{DataSet, DenseMatrix, Row, SparseMatrix, Storage};
 pub use error::{DataError, KernelError};
 pub use faer::Par;
+pub use graph::{Graph, GraphKernel, Graphs};
 pub use gram::tiles::{TILE, fill_tiles, fill_tiles_sized};
 pub use gram::{ExactGram, GramProvider, cross_gram, gram_matrix};
 pub use kernel::{Kernel, Samples};
+pub use string::{MAX_MISMATCH_BALL, Sequences, StringKernel};
 pub use vector::{
     Hyperparameter, VectorKernel, check_precomputed_ids, check_precomputed_ids_up_to, precomputed_ids_only,
 };

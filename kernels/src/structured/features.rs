@@ -1,0 +1,118 @@
+//! Sparse feature vectors keyed by 64-bit feature ids (k-mers, WL labels,
+//! shortest-path triplets), and the blocks of their dot products.
+
+use faer::{MatMut, Par};
+use rayon::prelude::*;
+
+use crate::gram::tiles::fill_tiles;
+
+/// One sparse vector per sample: ids ascending, with their counts, and the
+/// squared norm of each vector.
+#[derive(Debug, Default)]
+pub(crate) struct FeatureRows {
+    ends: Vec<usize>,
+    ids: Vec<u64>,
+    counts: Vec<f64>,
+    sq_norms: Vec<f64>,
+}
+
+impl FeatureRows {
+    /// The vectors of `n` samples whose features (ids with repetitions, any
+    /// order) `emit(i, &mut ids)` pushes.
+    pub(crate) fn build(n: usize, par: Par, emit: impl Fn(usize, &mut Vec<u64>) + Sync) -> Self {
+        let one = |i: usize| {
+            let mut raw = Vec::new();
+            emit(i, &mut raw);
+            raw.sort_unstable();
+            let mut ids = Vec::new();
+            let mut counts: Vec<f64> = Vec::new();
+            for id in raw {
+                if ids.last() == Some(&id) {
+                    *counts.last_mut().expect("pushed with the id") += 1.0;
+                } else {
+                    ids.push(id);
+                    counts.push(1.0);
+                }
+            }
+            (ids, counts)
+        };
+        let rows: Vec<(Vec<u64>, Vec<f64>)> = match par {
+            Par::Seq => (0..n).map(one).collect(),
+            Par::Rayon(_) => (0..n).into_par_iter().map(one).collect(),
+        };
+        let mut out = FeatureRows::default();
+        for (ids, counts) in rows {
+            out.sq_norms.push(counts.iter().map(|c| c * c).sum());
+            out.ids.extend_from_slice(&ids);
+            out.counts.extend_from_slice(&counts);
+            out.ends.push(out.ids.len());
+        }
+        out
+    }
+
+    fn row(&self, i: usize) -> (&[u64], &[f64]) {
+        let start = if i == 0 { 0 } else { self.ends[i - 1] };
+        (&self.ids[start..self.ends[i]], &self.counts[start..self.ends[i]])
+    }
+
+    /// `‖φ_i‖²`.
+    pub(crate) fn sq_norm(&self, i: usize) -> f64 {
+        self.sq_norms[i]
+    }
+
+    /// `⟨φ_i, other.φ_j⟩` by merging the two sorted id lists.
+    pub(crate) fn dot(&self, i: usize, other: &FeatureRows, j: usize) -> f64 {
+        let ((ia, ca), (ib, cb)) = (self.row(i), other.row(j));
+        let (mut p, mut q, mut sum) = (0, 0, 0.0);
+        while p < ia.len() && q < ib.len() {
+            match ia[p].cmp(&ib[q]) {
+                std::cmp::Ordering::Less => p += 1,
+                std::cmp::Ordering::Greater => q += 1,
+                std::cmp::Ordering::Equal => {
+                    sum += ca[p] * cb[q];
+                    p += 1;
+                    q += 1;
+                }
+            }
+        }
+        sum
+    }
+}
+
+/// `out[(r, c)] = ⟨φ_a[rows[r]], φ_b[cols[c]]⟩`, divided by both norms when
+/// `normalize` (the cosine; 0 against an empty vector).
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn feature_block(
+    a: &FeatureRows,
+    rows: &[usize],
+    b: &FeatureRows,
+    cols: &[usize],
+    normalize: bool,
+    symmetric: bool,
+    out: MatMut<'_, f64>,
+    par: Par,
+) {
+    fill_tiles(out, symmetric, par, |rr, cc, tile| {
+        for (c, &j) in cols[cc].iter().enumerate() {
+            for (r, &i) in rows[rr.clone()].iter().enumerate() {
+                let k = a.dot(i, b, j);
+                tile[(r, c)] = if normalize { super::cosine(k, a.sq_norm(i), b.sq_norm(j)) } else { k };
+            }
+        }
+    });
+}
+
+/// A stable 64-bit mix of two words (SplitMix64's finaliser over a
+/// multiply-xor combination): the same on every platform and run, so feature
+/// ids computed at fit time match those computed at predict time.
+pub(crate) fn mix(a: u64, b: u64) -> u64 {
+    let mut z = a.rotate_left(23) ^ b.wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
+}
+
+/// [`mix`] folded over `words`, starting from `seed`.
+pub(crate) fn mix_all(seed: u64, words: impl IntoIterator<Item = u64>) -> u64 {
+    words.into_iter().fold(seed, mix)
+}
