@@ -81,6 +81,18 @@ pub enum ParseErrorKind {
     LabelNotANumber { text: String },
     /// Bytes that are not UTF-8 text.
     NotUtf8,
+    /// A sequence with no letters.
+    EmptySequence,
+    /// FASTA sequence letters before any `>` header.
+    SequenceBeforeHeader,
+    /// Some FASTA headers carry a label and others do not.
+    MixedFastaLabels,
+    /// A TU id that is not a positive integer.
+    BadId { text: String },
+    /// A TU edge naming a node beyond the graph indicator's.
+    NodeOutOfRange { node: usize, n_nodes: usize },
+    /// A TU edge between nodes of two graphs.
+    EdgeAcrossGraphs { u: usize, v: usize, gu: usize, gv: usize },
 }
 
 impl fmt::Display for ParseErrorKind {
@@ -118,6 +130,19 @@ impl fmt::Display for ParseErrorKind {
                 write!(f, "label {text:?} is not a number, and this task needs numeric targets")
             }
             NotUtf8 => write!(f, "not valid UTF-8 text"),
+            EmptySequence => write!(f, "the sequence is empty"),
+            SequenceBeforeHeader => write!(f, "sequence letters before the first '>' header"),
+            MixedFastaLabels => write!(
+                f,
+                "this header has no label but an earlier one has (or the reverse): give every record a label (last token or label=X) or none"
+            ),
+            BadId { text } => write!(f, "{text:?} is not a positive integer id"),
+            NodeOutOfRange { node, n_nodes } => {
+                write!(f, "node {node} is beyond the {n_nodes} nodes of the graph indicator")
+            }
+            EdgeAcrossGraphs { u, v, gu, gv } => {
+                write!(f, "edge ({u}, {v}) joins graph {gu} to graph {gv}")
+            }
         }
     }
 }
@@ -145,6 +170,14 @@ pub enum DataErrorKind {
     OneClass,
     /// Precomputed-kernel rows without valid sample numbers in column 0.
     PrecomputedIds(KernelError),
+    /// A folder that is not a TU data set.
+    NotTuFolder,
+    /// A TU data set without a file it needs.
+    MissingTuFile,
+    /// A TU graph id with no nodes.
+    GraphWithoutNodes { graph: usize },
+    /// A TU file with the wrong number of lines.
+    CountMismatch { what: &'static str, got: usize, expected: usize },
 }
 
 impl fmt::Display for DataErrorKind {
@@ -165,10 +198,14 @@ impl fmt::Display for DataErrorKind {
                 "{got} columns, but the model takes {n_features} features ({n_features} columns without a label, {} with one)",
                 n_features + 1
             ),
-            UnknownFormat => write!(f, "cannot tell the format: name it with --format libsvm|csv"),
+            UnknownFormat => write!(f, "cannot tell the format: name it with --format libsvm|csv|fasta|seqcsv|tu"),
             NoFeatures => write!(f, "no feature columns besides the label"),
             PrecomputedIds(e) => write!(f, "{e}"),
             OneClass => write!(f, "every label is the same class: a classifier needs at least two"),
+            NotTuFolder => write!(f, "not a TU data-set folder (it needs exactly one DS_A.txt)"),
+            MissingTuFile => write!(f, "missing: a TU data set needs it"),
+            GraphWithoutNodes { graph } => write!(f, "graph {graph} has no nodes"),
+            CountMismatch { what, got, expected } => write!(f, "{got} {what}, expected {expected}"),
         }
     }
 }

@@ -18,8 +18,8 @@
 
 mod data;
 mod error;
-mod graph;
 mod gram;
+mod graph;
 mod kernel;
 pub mod simd;
 mod string;
@@ -29,9 +29,9 @@ mod vector;
 pub use data::{DataSet, DenseMatrix, Row, SparseMatrix, Storage};
 pub use error::{DataError, KernelError};
 pub use faer::Par;
-pub use graph::{Graph, GraphKernel, Graphs};
 pub use gram::tiles::{TILE, fill_tiles, fill_tiles_sized};
 pub use gram::{ExactGram, GramProvider, cross_gram, gram_matrix};
+pub use graph::{Graph, GraphKernel, Graphs};
 pub use kernel::{Kernel, Samples};
 pub use string::{MAX_MISMATCH_BALL, Sequences, StringKernel};
 pub use vector::{

@@ -63,7 +63,8 @@ fn wd_brute(x: &[u8], y: &[u8], d: usize, shift: usize) -> f64 {
         for l in 0..x.len().max(y.len()) {
             for s in 0..=shift {
                 let delta = 1.0 / (2.0 * (s as f64 + 1.0));
-                let eq = |a: Option<Vec<u8>>, b: Option<Vec<u8>>| matches!((a, b), (Some(a), Some(b)) if a == b) as usize;
+                let eq =
+                    |a: Option<Vec<u8>>, b: Option<Vec<u8>>| matches!((a, b), (Some(a), Some(b)) if a == b) as usize;
                 let mu = eq(sub(x, l + s), sub(y, l)) + eq(sub(x, l), sub(y, l + s));
                 total += beta * delta * mu as f64;
             }
@@ -102,7 +103,11 @@ fn ssk_brute(s: &[u8], t: &[u8], k: usize, lambda: f64) -> f64 {
     total
 }
 
-fn raw_gram<S: kern_kernels::Samples>(k: &impl Kernel<S>, s: &S, f: impl Fn(usize, usize) -> f64) -> (Mat<f64>, Mat<f64>) {
+fn raw_gram<S: kern_kernels::Samples>(
+    k: &impl Kernel<S>,
+    s: &S,
+    f: impl Fn(usize, usize) -> f64,
+) -> (Mat<f64>, Mat<f64>) {
     let n = s.len();
     (gram_matrix(k, s, Par::Seq), Mat::from_fn(n, n, f))
 }
@@ -153,10 +158,7 @@ fn string_kernels_equal_their_brute_force_definitions() {
         ),
         (StringKernel::WeightedDegree { degree: 3, shift: 0, normalize: false }, Box::new(|x, y| wd_brute(x, y, 3, 0))),
         (StringKernel::WeightedDegree { degree: 4, shift: 2, normalize: false }, Box::new(|x, y| wd_brute(x, y, 4, 2))),
-        (
-            StringKernel::Subsequence { k: 3, lambda: 0.6, normalize: false },
-            Box::new(|x, y| ssk_brute(x, y, 3, 0.6)),
-        ),
+        (StringKernel::Subsequence { k: 3, lambda: 0.6, normalize: false }, Box::new(|x, y| ssk_brute(x, y, 3, 0.6))),
         (StringKernel::Subsequence { k: 1, lambda: 0.9, normalize: false }, Box::new(|x, y| ssk_brute(x, y, 1, 0.9))),
     ];
     for (kernel, brute) in &kernels {
@@ -216,7 +218,8 @@ fn kernels_between_two_collections_match_pairs() {
         for i in 0..5 {
             for j in 0..6 {
                 let raw = kernel_raw(&kernel, a.get(i), b.get(j));
-                let want = raw / (kernel_raw(&kernel, a.get(i), a.get(i)) * kernel_raw(&kernel, b.get(j), b.get(j))).sqrt();
+                let want =
+                    raw / (kernel_raw(&kernel, a.get(i), a.get(i)) * kernel_raw(&kernel, b.get(j), b.get(j))).sqrt();
                 assert!((out[(i, j)] - want).abs() < 1e-12);
             }
         }

@@ -99,6 +99,32 @@ pub enum KernelArg {
     Matern52,
     /// Kernel values in the data (LIBSVM's -t 4): rows "label 0:i 1:K(xi,x1) ... L:K(xi,xL)"
     Precomputed,
+    /// Strings: shared k-mers (--k, default 3)
+    Spectrum,
+    /// Strings: shared k-mers up to --m mismatches (--k default 5, --m default 1, --alphabet default: the training letters)
+    Mismatch,
+    /// Strings: weighted degree, k-mers up to --degree at equal positions, or up to --shift apart
+    Wd,
+    /// Strings: common subsequences of length --k (default 3), gaps decayed by --lambda (default 0.5)
+    Ssk,
+    /// Graphs: Weisfeiler-Lehman subtrees of --h rounds (default 5)
+    Wl,
+    /// Graphs: shortest-path lengths by end labels
+    Sp,
+    /// Graphs: geometric random walks weighted --lambda^length [default: 0.5 / (largest degree)^2]
+    Rw,
+}
+
+impl KernelArg {
+    /// Whether the kernel takes strings.
+    pub fn on_strings(self) -> bool {
+        matches!(self, KernelArg::Spectrum | KernelArg::Mismatch | KernelArg::Wd | KernelArg::Ssk)
+    }
+
+    /// Whether the kernel takes graphs.
+    pub fn on_graphs(self) -> bool {
+        matches!(self, KernelArg::Wl | KernelArg::Sp | KernelArg::Rw)
+    }
 }
 
 /// `--format`.
@@ -108,6 +134,12 @@ pub enum FormatArg {
     Libsvm,
     /// comma-, semicolon- or tab-separated values
     Csv,
+    /// FASTA sequences; the label is label=X in the header, else its last token
+    Fasta,
+    /// sequences in a CSV column (--seq-col), labels in another (--label-col)
+    Seqcsv,
+    /// a TU Dortmund graph data-set folder (DS_A.txt, DS_graph_indicator.txt, ...)
+    Tu,
 }
 
 impl From<FormatArg> for Format {
@@ -115,6 +147,9 @@ impl From<FormatArg> for Format {
         match f {
             FormatArg::Libsvm => Format::Libsvm,
             FormatArg::Csv => Format::Csv,
+            FormatArg::Fasta => Format::Fasta,
+            FormatArg::Seqcsv => Format::SeqCsv,
+            FormatArg::Tu => Format::Tu,
         }
     }
 }
@@ -137,6 +172,77 @@ pub struct KernelArgs {
     /// Lengthscale of the Matérn kernels [default: 1/sqrt(2 gamma), i.e. sqrt(n_features/2)]
     #[arg(long)]
     pub lengthscale: Option<f64>,
+    /// k-mer or subsequence length of the spectrum, mismatch and ssk kernels [default: 3; mismatch 5]
+    #[arg(long = "k", value_name = "K")]
+    pub kmer: Option<usize>,
+    /// Mismatches allowed by the mismatch kernel
+    #[arg(long = "m", value_name = "M", default_value_t = 1)]
+    pub mismatches: usize,
+    /// Letters the mismatch kernel substitutes [default: every letter of the training sequences]
+    #[arg(long)]
+    pub alphabet: Option<String>,
+    /// Largest shift of the wd kernel
+    #[arg(long, default_value_t = 0)]
+    pub shift: usize,
+    /// Weisfeiler-Lehman rounds of the wl kernel
+    #[arg(long = "h", value_name = "H", default_value_t = 5)]
+    pub wl_rounds: usize,
+    /// Gap decay of ssk, or walk-length decay of rw
+    #[arg(long)]
+    pub lambda: Option<f64>,
+    /// Leave string and graph kernels unnormalised (cosine normalisation is on by default)
+    #[arg(long)]
+    pub no_normalize: bool,
+}
+
+impl KernelArgs {
+    /// The string kernel asked for, its defaults filled from the training
+    /// sequences (the mismatch kernel's alphabet).
+    pub fn build_string(&self, train: &kern_kernels::Sequences) -> Result<kern_kernels::StringKernel> {
+        use kern_kernels::StringKernel;
+        let normalize = !self.no_normalize;
+        let kernel = match self.kernel {
+            KernelArg::Spectrum => StringKernel::Spectrum { k: self.kmer.unwrap_or(3), normalize },
+            KernelArg::Mismatch => StringKernel::Mismatch {
+                k: self.kmer.unwrap_or(5),
+                m: self.mismatches,
+                alphabet: self.alphabet.as_ref().map_or_else(|| train.alphabet(), |a| a.as_bytes().to_vec()),
+                normalize,
+            },
+            KernelArg::Wd => {
+                StringKernel::WeightedDegree { degree: self.degree as usize, shift: self.shift, normalize }
+            }
+            KernelArg::Ssk => {
+                StringKernel::Subsequence { k: self.kmer.unwrap_or(3), lambda: self.lambda.unwrap_or(0.5), normalize }
+            }
+            other => return Err(Error::Usage(format!("--kernel {} does not take sequences", arg_name(other)))),
+        };
+        kernel.validate()?;
+        Ok(kernel)
+    }
+
+    /// The graph kernel asked for; the random walk's λ defaults to half the
+    /// largest that converges on the training graphs.
+    pub fn build_graph(&self, train: &kern_kernels::Graphs) -> Result<kern_kernels::GraphKernel> {
+        use kern_kernels::{Graph, GraphKernel};
+        let normalize = !self.no_normalize;
+        let kernel = match self.kernel {
+            KernelArg::Wl => GraphKernel::WeisfeilerLehman { h: self.wl_rounds, normalize },
+            KernelArg::Sp => GraphKernel::ShortestPath { normalize },
+            KernelArg::Rw => {
+                let delta = train.iter().map(Graph::max_degree).max().unwrap_or(1).max(1) as f64;
+                GraphKernel::RandomWalk { lambda: self.lambda.unwrap_or(0.5 / (delta * delta)), normalize }
+            }
+            other => return Err(Error::Usage(format!("--kernel {} does not take graphs", arg_name(other)))),
+        };
+        kernel.check(train)?;
+        Ok(kernel)
+    }
+}
+
+/// A kernel's command-line name.
+fn arg_name(k: KernelArg) -> String {
+    k.to_possible_value().map_or_else(String::new, |v| v.get_name().to_string())
 }
 
 impl KernelArgs {
@@ -166,6 +272,13 @@ impl KernelArgs {
             KernelArg::Matern32 => VectorKernel::Matern32 { lengthscale },
             KernelArg::Matern52 => VectorKernel::Matern52 { lengthscale },
             KernelArg::Precomputed => VectorKernel::Precomputed,
+            other => {
+                return Err(Error::Usage(format!(
+                    "--kernel {} takes {}, but this data holds vectors (give --format fasta, seqcsv or tu, or a file of that kind)",
+                    arg_name(other),
+                    if other.on_graphs() { "graphs" } else { "sequences" }
+                )));
+            }
         };
         kernel.validate(n_features)?;
         Ok(kernel)
@@ -184,6 +297,12 @@ pub struct DataArgs {
     /// Number of features of a LibSVM file [default: its largest index]
     #[arg(long, value_name = "N")]
     pub n_features: Option<usize>,
+    /// Sequence CSV's sequence column, by header name or 0-based index [default: the column named sequence, else the last]
+    #[arg(long, value_name = "NAME|INDEX")]
+    pub seq_col: Option<String>,
+    /// Upper-case sequence letters as they are read (DNA and protein files mix cases)
+    #[arg(long)]
+    pub fold_case: bool,
 }
 
 /// Parallelism and reporting.

@@ -19,6 +19,9 @@ pub(super) fn run(args: &CvArgs, par: Par) -> Result<()> {
             "kern cv scores predictions against labels: it does not apply to --task oneclass".into(),
         ));
     }
+    if t.kernel.kernel.on_strings() || t.kernel.kernel.on_graphs() {
+        return super::structured::cv(args, par);
+    }
     let options = ReadOptions {
         format: args.data.format.map(Into::into),
         label_col: args.data.label_col.clone(),
@@ -29,13 +32,28 @@ pub(super) fn run(args: &CvArgs, par: Par) -> Result<()> {
     };
     let data = read_data(&args.data_file, &options)?;
     super::fit::check_precomputed(&t.kernel, &data.x, &args.data_file)?;
-    let n = data.x.n_samples();
+    let kernel = t.kernel.build(data.x.n_features())?;
+    let targets = Targets::new(t, data.labels.as_ref(), &args.data_file)?;
+    score_folds(args, kernel.name(), &targets, data.x.n_samples(), |train_rows, test| {
+        let model = train(t, &kernel, data.x.select(train_rows), &targets.select(train_rows), par)?;
+        predict_estimator(&model, &data.x.select(test), par)
+    })
+}
+
+/// Fits on all folds but one and predicts the one left out, for each fold
+/// in turn (`fit_predict(train_rows, test_rows)`), then reports.
+pub(crate) fn score_folds(
+    args: &CvArgs,
+    kernel_name: &str,
+    targets: &Targets,
+    n: usize,
+    mut fit_predict: impl FnMut(&[usize], &[usize]) -> Result<Prediction>,
+) -> Result<()> {
+    let t = &args.train_args;
     if args.folds < 2 || args.folds > n {
         return Err(Error::Usage(format!("--folds {} must be between 2 and the {n} samples", args.folds)));
     }
-    let kernel = t.kernel.build(data.x.n_features())?;
-    let targets = Targets::new(t, data.labels.as_ref(), &args.data_file)?;
-    let fold_of = assign_folds(&targets, n, args.folds, t.seed);
+    let fold_of = assign_folds(targets, n, args.folds, t.seed);
 
     // Out-of-fold predictions, pooled (LIBSVM's -v reports the pooled figures).
     let mut classes_out = vec![String::new(); n];
@@ -43,9 +61,7 @@ pub(super) fn run(args: &CvArgs, par: Par) -> Result<()> {
     let mut per_fold = Vec::with_capacity(args.folds);
     for f in 0..args.folds {
         let (test, train_rows): (Vec<usize>, Vec<usize>) = (0..n).partition(|&i| fold_of[i] == f);
-        let model = train(t, &kernel, data.x.select(&train_rows), &targets.select(&train_rows), par)?;
-        let held_out = data.x.select(&test);
-        per_fold.push(match (predict_estimator(&model, &held_out, par)?, &targets) {
+        per_fold.push(match (fit_predict(&train_rows, &test)?, targets) {
             (Prediction::Classes(names, _), Targets::Classes { names: all, codes }) => {
                 let correct = test.iter().zip(&names).filter(|&(&i, p)| *p == all[codes[i]]).count();
                 test.iter().zip(names).for_each(|(&i, p)| classes_out[i] = p);
@@ -62,8 +78,8 @@ pub(super) fn run(args: &CvArgs, par: Par) -> Result<()> {
     let mean = per_fold.iter().sum::<f64>() / per_fold.len() as f64;
     let std = (per_fold.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / per_fold.len() as f64).sqrt();
     let mut report =
-        json!({ "task": super::fit::task_name(t.task), "kernel": kernel.name(), "folds": args.folds, "n_samples": n });
-    match &targets {
+        json!({ "task": super::fit::task_name(t.task), "kernel": kernel_name, "folds": args.folds, "n_samples": n });
+    match targets {
         Targets::Classes { names, codes } => {
             let correct = (0..n).filter(|&i| classes_out[i] == names[codes[i]]).count();
             let accuracy = correct as f64 / n as f64;

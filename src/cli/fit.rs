@@ -3,9 +3,11 @@
 use std::time::Instant;
 
 use faer::Mat;
-use kern_kernels::{DataSet, Par, VectorKernel};
+use kern_kernels::{DataSet, Kernel, Par, Samples, VectorKernel};
 use kern_solvers::gp::{GaussianProcessClassifier, GpcModel, LatentGp};
-use kern_solvers::{GaussianProcess, GpModel, KernelRidge, KernelRidgeModel, PairInfo, SmoOptions, SvmKind, SvmParams};
+use kern_solvers::{
+    GaussianProcess, GpModel, KernelRidge, KernelRidgeModel, PairInfo, SmoOptions, SvmKind, SvmModel, SvmParams,
+};
 use serde_json::{Value, json};
 
 use super::args::{
@@ -14,30 +16,25 @@ use super::args::{
 use super::{FitArgs, TrainArgs, print_json};
 use crate::error::{DataErrorKind, Error, Result};
 use crate::io::{Labels, ReadOptions, read_data};
-use crate::model::{Estimator, InputSchema, Model, save_model};
+use crate::model::{Estimator, InputSchema, Machine, Model, save_model};
 
 pub(super) fn run(args: &FitArgs, par: Par) -> Result<()> {
     let t = &args.train_args;
-    let options = ReadOptions {
-        format: args.data.format.map(Into::into),
-        label_col: args.data.label_col.clone(),
-        n_features: args.data.n_features,
-        schema: None,
-        require_labels: t.task != TaskArg::Oneclass,
-        precomputed: t.kernel.kernel == KernelArg::Precomputed,
-    };
-    let data = read_data(&args.train, &options)?;
-    check_precomputed(&t.kernel, &data.x, &args.train)?;
-    let (n, d) = (data.x.n_samples(), data.x.n_features());
-    let kernel = t.kernel.build(d)?;
     let output = args.output.clone().unwrap_or_else(|| default_model_path(&args.train));
-    let targets = Targets::new(t, data.labels.as_ref(), &args.train)?;
-
-    let started = Instant::now();
-    let estimator = train(t, &kernel, data.x, &targets, par)?;
-    let fit_seconds = started.elapsed().as_secs_f64();
-    let stopped_early = match &estimator {
+    let (model, n, fit_seconds) = if t.kernel.kernel.on_strings() || t.kernel.kernel.on_graphs() {
+        super::structured::fit(args, par)?
+    } else {
+        fit_vectors(args, par)?
+    };
+    let d = model.n_features;
+    let kernel = model.kernel();
+    let estimator = &model.estimator;
+    let stopped_early = match estimator {
         Estimator::Svm { model, .. } => model.pairs.iter().any(|p| p.reached_max_iter),
+        Estimator::Sequences { machine: Machine::Svm { model, .. }, .. } => {
+            model.pairs.iter().any(|p| p.reached_max_iter)
+        }
+        Estimator::Graphs(Machine::Svm { model, .. }) => model.pairs.iter().any(|p| p.reached_max_iter),
         Estimator::Approx { head: crate::model::LinearHead::Svm { model, .. }, .. } => !model.converged,
         Estimator::Approx { head: crate::model::LinearHead::Svr { model }, .. } => !model.converged,
         Estimator::Falkon { model, .. } => model.relative_residuals.iter().any(|&r| r > super::approx::FALKON_TOL),
@@ -46,7 +43,6 @@ pub(super) fn run(args: &FitArgs, par: Par) -> Result<()> {
     if stopped_early && !args.run.quiet {
         eprintln!("kern fit: warning: the iteration limit was reached before convergence; the model may be inaccurate");
     }
-    let model = Model::new(d, InputSchema { format: data.format, csv: data.csv }, estimator);
     save_model(&model, &output)?;
 
     if !args.run.quiet {
@@ -67,6 +63,8 @@ pub(super) fn run(args: &FitArgs, par: Par) -> Result<()> {
                     model.iterations
                 )
             }
+            Estimator::Sequences { machine, .. } => machine_summary(machine),
+            Estimator::Graphs(machine) => machine_summary(machine),
         };
         eprintln!(
             "kern fit: {} with {kernel} on {n} samples × {d} features in {fit_seconds:.3} s{extra}; model written to {}",
@@ -112,33 +110,76 @@ pub(super) fn run(args: &FitArgs, par: Par) -> Result<()> {
                 fields.into_iter().for_each(|(k, v)| report[k] = v);
                 report["kernel_params"] = json!(model.latent[0].kernel);
             }
-            Estimator::Svm { model, classes } => {
-                // One entry per class pair in LIBSVM's order; a scalar when there is one.
-                let per_pair = |f: fn(&PairInfo) -> Value| -> Value {
-                    let values: Vec<Value> = model.pairs.iter().map(f).collect();
-                    if values.len() == 1 { values[0].clone() } else { Value::Array(values) }
-                };
-                report["n_support"] = json!(model.n_sv());
-                report["objective"] = per_pair(|p| json!(p.objective));
-                report["rho"] = per_pair(|p| json!(p.rho));
-                report["iterations"] = per_pair(|p| json!(p.iterations));
-                report["n_bounded_support"] = per_pair(|p| json!(p.n_bsv));
-                if !classes.is_empty() {
-                    report["classes"] = json!(classes);
-                    report["n_support_per_class"] = json!(model.n_support);
-                }
-                if model.has_probabilities() {
-                    report["prob_a"] = json!(model.prob_a);
-                    report["prob_b"] = json!(model.prob_b);
-                }
-                if let Some(sigma) = model.laplace_scale {
-                    report["laplace_scale"] = json!(sigma);
-                }
-            }
+            Estimator::Svm { model, classes } => svm_report(model, classes, &mut report),
+            Estimator::Sequences { machine, .. } => machine_report(machine, &mut report),
+            Estimator::Graphs(machine) => machine_report(machine, &mut report),
         }
         print_json(&report);
     }
     Ok(())
+}
+
+/// Reads the vector data and fits: the model, the sample count and the fit time.
+fn fit_vectors(args: &FitArgs, par: Par) -> Result<(Model, usize, f64)> {
+    let t = &args.train_args;
+    let options = ReadOptions {
+        format: args.data.format.map(Into::into),
+        label_col: args.data.label_col.clone(),
+        n_features: args.data.n_features,
+        schema: None,
+        require_labels: t.task != TaskArg::Oneclass,
+        precomputed: t.kernel.kernel == KernelArg::Precomputed,
+    };
+    let data = read_data(&args.train, &options)?;
+    check_precomputed(&t.kernel, &data.x, &args.train)?;
+    let (n, d) = (data.x.n_samples(), data.x.n_features());
+    let kernel = t.kernel.build(d)?;
+    let targets = Targets::new(t, data.labels.as_ref(), &args.train)?;
+    let started = Instant::now();
+    let estimator = train(t, &kernel, data.x, &targets, par)?;
+    let fit_seconds = started.elapsed().as_secs_f64();
+    Ok((Model::new(d, InputSchema { format: data.format, csv: data.csv }, estimator), n, fit_seconds))
+}
+
+/// The summary line's tail for a machine on sequences or graphs.
+fn machine_summary<K, S: Samples>(machine: &Machine<K, S>) -> String {
+    match machine {
+        Machine::Svm { model, .. } => format!(", {} support vectors", model.support_vectors.len()),
+        Machine::KernelRidge(m) => format!(", alpha = {}", m.params.alpha),
+    }
+}
+
+/// The JSON report's fields for a machine on sequences or graphs.
+fn machine_report<K, S: Samples>(machine: &Machine<K, S>, report: &mut Value) {
+    match machine {
+        Machine::Svm { model, classes } => svm_report(model, classes, report),
+        Machine::KernelRidge(m) => report["alpha"] = json!(m.params.alpha),
+    }
+}
+
+/// An SVM's fields of the fit report: one entry per class pair in LIBSVM's
+/// order, a scalar when there is one.
+fn svm_report<K, S: Samples>(model: &SvmModel<K, S>, classes: &[String], report: &mut Value) {
+    let per_pair = |f: fn(&PairInfo) -> Value| -> Value {
+        let values: Vec<Value> = model.pairs.iter().map(f).collect();
+        if values.len() == 1 { values[0].clone() } else { Value::Array(values) }
+    };
+    report["n_support"] = json!(model.support_vectors.len());
+    report["objective"] = per_pair(|p| json!(p.objective));
+    report["rho"] = per_pair(|p| json!(p.rho));
+    report["iterations"] = per_pair(|p| json!(p.iterations));
+    report["n_bounded_support"] = per_pair(|p| json!(p.n_bsv));
+    if !classes.is_empty() {
+        report["classes"] = json!(classes);
+        report["n_support_per_class"] = json!(model.n_support);
+    }
+    if !model.prob_a.is_empty() {
+        report["prob_a"] = json!(model.prob_a);
+        report["prob_b"] = json!(model.prob_b);
+    }
+    if let Some(sigma) = model.laplace_scale {
+        report["laplace_scale"] = json!(sigma);
+    }
 }
 
 /// What a GP classifier reports: its classes, the approximate log marginal
@@ -247,20 +288,6 @@ pub(crate) fn train(
     }
     let n = x.n_samples();
     let mut estimator = match (t.task, targets) {
-        (TaskArg::Krr, Targets::Values(y)) => {
-            check_memory(n, t.max_memory)?;
-            let y = Mat::from_fn(n, 1, |i, _| y[i]);
-            match t.alpha {
-                AlphaArg::Value(alpha) => {
-                    let params = KernelRidge { alpha };
-                    params.validate()?;
-                    Estimator::KernelRidge(KernelRidgeModel::fit(kernel.clone(), x, y.as_ref(), params, par)?)
-                }
-                AlphaArg::Auto => {
-                    Estimator::KernelRidge(KernelRidgeModel::fit_auto(kernel.clone(), x, y.as_ref(), par)?.0)
-                }
-            }
-        }
         (TaskArg::Gp, Targets::Values(y)) => {
             check_memory(n, t.max_memory)?;
             let params = gp_params(t, kernel);
@@ -276,28 +303,66 @@ pub(crate) fn train(
             let model = GpcModel::fit(&params, x, codes, names.len(), par).map_err(kern_solvers::SolverError::from)?;
             Estimator::Gpc { model, classes: names.clone() }
         }
+        _ => match train_machine(t, kernel, x, targets, DataSet::select, par)? {
+            Machine::Svm { model, classes } => Estimator::Svm { model, classes },
+            Machine::KernelRidge(m) => Estimator::KernelRidge(m),
+        },
+    };
+    keep_ids_only(&mut estimator);
+    Ok(estimator)
+}
+
+/// Fits an SVM or exact kernel ridge model of `t.task` on samples of any
+/// kind (`select` picks samples by index).
+pub(crate) fn train_machine<K: Kernel<S> + Clone, S: Samples>(
+    t: &TrainArgs,
+    kernel: &K,
+    x: S,
+    targets: &Targets,
+    select: fn(&S, &[usize]) -> S,
+    par: Par,
+) -> Result<Machine<K, S>> {
+    let n = x.len();
+    Ok(match (t.task, targets) {
+        (TaskArg::Krr, Targets::Values(y)) => {
+            check_memory(n, t.max_memory)?;
+            let y = Mat::from_fn(n, 1, |i, _| y[i]);
+            match t.alpha {
+                AlphaArg::Value(alpha) => {
+                    let params = KernelRidge { alpha };
+                    params.validate()?;
+                    Machine::KernelRidge(KernelRidgeModel::fit(kernel.clone(), x, y.as_ref(), params, par)?)
+                }
+                AlphaArg::Auto => {
+                    Machine::KernelRidge(KernelRidgeModel::fit_auto(kernel.clone(), x, y.as_ref(), par)?.0)
+                }
+            }
+        }
         (TaskArg::Svc | TaskArg::Nusvc, Targets::Classes { names, codes }) => {
             let mut params = svm_params(t.task, &t.svm)?;
             params.seed = t.seed;
             params.class_weights = class_weights(&t.svm.class_weight, names)?;
-            let model = kern_solvers::train_classifier(kernel, &x, codes, names.len(), &params, DataSet::select, par)?;
-            Estimator::Svm { model, classes: names.clone() }
+            let model = kern_solvers::train_classifier(kernel, &x, codes, names.len(), &params, select, par)?;
+            Machine::Svm { model, classes: names.clone() }
         }
         (TaskArg::Oneclass, _) => {
             let params = svm_params(t.task, &t.svm)?;
-            let model = kern_solvers::train_one_class(kernel, &x, &params, DataSet::select, par)?;
-            Estimator::Svm { model, classes: Vec::new() }
+            let model = kern_solvers::train_one_class(kernel, &x, &params, select, par)?;
+            Machine::Svm { model, classes: Vec::new() }
         }
         (TaskArg::Svr | TaskArg::Nusvr, Targets::Values(y)) => {
             let mut params = svm_params(t.task, &t.svm)?;
             params.seed = t.seed;
-            let model = kern_solvers::train_regressor(kernel, &x, y, &params, DataSet::select, par)?;
-            Estimator::Svm { model, classes: Vec::new() }
+            let model = kern_solvers::train_regressor(kernel, &x, y, &params, select, par)?;
+            Machine::Svm { model, classes: Vec::new() }
         }
-        _ => unreachable!("Targets::new matches the task"),
-    };
-    keep_ids_only(&mut estimator);
-    Ok(estimator)
+        (task, _) => {
+            return Err(Error::Usage(format!(
+                "--task {} is not available with this kernel (svc, nusvc, oneclass, svr, nusvr and krr are)",
+                task_name(task)
+            )));
+        }
+    })
 }
 
 /// `amplitude × kernel + white noise`; a hyperparameter given on the command

@@ -4,7 +4,7 @@ use serde_json::json;
 
 use super::{InfoArgs, print_json};
 use crate::error::Result;
-use crate::model::{Estimator, load_model};
+use crate::model::{Estimator, Machine, load_model};
 
 pub(super) fn run(args: &InfoArgs) -> Result<()> {
     let model = load_model(&args.model)?;
@@ -36,6 +36,8 @@ pub(super) fn run(args: &InfoArgs) -> Result<()> {
         Estimator::Gpc { model: m, classes } => {
             (if m.train.is_sparse() { "sparse" } else { "dense" }, 1, super::fit::gpc_report(m, classes))
         }
+        Estimator::Sequences { machine, .. } => ("as sequences", 1, machine_params(machine)),
+        Estimator::Graphs(machine) => ("as graphs", 1, machine_params(machine)),
         Estimator::Svm { model: m, classes } => (
             if m.support_vectors.is_sparse() { "sparse" } else { "dense" },
             1,
@@ -72,7 +74,12 @@ pub(super) fn run(args: &InfoArgs) -> Result<()> {
     println!("task           {} ({})", model.task(), describe_task(&model.estimator));
     println!("kernel         {}", model.kernel());
     println!("parameters     {params}");
-    let kept = if matches!(model.estimator, Estimator::Svm { .. }) { "support vectors" } else { "training set" };
+    let kept = match &model.estimator {
+        Estimator::Svm { .. }
+        | Estimator::Sequences { machine: Machine::Svm { .. }, .. }
+        | Estimator::Graphs(Machine::Svm { .. }) => "support vectors",
+        _ => "training set",
+    };
     println!("{kept:<14} {} samples × {} features, stored {storage}", model.n_train(), model.n_features);
     println!("targets        {n_targets}");
     println!("input          {}", model.input.format.name());
@@ -82,8 +89,24 @@ pub(super) fn run(args: &InfoArgs) -> Result<()> {
     Ok(())
 }
 
+/// The parameters of a machine on sequences or graphs.
+fn machine_params<K, S: kern_kernels::Samples>(machine: &Machine<K, S>) -> serde_json::Value {
+    match machine {
+        Machine::Svm { model: m, classes } => json!({
+            "svm": m.kind,
+            "n_support": m.support_vectors.len(),
+            "n_support_per_class": m.n_support,
+            "classes": classes,
+            "rho": m.pairs.iter().map(|p| p.rho).collect::<Vec<_>>(),
+        }),
+        Machine::KernelRidge(m) => json!({ "alpha": m.params.alpha }),
+    }
+}
+
 fn describe_task(estimator: &Estimator) -> &'static str {
     match estimator {
+        Estimator::Sequences { machine, .. } => describe_machine(machine),
+        Estimator::Graphs(machine) => describe_machine(machine),
         Estimator::KernelRidge(_) => "exact kernel ridge regression",
         Estimator::Gp(_) => "Gaussian-process regression",
         Estimator::Gpc { .. } => "Gaussian-process classification (Laplace)",
@@ -95,12 +118,23 @@ fn describe_task(estimator: &Estimator) -> &'static str {
         Estimator::Approx { head: crate::model::LinearHead::RidgeClassifier { .. }, .. } => {
             "ridge classification on kernel features"
         }
-        Estimator::Svm { model, .. } => match model.kind {
-            kern_solvers::SvmKind::CSvc { .. } => "C-SVM classification",
-            kern_solvers::SvmKind::NuSvc { .. } => "nu-SVM classification",
-            kern_solvers::SvmKind::OneClass { .. } => "one-class SVM",
-            kern_solvers::SvmKind::EpsilonSvr { .. } => "epsilon-SVM regression",
-            kern_solvers::SvmKind::NuSvr { .. } => "nu-SVM regression",
-        },
+        Estimator::Svm { model, .. } => describe_svm(&model.kind),
+    }
+}
+
+fn describe_machine<K, S>(machine: &Machine<K, S>) -> &'static str {
+    match machine {
+        Machine::Svm { model, .. } => describe_svm(&model.kind),
+        Machine::KernelRidge(_) => "exact kernel ridge regression",
+    }
+}
+
+fn describe_svm(kind: &kern_solvers::SvmKind) -> &'static str {
+    match kind {
+        kern_solvers::SvmKind::CSvc { .. } => "C-SVM classification",
+        kern_solvers::SvmKind::NuSvc { .. } => "nu-SVM classification",
+        kern_solvers::SvmKind::OneClass { .. } => "one-class SVM",
+        kern_solvers::SvmKind::EpsilonSvr { .. } => "epsilon-SVM regression",
+        kern_solvers::SvmKind::NuSvr { .. } => "nu-SVM regression",
     }
 }

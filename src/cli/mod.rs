@@ -11,6 +11,7 @@ mod export;
 pub(crate) mod fit;
 mod info;
 mod predict;
+mod structured;
 
 use std::ffi::OsString;
 use std::path::PathBuf;

@@ -3,8 +3,8 @@
 use std::io::Write;
 
 use faer::Mat;
-use kern_kernels::{DataSet, Par};
-use kern_solvers::SvmKind;
+use kern_kernels::{DataSet, Kernel, Par, Samples};
+use kern_solvers::{SvmKind, SvmModel};
 
 use super::fit::label_name;
 use serde_json::json;
@@ -12,46 +12,24 @@ use serde_json::json;
 use super::{PredictArgs, print_json};
 use crate::error::{Error, Result};
 use crate::io::{Labels, ReadOptions, read_data};
-use crate::model::{Estimator, Origin, load_model, write_atomically};
+use crate::model::{Estimator, Model, Origin, load_model, write_atomically};
 
 pub(super) fn run(args: &PredictArgs, par: Par) -> Result<()> {
     if args.run.json && args.output.is_none() {
         return Err(Error::Usage("--json prints the report on stdout: give -o OUT for the predictions".into()));
     }
     let mut model = load_model(&args.model)?;
-    // A model from LIBSVM accepts any width, as svm-predict does (features
-    // beyond the support vectors' count in the norms).
-    let from_libsvm = model.origin == Origin::Libsvm;
-    let options = ReadOptions {
-        format: args.data_args.format.map(Into::into),
-        label_col: args.data_args.label_col.clone(),
-        n_features: if from_libsvm { None } else { Some(model.n_features) },
-        schema: model.input.csv.as_ref(),
-        require_labels: false,
-        precomputed: model.kernel().contains_precomputed(),
-    };
-    let mut data = read_data(&args.data, &options)?;
-    if from_libsvm {
-        let width = data.x.n_features().max(model.n_features);
-        data.x = data.x.with_n_features(width).expect("widening");
-        if let Estimator::Svm { model: m, .. } = &mut model.estimator {
-            // Widen in place: take the support vectors out rather than copy them.
-            let svs =
-                std::mem::replace(&mut m.support_vectors, DataSet::from(kern_kernels::SparseMatrix::with_cols(0)));
-            m.support_vectors = svs.with_n_features(width).expect("widening");
+    let (n, labels, prediction) = match &model.estimator {
+        Estimator::Sequences { .. } | Estimator::Graphs(_) => {
+            if args.std {
+                return Err(Error::Usage(format!(
+                    "{}: --std needs a GP model (fit with --task gp)",
+                    args.model.display()
+                )));
+            }
+            super::structured::predict(&model, &args.data, &args.data_args, par)?
         }
-    }
-    let n = data.x.n_samples();
-    let prediction = match (&model.estimator, args.std) {
-        (Estimator::Gp(m), true) => {
-            // Two columns: the mean and the predictive standard deviation.
-            let p = m.predict(&data.x, par).map_err(kern_solvers::SolverError::from)?;
-            Prediction::Values(Mat::from_fn(n, 2, |i, c| if c == 0 { p.mean[i] } else { p.std_with_noise[i] }))
-        }
-        (_, true) => {
-            return Err(Error::Usage(format!("{}: --std needs a GP model (fit with --task gp)", args.model.display())));
-        }
-        _ => predict_estimator(&model.estimator, &data.x, par)?,
+        _ => predict_vectors(args, &mut model, par)?,
     };
 
     let mut text = String::with_capacity(n * 20);
@@ -100,7 +78,7 @@ pub(super) fn run(args: &PredictArgs, par: Par) -> Result<()> {
     }
 
     let mut report = json!({ "n": n });
-    if let Some(labels) = &data.labels {
+    if let Some(labels) = &labels {
         let one_class =
             matches!(&model.estimator, Estimator::Svm { model, .. } if matches!(model.kind, SvmKind::OneClass { .. }));
         match &prediction {
@@ -140,6 +118,45 @@ pub(super) fn run(args: &PredictArgs, par: Par) -> Result<()> {
     Ok(())
 }
 
+/// Reads vector data as the model's training data was read, and predicts.
+fn predict_vectors(args: &PredictArgs, model: &mut Model, par: Par) -> Result<(usize, Option<Labels>, Prediction)> {
+    // A model from LIBSVM accepts any width, as svm-predict does (features
+    // beyond the support vectors' count in the norms).
+    let from_libsvm = model.origin == Origin::Libsvm;
+    let options = ReadOptions {
+        format: args.data_args.format.map(Into::into),
+        label_col: args.data_args.label_col.clone(),
+        n_features: if from_libsvm { None } else { Some(model.n_features) },
+        schema: model.input.csv.as_ref(),
+        require_labels: false,
+        precomputed: model.kernel().contains_precomputed(),
+    };
+    let mut data = read_data(&args.data, &options)?;
+    if from_libsvm {
+        let width = data.x.n_features().max(model.n_features);
+        data.x = data.x.with_n_features(width).expect("widening");
+        if let Estimator::Svm { model: m, .. } = &mut model.estimator {
+            // Widen in place: take the support vectors out rather than copy them.
+            let svs =
+                std::mem::replace(&mut m.support_vectors, DataSet::from(kern_kernels::SparseMatrix::with_cols(0)));
+            m.support_vectors = svs.with_n_features(width).expect("widening");
+        }
+    }
+    let n = data.x.n_samples();
+    let prediction = match (&model.estimator, args.std) {
+        (Estimator::Gp(m), true) => {
+            // Two columns: the mean and the predictive standard deviation.
+            let p = m.predict(&data.x, par).map_err(kern_solvers::SolverError::from)?;
+            Prediction::Values(Mat::from_fn(n, 2, |i, c| if c == 0 { p.mean[i] } else { p.std_with_noise[i] }))
+        }
+        (_, true) => {
+            return Err(Error::Usage(format!("{}: --std needs a GP model (fit with --task gp)", args.model.display())));
+        }
+        _ => predict_estimator(&model.estimator, &data.x, par)?,
+    };
+    Ok((n, data.labels, prediction))
+}
+
 /// Predicted values (regression, one-class ±1) or class names (with class
 /// probabilities when the model has them).
 pub(crate) enum Prediction {
@@ -155,25 +172,38 @@ pub(crate) fn predict_estimator(estimator: &Estimator, x: &DataSet, par: Par) ->
             let mean = m.predict_mean(x, par);
             Prediction::Values(Mat::from_fn(x.n_samples(), 1, |i, _| mean[i]))
         }
-        Estimator::Svm { model, classes } if model.kind.is_classifier() => match model.predict_proba(x, par) {
-            // With probabilities, the label is the most probable class (the first on ties).
-            Some(proba) => most_probable(proba, classes),
-            None => Prediction::Classes(
-                model.predict_classes(x, par).into_iter().map(|c| classes[c].clone()).collect(),
-                None,
-            ),
-        },
-        Estimator::Svm { model, .. } => {
-            let values = model.predict_values(x, par);
-            Prediction::Values(Mat::from_fn(x.n_samples(), 1, |i, _| values[i]))
-        }
+        Estimator::Svm { model, classes } => svm_prediction(model, classes, x, par),
         Estimator::Approx { map, head, .. } => super::approx::predict_approx(map, head, x, par)?,
         Estimator::Falkon { model, classes } => super::approx::predict_falkon(model, classes, x, par),
         Estimator::Gpc { model, classes } => {
             // Probabilities always: beyond two classes the label needs them.
             most_probable(model.predict_proba(x, par).map_err(kern_solvers::SolverError::from)?, classes)
         }
+        Estimator::Sequences { .. } | Estimator::Graphs(_) => {
+            return Err(Error::Usage("this model takes sequences or graphs, not vectors".into()));
+        }
     })
+}
+
+/// What an SVM on samples of any kind predicts for `x`: class names (with
+/// probabilities when fitted), or values (regression, one-class ±1).
+pub(crate) fn svm_prediction<K: Kernel<S>, S: Samples>(
+    model: &SvmModel<K, S>,
+    classes: &[String],
+    x: &S,
+    par: Par,
+) -> Prediction {
+    if !model.kind.is_classifier() {
+        let values = model.predict_values(x, par);
+        return Prediction::Values(Mat::from_fn(x.len(), 1, |i, _| values[i]));
+    }
+    match model.predict_proba(x, par) {
+        // With probabilities, the label is the most probable class (the first on ties).
+        Some(proba) => most_probable(proba, classes),
+        None => {
+            Prediction::Classes(model.predict_classes(x, par).into_iter().map(|c| classes[c].clone()).collect(), None)
+        }
+    }
 }
 
 /// Each row's most probable class (the first on ties), with the probabilities.

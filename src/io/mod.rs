@@ -5,6 +5,8 @@
 
 mod csv;
 mod libsvm;
+mod sequences;
+mod tu;
 
 use std::fs::File;
 use std::io::{BufRead, BufReader};
@@ -14,6 +16,8 @@ use kern_kernels::DataSet;
 use serde::{Deserialize, Serialize};
 
 pub use self::csv::CsvSchema;
+pub use self::sequences::{LoadedSequences, SequenceOptions, read_sequences, read_sequences_bytes};
+pub use self::tu::{LoadedGraphs, is_tu_folder, read_tu};
 use crate::error::{DataErrorKind, Error, ParseErrorKind, Result};
 
 /// A data file format.
@@ -23,6 +27,12 @@ pub enum Format {
     Libsvm,
     /// Comma- (or semicolon-, tab-) separated values, optional header.
     Csv,
+    /// FASTA sequences, the label in each header.
+    Fasta,
+    /// Sequences in a CSV column, labels in another.
+    SeqCsv,
+    /// A TU Dortmund graph data-set folder.
+    Tu,
 }
 
 impl Format {
@@ -31,6 +41,9 @@ impl Format {
         match self {
             Format::Libsvm => "libsvm",
             Format::Csv => "csv",
+            Format::Fasta => "fasta",
+            Format::SeqCsv => "seqcsv",
+            Format::Tu => "tu",
         }
     }
 }
@@ -150,6 +163,7 @@ pub fn read_data(path: &Path, options: &ReadOptions<'_>) -> Result<Loaded> {
     match format {
         Format::Libsvm => libsvm::read(path, reader, options),
         Format::Csv => csv::read(path, reader, options),
+        other => Err(not_vectors(path, other)),
     }
 }
 
@@ -171,7 +185,16 @@ pub fn read_data_bytes(name: &Path, bytes: &[u8], options: &ReadOptions<'_>) -> 
     match format {
         Format::Libsvm => libsvm::read(name, reader, options),
         Format::Csv => csv::read(name, reader, options),
+        other => Err(not_vectors(name, other)),
     }
+}
+
+fn not_vectors(path: &Path, format: Format) -> Error {
+    Error::Usage(format!(
+        "{}: {} data holds sequences or graphs: give a string kernel (spectrum, mismatch, wd, ssk) or a graph kernel (wl, sp, rw)",
+        path.display(),
+        format.name()
+    ))
 }
 
 /// Tells the format from the extension, else from the first data line.

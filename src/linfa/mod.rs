@@ -56,6 +56,13 @@ impl Default for KernelChoice {
             degree: 3,
             coef0: 0.0,
             lengthscale: None,
+            kmer: None,
+            mismatches: 1,
+            alphabet: None,
+            shift: 0,
+            wl_rounds: 5,
+            lambda: None,
+            no_normalize: false,
         })
     }
 }

@@ -223,6 +223,12 @@ fn check(model: Model) -> std::result::Result<Model, ModelErrorKind> {
                 return malformed("invalid GP classifier parameters");
             }
         }
+        super::Estimator::Sequences { machine, .. } => {
+            check_machine(machine, |k| k.validate().is_ok())?;
+        }
+        super::Estimator::Graphs(machine) => {
+            check_machine(machine, |k| k.validate().is_ok())?;
+        }
         super::Estimator::Svm { model: m, classes } => {
             let n_sv = m.support_vectors.n_samples();
             let rows = m.n_classes.saturating_sub(1);
@@ -247,6 +253,37 @@ fn check(model: Model) -> std::result::Result<Model, ModelErrorKind> {
         }
     }
     Ok(model)
+}
+
+/// The shape checks of an SVM or ridge model on sequences or graphs.
+fn check_machine<K, S: kern_kernels::Samples>(
+    machine: &super::Machine<K, S>,
+    kernel_ok: impl Fn(&K) -> bool,
+) -> std::result::Result<(), ModelErrorKind> {
+    let ok = match machine {
+        super::Machine::Svm { model: m, classes } => {
+            let n_sv = m.support_vectors.len();
+            let rows = m.n_classes.saturating_sub(1);
+            let pairs = if m.kind.is_classifier() { m.n_classes * rows / 2 } else { 1 };
+            m.sv_indices.len() == n_sv
+                && m.sv_coef.len() == rows.max(1)
+                && m.sv_coef.iter().all(|r| r.len() == n_sv)
+                && m.pairs.len() == pairs
+                && (!m.kind.is_classifier()
+                    || (m.n_classes >= 2
+                        && classes.len() == m.n_classes
+                        && m.n_support.iter().sum::<usize>() == n_sv
+                        && m.n_support.len() == m.n_classes))
+                && kernel_ok(&m.kernel)
+        }
+        super::Machine::KernelRidge(m) => {
+            m.n_targets >= 1
+                && m.dual_coef.len() == m.train.len() * m.n_targets
+                && m.params.validate().is_ok()
+                && kernel_ok(&m.kernel)
+        }
+    };
+    if ok { Ok(()) } else { Err(ModelErrorKind::Malformed("samples, coefficients and kernel do not agree".into())) }
 }
 
 fn is_json(path: &Path) -> bool {

@@ -14,14 +14,14 @@ pub(crate) use file::write_atomically;
 pub use file::{decode_model, load_model, save_model};
 
 use kern_approx::{FeatureMap, Nystroem, RandomFourierFeatures};
-use kern_kernels::{DataSet, VectorKernel};
+use kern_kernels::{DataSet, GraphKernel, Graphs, Samples, Sequences, StringKernel, VectorKernel};
 use kern_solvers::falkon::FalkonModel;
 use kern_solvers::gp::GpcModel;
 use kern_solvers::linear::{LinearSvmModel, LinearSvrModel};
 use kern_solvers::{GpModel, KernelRidgeModel, SvmModel};
 use serde::{Deserialize, Serialize};
 
-use crate::io::{CsvSchema, Format};
+use crate::io::{CsvSchema, Format, SequenceOptions};
 
 /// The model file format version this kern writes and the newest it reads.
 pub const FORMAT_VERSION: u32 = 1;
@@ -79,6 +79,83 @@ pub enum Estimator {
     /// Nyström kernel ridge by preconditioned conjugate gradient; `classes`
     /// names the classes of a classifier (empty for regression).
     Falkon { model: FalkonModel, classes: Vec<String> },
+    /// A kernel machine on sequences, and how to read them.
+    Sequences { machine: Machine<StringKernel, Sequences>, read: SequenceOptions },
+    /// A kernel machine on graphs.
+    Graphs(Machine<GraphKernel, Graphs>),
+}
+
+/// An SVM or exact kernel ridge model on samples of any kind.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum Machine<K, S> {
+    /// A support vector machine; `classes` as in [`Estimator::Svm`].
+    Svm { model: SvmModel<K, S>, classes: Vec<String> },
+    /// Kernel ridge regression.
+    KernelRidge(KernelRidgeModel<K, S>),
+}
+
+impl<K, S: Samples> Machine<K, S> {
+    /// The task's command-line name.
+    pub fn task(&self) -> &'static str {
+        match self {
+            Machine::Svm { model, .. } => model.kind.name(),
+            Machine::KernelRidge(_) => "krr",
+        }
+    }
+
+    /// The kernel.
+    pub fn kernel(&self) -> &K {
+        match self {
+            Machine::Svm { model, .. } => &model.kernel,
+            Machine::KernelRidge(m) => &m.kernel,
+        }
+    }
+
+    /// Number of samples kept (support vectors, or the training set).
+    pub fn n_train(&self) -> usize {
+        match self {
+            Machine::Svm { model, .. } => model.support_vectors.len(),
+            Machine::KernelRidge(m) => m.train.len(),
+        }
+    }
+}
+
+/// The kernel of a model, of whichever kind of sample.
+#[derive(Clone, Copy, Debug, Serialize)]
+#[serde(untagged)]
+pub enum ModelKernel<'a> {
+    /// On vectors.
+    Vector(&'a VectorKernel),
+    /// On strings.
+    String(&'a StringKernel),
+    /// On graphs.
+    Graph(&'a GraphKernel),
+}
+
+impl ModelKernel<'_> {
+    /// Its command-line name.
+    pub fn name(&self) -> &'static str {
+        match self {
+            ModelKernel::Vector(k) => k.name(),
+            ModelKernel::String(k) => k.name(),
+            ModelKernel::Graph(k) => k.name(),
+        }
+    }
+
+    /// Whether it reads precomputed kernel values.
+    pub fn contains_precomputed(&self) -> bool {
+        matches!(self, ModelKernel::Vector(k) if k.contains_precomputed())
+    }
+}
+
+impl std::fmt::Display for ModelKernel<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ModelKernel::Vector(k) => k.fmt(f),
+            ModelKernel::String(k) => k.fmt(f),
+            ModelKernel::Graph(k) => k.fmt(f),
+        }
+    }
 }
 
 /// A feature map fitted on the training data.
@@ -152,19 +229,23 @@ impl Model {
                     "svc"
                 }
             }
+            Estimator::Sequences { machine, .. } => machine.task(),
+            Estimator::Graphs(machine) => machine.task(),
         }
     }
 
     /// The kernel the model evaluates.
-    pub fn kernel(&self) -> &VectorKernel {
-        match &self.estimator {
+    pub fn kernel(&self) -> ModelKernel<'_> {
+        ModelKernel::Vector(match &self.estimator {
             Estimator::KernelRidge(m) => &m.kernel,
             Estimator::Svm { model, .. } => &model.kernel,
             Estimator::Gp(m) => &m.kernel,
             Estimator::Gpc { model, .. } => &model.latent[0].kernel,
             Estimator::Approx { kernel, .. } => kernel,
             Estimator::Falkon { model, .. } => &model.kernel,
-        }
+            Estimator::Sequences { machine, .. } => return ModelKernel::String(machine.kernel()),
+            Estimator::Graphs(machine) => return ModelKernel::Graph(machine.kernel()),
+        })
     }
 
     /// Number of training samples kept in the model (support vectors for an SVM).
@@ -177,6 +258,8 @@ impl Model {
             Estimator::Approx { map: ApproxMap::Nystroem(m), .. } => m.landmarks.n_samples(),
             Estimator::Approx { map: ApproxMap::Rff(_), .. } => 0,
             Estimator::Falkon { model, .. } => model.centers.n_samples(),
+            Estimator::Sequences { machine, .. } => machine.n_train(),
+            Estimator::Graphs(machine) => machine.n_train(),
         }
     }
 }

@@ -113,7 +113,9 @@ impl GraphKernel {
     }
 
     fn feature_rows(&self, s: &Graphs, par: Par) -> Arc<FeatureRows> {
-        s.memo.get_or_build(self.key("features"), || FeatureRows::build(s.len(), par, |i, out| self.features(s.get(i), out)))
+        s.memo.get_or_build(self.key("features"), || {
+            FeatureRows::build(s.len(), par, |i, out| self.features(s.get(i), out))
+        })
     }
 
     fn self_similarities(&self, s: &Graphs, par: Par) -> Arc<Vec<f64>> {
@@ -168,6 +170,14 @@ impl Kernel<Graphs> for GraphKernel {
             }
         };
         let normalize = self.normalized();
-        out.iter_mut().zip(d).for_each(|(o, v)| *o = if !normalize { v } else if v > 0.0 { 1.0 } else { 0.0 });
+        out.iter_mut().zip(d).for_each(|(o, v)| {
+            *o = if !normalize {
+                v
+            } else if v > 0.0 {
+                1.0
+            } else {
+                0.0
+            }
+        });
     }
 }

@@ -37,7 +37,8 @@ pub(crate) fn random_walk(g: &Graph, h: &Graph, lambda: f64) -> f64 {
                 for (b, &v2) in hv.iter().enumerate() {
                     let q = index.get(u2 as usize, v2 as usize);
                     if q != u32::MAX
-                        && (!edge_labels || g.edge_labels(u).expect("labelled")[a] == h.edge_labels(v).expect("labelled")[b])
+                        && (!edge_labels
+                            || g.edge_labels(u).expect("labelled")[a] == h.edge_labels(v).expect("labelled")[b])
                     {
                         s += x[q as usize];
                     }

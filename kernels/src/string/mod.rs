@@ -90,9 +90,7 @@ impl StringKernel {
                     Ok(())
                 }
             }
-            StringKernel::WeightedDegree { degree, .. } if *degree == 0 => {
-                invalid("degree", 0.0, "must be at least 1")
-            }
+            StringKernel::WeightedDegree { degree, .. } if *degree == 0 => invalid("degree", 0.0, "must be at least 1"),
             StringKernel::Subsequence { k, lambda, .. } => {
                 if *k == 0 {
                     invalid("k", 0.0, "must be at least 1")
@@ -145,7 +143,9 @@ impl StringKernel {
     }
 
     fn feature_rows(&self, s: &Sequences, par: Par) -> Arc<FeatureRows> {
-        s.memo.get_or_build(self.key("features"), || FeatureRows::build(s.len(), par, |i, out| self.features(s.get(i), out)))
+        s.memo.get_or_build(self.key("features"), || {
+            FeatureRows::build(s.len(), par, |i, out| self.features(s.get(i), out))
+        })
     }
 
     /// `k(x, x)` of every string, unnormalised.
@@ -158,7 +158,9 @@ impl StringKernel {
 
     fn pair(&self, x: &[u8], y: &[u8], b: &[f64]) -> f64 {
         match self {
-            StringKernel::WeightedDegree { degree, shift, .. } => weighted_degree::weighted_degree(x, y, *degree, *shift, b),
+            StringKernel::WeightedDegree { degree, shift, .. } => {
+                weighted_degree::weighted_degree(x, y, *degree, *shift, b)
+            }
             StringKernel::Subsequence { k, lambda, .. } => subsequence::subsequence(x, y, *k, *lambda),
             _ => unreachable!("feature-map kernels are computed from their features"),
         }
@@ -185,11 +187,7 @@ impl fmt::Display for StringKernel {
 impl Kernel<Sequences> for StringKernel {
     fn eval(&self, a: &Sequences, i: usize, b: &Sequences, j: usize) -> f64 {
         let k = self.raw(a.get(i), b.get(j));
-        if self.normalized() {
-            cosine(k, self.raw(a.get(i), a.get(i)), self.raw(b.get(j), b.get(j)))
-        } else {
-            k
-        }
+        if self.normalized() { cosine(k, self.raw(a.get(i), a.get(i)), self.raw(b.get(j), b.get(j))) } else { k }
     }
 
     fn block(&self, a: &Sequences, rows: &[usize], b: &Sequences, cols: &[usize], out: MatMut<'_, f64>, par: Par) {
@@ -204,7 +202,15 @@ impl Kernel<Sequences> for StringKernel {
             _ => Vec::new(),
         };
         let k = |i: usize, j: usize| self.pair(a.get(i), b.get(j), &weights);
-        pairwise_block(rows, cols, diagonals.as_ref().map(|(x, y)| (x.as_slice(), y.as_slice())), symmetric, out, par, k);
+        pairwise_block(
+            rows,
+            cols,
+            diagonals.as_ref().map(|(x, y)| (x.as_slice(), y.as_slice())),
+            symmetric,
+            out,
+            par,
+            k,
+        );
     }
 
     fn diagonal(&self, a: &Sequences, rows: &[usize], out: &mut [f64]) {

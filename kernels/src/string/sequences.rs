@@ -96,7 +96,9 @@ impl TryFrom<SequencesRepr> for Sequences {
     type Error = String;
     fn try_from(r: SequencesRepr) -> Result<Self, String> {
         let ascending = r.ends.windows(2).all(|w| w[0] <= w[1]);
-        if !ascending || r.ends.last().is_some_and(|&e| e != r.bytes.len()) || (r.ends.is_empty() && !r.bytes.is_empty())
+        if !ascending
+            || r.ends.last().is_some_and(|&e| e != r.bytes.len())
+            || (r.ends.is_empty() && !r.bytes.is_empty())
         {
             return Err("sequence boundaries are inconsistent".into());
         }

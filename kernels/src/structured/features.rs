@@ -7,11 +7,15 @@ use rayon::prelude::*;
 use crate::gram::tiles::fill_tiles;
 
 /// One sparse vector per sample: ids ascending, with their counts, and the
-/// squared norm of each vector.
+/// squared norm of each vector. Each id also has its rank among all the ids
+/// of the collection (`local`), so that products within the collection are
+/// a scatter and a gather rather than a merge.
 #[derive(Debug, Default)]
 pub(crate) struct FeatureRows {
     ends: Vec<usize>,
     ids: Vec<u64>,
+    local: Vec<u32>,
+    n_distinct: usize,
     counts: Vec<f64>,
     sq_norms: Vec<f64>,
 }
@@ -47,7 +51,17 @@ impl FeatureRows {
             out.counts.extend_from_slice(&counts);
             out.ends.push(out.ids.len());
         }
+        let mut distinct = out.ids.clone();
+        distinct.sort_unstable();
+        distinct.dedup();
+        out.local =
+            out.ids.iter().map(|id| distinct.binary_search(id).expect("an id of the collection") as u32).collect();
+        out.n_distinct = distinct.len();
         out
+    }
+
+    fn range(&self, i: usize) -> std::ops::Range<usize> {
+        (if i == 0 { 0 } else { self.ends[i - 1] })..self.ends[i]
     }
 
     fn row(&self, i: usize) -> (&[u64], &[f64]) {
@@ -92,12 +106,30 @@ pub(crate) fn feature_block(
     out: MatMut<'_, f64>,
     par: Par,
 ) {
-    fill_tiles(out, symmetric, par, |rr, cc, tile| {
-        for (c, &j) in cols[cc].iter().enumerate() {
-            for (r, &i) in rows[rr.clone()].iter().enumerate() {
-                let k = a.dot(i, b, j);
-                tile[(r, c)] = if normalize { super::cosine(k, a.sq_norm(i), b.sq_norm(j)) } else { k };
+    let finish = |k: f64, i: usize, j: usize| if normalize { super::cosine(k, a.sq_norm(i), b.sq_norm(j)) } else { k };
+    if !std::ptr::eq(a, b) {
+        fill_tiles(out, symmetric, par, |rr, cc, tile| {
+            for (c, &j) in cols[cc].iter().enumerate() {
+                for (r, &i) in rows[rr.clone()].iter().enumerate() {
+                    tile[(r, c)] = finish(a.dot(i, b, j), i, j);
+                }
             }
+        });
+        return;
+    }
+    // Within one collection: scatter each row into a dense vector over the
+    // collection's distinct ids, then gather each column from it.
+    fill_tiles(out, symmetric, par, |rr, cc, tile| {
+        let mut dense = vec![0.0; a.n_distinct];
+        for (r, &i) in rows[rr.clone()].iter().enumerate() {
+            let ri = a.range(i);
+            a.local[ri.clone()].iter().zip(&a.counts[ri.clone()]).for_each(|(&l, &v)| dense[l as usize] = v);
+            for (c, &j) in cols[cc.clone()].iter().enumerate() {
+                let rj = a.range(j);
+                let k: f64 = a.local[rj.clone()].iter().zip(&a.counts[rj]).map(|(&l, &v)| v * dense[l as usize]).sum();
+                tile[(r, c)] = finish(k, i, j);
+            }
+            a.local[ri].iter().for_each(|&l| dense[l as usize] = 0.0);
         }
     });
 }
