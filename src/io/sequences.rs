@@ -56,7 +56,11 @@ pub fn read_sequences_bytes(
         Some(Format::Fasta) => true,
         Some(Format::SeqCsv) => false,
         Some(other) => return Err(Error::Usage(format!("{} is not a sequence format", other.name()))),
-        None => bytes.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'>'),
+        None => {
+            let ext = path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase);
+            matches!(ext.as_deref(), Some("fa" | "fasta" | "fna" | "faa" | "ffn" | "fas"))
+                || bytes.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'>')
+        }
     };
     if fasta { read_fasta(path, bytes, options) } else { read_seq_csv(path, bytes, options) }
 }

@@ -1,0 +1,273 @@
+//! Sequences and graphs end to end: the FASTA, sequence-CSV and TU readers
+//! (and their errors), and fit → model file → predict / cv with string and
+//! graph kernels, against the library.
+
+mod common;
+
+use std::path::Path;
+
+use common::{assert_one_line_error, json, kern, lcg, scratch, shared_data, write};
+use kern::io::{SequenceOptions, read_sequences, read_sequences_bytes, read_tu};
+use kern::{GraphKernel, Graphs, Par, Sequences, StringKernel};
+
+/// Random DNA; class "pos" holds the motif GATTACA somewhere, "neg" does not.
+fn motif_sequences(n: usize, seed: u64) -> Vec<(String, String)> {
+    let mut u = lcg(seed);
+    (0..n)
+        .map(|i| {
+            let mut s: Vec<u8> = (0..40).map(|_| b"ACGT"[(u() * 4.0) as usize % 4]).collect();
+            let label = if i % 2 == 0 { "pos" } else { "neg" };
+            if label == "pos" {
+                let at = (u() * 30.0) as usize;
+                s[at..at + 7].copy_from_slice(b"GATTACA");
+            }
+            (String::from_utf8(s).unwrap(), label.to_string())
+        })
+        .collect()
+}
+
+fn fasta(records: &[(String, String)]) -> String {
+    records.iter().enumerate().map(|(i, (s, l))| format!(">seq{i} {l}\n{}\n{}\n", &s[..20], &s[20..])).collect()
+}
+
+#[test]
+fn fasta_headers_give_labels_and_lines_join() {
+    let text = b">a label=EI extra\nacgt\nAC GT\n\n>b IE\nTTTT\n;comment\n";
+    let d = read_sequences_bytes("x.fa".as_ref(), text, None, &SequenceOptions::default()).unwrap();
+    assert_eq!((d.x.get(0), d.x.get(1)), (&b"acgtACGT"[..], &b"TTTT"[..]));
+    let kern::io::Labels::Text { classes, codes, .. } = d.labels.unwrap() else { panic!("text labels") };
+    assert_eq!((classes, codes), (vec!["EI".to_string(), "IE".to_string()], vec![0, 1]));
+    let folded = SequenceOptions { fold_case: true, ..Default::default() };
+    let d = read_sequences_bytes("x.fa".as_ref(), text, None, &folded).unwrap();
+    assert_eq!(d.x.get(0), b"ACGTACGT");
+    // Headers with one token only: no labels.
+    let d = read_sequences_bytes("x.fa".as_ref(), b">a\nAC\n>b\nGT\n", None, &SequenceOptions::default()).unwrap();
+    assert!(d.labels.is_none());
+}
+
+#[test]
+fn sequence_csv_with_and_without_a_header() {
+    let with = b"label,instance_name,sequence\nEI,  A-1,   ACGTAC\nN ,  B-2 ,  ggtt  \n";
+    let d = read_sequences_bytes("s.csv".as_ref(), with, None, &SequenceOptions::default()).unwrap();
+    assert_eq!((d.x.len(), d.x.get(1)), (2, &b"ggtt"[..]));
+    assert_eq!(d.labels.unwrap().len(), 2);
+    // UCI promoters: label, name, tabs then the sequence; no header.
+    let without = b"+,S10,\t\ttactagcaat\n-,867,\t\tatatgaacgt\n";
+    let d = read_sequences_bytes("p.data".as_ref(), without, Some(kern::io::Format::SeqCsv), &Default::default()).unwrap();
+    assert_eq!(d.x.get(0), b"tactagcaat");
+    let kern::io::Labels::Text { classes, .. } = d.labels.unwrap() else { panic!("text labels") };
+    assert_eq!(classes, vec!["+", "-"]);
+    // Chosen columns.
+    let opts = SequenceOptions { seq_col: Some("instance_name".into()), label_col: Some("2".into()), fold_case: false };
+    let d = read_sequences_bytes("s.csv".as_ref(), with, None, &opts).unwrap();
+    assert_eq!(d.x.get(0), b"A-1");
+}
+
+#[test]
+fn malformed_sequence_files_are_refused_with_file_and_line() {
+    let dir = scratch();
+    let cases: [(&str, &str, &[&str]); 6] = [
+        ("empty.fa", ">a x\n\n>b y\nACGT\n", &["empty.fa:1:", "empty"]),
+        ("before.fa", "ACGT\n>a x\nAC\n", &["before.fa:1:", "before the first"]),
+        ("mixed.fa", ">a x\nAC\n>b\nGT\n", &["mixed.fa:3:", "label"]),
+        ("ragged.csv", "label,sequence\n+,ACGT\n-,AC,GT\n", &["ragged.csv:3:", "3 fields"]),
+        ("blank.csv", "label,sequence\n+,ACGT\n-,   \n", &["blank.csv:3:", "empty"]),
+        ("nocol.csv", "label,sequence\n+,ACGT\n-,ACGA\n", &["nocol.csv", "dna"]),
+    ];
+    for (name, text, needles) in cases {
+        let path = write(dir.path(), name, text);
+        let mut args = vec!["fit", path.to_str().unwrap(), "--kernel", "spectrum", "--k", "2"];
+        if name == "nocol.csv" {
+            args.extend(["--seq-col", "dna"]);
+        }
+        assert_one_line_error(&kern(dir.path(), &args), needles);
+        assert!(!dir.path().join(format!("{name}.model")).exists());
+    }
+}
+
+#[test]
+fn string_kernel_svm_fit_then_predict_matches_the_library() {
+    let dir = scratch();
+    let (train, test) = (motif_sequences(120, 1), motif_sequences(80, 2));
+    let train_path = write(dir.path(), "train.fa", fasta(&train));
+    let test_path = write(dir.path(), "test.fa", fasta(&test));
+    let fit = kern(dir.path(), &["fit", "train.fa", "--kernel", "spectrum", "--k", "4", "-c", "10", "-o", "m.model", "--json"]);
+    assert!(fit.status.success(), "{}", common::stderr(&fit));
+    let report = json(&fit);
+    assert_eq!(report["kernel"], "spectrum");
+    let pred = kern(dir.path(), &["predict", "m.model", "test.fa", "-o", "p.txt", "--json"]);
+    assert!(pred.status.success(), "{}", common::stderr(&pred));
+    assert!(json(&pred)["accuracy"].as_f64().unwrap() > 0.85, "the motif is learnable");
+    let cli: Vec<String> = std::fs::read_to_string(dir.path().join("p.txt")).unwrap().lines().map(String::from).collect();
+
+    // The same fit through the library.
+    let x = read_sequences(&train_path, None, &SequenceOptions::default()).unwrap();
+    let codes: Vec<usize> = train.iter().map(|(_, l)| (l == "neg") as usize).collect();
+    let mut params = kern::solvers::SvmParams::new(kern::solvers::SvmKind::CSvc { c: 10.0 });
+    params.smo.tol = 1e-3;
+    let kernel = StringKernel::Spectrum { k: 4, normalize: true };
+    let model = kern::solvers::train_classifier(&kernel, &x.x, &codes, 2, &params, Sequences::select, Par::Seq).unwrap();
+    let t = read_sequences(&test_path, None, &SequenceOptions::default()).unwrap();
+    let lib: Vec<String> =
+        model.predict_classes(&t.x, Par::Seq).into_iter().map(|c| ["pos", "neg"][c].to_string()).collect();
+    assert_eq!(cli, lib);
+
+    // The model knows what it holds.
+    let info = kern(dir.path(), &["info", "m.model", "--json"]);
+    assert_eq!(json(&info)["kernel"], "spectrum");
+    assert_eq!(json(&info)["input_format"], "fasta");
+}
+
+#[test]
+fn every_string_kernel_runs_every_task_family() {
+    let dir = scratch();
+    let data = motif_sequences(60, 3);
+    write(dir.path(), "d.fa", fasta(&data));
+    let numeric: String = data
+        .iter()
+        .enumerate()
+        .map(|(i, (s, l))| format!(">r{i} {}\n{s}\n", if l == "pos" { 1.5 } else { -0.5 }))
+        .collect();
+    write(dir.path(), "r.fa", numeric);
+    for kernel in [&["spectrum"][..], &["mismatch", "--k", "4"], &["wd", "--degree", "5", "--shift", "1"], &["ssk", "--k", "2", "--lambda", "0.7"]] {
+        for (file, task) in [("d.fa", "svc"), ("r.fa", "krr"), ("r.fa", "svr"), ("d.fa", "oneclass")] {
+            let mut args = vec!["cv", file, "--folds", "3", "--task", task, "--kernel"];
+            args.extend_from_slice(kernel);
+            if task == "oneclass" {
+                args[0] = "fit";
+                args.drain(2..4);
+                args.extend(["-o", "one.model"]);
+            }
+            let out = kern(dir.path(), &args);
+            assert!(out.status.success(), "{args:?}: {}", common::stderr(&out));
+        }
+    }
+    let gp = kern(dir.path(), &["fit", "r.fa", "--task", "gp", "--kernel", "spectrum"]);
+    assert_one_line_error(&gp, &["--task gp", "not available"]);
+}
+
+/// A TU folder of `graphs` (node labels, edges) with graph labels.
+fn write_tu(dir: &Path, name: &str, graphs: &[(Vec<i64>, Vec<(usize, usize)>)], labels: &[i64]) {
+    let folder = dir.join(name);
+    std::fs::create_dir_all(&folder).unwrap();
+    let (mut a, mut ind, mut nl) = (String::new(), String::new(), String::new());
+    let mut offset = 0;
+    for (g, (nodes, edges)) in graphs.iter().enumerate() {
+        for l in nodes {
+            ind.push_str(&format!("{}\n", g + 1));
+            nl.push_str(&format!("{l}\n"));
+        }
+        for &(u, v) in edges {
+            a.push_str(&format!("{}, {}\n{}, {}\n", u + offset + 1, v + offset + 1, v + offset + 1, u + offset + 1));
+        }
+        offset += nodes.len();
+    }
+    std::fs::write(folder.join(format!("{name}_A.txt")), a).unwrap();
+    std::fs::write(folder.join(format!("{name}_graph_indicator.txt")), ind).unwrap();
+    std::fs::write(folder.join(format!("{name}_node_labels.txt")), nl).unwrap();
+    let gl: String = labels.iter().map(|l| format!("{l}\n")).collect();
+    std::fs::write(folder.join(format!("{name}_graph_labels.txt")), gl).unwrap();
+}
+
+/// Rings (class 1) and chains (class −1) of 5 to 12 nodes, random labels from {0, 1}.
+fn rings_and_chains(n: usize, seed: u64) -> (Vec<(Vec<i64>, Vec<(usize, usize)>)>, Vec<i64>) {
+    let mut u = lcg(seed);
+    let mut graphs = Vec::new();
+    let mut labels = Vec::new();
+    for i in 0..n {
+        let size = 5 + (u() * 8.0) as usize;
+        let nodes: Vec<i64> = (0..size).map(|_| (u() * 2.0) as i64).collect();
+        let mut edges: Vec<(usize, usize)> = (0..size - 1).map(|v| (v, v + 1)).collect();
+        if i % 2 == 0 {
+            edges.push((size - 1, 0));
+        }
+        graphs.push((nodes, edges));
+        labels.push(if i % 2 == 0 { 1 } else { -1 });
+    }
+    (graphs, labels)
+}
+
+#[test]
+fn tu_folders_read_and_graph_kernels_classify_rings_from_chains() {
+    let dir = scratch();
+    let (train, train_y) = rings_and_chains(80, 4);
+    let (test, test_y) = rings_and_chains(40, 5);
+    write_tu(dir.path(), "TRAIN", &train, &train_y);
+    write_tu(dir.path(), "TEST", &test, &test_y);
+    let read = read_tu(&dir.path().join("TRAIN")).unwrap();
+    assert_eq!(read.x.len(), 80);
+    assert_eq!(read.x.get(0).n_nodes(), train[0].0.len());
+    assert_eq!(read.x.get(0).neighbours(0).len(), 2, "a ring node has two neighbours (both directions kept once)");
+    for kernel in [&["wl", "--h", "3"][..], &["sp"], &["rw"]] {
+        let mut args = vec!["fit", "TRAIN", "-o", "g.model", "-c", "10", "--kernel"];
+        args.extend_from_slice(kernel);
+        let fit = kern(dir.path(), &args);
+        assert!(fit.status.success(), "{kernel:?}: {}", common::stderr(&fit));
+        let pred = kern(dir.path(), &["predict", "g.model", "TEST", "-o", "p.txt", "--json"]);
+        assert!(pred.status.success(), "{}", common::stderr(&pred));
+        let accuracy = json(&pred)["accuracy"].as_f64().unwrap();
+        // A ring has no ends: WL and SP see it at once; so do walks (degree sequences).
+        assert!(accuracy > 0.9, "{kernel:?}: accuracy {accuracy}");
+    }
+    // The model's predictions equal the library's.
+    let model = kern::model::load_model(&dir.path().join("g.model")).unwrap();
+    let kern::model::Estimator::Graphs(kern::model::Machine::Svm { model, .. }) = model.estimator else {
+        panic!("a graph SVM")
+    };
+    let t = read_tu(&dir.path().join("TEST")).unwrap();
+    let values = model.decision_values(&t.x, Par::Seq);
+    assert_eq!(values.nrows(), 40);
+    assert!(matches!(model.kernel, GraphKernel::RandomWalk { .. }));
+    // Kernel ridge on graphs with numeric targets, and cv.
+    let krr = kern(dir.path(), &["cv", "TRAIN", "--task", "krr", "--alpha", "auto", "--kernel", "wl", "--folds", "4", "--json"]);
+    assert!(krr.status.success(), "{}", common::stderr(&krr));
+    assert!(json(&krr)["r2"].as_f64().unwrap() > 0.5);
+}
+
+#[test]
+fn malformed_tu_folders_are_refused_with_file_and_line() {
+    let dir = scratch();
+    let (graphs, labels) = rings_and_chains(4, 6);
+    let cases: [(&str, &str, &str, &[&str]); 5] = [
+        ("RAGGED", "A", "1, 2, 3\n", &["RAGGED_A.txt:1:", "3 fields"]),
+        ("RANGE", "A", "1, 999\n", &["RANGE_A.txt:1:", "node 999"]),
+        ("ACROSS", "A", "1, 13\n", &["ACROSS_A.txt:1:", "joins graph 1"]),
+        ("COUNT", "node_labels", "1\n2\n", &["COUNT_node_labels.txt", "2 node labels"]),
+        ("BADID", "graph_indicator", "x\n", &["BADID_graph_indicator.txt:1:", "\"x\""]),
+    ];
+    for (name, file, content, needles) in cases {
+        write_tu(dir.path(), name, &graphs, &labels);
+        std::fs::write(dir.path().join(name).join(format!("{name}_{file}.txt")), content).unwrap();
+        let out = kern(dir.path(), &["fit", name, "--kernel", "wl"]);
+        assert_one_line_error(&out, needles);
+    }
+    let not_tu = kern(dir.path(), &["fit", ".", "--kernel", "wl"]);
+    assert_one_line_error(&not_tu, &["not a TU data-set folder"]);
+    write_tu(dir.path(), "GOOD", &graphs, &labels);
+    let too_big = kern(dir.path(), &["fit", "GOOD", "--kernel", "rw", "--lambda", "0.9"]);
+    assert_one_line_error(&too_big, &["lambda"]);
+}
+
+#[test]
+fn reference_data_reads_as_documented() {
+    let Some(strings) = shared_data("strings") else { return };
+    let splice = read_sequences(&strings.join("uci_splice.csv"), None, &SequenceOptions::default()).unwrap();
+    assert_eq!(splice.x.len(), 3190);
+    let kern::io::Labels::Text { classes, codes, .. } = splice.labels.unwrap() else { panic!("text labels") };
+    assert_eq!(classes, vec!["EI", "IE", "N"]);
+    assert_eq!(codes.iter().filter(|&&c| c == 2).count(), 1655);
+    assert!(splice.x.iter().all(|s| s.len() == 60));
+    let promoters = read_sequences(&strings.join("uci_promoters.data"), None, &SequenceOptions::default()).unwrap();
+    assert_eq!(promoters.x.len(), 106);
+    assert!(promoters.x.iter().all(|s| s.len() == 57));
+    let Some(tu) = shared_data("tu") else { return };
+    for (name, graphs, nodes) in [("MUTAG", 188, 3371), ("PTC_MR", 344, 4915), ("ENZYMES", 600, 19580)] {
+        let d = read_tu(&tu.join(name)).unwrap();
+        assert_eq!(d.x.len(), graphs);
+        assert_eq!(d.x.iter().map(|g| g.n_nodes()).sum::<usize>(), nodes);
+        assert_eq!(d.labels.unwrap().len(), graphs);
+        let k = kern::gram_matrix(&GraphKernel::WeisfeilerLehman { h: 5, normalize: true }, &d.x, Par::Seq);
+        assert!((0..graphs).all(|i| (k[(i, i)] - 1.0).abs() < 1e-12));
+    }
+    let _ = Graphs::default();
+}
