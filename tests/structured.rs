@@ -53,7 +53,8 @@ fn sequence_csv_with_and_without_a_header() {
     assert_eq!(d.labels.unwrap().len(), 2);
     // UCI promoters: label, name, tabs then the sequence; no header.
     let without = b"+,S10,\t\ttactagcaat\n-,867,\t\tatatgaacgt\n";
-    let d = read_sequences_bytes("p.data".as_ref(), without, Some(kern::io::Format::SeqCsv), &Default::default()).unwrap();
+    let d =
+        read_sequences_bytes("p.data".as_ref(), without, Some(kern::io::Format::SeqCsv), &Default::default()).unwrap();
     assert_eq!(d.x.get(0), b"tactagcaat");
     let kern::io::Labels::Text { classes, .. } = d.labels.unwrap() else { panic!("text labels") };
     assert_eq!(classes, vec!["+", "-"]);
@@ -91,14 +92,18 @@ fn string_kernel_svm_fit_then_predict_matches_the_library() {
     let (train, test) = (motif_sequences(120, 1), motif_sequences(80, 2));
     let train_path = write(dir.path(), "train.fa", fasta(&train));
     let test_path = write(dir.path(), "test.fa", fasta(&test));
-    let fit = kern(dir.path(), &["fit", "train.fa", "--kernel", "spectrum", "--k", "4", "-c", "10", "-o", "m.model", "--json"]);
+    let fit = kern(
+        dir.path(),
+        &["fit", "train.fa", "--kernel", "spectrum", "--k", "4", "-c", "10", "-o", "m.model", "--json"],
+    );
     assert!(fit.status.success(), "{}", common::stderr(&fit));
     let report = json(&fit);
     assert_eq!(report["kernel"], "spectrum");
     let pred = kern(dir.path(), &["predict", "m.model", "test.fa", "-o", "p.txt", "--json"]);
     assert!(pred.status.success(), "{}", common::stderr(&pred));
     assert!(json(&pred)["accuracy"].as_f64().unwrap() > 0.85, "the motif is learnable");
-    let cli: Vec<String> = std::fs::read_to_string(dir.path().join("p.txt")).unwrap().lines().map(String::from).collect();
+    let cli: Vec<String> =
+        std::fs::read_to_string(dir.path().join("p.txt")).unwrap().lines().map(String::from).collect();
 
     // The same fit through the library.
     let x = read_sequences(&train_path, None, &SequenceOptions::default()).unwrap();
@@ -106,7 +111,8 @@ fn string_kernel_svm_fit_then_predict_matches_the_library() {
     let mut params = kern::solvers::SvmParams::new(kern::solvers::SvmKind::CSvc { c: 10.0 });
     params.smo.tol = 1e-3;
     let kernel = StringKernel::Spectrum { k: 4, normalize: true };
-    let model = kern::solvers::train_classifier(&kernel, &x.x, &codes, 2, &params, Sequences::select, Par::Seq).unwrap();
+    let model =
+        kern::solvers::train_classifier(&kernel, &x.x, &codes, 2, &params, Sequences::select, Par::Seq).unwrap();
     let t = read_sequences(&test_path, None, &SequenceOptions::default()).unwrap();
     let lib: Vec<String> =
         model.predict_classes(&t.x, Par::Seq).into_iter().map(|c| ["pos", "neg"][c].to_string()).collect();
@@ -129,7 +135,12 @@ fn every_string_kernel_runs_every_task_family() {
         .map(|(i, (s, l))| format!(">r{i} {}\n{s}\n", if l == "pos" { 1.5 } else { -0.5 }))
         .collect();
     write(dir.path(), "r.fa", numeric);
-    for kernel in [&["spectrum"][..], &["mismatch", "--k", "4"], &["wd", "--degree", "5", "--shift", "1"], &["ssk", "--k", "2", "--lambda", "0.7"]] {
+    for kernel in [
+        &["spectrum"][..],
+        &["mismatch", "--k", "4"],
+        &["wd", "--degree", "5", "--shift", "1"],
+        &["ssk", "--k", "2", "--lambda", "0.7"],
+    ] {
         for (file, task) in [("d.fa", "svc"), ("r.fa", "krr"), ("r.fa", "svr"), ("d.fa", "oneclass")] {
             let mut args = vec!["cv", file, "--folds", "3", "--task", task, "--kernel"];
             args.extend_from_slice(kernel);
@@ -219,7 +230,10 @@ fn tu_folders_read_and_graph_kernels_classify_rings_from_chains() {
     assert_eq!(values.nrows(), 40);
     assert!(matches!(model.kernel, GraphKernel::RandomWalk { .. }));
     // Kernel ridge on graphs with numeric targets, and cv.
-    let krr = kern(dir.path(), &["cv", "TRAIN", "--task", "krr", "--alpha", "auto", "--kernel", "wl", "--folds", "4", "--json"]);
+    let krr = kern(
+        dir.path(),
+        &["cv", "TRAIN", "--task", "krr", "--alpha", "auto", "--kernel", "wl", "--folds", "4", "--json"],
+    );
     assert!(krr.status.success(), "{}", common::stderr(&krr));
     assert!(json(&krr)["r2"].as_f64().unwrap() > 0.5);
 }

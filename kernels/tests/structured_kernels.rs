@@ -427,3 +427,24 @@ fn graphs_reject_out_of_range_edges_and_survive_a_round_trip() {
     let corrupt = r#"{"bytes":[65,67],"ends":[1,5]}"#;
     assert!(serde_json::from_str::<Sequences>(corrupt).is_err());
 }
+
+#[test]
+fn large_feature_grams_agree_with_pairwise_products_across_tiles() {
+    // 600 samples: several 256-wide tiles, reused tile buffers, both block paths.
+    let s = random_strings(11, 600, 8, 30, b"ACGT");
+    let kernel = StringKernel::Spectrum { k: 3, normalize: true };
+    let full = gram_matrix(&kernel, &s, Par::rayon(2));
+    let rows = [599, 0, 300];
+    let all: Vec<usize> = (0..600).collect();
+    let mut few = Mat::zeros(3, 600);
+    kernel.block(&s, &rows, &s, &all, few.as_mut(), Par::Seq);
+    for (r, &i) in rows.iter().enumerate() {
+        for j in 0..600 {
+            let want = kernel.raw(s.get(i), s.get(j))
+                / (kernel.raw(s.get(i), s.get(i)) * kernel.raw(s.get(j), s.get(j))).sqrt();
+            assert!((full[(i, j)] - want).abs() < 1e-12, "gram ({i}, {j})");
+            assert!((few[(r, j)] - want).abs() < 1e-12, "row block ({i}, {j})");
+        }
+    }
+    assert_eq!(full, gram_matrix(&kernel, &s, Par::Seq));
+}

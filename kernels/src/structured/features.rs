@@ -117,14 +117,27 @@ pub(crate) fn feature_block(
         });
         return;
     }
-    // Within one collection: scatter each row into a dense vector over the
-    // collection's distinct ids, then gather each column from it.
+    // Within one collection. A tile of many rows is accumulated feature by
+    // feature through the columns' posting lists (cost Σ_f |posting_f|², small
+    // when most features are rare, as WL's deeper labels are); a tile of few
+    // rows (SMO's kernel rows) scatters each row into a dense vector over the
+    // collection's distinct ids and gathers each column from it.
     fill_tiles(out, symmetric, par, |rr, cc, tile| {
+        let (rows, cols) = (&rows[rr], &cols[cc]);
+        if rows.len() >= 32 {
+            posting_tile(a, rows, cols, tile);
+            for (c, &j) in cols.iter().enumerate() {
+                for (r, &i) in rows.iter().enumerate() {
+                    tile[(r, c)] = finish(tile[(r, c)], i, j);
+                }
+            }
+            return;
+        }
         let mut dense = vec![0.0; a.n_distinct];
-        for (r, &i) in rows[rr.clone()].iter().enumerate() {
+        for (r, &i) in rows.iter().enumerate() {
             let ri = a.range(i);
             a.local[ri.clone()].iter().zip(&a.counts[ri.clone()]).for_each(|(&l, &v)| dense[l as usize] = v);
-            for (c, &j) in cols[cc.clone()].iter().enumerate() {
+            for (c, &j) in cols.iter().enumerate() {
                 let rj = a.range(j);
                 let k: f64 = a.local[rj.clone()].iter().zip(&a.counts[rj]).map(|(&l, &v)| v * dense[l as usize]).sum();
                 tile[(r, c)] = finish(k, i, j);
@@ -132,6 +145,38 @@ pub(crate) fn feature_block(
             a.local[ri].iter().for_each(|&l| dense[l as usize] = 0.0);
         }
     });
+}
+
+/// `tile[(r, c)] = ⟨φ_rows[r], φ_cols[c]⟩` by posting lists of the columns'
+/// features (a counting sort by local id), in a fixed order.
+fn posting_tile(a: &FeatureRows, rows: &[usize], cols: &[usize], tile: &mut faer::Mat<f64>) {
+    // The tile engine reuses its buffers: start from zero.
+    tile.fill(0.0);
+    let mut start = vec![0usize; a.n_distinct + 1];
+    for &j in cols {
+        a.local[a.range(j)].iter().for_each(|&l| start[l as usize + 1] += 1);
+    }
+    for l in 0..a.n_distinct {
+        start[l + 1] += start[l];
+    }
+    let mut cursor = start.clone();
+    let mut post = vec![(0u32, 0.0f64); start[a.n_distinct]];
+    for (c, &j) in cols.iter().enumerate() {
+        let rj = a.range(j);
+        for (&l, &v) in a.local[rj.clone()].iter().zip(&a.counts[rj]) {
+            post[cursor[l as usize]] = (c as u32, v);
+            cursor[l as usize] += 1;
+        }
+    }
+    for (r, &i) in rows.iter().enumerate() {
+        let ri = a.range(i);
+        let mut row = tile.as_mut().row_mut(r);
+        for (&l, &v) in a.local[ri.clone()].iter().zip(&a.counts[ri]) {
+            for &(c, w) in &post[start[l as usize]..start[l as usize + 1]] {
+                row[c as usize] += v * w;
+            }
+        }
+    }
 }
 
 /// A stable 64-bit mix of two words (SplitMix64's finaliser over a
