@@ -157,8 +157,11 @@ fn every_string_kernel_runs_every_task_family() {
     assert_one_line_error(&gp, &["--task gp", "not available"]);
 }
 
+/// A graph as node labels and undirected edges.
+type TestGraph = (Vec<i64>, Vec<(usize, usize)>);
+
 /// A TU folder of `graphs` (node labels, edges) with graph labels.
-fn write_tu(dir: &Path, name: &str, graphs: &[(Vec<i64>, Vec<(usize, usize)>)], labels: &[i64]) {
+fn write_tu(dir: &Path, name: &str, graphs: &[TestGraph], labels: &[i64]) {
     let folder = dir.join(name);
     std::fs::create_dir_all(&folder).unwrap();
     let (mut a, mut ind, mut nl) = (String::new(), String::new(), String::new());
@@ -181,7 +184,7 @@ fn write_tu(dir: &Path, name: &str, graphs: &[(Vec<i64>, Vec<(usize, usize)>)], 
 }
 
 /// Rings (class 1) and chains (class −1) of 5 to 12 nodes, random labels from {0, 1}.
-fn rings_and_chains(n: usize, seed: u64) -> (Vec<(Vec<i64>, Vec<(usize, usize)>)>, Vec<i64>) {
+fn rings_and_chains(n: usize, seed: u64) -> (Vec<TestGraph>, Vec<i64>) {
     let mut u = lcg(seed);
     let mut graphs = Vec::new();
     let mut labels = Vec::new();

@@ -10,6 +10,10 @@ use common::Rng;
 use faer::{Mat, Par, Side};
 use kern_kernels::{Graph, GraphKernel, Graphs, Kernel, Sequences, StringKernel, gram_matrix};
 
+/// A kernel beside its brute-force reference.
+type StringCase = (StringKernel, Box<dyn Fn(&[u8], &[u8]) -> f64>);
+type GraphCase = (GraphKernel, Box<dyn Fn(&Graph, &Graph) -> f64>);
+
 fn random_dna(rng: &mut Rng, len: usize, alphabet: &[u8]) -> Vec<u8> {
     (0..len).map(|_| alphabet[(rng.next_u64() % alphabet.len() as u64) as usize]).collect()
 }
@@ -144,7 +148,7 @@ fn normalise(k: &Mat<f64>) -> Mat<f64> {
 fn string_kernels_equal_their_brute_force_definitions() {
     let dna = b"ACGT";
     let s = random_strings(1, 14, 6, 12, dna);
-    let kernels: Vec<(StringKernel, Box<dyn Fn(&[u8], &[u8]) -> f64>)> = vec![
+    let kernels: Vec<StringCase> = vec![
         (StringKernel::Spectrum { k: 3, normalize: false }, Box::new(|x, y| spectrum_brute(x, y, 3))),
         (StringKernel::Spectrum { k: 1, normalize: false }, Box::new(|x, y| spectrum_brute(x, y, 1))),
         (StringKernel::Spectrum { k: 9, normalize: false }, Box::new(|x, y| spectrum_brute(x, y, 9))),
@@ -373,7 +377,7 @@ fn graph_kernels_equal_their_brute_force_definitions() {
         let g = random_graphs(5 + edge_labels as u64, 12, edge_labels);
         let delta = g.iter().map(Graph::max_degree).max().unwrap() as f64;
         let lambda = 0.5 / (delta * delta);
-        let kernels: Vec<(GraphKernel, Box<dyn Fn(&Graph, &Graph) -> f64>)> = vec![
+        let kernels: Vec<GraphCase> = vec![
             (GraphKernel::WeisfeilerLehman { h: 0, normalize: false }, Box::new(|a, b| wl_brute(a, b, 0))),
             (GraphKernel::WeisfeilerLehman { h: 3, normalize: false }, Box::new(|a, b| wl_brute(a, b, 3))),
             (GraphKernel::ShortestPath { normalize: false }, Box::new(sp_brute)),

@@ -22,7 +22,7 @@ pub(crate) fn subsequence(s: &[u8], t: &[u8], n: usize, lambda: f64) -> f64 {
         for a in 1..=ls {
             let mut kpp = 0.0;
             for b in 1..=lt {
-                kpp = lambda * kpp;
+                kpp *= lambda;
                 if s[a - 1] == t[b - 1] {
                     kpp += lambda * lambda * prev[(a - 1) * w + (b - 1)];
                 }
