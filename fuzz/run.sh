@@ -2,21 +2,21 @@
 # Fuzzes kern's readers and model loader: builds seed corpora (from
 # ../shared/data when it is there, and from models kern writes), then runs
 # each target for SECONDS (default 600). Crashes land in fuzz/artifacts/.
-#   Usage: fuzz/run.sh [SECONDS] [TARGET ...]      (targets: libsvm csv model)
+#   Usage: fuzz/run.sh [SECONDS] [TARGET ...]      (targets: libsvm csv model sequences)
 # Needs a nightly toolchain and cargo-fuzz (installed when missing).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-600}
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(libsvm csv model)
+[ ${#targets[@]} -gt 0 ] || targets=(libsvm csv model sequences)
 
 command -v cargo-fuzz >/dev/null 2>&1 || cargo install cargo-fuzz --locked
 cargo build --release -q --bin kern
 
 # Seeds: small real files (the first lines of the big ones), and models.
 data=../shared/data
-for t in libsvm csv model; do mkdir -p "fuzz/corpus/$t"; done
+for t in libsvm csv model sequences; do mkdir -p "fuzz/corpus/$t"; done
 if [ -d "$data/libsvm" ]; then
     for f in "$data"/libsvm/*_scale "$data"/libsvm/a9a; do
         head -c 16384 "$f" > "fuzz/corpus/libsvm/$(basename "$f")"
@@ -26,7 +26,10 @@ else
 fi
 if [ -d "$data/strings" ]; then
     head -c 16384 "$data/strings/uci_splice.csv" > fuzz/corpus/csv/uci_splice.csv
+    head -c 16384 "$data/strings/uci_splice.csv" > fuzz/corpus/sequences/uci_splice.csv
+    head -c 4096 "$data/strings/uci_promoters.data" > fuzz/corpus/sequences/uci_promoters.data
 fi
+printf '>s1 label=EI\nACGT\nacgt\n>s2 N\nGGTTAA\n' > fuzz/corpus/sequences/small.fa
 printf 'a,b,label\n1,2,x\n3.5,-1e3,y\n' > fuzz/corpus/csv/small.csv
 printf '1 1:0.5 3:1 # comment\n-1 qid:3 2:2.5\n' > fuzz/corpus/libsvm/small.libsvm
 tmp=$(mktemp -d)
