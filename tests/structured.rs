@@ -40,6 +40,12 @@ fn fasta_headers_give_labels_and_lines_join() {
     let folded = SequenceOptions { fold_case: true, ..Default::default() };
     let d = read_sequences_bytes("x.fa".as_ref(), text, None, &folded).unwrap();
     assert_eq!(d.x.get(0), b"ACGTACGT");
+    // Long labels are kept whole: two that differ only at the end are two classes.
+    let long = format!(">a {}x\nAC\n>b {}y\nGT\n", "L".repeat(50), "L".repeat(50));
+    let d = read_sequences_bytes("x.fa".as_ref(), long.as_bytes(), None, &SequenceOptions::default()).unwrap();
+    let kern::io::Labels::Text { classes, .. } = d.labels.unwrap() else { panic!("text labels") };
+    assert_eq!(classes.len(), 2);
+    assert_eq!(classes[0].len(), 51);
     // Headers with one token only: no labels.
     let d = read_sequences_bytes("x.fa".as_ref(), b">a\nAC\n>b\nGT\n", None, &SequenceOptions::default()).unwrap();
     assert!(d.labels.is_none());

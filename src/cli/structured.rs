@@ -5,7 +5,7 @@
 use std::path::Path;
 use std::time::Instant;
 
-use kern_kernels::{Kernel, Par, Samples};
+use kern_kernels::{Graphs, Kernel, Par, Samples, Sequences};
 
 use super::args::{DataArgs, FormatArg};
 use super::fit::{Targets, train_machine};
@@ -55,7 +55,6 @@ fn graph_format(path: &Path, d: &DataArgs) -> Result<()> {
 /// count and fit time.
 pub(super) fn fit(args: &FitArgs, par: Par) -> Result<(Model, usize, f64)> {
     let t = &args.train_args;
-    let require_labels = t.task != super::TaskArg::Oneclass;
     if t.approx.approx != super::args::ApproxArg::None {
         return Err(Error::Usage("--approx applies to kernels on vectors, not string or graph kernels".into()));
     }
@@ -63,31 +62,33 @@ pub(super) fn fit(args: &FitArgs, par: Par) -> Result<(Model, usize, f64)> {
         let read = sequence_options(&args.data);
         let data = read_sequences(&args.train, sequence_format(&args.train, &args.data)?, &read)?;
         let kernel = t.kernel.build_string(&data.x)?;
-        let targets = targets(t, data.labels.as_ref(), &args.train, require_labels)?;
-        let n = data.x.len();
-        let started = Instant::now();
-        let machine = train_machine(t, &kernel, data.x, &targets, kern_kernels::Sequences::select, par)?;
-        let seconds = started.elapsed().as_secs_f64();
+        let targets = Targets::new(t, data.labels.as_ref(), &args.train)?;
+        let (machine, n, seconds) = timed_fit(t, &kernel, data.x, &targets, Sequences::select, par)?;
         let input = InputSchema { format: data.format, csv: None };
         Ok((Model::new(0, input, Estimator::Sequences { machine, read }), n, seconds))
     } else {
         graph_format(&args.train, &args.data)?;
         let data = read_tu(&args.train)?;
         let kernel = t.kernel.build_graph(&data.x)?;
-        let targets = targets(t, data.labels.as_ref(), &args.train, require_labels)?;
-        let n = data.x.len();
-        let started = Instant::now();
-        let machine = train_machine(t, &kernel, data.x, &targets, kern_kernels::Graphs::select, par)?;
-        let seconds = started.elapsed().as_secs_f64();
+        let targets = Targets::new(t, data.labels.as_ref(), &args.train)?;
+        let (machine, n, seconds) = timed_fit(t, &kernel, data.x, &targets, Graphs::select, par)?;
         Ok((Model::new(0, InputSchema { format: Format::Tu, csv: None }, Estimator::Graphs(machine)), n, seconds))
     }
 }
 
-fn targets(t: &TrainArgs, labels: Option<&Labels>, file: &Path, required: bool) -> Result<Targets> {
-    if !required {
-        return Ok(Targets::Unlabelled);
-    }
-    Targets::new(t, labels, file)
+/// [`train_machine`] with the sample count and the seconds it took.
+fn timed_fit<K: Kernel<S> + Clone, S: Samples>(
+    t: &TrainArgs,
+    kernel: &K,
+    x: S,
+    targets: &Targets,
+    select: fn(&S, &[usize]) -> S,
+    par: Par,
+) -> Result<(Machine<K, S>, usize, f64)> {
+    let n = x.len();
+    let started = Instant::now();
+    let machine = train_machine(t, kernel, x, targets, select, par)?;
+    Ok((machine, n, started.elapsed().as_secs_f64()))
 }
 
 /// Reads sequences or graphs as the model's training data was read, and
@@ -138,32 +139,28 @@ pub(super) fn cv(args: &CvArgs, par: Par) -> Result<()> {
         let data = read_sequences(&args.data_file, sequence_format(&args.data_file, &args.data)?, &read)?;
         let kernel = t.kernel.build_string(&data.x)?;
         let targets = Targets::new(t, data.labels.as_ref(), &args.data_file)?;
-        super::cv::score_folds(args, kernel.name(), &targets, data.x.len(), |train, test| {
-            let machine = train_machine(
-                t,
-                &kernel,
-                data.x.select(train),
-                &targets.select(train),
-                kern_kernels::Sequences::select,
-                par,
-            )?;
-            Ok(predict_machine(&machine, &data.x.select(test), par))
-        })
+        score_machine(args, kernel.name(), &kernel, &data.x, &targets, Sequences::select, par)
     } else {
         graph_format(&args.data_file, &args.data)?;
         let data = read_tu(&args.data_file)?;
         let kernel = t.kernel.build_graph(&data.x)?;
         let targets = Targets::new(t, data.labels.as_ref(), &args.data_file)?;
-        super::cv::score_folds(args, kernel.name(), &targets, data.x.len(), |train, test| {
-            let machine = train_machine(
-                t,
-                &kernel,
-                data.x.select(train),
-                &targets.select(train),
-                kern_kernels::Graphs::select,
-                par,
-            )?;
-            Ok(predict_machine(&machine, &data.x.select(test), par))
-        })
+        score_machine(args, kernel.name(), &kernel, &data.x, &targets, Graphs::select, par)
     }
+}
+
+/// Cross-validates a machine on samples of any kind.
+fn score_machine<K: Kernel<S> + Clone, S: Samples>(
+    args: &CvArgs,
+    name: &str,
+    kernel: &K,
+    x: &S,
+    targets: &Targets,
+    select: fn(&S, &[usize]) -> S,
+    par: Par,
+) -> Result<()> {
+    super::cv::score_folds(args, name, targets, x.len(), |train, test| {
+        let machine = train_machine(&args.train_args, kernel, select(x, train), &targets.select(train), select, par)?;
+        Ok(predict_machine(&machine, &select(x, test), par))
+    })
 }

@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 
 pub use self::csv::CsvSchema;
 pub use self::sequences::{LoadedSequences, SequenceOptions, read_sequences, read_sequences_bytes};
-pub use self::tu::{LoadedGraphs, is_tu_folder, read_tu};
+pub use self::tu::{LoadedGraphs, read_tu};
 use crate::error::{DataErrorKind, Error, ParseErrorKind, Result};
 
 /// A data file format.

@@ -7,7 +7,7 @@ use std::path::Path;
 use kern_kernels::Sequences;
 use serde::{Deserialize, Serialize};
 
-use super::{Format, LabelBuilder, Labels, for_each_line, truncate};
+use super::{Format, LabelBuilder, Labels, for_each_line};
 use crate::error::{DataErrorKind, Error, ParseErrorKind, Result};
 
 /// How to read sequences; a model stores it so that `kern predict` reads
@@ -205,7 +205,7 @@ fn read_seq_csv(path: &Path, bytes: &[u8], options: &SequenceOptions) -> Result<
             if label.is_empty() {
                 return Err(parse(line, ParseErrorKind::Missing { field: l + 1 }));
             }
-            labels.push(&truncate(label), line);
+            labels.push(label, line);
         }
         Ok(())
     })?;

@@ -3,7 +3,7 @@
 //! optional `DS_node_labels.txt`, `DS_edge_labels.txt` (one per line of
 //! `DS_A.txt`) and `DS_graph_labels.txt`.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use kern_kernels::{Graph, Graphs};
 
@@ -17,11 +17,6 @@ pub struct LoadedGraphs {
     pub x: Graphs,
     /// Their labels, when the folder has `DS_graph_labels.txt`.
     pub labels: Option<Labels>,
-}
-
-/// Whether `path` is a TU data-set folder (it holds a `*_A.txt`).
-pub fn is_tu_folder(path: &Path) -> bool {
-    path.is_dir() && tu_prefix(path).is_ok()
 }
 
 /// The `DS` of the folder's `DS_A.txt`.
@@ -187,8 +182,7 @@ fn positive(text: &str) -> Option<usize> {
 }
 
 /// One value per non-blank line.
-fn read_column<T>(path: &Path, parse: impl Fn(&str, usize, &PathBuf) -> Result<T>) -> Result<Vec<T>> {
-    let path_buf = path.to_path_buf();
+fn read_column<T>(path: &Path, parse: impl Fn(&str, usize, &Path) -> Result<T>) -> Result<Vec<T>> {
     let mut out = Vec::new();
     for_each_line(path, open(path)?, |line, raw| {
         let text = std::str::from_utf8(raw).map_err(|_| parse_err(path, line, ParseErrorKind::NotUtf8))?.trim();
@@ -199,7 +193,7 @@ fn read_column<T>(path: &Path, parse: impl Fn(&str, usize, &PathBuf) -> Result<T
         if fields.len() != 1 {
             return Err(parse_err(path, line, ParseErrorKind::Ragged { expected: 1, got: fields.len() }));
         }
-        out.push(parse(fields[0].trim(), line, &path_buf)?);
+        out.push(parse(fields[0].trim(), line, path)?);
         Ok(())
     })?;
     Ok(out)

@@ -80,6 +80,11 @@ impl Graph {
         (!self.edge_labels.is_empty()).then(|| &self.edge_labels[self.offsets[v]..self.offsets[v + 1]])
     }
 
+    /// Whether every edge carries a label.
+    pub fn has_edge_labels(&self) -> bool {
+        !self.edge_labels.is_empty()
+    }
+
     /// The largest degree.
     pub fn max_degree(&self) -> usize {
         (0..self.n_nodes()).map(|v| self.neighbours(v).len()).max().unwrap_or(0)

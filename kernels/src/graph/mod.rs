@@ -13,12 +13,11 @@ use std::fmt;
 use std::sync::Arc;
 
 use faer::{MatMut, Par};
-use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::error::KernelError;
 use crate::kernel::Kernel;
-use crate::structured::{FeatureRows, cosine, feature_block, pairwise_block};
+use crate::structured::{FeatureRows, cosine, diagonal_of, feature_block, pairwise_block};
 
 /// A kernel on labelled graphs.
 ///
@@ -108,21 +107,12 @@ impl GraphKernel {
         }
     }
 
-    fn key(&self, what: &str) -> String {
-        format!("{what}:{self:?}")
-    }
-
     fn feature_rows(&self, s: &Graphs, par: Par) -> Arc<FeatureRows> {
-        s.memo.get_or_build(self.key("features"), || {
-            FeatureRows::build(s.len(), par, |i, out| self.features(s.get(i), out))
-        })
+        s.memo.features(self, s.len(), par, |i, out| self.features(s.get(i), out))
     }
 
     fn self_similarities(&self, s: &Graphs, par: Par) -> Arc<Vec<f64>> {
-        s.memo.get_or_build(self.key("diagonal"), || match par {
-            Par::Seq => s.iter().map(|g| self.raw(g, g)).collect(),
-            Par::Rayon(_) => (0..s.len()).into_par_iter().map(|i| self.raw(s.get(i), s.get(i))).collect(),
-        })
+        s.memo.self_similarities(self, s.len(), par, |i| self.raw(s.get(i), s.get(i)))
     }
 }
 
@@ -159,25 +149,12 @@ impl Kernel<Graphs> for GraphKernel {
     }
 
     fn diagonal(&self, a: &Graphs, rows: &[usize], out: &mut [f64]) {
-        let d: Vec<f64> = match self {
-            GraphKernel::RandomWalk { .. } => {
-                let d = self.self_similarities(a, Par::Seq);
-                rows.iter().map(|&i| d[i]).collect()
-            }
-            _ => {
-                let f = self.feature_rows(a, Par::Seq);
-                rows.iter().map(|&i| f.sq_norm(i)).collect()
-            }
-        };
-        let normalize = self.normalized();
-        out.iter_mut().zip(d).for_each(|(o, v)| {
-            *o = if !normalize {
-                v
-            } else if v > 0.0 {
-                1.0
-            } else {
-                0.0
-            }
-        });
+        if let GraphKernel::RandomWalk { .. } = self {
+            let d = self.self_similarities(a, Par::Seq);
+            diagonal_of(rows.iter().map(|&i| d[i]), self.normalized(), out);
+        } else {
+            let f = self.feature_rows(a, Par::Seq);
+            diagonal_of(rows.iter().map(|&i| f.sq_norm(i)), self.normalized(), out);
+        }
     }
 }

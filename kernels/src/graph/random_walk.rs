@@ -27,19 +27,17 @@ pub(crate) fn random_walk(g: &Graph, h: &Graph, lambda: f64) -> f64 {
     if pairs.is_empty() {
         return 0.0;
     }
-    let edge_labels = g.edge_labels(0).is_some() && h.edge_labels(0).is_some();
+    let edge_labels = g.has_edge_labels() && h.has_edge_labels();
     // (I − λW×) x.
     let apply = |x: &[f64], out: &mut [f64]| {
         for (p, &(u, v)) in pairs.iter().enumerate() {
             let mut s = 0.0;
             let (gu, hv) = (g.neighbours(u), h.neighbours(v));
+            let (gl, hl) = (g.edge_labels(u).unwrap_or(&[]), h.edge_labels(v).unwrap_or(&[]));
             for (a, &u2) in gu.iter().enumerate() {
                 for (b, &v2) in hv.iter().enumerate() {
                     let q = index.get(u2 as usize, v2 as usize);
-                    if q != u32::MAX
-                        && (!edge_labels
-                            || g.edge_labels(u).expect("labelled")[a] == h.edge_labels(v).expect("labelled")[b])
-                    {
+                    if q != u32::MAX && (!edge_labels || gl[a] == hl[b]) {
                         s += x[q as usize];
                     }
                 }

@@ -12,12 +12,11 @@ use std::fmt;
 use std::sync::Arc;
 
 use faer::{MatMut, Par};
-use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::error::KernelError;
 use crate::kernel::Kernel;
-use crate::structured::{FeatureRows, cosine, feature_block, pairwise_block};
+use crate::structured::{FeatureRows, cosine, diagonal_of, feature_block, pairwise_block};
 
 /// Most neighbours one k-mer may have under a mismatch kernel: bounds the
 /// feature map's size whatever the parameters.
@@ -137,23 +136,13 @@ impl StringKernel {
         matches!(self, StringKernel::Spectrum { .. } | StringKernel::Mismatch { .. })
     }
 
-    /// The memo key of what this kernel derives from a collection.
-    fn key(&self, what: &str) -> String {
-        format!("{what}:{self:?}")
-    }
-
     fn feature_rows(&self, s: &Sequences, par: Par) -> Arc<FeatureRows> {
-        s.memo.get_or_build(self.key("features"), || {
-            FeatureRows::build(s.len(), par, |i, out| self.features(s.get(i), out))
-        })
+        s.memo.features(self, s.len(), par, |i, out| self.features(s.get(i), out))
     }
 
     /// `k(x, x)` of every string, unnormalised.
     fn self_similarities(&self, s: &Sequences, par: Par) -> Arc<Vec<f64>> {
-        s.memo.get_or_build(self.key("diagonal"), || match par {
-            Par::Seq => s.iter().map(|x| self.raw(x, x)).collect(),
-            Par::Rayon(_) => (0..s.len()).into_par_iter().map(|i| self.raw(s.get(i), s.get(i))).collect(),
-        })
+        s.memo.self_similarities(self, s.len(), par, |i| self.raw(s.get(i), s.get(i)))
     }
 
     fn pair(&self, x: &[u8], y: &[u8], b: &[f64]) -> f64 {
@@ -214,22 +203,12 @@ impl Kernel<Sequences> for StringKernel {
     }
 
     fn diagonal(&self, a: &Sequences, rows: &[usize], out: &mut [f64]) {
-        if self.normalized() {
-            // 1, or 0 for a string with no features at all (shorter than k).
-            let d = if self.has_feature_map() {
-                let f = self.feature_rows(a, Par::Seq);
-                rows.iter().map(|&i| f.sq_norm(i)).collect::<Vec<_>>()
-            } else {
-                let d = self.self_similarities(a, Par::Seq);
-                rows.iter().map(|&i| d[i]).collect()
-            };
-            out.iter_mut().zip(d).for_each(|(o, v)| *o = if v > 0.0 { 1.0 } else { 0.0 });
-        } else if self.has_feature_map() {
+        if self.has_feature_map() {
             let f = self.feature_rows(a, Par::Seq);
-            out.iter_mut().zip(rows).for_each(|(o, &i)| *o = f.sq_norm(i));
+            diagonal_of(rows.iter().map(|&i| f.sq_norm(i)), self.normalized(), out);
         } else {
             let d = self.self_similarities(a, Par::Seq);
-            out.iter_mut().zip(rows).for_each(|(o, &i)| *o = d[i]);
+            diagonal_of(rows.iter().map(|&i| d[i]), self.normalized(), out);
         }
     }
 }

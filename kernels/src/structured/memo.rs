@@ -2,7 +2,13 @@
 //! map, its self-similarities), built on first use and shared by every block.
 
 use std::any::Any;
+use std::fmt::Debug;
 use std::sync::{Arc, Mutex};
+
+use faer::Par;
+use rayon::prelude::*;
+
+use super::FeatureRows;
 
 /// Derived data keyed by what it was derived for (a kernel's parameters).
 ///
@@ -29,6 +35,32 @@ impl Memo {
         }
         entries.push((key, built.clone()));
         built
+    }
+
+    /// The sparse feature vectors of the collection's `n` samples under
+    /// `kernel` (`emit(i, ids)` pushes sample i's feature ids).
+    pub(crate) fn features(
+        &self,
+        kernel: &impl Debug,
+        n: usize,
+        par: Par,
+        emit: impl Fn(usize, &mut Vec<u64>) + Sync,
+    ) -> Arc<FeatureRows> {
+        self.get_or_build(format!("features:{kernel:?}"), || FeatureRows::build(n, par, emit))
+    }
+
+    /// `k(x_i, x_i)` of the collection's `n` samples under `kernel`, unnormalised.
+    pub(crate) fn self_similarities(
+        &self,
+        kernel: &impl Debug,
+        n: usize,
+        par: Par,
+        k: impl Fn(usize) -> f64 + Sync + Send,
+    ) -> Arc<Vec<f64>> {
+        self.get_or_build(format!("diagonal:{kernel:?}"), || match par {
+            Par::Seq => (0..n).map(k).collect(),
+            Par::Rayon(_) => (0..n).into_par_iter().map(k).collect(),
+        })
     }
 
     fn find<T: Any + Send + Sync>(&self, key: &str) -> Option<Arc<T>> {

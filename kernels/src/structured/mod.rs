@@ -37,6 +37,21 @@ pub(crate) fn pairwise_block(
     });
 }
 
+/// `out[r] = k(a_r, a_r)` from the unnormalised self-similarities `raw`:
+/// 1 when normalised, or 0 for a sample with nothing to compare (a string
+/// shorter than k, a graph without paths).
+pub(crate) fn diagonal_of(raw: impl Iterator<Item = f64>, normalize: bool, out: &mut [f64]) {
+    out.iter_mut().zip(raw).for_each(|(o, v)| {
+        *o = if !normalize {
+            v
+        } else if v > 0.0 {
+            1.0
+        } else {
+            0.0
+        }
+    });
+}
+
 /// `k / sqrt(kaa · kbb)`, 0 when either self-similarity is 0.
 pub(crate) fn cosine(k: f64, kaa: f64, kbb: f64) -> f64 {
     let d = (kaa * kbb).sqrt();
