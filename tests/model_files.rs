@@ -93,3 +93,52 @@ fn json_models_are_checked_too() {
     let p = write(dir.path(), "badkernel.json", bad_kernel);
     assert!(matches!(kind(load_model(&p).unwrap_err()), ModelErrorKind::Malformed(_)));
 }
+
+#[test]
+fn string_and_graph_gp_models_round_trip_and_are_checked() {
+    use kern::model::Machine;
+    use kern::solvers::gp::{FixedGpModel, FixedGpcModel, FixedKernelGp};
+    use kern::{Graph, GraphKernel, Graphs, Sequences, StringKernel};
+    let dir = scratch();
+    let x = Sequences::new(["ACGTAC", "ACGTTT", "GGGCCA", "GGGCCT", "ACGAAC"]);
+    let y = [1.0, 0.8, -1.0, -0.7, 1.2];
+    let gp =
+        FixedGpModel::fit(StringKernel::Spectrum { k: 2, normalize: true }, x, &y, &FixedKernelGp::default(), Par::Seq)
+            .unwrap();
+    let read = kern::io::SequenceOptions::default();
+    let input = InputSchema { format: Format::Fasta, csv: None };
+    let strings = Model::new(0, input, Estimator::Sequences { machine: Machine::Gp(gp), read });
+    let ring = |n: usize| Graph::new(vec![0; n], &(0..n).map(|i| (i, (i + 1) % n, None)).collect::<Vec<_>>()).unwrap();
+    let chain = |n: usize| Graph::new(vec![0; n], &(0..n - 1).map(|i| (i, i + 1, None)).collect::<Vec<_>>()).unwrap();
+    let graphs = Graphs::new(vec![ring(5), chain(5), ring(6), chain(6)]);
+    let gpc = FixedGpcModel::fit(
+        GraphKernel::WeisfeilerLehman { h: 2, normalize: true },
+        graphs,
+        &[0, 1, 0, 1],
+        2,
+        &FixedKernelGp::default(),
+        Par::Seq,
+    )
+    .unwrap();
+    let classes = vec!["ring".to_string(), "chain".to_string()];
+    let input = InputSchema { format: Format::Tu, csv: None };
+    let graphs = Model::new(0, input, Estimator::Graphs(Machine::Gpc { model: gpc, classes }));
+    for (name, model) in [("s.json", strings), ("g.json", graphs)] {
+        let path = dir.path().join(name);
+        save_model(&model, &path).unwrap();
+        assert_eq!(load_model(&path).unwrap(), model, "{name}");
+        let bin = dir.path().join(format!("{name}.model"));
+        save_model(&model, &bin).unwrap();
+        assert_eq!(load_model(&bin).unwrap(), model, "{name}");
+    }
+    // Weights that disagree with the samples, and a negative amplitude, are refused.
+    let json = std::fs::read_to_string(dir.path().join("s.json")).unwrap();
+    let short = json.replacen("\"alpha\":[", "\"alpha\":[0.5,", 1);
+    let amplitude = json.replacen("\"amplitude\":", "\"amplitude\":-", 1);
+    let json = std::fs::read_to_string(dir.path().join("g.json")).unwrap();
+    let classes = json.replacen("\"classes\":[\"ring\",\"chain\"]", "\"classes\":[\"ring\"]", 1);
+    for (i, bad) in [short, amplitude, classes].into_iter().enumerate() {
+        let p = write(dir.path(), &format!("bad{i}.json"), bad);
+        assert!(matches!(kind(load_model(&p).unwrap_err()), ModelErrorKind::Malformed(_)), "case {i}");
+    }
+}

@@ -159,8 +159,82 @@ fn every_string_kernel_runs_every_task_family() {
             assert!(out.status.success(), "{args:?}: {}", common::stderr(&out));
         }
     }
-    let gp = kern(dir.path(), &["fit", "r.fa", "--task", "gp", "--kernel", "spectrum"]);
-    assert_one_line_error(&gp, &["--task gp", "not available"]);
+    // GP classification; WD compares positions, so only the spectrum finds a motif that moves.
+    for (kernel, least) in [("spectrum", 0.7), ("wd", 0.0)] {
+        let out = kern(dir.path(), &["cv", "d.fa", "--folds", "3", "--task", "gp", "--kernel", kernel, "--json"]);
+        assert!(out.status.success(), "{kernel}: {}", common::stderr(&out));
+        assert!(json(&out)["accuracy"].as_f64().unwrap() >= least, "{kernel}: GP classification learns the motif");
+    }
+    let approx = kern(dir.path(), &["fit", "r.fa", "--task", "gp", "--kernel", "spectrum", "--approx", "rff"]);
+    assert_one_line_error(&approx, &["--approx"]);
+}
+
+/// Random DNA whose target counts the dinucleotide GA (plus noise): linear
+/// in the unnormalised 2-spectrum.
+fn counted_sequences(n: usize, seed: u64) -> (String, Vec<f64>) {
+    let mut u = lcg(seed);
+    let mut text = String::new();
+    let mut y = Vec::new();
+    for i in 0..n {
+        let s: Vec<u8> = (0..30).map(|_| b"ACGT"[(u() * 4.0) as usize % 4]).collect();
+        let target = s.windows(2).filter(|w| w == b"GA").count() as f64 + 0.1 * (u() - 0.5);
+        text.push_str(&format!(">s{i} {target}\n{}\n", String::from_utf8(s).unwrap()));
+        y.push(target);
+    }
+    (text, y)
+}
+
+#[test]
+fn gp_regression_on_sequences_predicts_with_uncertainty_as_the_library_does() {
+    let dir = scratch();
+    let (train, y) = counted_sequences(150, 7);
+    let (test, truth) = counted_sequences(60, 8);
+    let train_path = write(dir.path(), "train.fa", train);
+    let test_path = write(dir.path(), "test.fa", test);
+    let fit = kern(
+        dir.path(),
+        &["fit", "train.fa", "--task", "gp", "--kernel", "spectrum", "--k", "2", "--no-normalize", "--json"],
+    );
+    assert!(fit.status.success(), "{}", common::stderr(&fit));
+    let report = json(&fit);
+    assert_eq!(report["task"], "gp");
+    let noise = report["hyperparameters"]["noise"].as_f64().unwrap();
+    let amplitude = report["hyperparameters"]["amplitude"].as_f64().unwrap();
+    let pred = kern(dir.path(), &["predict", "train.fa.model", "test.fa", "--std", "-o", "p.txt", "--json"]);
+    assert!(pred.status.success(), "{}", common::stderr(&pred));
+    assert!(json(&pred)["r2"].as_f64().unwrap() > 0.95, "the count is linear in the 2-spectrum");
+    let rows: Vec<Vec<f64>> = std::fs::read_to_string(dir.path().join("p.txt"))
+        .unwrap()
+        .lines()
+        .map(|l| l.split_whitespace().map(|v| v.parse().unwrap()).collect())
+        .collect();
+    assert_eq!(rows.len(), 60);
+    // About 95 % of new targets fall within two predictive standard deviations.
+    let inside = rows.iter().zip(&truth).filter(|(r, t)| (r[0] - *t).abs() <= 2.0 * r[1]).count();
+    assert!(inside >= 50, "{inside} of 60 within ±2σ");
+
+    // The same fit through the library.
+    let x = read_sequences(&train_path, None, &SequenceOptions::default()).unwrap().x;
+    let kernel = StringKernel::Spectrum { k: 2, normalize: false };
+    let model = kern::solvers::gp::FixedGpModel::fit(kernel, x, &y, &Default::default(), Par::Seq).unwrap();
+    assert!((model.noise - noise).abs() <= 1e-9 * noise && (model.amplitude - amplitude).abs() <= 1e-9 * amplitude);
+    let t = read_sequences(&test_path, None, &SequenceOptions::default()).unwrap().x;
+    let p = model.predict(&t, Par::Seq).unwrap();
+    for (row, (m, s)) in rows.iter().zip(p.mean.iter().zip(&p.std_with_noise)) {
+        assert!((row[0] - m).abs() <= 1e-9 * m.abs().max(1.0) && (row[1] - s).abs() <= 1e-9 * s.max(1.0));
+    }
+    // The same model takes given hyperparameters.
+    let held = kern(
+        dir.path(),
+        &["fit", "train.fa", "--task", "gp", "--kernel", "spectrum", "--amplitude", "2", "--noise", "0.5", "--json"],
+    );
+    assert_eq!(json(&held)["hyperparameters"]["noise"], 0.5);
+    assert_eq!(json(&held)["hyperparameters"]["amplitude"], 2.0);
+    // --std needs a GP regression.
+    let svm = kern(dir.path(), &["fit", "train.fa", "--task", "svr", "--kernel", "spectrum", "-o", "svr.model"]);
+    assert!(svm.status.success());
+    let std = kern(dir.path(), &["predict", "svr.model", "test.fa", "--std"]);
+    assert_one_line_error(&std, &["svr.model", "--std"]);
 }
 
 /// A graph as node labels and undirected edges.
@@ -245,6 +319,21 @@ fn tu_folders_read_and_graph_kernels_classify_rings_from_chains() {
     );
     assert!(krr.status.success(), "{}", common::stderr(&krr));
     assert!(json(&krr)["r2"].as_f64().unwrap() > 0.5);
+    // GP classification on graphs (±1 labels are classes), with probabilities.
+    let gpc = kern(dir.path(), &["fit", "TRAIN", "--task", "gp", "--kernel", "wl", "--h", "3", "-o", "gp.model"]);
+    assert!(gpc.status.success(), "{}", common::stderr(&gpc));
+    let pred = kern(dir.path(), &["predict", "gp.model", "TEST", "--proba", "-o", "p.txt", "--json"]);
+    assert!(pred.status.success(), "{}", common::stderr(&pred));
+    assert!(json(&pred)["accuracy"].as_f64().unwrap() > 0.9);
+    let text = std::fs::read_to_string(dir.path().join("p.txt")).unwrap();
+    let mut lines = text.lines();
+    assert!(lines.next().unwrap().starts_with("labels "));
+    for line in lines {
+        let p: Vec<f64> = line.split_whitespace().skip(1).map(|v| v.parse().unwrap()).collect();
+        assert!(p.len() == 2 && (p[0] + p[1] - 1.0).abs() < 1e-9, "{line}");
+    }
+    let info = kern(dir.path(), &["info", "gp.model", "--json"]);
+    assert_eq!(json(&info)["task"], "gpc");
 }
 
 #[test]

@@ -4,9 +4,10 @@ use std::time::Instant;
 
 use faer::Mat;
 use kern_kernels::{DataSet, Kernel, Par, Samples, VectorKernel};
-use kern_solvers::gp::{GaussianProcessClassifier, GpcModel, LatentGp};
+use kern_solvers::gp::{FixedGpModel, FixedGpcModel, FixedKernelGp, GaussianProcessClassifier, GpcModel, LatentGp};
 use kern_solvers::{
-    GaussianProcess, GpModel, KernelRidge, KernelRidgeModel, PairInfo, SmoOptions, SvmKind, SvmModel, SvmParams,
+    GaussianProcess, GpModel, KernelRidge, KernelRidgeModel, PairInfo, SmoOptions, SolverError, SvmKind, SvmModel,
+    SvmParams,
 };
 use serde_json::{Value, json};
 
@@ -146,6 +147,13 @@ fn machine_summary<K, S: Samples>(machine: &Machine<K, S>) -> String {
     match machine {
         Machine::Svm { model, .. } => format!(", {} support vectors", model.support_vectors.len()),
         Machine::KernelRidge(m) => format!(", alpha = {}", m.params.alpha),
+        Machine::Gp(m) => format!(
+            ", amplitude {:.4}, noise {:.4}, log marginal likelihood {:.4}",
+            m.amplitude, m.noise, m.log_marginal_likelihood
+        ),
+        Machine::Gpc { model, .. } => {
+            format!(", approximate log marginal likelihood {:.4}", model.log_marginal_likelihood())
+        }
     }
 }
 
@@ -154,6 +162,20 @@ fn machine_report<K, S: Samples>(machine: &Machine<K, S>, report: &mut Value) {
     match machine {
         Machine::Svm { model, classes } => svm_report(model, classes, report),
         Machine::KernelRidge(m) => report["alpha"] = json!(m.params.alpha),
+        Machine::Gp(m) => {
+            report["log_marginal_likelihood"] = json!(m.log_marginal_likelihood);
+            report["hyperparameters"] = json!({ "amplitude": m.amplitude, "noise": m.noise });
+            report["jitter"] = json!(m.jitter);
+            report["evaluations"] = json!(m.evaluations);
+        }
+        Machine::Gpc { model, classes } => {
+            let per_latent: Vec<Value> = model.latent.iter().map(|l| json!({ "amplitude": l.amplitude })).collect();
+            report["classes"] = json!(classes);
+            report["log_marginal_likelihood"] = json!(model.log_marginal_likelihood());
+            report["hyperparameters"] =
+                if per_latent.len() == 1 { per_latent[0].clone() } else { Value::Array(per_latent) };
+            report["evaluations"] = json!(model.latent.iter().map(|l| l.evaluations).sum::<usize>());
+        }
     }
 }
 
@@ -306,14 +328,17 @@ pub(crate) fn train(
         _ => match train_machine(t, kernel, x, targets, DataSet::select, par)? {
             Machine::Svm { model, classes } => Estimator::Svm { model, classes },
             Machine::KernelRidge(m) => Estimator::KernelRidge(m),
+            Machine::Gp(_) | Machine::Gpc { .. } => unreachable!("GPs on vectors are fitted above"),
         },
     };
     keep_ids_only(&mut estimator);
     Ok(estimator)
 }
 
-/// Fits an SVM or exact kernel ridge model of `t.task` on samples of any
-/// kind (`select` picks samples by index).
+/// Fits an SVM, exact kernel ridge or GP model of `t.task` on samples of
+/// any kind (`select` picks samples by index). A GP here fits only the
+/// amplitude and noise (vectors take [`train`]'s GP, which fits the kernel's
+/// own hyperparameters too).
 pub(crate) fn train_machine<K: Kernel<S> + Clone, S: Samples>(
     t: &TrainArgs,
     kernel: &K,
@@ -356,13 +381,29 @@ pub(crate) fn train_machine<K: Kernel<S> + Clone, S: Samples>(
             let model = kern_solvers::train_regressor(kernel, &x, y, &params, select, par)?;
             Machine::Svm { model, classes: Vec::new() }
         }
+        (TaskArg::Gp, Targets::Values(y)) => {
+            check_memory(n, t.max_memory)?;
+            let params = fixed_gp_params(t);
+            Machine::Gp(FixedGpModel::fit(kernel.clone(), x, y, &params, par).map_err(SolverError::from)?)
+        }
+        (TaskArg::Gp | TaskArg::Gpc, Targets::Classes { names, codes }) => {
+            check_memory(n, t.max_memory)?;
+            let params = fixed_gp_params(t);
+            let model =
+                FixedGpcModel::fit(kernel.clone(), x, codes, names.len(), &params, par).map_err(SolverError::from)?;
+            Machine::Gpc { model, classes: names.clone() }
+        }
         (task, _) => {
-            return Err(Error::Usage(format!(
-                "--task {} is not available with this kernel (svc, nusvc, oneclass, svr, nusvr and krr are)",
-                task_name(task)
-            )));
+            return Err(Error::Usage(format!("--task {} needs labels it can use", task_name(task))));
         }
     })
+}
+
+/// A GP on a kernel without hyperparameters of its own (strings, graphs):
+/// the amplitude and noise given on the command line are held, the others
+/// fitted.
+fn fixed_gp_params(t: &TrainArgs) -> FixedKernelGp {
+    FixedKernelGp { amplitude: t.amplitude, noise: t.noise, ..FixedKernelGp::default() }
 }
 
 /// `amplitude × kernel + white noise`; a hyperparameter given on the command

@@ -100,6 +100,16 @@ fn machine_params<K, S: kern_kernels::Samples>(machine: &Machine<K, S>) -> serde
             "rho": m.pairs.iter().map(|p| p.rho).collect::<Vec<_>>(),
         }),
         Machine::KernelRidge(m) => json!({ "alpha": m.params.alpha }),
+        Machine::Gp(m) => json!({
+            "amplitude": m.amplitude,
+            "noise": m.noise,
+            "log_marginal_likelihood": m.log_marginal_likelihood,
+        }),
+        Machine::Gpc { model, classes } => json!({
+            "classes": classes,
+            "amplitude": model.latent.iter().map(|l| l.amplitude).collect::<Vec<_>>(),
+            "log_marginal_likelihood": model.latent.iter().map(|l| l.log_marginal_likelihood).sum::<f64>(),
+        }),
     }
 }
 
@@ -126,6 +136,8 @@ fn describe_machine<K, S>(machine: &Machine<K, S>) -> &'static str {
     match machine {
         Machine::Svm { model, .. } => describe_svm(&model.kind),
         Machine::KernelRidge(_) => "exact kernel ridge regression",
+        Machine::Gp(_) => "Gaussian-process regression (amplitude and noise fitted)",
+        Machine::Gpc { .. } => "Gaussian-process classification (Laplace, amplitude fitted)",
     }
 }
 

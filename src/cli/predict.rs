@@ -21,13 +21,13 @@ pub(super) fn run(args: &PredictArgs, par: Par) -> Result<()> {
     let mut model = load_model(&args.model)?;
     let (n, labels, prediction) = match &model.estimator {
         Estimator::Sequences { .. } | Estimator::Graphs(_) => {
-            if args.std {
-                return Err(Error::Usage(format!(
-                    "{}: --std needs a GP model (fit with --task gp)",
+            super::structured::predict(&model, &args.data, &args.data_args, args.std, par).map_err(|e| match e {
+                Error::Usage(why) if why.is_empty() => Error::Usage(format!(
+                    "{}: --std needs a GP regression model (fit with --task gp)",
                     args.model.display()
-                )));
-            }
-            super::structured::predict(&model, &args.data, &args.data_args, par)?
+                )),
+                e => e,
+            })?
         }
         _ => predict_vectors(args, &mut model, par)?,
     };
@@ -35,8 +35,8 @@ pub(super) fn run(args: &PredictArgs, par: Par) -> Result<()> {
     let mut text = String::with_capacity(n * 20);
     if args.proba {
         match (&prediction, &model.estimator) {
-            (Prediction::Classes(_, Some(_)), Estimator::Svm { classes, .. } | Estimator::Gpc { classes, .. }) => {
-                text.push_str(&format!("labels {}\n", classes.join(" ")));
+            (Prediction::Classes(_, Some(_)), estimator) if !estimator.classes().is_empty() => {
+                text.push_str(&format!("labels {}\n", estimator.classes().join(" ")));
             }
             _ => {
                 return Err(Error::Usage(format!(
@@ -207,7 +207,7 @@ pub(crate) fn svm_prediction<K: Kernel<S>, S: Samples>(
 }
 
 /// Each row's most probable class (the first on ties), with the probabilities.
-fn most_probable(proba: Mat<f64>, classes: &[String]) -> Prediction {
+pub(crate) fn most_probable(proba: Mat<f64>, classes: &[String]) -> Prediction {
     let labels = (0..proba.nrows())
         .map(|i| {
             let best = (0..classes.len()).fold(0, |b, c| if proba[(i, c)] > proba[(i, b)] { c } else { b });

@@ -5,11 +5,12 @@
 use std::path::Path;
 use std::time::Instant;
 
+use faer::Mat;
 use kern_kernels::{Graphs, Kernel, Par, Samples, Sequences};
 
 use super::args::{DataArgs, FormatArg};
 use super::fit::{Targets, train_machine};
-use super::predict::{Prediction, svm_prediction};
+use super::predict::{Prediction, most_probable, svm_prediction};
 use super::{CvArgs, FitArgs, TrainArgs};
 use crate::error::{Error, Result};
 use crate::io::{Format, LabelCol, Labels, SequenceOptions, read_sequences, read_tu};
@@ -97,6 +98,7 @@ pub(super) fn predict(
     model: &Model,
     path: &Path,
     d: &DataArgs,
+    std: bool,
     par: Par,
 ) -> Result<(usize, Option<Labels>, Prediction)> {
     match &model.estimator {
@@ -111,24 +113,43 @@ pub(super) fn predict(
             }
             let format = sequence_format(path, d)?;
             let data = read_sequences(path, format, &read)?;
-            Ok((data.x.len(), data.labels, predict_machine(machine, &data.x, par)))
+            Ok((data.x.len(), data.labels, predict_machine(machine, &data.x, std, par)?))
         }
         Estimator::Graphs(machine) => {
             graph_format(path, d)?;
             let data = read_tu(path)?;
             machine.kernel().check(&data.x)?;
-            Ok((data.x.len(), data.labels, predict_machine(machine, &data.x, par)))
+            Ok((data.x.len(), data.labels, predict_machine(machine, &data.x, std, par)?))
         }
         _ => unreachable!("called for sequence and graph models"),
     }
 }
 
-/// What a machine predicts for `x`.
-pub(super) fn predict_machine<K: Kernel<S>, S: Samples>(machine: &Machine<K, S>, x: &S, par: Par) -> Prediction {
-    match machine {
-        Machine::Svm { model, classes } => svm_prediction(model, classes, x, par),
-        Machine::KernelRidge(m) => Prediction::Values(m.predict(x, par)),
-    }
+/// What a machine predicts for `x`; with `std`, a GP regression's mean and
+/// predictive standard deviation (an empty usage error for other models).
+pub(super) fn predict_machine<K: Kernel<S>, S: Samples>(
+    machine: &Machine<K, S>,
+    x: &S,
+    std: bool,
+    par: Par,
+) -> Result<Prediction> {
+    let solver = kern_solvers::SolverError::from;
+    Ok(match (machine, std) {
+        (Machine::Gp(m), true) => {
+            let p = m.predict(x, par).map_err(solver)?;
+            Prediction::Values(Mat::from_fn(x.len(), 2, |i, c| if c == 0 { p.mean[i] } else { p.std_with_noise[i] }))
+        }
+        (_, true) => return Err(Error::Usage(String::new())),
+        (Machine::Svm { model, classes }, false) => svm_prediction(model, classes, x, par),
+        (Machine::KernelRidge(m), false) => Prediction::Values(m.predict(x, par)),
+        (Machine::Gp(m), false) => {
+            let mean = m.predict_mean(x, par);
+            Prediction::Values(Mat::from_fn(x.len(), 1, |i, _| mean[i]))
+        }
+        (Machine::Gpc { model, classes }, false) => {
+            most_probable(model.predict_proba(x, par).map_err(solver)?, classes)
+        }
+    })
 }
 
 /// `kern cv` on sequences or graphs.
@@ -161,6 +182,6 @@ fn score_machine<K: Kernel<S> + Clone, S: Samples>(
 ) -> Result<()> {
     super::cv::score_folds(args, name, targets, x.len(), |train, test| {
         let machine = train_machine(&args.train_args, kernel, select(x, train), &targets.select(train), select, par)?;
-        Ok(predict_machine(&machine, &select(x, test), par))
+        predict_machine(&machine, &select(x, test), false, par)
     })
 }

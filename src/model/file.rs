@@ -282,6 +282,31 @@ fn check_machine<K, S: kern_kernels::Samples>(
                 && m.params.validate().is_ok()
                 && kernel_ok(&m.kernel)
         }
+        super::Machine::Gp(m) => {
+            m.alpha.len() == m.train.len()
+                && [m.amplitude, m.noise, m.y_mean, m.y_scale, m.jitter].iter().all(|v| v.is_finite())
+                && m.amplitude > 0.0
+                && m.noise >= 0.0
+                && m.jitter >= 0.0
+                && m.y_scale > 0.0
+                && m.alpha.iter().all(|v| v.is_finite())
+                && kernel_ok(&m.kernel)
+        }
+        super::Machine::Gpc { model: m, classes } => {
+            let n = m.train.len();
+            m.n_classes >= 2
+                && classes.len() == m.n_classes
+                && m.latent.len() == if m.n_classes == 2 { 1 } else { m.n_classes }
+                && m.latent.iter().all(|l| {
+                    l.a.len() == n
+                        && l.sqrt_w.len() == n
+                        && l.amplitude.is_finite()
+                        && l.amplitude > 0.0
+                        && l.a.iter().all(|v| v.is_finite())
+                        && l.sqrt_w.iter().all(|&v| (0.0..=0.5).contains(&v))
+                })
+                && kernel_ok(&m.kernel)
+        }
     };
     if ok { Ok(()) } else { Err(ModelErrorKind::Malformed("samples, coefficients and kernel do not agree".into())) }
 }

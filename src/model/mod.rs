@@ -16,7 +16,7 @@ pub use file::{decode_model, load_model, save_model};
 use kern_approx::{FeatureMap, Nystroem, RandomFourierFeatures};
 use kern_kernels::{DataSet, GraphKernel, Graphs, Samples, Sequences, StringKernel, VectorKernel};
 use kern_solvers::falkon::FalkonModel;
-use kern_solvers::gp::GpcModel;
+use kern_solvers::gp::{FixedGpModel, FixedGpcModel, GpcModel};
 use kern_solvers::linear::{LinearSvmModel, LinearSvrModel};
 use kern_solvers::{GpModel, KernelRidgeModel, SvmModel};
 use serde::{Deserialize, Serialize};
@@ -85,13 +85,18 @@ pub enum Estimator {
     Graphs(Machine<GraphKernel, Graphs>),
 }
 
-/// An SVM or exact kernel ridge model on samples of any kind.
+/// An SVM, exact kernel ridge or GP model on samples of any kind.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub enum Machine<K, S> {
     /// A support vector machine; `classes` as in [`Estimator::Svm`].
     Svm { model: SvmModel<K, S>, classes: Vec<String> },
     /// Kernel ridge regression.
     KernelRidge(KernelRidgeModel<K, S>),
+    /// Gaussian-process regression with covariance `amplitude × kernel + noise`.
+    Gp(FixedGpModel<K, S>),
+    /// Gaussian-process classification with latent covariance `amplitude ×
+    /// kernel`; `classes` as in [`Estimator::Svm`].
+    Gpc { model: FixedGpcModel<K, S>, classes: Vec<String> },
 }
 
 impl<K, S: Samples> Machine<K, S> {
@@ -100,6 +105,8 @@ impl<K, S: Samples> Machine<K, S> {
         match self {
             Machine::Svm { model, .. } => model.kind.name(),
             Machine::KernelRidge(_) => "krr",
+            Machine::Gp(_) => "gp",
+            Machine::Gpc { .. } => "gpc",
         }
     }
 
@@ -108,6 +115,16 @@ impl<K, S: Samples> Machine<K, S> {
         match self {
             Machine::Svm { model, .. } => &model.kernel,
             Machine::KernelRidge(m) => &m.kernel,
+            Machine::Gp(m) => &m.kernel,
+            Machine::Gpc { model, .. } => &model.kernel,
+        }
+    }
+
+    /// The class names of a classifier, in the model's order (empty otherwise).
+    pub fn classes(&self) -> &[String] {
+        match self {
+            Machine::Svm { classes, .. } | Machine::Gpc { classes, .. } => classes,
+            Machine::KernelRidge(_) | Machine::Gp(_) => &[],
         }
     }
 
@@ -116,6 +133,8 @@ impl<K, S: Samples> Machine<K, S> {
         match self {
             Machine::Svm { model, .. } => model.support_vectors.len(),
             Machine::KernelRidge(m) => m.train.len(),
+            Machine::Gp(m) => m.train.len(),
+            Machine::Gpc { model, .. } => model.train.len(),
         }
     }
 }
@@ -197,6 +216,24 @@ pub enum LinearHead {
     /// Ridge regression on ±1 targets (one column for two classes, one per
     /// class beyond), predicting the class of the largest score.
     RidgeClassifier { coef: Vec<f64>, n_targets: usize, alpha: f64, classes: Vec<String> },
+}
+
+impl Estimator {
+    /// The class names of a classifier, in the model's order (empty otherwise).
+    pub fn classes(&self) -> &[String] {
+        match self {
+            Estimator::Svm { classes, .. } | Estimator::Gpc { classes, .. } | Estimator::Falkon { classes, .. } => {
+                classes
+            }
+            Estimator::Approx {
+                head: LinearHead::Svm { classes, .. } | LinearHead::RidgeClassifier { classes, .. },
+                ..
+            } => classes,
+            Estimator::Sequences { machine, .. } => machine.classes(),
+            Estimator::Graphs(machine) => machine.classes(),
+            Estimator::KernelRidge(_) | Estimator::Gp(_) | Estimator::Approx { .. } => &[],
+        }
+    }
 }
 
 impl Model {

@@ -212,7 +212,7 @@ fn fit_profiled(
 }
 
 /// Mean and standard deviation (1 when the targets are constant).
-fn mean_and_scale(y: &[f64]) -> (f64, f64) {
+pub(crate) fn mean_and_scale(y: &[f64]) -> (f64, f64) {
     let n = y.len().max(1) as f64;
     let mean = y.iter().sum::<f64>() / n;
     let sd = (y.iter().map(|v| (v - mean) * (v - mean)).sum::<f64>() / n).sqrt();

@@ -5,12 +5,14 @@
 
 mod classify;
 mod fit;
+mod fixed;
 mod lml;
 mod optimize;
 mod predict;
 
 pub use classify::{GaussianProcessClassifier, GpcModel, LatentGp, expected_sigmoid};
 pub use fit::GpModel;
+pub use fixed::{Amplified, FixedGpModel, FixedGpcModel, FixedKernelGp, FixedLatent, maximize_on_interval};
 pub use lml::{Evaluation, log_marginal_likelihood};
 pub use optimize::{Minimum, minimize_box};
 pub use predict::{GpPrediction, normal_quantile, sample_prior};

@@ -3,7 +3,7 @@
 
 use faer::linalg::triangular_solve::solve_lower_triangular_in_place;
 use faer::{Mat, Par};
-use kern_kernels::{DataSet, Kernel, VectorKernel, cross_gram, gram_matrix};
+use kern_kernels::{DataSet, Kernel, Samples, VectorKernel, cross_gram, gram_matrix};
 
 use super::GpError;
 use super::fit::GpModel;
@@ -35,41 +35,12 @@ impl GpPrediction {
 impl GpModel {
     /// The posterior mean at `test`.
     pub fn predict_mean(&self, test: &DataSet, par: Par) -> Vec<f64> {
-        let mut out = Vec::with_capacity(test.n_samples());
-        for start in (0..test.n_samples()).step_by(CHUNK) {
-            let k = self.cross(test, start, par);
-            for r in 0..k.nrows() {
-                let f: f64 = (0..k.ncols()).map(|j| k[(r, j)] * self.alpha[j]).sum();
-                out.push(self.y_mean + self.y_scale * f);
-            }
-        }
-        out
+        self.posterior().mean(test, par)
     }
 
     /// Mean and standard deviations at `test` (refactors `K + σ² I` once).
     pub fn predict(&self, test: &DataSet, par: Par) -> Result<GpPrediction, GpError> {
-        let f = factor(gram_matrix(&self.kernel, &self.train, par), self.noise + self.jitter, par)?;
-        let n_test = test.n_samples();
-        let mut diag = vec![0.0; n_test];
-        let all: Vec<usize> = (0..n_test).collect();
-        self.kernel.diagonal(test, &all, &mut diag);
-        let mut out = GpPrediction { mean: Vec::new(), std: Vec::new(), std_with_noise: Vec::new() };
-        for start in (0..n_test).step_by(CHUNK) {
-            let k = self.cross(test, start, par);
-            // v = L⁻¹ K(train, test): the variance is k(x, x) − ‖v‖².
-            let mut v = k.transpose().to_owned();
-            solve_lower_triangular_in_place(f.l.as_ref(), v.as_mut(), Par::Seq);
-            kern_kernels::simd::clear_upper_state();
-            for r in 0..k.nrows() {
-                let mean: f64 = (0..k.ncols()).map(|j| k[(r, j)] * self.alpha[j]).sum();
-                let explained: f64 = (0..v.nrows()).map(|i| v[(i, r)] * v[(i, r)]).sum();
-                let var = (diag[start + r] - explained).max(0.0);
-                out.mean.push(self.y_mean + self.y_scale * mean);
-                out.std.push(self.y_scale * var.sqrt());
-                out.std_with_noise.push(self.y_scale * (var + self.noise).sqrt());
-            }
-        }
-        Ok(out)
+        self.posterior().predict(test, par)
     }
 
     /// `n_samples` draws of the latent function at `test` from the posterior
@@ -94,11 +65,77 @@ impl GpModel {
         Ok(draws)
     }
 
-    fn cross(&self, test: &DataSet, start: usize, par: Par) -> Mat<f64> {
-        let rows: Vec<usize> = (start..(start + CHUNK).min(test.n_samples())).collect();
-        let cols: Vec<usize> = (0..self.train.n_samples()).collect();
+    fn posterior(&self) -> Posterior<'_, VectorKernel, DataSet> {
+        Posterior {
+            kernel: &self.kernel,
+            train: &self.train,
+            alpha: &self.alpha,
+            noise: self.noise,
+            jitter: self.jitter,
+            y_mean: self.y_mean,
+            y_scale: self.y_scale,
+        }
+    }
+}
+
+/// A fitted GP regression's posterior, for a kernel on samples of any kind:
+/// the covariance, the training samples and `α = (K + σ² I)⁻¹ y`.
+pub(crate) struct Posterior<'a, K: ?Sized, S: ?Sized> {
+    pub kernel: &'a K,
+    pub train: &'a S,
+    pub alpha: &'a [f64],
+    pub noise: f64,
+    pub jitter: f64,
+    pub y_mean: f64,
+    pub y_scale: f64,
+}
+
+impl<K: Kernel<S> + ?Sized, S: Samples + ?Sized> Posterior<'_, K, S> {
+    /// The posterior mean at `test`, in the targets' units.
+    pub fn mean(&self, test: &S, par: Par) -> Vec<f64> {
+        let mut out = Vec::with_capacity(test.len());
+        for start in (0..test.len()).step_by(CHUNK) {
+            let k = self.cross(test, start, par);
+            for r in 0..k.nrows() {
+                let f: f64 = (0..k.ncols()).map(|j| k[(r, j)] * self.alpha[j]).sum();
+                out.push(self.y_mean + self.y_scale * f);
+            }
+        }
+        out
+    }
+
+    /// Mean and standard deviations at `test` (refactors `K + σ² I` once).
+    pub fn predict(&self, test: &S, par: Par) -> Result<GpPrediction, GpError> {
+        let f = factor(gram_matrix(self.kernel, self.train, par), self.noise + self.jitter, par)?;
+        let n_test = test.len();
+        let mut diag = vec![0.0; n_test];
+        let all: Vec<usize> = (0..n_test).collect();
+        self.kernel.diagonal(test, &all, &mut diag);
+        let mut out = GpPrediction { mean: Vec::new(), std: Vec::new(), std_with_noise: Vec::new() };
+        for start in (0..n_test).step_by(CHUNK) {
+            let k = self.cross(test, start, par);
+            // v = L⁻¹ K(train, test): the variance is k(x, x) − ‖v‖².
+            let mut v = k.transpose().to_owned();
+            solve_lower_triangular_in_place(f.l.as_ref(), v.as_mut(), Par::Seq);
+            kern_kernels::simd::clear_upper_state();
+            for r in 0..k.nrows() {
+                let mean: f64 = (0..k.ncols()).map(|j| k[(r, j)] * self.alpha[j]).sum();
+                let explained: f64 = (0..v.nrows()).map(|i| v[(i, r)] * v[(i, r)]).sum();
+                let var = (diag[start + r] - explained).max(0.0);
+                out.mean.push(self.y_mean + self.y_scale * mean);
+                out.std.push(self.y_scale * var.sqrt());
+                out.std_with_noise.push(self.y_scale * (var + self.noise).sqrt());
+            }
+        }
+        Ok(out)
+    }
+
+    /// `K(test[start..start + CHUNK], train)`.
+    fn cross(&self, test: &S, start: usize, par: Par) -> Mat<f64> {
+        let rows: Vec<usize> = (start..(start + CHUNK).min(test.len())).collect();
+        let cols: Vec<usize> = (0..self.train.len()).collect();
         let mut k = Mat::zeros(rows.len(), cols.len());
-        self.kernel.block(test, &rows, &self.train, &cols, k.as_mut(), par);
+        self.kernel.block(test, &rows, self.train, &cols, k.as_mut(), par);
         k
     }
 }

@@ -82,25 +82,31 @@ pub(crate) fn factor_b(k: &Mat<f64>, sqrt_w: &[f64], par: Par) -> Result<Mat<f64
     Ok(b)
 }
 
+/// The Laplace approximation at its mode, before any gradient.
+pub(crate) struct Mode {
+    /// `K⁻¹ f̂ = ∇ log p(y | f̂)`.
+    pub a: Vec<f64>,
+    /// `π̂ = σ(f̂)`.
+    pub pi: Vec<f64>,
+    /// `√W`, `W = π̂ (1 − π̂)`.
+    pub sqrt_w: Vec<f64>,
+    /// The Cholesky factor of `B = I + √W K √W` at the mode.
+    pub l: Mat<f64>,
+    /// `log q(y | X, θ)`.
+    pub log_marginal_likelihood: f64,
+}
+
 /// Finds the mode of the Laplace approximation for labels `y` in {−1, +1}
-/// under `kernel`, starting from `warm` (an earlier `a`) when it is better
-/// than zero, and the gradient when asked.
-pub(crate) fn laplace(
-    kernel: &VectorKernel,
-    x: &DataSet,
-    y: &[f64],
-    warm: Option<&[f64]>,
-    with_gradient: bool,
-    par: Par,
-) -> Result<Laplace, GpError> {
+/// under the covariance `k`, starting from `warm` (an earlier `a`) when it
+/// is better than zero (R&W algorithm 3.1).
+pub(crate) fn mode(k: &Mat<f64>, y: &[f64], warm: Option<&[f64]>, par: Par) -> Result<Mode, GpError> {
     let n = y.len();
-    let k = gram_matrix(kernel, x, par);
     let t: Vec<f64> = y.iter().map(|&y| if y > 0.0 { 1.0 } else { 0.0 }).collect();
     let mut a = vec![0.0; n];
     let mut f = vec![0.0; n];
     let mut objective = psi(&a, &f, y);
     if let Some(w) = warm.filter(|w| w.len() == n) {
-        let fw = matvec(&k, w);
+        let fw = matvec(k, w);
         let ow = psi(w, &fw, y);
         if ow > objective {
             (a, f, objective) = (w.to_vec(), fw, ow);
@@ -110,14 +116,14 @@ pub(crate) fn laplace(
         let pi: Vec<f64> = f.iter().map(|&f| sigmoid(f)).collect();
         let w: Vec<f64> = pi.iter().map(|p| p * (1.0 - p)).collect();
         let sqrt_w: Vec<f64> = w.iter().map(|w| w.sqrt()).collect();
-        let l = factor_b(&k, &sqrt_w, par)?;
+        let l = factor_b(k, &sqrt_w, par)?;
         // a ← b − √W B⁻¹ √W K b with b = W f + ∇ log p: one Newton step.
         let b: Vec<f64> = (0..n).map(|i| w[i] * f[i] + t[i] - pi[i]).collect();
-        let kb = matvec(&k, &b);
+        let kb = matvec(k, &b);
         let mut c = Mat::from_fn(n, 1, |i, _| sqrt_w[i] * kb[i]);
         cholesky_solve(l.as_ref(), c.as_mut());
         let mut a_new: Vec<f64> = (0..n).map(|i| b[i] - sqrt_w[i] * c[(i, 0)]).collect();
-        let mut f_new = matvec(&k, &a_new);
+        let mut f_new = matvec(k, &a_new);
         let mut new_objective = psi(&a_new, &f_new, y);
         // Far from the mode a full step can overshoot: halve it until Ψ rises.
         for _ in 0..30 {
@@ -140,13 +146,29 @@ pub(crate) fn laplace(
     if !objective.is_finite() {
         return Err(GpError::NoStart("the Laplace mode is not finite".into()));
     }
-
     let pi: Vec<f64> = f.iter().map(|&f| sigmoid(f)).collect();
-    let w: Vec<f64> = pi.iter().map(|p| p * (1.0 - p)).collect();
-    let sqrt_w: Vec<f64> = w.iter().map(|w| w.sqrt()).collect();
-    let l = factor_b(&k, &sqrt_w, par)?;
+    let sqrt_w: Vec<f64> = pi.iter().map(|p| (p * (1.0 - p)).sqrt()).collect();
+    let l = factor_b(k, &sqrt_w, par)?;
     let log_det_b: f64 = (0..n).map(|i| l[(i, i)].ln()).sum();
-    let log_marginal_likelihood = objective - log_det_b;
+    Ok(Mode { a, pi, sqrt_w, l, log_marginal_likelihood: objective - log_det_b })
+}
+
+/// Finds the mode of the Laplace approximation for labels `y` in {−1, +1}
+/// under `kernel`, starting from `warm` (an earlier `a`) when it is better
+/// than zero, and the gradient when asked.
+pub(crate) fn laplace(
+    kernel: &VectorKernel,
+    x: &DataSet,
+    y: &[f64],
+    warm: Option<&[f64]>,
+    with_gradient: bool,
+    par: Par,
+) -> Result<Laplace, GpError> {
+    let n = y.len();
+    let k = gram_matrix(kernel, x, par);
+    let Mode { a, pi, sqrt_w, l, log_marginal_likelihood } = mode(&k, y, warm, par)?;
+    let t: Vec<f64> = y.iter().map(|&y| if y > 0.0 { 1.0 } else { 0.0 }).collect();
+    let w: Vec<f64> = sqrt_w.iter().map(|s| s * s).collect();
     let mut gradient = Vec::new();
     if with_gradient {
         // R = √W B⁻¹ √W (lower triangle).

@@ -8,7 +8,9 @@
 mod laplace;
 mod predict;
 
+pub(crate) use laplace::mode;
 pub use predict::expected_sigmoid;
+pub(crate) use predict::{class_probabilities, latent_mean, latent_moments, most_probable};
 
 use faer::Par;
 use kern_kernels::{DataSet, VectorKernel};

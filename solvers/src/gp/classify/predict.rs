@@ -4,10 +4,10 @@
 
 use faer::linalg::triangular_solve::solve_lower_triangular_in_place;
 use faer::{Mat, Par};
-use kern_kernels::{DataSet, Kernel, gram_matrix};
+use kern_kernels::{DataSet, Kernel, Samples, gram_matrix};
 
+use super::GpcModel;
 use super::laplace::{factor_b, sigmoid};
-use super::{GpcModel, LatentGp};
 use crate::gp::GpError;
 
 /// Test rows per block of `K(test, train)`.
@@ -19,40 +19,19 @@ impl GpcModel {
     /// The latent means at `test`, one column per latent function (class 1
     /// against 0 for two classes): positive means favour that class.
     pub fn decision_function(&self, test: &DataSet, par: Par) -> Mat<f64> {
-        let n_test = test.n_samples();
-        let all: Vec<usize> = (0..self.train.n_samples()).collect();
-        let mut out = Mat::zeros(n_test, self.latent.len());
-        for (c, latent) in self.latent.iter().enumerate() {
-            for start in (0..n_test).step_by(CHUNK) {
-                let rows: Vec<usize> = (start..(start + CHUNK).min(n_test)).collect();
-                let mut k = Mat::zeros(rows.len(), all.len());
-                latent.kernel.block(test, &rows, &self.train, &all, k.as_mut(), par);
-                for r in 0..k.nrows() {
-                    out[(start + r, c)] = (0..k.ncols()).map(|j| k[(r, j)] * latent.a[j]).sum();
-                }
-            }
-        }
-        out
+        let columns: Vec<Vec<f64>> =
+            self.latent.iter().map(|l| latent_mean(&l.kernel, &self.train, &l.a, test, par)).collect();
+        Mat::from_fn(test.n_samples(), columns.len(), |r, c| columns[c][r])
     }
 
     /// Class probabilities at `test`: one row per sample, one column per class.
     pub fn predict_proba(&self, test: &DataSet, par: Par) -> Result<Mat<f64>, GpError> {
-        let n_test = test.n_samples();
-        let mut p = Mat::zeros(n_test, self.latent.len());
-        for (c, latent) in self.latent.iter().enumerate() {
-            let (mean, var) = self.moments(latent, test, par)?;
-            for r in 0..n_test {
-                p[(r, c)] = expected_sigmoid(mean[r], var[r]);
-            }
-        }
-        Ok(if self.latent.len() == 1 {
-            Mat::from_fn(n_test, 2, |r, c| if c == 1 { p[(r, 0)] } else { 1.0 - p[(r, 0)] })
-        } else {
-            Mat::from_fn(n_test, self.n_classes, |r, c| {
-                let total: f64 = (0..self.n_classes).map(|k| p[(r, k)]).sum();
-                p[(r, c)] / total
-            })
-        })
+        let moments = self
+            .latent
+            .iter()
+            .map(|l| latent_moments(&l.kernel, &self.train, &l.a, &l.sqrt_w, test, par))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(class_probabilities(&moments, self.n_classes))
     }
 
     /// The most probable class at each test sample. Two classes need only the
@@ -62,36 +41,81 @@ impl GpcModel {
             let f = self.decision_function(test, par);
             return Ok((0..f.nrows()).map(|r| usize::from(f[(r, 0)] > 0.0)).collect());
         }
-        let p = self.predict_proba(test, par)?;
-        Ok((0..p.nrows())
-            .map(|r| (0..p.ncols()).fold(0, |best, c| if p[(r, c)] > p[(r, best)] { c } else { best }))
-            .collect())
+        Ok(most_probable(&self.predict_proba(test, par)?))
     }
+}
 
-    /// Latent mean and variance at `test` (refactors `B` once).
-    fn moments(&self, latent: &LatentGp, test: &DataSet, par: Par) -> Result<(Vec<f64>, Vec<f64>), GpError> {
-        let l = factor_b(&gram_matrix(&latent.kernel, &self.train, par), &latent.sqrt_w, par)?;
-        let n_test = test.n_samples();
-        let mut diag = vec![0.0; n_test];
-        latent.kernel.diagonal(test, &(0..n_test).collect::<Vec<_>>(), &mut diag);
-        let (mut mean, mut var) = (Vec::with_capacity(n_test), Vec::with_capacity(n_test));
-        for start in (0..n_test).step_by(CHUNK) {
-            let rows: Vec<usize> = (start..(start + CHUNK).min(n_test)).collect();
-            let mut k = Mat::zeros(rows.len(), self.train.n_samples());
-            let all: Vec<usize> = (0..self.train.n_samples()).collect();
-            latent.kernel.block(test, &rows, &self.train, &all, k.as_mut(), par);
-            // v = L⁻¹ √W k(X, x*): the variance is k(x*, x*) − ‖v‖².
-            let mut v = Mat::from_fn(k.ncols(), k.nrows(), |i, r| latent.sqrt_w[i] * k[(r, i)]);
-            solve_lower_triangular_in_place(l.as_ref(), v.as_mut(), Par::Seq);
-            kern_kernels::simd::clear_upper_state();
-            for r in 0..k.nrows() {
-                mean.push((0..k.ncols()).map(|j| k[(r, j)] * latent.a[j]).sum());
-                let explained: f64 = v.col(r).iter().map(|v| v * v).sum();
-                var.push((diag[start + r] - explained).max(0.0));
-            }
-        }
-        Ok((mean, var))
+/// Each row's most probable column (the first on ties).
+pub(crate) fn most_probable(p: &Mat<f64>) -> Vec<usize> {
+    (0..p.nrows()).map(|r| (0..p.ncols()).fold(0, |best, c| if p[(r, c)] > p[(r, best)] { c } else { best })).collect()
+}
+
+/// Class probabilities from the latent moments: one latent function gives
+/// class 1 against 0; several, one class each against the rest, normalised.
+pub(crate) fn class_probabilities(moments: &[(Vec<f64>, Vec<f64>)], n_classes: usize) -> Mat<f64> {
+    let n_test = moments.first().map_or(0, |m| m.0.len());
+    let p = Mat::from_fn(n_test, moments.len(), |r, c| expected_sigmoid(moments[c].0[r], moments[c].1[r]));
+    if moments.len() == 1 {
+        Mat::from_fn(n_test, 2, |r, c| if c == 1 { p[(r, 0)] } else { 1.0 - p[(r, 0)] })
+    } else {
+        Mat::from_fn(n_test, n_classes, |r, c| {
+            let total: f64 = (0..n_classes).map(|k| p[(r, k)]).sum();
+            p[(r, c)] / total
+        })
     }
+}
+
+/// The latent mean `K(test, X) a` of a latent function with weights `a`.
+pub(crate) fn latent_mean<K: Kernel<S> + ?Sized, S: Samples + ?Sized>(
+    kernel: &K,
+    train: &S,
+    a: &[f64],
+    test: &S,
+    par: Par,
+) -> Vec<f64> {
+    let n_test = test.len();
+    let all: Vec<usize> = (0..train.len()).collect();
+    let mut out = Vec::with_capacity(n_test);
+    for start in (0..n_test).step_by(CHUNK) {
+        let rows: Vec<usize> = (start..(start + CHUNK).min(n_test)).collect();
+        let mut k = Mat::zeros(rows.len(), all.len());
+        kernel.block(test, &rows, train, &all, k.as_mut(), par);
+        out.extend((0..k.nrows()).map(|r| (0..k.ncols()).map(|j| k[(r, j)] * a[j]).sum::<f64>()));
+    }
+    out
+}
+
+/// Latent mean and variance at `test` of a latent function with weights `a`
+/// and `√W` at the mode (refactors `B` once).
+pub(crate) fn latent_moments<K: Kernel<S> + ?Sized, S: Samples + ?Sized>(
+    kernel: &K,
+    train: &S,
+    a: &[f64],
+    sqrt_w: &[f64],
+    test: &S,
+    par: Par,
+) -> Result<(Vec<f64>, Vec<f64>), GpError> {
+    let l = factor_b(&gram_matrix(kernel, train, par), sqrt_w, par)?;
+    let n_test = test.len();
+    let mut diag = vec![0.0; n_test];
+    kernel.diagonal(test, &(0..n_test).collect::<Vec<_>>(), &mut diag);
+    let all: Vec<usize> = (0..train.len()).collect();
+    let (mut mean, mut var) = (Vec::with_capacity(n_test), Vec::with_capacity(n_test));
+    for start in (0..n_test).step_by(CHUNK) {
+        let rows: Vec<usize> = (start..(start + CHUNK).min(n_test)).collect();
+        let mut k = Mat::zeros(rows.len(), all.len());
+        kernel.block(test, &rows, train, &all, k.as_mut(), par);
+        // v = L⁻¹ √W k(X, x*): the variance is k(x*, x*) − ‖v‖².
+        let mut v = Mat::from_fn(k.ncols(), k.nrows(), |i, r| sqrt_w[i] * k[(r, i)]);
+        solve_lower_triangular_in_place(l.as_ref(), v.as_mut(), Par::Seq);
+        kern_kernels::simd::clear_upper_state();
+        for r in 0..k.nrows() {
+            mean.push((0..k.ncols()).map(|j| k[(r, j)] * a[j]).sum());
+            let explained: f64 = v.col(r).iter().map(|v| v * v).sum();
+            var.push((diag[start + r] - explained).max(0.0));
+        }
+    }
+    Ok((mean, var))
 }
 
 /// `E[σ(Z)]` for `Z ~ N(mean, var)` and the logistic σ: the predictive
