@@ -30,7 +30,7 @@ pub use data::{DataSet, DenseMatrix, Row, SparseMatrix, Storage};
 pub use error::{DataError, KernelError};
 pub use faer::Par;
 pub use gram::tiles::{TILE, fill_tiles, fill_tiles_sized};
-pub use gram::{ExactGram, GramProvider, cross_gram, gram_matrix};
+pub use gram::{ExactGram, GramProvider, GramRows, SharedGram, cross_gram, gram_matrix};
 pub use graph::{Graph, GraphKernel, Graphs};
 pub use kernel::{Kernel, Samples};
 pub use string::{MAX_MISMATCH_BALL, Sequences, StringKernel};

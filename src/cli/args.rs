@@ -241,7 +241,7 @@ impl KernelArgs {
 }
 
 /// A kernel's command-line name.
-fn arg_name(k: KernelArg) -> String {
+pub(crate) fn arg_name(k: KernelArg) -> String {
     k.to_possible_value().map_or_else(String::new, |v| v.get_name().to_string())
 }
 

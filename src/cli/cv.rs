@@ -50,39 +50,20 @@ pub(crate) fn score_folds(
     mut fit_predict: impl FnMut(&[usize], &[usize]) -> Result<Prediction>,
 ) -> Result<()> {
     let t = &args.train_args;
-    if args.folds < 2 || args.folds > n {
-        return Err(Error::Usage(format!("--folds {} must be between 2 and the {n} samples", args.folds)));
-    }
+    check_folds(args.folds, n)?;
     let fold_of = assign_folds(targets, n, args.folds, t.seed);
-
-    // Out-of-fold predictions, pooled (LIBSVM's -v reports the pooled figures).
-    let mut classes_out = vec![String::new(); n];
-    let mut values_out = vec![0.0; n];
-    let mut per_fold = Vec::with_capacity(args.folds);
-    for f in 0..args.folds {
-        let (test, train_rows): (Vec<usize>, Vec<usize>) = (0..n).partition(|&i| fold_of[i] == f);
-        per_fold.push(match (fit_predict(&train_rows, &test)?, targets) {
-            (Prediction::Classes(names, _), Targets::Classes { names: all, codes }) => {
-                let correct = test.iter().zip(&names).filter(|&(&i, p)| *p == all[codes[i]]).count();
-                test.iter().zip(names).for_each(|(&i, p)| classes_out[i] = p);
-                correct as f64 / test.len() as f64
-            }
-            (Prediction::Values(v), Targets::Values(y)) => {
-                test.iter().enumerate().for_each(|(k, &i)| values_out[i] = v[(k, 0)]);
-                let (yt, pt): (Vec<f64>, Vec<f64>) = test.iter().enumerate().map(|(k, &i)| (y[i], v[(k, 0)])).unzip();
-                mean_squared_error(&yt, &pt)
-            }
-            _ => unreachable!("predictions match the task"),
-        });
-    }
-    let mean = per_fold.iter().sum::<f64>() / per_fold.len() as f64;
-    let std = (per_fold.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / per_fold.len() as f64).sqrt();
+    let predictions = (0..args.folds)
+        .map(|f| {
+            let (test, train_rows) = fold_rows(&fold_of, f);
+            fit_predict(&train_rows, &test)
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let score = CvScore::new(targets, &fold_of, predictions);
     let mut report =
         json!({ "task": super::fit::task_name(t.task), "kernel": kernel_name, "folds": args.folds, "n_samples": n });
-    match targets {
-        Targets::Classes { names, codes } => {
-            let correct = (0..n).filter(|&i| classes_out[i] == names[codes[i]]).count();
-            let accuracy = correct as f64 / n as f64;
+    match score {
+        CvScore::Accuracy { accuracy, correct, ref per_fold } => {
+            let (mean, std) = mean_and_std(per_fold);
             report["accuracy"] = json!(accuracy);
             report["accuracy_per_fold"] = json!(per_fold);
             report["accuracy_std"] = json!(std);
@@ -96,8 +77,8 @@ pub(crate) fn score_folds(
                 );
             }
         }
-        Targets::Values(y) => {
-            let (mse, r2) = (mean_squared_error(y, &values_out), r2_score(y, &values_out));
+        CvScore::Error { mse, r2, ref per_fold } => {
+            let (mean, std) = mean_and_std(per_fold);
             report["mse"] = json!(mse);
             report["r2"] = json!(r2);
             report["mse_per_fold"] = json!(per_fold);
@@ -109,12 +90,77 @@ pub(crate) fn score_folds(
                 );
             }
         }
-        Targets::Unlabelled => unreachable!("cv needs labels"),
     }
     if args.run.json {
         print_json(&report);
     }
     Ok(())
+}
+
+/// Refuses fold counts below 2 or above the number of samples.
+pub(crate) fn check_folds(folds: usize, n: usize) -> Result<()> {
+    if folds < 2 || folds > n {
+        return Err(Error::Usage(format!("--folds {folds} must be between 2 and the {n} samples")));
+    }
+    Ok(())
+}
+
+/// The rows of fold `f` and the rest: `(test, train)`.
+pub(crate) fn fold_rows(fold_of: &[usize], f: usize) -> (Vec<usize>, Vec<usize>) {
+    (0..fold_of.len()).partition(|&i| fold_of[i] == f)
+}
+
+/// Mean and (population) standard deviation.
+pub(crate) fn mean_and_std(v: &[f64]) -> (f64, f64) {
+    let mean = v.iter().sum::<f64>() / v.len().max(1) as f64;
+    (mean, (v.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / v.len().max(1) as f64).sqrt())
+}
+
+/// What cross-validation measured: pooled over the out-of-fold predictions
+/// (as LIBSVM's `-v` reports), and per fold.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) enum CvScore {
+    /// Classification: the pooled accuracy and count right, accuracy per fold.
+    Accuracy { accuracy: f64, correct: usize, per_fold: Vec<f64> },
+    /// Regression: pooled mean squared error and R², MSE per fold.
+    Error { mse: f64, r2: f64, per_fold: Vec<f64> },
+}
+
+impl CvScore {
+    /// Scores `predictions[f]`, the predictions for the rows of fold `f` in order.
+    pub(crate) fn new(targets: &Targets, fold_of: &[usize], predictions: Vec<Prediction>) -> Self {
+        let n = fold_of.len();
+        let mut classes_out = vec![String::new(); n];
+        let mut values_out = vec![0.0; n];
+        let mut per_fold = Vec::with_capacity(predictions.len());
+        for (f, prediction) in predictions.into_iter().enumerate() {
+            let (test, _) = fold_rows(fold_of, f);
+            per_fold.push(match (prediction, targets) {
+                (Prediction::Classes(names, _), Targets::Classes { names: all, codes }) => {
+                    let correct = test.iter().zip(&names).filter(|&(&i, p)| *p == all[codes[i]]).count();
+                    test.iter().zip(names).for_each(|(&i, p)| classes_out[i] = p);
+                    correct as f64 / test.len() as f64
+                }
+                (Prediction::Values(v), Targets::Values(y)) => {
+                    test.iter().enumerate().for_each(|(k, &i)| values_out[i] = v[(k, 0)]);
+                    let (yt, pt): (Vec<f64>, Vec<f64>) =
+                        test.iter().enumerate().map(|(k, &i)| (y[i], v[(k, 0)])).unzip();
+                    mean_squared_error(&yt, &pt)
+                }
+                _ => unreachable!("predictions match the task"),
+            });
+        }
+        match targets {
+            Targets::Classes { names, codes } => {
+                let correct = (0..n).filter(|&i| classes_out[i] == names[codes[i]]).count();
+                CvScore::Accuracy { accuracy: correct as f64 / n as f64, correct, per_fold }
+            }
+            Targets::Values(y) => {
+                CvScore::Error { mse: mean_squared_error(y, &values_out), r2: r2_score(y, &values_out), per_fold }
+            }
+            Targets::Unlabelled => unreachable!("cv needs labels"),
+        }
+    }
 }
 
 /// The fold of each sample: classes are shuffled (seeded) and dealt round

@@ -1,4 +1,4 @@
-//! The `kern` command line: `fit`, `predict`, `info`, `demo`.
+//! The `kern` command line: `fit`, `predict`, `cv`, `grid`, `info`, `export`, `demo`.
 //!
 //! Errors are one line on stderr (`kern: error: FILE:LINE: what is wrong`)
 //! and a non-zero exit; `--json` prints exactly one JSON object on stdout.
@@ -9,6 +9,7 @@ mod cv;
 mod demo;
 mod export;
 pub(crate) mod fit;
+pub mod grid;
 mod info;
 mod predict;
 mod structured;
@@ -41,6 +42,8 @@ pub enum Command {
     Predict(PredictArgs),
     /// k-fold cross-validation: accuracy, or MSE and R², on held-out folds
     Cv(CvArgs),
+    /// Cross-validated grid search over any numeric options (e.g. --grid 'c=2^-5..2^15:4' --grid 'gamma=2^3..2^-15:0.25')
+    Grid(grid::GridArgs),
     /// Show what a model file holds
     Info(InfoArgs),
     /// Write an SVM as a LIBSVM model file that svm-predict reads
@@ -67,7 +70,7 @@ pub struct FitArgs {
 }
 
 /// What to learn and how: shared by `fit` and `cv`.
-#[derive(Args, Debug)]
+#[derive(Args, Clone, Debug)]
 pub struct TrainArgs {
     /// What to learn (LIBSVM's default: C-SVM classification)
     #[arg(long, value_enum, default_value = "svc")]
@@ -194,6 +197,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Fit(a) => a.run.threads,
         Command::Predict(a) => a.run.threads,
         Command::Cv(a) => a.run.threads,
+        Command::Grid(a) => a.run.threads,
         Command::Demo(a) => a.run.threads,
         Command::Info(_) | Command::Export(_) => Some(1),
     };
@@ -209,6 +213,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Fit(a) => fit::run(&a, par),
         Command::Predict(a) => predict::run(&a, par),
         Command::Cv(a) => cv::run(&a, par),
+        Command::Grid(a) => grid::run(&a, par),
         Command::Info(a) => info::run(&a),
         Command::Export(a) => export::run(&a),
         Command::Demo(a) => demo::run(&a, par),

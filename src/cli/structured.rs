@@ -17,7 +17,7 @@ use crate::io::{Format, LabelCol, Labels, SequenceOptions, read_sequences, read_
 use crate::model::{Estimator, InputSchema, Machine, Model};
 
 /// How to read sequences, from the command line.
-fn sequence_options(d: &DataArgs) -> SequenceOptions {
+pub(crate) fn sequence_options(d: &DataArgs) -> SequenceOptions {
     SequenceOptions {
         seq_col: d.seq_col.clone(),
         label_col: d.label_col.as_ref().map(|c| match c {
@@ -29,7 +29,7 @@ fn sequence_options(d: &DataArgs) -> SequenceOptions {
 }
 
 /// The sequence format `--format` names (csv read as sequence CSV).
-fn sequence_format(path: &Path, d: &DataArgs) -> Result<Option<Format>> {
+pub(crate) fn sequence_format(path: &Path, d: &DataArgs) -> Result<Option<Format>> {
     match d.format {
         None => Ok(None),
         Some(FormatArg::Fasta) => Ok(Some(Format::Fasta)),
@@ -42,7 +42,7 @@ fn sequence_format(path: &Path, d: &DataArgs) -> Result<Option<Format>> {
 }
 
 /// Checks that graph data is asked for as a TU folder.
-fn graph_format(path: &Path, d: &DataArgs) -> Result<()> {
+pub(crate) fn graph_format(path: &Path, d: &DataArgs) -> Result<()> {
     match d.format {
         None | Some(FormatArg::Tu) => Ok(()),
         Some(other) => Err(Error::Usage(format!(
@@ -127,7 +127,7 @@ pub(super) fn predict(
 
 /// What a machine predicts for `x`; with `std`, a GP regression's mean and
 /// predictive standard deviation (an empty usage error for other models).
-pub(super) fn predict_machine<K: Kernel<S>, S: Samples>(
+pub(crate) fn predict_machine<K: Kernel<S>, S: Samples>(
     machine: &Machine<K, S>,
     x: &S,
     std: bool,

@@ -1,6 +1,9 @@
 //! The Gram-provider seam: solvers ask for blocks of K, never single pairs.
 
+mod shared;
 pub mod tiles;
+
+pub use shared::{GramRows, SharedGram};
 
 use faer::{Mat, MatMut, Par};
 

@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# `kern grid` against LIBSVM's grid.py procedure, in one run: a loop over
+# libsvm-official (benches/.venv) calling svm_train(-v 5) at every point of
+# grid.py's default grid (log2 C = -5..15 step 2, log2 gamma = 3..-15 step -2),
+# beside the whole `kern grid` process over the same grid.
+# Usage: benches/grid_compare.sh [heart] [a9a10k]   (a9a10k: the first 10,000 rows of a9a; hours for LIBSVM)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source benches/venv.sh "libsvm-official" libsvm.svmutil
+cargo build --release -q
+exec benches/.venv/bin/python benches/grid_compare.py target/release/kern "${@:-heart}"
