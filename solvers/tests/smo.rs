@@ -255,3 +255,56 @@ fn one_vs_one_follows_libsvm_layout_and_separates_well_separated_classes() {
         }
     }
 }
+
+#[test]
+fn a_warm_start_along_c_reaches_the_cold_optimum_in_fewer_iterations() {
+    // Three classes, so every one-vs-one pair is warm-started.
+    let (rows, _, targets) = blobs(240, 17);
+    let classes: Vec<usize> = targets
+        .iter()
+        .map(|&t| {
+            if t < -0.3 {
+                0
+            } else if t < 0.4 {
+                1
+            } else {
+                2
+            }
+        })
+        .collect();
+    let x = DataSet::from(DenseMatrix::from_rows(&rows).unwrap());
+    let kernel = VectorKernel::Rbf { gamma: 2.0 };
+    let fit = |c: f64, warm: Vec<Vec<f64>>| {
+        let mut params = SvmParams::new(SvmKind::CSvc { c });
+        params.smo.tol = 1e-5;
+        params.warm_start = warm;
+        train_classifier(&kernel, &x, &classes, 3, &params, DataSet::select, Par::Seq).unwrap()
+    };
+    let small = fit(4.0, Vec::new());
+    let alphas = small.pair_alphas(&classes);
+    assert_eq!(alphas.len(), 3);
+    // pair_alphas inverts the model's layout: Σ over a pair's α of class a equals class b's (Σ y α = 0).
+    let sizes: Vec<usize> = (0..3).map(|k| classes.iter().filter(|&&c| c == k).count()).collect();
+    for (p, (a, b)) in [(0, 1), (0, 2), (1, 2)].into_iter().enumerate() {
+        let (pos, neg) = alphas[p].split_at(sizes[a]);
+        assert_eq!(alphas[p].len(), sizes[a] + sizes[b]);
+        let (sp, sn): (f64, f64) = (pos.iter().sum(), neg.iter().sum());
+        assert!((sp - sn).abs() < 1e-9 * sp.max(1.0), "pair {p}: {sp} vs {sn}");
+        assert!(alphas[p].iter().all(|&v| (0.0..=4.0 + 1e-12).contains(&v)));
+    }
+    // The solution at C = 4 is feasible at C = 64 (the box only widens).
+    let (cold, warm) = (fit(64.0, Vec::new()), fit(64.0, alphas.clone()));
+    for (c, w) in cold.pairs.iter().zip(&warm.pairs) {
+        assert!((c.objective - w.objective).abs() <= 1e-4 * c.objective.abs(), "{} vs {}", c.objective, w.objective);
+    }
+    let total = |m: &kern_solvers::SvmModel<VectorKernel, DataSet>| m.pairs.iter().map(|p| p.iterations).sum::<u64>();
+    assert!(total(&warm) < total(&cold), "warm {} vs cold {} iterations", total(&warm), total(&cold));
+    assert_eq!(cold.predict_classes(&x, Par::Seq), warm.predict_classes(&x, Par::Seq));
+    // A warm start of the wrong shape, or for another problem, is refused.
+    let mut bad = SvmParams::new(SvmKind::CSvc { c: 1.0 });
+    bad.warm_start = vec![vec![0.0; 3]];
+    assert!(train_classifier(&kernel, &x, &classes, 3, &bad, DataSet::select, Par::Seq).is_err());
+    bad.kind = SvmKind::NuSvc { nu: 0.3 };
+    bad.warm_start = alphas;
+    assert!(train_classifier(&kernel, &x, &classes, 3, &bad, DataSet::select, Par::Seq).is_err());
+}

@@ -364,9 +364,7 @@ pub(crate) fn train_machine<K: Kernel<S> + Clone, S: Samples>(
             }
         }
         (TaskArg::Svc | TaskArg::Nusvc, Targets::Classes { names, codes }) => {
-            let mut params = svm_params(t.task, &t.svm)?;
-            params.seed = t.seed;
-            params.class_weights = class_weights(&t.svm.class_weight, names)?;
+            let params = classifier_params(t, names)?;
             let model = kern_solvers::train_classifier(kernel, &x, codes, names.len(), &params, select, par)?;
             Machine::Svm { model, classes: names.clone() }
         }
@@ -397,6 +395,14 @@ pub(crate) fn train_machine<K: Kernel<S> + Clone, S: Samples>(
             return Err(Error::Usage(format!("--task {} needs labels it can use", task_name(task))));
         }
     })
+}
+
+/// The SVM parameters of a classifier task (svc, nusvc) for classes `names`.
+pub(crate) fn classifier_params(t: &TrainArgs, names: &[String]) -> Result<SvmParams> {
+    let mut params = svm_params(t.task, &t.svm)?;
+    params.seed = t.seed;
+    params.class_weights = class_weights(&t.svm.class_weight, names)?;
+    Ok(params)
 }
 
 /// A GP on a kernel without hyperparameters of its own (strings, graphs):
@@ -504,7 +510,7 @@ fn svm_params(task: TaskArg, a: &SvmArgs) -> Result<SvmParams> {
         cache_bytes: (a.cache_mb * (1 << 20) as f64) as usize,
         max_iter: a.max_iter,
     };
-    let params = SvmParams { kind, smo, class_weights: Vec::new(), probability: a.probability, seed: 0 };
+    let params = SvmParams { smo, probability: a.probability, ..SvmParams::new(kind) };
     params.validate()?;
     Ok(params)
 }

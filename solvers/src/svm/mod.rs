@@ -67,12 +67,26 @@ pub struct SvmParams {
     pub probability: bool,
     /// Seed of the probability cross-validation folds.
     pub seed: u64,
+    /// C-SVC only: a starting point per binary problem, in LIBSVM's pair
+    /// order: `α` of class a's members, then class b's (as
+    /// [`SvmModel::pair_alphas`] gives them), clipped to the box; it must
+    /// satisfy `Σ y α = 0`. Empty: start from zero. The solution at a
+    /// smaller C is feasible at a larger one, so a path over C can start
+    /// each fit from the last (a grid search does).
+    pub warm_start: Vec<Vec<f64>>,
 }
 
 impl SvmParams {
     /// Default solver options (LIBSVM's: tol 1e-3, shrinking, 100 MiB cache).
     pub fn new(kind: SvmKind) -> Self {
-        Self { kind, smo: SmoOptions::default(), class_weights: Vec::new(), probability: false, seed: 0 }
+        Self {
+            kind,
+            smo: SmoOptions::default(),
+            class_weights: Vec::new(),
+            probability: false,
+            seed: 0,
+            warm_start: Vec::new(),
+        }
     }
 
     /// Checks every hyperparameter.

@@ -55,6 +55,37 @@ pub struct SvmModel<K, S> {
     pub laplace_scale: Option<f64>,
 }
 
+impl<K, S> SvmModel<K, S> {
+    /// A classifier's dual variables per binary problem, in LIBSVM's pair
+    /// order: `α` of class a's training samples, then class b's, each class
+    /// in training order (`classes` are the training labels the model was
+    /// fitted on). What [`super::SvmParams::warm_start`] takes.
+    pub fn pair_alphas(&self, classes: &[usize]) -> Vec<Vec<f64>> {
+        let k = self.n_classes;
+        let members: Vec<Vec<usize>> =
+            (0..k).map(|c| (0..classes.len()).filter(|&i| classes[i] == c).collect()).collect();
+        // Where each training sample sits among the support vectors.
+        let mut position = vec![usize::MAX; classes.len()];
+        for (s, &i) in self.sv_indices.iter().enumerate() {
+            position[i] = s;
+        }
+        let mut out = Vec::with_capacity(k * (k - 1) / 2);
+        for a in 0..k {
+            for b in a + 1..k {
+                // Class a's coefficients in pair (a, b) are in row b − 1; class b's in row a.
+                let alpha = |row: usize, i: usize| match position[i] {
+                    usize::MAX => 0.0,
+                    s => self.sv_coef[row][s].abs(),
+                };
+                let mut pair: Vec<f64> = members[a].iter().map(|&i| alpha(b - 1, i)).collect();
+                pair.extend(members[b].iter().map(|&i| alpha(a, i)));
+                out.push(pair);
+            }
+        }
+        out
+    }
+}
+
 impl<K: Kernel<S>, S: Samples> SvmModel<K, S> {
     /// Assembles a one-vs-one classifier from each pair's coefficients
     /// (`pair_coef[p]`: class a's members, then class b's).

@@ -48,6 +48,7 @@ pub fn train_classifier<K: Kernel<S> + Clone, S: Samples>(
     // Per pair (a, b), in LIBSVM's order, the coefficients y_t α_t of class
     // a's members followed by class b's.
     let n_pairs = n_classes * (n_classes - 1) / 2;
+    check_warm_start(params, &members)?;
     let mut pair_coef: Vec<Vec<f64>> = Vec::with_capacity(n_pairs);
     let mut pairs = Vec::with_capacity(n_pairs);
     let mut prob = (Vec::new(), Vec::new());
@@ -69,7 +70,8 @@ pub fn train_classifier<K: Kernel<S> + Clone, S: Samples>(
                 prob.0.push(pa_);
                 prob.1.push(pb_);
             }
-            let (coef, info) = solve_pair(&gram, pa, pb, ca, cb, params);
+            let warm = params.warm_start.get(pairs.len()).map(Vec::as_slice);
+            let (coef, info) = solve_pair(&gram, pa, pb, ca, cb, warm, params);
             pair_coef.push(coef);
             pairs.push(info);
         }
@@ -77,6 +79,30 @@ pub fn train_classifier<K: Kernel<S> + Clone, S: Samples>(
     let mut model = SvmModel::one_vs_one(kernel.clone(), x, params.kind, &members, &pair_coef, pairs, select);
     (model.prob_a, model.prob_b) = prob;
     Ok(model)
+}
+
+/// A warm start must be a C-SVC's, with one vector per pair of the pair's size.
+fn check_warm_start(params: &SvmParams, members: &[Vec<usize>]) -> Result<(), SolverError> {
+    let w = &params.warm_start;
+    if w.is_empty() {
+        return Ok(());
+    }
+    if !matches!(params.kind, SvmKind::CSvc { .. }) {
+        return Err(SolverError::InvalidParameter { name: "warm start", value: 0.0, reason: "applies to C-SVC only" });
+    }
+    let k = members.len();
+    let sizes = (0..k).flat_map(|a| (a + 1..k).map(move |b| (a, b))).map(|(a, b)| members[a].len() + members[b].len());
+    let expected: Vec<usize> = sizes.collect();
+    let got: Vec<usize> = w.iter().map(Vec::len).collect();
+    if expected != got {
+        let total = |v: &[usize]| v.iter().sum();
+        return Err(SolverError::DimensionMismatch {
+            what: "warm start",
+            expected: total(&expected),
+            got: total(&got),
+        });
+    }
+    Ok(())
 }
 
 /// Solves the binary problem class a (y = +1, bound `ca`) against class b
@@ -87,6 +113,7 @@ fn solve_pair(
     pb: &[usize],
     ca: f64,
     cb: f64,
+    warm: Option<&[f64]>,
     params: &SvmParams,
 ) -> (Vec<f64>, PairInfo) {
     let sample: Vec<usize> = pa.iter().chain(pb).copied().collect();
@@ -94,8 +121,12 @@ fn solve_pair(
     let l = y.len();
     let (problem, variant) = match params.kind {
         SvmKind::CSvc { .. } => {
-            let cs = y.iter().map(|&s| if s > 0.0 { ca } else { cb }).collect();
-            (DualProblem { sample, y: y.clone(), p: vec![-1.0; l], c: cs, alpha: vec![0.0; l] }, Variant::Standard)
+            let cs: Vec<f64> = y.iter().map(|&s| if s > 0.0 { ca } else { cb }).collect();
+            let alpha = match warm {
+                Some(w) => w.iter().zip(&cs).map(|(a, c)| a.clamp(0.0, *c)).collect(),
+                None => vec![0.0; l],
+            };
+            (DualProblem { sample, y: y.clone(), p: vec![-1.0; l], c: cs, alpha }, Variant::Standard)
         }
         SvmKind::NuSvc { nu } => {
             let (mut sum_pos, mut sum_neg) = (nu * l as f64 / 2.0, nu * l as f64 / 2.0);
@@ -156,7 +187,7 @@ fn pair_probability(
                     let cap = 2.0 * tp.len().min(tn.len()) as f64 / (tp.len() + tn.len()) as f64;
                     sub.kind = SvmKind::NuSvc { nu: nu.min(cap) };
                 }
-                let (coef, info) = solve_pair(gram, &tp, &tn, ca, cb, &sub);
+                let (coef, info) = solve_pair(gram, &tp, &tn, ca, cb, None, &sub);
                 let cols: Vec<usize> = tp.iter().chain(&tn).copied().collect();
                 let mut k = faer::Mat::zeros(held.len(), cols.len());
                 gram.block(&held, &cols, k.as_mut());
