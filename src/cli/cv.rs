@@ -9,7 +9,7 @@ use super::fit::{Targets, train};
 use super::predict::{Prediction, mean_squared_error, predict_estimator, r2_score};
 use super::{CvArgs, print_json};
 use crate::error::{Error, Result};
-use crate::io::{ReadOptions, read_data};
+use crate::io::read_data;
 use crate::synthetic::rng;
 
 pub(super) fn run(args: &CvArgs, par: Par) -> Result<()> {
@@ -22,15 +22,7 @@ pub(super) fn run(args: &CvArgs, par: Par) -> Result<()> {
     if t.kernel.kernel.on_strings() || t.kernel.kernel.on_graphs() {
         return super::structured::cv(args, par);
     }
-    let options = ReadOptions {
-        format: args.data.format.map(Into::into),
-        label_col: args.data.label_col.clone(),
-        n_features: args.data.n_features,
-        schema: None,
-        require_labels: true,
-        precomputed: t.kernel.kernel == super::args::KernelArg::Precomputed,
-    };
-    let data = read_data(&args.data_file, &options)?;
+    let data = read_data(&args.data_file, &super::fit::training_read_options(&args.data, t))?;
     super::fit::check_precomputed(&t.kernel, &data.x, &args.data_file)?;
     let kernel = t.kernel.build(data.x.n_features())?;
     let targets = Targets::new(t, data.labels.as_ref(), &args.data_file)?;

@@ -123,15 +123,7 @@ pub(super) fn run(args: &FitArgs, par: Par) -> Result<()> {
 /// Reads the vector data and fits: the model, the sample count and the fit time.
 fn fit_vectors(args: &FitArgs, par: Par) -> Result<(Model, usize, f64)> {
     let t = &args.train_args;
-    let options = ReadOptions {
-        format: args.data.format.map(Into::into),
-        label_col: args.data.label_col.clone(),
-        n_features: args.data.n_features,
-        schema: None,
-        require_labels: t.task != TaskArg::Oneclass,
-        precomputed: t.kernel.kernel == KernelArg::Precomputed,
-    };
-    let data = read_data(&args.train, &options)?;
+    let data = read_data(&args.train, &training_read_options(&args.data, t))?;
     check_precomputed(&t.kernel, &data.x, &args.train)?;
     let (n, d) = (data.x.n_samples(), data.x.n_features());
     let kernel = t.kernel.build(d)?;
@@ -140,6 +132,18 @@ fn fit_vectors(args: &FitArgs, par: Par) -> Result<(Model, usize, f64)> {
     let estimator = train(t, &kernel, data.x, &targets, par)?;
     let fit_seconds = started.elapsed().as_secs_f64();
     Ok((Model::new(d, InputSchema { format: data.format, csv: data.csv }, estimator), n, fit_seconds))
+}
+
+/// How `fit`, `cv` and `grid` read vector training data.
+pub(crate) fn training_read_options<'a>(d: &'a super::args::DataArgs, t: &TrainArgs) -> ReadOptions<'a> {
+    ReadOptions {
+        format: d.format.map(Into::into),
+        label_col: d.label_col.clone(),
+        n_features: d.n_features,
+        schema: None,
+        require_labels: t.task != TaskArg::Oneclass,
+        precomputed: t.kernel.kernel == KernelArg::Precomputed,
+    }
 }
 
 /// The summary line's tail for a machine on sequences or graphs.

@@ -15,14 +15,14 @@ use clap::Args;
 use kern_kernels::{DataSet, Graphs, Par, Sequences};
 use serde_json::{Value, json};
 
-use super::args::{DataArgs, KernelArg, RunArgs, arg_name};
+use super::args::{DataArgs, RunArgs, arg_name};
 use super::cv::{CvScore, assign_folds, check_folds, mean_and_std};
 use super::fit::{Targets, task_name, train, train_machine};
 use super::predict::predict_estimator;
 use super::structured::{graph_format, predict_machine, sequence_format, sequence_options};
 use super::{FitArgs, TrainArgs, print_json};
 use crate::error::{Error, Result};
-use crate::io::{ReadOptions, read_data, read_sequences, read_tu};
+use crate::io::{read_data, read_sequences, read_tu};
 use search::Search;
 
 /// Points a grid may have at most.
@@ -187,15 +187,7 @@ fn score_points(args: &GridArgs, points: &[TrainArgs], par: Par) -> Result<(Vec<
         )?;
         return Ok((scores, data.x.len(), arg_name(kernel)));
     }
-    let options = ReadOptions {
-        format: args.data.format.map(Into::into),
-        label_col: args.data.label_col.clone(),
-        n_features: args.data.n_features,
-        schema: None,
-        require_labels: true,
-        precomputed: kernel == KernelArg::Precomputed,
-    };
-    let data = read_data(file, &options)?;
+    let data = read_data(file, &super::fit::training_read_options(&args.data, t))?;
     super::fit::check_precomputed(&t.kernel, &data.x, file)?;
     let d = data.x.n_features();
     let targets = Targets::new(t, data.labels.as_ref(), file)?;
