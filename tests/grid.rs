@@ -193,3 +193,24 @@ fn bad_grids_are_one_error_line() {
     let folds = kern(dir.path(), &["grid", "rings.txt", "--grid", "c=1", "--folds", "1"]);
     assert_one_line_error(&folds, &["--folds 1"]);
 }
+
+#[test]
+fn progress_is_silent_when_stderr_is_not_a_terminal() {
+    let dir = scratch();
+    write(dir.path(), "rings.txt", rings(60, 2));
+    for args in [
+        &["grid", "rings.txt", "--grid", "c=1,2"][..],
+        &["cv", "rings.txt", "--folds", "3"],
+        &["fit", "rings.txt", "-o", "m.model"],
+    ] {
+        let out = kern(dir.path(), args);
+        assert!(out.status.success(), "{args:?}: {}", common::stderr(&out));
+        let err = common::stderr(&out);
+        // The summary line alone: no bar, no carriage returns or escapes.
+        assert_eq!(err.lines().count(), 1, "{args:?}: {err:?}");
+        assert!(!err.contains('\r') && !err.contains('\u{1b}'), "{args:?}: {err:?}");
+        let mut quiet = args.to_vec();
+        quiet.push("--quiet");
+        assert!(common::stderr(&kern(dir.path(), &quiet)).is_empty(), "{args:?} --quiet");
+    }
+}

@@ -7,6 +7,7 @@ use serde_json::json;
 
 use super::fit::{Targets, train};
 use super::predict::{Prediction, mean_squared_error, predict_estimator, r2_score};
+use super::progress::Progress;
 use super::{CvArgs, print_json};
 use crate::error::{Error, Result};
 use crate::io::read_data;
@@ -44,12 +45,18 @@ pub(crate) fn score_folds(
     let t = &args.train_args;
     check_folds(args.folds, n)?;
     let fold_of = assign_folds(targets, n, args.folds, t.seed);
+    let what = format!("kern cv: {} with {kernel_name}", super::fit::task_name(t.task));
+    let progress = Progress::bar(&what, args.folds as u64, args.run.quiet);
     let predictions = (0..args.folds)
         .map(|f| {
             let (test, train_rows) = fold_rows(&fold_of, f);
-            fit_predict(&train_rows, &test)
+            let p = fit_predict(&train_rows, &test);
+            progress.inc();
+            p
         })
-        .collect::<Result<Vec<_>>>()?;
+        .collect::<Result<Vec<_>>>();
+    progress.finish();
+    let predictions = predictions?;
     let score = CvScore::new(targets, &fold_of, predictions);
     let mut report =
         json!({ "task": super::fit::task_name(t.task), "kernel": kernel_name, "folds": args.folds, "n_samples": n });

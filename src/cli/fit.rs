@@ -14,6 +14,7 @@ use serde_json::{Value, json};
 use super::args::{
     AlphaArg, ApproxArg, KernelArg, KernelArgs, SvmArgs, TaskArg, default_max_memory, default_model_path,
 };
+use super::progress::Progress;
 use super::{FitArgs, TrainArgs, print_json};
 use crate::error::{DataErrorKind, Error, Result};
 use crate::io::{Labels, ReadOptions, read_data};
@@ -22,11 +23,14 @@ use crate::model::{Estimator, InputSchema, Machine, Model, save_model};
 pub(super) fn run(args: &FitArgs, par: Par) -> Result<()> {
     let t = &args.train_args;
     let output = args.output.clone().unwrap_or_else(|| default_model_path(&args.train));
+    let what = format!("kern fit: {} on {}", task_name(t.task), args.train.display());
+    let spinner = Progress::spinner(&what, args.run.quiet);
     let (model, n, fit_seconds) = if t.kernel.kernel.on_strings() || t.kernel.kernel.on_graphs() {
         super::structured::fit(args, par)?
     } else {
         fit_vectors(args, par)?
     };
+    spinner.finish();
     let d = model.n_features;
     let kernel = model.kernel();
     let estimator = &model.estimator;

@@ -12,6 +12,7 @@ pub(crate) mod fit;
 pub mod grid;
 mod info;
 mod predict;
+mod progress;
 mod structured;
 
 use std::ffi::OsString;

@@ -19,6 +19,7 @@ use super::args::{DataArgs, RunArgs, arg_name};
 use super::cv::{CvScore, assign_folds, check_folds, mean_and_std};
 use super::fit::{Targets, task_name, train, train_machine};
 use super::predict::predict_estimator;
+use super::progress::Progress;
 use super::structured::{graph_format, predict_machine, sequence_format, sequence_options};
 use super::{FitArgs, TrainArgs, print_json};
 use crate::error::{Error, Result};
@@ -87,7 +88,8 @@ pub(super) fn run(args: &GridArgs, par: Par) -> Result<()> {
         .collect();
 
     let started = Instant::now();
-    let (scores, n, kernel_name) = score_points(args, &points, par)?;
+    let (scores, n, kernel_name, progress) = score_points(args, &points, par)?;
+    progress.finish();
     let seconds = started.elapsed().as_secs_f64();
     let best = best_point(&scores);
     let params = |v: &[f64]| -> Value { axes.iter().zip(v).map(|(a, x)| (a.name.to_string(), json!(x))).collect() };
@@ -147,7 +149,7 @@ pub(super) fn run(args: &GridArgs, par: Par) -> Result<()> {
 }
 
 /// Reads the data and scores every point: the scores, the sample count and the kernel's name.
-fn score_points(args: &GridArgs, points: &[TrainArgs], par: Par) -> Result<(Vec<CvScore>, usize, String)> {
+fn score_points(args: &GridArgs, points: &[TrainArgs], par: Par) -> Result<(Vec<CvScore>, usize, String, Progress)> {
     let t = &args.train_args;
     let file = &args.data_file;
     let kernel = t.kernel.kernel;
@@ -156,7 +158,14 @@ fn score_points(args: &GridArgs, points: &[TrainArgs], par: Par) -> Result<(Vec<
         let data = read_sequences(file, sequence_format(file, &args.data)?, &read)?;
         let targets = Targets::new(t, data.labels.as_ref(), file)?;
         let fold_of = folds(args, &targets, data.x.len())?;
-        let search = Search { x: &data.x, targets: &targets, fold_of: &fold_of, folds: args.folds, par };
+        let search = Search {
+            x: &data.x,
+            targets: &targets,
+            fold_of: &fold_of,
+            folds: args.folds,
+            par,
+            progress: progress(args, points),
+        };
         let scores = search.scores(
             points,
             |p| p.kernel.build_string(&data.x),
@@ -167,14 +176,21 @@ fn score_points(args: &GridArgs, points: &[TrainArgs], par: Par) -> Result<(Vec<
                 predict_machine(&m, &x.select(test), false, par)
             },
         )?;
-        return Ok((scores, data.x.len(), arg_name(kernel)));
+        return Ok((scores, data.x.len(), arg_name(kernel), search.progress));
     }
     if kernel.on_graphs() {
         graph_format(file, &args.data)?;
         let data = read_tu(file)?;
         let targets = Targets::new(t, data.labels.as_ref(), file)?;
         let fold_of = folds(args, &targets, data.x.len())?;
-        let search = Search { x: &data.x, targets: &targets, fold_of: &fold_of, folds: args.folds, par };
+        let search = Search {
+            x: &data.x,
+            targets: &targets,
+            fold_of: &fold_of,
+            folds: args.folds,
+            par,
+            progress: progress(args, points),
+        };
         let scores = search.scores(
             points,
             |p| p.kernel.build_graph(&data.x),
@@ -185,14 +201,21 @@ fn score_points(args: &GridArgs, points: &[TrainArgs], par: Par) -> Result<(Vec<
                 predict_machine(&m, &x.select(test), false, par)
             },
         )?;
-        return Ok((scores, data.x.len(), arg_name(kernel)));
+        return Ok((scores, data.x.len(), arg_name(kernel), search.progress));
     }
     let data = read_data(file, &super::fit::training_read_options(&args.data, t))?;
     super::fit::check_precomputed(&t.kernel, &data.x, file)?;
     let d = data.x.n_features();
     let targets = Targets::new(t, data.labels.as_ref(), file)?;
     let fold_of = folds(args, &targets, data.x.n_samples())?;
-    let search = Search { x: &data.x, targets: &targets, fold_of: &fold_of, folds: args.folds, par };
+    let search = Search {
+        x: &data.x,
+        targets: &targets,
+        fold_of: &fold_of,
+        folds: args.folds,
+        par,
+        progress: progress(args, points),
+    };
     let scores = search.scores(
         points,
         |p| p.kernel.build(d),
@@ -202,7 +225,13 @@ fn score_points(args: &GridArgs, points: &[TrainArgs], par: Par) -> Result<(Vec<
             predict_estimator(&model, &DataSet::select(&data.x, test), par)
         },
     )?;
-    Ok((scores, data.x.n_samples(), arg_name(kernel)))
+    Ok((scores, data.x.n_samples(), arg_name(kernel), search.progress))
+}
+
+/// A bar over every (point, fold) fit.
+fn progress(args: &GridArgs, points: &[TrainArgs]) -> Progress {
+    let what = format!("kern grid: {}", task_name(args.train_args.task));
+    Progress::bar(&what, (points.len() * args.folds) as u64, args.run.quiet)
 }
 
 fn folds(args: &GridArgs, targets: &Targets, n: usize) -> Result<Vec<usize>> {

@@ -25,6 +25,7 @@ use crate::cli::args::{AlphaArg, ApproxArg, TaskArg, default_max_memory};
 use crate::cli::cv::{CvScore, fold_rows};
 use crate::cli::fit::{Targets, train_machine};
 use crate::cli::predict::Prediction;
+use crate::cli::progress::Progress;
 use crate::cli::structured::predict_machine;
 use crate::error::{Error, Result};
 
@@ -35,6 +36,8 @@ pub(crate) struct Search<'a, S> {
     pub fold_of: &'a [usize],
     pub folds: usize,
     pub par: Par,
+    /// Ticks once per (point, fold) fit.
+    pub progress: Progress,
 }
 
 impl<S: Samples> Search<'_, S> {
@@ -73,7 +76,9 @@ impl<S: Samples> Search<'_, S> {
                         let predictions = (0..self.folds)
                             .map(|f| {
                                 let (test, train) = fold_rows(self.fold_of, f);
-                                fit_predict(&points[p], &train, &test, self.par)
+                                let prediction = fit_predict(&points[p], &train, &test, self.par);
+                                self.progress.inc();
+                                prediction
                             })
                             .collect::<Result<Vec<_>>>()?;
                         Ok(CvScore::new(self.targets, self.fold_of, predictions))
@@ -109,6 +114,7 @@ impl<S: Samples> Search<'_, S> {
                 folds.par_iter().map(|(test, train)| ridge_path(gram, train, test, y, &ridge)).collect::<Vec<_>>();
             return Ok((0..points.len())
                 .map(|p| {
+                    (0..self.folds).for_each(|_| self.progress.inc());
                     let predictions = per_fold.iter().map(|fold| Prediction::Values(fold[p].clone())).collect();
                     CvScore::new(self.targets, self.fold_of, predictions)
                 })
@@ -122,7 +128,9 @@ impl<S: Samples> Search<'_, S> {
                 let targets = self.targets.select(train);
                 let machine =
                     train_machine(points[p], &kernel, all.select(train), &targets, GramRows::select, Par::Seq)?;
-                predict_machine(&machine, &all.select(test), false, Par::Seq)
+                let prediction = predict_machine(&machine, &all.select(test), false, Par::Seq);
+                self.progress.inc();
+                prediction
             })
             .collect::<Result<Vec<_>>>()?;
         let mut predictions = predictions.into_iter();
