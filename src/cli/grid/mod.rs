@@ -12,18 +12,18 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use clap::Args;
-use kern_kernels::{DataSet, Graphs, Par, Sequences};
+use kern_kernels::{DataSet, Graphs, Kernel, Par, Samples, Sequences};
 use serde_json::{Value, json};
 
 use super::args::{DataArgs, RunArgs, arg_name};
 use super::cv::{CvScore, assign_folds, check_folds, mean_and_std};
 use super::fit::{Targets, task_name, train, train_machine};
-use super::predict::predict_estimator;
+use super::predict::{Prediction, predict_estimator};
 use super::progress::Progress;
 use super::structured::{graph_format, predict_machine, sequence_format, sequence_options};
 use super::{FitArgs, TrainArgs, print_json};
 use crate::error::{Error, Result};
-use crate::io::{read_data, read_sequences, read_tu};
+use crate::io::{Labels, read_data, read_sequences, read_tu};
 use search::Search;
 
 /// Points a grid may have at most.
@@ -88,8 +88,7 @@ pub(super) fn run(args: &GridArgs, par: Par) -> Result<()> {
         .collect();
 
     let started = Instant::now();
-    let (scores, n, kernel_name, progress) = score_points(args, &points, par)?;
-    progress.finish();
+    let (scores, n, kernel_name) = score_points(args, &points, par)?;
     let seconds = started.elapsed().as_secs_f64();
     let best = best_point(&scores);
     let params = |v: &[f64]| -> Value { axes.iter().zip(v).map(|(a, x)| (a.name.to_string(), json!(x))).collect() };
@@ -149,94 +148,78 @@ pub(super) fn run(args: &GridArgs, par: Par) -> Result<()> {
 }
 
 /// Reads the data and scores every point: the scores, the sample count and the kernel's name.
-fn score_points(args: &GridArgs, points: &[TrainArgs], par: Par) -> Result<(Vec<CvScore>, usize, String, Progress)> {
+fn score_points(args: &GridArgs, points: &[TrainArgs], par: Par) -> Result<(Vec<CvScore>, usize, String)> {
     let t = &args.train_args;
     let file = &args.data_file;
     let kernel = t.kernel.kernel;
     if kernel.on_strings() {
         let read = sequence_options(&args.data);
         let data = read_sequences(file, sequence_format(file, &args.data)?, &read)?;
-        let targets = Targets::new(t, data.labels.as_ref(), file)?;
-        let fold_of = folds(args, &targets, data.x.len())?;
-        let search = Search {
-            x: &data.x,
-            targets: &targets,
-            fold_of: &fold_of,
-            folds: args.folds,
-            par,
-            progress: progress(args, points),
-        };
-        let scores = search.scores(
-            points,
-            |p| p.kernel.build_string(&data.x),
-            |p, train, test, par| {
-                let kernel = p.kernel.build_string(&data.x)?;
-                let x = &data.x;
-                let m = train_machine(p, &kernel, x.select(train), &targets.select(train), Sequences::select, par)?;
-                predict_machine(&m, &x.select(test), false, par)
-            },
-        )?;
-        return Ok((scores, data.x.len(), arg_name(kernel), search.progress));
+        let build = |p: &TrainArgs| p.kernel.build_string(&data.x);
+        let scores = score_machines(args, points, &data.x, data.labels.as_ref(), build, Sequences::select, par)?;
+        return Ok((scores, data.x.len(), arg_name(kernel)));
     }
     if kernel.on_graphs() {
         graph_format(file, &args.data)?;
         let data = read_tu(file)?;
-        let targets = Targets::new(t, data.labels.as_ref(), file)?;
-        let fold_of = folds(args, &targets, data.x.len())?;
-        let search = Search {
-            x: &data.x,
-            targets: &targets,
-            fold_of: &fold_of,
-            folds: args.folds,
-            par,
-            progress: progress(args, points),
-        };
-        let scores = search.scores(
-            points,
-            |p| p.kernel.build_graph(&data.x),
-            |p, train, test, par| {
-                let kernel = p.kernel.build_graph(&data.x)?;
-                let x = &data.x;
-                let m = train_machine(p, &kernel, x.select(train), &targets.select(train), Graphs::select, par)?;
-                predict_machine(&m, &x.select(test), false, par)
-            },
-        )?;
-        return Ok((scores, data.x.len(), arg_name(kernel), search.progress));
+        let build = |p: &TrainArgs| p.kernel.build_graph(&data.x);
+        let scores = score_machines(args, points, &data.x, data.labels.as_ref(), build, Graphs::select, par)?;
+        return Ok((scores, data.x.len(), arg_name(kernel)));
     }
     let data = read_data(file, &super::fit::training_read_options(&args.data, t))?;
     super::fit::check_precomputed(&t.kernel, &data.x, file)?;
     let d = data.x.n_features();
-    let targets = Targets::new(t, data.labels.as_ref(), file)?;
-    let fold_of = folds(args, &targets, data.x.n_samples())?;
-    let search = Search {
-        x: &data.x,
-        targets: &targets,
-        fold_of: &fold_of,
-        folds: args.folds,
-        par,
-        progress: progress(args, points),
-    };
-    let scores = search.scores(
+    let scores = score_on(
+        args,
         points,
+        &data.x,
+        data.labels.as_ref(),
+        par,
         |p| p.kernel.build(d),
-        |p, train_rows, test, par| {
+        |p, targets, train_rows, test, par| {
             let kernel = p.kernel.build(d)?;
             let model = train(p, &kernel, data.x.select(train_rows), &targets.select(train_rows), par)?;
             predict_estimator(&model, &DataSet::select(&data.x, test), par)
         },
     )?;
-    Ok((scores, data.x.n_samples(), arg_name(kernel), search.progress))
+    Ok((scores, data.x.n_samples(), arg_name(kernel)))
 }
 
-/// A bar over every (point, fold) fit.
-fn progress(args: &GridArgs, points: &[TrainArgs]) -> Progress {
+/// [`score_on`] for the SVM, ridge and GP machines of sequences and graphs.
+fn score_machines<K: Kernel<S> + Clone, S: Samples>(
+    args: &GridArgs,
+    points: &[TrainArgs],
+    x: &S,
+    labels: Option<&Labels>,
+    build: impl Fn(&TrainArgs) -> Result<K> + Sync,
+    select: fn(&S, &[usize]) -> S,
+    par: Par,
+) -> Result<Vec<CvScore>> {
+    score_on(args, points, x, labels, par, &build, |p, targets, train, test, par| {
+        let machine = train_machine(p, &build(p)?, select(x, train), &targets.select(train), select, par)?;
+        predict_machine(&machine, &select(x, test), false, par)
+    })
+}
+
+/// Scores every point on samples `x` with `labels`, by the grid's folds:
+/// `build` makes a point's kernel, `fit_predict` fits a point on training
+/// rows and predicts test rows without sharing (see [`Search::scores`]).
+fn score_on<K: Kernel<S> + Clone, S: Samples>(
+    args: &GridArgs,
+    points: &[TrainArgs],
+    x: &S,
+    labels: Option<&Labels>,
+    par: Par,
+    build: impl Fn(&TrainArgs) -> Result<K>,
+    fit_predict: impl Fn(&TrainArgs, &Targets, &[usize], &[usize], Par) -> Result<Prediction> + Sync,
+) -> Result<Vec<CvScore>> {
+    let targets = Targets::new(&args.train_args, labels, &args.data_file)?;
+    check_folds(args.folds, x.len())?;
+    let fold_of = assign_folds(&targets, x.len(), args.folds, args.train_args.seed);
     let what = format!("kern grid: {}", task_name(args.train_args.task));
-    Progress::bar(&what, (points.len() * args.folds) as u64, args.run.quiet)
-}
-
-fn folds(args: &GridArgs, targets: &Targets, n: usize) -> Result<Vec<usize>> {
-    check_folds(args.folds, n)?;
-    Ok(assign_folds(targets, n, args.folds, args.train_args.seed))
+    let progress = Progress::bar(&what, (points.len() * args.folds) as u64, args.run.quiet);
+    let search = Search { x, targets: &targets, fold_of: &fold_of, folds: args.folds, par, progress };
+    search.scores(points, build, |p, train, test, par| fit_predict(p, &targets, train, test, par))
 }
 
 /// The best point: the highest accuracy or the lowest MSE, the first on ties.

@@ -142,8 +142,11 @@ impl<K: Kernel<S>, S: Samples> FixedGpModel<K, S> {
         let mean = eig.iter().sum::<f64>() / n.max(1) as f64;
         let least = eig.iter().copied().fold(f64::INFINITY, f64::min);
         let jitter = (FLOOR * mean - least).max(0.0);
-        let weights: Vec<f64> = spectrum.z.iter().zip(&eig).map(|(z, e)| z / (e + jitter)).collect();
-        let alpha = (0..n).map(|i| (0..n).map(|j| spectrum.u[(i, j)] * weights[j]).sum()).collect();
+        // α = U (Λ_A + jitter)⁻¹ z, one matrix-vector product.
+        let weights = Mat::from_fn(n, 1, |j, _| spectrum.z[j] / (eig[j] + jitter));
+        let alpha = &spectrum.u * &weights;
+        kern_kernels::simd::clear_upper_state();
+        let alpha = (0..n).map(|i| alpha[(i, 0)]).collect();
         Ok(Self {
             kernel,
             train,
