@@ -21,7 +21,8 @@ fn main() -> Result<(), kern::Error> {
     println!("held-out MSE {mse:.3} (noise variance 1.0)");
 
     let path = std::env::temp_dir().join("kern-example.json");
-    let file = Model::new(10, InputSchema { format: Format::Csv, csv: None }, Estimator::KernelRidge(model));
+    let file =
+        Model::new(10, InputSchema { format: Format::Csv, csv: None, scaling: None }, Estimator::KernelRidge(model));
     save_model(&file, &path)?;
     assert_eq!(load_model(&path)?, file);
     println!("model written to and read back from {}", path.display());

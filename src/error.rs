@@ -202,7 +202,7 @@ impl fmt::Display for DataErrorKind {
             NoFeatures => write!(f, "no feature columns besides the label"),
             PrecomputedIds(e) => write!(f, "{e}"),
             OneClass => write!(f, "every label is the same class: a classifier needs at least two"),
-            NotTuFolder => write!(f, "not a TU data-set folder (it needs exactly one DS_A.txt)"),
+            NotTuFolder => write!(f, "a directory, but not a TU data-set folder (it needs exactly one DS_A.txt)"),
             MissingTuFile => write!(f, "missing: a TU data set needs it"),
             GraphWithoutNodes { graph } => write!(f, "graph {graph} has no nodes"),
             CountMismatch { what, got, expected } => write!(f, "{got} {what}, expected {expected}"),

@@ -37,6 +37,8 @@ pub use {kern_approx as approx, kern_kernels as kernels, kern_solvers as solvers
 #[cfg(feature = "linfa")]
 pub mod linfa;
 #[cfg(feature = "linfa")]
+pub mod select;
+#[cfg(feature = "linfa")]
 pub use linfa::{
     GaussianProcess, GaussianProcessClassifier, KernelRidge, Nystroem, OneClassSvm, RandomFourierFeatures, Svc, Svr,
 };

@@ -174,8 +174,11 @@ fn errors_are_one_line_with_a_nonzero_exit_and_no_model_file() {
     assert_one_line_error(&o, &["--max-memory"]);
     let o = kern(dir.path(), &["fit", "missing.libsvm", "-o", "m.model"]);
     assert_one_line_error(&o, &["missing.libsvm"]);
-    let o = kern(dir.path(), &["fit", ".", "-o", "m.model"]);
+    let o = kern(dir.path(), &["fit", ".", "--task", "svc", "-o", "m.model"]);
     assert_one_line_error(&o, &["directory"]);
+    // Alone, a folder is taken for TU graphs (--auto picks the kernel).
+    let o = kern(dir.path(), &["fit", ".", "-o", "m.model"]);
+    assert_one_line_error(&o, &["not a TU data-set folder"]);
     assert!(!dir.path().join("m.model").exists());
 
     // Width differs from the model's at predict time.

@@ -201,7 +201,7 @@ fn progress_is_silent_when_stderr_is_not_a_terminal() {
     for args in [
         &["grid", "rings.txt", "--grid", "c=1,2"][..],
         &["cv", "rings.txt", "--folds", "3"],
-        &["fit", "rings.txt", "-o", "m.model"],
+        &["fit", "rings.txt", "--task", "svc", "-o", "m.model"],
     ] {
         let out = kern(dir.path(), args);
         assert!(out.status.success(), "{args:?}: {}", common::stderr(&out));

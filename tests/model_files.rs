@@ -15,7 +15,7 @@ fn fitted() -> Model {
     let y = Mat::from_fn(60, 1, |i, _| data.y[i]);
     let kernel = VectorKernel::Sum(vec![VectorKernel::Matern32 { lengthscale: 0.8 }, VectorKernel::Linear]);
     let m = KernelRidgeModel::fit(kernel, data.x, y.as_ref(), KernelRidge { alpha: 0.3 }, Par::Seq).unwrap();
-    Model::new(10, InputSchema { format: Format::Libsvm, csv: None }, Estimator::KernelRidge(m))
+    Model::new(10, InputSchema { format: Format::Libsvm, csv: None, scaling: None }, Estimator::KernelRidge(m))
 }
 
 fn kind(err: Error) -> ModelErrorKind {
@@ -35,10 +35,38 @@ fn binary_and_json_round_trip_exactly() {
         assert_eq!(load_model(&path).unwrap(), model, "{name}");
     }
     let json = std::fs::read_to_string(dir.path().join("m.json")).unwrap();
-    assert!(json.starts_with('{') && json.contains("\"format_version\":1"));
+    assert!(json.starts_with('{') && json.contains("\"format_version\":2"));
     // No temporary file is left beside the model.
     let names: Vec<_> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
     assert_eq!(names.len(), 3, "{names:?}");
+}
+
+#[test]
+fn format_one_files_still_load() {
+    // Format 1 is format 2 without the input's scaling: build one from a
+    // format-2 file by dropping the `None` byte of `scaling` (postcard
+    // stores no field names), then re-frame it as version 1.
+    let dir = scratch();
+    let model = fitted();
+    let path = dir.path().join("m.model");
+    save_model(&model, &path).unwrap();
+    let bytes = std::fs::read(&path).unwrap();
+    let mut payload = bytes[24..].to_vec();
+    let head = postcard::to_stdvec(&(FORMAT_VERSION, model.kern_version.as_str(), model.n_features)).unwrap();
+    // Then the format's variant (one byte), the CSV schema's None, the scaling's None.
+    let at = head.len() + 2;
+    assert_eq!((payload[at - 1], payload[at]), (0, 0));
+    payload.remove(at);
+    payload[0] = 1;
+    let mut v1 = b"KERNMODL".to_vec();
+    v1.extend_from_slice(&1u32.to_le_bytes());
+    v1.extend_from_slice(&(payload.len() as u64).to_le_bytes());
+    v1.extend_from_slice(&crc32fast::hash(&payload).to_le_bytes());
+    v1.extend_from_slice(&payload);
+    let p = write(dir.path(), "v1.model", &v1);
+    let old = load_model(&p).unwrap();
+    assert_eq!(old.format_version, 1);
+    assert_eq!(Model { format_version: FORMAT_VERSION, ..old }, model);
 }
 
 #[test]
@@ -80,7 +108,7 @@ fn json_models_are_checked_too() {
     save_model(&fitted(), &path).unwrap();
     let json = std::fs::read_to_string(&path).unwrap();
 
-    let newer = json.replacen("\"format_version\":1", "\"format_version\":99", 1);
+    let newer = json.replacen("\"format_version\":2", "\"format_version\":99", 1);
     let p = write(dir.path(), "newer.json", newer);
     assert!(matches!(kind(load_model(&p).unwrap_err()), ModelErrorKind::NewerVersion { found: 99, .. }));
     let p = write(dir.path(), "cut.json", &json[..json.len() / 2]);
@@ -106,7 +134,7 @@ fn string_and_graph_gp_models_round_trip_and_are_checked() {
         FixedGpModel::fit(StringKernel::Spectrum { k: 2, normalize: true }, x, &y, &FixedKernelGp::default(), Par::Seq)
             .unwrap();
     let read = kern::io::SequenceOptions::default();
-    let input = InputSchema { format: Format::Fasta, csv: None };
+    let input = InputSchema { format: Format::Fasta, csv: None, scaling: None };
     let strings = Model::new(0, input, Estimator::Sequences { machine: Machine::Gp(gp), read });
     let ring = |n: usize| Graph::new(vec![0; n], &(0..n).map(|i| (i, (i + 1) % n, None)).collect::<Vec<_>>()).unwrap();
     let chain = |n: usize| Graph::new(vec![0; n], &(0..n - 1).map(|i| (i, i + 1, None)).collect::<Vec<_>>()).unwrap();
@@ -121,7 +149,7 @@ fn string_and_graph_gp_models_round_trip_and_are_checked() {
     )
     .unwrap();
     let classes = vec!["ring".to_string(), "chain".to_string()];
-    let input = InputSchema { format: Format::Tu, csv: None };
+    let input = InputSchema { format: Format::Tu, csv: None, scaling: None };
     let graphs = Model::new(0, input, Estimator::Graphs(Machine::Gpc { model: gpc, classes }));
     for (name, model) in [("s.json", strings), ("g.json", graphs)] {
         let path = dir.path().join(name);

@@ -24,13 +24,22 @@ pub(super) fn run(args: &FitArgs, par: Par) -> Result<()> {
     let t = &args.train_args;
     let output = args.output.clone().unwrap_or_else(|| default_model_path(&args.train));
     let what = format!("kern fit: {} on {}", task_name(t.task), args.train.display());
+    let what = if args.auto { format!("kern fit --auto on {}: choosing", args.train.display()) } else { what };
     let spinner = Progress::spinner(&what, args.run.quiet);
-    let (model, n, fit_seconds) = if t.kernel.kernel.on_strings() || t.kernel.kernel.on_graphs() {
+    let mut choices = None;
+    let (model, n, fit_seconds) = if args.auto {
+        let (model, n, seconds, chosen) = super::auto::fit(args, par)?;
+        choices = Some(chosen);
+        (model, n, seconds)
+    } else if t.kernel.kernel.on_strings() || t.kernel.kernel.on_graphs() {
         super::structured::fit(args, par)?
     } else {
         fit_vectors(args, par)?
     };
     spinner.finish();
+    if let (Some(c), false) = (&choices, args.run.quiet) {
+        eprintln!("kern fit --auto: {}", c.said.join("; "));
+    }
     let d = model.n_features;
     let kernel = model.kernel();
     let estimator = &model.estimator;
@@ -87,6 +96,9 @@ pub(super) fn run(args: &FitArgs, par: Par) -> Result<()> {
             "fit_seconds": fit_seconds,
             "model": output,
         });
+        if let Some(c) = choices {
+            report["auto"] = Value::Object(c.json);
+        }
         match &model.estimator {
             Estimator::KernelRidge(m) => {
                 report["alpha"] = json!(m.params.alpha);
@@ -135,7 +147,7 @@ fn fit_vectors(args: &FitArgs, par: Par) -> Result<(Model, usize, f64)> {
     let started = Instant::now();
     let estimator = train(t, &kernel, data.x, &targets, par)?;
     let fit_seconds = started.elapsed().as_secs_f64();
-    Ok((Model::new(d, InputSchema { format: data.format, csv: data.csv }, estimator), n, fit_seconds))
+    Ok((Model::new(d, InputSchema { format: data.format, csv: data.csv, scaling: None }, estimator), n, fit_seconds))
 }
 
 /// How `fit`, `cv` and `grid` read vector training data.

@@ -62,6 +62,7 @@ pub(super) fn run(args: &InfoArgs) -> Result<()> {
             "n_features": model.n_features,
             "n_targets": n_targets,
             "input_format": model.input.format.name(),
+            "scaling": scaling_name(&model),
         }));
         return Ok(());
     }
@@ -83,10 +84,18 @@ pub(super) fn run(args: &InfoArgs) -> Result<()> {
     println!("{kept:<14} {} samples × {} features, stored {storage}", model.n_train(), model.n_features);
     println!("targets        {n_targets}");
     println!("input          {}", model.input.format.name());
+    if let Some(how) = scaling_name(&model) {
+        println!("scaling        features {how} (fitted on the training data, applied at predict)");
+    }
     if let Some(names) = model.input.csv.as_ref().and_then(|c| c.feature_names()) {
         println!("features       {}", names.join(", "));
     }
     Ok(())
+}
+
+/// How the model scales its inputs, if it does.
+fn scaling_name(model: &crate::model::Model) -> Option<&'static str> {
+    Some(model.input.scaling.as_ref()?.describe())
 }
 
 /// The parameters of a machine on sequences or graphs.

@@ -5,6 +5,7 @@
 
 mod approx;
 pub mod args;
+mod auto;
 mod cv;
 mod demo;
 mod export;
@@ -23,6 +24,8 @@ use clap::{Args, Parser, Subcommand};
 use kern_kernels::Par;
 
 pub use args::{DataArgs, KernelArgs, RunArgs, TaskArg};
+pub(crate) use cv::mean_and_std;
+pub(crate) use predict::r2_score;
 
 use crate::error::{Error, Result};
 
@@ -54,14 +57,20 @@ pub enum Command {
 }
 
 /// `kern fit`.
-#[derive(Args, Debug)]
+#[derive(Args, Clone, Debug)]
 #[command(allow_negative_numbers = true)]
 pub struct FitArgs {
-    /// Training data (LibSVM or CSV)
+    /// Training data (LibSVM, CSV, FASTA, sequence CSV or a TU folder)
     pub train: PathBuf,
     /// Where to write the model; `.json` writes JSON [default: TRAIN's name + .model]
     #[arg(short, long, value_name = "MODEL")]
     pub output: Option<PathBuf>,
+    /// Choose what is not given from the data: the task from the labels, feature scaling (stored in the model), gamma by the median heuristic, SVM C and gamma by a coarse-to-fine 5-fold search, ridge alpha and gamma by leave-one-out, GP hyperparameters by marginal likelihood. `kern fit DATA` with no model option implies it
+    #[arg(long)]
+    pub auto: bool,
+    /// The option ids given on the command line (set after parsing; `--auto` holds them)
+    #[arg(skip)]
+    pub given: Vec<String>,
     #[command(flatten)]
     pub train_args: TrainArgs,
     #[command(flatten)]
@@ -181,7 +190,12 @@ pub struct DemoArgs {
 /// Parses the arguments, runs the command, and turns any error into one line
 /// on stderr and exit status 1 (usage errors: clap's message and status 2).
 pub fn main_with_args<I: IntoIterator<Item = OsString>>(args: I) -> ExitCode {
-    let cli = Cli::parse_from(args);
+    use clap::{CommandFactory, FromArgMatches};
+    let matches = Cli::command().get_matches_from(args);
+    let mut cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
+    if let (Command::Fit(fit), Some(("fit", m))) = (&mut cli.command, matches.subcommand()) {
+        note_given(fit, m);
+    }
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
@@ -189,6 +203,26 @@ pub fn main_with_args<I: IntoIterator<Item = OsString>>(args: I) -> ExitCode {
             eprintln!("kern: error: {message}");
             ExitCode::FAILURE
         }
+    }
+}
+
+/// Records which options of `kern fit` came from the command line, and
+/// turns `--auto` on when none of them chooses the model: `kern fit DATA`
+/// alone (reading, output and resource options aside) picks everything.
+fn note_given(fit: &mut FitArgs, m: &clap::ArgMatches) {
+    use clap::parser::ValueSource;
+    fit.given = m
+        .ids()
+        .filter(|id| m.value_source(id.as_str()) == Some(ValueSource::CommandLine))
+        .map(|id| id.as_str().to_string())
+        .collect();
+    let model_options = <TrainArgs as Args>::augment_args(clap::Command::new("fit"));
+    let resources = ["seed", "max_memory", "restarts", "cache_mb"];
+    let chooses = |id: &String| {
+        !resources.contains(&id.as_str()) && model_options.get_arguments().any(|a| a.get_id().as_str() == id)
+    };
+    if !fit.given.iter().any(chooses) {
+        fit.auto = true;
     }
 }
 

@@ -142,6 +142,9 @@ fn predict_vectors(args: &PredictArgs, model: &mut Model, par: Par) -> Result<(u
             m.support_vectors = svs.with_n_features(width).expect("widening");
         }
     }
+    if let Some(scaling) = &model.input.scaling {
+        data.x = scaling.apply(&data.x);
+    }
     let n = data.x.n_samples();
     let prediction = match (&model.estimator, args.std) {
         (Estimator::Gp(m), true) => {

@@ -65,7 +65,7 @@ pub(super) fn fit(args: &FitArgs, par: Par) -> Result<(Model, usize, f64)> {
         let kernel = t.kernel.build_string(&data.x)?;
         let targets = Targets::new(t, data.labels.as_ref(), &args.train)?;
         let (machine, n, seconds) = timed_fit(t, &kernel, data.x, &targets, Sequences::select, par)?;
-        let input = InputSchema { format: data.format, csv: None };
+        let input = InputSchema { format: data.format, csv: None, scaling: None };
         Ok((Model::new(0, input, Estimator::Sequences { machine, read }), n, seconds))
     } else {
         graph_format(&args.train, &args.data)?;
@@ -73,7 +73,11 @@ pub(super) fn fit(args: &FitArgs, par: Par) -> Result<(Model, usize, f64)> {
         let kernel = t.kernel.build_graph(&data.x)?;
         let targets = Targets::new(t, data.labels.as_ref(), &args.train)?;
         let (machine, n, seconds) = timed_fit(t, &kernel, data.x, &targets, Graphs::select, par)?;
-        Ok((Model::new(0, InputSchema { format: Format::Tu, csv: None }, Estimator::Graphs(machine)), n, seconds))
+        Ok((
+            Model::new(0, InputSchema { format: Format::Tu, csv: None, scaling: None }, Estimator::Graphs(machine)),
+            n,
+            seconds,
+        ))
     }
 }
 

@@ -102,8 +102,45 @@ fn decode_binary(bytes: &[u8]) -> std::result::Result<Model, ModelErrorKind> {
     if payload.len() as u64 > len || crc32fast::hash(payload) != crc {
         return Err(ModelErrorKind::Corrupted);
     }
-    let model: Model = postcard::from_bytes(payload).map_err(|e| ModelErrorKind::Malformed(e.to_string()))?;
+    let malformed = |e: postcard::Error| ModelErrorKind::Malformed(e.to_string());
+    let model: Model = if version == 1 {
+        postcard::from_bytes::<ModelV1>(payload).map_err(malformed)?.into()
+    } else {
+        postcard::from_bytes(payload).map_err(malformed)?
+    };
     check(model)
+}
+
+/// Format 1: format 2 without [`super::InputSchema::scaling`] (postcard
+/// stores no field names, so the old layout is spelt out).
+#[derive(Deserialize)]
+struct ModelV1 {
+    format_version: u32,
+    kern_version: String,
+    n_features: usize,
+    input: InputSchemaV1,
+    estimator: super::Estimator,
+    origin: super::Origin,
+}
+
+#[derive(Deserialize)]
+struct InputSchemaV1 {
+    format: crate::io::Format,
+    csv: Option<crate::io::CsvSchema>,
+}
+
+impl From<ModelV1> for Model {
+    fn from(m: ModelV1) -> Self {
+        let input = super::InputSchema { format: m.input.format, csv: m.input.csv, scaling: None };
+        Model {
+            format_version: m.format_version,
+            kern_version: m.kern_version,
+            n_features: m.n_features,
+            input,
+            estimator: m.estimator,
+            origin: m.origin,
+        }
+    }
 }
 
 fn decode_json(bytes: &[u8]) -> std::result::Result<Model, ModelErrorKind> {
@@ -111,8 +148,9 @@ fn decode_json(bytes: &[u8]) -> std::result::Result<Model, ModelErrorKind> {
     struct Header {
         format_version: u32,
     }
-    let header: Header = serde_json::from_slice(bytes)
-        .map_err(|e| if e.is_eof() { ModelErrorKind::Truncated } else { ModelErrorKind::Malformed(e.to_string()) })?;
+    let header: Header = serde_json::from_slice(bytes).map_err(|e| {
+        if cut_short(&e, bytes) { ModelErrorKind::Truncated } else { ModelErrorKind::Malformed(e.to_string()) }
+    })?;
     if header.format_version > FORMAT_VERSION {
         return Err(ModelErrorKind::NewerVersion { found: header.format_version, supported: FORMAT_VERSION });
     }
@@ -120,11 +158,26 @@ fn decode_json(bytes: &[u8]) -> std::result::Result<Model, ModelErrorKind> {
     check(model)
 }
 
+/// Whether a JSON error is the input ending early: at end of input, or in a
+/// number or literal that the end cut off (the last column of the last line).
+fn cut_short(e: &serde_json::Error, bytes: &[u8]) -> bool {
+    let text = String::from_utf8_lossy(bytes);
+    let text = text.trim_end();
+    let lines = text.lines().count().max(1);
+    let last = text.lines().last().map_or(0, |l| l.chars().count());
+    e.is_eof() || (e.line() == lines && e.column() >= last)
+}
+
 /// Checks what serde cannot: shapes that must agree.
 fn check(model: Model) -> std::result::Result<Model, ModelErrorKind> {
     let malformed = |why: &str| Err(ModelErrorKind::Malformed(why.to_string()));
     // Under a precomputed kernel, kept samples are their numbers 1..n_features−1 only.
     let precomputed = model.kernel().contains_precomputed();
+    if let Some(s) = &model.input.scaling
+        && (!s.is_valid() || s.n_features() != model.n_features || precomputed)
+    {
+        return malformed("the feature scaling does not fit the model");
+    }
     let width = if precomputed { 1 } else { model.n_features };
     let ids_ok = |x: &kern_kernels::DataSet| {
         !precomputed || kern_kernels::check_precomputed_ids_up_to(x, model.n_features.saturating_sub(1)).is_ok()

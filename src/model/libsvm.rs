@@ -189,8 +189,11 @@ pub(crate) fn read_libsvm_model(path: &Path, bytes: &[u8]) -> Result<Model> {
         prob_b: if kind.is_classifier() { prob_b } else { Vec::new() },
         laplace_scale: if kind.is_classifier() { None } else { prob_a.first().copied() },
     };
-    let mut m =
-        Model::new(n_features, InputSchema { format: Format::Libsvm, csv: None }, Estimator::Svm { model, classes });
+    let mut m = Model::new(
+        n_features,
+        InputSchema { format: Format::Libsvm, csv: None, scaling: None },
+        Estimator::Svm { model, classes },
+    );
     m.origin = Origin::Libsvm;
     Ok(m)
 }
@@ -200,6 +203,11 @@ pub fn write_libsvm_model(model: &Model) -> std::result::Result<String, String> 
     let Estimator::Svm { model: m, classes } = &model.estimator else {
         return Err(format!("a {} model is not an SVM: LIBSVM model files hold SVMs only", model.task()));
     };
+    if model.input.scaling.is_some() {
+        return Err("the model scales its inputs (kern fit --auto) and a LIBSVM model file cannot hold the scaling: \
+                    refit without --auto on data scaled beforehand"
+            .into());
+    }
     let mut out = String::new();
     let svm_type = match m.kind {
         SvmKind::CSvc { .. } => "c_svc",

@@ -7,11 +7,13 @@
 
 mod file;
 mod libsvm;
+mod scaling;
 
 pub use libsvm::write_libsvm_model;
 
 pub(crate) use file::write_atomically;
 pub use file::{decode_model, load_model, save_model};
+pub use scaling::Scaling;
 
 use kern_approx::{FeatureMap, Nystroem, RandomFourierFeatures};
 use kern_kernels::{DataSet, GraphKernel, Graphs, Samples, Sequences, StringKernel, VectorKernel};
@@ -24,7 +26,7 @@ use serde::{Deserialize, Serialize};
 use crate::io::{CsvSchema, Format, SequenceOptions};
 
 /// The model file format version this kern writes and the newest it reads.
-pub const FORMAT_VERSION: u32 = 1;
+pub const FORMAT_VERSION: u32 = 2;
 
 /// A fitted model with everything needed to predict from a data file.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -60,6 +62,10 @@ pub struct InputSchema {
     pub format: Format,
     /// For CSV, its column layout.
     pub csv: Option<CsvSchema>,
+    /// The feature scaling fitted on the training data (`kern fit --auto`),
+    /// applied to every sample before the estimator sees it. Format 2 on.
+    #[serde(default)]
+    pub scaling: Option<Scaling>,
 }
 
 /// A fitted estimator of any task.

@@ -3,9 +3,10 @@
 //! Prints the table (or `--json`: every point, `best_params` and the best
 //! score); `--refit -o MODEL` trains the best point on all the data.
 
-mod search;
+pub(crate) mod search;
 mod spec;
 
+pub(crate) use spec::set_option;
 pub use spec::{Axis, MAX_VALUES, OPTIONS, parse_axis};
 
 use std::path::PathBuf;
@@ -135,6 +136,8 @@ pub(super) fn run(args: &GridArgs, par: Par) -> Result<()> {
             train: args.data_file.clone(),
             output: Some(output.clone()),
             train_args: points[best].clone(),
+            auto: false,
+            given: Vec::new(),
             data: args.data.clone(),
             run: RunArgs { threads: args.run.threads, json: false, quiet: args.run.quiet },
         };
@@ -218,7 +221,8 @@ fn score_on<K: Kernel<S> + Clone, S: Samples>(
     let fold_of = assign_folds(&targets, x.len(), args.folds, args.train_args.seed);
     let what = format!("kern grid: {}", task_name(args.train_args.task));
     let progress = Progress::bar(&what, (points.len() * args.folds) as u64, args.run.quiet);
-    let search = Search { x, targets: &targets, fold_of: &fold_of, folds: args.folds, par, progress };
+    let kept = search::GramCache::default();
+    let search = Search { x, targets: &targets, fold_of: &fold_of, folds: args.folds, par, progress, kept };
     search.scores(points, build, |p, train, test, par| fit_predict(p, &targets, train, test, par))
 }
 

@@ -16,12 +16,14 @@
 //! a9a they spent the same CPU time as cold starts (17.6 against 17.8
 //! minutes for 11 Cs × 5 folds) and, being sequential per fold, took longer.
 
+use std::sync::{Arc, Mutex};
+
 use faer::{Mat, Par, Side};
 use kern_kernels::{GramRows, Kernel, Samples, SharedGram, gram_matrix};
 use rayon::prelude::*;
 
 use crate::cli::TrainArgs;
-use crate::cli::args::{AlphaArg, ApproxArg, TaskArg, default_max_memory};
+use crate::cli::args::{AlphaArg, ApproxArg, KernelArgs, TaskArg, default_max_memory};
 use crate::cli::cv::{CvScore, fold_rows};
 use crate::cli::fit::{Targets, train_machine};
 use crate::cli::predict::Prediction;
@@ -38,6 +40,43 @@ pub(crate) struct Search<'a, S> {
     pub par: Par,
     /// Ticks once per (point, fold) fit.
     pub progress: Progress,
+    /// Gram matrices kept for later calls of [`Search::scores`] (a search
+    /// that comes back to a kernel, as `--auto` does round by round).
+    pub kept: GramCache,
+}
+
+/// Gram matrices by kernel, the most recent last, within a memory budget.
+#[derive(Default)]
+pub(crate) struct GramCache {
+    grams: Mutex<Vec<(KernelArgs, Arc<Mat<f64>>)>>,
+    /// Bytes they may take together (0: keep none).
+    pub budget: u64,
+}
+
+impl GramCache {
+    /// A cache of at most `budget` bytes.
+    pub fn new(budget: u64) -> Self {
+        Self { grams: Mutex::default(), budget }
+    }
+
+    /// The Gram matrix of kernel `key`, computed by `compute` when not kept.
+    fn get(&self, key: &KernelArgs, compute: impl FnOnce() -> Mat<f64>) -> Arc<Mat<f64>> {
+        let mut grams = self.grams.lock().expect("no panic while held");
+        if let Some(k) = grams.iter().position(|(k, _)| k == key) {
+            let entry = grams.remove(k);
+            grams.push(entry.clone());
+            return entry.1;
+        }
+        let gram = Arc::new(compute());
+        let bytes = |g: &Mat<f64>| (g.nrows() * g.ncols() * 8) as u64;
+        if bytes(&gram) <= self.budget {
+            while grams.iter().map(|(_, g)| bytes(g)).sum::<u64>() + bytes(&gram) > self.budget {
+                grams.remove(0);
+            }
+            grams.push((key.clone(), gram.clone()));
+        }
+        gram
+    }
 }
 
 impl<S: Samples> Search<'_, S> {
@@ -66,7 +105,7 @@ impl<S: Samples> Search<'_, S> {
                     && fits_in_memory(self.x.len(), t.max_memory);
             let group_scores = if shareable {
                 let kernel = build(t)?;
-                let gram = gram_matrix(&kernel, self.x, self.par);
+                let gram = self.kept.get(&t.kernel, || gram_matrix(&kernel, self.x, self.par));
                 let members: Vec<&TrainArgs> = group.iter().map(|&p| &points[p]).collect();
                 self.shared(&members, &gram)?
             } else {

@@ -1,0 +1,183 @@
+//! `kern fit --auto` and `kern fit DATA` alone: the choices beat LIBSVM's
+//! defaults on held-out data, the scaling travels in the model, options
+//! given are held, and the task follows the labels.
+
+mod common;
+
+use common::{assert_one_line_error, json, kern, lcg, scratch, stderr, write};
+
+/// Two noisy rings in features 1 and 2, measured in thousands, plus three
+/// features of noise in [0, 1): LIBSVM's default gamma = 1/5 sees every
+/// pair of samples as far apart, so only scaling (and a width to match)
+/// lets an RBF machine find the rings.
+fn badly_scaled_rings(n: usize, seed: u64) -> String {
+    let mut u = lcg(seed);
+    (0..n)
+        .map(|i| {
+            let label = if i % 2 == 0 { 1 } else { -1 };
+            let radius = if label == 1 { 1.0 } else { 2.0 } + 0.5 * (u() - 0.5);
+            let angle = 2.0 * std::f64::consts::PI * u();
+            let (a, b) = (1000.0 * radius * angle.cos(), 1000.0 * radius * angle.sin());
+            format!("{label} 1:{a:.3} 2:{b:.3} 3:{:.4} 4:{:.4} 5:{:.4}\n", u(), u(), u())
+        })
+        .collect()
+}
+
+/// A smooth function of one feature given in hundreds, with noise.
+fn badly_scaled_curve(n: usize, seed: u64) -> String {
+    let mut u = lcg(seed);
+    (0..n)
+        .map(|_| {
+            let x = 2.0 * u() - 1.0;
+            let y = (3.0 * x).sin() + 0.1 * (u() - 0.5);
+            format!("{y:.6} 1:{:.4} 2:{:.4}\n", 100.0 * x, u())
+        })
+        .collect()
+}
+
+fn accuracy(dir: &std::path::Path, model: &str, data: &str) -> f64 {
+    let out = kern(dir, &["predict", model, data, "-o", "p.txt", "--json"]);
+    json(&out)["accuracy"].as_f64().unwrap()
+}
+
+fn mse(dir: &std::path::Path, model: &str, data: &str) -> f64 {
+    let out = kern(dir, &["predict", model, data, "-o", "p.txt", "--json"]);
+    json(&out)["mse"].as_f64().unwrap()
+}
+
+#[test]
+fn auto_beats_the_defaults_on_held_out_data_and_in_cross_validation() {
+    let dir = scratch();
+    let d = dir.path();
+    write(d, "train.txt", badly_scaled_rings(300, 1));
+    write(d, "test.txt", badly_scaled_rings(300, 2));
+
+    let defaults = json(&kern(d, &["cv", "train.txt", "--folds", "5", "--json", "-q"]));
+    let auto = json(&kern(d, &["fit", "--auto", "train.txt", "-o", "auto.model", "--json", "-q"]));
+    let chosen = &auto["auto"];
+    assert_eq!(chosen["task"], "svc");
+    assert_eq!(chosen["search_folds"], 5);
+    // The same seeded, stratified folds: the search's best against the defaults'.
+    let (cv_auto, cv_default) = (chosen["cv_accuracy"].as_f64().unwrap(), defaults["accuracy"].as_f64().unwrap());
+    assert!(cv_auto > cv_default + 0.2, "cv: auto {cv_auto} vs default {cv_default}");
+
+    // Held out, so the search's own selection cannot flatter it.
+    kern(d, &["fit", "train.txt", "--task", "svc", "-o", "default.model", "-q"]);
+    let (held_auto, held_default) = (accuracy(d, "auto.model", "test.txt"), accuracy(d, "default.model", "test.txt"));
+    assert!(held_auto > 0.9, "auto {held_auto}");
+    assert!(held_auto > held_default + 0.2, "held out: auto {held_auto} vs default {held_default}");
+}
+
+#[test]
+fn ridge_auto_picks_gamma_and_alpha_by_leave_one_out() {
+    let dir = scratch();
+    let d = dir.path();
+    write(d, "train.txt", badly_scaled_curve(200, 3));
+    write(d, "test.txt", badly_scaled_curve(200, 4));
+    // `kern fit DATA` alone: real-valued labels make it kernel ridge.
+    let auto = json(&kern(d, &["fit", "train.txt", "-o", "auto.model", "--json", "-q"]));
+    assert_eq!(auto["task"], "krr");
+    assert_eq!(auto["auto"]["task"], "krr");
+    assert!(auto["auto"]["loo_mse"].as_f64().unwrap() < 0.01, "{auto}");
+    kern(d, &["fit", "train.txt", "--task", "krr", "-o", "default.model", "-q"]);
+    let (a, b) = (mse(d, "auto.model", "test.txt"), mse(d, "default.model", "test.txt"));
+    // The noise variance is 0.01 / 12: auto comes close to it, the defaults do not.
+    assert!(a < 0.005 && a * 10.0 < b, "mse auto {a} vs default {b}");
+}
+
+#[test]
+fn fit_alone_chooses_the_task_from_the_labels_and_given_options_are_held() {
+    let dir = scratch();
+    let d = dir.path();
+    write(d, "rings.txt", badly_scaled_rings(120, 5));
+    let alone = json(&kern(d, &["fit", "rings.txt", "-o", "m.model", "--json", "-q"]));
+    assert_eq!(alone["task"], "svc");
+    assert!(alone["auto"]["c"].is_number() && alone["auto"]["gamma"].is_number(), "{alone}");
+
+    // A model option given turns the implied --auto off: LIBSVM's defaults.
+    let plain = json(&kern(d, &["fit", "rings.txt", "-c", "1", "-o", "p.model", "--json", "-q"]));
+    assert!(plain.get("auto").is_none(), "{plain}");
+    assert_eq!(plain["kernel_params"]["Rbf"]["gamma"], 0.2);
+
+    // With --auto, a given C is held and only gamma is searched.
+    let held = json(&kern(d, &["fit", "--auto", "rings.txt", "-c", "10", "-o", "h.model", "--json", "-q"]));
+    assert!(held["auto"].get("c").is_none(), "{held}");
+    assert!(held["auto"]["gamma"].is_number());
+    let info = json(&kern(d, &["info", "h.model", "--json"]));
+    assert_eq!(info["params"]["svm"]["CSvc"]["c"], 10.0);
+    assert_eq!(info["scaling"], "mapped onto [-1, 1]");
+
+    // Several integer labels are classes; labels that are real numbers are a regression.
+    let three: String = badly_scaled_rings(90, 6)
+        .lines()
+        .enumerate()
+        .map(|(i, l)| format!("{}{}\n", i % 3, &l[l.find(' ').unwrap()..]))
+        .collect();
+    write(d, "three.txt", three);
+    assert_eq!(json(&kern(d, &["fit", "three.txt", "-o", "t.model", "--json", "-q"]))["task"], "svc");
+
+    // The summary line says what was chosen.
+    let out = kern(d, &["fit", "rings.txt", "-o", "m.model"]);
+    assert!(stderr(&out).contains("kern fit --auto: task svc"), "{}", stderr(&out));
+}
+
+#[test]
+fn the_scaling_travels_in_the_model_and_bars_libsvm_export() {
+    let dir = scratch();
+    let d = dir.path();
+    // 25 features of which 5 or 6 are non-zero: the reader keeps the rows sparse.
+    let sparse: String = badly_scaled_rings(200, 7)
+        .lines()
+        .enumerate()
+        .map(|(i, l)| if i % 10 == 0 { format!("{l} 25:1\n") } else { format!("{l}\n") })
+        .collect();
+    write(d, "train.txt", sparse);
+    // Dense CSV input is scaled onto [-1, 1]; the sparse LibSVM file by magnitude.
+    let csv: String = std::iter::once("label,a,b,c,d,e\n".to_string())
+        .chain(badly_scaled_rings(200, 7).lines().map(|l| {
+            let mut it = l.split(' ');
+            let label = it.next().unwrap().to_string();
+            let v: Vec<&str> = it.map(|f| f.split(':').nth(1).unwrap()).collect();
+            format!("{label},{}\n", v.join(","))
+        }))
+        .collect();
+    write(d, "train.csv", csv);
+    for (file, model, how) in [
+        ("train.txt", "s.model", "divided by their largest magnitude"),
+        ("train.csv", "c.model", "mapped onto [-1, 1]"),
+    ] {
+        let fit = json(&kern(d, &["fit", "--auto", file, "-o", model, "--json", "-q"]));
+        assert_eq!(fit["auto"]["scaling"], how);
+        // Training accuracy through `kern predict`: the stored map is applied, or it would be near chance.
+        assert!(accuracy(d, model, file) > 0.9);
+        assert_one_line_error(&kern(d, &["export", model, "--to", "libsvm", "-o", "x.txt"]), &[model, "scaling"]);
+    }
+    // A JSON model file holds the scaling too, and predicts the same.
+    kern(d, &["fit", "--auto", "train.txt", "-o", "s.json", "-q"]);
+    let a = kern(d, &["predict", "s.model", "train.txt"]);
+    let b = kern(d, &["predict", "s.json", "train.txt"]);
+    assert_eq!(a.stdout, b.stdout);
+}
+
+#[test]
+fn sequences_alone_get_a_string_kernel_and_c_by_search() {
+    let dir = scratch();
+    let d = dir.path();
+    let mut u = lcg(9);
+    let mut fasta = String::new();
+    for i in 0..80 {
+        let label = if i % 2 == 0 { "pos" } else { "neg" };
+        let mut s: String = (0..40).map(|_| b"ACGT"[(u() * 4.0) as usize] as char).collect();
+        if label == "pos" {
+            let at = (u() * 30.0) as usize;
+            s.replace_range(at..at + 6, "GATTAC");
+        }
+        fasta.push_str(&format!(">s{i} label={label}\n{s}\n"));
+    }
+    write(d, "seqs.fa", fasta);
+    let fit = json(&kern(d, &["fit", "seqs.fa", "-o", "m.model", "--json", "-q"]));
+    assert_eq!(fit["auto"]["kernel"], "spectrum");
+    assert_eq!(fit["task"], "svc");
+    assert!(fit["auto"]["cv_accuracy"].as_f64().unwrap() > 0.8, "{fit}");
+    assert!(fit["auto"].get("scaling").is_none());
+}
