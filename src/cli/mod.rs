@@ -24,7 +24,9 @@ use clap::{Args, Parser, Subcommand};
 use kern_kernels::Par;
 
 pub use args::{DataArgs, KernelArgs, RunArgs, TaskArg};
+#[cfg(feature = "linfa")]
 pub(crate) use cv::mean_and_std;
+#[cfg(feature = "linfa")]
 pub(crate) use predict::r2_score;
 
 use crate::error::{Error, Result};
