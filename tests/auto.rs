@@ -78,6 +78,7 @@ fn ridge_auto_picks_gamma_and_alpha_by_leave_one_out() {
     let auto = json(&kern(d, &["fit", "train.txt", "-o", "auto.model", "--json", "-q"]));
     assert_eq!(auto["task"], "krr");
     assert_eq!(auto["auto"]["task"], "krr");
+    assert_eq!(auto["alpha_selection"], "leave-one-out");
     assert!(auto["auto"]["loo_mse"].as_f64().unwrap() < 0.01, "{auto}");
     kern(d, &["fit", "train.txt", "--task", "krr", "-o", "default.model", "-q"]);
     let (a, b) = (mse(d, "auto.model", "test.txt"), mse(d, "default.model", "test.txt"));

@@ -96,13 +96,16 @@ pub(super) fn run(args: &FitArgs, par: Par) -> Result<()> {
             "fit_seconds": fit_seconds,
             "model": output,
         });
-        if let Some(c) = choices {
-            report["auto"] = Value::Object(c.json);
+        if let Some(c) = &choices {
+            report["auto"] = Value::Object(c.json.clone());
         }
         match &model.estimator {
             Estimator::KernelRidge(m) => {
                 report["alpha"] = json!(m.params.alpha);
-                report["alpha_selection"] = json!(if t.alpha == AlphaArg::Auto { "leave-one-out" } else { "given" });
+                // --auto may have chosen it by leave-one-out and fitted at that value.
+                let by_loo =
+                    t.alpha == AlphaArg::Auto || choices.as_ref().is_some_and(|c| c.json.contains_key("alpha"));
+                report["alpha_selection"] = json!(if by_loo { "leave-one-out" } else { "given" });
             }
             Estimator::Gp(m) => {
                 report["kernel_params"] = json!(m.kernel);

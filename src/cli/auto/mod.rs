@@ -183,8 +183,6 @@ fn fit_vectors(args: &FitArgs, mut t: TrainArgs, par: Par, choices: &mut Choices
     if let Some(g) = g0 {
         choices.note("gamma_median", json!(g), format!("median-heuristic gamma {g:.4e}"));
     }
-    // GPs start from g0 and fit it: the kernel is built with g0 while `t` says gamma is free.
-    let mut start = t.clone();
     match (t.task, &targets) {
         _ if t.approx.approx != ApproxArg::None => {
             if let Some(g) = g0 {
@@ -192,9 +190,6 @@ fn fit_vectors(args: &FitArgs, mut t: TrainArgs, par: Par, choices: &mut Choices
             }
         }
         (TaskArg::Gp | TaskArg::Gpc, _) => {
-            if let Some(g) = g0 {
-                set_option(&mut start, "gamma", g);
-            }
             choices.note(
                 "hyperparameters",
                 json!("marginal likelihood"),
@@ -237,8 +232,10 @@ fn fit_vectors(args: &FitArgs, mut t: TrainArgs, par: Par, choices: &mut Choices
             }
         }
     }
-    if !matches!(t.task, TaskArg::Gp | TaskArg::Gpc) {
-        start = t.clone();
+    // A GP starts from g0 and fits it: its kernel is built at g0 while `t` leaves gamma free.
+    let mut start = t.clone();
+    if let (TaskArg::Gp | TaskArg::Gpc, ApproxArg::None, Some(g)) = (t.task, t.approx.approx, g0) {
+        set_option(&mut start, "gamma", g);
     }
     let kernel = start.kernel.build(d)?;
     let estimator = train(&t, &kernel, x, &targets, par)?;
@@ -270,42 +267,54 @@ fn ridge_choices(
     check_memory(x.n_samples(), t.max_memory)?;
     let y = Mat::from_fn(y.len(), 1, |i, _| y[i]);
     let d = x.n_features();
-    let mut tried: Vec<(f64, f64)> = Vec::new();
-    let mut loo = |log2g: f64| -> Result<f64> {
-        if let Some(&(_, e)) = tried.iter().find(|(g, _)| *g == log2g) {
-            return Ok(e);
+    // (log2 gamma offset, leave-one-out mse, the alpha it was at) of each gamma tried.
+    let mut tried: Vec<(f64, f64, f64)> = Vec::new();
+    let loo = |tried: &mut Vec<(f64, f64, f64)>, log2g: f64| -> Result<()> {
+        if tried.iter().any(|p| p.0 == log2g) {
+            return Ok(());
         }
         let mut p = t.clone();
         set_option(&mut p, "gamma", g0 * log2g.exp2());
-        let kernel = p.kernel.build(d)?;
-        let path = LooPath::new(&ExactGram::new(&kernel, x, par), y.as_ref(), par)?;
-        let mse = match p.alpha {
-            AlphaArg::Auto => path.select()?.loo_mse,
-            AlphaArg::Value(a) => path.residuals(a).map_or(f64::INFINITY, |r| {
-                r.col_as_slice(0).iter().map(|v| v * v).sum::<f64>() / r.nrows().max(1) as f64
-            }),
+        let path = LooPath::new(&ExactGram::new(&p.kernel.build(d)?, x, par), y.as_ref(), par)?;
+        let (alpha, mse) = match p.alpha {
+            AlphaArg::Auto => {
+                let selection = path.select()?;
+                (selection.alpha, selection.loo_mse)
+            }
+            AlphaArg::Value(a) => {
+                let mse = path.residuals(a).map_or(f64::INFINITY, |r| {
+                    r.col_as_slice(0).iter().map(|v| v * v).sum::<f64>() / r.nrows().max(1) as f64
+                });
+                (a, mse)
+            }
         };
-        let mse = if mse.is_finite() { mse } else { f64::INFINITY };
-        tried.push((log2g, mse));
-        Ok(mse)
+        tried.push((log2g, if mse.is_finite() { mse } else { f64::INFINITY }, alpha));
+        Ok(())
     };
-    let mut best = (0.0, f64::INFINITY);
-    for step in [-4.0f64, -2.0, 0.0, 2.0, 4.0, -1.0, 1.0] {
-        // The last two are the best's neighbours.
-        let at = if step.abs() == 1.0 { best.0 + step } else { step };
-        let e = loo(at)?;
-        if e < best.1 {
-            best = (at, e);
-        }
+    let best = |tried: &[(f64, f64, f64)]| {
+        tried.iter().copied().reduce(|b, p| if p.1 < b.1 { p } else { b }).expect("gammas tried")
+    };
+    for offset in [-4.0, -2.0, 0.0, 2.0, 4.0] {
+        loo(&mut tried, offset)?;
     }
-    let gamma = g0 * best.0.exp2();
+    let centre = best(&tried).0;
+    for offset in [centre - 1.0, centre + 1.0] {
+        loo(&mut tried, offset)?;
+    }
+    let (log2g, mse, alpha) = best(&tried);
+    let gamma = g0 * log2g.exp2();
     set_option(t, "gamma", gamma);
+    // The alpha leave-one-out chose at this gamma: the final fit needs no second eigendecomposition.
+    t.alpha = AlphaArg::Value(alpha);
     choices.note(
         "gamma",
         json!(gamma),
-        format!("gamma {gamma:.4e} and alpha by exact leave-one-out (mse {:.4e})", best.1),
+        format!("gamma {gamma:.4e} by exact leave-one-out at alpha {alpha:.4e} (mse {mse:.4e})"),
     );
-    choices.json.insert("loo_mse".into(), json!(best.1));
+    if !alpha_given {
+        choices.json.insert("alpha".into(), json!("leave-one-out"));
+    }
+    choices.json.insert("loo_mse".into(), json!(mse));
     Ok(())
 }
 
@@ -331,23 +340,8 @@ fn search<K: Kernel<S> + Clone, S: Samples>(
     if x.len() > SEARCH_MAX {
         let mut rows = rand::seq::index::sample(&mut crate::synthetic::rng(t.seed), x.len(), SEARCH_MAX).into_vec();
         rows.sort_unstable();
-        return search_on(t, &select(x, &rows), &targets.select(&rows), tune_c, g0, par, build, fit_predict);
+        return search(t, &select(x, &rows), &targets.select(&rows), tune_c, g0, par, select, build, fit_predict);
     }
-    search_on(t, x, targets, tune_c, g0, par, build, fit_predict)
-}
-
-/// [`search`] on all of `x`.
-#[allow(clippy::too_many_arguments)]
-fn search_on<K: Kernel<S> + Clone, S: Samples>(
-    t: &TrainArgs,
-    x: &S,
-    targets: &Targets,
-    tune_c: bool,
-    g0: Option<f64>,
-    par: Par,
-    build: impl Fn(&TrainArgs) -> Result<K>,
-    fit_predict: impl Fn(&TrainArgs, &S, &Targets, &[usize], &[usize], Par) -> Result<Prediction> + Sync,
-) -> Result<Option<Outcome>> {
     // Every training fold must hold every class: no more folds than the
     // smallest class has samples.
     let smallest = match targets {
