@@ -42,9 +42,10 @@ pub trait FeatureMap: Send + Sync {
             }
             v
         };
-        match par {
-            Par::Seq => blocks.into_iter().for_each(|(s, b)| self.transform_block(x, s, b)),
-            _ => blocks.into_par_iter().for_each(|(s, b)| self.transform_block(x, s, b)),
+        if kern_kernels::is_sequential(par) {
+            blocks.into_iter().for_each(|(s, b)| self.transform_block(x, s, b));
+        } else {
+            blocks.into_par_iter().for_each(|(s, b)| self.transform_block(x, s, b));
         }
         kern_kernels::simd::clear_upper_state();
         Ok(out)

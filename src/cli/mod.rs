@@ -21,7 +21,6 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
-use kern_kernels::Par;
 
 pub use args::{DataArgs, KernelArgs, RunArgs, TaskArg};
 #[cfg(feature = "linfa")]
@@ -245,7 +244,7 @@ pub fn run(cli: Cli) -> Result<()> {
         .num_threads(threads.unwrap_or(0))
         .build()
         .map_err(|e| Error::Usage(format!("cannot start worker threads: {e}")))?;
-    let par = if pool.current_num_threads() == 1 { Par::Seq } else { Par::rayon(pool.current_num_threads()) };
+    let par = kern_kernels::par_threads(pool.current_num_threads());
     pool.install(|| match cli.command {
         Command::Fit(a) => fit::run(&a, par),
         Command::Predict(a) => predict::run(&a, par),

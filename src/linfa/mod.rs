@@ -182,7 +182,7 @@ pub(crate) fn as_f64<'a, F: Float + 'a>(values: impl IntoIterator<Item = &'a F>)
 
 /// The default parallelism: every core.
 pub(crate) fn default_par() -> Par {
-    Par::rayon(0)
+    kern_kernels::par_threads(0)
 }
 
 /// `f64` to the records' float type.

@@ -119,7 +119,7 @@ pub(crate) fn read_libsvm_model(path: &Path, bytes: &[u8]) -> Result<Model> {
     }
     let n_coef = nr_class.saturating_sub(1).max(1);
     let mut sv_coef = vec![Vec::with_capacity(total_sv.min(1 << 20)); n_coef];
-    let mut svs = SparseMatrix::with_cols(1 << 32);
+    let mut svs = SparseMatrix::with_cols(usize::try_from(1u64 << 32).unwrap_or(usize::MAX));
     // Support vectors of a precomputed kernel are `0:i` (their sample number).
     let base = u64::from(kernel != VectorKernel::Precomputed);
     let (mut idx, mut val) = (Vec::new(), Vec::new());

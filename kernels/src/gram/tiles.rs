@@ -54,12 +54,11 @@ where
         unsafe { target.write(tile, rows.start, cols.start, symmetric) };
     };
     // One tile buffer per worker, reused from tile to tile.
-    match par {
-        Par::Seq => {
-            let mut tile = Mat::zeros(0, 0);
-            tiles.iter().for_each(|t| run(&mut tile, t));
-        }
-        _ => tiles.par_iter().for_each_init(|| Mat::zeros(0, 0), run),
+    if crate::is_sequential(par) {
+        let mut tile = Mat::zeros(0, 0);
+        tiles.iter().for_each(|t| run(&mut tile, t));
+    } else {
+        tiles.par_iter().for_each_init(|| Mat::zeros(0, 0), run);
     }
 }
 

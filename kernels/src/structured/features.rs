@@ -40,9 +40,10 @@ impl FeatureRows {
             }
             (ids, counts)
         };
-        let rows: Vec<(Vec<u64>, Vec<f64>)> = match par {
-            Par::Seq => (0..n).map(one).collect(),
-            Par::Rayon(_) => (0..n).into_par_iter().map(one).collect(),
+        let rows: Vec<(Vec<u64>, Vec<f64>)> = if crate::is_sequential(par) {
+            (0..n).map(one).collect()
+        } else {
+            (0..n).into_par_iter().map(one).collect()
         };
         let mut out = FeatureRows::default();
         for (ids, counts) in rows {

@@ -57,9 +57,8 @@ impl Memo {
         par: Par,
         k: impl Fn(usize) -> f64 + Sync + Send,
     ) -> Arc<Vec<f64>> {
-        self.get_or_build(format!("diagonal:{kernel:?}"), || match par {
-            Par::Seq => (0..n).map(k).collect(),
-            Par::Rayon(_) => (0..n).into_par_iter().map(k).collect(),
+        self.get_or_build(format!("diagonal:{kernel:?}"), || {
+            if crate::is_sequential(par) { (0..n).map(k).collect() } else { (0..n).into_par_iter().map(k).collect() }
         })
     }
 

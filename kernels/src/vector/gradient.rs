@@ -217,9 +217,10 @@ impl VectorKernel {
             sums
         };
         let tasks = n.div_ceil(COLUMNS_PER_TASK);
-        let parts: Vec<Vec<f64>> = match par {
-            Par::Seq => (0..tasks).map(columns).collect(),
-            _ => (0..tasks).into_par_iter().map(columns).collect(),
+        let parts: Vec<Vec<f64>> = if crate::is_sequential(par) {
+            (0..tasks).map(columns).collect()
+        } else {
+            (0..tasks).into_par_iter().map(columns).collect()
         };
         parts.iter().fold(vec![0.0; p], |mut total, part| {
             total.iter_mut().zip(part).for_each(|(t, s)| *t += s);
@@ -283,9 +284,10 @@ impl VectorKernel {
             total
         };
         let tasks = n.div_ceil(COLUMNS_PER_TASK);
-        let parts: Vec<f64> = match par {
-            Par::Seq => (0..tasks).map(columns).collect(),
-            _ => (0..tasks).into_par_iter().map(columns).collect(),
+        let parts: Vec<f64> = if crate::is_sequential(par) {
+            (0..tasks).map(columns).collect()
+        } else {
+            (0..tasks).into_par_iter().map(columns).collect()
         };
         Some(parts.iter().sum())
     }

@@ -42,9 +42,10 @@ pub(super) fn thin_block(
                 let start = c * CHUNK;
                 csc.accumulate(idx, val, start..start + chunk.len(), chunk);
             };
-            match par {
-                Par::Seq => acc.chunks_mut(CHUNK).enumerate().for_each(fill),
-                _ => acc.par_chunks_mut(CHUNK).enumerate().for_each(fill),
+            if crate::is_sequential(par) {
+                acc.chunks_mut(CHUNK).enumerate().for_each(fill);
+            } else {
+                acc.par_chunks_mut(CHUNK).enumerate().for_each(fill);
             }
             acc
         })

@@ -181,9 +181,10 @@ impl KnmProducts<'_> {
     /// `f(b, K(X_b, C))` for every block `b`, in block order (in parallel when allowed).
     fn map_blocks(&self, f: impl Fn(usize, &Mat<f64>) -> Mat<f64> + Sync) -> Vec<Mat<f64>> {
         let run = |b: usize| f(b, &self.block(b));
-        match self.par {
-            Par::Seq => (0..self.blocks()).map(run).collect(),
-            _ => (0..self.blocks()).into_par_iter().map(run).collect(),
+        if kern_kernels::is_sequential(self.par) {
+            (0..self.blocks()).map(run).collect()
+        } else {
+            (0..self.blocks()).into_par_iter().map(run).collect()
         }
     }
 

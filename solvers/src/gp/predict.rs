@@ -154,15 +154,26 @@ pub fn sample_prior(
 /// `L z` for `Σ = L Lᵀ` (with jitter) and standard normal `z`.
 fn draw(cov: Mat<f64>, n_samples: usize, seed: u64, par: Par) -> Result<Mat<f64>, GpError> {
     let n = cov.nrows();
-    let f = factor(cov, 0.0, par)?;
     let mut rng = SplitMix64::new(seed);
     let z = Mat::from_fn(n, n_samples, |_, _| rng.normal());
-    let mut out = Mat::zeros(n, n_samples);
-    for c in 0..n_samples {
-        for i in 0..n {
-            out[(i, c)] = (0..=i).map(|k| f.l[(i, k)] * z[(k, c)]).sum();
+    // A factor F with F Fᵀ = cov: Cholesky's, or, when the covariance is
+    // singular to working precision (a posterior at test points packed
+    // closer than the lengthscale), U √Λ with round-off's negative
+    // eigenvalues clipped to zero.
+    let root = match factor(cov.clone(), 0.0, par) {
+        Ok(f) => Mat::from_fn(n, n, |i, k| if k <= i { f.l[(i, k)] } else { 0.0 }),
+        Err(_) => {
+            let mean_diagonal = (0..n).map(|i| cov[(i, i)]).sum::<f64>() / n.max(1) as f64;
+            let evd = cov
+                .self_adjoint_eigen(faer::Side::Lower)
+                .map_err(|_| GpError::NotPositiveDefinite { jitter: 0.0, mean_diagonal })?;
+            let u = evd.U();
+            Mat::from_fn(n, n, |i, k| u[(i, k)] * evd.S()[k].max(0.0).sqrt())
         }
-    }
+    };
+    let mut out = Mat::zeros(n, n_samples);
+    faer::linalg::matmul::matmul(out.as_mut(), faer::Accum::Replace, root.as_ref(), z.as_ref(), 1.0, Par::Seq);
+    kern_kernels::simd::clear_upper_state();
     Ok(out)
 }
 

@@ -53,9 +53,14 @@ fn refined(a: &Mat<f64>, b: MatRef<'_, f64>, par: Par) -> Option<Mat<f64>> {
             }
         }
     };
-    match par {
-        Par::Seq => convert(0, l.as_mut()),
-        _ => l.as_mut().par_col_chunks_mut(64).enumerate().for_each(|(c, block)| convert(64 * c, block)),
+    // faer's parallel column chunks exist only with its rayon feature (not on wasm32).
+    #[cfg(target_family = "wasm")]
+    convert(0, l.as_mut());
+    #[cfg(not(target_family = "wasm"))]
+    if kern_kernels::is_sequential(par) {
+        convert(0, l.as_mut());
+    } else {
+        l.as_mut().par_col_chunks_mut(64).enumerate().for_each(|(c, block)| convert(64 * c, block));
     }
     cholesky(l.as_mut(), par).ok()?;
     let solve32 = |r: &Mat<f64>| -> Mat<f64> {
@@ -93,9 +98,10 @@ fn residual(a: &Mat<f64>, x: &Mat<f64>, b: MatRef<'_, f64>, par: Par) -> Mat<f64
         r
     };
     let tasks = n.div_ceil(ROWS_PER_TASK);
-    let parts: Vec<Mat<f64>> = match par {
-        Par::Seq => (0..tasks).map(rows).collect(),
-        _ => (0..tasks).into_par_iter().map(rows).collect(),
+    let parts: Vec<Mat<f64>> = if kern_kernels::is_sequential(par) {
+        (0..tasks).map(rows).collect()
+    } else {
+        (0..tasks).into_par_iter().map(rows).collect()
     };
     kern_kernels::simd::clear_upper_state();
     let mut out = Mat::zeros(n, x.ncols());

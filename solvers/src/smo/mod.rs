@@ -82,10 +82,11 @@ pub struct SmoSolution {
 /// Solves `problem` on the kernel matrix of `gram`.
 pub fn solve(gram: &dyn GramProvider, problem: DualProblem, variant: Variant, options: &SmoOptions) -> SmoSolution {
     let run = || solver::Solver::new(gram, problem, variant, options).run();
-    match gram.par() {
-        kern_kernels::Par::Seq => run(),
+    if kern_kernels::is_sequential(gram.par()) {
+        run()
+    } else {
         // On a worker of the pool, the loops' fork-joins are cheap steals
         // instead of a hand-off from an outside thread each time.
-        _ => rayon::scope(|_| run()),
+        rayon::scope(|_| run())
     }
 }
