@@ -164,7 +164,9 @@ function updateControls() {
   for (const el of document.querySelectorAll('[data-kernel]')) {
     el.classList.toggle('hidden', !el.dataset.kernel.split(' ').includes(s.kernel));
   }
-  for (const name of Object.keys(SLIDERS)) $(`${name}-out`).textContent = fmt(s[name], 3);
+  for (const name of Object.keys(SLIDERS)) {
+    $(`${name}-out`).textContent = Number.isInteger(s[name]) ? String(s[name]) : fmt(s[name], 3);
+  }
   document.querySelector('.approx-row').classList.toggle('hidden', !$('approx').value);
 }
 
