@@ -4,7 +4,7 @@ import { PRESETS } from './presets.js';
 
 const $ = (id) => document.getElementById(id);
 const canvas = $('plot');
-const worker = new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
+let worker = startWorker();
 
 // World coordinates: x in [-1, 1], y in [-0.75, 0.75] (the canvas is 4:3).
 const points = { Svc: [], Regression: [] };
@@ -95,8 +95,19 @@ function post(msg) {
   worker.postMessage(msg);
 }
 
-worker.onmessage = (event) => {
+function startWorker() {
+  const w = new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
+  w.onmessage = onReply;
+  w.onerror = (e) => setStatus(`worker: ${e.message}`, true);
+  return w;
+}
+
+function onReply(event) {
   const reply = event.data;
+  if (reply.crashed) {
+    worker.terminate();
+    worker = startWorker();
+  }
   const msg = state.message;
   state.inFlight = false;
   if (state.pending) {
@@ -118,9 +129,7 @@ worker.onmessage = (event) => {
   setStatus(reply.approxError ? `approximation: ${reply.approxError}` : 'ready', Boolean(reply.approxError));
   showFigures(reply, msg.settings);
   redraw();
-};
-
-worker.onerror = (e) => setStatus(`worker: ${e.message}`, true);
+}
 
 function setStatus(text, isError = false) {
   $('status').textContent = text;

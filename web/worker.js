@@ -67,7 +67,9 @@ self.onmessage = async (event) => {
     reply.totalMs = performance.now() - t0;
     self.postMessage(reply);
   } catch (e) {
-    self.postMessage({ id: msg.id, ok: false, error: String(e.message || e) });
+    // A trap (a Rust panic) leaves the module unusable: the page then starts a new worker.
+    const crashed = e instanceof WebAssembly.RuntimeError;
+    self.postMessage({ id: msg.id, ok: false, crashed, error: String(e.message || e) });
   } finally {
     settings.free();
     if (exact) exact.free();

@@ -21,6 +21,7 @@ mod error;
 mod gram;
 mod graph;
 mod kernel;
+mod par;
 pub mod simd;
 mod string;
 mod structured;
@@ -29,40 +30,11 @@ mod vector;
 pub use data::{DataSet, DenseMatrix, Row, SparseMatrix, Storage};
 pub use error::{DataError, KernelError};
 pub use faer::Par;
-
-/// Whether `par` asks for one thread. Always true on wasm32, where faer is
-/// built without rayon and there are no threads to ask for.
-///
-/// ```
-/// assert!(kern_kernels::is_sequential(kern_kernels::Par::Seq));
-/// ```
-pub fn is_sequential(par: Par) -> bool {
-    #[cfg(target_family = "wasm")]
-    let _ = par;
-    #[cfg(target_family = "wasm")]
-    return true;
-    #[cfg(not(target_family = "wasm"))]
-    matches!(par, Par::Seq)
-}
-
-/// `threads` workers of the current rayon pool (0: every one), or one thread
-/// where there are no threads (wasm32) or only one is asked for.
-///
-/// ```
-/// assert!(kern_kernels::is_sequential(kern_kernels::par_threads(1)));
-/// ```
-pub fn par_threads(threads: usize) -> Par {
-    #[cfg(target_family = "wasm")]
-    let _ = threads;
-    #[cfg(target_family = "wasm")]
-    return Par::Seq;
-    #[cfg(not(target_family = "wasm"))]
-    if threads == 1 { Par::Seq } else { Par::rayon(threads) }
-}
 pub use gram::tiles::{TILE, fill_tiles, fill_tiles_sized};
 pub use gram::{ExactGram, GramProvider, GramRows, SharedGram, cross_gram, gram_matrix};
 pub use graph::{Graph, GraphKernel, Graphs};
 pub use kernel::{Kernel, Samples};
+pub use par::{is_sequential, par_threads};
 pub use string::{MAX_MISMATCH_BALL, Sequences, StringKernel};
 pub use vector::{
     Hyperparameter, VectorKernel, check_precomputed_ids, check_precomputed_ids_up_to, precomputed_ids_only,
