@@ -71,6 +71,7 @@ function send() {
   updateCli(s);
   state.requested += 1;
   if (data.length === 0) {
+    state.pending = null;
     state.reply = null;
     state.shown = state.requested;
     setStatus('click to add points');
@@ -117,6 +118,8 @@ function onReply(event) {
   } else {
     document.body.dataset.busy = 'false';
   }
+  // A fit overtaken by a clear is not shown.
+  if (reply.id < state.shown) return;
   state.reply = reply.ok ? { ...reply, msg } : null;
   state.shown = reply.id;
   document.body.dataset.shown = String(reply.id);
@@ -126,7 +129,8 @@ function onReply(event) {
     redraw();
     return;
   }
-  setStatus(reply.approxError ? `approximation: ${reply.approxError}` : 'ready', Boolean(reply.approxError));
+  if (reply.approxError) setStatus(`approximation: ${reply.approxError}`, true);
+  else setStatus(state.inFlight ? 'fitting the latest change…' : 'ready');
   showFigures(reply, msg.settings);
   redraw();
 }
