@@ -23,7 +23,19 @@ function settingsOf(o) {
 // What the page draws of one model, exact or approximate.
 function describe(model, msg, isExact) {
   const out = { summary: model.summary() };
-  out.values = model.decision(msg.grid);
+  if (msg.settings.task === 'Gp') {
+    // Mean, band and draws from one factorisation.
+    const t = msg.grid.length;
+    const band = model.band(msg.grid, isExact ? 3 : 0, 7);
+    out.values = band.subarray(0, t);
+    out.std = band.subarray(t, 2 * t);
+    if (isExact) {
+      out.lml = model.logMarginalLikelihood();
+      out.samples = band.subarray(2 * t);
+    }
+  } else {
+    out.values = model.decision(msg.grid);
+  }
   if (msg.settings.task === 'Svc') {
     out.accuracy = model.accuracy(msg.xs, msg.ys);
     if (isExact) {
@@ -32,13 +44,6 @@ function describe(model, msg, isExact) {
     }
   } else {
     out.mse = model.mse(msg.xs, msg.ys);
-  }
-  if (msg.settings.task === 'Gp') {
-    out.std = model.std(msg.grid);
-    if (isExact) {
-      out.lml = model.logMarginalLikelihood();
-      out.samples = model.samples(msg.grid, 3, 7);
-    }
   }
   return out;
 }

@@ -10,12 +10,7 @@ use faer::Par;
 /// assert!(kern_kernels::is_sequential(kern_kernels::Par::Seq));
 /// ```
 pub fn is_sequential(par: Par) -> bool {
-    #[cfg(target_family = "wasm")]
-    let _ = par;
-    #[cfg(target_family = "wasm")]
-    return true;
-    #[cfg(not(target_family = "wasm"))]
-    matches!(par, Par::Seq)
+    cfg!(target_family = "wasm") || matches!(par, Par::Seq)
 }
 
 /// `threads` workers of the current rayon pool (0: every one), or one thread

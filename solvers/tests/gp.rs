@@ -169,6 +169,13 @@ fn fitting_raises_the_likelihood_and_is_reproducible() {
     assert!((var - kxx).abs() < 0.1 * kxx, "{var} vs {kxx}");
     let post = a.sample_posterior(&data(&x[..5]), 3, 9, Par::Seq).unwrap();
     assert_eq!(post, a.sample_posterior(&data(&x[..5]), 3, 9, Par::Seq).unwrap());
+    // One factorisation for the band and the draws: the same band as `predict`.
+    let (band, draws) = a.predict_and_sample(&data(&x[..5]), 3, 9, Par::Seq).unwrap();
+    assert_eq!(draws, post);
+    let p = a.predict(&data(&x[..5]), Par::Seq).unwrap();
+    let close = |u: &[f64], v: &[f64]| u.iter().zip(v).all(|(u, v)| (u - v).abs() <= 1e-9 * (1.0 + v.abs()));
+    assert!(close(&band.mean, &p.mean) && close(&band.std, &p.std), "{band:?} vs {p:?}");
+    assert!(close(&band.std_with_noise, &p.std_with_noise));
 }
 
 fn standardised(y: &[f64]) -> Vec<f64> {

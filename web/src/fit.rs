@@ -29,6 +29,15 @@ pub enum WebError {
 /// Class A is `0`, class B is `1`; decision values are positive on B's side.
 pub const CLASS_B: f64 = 1.0;
 
+/// A GP's posterior at some points: the mean, the latent standard
+/// deviation, and draws one after another.
+#[derive(Debug)]
+pub struct Band {
+    pub mean: Vec<f64>,
+    pub std: Vec<f64>,
+    pub draws: Vec<f64>,
+}
+
 /// A fitted model of one of the page's tasks.
 #[derive(Debug)]
 pub enum Fitted {
@@ -193,14 +202,14 @@ impl Fitted {
             Fitted::ApproxSvc { map, model, b_first } => {
                 // The linear SVM's binary decision is positive on the class
                 // coded 1, LIBSVM's on the class coded 0.
-                oriented(model.decision_function(self.features(map, &t)?.as_ref()), !*b_first)
+                oriented(model.decision_function(features(map, &t)?.as_ref()), !*b_first)
             }
             Fitted::ApproxKrr { map, coef } => {
-                let phi = self.features(map, &t)?;
+                let phi = features(map, &t)?;
                 (0..phi.nrows()).map(|i| (0..coef.len()).map(|j| phi[(i, j)] * coef[j]).sum()).collect()
             }
             Fitted::ApproxGp { map, gp, y_mean, y_scale } => {
-                let (mean, _) = gp.predict(self.features(map, &t)?.as_ref());
+                let (mean, _) = gp.predict(features(map, &t)?.as_ref());
                 mean.iter().map(|m| y_mean + y_scale * m).collect()
             }
         })
@@ -218,7 +227,7 @@ impl Fitted {
             }
             Fitted::ApproxSvc { map, model, b_first } => {
                 let b_code = usize::from(!*b_first);
-                let phi = self.features(map, &t)?;
+                let phi = features(map, &t)?;
                 model.predict(phi.as_ref()).iter().map(|&c| f64::from(u8::from(c == b_code))).collect()
             }
             _ => return Err(WebError::Input("accuracy is for classification".into())),
@@ -237,28 +246,36 @@ impl Fitted {
         Ok(predicted.iter().zip(ys).map(|(p, y)| (p - y).powi(2)).sum::<f64>() / ys.len() as f64)
     }
 
-    /// GPs: the standard deviation of the latent function at `xs`.
-    pub fn std(&self, xs: &[f64]) -> Result<Vec<f64>, WebError> {
+    /// GPs: the posterior at `xs` with `count` seeded draws of the latent
+    /// function (exact GPs only; an approximation takes `count = 0`), all
+    /// from one factorisation.
+    pub fn band(&self, xs: &[f64], count: usize, seed: u64) -> Result<Band, WebError> {
         let t = points(xs, self.dims())?;
         match self {
-            Fitted::Gp(model) => Ok(model.predict(&t, Par::Seq)?.std),
-            Fitted::ApproxGp { map, gp, y_scale, .. } => {
-                let (_, std) = gp.predict(self.features(map, &t)?.as_ref());
-                Ok(std.iter().map(|s| y_scale * s).collect())
+            Fitted::Gp(model) => {
+                let (p, draws) = model.predict_and_sample(&t, count, seed, Par::Seq)?;
+                let draws = (0..draws.ncols()).flat_map(|c| draws.col_as_slice(c).to_vec()).collect();
+                Ok(Band { mean: p.mean, std: p.std, draws })
+            }
+            Fitted::ApproxGp { .. } if count > 0 => Err(WebError::Input("only the exact GP draws samples".into())),
+            Fitted::ApproxGp { map, gp, y_mean, y_scale } => {
+                let (mean, std) = gp.predict(features(map, &t)?.as_ref());
+                Ok(Band {
+                    mean: mean.iter().map(|m| y_mean + y_scale * m).collect(),
+                    std: std.iter().map(|s| y_scale * s).collect(),
+                    draws: Vec::new(),
+                })
             }
             _ => Err(WebError::Input("only a GP has error bars".into())),
         }
     }
 
-    /// Exact GPs: `count` draws of the latent function at `xs` from the
-    /// posterior, seeded; draw after draw.
-    pub fn samples(&self, xs: &[f64], count: usize, seed: u64) -> Result<Vec<f64>, WebError> {
-        let t = points(xs, self.dims())?;
-        let Fitted::Gp(model) = self else {
-            return Err(WebError::Input("only the exact GP draws samples".into()));
-        };
-        let draws = model.sample_posterior(&t, count, seed, Par::Seq)?;
-        Ok((0..draws.ncols()).flat_map(|c| draws.col_as_slice(c).to_vec()).collect())
+    /// Exact SVC: the number of support vectors.
+    pub fn n_sv(&self) -> Option<usize> {
+        match self {
+            Fitted::Svc { model, .. } => Some(model.n_sv()),
+            _ => None,
+        }
     }
 
     /// Support vectors: their indices among the training points (exact SVC).
@@ -302,8 +319,9 @@ impl Fitted {
             _ => 1,
         }
     }
+}
 
-    fn features(&self, map: &ApproxMap, t: &DataSet) -> Result<Mat<f64>, WebError> {
-        Ok(map.feature_map().transform(t, Par::Seq)?)
-    }
+/// `φ` of the samples `t`.
+fn features(map: &ApproxMap, t: &DataSet) -> Result<Mat<f64>, WebError> {
+    Ok(map.feature_map().transform(t, Par::Seq)?)
 }

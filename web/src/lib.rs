@@ -54,14 +54,12 @@ impl Model {
         self.0.decision(xs).map_err(js)
     }
 
-    /// GPs: the latent function's standard deviation at `xs`.
-    pub fn std(&self, xs: &[f64]) -> Result<Vec<f64>, JsError> {
-        self.0.std(xs).map_err(js)
-    }
-
-    /// Exact GPs: `count` posterior draws at `xs`, one after another.
-    pub fn samples(&self, xs: &[f64], count: u32, seed: u32) -> Result<Vec<f64>, JsError> {
-        self.0.samples(xs, count as usize, u64::from(seed)).map_err(js)
+    /// GPs: the mean, the latent standard deviation and `count` posterior
+    /// draws at `xs` (exact GPs; 0 for an approximation), concatenated:
+    /// `t` means, `t` deviations, then the draws one after another.
+    pub fn band(&self, xs: &[f64], count: u32, seed: u32) -> Result<Vec<f64>, JsError> {
+        let band = self.0.band(xs, count as usize, u64::from(seed)).map_err(js)?;
+        Ok([band.mean, band.std, band.draws].concat())
     }
 
     /// Classification accuracy on `xs`, `ys`.
@@ -82,7 +80,7 @@ impl Model {
     /// Exact SVC: the number of support vectors (`undefined` otherwise).
     #[wasm_bindgen(js_name = nSv)]
     pub fn n_sv(&self) -> Option<u32> {
-        matches!(self.0, Fitted::Svc { .. }).then(|| self.0.support().len() as u32)
+        self.0.n_sv().map(|n| n as u32)
     }
 
     /// Exact GPs: the log marginal likelihood (`undefined` otherwise).

@@ -73,11 +73,16 @@ fn random_features_approach_the_exact_gp() {
     let mut s = settings(Task::Gp);
     let exact = fit_exact(&s, &xs, &ys).unwrap();
     let grid: Vec<f64> = (0..40).map(|k| -0.9 + k as f64 * 0.045).collect();
-    let (mean, std) = (exact.decision(&grid).unwrap(), exact.std(&grid).unwrap());
+    let band = exact.band(&grid, 0, 0).unwrap();
+    let (mean, std) = (band.mean, band.std);
+    let decision = exact.decision(&grid).unwrap();
+    assert!(mean.iter().zip(&decision).all(|(a, b)| (a - b).abs() < 1e-9), "the band's mean is the prediction");
     let mut gap = |m: u32| {
         s.components = m;
         let approx = fit_approx(&exact, ApproxName::Rff, &s, &xs, &ys).unwrap();
-        let (am, astd) = (approx.decision(&grid).unwrap(), approx.std(&grid).unwrap());
+        let band = approx.band(&grid, 0, 0).unwrap();
+        let (am, astd) = (band.mean, band.std);
+        assert!(approx.band(&grid, 1, 0).is_err(), "an approximate GP draws no samples");
         let dm = am.iter().zip(&mean).map(|(a, b)| (a - b).powi(2)).sum::<f64>().sqrt();
         let ds = astd.iter().zip(&std).map(|(a, b)| (a - b).powi(2)).sum::<f64>().sqrt();
         (dm, ds)
@@ -94,11 +99,14 @@ fn gp_draws_on_a_packed_grid() {
     let (xs, ys) = curve();
     let exact = fit_exact(&settings(Task::Gp), &xs, &ys).unwrap();
     let grid: Vec<f64> = (0..400).map(|k| -1.0 + k as f64 / 200.0).collect();
-    let draws = exact.samples(&grid, 3, 7).unwrap();
+    let band = exact.band(&grid, 3, 7).unwrap();
+    let draws = band.draws;
     assert_eq!(draws.len(), 3 * 400);
     assert!(draws.iter().all(|v| v.is_finite()));
     // Near the data the draws stay within a few σ of the mean.
-    let (mean, std) = (exact.decision(&grid).unwrap(), exact.std(&grid).unwrap());
+    let (mean, std) = (band.mean, band.std);
+    let decision = exact.decision(&grid).unwrap();
+    assert!(mean.iter().zip(&decision).all(|(a, b)| (a - b).abs() < 1e-9), "the band's mean is the prediction");
     for (i, d) in draws.iter().enumerate() {
         let k = i % 400;
         assert!((d - mean[k]).abs() <= 6.0 * std[k] + 1e-6, "draw {i}: {d} vs {} ± {}", mean[k], std[k]);

@@ -46,6 +46,20 @@ impl GpModel {
     /// `n_samples` draws of the latent function at `test` from the posterior
     /// (one column each), seeded.
     pub fn sample_posterior(&self, test: &DataSet, n_samples: usize, seed: u64, par: Par) -> Result<Mat<f64>, GpError> {
+        Ok(self.predict_and_sample(test, n_samples, seed, par)?.1)
+    }
+
+    /// [`GpModel::predict`] and [`GpModel::sample_posterior`] from one
+    /// factorisation of `K + σ² I`: the latent variances are the diagonal of
+    /// the posterior covariance the draws come from. It holds that
+    /// `test × test` covariance, so it suits a plotting grid, not a test set.
+    pub fn predict_and_sample(
+        &self,
+        test: &DataSet,
+        n_samples: usize,
+        seed: u64,
+        par: Par,
+    ) -> Result<(GpPrediction, Mat<f64>), GpError> {
         let f = factor(gram_matrix(&self.kernel, &self.train, par), self.noise + self.jitter, par)?;
         let k = cross_gram(&self.kernel, test, &self.train, par);
         let mut v = k.transpose().to_owned();
@@ -55,14 +69,22 @@ impl GpModel {
         let mut cov = gram_matrix(&self.kernel, test, par);
         faer::linalg::matmul::matmul(cov.as_mut(), faer::Accum::Add, v.transpose(), v.as_ref(), -1.0, Par::Seq);
         kern_kernels::simd::clear_upper_state();
-        let mean = self.predict_mean(test, par);
+        let variance: Vec<f64> = (0..cov.nrows()).map(|i| cov[(i, i)].max(0.0)).collect();
+        let mean: Vec<f64> = (0..k.nrows())
+            .map(|r| self.y_mean + self.y_scale * (0..k.ncols()).map(|j| k[(r, j)] * self.alpha[j]).sum::<f64>())
+            .collect();
         let mut draws = draw(cov, n_samples, seed, par)?;
         for c in 0..n_samples {
             for (i, m) in mean.iter().enumerate() {
                 draws[(i, c)] = m + self.y_scale * draws[(i, c)];
             }
         }
-        Ok(draws)
+        let prediction = GpPrediction {
+            std: variance.iter().map(|v| self.y_scale * v.sqrt()).collect(),
+            std_with_noise: variance.iter().map(|v| self.y_scale * (v + self.noise).sqrt()).collect(),
+            mean,
+        };
+        Ok((prediction, draws))
     }
 
     fn posterior(&self) -> Posterior<'_, VectorKernel, DataSet> {
@@ -151,7 +173,7 @@ pub fn sample_prior(
     draw(gram_matrix(kernel, x, par), n_samples, seed, par)
 }
 
-/// `L z` for `Σ = L Lᵀ` (with jitter) and standard normal `z`.
+/// `F z` for `Σ = F Fᵀ` and standard normal `z`.
 fn draw(cov: Mat<f64>, n_samples: usize, seed: u64, par: Par) -> Result<Mat<f64>, GpError> {
     let n = cov.nrows();
     let mut rng = SplitMix64::new(seed);
