@@ -28,6 +28,7 @@ pub(crate) fn train_approx(
     if a.approx == ApproxArg::Falkon {
         return train_falkon(t, kernel, x, targets, par);
     }
+    super::device::cpu_only(t, "--approx rff and nystroem (their feature maps)");
     let map = match a.approx {
         ApproxArg::Rff => ApproxMap::Rff(
             RandomFourierFeatures::new(kernel, x.n_features(), a.components, a.orthogonal, t.seed)
@@ -167,7 +168,14 @@ fn train_falkon(t: &TrainArgs, kernel: &VectorKernel, x: &DataSet, targets: &Tar
     }
     let indices = landmarks(t).choose(kernel, x, m, t.seed, par).map_err(approx_error)?;
     let params = Falkon { alpha, max_iter: max_iter(t, FALKON_ITERATIONS), tol: FALKON_TOL };
-    let model = FalkonModel::fit(&params, kernel, x, y.as_ref(), x.select(&indices), par)?;
+    let model = match super::device::device_kernel(t, kernel) {
+        Some(on_gpu) => {
+            let model = FalkonModel::fit_with_blocks(&params, kernel, &on_gpu, x, y.as_ref(), x.select(&indices), par);
+            super::device::report(&on_gpu);
+            model?
+        }
+        None => FalkonModel::fit(&params, kernel, x, y.as_ref(), x.select(&indices), par)?,
+    };
     Ok(Estimator::Falkon { model, classes })
 }
 

@@ -412,3 +412,35 @@ pub struct ApproxArgs {
     #[arg(long, value_enum)]
     pub loss: Option<LossArg>,
 }
+
+/// `--device`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum DeviceArg {
+    /// Compute kernel blocks on the CPU
+    Cpu,
+    /// Compute large kernel blocks on an NVIDIA GPU (a build with the `cuda` feature); the CPU, with a notice, when there is none
+    Gpu,
+}
+
+/// `--precision`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum PrecisionArg {
+    /// Single precision on the GPU: sgemm (relative error ~1e-6)
+    F32,
+    /// Double precision on the GPU: dgemm, the CPU's answers to ~1e-12
+    F64,
+}
+
+/// Where kernel blocks are computed.
+#[derive(Args, Clone, Debug)]
+pub struct DeviceArgs {
+    /// Where kernel blocks are computed: SVM kernel rows, exact kernel ridge Grams, Falkon's K_nM and K_MM
+    #[arg(long, value_enum, default_value = "cpu")]
+    pub device: DeviceArg,
+    /// The most GPU memory kern takes, in MiB; larger blocks are streamed in tiles [default: 90% of the free memory]
+    #[arg(long, value_name = "MIB")]
+    pub gpu_memory: Option<f64>,
+    /// Arithmetic of the GPU tiles
+    #[arg(long, value_enum, default_value = "f32")]
+    pub precision: PrecisionArg,
+}

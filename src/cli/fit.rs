@@ -335,11 +335,13 @@ pub(crate) fn train(
     let mut estimator = match (t.task, targets) {
         (TaskArg::Gp, Targets::Values(y)) => {
             check_memory(n, t.max_memory)?;
+            super::device::cpu_only(t, "a GP fitting its hyperparameters (gradient Grams)");
             let params = gp_params(t, kernel);
             Estimator::Gp(GpModel::fit(&params, x, y, par).map_err(kern_solvers::SolverError::from)?)
         }
         (TaskArg::Gp | TaskArg::Gpc, Targets::Classes { names, codes }) => {
             check_memory(n, t.max_memory)?;
+            super::device::cpu_only(t, "GP classification");
             let (kernel, fit) = gp_kernel(t, kernel);
             let mut params = GaussianProcessClassifier::new(kernel);
             params.fit = fit;
@@ -348,10 +350,24 @@ pub(crate) fn train(
             let model = GpcModel::fit(&params, x, codes, names.len(), par).map_err(kern_solvers::SolverError::from)?;
             Estimator::Gpc { model, classes: names.clone() }
         }
-        _ => match train_machine(t, kernel, x, targets, DataSet::select, par)? {
-            Machine::Svm { model, classes } => Estimator::Svm { model, classes },
-            Machine::KernelRidge(m) => Estimator::KernelRidge(m),
-            Machine::Gp(_) | Machine::Gpc { .. } => unreachable!("GPs on vectors are fitted above"),
+        _ => match super::device::device_kernel(t, kernel) {
+            // The same solvers, their blocks through the GPU; the model
+            // stores the plain kernel.
+            Some(on_gpu) => {
+                let machine = train_machine(t, &on_gpu, x, targets, DataSet::select, par)?;
+                super::device::report(&on_gpu);
+                let plain = |k: kern_gpu::DeviceKernel| k.kernel().clone();
+                match machine {
+                    Machine::Svm { model, classes } => Estimator::Svm { model: model.map_kernel(plain), classes },
+                    Machine::KernelRidge(m) => Estimator::KernelRidge(m.map_kernel(plain)),
+                    Machine::Gp(_) | Machine::Gpc { .. } => unreachable!("GPs on vectors are fitted above"),
+                }
+            }
+            None => match train_machine(t, kernel, x, targets, DataSet::select, par)? {
+                Machine::Svm { model, classes } => Estimator::Svm { model, classes },
+                Machine::KernelRidge(m) => Estimator::KernelRidge(m),
+                Machine::Gp(_) | Machine::Gpc { .. } => unreachable!("GPs on vectors are fitted above"),
+            },
         },
     };
     keep_ids_only(&mut estimator);

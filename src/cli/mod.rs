@@ -8,6 +8,7 @@ pub mod args;
 mod auto;
 mod cv;
 mod demo;
+mod device;
 mod export;
 pub(crate) mod fit;
 pub mod grid;
@@ -110,6 +111,8 @@ pub struct TrainArgs {
     /// Seed of every random choice (cross-validation folds, probability folds)
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
+    #[command(flatten)]
+    pub device: args::DeviceArgs,
 }
 
 /// `kern cv`.

@@ -104,6 +104,21 @@ impl FalkonModel {
         centers: DataSet,
         par: Par,
     ) -> Result<Self, SolverError> {
+        Self::fit_with_blocks(params, kernel, kernel, x, y, centers, par)
+    }
+
+    /// [`fit`](Self::fit) with the blocks `K_nM` and `K_MM` computed by
+    /// `blocks` (the same function as `kernel`, computed elsewhere: a
+    /// `kern_gpu::DeviceKernel` puts them on the GPU). The model stores `kernel`.
+    pub fn fit_with_blocks(
+        params: &Falkon,
+        kernel: &VectorKernel,
+        blocks: &dyn Kernel<DataSet>,
+        x: &DataSet,
+        y: MatRef<'_, f64>,
+        centers: DataSet,
+        par: Par,
+    ) -> Result<Self, SolverError> {
         params.validate()?;
         let (n, m, t) = (x.n_samples(), centers.n_samples(), y.ncols());
         if n == 0 || m == 0 {
@@ -116,8 +131,8 @@ impl FalkonModel {
             return Err(SolverError::NonFiniteTarget { index });
         }
         let lambda = params.alpha / n as f64;
-        let pre = Preconditioner::new(kernel, &centers, lambda, par)?;
-        let products = KnmProducts { kernel, x, centers: &centers, par };
+        let pre = Preconditioner::new(blocks, &centers, lambda, par)?;
+        let products = KnmProducts { kernel: blocks, x, centers: &centers, par };
 
         // R = A⁻ᵀ T⁻ᵀ K_nMᵀ y / n.
         let mut r = products.transpose_times(y);
@@ -158,7 +173,7 @@ impl FalkonModel {
 
 /// `K_nM` products, computed block by block.
 struct KnmProducts<'a> {
-    kernel: &'a VectorKernel,
+    kernel: &'a dyn Kernel<DataSet>,
     x: &'a DataSet,
     centers: &'a DataSet,
     par: Par,
@@ -244,7 +259,7 @@ struct Preconditioner {
 }
 
 impl Preconditioner {
-    fn new(kernel: &VectorKernel, centers: &DataSet, lambda: f64, par: Par) -> Result<Self, SolverError> {
+    fn new(kernel: &dyn Kernel<DataSet>, centers: &DataSet, lambda: f64, par: Par) -> Result<Self, SolverError> {
         let m = centers.n_samples();
         // A relative jitter of a few ulps of the mean diagonal, as Falkon, for
         // centres that are duplicates or nearly so; a smooth kernel on many

@@ -62,3 +62,16 @@ pub struct KernelRidgeModel<K, S> {
     /// Number of targets.
     pub n_targets: usize,
 }
+
+impl<K, S> KernelRidgeModel<K, S> {
+    /// The same model with its kernel replaced by `f(kernel)`.
+    pub fn map_kernel<K2>(self, f: impl FnOnce(K) -> K2) -> KernelRidgeModel<K2, S> {
+        KernelRidgeModel {
+            kernel: f(self.kernel),
+            train: self.train,
+            params: self.params,
+            dual_coef: self.dual_coef,
+            n_targets: self.n_targets,
+        }
+    }
+}

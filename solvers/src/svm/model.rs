@@ -56,6 +56,24 @@ pub struct SvmModel<K, S> {
 }
 
 impl<K, S> SvmModel<K, S> {
+    /// The same model with its kernel replaced by `f(kernel)`: a model
+    /// trained through a GPU-backed kernel stores the plain kernel.
+    pub fn map_kernel<K2>(self, f: impl FnOnce(K) -> K2) -> SvmModel<K2, S> {
+        SvmModel {
+            kernel: f(self.kernel),
+            kind: self.kind,
+            support_vectors: self.support_vectors,
+            sv_indices: self.sv_indices,
+            n_classes: self.n_classes,
+            n_support: self.n_support,
+            sv_coef: self.sv_coef,
+            pairs: self.pairs,
+            prob_a: self.prob_a,
+            prob_b: self.prob_b,
+            laplace_scale: self.laplace_scale,
+        }
+    }
+
     /// A classifier's dual variables per binary problem, in LIBSVM's pair
     /// order: `α` of class a's training samples, then class b's, each class
     /// in training order (`classes` are the training labels the model was

@@ -1,0 +1,107 @@
+//! The CUDA backend: cuBLAS GEMM (or the L1 kernel), then one fused
+//! element-wise kernel compiled by NVRTC at first use, in two streams so that
+//! copies overlap compute. Data sets used as the long side of blocks (SMO's
+//! training set, Falkon's samples) stay on the device between calls.
+
+mod engine;
+mod resident;
+
+use std::sync::{Arc, Mutex};
+
+use cudarc::driver::CudaContext;
+use faer::MatMut;
+use kern_kernels::DataSet;
+
+use crate::plan::Tile;
+use crate::spec::TileKernel;
+use crate::{GpuError, GpuOptions, Precision};
+use engine::Engine;
+
+/// An opened device with its memory budget and its compiled engines.
+pub(crate) struct CudaGpu {
+    ctx: Arc<CudaContext>,
+    name: String,
+    budget: usize,
+    engines: Mutex<Engines>,
+}
+
+#[derive(Default)]
+struct Engines {
+    single: Option<Engine<f32>>,
+    double: Option<Engine<f64>>,
+}
+
+pub(crate) fn cuda_error<E: std::fmt::Debug>(what: &'static str) -> impl FnOnce(E) -> GpuError {
+    move |e| GpuError::Cuda { what, message: format!("{e:?}") }
+}
+
+impl CudaGpu {
+    pub(crate) fn open(options: &GpuOptions) -> Result<Self, GpuError> {
+        // SAFETY: these only try to load the shared libraries.
+        unsafe {
+            if !cudarc::driver::sys::is_culib_present() {
+                return Err(GpuError::MissingLibrary("libcuda"));
+            }
+            if !cudarc::cublas::sys::is_culib_present() {
+                return Err(GpuError::MissingLibrary("libcublas"));
+            }
+            if !cudarc::nvrtc::sys::is_culib_present() {
+                return Err(GpuError::MissingLibrary("libnvrtc"));
+            }
+        }
+        let count = CudaContext::device_count().map_err(|e| GpuError::NoDevice(format!("{e:?}")))?;
+        if options.ordinal >= count.max(0) as usize {
+            return Err(GpuError::NoDevice(format!("device {} asked for, {count} present", options.ordinal)));
+        }
+        let ctx = CudaContext::new(options.ordinal).map_err(cuda_error("context creation"))?;
+        let name = ctx.name().map_err(cuda_error("device query"))?;
+        let (free, _) = ctx.mem_get_info().map_err(cuda_error("memory query"))?;
+        // Leave a tenth of the free memory to cuBLAS's workspace and others.
+        let budget = match options.memory_mib {
+            Some(mib) => ((mib * (1u64 << 20) as f64) as usize).min(free),
+            None => free / 10 * 9,
+        };
+        Ok(Self { ctx, name, budget, engines: Mutex::new(Engines::default()) })
+    }
+
+    pub(crate) fn describe(&self) -> String {
+        format!("{} (device {}), {} MiB of GPU memory allowed", self.name, self.ctx.ordinal(), self.budget >> 20)
+    }
+
+    pub(crate) fn budget(&self) -> usize {
+        self.budget
+    }
+
+    /// Streams the tiles of `K(a[rows], b[cols])` into `sink` (or, with
+    /// `out`, into a block).
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn run(
+        &self,
+        precision: Precision,
+        kernel: &TileKernel,
+        a: &DataSet,
+        rows: &[usize],
+        b: &DataSet,
+        cols: &[usize],
+        out: Option<MatMut<'_, f64>>,
+        sink: &mut dyn FnMut(&Tile, faer::MatRef<'_, f64>),
+    ) -> Result<(), GpuError> {
+        let mut engines = self.engines.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        match precision {
+            Precision::F32 => {
+                if engines.single.is_none() {
+                    engines.single = Some(Engine::new(&self.ctx)?);
+                }
+                let engine = engines.single.as_mut().expect("just built");
+                engine.run(self.budget, kernel, a, rows, b, cols, out, sink)
+            }
+            Precision::F64 => {
+                if engines.double.is_none() {
+                    engines.double = Some(Engine::new(&self.ctx)?);
+                }
+                let engine = engines.double.as_mut().expect("just built");
+                engine.run(self.budget, kernel, a, rows, b, cols, out, sink)
+            }
+        }
+    }
+}

@@ -1,0 +1,168 @@
+//! Opening the GPU: options, the fallback, and blocks computed on it.
+
+use faer::{MatMut, MatRef};
+use kern_kernels::DataSet;
+
+use crate::GpuError;
+use crate::plan::Tile;
+use crate::spec::TileKernel;
+
+/// The arithmetic of GPU tiles.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Precision {
+    /// sgemm and float formulas: the GPU's fast path (relative error ~1e-6).
+    #[default]
+    F32,
+    /// dgemm and double formulas, for agreement with the CPU to ~1e-12.
+    F64,
+}
+
+impl Precision {
+    /// Bytes per value.
+    pub fn bytes(self) -> usize {
+        match self {
+            Precision::F32 => 4,
+            Precision::F64 => 8,
+        }
+    }
+}
+
+/// What `--device gpu` asks for.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct GpuOptions {
+    /// CUDA device number.
+    pub ordinal: usize,
+    /// The most GPU memory kern takes, in MiB [default: 90 % of what is free].
+    pub memory_mib: Option<f64>,
+    pub precision: Precision,
+}
+
+/// An opened GPU. Cheap to clone; blocks from several threads queue on it.
+#[derive(Clone)]
+pub struct Gpu {
+    #[cfg(feature = "cuda")]
+    inner: std::sync::Arc<crate::cuda::CudaGpu>,
+    #[cfg(not(feature = "cuda"))]
+    never: std::convert::Infallible,
+    precision: Precision,
+}
+
+impl std::fmt::Debug for Gpu {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Gpu({})", self.describe())
+    }
+}
+
+impl Gpu {
+    /// Opens the device, or says why not. Never panics: a missing driver, a
+    /// missing device, or a CUDA library that misbehaves is an error.
+    ///
+    /// ```
+    /// use kern_gpu::{Gpu, GpuOptions};
+    /// match Gpu::open(&GpuOptions::default()) {
+    ///     Ok(gpu) => println!("computing on {}", gpu.describe()),
+    ///     Err(why) => println!("on the CPU: {why}"),
+    /// }
+    /// ```
+    pub fn open(options: &GpuOptions) -> Result<Self, GpuError> {
+        #[cfg(feature = "cuda")]
+        {
+            let opened = std::panic::catch_unwind(|| crate::cuda::CudaGpu::open(options))
+                .unwrap_or_else(|panic| Err(panicked("device opening", panic)))?;
+            Ok(Self { inner: std::sync::Arc::new(opened), precision: options.precision })
+        }
+        #[cfg(not(feature = "cuda"))]
+        {
+            let _ = options;
+            Err(GpuError::NotBuilt)
+        }
+    }
+
+    /// The device's name, number and memory budget.
+    pub fn describe(&self) -> String {
+        #[cfg(feature = "cuda")]
+        return format!("{}, {:?}", self.inner.describe(), self.precision);
+        #[cfg(not(feature = "cuda"))]
+        match self.never {}
+    }
+
+    /// The GPU memory kern may take, in bytes.
+    pub fn budget(&self) -> usize {
+        #[cfg(feature = "cuda")]
+        return self.inner.budget();
+        #[cfg(not(feature = "cuda"))]
+        match self.never {}
+    }
+
+    /// The precision of this handle's tiles.
+    pub fn precision(&self) -> Precision {
+        self.precision
+    }
+
+    /// This handle with tiles in `precision`.
+    pub fn with_precision(mut self, precision: Precision) -> Self {
+        self.precision = precision;
+        self
+    }
+
+    /// Fills `out` with `K(a[rows], b[cols])`, streamed in tiles that fit the budget.
+    pub fn block(
+        &self,
+        kernel: &TileKernel,
+        a: &DataSet,
+        rows: &[usize],
+        b: &DataSet,
+        cols: &[usize],
+        out: MatMut<'_, f64>,
+    ) -> Result<(), GpuError> {
+        self.run(kernel, a, rows, b, cols, Some(out), &mut |_, _| {})
+    }
+
+    /// Hands every tile of `K(a[rows], b[cols])` to `sink` without keeping
+    /// the matrix: `K(X, X)` for n = 200,000 goes through here.
+    pub fn stream(
+        &self,
+        kernel: &TileKernel,
+        a: &DataSet,
+        rows: &[usize],
+        b: &DataSet,
+        cols: &[usize],
+        sink: &mut dyn FnMut(&Tile, MatRef<'_, f64>),
+    ) -> Result<(), GpuError> {
+        self.run(kernel, a, rows, b, cols, None, sink)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn run(
+        &self,
+        kernel: &TileKernel,
+        a: &DataSet,
+        rows: &[usize],
+        b: &DataSet,
+        cols: &[usize],
+        out: Option<MatMut<'_, f64>>,
+        sink: &mut dyn FnMut(&Tile, MatRef<'_, f64>),
+    ) -> Result<(), GpuError> {
+        #[cfg(feature = "cuda")]
+        {
+            let call =
+                std::panic::AssertUnwindSafe(|| self.inner.run(self.precision, kernel, a, rows, b, cols, out, sink));
+            std::panic::catch_unwind(call).unwrap_or_else(|panic| Err(panicked("a GPU block", panic)))
+        }
+        #[cfg(not(feature = "cuda"))]
+        {
+            let _ = (kernel, a, rows, b, cols, out, sink);
+            match self.never {}
+        }
+    }
+}
+
+#[cfg(feature = "cuda")]
+fn panicked(what: &'static str, panic: Box<dyn std::any::Any + Send>) -> GpuError {
+    let message = panic
+        .downcast_ref::<String>()
+        .cloned()
+        .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
+        .unwrap_or_else(|| "a panic in the CUDA bindings".into());
+    GpuError::Cuda { what, message }
+}
