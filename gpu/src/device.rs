@@ -1,7 +1,7 @@
 //! Opening the GPU: options, the fallback, and blocks computed on it.
 
-use faer::{MatMut, MatRef};
-use kern_kernels::DataSet;
+use faer::{Mat, MatMut, MatRef};
+use kern_kernels::{BlockProduct, DataSet};
 
 use crate::GpuError;
 use crate::plan::Tile;
@@ -130,6 +130,27 @@ impl Gpu {
         sink: &mut dyn FnMut(&Tile, MatRef<'_, f64>),
     ) -> Result<(), GpuError> {
         self.run(kernel, a, rows, b, cols, None, sink)
+    }
+
+    /// `product` of the block `K(a, b)`, formed and multiplied on the device
+    /// in row tiles: Falkon's `K_nM` products never cross the bus.
+    pub fn product(
+        &self,
+        kernel: &TileKernel,
+        a: &DataSet,
+        b: &DataSet,
+        product: BlockProduct<'_>,
+    ) -> Result<Mat<f64>, GpuError> {
+        #[cfg(feature = "cuda")]
+        {
+            let call = std::panic::AssertUnwindSafe(|| self.inner.product(self.precision, kernel, a, b, product));
+            std::panic::catch_unwind(call).unwrap_or_else(|panic| Err(panicked("a GPU product", panic)))
+        }
+        #[cfg(not(feature = "cuda"))]
+        {
+            let _ = (kernel, a, b, product);
+            match self.never {}
+        }
     }
 
     #[allow(clippy::too_many_arguments)]

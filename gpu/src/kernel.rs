@@ -5,8 +5,8 @@
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, OnceLock};
 
-use faer::{MatMut, Par};
-use kern_kernels::{DataSet, Kernel, VectorKernel};
+use faer::{Mat, MatMut, Par};
+use kern_kernels::{BlockProduct, DataSet, Kernel, VectorKernel};
 
 use crate::spec::TileKernel;
 use crate::{Gpu, GpuError, GpuOptions};
@@ -117,5 +117,21 @@ impl Kernel<DataSet> for DeviceKernel {
 
     fn diagonal(&self, a: &DataSet, rows: &[usize], out: &mut [f64]) {
         self.kernel.diagonal(a, rows, out);
+    }
+
+    fn block_product(&self, a: &DataSet, b: &DataSet, product: BlockProduct<'_>) -> Option<Mat<f64>> {
+        let big = a.n_samples().saturating_mul(b.n_samples()) >= MIN_GPU_ENTRIES;
+        let (Some((gpu, tile)), true, true) = (&self.gpu, big, self.on_gpu()) else { return None };
+        match gpu.product(tile, a, b, product) {
+            Ok(result) => {
+                self.state.gpu_blocks.fetch_add(1, Ordering::Relaxed);
+                Some(result)
+            }
+            Err(why) => {
+                self.state.failed.store(true, Ordering::Relaxed);
+                let _ = self.state.notice.set(why.to_string());
+                None
+            }
+        }
     }
 }

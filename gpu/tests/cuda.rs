@@ -96,3 +96,36 @@ fn the_device_kernel_gives_the_cpu_blocks_through_the_kernel_trait() {
     assert!(k.gpu_blocks() >= 1, "the block went to the GPU");
     assert!(relative_error(&got, &cpu_block(&kernel, &x, &rows, &x, &rows)) < 1e-12);
 }
+
+#[test]
+fn falkon_products_on_the_device_equal_the_cpu_products() {
+    use kern_kernels::BlockProduct;
+    let x = dense(20_000, 28, 11);
+    let centers = dense(1_500, 28, 12);
+    let w = Mat::from_fn(1_500, 2, |i, j| ((i * 7 + j * 3) % 11) as f64 / 11.0 - 0.5);
+    let v = Mat::from_fn(20_000, 2, |i, j| ((i * 5 + j) % 13) as f64 / 13.0 - 0.5);
+    for (precision, tol) in [(Precision::F64, 1e-10), (Precision::F32, 1e-4)] {
+        // The default budget keeps both sets on the device; 40 MiB streams x in row tiles.
+        for memory in [None, Some(40.0)] {
+            let Some(gpu) = open(precision, memory) else { return };
+            for kernel in kernels(28) {
+                let k = DeviceKernel::new(kernel.clone(), gpu.clone()).unwrap();
+                let all: Vec<usize> = (0..20_000).collect();
+                let cols: Vec<usize> = (0..1_500).collect();
+                let mut knm = Mat::zeros(20_000, 1_500);
+                kernel.block(&x, &all, &centers, &cols, knm.as_mut(), Par::rayon(0));
+                let expected = [&knm * &w, knm.transpose() * &v, knm.transpose() * (&knm * &w)];
+                let products = [
+                    BlockProduct::Times(w.as_ref()),
+                    BlockProduct::TransposeTimes(v.as_ref()),
+                    BlockProduct::GramTimes(w.as_ref()),
+                ];
+                for (want, product) in expected.iter().zip(products) {
+                    let got = k.block_product(&x, &centers, product).expect("computed on the GPU");
+                    let e = relative_error(&got, want);
+                    assert!(e < tol, "{kernel:?} {precision:?} {memory:?} {product:?}: error {e:e}");
+                }
+            }
+        }
+    }
+}

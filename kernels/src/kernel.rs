@@ -1,7 +1,7 @@
 //! The `Kernel` trait: a positive (semi-)definite function evaluated on a set
 //! of samples, one pair at a time or one block at a time.
 
-use faer::{MatMut, Par};
+use faer::{Mat, MatMut, MatRef, Par};
 
 use crate::gram::tiles::fill_tiles;
 
@@ -60,4 +60,24 @@ pub trait Kernel<S: Samples + ?Sized>: Send + Sync {
             *o = self.eval(a, i, a, i);
         }
     }
+
+    /// `product` of the whole block `K(a, b)` computed without handing the
+    /// block to the caller (a GPU keeps it in device memory), or `None` when
+    /// this kernel has no such path and the caller should form blocks itself.
+    fn block_product(&self, a: &S, b: &S, product: BlockProduct<'_>) -> Option<Mat<f64>> {
+        let _ = (a, b, product);
+        None
+    }
+}
+
+/// A product with a kernel block `K = K(a, b)` (`n × m`): what Falkon's
+/// conjugate gradient needs of `K_nM` at each step.
+#[derive(Clone, Copy, Debug)]
+pub enum BlockProduct<'a> {
+    /// `K w` for `w` of `m` rows: `n` rows.
+    Times(MatRef<'a, f64>),
+    /// `Kᵀ v` for `v` of `n` rows: `m` rows.
+    TransposeTimes(MatRef<'a, f64>),
+    /// `Kᵀ K w` for `w` of `m` rows: `m` rows.
+    GramTimes(MatRef<'a, f64>),
 }

@@ -33,7 +33,7 @@ pub use faer::Par;
 pub use gram::tiles::{TILE, fill_tiles, fill_tiles_sized};
 pub use gram::{ExactGram, GramProvider, GramRows, SharedGram, cross_gram, gram_matrix};
 pub use graph::{Graph, GraphKernel, Graphs};
-pub use kernel::{Kernel, Samples};
+pub use kernel::{BlockProduct, Kernel, Samples};
 pub use par::{is_sequential, par_threads};
 pub use string::{MAX_MISMATCH_BALL, Sequences, StringKernel};
 pub use vector::{

@@ -47,11 +47,11 @@ impl Scalar for f64 {
     }
 }
 
-struct Functions {
-    epilogue: CudaFunction,
-    distance: CudaFunction,
-    gather: CudaFunction,
-    row_norms: CudaFunction,
+pub(super) struct Functions {
+    pub(super) epilogue: CudaFunction,
+    pub(super) distance: CudaFunction,
+    pub(super) gather: CudaFunction,
+    pub(super) row_norms: CudaFunction,
 }
 
 /// Device buffers of one in-flight tile: both sides' samples, norms and
@@ -71,11 +71,11 @@ struct Slot<T> {
 
 pub(super) struct Engine<T> {
     ctx: Arc<CudaContext>,
-    streams: [Arc<CudaStream>; 2],
-    blas: [CudaBlas; 2],
-    functions: Functions,
+    pub(super) streams: [Arc<CudaStream>; 2],
+    pub(super) blas: [CudaBlas; 2],
+    pub(super) functions: Functions,
     /// Oldest first.
-    resident: Vec<Resident<T>>,
+    pub(super) resident: Vec<Resident<T>>,
     slots: [Option<Slot<T>>; 2],
 }
 
@@ -143,6 +143,11 @@ where
         }
     }
 
+    /// Frees the tile slots (a product sizes its own buffers).
+    pub(super) fn drop_slots(&mut self) {
+        self.slots = [None, None];
+    }
+
     fn find(&self, data: &DataSet, d: usize) -> Option<usize> {
         let key = DataKey::of(data, d);
         self.resident.iter().position(|r| r.key == key)
@@ -150,7 +155,7 @@ where
 
     /// The index of `data` among the resident sets, uploading it (and
     /// evicting the oldest) when it fits in `cap` bytes; `None` when it does not.
-    fn make_resident(&mut self, data: &DataSet, d: usize, cap: usize) -> Result<Option<usize>, GpuError> {
+    pub(super) fn make_resident(&mut self, data: &DataSet, d: usize, cap: usize) -> Result<Option<usize>, GpuError> {
         let key = DataKey::of(data, d);
         if let Some(i) = self.resident.iter().position(|r| r.key == key) {
             return Ok(Some(i));
@@ -213,7 +218,7 @@ where
 }
 
 /// Device bytes the resident data sets take.
-fn held_bytes<T>(resident: &[Resident<T>]) -> usize {
+pub(super) fn held_bytes<T>(resident: &[Resident<T>]) -> usize {
     resident.iter().map(|r| r.values.len() + r.norms.len()).sum::<usize>() * size_of::<T>()
 }
 

@@ -4,6 +4,7 @@
 //! training set, Falkon's samples) stay on the device between calls.
 
 mod engine;
+mod products;
 mod resident;
 
 use std::sync::{Arc, Mutex};
@@ -70,6 +71,32 @@ impl CudaGpu {
 
     pub(crate) fn budget(&self) -> usize {
         self.budget
+    }
+
+    /// `product` of `K(a, b)` with the block kept on the device.
+    pub(crate) fn product(
+        &self,
+        precision: Precision,
+        kernel: &TileKernel,
+        a: &DataSet,
+        b: &DataSet,
+        product: kern_kernels::BlockProduct<'_>,
+    ) -> Result<faer::Mat<f64>, GpuError> {
+        let mut engines = self.engines.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        match precision {
+            Precision::F32 => {
+                if engines.single.is_none() {
+                    engines.single = Some(Engine::new(&self.ctx)?);
+                }
+                engines.single.as_mut().expect("just built").product(self.budget, kernel, a, b, product)
+            }
+            Precision::F64 => {
+                if engines.double.is_none() {
+                    engines.double = Some(Engine::new(&self.ctx)?);
+                }
+                engines.double.as_mut().expect("just built").product(self.budget, kernel, a, b, product)
+            }
+        }
     }
 
     /// Streams the tiles of `K(a[rows], b[cols])` into `sink` (or, with

@@ -14,7 +14,7 @@ mod cg;
 
 use faer::linalg::triangular_solve::{solve_lower_triangular_in_place, solve_upper_triangular_in_place};
 use faer::{Accum, Mat, MatMut, MatRef, Par};
-use kern_kernels::{DataSet, Kernel, VectorKernel, gram_matrix};
+use kern_kernels::{BlockProduct, DataSet, Kernel, VectorKernel, gram_matrix};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -205,6 +205,9 @@ impl KnmProducts<'_> {
 
     /// `K_nMᵀ v` for `v` with one row per sample.
     fn transpose_times(&self, v: MatRef<'_, f64>) -> Mat<f64> {
+        if let Some(product) = self.kernel.block_product(self.x, self.centers, BlockProduct::TransposeTimes(v)) {
+            return product;
+        }
         let parts = self.map_blocks(|b, k| {
             let rows = v.subrows(b * BLOCK, k.nrows());
             let mut out = Mat::zeros(k.ncols(), v.ncols());
@@ -216,6 +219,9 @@ impl KnmProducts<'_> {
 
     /// `K_nMᵀ K_nM w`.
     fn gram_times(&self, w: MatRef<'_, f64>) -> Mat<f64> {
+        if let Some(product) = self.kernel.block_product(self.x, self.centers, BlockProduct::GramTimes(w)) {
+            return product;
+        }
         let parts = self.map_blocks(|_, k| {
             let z = k * w;
             let mut out = Mat::zeros(k.ncols(), w.ncols());
@@ -227,6 +233,9 @@ impl KnmProducts<'_> {
 
     /// `K_nM w`, one row per sample.
     fn times(&self, w: MatRef<'_, f64>) -> Mat<f64> {
+        if let Some(product) = self.kernel.block_product(self.x, self.centers, BlockProduct::Times(w)) {
+            return product;
+        }
         let parts = self.map_blocks(|_, k| k * w);
         let mut out = Mat::zeros(self.x.n_samples(), w.ncols());
         for (b, part) in parts.iter().enumerate() {
