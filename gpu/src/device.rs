@@ -153,6 +153,22 @@ impl Gpu {
         }
     }
 
+    /// The benchmark's probe: median seconds of a bare `n × n × d` GEMM and
+    /// of the whole Gram tile of `kernel` (GEMM and element-wise pass) on
+    /// `n` random samples, timed on the device with nothing copied back.
+    pub fn time_gram(&self, kernel: &TileKernel, n: usize, d: usize, repeats: usize) -> Result<(f64, f64), GpuError> {
+        #[cfg(feature = "cuda")]
+        {
+            let call = std::panic::AssertUnwindSafe(|| self.inner.time_gram(self.precision, kernel, n, d, repeats));
+            std::panic::catch_unwind(call).unwrap_or_else(|panic| Err(panicked("the Gram probe", panic)))
+        }
+        #[cfg(not(feature = "cuda"))]
+        {
+            let _ = (kernel, n, d, repeats);
+            match self.never {}
+        }
+    }
+
     #[allow(clippy::too_many_arguments)]
     fn run(
         &self,

@@ -4,6 +4,7 @@
 //! training set, Falkon's samples) stay on the device between calls.
 
 mod engine;
+mod probe;
 mod products;
 mod resident;
 
@@ -71,6 +72,32 @@ impl CudaGpu {
 
     pub(crate) fn budget(&self) -> usize {
         self.budget
+    }
+
+    /// Seconds of a bare `n × n × d` GEMM and of the whole Gram tile.
+    pub(crate) fn time_gram(
+        &self,
+        precision: Precision,
+        kernel: &TileKernel,
+        n: usize,
+        d: usize,
+        repeats: usize,
+    ) -> Result<(f64, f64), GpuError> {
+        let mut engines = self.engines.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        match precision {
+            Precision::F32 => {
+                if engines.single.is_none() {
+                    engines.single = Some(Engine::new(&self.ctx)?);
+                }
+                engines.single.as_mut().expect("just built").time_gram(kernel, n, d, repeats)
+            }
+            Precision::F64 => {
+                if engines.double.is_none() {
+                    engines.double = Some(Engine::new(&self.ctx)?);
+                }
+                engines.double.as_mut().expect("just built").time_gram(kernel, n, d, repeats)
+            }
+        }
     }
 
     /// `product` of `K(a, b)` with the block kept on the device.

@@ -18,7 +18,7 @@ use crate::spec::{FirstPass, TileKernel};
 /// Row tiles of at most this many rows: 16,384 × 20,000 f32 is 1.3 GB.
 const MAX_ROWS: usize = 16_384;
 
-fn gemm_config<T: Scalar>(
+pub(super) fn gemm_config<T: Scalar>(
     trans: (bool, bool),
     (m, n, k): (usize, usize, usize),
     (lda, ldb, ldc): (usize, usize, usize),

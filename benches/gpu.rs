@@ -1,0 +1,97 @@
+//! GPU figures in one run (needs `--features cuda` and an NVIDIA GPU):
+//!
+//! 1. the RBF Gram tile for n = 32,768, d = 128 in f32 beside cuBLAS sgemm of
+//!    the same shape (target: the tile within 1.25× of the bare sgemm);
+//! 2. Falkon on a generated 1,000,000 × 28 problem with M = 20,000 centres on
+//!    the GPU beside the CPU path (target: under 10 s on one H100).
+//!
+//! `benches/gpu/run.sh` runs this after the GPU tests, then times a9a SVMs
+//! with `--device gpu` beside the CPU. Environment: `KERN_BENCH_N` (Falkon's
+//! n, default 1,000,000), `KERN_BENCH_M` (default 20,000), `KERN_BENCH_SKIP_CPU=1`.
+
+use std::time::Instant;
+
+use faer::{Mat, Par};
+use kern_gpu::{DeviceKernel, Gpu, GpuOptions, Precision, TileKernel};
+use kern_kernels::{DataSet, DenseMatrix, VectorKernel};
+use kern_solvers::falkon::{Falkon, FalkonModel};
+
+fn env(name: &str, default: usize) -> usize {
+    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+}
+
+/// `n` samples of `d` uniform features and `y = sin(Σ x) + noise`.
+fn problem(n: usize, d: usize, seed: u64) -> (DataSet, Mat<f64>) {
+    let mut s = seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1;
+    let mut u = move || {
+        s ^= s << 13;
+        s ^= s >> 7;
+        s ^= s << 17;
+        (s >> 11) as f64 / (1u64 << 53) as f64
+    };
+    let values: Vec<f64> = (0..n * d).map(|_| u() * 2.0 - 1.0).collect();
+    let y = Mat::from_fn(n, 1, |i, _| values[i * d..(i + 1) * d].iter().sum::<f64>().sin());
+    let y = Mat::from_fn(n, 1, |i, _| y[(i, 0)] + 0.1 * (u() - 0.5));
+    (DataSet::from(DenseMatrix::new(n, d, values).expect("a dense matrix")), y)
+}
+
+fn main() {
+    let gpu = match Gpu::open(&GpuOptions::default()) {
+        Ok(gpu) => gpu,
+        Err(why) => {
+            eprintln!("benches/gpu: no GPU to measure: {why}");
+            std::process::exit(2);
+        }
+    };
+    println!("device: {}", gpu.describe());
+    println!();
+    println!("| what | GPU | beside | ratio |");
+    println!("|---|---|---|---|");
+
+    // 1. The RBF tile against sgemm, n = 32,768, d = 128, f32.
+    let rbf = TileKernel::from_vector(&VectorKernel::Rbf { gamma: 1.0 / 128.0 }).expect("rbf has a tile");
+    let (gemm, tile) = gpu.time_gram(&rbf, 32_768, 128, 5).expect("the Gram probe");
+    println!(
+        "| RBF Gram n = 32,768, d = 128, f32 (on the device) | {:.2} ms | sgemm {:.2} ms | {:.2}× (target ≤ 1.25×) |",
+        tile * 1e3,
+        gemm * 1e3,
+        tile / gemm
+    );
+
+    // 2. Falkon, 1M × 28, M = 20,000.
+    let (n, m) = (env("KERN_BENCH_N", 1_000_000), env("KERN_BENCH_M", 20_000));
+    let (x, y) = problem(n, 28, 1);
+    let (test_x, test_y) = problem(10_000, 28, 2);
+    let kernel = VectorKernel::Rbf { gamma: 1.0 / 28.0 };
+    let centers: Vec<usize> = (0..m).map(|i| i * (n / m)).collect();
+    let params = Falkon { alpha: 1e-6 * n as f64, max_iter: 20, tol: 1e-10 };
+    let on_gpu = DeviceKernel::new(kernel.clone(), gpu.clone().with_precision(Precision::F32)).expect("a GPU kernel");
+    let started = Instant::now();
+    let model =
+        FalkonModel::fit_with_blocks(&params, &kernel, &on_gpu, &x, y.as_ref(), x.select(&centers), Par::rayon(0))
+            .expect("Falkon on the GPU");
+    let gpu_seconds = started.elapsed().as_secs_f64();
+    if let Some(why) = on_gpu.notice() {
+        eprintln!("benches/gpu: {why}");
+    }
+    let mse = |model: &FalkonModel| {
+        let f = model.predict(&test_x, Par::rayon(0));
+        (0..test_x.n_samples()).map(|i| (f[(i, 0)] - test_y[(i, 0)]).powi(2)).sum::<f64>() / test_x.n_samples() as f64
+    };
+    let gpu_mse = mse(&model);
+    if std::env::var("KERN_BENCH_SKIP_CPU").is_ok_and(|v| v == "1") {
+        println!(
+            "| Falkon n = {n}, d = 28, M = {m}, 20 CG iterations | {gpu_seconds:.2} s, test MSE {gpu_mse:.4} | CPU skipped | (target < 10 s) |"
+        );
+    } else {
+        let started = Instant::now();
+        let cpu = FalkonModel::fit(&params, &kernel, &x, y.as_ref(), x.select(&centers), Par::rayon(0))
+            .expect("Falkon on the CPU");
+        let cpu_seconds = started.elapsed().as_secs_f64();
+        println!(
+            "| Falkon n = {n}, d = 28, M = {m}, 20 CG iterations | {gpu_seconds:.2} s, test MSE {gpu_mse:.4} | CPU {cpu_seconds:.2} s, test MSE {:.4} | {:.1}× faster (target < 10 s) |",
+            mse(&cpu),
+            cpu_seconds / gpu_seconds
+        );
+    }
+}
