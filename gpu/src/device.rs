@@ -115,7 +115,9 @@ impl Gpu {
         cols: &[usize],
         out: MatMut<'_, f64>,
     ) -> Result<(), GpuError> {
-        self.run(kernel, a, rows, b, cols, Some(out), &mut |_, _| {})
+        self.on_device("a GPU block", |engine, budget| {
+            engine.run(budget, kernel, a, rows, b, cols, Some(out), &mut |_, _| {})
+        })
     }
 
     /// Hands every tile of `K(a[rows], b[cols])` to `sink` without keeping
@@ -129,7 +131,7 @@ impl Gpu {
         cols: &[usize],
         sink: &mut dyn FnMut(&Tile, MatRef<'_, f64>),
     ) -> Result<(), GpuError> {
-        self.run(kernel, a, rows, b, cols, None, sink)
+        self.on_device("a GPU block", |engine, budget| engine.run(budget, kernel, a, rows, b, cols, None, sink))
     }
 
     /// `product` of the block `K(a, b)`, formed and multiplied on the device
@@ -141,37 +143,43 @@ impl Gpu {
         b: &DataSet,
         product: BlockProduct<'_>,
     ) -> Result<Mat<f64>, GpuError> {
-        #[cfg(feature = "cuda")]
-        {
-            let call = std::panic::AssertUnwindSafe(|| self.inner.product(self.precision, kernel, a, b, product));
-            std::panic::catch_unwind(call).unwrap_or_else(|panic| Err(panicked("a GPU product", panic)))
-        }
-        #[cfg(not(feature = "cuda"))]
-        {
-            let _ = (kernel, a, b, product);
-            match self.never {}
-        }
+        self.on_device("a GPU product", |engine, budget| engine.product(budget, kernel, a, b, product))
     }
 
     /// The benchmark's probe: median seconds of a bare `n × n × d` GEMM and
     /// of the whole Gram tile of `kernel` (GEMM and element-wise pass) on
     /// `n` random samples, timed on the device with nothing copied back.
     pub fn time_gram(&self, kernel: &TileKernel, n: usize, d: usize, repeats: usize) -> Result<(f64, f64), GpuError> {
+        self.on_device("the Gram probe", |engine, _| engine.time_gram(kernel, n, d, repeats))
+    }
+
+    /// Runs `f` on the device's engine; a failure or a panic in the CUDA
+    /// bindings becomes an error.
+    fn on_device<R>(
+        &self,
+        what: &'static str,
+        f: impl FnOnce(&mut dyn DeviceOps, usize) -> Result<R, GpuError>,
+    ) -> Result<R, GpuError> {
         #[cfg(feature = "cuda")]
         {
-            let call = std::panic::AssertUnwindSafe(|| self.inner.time_gram(self.precision, kernel, n, d, repeats));
-            std::panic::catch_unwind(call).unwrap_or_else(|panic| Err(panicked("the Gram probe", panic)))
+            let call = std::panic::AssertUnwindSafe(|| self.inner.with_engine(self.precision, f));
+            std::panic::catch_unwind(call).unwrap_or_else(|panic| Err(panicked(what, panic)))
         }
         #[cfg(not(feature = "cuda"))]
         {
-            let _ = (kernel, n, d, repeats);
+            let _ = (what, f);
             match self.never {}
         }
     }
+}
 
-    #[allow(clippy::too_many_arguments)]
+/// What the device does, whatever its precision (the CUDA engines).
+#[allow(clippy::too_many_arguments)]
+pub(crate) trait DeviceOps {
+    /// `K(a[rows], b[cols])` into `out`, or tile by tile into `sink`.
     fn run(
-        &self,
+        &mut self,
+        budget: usize,
         kernel: &TileKernel,
         a: &DataSet,
         rows: &[usize],
@@ -179,19 +187,20 @@ impl Gpu {
         cols: &[usize],
         out: Option<MatMut<'_, f64>>,
         sink: &mut dyn FnMut(&Tile, MatRef<'_, f64>),
-    ) -> Result<(), GpuError> {
-        #[cfg(feature = "cuda")]
-        {
-            let call =
-                std::panic::AssertUnwindSafe(|| self.inner.run(self.precision, kernel, a, rows, b, cols, out, sink));
-            std::panic::catch_unwind(call).unwrap_or_else(|panic| Err(panicked("a GPU block", panic)))
-        }
-        #[cfg(not(feature = "cuda"))]
-        {
-            let _ = (kernel, a, rows, b, cols, out, sink);
-            match self.never {}
-        }
-    }
+    ) -> Result<(), GpuError>;
+
+    /// `product` of `K(a, b)` with the block kept on the device.
+    fn product(
+        &mut self,
+        budget: usize,
+        kernel: &TileKernel,
+        a: &DataSet,
+        b: &DataSet,
+        product: BlockProduct<'_>,
+    ) -> Result<Mat<f64>, GpuError>;
+
+    /// Seconds of a bare `n × n × d` GEMM and of the whole Gram tile.
+    fn time_gram(&mut self, kernel: &TileKernel, n: usize, d: usize, repeats: usize) -> Result<(f64, f64), GpuError>;
 }
 
 #[cfg(feature = "cuda")]

@@ -11,11 +11,12 @@ use cudarc::driver::{
 };
 use cudarc::nvrtc::{CompileOptions, compile_ptx_with_opts};
 use faer::{MatMut, MatRef};
-use kern_kernels::DataSet;
+use kern_kernels::{BlockProduct, DataSet};
 
 use super::cuda_error;
 use super::resident::{DataKey, Resident, grid, to_i32, write_dense_row};
 use crate::GpuError;
+use crate::device::DeviceOps;
 use crate::plan::{Tile, TilePlan};
 use crate::spec::{FirstPass, TileKernel, cuda_source};
 use crate::stream::{TileBackend, compute_block, run_tiles};
@@ -105,42 +106,6 @@ where
             CudaBlas::new(streams[1].clone()).map_err(cuda_error("cuBLAS"))?,
         ];
         Ok(Self { ctx: ctx.clone(), streams, blas, functions, resident: Vec::new(), slots: [None, None] })
-    }
-
-    #[allow(clippy::too_many_arguments)]
-    pub(super) fn run(
-        &mut self,
-        budget: usize,
-        kernel: &TileKernel,
-        a: &DataSet,
-        rows: &[usize],
-        b: &DataSet,
-        cols: &[usize],
-        out: Option<MatMut<'_, f64>>,
-        sink: &mut dyn FnMut(&Tile, MatRef<'_, f64>),
-    ) -> Result<(), GpuError> {
-        let d = a.n_features().max(b.n_features()).max(1);
-        let symmetric = std::ptr::eq(a, b) && rows == cols;
-        // The long side stays on the device when it takes at most half the
-        // budget (SMO asks for rows of the same training set thousands of times).
-        let b_resident = self.make_resident(b, d, budget / 2)?;
-        let a_resident = if std::ptr::eq(a, b) { b_resident } else { self.find(a, d) };
-        let held = held_bytes(&self.resident);
-        let plan = TilePlan::new(rows.len(), cols.len(), d, size_of::<T>(), budget.saturating_sub(held), symmetric)?;
-        self.ensure_slots(&plan)?;
-        let mut tiles = CudaTiles {
-            engine: self,
-            kernel: *kernel,
-            sides: [
-                Side { data: a, idx: rows, resident: a_resident },
-                Side { data: b, idx: cols, resident: b_resident },
-            ],
-            d,
-        };
-        match out {
-            Some(out) => compute_block(&mut tiles, &plan, out),
-            None => run_tiles(&mut tiles, &plan, sink),
-        }
     }
 
     /// Frees the tile slots (a product sizes its own buffers).
@@ -355,5 +320,60 @@ where
         s.out.clear();
         s.out.extend(host[..total].iter().map(|v| v.to_f64()));
         Ok(&s.out)
+    }
+}
+
+impl<T: Scalar> DeviceOps for Engine<T>
+where
+    CudaBlas: Gemm<T>,
+{
+    fn run(
+        &mut self,
+        budget: usize,
+        kernel: &TileKernel,
+        a: &DataSet,
+        rows: &[usize],
+        b: &DataSet,
+        cols: &[usize],
+        out: Option<MatMut<'_, f64>>,
+        sink: &mut dyn FnMut(&Tile, MatRef<'_, f64>),
+    ) -> Result<(), GpuError> {
+        let d = a.n_features().max(b.n_features()).max(1);
+        let symmetric = std::ptr::eq(a, b) && rows == cols;
+        // The long side stays on the device when it takes at most half the
+        // budget (SMO asks for rows of the same training set thousands of times).
+        let b_resident = self.make_resident(b, d, budget / 2)?;
+        let a_resident = if std::ptr::eq(a, b) { b_resident } else { self.find(a, d) };
+        let held = held_bytes(&self.resident);
+        let plan = TilePlan::new(rows.len(), cols.len(), d, size_of::<T>(), budget.saturating_sub(held), symmetric)?;
+        self.ensure_slots(&plan)?;
+        let mut tiles = CudaTiles {
+            engine: self,
+            kernel: *kernel,
+            sides: [
+                Side { data: a, idx: rows, resident: a_resident },
+                Side { data: b, idx: cols, resident: b_resident },
+            ],
+            d,
+        };
+        match out {
+            Some(out) => compute_block(&mut tiles, &plan, out),
+            None => run_tiles(&mut tiles, &plan, sink),
+        }
+    }
+
+    fn product(
+        &mut self,
+        budget: usize,
+        kernel: &TileKernel,
+        a: &DataSet,
+        b: &DataSet,
+        product: BlockProduct<'_>,
+    ) -> Result<faer::Mat<f64>, GpuError> {
+        self.block_product(budget, kernel, a, b, product)
+    }
+
+    fn time_gram(&mut self, kernel: &TileKernel, n: usize, d: usize, repeats: usize) -> Result<(f64, f64), GpuError> {
+        self.time_whole_tile(kernel, n, d, repeats)
     }
 }

@@ -11,11 +11,8 @@ mod resident;
 use std::sync::{Arc, Mutex};
 
 use cudarc::driver::CudaContext;
-use faer::MatMut;
-use kern_kernels::DataSet;
 
-use crate::plan::Tile;
-use crate::spec::TileKernel;
+use crate::device::DeviceOps;
 use crate::{GpuError, GpuOptions, Precision};
 use engine::Engine;
 
@@ -74,88 +71,28 @@ impl CudaGpu {
         self.budget
     }
 
-    /// Seconds of a bare `n × n × d` GEMM and of the whole Gram tile.
-    pub(crate) fn time_gram(
+    /// Runs `f` on the engine of `precision` (compiling it at first use)
+    /// with the memory budget; one caller at a time.
+    pub(crate) fn with_engine<R>(
         &self,
         precision: Precision,
-        kernel: &TileKernel,
-        n: usize,
-        d: usize,
-        repeats: usize,
-    ) -> Result<(f64, f64), GpuError> {
+        f: impl FnOnce(&mut dyn DeviceOps, usize) -> Result<R, GpuError>,
+    ) -> Result<R, GpuError> {
         let mut engines = self.engines.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        match precision {
+        let engine: &mut dyn DeviceOps = match precision {
             Precision::F32 => {
                 if engines.single.is_none() {
                     engines.single = Some(Engine::new(&self.ctx)?);
                 }
-                engines.single.as_mut().expect("just built").time_gram(kernel, n, d, repeats)
+                engines.single.as_mut().expect("just built")
             }
             Precision::F64 => {
                 if engines.double.is_none() {
                     engines.double = Some(Engine::new(&self.ctx)?);
                 }
-                engines.double.as_mut().expect("just built").time_gram(kernel, n, d, repeats)
+                engines.double.as_mut().expect("just built")
             }
-        }
-    }
-
-    /// `product` of `K(a, b)` with the block kept on the device.
-    pub(crate) fn product(
-        &self,
-        precision: Precision,
-        kernel: &TileKernel,
-        a: &DataSet,
-        b: &DataSet,
-        product: kern_kernels::BlockProduct<'_>,
-    ) -> Result<faer::Mat<f64>, GpuError> {
-        let mut engines = self.engines.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        match precision {
-            Precision::F32 => {
-                if engines.single.is_none() {
-                    engines.single = Some(Engine::new(&self.ctx)?);
-                }
-                engines.single.as_mut().expect("just built").product(self.budget, kernel, a, b, product)
-            }
-            Precision::F64 => {
-                if engines.double.is_none() {
-                    engines.double = Some(Engine::new(&self.ctx)?);
-                }
-                engines.double.as_mut().expect("just built").product(self.budget, kernel, a, b, product)
-            }
-        }
-    }
-
-    /// Streams the tiles of `K(a[rows], b[cols])` into `sink` (or, with
-    /// `out`, into a block).
-    #[allow(clippy::too_many_arguments)]
-    pub(crate) fn run(
-        &self,
-        precision: Precision,
-        kernel: &TileKernel,
-        a: &DataSet,
-        rows: &[usize],
-        b: &DataSet,
-        cols: &[usize],
-        out: Option<MatMut<'_, f64>>,
-        sink: &mut dyn FnMut(&Tile, faer::MatRef<'_, f64>),
-    ) -> Result<(), GpuError> {
-        let mut engines = self.engines.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        match precision {
-            Precision::F32 => {
-                if engines.single.is_none() {
-                    engines.single = Some(Engine::new(&self.ctx)?);
-                }
-                let engine = engines.single.as_mut().expect("just built");
-                engine.run(self.budget, kernel, a, rows, b, cols, out, sink)
-            }
-            Precision::F64 => {
-                if engines.double.is_none() {
-                    engines.double = Some(Engine::new(&self.ctx)?);
-                }
-                let engine = engines.double.as_mut().expect("just built");
-                engine.run(self.budget, kernel, a, rows, b, cols, out, sink)
-            }
-        }
+        };
+        f(engine, self.budget)
     }
 }

@@ -19,7 +19,7 @@ where
 {
     /// Median seconds of `X Xᵀ` alone and of the whole tile (GEMM, then the
     /// element-wise pass) for `n` random samples of `d` features.
-    pub(super) fn time_gram(
+    pub(super) fn time_whole_tile(
         &mut self,
         kernel: &TileKernel,
         n: usize,

@@ -43,7 +43,7 @@ impl<T: Scalar> Engine<T>
 where
     CudaBlas: Gemm<T>,
 {
-    pub(super) fn product(
+    pub(super) fn block_product(
         &mut self,
         budget: usize,
         kernel: &TileKernel,
