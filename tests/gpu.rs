@@ -35,6 +35,7 @@ fn without_a_gpu_the_cpu_fits_the_same_model_after_one_notice() {
         ("c.txt", vec!["--task", "svc"]),
         ("r.txt", vec!["--task", "krr"]),
         ("r.txt", vec!["--task", "krr", "--approx", "falkon", "--components", "50"]),
+        ("c.txt", vec!["--task", "svc", "--approx", "nystroem", "--components", "50"]),
     ] {
         let mut cpu = vec!["fit", data, "-g", "2", "-o", "cpu.model"];
         cpu.extend(&task);
@@ -85,6 +86,7 @@ fn models_trained_on_the_gpu_predict_as_the_cpu_models() {
         ("svr", "r.txt", "rt.txt", vec![]),
         ("krr", "r.txt", "rt.txt", vec!["--alpha", "0.1"]),
         ("krr", "r.txt", "rt.txt", vec!["--approx", "falkon", "--components", "500", "--alpha", "0.1"]),
+        ("krr", "r.txt", "rt.txt", vec!["--approx", "nystroem", "--components", "500", "--alpha", "0.1"]),
     ] {
         let mut base = vec!["--task", task];
         base.extend(&extra);

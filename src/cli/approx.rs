@@ -28,7 +28,9 @@ pub(crate) fn train_approx(
     if a.approx == ApproxArg::Falkon {
         return train_falkon(t, kernel, x, targets, par);
     }
-    super::device::cpu_only(t, "--approx rff and nystroem (their feature maps)");
+    if a.approx == ApproxArg::Rff {
+        super::device::cpu_only(t, "--approx rff (its feature map)");
+    }
     let map = match a.approx {
         ApproxArg::Rff => ApproxMap::Rff(
             RandomFourierFeatures::new(kernel, x.n_features(), a.components, a.orthogonal, t.seed)
@@ -42,7 +44,20 @@ pub(crate) fn train_approx(
         }
         ApproxArg::None | ApproxArg::Falkon => unreachable!("a feature map was asked for"),
     };
-    let phi = map.feature_map().transform(x, par).map_err(approx_error)?;
+    // Nyström's K(X, L) U Λ^(−1/2) on the GPU when asked for.
+    let on_gpu = match &map {
+        ApproxMap::Nystroem(_) => super::device::device_kernel(t, kernel),
+        ApproxMap::Rff(_) => None,
+    };
+    let phi = match (&map, &on_gpu) {
+        (ApproxMap::Nystroem(nystroem), Some(on_gpu)) => {
+            let phi = nystroem.transform_with(on_gpu, x, par);
+            super::device::report(on_gpu);
+            phi
+        }
+        _ => map.feature_map().transform(x, par),
+    }
+    .map_err(approx_error)?;
     let head = match (t.task, targets, a.loss) {
         (TaskArg::Krr, Targets::Values(y), None) => {
             let alpha = given_alpha(t)?;

@@ -10,7 +10,7 @@ mod landmarks;
 pub use landmarks::{Landmarks, greedy_pivoted_cholesky, uniform_sample};
 
 use faer::{Mat, MatMut, MatRef, Par, Side};
-use kern_kernels::{DataSet, Kernel, VectorKernel, gram_matrix};
+use kern_kernels::{BlockProduct, DataSet, Kernel, VectorKernel, gram_matrix};
 use serde::{Deserialize, Serialize};
 
 use crate::ApproxError;
@@ -95,6 +95,20 @@ impl Nystroem {
             projection.extend((0..m).map(|r| u[(r, c)] * scale));
         }
         Ok(Self { kernel: kernel.clone(), landmarks, landmark_indices: indices, projection, rank: kept.len() })
+    }
+
+    /// `φ(x)` with `K(x, L)` computed by `blocks`, the same kernel computed
+    /// elsewhere: a `kern_gpu::DeviceKernel` forms `K(x, L) U Λ^(−1/2)` on
+    /// the GPU without `K(x, L)` crossing the bus. Where `blocks` has no such
+    /// path, [`FeatureMap::transform`].
+    pub fn transform_with(&self, blocks: &dyn Kernel<DataSet>, x: &DataSet, par: Par) -> Result<Mat<f64>, ApproxError> {
+        if x.n_features() > self.n_features() {
+            return Err(ApproxError::Width { expected: self.n_features(), got: x.n_features() });
+        }
+        match blocks.block_product(x, &self.landmarks, BlockProduct::Times(self.projection_matrix())) {
+            Some(phi) => Ok(phi),
+            None => self.transform(x, par),
+        }
     }
 
     /// `U Λ^(−1/2)` as a matrix (`M × rank`).
