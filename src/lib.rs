@@ -32,7 +32,7 @@ pub use kern_kernels::{
 pub use kern_solvers::{KernelRidgeModel, SolverError};
 
 /// The crates behind the facade, whole.
-pub use {kern_approx as approx, kern_kernels as kernels, kern_solvers as solvers};
+pub use {kern_approx as approx, kern_gpu as gpu, kern_kernels as kernels, kern_solvers as solvers};
 
 #[cfg(feature = "linfa")]
 pub mod linfa;

@@ -111,3 +111,38 @@ fn models_trained_on_the_gpu_predict_as_the_cpu_models() {
         }
     }
 }
+
+/// The linfa estimators on a `Device`: the same models as on the CPU.
+#[cfg(feature = "linfa")]
+#[test]
+fn linfa_estimators_fitted_on_a_gpu_predict_as_on_the_cpu() {
+    use kern::gpu::{Gpu, GpuOptions, Precision};
+    use kern::linfa::Device;
+    use linfa::prelude::*;
+    use ndarray::{Array1, Array2};
+
+    let mut u = lcg(7);
+    let x = Array2::from_shape_fn((5000, 2), |_| 4.0 * u() - 2.0);
+    let labels: Array1<bool> = x.rows().into_iter().map(|r| r[0] * r[1] > 0.0).collect();
+    let targets: Array1<f64> = x.rows().into_iter().map(|r| (2.0 * r[0]).sin() + r[1]).collect();
+    let classes = Dataset::new(x.clone(), labels);
+    let values = Dataset::new(x.clone(), targets);
+    let svc = kern::Svc::<f64, bool>::params().gamma(2.0).c(10.0);
+    let krr = kern::KernelRidge::<f64>::params().gamma(2.0).alpha(0.1);
+    let cpu_labels = svc.clone().fit(&classes).unwrap().predict(&x);
+    let cpu_values = krr.clone().fit(&values).unwrap().predict(&x);
+    let device = match Gpu::open(&GpuOptions { precision: Precision::F64, ..GpuOptions::default() }) {
+        Ok(gpu) => Device::gpu(gpu),
+        Err(why) => {
+            assert!(std::env::var_os("KERN_REQUIRE_GPU").is_none(), "no GPU: {why}");
+            eprintln!("skipped: {why}");
+            // Without one the CPU device is the plain estimator.
+            assert_eq!(svc.clone().device(Device::cpu()).fit(&classes).unwrap().predict(&x), cpu_labels);
+            return;
+        }
+    };
+    assert_eq!(svc.device(device.clone()).fit(&classes).unwrap().predict(&x), cpu_labels);
+    let gpu_values = krr.device(device).fit(&values).unwrap().predict(&x);
+    let worst = cpu_values.iter().zip(&gpu_values).map(|(a, b)| (a - b).abs()).fold(0.0, f64::max);
+    assert!(worst < 1e-4, "kernel ridge predictions differ by {worst:e}");
+}

@@ -94,6 +94,17 @@ impl Gpu {
         match self.never {}
     }
 
+    /// Whether `other` is a handle on the same opened device, in the same precision.
+    pub fn same(&self, other: &Gpu) -> bool {
+        #[cfg(feature = "cuda")]
+        return std::sync::Arc::ptr_eq(&self.inner, &other.inner) && self.precision == other.precision;
+        #[cfg(not(feature = "cuda"))]
+        {
+            let _ = other;
+            match self.never {}
+        }
+    }
+
     /// The precision of this handle's tiles.
     pub fn precision(&self) -> Precision {
         self.precision

@@ -107,6 +107,50 @@ impl KernelChoice {
     }
 }
 
+/// Where an estimator computes its kernel blocks: the CPU (the default), or
+/// a GPU opened with [`kern_gpu::Gpu::open`] (in builds with the `cuda`
+/// feature). Kernels without a GPU tile (sums, products, ARD) stay on the
+/// CPU; the fitted model is the same type either way.
+///
+/// ```
+/// use kern::linfa::Device;
+/// use kern::gpu::{Gpu, GpuOptions};
+/// let device = Gpu::open(&GpuOptions::default()).map(Device::gpu).unwrap_or_default();
+/// let params = kern::Svc::<f64, bool>::params().device(device);
+/// # let _ = params;
+/// ```
+#[derive(Clone, Debug, Default)]
+pub struct Device(Option<kern_gpu::Gpu>);
+
+impl PartialEq for Device {
+    fn eq(&self, other: &Self) -> bool {
+        match (&self.0, &other.0) {
+            (None, None) => true,
+            (Some(a), Some(b)) => a.same(b),
+            _ => false,
+        }
+    }
+}
+
+impl Device {
+    /// The CPU.
+    pub fn cpu() -> Self {
+        Self(None)
+    }
+
+    /// An opened GPU.
+    pub fn gpu(gpu: kern_gpu::Gpu) -> Self {
+        Self(Some(gpu))
+    }
+
+    /// `kernel` computing its large blocks on the GPU, when there is one
+    /// and the kernel has a GPU tile.
+    pub(crate) fn kernel(&self, kernel: &VectorKernel) -> Option<kern_gpu::DeviceKernel> {
+        let gpu = self.0.as_ref()?;
+        kern_gpu::DeviceKernel::new(kernel.clone(), gpu.clone()).ok()
+    }
+}
+
 /// The builder methods every kernel estimator shares: the kernel, its
 /// parameters, and the parallelism.
 macro_rules! kernel_builder {

@@ -10,7 +10,7 @@ use linfa::traits::{Fit, PredictInplace};
 use linfa::{Float, ParamGuard};
 use ndarray::{Array1, ArrayBase, Data, Ix2};
 
-use super::{KernelChoice, as_f64, cast, default_par, kernel_builder, to_dataset, to_test_set};
+use super::{Device, KernelChoice, as_f64, cast, default_par, kernel_builder, to_dataset, to_test_set};
 use crate::error::{Error, Result};
 
 /// The hyperparameters of a [`KernelRidge`], checked when it is fitted.
@@ -23,6 +23,7 @@ pub struct KernelRidgeValid<F> {
     /// `None`: chosen by exact leave-one-out error.
     alpha: Option<f64>,
     kernel: KernelChoice,
+    device: Device,
     par: Par,
     marker: PhantomData<F>,
 }
@@ -56,6 +57,7 @@ impl<F: Float> KernelRidge<F> {
         KernelRidgeParams(KernelRidgeValid {
             alpha: Some(1.0),
             kernel: KernelChoice::default(),
+            device: Device::default(),
             par: default_par(),
             marker: PhantomData,
         })
@@ -78,6 +80,12 @@ impl<F> KernelRidgeParams<F> {
     /// The ridge penalty α > 0 added to the kernel matrix's diagonal (1).
     pub fn alpha(mut self, alpha: f64) -> Self {
         self.0.alpha = Some(alpha);
+        self
+    }
+
+    /// Where the kernel matrix is computed ([`Device::cpu`] by default).
+    pub fn device(mut self, device: Device) -> Self {
+        self.0.device = device;
         self
     }
 
@@ -116,9 +124,17 @@ impl<F: Float, D: Data<Elem = F>, T: AsSingleTargets<Elem = F>> Fit<ArrayBase<D,
         let targets = as_f64(dataset.as_single_targets());
         let y = Mat::from_fn(targets.len(), 1, |i, _| targets[i]);
         let kernel = self.kernel.build(x.n_features())?;
-        let model = match self.alpha {
-            Some(alpha) => KernelRidgeModel::fit(kernel, x, y.as_ref(), kern_solvers::KernelRidge { alpha }, self.par)?,
-            None => KernelRidgeModel::fit_auto(kernel, x, y.as_ref(), self.par)?.0,
+        let plain = |k: kern_gpu::DeviceKernel| k.kernel().clone();
+        let model = match (self.alpha, self.device.kernel(&kernel)) {
+            (Some(alpha), Some(on_gpu)) => {
+                let params = kern_solvers::KernelRidge { alpha };
+                KernelRidgeModel::fit(on_gpu, x, y.as_ref(), params, self.par)?.map_kernel(plain)
+            }
+            (Some(alpha), None) => {
+                KernelRidgeModel::fit(kernel, x, y.as_ref(), kern_solvers::KernelRidge { alpha }, self.par)?
+            }
+            (None, Some(on_gpu)) => KernelRidgeModel::fit_auto(on_gpu, x, y.as_ref(), self.par)?.0.map_kernel(plain),
+            (None, None) => KernelRidgeModel::fit_auto(kernel, x, y.as_ref(), self.par)?.0,
         };
         Ok(KernelRidge { model, par: self.par, marker: PhantomData })
     }

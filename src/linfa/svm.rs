@@ -10,7 +10,7 @@ use linfa::traits::{Fit, PredictInplace};
 use linfa::{Float, ParamGuard};
 use ndarray::{Array1, Array2, ArrayBase, Data, Ix2};
 
-use super::{KernelChoice, as_f64, cast, default_par, kernel_builder, to_dataset, to_test_set};
+use super::{Device, KernelChoice, as_f64, cast, default_par, kernel_builder, to_dataset, to_test_set};
 use crate::error::{Error, Result};
 
 /// The solver options every SVM builder shares.
@@ -39,6 +39,12 @@ macro_rules! smo_builder {
             self.0.smo.max_iter = Some(max_iter);
             self
         }
+
+        /// Where kernel rows are computed ([`Device::cpu`](crate::linfa::Device::cpu) by default).
+        pub fn device(mut self, device: $crate::linfa::Device) -> Self {
+            self.0.device = device;
+            self
+        }
     };
 }
 
@@ -54,6 +60,7 @@ pub struct SvcValid<F, L> {
     pos_neg: Option<(f64, f64)>,
     kernel: KernelChoice,
     smo: SmoOptions,
+    device: Device,
     probability: bool,
     seed: u64,
     par: Par,
@@ -91,6 +98,7 @@ impl<F: Float, L: Label> Svc<F, L> {
             pos_neg: None,
             kernel: KernelChoice::default(),
             smo: SmoOptions::default(),
+            device: Device::default(),
             probability: false,
             seed: 0,
             par: default_par(),
@@ -234,8 +242,14 @@ impl<F: Float, L: Label, D: Data<Elem = F>, T: AsSingleTargets<Elem = L>> Fit<Ar
             }
             params.class_weights = vec![c_neg, c_pos];
         }
-        let model =
-            kern_solvers::train_classifier(&kernel, &x, &codes, classes.len(), &params, DataSet::select, self.par)?;
+        let n_classes = classes.len();
+        let model = match self.device.kernel(&kernel) {
+            Some(on_gpu) => {
+                kern_solvers::train_classifier(&on_gpu, &x, &codes, n_classes, &params, DataSet::select, self.par)?
+                    .map_kernel(|k| k.kernel().clone())
+            }
+            None => kern_solvers::train_classifier(&kernel, &x, &codes, n_classes, &params, DataSet::select, self.par)?,
+        };
         Ok(Svc { model, classes, par: self.par, marker: PhantomData })
     }
 }
@@ -262,6 +276,7 @@ pub struct SvrValid<F> {
     kind: SvmKind,
     kernel: KernelChoice,
     smo: SmoOptions,
+    device: Device,
     probability: bool,
     seed: u64,
     par: Par,
@@ -294,6 +309,7 @@ impl<F: Float> Svr<F> {
             kind: SvmKind::EpsilonSvr { c: 1.0, epsilon: 0.1 },
             kernel: KernelChoice::default(),
             smo: SmoOptions::default(),
+            device: Device::default(),
             probability: false,
             seed: 0,
             par: default_par(),
@@ -372,7 +388,11 @@ impl<F: Float, D: Data<Elem = F>, T: AsSingleTargets<Elem = F>> Fit<ArrayBase<D,
         let y = as_f64(dataset.as_single_targets());
         let kernel = self.kernel.build(x.n_features())?;
         let params = solver_params(self.kind, &self.smo, self.probability, self.seed);
-        let model = kern_solvers::train_regressor(&kernel, &x, &y, &params, DataSet::select, self.par)?;
+        let model = match self.device.kernel(&kernel) {
+            Some(on_gpu) => kern_solvers::train_regressor(&on_gpu, &x, &y, &params, DataSet::select, self.par)?
+                .map_kernel(|k| k.kernel().clone()),
+            None => kern_solvers::train_regressor(&kernel, &x, &y, &params, DataSet::select, self.par)?,
+        };
         Ok(Svr { model, par: self.par, marker: PhantomData })
     }
 }
@@ -399,6 +419,7 @@ pub struct OneClassSvmValid<F> {
     kind: SvmKind,
     kernel: KernelChoice,
     smo: SmoOptions,
+    device: Device,
     par: Par,
     marker: PhantomData<F>,
 }
@@ -429,6 +450,7 @@ impl<F: Float> OneClassSvm<F> {
             kind: SvmKind::OneClass { nu: 0.5 },
             kernel: KernelChoice::default(),
             smo: SmoOptions::default(),
+            device: Device::default(),
             par: default_par(),
             marker: PhantomData,
         })
@@ -480,7 +502,11 @@ impl<F: Float, D: Data<Elem = F>, T> Fit<ArrayBase<D, Ix2>, T, Error> for OneCla
         let x = to_dataset(dataset.records())?;
         let kernel = self.kernel.build(x.n_features())?;
         let params = solver_params(self.kind, &self.smo, false, 0);
-        let model = kern_solvers::train_one_class(&kernel, &x, &params, DataSet::select, self.par)?;
+        let model = match self.device.kernel(&kernel) {
+            Some(on_gpu) => kern_solvers::train_one_class(&on_gpu, &x, &params, DataSet::select, self.par)?
+                .map_kernel(|k| k.kernel().clone()),
+            None => kern_solvers::train_one_class(&kernel, &x, &params, DataSet::select, self.par)?,
+        };
         Ok(OneClassSvm { model, par: self.par, marker: PhantomData })
     }
 }
