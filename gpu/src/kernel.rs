@@ -15,6 +15,16 @@ use crate::{Gpu, GpuError, GpuOptions};
 /// copies and a synchronisation cost more than computing them there.
 pub const MIN_GPU_ENTRIES: usize = 1 << 12;
 
+/// Data wider than this stays on the CPU: the device holds samples densely,
+/// and very wide data is sparse (news20 has 1.3 million features).
+pub const MAX_GPU_FEATURES: usize = 1 << 16;
+
+/// Whether a block of `entries` values on samples of `d` features is worth
+/// the GPU.
+fn worth_it(entries: usize, d: usize) -> bool {
+    entries >= MIN_GPU_ENTRIES && d <= MAX_GPU_FEATURES
+}
+
 /// A [`VectorKernel`] that computes its blocks on a [`Gpu`] when it has one,
 /// the block is large enough and the kernel has a GPU tile; on the CPU
 /// otherwise. A GPU failure mid-fit sends the rest of the fit to the CPU and
@@ -99,7 +109,7 @@ impl Kernel<DataSet> for DeviceKernel {
     }
 
     fn block(&self, a: &DataSet, rows: &[usize], b: &DataSet, cols: &[usize], mut out: MatMut<'_, f64>, par: Par) {
-        let big = rows.len().saturating_mul(cols.len()) >= MIN_GPU_ENTRIES;
+        let big = worth_it(rows.len().saturating_mul(cols.len()), a.n_features().max(b.n_features()));
         if let (Some((gpu, tile)), true, true) = (&self.gpu, big, self.on_gpu()) {
             match gpu.block(tile, a, rows, b, cols, out.as_mut()) {
                 Ok(()) => {
@@ -120,7 +130,7 @@ impl Kernel<DataSet> for DeviceKernel {
     }
 
     fn block_product(&self, a: &DataSet, b: &DataSet, product: BlockProduct<'_>) -> Option<Mat<f64>> {
-        let big = a.n_samples().saturating_mul(b.n_samples()) >= MIN_GPU_ENTRIES;
+        let big = worth_it(a.n_samples().saturating_mul(b.n_samples()), a.n_features().max(b.n_features()));
         let (Some((gpu, tile)), true, true) = (&self.gpu, big, self.on_gpu()) else { return None };
         match gpu.product(tile, a, b, product) {
             Ok(result) => {

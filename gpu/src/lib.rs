@@ -28,7 +28,7 @@ mod stream;
 pub use device::{Gpu, GpuOptions, Precision};
 pub use error::GpuError;
 pub use host::HostBackend;
-pub use kernel::{DeviceKernel, MIN_GPU_ENTRIES};
+pub use kernel::{DeviceKernel, MAX_GPU_FEATURES, MIN_GPU_ENTRIES};
 pub use plan::{MAX_TILE, MIN_TILE, Tile, TilePlan, slot_bytes};
 pub use spec::{APPLY_SOURCE, FirstPass, KERNELS_SOURCE, TileKernel, cuda_source};
 pub use stream::{TileBackend, compute_block, run_tiles};
