@@ -127,5 +127,12 @@ fn models_with_no_libsvm_equivalent_are_refused_with_a_reason() {
         &kern(dir.path(), &["predict", "cut.libsvm", data]),
         &["cut.libsvm", "total_sv says 3 support vectors, found 1"],
     );
+    // A class count whose pair count overflows (found by the fuzzer).
+    let huge = format!(
+        "svm_type c_svc\nkernel_type rbf\ngamma 0.5\nnr_class 4{}\ntotal_sv 1\nrho 0\nlabel 1 -1\nnr_sv 1 0\nSV\n1 1:0.5\n",
+        "9".repeat(120)
+    );
+    std::fs::write(dir.path().join("huge.libsvm"), huge).unwrap();
+    assert_one_line_error(&kern(dir.path(), &["predict", "huge.libsvm", data]), &["huge.libsvm", "nr_class"]);
     assert!(!dir.path().join("x.libsvm").exists());
 }

@@ -108,8 +108,10 @@ pub(crate) fn read_libsvm_model(path: &Path, bytes: &[u8]) -> Result<Model> {
         Some("precomputed") => VectorKernel::Precomputed,
         other => return Err(missing(&format!("a vector kernel kern supports (found {other:?})"))),
     };
-    let n_pairs = if kind.is_classifier() { nr_class * nr_class.saturating_sub(1) / 2 } else { 1 };
-    if rho.len() != n_pairs
+    // nr_class comes from the file: a huge one must be an error, not an overflow.
+    let n_pairs =
+        if kind.is_classifier() { nr_class.checked_mul(nr_class.saturating_sub(1)).map(|p| p / 2) } else { Some(1) };
+    if n_pairs != Some(rho.len())
         || (kind.is_classifier()
             && (labels.len() != nr_class
                 || nr_sv.len() != nr_class
