@@ -35,7 +35,8 @@ pub struct HostBackend<'a> {
     b: &'a DataSet,
     cols: &'a [usize],
     slots: [Vec<f64>; 2],
-    busy: [bool; 2],
+    /// The tile each slot holds until it is finished.
+    in_slot: [Option<usize>; 2],
     /// `(launched, slot, tile index)` in call order.
     pub log: Vec<(bool, usize, usize)>,
 }
@@ -50,7 +51,17 @@ impl<'a> HostBackend<'a> {
         b: &'a DataSet,
         cols: &'a [usize],
     ) -> Self {
-        Self { kernel, precision, a, rows, b, cols, slots: [Vec::new(), Vec::new()], busy: [false; 2], log: Vec::new() }
+        Self {
+            kernel,
+            precision,
+            a,
+            rows,
+            b,
+            cols,
+            slots: [Vec::new(), Vec::new()],
+            in_slot: [None; 2],
+            log: Vec::new(),
+        }
     }
 
     fn round(&self, v: f64) -> f64 {
@@ -73,7 +84,7 @@ impl<'a> HostBackend<'a> {
 
 impl TileBackend for HostBackend<'_> {
     fn launch(&mut self, slot: usize, tile: &Tile) -> Result<(), GpuError> {
-        assert!(!self.busy[slot], "slot {slot} launched before its tile was finished");
+        assert!(self.in_slot[slot].is_none(), "slot {slot} launched before its tile was finished");
         let d = self.a.n_features().max(self.b.n_features());
         let a: Vec<Vec<f64>> = self.rows[tile.rows.clone()].iter().map(|&i| self.dense(self.a, i, d)).collect();
         let b: Vec<Vec<f64>> = self.cols[tile.cols.clone()].iter().map(|&j| self.dense(self.b, j, d)).collect();
@@ -96,15 +107,13 @@ impl TileBackend for HostBackend<'_> {
             }
         }
         self.slots[slot] = out;
-        self.busy[slot] = true;
+        self.in_slot[slot] = Some(tile.index);
         self.log.push((true, slot, tile.index));
         Ok(())
     }
 
     fn finish(&mut self, slot: usize) -> Result<&[f64], GpuError> {
-        assert!(self.busy[slot], "slot {slot} finished twice");
-        self.busy[slot] = false;
-        let index = self.log.iter().rev().find(|e| e.0 && e.1 == slot).map_or(usize::MAX, |e| e.2);
+        let index = self.in_slot[slot].take().unwrap_or_else(|| panic!("slot {slot} finished twice"));
         self.log.push((false, slot, index));
         Ok(&self.slots[slot])
     }

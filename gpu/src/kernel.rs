@@ -97,6 +97,33 @@ impl DeviceKernel {
         self.state.notice.get().map(|why| format!("--device gpu: {why}; the rest was computed on the CPU"))
     }
 
+    /// `run` on the GPU when there is one, the block of `entries` values on
+    /// `a` and `b` is worth it, and no earlier call failed; `None` means the
+    /// caller computes on the CPU. A failure is kept for [`notice`](Self::notice).
+    fn try_gpu<R>(
+        &self,
+        entries: usize,
+        a: &DataSet,
+        b: &DataSet,
+        run: impl FnOnce(&Gpu, &TileKernel) -> Result<R, GpuError>,
+    ) -> Option<R> {
+        let (gpu, tile) = self.gpu.as_ref().filter(|_| self.on_gpu())?;
+        if !worth_it(entries, a.n_features().max(b.n_features())) {
+            return None;
+        }
+        match run(gpu, tile) {
+            Ok(result) => {
+                self.state.gpu_blocks.fetch_add(1, Ordering::Relaxed);
+                Some(result)
+            }
+            Err(why) => {
+                self.state.failed.store(true, Ordering::Relaxed);
+                let _ = self.state.notice.set(why.to_string());
+                None
+            }
+        }
+    }
+
     /// How many blocks the GPU computed.
     pub fn gpu_blocks(&self) -> usize {
         self.state.gpu_blocks.load(Ordering::Relaxed)
@@ -109,20 +136,11 @@ impl Kernel<DataSet> for DeviceKernel {
     }
 
     fn block(&self, a: &DataSet, rows: &[usize], b: &DataSet, cols: &[usize], mut out: MatMut<'_, f64>, par: Par) {
-        let big = worth_it(rows.len().saturating_mul(cols.len()), a.n_features().max(b.n_features()));
-        if let (Some((gpu, tile)), true, true) = (&self.gpu, big, self.on_gpu()) {
-            match gpu.block(tile, a, rows, b, cols, out.as_mut()) {
-                Ok(()) => {
-                    self.state.gpu_blocks.fetch_add(1, Ordering::Relaxed);
-                    return;
-                }
-                Err(why) => {
-                    self.state.failed.store(true, Ordering::Relaxed);
-                    let _ = self.state.notice.set(why.to_string());
-                }
-            }
+        let entries = rows.len().saturating_mul(cols.len());
+        let on_gpu = self.try_gpu(entries, a, b, |gpu, tile| gpu.block(tile, a, rows, b, cols, out.as_mut()));
+        if on_gpu.is_none() {
+            self.kernel.block(a, rows, b, cols, out, par);
         }
-        self.kernel.block(a, rows, b, cols, out, par);
     }
 
     fn diagonal(&self, a: &DataSet, rows: &[usize], out: &mut [f64]) {
@@ -130,18 +148,7 @@ impl Kernel<DataSet> for DeviceKernel {
     }
 
     fn block_product(&self, a: &DataSet, b: &DataSet, product: BlockProduct<'_>) -> Option<Mat<f64>> {
-        let big = worth_it(a.n_samples().saturating_mul(b.n_samples()), a.n_features().max(b.n_features()));
-        let (Some((gpu, tile)), true, true) = (&self.gpu, big, self.on_gpu()) else { return None };
-        match gpu.product(tile, a, b, product) {
-            Ok(result) => {
-                self.state.gpu_blocks.fetch_add(1, Ordering::Relaxed);
-                Some(result)
-            }
-            Err(why) => {
-                self.state.failed.store(true, Ordering::Relaxed);
-                let _ = self.state.notice.set(why.to_string());
-                None
-            }
-        }
+        let entries = a.n_samples().saturating_mul(b.n_samples());
+        self.try_gpu(entries, a, b, |gpu, tile| gpu.product(tile, a, b, product))
     }
 }

@@ -28,9 +28,6 @@ pub(crate) fn train_approx(
     if a.approx == ApproxArg::Falkon {
         return train_falkon(t, kernel, x, targets, par);
     }
-    if a.approx == ApproxArg::Rff {
-        super::device::cpu_only(t, "--approx rff (its feature map)");
-    }
     let map = match a.approx {
         ApproxArg::Rff => ApproxMap::Rff(
             RandomFourierFeatures::new(kernel, x.n_features(), a.components, a.orthogonal, t.seed)
@@ -46,16 +43,19 @@ pub(crate) fn train_approx(
     };
     // Nyström's K(X, L) U Λ^(−1/2) on the GPU when asked for.
     let on_gpu = match &map {
-        ApproxMap::Nystroem(_) => super::device::device_kernel(t, kernel),
-        ApproxMap::Rff(_) => None,
+        ApproxMap::Nystroem(nystroem) => super::device::device_kernel(t, kernel).map(|k| (nystroem, k)),
+        ApproxMap::Rff(_) => {
+            super::device::cpu_only(t, "--approx rff (its feature map)");
+            None
+        }
     };
-    let phi = match (&map, &on_gpu) {
-        (ApproxMap::Nystroem(nystroem), Some(on_gpu)) => {
-            let phi = nystroem.transform_with(on_gpu, x, par);
-            super::device::report(on_gpu);
+    let phi = match on_gpu {
+        Some((nystroem, on_gpu)) => {
+            let phi = nystroem.transform_with(&on_gpu, x, par);
+            super::device::report(&on_gpu);
             phi
         }
-        _ => map.feature_map().transform(x, par),
+        None => map.feature_map().transform(x, par),
     }
     .map_err(approx_error)?;
     let head = match (t.task, targets, a.loss) {

@@ -350,25 +350,28 @@ pub(crate) fn train(
             let model = GpcModel::fit(&params, x, codes, names.len(), par).map_err(kern_solvers::SolverError::from)?;
             Estimator::Gpc { model, classes: names.clone() }
         }
-        _ => match super::device::device_kernel(t, kernel) {
-            // The same solvers, their blocks through the GPU; the model
-            // stores the plain kernel.
-            Some(on_gpu) => {
-                let machine = train_machine(t, &on_gpu, x, targets, DataSet::select, par)?;
-                super::device::report(&on_gpu);
-                let plain = |k: kern_gpu::DeviceKernel| k.kernel().clone();
-                match machine {
-                    Machine::Svm { model, classes } => Estimator::Svm { model: model.map_kernel(plain), classes },
-                    Machine::KernelRidge(m) => Estimator::KernelRidge(m.map_kernel(plain)),
-                    Machine::Gp(_) | Machine::Gpc { .. } => unreachable!("GPs on vectors are fitted above"),
+        _ => {
+            // With --device gpu, the same solvers with their blocks through
+            // the GPU; the model stores the plain kernel.
+            let machine = match super::device::device_kernel(t, kernel) {
+                Some(on_gpu) => {
+                    let machine = train_machine(t, &on_gpu, x, targets, DataSet::select, par)?;
+                    super::device::report(&on_gpu);
+                    let plain = |k: kern_gpu::DeviceKernel| k.kernel().clone();
+                    match machine {
+                        Machine::Svm { model, classes } => Machine::Svm { model: model.map_kernel(plain), classes },
+                        Machine::KernelRidge(m) => Machine::KernelRidge(m.map_kernel(plain)),
+                        Machine::Gp(_) | Machine::Gpc { .. } => unreachable!("GPs on vectors are fitted above"),
+                    }
                 }
-            }
-            None => match train_machine(t, kernel, x, targets, DataSet::select, par)? {
+                None => train_machine(t, kernel, x, targets, DataSet::select, par)?,
+            };
+            match machine {
                 Machine::Svm { model, classes } => Estimator::Svm { model, classes },
                 Machine::KernelRidge(m) => Estimator::KernelRidge(m),
                 Machine::Gp(_) | Machine::Gpc { .. } => unreachable!("GPs on vectors are fitted above"),
-            },
-        },
+            }
+        }
     };
     keep_ids_only(&mut estimator);
     Ok(estimator)

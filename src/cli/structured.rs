@@ -55,8 +55,8 @@ pub(crate) fn graph_format(path: &Path, d: &DataArgs) -> Result<()> {
 /// Reads the training data, fits, and returns the model with its sample
 /// count and fit time.
 pub(super) fn fit(args: &FitArgs, par: Par) -> Result<(Model, usize, f64)> {
-    super::device::cpu_only(&args.train_args, "string and graph kernels");
     let t = &args.train_args;
+    super::device::cpu_only(t, "string and graph kernels");
     if t.approx.approx != super::args::ApproxArg::None {
         return Err(Error::Usage("--approx applies to kernels on vectors, not string or graph kernels".into()));
     }

@@ -113,16 +113,14 @@ where
         self.slots = [None, None];
     }
 
-    fn find(&self, data: &DataSet, d: usize) -> Option<usize> {
-        let key = DataKey::of(data, d);
-        self.resident.iter().position(|r| r.key == key)
+    pub(super) fn find(&self, data: &DataSet, d: usize) -> Option<usize> {
+        self.resident.iter().position(|r| r.key.matches(data, d))
     }
 
     /// The index of `data` among the resident sets, uploading it (and
     /// evicting the oldest) when it fits in `cap` bytes; `None` when it does not.
     pub(super) fn make_resident(&mut self, data: &DataSet, d: usize, cap: usize) -> Result<Option<usize>, GpuError> {
-        let key = DataKey::of(data, d);
-        if let Some(i) = self.resident.iter().position(|r| r.key == key) {
+        if let Some(i) = self.find(data, d) {
             return Ok(Some(i));
         }
         let bytes = Resident::<T>::bytes(data.n_samples(), d);
@@ -134,7 +132,7 @@ where
         }
         // The slots are sized after residency is settled.
         self.slots = [None, None];
-        let resident = Resident::upload(&self.streams[0], &self.functions.row_norms, data, key)?;
+        let resident = Resident::upload(&self.streams[0], &self.functions.row_norms, data, DataKey::of(data, d))?;
         self.resident.push(resident);
         Ok(Some(self.resident.len() - 1))
     }

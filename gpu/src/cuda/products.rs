@@ -11,7 +11,7 @@ use kern_kernels::{BlockProduct, DataSet};
 
 use super::cuda_error;
 use super::engine::{Engine, Scalar, held_bytes};
-use super::resident::{DataKey, Resident, grid, to_i32, write_dense_row};
+use super::resident::{Resident, grid, to_i32, write_dense_row};
 use crate::GpuError;
 use crate::spec::{FirstPass, TileKernel};
 
@@ -64,13 +64,12 @@ where
         }
         // Keep only the two sets this product reads: both on the device when
         // they fit in three quarters of the budget, else only `b` (the centres).
-        let (key_a, key_b) = (DataKey::of(a, d), DataKey::of(b, d));
-        self.resident.retain(|r| r.key == key_a || r.key == key_b);
+        self.resident.retain(|r| r.key.matches(a, d) || r.key.matches(b, d));
         self.drop_slots();
         let cap = budget / 4 * 3;
         let both = Resident::<T>::bytes(n, d) + Resident::<T>::bytes(m, d) <= cap;
         if !both {
-            self.resident.retain(|r| r.key == key_b);
+            self.resident.retain(|r| r.key.matches(b, d));
         }
         let Some(b_at) = self.make_resident(b, d, cap)? else {
             let need = Resident::<T>::bytes(m, d) as f64 / (1u64 << 20) as f64;
@@ -97,10 +96,13 @@ where
         let mut a_idx = stream.alloc_zeros::<i32>(tr).map_err(cuda_error("allocation"))?;
         let iota: Vec<i32> = (0..m).map(to_i32).collect::<Result<_, _>>()?;
         let b_idx = stream.clone_htod(&iota).map_err(cuda_error("copy to device"))?;
-        let host_rhs: Vec<T> = (0..t).flat_map(|c| (0..rhs.nrows()).map(move |r| T::from_f64(rhs[(r, c)]))).collect();
+        // w goes to the device whole; v (TransposeTimes) a row tile at a time.
         let rhs_dev = match product {
             BlockProduct::TransposeTimes(_) => None,
-            _ => Some(stream.clone_htod(&host_rhs).map_err(cuda_error("copy to device"))?),
+            _ => {
+                let host: Vec<T> = (0..t).flat_map(|c| (0..m).map(move |r| T::from_f64(rhs[(r, c)]))).collect();
+                Some(stream.clone_htod(&host).map_err(cuda_error("copy to device"))?)
+            }
         };
         let mut out_dev: CudaSlice<T> = alloc(m * t)?;
         let mut out = Mat::zeros(out_rows, t);

@@ -13,7 +13,7 @@ use crate::GpuError;
 /// Identifies a data set without hashing all of it: its norms' address and
 /// contents, its shape, and three sample rows. A new data set that reuses a
 /// freed one's memory differs in one of them unless it is the same data.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug)]
 pub(super) struct DataKey {
     address: usize,
     n: usize,
@@ -30,6 +30,38 @@ impl DataKey {
             samples.extend(dense_row(data, i, d, |x| x));
         }
         Self { address: data.sq_norms().as_ptr() as usize, n, d, norms: data.sq_norms().to_vec(), samples }
+    }
+
+    /// Whether `data` (read `d` wide) is the data set this key was taken
+    /// of. Allocates nothing: SMO asks this once per kernel row.
+    pub(super) fn matches(&self, data: &DataSet, d: usize) -> bool {
+        let n = data.n_samples();
+        let rows = [0, n / 2, n.saturating_sub(1)].into_iter().filter(|&i| i < n);
+        self.address == data.sq_norms().as_ptr() as usize
+            && (self.n, self.d) == (n, d)
+            && self.norms == data.sq_norms()
+            && rows.zip(self.samples.chunks_exact(d.max(1))).all(|(i, stored)| row_equals(data, i, stored))
+    }
+}
+
+/// Whether row `i` of `data`, densified, equals `stored`.
+fn row_equals(data: &DataSet, i: usize, stored: &[f64]) -> bool {
+    match data.row(i) {
+        Row::Dense(values) => {
+            values.len() <= stored.len()
+                && stored[..values.len()] == *values
+                && stored[values.len()..].iter().all(|&v| v == 0.0)
+        }
+        Row::Sparse(idx, values) => {
+            let mut entries = idx.iter().zip(values).peekable();
+            stored.iter().enumerate().all(|(k, &v)| match entries.peek() {
+                Some(&(&j, &x)) if j as usize == k => {
+                    entries.next();
+                    v == x
+                }
+                _ => v == 0.0,
+            })
+        }
     }
 }
 
@@ -103,4 +135,31 @@ pub(super) fn to_i32(v: usize) -> Result<i32, GpuError> {
         what: "indexing",
         message: format!("{v} exceeds the 32-bit indices of the GPU kernels"),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::DataKey;
+    use kern_kernels::{DataSet, DenseMatrix, SparseMatrix};
+
+    #[test]
+    fn a_key_matches_its_data_set_only() {
+        let rows: Vec<Vec<f64>> = (0..5).map(|i| vec![i as f64, 1.0 - i as f64]).collect();
+        let x = DataSet::from(DenseMatrix::from_rows(&rows).unwrap());
+        let minus = DataSet::from(
+            DenseMatrix::from_rows(&rows.iter().map(|r| vec![-r[0], -r[1]]).collect::<Vec<_>>()).unwrap(),
+        );
+        let key = DataKey::of(&x, 3);
+        assert!(key.matches(&x, 3));
+        assert!(!key.matches(&x, 2), "read at another width");
+        assert!(!key.matches(&minus, 3), "another data set with the same norms");
+        let mut m = SparseMatrix::with_cols(3);
+        for r in &rows {
+            m.push_row(&[0, 2], &[r[0], r[1]]).unwrap();
+        }
+        let sparse = DataSet::from(m);
+        let key = DataKey::of(&sparse, 3);
+        assert!(key.matches(&sparse, 3));
+        assert!(!DataKey::of(&x, 3).matches(&sparse, 3));
+    }
 }
