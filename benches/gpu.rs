@@ -3,7 +3,11 @@
 //! 1. the RBF Gram tile for n = 32,768, d = 128 in f32 beside cuBLAS sgemm of
 //!    the same shape (target: the tile within 1.25× of the bare sgemm);
 //! 2. Falkon on a generated 1,000,000 × 28 problem with M = 20,000 centres on
-//!    the GPU beside the CPU path (target: under 10 s on one H100).
+//!    the GPU beside the CPU path (target: under 10 s on one H100), with the
+//!    time of one `K_nMᵀ K_nM w` product on the device (CG does one per step;
+//!    the rest is the preconditioner, on the CPU);
+//! 3. SMO's kernel rows: two rows of `K(X, X)` for 32,768 × 123 samples on
+//!    the GPU (as a `--device gpu` fit asks for them) beside the CPU.
 //!
 //! `benches/gpu/run.sh` runs this after the GPU tests, then times a9a SVMs
 //! with `--device gpu` beside the CPU. Environment: `KERN_BENCH_N` (Falkon's
@@ -13,7 +17,7 @@ use std::time::Instant;
 
 use faer::{Mat, Par};
 use kern_gpu::{DeviceKernel, Gpu, GpuOptions, Precision, TileKernel};
-use kern_kernels::{DataSet, DenseMatrix, VectorKernel};
+use kern_kernels::{BlockProduct, DataSet, DenseMatrix, Kernel, VectorKernel};
 use kern_solvers::falkon::{Falkon, FalkonModel};
 
 fn env(name: &str, default: usize) -> usize {
@@ -58,6 +62,8 @@ fn main() {
         tile / gemm
     );
 
+    smo_rows(&gpu);
+
     // 2. Falkon, 1M × 28, M = 20,000.
     let (n, m) = (env("KERN_BENCH_N", 1_000_000), env("KERN_BENCH_M", 20_000));
     let (x, y) = problem(n, 28, 1);
@@ -79,6 +85,29 @@ fn main() {
         (0..test_x.n_samples()).map(|i| (f[(i, 0)] - test_y[(i, 0)]).powi(2)).sum::<f64>() / test_x.n_samples() as f64
     };
     let gpu_mse = mse(&model);
+    let w = Mat::from_fn(m, 1, |i, _| (i % 7) as f64 - 3.0);
+    let centers_set = x.select(&centers);
+    let f32_gpu = gpu.clone().with_precision(Precision::F32);
+    let mut product_seconds = Vec::new();
+    for _ in 0..3 {
+        let started = Instant::now();
+        f32_gpu
+            .product(
+                &TileKernel::from_vector(&kernel).expect("rbf"),
+                &x,
+                &centers_set,
+                BlockProduct::GramTimes(w.as_ref()),
+            )
+            .expect("a GPU product");
+        product_seconds.push(started.elapsed().as_secs_f64());
+    }
+    product_seconds.sort_by(f64::total_cmp);
+    println!(
+        "| of which: one K_nMᵀ K_nM w (n = {n}, M = {m}) on the device | {:.3} s (× {} CG steps) | | |",
+        product_seconds[1],
+        model.iterations + 1
+    );
+    preconditioner_pieces(&kernel, &centers_set);
     if std::env::var("KERN_BENCH_SKIP_CPU").is_ok_and(|v| v == "1") {
         println!(
             "| Falkon n = {n}, d = 28, M = {m}, 20 CG iterations | {gpu_seconds:.2} s, test MSE {gpu_mse:.4} | CPU skipped | (target < 10 s) |"
@@ -94,4 +123,75 @@ fn main() {
             cpu_seconds / gpu_seconds
         );
     }
+}
+
+/// Two kernel rows at a time against the whole training set, as SMO asks.
+fn smo_rows(gpu: &Gpu) {
+    let (n, d) = (32_768, 123);
+    let (x, _) = problem(n, d, 3);
+    let kernel = VectorKernel::Rbf { gamma: 0.05 };
+    let on_gpu = DeviceKernel::new(kernel.clone(), gpu.clone().with_precision(Precision::F32)).expect("a GPU kernel");
+    let all: Vec<usize> = (0..n).collect();
+    let mut out = Mat::zeros(2, n);
+    let time = |k: &dyn Kernel<DataSet>, out: &mut Mat<f64>| {
+        let calls = 400;
+        let started = Instant::now();
+        for c in 0..calls {
+            let rows = [(c * 7919) % n, (c * 104_729 + 1) % n];
+            k.block(&x, &rows, &x, &all, out.as_mut(), Par::rayon(0));
+        }
+        started.elapsed().as_secs_f64() / calls as f64
+    };
+    time(&on_gpu, &mut out); // uploads x and compiles the kernels
+    let gpu_seconds = time(&on_gpu, &mut out);
+    let cpu_seconds = time(&kernel, &mut out);
+    println!(
+        "| SMO kernel rows: 2 × {n}, d = {d}, f32 | {:.0} µs per pair | CPU {:.0} µs ({} threads) | {:.2}× |",
+        gpu_seconds * 1e6,
+        cpu_seconds * 1e6,
+        rayon::current_num_threads(),
+        cpu_seconds / gpu_seconds
+    );
+}
+
+/// Where the rest of a Falkon fit goes: its preconditioner's pieces on the CPU.
+fn preconditioner_pieces(kernel: &VectorKernel, centers: &DataSet) {
+    use faer::linalg::matmul::triangular::{BlockStructure, matmul};
+    use kern_solvers::linalg::{cholesky, solve_lower_in_place, solve_lower_transpose_in_place};
+    let m = centers.n_samples();
+    let par = Par::rayon(0);
+    let clock = Instant::now();
+    let mut t = kern_kernels::gram_matrix(kernel, centers, par);
+    let gram = clock.elapsed().as_secs_f64();
+    for i in 0..m {
+        t[(i, i)] += 1e-9;
+    }
+    let clock = Instant::now();
+    cholesky(t.as_mut(), par).expect("K_MM factors");
+    let factor = clock.elapsed().as_secs_f64();
+    let clock = Instant::now();
+    let mut a = Mat::zeros(m, m);
+    matmul(
+        a.as_mut(),
+        BlockStructure::TriangularLower,
+        faer::Accum::Replace,
+        t.transpose(),
+        BlockStructure::TriangularUpper,
+        t.as_ref(),
+        BlockStructure::TriangularLower,
+        1.0,
+        par,
+    );
+    let lauum = clock.elapsed().as_secs_f64();
+    let mut v = Mat::from_fn(m, 1, |i, _| (i % 5) as f64);
+    let clock = Instant::now();
+    for _ in 0..2 {
+        solve_lower_in_place(t.as_ref(), v.as_mut(), par);
+        solve_lower_transpose_in_place(t.as_ref(), v.as_mut(), par);
+    }
+    let solves = clock.elapsed().as_secs_f64();
+    println!(
+        "| of which, on the CPU ({} threads), M = {m}: K_MM {gram:.2} s, each Cholesky {factor:.2} s, L_Tᵀ L_T {lauum:.2} s, one CG step's 4 solves {solves:.3} s | | | |",
+        rayon::current_num_threads()
+    );
 }

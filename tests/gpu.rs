@@ -104,7 +104,17 @@ fn models_trained_on_the_gpu_predict_as_the_cpu_models() {
                 let need = if precision == "f64" { cpu.len() } else { cpu.len() * 995 / 1000 };
                 assert!(same >= need, "{task} {precision}: {same} of {} labels agree", cpu.len());
             } else {
-                let tol = if precision == "f64" { 1e-4 } else { 1e-3 };
+                // SMO stops at a KKT gap of 1e-3 (eps), so f32 rounding that
+                // changes its path moves SVR's predictions by a few times that.
+                // Falkon and Nyström solve an ill-conditioned ridge system
+                // (λ = alpha / n = 2e-5) from f32 products: on the CPU's f32
+                // emulation (solvers/tests/linear.rs) predictions move by 2e-2.
+                let tol = match (precision, task, extra.contains(&"--approx")) {
+                    ("f64", _, _) => 1e-4,
+                    (_, "svr", _) => 5e-3,
+                    (_, "krr", true) => 5e-2,
+                    _ => 1e-3,
+                };
                 let worst = cpu.iter().zip(&gpu).map(|(a, b)| (a - b).abs()).fold(0.0, f64::max);
                 assert!(worst < tol, "{task} {extra:?} {precision}: predictions differ by {worst:e}");
             }

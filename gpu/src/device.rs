@@ -132,7 +132,8 @@ impl Gpu {
     }
 
     /// Hands every tile of `K(a[rows], b[cols])` to `sink` without keeping
-    /// the matrix: `K(X, X)` for n = 200,000 goes through here.
+    /// the matrix: `K(X, X)` for n = 200,000 goes through here. Every tile
+    /// comes, the lower ones of a symmetric block too.
     pub fn stream(
         &self,
         kernel: &TileKernel,

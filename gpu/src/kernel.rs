@@ -9,7 +9,7 @@ use faer::{Mat, MatMut, Par};
 use kern_kernels::{BlockProduct, DataSet, Kernel, VectorKernel};
 
 use crate::spec::TileKernel;
-use crate::{Gpu, GpuError, GpuOptions};
+use crate::{Gpu, GpuError, GpuOptions, Precision};
 
 /// Blocks smaller than this many entries stay on the CPU: a launch, two
 /// copies and a synchronisation cost more than computing them there.
@@ -145,6 +145,13 @@ impl Kernel<DataSet> for DeviceKernel {
 
     fn diagonal(&self, a: &DataSet, rows: &[usize], out: &mut [f64]) {
         self.kernel.diagonal(a, rows, out);
+    }
+
+    fn unit_roundoff(&self) -> f64 {
+        match self.gpu() {
+            Some(gpu) if gpu.precision() == Precision::F32 => f32::EPSILON as f64 / 2.0,
+            _ => f64::EPSILON / 2.0,
+        }
     }
 
     fn block_product(&self, a: &DataSet, b: &DataSet, product: BlockProduct<'_>) -> Option<Mat<f64>> {

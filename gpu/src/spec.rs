@@ -150,15 +150,20 @@ __device__ T kern_apply(T v, T na, T nb, int self_pair, int kind, T gamma, T coe
 /// The device kernels: the element-wise pass over a column-major tile, the
 /// tiled L1 or squared distance, a row gather with squared norms, and row norms.
 pub const KERNELS_SOURCE: &str = r#"
+// A block covers a patch of bx rows by by columns (bx * by threads, bx a power
+// of two up to the tile's height), so that thin tiles such as SMO's 2 x n
+// rows keep every lane busy and no thread divides to find its row and column.
 extern "C" __global__ void kern_epilogue(T* k, const T* na, const T* nb, const int* ia, const int* ib,
                                          int same, int rows, int cols,
                                          int kind, T gamma, T coef0, int degree, T scale) {
-    long total = (long)rows * cols;
-    for (long idx = blockIdx.x * (long)blockDim.x + threadIdx.x; idx < total; idx += (long)blockDim.x * gridDim.x) {
-        int r = (int)(idx % rows);
-        int c = (int)(idx / rows);
-        int self_pair = same && ia[r] == ib[c];
-        k[idx] = kern_apply(k[idx], na[r], nb[c], self_pair, kind, gamma, coef0, degree, scale);
+    int r = blockIdx.x * blockDim.x + threadIdx.x;
+    if (r >= rows) return;
+    T nar = na[r];
+    int iar = same ? ia[r] : 0;
+    for (int c = blockIdx.y * blockDim.y + threadIdx.y; c < cols; c += gridDim.y * blockDim.y) {
+        long at = (long)c * rows + r;
+        int self_pair = same && iar == ib[c];
+        k[at] = kern_apply(k[at], nar, nb[c], self_pair, kind, gamma, coef0, degree, scale);
     }
 }
 

@@ -68,6 +68,13 @@ pub trait Kernel<S: Samples + ?Sized>: Send + Sync {
         let _ = (a, b, product);
         None
     }
+
+    /// The unit roundoff of the values `block` and `block_product` give:
+    /// f64's, or f32's for a device computing in single precision. Solvers
+    /// regularise by it (Falkon's preconditioner jitter).
+    fn unit_roundoff(&self) -> f64 {
+        f64::EPSILON / 2.0
+    }
 }
 
 /// A product with a kernel block `K = K(a, b)` (`n × m`): what Falkon's

@@ -14,7 +14,7 @@ use faer::{MatMut, MatRef};
 use kern_kernels::{BlockProduct, DataSet};
 
 use super::cuda_error;
-use super::resident::{DataKey, Resident, grid, to_i32, write_dense_row};
+use super::resident::{DataKey, Resident, epilogue_config, grid, to_i32, write_dense_row};
 use crate::GpuError;
 use crate::device::DeviceOps;
 use crate::plan::{Tile, TilePlan};
@@ -300,8 +300,7 @@ where
         launch.arg(&mut s.k).arg(&s.norms[0]).arg(&s.norms[1]).arg(&s.idx[0]).arg(&s.idx[1]);
         launch.arg(&same).arg(&rows).arg(&cols);
         launch.arg(&k.kind).arg(&gamma).arg(&coef0).arg(&k.degree).arg(&scale);
-        let blocks = total.div_ceil(256).clamp(1, 1 << 20) as u32;
-        let config = LaunchConfig { grid_dim: (blocks, 1, 1), block_dim: (256, 1, 1), shared_mem_bytes: 0 };
+        let config = epilogue_config(counts[0], counts[1]);
         // SAFETY: kern_epilogue rewrites rows × cols values in place.
         unsafe { launch.launch(config) }.map_err(cuda_error("element-wise pass"))?;
         let host = s.k_host.as_mut_slice().map_err(cuda_error("pinned access"))?;
@@ -337,7 +336,9 @@ where
         sink: &mut dyn FnMut(&Tile, MatRef<'_, f64>),
     ) -> Result<(), GpuError> {
         let d = a.n_features().max(b.n_features()).max(1);
-        let symmetric = std::ptr::eq(a, b) && rows == cols;
+        // Only a block written to `out` mirrors its upper tiles; a sink is
+        // handed every tile of the block.
+        let symmetric = out.is_some() && std::ptr::eq(a, b) && rows == cols;
         // The long side stays on the device when it takes at most half the
         // budget (SMO asks for rows of the same training set thousands of times).
         let b_resident = self.make_resident(b, d, budget / 2)?;

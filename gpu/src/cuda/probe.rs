@@ -4,12 +4,12 @@
 use std::time::Instant;
 
 use cudarc::cublas::{CudaBlas, Gemm};
-use cudarc::driver::{LaunchConfig, PushKernelArg};
+use cudarc::driver::PushKernelArg;
 
 use super::cuda_error;
 use super::engine::{Engine, Scalar};
 use super::products::gemm_config;
-use super::resident::{grid, to_i32};
+use super::resident::{epilogue_config, grid, to_i32};
 use crate::GpuError;
 use crate::spec::TileKernel;
 
@@ -62,8 +62,7 @@ where
                     let mut launch = stream.launch_builder(&functions.epilogue);
                     launch.arg(&mut k).arg(&norms).arg(&norms).arg(&idx).arg(&idx).arg(&same).arg(&rows).arg(&rows);
                     launch.arg(&kernel.kind).arg(&gamma).arg(&coef0).arg(&kernel.degree).arg(&scale);
-                    let blocks = (n * n).div_ceil(256).clamp(1, 1 << 20) as u32;
-                    let config = LaunchConfig { grid_dim: (blocks, 1, 1), block_dim: (256, 1, 1), shared_mem_bytes: 0 };
+                    let config = epilogue_config(n, n);
                     // SAFETY: rewrites n × n values in place.
                     unsafe { launch.launch(config) }.map_err(cuda_error("element-wise pass"))?;
                 }

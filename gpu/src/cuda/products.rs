@@ -11,7 +11,7 @@ use kern_kernels::{BlockProduct, DataSet};
 
 use super::cuda_error;
 use super::engine::{Engine, Scalar, held_bytes};
-use super::resident::{Resident, grid, to_i32, write_dense_row};
+use super::resident::{Resident, epilogue_config, grid, to_i32, write_dense_row};
 use crate::GpuError;
 use crate::spec::{FirstPass, TileKernel};
 
@@ -166,8 +166,7 @@ where
             launch.arg(&mut k).arg(&a_norms).arg(&held_b.norms).arg(&a_idx).arg(&b_idx);
             launch.arg(&same).arg(&rows).arg(&cols);
             launch.arg(&kernel.kind).arg(&gamma).arg(&coef0).arg(&kernel.degree).arg(&scale);
-            let blocks = (rr * m).div_ceil(256).clamp(1, 1 << 20) as u32;
-            let config = LaunchConfig { grid_dim: (blocks, 1, 1), block_dim: (256, 1, 1), shared_mem_bytes: 0 };
+            let config = epilogue_config(rr, m);
             // SAFETY: kern_epilogue rewrites rr × m values in place.
             unsafe { launch.launch(config) }.map_err(cuda_error("element-wise pass"))?;
 

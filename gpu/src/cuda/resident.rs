@@ -130,6 +130,15 @@ pub(super) fn grid(items: usize, threads: u32) -> LaunchConfig {
     LaunchConfig { grid_dim: (blocks, 1, 1), block_dim: (threads, 1, 1), shared_mem_bytes: 0 }
 }
 
+/// `kern_epilogue`'s launch over a column-major `rows × cols` tile: blocks
+/// of 256 threads covering up to 256 rows of as many columns as fill them.
+pub(super) fn epilogue_config(rows: usize, cols: usize) -> LaunchConfig {
+    let bx = rows.next_power_of_two().clamp(1, 256);
+    let by = 256 / bx;
+    let (gx, gy) = (rows.div_ceil(bx).max(1), cols.div_ceil(by).clamp(1, 65_535));
+    LaunchConfig { grid_dim: (gx as u32, gy as u32, 1), block_dim: (bx as u32, by as u32, 1), shared_mem_bytes: 0 }
+}
+
 pub(super) fn to_i32(v: usize) -> Result<i32, GpuError> {
     i32::try_from(v).map_err(|_| GpuError::Cuda {
         what: "indexing",

@@ -12,14 +12,14 @@
 
 mod cg;
 
-use faer::linalg::triangular_solve::{solve_lower_triangular_in_place, solve_upper_triangular_in_place};
+use faer::linalg::matmul::triangular::{BlockStructure, matmul as triangular_matmul};
 use faer::{Accum, Mat, MatMut, MatRef, Par};
 use kern_kernels::{BlockProduct, DataSet, Kernel, VectorKernel, gram_matrix};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::SolverError;
-use crate::linalg::cholesky;
+use crate::linalg::{cholesky, solve_lower_in_place, solve_lower_transpose_in_place};
 
 /// Rows of `K_nM` computed at a time: fixed, so the sums are the same at
 /// any thread count.
@@ -107,9 +107,10 @@ impl FalkonModel {
         Self::fit_with_blocks(params, kernel, kernel, x, y, centers, par)
     }
 
-    /// [`fit`](Self::fit) with the blocks `K_nM` and `K_MM` computed by
-    /// `blocks` (the same function as `kernel`, computed elsewhere: a
-    /// `kern_gpu::DeviceKernel` puts them on the GPU). The model stores `kernel`.
+    /// [`fit`](Self::fit) with the `K_nM` products computed by `blocks` (the
+    /// same function as `kernel`, computed elsewhere: a
+    /// `kern_gpu::DeviceKernel` puts them on the GPU). The preconditioner's
+    /// `K_MM` comes from `kernel` in f64. The model stores `kernel`.
     pub fn fit_with_blocks(
         params: &Falkon,
         kernel: &VectorKernel,
@@ -131,7 +132,10 @@ impl FalkonModel {
             return Err(SolverError::NonFiniteTarget { index });
         }
         let lambda = params.alpha / n as f64;
-        let pre = Preconditioner::new(blocks, &centers, lambda, par)?;
+        // K_MM from the exact kernel in f64: a device's f32 blocks perturb it
+        // by ~1e-7, more than the jitter a smooth kernel's K_MM allows.
+        let single = blocks.unit_roundoff() > f64::EPSILON;
+        let pre = Preconditioner::new(kernel, &centers, lambda, single, par)?;
         let products = KnmProducts { kernel: blocks, x, centers: &centers, par };
 
         // R = A⁻ᵀ T⁻ᵀ K_nMᵀ y / n.
@@ -257,6 +261,9 @@ fn add_in_order(parts: Vec<Mat<f64>>, rows: usize, cols: usize) -> Mat<f64> {
 
 /// The largest jitter tried on K_MM's diagonal, relative to its mean.
 const JITTER_LIMIT: f64 = 1e-6;
+/// The preconditioner's jitter per centre when `K_nM` is in f32 (Falkon's
+/// `pc_epsilon` for float32).
+const SINGLE_JITTER: f64 = 1e-5;
 
 /// Falkon's preconditioner: `T = chol(K_MM)ᵀ` and `A = chol(T Tᵀ / M + λ I)ᵀ`,
 /// stored as their lower-triangular transposes.
@@ -265,10 +272,19 @@ struct Preconditioner {
     t: Mat<f64>,
     /// `L_A` with `T Tᵀ / M + λ I = L_A L_Aᵀ` (`A = L_Aᵀ`).
     a: Mat<f64>,
+    /// For the solves: memory-bound, and the same at any thread count.
+    par: Par,
 }
 
 impl Preconditioner {
-    fn new(kernel: &dyn Kernel<DataSet>, centers: &DataSet, lambda: f64, par: Par) -> Result<Self, SolverError> {
+    /// `single`: the products `K_nMᵀ K_nM w` are computed in f32.
+    fn new(
+        kernel: &dyn Kernel<DataSet>,
+        centers: &DataSet,
+        lambda: f64,
+        single: bool,
+        par: Par,
+    ) -> Result<Self, SolverError> {
         let m = centers.n_samples();
         // A relative jitter of a few ulps of the mean diagonal, as Falkon, for
         // centres that are duplicates or nearly so; a smooth kernel on many
@@ -277,7 +293,10 @@ impl Preconditioner {
         // still solves the system with the exact K_MM).
         let mut t = gram_matrix(kernel, centers, par);
         let mean_diagonal = (0..m).map(|i| t[(i, i)]).sum::<f64>() / m as f64;
-        let mut jitter = m as f64 * f64::EPSILON * mean_diagonal;
+        // With f32 products, T⁻¹ must not magnify their rounding: Falkon's
+        // float32 jitter, M · 1e-5, bounds ‖T⁻¹‖ by about 300 / √M.
+        let relative = if single { SINGLE_JITTER } else { f64::EPSILON };
+        let mut jitter = m as f64 * relative * mean_diagonal;
         loop {
             for i in 0..m {
                 t[(i, i)] += jitter;
@@ -296,15 +315,20 @@ impl Preconditioner {
                 }
             }
         }
-        // Clear the upper triangle (the factorisation leaves K_MM there) so
-        // that T Tᵀ = L_Tᵀ L_T is one product, without a copy.
-        for j in 1..m {
-            for i in 0..j {
-                t[(i, j)] = 0.0;
-            }
-        }
+        // T Tᵀ = L_Tᵀ L_T, a product of triangles (LAUUM): its lower half
+        // alone is a sixth of a full M³ product's work.
         let mut a = Mat::zeros(m, m);
-        faer::linalg::matmul::matmul(a.as_mut(), Accum::Replace, t.transpose(), t.as_ref(), 1.0 / m as f64, par);
+        triangular_matmul(
+            a.as_mut(),
+            BlockStructure::TriangularLower,
+            Accum::Replace,
+            t.transpose(),
+            BlockStructure::TriangularUpper,
+            t.as_ref(),
+            BlockStructure::TriangularLower,
+            1.0 / m as f64,
+            par,
+        );
         for i in 0..m {
             a[(i, i)] += lambda;
         }
@@ -312,22 +336,22 @@ impl Preconditioner {
             pivot,
             hint: "the preconditioner did not factor: increase alpha",
         })?;
-        Ok(Self { t, a })
+        Ok(Self { t, a, par })
     }
 
     /// `v ← A⁻¹ v = L_A⁻ᵀ v`.
     fn solve_a(&self, v: MatMut<'_, f64>) {
-        solve_upper_triangular_in_place(self.a.transpose(), v, Par::Seq);
+        solve_lower_transpose_in_place(self.a.as_ref(), v, self.par);
     }
 
     /// `v ← T⁻¹ v = L_T⁻ᵀ v`.
     fn solve_t(&self, v: MatMut<'_, f64>) {
-        solve_upper_triangular_in_place(self.t.transpose(), v, Par::Seq);
+        solve_lower_transpose_in_place(self.t.as_ref(), v, self.par);
     }
 
     /// `c ← A⁻ᵀ (scale · T⁻ᵀ c + λ v)` (the `λ v` term when given).
     fn apply_transpose(&self, mut c: MatMut<'_, f64>, scale: f64, plus: Option<(f64, MatRef<'_, f64>)>) {
-        solve_lower_triangular_in_place(self.t.as_ref(), c.as_mut(), Par::Seq);
+        solve_lower_in_place(self.t.as_ref(), c.as_mut(), self.par);
         for j in 0..c.ncols() {
             for i in 0..c.nrows() {
                 c[(i, j)] *= scale;
@@ -336,6 +360,6 @@ impl Preconditioner {
                 }
             }
         }
-        solve_lower_triangular_in_place(self.a.as_ref(), c, Par::Seq);
+        solve_lower_in_place(self.a.as_ref(), c, self.par);
     }
 }
