@@ -87,18 +87,10 @@ fn main() {
     let gpu_mse = mse(&model);
     let w = Mat::from_fn(m, 1, |i, _| (i % 7) as f64 - 3.0);
     let centers_set = x.select(&centers);
-    let f32_gpu = gpu.clone().with_precision(Precision::F32);
     let mut product_seconds = Vec::new();
     for _ in 0..3 {
         let started = Instant::now();
-        f32_gpu
-            .product(
-                &TileKernel::from_vector(&kernel).expect("rbf"),
-                &x,
-                &centers_set,
-                BlockProduct::GramTimes(w.as_ref()),
-            )
-            .expect("a GPU product");
+        on_gpu.block_product(&x, &centers_set, BlockProduct::GramTimes(w.as_ref())).expect("a GPU product");
         product_seconds.push(started.elapsed().as_secs_f64());
     }
     product_seconds.sort_by(f64::total_cmp);
@@ -156,7 +148,6 @@ fn smo_rows(gpu: &Gpu) {
 
 /// Where the rest of a Falkon fit goes: its preconditioner's pieces on the CPU.
 fn preconditioner_pieces(kernel: &VectorKernel, centers: &DataSet) {
-    use faer::linalg::matmul::triangular::{BlockStructure, matmul};
     use kern_solvers::linalg::{cholesky, solve_lower_in_place, solve_lower_transpose_in_place};
     let m = centers.n_samples();
     let par = Par::rayon(0);
@@ -170,18 +161,7 @@ fn preconditioner_pieces(kernel: &VectorKernel, centers: &DataSet) {
     cholesky(t.as_mut(), par).expect("K_MM factors");
     let factor = clock.elapsed().as_secs_f64();
     let clock = Instant::now();
-    let mut a = Mat::zeros(m, m);
-    matmul(
-        a.as_mut(),
-        BlockStructure::TriangularLower,
-        faer::Accum::Replace,
-        t.transpose(),
-        BlockStructure::TriangularUpper,
-        t.as_ref(),
-        BlockStructure::TriangularLower,
-        1.0,
-        par,
-    );
+    let _ = kern_solvers::linalg::lauum(t.as_ref(), 1.0, par);
     let lauum = clock.elapsed().as_secs_f64();
     let mut v = Mat::from_fn(m, 1, |i, _| (i % 5) as f64);
     let clock = Instant::now();

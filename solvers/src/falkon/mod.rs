@@ -12,14 +12,13 @@
 
 mod cg;
 
-use faer::linalg::matmul::triangular::{BlockStructure, matmul as triangular_matmul};
 use faer::{Accum, Mat, MatMut, MatRef, Par};
 use kern_kernels::{BlockProduct, DataSet, Kernel, VectorKernel, gram_matrix};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::SolverError;
-use crate::linalg::{cholesky, solve_lower_in_place, solve_lower_transpose_in_place};
+use crate::linalg::{cholesky, lauum, solve_lower_in_place, solve_lower_transpose_in_place};
 
 /// Rows of `K_nM` computed at a time: fixed, so the sums are the same at
 /// any thread count.
@@ -133,9 +132,11 @@ impl FalkonModel {
         }
         let lambda = params.alpha / n as f64;
         // K_MM from the exact kernel in f64: a device's f32 blocks perturb it
-        // by ~1e-7, more than the jitter a smooth kernel's K_MM allows.
-        let single = blocks.unit_roundoff() > f64::EPSILON;
-        let pre = Preconditioner::new(kernel, &centers, lambda, single, par)?;
+        // by ~1e-7, more than the jitter a smooth kernel's K_MM allows. With
+        // f32 products, T⁻¹ must not magnify their rounding: Falkon's float32
+        // jitter, M · 1e-5, bounds ‖T⁻¹‖ by about 300 / √M.
+        let jitter = if blocks.unit_roundoff() > f64::EPSILON { SINGLE_JITTER } else { f64::EPSILON };
+        let pre = Preconditioner::new(kernel, &centers, lambda, jitter, par)?;
         let products = KnmProducts { kernel: blocks, x, centers: &centers, par };
 
         // R = A⁻ᵀ T⁻ᵀ K_nMᵀ y / n.
@@ -277,12 +278,12 @@ struct Preconditioner {
 }
 
 impl Preconditioner {
-    /// `single`: the products `K_nMᵀ K_nM w` are computed in f32.
+    /// `relative_jitter`: the first jitter per centre, relative to the mean diagonal.
     fn new(
         kernel: &dyn Kernel<DataSet>,
         centers: &DataSet,
         lambda: f64,
-        single: bool,
+        relative_jitter: f64,
         par: Par,
     ) -> Result<Self, SolverError> {
         let m = centers.n_samples();
@@ -293,10 +294,7 @@ impl Preconditioner {
         // still solves the system with the exact K_MM).
         let mut t = gram_matrix(kernel, centers, par);
         let mean_diagonal = (0..m).map(|i| t[(i, i)]).sum::<f64>() / m as f64;
-        // With f32 products, T⁻¹ must not magnify their rounding: Falkon's
-        // float32 jitter, M · 1e-5, bounds ‖T⁻¹‖ by about 300 / √M.
-        let relative = if single { SINGLE_JITTER } else { f64::EPSILON };
-        let mut jitter = m as f64 * relative * mean_diagonal;
+        let mut jitter = m as f64 * relative_jitter * mean_diagonal;
         loop {
             for i in 0..m {
                 t[(i, i)] += jitter;
@@ -315,20 +313,8 @@ impl Preconditioner {
                 }
             }
         }
-        // T Tᵀ = L_Tᵀ L_T, a product of triangles (LAUUM): its lower half
-        // alone is a sixth of a full M³ product's work.
-        let mut a = Mat::zeros(m, m);
-        triangular_matmul(
-            a.as_mut(),
-            BlockStructure::TriangularLower,
-            Accum::Replace,
-            t.transpose(),
-            BlockStructure::TriangularUpper,
-            t.as_ref(),
-            BlockStructure::TriangularLower,
-            1.0 / m as f64,
-            par,
-        );
+        // T Tᵀ = L_Tᵀ L_T; Cholesky reads its lower half only.
+        let mut a = lauum(t.as_ref(), 1.0 / m as f64, par);
         for i in 0..m {
             a[(i, i)] += lambda;
         }

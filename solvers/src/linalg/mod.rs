@@ -5,7 +5,7 @@ mod refine;
 mod triangular;
 
 pub use refine::solve_spd;
-pub use triangular::{solve_lower_in_place, solve_lower_transpose_in_place};
+pub use triangular::{lauum, solve_lower_in_place, solve_lower_transpose_in_place};
 
 use faer::dyn_stack::{MemBuffer, MemStack};
 use faer::linalg::cholesky::llt::factor::{LltParams, LltRegularization, cholesky_in_place, cholesky_in_place_scratch};

@@ -9,8 +9,9 @@
 //! (never by thread count), each summed sequentially.
 
 use faer::linalg::matmul::matmul;
+use faer::linalg::matmul::triangular::{BlockStructure, matmul as triangular_matmul};
 use faer::linalg::triangular_solve::{solve_lower_triangular_in_place, solve_upper_triangular_in_place};
-use faer::{Accum, MatMut, MatRef, Par};
+use faer::{Accum, Mat, MatMut, MatRef, Par};
 use rayon::prelude::*;
 
 /// Columns of `L` solved per step; each step's update reads the rest of them.
@@ -65,6 +66,34 @@ pub fn solve_lower_transpose_in_place(l: MatRef<'_, f64>, mut b: MatMut<'_, f64>
     kern_kernels::simd::clear_upper_state();
 }
 
+/// The lower half of `scale · Lᵀ L` for lower-triangular `L` (LAPACK's
+/// `lauum`): a product of triangles, a sixth of a full `n³` product's work.
+/// The strict upper half of the result is zero.
+///
+/// ```
+/// use faer::{mat, Par};
+/// let l = mat![[2.0, 0.0], [1.0, 3.0]];
+/// let p = kern_solvers::linalg::lauum(l.as_ref(), 1.0, Par::Seq);
+/// assert_eq!(p, mat![[5.0, 0.0], [3.0, 9.0]]);
+/// ```
+pub fn lauum(l: MatRef<'_, f64>, scale: f64, par: Par) -> Mat<f64> {
+    let n = l.nrows();
+    let mut out = Mat::zeros(n, n);
+    triangular_matmul(
+        out.as_mut(),
+        BlockStructure::TriangularLower,
+        Accum::Replace,
+        l.transpose(),
+        BlockStructure::TriangularUpper,
+        l,
+        BlockStructure::TriangularLower,
+        scale,
+        par,
+    );
+    kern_kernels::simd::clear_upper_state();
+    out
+}
+
 /// `out -= lhs · rhs`, in row chunks of [`CHUNK`] (in parallel when allowed).
 fn subtract_product(out: MatMut<'_, f64>, lhs: MatRef<'_, f64>, rhs: MatRef<'_, f64>, par: Par) {
     let mut chunks = Vec::with_capacity(out.nrows().div_ceil(CHUNK));
@@ -94,13 +123,8 @@ mod tests {
 
     /// A well-conditioned lower-triangular factor and right-hand sides.
     fn problem(n: usize, t: usize) -> (Mat<f64>, Mat<f64>) {
-        let mut s = 0x9e37_79b9_7f4a_7c15u64;
-        let mut u = move || {
-            s ^= s << 13;
-            s ^= s >> 7;
-            s ^= s << 17;
-            (s >> 11) as f64 / (1u64 << 53) as f64 - 0.5
-        };
+        let mut rng = kern_approx::SplitMix64::new(n as u64);
+        let mut u = move || rng.uniform() - 0.5;
         let l = Mat::from_fn(n, n, |i, j| match i.cmp(&j) {
             std::cmp::Ordering::Less => 0.0,
             std::cmp::Ordering::Equal => 1.0 + u().abs(),
@@ -115,7 +139,7 @@ mod tests {
     }
 
     #[test]
-    fn solves_agree_with_faer_and_with_themselves_at_any_thread_count() {
+    fn solves_and_lauum_agree_with_faer_and_solves_with_themselves_at_any_thread_count() {
         // Sizes below, at and across panel and chunk boundaries.
         for (n, t) in [(1, 1), (255, 2), (256, 1), (1000, 1), (1300, 3)] {
             let (l, b) = problem(n, t);
@@ -138,6 +162,14 @@ mod tests {
             // A residual check that does not lean on faer's solves.
             let mut first = first.unwrap();
             assert!(relative(&(&l * &first.0), &b) < 1e-13 && relative(&(l.transpose() * &first.1), &b) < 1e-13);
+            let full = l.transpose() * &l * 0.5;
+            let half = lauum(l.as_ref(), 0.5, Par::rayon(2));
+            for j in 0..n {
+                for i in 0..n {
+                    let want = if i >= j { full[(i, j)] } else { 0.0 };
+                    assert!((half[(i, j)] - want).abs() < 1e-13, "n = {n}: lauum ({i}, {j})");
+                }
+            }
             first.0[(0, 0)] += 1.0;
             assert!(relative(&(&l * &first.0), &b) > 1e-6, "the residual check can fail");
         }
