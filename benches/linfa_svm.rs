@@ -18,7 +18,8 @@ use ndarray::{Array1, Array2};
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).filter(|a| a != "--bench").collect();
-    if let [which, n] = &args[..]
+    if let [child_mark, which, n] = &args[..]
+        && child_mark == "--child"
         && let Ok(n) = n.parse::<usize>()
     {
         return child(which, n);
@@ -32,7 +33,7 @@ fn main() {
     for n in sizes {
         let run = |which: &str| -> Option<Vec<f64>> {
             let out = Command::new(std::env::current_exe().unwrap())
-                .args([which, &n.to_string()])
+                .args(["--child", which, &n.to_string()])
                 .output()
                 .expect("the bench runs itself");
             if !out.status.success() {

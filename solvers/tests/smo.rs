@@ -30,7 +30,7 @@ fn blobs(n: usize, seed: u64) -> (Vec<Vec<f64>>, Vec<f64>, Vec<f64>) {
 
 fn options(shrinking: bool) -> SmoOptions {
     // A cache of a few rows only, so that eviction and recomputation happen.
-    SmoOptions { tol: 1e-3, shrinking, cache_bytes: 20 * 200 * 4, max_iter: None }
+    SmoOptions { tol: 1e-3, shrinking, cache_bytes: 20 * 200 * 4, max_iter: None, newton: true }
 }
 
 /// Checks the KKT conditions of `sol` for `problem` with an independent
@@ -307,4 +307,45 @@ fn a_warm_start_along_c_reaches_the_cold_optimum_in_fewer_iterations() {
     bad.kind = SvmKind::NuSvc { nu: 0.3 };
     bad.warm_start = alphas;
     assert!(train_classifier(&kernel, &x, &classes, 3, &bad, DataSet::select, Par::Seq).is_err());
+}
+
+#[test]
+fn newton_steps_reach_the_same_kkt_point_in_fewer_iterations() {
+    // A large C with a narrow kernel leaves many variables free: SMO alone
+    // zigzags among them for a long time, which is what the steps cut.
+    let (rows, labels, targets) = blobs(300, 5);
+    let x = DataSet::from(DenseMatrix::from_rows(&rows).unwrap());
+    let kernel = VectorKernel::Rbf { gamma: 0.5 };
+    let gram = ExactGram::new(&kernel, &x, Par::Seq);
+    let mut stepped = 0;
+    for (name, mut problem, variant) in problems(&labels, &targets) {
+        // Widen every box a hundredfold (still feasible: the start is unchanged).
+        problem.c.iter_mut().for_each(|c| *c *= 100.0);
+        let opts = |newton| SmoOptions { tol: 1e-3, shrinking: true, cache_bytes: 64 << 20, max_iter: None, newton };
+        let plain = solve(&gram, problem.clone(), variant, &opts(false));
+        let newton = solve(&gram, problem.clone(), variant, &opts(true));
+        assert_eq!(plain.newton_steps, 0);
+        assert_kkt(name, &rows, &kernel, &problem, &newton, variant);
+        assert!(!newton.reached_max_iter, "{name}");
+        // Both stop within tol of the optimum: a point whose maximal violation
+        // is tol is within tol · Σα of the optimal objective.
+        let bound = 1e-3 * plain.alpha.iter().chain(&newton.alpha).sum::<f64>() + 1e-9;
+        assert!(
+            (newton.objective - plain.objective).abs() <= bound,
+            "{name}: {} vs {} (bound {bound})",
+            newton.objective,
+            plain.objective
+        );
+        if newton.newton_steps > 0 {
+            stepped += 1;
+            assert!(
+                newton.iterations < plain.iterations,
+                "{name}: {} iterations with {} steps, {} without",
+                newton.iterations,
+                newton.newton_steps,
+                plain.iterations
+            );
+        }
+    }
+    assert!(stepped >= 3, "steps were taken in only {stepped} of the five problems");
 }

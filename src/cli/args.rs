@@ -67,6 +67,9 @@ pub struct SvmArgs {
     /// Turn shrinking off
     #[arg(long)]
     pub no_shrinking: bool,
+    /// Turn off Newton steps on the free variables between SMO iterations (LIBSVM's exact iterates, often many more of them)
+    #[arg(long)]
+    pub no_newton: bool,
     /// Iteration limit per binary problem [default: max(10^7, 100 n), as LIBSVM]
     #[arg(long)]
     pub max_iter: Option<u64>,

@@ -551,6 +551,7 @@ fn svm_params(task: TaskArg, a: &SvmArgs) -> Result<SvmParams> {
         shrinking: !a.no_shrinking,
         cache_bytes: (a.cache_mb * (1 << 20) as f64) as usize,
         max_iter: a.max_iter,
+        newton: !a.no_newton,
     };
     let params = SvmParams { smo, probability: a.probability, ..SvmParams::new(kind) };
     params.validate()?;

@@ -8,10 +8,11 @@
 //! an un-shrink) computes only the missing tail.
 //!
 //! A shrinking pass swaps many variables in a row. Each swap moves two rows
-//! at once, but its column swap in every cached row waits until the cache is
-//! next read: then each row takes all the pending swaps while it is in the
-//! CPU's cache, instead of every swap visiting every row (LIBSVM's way,
-//! which costs a cache miss per row per swap). The rows end up the same.
+//! at once, but its column swap is only logged: a row takes the swaps logged
+//! since it was last read when it is next read, while it is in the CPU's
+//! cache. Rows that are never read again (most of them, once the active set
+//! has shrunk) never pay for the swaps at all, where LIBSVM's way visits
+//! every cached row at every swap. The rows read end up the same.
 
 const NONE: usize = usize::MAX;
 
@@ -27,8 +28,10 @@ pub(crate) struct RowCache {
     /// Elements held by all rows.
     used: usize,
     budget: usize,
-    /// Column swaps `(s, t)`, `s < t`, not yet applied to the cached rows.
-    pending: Vec<(usize, usize)>,
+    /// Column swaps `(s, t)`, `s < t`, in the order they happened.
+    log: Vec<(usize, usize)>,
+    /// Per row, how much of the log its columns have taken.
+    synced: Vec<usize>,
 }
 
 impl RowCache {
@@ -43,7 +46,8 @@ impl RowCache {
             tail: NONE,
             used: 0,
             budget,
-            pending: Vec::new(),
+            log: Vec::new(),
+            synced: vec![0; l],
         }
     }
 
@@ -51,7 +55,7 @@ impl RowCache {
     /// rows to make room, never `s` itself), and the first column that still
     /// has to be computed: `len` when the cached prefix already covers it.
     pub(crate) fn get_data(&mut self, s: usize, len: usize) -> (&mut [f32], usize) {
-        self.apply_pending();
+        self.sync(s);
         let held = self.rows[s].len();
         if held > 0 {
             self.unlink(s);
@@ -61,9 +65,7 @@ impl RowCache {
             let more = len - held;
             while self.used + more > self.budget && self.tail != NONE {
                 let victim = self.tail;
-                self.unlink(victim);
-                self.used -= self.rows[victim].len();
-                self.rows[victim] = Vec::new();
+                self.drop_row(victim);
             }
             self.rows[s].resize(len, 0.0);
             self.used += more;
@@ -72,9 +74,21 @@ impl RowCache {
         (&mut self.rows[s][..len], start)
     }
 
+    /// Rows `s` and `t` as held, without touching their recency: for reading
+    /// two rows that [`RowCache::get_data`] has just brought in.
+    pub(crate) fn peek_two(&self, s: usize, t: usize) -> (&[f32], &[f32]) {
+        debug_assert!(self.synced[s] == self.log.len() && self.synced[t] == self.log.len(), "rows not synced");
+        (&self.rows[s], &self.rows[t])
+    }
+
+    /// Whether row `s` holds at least `len` columns (after the logged swaps).
+    pub(crate) fn holds(&mut self, s: usize, len: usize) -> bool {
+        self.sync(s);
+        self.rows[s].len() >= len
+    }
+
     /// Variables `s` and `t` trade places: their rows now, and their columns
-    /// in every cached row at the next read. A row holding one of the two
-    /// columns but not the other is dropped.
+    /// in every cached row when that row is next read.
     pub(crate) fn swap_index(&mut self, s: usize, t: usize) {
         if s == t {
             return;
@@ -88,6 +102,7 @@ impl RowCache {
             self.unlink(t);
         }
         self.rows.swap(s, t);
+        self.synced.swap(s, t);
         // Relinked in LIBSVM's order: the row now at `t` ends most recent.
         if held_t {
             self.link_front(s);
@@ -95,50 +110,56 @@ impl RowCache {
         if held_s {
             self.link_front(t);
         }
-        self.pending.push((s, t));
+        self.log.push((s, t));
+        // Keep the log bounded: past a few swaps per variable, bring every
+        // held row up to date and start it afresh.
+        if self.log.len() > 4 * self.rows.len() + 64 {
+            let mut h = self.head;
+            while h != NONE {
+                let next = self.next[h];
+                self.sync(h);
+                h = next;
+            }
+            self.log.clear();
+            self.synced.iter_mut().for_each(|p| *p = 0);
+        }
     }
 
-    /// Applies the pending column swaps to every cached row, one row at a
-    /// time; a row holding one of two swapped columns but not the other is
-    /// dropped.
-    fn apply_pending(&mut self) {
-        if self.pending.is_empty() {
+    /// Applies the swaps logged since row `s` was last synced to its columns;
+    /// a row holding one of two swapped columns but not the other is dropped.
+    fn sync(&mut self, s: usize) {
+        let from = std::mem::replace(&mut self.synced[s], self.log.len());
+        let row = &mut self.rows[s];
+        let len = row.len();
+        if len == 0 {
             return;
         }
-        let mut h = self.head;
-        while h != NONE {
-            let next = self.next[h];
-            let row = &mut self.rows[h];
-            let len = row.len();
-            let mut keep = true;
-            for &(s, t) in &self.pending {
-                if len > t {
-                    row.swap(s, t);
-                } else if len > s {
-                    keep = false;
-                    break;
-                }
+        for &(a, b) in &self.log[from..] {
+            if len > b {
+                row.swap(a, b);
+            } else if len > a {
+                self.drop_row(s);
+                return;
             }
-            if !keep {
-                self.unlink(h);
-                self.used -= len;
-                self.rows[h] = Vec::new();
-            }
-            h = next;
         }
-        self.pending.clear();
+    }
+
+    fn drop_row(&mut self, s: usize) {
+        self.unlink(s);
+        self.used -= self.rows[s].len();
+        self.rows[s] = Vec::new();
     }
 
     fn unlink(&mut self, i: usize) {
         let (p, q) = (self.prev[i], self.next[i]);
         if p != NONE {
             self.next[p] = q;
-        } else {
+        } else if self.head == i {
             self.head = q;
         }
         if q != NONE {
             self.prev[q] = p;
-        } else {
+        } else if self.tail == i {
             self.tail = p;
         }
         self.prev[i] = NONE;
@@ -160,7 +181,7 @@ impl RowCache {
     /// Number of rows held.
     #[cfg(test)]
     fn n_rows(&mut self) -> usize {
-        self.apply_pending();
+        (0..self.rows.len()).for_each(|s| self.sync(s));
         self.rows.iter().filter(|r| !r.is_empty()).count()
     }
 }

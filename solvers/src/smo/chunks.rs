@@ -11,14 +11,17 @@ use rayon::prelude::*;
 /// Variables per chunk.
 const CHUNK: usize = 8192;
 
-/// `f` over consecutive ranges covering `0..len`, results in order.
-pub(crate) fn map_ranges<R: Send>(par: Par, len: usize, f: impl Fn(Range<usize>) -> R + Sync) -> Vec<R> {
+/// `f` over consecutive ranges covering `0..len`, each result handed to
+/// `take` in order (sequentially without allocating, in parallel when asked
+/// for and there are several ranges).
+pub(crate) fn map_ranges<R: Send>(par: Par, len: usize, f: impl Fn(Range<usize>) -> R + Sync, take: impl FnMut(R)) {
     let range = |c: usize| c * CHUNK..((c + 1) * CHUNK).min(len);
     let n_chunks = len.div_ceil(CHUNK);
     if matches!(par, Par::Seq) || n_chunks < 2 {
-        (0..n_chunks).map(range).map(f).collect()
+        (0..n_chunks).map(range).map(f).for_each(take);
     } else {
-        (0..n_chunks).into_par_iter().map(|c| f(range(c))).collect()
+        let results: Vec<R> = (0..n_chunks).into_par_iter().map(|c| f(range(c))).collect();
+        results.into_iter().for_each(take);
     }
 }
 

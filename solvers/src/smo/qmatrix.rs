@@ -75,8 +75,29 @@ impl<'a> QMatrix<'a> {
         self.cache.swap_index(s, t);
     }
 
-    /// Writes `Q[s, 0..len]` into `out` (resized to `len`).
-    pub(crate) fn row(&mut self, s: usize, len: usize, out: &mut Vec<f64>) {
+    /// Whether `Q[s, 0..len]` is in the cache (reading it computes nothing).
+    pub(crate) fn is_cached(&mut self, s: usize, len: usize) -> bool {
+        self.cache.holds(s, len)
+    }
+
+    /// `Q[s, 0..len]` as cached (in f32, LIBSVM's `Qfloat`), and the diagonal.
+    pub(crate) fn row_f32(&mut self, s: usize, len: usize) -> (&[f32], &[f64]) {
+        self.fetch(s, len);
+        (&self.cache.peek_two(s, s).0[..len], &self.diag)
+    }
+
+    /// Rows `Q[i, 0..len]` and `Q[j, 0..len]` together, as cached. The cache
+    /// holds at least two full rows, and `i` is the most recent when `j` is
+    /// brought in, so fetching `j` never evicts `i`.
+    pub(crate) fn rows_f32(&mut self, i: usize, j: usize, len: usize) -> (&[f32], &[f32]) {
+        self.fetch(i, len);
+        self.fetch(j, len);
+        let (qi, qj) = self.cache.peek_two(i, j);
+        (&qi[..len], &qj[..len])
+    }
+
+    /// Brings `Q[s, 0..len]` into the cache, computing what it lacks.
+    fn fetch(&mut self, s: usize, len: usize) -> &mut [f32] {
         let (row, start) = self.cache.get_data(s, len);
         if start < len {
             compute_tail(
@@ -88,8 +109,15 @@ impl<'a> QMatrix<'a> {
                 row,
             );
         }
+        row
+    }
+
+    /// Writes `Q[s, 0..len]` into `out` (resized to `len`).
+    pub(crate) fn row(&mut self, s: usize, len: usize, out: &mut Vec<f64>) {
+        let par = self.par;
+        let row = self.fetch(s, len);
         out.resize(len, 0.0);
-        for_each_chunk(self.par, out, |start, chunk| {
+        for_each_chunk(par, out, |start, chunk| {
             let q = &row[start..start + chunk.len()];
             chunk.iter_mut().zip(q).for_each(|(o, &q)| *o = f64::from(q));
         });

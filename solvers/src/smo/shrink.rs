@@ -95,7 +95,6 @@ impl Solver<'_> {
         }
         let n_free = (0..n).filter(|&t| self.status[t] == Bound::Free).count();
         let mut row = std::mem::take(&mut self.qi);
-        self.qi_holds = None;
         // Whichever side needs fewer kernel entries: rows of the inactive
         // variables over the active set, or rows of the free ones over all.
         if n_free * l > 2 * n * (l - n) {

@@ -4,6 +4,7 @@
 use kern_kernels::{GramProvider, Par};
 
 use super::chunks::for_each_chunk;
+use super::newton::NewtonSchedule;
 use super::qmatrix::QMatrix;
 use super::{DualProblem, SmoOptions, SmoSolution, Variant};
 
@@ -36,11 +37,12 @@ pub(super) struct Solver<'a> {
     pub(super) shrinking: bool,
     pub(super) unshrunk: bool,
     max_iter: u64,
+    /// Scratch for a row of Q in f64 (shrinking, the ν selection, Newton steps).
     pub(super) qi: Vec<f64>,
     pub(super) qj: Vec<f64>,
-    /// `(s, len)` when `qi` holds `Q[s, 0..len]` for the current positions.
-    pub(super) qi_holds: Option<(usize, usize)>,
     pub(super) par: Par,
+    /// When Newton steps on the free set are due (`None`: never).
+    pub(super) newton: Option<NewtonSchedule>,
 }
 
 impl<'a> Solver<'a> {
@@ -71,8 +73,8 @@ impl<'a> Solver<'a> {
             max_iter: options.max_iter.unwrap_or(default_max),
             qi: Vec::with_capacity(l),
             qj: Vec::new(),
-            qi_holds: None,
             par: gram.par(),
+            newton: options.newton.then(|| NewtonSchedule::new(l, options.cache_bytes)),
         };
         for t in 0..l {
             solver.update_status(t);
@@ -121,7 +123,6 @@ impl<'a> Solver<'a> {
 
     /// Swaps positions `s` and `t` in every per-variable array.
     pub(super) fn swap_index(&mut self, s: usize, t: usize) {
-        self.qi_holds = None;
         self.q.swap(s, t);
         self.y.swap(s, t);
         self.g.swap(s, t);
@@ -145,6 +146,9 @@ impl<'a> Solver<'a> {
                     self.do_shrinking();
                 }
             }
+            if self.newton.as_ref().is_some_and(NewtonSchedule::is_due) {
+                self.scheduled_newton_step();
+            }
             let pair = match self.select_working_set() {
                 Some(pair) => pair,
                 None => {
@@ -160,6 +164,9 @@ impl<'a> Solver<'a> {
                 }
             };
             iterations += 1;
+            if let Some(schedule) = &mut self.newton {
+                schedule.work += self.active_size as f64;
+            }
             self.update_pair(pair.0, pair.1);
         }
         let reached_max_iter = iterations >= self.max_iter;
@@ -177,100 +184,49 @@ impl<'a> Solver<'a> {
             alpha[self.active_set[t]] = self.alpha[t];
             gradient[self.active_set[t]] = self.g[t];
         }
-        SmoSolution { alpha, gradient, rho, objective, r, iterations, reached_max_iter }
+        let newton_steps = self.newton.as_ref().map_or(0, |s| s.steps);
+        SmoSolution { alpha, gradient, rho, objective, r, iterations, newton_steps, reached_max_iter }
     }
 
     /// Solves the two-variable subproblem on `(i, j)` exactly, clips to the
     /// box, and updates the gradients.
     fn update_pair(&mut self, i: usize, j: usize) {
         let len = self.active_size;
-        let mut qi = std::mem::take(&mut self.qi);
-        let mut qj = std::mem::take(&mut self.qj);
-        // Working-set selection usually left row i in `qi` already.
-        if self.qi_holds != Some((i, len)) {
-            self.q.row(i, len, &mut qi);
-        }
-        self.q.row(j, len, &mut qj);
-        let qd = self.q.diag();
-        let (c_i, c_j) = (self.c[i], self.c[j]);
+        let (qd_i, qd_j) = (self.q.diag()[i], self.q.diag()[j]);
         let (old_i, old_j) = (self.alpha[i], self.alpha[j]);
-        let (mut ai, mut aj) = (old_i, old_j);
-        if self.y[i] != self.y[j] {
-            let quad = qd[i] + qd[j] + 2.0 * qi[j];
-            let quad = if quad > 0.0 { quad } else { TAU };
-            let delta = (-self.g[i] - self.g[j]) / quad;
-            let diff = ai - aj;
-            ai += delta;
-            aj += delta;
-            if diff > 0.0 {
-                if aj < 0.0 {
-                    aj = 0.0;
-                    ai = diff;
-                }
-            } else if ai < 0.0 {
-                ai = 0.0;
-                aj = -diff;
-            }
-            if diff > c_i - c_j {
-                if ai > c_i {
-                    ai = c_i;
-                    aj = c_i - diff;
-                }
-            } else if aj > c_j {
-                aj = c_j;
-                ai = c_j + diff;
-            }
-        } else {
-            let quad = qd[i] + qd[j] - 2.0 * qi[j];
-            let quad = if quad > 0.0 { quad } else { TAU };
-            let delta = (self.g[i] - self.g[j]) / quad;
-            let sum = ai + aj;
-            ai -= delta;
-            aj += delta;
-            if sum > c_i {
-                if ai > c_i {
-                    ai = c_i;
-                    aj = sum - c_i;
-                }
-            } else if aj < 0.0 {
-                aj = 0.0;
-                ai = sum;
-            }
-            if sum > c_j {
-                if aj > c_j {
-                    aj = c_j;
-                    ai = sum - c_j;
-                }
-            } else if ai < 0.0 {
-                ai = 0.0;
-                aj = sum;
-            }
-        }
+        // The rows are read where the cache holds them (f32, as LIBSVM's).
+        let (qi, qj) = self.q.rows_f32(i, j, len);
+        let (ai, aj) = pair_optimum(
+            self.y[i] == self.y[j],
+            (qd_i, qd_j, f64::from(qi[j])),
+            (self.g[i], self.g[j]),
+            (old_i, old_j),
+            (self.c[i], self.c[j]),
+        );
         self.alpha[i] = ai;
         self.alpha[j] = aj;
         let (da_i, da_j) = (ai - old_i, aj - old_j);
         for_each_chunk(self.par, &mut self.g[..len], |start, g| {
             let range = start..start + g.len();
             for ((g, &a), &b) in g.iter_mut().zip(&qi[range.clone()]).zip(&qj[range]) {
-                *g += a * da_i + b * da_j;
+                *g += f64::from(a) * da_i + f64::from(b) * da_j;
             }
         });
         let (was_upper_i, was_upper_j) = (self.is_upper(i), self.is_upper(j));
         self.update_status(i);
         self.update_status(j);
         let l = self.l();
-        self.qi_holds = None;
+        let mut row = std::mem::take(&mut self.qi);
         for (t, was_upper) in [(i, was_upper_i), (j, was_upper_j)] {
             if was_upper != self.is_upper(t) {
-                self.q.row(t, l, &mut qi);
+                self.q.row(t, l, &mut row);
                 let delta = if was_upper { -self.c[t] } else { self.c[t] };
-                for (gb, &qv) in self.g_bar.iter_mut().zip(&qi) {
+                for (gb, &qv) in self.g_bar.iter_mut().zip(&row) {
                     *gb += delta * qv;
                 }
             }
         }
-        self.qi = qi;
-        self.qj = qj;
+        self.qi = row;
     }
 
     /// `rho` as LIBSVM computes it: the mean of `y_t G_t` over free variables,
@@ -312,4 +268,69 @@ impl<'a> Solver<'a> {
         let (r1, r2) = (r_of(side[0]), r_of(side[1]));
         ((r1 - r2) / 2.0, (r1 + r2) / 2.0)
     }
+}
+
+/// The optimum of the dual on the pair `(i, j)` with every other variable
+/// held (LIBSVM's update, clipped to the box along the constraint line):
+/// `same_sign` is `y_i = y_j`; `q` is `(Q_ii, Q_jj, Q_ij)`, `g` the pair's
+/// gradient, `alpha` and `c` its values and bounds.
+fn pair_optimum(
+    same_sign: bool,
+    (qd_i, qd_j, q_ij): (f64, f64, f64),
+    (g_i, g_j): (f64, f64),
+    (mut ai, mut aj): (f64, f64),
+    (c_i, c_j): (f64, f64),
+) -> (f64, f64) {
+    if !same_sign {
+        let quad = qd_i + qd_j + 2.0 * q_ij;
+        let quad = if quad > 0.0 { quad } else { TAU };
+        let delta = (-g_i - g_j) / quad;
+        let diff = ai - aj;
+        ai += delta;
+        aj += delta;
+        if diff > 0.0 {
+            if aj < 0.0 {
+                aj = 0.0;
+                ai = diff;
+            }
+        } else if ai < 0.0 {
+            ai = 0.0;
+            aj = -diff;
+        }
+        if diff > c_i - c_j {
+            if ai > c_i {
+                ai = c_i;
+                aj = c_i - diff;
+            }
+        } else if aj > c_j {
+            aj = c_j;
+            ai = c_j + diff;
+        }
+    } else {
+        let quad = qd_i + qd_j - 2.0 * q_ij;
+        let quad = if quad > 0.0 { quad } else { TAU };
+        let delta = (g_i - g_j) / quad;
+        let sum = ai + aj;
+        ai -= delta;
+        aj += delta;
+        if sum > c_i {
+            if ai > c_i {
+                ai = c_i;
+                aj = sum - c_i;
+            }
+        } else if aj < 0.0 {
+            aj = 0.0;
+            ai = sum;
+        }
+        if sum > c_j {
+            if aj > c_j {
+                aj = c_j;
+                ai = sum - c_j;
+            }
+        } else if ai < 0.0 {
+            ai = 0.0;
+            aj = sum;
+        }
+    }
+    (ai, aj)
 }

@@ -2,9 +2,12 @@
 //! WSS 2): `i` is the maximal violator, `j` the variable whose pairing with
 //! `i` decreases the objective most.
 
+mod lanes;
+
 use super::Variant;
 use super::chunks::map_ranges;
-use super::solver::{Bound, Solver, TAU};
+use super::solver::{Solver, TAU};
+use lanes::Vars;
 
 impl Solver<'_> {
     /// The next pair to optimise, or `None` when the maximal violation is
@@ -24,64 +27,41 @@ impl Solver<'_> {
 
     fn select_standard(&mut self) -> Option<(usize, usize)> {
         let n = self.active_size;
-        let (y, g, status) = (&self.y[..n], &self.g[..n], &self.status[..n]);
+        let vars = Vars { y: &self.y[..n], g: &self.g[..n], alpha: &self.alpha[..n], c: &self.c[..n] };
         // i = argmax { −y_t G_t : t ∈ I_up } (the last of equal ones).
         let (mut gmax, mut i) = (f64::NEG_INFINITY, None);
-        for (v, t) in map_ranges(self.par, n, |range| {
-            let (mut gmax, mut i) = (f64::NEG_INFINITY, None);
-            for t in range {
-                let v = -y[t] * g[t];
-                let in_up = if y[t] > 0.0 { status[t] != Bound::Upper } else { status[t] != Bound::Lower };
-                if in_up && v >= gmax {
-                    gmax = v;
-                    i = Some(t);
+        map_ranges(
+            self.par,
+            n,
+            |range| lanes::max_violator(vars, range),
+            |(v, t)| {
+                if t.is_some() && v >= gmax {
+                    (gmax, i) = (v, t);
                 }
+            },
+        );
+        let (qi, qd) = match i {
+            Some(i) => {
+                let (qi, qd) = self.q.row_f32(i, n);
+                (Some(qi), qd)
             }
-            (gmax, i)
-        }) {
-            if t.is_some() && v >= gmax {
-                (gmax, i) = (v, t);
-            }
-        }
-        let mut qi = std::mem::take(&mut self.qi);
-        self.qi_holds = None;
-        if let Some(i) = i {
-            self.q.row(i, n, &mut qi);
-            self.qi_holds = Some((i, n));
-        }
-        let (y, g, status) = (&self.y[..n], &self.g[..n], &self.status[..n]);
-        let qd = self.q.diag();
+            None => (None, self.q.diag()),
+        };
+        let pair = i.zip(qi).map(|(i, qi)| (qd[i], self.y[i], qi));
+        let vars = Vars { y: &self.y[..n], g: &self.g[..n], alpha: &self.alpha[..n], c: &self.c[..n] };
         // j = argmin of the decrease over t ∈ I_low (the last of equal ones).
         let (mut gmax2, mut best, mut j) = (f64::NEG_INFINITY, f64::INFINITY, None);
-        for (v2, b, t) in map_ranges(self.par, n, |range| {
-            let (mut gmax2, mut best, mut j) = (f64::NEG_INFINITY, f64::INFINITY, None);
-            for t in range {
-                let in_low = if y[t] > 0.0 { status[t] != Bound::Lower } else { status[t] != Bound::Upper };
-                if !in_low {
-                    continue;
+        map_ranges(
+            self.par,
+            n,
+            |range| lanes::best_partner(vars, range, gmax, pair, qd),
+            |(v2, b, t)| {
+                gmax2 = gmax2.max(v2);
+                if t.is_some() && b <= best {
+                    (best, j) = (b, t);
                 }
-                let v = y[t] * g[t];
-                gmax2 = gmax2.max(v);
-                let grad_diff = gmax + v;
-                if let Some(i) = i
-                    && grad_diff > 0.0
-                {
-                    let quad = qd[i] + qd[t] - 2.0 * y[i] * y[t] * qi[t];
-                    let obj = Self::decrease(grad_diff, quad);
-                    if obj <= best {
-                        best = obj;
-                        j = Some(t);
-                    }
-                }
-            }
-            (gmax2, best, j)
-        }) {
-            gmax2 = gmax2.max(v2);
-            if t.is_some() && b <= best {
-                (best, j) = (b, t);
-            }
-        }
-        self.qi = qi;
+            },
+        );
         if gmax + gmax2 < self.tol { None } else { Some((i?, j?)) }
     }
 
@@ -102,10 +82,8 @@ impl Solver<'_> {
         }
         let mut qip = std::mem::take(&mut self.qi);
         let mut qin = std::mem::take(&mut self.qj);
-        self.qi_holds = None;
         if let Some(ip) = ip {
             self.q.row(ip, n, &mut qip);
-            self.qi_holds = Some((ip, n));
         }
         if let Some(in_) = in_ {
             self.q.row(in_, n, &mut qin);
