@@ -24,11 +24,13 @@ mod gp;
 #[cfg(feature = "nalgebra")]
 pub mod nalgebra;
 mod ridge;
+mod structured;
 mod svm;
 
 pub use features::{Nystroem, NystroemParams, RandomFourierFeatures, RandomFourierFeaturesParams};
 pub use gp::{GaussianProcess, GaussianProcessClassifier, GaussianProcessClassifierParams, GaussianProcessParams};
 pub use ridge::{KernelRidge, KernelRidgeParams};
+pub use structured::{GraphRecords, SequenceRecords, StructuredRecords, StructuredRegressor, StructuredSvc};
 pub use svm::{OneClassSvm, OneClassSvmParams, Svc, SvcParams, Svr, SvrParams};
 
 use kern_kernels::{DataSet, DenseMatrix, Par, VectorKernel};
@@ -102,6 +104,8 @@ impl KernelChoice {
                 Err(Error::Usage("a precomputed kernel cannot be used on records".into()))
             }
             KernelChoice::Given(_) => Ok(()),
+            // String and graph kernels are checked against the data at fit.
+            KernelChoice::Named(args) if args.kernel.on_strings() || args.kernel.on_graphs() => Ok(()),
             _ => self.build(1).map(|_| ()),
         }
     }
@@ -189,6 +193,52 @@ macro_rules! kernel_builder {
         /// Lengthscale of the Matérn kernels [default: `1/sqrt(2 gamma)`].
         pub fn lengthscale(mut self, lengthscale: f64) -> Self {
             self.0.kernel.named().lengthscale = Some(lengthscale);
+            self
+        }
+
+        /// String kernels: the k-mer length of spectrum and mismatch, the
+        /// subsequence length of ssk [default: 3; mismatch 5].
+        pub fn k(mut self, k: usize) -> Self {
+            self.0.kernel.named().kmer = Some(k);
+            self
+        }
+
+        /// String kernels: the mismatches the mismatch kernel allows (1).
+        pub fn mismatches(mut self, m: usize) -> Self {
+            self.0.kernel.named().mismatches = m;
+            self
+        }
+
+        /// String kernels: the letters the mismatch kernel substitutes
+        /// [default: every letter of the training sequences].
+        pub fn alphabet(mut self, letters: &str) -> Self {
+            self.0.kernel.named().alphabet = Some(letters.to_string());
+            self
+        }
+
+        /// String kernels: the largest shift of the weighted-degree kernel
+        /// (0; its degree is [`degree`](Self::degree)).
+        pub fn shift(mut self, shift: usize) -> Self {
+            self.0.kernel.named().shift = shift;
+            self
+        }
+
+        /// Graph kernels: the Weisfeiler-Lehman rounds (5).
+        pub fn wl_rounds(mut self, h: usize) -> Self {
+            self.0.kernel.named().wl_rounds = h;
+            self
+        }
+
+        /// The gap decay of ssk (0.5), or the walk-length decay of rw
+        /// [default: half the largest that converges on the training graphs].
+        pub fn lambda(mut self, lambda: f64) -> Self {
+            self.0.kernel.named().lambda = Some(lambda);
+            self
+        }
+
+        /// String and graph kernels: cosine normalisation (on).
+        pub fn normalize(mut self, normalize: bool) -> Self {
+            self.0.kernel.named().no_normalize = !normalize;
             self
         }
 

@@ -21,11 +21,11 @@ pub struct KernelRidgeParams<F>(KernelRidgeValid<F>);
 #[derive(Clone, Debug, PartialEq)]
 pub struct KernelRidgeValid<F> {
     /// `None`: chosen by exact leave-one-out error.
-    alpha: Option<f64>,
-    kernel: KernelChoice,
-    device: Device,
-    par: Par,
-    marker: PhantomData<F>,
+    pub(super) alpha: Option<f64>,
+    pub(super) kernel: KernelChoice,
+    pub(super) device: Device,
+    pub(super) par: Par,
+    pub(super) marker: PhantomData<F>,
 }
 
 /// Fitted kernel ridge regression: `f(x) = k(x, X)(K + αI)⁻¹y`, as

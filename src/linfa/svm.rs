@@ -34,6 +34,13 @@ macro_rules! smo_builder {
             self
         }
 
+        /// Newton steps on the free variables between SMO iterations (on);
+        /// off follows LIBSVM's iterates exactly.
+        pub fn newton(mut self, newton: bool) -> Self {
+            self.0.smo.newton = newton;
+            self
+        }
+
         /// Iteration limit per binary problem [default: `max(10⁷, 100 n)`].
         pub fn max_iter(mut self, max_iter: u64) -> Self {
             self.0.smo.max_iter = Some(max_iter);
@@ -55,16 +62,16 @@ pub struct SvcParams<F, L>(SvcValid<F, L>);
 /// Checked [`SvcParams`].
 #[derive(Clone, Debug, PartialEq)]
 pub struct SvcValid<F, L> {
-    kind: SvmKind,
+    pub(super) kind: SvmKind,
     /// linfa-svm's per-class costs `(C₊, C₋)` for two classes.
-    pos_neg: Option<(f64, f64)>,
-    kernel: KernelChoice,
-    smo: SmoOptions,
-    device: Device,
-    probability: bool,
-    seed: u64,
-    par: Par,
-    marker: PhantomData<(F, L)>,
+    pub(super) pos_neg: Option<(f64, f64)>,
+    pub(super) kernel: KernelChoice,
+    pub(super) smo: SmoOptions,
+    pub(super) device: Device,
+    pub(super) probability: bool,
+    pub(super) seed: u64,
+    pub(super) par: Par,
+    pub(super) marker: PhantomData<(F, L)>,
 }
 
 /// A fitted support vector classifier (C-SVC, or ν-SVC when `nu` is set),
@@ -215,8 +222,32 @@ impl<F, L> ParamGuard for SvcParams<F, L> {
     }
 }
 
+impl<F, L> SvcValid<F, L> {
+    /// kern's parameters for `n_classes` classes.
+    pub(super) fn solver_params(&self, n_classes: usize) -> Result<SvmParams> {
+        let mut params = solver_params(self.kind, &self.smo, self.probability, self.seed);
+        if let Some((c_pos, c_neg)) = self.pos_neg {
+            if n_classes != 2 {
+                return Err(Error::Usage(format!("pos_neg_weights needs two classes, not {n_classes}")));
+            }
+            params.class_weights = vec![c_neg, c_pos];
+        }
+        Ok(params)
+    }
+}
+
+/// The distinct labels, sorted, and each record's index among them.
+pub(super) fn class_codes<R: Records, L: Label, T: AsSingleTargets<Elem = L>>(
+    dataset: &DatasetBase<R, T>,
+) -> (Vec<L>, Vec<usize>) {
+    let labels = dataset.as_single_targets();
+    let classes: Vec<L> = labels.iter().cloned().collect::<BTreeSet<_>>().into_iter().collect();
+    let codes = labels.iter().map(|l| classes.binary_search(l).expect("a seen label")).collect();
+    (classes, codes)
+}
+
 /// kern's SVM parameters.
-fn solver_params(kind: SvmKind, smo: &SmoOptions, probability: bool, seed: u64) -> SvmParams {
+pub(super) fn solver_params(kind: SvmKind, smo: &SmoOptions, probability: bool, seed: u64) -> SvmParams {
     let mut params = SvmParams::new(kind);
     params.smo = *smo;
     params.probability = probability;
@@ -231,17 +262,9 @@ impl<F: Float, L: Label, D: Data<Elem = F>, T: AsSingleTargets<Elem = L>> Fit<Ar
 
     fn fit(&self, dataset: &DatasetBase<ArrayBase<D, Ix2>, T>) -> Result<Svc<F, L>> {
         let x = to_dataset(dataset.records())?;
-        let labels = dataset.as_single_targets();
-        let classes: Vec<L> = labels.iter().cloned().collect::<BTreeSet<_>>().into_iter().collect();
-        let codes: Vec<usize> = labels.iter().map(|l| classes.binary_search(l).expect("a seen label")).collect();
+        let (classes, codes) = class_codes(dataset);
         let kernel = self.kernel.build(x.n_features())?;
-        let mut params = solver_params(self.kind, &self.smo, self.probability, self.seed);
-        if let Some((c_pos, c_neg)) = self.pos_neg {
-            if classes.len() != 2 {
-                return Err(Error::Usage(format!("pos_neg_weights needs two classes, not {}", classes.len())));
-            }
-            params.class_weights = vec![c_neg, c_pos];
-        }
+        let params = self.solver_params(classes.len())?;
         let n_classes = classes.len();
         let model = match self.device.kernel(&kernel) {
             Some(on_gpu) => {
@@ -273,14 +296,14 @@ pub struct SvrParams<F>(SvrValid<F>);
 /// Checked [`SvrParams`].
 #[derive(Clone, Debug, PartialEq)]
 pub struct SvrValid<F> {
-    kind: SvmKind,
-    kernel: KernelChoice,
-    smo: SmoOptions,
-    device: Device,
-    probability: bool,
-    seed: u64,
-    par: Par,
-    marker: PhantomData<F>,
+    pub(super) kind: SvmKind,
+    pub(super) kernel: KernelChoice,
+    pub(super) smo: SmoOptions,
+    pub(super) device: Device,
+    pub(super) probability: bool,
+    pub(super) seed: u64,
+    pub(super) par: Par,
+    pub(super) marker: PhantomData<F>,
 }
 
 /// A fitted support vector regressor (ε-SVR, or ν-SVR when `nu` is set).
