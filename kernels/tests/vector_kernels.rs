@@ -148,6 +148,8 @@ fn thin_blocks_equal_pairwise_evaluation() {
                 for (r, &i) in few[..n_rows].iter().enumerate() {
                     for (c, &j) in cols.iter().enumerate() {
                         let want = k.eval_rows(&x.row(i), &x.row(j));
+                        // A sample against itself is at distance exactly 0.
+                        assert!(i != j || block[(r, c)] == want, "{name}: self pair {i}: {}", block[(r, c)]);
                         assert!(
                             close(block[(r, c)], want, 1e-10, 1e-10),
                             "{name} sparse={} ({i}, {j}): {} vs {want}",

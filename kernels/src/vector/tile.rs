@@ -131,6 +131,22 @@ pub(crate) struct SelfPairs<'a> {
 impl SelfPairs<'_> {
     /// Sets `m[r, c] = 0` wherever `rows[r] == cols[c]`.
     pub(crate) fn zero(self, m: &mut Mat<f64>) {
+        // A kernel row's tile: a few columns against many rows. Find each
+        // column's sample among the rows by a blockwise scan that vectorises.
+        if self.cols.len() <= 8 && self.rows.len() > 64 {
+            for (c, &j) in self.cols.iter().enumerate() {
+                for (b, block) in self.rows.chunks(16).enumerate() {
+                    if block.iter().fold(false, |hit, &i| hit | (i == j)) {
+                        for (r, &i) in block.iter().enumerate() {
+                            if i == j {
+                                m[(16 * b + r, c)] = 0.0;
+                            }
+                        }
+                    }
+                }
+            }
+            return;
+        }
         let first = self.cols.first().copied().unwrap_or(0);
         let contiguous = self.cols.iter().enumerate().all(|(k, &j)| j == first + k);
         for (r, &i) in self.rows.iter().enumerate() {

@@ -11,6 +11,9 @@ use rayon::prelude::*;
 /// Variables per chunk.
 const CHUNK: usize = 8192;
 
+/// Variables below which no loop splits (fewer than two chunks).
+pub(crate) const PARALLEL_LEN: usize = 2 * CHUNK;
+
 /// `f` over consecutive ranges covering `0..len`, each result handed to
 /// `take` in order (sequentially without allocating, in parallel when asked
 /// for and there are several ranges).

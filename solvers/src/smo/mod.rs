@@ -88,8 +88,10 @@ pub struct SmoSolution {
 
 /// Solves `problem` on the kernel matrix of `gram`.
 pub fn solve(gram: &dyn GramProvider, problem: DualProblem, variant: Variant, options: &SmoOptions) -> SmoSolution {
+    let problem_len = problem.y.len();
     let run = || solver::Solver::new(gram, problem, variant, options).run();
-    if kern_kernels::is_sequential(gram.par()) {
+    if kern_kernels::is_sequential(gram.par()) || problem_len < chunks::PARALLEL_LEN {
+        // Too small for the loops to split: stay on the caller's thread.
         run()
     } else {
         // On a worker of the pool, the loops' fork-joins are cheap steals
