@@ -16,11 +16,11 @@ pub(crate) const PARALLEL_LEN: usize = 2 * CHUNK;
 
 /// `f` over consecutive ranges covering `0..len`, each result handed to
 /// `take` in order (sequentially without allocating, in parallel when asked
-/// for and there are several ranges).
+/// for and there are at least [`PARALLEL_LEN`] variables).
 pub(crate) fn map_ranges<R: Send>(par: Par, len: usize, f: impl Fn(Range<usize>) -> R + Sync, take: impl FnMut(R)) {
     let range = |c: usize| c * CHUNK..((c + 1) * CHUNK).min(len);
     let n_chunks = len.div_ceil(CHUNK);
-    if matches!(par, Par::Seq) || n_chunks < 2 {
+    if matches!(par, Par::Seq) || len < PARALLEL_LEN {
         (0..n_chunks).map(range).map(f).for_each(take);
     } else {
         let results: Vec<R> = (0..n_chunks).into_par_iter().map(|c| f(range(c))).collect();
@@ -30,7 +30,7 @@ pub(crate) fn map_ranges<R: Send>(par: Par, len: usize, f: impl Fn(Range<usize>)
 
 /// `f(start, chunk)` over consecutive chunks of `out`.
 pub(crate) fn for_each_chunk<T: Send>(par: Par, out: &mut [T], f: impl Fn(usize, &mut [T]) + Sync) {
-    if matches!(par, Par::Seq) || out.len() < 2 * CHUNK {
+    if matches!(par, Par::Seq) || out.len() < PARALLEL_LEN {
         out.chunks_mut(CHUNK).enumerate().for_each(|(c, chunk)| f(c * CHUNK, chunk));
     } else {
         out.par_chunks_mut(CHUNK).enumerate().for_each(|(c, chunk)| f(c * CHUNK, chunk));
