@@ -176,39 +176,50 @@ mod avx2 {
         _mm256_blendv_pd(if_neg, if_pos, y_pos)
     }
 
-    /// The lanes below their upper bound, and those off their lower bound.
+    /// Four variables from `t` on: `y`, `G`, which have `y > 0`, which are
+    /// below their upper bound, and which are off their lower bound.
+    struct Lanes {
+        y: __m256d,
+        g: __m256d,
+        y_pos: __m256d,
+        below_upper: __m256d,
+        off_lower: __m256d,
+    }
+
     #[target_feature(enable = "avx2")]
-    fn bounds(a: __m256d, c: __m256d) -> (__m256d, __m256d) {
-        let below_upper = _mm256_cmp_pd::<_CMP_LT_OQ>(a, c);
-        let off_lower =
-            _mm256_or_pd(_mm256_cmp_pd::<_CMP_GE_OQ>(a, c), _mm256_cmp_pd::<_CMP_GT_OQ>(a, _mm256_setzero_pd()));
-        (below_upper, off_lower)
+    fn lanes_at(v: Vars<'_>, t: usize) -> Lanes {
+        let (y, g, a, c) = (load(v.y, t), load(v.g, t), load(v.alpha, t), load(v.c, t));
+        let zero = _mm256_setzero_pd();
+        Lanes {
+            y,
+            g,
+            y_pos: _mm256_cmp_pd::<_CMP_GT_OQ>(y, zero),
+            below_upper: _mm256_cmp_pd::<_CMP_LT_OQ>(a, c),
+            off_lower: _mm256_or_pd(_mm256_cmp_pd::<_CMP_GE_OQ>(a, c), _mm256_cmp_pd::<_CMP_GT_OQ>(a, zero)),
+        }
+    }
+
+    /// `s[t..t + 4]` in a register.
+    #[target_feature(enable = "avx2")]
+    fn load(s: &[f64], t: usize) -> __m256d {
+        let s = &s[t..t + LANES];
+        // SAFETY: `s` holds four elements.
+        unsafe { _mm256_loadu_pd(s.as_ptr()) }
     }
 
     #[target_feature(enable = "avx2")]
     pub(super) fn max_violator(v: Vars<'_>, range: Range<usize>) -> (f64, Option<usize>) {
         let (start, end) = (range.start, range.end);
         let whole = start + (end - start) / LANES * LANES;
-        let zero = _mm256_setzero_pd();
         let mut best = _mm256_set1_pd(f64::NEG_INFINITY);
         let mut index = _mm256_set1_pd(-1.0);
         let mut at = _mm256_set_pd(start as f64 + 3.0, start as f64 + 2.0, start as f64 + 1.0, start as f64);
         let step = _mm256_set1_pd(LANES as f64);
         let mut t = start;
         while t < whole {
-            // SAFETY: t + 4 ≤ whole ≤ the length of every array.
-            let (y, g, a, c) = unsafe {
-                (
-                    _mm256_loadu_pd(v.y.as_ptr().add(t)),
-                    _mm256_loadu_pd(v.g.as_ptr().add(t)),
-                    _mm256_loadu_pd(v.alpha.as_ptr().add(t)),
-                    _mm256_loadu_pd(v.c.as_ptr().add(t)),
-                )
-            };
-            let y_pos = _mm256_cmp_pd::<_CMP_GT_OQ>(y, zero);
+            let Lanes { y, g, y_pos, below_upper, off_lower } = lanes_at(v, t);
             // −y·g, as the scalar loop computes it.
             let value = _mm256_mul_pd(_mm256_xor_pd(y, _mm256_set1_pd(-0.0)), g);
-            let (below_upper, off_lower) = bounds(a, c);
             let member = by_sign(y_pos, below_upper, off_lower);
             let take = _mm256_and_pd(member, _mm256_cmp_pd::<_CMP_GE_OQ>(value, best));
             best = _mm256_blendv_pd(best, value, take);
@@ -245,17 +256,7 @@ mod avx2 {
         let neg = _mm256_set1_pd(-0.0);
         let mut t = start;
         while t < whole {
-            // SAFETY: t + 4 ≤ whole ≤ the length of every array.
-            let (y, g, a, c) = unsafe {
-                (
-                    _mm256_loadu_pd(v.y.as_ptr().add(t)),
-                    _mm256_loadu_pd(v.g.as_ptr().add(t)),
-                    _mm256_loadu_pd(v.alpha.as_ptr().add(t)),
-                    _mm256_loadu_pd(v.c.as_ptr().add(t)),
-                )
-            };
-            let y_pos = _mm256_cmp_pd::<_CMP_GT_OQ>(y, zero);
-            let (below_upper, off_lower) = bounds(a, c);
+            let Lanes { y, g, y_pos, below_upper, off_lower } = lanes_at(v, t);
             let member = by_sign(y_pos, off_lower, below_upper);
             let value = _mm256_mul_pd(y, g);
             // f64::max: a lane outside I_low keeps its running maximum.
