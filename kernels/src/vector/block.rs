@@ -60,6 +60,13 @@ pub(crate) fn vector_block(
     // transpose K(cols, rows) = K(rows, cols)ᵀ in tall tiles, so that the
     // element-wise passes run over long contiguous columns.
     if rows.len() <= THIN && cols.len() > rows.len() {
+        // A row over a few thousand narrow samples is microseconds of work:
+        // less than handing half of it to another thread costs.
+        let width = match b.storage() {
+            Storage::Dense(m) => m.n_cols(),
+            Storage::Sparse(m) => m.nnz().div_ceil(m.n_rows().max(1)),
+        };
+        let par = if rows.len() * cols.len() * width.max(1) < THIN_PARALLEL_WORK { Par::Seq } else { par };
         match (a.storage(), b.storage(), kernel.uses_inner_products_only()) {
             (Storage::Sparse(_), Storage::Sparse(_), true) => {
                 return super::inverted::thin_block(kernel, a, rows, b, cols, out, par);
@@ -78,6 +85,9 @@ pub(crate) fn vector_block(
 pub(super) const THIN: usize = 8;
 /// Tile height of a transposed thin block.
 pub(super) const THIN_TILE: usize = 4096;
+/// Multiply-adds (values times features, or stored entries per sample)
+/// below which a thin block is computed on one thread.
+const THIN_PARALLEL_WORK: usize = 1 << 18;
 
 #[allow(clippy::too_many_arguments)]
 fn block_tiles(

@@ -28,9 +28,6 @@ pub(super) fn thin_block(
 ) {
     let Storage::Dense(mb) = b.storage() else { unreachable!("called for dense data only") };
     let d = mb.n_cols();
-    // A row of a few thousand narrow samples is microseconds of work: less
-    // than waking a second thread costs.
-    let par = if cols.len() * rows.len() * d.max(1) < PARALLEL_WORK { Par::Seq } else { par };
     let few = Panel::gather(a, rows, d);
     let same_data = std::ptr::eq(a, b);
     let n = mb.n_rows();
@@ -59,9 +56,6 @@ pub(super) fn thin_block(
         kernel.fill_tile(&mut src, tile);
     });
 }
-
-/// Multiply-adds below which a thin block is computed on one thread.
-const PARALLEL_WORK: usize = 1 << 18;
 
 /// Features at most for which kernel rows go through the feature-major copy.
 const NARROW: usize = 32;

@@ -74,11 +74,11 @@ impl RowCache {
         (&mut self.rows[s][..len], start)
     }
 
-    /// Rows `s` and `t` as held, without touching their recency: for reading
-    /// two rows that [`RowCache::get_data`] has just brought in.
-    pub(crate) fn peek_two(&self, s: usize, t: usize) -> (&[f32], &[f32]) {
-        debug_assert!(self.synced[s] == self.log.len() && self.synced[t] == self.log.len(), "rows not synced");
-        (&self.rows[s], &self.rows[t])
+    /// Row `s` as held, without touching its recency: for reading a row
+    /// that [`RowCache::get_data`] has just brought in.
+    pub(crate) fn peek(&self, s: usize) -> &[f32] {
+        debug_assert!(self.synced[s] == self.log.len(), "row not synced");
+        &self.rows[s]
     }
 
     /// Whether row `s` holds at least `len` columns (after the logged swaps).

@@ -11,8 +11,9 @@
 //!
 //! whose solution is `d = −H⁻¹ (G_F + Aᵀ b)` with `(A H⁻¹ Aᵀ) b = −A H⁻¹ G_F`
 //! and `H = Q_FF` (plus a tiny ridge when it is singular). `α_F` then moves
-//! along `d` by an exact line search, cut where the first variable reaches
-//! its bound (an active-set step). Every step lowers the objective and keeps
+//! along `d` by an exact line search cut where the first variable reaches
+//! its bound (an active-set step), or to the full step projected onto the
+//! box and the constraints, whichever is lower. Every step lowers the objective and keeps
 //! α feasible, so SMO's stopping rule, and its tolerance, are unchanged:
 //! the solver returns a point satisfying the same KKT conditions as without
 //! the step, in fewer iterations.
@@ -68,15 +69,6 @@ impl NewtonSchedule {
     }
 }
 
-/// What a Newton step did.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub(super) enum Step {
-    /// Too few free variables, or no descent direction: nothing moved.
-    Skipped,
-    /// α moved, changing the objective by this (negative) amount.
-    Moved(f64),
-}
-
 impl Solver<'_> {
     /// Called when the schedule is due: takes a step if the free set is now
     /// cheap enough, else puts the next look off until it would be.
@@ -96,50 +88,60 @@ impl Solver<'_> {
         }
         schedule.work = 0.0;
         schedule.due = needed;
-        if self.newton_step(&free) != Step::Skipped
+        if self.newton_step(&free)
             && let Some(schedule) = &mut self.newton
         {
             schedule.steps += 1;
         }
     }
 
-    /// One Newton step on the free variables `free` (positions in the active set).
-    pub(super) fn newton_step(&mut self, free: &[usize]) -> Step {
+    /// One Newton step on the free variables `free` (positions in the active
+    /// set); whether α moved.
+    pub(super) fn newton_step(&mut self, free: &[usize]) -> bool {
+        let mut row = std::mem::take(&mut self.qi);
+        let target = self.free_set_step(free, &mut row);
+        if let Some(x) = &target {
+            self.move_free(free, x, &mut row);
+        }
+        self.qi = row;
+        target.is_some()
+    }
+
+    /// The new values of `α_F`, lower in the objective, or `None` when no
+    /// step lowers it. `row` is scratch for rows of Q.
+    fn free_set_step(&mut self, free: &[usize], row: &mut Vec<f64>) -> Option<Vec<f64>> {
         let k = free.len();
         if k < 2 {
-            return Step::Skipped;
+            return None;
         }
         let n = self.active_size;
-        let mut row = std::mem::take(&mut self.qi);
         // H = Q_FF, from the rows of the free variables.
         let mut h = Mat::<f64>::zeros(k, k);
         for (a, &s) in free.iter().enumerate() {
-            self.q.row(s, n, &mut row);
+            self.q.row(s, n, row);
             for (b, &t) in free.iter().enumerate() {
                 h[(b, a)] = row[t];
             }
         }
         let g: Vec<f64> = free.iter().map(|&t| self.g[t]).collect();
         let constraints = self.constraint_rows(free);
-        let Some(d) = newton_direction(&h, &g, &constraints) else {
-            self.qi = row;
-            return Step::Skipped;
-        };
+        let d = newton_direction(&h, &g, &constraints)?;
         // Exact line search along d, then the ratio test against the box.
         let hd = sym_times(&h, &d);
         let slope: f64 = g.iter().zip(&d).map(|(g, d)| g * d).sum();
         let curvature: f64 = d.iter().zip(&hd).map(|(d, hd)| d * hd).sum();
         if slope.is_nan() || slope >= 0.0 {
-            self.qi = row;
-            return Step::Skipped;
+            return None;
         }
+        let alpha_f: Vec<f64> = free.iter().map(|&t| self.alpha[t]).collect();
+        let upper: Vec<f64> = free.iter().map(|&t| self.c[t]).collect();
         let mut step = if curvature > 0.0 { -slope / curvature } else { f64::INFINITY };
         let mut blocking = None;
-        for (a, &t) in free.iter().enumerate() {
+        for a in 0..k {
             let room = if d[a] > 0.0 {
-                (self.c[t] - self.alpha[t]) / d[a]
+                (upper[a] - alpha_f[a]) / d[a]
             } else if d[a] < 0.0 {
-                -self.alpha[t] / d[a]
+                -alpha_f[a] / d[a]
             } else {
                 continue;
             };
@@ -152,8 +154,6 @@ impl Solver<'_> {
         // projected onto the box and the constraints (many variables may
         // reach their bounds at once). The one that lowers the objective more
         // is taken.
-        let alpha_f: Vec<f64> = free.iter().map(|&t| self.alpha[t]).collect();
-        let upper: Vec<f64> = free.iter().map(|&t| self.c[t]).collect();
         let mut cut = None;
         if step.is_finite() && step > 0.0 {
             let mut x: Vec<f64> = (0..k).map(|a| (alpha_f[a] + step * d[a]).clamp(0.0, upper[a])).collect();
@@ -185,40 +185,36 @@ impl Solver<'_> {
             (Some(c), Some(p)) => Some(if p.0 < c.0 { p } else { c }),
             (c, p) => c.or(p),
         };
-        let Some((change, mut x)) = best.filter(|(change, _)| *change < 0.0) else {
-            self.qi = row;
-            return Step::Skipped;
-        };
+        let (_, mut x) = best.filter(|(change, _)| *change < 0.0)?;
         restore_sums(&mut x, &upper, &constraints, &alpha_f);
-        let mut moved = vec![0.0; k];
-        for (a, &t) in free.iter().enumerate() {
-            moved[a] = x[a] - self.alpha[t];
-            self.alpha[t] = x[a];
-        }
-        // G += Q[:, F] Δα_F over the active set; G_bar for bound changes.
-        let l = self.l();
-        for (a, &s) in free.iter().enumerate() {
-            if moved[a] == 0.0 {
+        Some(x)
+    }
+
+    /// Sets `α_F = x` and updates `G` over the active set and `G_bar` for the
+    /// variables that reached their upper bound.
+    fn move_free(&mut self, free: &[usize], x: &[f64], row: &mut Vec<f64>) {
+        let (n, l) = (self.active_size, self.l());
+        for (&s, &new) in free.iter().zip(x) {
+            let delta = new - self.alpha[s];
+            self.alpha[s] = new;
+            if delta == 0.0 {
                 continue;
             }
-            self.q.row(s, n, &mut row);
-            let delta = moved[a];
-            for (g, &q) in self.g[..n].iter_mut().zip(&row) {
+            self.q.row(s, n, row);
+            for (g, &q) in self.g[..n].iter_mut().zip(row.iter()) {
                 *g += delta * q;
             }
         }
         for &t in free {
             self.update_status(t);
             if self.is_upper(t) {
-                self.q.row(t, l, &mut row);
+                self.q.row(t, l, row);
                 let c = self.c[t];
-                for (gb, &q) in self.g_bar.iter_mut().zip(&row) {
+                for (gb, &q) in self.g_bar.iter_mut().zip(row.iter()) {
                     *gb += c * q;
                 }
             }
         }
-        self.qi = row;
-        Step::Moved(change)
     }
 
     /// The equality constraints' rows restricted to `free`: `y` for the

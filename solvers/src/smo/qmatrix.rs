@@ -83,7 +83,7 @@ impl<'a> QMatrix<'a> {
     /// `Q[s, 0..len]` as cached (in f32, LIBSVM's `Qfloat`), and the diagonal.
     pub(crate) fn row_f32(&mut self, s: usize, len: usize) -> (&[f32], &[f64]) {
         self.fetch(s, len);
-        (&self.cache.peek_two(s, s).0[..len], &self.diag)
+        (&self.cache.peek(s)[..len], &self.diag)
     }
 
     /// Rows `Q[i, 0..len]` and `Q[j, 0..len]` together, as cached. The cache
@@ -92,8 +92,7 @@ impl<'a> QMatrix<'a> {
     pub(crate) fn rows_f32(&mut self, i: usize, j: usize, len: usize) -> (&[f32], &[f32]) {
         self.fetch(i, len);
         self.fetch(j, len);
-        let (qi, qj) = self.cache.peek_two(i, j);
-        (&qi[..len], &qj[..len])
+        (&self.cache.peek(i)[..len], &self.cache.peek(j)[..len])
     }
 
     /// Brings `Q[s, 0..len]` into the cache, computing what it lacks.

@@ -48,7 +48,6 @@ impl Solver<'_> {
             None => (None, self.q.diag()),
         };
         let pair = i.zip(qi).map(|(i, qi)| (qd[i], self.y[i], qi));
-        let vars = Vars { y: &self.y[..n], g: &self.g[..n], alpha: &self.alpha[..n], c: &self.c[..n] };
         // j = argmin of the decrease over t ∈ I_low (the last of equal ones).
         let (mut gmax2, mut best, mut j) = (f64::NEG_INFINITY, f64::INFINITY, None);
         map_ranges(
