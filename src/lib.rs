@@ -1,8 +1,12 @@
 //! kern: scalable kernel methods.
 //!
-//! This crate is the facade: it re-exports the kernels and solvers, reads
-//! data files (LibSVM, CSV), reads and writes model files, and holds the
-//! `kern` command-line interface.
+//! One engine, many faces. The engine: [`io`] reads data files (LibSVM,
+//! CSV, FASTA, sequence CSV, TU graph folders), [`train`] turns a typed
+//! description of a fit into a model, [`select`] cross-validates, searches
+//! grids and chooses (`--auto`), [`model`] predicts, reports and keeps model
+//! files. The faces call it: the `kern` command line ([`cli`], feature
+//! `cli`), the linfa estimators ([`linfa`], feature `linfa`), and the
+//! browser demo (the `kern-web` crate).
 //!
 //! ```
 //! use kern::solvers::KernelRidge;
@@ -17,11 +21,14 @@
 //! # Ok::<(), kern::SolverError>(())
 //! ```
 
+#[cfg(feature = "cli")]
 pub mod cli;
 mod error;
 pub mod io;
 pub mod model;
+pub mod select;
 pub mod synthetic;
+pub mod train;
 
 pub use error::{DataErrorKind, Error, ModelErrorKind, ParseErrorKind, Result, human_bytes};
 pub use kern_kernels::{
@@ -37,14 +44,12 @@ pub use {kern_approx as approx, kern_gpu as gpu, kern_kernels as kernels, kern_s
 #[cfg(feature = "linfa")]
 pub mod linfa;
 #[cfg(feature = "linfa")]
-pub mod select;
-#[cfg(feature = "linfa")]
 pub use linfa::{
     GaussianProcess, GaussianProcessClassifier, KernelRidge, Nystroem, OneClassSvm, RandomFourierFeatures, Svc, Svr,
 };
 
 /// A kernel by name, for the estimators' `.kernel(..)`.
-pub use cli::args::KernelArg as KernelKind;
+pub use train::KernelName as KernelKind;
 
 /// The README's Rust snippets, compiled and run as doctests.
 #[cfg(doctest)]

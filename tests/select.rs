@@ -5,7 +5,8 @@
 mod common;
 
 use common::{json, kern, lcg, scratch, write};
-use kern::select::{CvScores, accuracy, cross_validate, grid_search, kfold, neg_mean_squared_error, stratified_kfold};
+use kern::select::linfa::{CvScores, accuracy, cross_validate, grid_search, neg_mean_squared_error};
+use kern::select::{kfold, stratified_kfold};
 use kern::{KernelRidge, Svc};
 use linfa::Dataset;
 use ndarray::{Array1, Array2};

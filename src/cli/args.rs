@@ -1,49 +1,50 @@
-//! Options shared by several commands.
+//! The options of `fit`, `cv` and `grid`, and what they become: the
+//! engine's [`FitSpec`], [`InputOptions`] and [`Held`].
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use clap::{Args, ValueEnum};
-use kern_kernels::VectorKernel;
+use kern_gpu::{GpuOptions, Precision};
 
 use crate::error::{Error, Result};
-use crate::io::{Format, LabelCol};
+use crate::io::{Data, Format, InputOptions, LabelCol, read_inputs};
+use crate::select::Held;
+use crate::train::{
+    Alpha, Approx, ApproxSpec, Device, FitSpec, GpSpec, KernelName, KernelSpec, Loss, Sampling, SvmSpec, Task,
+};
 
-/// `--task`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-pub enum TaskArg {
-    /// Kernel ridge regression (exact): numeric targets.
-    Krr,
-    /// C-SVM classification (LIBSVM -s 0), one-vs-one for several classes
-    Svc,
-    /// nu-SVM classification (LIBSVM -s 1)
-    Nusvc,
-    /// One-class SVM, support of a distribution (LIBSVM -s 2); labels ignored
-    Oneclass,
-    /// epsilon-SVM regression (LIBSVM -s 3)
-    Svr,
-    /// nu-SVM regression (LIBSVM -s 4)
-    Nusvr,
-    /// Gaussian-process regression (exact): amplitude × kernel + white noise, every hyperparameter not given fitted by the log marginal likelihood
-    Gp,
-    /// Gaussian-process classification (Laplace approximation, one-vs-rest beyond two classes): amplitude × kernel, hyperparameters fitted by the approximate marginal likelihood; `--task gp` picks it when the labels are classes (text, or two distinct values)
-    Gpc,
-}
-
-/// `--alpha`: a penalty, or `auto` (least exact leave-one-out error over a log grid).
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub enum AlphaArg {
-    Value(f64),
-    Auto,
-}
-
-impl std::str::FromStr for AlphaArg {
-    type Err = String;
-    fn from_str(s: &str) -> std::result::Result<Self, String> {
-        if s.eq_ignore_ascii_case("auto") {
-            return Ok(Self::Auto);
-        }
-        s.parse().map(Self::Value).map_err(|_| format!("{s:?} is neither a number nor auto"))
-    }
+/// What to learn and how: shared by `fit`, `cv` and `grid`.
+#[derive(Args, Clone, Debug)]
+pub struct TrainArgs {
+    /// What to learn (LIBSVM's default: C-SVM classification)
+    #[arg(long, value_enum, default_value = "svc")]
+    pub task: Task,
+    #[command(flatten)]
+    pub kernel: KernelArgs,
+    #[command(flatten)]
+    pub svm: SvmArgs,
+    /// Ridge penalty of kernel ridge regression, or auto (least exact leave-one-out error)
+    #[arg(long, default_value = "1", value_name = "ALPHA|auto")]
+    pub alpha: Alpha,
+    /// GP noise variance σ² of the (normalised) targets [default: fitted, from 1]
+    #[arg(long)]
+    pub noise: Option<f64>,
+    /// GP amplitude (kernel scale) [default: fitted, from 1]
+    #[arg(long)]
+    pub amplitude: Option<f64>,
+    /// GP random restarts of the hyperparameter search, besides the first start
+    #[arg(long, default_value_t = 5)]
+    pub restarts: usize,
+    #[command(flatten)]
+    pub approx: ApproxArgs,
+    /// Memory an exact kernel matrix may take, e.g. 512M or 8G [default: half the machine's memory]
+    #[arg(long, value_name = "SIZE", value_parser = parse_bytes)]
+    pub max_memory: Option<u64>,
+    /// Seed of every random choice (cross-validation folds, probability folds)
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    #[command(flatten)]
+    pub device: DeviceArgs,
 }
 
 /// SVM hyperparameters and solver options.
@@ -81,88 +82,12 @@ pub struct SvmArgs {
     pub probability: bool,
 }
 
-/// `--kernel`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-pub enum KernelArg {
-    /// exp(-gamma |x-y|^2)
-    Rbf,
-    /// <x, y>
-    Linear,
-    /// (gamma <x, y> + coef0)^degree
-    Poly,
-    /// tanh(gamma <x, y> + coef0)
-    Sigmoid,
-    /// exp(-gamma |x-y|_1)
-    Laplacian,
-    /// Matérn nu=1/2 with --lengthscale
-    Matern12,
-    /// Matérn nu=3/2 with --lengthscale
-    Matern32,
-    /// Matérn nu=5/2 with --lengthscale
-    Matern52,
-    /// Kernel values in the data (LIBSVM's -t 4): rows "label 0:i 1:K(xi,x1) ... L:K(xi,xL)"
-    Precomputed,
-    /// Strings: shared k-mers (--k, default 3)
-    Spectrum,
-    /// Strings: shared k-mers up to --m mismatches (--k default 5, --m default 1, --alphabet default: the training letters)
-    Mismatch,
-    /// Strings: weighted degree, k-mers up to --degree at equal positions, or up to --shift apart
-    Wd,
-    /// Strings: common subsequences of length --k (default 3), gaps decayed by --lambda (default 0.5)
-    Ssk,
-    /// Graphs: Weisfeiler-Lehman subtrees of --h rounds (default 5)
-    Wl,
-    /// Graphs: shortest-path lengths by end labels
-    Sp,
-    /// Graphs: geometric random walks weighted --lambda^length [default: 0.5 / (largest degree)^2]
-    Rw,
-}
-
-impl KernelArg {
-    /// Whether the kernel takes strings.
-    pub fn on_strings(self) -> bool {
-        matches!(self, KernelArg::Spectrum | KernelArg::Mismatch | KernelArg::Wd | KernelArg::Ssk)
-    }
-
-    /// Whether the kernel takes graphs.
-    pub fn on_graphs(self) -> bool {
-        matches!(self, KernelArg::Wl | KernelArg::Sp | KernelArg::Rw)
-    }
-}
-
-/// `--format`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-pub enum FormatArg {
-    /// label index:value ... (1-based indices; 0-based with --kernel precomputed)
-    Libsvm,
-    /// comma-, semicolon- or tab-separated values
-    Csv,
-    /// FASTA sequences; the label is label=X in the header, else its last token
-    Fasta,
-    /// sequences in a CSV column (--seq-col), labels in another (--label-col)
-    Seqcsv,
-    /// a TU Dortmund graph data-set folder (DS_A.txt, DS_graph_indicator.txt, ...)
-    Tu,
-}
-
-impl From<FormatArg> for Format {
-    fn from(f: FormatArg) -> Self {
-        match f {
-            FormatArg::Libsvm => Format::Libsvm,
-            FormatArg::Csv => Format::Csv,
-            FormatArg::Fasta => Format::Fasta,
-            FormatArg::Seqcsv => Format::SeqCsv,
-            FormatArg::Tu => Format::Tu,
-        }
-    }
-}
-
 /// The kernel and its parameters.
 #[derive(Args, Clone, Debug, PartialEq)]
 pub struct KernelArgs {
     /// Kernel function
     #[arg(long, value_enum, default_value = "rbf")]
-    pub kernel: KernelArg,
+    pub kernel: KernelName,
     /// Kernel coefficient of rbf, poly, sigmoid and laplacian [default: 1/n_features]
     #[arg(short = 'g', long)]
     pub gamma: Option<f64>,
@@ -198,213 +123,18 @@ pub struct KernelArgs {
     pub no_normalize: bool,
 }
 
-impl KernelArgs {
-    /// The string kernel asked for, its defaults filled from the training
-    /// sequences (the mismatch kernel's alphabet).
-    pub fn build_string(&self, train: &kern_kernels::Sequences) -> Result<kern_kernels::StringKernel> {
-        use kern_kernels::StringKernel;
-        let normalize = !self.no_normalize;
-        let kernel = match self.kernel {
-            KernelArg::Spectrum => StringKernel::Spectrum { k: self.kmer.unwrap_or(3), normalize },
-            KernelArg::Mismatch => StringKernel::Mismatch {
-                k: self.kmer.unwrap_or(5),
-                m: self.mismatches,
-                alphabet: self.alphabet.as_ref().map_or_else(|| train.alphabet(), |a| a.as_bytes().to_vec()),
-                normalize,
-            },
-            KernelArg::Wd => {
-                StringKernel::WeightedDegree { degree: self.degree as usize, shift: self.shift, normalize }
-            }
-            KernelArg::Ssk => {
-                StringKernel::Subsequence { k: self.kmer.unwrap_or(3), lambda: self.lambda.unwrap_or(0.5), normalize }
-            }
-            other => return Err(Error::Usage(format!("--kernel {} does not take sequences", arg_name(other)))),
-        };
-        kernel.validate()?;
-        Ok(kernel)
-    }
-
-    /// The graph kernel asked for; the random walk's λ defaults to half the
-    /// largest that converges on the training graphs.
-    pub fn build_graph(&self, train: &kern_kernels::Graphs) -> Result<kern_kernels::GraphKernel> {
-        use kern_kernels::{Graph, GraphKernel};
-        let normalize = !self.no_normalize;
-        let kernel = match self.kernel {
-            KernelArg::Wl => GraphKernel::WeisfeilerLehman { h: self.wl_rounds, normalize },
-            KernelArg::Sp => GraphKernel::ShortestPath { normalize },
-            KernelArg::Rw => {
-                let delta = train.iter().map(Graph::max_degree).max().unwrap_or(1).max(1) as f64;
-                GraphKernel::RandomWalk { lambda: self.lambda.unwrap_or(0.5 / (delta * delta)), normalize }
-            }
-            other => return Err(Error::Usage(format!("--kernel {} does not take graphs", arg_name(other)))),
-        };
-        kernel.check(train)?;
-        Ok(kernel)
-    }
-}
-
-/// A kernel's command-line name.
-pub(crate) fn arg_name(k: KernelArg) -> String {
-    k.to_possible_value().map_or_else(String::new, |v| v.get_name().to_string())
-}
-
-impl KernelArgs {
-    /// The kernel for data with `n_features` features; defaults as LIBSVM's.
-    pub fn build(&self, n_features: usize) -> Result<VectorKernel> {
-        let default_gamma = if n_features > 0 { 1.0 / n_features as f64 } else { 1.0 };
-        let gamma = self.gamma.unwrap_or(default_gamma);
-        let is_matern = matches!(self.kernel, KernelArg::Matern12 | KernelArg::Matern32 | KernelArg::Matern52);
-        if self.lengthscale.is_some() && !is_matern {
-            return Err(Error::Usage(
-                format!("--lengthscale applies to the Matérn kernels; the {:?} kernel takes -g/--gamma", self.kernel)
-                    .to_lowercase(),
-            ));
-        }
-        if is_matern && self.gamma.is_some() && self.lengthscale.is_some() {
-            return Err(Error::Usage("give either --lengthscale or -g/--gamma for a Matérn kernel, not both".into()));
-        }
-        // gamma = 1 / (2 l^2): the RBF with lengthscale l.
-        let lengthscale = self.lengthscale.unwrap_or_else(|| 1.0 / (2.0 * gamma).sqrt());
-        let kernel = match self.kernel {
-            KernelArg::Rbf => VectorKernel::Rbf { gamma },
-            KernelArg::Linear => VectorKernel::Linear,
-            KernelArg::Poly => VectorKernel::Polynomial { gamma, coef0: self.coef0, degree: self.degree },
-            KernelArg::Sigmoid => VectorKernel::Sigmoid { gamma, coef0: self.coef0 },
-            KernelArg::Laplacian => VectorKernel::Laplacian { gamma },
-            KernelArg::Matern12 => VectorKernel::Matern12 { lengthscale },
-            KernelArg::Matern32 => VectorKernel::Matern32 { lengthscale },
-            KernelArg::Matern52 => VectorKernel::Matern52 { lengthscale },
-            KernelArg::Precomputed => VectorKernel::Precomputed,
-            other => {
-                return Err(Error::Usage(format!(
-                    "--kernel {} takes {}, but this data holds vectors (give --format fasta, seqcsv or tu, or a file of that kind)",
-                    arg_name(other),
-                    if other.on_graphs() { "graphs" } else { "sequences" }
-                )));
-            }
-        };
-        kernel.validate(n_features)?;
-        Ok(kernel)
-    }
-}
-
-/// How to read the data file.
-#[derive(Args, Clone, Debug, Default)]
-pub struct DataArgs {
-    /// Data format [default: from the file name, else from the content]
-    #[arg(long, value_enum)]
-    pub format: Option<FormatArg>,
-    /// CSV label column, by header name or 0-based index [default: a column named label, target, class or y, else the last]
-    #[arg(long, value_name = "NAME|INDEX")]
-    pub label_col: Option<LabelCol>,
-    /// Number of features of a LibSVM file [default: its largest index]
-    #[arg(long, value_name = "N")]
-    pub n_features: Option<usize>,
-    /// Sequence CSV's sequence column, by header name or 0-based index [default: the column named sequence, else the last]
-    #[arg(long, value_name = "NAME|INDEX")]
-    pub seq_col: Option<String>,
-    /// Upper-case sequence letters as they are read (DNA and protein files mix cases)
-    #[arg(long)]
-    pub fold_case: bool,
-}
-
-/// Parallelism and reporting.
-#[derive(Args, Clone, Debug, Default)]
-pub struct RunArgs {
-    /// Worker threads [default: all cores]
-    #[arg(long, value_name = "N")]
-    pub threads: Option<usize>,
-    /// Print exactly one JSON object on stdout
-    #[arg(long)]
-    pub json: bool,
-    /// Print nothing on stderr but errors
-    #[arg(short, long)]
-    pub quiet: bool,
-}
-
-/// `--max-memory`: bytes, or a number with a K/M/G/T suffix (powers of 1024).
-pub fn parse_bytes(text: &str) -> std::result::Result<u64, String> {
-    let t = text.trim();
-    let split = t.find(|c: char| c.is_ascii_alphabetic()).unwrap_or(t.len());
-    let (number, unit) = t.split_at(split);
-    let number: f64 = number.trim().parse().map_err(|_| format!("{text:?} is not a size like 512M or 8G"))?;
-    let scale = match unit.trim().to_ascii_uppercase().trim_end_matches("IB").trim_end_matches('B') {
-        "" => 1u64,
-        "K" => 1 << 10,
-        "M" => 1 << 20,
-        "G" => 1 << 30,
-        "T" => 1 << 40,
-        _ => return Err(format!("{text:?}: unknown unit (use K, M, G or T)")),
-    };
-    if !(number.is_finite() && number > 0.0) {
-        return Err(format!("{text:?} must be positive"));
-    }
-    Ok((number * scale as f64) as u64)
-}
-
-/// Half of the machine's physical memory (the `--max-memory` default).
-pub fn default_max_memory() -> u64 {
-    let total = std::fs::read_to_string("/proc/meminfo").ok().and_then(|m| {
-        let line = m.lines().find(|l| l.starts_with("MemTotal:"))?;
-        line.split_whitespace().nth(1)?.parse::<u64>().ok().map(|kib| kib * 1024)
-    });
-    total.unwrap_or(8 << 30) / 2
-}
-
-/// The default model path: the training file's name plus `.model`, in the
-/// current directory (as LIBSVM's svm-train).
-pub fn default_model_path(train: &std::path::Path) -> PathBuf {
-    let name = train.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "kern".into());
-    PathBuf::from(format!("{name}.model"))
-}
-
-/// `--approx`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-pub enum ApproxArg {
-    /// The exact kernel
-    None,
-    /// Random Fourier features (rbf, laplacian, matern12/32/52)
-    Rff,
-    /// Nyström features on landmarks of the training data (any kernel)
-    Nystroem,
-    /// Nyström kernel ridge by preconditioned conjugate gradient (Falkon): K(X, centres) in row blocks, never held; classification by ±1 targets
-    Falkon,
-}
-
-/// `--landmarks`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-pub enum LandmarksArg {
-    /// Uniformly at random
-    Uniform,
-    /// Greedy pivoted Cholesky (stops early once the residual trace is below --landmark-tol)
-    Greedy,
-    /// Proportional to approximate ridge leverage scores
-    Leverage,
-}
-
-/// `--loss`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-pub enum LossArg {
-    /// L1-loss: hinge (svc, LIBLINEAR -s 3) or epsilon-insensitive (svr, -s 13)
-    Hinge,
-    /// L2-loss: squared hinge (svc, -s 1, scikit-learn's LinearSVC) or squared epsilon-insensitive (svr, -s 12)
-    SquaredHinge,
-    /// Least squares on ±1 targets: ridge classification (svc; regularised by --alpha, not -c)
-    Squared,
-}
-
-/// Kernel approximations: a feature map, then a linear model on it.
+/// Kernel approximations: a feature map with a linear model on it, or Falkon.
 #[derive(Args, Clone, Debug)]
 pub struct ApproxArgs {
     /// Approximate the kernel: a feature map with a linear model on it (krr: ridge in the primal; svc/svr: a linear SVM/SVR by dual coordinate descent), or Falkon (krr and svc)
     #[arg(long, value_enum, default_value = "none")]
-    pub approx: ApproxArg,
+    pub approx: Approx,
     /// Features of the map (landmarks for Nyström, centres for Falkon)
     #[arg(long, value_name = "M", default_value_t = 100)]
     pub components: usize,
     /// How Nyström and Falkon choose their landmarks
     #[arg(long, value_enum, default_value = "uniform")]
-    pub landmarks: LandmarksArg,
+    pub landmarks: Sampling,
     /// Greedy landmarks stop when the residual trace falls below this fraction of the trace
     #[arg(long, default_value_t = 1e-6, value_name = "TOL")]
     pub landmark_tol: f64,
@@ -413,7 +143,7 @@ pub struct ApproxArgs {
     pub orthogonal: bool,
     /// Loss of the linear model on the features [default: squared-hinge for svc, hinge (epsilon-insensitive) for svr, as scikit-learn's LinearSVC and LinearSVR]
     #[arg(long, value_enum)]
-    pub loss: Option<LossArg>,
+    pub loss: Option<Loss>,
 }
 
 /// `--device`.
@@ -446,4 +176,181 @@ pub struct DeviceArgs {
     /// Arithmetic of the GPU tiles
     #[arg(long, value_enum, default_value = "f32")]
     pub precision: PrecisionArg,
+}
+
+/// How to read the data file.
+#[derive(Args, Clone, Debug, Default)]
+pub struct DataArgs {
+    /// Data format [default: from the file name, else from the content]
+    #[arg(long, value_enum)]
+    pub format: Option<Format>,
+    /// CSV label column, by header name or 0-based index [default: a column named label, target, class or y, else the last]
+    #[arg(long, value_name = "NAME|INDEX")]
+    pub label_col: Option<LabelCol>,
+    /// Number of features of a LibSVM file [default: its largest index]
+    #[arg(long, value_name = "N")]
+    pub n_features: Option<usize>,
+    /// Sequence CSV's sequence column, by header name or 0-based index [default: the column named sequence, else the last]
+    #[arg(long, value_name = "NAME|INDEX")]
+    pub seq_col: Option<String>,
+    /// Upper-case sequence letters as they are read (DNA and protein files mix cases)
+    #[arg(long)]
+    pub fold_case: bool,
+}
+
+/// Parallelism and reporting.
+#[derive(Args, Clone, Debug, Default)]
+pub struct RunArgs {
+    /// Worker threads [default: all cores]
+    #[arg(long, value_name = "N")]
+    pub threads: Option<usize>,
+    /// Print exactly one JSON object on stdout
+    #[arg(long)]
+    pub json: bool,
+    /// Print nothing on stderr but errors
+    #[arg(short, long)]
+    pub quiet: bool,
+}
+
+impl TrainArgs {
+    /// The engine's description of the fit these options ask for.
+    pub fn spec(&self) -> Result<FitSpec> {
+        let (s, k, a) = (&self.svm, &self.kernel, &self.approx);
+        let kernel = KernelSpec {
+            name: k.kernel,
+            gamma: k.gamma,
+            degree: k.degree,
+            coef0: k.coef0,
+            lengthscale: k.lengthscale,
+            k: k.kmer,
+            mismatches: k.mismatches,
+            alphabet: k.alphabet.clone(),
+            shift: k.shift,
+            wl_rounds: k.wl_rounds,
+            lambda: k.lambda,
+            normalize: !k.no_normalize,
+        };
+        let svm = SvmSpec {
+            c: s.c,
+            nu: s.nu,
+            epsilon: s.epsilon,
+            tol: s.tol,
+            cache_mb: s.cache_mb,
+            shrinking: !s.no_shrinking,
+            newton: !s.no_newton,
+            max_iter: s.max_iter,
+            class_weight: s.class_weight.iter().map(|w| class_weight(w)).collect::<Result<_>>()?,
+            probability: s.probability,
+        };
+        let approx = ApproxSpec {
+            method: a.approx,
+            components: a.components,
+            sampling: a.landmarks,
+            landmark_tol: a.landmark_tol,
+            orthogonal: a.orthogonal,
+            loss: a.loss,
+        };
+        let gp = GpSpec { noise: self.noise, amplitude: self.amplitude, restarts: self.restarts, ..GpSpec::default() };
+        Ok(FitSpec {
+            task: self.task,
+            kernel,
+            custom_kernel: None,
+            svm,
+            alpha: self.alpha,
+            gp,
+            approx,
+            device: self.device.device(),
+            max_memory: self.max_memory,
+            scale: false,
+            seed: self.seed,
+        })
+    }
+}
+
+impl DeviceArgs {
+    fn device(&self) -> Device {
+        let precision = match self.precision {
+            PrecisionArg::F32 => Precision::F32,
+            PrecisionArg::F64 => Precision::F64,
+        };
+        match self.device {
+            DeviceArg::Cpu => Device::Cpu,
+            DeviceArg::Gpu => Device::Gpu(GpuOptions { ordinal: 0, memory_mib: self.gpu_memory, precision }),
+        }
+    }
+}
+
+/// `LABEL=W`.
+fn class_weight(text: &str) -> Result<(String, f64)> {
+    let usage = |why: &str| Error::Usage(format!("--class-weight {text:?}: {why}"));
+    let (label, w) = text.split_once('=').ok_or_else(|| usage("expected LABEL=WEIGHT"))?;
+    let w: f64 = w.trim().parse().map_err(|_| usage("the weight is not a number"))?;
+    Ok((label.trim().to_string(), w))
+}
+
+impl DataArgs {
+    /// How to read data for `spec`.
+    pub fn options(&self, spec: &FitSpec) -> InputOptions {
+        InputOptions {
+            format: self.format,
+            label_col: self.label_col.clone(),
+            n_features: self.n_features,
+            seq_col: self.seq_col.clone(),
+            fold_case: self.fold_case,
+            require_labels: spec.task != Task::Oneclass,
+            precomputed: spec.precomputed(),
+        }
+    }
+
+    /// Reads `path` as `spec`'s kernel takes it.
+    pub fn read(&self, path: &Path, spec: &FitSpec) -> Result<Data> {
+        read_inputs(path, &self.options(spec), Some(spec.kernel.name.takes()))
+    }
+}
+
+/// What `--auto` must hold: the options given on the command line (clap ids).
+pub fn held(given: &[String]) -> Held {
+    let given = |id: &str| given.iter().any(|g| g == id);
+    Held {
+        task: given("task"),
+        kernel: given("kernel"),
+        c: given("c"),
+        width: given("gamma") || given("lengthscale"),
+        alpha: given("alpha"),
+        epsilon: given("epsilon"),
+    }
+}
+
+/// Reads training data for `--auto`: as the held kernel takes it, else as
+/// the file holds (a folder of graphs, FASTA sequences, vectors).
+pub fn read_for_auto(path: &Path, data: &DataArgs, spec: &FitSpec, held: &Held) -> Result<Data> {
+    let options = InputOptions { require_labels: held.task && spec.task != Task::Oneclass, ..data.options(spec) };
+    read_inputs(path, &options, held.kernel.then(|| spec.kernel.name.takes()))
+}
+
+/// `--max-memory`: bytes, or a number with a K/M/G/T suffix (powers of 1024).
+pub fn parse_bytes(text: &str) -> std::result::Result<u64, String> {
+    let t = text.trim();
+    let split = t.find(|c: char| c.is_ascii_alphabetic()).unwrap_or(t.len());
+    let (number, unit) = t.split_at(split);
+    let number: f64 = number.trim().parse().map_err(|_| format!("{text:?} is not a size like 512M or 8G"))?;
+    let scale = match unit.trim().to_ascii_uppercase().trim_end_matches("IB").trim_end_matches('B') {
+        "" => 1u64,
+        "K" => 1 << 10,
+        "M" => 1 << 20,
+        "G" => 1 << 30,
+        "T" => 1 << 40,
+        _ => return Err(format!("{text:?}: unknown unit (use K, M, G or T)")),
+    };
+    if !(number.is_finite() && number > 0.0) {
+        return Err(format!("{text:?} must be positive"));
+    }
+    Ok((number * scale as f64) as u64)
+}
+
+/// The default model path: the training file's name plus `.model`, in the
+/// current directory (as LIBSVM's svm-train).
+pub fn default_model_path(train: &Path) -> PathBuf {
+    let name = train.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "kern".into());
+    PathBuf::from(format!("{name}.model"))
 }

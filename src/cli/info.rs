@@ -1,55 +1,15 @@
 //! `kern info`: what a model file holds.
 
-use serde_json::json;
+use serde_json::{Value, json};
 
 use super::{InfoArgs, print_json};
 use crate::error::Result;
-use crate::model::{Estimator, Machine, load_model};
+use crate::model::{ApproxMap, Estimator, Machine, Model, load_model};
 
 pub(super) fn run(args: &InfoArgs) -> Result<()> {
     let model = load_model(&args.model)?;
-    let (storage, n_targets, params) = match &model.estimator {
-        Estimator::KernelRidge(m) => {
-            (if m.train.is_sparse() { "sparse" } else { "dense" }, m.n_targets, json!({ "alpha": m.params.alpha }))
-        }
-        Estimator::Gp(m) => (
-            if m.train.is_sparse() { "sparse" } else { "dense" },
-            1,
-            json!({
-                "hyperparameters": m.hyperparameters().into_iter().map(|(k, v)| (k, json!(v))).collect::<serde_json::Map<_, _>>(),
-                "log_marginal_likelihood": m.log_marginal_likelihood,
-                "jitter": m.jitter,
-            }),
-        ),
-        Estimator::Approx { map, head, .. } => {
-            let storage = match map {
-                crate::model::ApproxMap::Nystroem(m) if m.landmarks.is_sparse() => "sparse",
-                _ => "dense",
-            };
-            (storage, 1, super::approx::approx_report(map, head))
-        }
-        Estimator::Falkon { model, classes } => (
-            if model.centers.is_sparse() { "sparse" } else { "dense" },
-            model.n_targets,
-            super::approx::falkon_report(model, classes),
-        ),
-        Estimator::Gpc { model: m, classes } => {
-            (if m.train.is_sparse() { "sparse" } else { "dense" }, 1, super::fit::gpc_report(m, classes))
-        }
-        Estimator::Sequences { machine, .. } => ("as sequences", 1, machine_params(machine)),
-        Estimator::Graphs(machine) => ("as graphs", 1, machine_params(machine)),
-        Estimator::Svm { model: m, classes } => (
-            if m.support_vectors.is_sparse() { "sparse" } else { "dense" },
-            1,
-            json!({
-                "svm": m.kind,
-                "n_support": m.n_sv(),
-                "n_support_per_class": m.n_support,
-                "classes": classes,
-                "rho": m.pairs.iter().map(|p| p.rho).collect::<Vec<_>>(),
-            }),
-        ),
-    };
+    let params = Value::Object(model.report());
+    let scaling = model.input.scaling.as_ref().map(|s| s.describe());
     if args.json {
         print_json(&json!({
             "format_version": model.format_version,
@@ -60,9 +20,9 @@ pub(super) fn run(args: &InfoArgs) -> Result<()> {
             "params": params,
             "n_train": model.n_train(),
             "n_features": model.n_features,
-            "n_targets": n_targets,
+            "n_targets": n_targets(&model),
             "input_format": model.input.format.name(),
-            "scaling": scaling_name(&model),
+            "scaling": scaling,
         }));
         return Ok(());
     }
@@ -72,7 +32,7 @@ pub(super) fn run(args: &InfoArgs) -> Result<()> {
         model.format_version,
         model.kern_version
     );
-    println!("task           {} ({})", model.task(), describe_task(&model.estimator));
+    println!("task           {} ({})", model.task(), model.description());
     println!("kernel         {}", model.kernel());
     println!("parameters     {params}");
     let kept = match &model.estimator {
@@ -81,10 +41,10 @@ pub(super) fn run(args: &InfoArgs) -> Result<()> {
         | Estimator::Graphs(Machine::Svm { .. }) => "support vectors",
         _ => "training set",
     };
-    println!("{kept:<14} {} samples × {} features, stored {storage}", model.n_train(), model.n_features);
-    println!("targets        {n_targets}");
+    println!("{kept:<14} {} samples × {} features, stored {}", model.n_train(), model.n_features, storage(&model));
+    println!("targets        {}", n_targets(&model));
     println!("input          {}", model.input.format.name());
-    if let Some(how) = scaling_name(&model) {
+    if let Some(how) = scaling {
         println!("scaling        features {how} (fitted on the training data, applied at predict)");
     }
     if let Some(names) = model.input.csv.as_ref().and_then(|c| c.feature_names()) {
@@ -93,69 +53,27 @@ pub(super) fn run(args: &InfoArgs) -> Result<()> {
     Ok(())
 }
 
-/// How the model scales its inputs, if it does.
-fn scaling_name(model: &crate::model::Model) -> Option<&'static str> {
-    Some(model.input.scaling.as_ref()?.describe())
+/// How the kept samples are stored.
+fn storage(model: &Model) -> &'static str {
+    let sparse = match &model.estimator {
+        Estimator::KernelRidge(m) => m.train.is_sparse(),
+        Estimator::Gp(m) => m.train.is_sparse(),
+        Estimator::Gpc { model, .. } => model.train.is_sparse(),
+        Estimator::Svm { model, .. } => model.support_vectors.is_sparse(),
+        Estimator::Falkon { model, .. } => model.centers.is_sparse(),
+        Estimator::Approx { map: ApproxMap::Nystroem(m), .. } => m.landmarks.is_sparse(),
+        Estimator::Approx { .. } => false,
+        Estimator::Sequences { .. } => return "as sequences",
+        Estimator::Graphs(_) => return "as graphs",
+    };
+    if sparse { "sparse" } else { "dense" }
 }
 
-/// The parameters of a machine on sequences or graphs.
-fn machine_params<K, S: kern_kernels::Samples>(machine: &Machine<K, S>) -> serde_json::Value {
-    match machine {
-        Machine::Svm { model: m, classes } => json!({
-            "svm": m.kind,
-            "n_support": m.support_vectors.len(),
-            "n_support_per_class": m.n_support,
-            "classes": classes,
-            "rho": m.pairs.iter().map(|p| p.rho).collect::<Vec<_>>(),
-        }),
-        Machine::KernelRidge(m) => json!({ "alpha": m.params.alpha }),
-        Machine::Gp(m) => json!({
-            "amplitude": m.amplitude,
-            "noise": m.noise,
-            "log_marginal_likelihood": m.log_marginal_likelihood,
-        }),
-        Machine::Gpc { model, classes } => json!({
-            "classes": classes,
-            "amplitude": model.latent.iter().map(|l| l.amplitude).collect::<Vec<_>>(),
-            "log_marginal_likelihood": model.latent.iter().map(|l| l.log_marginal_likelihood).sum::<f64>(),
-        }),
-    }
-}
-
-fn describe_task(estimator: &Estimator) -> &'static str {
-    match estimator {
-        Estimator::Sequences { machine, .. } => describe_machine(machine),
-        Estimator::Graphs(machine) => describe_machine(machine),
-        Estimator::KernelRidge(_) => "exact kernel ridge regression",
-        Estimator::Gp(_) => "Gaussian-process regression",
-        Estimator::Gpc { .. } => "Gaussian-process classification (Laplace)",
-        Estimator::Falkon { classes, .. } if classes.is_empty() => "Nyström kernel ridge (Falkon)",
-        Estimator::Falkon { .. } => "Nyström kernel ridge classification (Falkon)",
-        Estimator::Approx { head: crate::model::LinearHead::Ridge { .. }, .. } => "ridge regression on kernel features",
-        Estimator::Approx { head: crate::model::LinearHead::Svm { .. }, .. } => "linear SVM on kernel features",
-        Estimator::Approx { head: crate::model::LinearHead::Svr { .. }, .. } => "linear SVR on kernel features",
-        Estimator::Approx { head: crate::model::LinearHead::RidgeClassifier { .. }, .. } => {
-            "ridge classification on kernel features"
-        }
-        Estimator::Svm { model, .. } => describe_svm(&model.kind),
-    }
-}
-
-fn describe_machine<K, S>(machine: &Machine<K, S>) -> &'static str {
-    match machine {
-        Machine::Svm { model, .. } => describe_svm(&model.kind),
-        Machine::KernelRidge(_) => "exact kernel ridge regression",
-        Machine::Gp(_) => "Gaussian-process regression (amplitude and noise fitted)",
-        Machine::Gpc { .. } => "Gaussian-process classification (Laplace, amplitude fitted)",
-    }
-}
-
-fn describe_svm(kind: &kern_solvers::SvmKind) -> &'static str {
-    match kind {
-        kern_solvers::SvmKind::CSvc { .. } => "C-SVM classification",
-        kern_solvers::SvmKind::NuSvc { .. } => "nu-SVM classification",
-        kern_solvers::SvmKind::OneClass { .. } => "one-class SVM",
-        kern_solvers::SvmKind::EpsilonSvr { .. } => "epsilon-SVM regression",
-        kern_solvers::SvmKind::NuSvr { .. } => "nu-SVM regression",
+/// Targets the model predicts per sample.
+fn n_targets(model: &Model) -> usize {
+    match &model.estimator {
+        Estimator::KernelRidge(m) => m.n_targets,
+        Estimator::Falkon { model, .. } => model.n_targets,
+        _ => 1,
     }
 }

@@ -1,21 +1,20 @@
-//! The `kern` command line: `fit`, `predict`, `cv`, `grid`, `info`, `export`, `demo`.
+//! The `kern` command line (feature `cli`): `fit`, `predict`, `cv`, `grid`,
+//! `info`, `export`, `demo`. Each command turns its arguments into the
+//! engine's descriptions ([`crate::train::FitSpec`], [`crate::io::InputOptions`]),
+//! calls [`crate::train`], [`crate::select`] or [`crate::model`], and prints.
 //!
 //! Errors are one line on stderr (`kern: error: FILE:LINE: what is wrong`)
 //! and a non-zero exit; `--json` prints exactly one JSON object on stdout.
 
-mod approx;
 pub mod args;
-mod auto;
 mod cv;
 mod demo;
-mod device;
 mod export;
-pub(crate) mod fit;
-pub mod grid;
+mod fit;
+mod grid;
 mod info;
 mod predict;
 mod progress;
-mod structured;
 
 use std::ffi::OsString;
 use std::path::PathBuf;
@@ -23,11 +22,8 @@ use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
 
-pub use args::{DataArgs, KernelArgs, RunArgs, TaskArg};
-#[cfg(feature = "linfa")]
-pub(crate) use cv::mean_and_std;
-#[cfg(feature = "linfa")]
-pub(crate) use predict::r2_score;
+pub use args::{DataArgs, KernelArgs, RunArgs, TrainArgs};
+pub use grid::GridArgs;
 
 use crate::error::{Error, Result};
 
@@ -49,7 +45,7 @@ pub enum Command {
     /// k-fold cross-validation: accuracy, or MSE and R², on held-out folds
     Cv(CvArgs),
     /// Cross-validated grid search over any numeric options (e.g. --grid 'c=2^-5..2^15:4' --grid 'gamma=2^3..2^-15:0.25')
-    Grid(grid::GridArgs),
+    Grid(GridArgs),
     /// Show what a model file holds
     Info(InfoArgs),
     /// Write an SVM as a LIBSVM model file that svm-predict reads
@@ -79,40 +75,6 @@ pub struct FitArgs {
     pub data: DataArgs,
     #[command(flatten)]
     pub run: RunArgs,
-}
-
-/// What to learn and how: shared by `fit` and `cv`.
-#[derive(Args, Clone, Debug)]
-pub struct TrainArgs {
-    /// What to learn (LIBSVM's default: C-SVM classification)
-    #[arg(long, value_enum, default_value = "svc")]
-    pub task: TaskArg,
-    #[command(flatten)]
-    pub kernel: KernelArgs,
-    #[command(flatten)]
-    pub svm: args::SvmArgs,
-    /// Ridge penalty of kernel ridge regression, or auto (least exact leave-one-out error)
-    #[arg(long, default_value = "1", value_name = "ALPHA|auto")]
-    pub alpha: args::AlphaArg,
-    /// GP noise variance σ² of the (normalised) targets [default: fitted, from 1]
-    #[arg(long)]
-    pub noise: Option<f64>,
-    /// GP amplitude (kernel scale) [default: fitted, from 1]
-    #[arg(long)]
-    pub amplitude: Option<f64>,
-    /// GP random restarts of the hyperparameter search, besides the first start
-    #[arg(long, default_value_t = 5)]
-    pub restarts: usize,
-    #[command(flatten)]
-    pub approx: args::ApproxArgs,
-    /// Memory an exact kernel matrix may take, e.g. 512M or 8G [default: half the machine's memory]
-    #[arg(long, value_name = "SIZE", value_parser = args::parse_bytes)]
-    pub max_memory: Option<u64>,
-    /// Seed of every random choice (cross-validation folds, probability folds)
-    #[arg(long, default_value_t = 0)]
-    pub seed: u64,
-    #[command(flatten)]
-    pub device: args::DeviceArgs,
 }
 
 /// `kern cv`.
@@ -262,4 +224,11 @@ pub fn run(cli: Cli) -> Result<()> {
 /// Prints one JSON object on stdout.
 fn print_json(value: &serde_json::Value) {
     println!("{value}");
+}
+
+/// Prints each notice of the engine (where work stayed on the CPU) once.
+fn print_notices(notices: &[String]) {
+    for line in notices {
+        eprintln!("kern: notice: {line}");
+    }
 }

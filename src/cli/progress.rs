@@ -1,16 +1,13 @@
 //! Progress on stderr: a bar of finished fits (`cv`, `grid`) or a spinner
 //! with the elapsed time (`fit`), drawn only when stderr is a terminal and
-//! `--quiet` is not given, so scripts and pipes see nothing of it. Without
-//! the `progress` feature (the WASM build) it is silent.
+//! `--quiet` is not given, so scripts and pipes see nothing of it.
 
 /// A progress display, or nothing; cleared when dropped (an error line then
 /// starts on a clean line).
 pub(crate) struct Progress {
-    #[cfg(feature = "progress")]
     bar: Option<indicatif::ProgressBar>,
 }
 
-#[cfg(feature = "progress")]
 impl Progress {
     /// A bar of `total` fits labelled `what`.
     pub fn bar(what: &str, total: u64, quiet: bool) -> Self {
@@ -52,24 +49,8 @@ impl Progress {
     }
 }
 
-#[cfg(feature = "progress")]
 impl Drop for Progress {
     fn drop(&mut self) {
         self.finish();
     }
-}
-
-#[cfg(not(feature = "progress"))]
-impl Progress {
-    pub fn bar(_: &str, _: u64, _: bool) -> Self {
-        Self {}
-    }
-
-    pub fn spinner(_: &str, _: bool) -> Self {
-        Self {}
-    }
-
-    pub fn inc(&self) {}
-
-    pub fn finish(&self) {}
 }

@@ -1,9 +1,11 @@
-//! Reading data files: LibSVM and CSV, detected from the name or content.
+//! Reading data files: LibSVM and CSV vectors, FASTA and sequence-CSV
+//! sequences, TU graph folders, detected from the name or content.
 //!
 //! Every error names the file, the line and the field. No allocation is sized
 //! by a number read from a file: widths come from what the file holds.
 
 mod csv;
+mod inputs;
 mod libsvm;
 mod sequences;
 mod tu;
@@ -16,22 +18,26 @@ use kern_kernels::DataSet;
 use serde::{Deserialize, Serialize};
 
 pub use self::csv::CsvSchema;
+pub(crate) use self::inputs::sequence_format;
+pub use self::inputs::{Data, InputOptions, Inputs, SampleKind, read_inputs};
 pub use self::sequences::{LoadedSequences, SequenceOptions, read_sequences, read_sequences_bytes};
 pub use self::tu::{LoadedGraphs, read_tu};
 use crate::error::{DataErrorKind, Error, ParseErrorKind, Result};
 
 /// A data file format.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
 pub enum Format {
-    /// `label index:value ...`, 1-based ascending indices.
+    /// label index:value ... (1-based indices; 0-based with --kernel precomputed)
     Libsvm,
-    /// Comma- (or semicolon-, tab-) separated values, optional header.
+    /// comma-, semicolon- or tab-separated values
     Csv,
-    /// FASTA sequences, the label in each header.
+    /// FASTA sequences; the label is label=X in the header, else its last token
     Fasta,
-    /// Sequences in a CSV column, labels in another.
+    /// sequences in a CSV column (--seq-col), labels in another (--label-col)
+    #[cfg_attr(feature = "cli", value(name = "seqcsv"))]
     SeqCsv,
-    /// A TU Dortmund graph data-set folder.
+    /// a TU Dortmund graph data-set folder (DS_A.txt, DS_graph_indicator.txt, ...)
     Tu,
 }
 

@@ -10,8 +10,9 @@ use linfa::traits::{Fit, Transformer};
 use linfa::{Float, ParamGuard};
 use ndarray::{Array2, ArrayBase, Data, Ix2};
 
-use super::{KernelChoice, cast, default_par, kernel_builder, to_dataset, to_test_set};
+use super::{cast, check_kernel, default_par, kernel_builder, to_dataset, to_test_set};
 use crate::error::{Error, Result};
+use crate::train::FitSpec;
 
 /// `φ(X)` in the records' float type.
 fn features<F: Float, D: Data<Elem = F>>(map: &dyn FeatureMap, x: &ArrayBase<D, Ix2>, par: Par) -> Array2<F> {
@@ -34,7 +35,8 @@ pub struct NystroemParams<F>(NystroemValid<F>);
 /// Checked [`NystroemParams`].
 #[derive(Clone, Debug, PartialEq)]
 pub struct NystroemValid<F> {
-    kernel: KernelChoice,
+    /// The kernel (its other fields unused).
+    spec: FitSpec,
     components: usize,
     landmarks: Landmarks,
     seed: u64,
@@ -66,7 +68,7 @@ impl<F: Float> Nystroem<F> {
     /// 100 uniformly sampled landmarks, an RBF kernel of gamma `1/n_features`.
     pub fn params() -> NystroemParams<F> {
         NystroemParams(NystroemValid {
-            kernel: KernelChoice::default(),
+            spec: FitSpec::default(),
             components: 100,
             landmarks: Landmarks::Uniform,
             seed: 0,
@@ -86,7 +88,7 @@ impl<F: Float> Nystroem<F> {
     }
 }
 
-impl<F> NystroemParams<F> {
+impl<F: Float> NystroemParams<F> {
     kernel_builder!();
 
     /// Landmarks at most (100).
@@ -113,7 +115,7 @@ impl<F> ParamGuard for NystroemParams<F> {
     type Error = Error;
 
     fn check_ref(&self) -> Result<&Self::Checked> {
-        self.0.kernel.check()?;
+        check_kernel(&self.0.spec)?;
         check_components(self.0.components)?;
         Ok(&self.0)
     }
@@ -129,7 +131,7 @@ impl<F: Float, D: Data<Elem = F>, T> Fit<ArrayBase<D, Ix2>, T, Error> for Nystro
 
     fn fit(&self, dataset: &DatasetBase<ArrayBase<D, Ix2>, T>) -> Result<Nystroem<F>> {
         let x = to_dataset(dataset.records())?;
-        let kernel = self.kernel.build(x.n_features())?;
+        let kernel = self.spec.vector_kernel(x.n_features())?;
         let map = kern_approx::Nystroem::fit(&kernel, &x, self.components, self.landmarks, self.seed, self.par)?;
         Ok(Nystroem { map, par: self.par, marker: PhantomData })
     }
@@ -155,7 +157,8 @@ pub struct RandomFourierFeaturesParams<F>(RandomFourierFeaturesValid<F>);
 /// Checked [`RandomFourierFeaturesParams`].
 #[derive(Clone, Debug, PartialEq)]
 pub struct RandomFourierFeaturesValid<F> {
-    kernel: KernelChoice,
+    /// The kernel (its other fields unused).
+    spec: FitSpec,
     components: usize,
     orthogonal: bool,
     seed: u64,
@@ -190,7 +193,7 @@ impl<F: Float> RandomFourierFeatures<F> {
     /// 100 features of an RBF kernel of gamma `1/n_features`.
     pub fn params() -> RandomFourierFeaturesParams<F> {
         RandomFourierFeaturesParams(RandomFourierFeaturesValid {
-            kernel: KernelChoice::default(),
+            spec: FitSpec::default(),
             components: 100,
             orthogonal: false,
             seed: 0,
@@ -210,7 +213,7 @@ impl<F: Float> RandomFourierFeatures<F> {
     }
 }
 
-impl<F> RandomFourierFeaturesParams<F> {
+impl<F: Float> RandomFourierFeaturesParams<F> {
     kernel_builder!();
 
     /// Features (100).
@@ -238,7 +241,8 @@ impl<F> ParamGuard for RandomFourierFeaturesParams<F> {
 
     fn check_ref(&self) -> Result<&Self::Checked> {
         // Drawing the map for one-dimensional data checks everything the width does not change.
-        let kernel = self.0.kernel.build(1)?;
+        check_kernel(&self.0.spec)?;
+        let kernel = self.0.spec.vector_kernel(1)?;
         kern_approx::RandomFourierFeatures::new(&kernel, 1, self.0.components, self.0.orthogonal, 0)?;
         Ok(&self.0)
     }
@@ -254,7 +258,7 @@ impl<F: Float, D: Data<Elem = F>, T> Fit<ArrayBase<D, Ix2>, T, Error> for Random
 
     fn fit(&self, dataset: &DatasetBase<ArrayBase<D, Ix2>, T>) -> Result<RandomFourierFeatures<F>> {
         let d = dataset.records().ncols();
-        let kernel = self.kernel.build(d)?;
+        let kernel = self.spec.vector_kernel(d)?;
         let map = kern_approx::RandomFourierFeatures::new(&kernel, d, self.components, self.orthogonal, self.seed)?;
         Ok(RandomFourierFeatures { map, par: self.par, marker: PhantomData })
     }

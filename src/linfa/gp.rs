@@ -1,54 +1,56 @@
 //! `GaussianProcess` (regression) and `GaussianProcessClassifier` (Laplace).
 
-use std::collections::BTreeSet;
 use std::marker::PhantomData;
 
-use kern_kernels::{Par, VectorKernel};
-use kern_solvers::SolverError;
-use kern_solvers::gp::{GaussianProcessClassifier as GpcSolver, GpcModel};
-use kern_solvers::{GaussianProcess as GpSolver, GpModel};
+use kern_kernels::Par;
+use kern_solvers::GpModel;
+use kern_solvers::gp::GpcModel;
 use linfa::dataset::{AsSingleTargets, DatasetBase, Label, Records};
 use linfa::traits::{Fit, PredictInplace};
 use linfa::{Float, ParamGuard};
 use ndarray::{Array1, Array2, ArrayBase, Data, Ix2};
 
-use super::{KernelChoice, as_f64, cast, default_par, kernel_builder, to_dataset, to_test_set};
-use crate::cli::fit::{fitted_unless_given, scaled_covariance};
+use super::svm::class_targets;
+use super::{as_f64, cast, check_kernel, default_par, fit_records, kernel_builder, to_dataset, to_f64, to_test_set};
 use crate::error::{Error, Result};
+use crate::model::Estimator;
+use crate::train::{FitSpec, Targets, Task};
 
-/// `amplitude × kernel` and which of its hyperparameters to fit, as the CLI
-/// decides: a named kernel's gamma or lengthscale is held when given and
-/// fitted (from `1/n_features`) when not; a kernel given whole has every
-/// hyperparameter fitted from its values; the amplitude is held when given.
-fn covariance(choice: &KernelChoice, amplitude: Option<f64>, n_features: usize) -> Result<(VectorKernel, Vec<bool>)> {
-    let base = choice.build(n_features)?;
-    Ok(match choice {
-        KernelChoice::Named(args) => scaled_covariance(base, amplitude, |name| fitted_unless_given(args, name)),
-        KernelChoice::Given(_) => scaled_covariance(base, amplitude, |_| true),
-    })
-}
-
-/// The fitting options both GP estimators share.
+/// The fitting options both GP estimators share: a named kernel's gamma or
+/// lengthscale is held when given and fitted (from `1/n_features`) when not;
+/// a kernel given whole has every hyperparameter fitted from its values.
 macro_rules! gp_builder {
     () => {
         /// The kernel's amplitude (its variance); given: held, else fitted from 1.
-        pub fn amplitude(mut self, amplitude: f64) -> Self {
-            self.0.amplitude = Some(amplitude);
+        pub fn amplitude(mut self, amplitude: F) -> Self {
+            self.0.spec.gp.amplitude = Some(to_f64(amplitude));
             self
         }
 
         /// Random restarts of the hyperparameter search after the first start (5).
         pub fn restarts(mut self, restarts: usize) -> Self {
-            self.0.restarts = restarts;
+            self.0.spec.gp.restarts = restarts;
             self
         }
 
         /// Seed of the restarts' start points (0).
         pub fn seed(mut self, seed: u64) -> Self {
-            self.0.seed = seed;
+            self.0.spec.seed = seed;
             self
         }
     };
+}
+
+/// Checks a GP's hyperparameters before the data is seen.
+fn check_gp(spec: &FitSpec) -> Result<()> {
+    check_kernel(spec)?;
+    for (name, value) in [("amplitude", spec.gp.amplitude), ("noise", spec.gp.noise)] {
+        if let Some(v) = value.filter(|v| !(v.is_finite() && *v > 0.0)) {
+            let reason = "must be positive and finite";
+            return Err(kern_solvers::SolverError::InvalidParameter { name, value: v, reason }.into());
+        }
+    }
+    Ok(())
 }
 
 /// The hyperparameters of a [`GaussianProcess`], checked when it is fitted.
@@ -58,12 +60,7 @@ pub struct GaussianProcessParams<F>(GaussianProcessValid<F>);
 /// Checked [`GaussianProcessParams`].
 #[derive(Clone, Debug, PartialEq)]
 pub struct GaussianProcessValid<F> {
-    kernel: KernelChoice,
-    amplitude: Option<f64>,
-    noise: Option<f64>,
-    normalize_y: bool,
-    restarts: usize,
-    seed: u64,
+    spec: FitSpec,
     par: Par,
     marker: PhantomData<F>,
 }
@@ -97,12 +94,7 @@ impl<F: Float> GaussianProcess<F> {
     /// normalised, five restarts.
     pub fn params() -> GaussianProcessParams<F> {
         GaussianProcessParams(GaussianProcessValid {
-            kernel: KernelChoice::default(),
-            amplitude: None,
-            noise: None,
-            normalize_y: true,
-            restarts: 5,
-            seed: 0,
+            spec: FitSpec::new(Task::Gp),
             par: default_par(),
             marker: PhantomData,
         })
@@ -141,19 +133,19 @@ impl<F: Float> GaussianProcess<F> {
     }
 }
 
-impl<F> GaussianProcessParams<F> {
+impl<F: Float> GaussianProcessParams<F> {
     kernel_builder!();
     gp_builder!();
 
     /// The noise variance σ²; given: held, else fitted from 1.
-    pub fn noise(mut self, noise: f64) -> Self {
-        self.0.noise = Some(noise);
+    pub fn noise(mut self, noise: F) -> Self {
+        self.0.spec.gp.noise = Some(to_f64(noise));
         self
     }
 
     /// Centre and scale the targets (on, as scikit-learn's `normalize_y=True`).
     pub fn normalize_y(mut self, normalize: bool) -> Self {
-        self.0.normalize_y = normalize;
+        self.0.spec.gp.normalize_y = normalize;
         self
     }
 }
@@ -163,11 +155,8 @@ impl<F> ParamGuard for GaussianProcessParams<F> {
     type Error = Error;
 
     fn check_ref(&self) -> Result<&Self::Checked> {
-        let p = &self.0;
-        p.kernel.check()?;
-        let (kernel, _) = covariance(&p.kernel, p.amplitude, 1)?;
-        GpSolver::new(kernel, p.noise.unwrap_or(1.0)).validate(1).map_err(SolverError::from)?;
-        Ok(p)
+        check_gp(&self.0.spec)?;
+        Ok(&self.0)
     }
 
     fn check(self) -> Result<Self::Checked> {
@@ -183,15 +172,10 @@ impl<F: Float, D: Data<Elem = F>, T: AsSingleTargets<Elem = F>> Fit<ArrayBase<D,
 
     fn fit(&self, dataset: &DatasetBase<ArrayBase<D, Ix2>, T>) -> Result<GaussianProcess<F>> {
         let x = to_dataset(dataset.records())?;
-        let y = as_f64(dataset.as_single_targets());
-        let (kernel, mut fit) = covariance(&self.kernel, self.amplitude, x.n_features())?;
-        fit.push(self.noise.is_none());
-        let mut params = GpSolver::new(kernel, self.noise.unwrap_or(1.0));
-        params.fit = fit;
-        params.normalize_y = self.normalize_y;
-        params.restarts = self.restarts;
-        params.seed = self.seed;
-        let model = GpModel::fit(&params, x, &y, self.par).map_err(SolverError::from)?;
+        let targets = Targets::Values(as_f64(dataset.as_single_targets()));
+        let Estimator::Gp(model) = fit_records(&self.spec, x, &targets, self.par)? else {
+            unreachable!("a GP regression fits a GP")
+        };
         Ok(GaussianProcess { model, par: self.par, marker: PhantomData })
     }
 }
@@ -215,10 +199,7 @@ pub struct GaussianProcessClassifierParams<F, L>(GaussianProcessClassifierValid<
 /// Checked [`GaussianProcessClassifierParams`].
 #[derive(Clone, Debug, PartialEq)]
 pub struct GaussianProcessClassifierValid<F, L> {
-    kernel: KernelChoice,
-    amplitude: Option<f64>,
-    restarts: usize,
-    seed: u64,
+    spec: FitSpec,
     par: Par,
     marker: PhantomData<(F, L)>,
 }
@@ -251,11 +232,9 @@ pub struct GaussianProcessClassifier<F, L> {
 impl<F: Float, L: Label> GaussianProcessClassifier<F, L> {
     /// An RBF kernel with amplitude and lengthscale fitted, five restarts.
     pub fn params() -> GaussianProcessClassifierParams<F, L> {
+        let spec = FitSpec::new(Task::Gpc);
         GaussianProcessClassifierParams(GaussianProcessClassifierValid {
-            kernel: KernelChoice::default(),
-            amplitude: None,
-            restarts: 5,
-            seed: 0,
+            spec,
             par: default_par(),
             marker: PhantomData,
         })
@@ -284,7 +263,7 @@ impl<F: Float, L: Label> GaussianProcessClassifier<F, L> {
     }
 }
 
-impl<F, L> GaussianProcessClassifierParams<F, L> {
+impl<F: Float, L> GaussianProcessClassifierParams<F, L> {
     kernel_builder!();
     gp_builder!();
 }
@@ -294,11 +273,8 @@ impl<F, L> ParamGuard for GaussianProcessClassifierParams<F, L> {
     type Error = Error;
 
     fn check_ref(&self) -> Result<&Self::Checked> {
-        let p = &self.0;
-        p.kernel.check()?;
-        let (kernel, _) = covariance(&p.kernel, p.amplitude, 1)?;
-        GpcSolver::new(kernel).validate(1).map_err(SolverError::from)?;
-        Ok(p)
+        check_gp(&self.0.spec)?;
+        Ok(&self.0)
     }
 
     fn check(self) -> Result<Self::Checked> {
@@ -314,18 +290,10 @@ impl<F: Float, L: Label, D: Data<Elem = F>, T: AsSingleTargets<Elem = L>> Fit<Ar
 
     fn fit(&self, dataset: &DatasetBase<ArrayBase<D, Ix2>, T>) -> Result<GaussianProcessClassifier<F, L>> {
         let x = to_dataset(dataset.records())?;
-        let labels = dataset.as_single_targets();
-        let classes: Vec<L> = labels.iter().cloned().collect::<BTreeSet<_>>().into_iter().collect();
-        if classes.len() < 2 {
-            return Err(SolverError::OneClassOnly.into());
-        }
-        let codes: Vec<usize> = labels.iter().map(|l| classes.binary_search(l).expect("a seen label")).collect();
-        let (kernel, fit) = covariance(&self.kernel, self.amplitude, x.n_features())?;
-        let mut params = GpcSolver::new(kernel);
-        params.fit = fit;
-        params.restarts = self.restarts;
-        params.seed = self.seed;
-        let model = GpcModel::fit(&params, x, &codes, classes.len(), self.par).map_err(SolverError::from)?;
+        let (classes, targets) = class_targets(dataset)?;
+        let Estimator::Gpc { model, .. } = fit_records(&self.spec, x, &targets, self.par)? else {
+            unreachable!("a GP classification fits a GP classifier")
+        };
         Ok(GaussianProcessClassifier { model, classes, par: self.par, marker: PhantomData })
     }
 }

@@ -16,8 +16,12 @@
 //! ```
 //!
 //! Records of any float type (`f32` or `f64`) are converted to `f64` at the
-//! boundary, as the solvers compute in `f64`. Hyperparameters are checked
-//! when an estimator is fitted (`ParamGuard`), with kern's own [`Error`].
+//! boundary, as the solvers compute in `f64`; hyperparameters are given in
+//! the estimator's float type, as linfa's own estimators take them. Each
+//! builder fills a [`crate::train::FitSpec`], checked when the estimator is
+//! fitted (`ParamGuard`, with kern's own [`Error`]) and fitted by
+//! [`crate::train`]: the same SVM parameters, solvers and device choice as
+//! `kern fit`.
 
 mod features;
 mod gp;
@@ -33,212 +37,137 @@ pub use ridge::{KernelRidge, KernelRidgeParams};
 pub use structured::{GraphRecords, SequenceRecords, StructuredRecords, StructuredRegressor, StructuredSvc};
 pub use svm::{OneClassSvm, OneClassSvmParams, Svc, SvcParams, Svr, SvrParams};
 
-use kern_kernels::{DataSet, DenseMatrix, Par, VectorKernel};
+use kern_kernels::{DataSet, DenseMatrix, Par};
 use linfa::Float;
 use ndarray::{ArrayBase, Data, Ix2};
 
-use crate::cli::args::{KernelArg, KernelArgs};
 use crate::error::{Error, Result};
+use crate::io::SampleKind;
+use crate::model::Estimator;
+pub use crate::train::Device;
+use crate::train::{FitSpec, Notices, Targets, fit_vectors};
 
-/// The kernel of an estimator: a kind and its parameters, resolved against
-/// the data's width at fit (gamma defaults to `1 / n_features`, as LIBSVM's).
-#[derive(Clone, Debug, PartialEq)]
-pub(crate) enum KernelChoice {
-    /// A named kernel with the builder's `gamma`, `degree`, `coef0`, `lengthscale`.
-    Named(KernelArgs),
-    /// A kernel given whole (any composite).
-    Given(VectorKernel),
+/// Checks what can be checked of `spec`'s kernel before the data is seen.
+pub(crate) fn check_kernel(spec: &FitSpec) -> Result<()> {
+    if spec.precomputed() {
+        return Err(Error::Usage(
+            "a precomputed kernel needs sample numbers in the data: use the kern CLI, or a kernel on vectors".into(),
+        ));
+    }
+    // A custom kernel may depend on the width (ARD); string and graph
+    // kernels are checked against the data at fit.
+    if spec.custom_kernel.is_some() || spec.kernel.name.takes() != SampleKind::Vectors {
+        return Ok(());
+    }
+    spec.vector_kernel(1).map(drop)
 }
 
-impl Default for KernelChoice {
-    fn default() -> Self {
-        KernelChoice::Named(KernelArgs {
-            kernel: KernelArg::Rbf,
-            gamma: None,
-            degree: 3,
-            coef0: 0.0,
-            lengthscale: None,
-            kmer: None,
-            mismatches: 1,
-            alphabet: None,
-            shift: 0,
-            wl_rounds: 5,
-            lambda: None,
-            no_normalize: false,
-        })
-    }
+/// Fits `spec` on vector records through the engine (the CPU-or-GPU choice,
+/// the SVM parameters and the solvers are [`crate::train`]'s).
+pub(crate) fn fit_records(spec: &FitSpec, x: DataSet, targets: &Targets, par: Par) -> Result<Estimator> {
+    check_kernel(spec)?;
+    let kernel = spec.vector_kernel(x.n_features())?;
+    fit_vectors(spec, &kernel, x, targets, par, &Notices::default())
 }
 
-impl KernelChoice {
-    /// The kernel for data with `n_features` features.
-    pub(crate) fn build(&self, n_features: usize) -> Result<VectorKernel> {
-        let kernel = match self {
-            KernelChoice::Named(args) => args.build(n_features)?,
-            KernelChoice::Given(k) => k.clone(),
-        };
-        if kernel.contains_precomputed() {
-            return Err(Error::Usage(
-                "a precomputed kernel needs sample numbers in the data: use the kern CLI, or a kernel on vectors"
-                    .into(),
-            ));
-        }
-        kernel.validate(n_features)?;
-        Ok(kernel)
+/// Class targets of codes `0..n_classes` (the estimator keeps its labels).
+pub(crate) fn coded_targets(codes: Vec<usize>, n_classes: usize) -> Result<Targets> {
+    if n_classes < 2 {
+        return Err(kern_solvers::SolverError::OneClassOnly.into());
     }
-
-    /// The named kernel's parameters, turning a given kernel back into the default RBF.
-    pub(crate) fn named(&mut self) -> &mut KernelArgs {
-        if let KernelChoice::Given(_) = self {
-            *self = KernelChoice::default();
-        }
-        match self {
-            KernelChoice::Named(args) => args,
-            KernelChoice::Given(_) => unreachable!("replaced above"),
-        }
-    }
-
-    /// Checks what can be checked before the data is seen.
-    pub(crate) fn check(&self) -> Result<()> {
-        match self {
-            KernelChoice::Given(k) if k.contains_precomputed() => {
-                Err(Error::Usage("a precomputed kernel cannot be used on records".into()))
-            }
-            KernelChoice::Given(_) => Ok(()),
-            // String and graph kernels are checked against the data at fit.
-            KernelChoice::Named(args) if args.kernel.on_strings() || args.kernel.on_graphs() => Ok(()),
-            _ => self.build(1).map(|_| ()),
-        }
-    }
-}
-
-/// Where an estimator computes its kernel blocks: the CPU (the default), or
-/// a GPU opened with [`kern_gpu::Gpu::open`] (in builds with the `cuda`
-/// feature). Kernels without a GPU tile (sums, products, ARD) stay on the
-/// CPU; the fitted model is the same type either way.
-///
-/// ```
-/// use kern::linfa::Device;
-/// use kern::gpu::{Gpu, GpuOptions};
-/// let device = Gpu::open(&GpuOptions::default()).map(Device::gpu).unwrap_or_default();
-/// let params = kern::Svc::<f64, bool>::params().device(device);
-/// # let _ = params;
-/// ```
-#[derive(Clone, Debug, Default)]
-pub struct Device(Option<kern_gpu::Gpu>);
-
-impl PartialEq for Device {
-    fn eq(&self, other: &Self) -> bool {
-        match (&self.0, &other.0) {
-            (None, None) => true,
-            (Some(a), Some(b)) => a.same(b),
-            _ => false,
-        }
-    }
-}
-
-impl Device {
-    /// The CPU.
-    pub fn cpu() -> Self {
-        Self(None)
-    }
-
-    /// An opened GPU.
-    pub fn gpu(gpu: kern_gpu::Gpu) -> Self {
-        Self(Some(gpu))
-    }
-
-    /// `kernel` computing its large blocks on the GPU, when there is one
-    /// and the kernel has a GPU tile.
-    pub(crate) fn kernel(&self, kernel: &VectorKernel) -> Option<kern_gpu::DeviceKernel> {
-        let gpu = self.0.as_ref()?;
-        kern_gpu::DeviceKernel::new(kernel.clone(), gpu.clone()).ok()
-    }
+    Ok(Targets::Classes { names: (0..n_classes).map(|c| c.to_string()).collect(), codes })
 }
 
 /// The builder methods every kernel estimator shares: the kernel, its
-/// parameters, and the parallelism.
+/// parameters (in the estimator's float type `F`), and the parallelism.
 macro_rules! kernel_builder {
     () => {
         /// The kernel by name (`KernelKind::Rbf` by default); its parameters
         /// come from `gamma`, `degree`, `coef0` and `lengthscale`.
         pub fn kernel(mut self, kind: $crate::KernelKind) -> Self {
-            self.0.kernel.named().kernel = kind;
+            self.0.spec.kernel.name = kind;
+            self.0.spec.custom_kernel = None;
             self
         }
 
-        /// A kernel given whole, e.g. a sum or an ARD RBF (replaces `kernel` and its parameters).
+        /// A kernel on vectors given whole, e.g. a sum or an ARD RBF (until
+        /// a named kernel or one of its parameters is set again).
         pub fn vector_kernel(mut self, kernel: $crate::VectorKernel) -> Self {
-            self.0.kernel = $crate::linfa::KernelChoice::Given(kernel);
+            self.0.spec.custom_kernel = Some(kernel);
             self
         }
 
         /// Kernel coefficient of rbf, poly, sigmoid and laplacian [default: 1/n_features].
-        pub fn gamma(mut self, gamma: f64) -> Self {
-            self.0.kernel.named().gamma = Some(gamma);
+        pub fn gamma(mut self, gamma: F) -> Self {
+            self.0.spec.kernel.gamma = Some($crate::linfa::to_f64(gamma));
+            self.0.spec.custom_kernel = None;
             self
         }
 
         /// Degree of the polynomial kernel (3).
         pub fn degree(mut self, degree: u32) -> Self {
-            self.0.kernel.named().degree = degree;
+            self.0.spec.kernel.degree = degree;
+            self.0.spec.custom_kernel = None;
             self
         }
 
         /// Constant term of the polynomial and sigmoid kernels (0).
-        pub fn coef0(mut self, coef0: f64) -> Self {
-            self.0.kernel.named().coef0 = coef0;
+        pub fn coef0(mut self, coef0: F) -> Self {
+            self.0.spec.kernel.coef0 = $crate::linfa::to_f64(coef0);
+            self.0.spec.custom_kernel = None;
             self
         }
 
         /// Lengthscale of the Matérn kernels [default: `1/sqrt(2 gamma)`].
-        pub fn lengthscale(mut self, lengthscale: f64) -> Self {
-            self.0.kernel.named().lengthscale = Some(lengthscale);
+        pub fn lengthscale(mut self, lengthscale: F) -> Self {
+            self.0.spec.kernel.lengthscale = Some($crate::linfa::to_f64(lengthscale));
+            self.0.spec.custom_kernel = None;
             self
         }
 
         /// String kernels: the k-mer length of spectrum and mismatch, the
         /// subsequence length of ssk [default: 3; mismatch 5].
         pub fn k(mut self, k: usize) -> Self {
-            self.0.kernel.named().kmer = Some(k);
+            self.0.spec.kernel.k = Some(k);
             self
         }
 
         /// String kernels: the mismatches the mismatch kernel allows (1).
         pub fn mismatches(mut self, m: usize) -> Self {
-            self.0.kernel.named().mismatches = m;
+            self.0.spec.kernel.mismatches = m;
             self
         }
 
         /// String kernels: the letters the mismatch kernel substitutes
         /// [default: every letter of the training sequences].
         pub fn alphabet(mut self, letters: &str) -> Self {
-            self.0.kernel.named().alphabet = Some(letters.to_string());
+            self.0.spec.kernel.alphabet = Some(letters.to_string());
             self
         }
 
         /// String kernels: the largest shift of the weighted-degree kernel
         /// (0; its degree is [`degree`](Self::degree)).
         pub fn shift(mut self, shift: usize) -> Self {
-            self.0.kernel.named().shift = shift;
+            self.0.spec.kernel.shift = shift;
             self
         }
 
         /// Graph kernels: the Weisfeiler-Lehman rounds (5).
         pub fn wl_rounds(mut self, h: usize) -> Self {
-            self.0.kernel.named().wl_rounds = h;
+            self.0.spec.kernel.wl_rounds = h;
             self
         }
 
         /// The gap decay of ssk (0.5), or the walk-length decay of rw
         /// [default: half the largest that converges on the training graphs].
-        pub fn lambda(mut self, lambda: f64) -> Self {
-            self.0.kernel.named().lambda = Some(lambda);
+        pub fn lambda(mut self, lambda: F) -> Self {
+            self.0.spec.kernel.lambda = Some($crate::linfa::to_f64(lambda));
             self
         }
 
         /// String and graph kernels: cosine normalisation (on).
         pub fn normalize(mut self, normalize: bool) -> Self {
-            self.0.kernel.named().no_normalize = !normalize;
+            self.0.spec.kernel.normalize = normalize;
             self
         }
 
@@ -282,4 +211,9 @@ pub(crate) fn default_par() -> Par {
 /// `f64` to the records' float type.
 pub(crate) fn cast<F: Float>(v: f64) -> F {
     F::from_f64(v).expect("an f64 converts to any linfa float")
+}
+
+/// A hyperparameter in the estimator's float type as the solvers' `f64`.
+pub fn to_f64<F: Float>(v: F) -> f64 {
+    v.to_f64().unwrap_or(f64::NAN)
 }

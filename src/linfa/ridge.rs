@@ -2,7 +2,6 @@
 
 use std::marker::PhantomData;
 
-use faer::Mat;
 use kern_kernels::{DataSet, Par, VectorKernel};
 use kern_solvers::KernelRidgeModel;
 use linfa::dataset::{AsSingleTargets, DatasetBase, Records};
@@ -10,8 +9,12 @@ use linfa::traits::{Fit, PredictInplace};
 use linfa::{Float, ParamGuard};
 use ndarray::{Array1, ArrayBase, Data, Ix2};
 
-use super::{Device, KernelChoice, as_f64, cast, default_par, kernel_builder, to_dataset, to_test_set};
+use super::{
+    Device, as_f64, cast, check_kernel, default_par, fit_records, kernel_builder, to_dataset, to_f64, to_test_set,
+};
 use crate::error::{Error, Result};
+use crate::model::Estimator;
+use crate::train::{Alpha, FitSpec, Targets, Task};
 
 /// The hyperparameters of a [`KernelRidge`], checked when it is fitted.
 #[derive(Clone, Debug, PartialEq)]
@@ -20,10 +23,7 @@ pub struct KernelRidgeParams<F>(KernelRidgeValid<F>);
 /// Checked [`KernelRidgeParams`].
 #[derive(Clone, Debug, PartialEq)]
 pub struct KernelRidgeValid<F> {
-    /// `None`: chosen by exact leave-one-out error.
-    pub(super) alpha: Option<f64>,
-    pub(super) kernel: KernelChoice,
-    pub(super) device: Device,
+    pub(super) spec: FitSpec,
     pub(super) par: Par,
     pub(super) marker: PhantomData<F>,
 }
@@ -54,13 +54,7 @@ pub struct KernelRidge<F> {
 impl<F: Float> KernelRidge<F> {
     /// α = 1 and an RBF kernel of gamma `1/n_features`.
     pub fn params() -> KernelRidgeParams<F> {
-        KernelRidgeParams(KernelRidgeValid {
-            alpha: Some(1.0),
-            kernel: KernelChoice::default(),
-            device: Device::default(),
-            par: default_par(),
-            marker: PhantomData,
-        })
+        KernelRidgeParams(KernelRidgeValid { spec: FitSpec::new(Task::Krr), par: default_par(), marker: PhantomData })
     }
 
     /// The ridge penalty used (the chosen one with `auto_alpha`).
@@ -74,24 +68,24 @@ impl<F: Float> KernelRidge<F> {
     }
 }
 
-impl<F> KernelRidgeParams<F> {
+impl<F: Float> KernelRidgeParams<F> {
     kernel_builder!();
 
     /// The ridge penalty α > 0 added to the kernel matrix's diagonal (1).
-    pub fn alpha(mut self, alpha: f64) -> Self {
-        self.0.alpha = Some(alpha);
+    pub fn alpha(mut self, alpha: F) -> Self {
+        self.0.spec.alpha = Alpha::Value(to_f64(alpha));
         self
     }
 
     /// Where the kernel matrix is computed ([`Device::cpu`] by default).
     pub fn device(mut self, device: Device) -> Self {
-        self.0.device = device;
+        self.0.spec.device = device;
         self
     }
 
     /// Choose α by the least exact leave-one-out error over a log grid.
     pub fn auto_alpha(mut self) -> Self {
-        self.0.alpha = None;
+        self.0.spec.alpha = Alpha::Auto;
         self
     }
 }
@@ -101,8 +95,8 @@ impl<F> ParamGuard for KernelRidgeParams<F> {
     type Error = Error;
 
     fn check_ref(&self) -> Result<&Self::Checked> {
-        self.0.kernel.check()?;
-        if let Some(alpha) = self.0.alpha {
+        check_kernel(&self.0.spec)?;
+        if let Alpha::Value(alpha) = self.0.spec.alpha {
             kern_solvers::KernelRidge { alpha }.validate()?;
         }
         Ok(&self.0)
@@ -121,20 +115,9 @@ impl<F: Float, D: Data<Elem = F>, T: AsSingleTargets<Elem = F>> Fit<ArrayBase<D,
 
     fn fit(&self, dataset: &DatasetBase<ArrayBase<D, Ix2>, T>) -> Result<KernelRidge<F>> {
         let x = to_dataset(dataset.records())?;
-        let targets = as_f64(dataset.as_single_targets());
-        let y = Mat::from_fn(targets.len(), 1, |i, _| targets[i]);
-        let kernel = self.kernel.build(x.n_features())?;
-        let plain = |k: kern_gpu::DeviceKernel| k.kernel().clone();
-        let model = match (self.alpha, self.device.kernel(&kernel)) {
-            (Some(alpha), Some(on_gpu)) => {
-                let params = kern_solvers::KernelRidge { alpha };
-                KernelRidgeModel::fit(on_gpu, x, y.as_ref(), params, self.par)?.map_kernel(plain)
-            }
-            (Some(alpha), None) => {
-                KernelRidgeModel::fit(kernel, x, y.as_ref(), kern_solvers::KernelRidge { alpha }, self.par)?
-            }
-            (None, Some(on_gpu)) => KernelRidgeModel::fit_auto(on_gpu, x, y.as_ref(), self.par)?.0.map_kernel(plain),
-            (None, None) => KernelRidgeModel::fit_auto(kernel, x, y.as_ref(), self.par)?.0,
+        let targets = Targets::Values(as_f64(dataset.as_single_targets()));
+        let Estimator::KernelRidge(model) = fit_records(&self.spec, x, &targets, self.par)? else {
+            unreachable!("kernel ridge fits kernel ridge")
         };
         Ok(KernelRidge { model, par: self.par, marker: PhantomData })
     }

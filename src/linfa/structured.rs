@@ -22,17 +22,17 @@
 //! records; they compute on the CPU.
 
 use faer::Mat;
-use kern_kernels::{Graph, GraphKernel, Graphs, Kernel, Par, Samples, Sequences, StringKernel};
+use kern_kernels::{Graph, GraphKernel, Graphs, Kernel, Par, Sequences, StringKernel};
 use kern_solvers::{KernelRidgeModel, SvmModel};
 use linfa::dataset::{AsSingleTargets, DatasetBase, Label, Records};
 use linfa::traits::{Fit, Predict, PredictInplace};
 use ndarray::Array1;
 
-use super::KernelChoice;
 use super::ridge::KernelRidgeValid;
-use super::svm::{SvcValid, SvrValid, class_codes, solver_params};
-use crate::cli::args::KernelArgs;
+use super::svm::{SvcValid, SvrValid, class_targets};
 use crate::error::{Error, Result};
+use crate::model::Machine;
+use crate::train::{FitSpec, Learnable, Notices, Targets};
 
 /// Byte sequences (DNA, protein, text) as linfa records.
 #[derive(Clone, Debug, PartialEq)]
@@ -117,22 +117,19 @@ impl Records for GraphRecords {
     }
 }
 
-/// Records of structured samples: what they hold and how a named kernel is
-/// built on them. Implemented by [`SequenceRecords`] and [`GraphRecords`].
+/// Records of structured samples: what they hold, learnt from as
+/// [`Learnable`] samples. Implemented by [`SequenceRecords`] and [`GraphRecords`].
 pub trait StructuredRecords: Records + private::Sealed {
-    /// The samples the kernels take.
-    type Samples: Samples + Clone + PartialEq + std::fmt::Debug;
-    /// The kernels on them.
+    /// The kernels on the samples.
     type Kernel: Kernel<Self::Samples> + Clone + PartialEq + std::fmt::Debug;
+    /// The samples the kernels take.
+    type Samples: Learnable<Kernel = Self::Kernel, Fitted = Machine<Self::Kernel, Self::Samples>>
+        + Clone
+        + PartialEq
+        + std::fmt::Debug;
 
     /// The samples.
     fn samples(&self) -> &Self::Samples;
-
-    /// The kernel `args` name, its defaults filled from the training samples.
-    fn build_kernel(args: &KernelArgs, train: &Self::Samples) -> Result<Self::Kernel>;
-
-    /// Copies of the samples at `rows` (the support vectors a model keeps).
-    fn select(samples: &Self::Samples, rows: &[usize]) -> Self::Samples;
 }
 
 mod private {
@@ -142,47 +139,33 @@ mod private {
 }
 
 impl StructuredRecords for SequenceRecords {
-    type Samples = Sequences;
     type Kernel = StringKernel;
+    type Samples = Sequences;
 
     fn samples(&self) -> &Sequences {
         &self.0
     }
-
-    fn build_kernel(args: &KernelArgs, train: &Sequences) -> Result<StringKernel> {
-        args.build_string(train)
-    }
-
-    fn select(samples: &Sequences, rows: &[usize]) -> Sequences {
-        samples.select(rows)
-    }
 }
 
 impl StructuredRecords for GraphRecords {
-    type Samples = Graphs;
     type Kernel = GraphKernel;
+    type Samples = Graphs;
 
     fn samples(&self) -> &Graphs {
         &self.0
     }
-
-    fn build_kernel(args: &KernelArgs, train: &Graphs) -> Result<GraphKernel> {
-        args.build_graph(train)
-    }
-
-    fn select(samples: &Graphs, rows: &[usize]) -> Graphs {
-        samples.select(rows)
-    }
 }
 
-/// The string or graph kernel an estimator names, built on `train`.
-fn structured_kernel<R: StructuredRecords>(choice: &KernelChoice, train: &R::Samples) -> Result<R::Kernel> {
-    match choice {
-        KernelChoice::Named(args) => R::build_kernel(args, train),
-        KernelChoice::Given(_) => {
-            Err(Error::Usage("a vector kernel given whole takes vectors, not sequences or graphs".into()))
-        }
-    }
+/// Fits `spec` on the records through the engine.
+fn fit_structured<R: StructuredRecords>(
+    spec: &FitSpec,
+    records: &R,
+    targets: &Targets,
+    par: Par,
+) -> Result<Machine<R::Kernel, R::Samples>> {
+    let x = records.samples();
+    let kernel = R::Samples::kernel(spec, x)?;
+    R::Samples::fit(spec, &kernel, x.clone(), targets, par, &Notices::default())
 }
 
 /// An SVM classifier fitted on sequences or graphs ([`crate::Svc`] on
@@ -251,13 +234,11 @@ macro_rules! structured_fits {
             type Object = StructuredSvc<$records, L>;
 
             fn fit(&self, dataset: &DatasetBase<$records, T>) -> Result<Self::Object> {
-                let x = dataset.records().samples();
-                let (classes, codes) = class_codes(dataset);
-                let kernel = structured_kernel::<$records>(&self.kernel, x)?;
-                let params = self.solver_params(classes.len())?;
-                let select = <$records as StructuredRecords>::select;
-                let model =
-                    kern_solvers::train_classifier(&kernel, x, &codes, classes.len(), &params, select, self.par)?;
+                let (classes, targets) = class_targets(dataset)?;
+                let spec = self.spec(classes.len())?;
+                let Machine::Svm { model, .. } = fit_structured(&spec, dataset.records(), &targets, self.par)? else {
+                    unreachable!("an SVM task fits an SVM")
+                };
                 Ok(StructuredSvc { model, classes, par: self.par })
             }
         }
@@ -266,12 +247,11 @@ macro_rules! structured_fits {
             type Object = StructuredRegressor<$records>;
 
             fn fit(&self, dataset: &DatasetBase<$records, T>) -> Result<Self::Object> {
-                let x = dataset.records().samples();
-                let y: Vec<f64> = dataset.as_single_targets().iter().copied().collect();
-                let kernel = structured_kernel::<$records>(&self.kernel, x)?;
-                let params = solver_params(self.kind, &self.smo, self.probability, self.seed);
-                let select = <$records as StructuredRecords>::select;
-                let model = kern_solvers::train_regressor(&kernel, x, &y, &params, select, self.par)?;
+                let targets = Targets::Values(dataset.as_single_targets().iter().copied().collect());
+                let Machine::Svm { model, .. } = fit_structured(&self.spec, dataset.records(), &targets, self.par)?
+                else {
+                    unreachable!("an SVM task fits an SVM")
+                };
                 Ok(StructuredRegressor { model: RegressionModel::Svr(model), par: self.par })
             }
         }
@@ -280,15 +260,10 @@ macro_rules! structured_fits {
             type Object = StructuredRegressor<$records>;
 
             fn fit(&self, dataset: &DatasetBase<$records, T>) -> Result<Self::Object> {
-                let x = dataset.records().samples().clone();
-                let targets = dataset.as_single_targets();
-                let y = Mat::from_fn(targets.len(), 1, |i, _| targets[i]);
-                let kernel = structured_kernel::<$records>(&self.kernel, &x)?;
-                let model = match self.alpha {
-                    Some(alpha) => {
-                        KernelRidgeModel::fit(kernel, x, y.as_ref(), kern_solvers::KernelRidge { alpha }, self.par)?
-                    }
-                    None => KernelRidgeModel::fit_auto(kernel, x, y.as_ref(), self.par)?.0,
+                let targets = Targets::Values(dataset.as_single_targets().iter().copied().collect());
+                let Machine::KernelRidge(model) = fit_structured(&self.spec, dataset.records(), &targets, self.par)?
+                else {
+                    unreachable!("kernel ridge fits kernel ridge")
                 };
                 Ok(StructuredRegressor { model: RegressionModel::Ridge(model), par: self.par })
             }

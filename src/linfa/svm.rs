@@ -1,55 +1,65 @@
 //! `Svc`, `Svr` and `OneClassSvm`: LIBSVM's five problems by kern's SMO.
 
-use std::collections::BTreeSet;
 use std::marker::PhantomData;
 
 use kern_kernels::{DataSet, Par, VectorKernel};
-use kern_solvers::{SmoOptions, SolverError, SvmKind, SvmModel, SvmParams};
+use kern_solvers::{SolverError, SvmModel};
 use linfa::dataset::{AsSingleTargets, DatasetBase, Label, Records};
 use linfa::traits::{Fit, PredictInplace};
 use linfa::{Float, ParamGuard};
 use ndarray::{Array1, Array2, ArrayBase, Data, Ix2};
 
-use super::{Device, KernelChoice, as_f64, cast, default_par, kernel_builder, to_dataset, to_test_set};
+use super::{
+    as_f64, cast, check_kernel, coded_targets, default_par, fit_records, kernel_builder, to_dataset, to_f64,
+    to_test_set,
+};
 use crate::error::{Error, Result};
+use crate::model::Estimator;
+use crate::train::{ClassOrder, FitSpec, Targets, Task, code_classes, svm_params};
 
 /// The solver options every SVM builder shares.
 macro_rules! smo_builder {
     () => {
         /// Stop when the maximal violating pair's gap is below this (1e-3, LIBSVM's `-e`).
-        pub fn tol(mut self, tol: f64) -> Self {
-            self.0.smo.tol = tol;
+        pub fn tol(mut self, tol: F) -> Self {
+            self.0.spec.svm.tol = to_f64(tol);
             self
         }
 
         /// Shrinking on (the default) or off.
         pub fn shrinking(mut self, shrinking: bool) -> Self {
-            self.0.smo.shrinking = shrinking;
+            self.0.spec.svm.shrinking = shrinking;
             self
         }
 
         /// Kernel-row cache in MiB (100).
         pub fn cache_mb(mut self, mb: f64) -> Self {
-            self.0.smo.cache_bytes = (mb.max(0.0) * (1u64 << 20) as f64) as usize;
+            self.0.spec.svm.cache_mb = mb;
             self
         }
 
         /// Newton steps on the free variables between SMO iterations (on);
         /// off follows LIBSVM's iterates exactly.
         pub fn newton(mut self, newton: bool) -> Self {
-            self.0.smo.newton = newton;
+            self.0.spec.svm.newton = newton;
             self
         }
 
         /// Iteration limit per binary problem [default: `max(10⁷, 100 n)`].
         pub fn max_iter(mut self, max_iter: u64) -> Self {
-            self.0.smo.max_iter = Some(max_iter);
+            self.0.spec.svm.max_iter = Some(max_iter);
             self
         }
 
         /// Where kernel rows are computed ([`Device::cpu`](crate::linfa::Device::cpu) by default).
         pub fn device(mut self, device: $crate::linfa::Device) -> Self {
-            self.0.device = device;
+            self.0.spec.device = device;
+            self
+        }
+
+        /// Seed of the probability folds (0).
+        pub fn seed(mut self, seed: u64) -> Self {
+            self.0.spec.seed = seed;
             self
         }
     };
@@ -62,14 +72,9 @@ pub struct SvcParams<F, L>(SvcValid<F, L>);
 /// Checked [`SvcParams`].
 #[derive(Clone, Debug, PartialEq)]
 pub struct SvcValid<F, L> {
-    pub(super) kind: SvmKind,
+    pub(super) spec: FitSpec,
     /// linfa-svm's per-class costs `(C₊, C₋)` for two classes.
     pub(super) pos_neg: Option<(f64, f64)>,
-    pub(super) kernel: KernelChoice,
-    pub(super) smo: SmoOptions,
-    pub(super) device: Device,
-    pub(super) probability: bool,
-    pub(super) seed: u64,
     pub(super) par: Par,
     pub(super) marker: PhantomData<(F, L)>,
 }
@@ -100,17 +105,7 @@ pub struct Svc<F, L> {
 impl<F: Float, L: Label> Svc<F, L> {
     /// A C-SVC with C = 1 and an RBF kernel of gamma `1/n_features`, as LIBSVM's defaults.
     pub fn params() -> SvcParams<F, L> {
-        SvcParams(SvcValid {
-            kind: SvmKind::CSvc { c: 1.0 },
-            pos_neg: None,
-            kernel: KernelChoice::default(),
-            smo: SmoOptions::default(),
-            device: Device::default(),
-            probability: false,
-            seed: 0,
-            par: default_par(),
-            marker: PhantomData,
-        })
+        SvcParams(SvcValid { spec: FitSpec::new(Task::Svc), pos_neg: None, par: default_par(), marker: PhantomData })
     }
 
     /// The classes, in the order of the model's codes (sorted).
@@ -145,51 +140,48 @@ impl<F: Float, L: Label> Svc<F, L> {
     }
 }
 
-impl<F, L> SvcParams<F, L> {
+impl<F: Float, L> SvcParams<F, L> {
     kernel_builder!();
     smo_builder!();
 
     /// Cost C of a C-SVC (1).
-    pub fn c(mut self, c: f64) -> Self {
-        self.0.kind = SvmKind::CSvc { c };
+    pub fn c(mut self, c: F) -> Self {
+        self.0.spec.task = Task::Svc;
+        self.0.spec.svm.c = to_f64(c);
         self.0.pos_neg = None;
         self
     }
 
     /// Train a ν-SVC with this ν ∈ (0, 1] instead of a C-SVC.
-    pub fn nu(mut self, nu: f64) -> Self {
-        self.0.kind = SvmKind::NuSvc { nu };
+    pub fn nu(mut self, nu: F) -> Self {
+        self.0.spec.task = Task::Nusvc;
+        self.0.spec.svm.nu = to_f64(nu);
         self.0.pos_neg = None;
         self
     }
 
     /// Two classes: cost `c_pos` for the greater label (`true` of bools),
     /// `c_neg` for the other, as linfa-svm's `pos_neg_weights`.
-    pub fn pos_neg_weights(mut self, c_pos: f64, c_neg: f64) -> Self {
-        self.0.kind = SvmKind::CSvc { c: 1.0 };
-        self.0.pos_neg = Some((c_pos, c_neg));
+    pub fn pos_neg_weights(mut self, c_pos: F, c_neg: F) -> Self {
+        self.0.spec.task = Task::Svc;
+        self.0.spec.svm.c = 1.0;
+        self.0.pos_neg = Some((to_f64(c_pos), to_f64(c_neg)));
         self
     }
 
     /// linfa-svm's Gaussian kernel `exp(−‖x − y‖² / eps)`: an RBF kernel with gamma `1/eps`.
-    pub fn gaussian_kernel(self, eps: f64) -> Self {
-        self.kernel(crate::KernelKind::Rbf).gamma(1.0 / eps)
+    pub fn gaussian_kernel(self, eps: F) -> Self {
+        self.kernel(crate::KernelKind::Rbf).gamma(F::one() / eps)
     }
 
     /// linfa-svm's name for the stopping tolerance ([`SvcParams::tol`]).
-    pub fn eps(self, eps: f64) -> Self {
+    pub fn eps(self, eps: F) -> Self {
         self.tol(eps)
     }
 
     /// Fit Platt-scaled probabilities on internal 5-fold cross-validation (off).
     pub fn probability(mut self, probability: bool) -> Self {
-        self.0.probability = probability;
-        self
-    }
-
-    /// Seed of the probability folds (0).
-    pub fn seed(mut self, seed: u64) -> Self {
-        self.0.seed = seed;
+        self.0.spec.svm.probability = probability;
         self
     }
 }
@@ -199,17 +191,13 @@ impl<F, L> ParamGuard for SvcParams<F, L> {
     type Error = Error;
 
     fn check_ref(&self) -> Result<&Self::Checked> {
-        self.0.kernel.check()?;
-        solver_params(self.0.kind, &self.0.smo, self.0.probability, self.0.seed).validate()?;
+        check_kernel(&self.0.spec)?;
+        svm_params(&self.0.spec, &[])?;
         if let Some((c_pos, c_neg)) = self.0.pos_neg {
             for (name, c) in [("C₊", c_pos), ("C₋", c_neg)] {
                 if !(c.is_finite() && c > 0.0) {
-                    return Err(SolverError::InvalidParameter {
-                        name,
-                        value: c,
-                        reason: "must be positive and finite",
-                    }
-                    .into());
+                    let reason = "must be positive and finite";
+                    return Err(SolverError::InvalidParameter { name, value: c, reason }.into());
                 }
             }
         }
@@ -223,36 +211,35 @@ impl<F, L> ParamGuard for SvcParams<F, L> {
 }
 
 impl<F, L> SvcValid<F, L> {
-    /// kern's parameters for `n_classes` classes.
-    pub(super) fn solver_params(&self, n_classes: usize) -> Result<SvmParams> {
-        let mut params = solver_params(self.kind, &self.smo, self.probability, self.seed);
+    /// The fit's description for `n_classes` classes coded `0..n_classes`
+    /// (sorted, so code 1 of two is the greater label).
+    pub(super) fn spec(&self, n_classes: usize) -> Result<FitSpec> {
+        let mut spec = self.spec.clone();
         if let Some((c_pos, c_neg)) = self.pos_neg {
             if n_classes != 2 {
                 return Err(Error::Usage(format!("pos_neg_weights needs two classes, not {n_classes}")));
             }
-            params.class_weights = vec![c_neg, c_pos];
+            spec.svm.class_weight = vec![("1".into(), c_pos), ("0".into(), c_neg)];
         }
-        Ok(params)
+        Ok(spec)
     }
 }
 
-/// The distinct labels, sorted, and each record's index among them.
-pub(super) fn class_codes<R: Records, L: Label, T: AsSingleTargets<Elem = L>>(
+/// The distinct labels, sorted, and each record's class targets.
+pub(super) fn class_targets<R: Records, L: Label, T: AsSingleTargets<Elem = L>>(
     dataset: &DatasetBase<R, T>,
-) -> (Vec<L>, Vec<usize>) {
-    let labels = dataset.as_single_targets();
-    let classes: Vec<L> = labels.iter().cloned().collect::<BTreeSet<_>>().into_iter().collect();
-    let codes = labels.iter().map(|l| classes.binary_search(l).expect("a seen label")).collect();
-    (classes, codes)
+) -> Result<(Vec<L>, Targets)> {
+    let (classes, codes) = code_classes(dataset.as_single_targets().iter().cloned(), ClassOrder::Sorted);
+    let targets = coded_targets(codes, classes.len())?;
+    Ok((classes, targets))
 }
 
-/// kern's SVM parameters.
-pub(super) fn solver_params(kind: SvmKind, smo: &SmoOptions, probability: bool, seed: u64) -> SvmParams {
-    let mut params = SvmParams::new(kind);
-    params.smo = *smo;
-    params.probability = probability;
-    params.seed = seed;
-    params
+/// The SVM of a fitted estimator (an SVM spec fits one).
+pub(super) fn svm_of(estimator: Estimator) -> SvmModel<VectorKernel, DataSet> {
+    match estimator {
+        Estimator::Svm { model, .. } => model,
+        _ => unreachable!("an SVM task fits an SVM"),
+    }
 }
 
 impl<F: Float, L: Label, D: Data<Elem = F>, T: AsSingleTargets<Elem = L>> Fit<ArrayBase<D, Ix2>, T, Error>
@@ -262,17 +249,8 @@ impl<F: Float, L: Label, D: Data<Elem = F>, T: AsSingleTargets<Elem = L>> Fit<Ar
 
     fn fit(&self, dataset: &DatasetBase<ArrayBase<D, Ix2>, T>) -> Result<Svc<F, L>> {
         let x = to_dataset(dataset.records())?;
-        let (classes, codes) = class_codes(dataset);
-        let kernel = self.kernel.build(x.n_features())?;
-        let params = self.solver_params(classes.len())?;
-        let n_classes = classes.len();
-        let model = match self.device.kernel(&kernel) {
-            Some(on_gpu) => {
-                kern_solvers::train_classifier(&on_gpu, &x, &codes, n_classes, &params, DataSet::select, self.par)?
-                    .map_kernel(|k| k.kernel().clone())
-            }
-            None => kern_solvers::train_classifier(&kernel, &x, &codes, n_classes, &params, DataSet::select, self.par)?,
-        };
+        let (classes, targets) = class_targets(dataset)?;
+        let model = svm_of(fit_records(&self.spec(classes.len())?, x, &targets, self.par)?);
         Ok(Svc { model, classes, par: self.par, marker: PhantomData })
     }
 }
@@ -296,12 +274,7 @@ pub struct SvrParams<F>(SvrValid<F>);
 /// Checked [`SvrParams`].
 #[derive(Clone, Debug, PartialEq)]
 pub struct SvrValid<F> {
-    pub(super) kind: SvmKind,
-    pub(super) kernel: KernelChoice,
-    pub(super) smo: SmoOptions,
-    pub(super) device: Device,
-    pub(super) probability: bool,
-    pub(super) seed: u64,
+    pub(super) spec: FitSpec,
     pub(super) par: Par,
     pub(super) marker: PhantomData<F>,
 }
@@ -328,16 +301,7 @@ pub struct Svr<F> {
 impl<F: Float> Svr<F> {
     /// An ε-SVR with C = 1, ε = 0.1 and an RBF kernel of gamma `1/n_features`, as LIBSVM's defaults.
     pub fn params() -> SvrParams<F> {
-        SvrParams(SvrValid {
-            kind: SvmKind::EpsilonSvr { c: 1.0, epsilon: 0.1 },
-            kernel: KernelChoice::default(),
-            smo: SmoOptions::default(),
-            device: Device::default(),
-            probability: false,
-            seed: 0,
-            par: default_par(),
-            marker: PhantomData,
-        })
+        SvrParams(SvrValid { spec: FitSpec::new(Task::Svr), par: default_par(), marker: PhantomData })
     }
 
     /// The underlying kern model.
@@ -351,39 +315,34 @@ impl<F: Float> Svr<F> {
     }
 }
 
-impl<F> SvrParams<F> {
+impl<F: Float> SvrParams<F> {
     kernel_builder!();
     smo_builder!();
 
     /// Cost C (1).
-    pub fn c(mut self, c: f64) -> Self {
-        self.0.kind = match self.0.kind {
-            SvmKind::NuSvr { nu, .. } => SvmKind::NuSvr { c, nu },
-            SvmKind::EpsilonSvr { epsilon, .. } => SvmKind::EpsilonSvr { c, epsilon },
-            other => other,
-        };
+    pub fn c(mut self, c: F) -> Self {
+        self.0.spec.svm.c = to_f64(c);
         self
     }
 
     /// Half-width ε of the insensitive tube (0.1); makes it an ε-SVR.
-    pub fn epsilon(mut self, epsilon: f64) -> Self {
-        let c = self.cost();
-        self.0.kind = SvmKind::EpsilonSvr { c, epsilon };
+    pub fn epsilon(mut self, epsilon: F) -> Self {
+        self.0.spec.task = Task::Svr;
+        self.0.spec.svm.epsilon = to_f64(epsilon);
         self
     }
 
     /// Train a ν-SVR with this ν ∈ (0, 1] (the tube's width is then fitted).
-    pub fn nu(mut self, nu: f64) -> Self {
-        let c = self.cost();
-        self.0.kind = SvmKind::NuSvr { c, nu };
+    pub fn nu(mut self, nu: F) -> Self {
+        self.0.spec.task = Task::Nusvr;
+        self.0.spec.svm.nu = to_f64(nu);
         self
     }
 
-    fn cost(&self) -> f64 {
-        match self.0.kind {
-            SvmKind::NuSvr { c, .. } | SvmKind::EpsilonSvr { c, .. } => c,
-            _ => 1.0,
-        }
+    /// The Laplace noise scale of the residuals (LIBSVM's `-b 1` for regression).
+    pub fn probability(mut self, probability: bool) -> Self {
+        self.0.spec.svm.probability = probability;
+        self
     }
 }
 
@@ -392,8 +351,8 @@ impl<F> ParamGuard for SvrParams<F> {
     type Error = Error;
 
     fn check_ref(&self) -> Result<&Self::Checked> {
-        self.0.kernel.check()?;
-        solver_params(self.0.kind, &self.0.smo, self.0.probability, self.0.seed).validate()?;
+        check_kernel(&self.0.spec)?;
+        svm_params(&self.0.spec, &[])?;
         Ok(&self.0)
     }
 
@@ -408,14 +367,8 @@ impl<F: Float, D: Data<Elem = F>, T: AsSingleTargets<Elem = F>> Fit<ArrayBase<D,
 
     fn fit(&self, dataset: &DatasetBase<ArrayBase<D, Ix2>, T>) -> Result<Svr<F>> {
         let x = to_dataset(dataset.records())?;
-        let y = as_f64(dataset.as_single_targets());
-        let kernel = self.kernel.build(x.n_features())?;
-        let params = solver_params(self.kind, &self.smo, self.probability, self.seed);
-        let model = match self.device.kernel(&kernel) {
-            Some(on_gpu) => kern_solvers::train_regressor(&on_gpu, &x, &y, &params, DataSet::select, self.par)?
-                .map_kernel(|k| k.kernel().clone()),
-            None => kern_solvers::train_regressor(&kernel, &x, &y, &params, DataSet::select, self.par)?,
-        };
+        let targets = Targets::Values(as_f64(dataset.as_single_targets()));
+        let model = svm_of(fit_records(&self.spec, x, &targets, self.par)?);
         Ok(Svr { model, par: self.par, marker: PhantomData })
     }
 }
@@ -439,10 +392,7 @@ pub struct OneClassSvmParams<F>(OneClassSvmValid<F>);
 /// Checked [`OneClassSvmParams`].
 #[derive(Clone, Debug, PartialEq)]
 pub struct OneClassSvmValid<F> {
-    kind: SvmKind,
-    kernel: KernelChoice,
-    smo: SmoOptions,
-    device: Device,
+    spec: FitSpec,
     par: Par,
     marker: PhantomData<F>,
 }
@@ -470,10 +420,7 @@ impl<F: Float> OneClassSvm<F> {
     /// ν = 0.5 and an RBF kernel of gamma `1/n_features`, as LIBSVM's defaults.
     pub fn params() -> OneClassSvmParams<F> {
         OneClassSvmParams(OneClassSvmValid {
-            kind: SvmKind::OneClass { nu: 0.5 },
-            kernel: KernelChoice::default(),
-            smo: SmoOptions::default(),
-            device: Device::default(),
+            spec: FitSpec::new(Task::Oneclass),
             par: default_par(),
             marker: PhantomData,
         })
@@ -491,13 +438,13 @@ impl<F: Float> OneClassSvm<F> {
     }
 }
 
-impl<F> OneClassSvmParams<F> {
+impl<F: Float> OneClassSvmParams<F> {
     kernel_builder!();
     smo_builder!();
 
     /// ν ∈ (0, 1]: an upper bound on the fraction of outliers (0.5).
-    pub fn nu(mut self, nu: f64) -> Self {
-        self.0.kind = SvmKind::OneClass { nu };
+    pub fn nu(mut self, nu: F) -> Self {
+        self.0.spec.svm.nu = to_f64(nu);
         self
     }
 }
@@ -507,8 +454,8 @@ impl<F> ParamGuard for OneClassSvmParams<F> {
     type Error = Error;
 
     fn check_ref(&self) -> Result<&Self::Checked> {
-        self.0.kernel.check()?;
-        solver_params(self.0.kind, &self.0.smo, false, 0).validate()?;
+        check_kernel(&self.0.spec)?;
+        svm_params(&self.0.spec, &[])?;
         Ok(&self.0)
     }
 
@@ -523,13 +470,7 @@ impl<F: Float, D: Data<Elem = F>, T> Fit<ArrayBase<D, Ix2>, T, Error> for OneCla
 
     fn fit(&self, dataset: &DatasetBase<ArrayBase<D, Ix2>, T>) -> Result<OneClassSvm<F>> {
         let x = to_dataset(dataset.records())?;
-        let kernel = self.kernel.build(x.n_features())?;
-        let params = solver_params(self.kind, &self.smo, false, 0);
-        let model = match self.device.kernel(&kernel) {
-            Some(on_gpu) => kern_solvers::train_one_class(&on_gpu, &x, &params, DataSet::select, self.par)?
-                .map_kernel(|k| k.kernel().clone()),
-            None => kern_solvers::train_one_class(&kernel, &x, &params, DataSet::select, self.par)?,
-        };
+        let model = svm_of(fit_records(&self.spec, x, &Targets::Unlabelled, self.par)?);
         Ok(OneClassSvm { model, par: self.par, marker: PhantomData })
     }
 }

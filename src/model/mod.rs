@@ -6,13 +6,15 @@
 //! newer kern is refused with a clear message.
 
 mod file;
+mod input;
 mod libsvm;
+mod predict;
+mod report;
 mod scaling;
 
+pub use file::{decode_model, load_model, save_model, write_atomically};
 pub use libsvm::write_libsvm_model;
-
-pub(crate) use file::write_atomically;
-pub use file::{decode_model, load_model, save_model};
+pub use predict::{Prediction, most_probable, plus_minus_targets, predict_estimator, predict_machine, svm_prediction};
 pub use scaling::Scaling;
 
 use kern_approx::{FeatureMap, Nystroem, RandomFourierFeatures};
@@ -103,6 +105,18 @@ pub enum Machine<K, S> {
     /// Gaussian-process classification with latent covariance `amplitude ×
     /// kernel`; `classes` as in [`Estimator::Svm`].
     Gpc { model: FixedGpcModel<K, S>, classes: Vec<String> },
+}
+
+impl<K, S> Machine<K, S> {
+    /// The same machine with its kernel replaced by `f(kernel)`.
+    pub fn map_kernel<K2>(self, f: impl FnOnce(K) -> K2) -> Machine<K2, S> {
+        match self {
+            Machine::Svm { model, classes } => Machine::Svm { model: model.map_kernel(f), classes },
+            Machine::KernelRidge(m) => Machine::KernelRidge(m.map_kernel(f)),
+            Machine::Gp(m) => Machine::Gp(m.map_kernel(f)),
+            Machine::Gpc { model, classes } => Machine::Gpc { model: model.map_kernel(f), classes },
+        }
+    }
 }
 
 impl<K, S: Samples> Machine<K, S> {

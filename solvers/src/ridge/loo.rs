@@ -81,6 +81,26 @@ impl LooPath {
         Some(out)
     }
 
+    /// Predictions `K(test, train) (K + αI)⁻¹ Y` at every α in `alphas`,
+    /// from `cross = K(test, train)`: `(cross Q) (Λ + α)⁻¹ Qᵀ Y`, one product
+    /// with `Q` for all of them.
+    pub fn predictions(&self, cross: MatRef<'_, f64>, alphas: &[f64], par: Par) -> Vec<Mat<f64>> {
+        let (n, t) = (self.lambda.len(), self.qty.ncols());
+        let mut cq = Mat::zeros(cross.nrows(), n);
+        faer::linalg::matmul::matmul(cq.as_mut(), faer::Accum::Replace, cross, self.q.as_ref(), 1.0, par);
+        kern_kernels::simd::clear_upper_state();
+        alphas
+            .iter()
+            .map(|&alpha| {
+                let w = Mat::from_fn(n, t, |k, c| self.qty[(k, c)] / (self.lambda[k] + alpha));
+                let mut out = Mat::zeros(cross.nrows(), t);
+                faer::linalg::matmul::matmul(out.as_mut(), faer::Accum::Replace, cq.as_ref(), w.as_ref(), 1.0, par);
+                kern_kernels::simd::clear_upper_state();
+                out
+            })
+            .collect()
+    }
+
     /// The grid's best `α` (the smallest on ties).
     pub fn select(&self) -> Result<LooSelection, SolverError> {
         let n = self.lambda.len();

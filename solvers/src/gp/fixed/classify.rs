@@ -51,6 +51,11 @@ impl<K, S> FixedGpcModel<K, S> {
     pub fn log_marginal_likelihood(&self) -> f64 {
         self.latent.iter().map(|l| l.log_marginal_likelihood).sum()
     }
+
+    /// The same model with its kernel replaced by `f(kernel)`.
+    pub fn map_kernel<K2>(self, f: impl FnOnce(K) -> K2) -> FixedGpcModel<K2, S> {
+        FixedGpcModel { kernel: f(self.kernel), train: self.train, n_classes: self.n_classes, latent: self.latent }
+    }
 }
 
 impl<K: Kernel<S>, S: Samples> FixedGpcModel<K, S> {

@@ -47,6 +47,36 @@ pub struct FixedGpModel<K, S> {
     pub evaluations: usize,
 }
 
+impl<K, S> FixedGpModel<K, S> {
+    /// The same model with its kernel replaced by `f(kernel)`.
+    pub fn map_kernel<K2>(self, f: impl FnOnce(K) -> K2) -> FixedGpModel<K2, S> {
+        let FixedGpModel {
+            kernel,
+            train,
+            amplitude,
+            noise,
+            alpha,
+            y_mean,
+            y_scale,
+            log_marginal_likelihood,
+            jitter,
+            evaluations,
+        } = self;
+        FixedGpModel {
+            kernel: f(kernel),
+            train,
+            amplitude,
+            noise,
+            alpha,
+            y_mean,
+            y_scale,
+            log_marginal_likelihood,
+            jitter,
+            evaluations,
+        }
+    }
+}
+
 /// The eigendecomposition of `K` in the form the likelihood needs.
 struct Spectrum {
     /// Eigenvalues of `K`, negative rounding clipped to 0.

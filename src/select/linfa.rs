@@ -1,17 +1,16 @@
-//! Model selection from Rust: k-fold cross-validation and grid search of
-//! any linfa estimator (kern's, or any other) on a linfa [`Dataset`].
-//!
-//! Folds are a plain assignment, one fold number per sample, made by
-//! [`kfold`] or [`stratified_kfold`] from a seed, so two searches compare
-//! on the same folds. Scores are "higher is better": [`accuracy`],
-//! [`neg_mean_squared_error`], [`r2`], or any closure.
+//! Model selection of any linfa estimator (kern's, or any other) on a
+//! linfa [`Dataset`]: k-fold cross-validation and grid search with the
+//! engine's folds ([`super::kfold`], [`super::stratified_kfold`]), so they compare on the
+//! same folds as `kern cv --seed`. Scores are "higher is better":
+//! [`accuracy`], [`neg_mean_squared_error`], [`r2`], or any closure.
 //!
 //! These are generic: each (candidate, fold) fit is independent, run in
-//! parallel with rayon. `kern grid` on the command line shares one kernel
-//! matrix among the C values of a gamma; these helpers do not.
+//! parallel with rayon. [`crate::select::grid_search`] shares one kernel
+//! matrix among the points of a kernel; these helpers do not.
 //!
 //! ```
-//! use kern::select::{accuracy, grid_search, stratified_kfold};
+//! use kern::select::linfa::{accuracy, grid_search};
+//! use kern::select::stratified_kfold;
 //! use kern::Svc;
 //! use linfa::Dataset;
 //! use ndarray::{Array1, Array2};
@@ -31,10 +30,9 @@
 use linfa::prelude::*;
 use linfa::{Dataset, Float};
 use ndarray::{Array1, Array2, ArrayView1, Axis, Ix1};
-use rand::seq::SliceRandom;
 use rayon::prelude::*;
 
-use crate::synthetic::rng;
+use super::{GridSearch, mean_and_std};
 
 /// Cross-validated scores of one candidate.
 #[derive(Clone, Debug, PartialEq)]
@@ -49,54 +47,9 @@ pub struct CvScores {
 
 impl CvScores {
     fn new(per_fold: Vec<f64>) -> Self {
-        let (mean, std) = crate::cli::mean_and_std(&per_fold);
+        let (mean, std) = mean_and_std(&per_fold);
         Self { per_fold, mean, std }
     }
-}
-
-/// Every candidate's scores, in the candidates' order, and the best.
-#[derive(Clone, Debug, PartialEq)]
-pub struct GridSearch {
-    /// One entry per candidate.
-    pub scores: Vec<CvScores>,
-    /// The candidate of the highest mean score (the first on ties).
-    pub best: usize,
-}
-
-/// `k` folds of `n` samples: a seeded shuffle dealt round robin.
-pub fn kfold(n: usize, k: usize, seed: u64) -> Vec<usize> {
-    let mut order: Vec<usize> = (0..n).collect();
-    order.shuffle(&mut rng(seed));
-    let mut fold_of = vec![0; n];
-    order.iter().enumerate().for_each(|(r, &i)| fold_of[i] = r % k.max(1));
-    fold_of
-}
-
-/// `k` folds that keep the class proportions of `labels` to within one
-/// sample per fold: each class shuffled (seeded), then dealt round robin.
-pub fn stratified_kfold<T: PartialEq>(labels: &[T], k: usize, seed: u64) -> Vec<usize> {
-    let mut classes: Vec<&T> = Vec::new();
-    let code: Vec<usize> = labels
-        .iter()
-        .map(|l| {
-            classes.iter().position(|c| *c == l).unwrap_or_else(|| {
-                classes.push(l);
-                classes.len() - 1
-            })
-        })
-        .collect();
-    let mut rng = rng(seed);
-    let mut fold_of = vec![0; labels.len()];
-    let mut next = 0;
-    for c in 0..classes.len() {
-        let mut members: Vec<usize> = (0..labels.len()).filter(|&i| code[i] == c).collect();
-        members.shuffle(&mut rng);
-        for i in members {
-            fold_of[i] = next % k.max(1);
-            next += 1;
-        }
-    }
-    fold_of
 }
 
 /// The share of predictions equal to the truth.
@@ -114,11 +67,11 @@ pub fn neg_mean_squared_error<F: Float>(truth: ArrayView1<'_, F>, predicted: &Ar
 pub fn r2<F: Float>(truth: ArrayView1<'_, F>, predicted: &Array1<F>) -> f64 {
     let y: Vec<f64> = truth.iter().map(|v| v.to_f64().unwrap_or(f64::NAN)).collect();
     let p: Vec<f64> = predicted.iter().map(|v| v.to_f64().unwrap_or(f64::NAN)).collect();
-    crate::cli::r2_score(&y, &p)
+    super::r2_score(&y, &p)
 }
 
 /// Cross-validates `params` on `data` over the folds `fold_of` (one fold
-/// number per sample, from [`kfold`] or [`stratified_kfold`]): fits on all
+/// number per sample, from [`super::kfold`] or [`super::stratified_kfold`]): fits on all
 /// folds but one, scores the one left out with `score(truth, predicted)`.
 ///
 /// Fails with the first fit's error, or with [`crate::Error::Usage`] when
@@ -146,7 +99,7 @@ pub fn grid_search<F, T, P, E>(
     data: &Dataset<F, T, Ix1>,
     fold_of: &[usize],
     score: impl Fn(ArrayView1<'_, T>, &Array1<T>) -> f64 + Sync,
-) -> Result<GridSearch, E>
+) -> Result<GridSearch<CvScores>, E>
 where
     F: Float,
     T: Clone + Send + Sync,
@@ -187,7 +140,6 @@ where
         })
         .collect::<Result<Vec<f64>, E>>()?;
     let scores: Vec<CvScores> = per_job.chunks(folds.len()).map(|s| CvScores::new(s.to_vec())).collect();
-    let key = |s: &CvScores| if s.mean.is_nan() { f64::NEG_INFINITY } else { s.mean };
-    let best = (0..scores.len()).fold(0, |b, i| if key(&scores[i]) > key(&scores[b]) { i } else { b });
-    Ok(GridSearch { scores, best })
+    let best = super::score::argmax(scores.iter().map(|s| s.mean));
+    Ok(GridSearch { scores, best, notices: Vec::new() })
 }

@@ -3,8 +3,8 @@
 use kern_kernels::DataSet;
 use rand::seq::index::sample;
 
-use crate::cli::args::KernelArg;
 use crate::synthetic::rng;
+use crate::train::KernelName;
 
 /// Samples the distances are taken among (at most `m (m − 1) / 2` pairs).
 const SAMPLE: usize = 1000;
@@ -15,11 +15,11 @@ const SAMPLE: usize = 1000;
 /// (Matérn, as gamma = 1 / (2 l²)); the dot-product kernels keep LIBSVM's
 /// 1 / n_features. `None` for kernels without a width (linear, precomputed).
 /// At most [`SAMPLE`] samples, drawn with `seed`, are compared.
-pub(crate) fn median_gamma(kernel: KernelArg, x: &DataSet, seed: u64) -> Option<f64> {
+pub fn median_gamma(kernel: KernelName, x: &DataSet, seed: u64) -> Option<f64> {
     let distance: fn(&kern_kernels::Row<'_>, &kern_kernels::Row<'_>) -> f64 = match kernel {
-        KernelArg::Rbf | KernelArg::Matern12 | KernelArg::Matern32 | KernelArg::Matern52 => |a, b| a.sq_distance(b),
-        KernelArg::Laplacian => |a, b| a.l1_distance(b),
-        KernelArg::Poly | KernelArg::Sigmoid => return Some(1.0 / x.n_features().max(1) as f64),
+        KernelName::Rbf | KernelName::Matern12 | KernelName::Matern32 | KernelName::Matern52 => |a, b| a.sq_distance(b),
+        KernelName::Laplacian => |a, b| a.l1_distance(b),
+        KernelName::Poly | KernelName::Sigmoid => return Some(1.0 / x.n_features().max(1) as f64),
         _ => return None,
     };
     let n = x.n_samples();
@@ -38,7 +38,7 @@ pub(crate) fn median_gamma(kernel: KernelArg, x: &DataSet, seed: u64) -> Option<
     let mid = d.len() / 2;
     let median = *d.select_nth_unstable_by(mid, f64::total_cmp).1;
     Some(match kernel {
-        KernelArg::Matern12 | KernelArg::Matern32 | KernelArg::Matern52 => 1.0 / (2.0 * median),
+        KernelName::Matern12 | KernelName::Matern32 | KernelName::Matern52 => 1.0 / (2.0 * median),
         _ => 1.0 / median,
     })
 }
@@ -52,11 +52,11 @@ mod tests {
     fn the_median_of_squared_distances_sets_the_rbf_width() {
         // Points 0, 1, 3 on a line: squared distances 1, 4, 9; the median is 4.
         let x = DataSet::from(DenseMatrix::from_rows(&[vec![0.0], vec![1.0], vec![3.0]]).unwrap());
-        assert_eq!(median_gamma(KernelArg::Rbf, &x, 0), Some(0.25));
+        assert_eq!(median_gamma(KernelName::Rbf, &x, 0), Some(0.25));
         // L1 distances 1, 2, 3.
-        assert_eq!(median_gamma(KernelArg::Laplacian, &x, 0), Some(0.5));
+        assert_eq!(median_gamma(KernelName::Laplacian, &x, 0), Some(0.5));
         // Lengthscale 2: gamma 1/8.
-        assert_eq!(median_gamma(KernelArg::Matern32, &x, 0), Some(0.125));
-        assert_eq!(median_gamma(KernelArg::Linear, &x, 0), None);
+        assert_eq!(median_gamma(KernelName::Matern32, &x, 0), Some(0.125));
+        assert_eq!(median_gamma(KernelName::Linear, &x, 0), None);
     }
 }

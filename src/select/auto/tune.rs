@@ -13,8 +13,8 @@
 //! The search only proposes points; `evaluate` scores them (in parallel,
 //! sharing kernel matrices), so this logic is tested on its own.
 
-use crate::cli::cv::CvScore;
 use crate::error::Result;
+use crate::select::CvScore;
 
 /// log2 C of the coarse sweep: grid.py's −5 to 15, step 2.
 const LOG2_C: (i32, i32, i32) = (-5, 15, 2);
@@ -48,15 +48,6 @@ impl Outcome {
     }
 }
 
-/// Higher is better: accuracy, or minus the mean squared error.
-pub(crate) fn key(s: &CvScore) -> f64 {
-    match s {
-        CvScore::Accuracy { accuracy, .. } => *accuracy,
-        CvScore::Error { mse, .. } if mse.is_nan() => f64::NEG_INFINITY,
-        CvScore::Error { mse, .. } => -mse,
-    }
-}
-
 /// Searches C (when `tune_c`) and gamma (around log2 centre `gamma`, when
 /// given) with `evaluate`, which scores a batch of points.
 pub(crate) fn coarse_to_fine(
@@ -64,7 +55,7 @@ pub(crate) fn coarse_to_fine(
     gamma: Option<f64>,
     evaluate: impl FnMut(&[Point]) -> Result<Vec<CvScore>>,
 ) -> Result<Outcome> {
-    let mut search = Search { tried: Vec::new(), evaluate };
+    let mut search = Climb { tried: Vec::new(), evaluate };
     let columns: Vec<Option<f64>> = match gamma {
         Some(g0) => GAMMA_OFFSETS.iter().map(|o| Some(g0 + o)).collect(),
         None => vec![None],
@@ -103,19 +94,20 @@ pub(crate) fn coarse_to_fine(
     Ok(Outcome { tried: search.tried, best, folds: 0 })
 }
 
-struct Search<F> {
+/// The points scored so far, and how to score more.
+struct Climb<F> {
     tried: Vec<(Point, CvScore)>,
     evaluate: F,
 }
 
-impl<F: FnMut(&[Point]) -> Result<Vec<CvScore>>> Search<F> {
+impl<F: FnMut(&[Point]) -> Result<Vec<CvScore>>> Climb<F> {
     /// Scores `points`, remembering each.
     fn score(&mut self, points: &[Point]) -> Result<Vec<f64>> {
         if points.is_empty() {
             return Ok(Vec::new());
         }
         let scores = (self.evaluate)(points)?;
-        let keys = scores.iter().map(key).collect();
+        let keys = scores.iter().map(CvScore::key).collect();
         self.tried.extend(points.iter().copied().zip(scores));
         Ok(keys)
     }
@@ -152,7 +144,7 @@ impl<F: FnMut(&[Point]) -> Result<Vec<CvScore>>> Search<F> {
     /// then the smaller gamma (the simpler model on ties).
     fn best(&self) -> usize {
         let better = |a: &(Point, CvScore), b: &(Point, CvScore)| {
-            let (ka, kb) = (key(&a.1), key(&b.1));
+            let (ka, kb) = (a.1.key(), b.1.key());
             if (ka - kb).abs() > 1e-12 {
                 return ka > kb;
             }

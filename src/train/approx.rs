@@ -1,0 +1,190 @@
+//! Kernel approximations: a feature map fitted on the training data with a
+//! linear model on the features (ridge for krr, a linear SVM or ridge
+//! classification for svc, a linear SVR for svr), or Falkon.
+
+use faer::{Mat, MatRef};
+use kern_approx::{Landmarks, Nystroem, RandomFourierFeatures};
+use kern_kernels::{DataSet, Par, VectorKernel};
+use kern_solvers::falkon::{Falkon, FalkonModel};
+use kern_solvers::linear::{LinearSvm, LinearSvmLoss, LinearSvmModel, LinearSvr, LinearSvrModel, primal_ridge};
+
+use super::device::{self, Notices};
+use super::{Alpha, Approx, FitSpec, Loss, Sampling, Targets, Task};
+use crate::error::{Error, Result};
+use crate::model::{ApproxMap, Estimator, LinearHead, plus_minus_targets};
+
+/// Falkon's conjugate gradient stops at this relative residual…
+pub const FALKON_TOL: f64 = 1e-7;
+/// …or after this many iterations (`max_iter` changes it).
+const FALKON_ITERATIONS: usize = 100;
+/// Epochs of the linear SVM and SVR solvers unless `max_iter` says.
+const LINEAR_EPOCHS: usize = 1000;
+
+/// Fits `spec.approx`'s map and the task's linear model on it.
+pub fn fit_approx(
+    spec: &FitSpec,
+    kernel: &VectorKernel,
+    x: &DataSet,
+    targets: &Targets,
+    par: Par,
+    notices: &Notices,
+) -> Result<Estimator> {
+    let a = &spec.approx;
+    let map = match a.method {
+        Approx::Falkon => return fit_falkon(spec, kernel, x, targets, par, notices),
+        Approx::Rff => ApproxMap::Rff(
+            RandomFourierFeatures::new(kernel, x.n_features(), a.components, a.orthogonal, spec.seed)
+                .map_err(approx_error)?,
+        ),
+        Approx::Nystroem => ApproxMap::Nystroem(Box::new(
+            Nystroem::fit(kernel, x, a.components, landmarks(spec), spec.seed, par).map_err(approx_error)?,
+        )),
+        Approx::None => return Err(Error::Usage("no approximation was asked for".into())),
+    };
+    let phi = features(spec, &map, kernel, x, par, notices)?;
+    let head = linear_head(spec, &map, phi.as_ref(), targets, par)?;
+    Ok(Estimator::Approx { kernel: kernel.clone(), map, head })
+}
+
+/// The training samples' features; Nyström's `K(X, L) U Λ^(−1/2)` on the GPU when asked for.
+fn features(
+    spec: &FitSpec,
+    map: &ApproxMap,
+    kernel: &VectorKernel,
+    x: &DataSet,
+    par: Par,
+    notices: &Notices,
+) -> Result<Mat<f64>> {
+    let phi = match map {
+        ApproxMap::Nystroem(nystroem) => match device::on_device(&spec.device, kernel, notices) {
+            Some(on_gpu) => {
+                let phi = nystroem.transform_with(&on_gpu, x, par);
+                device::report(&on_gpu, notices);
+                phi
+            }
+            None => map.feature_map().transform(x, par),
+        },
+        ApproxMap::Rff(_) => {
+            device::cpu_only(&spec.device, "--approx rff (its feature map)", notices);
+            map.feature_map().transform(x, par)
+        }
+    };
+    phi.map_err(approx_error)
+}
+
+/// The task's linear model on the features `phi`.
+fn linear_head(
+    spec: &FitSpec,
+    map: &ApproxMap,
+    phi: MatRef<'_, f64>,
+    targets: &Targets,
+    par: Par,
+) -> Result<LinearHead> {
+    let s = &spec.svm;
+    Ok(match (spec.task, targets, spec.approx.loss) {
+        (Task::Krr, Targets::Values(y), None) => {
+            let alpha = given_alpha(spec)?;
+            let coef = primal_ridge(phi, MatRef::from_column_major_slice(y, y.len(), 1), alpha, par)?;
+            LinearHead::Ridge { coef: coef.col_as_slice(0).to_vec(), n_targets: 1, alpha }
+        }
+        (Task::Svc, Targets::Classes { names, codes }, Some(Loss::Squared)) => {
+            let alpha = given_alpha(spec)?;
+            let coef = primal_ridge(phi, plus_minus_targets(names.len(), codes).as_ref(), alpha, par)?;
+            let n_targets = coef.ncols();
+            let coef = (0..n_targets).flat_map(|c| coef.col_as_slice(c).to_vec()).collect();
+            LinearHead::RidgeClassifier { coef, n_targets, alpha, classes: names.clone() }
+        }
+        (Task::Svc, Targets::Classes { names, codes }, loss) => {
+            let loss = margin_loss(loss.unwrap_or(Loss::SquaredHinge));
+            let max_iter = max_iter(spec, LINEAR_EPOCHS);
+            let params = LinearSvm { c: s.c, loss, tol: s.tol, max_iter, bias: 1.0, seed: spec.seed };
+            let model = LinearSvmModel::fit(&params, phi, codes, names.len())?;
+            LinearHead::Svm { model, classes: names.clone() }
+        }
+        (Task::Svr, Targets::Values(y), loss) if loss != Some(Loss::Squared) => {
+            let loss = margin_loss(loss.unwrap_or(Loss::Hinge));
+            let max_iter = max_iter(spec, LINEAR_EPOCHS);
+            let params =
+                LinearSvr { c: s.c, epsilon: s.epsilon, loss, tol: s.tol, max_iter, bias: 1.0, seed: spec.seed };
+            LinearHead::Svr { model: LinearSvrModel::fit(&params, phi, y)? }
+        }
+        (Task::Krr, _, Some(_)) => {
+            return Err(Error::Usage("--loss is for --task svc or svr: krr's loss is squared".into()));
+        }
+        (Task::Svr, _, _) => return Err(Error::Usage("--loss squared on values is --task krr".into())),
+        _ => return Err(Error::Usage(format!("--approx {} works with --task krr, svc or svr", map.name()))),
+    })
+}
+
+/// A margin loss for the SVM and SVR solvers (`Squared` is refused before).
+fn margin_loss(loss: Loss) -> LinearSvmLoss {
+    match loss {
+        Loss::Hinge => LinearSvmLoss::Hinge,
+        Loss::SquaredHinge | Loss::Squared => LinearSvmLoss::SquaredHinge,
+    }
+}
+
+/// The ridge penalty, which must be a value: leave-one-out needs the exact kernel.
+fn given_alpha(spec: &FitSpec) -> Result<f64> {
+    match spec.alpha {
+        Alpha::Value(alpha) => Ok(alpha),
+        Alpha::Auto => Err(Error::Usage("--alpha auto needs the exact kernel: give a value with --approx".into())),
+    }
+}
+
+/// `max_iter` (epochs or iterations), or `default`.
+fn max_iter(spec: &FitSpec, default: usize) -> usize {
+    spec.svm.max_iter.map_or(default, |m| usize::try_from(m).unwrap_or(usize::MAX))
+}
+
+/// The landmark sampler.
+fn landmarks(spec: &FitSpec) -> Landmarks {
+    match spec.approx.sampling {
+        Sampling::Uniform => Landmarks::Uniform,
+        Sampling::Greedy => Landmarks::Greedy { tolerance: spec.approx.landmark_tol },
+        Sampling::Leverage => Landmarks::Leverage { lambda: None },
+    }
+}
+
+/// Falkon: centres by the sampler, then the preconditioned CG, on the
+/// targets (krr) or on ±1 targets per class (svc: one column for two
+/// classes, one per class beyond).
+fn fit_falkon(
+    spec: &FitSpec,
+    kernel: &VectorKernel,
+    x: &DataSet,
+    targets: &Targets,
+    par: Par,
+    notices: &Notices,
+) -> Result<Estimator> {
+    let alpha = given_alpha(spec)?;
+    let n = x.n_samples();
+    let (y, classes) = match (spec.task, targets) {
+        (Task::Krr, Targets::Values(y)) => (Mat::from_fn(n, 1, |i, _| y[i]), Vec::new()),
+        (Task::Svc, Targets::Classes { names, codes }) => (plus_minus_targets(names.len(), codes), names.clone()),
+        _ => return Err(Error::Usage("--approx falkon works with --task krr or svc".into())),
+    };
+    if spec.approx.loss.is_some() {
+        return Err(Error::Usage("--approx falkon fits least squares: leave out --loss".into()));
+    }
+    let m = spec.approx.components.min(n);
+    if m == 0 {
+        return Err(Error::Usage("--components must be at least 1".into()));
+    }
+    let indices = landmarks(spec).choose(kernel, x, m, spec.seed, par).map_err(approx_error)?;
+    let params = Falkon { alpha, max_iter: max_iter(spec, FALKON_ITERATIONS), tol: FALKON_TOL };
+    let model = match device::on_device(&spec.device, kernel, notices) {
+        Some(on_gpu) => {
+            let model = FalkonModel::fit_with_blocks(&params, kernel, &on_gpu, x, y.as_ref(), x.select(&indices), par);
+            device::report(&on_gpu, notices);
+            model?
+        }
+        None => FalkonModel::fit(&params, kernel, x, y.as_ref(), x.select(&indices), par)?,
+    };
+    Ok(Estimator::Falkon { model, classes })
+}
+
+/// An approximation error as a usage error (it comes from the options).
+pub(crate) fn approx_error(e: kern_approx::ApproxError) -> Error {
+    Error::Usage(e.to_string())
+}

@@ -1,0 +1,85 @@
+//! Kernel machines on samples of any kind with a fixed kernel: the SVMs,
+//! exact kernel ridge, and GPs that fit only their amplitude and noise.
+//! Vectors add approximations, kernel hyperparameters and the GPU on top
+//! ([`super::vectors`]).
+
+use faer::Mat;
+use kern_kernels::{Kernel, Par, Samples};
+use kern_solvers::gp::{FixedGpModel, FixedGpcModel, FixedKernelGp};
+use kern_solvers::{KernelRidge, KernelRidgeModel, SolverError};
+
+use super::{Alpha, FitSpec, Targets, Task, svm_params};
+use crate::error::{Error, Result};
+use crate::model::Machine;
+
+/// Fits `spec.task` on `x` with `kernel` (`select` picks samples by index,
+/// for the SVMs' probability folds).
+pub fn fit_machine<K: Kernel<S> + Clone, S: Samples>(
+    spec: &FitSpec,
+    kernel: &K,
+    x: S,
+    targets: &Targets,
+    select: fn(&S, &[usize]) -> S,
+    par: Par,
+) -> Result<Machine<K, S>> {
+    let n = x.len();
+    Ok(match (spec.task, targets) {
+        (Task::Krr, Targets::Values(y)) => {
+            check_memory(n, spec.memory_cap())?;
+            let y = Mat::from_fn(n, 1, |i, _| y[i]);
+            let model = match spec.alpha {
+                Alpha::Value(alpha) => {
+                    let params = KernelRidge { alpha };
+                    params.validate()?;
+                    KernelRidgeModel::fit(kernel.clone(), x, y.as_ref(), params, par)?
+                }
+                Alpha::Auto => KernelRidgeModel::fit_auto(kernel.clone(), x, y.as_ref(), par)?.0,
+            };
+            Machine::KernelRidge(model)
+        }
+        (Task::Svc | Task::Nusvc, Targets::Classes { names, codes }) => {
+            let params = svm_params(spec, names)?;
+            let model = kern_solvers::train_classifier(kernel, &x, codes, names.len(), &params, select, par)?;
+            Machine::Svm { model, classes: names.clone() }
+        }
+        (Task::Oneclass, _) => {
+            let model = kern_solvers::train_one_class(kernel, &x, &svm_params(spec, &[])?, select, par)?;
+            Machine::Svm { model, classes: Vec::new() }
+        }
+        (Task::Svr | Task::Nusvr, Targets::Values(y)) => {
+            let model = kern_solvers::train_regressor(kernel, &x, y, &svm_params(spec, &[])?, select, par)?;
+            Machine::Svm { model, classes: Vec::new() }
+        }
+        (Task::Gp, Targets::Values(y)) => {
+            check_memory(n, spec.memory_cap())?;
+            let params = fixed_gp(spec);
+            Machine::Gp(FixedGpModel::fit(kernel.clone(), x, y, &params, par).map_err(SolverError::from)?)
+        }
+        (Task::Gp | Task::Gpc, Targets::Classes { names, codes }) => {
+            check_memory(n, spec.memory_cap())?;
+            let params = fixed_gp(spec);
+            let model =
+                FixedGpcModel::fit(kernel.clone(), x, codes, names.len(), &params, par).map_err(SolverError::from)?;
+            Machine::Gpc { model, classes: names.clone() }
+        }
+        (task, _) => return Err(Error::Usage(format!("--task {} needs labels it can use", task.name()))),
+    })
+}
+
+/// A GP on a kernel without hyperparameters of its own: the amplitude and
+/// noise given are held, the others fitted.
+fn fixed_gp(spec: &FitSpec) -> FixedKernelGp {
+    let (amplitude, noise, normalize_y) = (spec.gp.amplitude, spec.gp.noise, spec.gp.normalize_y);
+    FixedKernelGp { amplitude, noise, normalize_y, ..FixedKernelGp::default() }
+}
+
+/// Refuses an exact `n × n` kernel matrix larger than `cap` bytes.
+pub fn check_memory(n: usize, cap: u64) -> Result<()> {
+    let needed = gram_bytes(n);
+    if needed > cap { Err(Error::TooLarge { n, needed, limit: cap }) } else { Ok(()) }
+}
+
+/// The bytes of an `n × n` matrix of `f64`.
+pub fn gram_bytes(n: usize) -> u64 {
+    (n as u64).saturating_mul(n as u64).saturating_mul(8)
+}

@@ -1,0 +1,139 @@
+//! Training: a typed description of one fit ([`FitSpec`]) and one [`fit`]
+//! for vectors, sequences and graphs that returns a [`Model`].
+//!
+//! Every face (the `kern` CLI, the linfa estimators, the browser demo) turns
+//! its own input into a [`FitSpec`] and calls this module; the class coding
+//! ([`Targets`]), the SVM parameters ([`svm_params`]) and the GPU-or-CPU
+//! choice ([`device`]) live here once.
+//!
+//! ```
+//! use kern::io::{Data, Inputs, Labels};
+//! use kern::train::{FitSpec, Task, fit};
+//! use kern::{DataSet, DenseMatrix, Par};
+//!
+//! let x = DataSet::from(DenseMatrix::from_rows(&[vec![0.0], vec![0.1], vec![1.0], vec![1.1]]).unwrap());
+//! let labels = Labels::Numeric(vec![-1.0, -1.0, 1.0, 1.0]);
+//! let mut spec = FitSpec::new(Task::Svc);
+//! spec.svm.c = 10.0;
+//! let fitted = fit(&spec, Data::new(Inputs::Vectors(x), Some(labels)), Par::Seq)?;
+//! assert_eq!(fitted.model.task(), "svc");
+//! # Ok::<(), kern::Error>(())
+//! ```
+
+mod approx;
+pub mod device;
+mod kernel;
+mod machine;
+mod samples;
+mod spec;
+mod svm;
+mod targets;
+mod vectors;
+
+use std::path::Path;
+use std::time::Instant;
+
+use kern_kernels::{DataSet, Par, VectorKernel};
+
+pub use approx::FALKON_TOL;
+pub(crate) use approx::approx_error;
+pub use device::Notices;
+pub(crate) use kernel::scaled_covariance;
+pub use kernel::{KernelName, KernelSpec};
+pub use machine::{check_memory, fit_machine, gram_bytes};
+pub use samples::Learnable;
+pub use spec::{Alpha, Approx, ApproxSpec, Device, FitSpec, GpSpec, Loss, Sampling, SvmSpec, Task, default_max_memory};
+pub use svm::svm_params;
+pub use targets::{ClassOrder, Targets, are_classes, code_classes, label_name, label_names};
+pub use vectors::fit_vectors;
+
+use crate::error::{DataErrorKind, Error, Result};
+use crate::io::{Data, Inputs};
+use crate::model::{Estimator, InputSchema, Model, Scaling};
+
+/// A fitted model and how the fit went.
+#[derive(Clone, Debug)]
+pub struct Fitted {
+    /// The model, ready to save or predict with.
+    pub model: Model,
+    /// The samples it was fitted on.
+    pub n_samples: usize,
+    /// Seconds the fit took.
+    pub seconds: f64,
+    /// Where work stayed on the CPU although a GPU was asked for, and why.
+    pub notices: Vec<String>,
+}
+
+/// Fits `spec` on `data`: the model of any task, kernel and approximation.
+pub fn fit(spec: &FitSpec, data: Data, par: Par) -> Result<Fitted> {
+    let notices = Notices::default();
+    let n_samples = data.x.len();
+    let started = Instant::now();
+    let model = fit_model(spec, data, par, &notices)?;
+    Ok(Fitted { model, n_samples, seconds: started.elapsed().as_secs_f64(), notices: notices.lines() })
+}
+
+/// [`fit`], its notices gathered in `notices`.
+pub(crate) fn fit_model(spec: &FitSpec, data: Data, par: Par, notices: &Notices) -> Result<Model> {
+    let Data { x, labels, file, format, csv, sequences } = data;
+    let schema = |scaling| InputSchema { format, csv, scaling };
+    match x {
+        Inputs::Vectors(x) => {
+            check_precomputed(spec, &x, &file)?;
+            let scaling = (spec.scale && !spec.precomputed()).then(|| Scaling::fit(&x));
+            let x = match &scaling {
+                Some(s) => s.apply(&x),
+                None => x,
+            };
+            let d = x.n_features();
+            let kernel = DataSet::kernel(spec, &x)?;
+            let targets = Targets::new(spec.task, labels.as_ref(), &file)?;
+            let estimator = fit_vectors(spec, &kernel, x, &targets, par, notices)?;
+            Ok(Model::new(d, schema(scaling), estimator))
+        }
+        Inputs::Sequences(x) => {
+            let kernel = kern_kernels::Sequences::kernel(spec, &x)?;
+            let targets = Targets::new(spec.task, labels.as_ref(), &file)?;
+            let machine = kern_kernels::Sequences::fit(spec, &kernel, x, &targets, par, notices)?;
+            Ok(Model::new(0, schema(None), Estimator::Sequences { machine, read: sequences }))
+        }
+        Inputs::Graphs(x) => {
+            let kernel = kern_kernels::Graphs::kernel(spec, &x)?;
+            let targets = Targets::new(spec.task, labels.as_ref(), &file)?;
+            let machine = kern_kernels::Graphs::fit(spec, &kernel, x, &targets, par, notices)?;
+            Ok(Model::new(0, schema(None), Estimator::Graphs(machine)))
+        }
+    }
+}
+
+impl FitSpec {
+    /// The kernel on vectors of `n_features` features: the custom kernel, or
+    /// the named one (a GP's unheld width at `gp.gamma_start` when set).
+    pub fn vector_kernel(&self, n_features: usize) -> Result<VectorKernel> {
+        if let Some(kernel) = &self.custom_kernel {
+            kernel.validate(n_features)?;
+            return Ok(kernel.clone());
+        }
+        let k = &self.kernel;
+        match (self.task, self.gp.gamma_start) {
+            (Task::Gp | Task::Gpc, Some(g)) if k.gamma.is_none() && k.lengthscale.is_none() => {
+                KernelSpec { gamma: Some(g), ..k.clone() }.vector(n_features)
+            }
+            _ => k.vector(n_features),
+        }
+    }
+
+    /// Whether the kernel reads precomputed kernel values.
+    pub fn precomputed(&self) -> bool {
+        self.custom_kernel.as_ref().map_or(self.kernel.name == KernelName::Precomputed, |k| k.contains_precomputed())
+    }
+}
+
+/// With a precomputed kernel, every row must carry its sample number.
+pub fn check_precomputed(spec: &FitSpec, x: &DataSet, file: &Path) -> Result<()> {
+    if !spec.precomputed() {
+        return Ok(());
+    }
+    kern_kernels::check_precomputed_ids(x)
+        .map_err(|e| Error::Data { file: file.to_path_buf(), kind: DataErrorKind::PrecomputedIds(e) })
+}

@@ -1,0 +1,146 @@
+//! Vectors, sequences and graphs behind one trait, so that fitting and model
+//! selection are written once for all three.
+
+use kern_kernels::{DataSet, Graphs, Kernel, Par, Samples, Sequences};
+
+use super::device::{self, Notices};
+use super::{Approx, FitSpec, Targets, fit_machine, fit_vectors};
+use crate::error::{Error, Result};
+use crate::model::{Estimator, Machine, Prediction, predict_estimator, predict_machine};
+
+/// Samples the engine learns from, with their kernel, fit and prediction.
+pub trait Learnable: Samples + Sized {
+    /// The kernel on these samples.
+    type Kernel: Kernel<Self> + Clone + PartialEq;
+    /// What a fit returns.
+    type Fitted;
+
+    /// The samples at `rows`, in that order.
+    fn select(&self, rows: &[usize]) -> Self;
+
+    /// `spec`'s kernel, its defaults filled from the training samples.
+    fn kernel(spec: &FitSpec, train: &Self) -> Result<Self::Kernel>;
+
+    /// Fits `spec.task` on `x` with `kernel`.
+    fn fit(
+        spec: &FitSpec,
+        kernel: &Self::Kernel,
+        x: Self,
+        targets: &Targets,
+        par: Par,
+        notices: &Notices,
+    ) -> Result<Self::Fitted>;
+
+    /// What `fitted` predicts for `x`.
+    fn predict(fitted: &Self::Fitted, x: &Self, par: Par) -> Result<Prediction>;
+}
+
+impl Learnable for DataSet {
+    type Kernel = kern_kernels::VectorKernel;
+    type Fitted = Estimator;
+
+    fn select(&self, rows: &[usize]) -> Self {
+        DataSet::select(self, rows)
+    }
+
+    fn kernel(spec: &FitSpec, train: &Self) -> Result<Self::Kernel> {
+        spec.vector_kernel(train.n_features())
+    }
+
+    fn fit(
+        spec: &FitSpec,
+        kernel: &Self::Kernel,
+        x: Self,
+        targets: &Targets,
+        par: Par,
+        notices: &Notices,
+    ) -> Result<Estimator> {
+        fit_vectors(spec, kernel, x, targets, par, notices)
+    }
+
+    fn predict(fitted: &Estimator, x: &Self, par: Par) -> Result<Prediction> {
+        predict_estimator(fitted, x, par)
+    }
+}
+
+/// A machine on sequences or graphs: no approximation, no GPU.
+fn fit_structured<K: Kernel<S> + Clone, S: Learnable>(
+    spec: &FitSpec,
+    kernel: &K,
+    x: S,
+    targets: &Targets,
+    par: Par,
+    notices: &Notices,
+) -> Result<Machine<K, S>> {
+    if spec.approx.method != Approx::None {
+        return Err(Error::Usage("--approx applies to kernels on vectors, not string or graph kernels".into()));
+    }
+    device::cpu_only(&spec.device, "string and graph kernels", notices);
+    fit_machine(spec, kernel, x, targets, S::select, par)
+}
+
+/// The kernel named on sequences or graphs (a kernel given whole is on vectors).
+fn named_only(spec: &FitSpec) -> Result<()> {
+    match spec.custom_kernel {
+        Some(_) => Err(Error::Usage("a vector kernel given whole takes vectors, not sequences or graphs".into())),
+        None => Ok(()),
+    }
+}
+
+impl Learnable for Sequences {
+    type Kernel = kern_kernels::StringKernel;
+    type Fitted = Machine<Self::Kernel, Self>;
+
+    fn select(&self, rows: &[usize]) -> Self {
+        Sequences::select(self, rows)
+    }
+
+    fn kernel(spec: &FitSpec, train: &Self) -> Result<Self::Kernel> {
+        named_only(spec)?;
+        spec.kernel.string(train)
+    }
+
+    fn fit(
+        spec: &FitSpec,
+        kernel: &Self::Kernel,
+        x: Self,
+        targets: &Targets,
+        par: Par,
+        notices: &Notices,
+    ) -> Result<Self::Fitted> {
+        fit_structured(spec, kernel, x, targets, par, notices)
+    }
+
+    fn predict(fitted: &Self::Fitted, x: &Self, par: Par) -> Result<Prediction> {
+        predict_machine(fitted, x, par)
+    }
+}
+
+impl Learnable for Graphs {
+    type Kernel = kern_kernels::GraphKernel;
+    type Fitted = Machine<Self::Kernel, Self>;
+
+    fn select(&self, rows: &[usize]) -> Self {
+        Graphs::select(self, rows)
+    }
+
+    fn kernel(spec: &FitSpec, train: &Self) -> Result<Self::Kernel> {
+        named_only(spec)?;
+        spec.kernel.graph(train)
+    }
+
+    fn fit(
+        spec: &FitSpec,
+        kernel: &Self::Kernel,
+        x: Self,
+        targets: &Targets,
+        par: Par,
+        notices: &Notices,
+    ) -> Result<Self::Fitted> {
+        fit_structured(spec, kernel, x, targets, par, notices)
+    }
+
+    fn predict(fitted: &Self::Fitted, x: &Self, par: Par) -> Result<Prediction> {
+        predict_machine(fitted, x, par)
+    }
+}

@@ -1,0 +1,334 @@
+//! The typed description of one fit: what to learn, with which kernel and
+//! parameters, how to approximate, where to compute. Every face (the CLI,
+//! linfa, the browser) fills one of these and hands it to [`crate::train`].
+//!
+//! Defaults follow LIBSVM where LIBSVM has the option (C = 1, gamma =
+//! 1/n_features, tol = 1e-3, a 100 MiB cache, shrinking on).
+
+use kern_gpu::{Gpu, GpuOptions};
+use kern_kernels::VectorKernel;
+
+use super::KernelSpec;
+
+/// What to learn.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
+pub enum Task {
+    /// Kernel ridge regression (exact): numeric targets.
+    Krr,
+    /// C-SVM classification (LIBSVM -s 0), one-vs-one for several classes
+    #[default]
+    Svc,
+    /// nu-SVM classification (LIBSVM -s 1)
+    Nusvc,
+    /// One-class SVM, support of a distribution (LIBSVM -s 2); labels ignored
+    Oneclass,
+    /// epsilon-SVM regression (LIBSVM -s 3)
+    Svr,
+    /// nu-SVM regression (LIBSVM -s 4)
+    Nusvr,
+    /// Gaussian-process regression (exact): amplitude × kernel + white noise, every hyperparameter not given fitted by the log marginal likelihood
+    Gp,
+    /// Gaussian-process classification (Laplace approximation, one-vs-rest beyond two classes): amplitude × kernel, hyperparameters fitted by the approximate marginal likelihood; `--task gp` picks it when the labels are classes (text, or two distinct values)
+    Gpc,
+}
+
+impl Task {
+    /// The command-line name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Task::Krr => "krr",
+            Task::Svc => "svc",
+            Task::Nusvc => "nusvc",
+            Task::Oneclass => "oneclass",
+            Task::Svr => "svr",
+            Task::Nusvr => "nusvr",
+            Task::Gp => "gp",
+            Task::Gpc => "gpc",
+        }
+    }
+
+    /// Whether the task is one of LIBSVM's five SVM problems.
+    pub fn is_svm(self) -> bool {
+        matches!(self, Task::Svc | Task::Nusvc | Task::Oneclass | Task::Svr | Task::Nusvr)
+    }
+}
+
+/// Kernel ridge's penalty: a value, or chosen by exact leave-one-out error.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Alpha {
+    /// `α > 0` added to the kernel matrix's diagonal.
+    Value(f64),
+    /// The least exact leave-one-out error over a log grid.
+    Auto,
+}
+
+impl Default for Alpha {
+    fn default() -> Self {
+        Alpha::Value(1.0)
+    }
+}
+
+impl std::str::FromStr for Alpha {
+    type Err = String;
+    fn from_str(s: &str) -> std::result::Result<Self, String> {
+        if s.eq_ignore_ascii_case("auto") {
+            return Ok(Self::Auto);
+        }
+        s.parse().map(Self::Value).map_err(|_| format!("{s:?} is neither a number nor auto"))
+    }
+}
+
+/// SVM hyperparameters and solver options (LIBSVM's defaults).
+#[derive(Clone, Debug, PartialEq)]
+pub struct SvmSpec {
+    /// Cost C of svc, svr and nusvr.
+    pub c: f64,
+    /// ν of nusvc, oneclass and nusvr.
+    pub nu: f64,
+    /// ε of the svr loss.
+    pub epsilon: f64,
+    /// Stop when the maximal violating pair's gap is below this.
+    pub tol: f64,
+    /// Kernel-row cache in MiB.
+    pub cache_mb: f64,
+    /// Shrinking (LIBSVM's `-h 1`).
+    pub shrinking: bool,
+    /// Newton steps on the free variables between SMO iterations (off:
+    /// LIBSVM's exact iterates).
+    pub newton: bool,
+    /// Iteration limit per binary problem (epochs of the linear solvers,
+    /// conjugate-gradient steps of Falkon) [default: the solver's].
+    pub max_iter: Option<u64>,
+    /// C multiplied by the weight for the class of that label.
+    pub class_weight: Vec<(String, f64)>,
+    /// Platt-scaled probabilities (classifiers), the Laplace noise scale (regression).
+    pub probability: bool,
+}
+
+impl Default for SvmSpec {
+    fn default() -> Self {
+        Self {
+            c: 1.0,
+            nu: 0.5,
+            epsilon: 0.1,
+            tol: 1e-3,
+            cache_mb: 100.0,
+            shrinking: true,
+            newton: true,
+            max_iter: None,
+            class_weight: Vec::new(),
+            probability: false,
+        }
+    }
+}
+
+/// Gaussian-process options: a hyperparameter given is held, the others are
+/// fitted by the marginal likelihood.
+#[derive(Clone, Debug, PartialEq)]
+pub struct GpSpec {
+    /// Noise variance σ² of the (normalised) targets [default: fitted, from 1].
+    pub noise: Option<f64>,
+    /// Amplitude (kernel scale) [default: fitted, from 1].
+    pub amplitude: Option<f64>,
+    /// Where the fit of a kernel width that is not given starts [default: 1/n_features].
+    pub gamma_start: Option<f64>,
+    /// Random restarts of the hyperparameter search, besides the first start.
+    pub restarts: usize,
+    /// Centre and scale the targets (scikit-learn's `normalize_y=True`).
+    pub normalize_y: bool,
+}
+
+impl Default for GpSpec {
+    fn default() -> Self {
+        Self { noise: None, amplitude: None, gamma_start: None, restarts: 5, normalize_y: true }
+    }
+}
+
+/// How the kernel is approximated.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
+pub enum Approx {
+    /// The exact kernel
+    #[default]
+    None,
+    /// Random Fourier features (rbf, laplacian, matern12/32/52)
+    Rff,
+    /// Nyström features on landmarks of the training data (any kernel)
+    Nystroem,
+    /// Nyström kernel ridge by preconditioned conjugate gradient (Falkon): K(X, centres) in row blocks, never held; classification by ±1 targets
+    Falkon,
+}
+
+impl Approx {
+    /// The command-line name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Approx::None => "none",
+            Approx::Rff => "rff",
+            Approx::Nystroem => "nystroem",
+            Approx::Falkon => "falkon",
+        }
+    }
+}
+
+/// How Nyström and Falkon choose their landmarks.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
+pub enum Sampling {
+    /// Uniformly at random
+    #[default]
+    Uniform,
+    /// Greedy pivoted Cholesky (stops early once the residual trace is below --landmark-tol)
+    Greedy,
+    /// Proportional to approximate ridge leverage scores
+    Leverage,
+}
+
+/// The loss of the linear model on approximate features.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
+pub enum Loss {
+    /// L1-loss: hinge (svc, LIBLINEAR -s 3) or epsilon-insensitive (svr, -s 13)
+    Hinge,
+    /// L2-loss: squared hinge (svc, -s 1, scikit-learn's LinearSVC) or squared epsilon-insensitive (svr, -s 12)
+    SquaredHinge,
+    /// Least squares on ±1 targets: ridge classification (svc; regularised by --alpha, not -c)
+    Squared,
+}
+
+/// A kernel approximation: a feature map with a linear model on it, or Falkon.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ApproxSpec {
+    /// Which approximation.
+    pub method: Approx,
+    /// Features of the map (landmarks for Nyström, centres for Falkon).
+    pub components: usize,
+    /// How Nyström and Falkon choose their landmarks.
+    pub sampling: Sampling,
+    /// Greedy landmarks stop when the residual trace falls below this fraction of the trace.
+    pub landmark_tol: f64,
+    /// Random Fourier features with directions in orthogonal blocks.
+    pub orthogonal: bool,
+    /// The linear model's loss [default: squared hinge for svc, hinge for svr].
+    pub loss: Option<Loss>,
+}
+
+impl Default for ApproxSpec {
+    fn default() -> Self {
+        Self {
+            method: Approx::None,
+            components: 100,
+            sampling: Sampling::Uniform,
+            landmark_tol: 1e-6,
+            orthogonal: false,
+            loss: None,
+        }
+    }
+}
+
+/// Where kernel blocks are computed.
+#[derive(Clone, Debug, Default)]
+pub enum Device {
+    /// The CPU.
+    #[default]
+    Cpu,
+    /// An NVIDIA GPU opened with these options at the first fit that needs
+    /// it (once per process); the CPU, with a notice, where none opens.
+    Gpu(GpuOptions),
+    /// A GPU the caller opened ([`Gpu::open`]).
+    Opened(Gpu),
+}
+
+impl Device {
+    /// The CPU.
+    pub fn cpu() -> Self {
+        Device::Cpu
+    }
+
+    /// An opened GPU.
+    ///
+    /// ```
+    /// use kern::gpu::{Gpu, GpuOptions};
+    /// use kern::train::Device;
+    /// let device = Gpu::open(&GpuOptions::default()).map(Device::gpu).unwrap_or_default();
+    /// # let _ = device;
+    /// ```
+    pub fn gpu(gpu: Gpu) -> Self {
+        Device::Opened(gpu)
+    }
+
+    /// Whether a GPU was asked for.
+    pub fn wants_gpu(&self) -> bool {
+        !matches!(self, Device::Cpu)
+    }
+}
+
+impl PartialEq for Device {
+    fn eq(&self, other: &Self) -> bool {
+        match (self, other) {
+            (Device::Cpu, Device::Cpu) => true,
+            (Device::Gpu(a), Device::Gpu(b)) => a == b,
+            (Device::Opened(a), Device::Opened(b)) => a.same(b),
+            _ => false,
+        }
+    }
+}
+
+/// One fit, fully described.
+///
+/// ```
+/// use kern::train::{FitSpec, Task};
+/// let mut spec = FitSpec::new(Task::Svc);
+/// spec.svm.c = 10.0;
+/// spec.kernel.gamma = Some(0.5);
+/// assert_eq!(spec.kernel.name, kern::train::KernelName::Rbf);
+/// ```
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct FitSpec {
+    /// What to learn.
+    pub task: Task,
+    /// The kernel by name and its parameters.
+    pub kernel: KernelSpec,
+    /// A kernel on vectors given whole (a sum, a product, ARD): replaces
+    /// `kernel` when set.
+    pub custom_kernel: Option<VectorKernel>,
+    /// SVM hyperparameters and solver options.
+    pub svm: SvmSpec,
+    /// Kernel ridge's penalty (also of ridge on approximate features).
+    pub alpha: Alpha,
+    /// Gaussian-process options.
+    pub gp: GpSpec,
+    /// The kernel approximation.
+    pub approx: ApproxSpec,
+    /// Where kernel blocks are computed.
+    pub device: Device,
+    /// The memory an exact kernel matrix may take [default: half the machine's].
+    pub max_memory: Option<u64>,
+    /// Scale every feature (fitted on the training data, stored in the
+    /// model, applied at predict time), as `kern fit --auto` does.
+    pub scale: bool,
+    /// Seed of every random choice (folds, landmarks, features, restarts).
+    pub seed: u64,
+}
+
+impl FitSpec {
+    /// LIBSVM's defaults for `task`.
+    pub fn new(task: Task) -> Self {
+        Self { task, ..Self::default() }
+    }
+
+    /// The bytes an exact kernel matrix may take.
+    pub fn memory_cap(&self) -> u64 {
+        self.max_memory.unwrap_or_else(default_max_memory)
+    }
+}
+
+/// Half of the machine's physical memory (the `--max-memory` default).
+pub fn default_max_memory() -> u64 {
+    let total = std::fs::read_to_string("/proc/meminfo").ok().and_then(|m| {
+        let line = m.lines().find(|l| l.starts_with("MemTotal:"))?;
+        line.split_whitespace().nth(1)?.parse::<u64>().ok().map(|kib| kib * 1024)
+    });
+    total.unwrap_or(8 << 30) / 2
+}

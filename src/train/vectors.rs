@@ -1,0 +1,115 @@
+//! Fitting on vectors: everything [`fit_machine`] does, plus kernel
+//! approximations, GPs that fit the kernel's own hyperparameters, and
+//! kernel blocks on the GPU.
+
+use kern_kernels::{DataSet, Par, VectorKernel};
+use kern_solvers::gp::{GaussianProcessClassifier, GpcModel};
+use kern_solvers::{GaussianProcess, GpModel, SolverError};
+
+use super::device::{self, Notices};
+use super::{Approx, FitSpec, Targets, Task, check_memory, fit_machine, scaled_covariance};
+use crate::error::{Error, Result};
+use crate::model::{Estimator, Machine};
+
+/// Fits the estimator of `spec.task` on `x` and its targets with `kernel`.
+pub fn fit_vectors(
+    spec: &FitSpec,
+    kernel: &VectorKernel,
+    x: DataSet,
+    targets: &Targets,
+    par: Par,
+    notices: &Notices,
+) -> Result<Estimator> {
+    if spec.approx.method != Approx::None {
+        if kernel.contains_precomputed() {
+            return Err(Error::Usage("--approx needs a kernel on vectors, not --kernel precomputed".into()));
+        }
+        return super::approx::fit_approx(spec, kernel, &x, targets, par, notices);
+    }
+    let n = x.n_samples();
+    let mut estimator = match (spec.task, targets) {
+        (Task::Gp, Targets::Values(y)) => {
+            check_memory(n, spec.memory_cap())?;
+            device::cpu_only(&spec.device, "a GP fitting its hyperparameters (gradient Grams)", notices);
+            Estimator::Gp(GpModel::fit(&gp_params(spec, kernel), x, y, par).map_err(SolverError::from)?)
+        }
+        (Task::Gp | Task::Gpc, Targets::Classes { names, codes }) => {
+            check_memory(n, spec.memory_cap())?;
+            device::cpu_only(&spec.device, "GP classification", notices);
+            let (kernel, fit) = gp_covariance(spec, kernel);
+            let mut params = GaussianProcessClassifier::new(kernel);
+            params.fit = fit;
+            params.restarts = spec.gp.restarts;
+            params.seed = spec.seed;
+            let model = GpcModel::fit(&params, x, codes, names.len(), par).map_err(SolverError::from)?;
+            Estimator::Gpc { model, classes: names.clone() }
+        }
+        // The same solvers with their blocks through the GPU when asked
+        // for; the model stores the plain kernel.
+        _ => match device::on_device(&spec.device, kernel, notices) {
+            Some(on_gpu) => {
+                let machine = fit_machine(spec, &on_gpu, x, targets, DataSet::select, par)?;
+                device::report(&on_gpu, notices);
+                Estimator::from(machine.map_kernel(|k| k.kernel().clone()))
+            }
+            None => Estimator::from(fit_machine(spec, kernel, x, targets, DataSet::select, par)?),
+        },
+    };
+    keep_ids_only(&mut estimator);
+    Ok(estimator)
+}
+
+impl From<Machine<VectorKernel, DataSet>> for Estimator {
+    /// The estimator of a machine on vectors (an SVM or exact ridge; a GP on
+    /// vectors fits its kernel too, as [`GpModel`]).
+    fn from(machine: Machine<VectorKernel, DataSet>) -> Self {
+        match machine {
+            Machine::Svm { model, classes } => Estimator::Svm { model, classes },
+            Machine::KernelRidge(m) => Estimator::KernelRidge(m),
+            Machine::Gp(_) | Machine::Gpc { .. } => unreachable!("GPs on vectors are fitted by fit_vectors"),
+        }
+    }
+}
+
+/// `amplitude × kernel + white noise`: the hyperparameters given are held,
+/// the others fitted (amplitude and noise from 1, a width from
+/// `spec.gp.gamma_start` when set).
+fn gp_params(spec: &FitSpec, base: &VectorKernel) -> GaussianProcess {
+    let (kernel, mut fit) = gp_covariance(spec, base);
+    fit.push(spec.gp.noise.is_none());
+    let mut params = GaussianProcess::new(kernel, spec.gp.noise.unwrap_or(1.0));
+    params.fit = fit;
+    params.restarts = spec.gp.restarts;
+    params.seed = spec.seed;
+    params.normalize_y = spec.gp.normalize_y;
+    params
+}
+
+/// `amplitude × kernel` and which of its hyperparameters to fit: a named
+/// kernel's width unless given, every hyperparameter of a custom kernel.
+pub(crate) fn gp_covariance(spec: &FitSpec, base: &VectorKernel) -> (VectorKernel, Vec<bool>) {
+    match spec.custom_kernel {
+        Some(_) => scaled_covariance(base.clone(), spec.gp.amplitude, |_| true),
+        None => scaled_covariance(base.clone(), spec.gp.amplitude, |name| spec.kernel.fits(name)),
+    }
+}
+
+/// Under a precomputed kernel a model needs only the sample numbers of the
+/// samples it keeps (LIBSVM writes `0:i`), not their rows of kernel values.
+fn keep_ids_only(estimator: &mut Estimator) {
+    match estimator {
+        Estimator::KernelRidge(m) if m.kernel.contains_precomputed() => {
+            m.train = kern_kernels::precomputed_ids_only(&m.train);
+        }
+        Estimator::Svm { model, .. } if model.kernel.contains_precomputed() => {
+            model.support_vectors = kern_kernels::precomputed_ids_only(&model.support_vectors);
+        }
+        Estimator::Gp(m) if m.kernel.contains_precomputed() => {
+            m.train = kern_kernels::precomputed_ids_only(&m.train);
+        }
+        Estimator::Gpc { model, .. } if model.latent[0].kernel.contains_precomputed() => {
+            model.train = kern_kernels::precomputed_ids_only(&model.train);
+        }
+        _ => {}
+    }
+}
