@@ -51,7 +51,13 @@ pub use linfa::{
 /// A kernel by name, for the estimators' `.kernel(..)`.
 pub use train::KernelName as KernelKind;
 
-/// The README's Rust snippets, compiled and run as doctests.
+/// The README's and the reference's Rust snippets, compiled and run as doctests.
 #[cfg(doctest)]
-#[doc = include_str!("../README.md")]
-pub struct ReadmeDoctests;
+mod doc_pages {
+    #[doc = include_str!("../README.md")]
+    pub struct Readme;
+    #[doc = include_str!("../docs/rust.md")]
+    pub struct Rust;
+    #[doc = include_str!("../docs/selection.md")]
+    pub struct Selection;
+}

@@ -239,6 +239,26 @@ fn f32_and_f64_fits_agree() {
 }
 
 #[test]
+fn builders_take_the_estimators_float_type() {
+    // As linfa's own estimators: code written with `F`-typed hyperparameters ports.
+    let (x, y) = moons(200, 21);
+    let x32 = x.mapv(|v| v as f32);
+    let p32 = kern::Svc::<f32, bool>::params().gamma(2.0f32).c(10.0f32).tol(1e-3f32);
+    let p64 = kern::Svc::<f64, bool>::params().gamma(2.0f64).c(10.0f64).tol(1e-3f64);
+    let a = p32.fit(&Dataset::new(x32.clone(), y.clone())).unwrap();
+    let b = p64.fit(&Dataset::new(x.clone(), y.clone())).unwrap();
+    assert_eq!(a.predict(&x32), b.predict(&x));
+    let _ = kern::Svc::<f32, usize>::params().nu(0.5f32).coef0(1.0f32).pos_neg_weights(2.0f32, 1.0f32);
+    let _ = kern::Svr::<f32>::params().c(1.0f32).epsilon(0.1f32).nu(0.3f32).lengthscale(1.0f32);
+    let _ = kern::OneClassSvm::<f32>::params().nu(0.1f32).gamma(0.5f32);
+    let _ = kern::KernelRidge::<f32>::params().alpha(0.5f32).gamma(0.5f32);
+    let _ = kern::GaussianProcess::<f32>::params().noise(0.1f32).amplitude(1.0f32).lambda(0.5f32);
+    let _ = kern::GaussianProcessClassifier::<f32, bool>::params().amplitude(1.0f32);
+    let _ = kern::Nystroem::<f32>::params().gamma(0.5f32);
+    let _ = kern::RandomFourierFeatures::<f32>::params().gamma(0.5f32);
+}
+
+#[test]
 fn linfa_tools_work_on_kern_estimators() {
     let (x, y) = blobs(300, 17);
     // linfa's folds need labels that are Copy.

@@ -29,9 +29,20 @@ pub fn fit_approx(
     par: Par,
     notices: &Notices,
 ) -> Result<Estimator> {
+    if spec.approx.method == Approx::Falkon {
+        return fit_falkon(spec, kernel, x, targets, par, notices);
+    }
+    let map = feature_map(spec, kernel, x, par)?;
+    let phi = features(spec, &map, kernel, x, par, notices)?;
+    let head = linear_head(spec, &map, phi.as_ref(), targets, par)?;
+    Ok(Estimator::Approx { kernel: kernel.clone(), map, head })
+}
+
+/// The feature map `spec.approx` asks for, fitted on `x` (random features
+/// read only its width; Nyström its landmarks).
+pub fn feature_map(spec: &FitSpec, kernel: &VectorKernel, x: &DataSet, par: Par) -> Result<ApproxMap> {
     let a = &spec.approx;
-    let map = match a.method {
-        Approx::Falkon => return fit_falkon(spec, kernel, x, targets, par, notices),
+    Ok(match a.method {
         Approx::Rff => ApproxMap::Rff(
             RandomFourierFeatures::new(kernel, x.n_features(), a.components, a.orthogonal, spec.seed)
                 .map_err(approx_error)?,
@@ -39,11 +50,10 @@ pub fn fit_approx(
         Approx::Nystroem => ApproxMap::Nystroem(Box::new(
             Nystroem::fit(kernel, x, a.components, landmarks(spec), spec.seed, par).map_err(approx_error)?,
         )),
-        Approx::None => return Err(Error::Usage("no approximation was asked for".into())),
-    };
-    let phi = features(spec, &map, kernel, x, par, notices)?;
-    let head = linear_head(spec, &map, phi.as_ref(), targets, par)?;
-    Ok(Estimator::Approx { kernel: kernel.clone(), map, head })
+        Approx::None | Approx::Falkon => {
+            return Err(Error::Usage(format!("--approx {} is not a feature map", a.method.name())));
+        }
+    })
 }
 
 /// The training samples' features; Nyström's `K(X, L) U Λ^(−1/2)` on the GPU when asked for.

@@ -133,6 +133,8 @@ pub struct GpSpec {
     pub amplitude: Option<f64>,
     /// Where the fit of a kernel width that is not given starts [default: 1/n_features].
     pub gamma_start: Option<f64>,
+    /// Where the fit of the noise starts when it is not given [default: 1].
+    pub noise_start: Option<f64>,
     /// Random restarts of the hyperparameter search, besides the first start.
     pub restarts: usize,
     /// Centre and scale the targets (scikit-learn's `normalize_y=True`).
@@ -141,7 +143,7 @@ pub struct GpSpec {
 
 impl Default for GpSpec {
     fn default() -> Self {
-        Self { noise: None, amplitude: None, gamma_start: None, restarts: 5, normalize_y: true }
+        Self { noise: None, amplitude: None, gamma_start: None, noise_start: None, restarts: 5, normalize_y: true }
     }
 }
 

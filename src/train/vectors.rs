@@ -72,12 +72,12 @@ impl From<Machine<VectorKernel, DataSet>> for Estimator {
 }
 
 /// `amplitude × kernel + white noise`: the hyperparameters given are held,
-/// the others fitted (amplitude and noise from 1, a width from
-/// `spec.gp.gamma_start` when set).
+/// the others fitted (the amplitude from 1, the noise and a width from
+/// their starts when set).
 fn gp_params(spec: &FitSpec, base: &VectorKernel) -> GaussianProcess {
     let (kernel, mut fit) = gp_covariance(spec, base);
     fit.push(spec.gp.noise.is_none());
-    let mut params = GaussianProcess::new(kernel, spec.gp.noise.unwrap_or(1.0));
+    let mut params = GaussianProcess::new(kernel, spec.gp.noise.or(spec.gp.noise_start).unwrap_or(1.0));
     params.fit = fit;
     params.restarts = spec.gp.restarts;
     params.seed = spec.seed;

@@ -67,3 +67,67 @@ pub fn lcg(seed: u64) -> impl FnMut() -> f64 {
         (s >> 11) as f64 / (1u64 << 53) as f64
     }
 }
+
+/// Random DNA; class "pos" holds the motif GATTACA somewhere, "neg" does not.
+pub fn motif_sequences(n: usize, seed: u64) -> Vec<(String, String)> {
+    let mut u = lcg(seed);
+    (0..n)
+        .map(|i| {
+            let mut s: Vec<u8> = (0..40).map(|_| b"ACGT"[(u() * 4.0) as usize % 4]).collect();
+            let label = if i % 2 == 0 { "pos" } else { "neg" };
+            if label == "pos" {
+                let at = (u() * 30.0) as usize;
+                s[at..at + 7].copy_from_slice(b"GATTACA");
+            }
+            (String::from_utf8(s).unwrap(), label.to_string())
+        })
+        .collect()
+}
+
+pub fn fasta(records: &[(String, String)]) -> String {
+    records.iter().enumerate().map(|(i, (s, l))| format!(">seq{i} {l}\n{}\n{}\n", &s[..20], &s[20..])).collect()
+}
+
+/// A graph as node labels and undirected edges.
+pub type TestGraph = (Vec<i64>, Vec<(usize, usize)>);
+
+/// A TU folder of `graphs` (node labels, edges) with graph labels.
+pub fn write_tu(dir: &Path, name: &str, graphs: &[TestGraph], labels: &[i64]) {
+    let folder = dir.join(name);
+    std::fs::create_dir_all(&folder).unwrap();
+    let (mut a, mut ind, mut nl) = (String::new(), String::new(), String::new());
+    let mut offset = 0;
+    for (g, (nodes, edges)) in graphs.iter().enumerate() {
+        for l in nodes {
+            ind.push_str(&format!("{}\n", g + 1));
+            nl.push_str(&format!("{l}\n"));
+        }
+        for &(u, v) in edges {
+            a.push_str(&format!("{}, {}\n{}, {}\n", u + offset + 1, v + offset + 1, v + offset + 1, u + offset + 1));
+        }
+        offset += nodes.len();
+    }
+    std::fs::write(folder.join(format!("{name}_A.txt")), a).unwrap();
+    std::fs::write(folder.join(format!("{name}_graph_indicator.txt")), ind).unwrap();
+    std::fs::write(folder.join(format!("{name}_node_labels.txt")), nl).unwrap();
+    let gl: String = labels.iter().map(|l| format!("{l}\n")).collect();
+    std::fs::write(folder.join(format!("{name}_graph_labels.txt")), gl).unwrap();
+}
+
+/// Rings (class 1) and chains (class −1) of 5 to 12 nodes, random labels from {0, 1}.
+pub fn rings_and_chains(n: usize, seed: u64) -> (Vec<TestGraph>, Vec<i64>) {
+    let mut u = lcg(seed);
+    let mut graphs = Vec::new();
+    let mut labels = Vec::new();
+    for i in 0..n {
+        let size = 5 + (u() * 8.0) as usize;
+        let nodes: Vec<i64> = (0..size).map(|_| (u() * 2.0) as i64).collect();
+        let mut edges: Vec<(usize, usize)> = (0..size - 1).map(|v| (v, v + 1)).collect();
+        if i % 2 == 0 {
+            edges.push((size - 1, 0));
+        }
+        graphs.push((nodes, edges));
+        labels.push(if i % 2 == 0 { 1 } else { -1 });
+    }
+    (graphs, labels)
+}

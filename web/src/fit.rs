@@ -1,21 +1,24 @@
-//! Fitting the page's points with kern's solvers, exactly as `kern fit` does
-//! for the same data and options, and the approximations at `M` features.
+//! The page's fits: its points and settings become kern's typed description
+//! of a fit ([`Settings::spec`]) and [`kern::train`] fits them, exactly as
+//! `kern fit` does for the same data and options. The one model of the
+//! page's own is the GP on features beside the exact GP.
 
-use faer::{Mat, MatRef};
-use kern::approx::{Landmarks, Nystroem, RandomFourierFeatures};
-use kern::model::ApproxMap;
-use kern::solvers::gp::{GaussianProcess, GpModel};
-use kern::solvers::linear::{FeatureGp, LinearSvm, LinearSvmLoss, LinearSvmModel, primal_ridge};
-use kern::solvers::{KernelRidge, SvmKind, SvmModel, SvmParams, train_classifier};
-use kern::{DataSet, DenseMatrix, KernelRidgeModel, Par, VectorKernel};
+use faer::Mat;
+use kern::io::Labels;
+use kern::model::{ApproxMap, Estimator, LinearHead, Prediction, predict_estimator};
+use kern::solvers::linear::FeatureGp;
+use kern::train::{Approx, Notices, Targets, Task, feature_map, fit_vectors, label_name};
+use kern::{DataSet, DenseMatrix, Par};
 
-use crate::settings::{ApproxName, Settings, Task};
+use crate::settings::{ApproxName, Settings};
 
 /// Why a fit failed, in words the page shows.
 #[derive(Debug, thiserror::Error)]
 pub enum WebError {
     #[error("{0}")]
     Input(String),
+    #[error(transparent)]
+    Kern(#[from] kern::Error),
     #[error(transparent)]
     Solver(#[from] kern::SolverError),
     #[error(transparent)]
@@ -39,33 +42,17 @@ pub struct Band {
 }
 
 /// A fitted model of one of the page's tasks.
+// One or two live at a time: boxing the larger variant would buy nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug)]
 pub enum Fitted {
-    /// C-SVC; `b_first`: class B was seen first, so LIBSVM's positive side is B.
-    Svc {
-        model: SvmModel<VectorKernel, DataSet>,
-        b_first: bool,
-    },
-    Krr(KernelRidgeModel<VectorKernel, DataSet>),
-    Gp(GpModel),
-    /// A linear SVM (squared hinge, as `kern fit --approx`) on the features.
-    ApproxSvc {
-        map: ApproxMap,
-        model: LinearSvmModel,
-        b_first: bool,
-    },
-    ApproxKrr {
-        map: ApproxMap,
-        coef: Vec<f64>,
-    },
+    /// What `kern fit` fits: an exact SVC, ridge or GP, or a linear model on
+    /// features. `b_first`: class B was seen first, so LIBSVM's positive
+    /// side is B's.
+    Kern { estimator: Estimator, b_first: bool },
     /// A GP on the features with the exact GP's hyperparameters, on its
     /// normalised targets.
-    ApproxGp {
-        map: ApproxMap,
-        gp: FeatureGp,
-        y_mean: f64,
-        y_scale: f64,
-    },
+    ApproxGp { map: ApproxMap, gp: FeatureGp, y_mean: f64, y_scale: f64 },
 }
 
 /// `n` points of `dims` coordinates, row after row.
@@ -82,29 +69,7 @@ pub fn points(xs: &[f64], dims: usize) -> Result<DataSet, WebError> {
 /// Fits the exact model of `s.task` to points `xs` with targets `ys`
 /// (classes 0 and 1 for svc, values otherwise).
 pub fn fit_exact(s: &Settings, xs: &[f64], ys: &[f64]) -> Result<Fitted, WebError> {
-    let x = points(xs, s.dims())?;
-    check_targets(x.n_samples(), ys)?;
-    let kernel = s.vector_kernel();
-    let par = Par::Seq;
-    Ok(match s.task {
-        Task::Svc => {
-            let (codes, b_first) = class_codes(ys)?;
-            let params = SvmParams::new(SvmKind::CSvc { c: s.c });
-            let model = train_classifier(&kernel, &x, &codes, 2, &params, DataSet::select, par)?;
-            Fitted::Svc { model, b_first }
-        }
-        Task::Krr => {
-            let y = MatRef::from_column_major_slice(ys, ys.len(), 1);
-            Fitted::Krr(KernelRidgeModel::fit(kernel, x, y, KernelRidge { alpha: s.alpha }, par)?)
-        }
-        Task::Gp => {
-            let covariance = VectorKernel::Scaled { scale: 1.0, kernel: Box::new(kernel) };
-            let mut params = GaussianProcess::new(covariance.clone(), s.noise);
-            params.fit = vec![s.optimize; covariance.n_hyperparameters() + 1];
-            params.restarts = 0;
-            Fitted::Gp(GpModel::fit(&params, x, ys, par)?)
-        }
-    })
+    fit(s, s.spec(), xs, ys)
 }
 
 /// The approximation of `exact` by `method` at `s.components` features:
@@ -116,62 +81,51 @@ pub fn fit_approx(
     xs: &[f64],
     ys: &[f64],
 ) -> Result<Fitted, WebError> {
-    let x = points(xs, s.dims())?;
-    check_targets(x.n_samples(), ys)?;
-    let par = Par::Seq;
-    let kernel = match exact {
-        Fitted::Gp(gp) => gp.kernel.clone(),
-        _ => s.vector_kernel(),
+    let mut spec = s.spec();
+    spec.approx.method = match method {
+        ApproxName::Rff => Approx::Rff,
+        ApproxName::Nystroem => Approx::Nystroem,
     };
-    let m = s.components as usize;
-    let seed = u64::from(s.seed);
-    let map = match method {
-        ApproxName::Rff => ApproxMap::Rff(RandomFourierFeatures::new(&kernel, x.n_features(), m, false, seed)?),
-        // Nyström landmarks are training points: no more than there are.
-        ApproxName::Nystroem => ApproxMap::Nystroem(Box::new(Nystroem::fit(
-            &kernel,
-            &x,
-            m.min(x.n_samples()),
-            Landmarks::Uniform,
-            seed,
-            par,
-        )?)),
-    };
-    let phi = map.feature_map().transform(&x, par)?;
-    Ok(match exact {
-        Fitted::Svc { b_first, .. } => {
-            let (codes, _) = class_codes(ys)?;
-            let params =
-                LinearSvm { c: s.c, loss: LinearSvmLoss::SquaredHinge, tol: 1e-3, max_iter: 1000, bias: 1.0, seed };
-            let model = LinearSvmModel::fit(&params, phi.as_ref(), &codes, 2)?;
-            Fitted::ApproxSvc { map, model, b_first: *b_first }
-        }
-        Fitted::Krr(_) => {
-            let y = MatRef::from_column_major_slice(ys, ys.len(), 1);
-            let coef = primal_ridge(phi.as_ref(), y, s.alpha, par)?;
-            Fitted::ApproxKrr { map, coef: coef.col_as_slice(0).to_vec() }
-        }
-        Fitted::Gp(gp) => {
+    match exact {
+        Fitted::Kern { estimator: Estimator::Gp(gp), .. } => {
+            let x = points(xs, s.dims())?;
+            check_targets(x.n_samples(), ys)?;
+            let map = feature_map(&spec, &gp.kernel, &x, Par::Seq)?;
+            let phi = map.feature_map().transform(&x, Par::Seq)?;
             let yn: Vec<f64> = ys.iter().map(|v| (v - gp.y_mean) / gp.y_scale).collect();
-            let feature_gp = FeatureGp::fit(phi.as_ref(), &yn, gp.noise.max(1e-10), par)?;
-            Fitted::ApproxGp { map, gp: feature_gp, y_mean: gp.y_mean, y_scale: gp.y_scale }
+            let feature_gp = FeatureGp::fit(phi.as_ref(), &yn, gp.noise.max(1e-10), Par::Seq)?;
+            Ok(Fitted::ApproxGp { map, gp: feature_gp, y_mean: gp.y_mean, y_scale: gp.y_scale })
         }
-        _ => return Err(WebError::Input("approximate the exact model, not an approximation".into())),
-    })
+        Fitted::Kern { .. } => fit(s, spec, xs, ys),
+        Fitted::ApproxGp { .. } => Err(WebError::Input("approximate the exact model, not an approximation".into())),
+    }
 }
 
-/// LIBSVM's class codes (order of first appearance, as `kern fit` reads a
-/// file), and whether class B came first.
-fn class_codes(ys: &[f64]) -> Result<(Vec<usize>, bool), WebError> {
+/// Fits `spec` to the page's points through kern's engine.
+fn fit(s: &Settings, spec: kern::train::FitSpec, xs: &[f64], ys: &[f64]) -> Result<Fitted, WebError> {
+    let x = points(xs, s.dims())?;
+    check_targets(x.n_samples(), ys)?;
+    let (targets, b_first) = match spec.task {
+        Task::Svc => class_targets(ys)?,
+        _ => (Targets::Values(ys.to_vec()), false),
+    };
+    let kernel = spec.vector_kernel(x.n_features())?;
+    let estimator = fit_vectors(&spec, &kernel, x, &targets, Par::Seq, &Notices::default())?;
+    Ok(Fitted::Kern { estimator, b_first })
+}
+
+/// The classes as `kern fit` codes them from a file (LIBSVM's order of
+/// first appearance), and whether class B came first.
+fn class_targets(ys: &[f64]) -> Result<(Targets, bool), WebError> {
     if let Some(v) = ys.iter().find(|&&v| v != 0.0 && v != CLASS_B) {
         return Err(WebError::Input(format!("class {v}: the classes are 0 (A) and 1 (B)")));
     }
-    let first = ys.first().copied().unwrap_or(0.0);
-    if ys.iter().all(|&v| v == first) {
+    if ys.iter().all(|&v| v == ys[0]) {
         return Err(WebError::Input("add points of both classes".into()));
     }
-    let codes = ys.iter().map(|&v| usize::from(v != first)).collect();
-    Ok((codes, first == CLASS_B))
+    let targets = Targets::new(Task::Svc, Some(&Labels::Numeric(ys.to_vec())), "points".as_ref())?;
+    let b_first = matches!(&targets, Targets::Classes { names, .. } if names[0] == label_name("1"));
+    Ok((targets, b_first))
 }
 
 fn check_targets(n: usize, ys: &[f64]) -> Result<(), WebError> {
@@ -188,26 +142,26 @@ impl Fitted {
     /// Decision values (classification: positive on class B's side) or
     /// predicted means (regression) at `xs`.
     pub fn decision(&self, xs: &[f64]) -> Result<Vec<f64>, WebError> {
-        let dims = self.dims();
-        let t = points(xs, dims)?;
+        let t = points(xs, self.dims())?;
         let par = Par::Seq;
-        let oriented = |f: Mat<f64>, b_first: bool| -> Vec<f64> {
-            let sign = if b_first { 1.0 } else { -1.0 };
+        let oriented = |f: Mat<f64>, b_positive: bool| -> Vec<f64> {
+            let sign = if b_positive { 1.0 } else { -1.0 };
             (0..f.nrows()).map(|i| sign * f[(i, 0)]).collect()
         };
         Ok(match self {
-            Fitted::Svc { model, b_first } => oriented(model.decision_values(&t, par), *b_first),
-            Fitted::Krr(model) => model.predict(&t, par).col_as_slice(0).to_vec(),
-            Fitted::Gp(model) => model.predict_mean(&t, par),
-            Fitted::ApproxSvc { map, model, b_first } => {
-                // The linear SVM's binary decision is positive on the class
-                // coded 1, LIBSVM's on the class coded 0.
+            Fitted::Kern { estimator: Estimator::Svm { model, .. }, b_first } => {
+                oriented(model.decision_values(&t, par), *b_first)
+            }
+            // The linear SVM's binary decision is positive on the class coded
+            // 1, LIBSVM's on the class coded 0.
+            Fitted::Kern { estimator: Estimator::Approx { map, head: LinearHead::Svm { model, .. }, .. }, b_first } => {
                 oriented(model.decision_function(features(map, &t)?.as_ref()), !*b_first)
             }
-            Fitted::ApproxKrr { map, coef } => {
-                let phi = features(map, &t)?;
-                (0..phi.nrows()).map(|i| (0..coef.len()).map(|j| phi[(i, j)] * coef[j]).sum()).collect()
-            }
+            Fitted::Kern { estimator: Estimator::Gp(model), .. } => model.predict_mean(&t, par),
+            Fitted::Kern { estimator, .. } => match predict_estimator(estimator, &t, par)? {
+                Prediction::Values(v) => v.col_as_slice(0).to_vec(),
+                Prediction::Classes(..) => return Err(WebError::Input("a classifier without decision values".into())),
+            },
             Fitted::ApproxGp { map, gp, y_mean, y_scale } => {
                 let (mean, _) = gp.predict(features(map, &t)?.as_ref());
                 mean.iter().map(|m| y_mean + y_scale * m).collect()
@@ -220,19 +174,13 @@ impl Fitted {
     pub fn accuracy(&self, xs: &[f64], ys: &[f64]) -> Result<f64, WebError> {
         let t = points(xs, self.dims())?;
         check_targets(t.n_samples(), ys)?;
-        let predicted: Vec<f64> = match self {
-            Fitted::Svc { model, b_first } => {
-                let b_code = usize::from(!*b_first);
-                model.predict_classes(&t, Par::Seq).iter().map(|&c| f64::from(u8::from(c == b_code))).collect()
-            }
-            Fitted::ApproxSvc { map, model, b_first } => {
-                let b_code = usize::from(!*b_first);
-                let phi = features(map, &t)?;
-                model.predict(phi.as_ref()).iter().map(|&c| f64::from(u8::from(c == b_code))).collect()
-            }
-            _ => return Err(WebError::Input("accuracy is for classification".into())),
+        let Fitted::Kern { estimator, .. } = self else {
+            return Err(WebError::Input("accuracy is for classification".into()));
         };
-        let correct = predicted.iter().zip(ys).filter(|(p, y)| p == y).count();
+        let Prediction::Classes(names, _) = predict_estimator(estimator, &t, Par::Seq)? else {
+            return Err(WebError::Input("accuracy is for classification".into()));
+        };
+        let correct = names.iter().zip(ys).filter(|(name, y)| **name == y.to_string()).count();
         Ok(correct as f64 / ys.len() as f64)
     }
 
@@ -252,7 +200,7 @@ impl Fitted {
     pub fn band(&self, xs: &[f64], count: usize, seed: u64) -> Result<Band, WebError> {
         let t = points(xs, self.dims())?;
         match self {
-            Fitted::Gp(model) => {
+            Fitted::Kern { estimator: Estimator::Gp(model), .. } => {
                 let (p, draws) = model.predict_and_sample(&t, count, seed, Par::Seq)?;
                 let draws = (0..draws.ncols()).flat_map(|c| draws.col_as_slice(c).to_vec()).collect();
                 Ok(Band { mean: p.mean, std: p.std, draws })
@@ -273,7 +221,7 @@ impl Fitted {
     /// Exact SVC: the number of support vectors.
     pub fn n_sv(&self) -> Option<usize> {
         match self {
-            Fitted::Svc { model, .. } => Some(model.n_sv()),
+            Fitted::Kern { estimator: Estimator::Svm { model, .. }, .. } => Some(model.n_sv()),
             _ => None,
         }
     }
@@ -281,7 +229,9 @@ impl Fitted {
     /// Support vectors: their indices among the training points (exact SVC).
     pub fn support(&self) -> Vec<u32> {
         match self {
-            Fitted::Svc { model, .. } => model.sv_indices.iter().map(|&i| i as u32).collect(),
+            Fitted::Kern { estimator: Estimator::Svm { model, .. }, .. } => {
+                model.sv_indices.iter().map(|&i| i as u32).collect()
+            }
             _ => Vec::new(),
         }
     }
@@ -289,7 +239,7 @@ impl Fitted {
     /// The GP's log marginal likelihood (of its normalised targets).
     pub fn log_marginal_likelihood(&self) -> Option<f64> {
         match self {
-            Fitted::Gp(model) => Some(model.log_marginal_likelihood),
+            Fitted::Kern { estimator: Estimator::Gp(model), .. } => Some(model.log_marginal_likelihood),
             _ => None,
         }
     }
@@ -297,25 +247,27 @@ impl Fitted {
     /// The hyperparameters in effect, for the page's figures.
     pub fn summary(&self) -> String {
         match self {
-            Fitted::Svc { model, .. } => {
+            Fitted::Kern { estimator: Estimator::Svm { model, .. }, .. } => {
                 let info = &model.pairs[0];
                 format!("{}, {} SV ({} at C), {} iterations", model.kernel, model.n_sv(), info.n_bsv, info.iterations)
             }
-            Fitted::Krr(model) => format!("{}", model.kernel),
-            Fitted::Gp(model) => {
+            Fitted::Kern { estimator: Estimator::KernelRidge(model), .. } => format!("{}", model.kernel),
+            Fitted::Kern { estimator: Estimator::Gp(model), .. } => {
                 let parts: Vec<String> =
                     model.hyperparameters().iter().map(|(name, v)| format!("{name} = {v:.4}")).collect();
                 parts.join(", ")
             }
-            Fitted::ApproxSvc { map, .. } | Fitted::ApproxKrr { map, .. } | Fitted::ApproxGp { map, .. } => {
+            Fitted::Kern { estimator: Estimator::Approx { map, .. }, .. } | Fitted::ApproxGp { map, .. } => {
                 format!("{} with {} features", map.name(), map.feature_map().n_components())
             }
+            Fitted::Kern { .. } => String::new(),
         }
     }
 
     fn dims(&self) -> usize {
         match self {
-            Fitted::Svc { .. } | Fitted::ApproxSvc { .. } => 2,
+            Fitted::Kern { estimator: Estimator::Svm { .. }, .. }
+            | Fitted::Kern { estimator: Estimator::Approx { head: LinearHead::Svm { .. }, .. }, .. } => 2,
             _ => 1,
         }
     }

@@ -1,6 +1,6 @@
 //! What the page's controls set, and the kernel they describe.
 
-use kern::VectorKernel;
+use kern::train::{Alpha, FitSpec, KernelName as Kernel, Task as KernTask};
 use wasm_bindgen::prelude::wasm_bindgen;
 
 /// The learning problem.
@@ -94,19 +94,35 @@ impl Default for Settings {
 }
 
 impl Settings {
-    /// The kernel the settings describe (validated by the solvers).
-    pub fn vector_kernel(&self) -> VectorKernel {
-        let lengthscale = 1.0 / (2.0 * self.gamma).sqrt();
-        match self.kernel {
-            KernelName::Rbf => VectorKernel::Rbf { gamma: self.gamma },
-            KernelName::Laplacian => VectorKernel::Laplacian { gamma: self.gamma },
-            KernelName::Poly => VectorKernel::Polynomial { gamma: self.gamma, coef0: self.coef0, degree: self.degree },
-            KernelName::Linear => VectorKernel::Linear,
-            KernelName::Sigmoid => VectorKernel::Sigmoid { gamma: self.gamma, coef0: self.coef0 },
-            KernelName::Matern12 => VectorKernel::Matern12 { lengthscale },
-            KernelName::Matern32 => VectorKernel::Matern32 { lengthscale },
-            KernelName::Matern52 => VectorKernel::Matern52 { lengthscale },
+    /// The fit the settings describe, as `kern fit` options would: a GP's
+    /// hyperparameters held at the settings, or fitted starting from them.
+    pub fn spec(&self) -> FitSpec {
+        let mut spec = FitSpec::new(match self.task {
+            Task::Svc => KernTask::Svc,
+            Task::Krr => KernTask::Krr,
+            Task::Gp => KernTask::Gp,
+        });
+        spec.kernel.name = match self.kernel {
+            KernelName::Rbf => Kernel::Rbf,
+            KernelName::Laplacian => Kernel::Laplacian,
+            KernelName::Poly => Kernel::Poly,
+            KernelName::Linear => Kernel::Linear,
+            KernelName::Sigmoid => Kernel::Sigmoid,
+            KernelName::Matern12 => Kernel::Matern12,
+            KernelName::Matern32 => Kernel::Matern32,
+            KernelName::Matern52 => Kernel::Matern52,
+        };
+        (spec.kernel.degree, spec.kernel.coef0) = (self.degree, self.coef0);
+        (spec.svm.c, spec.alpha) = (self.c, Alpha::Value(self.alpha));
+        (spec.approx.components, spec.seed) = (self.components as usize, u64::from(self.seed));
+        spec.gp.restarts = 0;
+        if self.task == Task::Gp && self.optimize {
+            (spec.gp.gamma_start, spec.gp.noise_start) = (Some(self.gamma), Some(self.noise));
+        } else {
+            spec.kernel.gamma = Some(self.gamma);
+            (spec.gp.amplitude, spec.gp.noise) = (Some(1.0), Some(self.noise));
         }
+        spec
     }
 
     /// Input dimension: points in the plane for classification, a line for regression.

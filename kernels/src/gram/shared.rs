@@ -51,6 +51,12 @@ impl<'a> SharedGram<'a> {
         assert_eq!(gram.nrows(), gram.ncols(), "a Gram matrix is square");
         Self { gram }
     }
+
+    /// Column `k` (row `k`, by symmetry) as a slice.
+    fn column(&self, k: usize) -> &'a [f64] {
+        let column = self.gram.col(k);
+        column.try_as_col_major().map(|c| c.as_slice()).unwrap_or_else(|| panic!("a column-major Gram matrix"))
+    }
 }
 
 impl Kernel<GramRows> for SharedGram<'_> {
@@ -63,17 +69,13 @@ impl Kernel<GramRows> for SharedGram<'_> {
     fn block(&self, a: &GramRows, rows: &[usize], b: &GramRows, cols: &[usize], mut out: MatMut<'_, f64>, _: Par) {
         if rows.len() <= cols.len() {
             for (r, &i) in rows.iter().enumerate() {
-                let column = self.gram.col(a.0[i]);
-                for (c, &j) in cols.iter().enumerate() {
-                    out[(r, c)] = column[b.0[j]];
-                }
+                let column = self.column(a.0[i]);
+                out.as_mut().row_mut(r).iter_mut().zip(cols).for_each(|(o, &j)| *o = column[b.0[j]]);
             }
         } else {
             for (c, &j) in cols.iter().enumerate() {
-                let column = self.gram.col(b.0[j]);
-                for (r, &i) in rows.iter().enumerate() {
-                    out[(r, c)] = column[a.0[i]];
-                }
+                let column = self.column(b.0[j]);
+                out.as_mut().col_mut(c).iter_mut().zip(rows).for_each(|(o, &i)| *o = column[a.0[i]]);
             }
         }
     }

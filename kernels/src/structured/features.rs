@@ -151,8 +151,6 @@ pub(crate) fn feature_block(
 /// `tile[(r, c)] = ⟨φ_rows[r], φ_cols[c]⟩` by posting lists of the columns'
 /// features (a counting sort by local id), in a fixed order.
 fn posting_tile(a: &FeatureRows, rows: &[usize], cols: &[usize], tile: &mut faer::Mat<f64>) {
-    // The tile engine reuses its buffers: start from zero.
-    tile.fill(0.0);
     let mut start = vec![0usize; a.n_distinct + 1];
     for &j in cols {
         a.local[a.range(j)].iter().for_each(|&l| start[l as usize + 1] += 1);
@@ -169,14 +167,17 @@ fn posting_tile(a: &FeatureRows, rows: &[usize], cols: &[usize], tile: &mut faer
             cursor[l as usize] += 1;
         }
     }
+    // A row of the column-major tile is strided: accumulate it contiguously.
+    let mut acc = vec![0.0; cols.len()];
     for (r, &i) in rows.iter().enumerate() {
         let ri = a.range(i);
-        let mut row = tile.as_mut().row_mut(r);
+        acc.fill(0.0);
         for (&l, &v) in a.local[ri.clone()].iter().zip(&a.counts[ri]) {
             for &(c, w) in &post[start[l as usize]..start[l as usize + 1]] {
-                row[c as usize] += v * w;
+                acc[c as usize] += v * w;
             }
         }
+        tile.as_mut().row_mut(r).iter_mut().zip(&acc).for_each(|(t, &k)| *t = k);
     }
 }
 
