@@ -16,9 +16,11 @@ import time
 
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 import numpy as np  # noqa: E402
-from grakel import Graph  # noqa: E402
 from grakel.kernels import VertexHistogram, WeisfeilerLehman  # noqa: E402
 from sklearn.svm import SVC  # noqa: E402
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import structured_compare  # noqa: E402
 
 N_GRAPHS, N_LABELS, SEED = 4110, 37, 0
 
@@ -59,21 +61,10 @@ def generate(folder):
 
 
 def read_tu(folder):
+    """The graphs (structured_compare's reader) and the graph labels."""
     name = os.path.basename(folder.rstrip("/"))
-    path = lambda s: os.path.join(folder, f"{name}_{s}.txt")  # noqa: E731
-    graph_of = [int(l) for l in open(path("graph_indicator")) if l.strip()]
-    labels = [int(l) for l in open(path("node_labels")) if l.strip()]
-    edges = [tuple(int(v) for v in l.split(",")) for l in open(path("A")) if l.strip()]
-    y = np.array([int(l) for l in open(path("graph_labels")) if l.strip()])
-    n_graphs = max(graph_of)
-    adj = [dict() for _ in range(n_graphs)]
-    node_labels = [dict() for _ in range(n_graphs)]
-    for node, g in enumerate(graph_of, start=1):
-        node_labels[g - 1][node] = labels[node - 1]
-        adj[g - 1].setdefault(node, {})
-    for u, v in edges:
-        adj[graph_of[u - 1] - 1][u][v] = 1.0
-    return [Graph(adj[g], node_labels=node_labels[g]) for g in range(n_graphs)], y
+    y = np.array([int(l) for l in open(os.path.join(folder, f"{name}_graph_labels.txt")) if l.strip()])
+    return structured_compare.read_tu(folder), y
 
 
 def grakel_cv(folder, folds):

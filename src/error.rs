@@ -51,7 +51,7 @@ pub enum Error {
     Usage(String),
 }
 
-/// `Result` with kern's [`Error`].
+/// `Result` with kern's [`enum@Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 /// What is wrong with one line of a data file.

@@ -1,9 +1,17 @@
-//! Model files: what a fitted model holds, and how it is written and read.
+//! Fitted models: what one holds, how it predicts ([`Model::predict`]) and
+//! reports itself ([`Model::report`]), and how it is written and read.
 //!
 //! A model is self-describing: the task, the kernel, the training samples and
 //! coefficients, and how the training data was laid out (so `kern predict`
 //! reads new files the same way). The format is versioned; a file from a
 //! newer kern is refused with a clear message.
+//!
+//! Two enums, split by what they hold: a [`Machine`] is a kernel machine on
+//! samples of any kind with a fixed kernel (an SVM, exact ridge, a GP fitting
+//! only its amplitude and noise), generic over the kernel and the samples; an
+//! [`Estimator`] is every model kern writes: the richer set on vectors (GPs
+//! that fit their kernel, feature maps, Falkon) and a machine on sequences or
+//! graphs.
 
 mod file;
 mod input;

@@ -178,7 +178,7 @@ pub fn most_probable(proba: Mat<f64>, classes: &[String]) -> Prediction {
 
 /// Least-squares classification targets: `+1` for the class and `−1` for
 /// the rest, one column for two classes (class 1 positive), one per class
-/// beyond. [`scores_prediction`] reads scores of this coding back.
+/// beyond; prediction reads scores of this coding back.
 pub fn plus_minus_targets(n_classes: usize, codes: &[usize]) -> Mat<f64> {
     let columns = if n_classes == 2 { 1 } else { n_classes };
     let positive = |c: usize| if n_classes == 2 { 1 } else { c };

@@ -87,60 +87,40 @@ fn named_only(spec: &FitSpec) -> Result<()> {
     }
 }
 
-impl Learnable for Sequences {
-    type Kernel = kern_kernels::StringKernel;
-    type Fitted = Machine<Self::Kernel, Self>;
+/// `Learnable` for samples with a named kernel of their own (sequences,
+/// graphs): `$build` makes the kernel from the spec and the training samples.
+macro_rules! structured_learnable {
+    ($samples:ty, $kernel:ty, $build:ident) => {
+        impl Learnable for $samples {
+            type Kernel = $kernel;
+            type Fitted = Machine<$kernel, $samples>;
 
-    fn select(&self, rows: &[usize]) -> Self {
-        Sequences::select(self, rows)
-    }
+            fn select(&self, rows: &[usize]) -> Self {
+                <$samples>::select(self, rows)
+            }
 
-    fn kernel(spec: &FitSpec, train: &Self) -> Result<Self::Kernel> {
-        named_only(spec)?;
-        spec.kernel.string(train)
-    }
+            fn kernel(spec: &FitSpec, train: &Self) -> Result<$kernel> {
+                named_only(spec)?;
+                spec.kernel.$build(train)
+            }
 
-    fn fit(
-        spec: &FitSpec,
-        kernel: &Self::Kernel,
-        x: Self,
-        targets: &Targets,
-        par: Par,
-        notices: &Notices,
-    ) -> Result<Self::Fitted> {
-        fit_structured(spec, kernel, x, targets, par, notices)
-    }
+            fn fit(
+                spec: &FitSpec,
+                kernel: &$kernel,
+                x: Self,
+                targets: &Targets,
+                par: Par,
+                notices: &Notices,
+            ) -> Result<Self::Fitted> {
+                fit_structured(spec, kernel, x, targets, par, notices)
+            }
 
-    fn predict(fitted: &Self::Fitted, x: &Self, par: Par) -> Result<Prediction> {
-        predict_machine(fitted, x, par)
-    }
+            fn predict(fitted: &Self::Fitted, x: &Self, par: Par) -> Result<Prediction> {
+                predict_machine(fitted, x, par)
+            }
+        }
+    };
 }
 
-impl Learnable for Graphs {
-    type Kernel = kern_kernels::GraphKernel;
-    type Fitted = Machine<Self::Kernel, Self>;
-
-    fn select(&self, rows: &[usize]) -> Self {
-        Graphs::select(self, rows)
-    }
-
-    fn kernel(spec: &FitSpec, train: &Self) -> Result<Self::Kernel> {
-        named_only(spec)?;
-        spec.kernel.graph(train)
-    }
-
-    fn fit(
-        spec: &FitSpec,
-        kernel: &Self::Kernel,
-        x: Self,
-        targets: &Targets,
-        par: Par,
-        notices: &Notices,
-    ) -> Result<Self::Fitted> {
-        fit_structured(spec, kernel, x, targets, par, notices)
-    }
-
-    fn predict(fitted: &Self::Fitted, x: &Self, par: Par) -> Result<Prediction> {
-        predict_machine(fitted, x, par)
-    }
-}
+structured_learnable!(Sequences, kern_kernels::StringKernel, string);
+structured_learnable!(Graphs, kern_kernels::GraphKernel, graph);

@@ -1,9 +1,11 @@
 //! kern in the browser: the demo page's bindings (wasm-bindgen).
 //!
 //! The page (`web/index.html`, `web/demo.js`) runs these in a worker: it
-//! fits the clicked points with [`fit`], asks the model for decision values
-//! or means on a grid, and draws them. The fitting is [`fit::fit_exact`],
-//! plain Rust that the native tests run too.
+//! fits the clicked points with [`fn@fit`], asks the model for decision
+//! values or means on a grid, and draws them. The fitting is
+//! [`fit::fit_exact`], plain Rust that the native tests run too: the page's
+//! settings become kern's typed description of a fit, and `kern::train`
+//! fits it as `kern fit` would.
 //!
 //! ```
 //! use kern_web::{Settings, Task, fit::fit_exact};

@@ -63,7 +63,7 @@ impl<K: Kernel<S>, S: Samples> KernelRidgeModel<K, S> {
     }
 
     /// Fits with the `α` of least exact leave-one-out error over a log grid
-    /// ([`LooPath`]), and reports the choice.
+    /// ([`LooPath`](super::LooPath)), and reports the choice.
     pub fn fit_auto(
         kernel: K,
         train: S,

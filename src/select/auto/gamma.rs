@@ -14,7 +14,7 @@ const SAMPLE: usize = 1000;
 /// distance (laplacian), the lengthscale equal to the median distance
 /// (Matérn, as gamma = 1 / (2 l²)); the dot-product kernels keep LIBSVM's
 /// 1 / n_features. `None` for kernels without a width (linear, precomputed).
-/// At most [`SAMPLE`] samples, drawn with `seed`, are compared.
+/// At most 1,000 samples, drawn with `seed`, are compared.
 pub fn median_gamma(kernel: KernelName, x: &DataSet, seed: u64) -> Option<f64> {
     let distance: fn(&kern_kernels::Row<'_>, &kern_kernels::Row<'_>) -> f64 = match kernel {
         KernelName::Rbf | KernelName::Matern12 | KernelName::Matern32 | KernelName::Matern52 => |a, b| a.sq_distance(b),

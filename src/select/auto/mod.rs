@@ -8,7 +8,7 @@
 //!   in the model, so prediction applies the same map ([`Scaling`]).
 //! - gamma from the median pairwise distance ([`gamma::median_gamma`]).
 //! - SVMs: C and gamma by a coarse-to-fine cross-validated search with early
-//!   stopping along C ([`tune::coarse_to_fine`]); ε-SVR's ε is a tenth of
+//!   stopping along C (`tune.rs`); ε-SVR's ε is a tenth of
 //!   the targets' standard deviation.
 //! - Kernel ridge: α by exact leave-one-out, and gamma by the same
 //!   leave-one-out error over a few multiples of the median heuristic.
