@@ -39,13 +39,14 @@ pub enum Error {
     #[cfg(feature = "linfa")]
     #[error(transparent)]
     Linfa(#[from] linfa::Error),
-    /// An exact fit would need more memory than allowed.
+    /// A fit would need more memory than allowed: `what` (the largest
+    /// need, sized by `option`) brings the fit's plan to `needed` bytes.
     #[error(
-        "an exact fit on {n} samples needs {} for the {n} × {n} kernel matrix, over the --max-memory limit of {}: approximate it (--approx falkon or nystroem --components M), train on fewer samples, or raise --max-memory",
+        "{what} ({option}) brings the fit to {}, over the --max-memory limit of {}: {hint}",
         human_bytes(*needed),
         human_bytes(*limit)
     )]
-    TooLarge { n: usize, needed: u64, limit: u64 },
+    OverMemory { what: String, option: String, needed: u64, limit: u64, hint: &'static str },
     /// A command-line option that cannot be used as given.
     #[error("{0}")]
     Usage(String),
@@ -196,7 +197,7 @@ impl fmt::Display for DataErrorKind {
             ColumnMismatch { got, n_features } => write!(
                 f,
                 "{got} columns, but the model takes {n_features} features ({n_features} columns without a label, {} with one)",
-                n_features + 1
+                n_features.saturating_add(1)
             ),
             UnknownFormat => write!(f, "cannot tell the format: name it with --format libsvm|csv|fasta|seqcsv|tu"),
             NoFeatures => write!(f, "no feature columns besides the label"),
@@ -244,7 +245,7 @@ impl fmt::Display for ModelErrorKind {
 
 /// `1536` → `"1.5 KiB"`.
 pub fn human_bytes(bytes: u64) -> String {
-    const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
+    const UNITS: [&str; 7] = ["B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"];
     let mut value = bytes as f64;
     let mut unit = 0;
     while value >= 1024.0 && unit + 1 < UNITS.len() {

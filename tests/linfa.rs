@@ -298,6 +298,14 @@ fn bad_parameters_and_records_are_errors_at_fit() {
     assert!(kern::Nystroem::params().components(0).fit(&data).is_err());
     let err = kern::RandomFourierFeatures::params().kernel(KernelKind::Poly).fit(&data).unwrap_err();
     assert!(err.to_string().contains("random Fourier"), "{err}");
+    // Sizes and counts from the builders meet the engine's memory plan and limits.
+    let err = kern::RandomFourierFeatures::params().components(4_000_000_000).fit(&data).unwrap_err();
+    assert!(err.to_string().contains("--max-memory"), "{err}");
+    let regression = Dataset::new(x.clone(), Array1::zeros(50));
+    let err = kern::GaussianProcess::params().restarts(100_000_000).fit(&regression).unwrap_err();
+    assert!(err.to_string().contains("restarts"), "{err}");
+    let err = kern::Svc::params().max_iter(u64::MAX).fit(&data).unwrap_err();
+    assert!(err.to_string().contains("max-iter"), "{err}");
     let one_class = Dataset::new(x.clone(), Array1::from_elem(50, true));
     assert!(kern::Svc::params().fit(&one_class).is_err());
     let mut bad = x;

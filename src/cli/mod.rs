@@ -157,8 +157,13 @@ pub struct DemoArgs {
 /// on stderr and exit status 1 (usage errors: clap's message and status 2).
 pub fn main_with_args<I: IntoIterator<Item = OsString>>(args: I) -> ExitCode {
     use clap::{CommandFactory, FromArgMatches};
-    let matches = Cli::command().get_matches_from(args);
-    let mut cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
+    let parsed = Cli::command()
+        .try_get_matches_from(args)
+        .and_then(|matches| Cli::from_arg_matches(&matches).map(|cli| (cli, matches)));
+    let (mut cli, matches) = match parsed {
+        Ok(parsed) => parsed,
+        Err(e) => return usage_error(e),
+    };
     if let (Command::Fit(fit), Some(("fit", m))) = (&mut cli.command, matches.subcommand()) {
         note_given(fit, m);
     }
@@ -170,6 +175,30 @@ pub fn main_with_args<I: IntoIterator<Item = OsString>>(args: I) -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// Help and version as clap prints them; any other parse error as one line
+/// (clap's message without its usage block and tips) and exit status 2.
+fn usage_error(e: clap::Error) -> ExitCode {
+    use clap::error::ErrorKind;
+    if matches!(
+        e.kind(),
+        ErrorKind::DisplayHelp | ErrorKind::DisplayVersion | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+    ) {
+        let _ = e.print();
+        return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
+    }
+    let rendered = e.render().to_string();
+    let parts: Vec<&str> = rendered
+        .lines()
+        .map(str::trim)
+        .filter(|l| {
+            !(l.is_empty() || l.starts_with("Usage:") || l.starts_with("For more information") || l.starts_with("tip:"))
+        })
+        .collect();
+    let message = parts.join(" ");
+    eprintln!("kern: error: {} (--help lists the options)", message.strip_prefix("error: ").unwrap_or(&message));
+    ExitCode::from(2)
 }
 
 /// Records which options of `kern fit` came from the command line, and
@@ -194,17 +223,29 @@ fn note_given(fit: &mut FitArgs, m: &clap::ArgMatches) {
 
 /// Runs a parsed command line.
 pub fn run(cli: Cli) -> Result<()> {
-    let threads = match &cli.command {
-        Command::Fit(a) => a.run.threads,
-        Command::Predict(a) => a.run.threads,
-        Command::Cv(a) => a.run.threads,
-        Command::Grid(a) => a.run.threads,
-        Command::Demo(a) => a.run.threads,
-        Command::Info(_) | Command::Export(_) => Some(1),
+    let (threads, quiet) = match &cli.command {
+        Command::Fit(a) => (a.run.threads, a.run.quiet),
+        Command::Predict(a) => (a.run.threads, a.run.quiet),
+        Command::Cv(a) => (a.run.threads, a.run.quiet),
+        Command::Grid(a) => (a.run.threads, a.run.quiet),
+        Command::Demo(a) => (a.run.threads, a.run.quiet),
+        Command::Info(_) | Command::Export(_) => (Some(1), true),
     };
     if threads == Some(0) {
         return Err(Error::Usage("--threads must be at least 1".into()));
     }
+    // More threads than cores only contend (and a huge count would take the
+    // machine's thread table): capped, with a notice.
+    let cores = std::thread::available_parallelism().map_or(1, |c| c.get());
+    let threads = match threads {
+        Some(t) if t > cores => {
+            if !quiet {
+                eprintln!("kern: notice: --threads {t} is more than the {cores} cores here: using {cores}");
+            }
+            Some(cores)
+        }
+        t => t,
+    };
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads.unwrap_or(0))
         .build()

@@ -183,7 +183,7 @@ fn choose_columns(
         if n_columns == n {
             return Ok((others(None), None));
         }
-        if n_columns != n + 1 {
+        if n.checked_add(1) != Some(n_columns) {
             return Err(Error::Data {
                 file: path.to_path_buf(),
                 kind: DataErrorKind::ColumnMismatch { got: n_columns, n_features: n },

@@ -21,7 +21,7 @@ pub use self::csv::CsvSchema;
 pub(crate) use self::inputs::sequence_format;
 pub use self::inputs::{Data, InputOptions, Inputs, SampleKind, read_inputs};
 pub use self::sequences::{LoadedSequences, SequenceOptions, read_sequences, read_sequences_bytes};
-pub use self::tu::{LoadedGraphs, read_tu};
+pub use self::tu::{LoadedGraphs, TuFiles, read_tu, read_tu_bytes};
 use crate::error::{DataErrorKind, Error, ParseErrorKind, Result};
 
 /// A data file format.

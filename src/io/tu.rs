@@ -34,6 +34,21 @@ fn tu_prefix(dir: &Path) -> Result<String> {
     }
 }
 
+/// The files of a TU folder as bytes: what [`read_tu_bytes`] parses.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct TuFiles<'a> {
+    /// `DS_A.txt`: one edge `u, v` per line, 1-based node ids.
+    pub a: &'a [u8],
+    /// `DS_graph_indicator.txt`: each node's graph, 1-based.
+    pub graph_indicator: &'a [u8],
+    /// `DS_node_labels.txt`: one integer per node [default: all 0].
+    pub node_labels: Option<&'a [u8]>,
+    /// `DS_edge_labels.txt`: one integer per line of `DS_A.txt`.
+    pub edge_labels: Option<&'a [u8]>,
+    /// `DS_graph_labels.txt`: one label per graph (needed to fit).
+    pub graph_labels: Option<&'a [u8]>,
+}
+
 /// Reads the graphs of a TU folder.
 ///
 /// ```no_run
@@ -46,27 +61,94 @@ pub fn read_tu(dir: &Path) -> Result<LoadedGraphs> {
         return Err(Error::Data { file: dir.to_path_buf(), kind: DataErrorKind::NotTuFolder });
     }
     let ds = tu_prefix(dir)?;
-    let file = |suffix: &str| dir.join(format!("{ds}_{suffix}.txt"));
+    let read = |suffix: &str| -> Result<Option<Vec<u8>>> {
+        let path = dir.join(format!("{ds}_{suffix}.txt"));
+        match std::fs::read(&path) {
+            Ok(bytes) => Ok(Some(bytes)),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(source) => Err(Error::Io { file: path, source }),
+        }
+    };
+    let indicator = read("graph_indicator")?.ok_or_else(|| Error::Data {
+        file: dir.join(format!("{ds}_graph_indicator.txt")),
+        kind: DataErrorKind::MissingTuFile,
+    })?;
+    let a = read("A")?
+        .ok_or_else(|| Error::Data { file: dir.join(format!("{ds}_A.txt")), kind: DataErrorKind::MissingTuFile })?;
+    let (node_labels, edge_labels, graph_labels) = (read("node_labels")?, read("edge_labels")?, read("graph_labels")?);
+    let files = TuFiles {
+        a: &a,
+        graph_indicator: &indicator,
+        node_labels: node_labels.as_deref(),
+        edge_labels: edge_labels.as_deref(),
+        graph_labels: graph_labels.as_deref(),
+    };
+    read_tu_bytes(dir, &ds, &files)
+}
 
-    // Each node's graph: ids from 1, at most one graph per node line.
-    let indicator_path = file("graph_indicator");
-    if !indicator_path.exists() {
-        return Err(Error::Data { file: indicator_path, kind: DataErrorKind::MissingTuFile });
-    }
-    let node_graph: Vec<usize> = read_column(&indicator_path, |v, line, p| {
+/// Parses a TU data set from its files' bytes; `dir` and `ds` name the
+/// files in errors (`dir/ds_A.txt:LINE: ...`).
+///
+/// ```
+/// use kern::io::{TuFiles, read_tu_bytes};
+/// let files = TuFiles { a: b"1, 2\n2, 1\n", graph_indicator: b"1\n1\n2\n", graph_labels: Some(b"a\nb\n"), ..Default::default() };
+/// let data = read_tu_bytes("mem".as_ref(), "DS", &files)?;
+/// assert_eq!((data.x.len(), data.x.get(0).n_nodes()), (2, 2));
+/// # Ok::<(), kern::Error>(())
+/// ```
+pub fn read_tu_bytes(dir: &Path, ds: &str, files: &TuFiles<'_>) -> Result<LoadedGraphs> {
+    let path = |suffix: &str| dir.join(format!("{ds}_{suffix}.txt"));
+    let nodes = read_nodes(&path("graph_indicator"), files.graph_indicator)?;
+    let node_labels = match files.node_labels {
+        Some(bytes) => {
+            let labels = read_column(&path("node_labels"), bytes, parse_integer)?;
+            check_count(&path("node_labels"), labels.len(), nodes.graph.len(), "node labels")?;
+            labels
+        }
+        None => vec![0; nodes.graph.len()],
+    };
+    let edges = read_edges(&path("A"), files.a, &nodes)?;
+    let edge_labels = match files.edge_labels {
+        Some(bytes) => {
+            let labels = read_column(&path("edge_labels"), bytes, parse_integer)?;
+            check_count(&path("edge_labels"), labels.len(), edges.len(), "edge labels (one per edge line)")?;
+            Some(labels)
+        }
+        None => None,
+    };
+    let graphs = assemble(&nodes, &node_labels, &edges, edge_labels.as_deref());
+    let labels = match files.graph_labels {
+        Some(bytes) => Some(read_graph_labels(&path("graph_labels"), bytes, nodes.sizes.len())?),
+        None => None,
+    };
+    Ok(LoadedGraphs { x: Graphs::new(graphs), labels })
+}
+
+/// Each node's graph (1-based), its index within its graph, and the graphs' sizes.
+struct Nodes {
+    graph: Vec<usize>,
+    local: Vec<usize>,
+    sizes: Vec<usize>,
+}
+
+/// The graph indicator: ids from 1, every graph up to the largest with a node.
+fn read_nodes(path: &Path, bytes: &[u8]) -> Result<Nodes> {
+    let graph: Vec<usize> = read_column(path, bytes, |v, line, p| {
         positive(v).ok_or_else(|| parse_err(p, line, ParseErrorKind::BadId { text: v.to_string() }))
     })?;
-    let n_nodes = node_graph.len();
+    let n_nodes = graph.len();
     if n_nodes == 0 {
-        return Err(Error::Data { file: indicator_path, kind: DataErrorKind::Empty });
+        return Err(Error::Data { file: path.to_path_buf(), kind: DataErrorKind::Empty });
     }
-    let n_graphs = *node_graph.iter().max().expect("not empty");
+    let n_graphs = *graph.iter().max().expect("not empty");
     if n_graphs > n_nodes {
-        return Err(Error::Data { file: indicator_path, kind: DataErrorKind::GraphWithoutNodes { graph: n_graphs } });
+        return Err(Error::Data {
+            file: path.to_path_buf(),
+            kind: DataErrorKind::GraphWithoutNodes { graph: n_graphs },
+        });
     }
-    // A node's index within its graph.
     let mut sizes = vec![0usize; n_graphs];
-    let local: Vec<usize> = node_graph
+    let local: Vec<usize> = graph
         .iter()
         .map(|&g| {
             sizes[g - 1] += 1;
@@ -74,102 +156,82 @@ pub fn read_tu(dir: &Path) -> Result<LoadedGraphs> {
         })
         .collect();
     if let Some(g) = sizes.iter().position(|&s| s == 0) {
-        return Err(Error::Data { file: indicator_path, kind: DataErrorKind::GraphWithoutNodes { graph: g + 1 } });
+        return Err(Error::Data { file: path.to_path_buf(), kind: DataErrorKind::GraphWithoutNodes { graph: g + 1 } });
     }
+    Ok(Nodes { graph, local, sizes })
+}
 
-    let labels_path = file("node_labels");
-    let node_labels: Vec<i64> = if labels_path.exists() {
-        let v = read_column(&labels_path, |t, line, p| {
-            t.parse::<i64>()
-                .map_err(|_| parse_err(p, line, ParseErrorKind::NotANumber { field: 1, text: t.to_string() }))
-        })?;
-        check_count(&labels_path, v.len(), n_nodes, "node labels")?;
-        v
-    } else {
-        vec![0; n_nodes]
-    };
-
-    let edges_path = file("A");
-    // (graph, u, v) in file order, u and v within the graph.
-    let mut all_edges: Vec<(usize, usize, usize)> = Vec::new();
-    for_each_line(&edges_path, open(&edges_path)?, |line, raw| {
-        let text = std::str::from_utf8(raw).map_err(|_| parse_err(&edges_path, line, ParseErrorKind::NotUtf8))?.trim();
+/// The edges `(graph, u, v)` in file order, `u` and `v` within the graph.
+fn read_edges(path: &Path, bytes: &[u8], nodes: &Nodes) -> Result<Vec<(usize, usize, usize)>> {
+    let n_nodes = nodes.graph.len();
+    let mut edges = Vec::new();
+    for_each_line(path, bytes, |line, raw| {
+        let text = std::str::from_utf8(raw).map_err(|_| parse_err(path, line, ParseErrorKind::NotUtf8))?.trim();
         if text.is_empty() {
             return Ok(());
         }
         let fields: Vec<&str> = text.split(',').map(str::trim).collect();
         if fields.len() != 2 {
-            return Err(parse_err(&edges_path, line, ParseErrorKind::Ragged { expected: 2, got: fields.len() }));
+            return Err(parse_err(path, line, ParseErrorKind::Ragged { expected: 2, got: fields.len() }));
         }
         let node = |t: &str| -> Result<usize> {
             match positive(t) {
                 Some(v) if v <= n_nodes => Ok(v - 1),
-                Some(v) => Err(parse_err(&edges_path, line, ParseErrorKind::NodeOutOfRange { node: v, n_nodes })),
-                None => Err(parse_err(&edges_path, line, ParseErrorKind::BadId { text: t.to_string() })),
+                Some(v) => Err(parse_err(path, line, ParseErrorKind::NodeOutOfRange { node: v, n_nodes })),
+                None => Err(parse_err(path, line, ParseErrorKind::BadId { text: t.to_string() })),
             }
         };
         let (u, v) = (node(fields[0])?, node(fields[1])?);
-        if node_graph[u] != node_graph[v] {
-            return Err(parse_err(
-                &edges_path,
-                line,
-                ParseErrorKind::EdgeAcrossGraphs { u: u + 1, v: v + 1, gu: node_graph[u], gv: node_graph[v] },
-            ));
+        let (gu, gv) = (nodes.graph[u], nodes.graph[v]);
+        if gu != gv {
+            return Err(parse_err(path, line, ParseErrorKind::EdgeAcrossGraphs { u: u + 1, v: v + 1, gu, gv }));
         }
-        all_edges.push((node_graph[u] - 1, local[u], local[v]));
+        edges.push((gu - 1, nodes.local[u], nodes.local[v]));
         Ok(())
     })?;
-
-    let edge_labels_path = file("edge_labels");
-    let edge_labels: Option<Vec<i64>> = if edge_labels_path.exists() {
-        let labels = read_column(&edge_labels_path, |t, line, p| {
-            t.parse::<i64>()
-                .map_err(|_| parse_err(p, line, ParseErrorKind::NotANumber { field: 1, text: t.to_string() }))
-        })?;
-        check_count(&edge_labels_path, labels.len(), all_edges.len(), "edge labels (one per edge line)")?;
-        Some(labels)
-    } else {
-        None
-    };
-    let mut edges: Vec<Vec<(usize, usize, Option<i64>)>> = vec![Vec::new(); n_graphs];
-    for (e, &(g, u, v)) in all_edges.iter().enumerate() {
-        edges[g].push((u, v, edge_labels.as_ref().map(|l| l[e])));
-    }
-
-    let mut graph_labels_of: Vec<Vec<i64>> = sizes.iter().map(|&s| Vec::with_capacity(s)).collect();
-    for (node, &g) in node_graph.iter().enumerate() {
-        graph_labels_of[g - 1].push(node_labels[node]);
-    }
-    let graphs = graph_labels_of
-        .into_iter()
-        .zip(edges)
-        .map(|(labels, edges)| Graph::new(labels, &edges).expect("edges checked against the graph's nodes"))
-        .collect();
-
-    let labels_path = file("graph_labels");
-    let labels = if labels_path.exists() {
-        let mut builder = LabelBuilder::new();
-        let mut count = 0;
-        for_each_line(&labels_path, open(&labels_path)?, |line, raw| {
-            let text =
-                std::str::from_utf8(raw).map_err(|_| parse_err(&labels_path, line, ParseErrorKind::NotUtf8))?.trim();
-            if !text.is_empty() {
-                builder.push(text, line);
-                count += 1;
-            }
-            Ok(())
-        })?;
-        check_count(&labels_path, count, n_graphs, "graph labels")?;
-        Some(builder.finish())
-    } else {
-        None
-    };
-    Ok(LoadedGraphs { x: Graphs::new(graphs), labels })
+    Ok(edges)
 }
 
-fn open(path: &Path) -> Result<std::io::BufReader<std::fs::File>> {
-    let f = std::fs::File::open(path).map_err(|source| Error::Io { file: path.to_path_buf(), source })?;
-    Ok(std::io::BufReader::new(f))
+/// The graphs from their nodes' labels and edges.
+fn assemble(
+    nodes: &Nodes,
+    node_labels: &[i64],
+    edges: &[(usize, usize, usize)],
+    edge_labels: Option<&[i64]>,
+) -> Vec<Graph> {
+    let mut graph_edges: Vec<Vec<(usize, usize, Option<i64>)>> = vec![Vec::new(); nodes.sizes.len()];
+    for (e, &(g, u, v)) in edges.iter().enumerate() {
+        graph_edges[g].push((u, v, edge_labels.map(|l| l[e])));
+    }
+    let mut labels_of: Vec<Vec<i64>> = nodes.sizes.iter().map(|&s| Vec::with_capacity(s)).collect();
+    for (node, &g) in nodes.graph.iter().enumerate() {
+        labels_of[g - 1].push(node_labels[node]);
+    }
+    labels_of
+        .into_iter()
+        .zip(graph_edges)
+        .map(|(labels, edges)| Graph::new(labels, &edges).expect("edges checked against the graph's nodes"))
+        .collect()
+}
+
+/// One label per graph.
+fn read_graph_labels(path: &Path, bytes: &[u8], n_graphs: usize) -> Result<Labels> {
+    let mut builder = LabelBuilder::new();
+    let mut count = 0;
+    for_each_line(path, bytes, |line, raw| {
+        let text = std::str::from_utf8(raw).map_err(|_| parse_err(path, line, ParseErrorKind::NotUtf8))?.trim();
+        if !text.is_empty() {
+            builder.push(text, line);
+            count += 1;
+        }
+        Ok(())
+    })?;
+    check_count(path, count, n_graphs, "graph labels")?;
+    Ok(builder.finish())
+}
+
+fn parse_integer(t: &str, line: usize, p: &Path) -> Result<i64> {
+    t.parse::<i64>().map_err(|_| parse_err(p, line, ParseErrorKind::NotANumber { field: 1, text: t.to_string() }))
 }
 
 fn parse_err(path: &Path, line: usize, kind: ParseErrorKind) -> Error {
@@ -182,9 +244,9 @@ fn positive(text: &str) -> Option<usize> {
 }
 
 /// One value per non-blank line.
-fn read_column<T>(path: &Path, parse: impl Fn(&str, usize, &Path) -> Result<T>) -> Result<Vec<T>> {
+fn read_column<T>(path: &Path, bytes: &[u8], parse: impl Fn(&str, usize, &Path) -> Result<T>) -> Result<Vec<T>> {
     let mut out = Vec::new();
-    for_each_line(path, open(path)?, |line, raw| {
+    for_each_line(path, bytes, |line, raw| {
         let text = std::str::from_utf8(raw).map_err(|_| parse_err(path, line, ParseErrorKind::NotUtf8))?.trim();
         if text.is_empty() {
             return Ok(());

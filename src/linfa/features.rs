@@ -4,7 +4,7 @@
 use std::marker::PhantomData;
 
 use kern_approx::{FeatureMap, Landmarks};
-use kern_kernels::Par;
+use kern_kernels::{DataSet, Par};
 use linfa::dataset::DatasetBase;
 use linfa::traits::{Fit, Transformer};
 use linfa::{Float, ParamGuard};
@@ -12,12 +12,20 @@ use ndarray::{Array2, ArrayBase, Data, Ix2};
 
 use super::{cast, check_kernel, default_par, kernel_builder, to_dataset, to_test_set};
 use crate::error::{Error, Result};
-use crate::train::FitSpec;
+use crate::train::memory::{Shape, check_plan};
+use crate::train::{Approx, FitSpec, Task};
 
 /// `φ(X)` in the records' float type.
 fn features<F: Float, D: Data<Elem = F>>(map: &dyn FeatureMap, x: &ArrayBase<D, Ix2>, par: Par) -> Array2<F> {
     let phi = map.transform(&to_test_set(x, map.n_features()), par).expect("the width was checked");
     Array2::from_shape_fn((phi.nrows(), phi.ncols()), |(i, j)| cast(phi[(i, j)]))
+}
+
+/// Refuses a map whose features would not fit the memory cap (the engine's plan).
+fn check_map(spec: &FitSpec, method: Approx, components: usize, x: &DataSet, par: Par) -> Result<()> {
+    let mut spec = FitSpec { task: Task::Svc, ..spec.clone() };
+    (spec.approx.method, spec.approx.components) = (method, components);
+    check_plan(&spec, Shape::of_vectors(x, par))
 }
 
 /// The number of landmarks must be positive (known before the data is seen).
@@ -131,6 +139,7 @@ impl<F: Float, D: Data<Elem = F>, T> Fit<ArrayBase<D, Ix2>, T, Error> for Nystro
 
     fn fit(&self, dataset: &DatasetBase<ArrayBase<D, Ix2>, T>) -> Result<Nystroem<F>> {
         let x = to_dataset(dataset.records())?;
+        check_map(&self.spec, Approx::Nystroem, self.components, &x, self.par)?;
         let kernel = self.spec.vector_kernel(x.n_features())?;
         let map = kern_approx::Nystroem::fit(&kernel, &x, self.components, self.landmarks, self.seed, self.par)?;
         Ok(Nystroem { map, par: self.par, marker: PhantomData })
@@ -240,10 +249,12 @@ impl<F> ParamGuard for RandomFourierFeaturesParams<F> {
     type Error = Error;
 
     fn check_ref(&self) -> Result<&Self::Checked> {
-        // Drawing the map for one-dimensional data checks everything the width does not change.
+        // A one-feature map for one-dimensional data checks the kernel and
+        // orthogonality; the count is checked against the memory cap at fit.
         check_kernel(&self.0.spec)?;
+        check_components(self.0.components)?;
         let kernel = self.0.spec.vector_kernel(1)?;
-        kern_approx::RandomFourierFeatures::new(&kernel, 1, self.0.components, self.0.orthogonal, 0)?;
+        kern_approx::RandomFourierFeatures::new(&kernel, 1, 1, self.0.orthogonal, 0)?;
         Ok(&self.0)
     }
 
@@ -258,6 +269,8 @@ impl<F: Float, D: Data<Elem = F>, T> Fit<ArrayBase<D, Ix2>, T, Error> for Random
 
     fn fit(&self, dataset: &DatasetBase<ArrayBase<D, Ix2>, T>) -> Result<RandomFourierFeatures<F>> {
         let d = dataset.records().ncols();
+        let x = to_dataset(dataset.records())?;
+        check_map(&self.spec, Approx::Rff, self.components, &x, self.par)?;
         let kernel = self.spec.vector_kernel(d)?;
         let map = kern_approx::RandomFourierFeatures::new(&kernel, d, self.components, self.orthogonal, self.seed)?;
         Ok(RandomFourierFeatures { map, par: self.par, marker: PhantomData })

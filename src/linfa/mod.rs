@@ -176,6 +176,13 @@ macro_rules! kernel_builder {
             self.0.par = par;
             self
         }
+
+        /// The memory the fit may plan to hold, in bytes [default: half the
+        /// machine's]: a fit over it is refused before it allocates.
+        pub fn max_memory(mut self, bytes: u64) -> Self {
+            self.0.spec.max_memory = Some(bytes);
+            self
+        }
     };
 }
 pub(crate) use kernel_builder;

@@ -101,11 +101,21 @@ impl<S: Learnable> Scheduler<'_, S> {
         Ok(scores.into_iter().map(|s| s.expect("every point scored")).collect())
     }
 
-    /// Whether `spec`'s fits can read a shared Gram matrix of all the data.
+    /// Whether `spec`'s fits can read a shared Gram matrix of all the data:
+    /// the matrix, and what the fits running at once hold beside it (an SVM
+    /// its row cache, kernel ridge a fold's matrix and its eigenvectors),
+    /// within the memory cap.
     fn shareable(&self, spec: &FitSpec) -> bool {
-        matches!(spec.task, Task::Svc | Task::Nusvc | Task::Svr | Task::Nusvr | Task::Krr)
-            && spec.approx.method == Approx::None
-            && gram_bytes(self.x.len()) <= spec.memory_cap()
+        let n = self.x.len();
+        let each = match spec.task {
+            Task::Svc | Task::Nusvc | Task::Svr | Task::Nusvr => {
+                ((spec.svm.cache_mb.max(0.0) * 1_048_576.0) as u64).min((n as u64).saturating_mul(n as u64) * 4)
+            }
+            Task::Krr => gram_bytes(n).saturating_mul(2),
+            _ => return false,
+        };
+        let at_once = each.saturating_mul(self.par.degree().max(1) as u64);
+        spec.approx.method == Approx::None && gram_bytes(n).saturating_add(at_once) <= spec.memory_cap()
     }
 
     /// Cross-validates one point, each fold fitted from scratch.

@@ -76,7 +76,16 @@ fn fixed_gp(spec: &FitSpec) -> FixedKernelGp {
 /// Refuses an exact `n × n` kernel matrix larger than `cap` bytes.
 pub fn check_memory(n: usize, cap: u64) -> Result<()> {
     let needed = gram_bytes(n);
-    if needed > cap { Err(Error::TooLarge { n, needed, limit: cap }) } else { Ok(()) }
+    if needed <= cap {
+        return Ok(());
+    }
+    Err(Error::OverMemory {
+        what: format!("an exact fit on {n} samples: the {n} × {n} kernel matrix"),
+        option: "--approx none".into(),
+        needed,
+        limit: cap,
+        hint: "approximate it (--approx falkon or nystroem --components M), train on fewer samples, or raise --max-memory",
+    })
 }
 
 /// The bytes of an `n × n` matrix of `f64`.

@@ -24,6 +24,7 @@ mod approx;
 pub mod device;
 mod kernel;
 mod machine;
+pub mod memory;
 mod samples;
 mod spec;
 mod svm;

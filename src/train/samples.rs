@@ -4,8 +4,10 @@
 use kern_kernels::{DataSet, Graphs, Kernel, Par, Samples, Sequences};
 
 use super::device::{self, Notices};
+use super::memory::{Shape, check_plan};
 use super::{Approx, FitSpec, Targets, fit_machine, fit_vectors};
 use crate::error::{Error, Result};
+use crate::io::SampleKind;
 use crate::model::{Estimator, Machine, Prediction, predict_estimator, predict_machine};
 
 /// Samples the engine learns from, with their kernel, fit and prediction.
@@ -14,6 +16,8 @@ pub trait Learnable: Samples + Sized {
     type Kernel: Kernel<Self> + Clone + PartialEq;
     /// What a fit returns.
     type Fitted;
+    /// Which kind they are.
+    const KIND: SampleKind;
 
     /// The samples at `rows`, in that order.
     fn select(&self, rows: &[usize]) -> Self;
@@ -38,6 +42,7 @@ pub trait Learnable: Samples + Sized {
 impl Learnable for DataSet {
     type Kernel = kern_kernels::VectorKernel;
     type Fitted = Estimator;
+    const KIND: SampleKind = SampleKind::Vectors;
 
     fn select(&self, rows: &[usize]) -> Self {
         DataSet::select(self, rows)
@@ -76,6 +81,7 @@ fn fit_structured<K: Kernel<S> + Clone, S: Learnable>(
         return Err(Error::Usage("--approx applies to kernels on vectors, not string or graph kernels".into()));
     }
     device::cpu_only(&spec.device, "string and graph kernels", notices);
+    check_plan(spec, Shape::of_structured(x.len(), S::KIND, par))?;
     fit_machine(spec, kernel, x, targets, S::select, par)
 }
 
@@ -90,10 +96,11 @@ fn named_only(spec: &FitSpec) -> Result<()> {
 /// `Learnable` for samples with a named kernel of their own (sequences,
 /// graphs): `$build` makes the kernel from the spec and the training samples.
 macro_rules! structured_learnable {
-    ($samples:ty, $kernel:ty, $build:ident) => {
+    ($samples:ty, $kernel:ty, $build:ident, $kind:expr) => {
         impl Learnable for $samples {
             type Kernel = $kernel;
             type Fitted = Machine<$kernel, $samples>;
+            const KIND: SampleKind = $kind;
 
             fn select(&self, rows: &[usize]) -> Self {
                 <$samples>::select(self, rows)
@@ -122,5 +129,5 @@ macro_rules! structured_learnable {
     };
 }
 
-structured_learnable!(Sequences, kern_kernels::StringKernel, string);
-structured_learnable!(Graphs, kern_kernels::GraphKernel, graph);
+structured_learnable!(Sequences, kern_kernels::StringKernel, string, SampleKind::Sequences);
+structured_learnable!(Graphs, kern_kernels::GraphKernel, graph, SampleKind::Graphs);

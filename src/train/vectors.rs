@@ -7,6 +7,7 @@ use kern_solvers::gp::{GaussianProcessClassifier, GpcModel};
 use kern_solvers::{GaussianProcess, GpModel, SolverError};
 
 use super::device::{self, Notices};
+use super::memory::{Shape, check_plan};
 use super::{Approx, FitSpec, Targets, Task, check_memory, fit_machine, scaled_covariance};
 use crate::error::{Error, Result};
 use crate::model::{Estimator, Machine};
@@ -20,6 +21,7 @@ pub fn fit_vectors(
     par: Par,
     notices: &Notices,
 ) -> Result<Estimator> {
+    check_plan(spec, Shape::of_vectors(&x, par))?;
     if spec.approx.method != Approx::None {
         if kernel.contains_precomputed() {
             return Err(Error::Usage("--approx needs a kernel on vectors, not --kernel precomputed".into()));

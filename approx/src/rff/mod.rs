@@ -60,6 +60,15 @@ impl RandomFourierFeatures {
                 reason: "need at least one feature",
             });
         }
+        // The frequencies are `n_features × components` values: refuse what
+        // no memory holds rather than abort on the allocation.
+        if n_features.checked_mul(components).is_none_or(|v| v > isize::MAX as usize / 8) {
+            return Err(ApproxError::InvalidParameter {
+                name: "components",
+                value: components as f64,
+                reason: "times the number of features is more values than memory holds",
+            });
+        }
         let (scale, base) = match kernel {
             VectorKernel::Scaled { scale, kernel } => (*scale, kernel.as_ref()),
             k => (1.0, k),

@@ -19,6 +19,9 @@ use crate::error::KernelError;
 use crate::kernel::Kernel;
 use crate::structured::{FeatureRows, cosine, diagonal_of, feature_block, pairwise_block};
 
+/// Weisfeiler-Lehman rounds at most.
+pub const MAX_WL_ROUNDS: usize = 100;
+
 /// A kernel on labelled graphs.
 ///
 /// ```
@@ -66,6 +69,12 @@ impl GraphKernel {
             GraphKernel::RandomWalk { lambda, .. } if !(*lambda > 0.0 && lambda.is_finite()) => {
                 Err(KernelError::InvalidParameter { name: "lambda", value: *lambda, reason: "must be positive" })
             }
+            // Each round adds a feature per node: time and memory grow with h.
+            GraphKernel::WeisfeilerLehman { h, .. } if *h > MAX_WL_ROUNDS => Err(KernelError::InvalidParameter {
+                name: "h",
+                value: *h as f64,
+                reason: "must be at most 100 (each round adds a feature per node; 1 to 10 is usual)",
+            }),
             _ => Ok(()),
         }
     }

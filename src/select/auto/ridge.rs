@@ -8,7 +8,8 @@ use serde_json::json;
 use super::Choices;
 use crate::error::Result;
 use crate::select::Param;
-use crate::train::{Alpha, FitSpec, check_memory};
+use crate::train::memory::{Shape, check_plan};
+use crate::train::{Alpha, FitSpec};
 
 /// Gamma (unless held: `g0` is `None`) by the exact leave-one-out error over
 /// `g0 · 2^{-4, -2, 0, 2, 4}` then the neighbours of the best at one step;
@@ -31,7 +32,8 @@ pub(super) fn choose(
         }
         return Ok(());
     };
-    check_memory(x.n_samples(), spec.memory_cap())?;
+    // One eigendecomposition of K per gamma: K and its eigenvectors.
+    check_plan(&FitSpec { alpha: Alpha::Auto, ..spec.clone() }, Shape::of_vectors(x, par))?;
     let y = Mat::from_fn(y.len(), 1, |i, _| y[i]);
     // (log2 gamma offset, leave-one-out mse, the alpha it was at) of each gamma tried.
     let mut tried: Vec<(f64, f64, f64)> = Vec::new();
