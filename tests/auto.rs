@@ -182,3 +182,92 @@ fn sequences_alone_get_a_string_kernel_and_c_by_search() {
     assert!(fit["auto"]["cv_accuracy"].as_f64().unwrap() > 0.8, "{fit}");
     assert!(fit["auto"].get("scaling").is_none());
 }
+
+/// Two classes, about 7 % positives, 22 dense features that are smooth
+/// functions of 3 latent ones (plus noise); positives lie within 0.3 of five
+/// latent centres, so the RBF width that separates them is far narrower than
+/// the median heuristic's, and small C predicts the majority class.
+fn rare_bumps(n: usize, seed: u64) -> String {
+    let mut fixed = lcg(1);
+    let normal =
+        |u: &mut dyn FnMut() -> f64| (-2.0 * (1.0 - u()).ln()).sqrt() * (2.0 * std::f64::consts::PI * u()).cos();
+    let centres: Vec<[f64; 3]> = (0..5).map(|_| [0.0; 3].map(|_| 1.4 * fixed() - 0.7)).collect();
+    let a: Vec<[f64; 3]> = (0..22).map(|_| [0.0; 3].map(|_| normal(&mut fixed))).collect();
+    let b: Vec<f64> = (0..22).map(|_| 0.5 * normal(&mut fixed)).collect();
+    let mut u = lcg(seed);
+    let mut out = String::new();
+    for _ in 0..n {
+        let z = [0.0; 3].map(|_| 2.0 * u() - 1.0);
+        let near = centres.iter().any(|c| (0..3).map(|k| (z[k] - c[k]).powi(2)).sum::<f64>() < 0.09);
+        out.push_str(if near { "+1" } else { "-1" });
+        for j in 0..22 {
+            let v = (0..3).map(|k| a[j][k] * z[k]).sum::<f64>() + b[j];
+            out.push_str(&format!(" {}:{:.4}", j + 1, v.tanh() + 0.02 * normal(&mut u)));
+        }
+        out.push('\n');
+    }
+    out
+}
+
+#[test]
+fn auto_on_rare_positives_finds_what_the_whole_grid_py_grid_finds() {
+    let dir = scratch();
+    let d = dir.path();
+    let train = rare_bumps(20_000, 2);
+    write(d, "train.txt", &train);
+    write(d, "test.txt", rare_bumps(4_000, 3));
+    let fit = json(&kern(d, &["fit", "train.txt", "-o", "auto.model", "--json", "-q"]));
+    let auto = &fit["auto"];
+    assert_eq!(auto["search_samples"], 5000);
+    assert_eq!(auto["check_samples"], 5000, "{auto}");
+    // grid.py's whole default grid by `kern grid` on the search's rows: the same folds.
+    let rows = kern::select::auto::search_rows(20_000, 0).unwrap();
+    let lines: Vec<&str> = train.lines().collect();
+    write(d, "sample.txt", rows.iter().map(|&i| format!("{}\n", lines[i])).collect::<String>());
+    let grid = json(&kern(
+        d,
+        &["grid", "sample.txt", "--grid", "c=2^-5..2^15:4", "--grid", "gamma=2^3..2^-15:0.25", "--json", "-q"],
+    ));
+    let (searched, best) = (auto["cv_accuracy"].as_f64().unwrap(), grid["best_accuracy"].as_f64().unwrap());
+    assert!(searched >= best - 0.005, "auto {searched} against grid.py's grid {best}: {auto}");
+    assert!(auto["start_score"].as_f64().unwrap() <= auto["cv_score"].as_f64().unwrap());
+    // Held out: far above the majority class's 93 %.
+    let held = accuracy(d, "auto.model", "test.txt");
+    assert!(held > 0.97, "held-out accuracy {held}");
+}
+
+#[test]
+fn a_majority_class_model_is_a_warning_and_the_metric_and_the_baseline_are_options() {
+    let dir = scratch();
+    let d = dir.path();
+    // Labels independent of the features, 5 % positives: nothing beats the majority.
+    let mut u = lcg(4);
+    let noise: String = (0..400)
+        .map(|i| format!("{} 1:{:.4} 2:{:.4} 3:{:.4}\n", if i % 20 == 0 { 1 } else { -1 }, u(), u(), u()))
+        .collect();
+    write(d, "noise.txt", noise);
+    let out = kern(d, &["fit", "noise.txt", "-o", "n.model"]);
+    assert!(stderr(&out).contains("predicts one class only"), "{}", stderr(&out));
+    // Balanced accuracy: a majority-class model scores 0.5, and the report names the metric.
+    let balanced =
+        json(&kern(d, &["fit", "noise.txt", "--auto-metric", "balanced-accuracy", "-o", "b.model", "--json", "-q"]));
+    assert_eq!(balanced["auto"]["metric"], "balanced-accuracy");
+    let score = balanced["auto"]["cv_score"].as_f64().unwrap();
+    assert!((0.0..=1.0).contains(&score) && score != balanced["auto"]["cv_accuracy"].as_f64().unwrap(), "{balanced}");
+
+    // Two separated blobs: the linear baseline is as good, and kept when asked.
+    let blobs: String = (0..300)
+        .map(|i| {
+            let (label, shift) = if i % 2 == 0 { (1, 2.0) } else { (-1, -2.0) };
+            format!("{label} 1:{:.4} 2:{:.4}\n", shift + u() - 0.5, u() - 0.5)
+        })
+        .collect();
+    write(d, "blobs.txt", blobs);
+    let plain = json(&kern(d, &["fit", "blobs.txt", "-o", "r.model", "--json", "-q"]));
+    assert_eq!(plain["auto"]["baseline"]["as_good_within_noise"], true, "{plain}");
+    assert_eq!(plain["kernel"], "rbf");
+    let simple = json(&kern(d, &["fit", "blobs.txt", "--auto-prefer-simple", "-o", "l.model", "--json", "-q"]));
+    assert_eq!(simple["auto"]["baseline"]["kept"], true, "{simple}");
+    assert_eq!(json(&kern(d, &["info", "l.model", "--json"]))["kernel"], "linear");
+    assert!(accuracy(d, "l.model", "blobs.txt") > 0.99);
+}

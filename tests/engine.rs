@@ -10,7 +10,7 @@ use std::path::Path;
 
 use common::{fasta, json, kern, lcg, motif_sequences, rings_and_chains, scratch, stderr, write, write_tu};
 use kern::io::{InputOptions, Labels, read_inputs};
-use kern::select::{Held, assign_folds, fit_auto, stratified_kfold};
+use kern::select::{AutoSpec, assign_folds, fit_auto, stratified_kfold};
 use kern::train::{FitSpec, Targets, Task};
 
 /// Two noisy rings in the plane, labelled −1 (listed first) and +1.
@@ -113,7 +113,7 @@ fn auto_through_the_library_writes_the_bytes_kern_fit_writes() {
         assert!(out.status.success(), "{data}: {}", stderr(&out));
         let path = dir.path().join(data);
         let read = read_inputs(&path, &InputOptions::default(), None).unwrap();
-        let (fitted, choices) = fit_auto(&FitSpec::default(), &Held::default(), read, kern::Par::rayon(0)).unwrap();
+        let (fitted, choices) = fit_auto(&FitSpec::default(), &AutoSpec::default(), read, kern::Par::rayon(0)).unwrap();
         assert!(!choices.said.is_empty());
         let lib = dir.path().join("lib.model");
         kern::model::save_model(&fitted.model, &lib).unwrap();

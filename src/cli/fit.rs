@@ -8,7 +8,7 @@ use super::progress::Progress;
 use super::{FitArgs, print_json, print_notices};
 use crate::error::Result;
 use crate::model::save_model;
-use crate::select::{Choices, fit_auto};
+use crate::select::{AutoSpec, Choices, fit_auto};
 use crate::train::{Alpha, FitSpec, Fitted, fit};
 use kern_kernels::Par;
 
@@ -27,7 +27,8 @@ pub(super) fn run_with(spec: &FitSpec, args: &FitArgs, par: Par) -> Result<()> {
     let (fitted, choices) = if args.auto {
         let held = held(&args.given);
         let data = read_for_auto(&args.train, &args.data, spec, &held)?;
-        let (fitted, choices) = fit_auto(spec, &held, data, par)?;
+        let auto = AutoSpec { held, metric: args.auto_metric, prefer_simple: args.auto_prefer_simple };
+        let (fitted, choices) = fit_auto(spec, &auto, data, par)?;
         (fitted, Some(choices))
     } else {
         (fit(spec, args.data.read(&args.train, spec)?, par)?, None)

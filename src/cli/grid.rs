@@ -100,6 +100,8 @@ pub(super) fn run(args: &GridArgs, par: Par) -> Result<()> {
             output: Some(output.clone()),
             train_args: args.train_args.clone(),
             auto: false,
+            auto_metric: Default::default(),
+            auto_prefer_simple: false,
             given: Vec::new(),
             data: args.data.clone(),
             run: RunArgs { threads: args.run.threads, json: false, quiet: args.run.quiet },

@@ -66,6 +66,12 @@ pub struct FitArgs {
     /// Choose what is not given from the data: the task from the labels, feature scaling (stored in the model), gamma by the median heuristic, SVM C and gamma by a coarse-to-fine 5-fold search, ridge alpha and gamma by leave-one-out, GP hyperparameters by marginal likelihood. `kern fit DATA` with no model option implies it
     #[arg(long)]
     pub auto: bool,
+    /// What --auto's search maximises for classifiers (implies --auto): accuracy (as grid.py), balanced-accuracy (mean per-class recall), or f1 (the rarer class's F1 for two classes, the macro mean beyond)
+    #[arg(long, value_enum, default_value = "accuracy", value_name = "METRIC")]
+    pub auto_metric: crate::select::Metric,
+    /// Keep --auto's linear baseline (linear kernel, C or alpha searched) when it scores as well as the kernel model within one standard error (implies --auto)
+    #[arg(long)]
+    pub auto_prefer_simple: bool,
     /// The option ids given on the command line (set after parsing; `--auto` holds them)
     #[arg(skip)]
     pub given: Vec<String>,
@@ -216,7 +222,8 @@ fn note_given(fit: &mut FitArgs, m: &clap::ArgMatches) {
     let chooses = |id: &String| {
         !resources.contains(&id.as_str()) && model_options.get_arguments().any(|a| a.get_id().as_str() == id)
     };
-    if !fit.given.iter().any(chooses) {
+    let auto_options = |id: &String| id == "auto_metric" || id == "auto_prefer_simple";
+    if !fit.given.iter().any(chooses) || fit.given.iter().any(auto_options) {
         fit.auto = true;
     }
 }

@@ -8,8 +8,9 @@ use crate::train::Targets;
 /// (as LIBSVM's `-v` reports), and per fold.
 #[derive(Clone, Debug, PartialEq)]
 pub enum CvScore {
-    /// Classification: the pooled accuracy and count right, accuracy per fold.
-    Accuracy { accuracy: f64, correct: usize, per_fold: Vec<f64> },
+    /// Classification: the pooled accuracy and count right, accuracy per
+    /// fold, and the pooled confusion matrix (other metrics derive from it).
+    Accuracy { accuracy: f64, correct: usize, per_fold: Vec<f64>, confusion: Confusion },
     /// Regression: pooled mean squared error and R², MSE per fold.
     Error { mse: f64, r2: f64, per_fold: Vec<f64> },
 }
@@ -18,15 +19,17 @@ impl CvScore {
     /// Scores `predictions[f]`, the predictions for the rows of fold `f` in order.
     pub fn new(targets: &Targets, fold_of: &[usize], predictions: Vec<Prediction>) -> Self {
         let n = fold_of.len();
-        let mut classes_out = vec![String::new(); n];
+        let mut classes_out = vec![usize::MAX; n];
         let mut values_out = vec![0.0; n];
         let mut per_fold = Vec::with_capacity(predictions.len());
         for (f, prediction) in predictions.into_iter().enumerate() {
             let (test, _) = fold_rows(fold_of, f);
             per_fold.push(match (prediction, targets) {
                 (Prediction::Classes(names, _), Targets::Classes { names: all, codes }) => {
-                    let correct = test.iter().zip(&names).filter(|&(&i, p)| *p == all[codes[i]]).count();
-                    test.iter().zip(names).for_each(|(&i, p)| classes_out[i] = p);
+                    // A name the training labels do not hold cannot be right: usize::MAX.
+                    let code = |p: &String| all.iter().position(|a| a == p).unwrap_or(usize::MAX);
+                    test.iter().zip(&names).for_each(|(&i, p)| classes_out[i] = code(p));
+                    let correct = test.iter().filter(|&&i| classes_out[i] == codes[i]).count();
                     correct as f64 / test.len() as f64
                 }
                 (Prediction::Values(v), Targets::Values(y)) => {
@@ -40,8 +43,9 @@ impl CvScore {
         }
         match targets {
             Targets::Classes { names, codes } => {
-                let correct = (0..n).filter(|&i| classes_out[i] == names[codes[i]]).count();
-                CvScore::Accuracy { accuracy: correct as f64 / n as f64, correct, per_fold }
+                let confusion = Confusion::new(names.len(), codes, &classes_out);
+                let correct = confusion.correct();
+                CvScore::Accuracy { accuracy: correct as f64 / n as f64, correct, per_fold, confusion }
             }
             Targets::Values(y) => {
                 CvScore::Error { mse: mean_squared_error(y, &values_out), r2: r2_score(y, &values_out), per_fold }
@@ -52,17 +56,131 @@ impl CvScore {
 
     /// Higher is better: the accuracy, or minus the mean squared error (NaN worst).
     pub fn key(&self) -> f64 {
+        self.key_by(Metric::Accuracy)
+    }
+
+    /// Higher is better: `metric` for classification, minus the mean
+    /// squared error for regression (NaN worst).
+    pub fn key_by(&self, metric: Metric) -> f64 {
         match self {
-            CvScore::Accuracy { accuracy, .. } => *accuracy,
+            CvScore::Accuracy { accuracy, confusion, .. } => match metric {
+                Metric::Accuracy => *accuracy,
+                Metric::BalancedAccuracy => confusion.balanced_accuracy(),
+                Metric::F1 => confusion.f1(),
+            },
             CvScore::Error { mse, .. } if mse.is_nan() => f64::NEG_INFINITY,
             CvScore::Error { mse, .. } => -mse,
         }
+    }
+
+    /// Whether every out-of-fold prediction was one class although the
+    /// labels hold several: a model that learnt the majority, not the data.
+    pub fn predicts_one_class(&self) -> bool {
+        matches!(self, CvScore::Accuracy { confusion, .. } if confusion.classes() > 1 && confusion.predicted_classes() <= 1)
     }
 
     /// The score per fold.
     pub fn per_fold(&self) -> &[f64] {
         match self {
             CvScore::Accuracy { per_fold, .. } | CvScore::Error { per_fold, .. } => per_fold,
+        }
+    }
+}
+
+/// What a classifier's search maximises (`--auto-metric`); regression
+/// always minimises the mean squared error.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
+pub enum Metric {
+    /// The fraction right, as LIBSVM's grid.py.
+    #[default]
+    Accuracy,
+    /// The mean of the per-class recalls: a majority-class model scores 1/k.
+    BalancedAccuracy,
+    /// Two classes: F1 of the rarer class; more: the mean of the per-class F1s (macro).
+    F1,
+}
+
+impl Metric {
+    /// The metric's name, as the option spells it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Metric::Accuracy => "accuracy",
+            Metric::BalancedAccuracy => "balanced-accuracy",
+            Metric::F1 => "f1",
+        }
+    }
+}
+
+/// Counts of (true class, predicted class) over the scored samples.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Confusion {
+    classes: usize,
+    /// Row-major `classes × classes`; a prediction outside the training
+    /// classes counts in no column.
+    counts: Vec<usize>,
+}
+
+impl Confusion {
+    /// The confusion of `predicted` against `truth` (class codes below `classes`).
+    pub fn new(classes: usize, truth: &[usize], predicted: &[usize]) -> Self {
+        let mut counts = vec![0; classes * classes];
+        for (&t, &p) in truth.iter().zip(predicted) {
+            if t < classes && p < classes {
+                counts[t * classes + p] += 1;
+            }
+        }
+        Self { classes, counts }
+    }
+
+    /// The number of classes.
+    pub fn classes(&self) -> usize {
+        self.classes
+    }
+
+    /// Samples of class `t` predicted as `p`.
+    pub fn count(&self, t: usize, p: usize) -> usize {
+        self.counts[t * self.classes + p]
+    }
+
+    /// Samples predicted right.
+    pub fn correct(&self) -> usize {
+        (0..self.classes).map(|c| self.count(c, c)).sum()
+    }
+
+    /// How many classes were predicted at least once.
+    pub fn predicted_classes(&self) -> usize {
+        (0..self.classes).filter(|&p| (0..self.classes).any(|t| self.count(t, p) > 0)).count()
+    }
+
+    fn truth(&self, c: usize) -> usize {
+        (0..self.classes).map(|p| self.count(c, p)).sum()
+    }
+
+    fn predicted(&self, c: usize) -> usize {
+        (0..self.classes).map(|t| self.count(t, c)).sum()
+    }
+
+    /// The mean recall over the classes that occur (scikit-learn's `balanced_accuracy_score`).
+    pub fn balanced_accuracy(&self) -> f64 {
+        let present: Vec<usize> = (0..self.classes).filter(|&c| self.truth(c) > 0).collect();
+        let recall: f64 = present.iter().map(|&c| self.count(c, c) as f64 / self.truth(c) as f64).sum();
+        recall / present.len().max(1) as f64
+    }
+
+    /// F1 of class `c`: 2·TP / (2·TP + FP + FN), 0 when the class is neither present nor predicted.
+    pub fn f1_of(&self, c: usize) -> f64 {
+        let tp = self.count(c, c);
+        let denominator = self.truth(c) + self.predicted(c);
+        if denominator == 0 { 0.0 } else { 2.0 * tp as f64 / denominator as f64 }
+    }
+
+    /// Two classes: F1 of the rarer (the second on a tie); more: the macro mean.
+    pub fn f1(&self) -> f64 {
+        match self.classes {
+            0 | 1 => self.f1_of(0),
+            2 => self.f1_of(if self.truth(0) < self.truth(1) { 0 } else { 1 }),
+            k => (0..k).map(|c| self.f1_of(c)).sum::<f64>() / k as f64,
         }
     }
 }
@@ -102,4 +220,25 @@ pub fn r2_score(y: &[f64], pred: &[f64]) -> f64 {
     let ss_tot: f64 = y.iter().map(|v| (v - mean) * (v - mean)).sum();
     let ss_res: f64 = y.iter().zip(pred).map(|(a, b)| (a - b) * (a - b)).sum();
     if ss_tot == 0.0 { if ss_res == 0.0 { 1.0 } else { 0.0 } } else { 1.0 - ss_res / ss_tot }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn balanced_accuracy_and_f1_match_scikit_learns_definitions() {
+        // Two classes; class 1 is the rarer: recalls 2/3 and 1/2, F1 of class 1 = 2/(2+2).
+        let c = Confusion::new(2, &[0, 0, 0, 1, 1], &[0, 0, 1, 1, 0]);
+        assert_eq!(c.correct(), 3);
+        assert!((c.balanced_accuracy() - (2.0 / 3.0 + 0.5) / 2.0).abs() < 1e-15);
+        assert!((c.f1() - 0.5).abs() < 1e-15);
+        // Three classes: per-class F1 1, 0 and 0.8, macro mean 0.6.
+        let c = Confusion::new(3, &[0, 1, 2, 2], &[0, 2, 2, 2]);
+        assert!((c.f1() - 0.6).abs() < 1e-15);
+        assert_eq!(c.predicted_classes(), 2);
+        // A majority-class model: balanced accuracy 1/k, F1 of the rarer class 0.
+        let c = Confusion::new(2, &[0, 0, 0, 1], &[0, 0, 0, 0]);
+        assert_eq!((c.balanced_accuracy(), c.f1(), c.predicted_classes()), (0.5, 0.0, 1));
+    }
 }

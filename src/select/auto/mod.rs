@@ -7,9 +7,14 @@
 //! - Vectors are scaled per feature, fitted on the training data and stored
 //!   in the model, so prediction applies the same map ([`Scaling`]).
 //! - gamma from the median pairwise distance ([`gamma::median_gamma`]).
-//! - SVMs: C and gamma by a coarse-to-fine cross-validated search with early
-//!   stopping along C (`tune.rs`); ε-SVR's ε is a tenth of
-//!   the targets' standard deviation.
+//! - SVMs: C and gamma by a coarse-to-fine cross-validated search over
+//!   grid.py's ranges (`tune.rs`), never ending below its start (C = 1 at
+//!   the median gamma); beyond [`SEARCH_MAX`] samples on a subsample, its
+//!   best few checked on a disjoint one (`search.rs`). ε-SVR's ε is a tenth
+//!   of the targets' standard deviation.
+//! - Vectors: a linear baseline on the same samples and folds, reported
+//!   beside the kernel model, kept with `prefer_simple` when as good within
+//!   noise (`baseline.rs`).
 //! - Kernel ridge: α by exact leave-one-out, and gamma by the same
 //!   leave-one-out error over a few multiples of the median heuristic.
 //! - GPs: every hyperparameter by the marginal likelihood, from the median
@@ -17,8 +22,11 @@
 //!
 //! An option the caller holds ([`Held`]) is kept as given, never searched.
 
+mod baseline;
 mod gamma;
+mod report;
 mod ridge;
+mod search;
 mod tune;
 
 use std::time::Instant;
@@ -26,14 +34,15 @@ use std::time::Instant;
 use kern_kernels::{DataSet, Par};
 use serde_json::{Map, Value, json};
 
-use super::schedule::{GramCache, Scheduler};
-use super::{CvScore, Param, assign_folds, check_folds, mean_and_std};
+use super::{Metric, Param, mean_and_std};
 use crate::error::Result;
 use crate::io::{Data, Inputs, Labels, SampleKind};
 use crate::model::Scaling;
 use crate::train::{Approx, FitSpec, Fitted, KernelName, Learnable, Notices, Targets, Task, check_precomputed};
 pub use gamma::median_gamma;
-use tune::{Outcome, Point, coarse_to_fine};
+pub use search::search_rows;
+use search::{Sample, check_on_disjoint};
+use tune::{LOG2_C, Space};
 
 /// Folds of the searches' cross-validation.
 pub const FOLDS: usize = 5;
@@ -54,6 +63,17 @@ pub struct Held {
     pub width: bool,
     pub alpha: bool,
     pub epsilon: bool,
+}
+
+/// How `--auto` searches: the options held, what it maximises, and whether
+/// a linear model as good within noise is kept.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct AutoSpec {
+    pub held: Held,
+    /// What classifiers' searches maximise (`--auto-metric`).
+    pub metric: Metric,
+    /// Keep the linear baseline when it scores as well within noise (`--auto-prefer-simple`).
+    pub prefer_simple: bool,
 }
 
 /// What `--auto` chose and why.
@@ -77,19 +97,20 @@ impl Choices {
 ///
 /// ```
 /// use kern::io::{Data, Inputs, Labels};
-/// use kern::select::{Held, fit_auto};
+/// use kern::select::{AutoSpec, fit_auto};
 /// use kern::train::FitSpec;
 /// use kern::{DataSet, DenseMatrix, Par};
 ///
 /// let rows: Vec<Vec<f64>> = (0..60).map(|i| vec![(i % 2) as f64 * 3.0 + i as f64 / 60.0]).collect();
 /// let labels = Labels::Numeric((0..60).map(|i| (i % 2) as f64).collect());
 /// let data = Data::new(Inputs::Vectors(DataSet::from(DenseMatrix::from_rows(&rows).unwrap())), Some(labels));
-/// let (fitted, choices) = fit_auto(&FitSpec::default(), &Held::default(), data, Par::Seq)?;
+/// let (fitted, choices) = fit_auto(&FitSpec::default(), &AutoSpec::default(), data, Par::Seq)?;
 /// assert_eq!(fitted.model.task(), "svc");
 /// assert!(choices.json.contains_key("c"));
 /// # Ok::<(), kern::Error>(())
 /// ```
-pub fn fit_auto(spec: &FitSpec, held: &Held, data: Data, par: Par) -> Result<(Fitted, Choices)> {
+pub fn fit_auto(spec: &FitSpec, auto: &AutoSpec, data: Data, par: Par) -> Result<(Fitted, Choices)> {
+    let held = &auto.held;
     let started = Instant::now();
     let mut spec = spec.clone();
     let mut choices = Choices::default();
@@ -109,9 +130,9 @@ pub fn fit_auto(spec: &FitSpec, held: &Held, data: Data, par: Par) -> Result<(Fi
         choose_task(&mut spec, data.labels.as_ref(), data.x.len(), &mut choices);
     }
     match &data.x {
-        Inputs::Vectors(x) => choose_for_vectors(&mut spec, held, x, &data, par, &notices, &mut choices)?,
-        Inputs::Sequences(x) => choose_for_machine(&mut spec, held, x, &data, par, &notices, &mut choices)?,
-        Inputs::Graphs(x) => choose_for_machine(&mut spec, held, x, &data, par, &notices, &mut choices)?,
+        Inputs::Vectors(x) => choose_for_vectors(&mut spec, auto, x, &data, par, &notices, &mut choices)?,
+        Inputs::Sequences(x) => choose_for_machine(&mut spec, auto, x, &data, par, &notices, &mut choices)?,
+        Inputs::Graphs(x) => choose_for_machine(&mut spec, auto, x, &data, par, &notices, &mut choices)?,
     }
     let n_samples = data.x.len();
     let model = crate::train::fit_model(&spec, data, par, &notices)?;
@@ -152,7 +173,7 @@ fn choose_task(spec: &mut FitSpec, labels: Option<&Labels>, n: usize, choices: &
 /// Vectors: scaling, the median gamma, then the task's own choices.
 fn choose_for_vectors(
     spec: &mut FitSpec,
-    held: &Held,
+    auto: &AutoSpec,
     x: &DataSet,
     data: &Data,
     par: Par,
@@ -167,6 +188,7 @@ fn choose_for_vectors(
         scaling.apply(x)
     });
     spec.scale = scaled.is_some();
+    let held = &auto.held;
     let x = scaled.as_ref().unwrap_or(x);
     let targets = Targets::new(spec.task, data.labels.as_ref(), &data.file)?;
     let g0 = if held.width { None } else { median_gamma(spec.kernel.name, x, spec.seed) };
@@ -183,7 +205,7 @@ fn choose_for_vectors(
             );
         }
         (Task::Krr, Targets::Values(y)) if spec.approx.method == Approx::None => {
-            ridge::choose(spec, x, y, g0, held.alpha, par, choices)?;
+            ridge::choose(spec, x, y, g0, held.alpha, auto.prefer_simple, par, choices)?;
         }
         (Task::Svc | Task::Nusvc | Task::Svr | Task::Nusvr, _) if spec.approx.method == Approx::None => {
             if let (Task::Svr, Targets::Values(y), false) = (spec.task, &targets, held.epsilon) {
@@ -195,15 +217,35 @@ fn choose_for_vectors(
                 }
             }
             let tune_c = spec.task != Task::Nusvc && !held.c;
-            match (search(spec, x, &targets, tune_c, g0, par, notices)?, g0) {
-                (Some(outcome), _) => apply_outcome(spec, &outcome, x.n_samples(), choices),
-                (None, Some(g)) => {
-                    Param::Gamma.set(spec, g);
+            match Sample::new(x, &targets, spec.seed) {
+                Some(sample) if tune_c || g0.is_some() => {
+                    let space =
+                        Space { log2c: tune_c.then_some(LOG2_C), gamma: g0.map(f64::log2), metric: auto.metric };
+                    let mut outcome = sample.search(spec, space, par, notices)?;
+                    let check = check_on_disjoint(spec, &mut outcome, &sample, x, &targets, par, notices)?;
+                    let before = spec.clone();
+                    report::apply_outcome(spec, &outcome, check.as_ref(), x.n_samples(), choices, notices);
+                    if spec.kernel.name != KernelName::Linear && !spec.precomputed() {
+                        let (linear, lin) =
+                            baseline::search_linear(&before, &sample, tune_c, auto.metric, par, notices)?;
+                        let kernel_score = &outcome.best().1;
+                        let as_good =
+                            baseline::as_good_within_noise(kernel_score, &lin.best().1, auto.metric, lin.samples);
+                        let kept = as_good && auto.prefer_simple;
+                        report::baseline(&lin, kernel_score, as_good, kept, choices);
+                        if kept {
+                            *spec = linear;
+                        }
+                    }
+                }
+                _ => {
+                    if let Some(g) = g0 {
+                        Param::Gamma.set(spec, g);
+                    }
                     choices
                         .said
                         .push("too few samples per class to cross-validate: the median gamma, C as given".into());
                 }
-                (None, None) => {}
             }
         }
         // Approximations and one-class: the median gamma.
@@ -220,13 +262,14 @@ fn choose_for_vectors(
 /// α by leave-one-out; GPs fit their own.
 fn choose_for_machine<S: Learnable>(
     spec: &mut FitSpec,
-    held: &Held,
+    auto: &AutoSpec,
     x: &S,
     data: &Data,
     par: Par,
     notices: &Notices,
     choices: &mut Choices,
 ) -> Result<()> {
+    let held = &auto.held;
     match spec.task {
         Task::Krr if !held.alpha => {
             spec.alpha = crate::train::Alpha::Auto;
@@ -234,102 +277,14 @@ fn choose_for_machine<S: Learnable>(
         }
         Task::Svc | Task::Svr | Task::Nusvr if !held.c => {
             let targets = Targets::new(spec.task, data.labels.as_ref(), &data.file)?;
-            if let Some(outcome) = search(spec, x, &targets, true, None, par, notices)? {
-                apply_outcome(spec, &outcome, x.len(), choices);
+            if let Some(sample) = Sample::new(x, &targets, spec.seed) {
+                let space = Space { log2c: Some(LOG2_C), gamma: None, metric: auto.metric };
+                let mut outcome = sample.search(spec, space, par, notices)?;
+                let check = check_on_disjoint(spec, &mut outcome, &sample, x, &targets, par, notices)?;
+                report::apply_outcome(spec, &outcome, check.as_ref(), x.len(), choices, notices);
             }
         }
         _ => {}
     }
     Ok(())
-}
-
-/// Runs the coarse-to-fine search on `x` when there is anything to search
-/// (`None` otherwise, or with too few samples for the folds); beyond
-/// [`SEARCH_MAX`] samples, on a random subsample.
-fn search<S: Learnable>(
-    spec: &FitSpec,
-    x: &S,
-    targets: &Targets,
-    tune_c: bool,
-    g0: Option<f64>,
-    par: Par,
-    notices: &Notices,
-) -> Result<Option<Outcome>> {
-    if !(tune_c || g0.is_some()) || !matches!(targets, Targets::Classes { .. } | Targets::Values(_)) {
-        return Ok(None);
-    }
-    if x.len() > SEARCH_MAX {
-        let mut rows = rand::seq::index::sample(&mut crate::synthetic::rng(spec.seed), x.len(), SEARCH_MAX).into_vec();
-        rows.sort_unstable();
-        return search(spec, &x.select(&rows), &targets.select(&rows), tune_c, g0, par, notices);
-    }
-    // Every training fold must hold every class: no more folds than the
-    // smallest class has samples.
-    let smallest = match targets {
-        Targets::Classes { names, codes } => (0..names.len()).map(|c| codes.iter().filter(|&&k| k == c).count()).min(),
-        _ => None,
-    };
-    let folds = FOLDS.min(x.len()).min(smallest.unwrap_or(usize::MAX));
-    if check_folds(folds, x.len()).is_err() {
-        return Ok(None);
-    }
-    let fold_of = assign_folds(targets, x.len(), folds, spec.seed);
-    // Keep each gamma's Gram matrix between rounds, within half the memory budget.
-    let kept = GramCache::new(spec.memory_cap() / 2);
-    let on_fit = || ();
-    let scheduler = Scheduler { x, targets, fold_of: &fold_of, folds, par, on_fit: &on_fit, notices, kept };
-    let mut outcome = coarse_to_fine(tune_c, g0.map(f64::log2), |points| {
-        let trial: Vec<FitSpec> = points.iter().map(|p| at_point(spec, p)).collect();
-        scheduler.scores(&trial)
-    })?;
-    outcome.folds = folds;
-    Ok(Some(outcome))
-}
-
-/// `spec` at a search point.
-fn at_point(spec: &FitSpec, p: &Point) -> FitSpec {
-    let mut spec = spec.clone();
-    if let Some(c) = p.log2c {
-        Param::C.set(&mut spec, c.exp2());
-    }
-    if let Some(g) = p.log2g {
-        Param::Gamma.set(&mut spec, g.exp2());
-    }
-    spec
-}
-
-/// Sets the search's best point on `spec`, and reports it.
-fn apply_outcome(spec: &mut FitSpec, outcome: &Outcome, n: usize, choices: &mut Choices) {
-    let (point, score) = outcome.best();
-    *spec = at_point(spec, point);
-    let mut said = Vec::new();
-    if point.log2c.is_some() {
-        choices.json.insert("c".into(), json!(spec.svm.c));
-        said.push(format!("C {}", spec.svm.c));
-    }
-    if let (Some(_), Some(gamma)) = (point.log2g, spec.kernel.gamma) {
-        choices.json.insert("gamma".into(), json!(gamma));
-        said.push(format!("gamma {gamma:.4e}"));
-    }
-    let how = match score {
-        CvScore::Accuracy { accuracy, .. } => {
-            choices.json.insert("cv_accuracy".into(), json!(accuracy));
-            format!("accuracy {:.2} %", 100.0 * accuracy)
-        }
-        CvScore::Error { mse, r2, .. } => {
-            choices.json.insert("cv_mse".into(), json!(mse));
-            choices.json.insert("cv_r2".into(), json!(r2));
-            format!("mse {mse:.4e}")
-        }
-    };
-    let folds = outcome.folds;
-    choices.json.insert("search_points".into(), json!(outcome.tried.len()));
-    choices.json.insert("search_folds".into(), json!(folds));
-    choices.json.insert("search_samples".into(), json!(n.min(SEARCH_MAX)));
-    let on = if n > SEARCH_MAX { format!(" on a random {SEARCH_MAX} of the {n} samples") } else { String::new() };
-    choices.said.push(format!(
-        "{} by {folds}-fold cross-validation over {} points{on} ({how})",
-        said.join(" and "),
-        outcome.tried.len()
-    ));
 }

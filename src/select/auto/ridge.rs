@@ -1,4 +1,5 @@
-//! `--auto` for kernel ridge: gamma and α by exact leave-one-out error.
+//! `--auto` for kernel ridge: gamma and α by exact leave-one-out error, and
+//! the linear baseline (linear ridge, α by the same leave-one-out) beside it.
 
 use faer::Mat;
 use kern_kernels::{DataSet, ExactGram, Par};
@@ -6,20 +7,48 @@ use kern_solvers::LooPath;
 use serde_json::json;
 
 use super::Choices;
+use super::baseline::linear;
 use crate::error::Result;
-use crate::select::Param;
+use crate::select::{Param, mean_and_std};
 use crate::train::memory::{Shape, check_plan};
 use crate::train::{Alpha, FitSpec};
 
+/// What leave-one-out measured at one kernel: α, the mean squared error, and
+/// each sample's squared error.
+struct Loo {
+    alpha: f64,
+    mse: f64,
+    squared: Vec<f64>,
+}
+
+/// Leave-one-out of `spec`'s kernel on `x`: at `spec.alpha` when given,
+/// else at the α it selects.
+fn leave_one_out(spec: &FitSpec, x: &DataSet, y: &Mat<f64>, par: Par) -> Result<Loo> {
+    let path = LooPath::new(&ExactGram::new(&spec.vector_kernel(x.n_features())?, x, par), y.as_ref(), par)?;
+    let alpha = match spec.alpha {
+        Alpha::Auto => path.select()?.alpha,
+        Alpha::Value(a) => a,
+    };
+    let squared: Vec<f64> = match path.residuals(alpha) {
+        Some(r) => r.col_as_slice(0).iter().map(|v| v * v).collect(),
+        None => vec![f64::INFINITY; x.n_samples()],
+    };
+    let mse = squared.iter().sum::<f64>() / squared.len().max(1) as f64;
+    Ok(Loo { alpha, mse: if mse.is_finite() { mse } else { f64::INFINITY }, squared })
+}
+
 /// Gamma (unless held: `g0` is `None`) by the exact leave-one-out error over
 /// `g0 · 2^{-4, -2, 0, 2, 4}` then the neighbours of the best at one step;
-/// α (unless held) by leave-one-out at that gamma.
+/// α (unless held) by leave-one-out at that gamma. Then linear ridge on the
+/// same samples, kept when `prefer_simple` and as good within noise.
+#[allow(clippy::too_many_arguments)]
 pub(super) fn choose(
     spec: &mut FitSpec,
     x: &DataSet,
     y: &[f64],
     g0: Option<f64>,
     alpha_held: bool,
+    prefer_simple: bool,
     par: Par,
     choices: &mut Choices,
 ) -> Result<()> {
@@ -34,51 +63,66 @@ pub(super) fn choose(
     };
     // One eigendecomposition of K per gamma: K and its eigenvectors.
     check_plan(&FitSpec { alpha: Alpha::Auto, ..spec.clone() }, Shape::of_vectors(x, par))?;
+    let (_, sd) = mean_and_std(y);
+    let r2 = |mse: f64| if sd > 0.0 { 1.0 - mse / (sd * sd) } else { 0.0 };
     let y = Mat::from_fn(y.len(), 1, |i, _| y[i]);
-    // (log2 gamma offset, leave-one-out mse, the alpha it was at) of each gamma tried.
-    let mut tried: Vec<(f64, f64, f64)> = Vec::new();
-    let loo = |tried: &mut Vec<(f64, f64, f64)>, log2g: f64| -> Result<()> {
-        if tried.iter().any(|p| p.0 == log2g) {
-            return Ok(());
+    // (log2 gamma offset, what leave-one-out measured) of each gamma tried.
+    let mut tried: Vec<(f64, Loo)> = Vec::new();
+    let loo = |tried: &mut Vec<(f64, Loo)>, log2g: f64| -> Result<()> {
+        if !tried.iter().any(|p| p.0 == log2g) {
+            let mut p = spec.clone();
+            Param::Gamma.set(&mut p, g0 * log2g.exp2());
+            tried.push((log2g, leave_one_out(&p, x, &y, par)?));
         }
-        let mut p = spec.clone();
-        Param::Gamma.set(&mut p, g0 * log2g.exp2());
-        let path = LooPath::new(&ExactGram::new(&p.vector_kernel(x.n_features())?, x, par), y.as_ref(), par)?;
-        let (alpha, mse) = match p.alpha {
-            Alpha::Auto => {
-                let selection = path.select()?;
-                (selection.alpha, selection.loo_mse)
-            }
-            Alpha::Value(a) => {
-                let mse = path.residuals(a).map_or(f64::INFINITY, |r| {
-                    r.col_as_slice(0).iter().map(|v| v * v).sum::<f64>() / r.nrows().max(1) as f64
-                });
-                (a, mse)
-            }
-        };
-        tried.push((log2g, if mse.is_finite() { mse } else { f64::INFINITY }, alpha));
         Ok(())
-    };
-    let best = |tried: &[(f64, f64, f64)]| {
-        tried.iter().copied().reduce(|b, p| if p.1 < b.1 { p } else { b }).expect("gammas tried")
     };
     for offset in [-4.0, -2.0, 0.0, 2.0, 4.0] {
         loo(&mut tried, offset)?;
     }
-    let centre = best(&tried).0;
-    for offset in [centre - 1.0, centre + 1.0] {
-        loo(&mut tried, offset)?;
-    }
-    let (log2g, mse, alpha) = best(&tried);
+    let best =
+        |tried: &[(f64, Loo)]| (0..tried.len()).fold(0, |b, i| if tried[i].1.mse < tried[b].1.mse { i } else { b });
+    let centre = tried[best(&tried)].0;
+    loo(&mut tried, centre - 1.0)?;
+    loo(&mut tried, centre + 1.0)?;
+    let (log2g, chosen) = &tried[best(&tried)];
     let gamma = g0 * log2g.exp2();
     Param::Gamma.set(spec, gamma);
     // The alpha leave-one-out chose at this gamma: the final fit needs no second eigendecomposition.
-    spec.alpha = Alpha::Value(alpha);
-    let said = format!("gamma {gamma:.4e} by exact leave-one-out at alpha {alpha:.4e} (mse {mse:.4e})");
+    spec.alpha = Alpha::Value(chosen.alpha);
+    let (alpha, mse) = (chosen.alpha, chosen.mse);
+    let said =
+        format!("gamma {gamma:.4e} by exact leave-one-out at alpha {alpha:.4e} (mse {mse:.4e}, R² {:.4})", r2(mse));
     choices.note("gamma", json!(gamma), said);
     if !alpha_held {
         choices.json.insert("alpha".into(), json!("leave-one-out"));
     }
     choices.json.insert("loo_mse".into(), json!(mse));
+    choices.json.insert("loo_r2".into(), json!(r2(mse)));
+
+    // Linear ridge on the same samples; the noise is the standard error of
+    // the paired per-sample differences of the squared errors.
+    let mut base = linear(spec);
+    base.alpha = if alpha_held { spec.alpha } else { Alpha::Auto };
+    let lin = leave_one_out(&base, x, &y, par)?;
+    let d: Vec<f64> = lin.squared.iter().zip(&chosen.squared).map(|(l, k)| l - k).collect();
+    let (mean, sd_d) = mean_and_std(&d);
+    let as_good = mean.is_finite() && mean <= sd_d / (d.len().max(2) as f64 - 1.0).sqrt();
+    let kept = as_good && prefer_simple;
+    choices.json.insert(
+        "baseline".into(),
+        json!({ "kernel": "linear", "alpha": lin.alpha, "loo_mse": lin.mse, "loo_r2": r2(lin.mse),
+                "as_good_within_noise": as_good, "kept": kept }),
+    );
+    let verdict = super::baseline::verdict(as_good, kept);
+    choices.said.push(format!(
+        "linear baseline at alpha {:.4e}: mse {:.4e}, R² {:.4} beside the kernel's R² {:.4}: {verdict}",
+        lin.alpha,
+        lin.mse,
+        r2(lin.mse),
+        r2(mse)
+    ));
+    if kept {
+        *spec = FitSpec { alpha: Alpha::Value(lin.alpha), ..base };
+    }
     Ok(())
 }

@@ -1,35 +1,61 @@
-//! A coarse-to-fine search over log2 C and log2 gamma by cross-validation.
+//! The search over log2 C and log2 gamma by cross-validation.
 //!
-//! 1. Coarse: gamma columns at the median-heuristic centre `g0 + {−4, −2, 0, 2}`;
-//!    down each column C climbs `2^-5, 2^-3, …, 2^15` (grid.py's range) and
-//!    stops early once the column's score has not improved for
-//!    [`PATIENCE`] steps: large C is where SMO spends its time, and past the
-//!    peak it only overfits. The columns climb together, one C per round,
-//!    so every round's fits run in parallel.
-//! 2. When the best gamma is an end column, one more column beyond it (at
+//! 1. Coarse: grid.py's ranges at twice its step. C climbs `2^-5, 2^-1, …,
+//!    2^15`; the gamma columns, four apart in log2 and aligned on the
+//!    median-heuristic centre, span grid.py's `2^3 … 2^-15` (the data are
+//!    scaled onto [-1, 1], as grid.py expects) and eight below to four above
+//!    the centre. The start, C = 1 at the centre, is scored with the first
+//!    round, so the search never ends below it.
+//! 2. The columns climb C together, one C per round (every round's fits
+//!    run in parallel). A column stops only on evidence, when its best is
+//!    bracketed: the score rose to it (or fell after it) and the next
+//!    [`PATIENCE`] steps did not improve on it. A column flat from the start
+//!    climbs on: a flat start is what a model predicting the majority class
+//!    looks like, and larger C is where it learns.
+//! 3. When the best gamma is an end column, one more column beyond it (at
 //!    most [`MAX_EXTENSIONS`] per side).
-//! 3. Fine: the eight neighbours of the best point at half the coarse step.
+//! 4. Refine: the eight neighbours of the best at grid.py's step (2 in log2),
+//!    again around a new best, at most [`REFINE_ROUNDS`] times.
 //!
-//! The search only proposes points; `evaluate` scores them (in parallel,
-//! sharing kernel matrices), so this logic is tested on its own.
+//! The best point is the highest score measured; on ties, one that predicts
+//! more than one class, then the smaller C, then the smaller gamma (the
+//! simpler model). The search only proposes points; `evaluate` scores them
+//! (in parallel, sharing kernel matrices), so this logic is tested on its own.
 
 use crate::error::Result;
-use crate::select::CvScore;
+use crate::select::{CvScore, Metric};
 
-/// log2 C of the coarse sweep: grid.py's −5 to 15, step 2.
-const LOG2_C: (i32, i32, i32) = (-5, 15, 2);
-/// Offsets of the first gamma columns from the centre (log2).
-const GAMMA_OFFSETS: [f64; 4] = [-4.0, -2.0, 0.0, 2.0];
-/// Steps without improvement before a column stops climbing C.
-pub(crate) const PATIENCE: usize = 2;
+/// log2 C of grid.py's range, which the coarse stage spans.
+pub(crate) const LOG2_C: (i32, i32) = (-5, 15);
+/// grid.py's log2 gamma range (on data scaled onto [-1, 1]).
+const LOG2_GAMMA: (f64, f64) = (-15.0, 3.0);
+/// The coarse step in log2, both axes: twice grid.py's.
+const COARSE: f64 = 4.0;
+/// The refining step in log2: grid.py's.
+const FINE: f64 = 2.0;
+/// Coarse steps without improvement, after a rise or a fall, before a column stops.
+pub(crate) const PATIENCE: usize = 1;
 /// Extra gamma columns at most, per side.
-const MAX_EXTENSIONS: usize = 3;
+const MAX_EXTENSIONS: usize = 2;
+/// Rounds of refinement at most.
+const REFINE_ROUNDS: usize = 3;
+/// Scores closer than this are ties.
+const TIE: f64 = 1e-12;
 
 /// A point of the search in log2; `None` where the option is not searched.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub(crate) struct Point {
     pub log2c: Option<f64>,
     pub log2g: Option<f64>,
+}
+
+/// What the search covers: C over `log2c` (inclusive, when searched) and
+/// gamma around the log2 centre `gamma` (when searched), ranked by `metric`.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Space {
+    pub log2c: Option<(i32, i32)>,
+    pub gamma: Option<f64>,
+    pub metric: Metric,
 }
 
 /// Every point scored, and the best.
@@ -39,6 +65,11 @@ pub(crate) struct Outcome {
     pub best: usize,
     /// Folds of the cross-validation (set by the caller that scored).
     pub folds: usize,
+    /// Samples the cross-validation scored (set by the caller).
+    pub samples: usize,
+    pub metric: Metric,
+    /// The index of the start (C = 1 at the centre).
+    pub start: usize,
 }
 
 impl Outcome {
@@ -46,58 +77,167 @@ impl Outcome {
     pub fn best(&self) -> &(Point, CvScore) {
         &self.tried[self.best]
     }
+
+    /// The start and its score.
+    pub fn start(&self) -> &(Point, CvScore) {
+        &self.tried[self.start]
+    }
+
+    /// The points in order of rank, best first, at most `k`, distinct.
+    pub fn ranked(&self, k: usize) -> Vec<usize> {
+        let mut order: Vec<usize> = (0..self.tried.len()).collect();
+        order.sort_by(|&a, &b| {
+            if better(&self.tried[a], &self.tried[b], self.metric) {
+                std::cmp::Ordering::Less
+            } else if better(&self.tried[b], &self.tried[a], self.metric) {
+                std::cmp::Ordering::Greater
+            } else {
+                a.cmp(&b)
+            }
+        });
+        order.truncate(k);
+        order
+    }
 }
 
-/// Searches C (when `tune_c`) and gamma (around log2 centre `gamma`, when
-/// given) with `evaluate`, which scores a batch of points.
-pub(crate) fn coarse_to_fine(
-    tune_c: bool,
-    gamma: Option<f64>,
-    evaluate: impl FnMut(&[Point]) -> Result<Vec<CvScore>>,
-) -> Result<Outcome> {
-    let mut search = Climb { tried: Vec::new(), evaluate };
-    let columns: Vec<Option<f64>> = match gamma {
-        Some(g0) => GAMMA_OFFSETS.iter().map(|o| Some(g0 + o)).collect(),
+/// Searches `space` with `evaluate`, which scores a batch of points.
+pub(crate) fn coarse_to_fine(space: Space, evaluate: impl FnMut(&[Point]) -> Result<Vec<CvScore>>) -> Result<Outcome> {
+    let mut search = Climb { tried: Vec::new(), evaluate, metric: space.metric };
+    let start = Point { log2c: space.log2c.map(|_| 0.0), log2g: space.gamma };
+    let columns: Vec<Option<f64>> = match space.gamma {
+        Some(g0) => gamma_columns(g0).into_iter().map(Some).collect(),
         None => vec![None],
     };
-    search.climb(tune_c, &columns)?;
-    if let Some(g0) = gamma {
-        let (mut low, mut high) = (0, 0);
-        loop {
-            let best = search.best_point().log2g.expect("gamma searched");
-            let (lo, hi) = (g0 + GAMMA_OFFSETS[0] - 2.0 * low as f64, g0 + GAMMA_OFFSETS[3] + 2.0 * high as f64);
-            if best <= lo && low < MAX_EXTENSIONS {
-                low += 1;
-                search.climb(tune_c, &[Some(lo - 2.0)])?;
-            } else if best >= hi && high < MAX_EXTENSIONS {
-                high += 1;
-                search.climb(tune_c, &[Some(hi + 2.0)])?;
-            } else {
-                break;
-            }
-        }
+    search.climb(space.log2c, &columns, Some(start))?;
+    if space.gamma.is_some() {
+        extend(&mut search, space.log2c, &columns)?;
     }
-    // Fine: the neighbours at half the coarse step.
-    let best = search.best_point();
-    let steps = [-1.0, 0.0, 1.0];
-    let mut fine = Vec::new();
-    for dc in if tune_c { &steps[..] } else { &steps[1..2] } {
-        for dg in if gamma.is_some() { &steps[..] } else { &steps[1..2] } {
-            let p = Point { log2c: best.log2c.map(|c| c + dc), log2g: best.log2g.map(|g| g + dg) };
-            if !search.tried.iter().any(|(q, _)| *q == p) {
-                fine.push(p);
-            }
-        }
-    }
-    search.score(&fine)?;
+    refine(&mut search, space)?;
     let best = search.best();
-    Ok(Outcome { tried: search.tried, best, folds: 0 })
+    let start = search.tried.iter().position(|(p, _)| *p == start).expect("the start is scored");
+    Ok(Outcome { tried: search.tried, best, folds: 0, samples: 0, metric: space.metric, start })
+}
+
+/// The coarse gamma columns: `g0 + 4k` over grid.py's range and from eight
+/// below to four above `g0`, each end within half a step.
+fn gamma_columns(g0: f64) -> Vec<f64> {
+    let lo = LOG2_GAMMA.0.min(g0 - 2.0 * COARSE) - COARSE / 2.0;
+    let hi = LOG2_GAMMA.1.max(g0 + COARSE) + COARSE / 2.0;
+    let (first, last) = (((lo - g0) / COARSE).ceil() as i32, ((hi - g0) / COARSE).floor() as i32);
+    (first..=last).rev().map(|k| g0 + COARSE * f64::from(k)).collect()
+}
+
+/// Adds gamma columns beyond an end column while the best lies on one.
+fn extend<F: FnMut(&[Point]) -> Result<Vec<CvScore>>>(
+    search: &mut Climb<F>,
+    log2c: Option<(i32, i32)>,
+    columns: &[Option<f64>],
+) -> Result<()> {
+    let (mut hi, mut lo) = (columns[0].expect("gamma searched"), columns[columns.len() - 1].expect("gamma searched"));
+    let (mut below, mut above) = (0, 0);
+    loop {
+        let best = search.best_point().log2g.expect("gamma searched");
+        if best <= lo && below < MAX_EXTENSIONS {
+            below += 1;
+            lo -= COARSE;
+            search.climb(log2c, &[Some(lo)], None)?;
+        } else if best >= hi && above < MAX_EXTENSIONS {
+            above += 1;
+            hi += COARSE;
+            search.climb(log2c, &[Some(hi)], None)?;
+        } else {
+            return Ok(());
+        }
+    }
+}
+
+/// Scores the neighbours of the best at the fine step until the best stays.
+fn refine<F: FnMut(&[Point]) -> Result<Vec<CvScore>>>(search: &mut Climb<F>, space: Space) -> Result<()> {
+    let steps = [-FINE, 0.0, FINE];
+    let c_steps = if space.log2c.is_some() { &steps[..] } else { &steps[1..2] };
+    let g_steps = if space.gamma.is_some() { &steps[..] } else { &steps[1..2] };
+    // Past the range's largest C, SMO's time grows and the model only
+    // overfits; one step below its smallest is as simple as it needs to be.
+    let (c_min, c_max) = space.log2c.map_or((f64::MIN, f64::MAX), |(lo, hi)| (f64::from(lo) - FINE, f64::from(hi)));
+    for _ in 0..REFINE_ROUNDS {
+        let centre = search.best_point();
+        let mut points = Vec::new();
+        for dc in c_steps {
+            for dg in g_steps {
+                let p = Point { log2c: centre.log2c.map(|c| c + dc), log2g: centre.log2g.map(|g| g + dg) };
+                if p.log2c.is_none_or(|c| (c_min..=c_max).contains(&c)) && !search.tried.iter().any(|(q, _)| *q == p) {
+                    points.push(p);
+                }
+            }
+        }
+        search.score(&points)?;
+        if search.best_point() == centre {
+            break;
+        }
+    }
+    Ok(())
+}
+
+/// Appends the `extra` points `points` does not hold.
+fn add_new(points: &mut Vec<Point>, extra: &[Point]) {
+    for p in extra {
+        if !points.contains(p) {
+            points.push(*p);
+        }
+    }
+}
+
+/// Whether `a` ranks above `b`: the higher score; on ties, one that does not
+/// predict a single class, then the smaller C, then the smaller gamma.
+fn better(a: &(Point, CvScore), b: &(Point, CvScore), metric: Metric) -> bool {
+    let (ka, kb) = (a.1.key_by(metric), b.1.key_by(metric));
+    if (ka - kb).abs() > TIE {
+        return ka > kb;
+    }
+    if a.1.predicts_one_class() != b.1.predicts_one_class() {
+        return b.1.predicts_one_class();
+    }
+    let less = |x: Option<f64>, y: Option<f64>| x.zip(y).map(|(x, y)| x.total_cmp(&y));
+    match less(a.0.log2c, b.0.log2c).filter(|o| o.is_ne()) {
+        Some(order) => order.is_lt(),
+        None => less(a.0.log2g, b.0.log2g).is_some_and(|o| o.is_lt()),
+    }
+}
+
+/// A column's climb along C.
+#[derive(Clone, Copy, Debug, Default)]
+struct Column {
+    best: Option<f64>,
+    stall: usize,
+    /// The score rose above the column's first.
+    rose: bool,
+    /// A score fell below the column's best.
+    fell: bool,
+}
+
+impl Column {
+    fn update(&mut self, score: f64) {
+        match self.best {
+            None => self.best = Some(score),
+            Some(best) if score > best + TIE => (self.best, self.stall, self.rose) = (Some(score), 0, true),
+            Some(best) => {
+                self.stall += 1;
+                self.fell |= score < best - TIE;
+            }
+        }
+    }
+
+    /// The best is bracketed: stop climbing.
+    fn done(&self) -> bool {
+        self.stall >= PATIENCE && (self.rose || self.fell)
+    }
 }
 
 /// The points scored so far, and how to score more.
 struct Climb<F> {
     tried: Vec<(Point, CvScore)>,
     evaluate: F,
+    metric: Metric,
 }
 
 impl<F: FnMut(&[Point]) -> Result<Vec<CvScore>>> Climb<F> {
@@ -107,54 +247,41 @@ impl<F: FnMut(&[Point]) -> Result<Vec<CvScore>>> Climb<F> {
             return Ok(Vec::new());
         }
         let scores = (self.evaluate)(points)?;
-        let keys = scores.iter().map(CvScore::key).collect();
+        let keys = scores.iter().map(|s| s.key_by(self.metric)).collect();
         self.tried.extend(points.iter().copied().zip(scores));
         Ok(keys)
     }
 
-    /// Climbs C down every column together, each stopping after
-    /// [`PATIENCE`] rounds without improvement.
-    fn climb(&mut self, tune_c: bool, columns: &[Option<f64>]) -> Result<()> {
-        if !tune_c {
-            let points: Vec<Point> = columns.iter().map(|&g| Point { log2c: None, log2g: g }).collect();
+    /// Climbs C at the coarse step down every column together until each
+    /// column's best is bracketed; `extra` is scored with the first round.
+    fn climb(&mut self, log2c: Option<(i32, i32)>, columns: &[Option<f64>], extra: Option<Point>) -> Result<()> {
+        let extra: Vec<Point> = extra.into_iter().collect();
+        let Some((first, last)) = log2c else {
+            let mut points: Vec<Point> = columns.iter().map(|&g| Point { log2c: None, log2g: g }).collect();
+            add_new(&mut points, &extra);
             return self.score(&points).map(drop);
-        }
-        let mut state: Vec<(f64, usize)> = vec![(f64::NEG_INFINITY, 0); columns.len()];
-        let (first, last, step) = LOG2_C;
-        for c in (first..=last).step_by(step as usize) {
-            let active: Vec<usize> = (0..columns.len()).filter(|&k| state[k].1 < PATIENCE).collect();
+        };
+        let mut state = vec![Column::default(); columns.len()];
+        let mut c = f64::from(first);
+        while c <= f64::from(last) {
+            let active: Vec<usize> = (0..columns.len()).filter(|&k| !state[k].done()).collect();
             if active.is_empty() {
                 break;
             }
-            let points: Vec<Point> =
-                active.iter().map(|&k| Point { log2c: Some(f64::from(c)), log2g: columns[k] }).collect();
-            for (&k, score) in active.iter().zip(self.score(&points)?) {
-                let (best, stall) = &mut state[k];
-                if score > *best + 1e-12 {
-                    (*best, *stall) = (score, 0);
-                } else {
-                    *stall += 1;
-                }
+            let mut points: Vec<Point> = active.iter().map(|&k| Point { log2c: Some(c), log2g: columns[k] }).collect();
+            if c == f64::from(first) {
+                add_new(&mut points, &extra);
             }
+            let keys = self.score(&points)?;
+            active.iter().zip(keys).for_each(|(&k, key)| state[k].update(key));
+            c += COARSE;
         }
         Ok(())
     }
 
-    /// The index of the best point: the highest score, then the smaller C,
-    /// then the smaller gamma (the simpler model on ties).
+    /// The index of the best point.
     fn best(&self) -> usize {
-        let better = |a: &(Point, CvScore), b: &(Point, CvScore)| {
-            let (ka, kb) = (a.1.key(), b.1.key());
-            if (ka - kb).abs() > 1e-12 {
-                return ka > kb;
-            }
-            let less = |x: Option<f64>, y: Option<f64>| x.zip(y).map(|(x, y)| x.total_cmp(&y));
-            match less(a.0.log2c, b.0.log2c).filter(|o| o.is_ne()) {
-                Some(order) => order.is_lt(),
-                None => less(a.0.log2g, b.0.log2g).is_some_and(|o| o.is_lt()),
-            }
-        };
-        (0..self.tried.len()).fold(0, |b, i| if better(&self.tried[i], &self.tried[b]) { i } else { b })
+        (0..self.tried.len()).fold(0, |b, i| if better(&self.tried[i], &self.tried[b], self.metric) { i } else { b })
     }
 
     fn best_point(&self) -> Point {
@@ -165,6 +292,19 @@ impl<F: FnMut(&[Point]) -> Result<Vec<CvScore>>> Climb<F> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::select::Confusion;
+
+    /// A score of `accuracy` on 100 samples, predicting one class or both.
+    fn score(accuracy: f64, one_class: bool) -> CvScore {
+        let truth: Vec<usize> = (0..100).map(|i| usize::from(i < 10)).collect();
+        let predicted = if one_class { vec![0; 100] } else { (0..100).map(|i| usize::from(i < 5)).collect() };
+        let confusion = Confusion::new(2, &truth, &predicted);
+        CvScore::Accuracy { accuracy, correct: 0, per_fold: vec![accuracy], confusion }
+    }
+
+    fn space(gamma: Option<f64>) -> Space {
+        Space { log2c: Some(LOG2_C), gamma, metric: Metric::Accuracy }
+    }
 
     /// A smooth score surface with its peak at (log2 C, log2 gamma) = `peak`.
     fn surface(peak: (f64, f64)) -> impl FnMut(&[Point]) -> Result<Vec<CvScore>> {
@@ -173,8 +313,7 @@ mod tests {
                 .iter()
                 .map(|p| {
                     let (c, g) = (p.log2c.unwrap_or(peak.0), p.log2g.unwrap_or(peak.1));
-                    let accuracy = 0.9 - 0.01 * ((c - peak.0).powi(2) + (g - peak.1).powi(2));
-                    CvScore::Accuracy { accuracy, correct: 0, per_fold: vec![accuracy] }
+                    score(0.9 - 0.001 * ((c - peak.0).powi(2) + (g - peak.1).powi(2)), false)
                 })
                 .collect())
         }
@@ -182,33 +321,75 @@ mod tests {
 
     #[test]
     fn finds_the_peak_and_stops_climbing_c_past_it() {
-        let out = coarse_to_fine(true, Some(-3.0), surface((4.0, -6.0))).unwrap();
-        assert_eq!(out.best().0, Point { log2c: Some(4.0), log2g: Some(-6.0) });
-        // No column climbed beyond PATIENCE steps past its peak at C = 2^3 or 2^5.
+        let out = coarse_to_fine(space(Some(-3.0)), surface((5.0, -7.0))).unwrap();
+        assert_eq!(out.best().0, Point { log2c: Some(5.0), log2g: Some(-7.0) });
+        // No column climbed more than one coarse step past C = 2^7, the last before the fall.
         let highest = out.tried.iter().filter_map(|(p, _)| p.log2c).fold(f64::MIN, f64::max);
-        assert!(highest <= 5.0 + 2.0 * PATIENCE as f64, "climbed to 2^{highest}");
-        assert!(out.tried.len() < 11 * 4, "{} points", out.tried.len());
+        assert!(highest <= 11.0, "climbed to 2^{highest}");
+        assert!(out.tried.len() < 60, "{} points", out.tried.len());
     }
 
     #[test]
-    fn extends_gamma_beyond_the_first_columns() {
-        let out = coarse_to_fine(true, Some(0.0), surface((1.0, -9.0))).unwrap();
-        assert_eq!(out.best().0, Point { log2c: Some(1.0), log2g: Some(-9.0) });
-        let out = coarse_to_fine(false, Some(0.0), surface((0.0, 7.0))).unwrap();
-        assert_eq!(out.best().0, Point { log2c: None, log2g: Some(7.0) });
-    }
-
-    #[test]
-    fn c_alone_and_ties_prefer_the_simpler_model() {
-        let out = coarse_to_fine(true, None, surface((8.0, 0.0))).unwrap();
-        assert_eq!(out.best().0, Point { log2c: Some(8.0), log2g: None });
-        // A flat surface: the smallest C and gamma tried.
-        let flat = |p: &[Point]| {
-            Ok(p.iter().map(|_| CvScore::Accuracy { accuracy: 0.5, correct: 0, per_fold: vec![] }).collect())
+    fn a_flat_majority_start_does_not_stop_the_climb() {
+        // Every point below C = 2^7 predicts the majority class (90 %);
+        // larger C learns, best at (11, 1). The old rule stopped after two ties.
+        let cliff = |points: &[Point]| {
+            Ok(points
+                .iter()
+                .map(|p| {
+                    let (c, g) = (p.log2c.unwrap(), p.log2g.unwrap());
+                    if c < 7.0 {
+                        score(0.9, true)
+                    } else {
+                        score(0.98 - 0.002 * ((c - 11.0).powi(2) + (g - 1.0).powi(2)), false)
+                    }
+                })
+                .collect())
         };
-        let out = coarse_to_fine(true, Some(0.0), flat).unwrap();
+        let out = coarse_to_fine(space(Some(-3.0)), cliff).unwrap();
+        let (point, best) = out.best();
+        assert!(!best.predicts_one_class());
+        assert_eq!(*point, Point { log2c: Some(11.0), log2g: Some(1.0) });
+    }
+
+    #[test]
+    fn never_below_the_start_and_the_start_is_scored() {
+        // The start is the only good point: the search returns it.
+        let start = Point { log2c: Some(0.0), log2g: Some(-2.5) };
+        let spike =
+            |points: &[Point]| Ok(points.iter().map(|p| score(if *p == start { 0.95 } else { 0.7 }, false)).collect());
+        let out = coarse_to_fine(space(Some(-2.5)), spike).unwrap();
+        assert_eq!(out.best().0, Point { log2c: Some(0.0), log2g: Some(-2.5) });
+        assert_eq!(out.start().0, out.best().0);
+    }
+
+    #[test]
+    fn the_coarse_columns_span_grid_py_and_extend_beyond() {
+        let columns = gamma_columns(-3.0);
+        assert_eq!(columns, vec![5.0, 1.0, -3.0, -7.0, -11.0, -15.0]);
+        // A centre far from grid.py's range: columns from 8 below to 4 above it, and the range.
+        let far = gamma_columns(10.0);
+        assert!(far.first() == Some(&14.0) && far.last() == Some(&-14.0), "{far:?}");
+        let out = coarse_to_fine(space(Some(-3.0)), surface((1.0, -21.0))).unwrap();
+        assert_eq!(out.best().0, Point { log2c: Some(1.0), log2g: Some(-21.0) });
+        let out = coarse_to_fine(Space { log2c: None, ..space(Some(0.0)) }, surface((0.0, 12.0))).unwrap();
+        assert_eq!(out.best().0, Point { log2c: None, log2g: Some(12.0) });
+    }
+
+    #[test]
+    fn c_alone_and_ties_prefer_a_model_of_both_classes_then_the_simpler() {
+        let out = coarse_to_fine(space(None), surface((8.0, 0.0))).unwrap();
+        assert_eq!(out.best().0, Point { log2c: Some(7.0), log2g: None });
+        // A flat surface: every column climbs to the end, then the smallest C and gamma.
+        let flat = |p: &[Point]| Ok(p.iter().map(|_| score(0.5, false)).collect());
+        let out = coarse_to_fine(space(Some(0.0)), flat).unwrap();
         let min_c = out.tried.iter().filter_map(|(p, _)| p.log2c).fold(f64::MAX, f64::min);
         let min_g = out.tried.iter().filter_map(|(p, _)| p.log2g).fold(f64::MAX, f64::min);
         assert_eq!(out.best().0, Point { log2c: Some(min_c), log2g: Some(min_g) });
+        // At an equal score, a model of both classes over the majority class.
+        let tie = |p: &[Point]| Ok(p.iter().map(|p| score(0.9, p.log2c != Some(3.0))).collect());
+        let out = coarse_to_fine(space(None), tie).unwrap();
+        assert_eq!(out.best().0.log2c, Some(3.0));
+        assert_eq!(out.ranked(2)[0], out.best);
     }
 }

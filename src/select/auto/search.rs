@@ -1,0 +1,145 @@
+//! Where the SVM search runs: the sample it cross-validates on (a seeded
+//! subsample beyond [`SEARCH_MAX`] samples), the search itself, and the
+//! check of its best few points on a second, disjoint subsample.
+
+use super::tune::{Outcome, Point, Space, coarse_to_fine};
+use super::{FOLDS, SEARCH_MAX};
+use crate::error::Result;
+use crate::select::schedule::{GramCache, Scheduler};
+use crate::select::{CvScore, Param, assign_folds, check_folds};
+use crate::synthetic::rng;
+use crate::train::{FitSpec, Learnable, Notices, Targets};
+
+/// Points of the subsample's search checked on the disjoint one.
+pub(super) const CHECKED: usize = 3;
+/// The disjoint subsample is used when it holds at least this many samples.
+const CHECK_MIN: usize = 1_000;
+
+/// The samples a search cross-validates on, and its folds.
+pub(super) struct Sample<S> {
+    pub x: S,
+    pub targets: Targets,
+    pub fold_of: Vec<usize>,
+    pub folds: usize,
+    /// The rows of the whole data, when a subsample (sorted).
+    pub rows: Option<Vec<usize>>,
+}
+
+impl<S: Learnable> Sample<S> {
+    /// All of `x`, or a seeded random [`SEARCH_MAX`] of it; `None` when too
+    /// few samples per class for the folds.
+    pub fn new(x: &S, targets: &Targets, seed: u64) -> Option<Self> {
+        let rows = search_rows(x.len(), seed);
+        let (x, targets) = match &rows {
+            Some(rows) => (x.select(rows), targets.select(rows)),
+            None => (x.select(&(0..x.len()).collect::<Vec<_>>()), targets.clone()),
+        };
+        // Every training fold must hold every class: no more folds than the
+        // smallest class has samples.
+        let smallest = match &targets {
+            Targets::Classes { names, codes } => {
+                (0..names.len()).map(|c| codes.iter().filter(|&&k| k == c).count()).min()
+            }
+            _ => None,
+        };
+        let folds = FOLDS.min(x.len()).min(smallest.unwrap_or(usize::MAX));
+        check_folds(folds, x.len()).ok()?;
+        let fold_of = assign_folds(&targets, x.len(), folds, seed);
+        Some(Self { x, targets, fold_of, folds, rows })
+    }
+
+    /// Runs the search over `space` for `spec`.
+    pub fn search(&self, spec: &FitSpec, space: Space, par: kern_kernels::Par, notices: &Notices) -> Result<Outcome> {
+        // Keep each gamma's Gram matrix between rounds, within half the memory budget.
+        let kept = GramCache::new(spec.memory_cap() / 2);
+        let on_fit = || ();
+        let (x, targets, fold_of, folds) = (&self.x, &self.targets, &self.fold_of[..], self.folds);
+        let scheduler = Scheduler { x, targets, fold_of, folds, par, on_fit: &on_fit, notices, kept };
+        let mut outcome = coarse_to_fine(space, |points| {
+            let trial: Vec<FitSpec> = points.iter().map(|p| at_point(spec, p)).collect();
+            scheduler.scores(&trial)
+        })?;
+        outcome.folds = folds;
+        outcome.samples = self.x.len();
+        Ok(outcome)
+    }
+}
+
+/// The rows (sorted) of the subsample the search of `n` samples runs on,
+/// drawn with `seed`; `None` when it runs on all of them (`n` ≤ [`SEARCH_MAX`]).
+/// `kern grid` on these rows with the same seed scores the search's folds.
+pub fn search_rows(n: usize, seed: u64) -> Option<Vec<usize>> {
+    (n > SEARCH_MAX).then(|| {
+        let mut rows = rand::seq::index::sample(&mut rng(seed), n, SEARCH_MAX).into_vec();
+        rows.sort_unstable();
+        rows
+    })
+}
+
+/// What the check on the disjoint subsample measured.
+#[derive(Clone, Debug)]
+pub(super) struct Check {
+    /// Samples it scored.
+    pub samples: usize,
+    /// (index into the outcome's points, its score on them), in rank order.
+    pub scores: Vec<(usize, CvScore)>,
+}
+
+/// Fits the search's best [`CHECKED`] points on the search's subsample,
+/// scores each on a disjoint seeded subsample of at most [`SEARCH_MAX`]
+/// other samples, and makes the best there the outcome's best. `None` when
+/// the search ran on all the data or too few samples are left.
+pub(super) fn check_on_disjoint<S: Learnable>(
+    spec: &FitSpec,
+    outcome: &mut Outcome,
+    sample: &Sample<S>,
+    x: &S,
+    targets: &Targets,
+    par: kern_kernels::Par,
+    notices: &Notices,
+) -> Result<Option<Check>> {
+    let Some(used) = &sample.rows else { return Ok(None) };
+    let mut rest: Vec<usize> = (0..x.len()).filter(|i| used.binary_search(i).is_err()).collect();
+    if rest.len() < CHECK_MIN {
+        return Ok(None);
+    }
+    if rest.len() > SEARCH_MAX {
+        let picked = rand::seq::index::sample(&mut rng(spec.seed ^ 0x5eed), rest.len(), SEARCH_MAX);
+        let mut rows: Vec<usize> = picked.iter().map(|k| rest[k]).collect();
+        rows.sort_unstable();
+        rest = rows;
+    }
+    let (x_check, t_check) = (x.select(&rest), targets.select(&rest));
+    let everywhere = vec![0; rest.len()];
+    let all: Vec<usize> = (0..sample.x.len()).collect();
+    let mut scores = Vec::new();
+    for k in outcome.ranked(CHECKED) {
+        let at = at_point(spec, &outcome.tried[k].0);
+        let kernel = S::kernel(&at, &sample.x)?;
+        let fitted = S::fit(&at, &kernel, sample.x.select(&all), &sample.targets, par, notices)?;
+        let prediction = S::predict(&fitted, &x_check, par)?;
+        scores.push((k, CvScore::new(&t_check, &everywhere, vec![prediction])));
+    }
+    // The best on the fresh samples; ties keep the search's order.
+    let key = |s: &CvScore| s.key_by(outcome.metric);
+    let mut best = 0;
+    for i in 1..scores.len() {
+        if key(&scores[i].1) > key(&scores[best].1) + 1e-12 {
+            best = i;
+        }
+    }
+    outcome.best = scores[best].0;
+    Ok(Some(Check { samples: rest.len(), scores }))
+}
+
+/// `spec` at a search point.
+pub(super) fn at_point(spec: &FitSpec, p: &Point) -> FitSpec {
+    let mut spec = spec.clone();
+    if let Some(c) = p.log2c {
+        Param::C.set(&mut spec, c.exp2());
+    }
+    if let Some(g) = p.log2g {
+        Param::Gamma.set(&mut spec, g.exp2());
+    }
+    spec
+}
