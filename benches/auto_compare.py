@@ -19,8 +19,8 @@ from sklearn.datasets import load_breast_cancer, load_digits, load_svmlight_file
 
 DATA = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "shared", "data")
 WORK = "/tmp/kern_auto_compare"
-C_GRID = "c=2^-5..2^15:4"
-G_GRID = "gamma=2^3..2^-15:0.25"
+C_GRID = ["--grid", "c=2^-5..2^15:4"]
+G_GRID = ["--grid", "gamma=2^3..2^-15:0.25"]
 
 
 def write_svmlight(path, x, y):
@@ -33,7 +33,8 @@ def write_svmlight(path, x, y):
 def scaled(train, test):
     lo, hi = train.min(axis=0), train.max(axis=0)
     span = np.where(hi > lo, hi - lo, 1.0)
-    return [np.clip(2 * (m - lo) / span - 1, -1e9, 1e9) * (hi > lo) for m in (train, test)]
+    # Constant features map to 0, as svm-scale leaves them out.
+    return [(2 * (m - lo) / span - 1) * (hi > lo) for m in (train, test)]
 
 
 def split(n, seed=0, test_fraction=1 / 3):
@@ -101,7 +102,7 @@ def prepare():
     x = x.toarray()
     tr, te = split(len(y))
     d = vector_set("heart", x, y, tr, te)
-    sets.append(("heart_scale", d, "train", "test", "train.scaled", "test.scaled", [C_GRID, G_GRID], "accuracy"))
+    sets.append(("heart_scale", d, "train", "test", "train.scaled", "test.scaled", C_GRID + G_GRID, "accuracy"))
     d = os.path.join(WORK, "a9a")
     os.makedirs(d, exist_ok=True)
     with open(f"{DATA}/libsvm/a9a") as f, open(f"{d}/train", "w") as g:
@@ -110,20 +111,20 @@ def prepare():
     # kern's stored scaling refuses features it never saw: drop it from a9a.t.
     with open(f"{DATA}/libsvm/a9a.t") as f, open(f"{d}/test", "w") as g:
         g.writelines(" ".join(t for t in line.split() if not t.startswith("123:")) + "\n" for line in f)
-    sets.append(("a9a (first 10,000)", d, "train", "test", "train", "test", [C_GRID, G_GRID], "accuracy"))
+    sets.append(("a9a (first 10,000)", d, "train", "test", "train", "test", C_GRID + G_GRID, "accuracy"))
     digits = load_digits()
     tr, te = split(len(digits.target))
     d = vector_set("digits", digits.data, digits.target, tr, te)
-    sets.append(("digits 10-class", d, "train", "test", "train.scaled", "test.scaled", [C_GRID, G_GRID], "accuracy"))
+    sets.append(("digits 10-class", d, "train", "test", "train.scaled", "test.scaled", C_GRID + G_GRID, "accuracy"))
     bc = load_breast_cancer()
     tr, te = split(len(bc.target))
     d = vector_set("breast_cancer", bc.data, bc.target, tr, te)
-    sets.append(("breast_cancer", d, "train", "test", "train.scaled", "test.scaled", [C_GRID, G_GRID], "accuracy"))
+    sets.append(("breast_cancer", d, "train", "test", "train.scaled", "test.scaled", C_GRID + G_GRID, "accuracy"))
     xa, ya = rare_bumps(20000, 2)
     xb, yb = rare_bumps(5000, 3)
     x, y = np.vstack([xa, xb]), np.concatenate([ya, yb])
     d = vector_set("rare_bumps", x, y, np.arange(20000), np.arange(20000, 25000))
-    sets.append(("imbalanced (7 %, 20,000)", d, "train", "test", "train.scaled", "test.scaled", [C_GRID, G_GRID], "accuracy"))
+    sets.append(("imbalanced (7 %, 20,000)", d, "train", "test", "train.scaled", "test.scaled", C_GRID + G_GRID, "accuracy"))
     d = os.path.join(WORK, "splice")
     os.makedirs(d, exist_ok=True)
     rows = open(f"{DATA}/strings/uci_splice.csv").read().strip().split("\n")
@@ -133,19 +134,19 @@ def prepare():
             f.write(rows[0] + "\n")
             f.writelines(rows[i + 1] + "\n" for i in idx)
     sets.append(("uci_splice (spectrum)", d, "train.csv", "test.csv", "train.csv", "test.csv",
-                 [C_GRID, "--kernel", "spectrum"], "accuracy"))
+                 C_GRID + ["--kernel", "spectrum"], "accuracy"))
     d = os.path.join(WORK, "mutag")
     n = len([v for v in open(f"{DATA}/tu/MUTAG/MUTAG_graph_labels.txt") if v.strip()])
     tr, te = split(n)
     tu_subset(f"{DATA}/tu/MUTAG", "MUTAG", f"{d}/train", tr)
     tu_subset(f"{DATA}/tu/MUTAG", "MUTAG", f"{d}/test", te)
-    sets.append(("MUTAG (WL)", d, "train", "test", "train", "test", [C_GRID, "--kernel", "wl"], "accuracy"))
+    sets.append(("MUTAG (WL)", d, "train", "test", "train", "test", C_GRID + ["--kernel", "wl"], "accuracy"))
     x, y = load_svmlight_file(f"{DATA}/libsvm/abalone_scale")
     x = x.toarray()
     tr, te = split(len(y))
     d = vector_set("abalone", x, y, tr, te)
     sets.append(("abalone (krr)", d, "train", "test", "train.scaled", "test.scaled",
-                 ["alpha=2^5..2^-15:0.25", G_GRID, "--task", "krr"], "r2"))
+                 ["--grid", "alpha=2^5..2^-15:0.25", *G_GRID, "--task", "krr"], "r2"))
     return sets
 
 
@@ -163,18 +164,6 @@ def score(kern, model, test, metric):
     return out["accuracy"] if metric == "accuracy" else out["r2"]
 
 
-def grid_args(args):
-    out, pending = [], None
-    for a in args:
-        if a.startswith("--"):
-            out.append(a)
-        elif "=" in a and not out[-1:] == ["--kernel"] and not out[-1:] == ["--task"]:
-            out += ["--grid", a]
-        else:
-            out.append(a)
-    return out
-
-
 def main():
     kern = sys.argv[1]
     old = sys.argv[2] if len(sys.argv) > 2 and not sys.argv[2].startswith("--") else None
@@ -183,14 +172,14 @@ def main():
     for name, d, train, test, gtrain, gtest, grid, metric in prepare():
         if only and not any(o in name for o in only):
             continue
-        j = lambda f: f if f.startswith("/") else os.path.join(d, f)
+        j = lambda f: os.path.join(d, f)
         auto, t_auto, said = run([kern, "fit", j(train), "-o", j("auto.model"), "--json", "-q"])
         s_auto = score(kern, j("auto.model"), j(test), metric)
         s_old = t_old = None
         if old:
             _, t_old, _ = run([old, "fit", j(train), "-o", j("old.model"), "--json", "-q"])
             s_old = score(old, j("old.model"), j(test), metric)
-        _, t_grid, _ = run([kern, "grid", j(gtrain), *grid_args(grid), "--refit", "-o", j("grid.model"), "--json", "-q"])
+        _, t_grid, _ = run([kern, "grid", j(gtrain), *grid, "--refit", "-o", j("grid.model"), "--json", "-q"])
         s_grid = score(kern, j("grid.model"), j(gtest), metric)
         a = auto.get("auto", {})
         chosen = {k: a[k] for k in ("c", "gamma") if k in a}

@@ -165,7 +165,7 @@ fn sequences_alone_get_a_string_kernel_and_c_by_search() {
     let dir = scratch();
     let d = dir.path();
     let mut u = lcg(9);
-    let mut fasta = String::new();
+    let (mut fasta, mut csv) = (String::new(), String::from("label,name,sequence\n"));
     for i in 0..80 {
         let label = if i % 2 == 0 { "pos" } else { "neg" };
         let mut s: String = (0..40).map(|_| b"ACGT"[(u() * 4.0) as usize] as char).collect();
@@ -174,13 +174,18 @@ fn sequences_alone_get_a_string_kernel_and_c_by_search() {
             s.replace_range(at..at + 6, "GATTAC");
         }
         fasta.push_str(&format!(">s{i} label={label}\n{s}\n"));
+        csv.push_str(&format!("{label},s{i},{s}\n"));
     }
     write(d, "seqs.fa", fasta);
+    write(d, "seqs.csv", csv);
     let fit = json(&kern(d, &["fit", "seqs.fa", "-o", "m.model", "--json", "-q"]));
     assert_eq!(fit["auto"]["kernel"], "spectrum");
     assert_eq!(fit["task"], "svc");
     assert!(fit["auto"]["cv_accuracy"].as_f64().unwrap() > 0.8, "{fit}");
     assert!(fit["auto"].get("scaling").is_none());
+    // A CSV whose header names a sequence column holds sequences, not vectors: the same fit.
+    let from_csv = json(&kern(d, &["fit", "seqs.csv", "-o", "c.model", "--json", "-q"]));
+    assert_eq!(from_csv["auto"], fit["auto"]);
 }
 
 /// Two classes, about 7 % positives, 22 dense features that are smooth

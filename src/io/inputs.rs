@@ -201,27 +201,24 @@ fn held_kind(path: &Path, format: Option<Format>) -> SampleKind {
         Some(Format::Fasta | Format::SeqCsv) => SampleKind::Sequences,
         Some(Format::Libsvm | Format::Csv) => SampleKind::Vectors,
         None if path.is_dir() => SampleKind::Graphs,
-        None if looks_like_fasta(path) || has_sequence_column(path) => SampleKind::Sequences,
+        None if looks_like_sequences(path) => SampleKind::Sequences,
         None => SampleKind::Vectors,
     }
 }
 
-/// Whether the file's first line is a CSV header naming a `sequence`
-/// column: a sequence CSV (its default sequence column), not vectors.
-fn has_sequence_column(path: &Path) -> bool {
+/// Whether the file holds sequences by its first bytes: a FASTA record
+/// (`>` first), or a CSV header naming a `sequence` column (the sequence
+/// CSV's default column), not vectors.
+fn looks_like_sequences(path: &Path) -> bool {
     use std::io::Read;
     let mut head = [0u8; 4096];
     let Ok(read) = std::fs::File::open(path).and_then(|mut f| f.read(&mut head)) else { return false };
-    let first = head[..read].split(|&b| b == b'\n').next().unwrap_or_default();
+    let head = &head[..read];
+    if head.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'>') {
+        return true;
+    }
+    let first = head.split(|&b| b == b'\n').next().unwrap_or_default();
     String::from_utf8_lossy(first).split(',').any(|field| field.trim().eq_ignore_ascii_case("sequence"))
-}
-
-/// Whether the file's first non-blank byte opens a FASTA record.
-fn looks_like_fasta(path: &Path) -> bool {
-    use std::io::Read;
-    let mut head = [0u8; 256];
-    let Ok(read) = std::fs::File::open(path).and_then(|mut f| f.read(&mut head)) else { return false };
-    head[..read].iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'>')
 }
 
 /// The sequence format `format` names (CSV read as sequence CSV).

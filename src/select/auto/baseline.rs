@@ -48,13 +48,17 @@ pub(super) fn search_linear(
 pub(super) fn as_good_within_noise(kernel: &CvScore, linear: &CvScore, metric: Metric, n: usize) -> bool {
     let (k, l) = (kernel.key_by(metric), linear.key_by(metric));
     let noise = match (kernel, linear) {
-        (CvScore::Error { per_fold: a, .. }, CvScore::Error { per_fold: b, .. }) => {
-            let d: Vec<f64> = a.iter().zip(b).map(|(a, b)| b - a).collect();
-            mean_and_std(&d).1 / (d.len().max(2) as f64 - 1.0).sqrt()
-        }
+        (CvScore::Error { per_fold: a, .. }, CvScore::Error { per_fold: b, .. }) => paired_difference(a, b).1,
         _ => (k.clamp(0.0, 1.0) * (1.0 - k.clamp(0.0, 1.0)) / n.max(1) as f64).sqrt(),
     };
     l >= k - noise
+}
+
+/// The mean of the paired differences `linear − kernel` and its standard error.
+pub(super) fn paired_difference(kernel: &[f64], linear: &[f64]) -> (f64, f64) {
+    let d: Vec<f64> = kernel.iter().zip(linear).map(|(k, l)| l - k).collect();
+    let (mean, sd) = mean_and_std(&d);
+    (mean, sd / (d.len().max(2) as f64 - 1.0).sqrt())
 }
 
 /// What the report says of the baseline.

@@ -208,45 +208,7 @@ fn choose_for_vectors(
             ridge::choose(spec, x, y, g0, held.alpha, auto.prefer_simple, par, choices)?;
         }
         (Task::Svc | Task::Nusvc | Task::Svr | Task::Nusvr, _) if spec.approx.method == Approx::None => {
-            if let (Task::Svr, Targets::Values(y), false) = (spec.task, &targets, held.epsilon) {
-                let (_, sd) = mean_and_std(y);
-                if sd > 0.0 {
-                    spec.svm.epsilon = 0.1 * sd;
-                    let said = format!("epsilon {:.4e} (a tenth of the targets' std)", spec.svm.epsilon);
-                    choices.note("epsilon", json!(spec.svm.epsilon), said);
-                }
-            }
-            let tune_c = spec.task != Task::Nusvc && !held.c;
-            match Sample::new(x, &targets, spec.seed) {
-                Some(sample) if tune_c || g0.is_some() => {
-                    let space =
-                        Space { log2c: tune_c.then_some(LOG2_C), gamma: g0.map(f64::log2), metric: auto.metric };
-                    let mut outcome = sample.search(spec, space, par, notices)?;
-                    let check = check_on_disjoint(spec, &mut outcome, &sample, x, &targets, par, notices)?;
-                    let before = spec.clone();
-                    report::apply_outcome(spec, &outcome, check.as_ref(), x.n_samples(), choices, notices);
-                    if spec.kernel.name != KernelName::Linear && !spec.precomputed() {
-                        let (linear, lin) =
-                            baseline::search_linear(&before, &sample, tune_c, auto.metric, par, notices)?;
-                        let kernel_score = &outcome.best().1;
-                        let as_good =
-                            baseline::as_good_within_noise(kernel_score, &lin.best().1, auto.metric, lin.samples);
-                        let kept = as_good && auto.prefer_simple;
-                        report::baseline(&lin, kernel_score, as_good, kept, choices);
-                        if kept {
-                            *spec = linear;
-                        }
-                    }
-                }
-                _ => {
-                    if let Some(g) = g0 {
-                        Param::Gamma.set(spec, g);
-                    }
-                    choices
-                        .said
-                        .push("too few samples per class to cross-validate: the median gamma, C as given".into());
-                }
-            }
+            tune_svm(spec, auto, x, &targets, g0, par, notices, choices)?;
         }
         // Approximations and one-class: the median gamma.
         _ => {
@@ -256,6 +218,74 @@ fn choose_for_vectors(
         }
     }
     Ok(())
+}
+
+/// An SVM on vectors: ε of ε-SVR, C (unless held, or ν-SVC) and gamma
+/// (unless held: `g0` is `None`) by the search, then the linear baseline.
+#[allow(clippy::too_many_arguments)]
+fn tune_svm(
+    spec: &mut FitSpec,
+    auto: &AutoSpec,
+    x: &DataSet,
+    targets: &Targets,
+    g0: Option<f64>,
+    par: Par,
+    notices: &Notices,
+    choices: &mut Choices,
+) -> Result<()> {
+    if let (Task::Svr, Targets::Values(y), false) = (spec.task, targets, auto.held.epsilon) {
+        let (_, sd) = mean_and_std(y);
+        if sd > 0.0 {
+            spec.svm.epsilon = 0.1 * sd;
+            let said = format!("epsilon {:.4e} (a tenth of the targets' std)", spec.svm.epsilon);
+            choices.note("epsilon", json!(spec.svm.epsilon), said);
+        }
+    }
+    let tune_c = spec.task != Task::Nusvc && !auto.held.c;
+    if !tune_c && g0.is_none() {
+        return Ok(());
+    }
+    let before = spec.clone();
+    let space = Space { log2c: tune_c.then_some(LOG2_C), gamma: g0.map(f64::log2), metric: auto.metric };
+    let Some((sample, outcome)) = search_and_apply(spec, x, targets, space, par, notices, choices)? else {
+        if let Some(g) = g0 {
+            Param::Gamma.set(spec, g);
+        }
+        choices.said.push("too few samples per class to cross-validate: the median gamma, C as given".into());
+        return Ok(());
+    };
+    if spec.kernel.name == KernelName::Linear || spec.precomputed() {
+        return Ok(());
+    }
+    let (linear, lin) = baseline::search_linear(&before, &sample, tune_c, auto.metric, par, notices)?;
+    let kernel_score = &outcome.best().1;
+    let as_good = baseline::as_good_within_noise(kernel_score, &lin.best().1, auto.metric, lin.samples);
+    let kept = as_good && auto.prefer_simple;
+    report::baseline(&lin, kernel_score, as_good, kept, choices);
+    if kept {
+        *spec = linear;
+    }
+    Ok(())
+}
+
+/// Searches `space` on `x` (on a subsample beyond [`SEARCH_MAX`] samples,
+/// its best few checked on disjoint ones) and sets the chosen point on
+/// `spec`, reported: the sample searched and the outcome, or `None` when
+/// too few samples per class for the folds.
+fn search_and_apply<S: Learnable>(
+    spec: &mut FitSpec,
+    x: &S,
+    targets: &Targets,
+    space: Space,
+    par: Par,
+    notices: &Notices,
+    choices: &mut Choices,
+) -> Result<Option<(Sample<S>, tune::Outcome)>> {
+    let Some(sample) = Sample::new(x, targets, spec.seed) else { return Ok(None) };
+    let mut outcome = sample.search(spec, space, par, notices)?;
+    let check = check_on_disjoint(spec, &mut outcome, &sample, x, targets, par, notices)?;
+    report::apply_outcome(spec, &outcome, check.as_ref(), x.len(), choices, notices);
+    Ok(Some((sample, outcome)))
 }
 
 /// Sequences and graphs: C of svc, svr and nusvr by the search (no gamma),
@@ -277,12 +307,8 @@ fn choose_for_machine<S: Learnable>(
         }
         Task::Svc | Task::Svr | Task::Nusvr if !held.c => {
             let targets = Targets::new(spec.task, data.labels.as_ref(), &data.file)?;
-            if let Some(sample) = Sample::new(x, &targets, spec.seed) {
-                let space = Space { log2c: Some(LOG2_C), gamma: None, metric: auto.metric };
-                let mut outcome = sample.search(spec, space, par, notices)?;
-                let check = check_on_disjoint(spec, &mut outcome, &sample, x, &targets, par, notices)?;
-                report::apply_outcome(spec, &outcome, check.as_ref(), x.len(), choices, notices);
-            }
+            let space = Space { log2c: Some(LOG2_C), gamma: None, metric: auto.metric };
+            search_and_apply(spec, x, &targets, space, par, notices, choices)?;
         }
         _ => {}
     }

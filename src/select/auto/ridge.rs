@@ -7,7 +7,7 @@ use kern_solvers::LooPath;
 use serde_json::json;
 
 use super::Choices;
-use super::baseline::linear;
+use super::baseline::{linear, paired_difference};
 use crate::error::Result;
 use crate::select::{Param, mean_and_std};
 use crate::train::memory::{Shape, check_plan};
@@ -104,9 +104,8 @@ pub(super) fn choose(
     let mut base = linear(spec);
     base.alpha = if alpha_held { spec.alpha } else { Alpha::Auto };
     let lin = leave_one_out(&base, x, &y, par)?;
-    let d: Vec<f64> = lin.squared.iter().zip(&chosen.squared).map(|(l, k)| l - k).collect();
-    let (mean, sd_d) = mean_and_std(&d);
-    let as_good = mean.is_finite() && mean <= sd_d / (d.len().max(2) as f64 - 1.0).sqrt();
+    let (mean, noise) = paired_difference(&chosen.squared, &lin.squared);
+    let as_good = mean.is_finite() && mean <= noise;
     let kept = as_good && prefer_simple;
     choices.json.insert(
         "baseline".into(),
