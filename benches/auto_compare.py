@@ -1,6 +1,6 @@
 """`kern fit DATA` (--auto) beside `kern grid` over grid.py's whole default
 grid (log2 C = -5..15 step 2, log2 gamma = 3..-15 step -2; C alone for string
-and graph kernels, alpha = 1/C for kernel ridge), on eight data sets of
+and graph kernels, alpha = 1/C for kernel ridge), on nine data sets of
 different shapes, in one run. Auto reads the raw training file (it scales
 itself); the grid reads the file scaled onto [-1, 1] from the training rows
 (svm-scale's map, as grid.py's users run it) and refits its best point.
@@ -146,6 +146,10 @@ def prepare():
     tr, te = split(len(y))
     d = vector_set("abalone", x, y, tr, te)
     sets.append(("abalone (krr)", d, "train", "test", "train.scaled", "test.scaled",
+                 ["--grid", "alpha=2^5..2^-15:0.25", *G_GRID, "--task", "krr"], "r2"))
+    pol = np.loadtxt(f"{DATA}/uci/pol.csv", delimiter=",", max_rows=6000)
+    d = vector_set("pol", pol[:, :-1], pol[:, -1], np.arange(4000), np.arange(4000, 6000))
+    sets.append(("pol first 4,000 → next 2,000 (krr)", d, "train", "test", "train.scaled", "test.scaled",
                  ["--grid", "alpha=2^5..2^-15:0.25", *G_GRID, "--task", "krr"], "r2"))
     return sets
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # `kern fit DATA` (--auto) beside `kern grid` over grid.py's whole default
-# grid on eight data sets, held-out scores and whole-process times, in one run.
+# grid on nine data sets, held-out scores and whole-process times, in one run.
 # Usage: benches/auto_compare.sh [OLD_KERN] [--only NAME,...]
 # (about 30 minutes on 2 cores, most of it the grid on the imbalanced set and a9a)
 set -euo pipefail

@@ -87,6 +87,22 @@ fn ridge_auto_picks_gamma_and_alpha_by_leave_one_out() {
 }
 
 #[test]
+fn ridge_auto_beyond_two_thousand_samples_picks_gamma_on_a_subsample_and_alpha_on_all() {
+    let dir = scratch();
+    let d = dir.path();
+    write(d, "train.txt", badly_scaled_curve(2300, 5));
+    write(d, "test.txt", badly_scaled_curve(400, 6));
+    let auto = json(&kern(d, &["fit", "train.txt", "-o", "auto.model", "--json", "-q"]));
+    assert_eq!(auto["task"], "krr");
+    assert_eq!(auto["auto"]["gamma_search_samples"], 2000, "{auto}");
+    assert_eq!(auto["auto"]["baseline"]["samples"], 2000);
+    // A sine is far from linear: the kernel model wins, and comes close to the noise variance held out.
+    assert_eq!(auto["auto"]["baseline"]["as_good_within_noise"], false);
+    let a = mse(d, "auto.model", "test.txt");
+    assert!(a < 0.002, "held-out mse {a}");
+}
+
+#[test]
 fn fit_alone_chooses_the_task_from_the_labels_and_given_options_are_held() {
     let dir = scratch();
     let d = dir.path();

@@ -69,8 +69,13 @@ impl<S: Learnable> Sample<S> {
 /// drawn with `seed`; `None` when it runs on all of them (`n` ≤ [`SEARCH_MAX`]).
 /// `kern grid` on these rows with the same seed scores the search's folds.
 pub fn search_rows(n: usize, seed: u64) -> Option<Vec<usize>> {
-    (n > SEARCH_MAX).then(|| {
-        let mut rows = rand::seq::index::sample(&mut rng(seed), n, SEARCH_MAX).into_vec();
+    sample_rows(n, SEARCH_MAX, seed)
+}
+
+/// A seeded random `max` of `n` rows, sorted; `None` when `n` ≤ `max`.
+pub(super) fn sample_rows(n: usize, max: usize, seed: u64) -> Option<Vec<usize>> {
+    (n > max).then(|| {
+        let mut rows = rand::seq::index::sample(&mut rng(seed), n, max).into_vec();
         rows.sort_unstable();
         rows
     })
