@@ -156,6 +156,13 @@ impl<K, S: Samples> Machine<K, S> {
         }
     }
 
+    /// Whether an SVM's fit left no variable at its upper bound C: the box
+    /// constraints are then inactive, and the solution is the solution at
+    /// every larger C (the KKT conditions of free variables do not hold C).
+    pub fn box_inactive(&self) -> bool {
+        matches!(self, Machine::Svm { model, .. } if model.pairs.iter().all(|p| p.n_bsv == 0))
+    }
+
     /// Number of samples kept (support vectors, or the training set).
     pub fn n_train(&self) -> usize {
         match self {

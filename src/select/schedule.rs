@@ -77,11 +77,25 @@ impl<K: PartialEq + Clone> GramCache<K> {
     }
 }
 
+/// A point's cross-validated score, and whether every fold's fit was an SVM
+/// with no variable at its bound C ([`crate::model::Machine::box_inactive`]): every larger
+/// C then fits the same models.
+#[derive(Clone, Debug)]
+pub(crate) struct Scored {
+    pub score: CvScore,
+    pub box_inactive: bool,
+}
+
 impl<S: Learnable> Scheduler<'_, S> {
     /// Every point's score, in the points' order.
     pub fn scores(&self, points: &[FitSpec]) -> Result<Vec<CvScore>> {
+        Ok(self.scored(points)?.into_iter().map(|s| s.score).collect())
+    }
+
+    /// Every point's score and box, in the points' order.
+    pub fn scored(&self, points: &[FitSpec]) -> Result<Vec<Scored>> {
         let kernels = points.iter().map(|p| S::kernel(p, self.x)).collect::<Result<Vec<_>>>()?;
-        let mut scores: Vec<Option<CvScore>> = vec![None; points.len()];
+        let mut scores: Vec<Option<Scored>> = vec![None; points.len()];
         for first in 0..points.len() {
             if scores[first].is_some() {
                 continue;
@@ -94,7 +108,9 @@ impl<S: Learnable> Scheduler<'_, S> {
                 let gram = self.kept.get(&kernels[first], || gram_matrix(&kernels[first], self.x, self.par));
                 self.shared(&members, &gram)?
             } else {
-                members.iter().map(|p| self.alone(p, &kernels[first])).collect::<Result<Vec<_>>>()?
+                // Fitted alone, the box is not looked at: never claimed inactive.
+                let alone = |p: &&FitSpec| Ok(Scored { score: self.alone(p, &kernels[first])?, box_inactive: false });
+                members.iter().map(alone).collect::<Result<Vec<_>>>()?
             };
             group.iter().zip(group_scores).for_each(|(&p, s)| scores[p] = Some(s));
         }
@@ -134,7 +150,7 @@ impl<S: Learnable> Scheduler<'_, S> {
     }
 
     /// Scores points that share the Gram matrix `gram` of all the data.
-    fn shared(&self, points: &[&FitSpec], gram: &Mat<f64>) -> Result<Vec<CvScore>> {
+    fn shared(&self, points: &[&FitSpec], gram: &Mat<f64>) -> Result<Vec<Scored>> {
         let kernel = SharedGram::new(gram.as_ref());
         let all = GramRows::all(self.x.len());
         let folds: Vec<(Vec<usize>, Vec<usize>)> = (0..self.folds).map(|f| fold_rows(self.fold_of, f)).collect();
@@ -146,7 +162,7 @@ impl<S: Learnable> Scheduler<'_, S> {
                 .map(|p| {
                     (0..self.folds).for_each(|_| (self.on_fit)());
                     let predictions = per_fold.iter().map(|fold| Prediction::Values(fold[p].clone())).collect();
-                    CvScore::new(self.targets, self.fold_of, predictions)
+                    Scored { score: CvScore::new(self.targets, self.fold_of, predictions), box_inactive: false }
                 })
                 .collect());
         }
@@ -157,14 +173,18 @@ impl<S: Learnable> Scheduler<'_, S> {
                 let (test, train) = &folds[f];
                 let targets = self.targets.select(train);
                 let machine = fit_machine(points[p], &kernel, all.select(train), &targets, GramRows::select, Par::Seq)?;
-                let prediction = predict_machine(&machine, &all.select(test), Par::Seq);
+                let prediction = predict_machine(&machine, &all.select(test), Par::Seq)?;
                 (self.on_fit)();
-                prediction
+                Ok((prediction, machine.box_inactive()))
             })
             .collect::<Result<Vec<_>>>()?;
-        let mut predictions = predictions.into_iter();
+        let mut fits = predictions.into_iter();
         Ok((0..points.len())
-            .map(|_| CvScore::new(self.targets, self.fold_of, predictions.by_ref().take(self.folds).collect()))
+            .map(|_| {
+                let (predictions, boxes): (Vec<Prediction>, Vec<bool>) = fits.by_ref().take(self.folds).unzip();
+                let score = CvScore::new(self.targets, self.fold_of, predictions);
+                Scored { score, box_inactive: boxes.into_iter().all(|b| b) }
+            })
             .collect())
     }
 }

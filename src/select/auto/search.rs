@@ -57,7 +57,7 @@ impl<S: Learnable> Sample<S> {
         let scheduler = Scheduler { x, targets, fold_of, folds, par, on_fit: &on_fit, notices, kept };
         let mut outcome = coarse_to_fine(space, |points| {
             let trial: Vec<FitSpec> = points.iter().map(|p| at_point(spec, p)).collect();
-            scheduler.scores(&trial)
+            scheduler.scored(&trial)
         })?;
         outcome.folds = folds;
         outcome.samples = self.x.len();

@@ -7,11 +7,13 @@
 //!    the centre. The start, C = 1 at the centre, is scored with the first
 //!    round, so the search never ends below it.
 //! 2. The columns climb C together, one C per round (every round's fits
-//!    run in parallel). A column stops only on evidence, when its best is
-//!    bracketed: the score rose to it (or fell after it) and the next
-//!    [`PATIENCE`] steps did not improve on it. A column flat from the start
-//!    climbs on: a flat start is what a model predicting the majority class
-//!    looks like, and larger C is where it learns.
+//!    run in parallel). A column stops only on evidence: when its best is
+//!    bracketed (the score rose to it, or fell after it, and the next
+//!    [`PATIENCE`] steps did not improve on it), or when no fold's fit held
+//!    a variable at its bound C, so every larger C fits the same models. A
+//!    column flat from the start climbs on otherwise: a flat start is what a
+//!    model predicting the majority class looks like, and larger C is where
+//!    it learns.
 //! 3. When the best gamma is an end column, one more column beyond it (at
 //!    most [`MAX_EXTENSIONS`] per side).
 //! 4. Refine: the eight neighbours of the best at grid.py's step (2 in log2),
@@ -23,6 +25,7 @@
 //! (in parallel, sharing kernel matrices), so this logic is tested on its own.
 
 use crate::error::Result;
+use crate::select::schedule::Scored;
 use crate::select::{CvScore, Metric};
 
 /// log2 C of grid.py's range, which the coarse stage spans.
@@ -101,8 +104,8 @@ impl Outcome {
 }
 
 /// Searches `space` with `evaluate`, which scores a batch of points.
-pub(crate) fn coarse_to_fine(space: Space, evaluate: impl FnMut(&[Point]) -> Result<Vec<CvScore>>) -> Result<Outcome> {
-    let mut search = Climb { tried: Vec::new(), evaluate, metric: space.metric };
+pub(crate) fn coarse_to_fine(space: Space, evaluate: impl FnMut(&[Point]) -> Result<Vec<Scored>>) -> Result<Outcome> {
+    let mut search = Climb { tried: Vec::new(), inactive: Vec::new(), evaluate, metric: space.metric };
     let start = Point { log2c: space.log2c.map(|_| 0.0), log2g: space.gamma };
     let columns: Vec<Option<f64>> = match space.gamma {
         Some(g0) => gamma_columns(g0).into_iter().map(Some).collect(),
@@ -128,7 +131,7 @@ fn gamma_columns(g0: f64) -> Vec<f64> {
 }
 
 /// Adds gamma columns beyond an end column while the best lies on one.
-fn extend<F: FnMut(&[Point]) -> Result<Vec<CvScore>>>(
+fn extend<F: FnMut(&[Point]) -> Result<Vec<Scored>>>(
     search: &mut Climb<F>,
     log2c: Option<(i32, i32)>,
     columns: &[Option<f64>],
@@ -152,7 +155,7 @@ fn extend<F: FnMut(&[Point]) -> Result<Vec<CvScore>>>(
 }
 
 /// Scores the neighbours of the best at the fine step until the best stays.
-fn refine<F: FnMut(&[Point]) -> Result<Vec<CvScore>>>(search: &mut Climb<F>, space: Space) -> Result<()> {
+fn refine<F: FnMut(&[Point]) -> Result<Vec<Scored>>>(search: &mut Climb<F>, space: Space) -> Result<()> {
     let steps = [-FINE, 0.0, FINE];
     let c_steps = if space.log2c.is_some() { &steps[..] } else { &steps[1..2] };
     let g_steps = if space.gamma.is_some() { &steps[..] } else { &steps[1..2] };
@@ -165,7 +168,8 @@ fn refine<F: FnMut(&[Point]) -> Result<Vec<CvScore>>>(search: &mut Climb<F>, spa
         for dc in c_steps {
             for dg in g_steps {
                 let p = Point { log2c: centre.log2c.map(|c| c + dc), log2g: centre.log2g.map(|g| g + dg) };
-                if p.log2c.is_none_or(|c| (c_min..=c_max).contains(&c)) && !search.tried.iter().any(|(q, _)| *q == p) {
+                let fresh = !search.tried.iter().any(|(q, _)| *q == p) && !search.fits_as_smaller_c(&p);
+                if p.log2c.is_none_or(|c| (c_min..=c_max).contains(&c)) && fresh {
                     points.push(p);
                 }
             }
@@ -213,10 +217,13 @@ struct Column {
     rose: bool,
     /// A score fell below the column's best.
     fell: bool,
+    /// The last fits held no variable at the bound: larger C fits the same.
+    box_inactive: bool,
 }
 
 impl Column {
-    fn update(&mut self, score: f64) {
+    fn update(&mut self, score: f64, box_inactive: bool) {
+        self.box_inactive = box_inactive;
         match self.best {
             None => self.best = Some(score),
             Some(best) if score > best + TIE => (self.best, self.stall, self.rose) = (Some(score), 0, true),
@@ -227,29 +234,43 @@ impl Column {
         }
     }
 
-    /// The best is bracketed: stop climbing.
+    /// The best is bracketed, or larger C changes nothing: stop climbing.
     fn done(&self) -> bool {
-        self.stall >= PATIENCE && (self.rose || self.fell)
+        self.box_inactive || (self.stall >= PATIENCE && (self.rose || self.fell))
     }
 }
 
 /// The points scored so far, and how to score more.
 struct Climb<F> {
     tried: Vec<(Point, CvScore)>,
+    /// The points whose fits held no variable at the bound C.
+    inactive: Vec<Point>,
     evaluate: F,
     metric: Metric,
 }
 
-impl<F: FnMut(&[Point]) -> Result<Vec<CvScore>>> Climb<F> {
-    /// Scores `points`, remembering each.
-    fn score(&mut self, points: &[Point]) -> Result<Vec<f64>> {
+impl<F: FnMut(&[Point]) -> Result<Vec<Scored>>> Climb<F> {
+    /// Scores `points`, remembering each: (key, box inactive) of each.
+    fn score(&mut self, points: &[Point]) -> Result<Vec<(f64, bool)>> {
         if points.is_empty() {
             return Ok(Vec::new());
         }
-        let scores = (self.evaluate)(points)?;
-        let keys = scores.iter().map(|s| s.key_by(self.metric)).collect();
-        self.tried.extend(points.iter().copied().zip(scores));
+        let scored = (self.evaluate)(points)?;
+        let keys = scored.iter().map(|s| (s.score.key_by(self.metric), s.box_inactive)).collect();
+        for (p, s) in points.iter().zip(scored) {
+            if s.box_inactive {
+                self.inactive.push(*p);
+            }
+            self.tried.push((*p, s.score));
+        }
         Ok(keys)
+    }
+
+    /// Whether `p` fits the models of a smaller C at its gamma already
+    /// scored with the box inactive: it would score the same.
+    fn fits_as_smaller_c(&self, p: &Point) -> bool {
+        let below = |q: &Point| q.log2g == p.log2g && q.log2c.zip(p.log2c).is_some_and(|(a, b)| a < b);
+        self.inactive.iter().any(below)
     }
 
     /// Climbs C at the coarse step down every column together until each
@@ -273,7 +294,7 @@ impl<F: FnMut(&[Point]) -> Result<Vec<CvScore>>> Climb<F> {
                 add_new(&mut points, &extra);
             }
             let keys = self.score(&points)?;
-            active.iter().zip(keys).for_each(|(&k, key)| state[k].update(key));
+            active.iter().zip(keys).for_each(|(&k, (key, inactive))| state[k].update(key, inactive));
             c += COARSE;
         }
         Ok(())
@@ -294,6 +315,11 @@ mod tests {
     use super::*;
     use crate::select::Confusion;
 
+    /// Scores with the box active.
+    fn active(scores: Vec<CvScore>) -> Result<Vec<Scored>> {
+        Ok(scores.into_iter().map(|score| Scored { score, box_inactive: false }).collect())
+    }
+
     /// A score of `accuracy` on 100 samples, predicting one class or both.
     fn score(accuracy: f64, one_class: bool) -> CvScore {
         let truth: Vec<usize> = (0..100).map(|i| usize::from(i < 10)).collect();
@@ -307,15 +333,17 @@ mod tests {
     }
 
     /// A smooth score surface with its peak at (log2 C, log2 gamma) = `peak`.
-    fn surface(peak: (f64, f64)) -> impl FnMut(&[Point]) -> Result<Vec<CvScore>> {
+    fn surface(peak: (f64, f64)) -> impl FnMut(&[Point]) -> Result<Vec<Scored>> {
         move |points: &[Point]| {
-            Ok(points
-                .iter()
-                .map(|p| {
-                    let (c, g) = (p.log2c.unwrap_or(peak.0), p.log2g.unwrap_or(peak.1));
-                    score(0.9 - 0.001 * ((c - peak.0).powi(2) + (g - peak.1).powi(2)), false)
-                })
-                .collect())
+            active(
+                points
+                    .iter()
+                    .map(|p| {
+                        let (c, g) = (p.log2c.unwrap_or(peak.0), p.log2g.unwrap_or(peak.1));
+                        score(0.9 - 0.001 * ((c - peak.0).powi(2) + (g - peak.1).powi(2)), false)
+                    })
+                    .collect(),
+            )
         }
     }
 
@@ -334,17 +362,19 @@ mod tests {
         // Every point below C = 2^7 predicts the majority class (90 %);
         // larger C learns, best at (11, 1). The old rule stopped after two ties.
         let cliff = |points: &[Point]| {
-            Ok(points
-                .iter()
-                .map(|p| {
-                    let (c, g) = (p.log2c.unwrap(), p.log2g.unwrap());
-                    if c < 7.0 {
-                        score(0.9, true)
-                    } else {
-                        score(0.98 - 0.002 * ((c - 11.0).powi(2) + (g - 1.0).powi(2)), false)
-                    }
-                })
-                .collect())
+            active(
+                points
+                    .iter()
+                    .map(|p| {
+                        let (c, g) = (p.log2c.unwrap(), p.log2g.unwrap());
+                        if c < 7.0 {
+                            score(0.9, true)
+                        } else {
+                            score(0.98 - 0.002 * ((c - 11.0).powi(2) + (g - 1.0).powi(2)), false)
+                        }
+                    })
+                    .collect(),
+            )
         };
         let out = coarse_to_fine(space(Some(-3.0)), cliff).unwrap();
         let (point, best) = out.best();
@@ -356,8 +386,9 @@ mod tests {
     fn never_below_the_start_and_the_start_is_scored() {
         // The start is the only good point: the search returns it.
         let start = Point { log2c: Some(0.0), log2g: Some(-2.5) };
-        let spike =
-            |points: &[Point]| Ok(points.iter().map(|p| score(if *p == start { 0.95 } else { 0.7 }, false)).collect());
+        let spike = |points: &[Point]| {
+            active(points.iter().map(|p| score(if *p == start { 0.95 } else { 0.7 }, false)).collect())
+        };
         let out = coarse_to_fine(space(Some(-2.5)), spike).unwrap();
         assert_eq!(out.best().0, Point { log2c: Some(0.0), log2g: Some(-2.5) });
         assert_eq!(out.start().0, out.best().0);
@@ -381,15 +412,35 @@ mod tests {
         let out = coarse_to_fine(space(None), surface((8.0, 0.0))).unwrap();
         assert_eq!(out.best().0, Point { log2c: Some(7.0), log2g: None });
         // A flat surface: every column climbs to the end, then the smallest C and gamma.
-        let flat = |p: &[Point]| Ok(p.iter().map(|_| score(0.5, false)).collect());
+        let flat = |p: &[Point]| active(p.iter().map(|_| score(0.5, false)).collect());
         let out = coarse_to_fine(space(Some(0.0)), flat).unwrap();
         let min_c = out.tried.iter().filter_map(|(p, _)| p.log2c).fold(f64::MAX, f64::min);
         let min_g = out.tried.iter().filter_map(|(p, _)| p.log2g).fold(f64::MAX, f64::min);
         assert_eq!(out.best().0, Point { log2c: Some(min_c), log2g: Some(min_g) });
         // At an equal score, a model of both classes over the majority class.
-        let tie = |p: &[Point]| Ok(p.iter().map(|p| score(0.9, p.log2c != Some(3.0))).collect());
+        let tie = |p: &[Point]| active(p.iter().map(|p| score(0.9, p.log2c != Some(3.0))).collect());
         let out = coarse_to_fine(space(None), tie).unwrap();
         assert_eq!(out.best().0.log2c, Some(3.0));
         assert_eq!(out.ranked(2)[0], out.best);
+    }
+
+    #[test]
+    fn a_column_whose_fits_leave_the_box_stops_climbing() {
+        // A flat surface where fits at C >= 2^3 hold no variable at the bound:
+        // no column climbs past 2^3, and refinement proposes no larger C.
+        let flat_box = |points: &[Point]| {
+            Ok(points
+                .iter()
+                .map(|p| Scored { score: score(0.5, false), box_inactive: p.log2c.is_some_and(|c| c >= 3.0) })
+                .collect())
+        };
+        let out = coarse_to_fine(space(Some(0.0)), flat_box).unwrap();
+        let highest = out.tried.iter().filter_map(|(p, _)| p.log2c).fold(f64::MIN, f64::max);
+        assert_eq!(highest, 3.0);
+        // Without the box's evidence, a flat column climbs to grid.py's end.
+        let out = coarse_to_fine(space(Some(0.0)), |p: &[Point]| active(p.iter().map(|_| score(0.5, false)).collect()))
+            .unwrap();
+        let highest = out.tried.iter().filter_map(|(p, _)| p.log2c).fold(f64::MIN, f64::max);
+        assert_eq!(highest, 15.0);
     }
 }
