@@ -89,7 +89,7 @@ fn falkon_with_every_sample_as_centre_is_exact_kernel_ridge() {
     let alpha = 0.05;
     let y2 = Mat::from_fn(150, 2, |i, c| if c == 0 { y[(i, 0)] } else { 1.0 - y[(i, 0)] * y[(i, 0)] });
     let exact = KernelRidgeModel::fit(kernel.clone(), x.clone(), y2.as_ref(), KernelRidge { alpha }, Par::Seq).unwrap();
-    let params = Falkon { alpha, max_iter: 500, tol: 1e-13 };
+    let params = Falkon { alpha, max_iter: 500, tol: 1e-13, settle: 0.0, hold_bytes: 0 };
     for par in [Par::Seq, Par::rayon(2)] {
         let model = FalkonModel::fit(&params, &kernel, &x, y2.as_ref(), x.clone(), par).unwrap();
         let ours = model.predict(&test, par);
@@ -111,7 +111,7 @@ fn falkon_with_few_centres_solves_nystroem_kernel_ridge() {
     let kernel = VectorKernel::Rbf { gamma: 2.0 };
     let indices = uniform_sample(3000, 300, 1);
     let alpha = 1e-2;
-    let params = Falkon { alpha, max_iter: 300, tol: 1e-12 };
+    let params = Falkon { alpha, max_iter: 300, tol: 1e-12, settle: 0.0, hold_bytes: 0 };
     let model = FalkonModel::fit(&params, &kernel, &x, y.as_ref(), x.select(&indices), Par::rayon(2)).unwrap();
     // The same problem solved directly: ridge on the Nyström features of the same centres.
     let map = Nystroem::from_landmarks(&kernel, x.select(&indices), indices, Par::Seq).unwrap();
@@ -122,6 +122,44 @@ fn falkon_with_few_centres_solves_nystroem_kernel_ridge() {
     assert!(err < 1e-6, "{err} after {} iterations, residual {:?}", model.iterations, model.relative_residuals);
     let mse: f64 = (0..500).map(|i| (pred[(i, 0)] - truth[(i, 0)]).powi(2)).sum::<f64>() / 500.0;
     assert!(mse < 1e-3, "{mse}");
+}
+
+#[test]
+fn falkon_holding_k_nm_fits_the_same_model() {
+    use kern_approx::nystroem::uniform_sample;
+    use kern_solvers::falkon::{Falkon, FalkonModel};
+    let (x, y) = regression(1000, 11);
+    let kernel = VectorKernel::Rbf { gamma: 2.0 };
+    let centres = x.select(&uniform_sample(1000, 100, 3));
+    for par in [Par::Seq, Par::rayon(2)] {
+        let computed = Falkon { alpha: 1e-3, hold_bytes: 0, ..Falkon::default() };
+        let held = Falkon { hold_bytes: u64::MAX, ..computed.clone() };
+        let a = FalkonModel::fit(&computed, &kernel, &x, y.as_ref(), centres.clone(), par).unwrap();
+        let b = FalkonModel::fit(&held, &kernel, &x, y.as_ref(), centres.clone(), par).unwrap();
+        assert_eq!(a, b, "holding K_nM changes nothing but the time");
+    }
+}
+
+#[test]
+fn falkon_stops_once_its_steps_settle_near_the_solution() {
+    use kern_approx::nystroem::uniform_sample;
+    use kern_solvers::falkon::{Falkon, FalkonModel, SETTLE, Stopped};
+    let (x, y) = regression(3000, 12);
+    let kernel = VectorKernel::Rbf { gamma: 2.0 };
+    let centres = x.select(&uniform_sample(3000, 300, 4));
+    let fit = |params: &Falkon| FalkonModel::fit(params, &kernel, &x, y.as_ref(), centres.clone(), Par::Seq).unwrap();
+    // A small penalty, so that CG needs many steps to converge.
+    let exact = fit(&Falkon { alpha: 1e-2, max_iter: 1000, tol: 1e-12, settle: 0.0, hold_bytes: 0 });
+    assert_eq!(exact.stopped_because, Some(Stopped::Residual));
+    let settled = fit(&Falkon { alpha: 1e-2, ..Falkon::default() });
+    assert_eq!(settled.stopped_because, Some(Stopped::Settled));
+    assert!(settled.iterations < exact.iterations, "{} vs {}", settled.iterations, exact.iterations);
+    // The fitted values' remaining change is of the order of the last steps.
+    let (a, b) = (settled.predict(&x, Par::Seq), exact.predict(&x, Par::Seq));
+    let change = (&a - &b).norm_l2() / b.norm_l2();
+    assert!(change < 3.0 * SETTLE, "{change} after {} iterations", settled.iterations);
+    let limited = fit(&Falkon { alpha: 1e-2, max_iter: 2, ..Falkon::default() });
+    assert_eq!((limited.stopped_because, limited.iterations), (Some(Stopped::IterationLimit), 2));
 }
 
 /// A kernel whose blocks are rounded to f32, as a GPU's single-precision

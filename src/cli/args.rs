@@ -59,7 +59,7 @@ pub struct SvmArgs {
     /// epsilon of the svr loss
     #[arg(long, default_value_t = 0.1)]
     pub epsilon: f64,
-    /// Stop when the maximal violating pair's gap is below this
+    /// Stop when the maximal violating pair's gap is below this (SVMs), or when the last two conjugate-gradient steps each move the solution by less than this fraction of its size (Falkon; 0 runs to a relative residual of 1e-7 or --max-iter)
     #[arg(long, default_value_t = 1e-3)]
     pub tol: f64,
     /// Kernel-row cache in MiB

@@ -253,12 +253,8 @@ pub fn run(cli: Cli) -> Result<()> {
         }
         t => t,
     };
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(threads.unwrap_or(0))
-        .build()
-        .map_err(|e| Error::Usage(format!("cannot start worker threads: {e}")))?;
-    let par = kern_kernels::par_threads(pool.current_num_threads());
-    pool.install(|| match cli.command {
+    let (par, pool) = start_threads(threads, cores)?;
+    let command = || match cli.command {
         Command::Fit(a) => fit::run(&a, par),
         Command::Predict(a) => predict::run(&a, par),
         Command::Cv(a) => cv::run(&a, par),
@@ -266,7 +262,27 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Info(a) => info::run(&a),
         Command::Export(a) => export::run(&a),
         Command::Demo(a) => demo::run(&a, par),
-    })
+    };
+    match pool {
+        Some(pool) => pool.install(command),
+        None => command(),
+    }
+}
+
+/// The parallelism of a run. Without `--threads`, rayon's global pool of one
+/// thread per core starts on the first parallel work: a small problem that
+/// has none (a 270-row fit takes 4 ms in all) starts no thread. With it, the
+/// pool starts now with this thread as one of its `threads`; where the
+/// global pool has started already (a second command in one process), in a
+/// pool of its own that runs the command.
+fn start_threads(threads: Option<usize>, cores: usize) -> Result<(kern_kernels::Par, Option<rayon::ThreadPool>)> {
+    let Some(t) = threads else { return Ok((kern_kernels::par_threads(cores), None)) };
+    let builder = || rayon::ThreadPoolBuilder::new().num_threads(t);
+    let pool = match builder().use_current_thread().build_global() {
+        Ok(()) => None,
+        Err(_) => Some(builder().build().map_err(|e| Error::Usage(format!("cannot start worker threads: {e}")))?),
+    };
+    Ok((kern_kernels::par_threads(t), pool))
 }
 
 /// Prints one JSON object on stdout.

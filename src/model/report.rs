@@ -30,6 +30,9 @@ impl Model {
                 put(&mut r, "components", json!(model.centers.n_samples()));
                 put(&mut r, "iterations", json!(model.iterations));
                 put(&mut r, "relative_residuals", json!(model.relative_residuals));
+                if let Some(stopped) = model.stopped_because {
+                    put(&mut r, "stopped_because", json!(stopped.name()));
+                }
                 if !classes.is_empty() {
                     put(&mut r, "classes", json!(classes));
                 }
@@ -73,7 +76,9 @@ impl Model {
             Estimator::Graphs(Machine::Svm { model, .. }) => model.pairs.iter().any(|p| p.reached_max_iter),
             Estimator::Approx { head: LinearHead::Svm { model, .. }, .. } => !model.converged,
             Estimator::Approx { head: LinearHead::Svr { model }, .. } => !model.converged,
-            Estimator::Falkon { model, .. } => model.relative_residuals.iter().any(|&r| r > crate::train::FALKON_TOL),
+            Estimator::Falkon { model, .. } => {
+                model.stopped_because == Some(kern_solvers::falkon::Stopped::IterationLimit)
+            }
             _ => false,
         }
     }

@@ -9,13 +9,15 @@ use kern_solvers::falkon::{Falkon, FalkonModel};
 use kern_solvers::linear::{LinearSvm, LinearSvmLoss, LinearSvmModel, LinearSvr, LinearSvrModel, primal_ridge};
 
 use super::device::{self, Notices};
+use super::memory::{Shape, spare_bytes};
 use super::{Alpha, Approx, FitSpec, Loss, Sampling, Targets, Task};
 use crate::error::{Error, Result};
 use crate::model::{ApproxMap, Estimator, LinearHead, plus_minus_targets};
 
-/// Falkon's conjugate gradient stops at this relative residual…
-pub const FALKON_TOL: f64 = 1e-7;
-/// …or after this many iterations (`max_iter` changes it).
+/// Falkon's conjugate gradient stops at this relative residual, once its
+/// steps settle ([`kern_solvers::falkon::SETTLE`]), or after
+/// `FALKON_ITERATIONS` (`max_iter` changes it).
+const FALKON_TOL: f64 = 1e-7;
 const FALKON_ITERATIONS: usize = 100;
 /// Epochs of the linear SVM and SVR solvers unless `max_iter` says.
 const LINEAR_EPOCHS: usize = 1000;
@@ -182,9 +184,16 @@ fn fit_falkon(
         return Err(Error::Usage("--components must be at least 1".into()));
     }
     let indices = landmarks(spec).choose(kernel, x, m, spec.seed, par).map_err(approx_error)?;
-    let params = Falkon { alpha, max_iter: max_iter(spec, FALKON_ITERATIONS), tol: FALKON_TOL };
+    let mut params = Falkon {
+        alpha,
+        max_iter: max_iter(spec, FALKON_ITERATIONS),
+        tol: FALKON_TOL,
+        settle: spec.svm.tol,
+        hold_bytes: spare_bytes(spec, Shape::of_vectors(x, par)),
+    };
     let model = match device::on_device(&spec.device, kernel, notices) {
         Some(on_gpu) => {
+            params.hold_bytes = 0;
             let model = FalkonModel::fit_with_blocks(&params, kernel, &on_gpu, x, y.as_ref(), x.select(&indices), par);
             device::report(&on_gpu, notices);
             model?

@@ -4,6 +4,8 @@
 //! cap is refused in one line that names the option, the size it implies
 //! and the cap, and says what to change. The plan counts the dominant terms
 //! (kernel matrices, factors, feature matrices, caches), not every vector.
+//! What the cap leaves beside the plan ([`spare_bytes`]) a solver may fill
+//! with what it would otherwise recompute.
 
 use super::{Alpha, Approx, FitSpec, Sampling, Task};
 use crate::error::{Error, Result};
@@ -182,7 +184,7 @@ pub fn check_plan(spec: &FitSpec, shape: Shape) -> Result<()> {
         )));
     }
     let needs = plan(spec, shape);
-    let total = needs.iter().fold(0u64, |t, n| t.saturating_add(n.bytes));
+    let total = total_bytes(&needs);
     let cap = spec.memory_cap();
     match needs.into_iter().max_by_key(|n| n.bytes) {
         Some(largest) if total > cap => Err(Error::OverMemory {
@@ -194,4 +196,14 @@ pub fn check_plan(spec: &FitSpec, shape: Shape) -> Result<()> {
         }),
         _ => Ok(()),
     }
+}
+
+fn total_bytes(needs: &[Need]) -> u64 {
+    needs.iter().fold(0u64, |t, n| t.saturating_add(n.bytes))
+}
+
+/// What the memory cap leaves beside `spec`'s plan on data of `shape`: room
+/// a solver may fill with what it would otherwise recompute (Falkon's `K_nM`).
+pub fn spare_bytes(spec: &FitSpec, shape: Shape) -> u64 {
+    spec.memory_cap().saturating_sub(total_bytes(&plan(spec, shape)))
 }

@@ -37,7 +37,7 @@ use std::time::Instant;
 use kern_kernels::{DataSet, Par, VectorKernel};
 
 pub(crate) use approx::approx_error;
-pub use approx::{FALKON_TOL, feature_map};
+pub use approx::feature_map;
 pub use device::Notices;
 pub(crate) use kernel::scaled_covariance;
 pub use kernel::{KernelName, KernelSpec};

@@ -1,0 +1,138 @@
+//! Products with `K_nM`, the kernel between the samples and the centres, in
+//! row blocks: computed afresh for each product (memory `O(M)` per block),
+//! or computed once and held when the fit may spend `n M` values on them,
+//! which turns a conjugate-gradient step from `n M d` kernel work into two
+//! passes over memory.
+
+use faer::{Accum, Mat, MatMut, MatRef, Par};
+use kern_kernels::{BlockProduct, DataSet, Kernel};
+use rayon::prelude::*;
+
+/// Rows of `K_nM` in a block: fixed, so the sums are the same at any
+/// thread count.
+pub(super) const BLOCK: usize = 256;
+
+/// `K_nM` products, block by block.
+pub(super) struct KnmProducts<'a> {
+    kernel: &'a dyn Kernel<DataSet>,
+    x: &'a DataSet,
+    centers: &'a DataSet,
+    par: Par,
+    /// Every block of `K_nM`, column-major, when held.
+    held: Option<Vec<Vec<f64>>>,
+}
+
+impl<'a> KnmProducts<'a> {
+    /// Products that compute each block when they need it.
+    pub(super) fn new(kernel: &'a dyn Kernel<DataSet>, x: &'a DataSet, centers: &'a DataSet, par: Par) -> Self {
+        Self { kernel, x, centers, par, held: None }
+    }
+
+    /// Computes every block once and holds it, when `K_nM` fits in `max_bytes`.
+    pub(super) fn hold_within(mut self, max_bytes: u64) -> Self {
+        let bytes = (self.x.n_samples() as u64).saturating_mul(self.centers.n_samples() as u64).saturating_mul(8);
+        if bytes > max_bytes {
+            return self;
+        }
+        // Zeroed by the allocator (fresh pages, no second pass of zeros).
+        let compute = |b: usize| {
+            let rows = self.rows(b).len();
+            let mut values = vec![0.0; rows * self.centers.n_samples()];
+            let out = MatMut::from_column_major_slice_mut(&mut values, rows, self.centers.n_samples());
+            self.block_into(b, out);
+            values
+        };
+        let blocks = if kern_kernels::is_sequential(self.par) {
+            (0..self.blocks()).map(compute).collect()
+        } else {
+            (0..self.blocks()).into_par_iter().map(compute).collect()
+        };
+        self.held = Some(blocks);
+        self
+    }
+
+    fn blocks(&self) -> usize {
+        self.x.n_samples().div_ceil(BLOCK)
+    }
+
+    /// The samples of block `b`.
+    fn rows(&self, b: usize) -> std::ops::Range<usize> {
+        b * BLOCK..((b + 1) * BLOCK).min(self.x.n_samples())
+    }
+
+    /// `out ← K(X_b, C)` for block `b`.
+    fn block_into(&self, b: usize, out: MatMut<'_, f64>) {
+        let rows: Vec<usize> = self.rows(b).collect();
+        let cols: Vec<usize> = (0..self.centers.n_samples()).collect();
+        self.kernel.block(self.x, &rows, self.centers, &cols, out, Par::Seq);
+    }
+
+    /// `f(b, K(X_b, C))` for every block `b`, in block order (in parallel when allowed).
+    fn map_blocks<T: Send>(&self, f: impl Fn(usize, MatRef<'_, f64>) -> T + Sync) -> Vec<T> {
+        let m = self.centers.n_samples();
+        let run = |b: usize| match &self.held {
+            Some(blocks) => f(b, MatRef::from_column_major_slice(&blocks[b], self.rows(b).len(), m)),
+            None => {
+                let mut k = Mat::zeros(self.rows(b).len(), m);
+                self.block_into(b, k.as_mut());
+                f(b, k.as_ref())
+            }
+        };
+        if kern_kernels::is_sequential(self.par) {
+            (0..self.blocks()).map(run).collect()
+        } else {
+            (0..self.blocks()).into_par_iter().map(run).collect()
+        }
+    }
+
+    /// `K_nMᵀ v` for `v` with one row per sample.
+    pub(super) fn transpose_times(&self, v: MatRef<'_, f64>) -> Mat<f64> {
+        if let Some(product) = self.kernel.block_product(self.x, self.centers, BlockProduct::TransposeTimes(v)) {
+            return product;
+        }
+        let parts = self.map_blocks(|b, k| {
+            let rows = v.subrows(b * BLOCK, k.nrows());
+            let mut out = Mat::zeros(k.ncols(), v.ncols());
+            faer::linalg::matmul::matmul(out.as_mut(), Accum::Replace, k.transpose(), rows, 1.0, Par::Seq);
+            out
+        });
+        add_in_order(parts, self.centers.n_samples(), v.ncols())
+    }
+
+    /// `K_nMᵀ K_nM w`: each block used twice while it is in cache.
+    pub(super) fn gram_times(&self, w: MatRef<'_, f64>) -> Mat<f64> {
+        if let Some(product) = self.kernel.block_product(self.x, self.centers, BlockProduct::GramTimes(w)) {
+            return product;
+        }
+        let parts = self.map_blocks(|_, k| {
+            let z = k * w;
+            let mut out = Mat::zeros(k.ncols(), w.ncols());
+            faer::linalg::matmul::matmul(out.as_mut(), Accum::Replace, k.transpose(), z.as_ref(), 1.0, Par::Seq);
+            out
+        });
+        add_in_order(parts, self.centers.n_samples(), w.ncols())
+    }
+
+    /// `K_nM w`, one row per sample.
+    pub(super) fn times(&self, w: MatRef<'_, f64>) -> Mat<f64> {
+        if let Some(product) = self.kernel.block_product(self.x, self.centers, BlockProduct::Times(w)) {
+            return product;
+        }
+        let parts = self.map_blocks(|_, k| k * w);
+        let mut out = Mat::zeros(self.x.n_samples(), w.ncols());
+        for (b, part) in parts.iter().enumerate() {
+            out.as_mut().subrows_mut(b * BLOCK, part.nrows()).copy_from(part);
+        }
+        kern_kernels::simd::clear_upper_state();
+        out
+    }
+}
+
+fn add_in_order(parts: Vec<Mat<f64>>, rows: usize, cols: usize) -> Mat<f64> {
+    let mut total = Mat::zeros(rows, cols);
+    for p in &parts {
+        total += p;
+    }
+    kern_kernels::simd::clear_upper_state();
+    total
+}
