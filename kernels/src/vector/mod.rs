@@ -7,7 +7,7 @@ mod gradient;
 mod hyper;
 mod indexed;
 mod inverted;
-mod pass;
+pub(crate) mod pass;
 mod precomputed;
 mod tile;
 

@@ -81,6 +81,34 @@ fn dots_avx2<'x>(col: &mut [f64], row_a: impl Fn(usize) -> &'x [f64], y: &[f64])
     dots_column(col, row_a, y)
 }
 
+/// `⟨x, y⟩` compiled for the widest vector unit this CPU has, for callers
+/// outside a dispatched pass (a coordinate step of a linear solver).
+pub(crate) fn dot_dispatched(x: &[f64], y: &[f64]) -> f64 {
+    #[cfg(target_arch = "x86_64")]
+    {
+        #[target_feature(enable = "avx512f")]
+        fn avx512(x: &[f64], y: &[f64]) -> f64 {
+            dot(x, y)
+        }
+        #[target_feature(enable = "avx2,fma")]
+        fn avx2(x: &[f64], y: &[f64]) -> f64 {
+            dot(x, y)
+        }
+        // SAFETY: each variant runs only where the CPU has its features.
+        match level() {
+            3 => return unsafe { avx512(x, y) },
+            2 => return unsafe { avx2(x, y) },
+            _ => {}
+        }
+    }
+    dot(x, y)
+}
+
+/// `y ← y + a x`, compiled for the widest vector unit this CPU has.
+pub(crate) fn axpy_dispatched(a: f64, x: &[f64], y: &mut [f64]) {
+    dispatch(y, |y| y.iter_mut().zip(x).for_each(|(y, x)| *y += a * x));
+}
+
 /// `⟨x, y⟩` with eight independent partial sums, so that it vectorises.
 #[inline(always)]
 fn dot(x: &[f64], y: &[f64]) -> f64 {

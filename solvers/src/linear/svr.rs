@@ -6,6 +6,7 @@
 //! one-variable piecewise quadratic exactly.
 
 use faer::MatRef;
+use kern_kernels::simd;
 use serde::{Deserialize, Serialize};
 
 use super::dcd::{LinearSvmLoss, box_and_diagonal, q_diagonal, rows_with_bias, shuffle, validate_common};
@@ -126,7 +127,7 @@ fn solve_dual(params: &LinearSvr, rows: &[f64], width: usize, y: &[f64]) -> (Vec
             let xi = row(i);
             let b = beta[i];
             // Gradient of the smooth part; ±ε is the subgradient of |β_i|.
-            let g = xi.iter().zip(&w).map(|(a, c)| a * c).sum::<f64>() - y[i] + lambda * b;
+            let g = simd::dot(xi, &w) - y[i] + lambda * b;
             let (gp, gn) = (g + eps, g - eps);
             worst = worst.max(violation(b, gp, gn, upper));
             let h = q[i];
@@ -145,7 +146,7 @@ fn solve_dual(params: &LinearSvr, rows: &[f64], width: usize, y: &[f64]) -> (Vec
             if new != b {
                 beta[i] = new;
                 let step = new - b;
-                w.iter_mut().zip(xi).for_each(|(w, x)| *w += step * x);
+                simd::axpy(step, xi, &mut w);
             }
         }
         if worst < params.tol {
