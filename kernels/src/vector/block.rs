@@ -52,13 +52,21 @@ pub(crate) fn vector_block(
     rows: &[usize],
     b: &DataSet,
     cols: &[usize],
-    out: MatMut<'_, f64>,
+    mut out: MatMut<'_, f64>,
     par: Par,
 ) {
     assert_eq!((out.nrows(), out.ncols()), (rows.len(), cols.len()), "output block has the wrong shape");
     // A few rows against many columns (SMO's kernel rows): compute the
     // transpose K(cols, rows) = K(rows, cols)ᵀ in tall tiles, so that the
     // element-wise passes run over long contiguous columns.
+    // One row of a distance kernel (SMO's kernel rows): fused, in one pass.
+    if let [row] = rows
+        && cols.len() > 1
+        && let Some(values) = out.as_mut().row_mut(0).try_as_row_major_mut()
+        && super::row::fused_row(kernel, a, *row, b, cols, values.as_slice_mut(), par)
+    {
+        return;
+    }
     if rows.len() <= THIN && cols.len() > rows.len() {
         // A row over a few thousand narrow samples is microseconds of work:
         // less than handing half of it to another thread costs.

@@ -9,6 +9,7 @@ mod indexed;
 mod inverted;
 pub(crate) mod pass;
 mod precomputed;
+mod row;
 mod tile;
 
 pub use hyper::Hyperparameter;

@@ -16,13 +16,14 @@ pub(crate) fn map_in_place(out: &mut Mat<f64>, f: impl Fn(f64) -> f64 + Copy) {
     }
 }
 
+/// Relative size of the rounding error of `‖a‖² + ‖b‖² − 2⟨a, b⟩`.
+pub(super) const ROUNDING: f64 = 8.0 * f64::EPSILON;
+
 /// Turns inner products into squared distances in place:
 /// `x_rc ← ‖a_r‖² + ‖b_c‖² − 2 x_rc`, set to 0 when within the formula's
 /// rounding error of `‖a_r‖² + ‖b_c‖²` (identical points get an exact 0).
 #[inline(always)]
 pub(crate) fn dot_to_sq_distance(out: &mut Mat<f64>, na: &[f64], nb: &[f64]) {
-    /// Relative size of the rounding error of `‖a‖² + ‖b‖² − 2⟨a, b⟩`.
-    const ROUNDING: f64 = 8.0 * f64::EPSILON;
     for (c, &nc) in nb.iter().enumerate() {
         dispatch(out.col_as_slice_mut(c), |col| {
             for (v, &nr) in col.iter_mut().zip(na) {
@@ -111,7 +112,7 @@ pub(crate) fn axpy_dispatched(a: f64, x: &[f64], y: &mut [f64]) {
 
 /// `⟨x, y⟩` with eight independent partial sums, so that it vectorises.
 #[inline(always)]
-fn dot(x: &[f64], y: &[f64]) -> f64 {
+pub(super) fn dot(x: &[f64], y: &[f64]) -> f64 {
     let mut acc = [0.0; 8];
     let (xc, yc) = (x.chunks_exact(8), y.chunks_exact(8));
     let tail: f64 = xc.remainder().iter().zip(yc.remainder()).map(|(a, b)| a * b).sum();
@@ -125,7 +126,7 @@ fn dot(x: &[f64], y: &[f64]) -> f64 {
 
 /// The widest vector unit this CPU has: 3 AVX-512, 2 AVX2, 1 baseline.
 #[inline(always)]
-fn level() -> u8 {
+pub(super) fn level() -> u8 {
     #[cfg(target_arch = "x86_64")]
     {
         use std::sync::atomic::{AtomicU8, Ordering};
