@@ -94,6 +94,8 @@ pub enum ParseErrorKind {
     NodeOutOfRange { node: usize, n_nodes: usize },
     /// A TU edge between nodes of two graphs.
     EdgeAcrossGraphs { u: usize, v: usize, gu: usize, gv: usize },
+    /// A sample weight that is negative, NaN or infinite.
+    BadWeight { field: usize, text: String },
 }
 
 impl fmt::Display for ParseErrorKind {
@@ -144,6 +146,9 @@ impl fmt::Display for ParseErrorKind {
             EdgeAcrossGraphs { u, v, gu, gv } => {
                 write!(f, "edge ({u}, {v}) joins graph {gu} to graph {gv}")
             }
+            BadWeight { field, text } => {
+                write!(f, "field {field}: weight {text:?} is not a non-negative, finite number")
+            }
         }
     }
 }
@@ -179,6 +184,12 @@ pub enum DataErrorKind {
     GraphWithoutNodes { graph: usize },
     /// A TU file with the wrong number of lines.
     CountMismatch { what: &'static str, got: usize, expected: usize },
+    /// A sample weight (1-based row) that is negative, NaN or infinite.
+    BadWeight { row: usize, value: f64 },
+    /// Every sample weight is zero.
+    AllWeightsZero,
+    /// A weight column that is also the label column.
+    WeightIsLabel { column: usize },
 }
 
 impl fmt::Display for DataErrorKind {
@@ -207,6 +218,9 @@ impl fmt::Display for DataErrorKind {
             MissingTuFile => write!(f, "missing: a TU data set needs it"),
             GraphWithoutNodes { graph } => write!(f, "graph {graph} has no nodes"),
             CountMismatch { what, got, expected } => write!(f, "{got} {what}, expected {expected}"),
+            BadWeight { row, value } => write!(f, "row {row}: weight {value} is not a non-negative, finite number"),
+            AllWeightsZero => write!(f, "every sample weight is zero: nothing to learn from"),
+            WeightIsLabel { column } => write!(f, "column {column} cannot be both the label and the weight"),
         }
     }
 }

@@ -334,3 +334,32 @@ fn nalgebra_matrices_give_the_same_models() {
     assert_eq!(to_dmatrix(&map.transform(&test)), phi);
     assert!(params.fit_matrix(&xm, &DVector::from_element(3, true)).is_err());
 }
+
+#[test]
+fn a_data_sets_weights_are_honoured() {
+    let (x, y) = regression(120, 5);
+    let weights: Array1<f32> = (0..120).map(|i| [0.0, 0.5, 1.0, 3.0][i % 4]).collect();
+    let data = Dataset::new(x.clone(), y.clone()).with_weights(weights.clone());
+    let kept: Vec<usize> = (0..120).filter(|&i| weights[i] > 0.0).collect();
+    let xs = dataset_of(&x).select(&kept);
+    let yk: Vec<f64> = kept.iter().map(|&i| y[i]).collect();
+    let wk: Vec<f64> = kept.iter().map(|&i| f64::from(weights[i])).collect();
+    let kernel = VectorKernel::Rbf { gamma: 1.0 };
+
+    // ε-SVR: each kept sample's C scaled by its weight; weight 0 left out.
+    let svr = kern::Svr::params().gamma(1.0).c(2.0).epsilon(0.05).par(Par::Seq).fit(&data).unwrap();
+    let params =
+        SvmParams { sample_weights: wk.clone(), ..SvmParams::new(SvmKind::EpsilonSvr { c: 2.0, epsilon: 0.05 }) };
+    let own = kern::solvers::train_regressor(&kernel, &xs, &yk, &params, DataSet::select, Par::Seq).unwrap();
+    assert_eq!(svr.model(), &own);
+
+    let krr = kern::KernelRidge::params().gamma(1.0).alpha(0.1).par(Par::Seq).fit(&data).unwrap();
+    let y_mat = Mat::from_fn(kept.len(), 1, |i, _| yk[i]);
+    let own = KernelRidgeModel::fit_weighted(kernel, xs, y_mat.as_ref(), Some(&wk), KrrSolver { alpha: 0.1 }, Par::Seq);
+    assert_eq!(krr.model(), &own.unwrap());
+
+    // A GP does not take weights yet: an error, not weights ignored.
+    assert!(kern::GaussianProcess::params().gamma(1.0).par(Par::Seq).fit(&data).is_err());
+    let negative = Dataset::new(x, y).with_weights(Array1::from_elem(120, -1.0f32));
+    assert!(kern::KernelRidge::params().gamma(1.0).par(Par::Seq).fit(&negative).is_err());
+}

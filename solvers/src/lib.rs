@@ -30,6 +30,6 @@ mod svm;
 
 pub use error::SolverError;
 pub use gp::{GaussianProcess, GpError, GpModel};
-pub use ridge::{KernelRidge, KernelRidgeModel, LooPath, LooSelection, fit_dual};
+pub use ridge::{KernelRidge, KernelRidgeModel, LooPath, LooSelection, fit_dual, fit_dual_weighted};
 pub use smo::SmoOptions;
 pub use svm::{PairInfo, SvmKind, SvmModel, SvmParams, train_classifier, train_one_class, train_regressor};

@@ -7,7 +7,7 @@ use clap::{Args, ValueEnum};
 use kern_gpu::{GpuOptions, Precision};
 
 use crate::error::{Error, Result};
-use crate::io::{Data, Format, InputOptions, LabelCol, read_inputs};
+use crate::io::{Data, Format, InputOptions, LabelCol, read_inputs, read_weights};
 use crate::select::Held;
 use crate::train::{
     Alpha, Approx, ApproxSpec, Device, FitSpec, GpSpec, KernelName, KernelSpec, Loss, Sampling, SvmSpec, Task,
@@ -198,6 +198,32 @@ pub struct DataArgs {
     pub fold_case: bool,
 }
 
+/// Per-sample weights (`kern fit`).
+#[derive(Args, Clone, Debug, Default)]
+pub struct WeightArgs {
+    /// Per-sample weights: a file of one non-negative number per line, in the data's order. A weight multiplies the sample's C (SVMs) or its squared error (kernel ridge), as scikit-learn's sample_weight; 0 leaves the sample out
+    #[arg(long, value_name = "FILE", conflicts_with = "weight_col")]
+    pub weights: Option<PathBuf>,
+    /// The CSV column holding per-sample weights (as --weights), by header name or 0-based index; it is not a feature
+    #[arg(long, value_name = "NAME|INDEX")]
+    pub weight_col: Option<LabelCol>,
+}
+
+impl WeightArgs {
+    /// `options` reading the weight column too.
+    pub fn options(&self, options: InputOptions) -> InputOptions {
+        InputOptions { weight_col: self.weight_col.clone(), ..options }
+    }
+
+    /// Reads `--weights` for `data`.
+    pub fn attach(&self, data: &mut Data) -> Result<()> {
+        if let Some(path) = &self.weights {
+            data.weights = Some(read_weights(path, Some(data.x.len()))?);
+        }
+        Ok(())
+    }
+}
+
 /// Parallelism and reporting.
 #[derive(Args, Clone, Debug, Default)]
 pub struct RunArgs {
@@ -299,6 +325,7 @@ impl DataArgs {
             fold_case: self.fold_case,
             require_labels: spec.task != Task::Oneclass,
             precomputed: spec.precomputed(),
+            weight_col: None,
         }
     }
 
@@ -323,9 +350,19 @@ pub fn held(given: &[String]) -> Held {
 
 /// Reads training data for `--auto`: as the held kernel takes it, else as
 /// the file holds (a folder of graphs, FASTA sequences, vectors).
-pub fn read_for_auto(path: &Path, data: &DataArgs, spec: &FitSpec, held: &Held) -> Result<Data> {
+pub fn read_for_auto(path: &Path, data: &DataArgs, weights: &WeightArgs, spec: &FitSpec, held: &Held) -> Result<Data> {
     let options = InputOptions { require_labels: held.task && spec.task != Task::Oneclass, ..data.options(spec) };
-    read_inputs(path, &options, held.kernel.then(|| spec.kernel.name.takes()))
+    let mut data = read_inputs(path, &weights.options(options), held.kernel.then(|| spec.kernel.name.takes()))?;
+    weights.attach(&mut data)?;
+    Ok(data)
+}
+
+/// Reads `kern fit`'s training data, weights included, as `spec`'s kernel takes it.
+pub fn read_weighted(path: &Path, data: &DataArgs, weights: &WeightArgs, spec: &FitSpec) -> Result<Data> {
+    let options = weights.options(data.options(spec));
+    let mut data = read_inputs(path, &options, Some(spec.kernel.name.takes()))?;
+    weights.attach(&mut data)?;
+    Ok(data)
 }
 
 /// `--max-memory`: bytes, or a number with a K/M/G/T suffix (powers of 1024).

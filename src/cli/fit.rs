@@ -3,7 +3,7 @@
 
 use serde_json::{Value, json};
 
-use super::args::{default_model_path, held, read_for_auto};
+use super::args::{default_model_path, held, read_for_auto, read_weighted};
 use super::progress::Progress;
 use super::{FitArgs, print_json, print_notices};
 use crate::error::Result;
@@ -26,12 +26,12 @@ pub(super) fn run_with(spec: &FitSpec, args: &FitArgs, par: Par) -> Result<()> {
     let spinner = Progress::spinner(&what, args.run.quiet);
     let (fitted, choices) = if args.auto {
         let held = held(&args.given);
-        let data = read_for_auto(&args.train, &args.data, spec, &held)?;
+        let data = read_for_auto(&args.train, &args.data, &args.weights, spec, &held)?;
         let auto = AutoSpec { held, metric: args.auto_metric, prefer_simple: args.auto_prefer_simple };
         let (fitted, choices) = fit_auto(spec, &auto, data, par)?;
         (fitted, Some(choices))
     } else {
-        (fit(spec, args.data.read(&args.train, spec)?, par)?, None)
+        (fit(spec, read_weighted(&args.train, &args.data, &args.weights, spec)?, par)?, None)
     };
     spinner.finish();
     let quiet = args.run.quiet;

@@ -104,6 +104,7 @@ pub(super) fn run(args: &GridArgs, par: Par) -> Result<()> {
             auto_prefer_simple: false,
             given: Vec::new(),
             data: args.data.clone(),
+            weights: Default::default(),
             run: RunArgs { threads: args.run.threads, json: false, quiet: args.run.quiet },
         };
         super::fit::run_with(&points[best], &fit, par)?;

@@ -22,7 +22,7 @@ use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
 
-pub use args::{DataArgs, KernelArgs, RunArgs, TrainArgs};
+pub use args::{DataArgs, KernelArgs, RunArgs, TrainArgs, WeightArgs};
 pub use grid::GridArgs;
 
 use crate::error::{Error, Result};
@@ -79,6 +79,8 @@ pub struct FitArgs {
     pub train_args: TrainArgs,
     #[command(flatten)]
     pub data: DataArgs,
+    #[command(flatten)]
+    pub weights: WeightArgs,
     #[command(flatten)]
     pub run: RunArgs,
 }

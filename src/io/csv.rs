@@ -7,6 +7,7 @@ use std::path::Path;
 use kern_kernels::{DataSet, DenseMatrix};
 use serde::{Deserialize, Serialize};
 
+use super::weights::check_weight;
 use super::{Format, LabelBuilder, LabelCol, Loaded, ReadOptions, parse_number};
 use crate::error::{DataErrorKind, Error, ParseErrorKind, Result};
 
@@ -84,7 +85,9 @@ pub(super) fn read(path: &Path, mut reader: impl BufRead, options: &ReadOptions<
     let header = has_header.then_some(row1);
     let n_columns = first.len();
 
-    let (feature_cols, label_col) = choose_columns(path, header.as_deref(), n_columns, options)?;
+    let (mut feature_cols, label_col) = choose_columns(path, header.as_deref(), n_columns, options)?;
+    let weight_col = weight_column(path, header.as_deref(), n_columns, options, label_col)?;
+    feature_cols.retain(|&j| Some(j) != weight_col);
     if feature_cols.is_empty() {
         return Err(Error::Data { file: file(), kind: DataErrorKind::NoFeatures });
     }
@@ -103,6 +106,7 @@ pub(super) fn read(path: &Path, mut reader: impl BufRead, options: &ReadOptions<
     let data_rows = (!has_header).then_some(Ok(first)).into_iter().chain(second.map(Ok)).chain(records);
     let mut values = Vec::new();
     let mut labels = LabelBuilder::new();
+    let mut weights = Vec::new();
     let mut n_rows = 0;
     for record in data_rows {
         let record = record?;
@@ -120,6 +124,9 @@ pub(super) fn read(path: &Path, mut reader: impl BufRead, options: &ReadOptions<
             }
             labels.push(&record[j], line);
         }
+        if let Some(j) = weight_col {
+            weights.push(check_weight(&record[j], j + 1).map_err(parse_err)?);
+        }
         n_rows += 1;
     }
     if n_rows == 0 {
@@ -129,8 +136,49 @@ pub(super) fn read(path: &Path, mut reader: impl BufRead, options: &ReadOptions<
     let x = DataSet::from(
         DenseMatrix::new(n_rows, feature_cols.len(), values).expect("finite values of equal-length rows"),
     );
-    let schema = CsvSchema { header, label: label_col, n_columns, delimiter };
-    Ok(Loaded { x, labels: label_col.map(|_| labels.finish()), format: Format::Csv, csv: Some(schema) })
+    let schema = without_column(CsvSchema { header, label: label_col, n_columns, delimiter }, weight_col);
+    let labels = label_col.map(|_| labels.finish());
+    let weights = weight_col.map(|_| weights);
+    Ok(Loaded { x, labels, format: Format::Csv, csv: Some(schema), weights })
+}
+
+/// The `--weight-col` column, by name or index; never the label column.
+fn weight_column(
+    path: &Path,
+    header: Option<&[String]>,
+    n_columns: usize,
+    options: &ReadOptions<'_>,
+    label: Option<usize>,
+) -> Result<Option<usize>> {
+    let Some(col) = &options.weight_col else { return Ok(None) };
+    let available =
+        || header.map_or_else(|| format!("0..{} (no header)", n_columns.saturating_sub(1)), |h| h.join(", "));
+    let j = match col {
+        LabelCol::Index(j) if *j < n_columns => Some(*j),
+        LabelCol::Index(_) => None,
+        LabelCol::Name(name) => header.and_then(|h| h.iter().position(|c| c.eq_ignore_ascii_case(name))),
+    };
+    let column = match col {
+        LabelCol::Index(j) => j.to_string(),
+        LabelCol::Name(n) => n.clone(),
+    };
+    let Some(j) = j else {
+        let kind = DataErrorKind::NoSuchColumn { column, available: available() };
+        return Err(Error::Data { file: path.to_path_buf(), kind });
+    };
+    if Some(j) == label {
+        return Err(Error::Data { file: path.to_path_buf(), kind: DataErrorKind::WeightIsLabel { column: j } });
+    }
+    Ok(Some(j))
+}
+
+/// The layout a model keeps: the features and the label, without the
+/// weight column (new data to predict need not carry weights).
+fn without_column(schema: CsvSchema, column: Option<usize>) -> CsvSchema {
+    let Some(w) = column else { return schema };
+    let header = schema.header.map(|h| h.into_iter().enumerate().filter(|&(j, _)| j != w).map(|(_, c)| c).collect());
+    let label = schema.label.map(|l| if l > w { l - 1 } else { l });
+    CsvSchema { header, label, n_columns: schema.n_columns - 1, delimiter: schema.delimiter }
 }
 
 /// Decides which columns are features and which one is the label.

@@ -56,6 +56,15 @@ impl Inputs {
         self.len() == 0
     }
 
+    /// The samples at `rows`, in that order.
+    pub fn select(&self, rows: &[usize]) -> Self {
+        match self {
+            Inputs::Vectors(x) => Inputs::Vectors(x.select(rows)),
+            Inputs::Sequences(x) => Inputs::Sequences(x.select(rows)),
+            Inputs::Graphs(x) => Inputs::Graphs(x.select(rows)),
+        }
+    }
+
     /// Their kind.
     pub fn kind(&self) -> SampleKind {
         match self {
@@ -90,6 +99,9 @@ pub struct Data {
     pub csv: Option<CsvSchema>,
     /// For sequences, how they were read.
     pub sequences: SequenceOptions,
+    /// A non-negative weight per sample (`--weights`, `--weight-col`);
+    /// `None`: all 1.
+    pub weights: Option<Vec<f64>>,
 }
 
 impl Data {
@@ -108,7 +120,8 @@ impl Data {
             SampleKind::Sequences => Format::Fasta,
             SampleKind::Graphs => Format::Tu,
         };
-        Self { x, labels, file: PathBuf::from("<memory>"), format, csv: None, sequences: SequenceOptions::default() }
+        let file = PathBuf::from("<memory>");
+        Self { x, labels, file, format, csv: None, sequences: SequenceOptions::default(), weights: None }
     }
 }
 
@@ -129,6 +142,8 @@ pub struct InputOptions {
     pub require_labels: bool,
     /// LibSVM rows of a precomputed kernel (`0:id 1:K(x,x₁) ...`).
     pub precomputed: bool,
+    /// The CSV column of per-sample weights, by header name or index.
+    pub weight_col: Option<LabelCol>,
 }
 
 impl InputOptions {
@@ -157,6 +172,12 @@ impl InputOptions {
 /// ```
 pub fn read_inputs(path: &Path, options: &InputOptions, kind: Option<SampleKind>) -> Result<Data> {
     let kind = kind.unwrap_or_else(|| held_kind(path, options.format));
+    if options.weight_col.is_some() && kind != SampleKind::Vectors {
+        return Err(Error::Usage(format!(
+            "--weight-col reads a CSV of vectors; weigh {} with --weights FILE",
+            kind.name()
+        )));
+    }
     let file = path.to_path_buf();
     match kind {
         SampleKind::Vectors => {
@@ -167,11 +188,12 @@ pub fn read_inputs(path: &Path, options: &InputOptions, kind: Option<SampleKind>
                 schema: None,
                 require_labels: options.require_labels,
                 precomputed: options.precomputed,
+                weight_col: options.weight_col.clone(),
             };
             let data = read_data(path, &read)?;
             let sequences = SequenceOptions::default();
             let (x, labels, format, csv) = (Inputs::Vectors(data.x), data.labels, data.format, data.csv);
-            Ok(Data { x, labels, file, format, csv, sequences })
+            Ok(Data { x, labels, file, format, csv, sequences, weights: data.weights })
         }
         SampleKind::Sequences => {
             let sequences = options.sequences();
@@ -183,13 +205,15 @@ pub fn read_inputs(path: &Path, options: &InputOptions, kind: Option<SampleKind>
                 format: data.format,
                 csv: None,
                 sequences,
+                weights: None,
             })
         }
         SampleKind::Graphs => {
             graph_format(path, options.format)?;
             let data = read_tu(path)?;
             let sequences = SequenceOptions::default();
-            Ok(Data { x: Inputs::Graphs(data.x), labels: data.labels, file, format: Format::Tu, csv: None, sequences })
+            let x = Inputs::Graphs(data.x);
+            Ok(Data { x, labels: data.labels, file, format: Format::Tu, csv: None, sequences, weights: None })
         }
     }
 }

@@ -21,6 +21,12 @@ const MAX_INDEX: u64 = 1 << 32;
 const DENSE_FRACTION: f64 = 0.3;
 
 pub(super) fn read(path: &Path, reader: impl BufRead, options: &ReadOptions<'_>) -> Result<Loaded> {
+    if options.weight_col.is_some() {
+        return Err(crate::error::Error::Usage(format!(
+            "--weight-col: {} is a LibSVM file, which has no columns: give the weights in a file of their own (--weights FILE)",
+            path.display()
+        )));
+    }
     // Column of index i is i − base.
     let base = u64::from(!options.precomputed);
     let limit = options.n_features.map_or(MAX_INDEX, |n| n as u64);
@@ -99,5 +105,6 @@ pub(super) fn read(path: &Path, reader: impl BufRead, options: &ReadOptions<'_>)
     let n_cells = rows.n_rows() as f64 * rows.n_cols() as f64;
     let x = DataSet::from(rows);
     let x = if x.stored_values() as f64 >= DENSE_FRACTION * n_cells { x.to_dense() } else { x };
-    Ok(Loaded { x, labels: (labelled > 0).then(|| labels.finish()), format: Format::Libsvm, csv: None })
+    let labels = (labelled > 0).then(|| labels.finish());
+    Ok(Loaded { x, labels, format: Format::Libsvm, csv: None, weights: None })
 }

@@ -9,6 +9,7 @@ mod inputs;
 mod libsvm;
 mod sequences;
 mod tu;
+mod weights;
 
 use std::fs::File;
 use std::io::{BufRead, BufReader};
@@ -22,6 +23,7 @@ pub(crate) use self::inputs::sequence_format;
 pub use self::inputs::{Data, InputOptions, Inputs, SampleKind, read_inputs};
 pub use self::sequences::{LoadedSequences, SequenceOptions, read_sequences, read_sequences_bytes};
 pub use self::tu::{LoadedGraphs, TuFiles, read_tu, read_tu_bytes};
+pub use self::weights::{check_weight, read_weights};
 use crate::error::{DataErrorKind, Error, ParseErrorKind, Result};
 
 /// A data file format.
@@ -88,6 +90,8 @@ pub struct ReadOptions<'a> {
     /// LibSVM rows of a precomputed kernel (`0:id 1:K(x,x₁) ...`): index 0
     /// is allowed and every index names its own column.
     pub precomputed: bool,
+    /// The CSV column of per-sample weights (not a feature); none by default.
+    pub weight_col: Option<LabelCol>,
 }
 
 /// The labels of a data file.
@@ -132,6 +136,21 @@ impl Labels {
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
+
+    /// The labels at `rows`, in that order (text classes recoded in order
+    /// of first appearance among them).
+    pub fn select(&self, rows: &[usize]) -> Self {
+        match self {
+            Labels::Numeric(v) => Labels::Numeric(rows.iter().map(|&i| v[i]).collect()),
+            Labels::Text { classes, codes, first_text } => {
+                let (kept, codes) =
+                    crate::train::code_classes(rows.iter().map(|&i| codes[i]), crate::train::ClassOrder::Libsvm);
+                let classes = kept.iter().map(|&c| classes[c as usize].clone()).collect();
+                let codes = codes.into_iter().map(|c| c as u32).collect();
+                Labels::Text { classes, codes, first_text: first_text.clone() }
+            }
+        }
+    }
 }
 
 /// A data file, read.
@@ -145,6 +164,8 @@ pub struct Loaded {
     pub format: Format,
     /// For CSV, the layout of the columns.
     pub csv: Option<CsvSchema>,
+    /// For CSV with a weight column, each row's weight.
+    pub weights: Option<Vec<f64>>,
 }
 
 /// Reads a LibSVM or CSV data file.

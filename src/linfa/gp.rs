@@ -173,7 +173,7 @@ impl<F: Float, D: Data<Elem = F>, T: AsSingleTargets<Elem = F>> Fit<ArrayBase<D,
     fn fit(&self, dataset: &DatasetBase<ArrayBase<D, Ix2>, T>) -> Result<GaussianProcess<F>> {
         let x = to_dataset(dataset.records())?;
         let targets = Targets::Values(as_f64(dataset.as_single_targets()));
-        let Estimator::Gp(model) = fit_records(&self.spec, x, &targets, self.par)? else {
+        let Estimator::Gp(model) = fit_records(&self.spec, x, &targets, dataset.weights(), self.par)? else {
             unreachable!("a GP regression fits a GP")
         };
         Ok(GaussianProcess { model, par: self.par, marker: PhantomData })
@@ -291,7 +291,7 @@ impl<F: Float, L: Label, D: Data<Elem = F>, T: AsSingleTargets<Elem = L>> Fit<Ar
     fn fit(&self, dataset: &DatasetBase<ArrayBase<D, Ix2>, T>) -> Result<GaussianProcessClassifier<F, L>> {
         let x = to_dataset(dataset.records())?;
         let (classes, targets) = class_targets(dataset)?;
-        let Estimator::Gpc { model, .. } = fit_records(&self.spec, x, &targets, self.par)? else {
+        let Estimator::Gpc { model, .. } = fit_records(&self.spec, x, &targets, dataset.weights(), self.par)? else {
             unreachable!("a GP classification fits a GP classifier")
         };
         Ok(GaussianProcessClassifier { model, classes, par: self.par, marker: PhantomData })

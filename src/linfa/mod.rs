@@ -45,7 +45,7 @@ use crate::error::{Error, Result};
 use crate::io::SampleKind;
 use crate::model::Estimator;
 pub use crate::train::Device;
-use crate::train::{FitSpec, Notices, Targets, fit_vectors};
+use crate::train::{FitSpec, Notices, Targets, fit_vectors, positive_rows};
 
 /// Checks what can be checked of `spec`'s kernel before the data is seen.
 pub(crate) fn check_kernel(spec: &FitSpec) -> Result<()> {
@@ -63,11 +63,34 @@ pub(crate) fn check_kernel(spec: &FitSpec) -> Result<()> {
 }
 
 /// Fits `spec` on vector records through the engine (the CPU-or-GPU choice,
-/// the SVM parameters and the solvers are [`crate::train`]'s).
-pub(crate) fn fit_records(spec: &FitSpec, x: DataSet, targets: &Targets, par: Par) -> Result<Estimator> {
+/// the SVM parameters and the solvers are [`crate::train`]'s), each record
+/// weighted by the data set's weights when it has them.
+pub(crate) fn fit_records(
+    spec: &FitSpec,
+    x: DataSet,
+    targets: &Targets,
+    weights: Option<&[f32]>,
+    par: Par,
+) -> Result<Estimator> {
     check_kernel(spec)?;
+    let Some(weights) = weights else {
+        let kernel = spec.vector_kernel(x.n_features())?;
+        return fit_vectors(spec, &kernel, x, targets, None, par, &Notices::default());
+    };
+    let (rows, kept) = dataset_weights(weights, x.n_samples())?;
+    let (x, targets) = match rows {
+        Some(rows) => (x.select(&rows), targets.select(&rows)),
+        None => (x, targets.clone()),
+    };
     let kernel = spec.vector_kernel(x.n_features())?;
-    fit_vectors(spec, &kernel, x, targets, par, &Notices::default())
+    fit_vectors(spec, &kernel, x, &targets, Some(&kept), par, &Notices::default())
+}
+
+/// A data set's weights, checked: the records of positive weight (`None`:
+/// all) and their weights.
+pub(crate) fn dataset_weights(weights: &[f32], n: usize) -> Result<(Option<Vec<usize>>, Vec<f64>)> {
+    let weights = weights.iter().map(|&w| f64::from(w)).collect();
+    positive_rows(weights, n, std::path::Path::new("<linfa data set weights>"))
 }
 
 /// Class targets of codes `0..n_classes` (the estimator keeps its labels).

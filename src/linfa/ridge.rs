@@ -116,7 +116,7 @@ impl<F: Float, D: Data<Elem = F>, T: AsSingleTargets<Elem = F>> Fit<ArrayBase<D,
     fn fit(&self, dataset: &DatasetBase<ArrayBase<D, Ix2>, T>) -> Result<KernelRidge<F>> {
         let x = to_dataset(dataset.records())?;
         let targets = Targets::Values(as_f64(dataset.as_single_targets()));
-        let Estimator::KernelRidge(model) = fit_records(&self.spec, x, &targets, self.par)? else {
+        let Estimator::KernelRidge(model) = fit_records(&self.spec, x, &targets, dataset.weights(), self.par)? else {
             unreachable!("kernel ridge fits kernel ridge")
         };
         Ok(KernelRidge { model, par: self.par, marker: PhantomData })

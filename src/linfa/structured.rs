@@ -161,11 +161,19 @@ fn fit_structured<R: StructuredRecords>(
     spec: &FitSpec,
     records: &R,
     targets: &Targets,
+    weights: Option<&[f32]>,
     par: Par,
 ) -> Result<Machine<R::Kernel, R::Samples>> {
-    let x = records.samples();
-    let kernel = R::Samples::kernel(spec, x)?;
-    R::Samples::fit(spec, &kernel, x.clone(), targets, par, &Notices::default())
+    let all = records.samples();
+    let (x, targets, weights) = match weights {
+        None => (all.clone(), targets.clone(), None),
+        Some(w) => match super::dataset_weights(w, kern_kernels::Samples::len(all))? {
+            (Some(rows), kept) => (R::Samples::select(all, &rows), targets.select(&rows), Some(kept)),
+            (None, kept) => (all.clone(), targets.clone(), Some(kept)),
+        },
+    };
+    let kernel = R::Samples::kernel(spec, &x)?;
+    R::Samples::fit(spec, &kernel, x, &targets, weights.as_deref(), par, &Notices::default())
 }
 
 /// An SVM classifier fitted on sequences or graphs ([`crate::Svc`] on
@@ -236,7 +244,9 @@ macro_rules! structured_fits {
             fn fit(&self, dataset: &DatasetBase<$records, T>) -> Result<Self::Object> {
                 let (classes, targets) = class_targets(dataset)?;
                 let spec = self.spec(classes.len())?;
-                let Machine::Svm { model, .. } = fit_structured(&spec, dataset.records(), &targets, self.par)? else {
+                let Machine::Svm { model, .. } =
+                    fit_structured(&spec, dataset.records(), &targets, dataset.weights(), self.par)?
+                else {
                     unreachable!("an SVM task fits an SVM")
                 };
                 Ok(StructuredSvc { model, classes, par: self.par })
@@ -248,7 +258,8 @@ macro_rules! structured_fits {
 
             fn fit(&self, dataset: &DatasetBase<$records, T>) -> Result<Self::Object> {
                 let targets = Targets::Values(dataset.as_single_targets().iter().copied().collect());
-                let Machine::Svm { model, .. } = fit_structured(&self.spec, dataset.records(), &targets, self.par)?
+                let Machine::Svm { model, .. } =
+                    fit_structured(&self.spec, dataset.records(), &targets, dataset.weights(), self.par)?
                 else {
                     unreachable!("an SVM task fits an SVM")
                 };
@@ -261,7 +272,8 @@ macro_rules! structured_fits {
 
             fn fit(&self, dataset: &DatasetBase<$records, T>) -> Result<Self::Object> {
                 let targets = Targets::Values(dataset.as_single_targets().iter().copied().collect());
-                let Machine::KernelRidge(model) = fit_structured(&self.spec, dataset.records(), &targets, self.par)?
+                let Machine::KernelRidge(model) =
+                    fit_structured(&self.spec, dataset.records(), &targets, dataset.weights(), self.par)?
                 else {
                     unreachable!("kernel ridge fits kernel ridge")
                 };

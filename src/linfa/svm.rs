@@ -250,7 +250,7 @@ impl<F: Float, L: Label, D: Data<Elem = F>, T: AsSingleTargets<Elem = L>> Fit<Ar
     fn fit(&self, dataset: &DatasetBase<ArrayBase<D, Ix2>, T>) -> Result<Svc<F, L>> {
         let x = to_dataset(dataset.records())?;
         let (classes, targets) = class_targets(dataset)?;
-        let model = svm_of(fit_records(&self.spec(classes.len())?, x, &targets, self.par)?);
+        let model = svm_of(fit_records(&self.spec(classes.len())?, x, &targets, dataset.weights(), self.par)?);
         Ok(Svc { model, classes, par: self.par, marker: PhantomData })
     }
 }
@@ -368,7 +368,7 @@ impl<F: Float, D: Data<Elem = F>, T: AsSingleTargets<Elem = F>> Fit<ArrayBase<D,
     fn fit(&self, dataset: &DatasetBase<ArrayBase<D, Ix2>, T>) -> Result<Svr<F>> {
         let x = to_dataset(dataset.records())?;
         let targets = Targets::Values(as_f64(dataset.as_single_targets()));
-        let model = svm_of(fit_records(&self.spec, x, &targets, self.par)?);
+        let model = svm_of(fit_records(&self.spec, x, &targets, dataset.weights(), self.par)?);
         Ok(Svr { model, par: self.par, marker: PhantomData })
     }
 }
@@ -470,7 +470,7 @@ impl<F: Float, D: Data<Elem = F>, T> Fit<ArrayBase<D, Ix2>, T, Error> for OneCla
 
     fn fit(&self, dataset: &DatasetBase<ArrayBase<D, Ix2>, T>) -> Result<OneClassSvm<F>> {
         let x = to_dataset(dataset.records())?;
-        let model = svm_of(fit_records(&self.spec, x, &Targets::Unlabelled, self.par)?);
+        let model = svm_of(fit_records(&self.spec, x, &Targets::Unlabelled, dataset.weights(), self.par)?);
         Ok(OneClassSvm { model, par: self.par, marker: PhantomData })
     }
 }

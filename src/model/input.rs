@@ -45,6 +45,7 @@ impl Model {
             schema: self.input.csv.as_ref(),
             require_labels: false,
             precomputed: self.kernel().contains_precomputed(),
+            weight_col: None,
         };
         let mut loaded = read_data(path, &read)?;
         if from_libsvm {

@@ -139,8 +139,15 @@ impl<S: Learnable> Scheduler<'_, S> {
         let predictions = (0..self.folds)
             .map(|f| {
                 let (test, train) = fold_rows(self.fold_of, f);
-                let fitted =
-                    S::fit(spec, kernel, self.x.select(&train), &self.targets.select(&train), self.par, self.notices)?;
+                let fitted = S::fit(
+                    spec,
+                    kernel,
+                    self.x.select(&train),
+                    &self.targets.select(&train),
+                    None,
+                    self.par,
+                    self.notices,
+                )?;
                 let prediction = S::predict(&fitted, &self.x.select(&test), self.par);
                 (self.on_fit)();
                 prediction
@@ -172,7 +179,8 @@ impl<S: Learnable> Scheduler<'_, S> {
             .map(|&(p, f)| {
                 let (test, train) = &folds[f];
                 let targets = self.targets.select(train);
-                let machine = fit_machine(points[p], &kernel, all.select(train), &targets, GramRows::select, Par::Seq)?;
+                let machine =
+                    fit_machine(points[p], &kernel, all.select(train), &targets, None, GramRows::select, Par::Seq)?;
                 let prediction = predict_machine(&machine, &all.select(test), Par::Seq)?;
                 (self.on_fit)();
                 Ok((prediction, machine.box_inactive()))

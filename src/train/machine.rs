@@ -13,16 +13,24 @@ use crate::error::{Error, Result};
 use crate::model::Machine;
 
 /// Fits `spec.task` on `x` with `kernel` (`select` picks samples by index,
-/// for the SVMs' probability folds).
+/// for the SVMs' probability folds), each sample weighted by `weights`
+/// (positive; `None`: all 1) where the task takes weights.
 pub fn fit_machine<K: Kernel<S> + Clone, S: Samples>(
     spec: &FitSpec,
     kernel: &K,
     x: S,
     targets: &Targets,
+    weights: Option<&[f64]>,
     select: fn(&S, &[usize]) -> S,
     par: Par,
 ) -> Result<Machine<K, S>> {
     let n = x.len();
+    check_weighable(spec.task, weights)?;
+    let svm_params = |classes: &[String]| -> Result<kern_solvers::SvmParams> {
+        let mut params = svm_params(spec, classes)?;
+        params.sample_weights = weights.map(<[f64]>::to_vec).unwrap_or_default();
+        Ok(params)
+    };
     Ok(match (spec.task, targets) {
         (Task::Krr, Targets::Values(y)) => {
             check_memory(n, spec.memory_cap())?;
@@ -31,23 +39,23 @@ pub fn fit_machine<K: Kernel<S> + Clone, S: Samples>(
                 Alpha::Value(alpha) => {
                     let params = KernelRidge { alpha };
                     params.validate()?;
-                    KernelRidgeModel::fit(kernel.clone(), x, y.as_ref(), params, par)?
+                    KernelRidgeModel::fit_weighted(kernel.clone(), x, y.as_ref(), weights, params, par)?
                 }
-                Alpha::Auto => KernelRidgeModel::fit_auto(kernel.clone(), x, y.as_ref(), par)?.0,
+                Alpha::Auto => KernelRidgeModel::fit_auto_weighted(kernel.clone(), x, y.as_ref(), weights, par)?.0,
             };
             Machine::KernelRidge(model)
         }
         (Task::Svc | Task::Nusvc, Targets::Classes { names, codes }) => {
-            let params = svm_params(spec, names)?;
+            let params = svm_params(names)?;
             let model = kern_solvers::train_classifier(kernel, &x, codes, names.len(), &params, select, par)?;
             Machine::Svm { model, classes: names.clone() }
         }
         (Task::Oneclass, _) => {
-            let model = kern_solvers::train_one_class(kernel, &x, &svm_params(spec, &[])?, select, par)?;
+            let model = kern_solvers::train_one_class(kernel, &x, &svm_params(&[])?, select, par)?;
             Machine::Svm { model, classes: Vec::new() }
         }
         (Task::Svr | Task::Nusvr, Targets::Values(y)) => {
-            let model = kern_solvers::train_regressor(kernel, &x, y, &svm_params(spec, &[])?, select, par)?;
+            let model = kern_solvers::train_regressor(kernel, &x, y, &svm_params(&[])?, select, par)?;
             Machine::Svm { model, classes: Vec::new() }
         }
         (Task::Gp, Targets::Values(y)) => {
@@ -64,6 +72,17 @@ pub fn fit_machine<K: Kernel<S> + Clone, S: Samples>(
         }
         (task, _) => return Err(Error::Usage(format!("--task {} needs labels it can use", task.name()))),
     })
+}
+
+/// Refuses weights for a task that does not take them.
+pub(crate) fn check_weighable(task: Task, weights: Option<&[f64]>) -> Result<()> {
+    match (task, weights) {
+        (Task::Gp | Task::Gpc, Some(_)) => Err(Error::Usage(format!(
+            "--task {} does not take sample weights yet (the SVMs and kernel ridge do)",
+            task.name()
+        ))),
+        _ => Ok(()),
+    }
 }
 
 /// A GP on a kernel without hyperparameters of its own: the amplitude and

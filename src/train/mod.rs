@@ -30,6 +30,7 @@ mod spec;
 mod svm;
 mod targets;
 mod vectors;
+mod weights;
 
 use std::path::Path;
 use std::time::Instant;
@@ -47,6 +48,8 @@ pub use spec::{Alpha, Approx, ApproxSpec, Device, FitSpec, GpSpec, Loss, Samplin
 pub use svm::svm_params;
 pub use targets::{ClassOrder, Targets, are_classes, code_classes, label_name, label_names};
 pub use vectors::fit_vectors;
+pub(crate) use weights::keep_weighed;
+pub use weights::{check_weights, positive_rows};
 
 use crate::error::{DataErrorKind, Error, Result};
 use crate::io::{Data, Inputs};
@@ -76,7 +79,9 @@ pub fn fit(spec: &FitSpec, data: Data, par: Par) -> Result<Fitted> {
 
 /// [`fit`], its notices gathered in `notices`.
 pub(crate) fn fit_model(spec: &FitSpec, data: Data, par: Par, notices: &Notices) -> Result<Model> {
-    let Data { x, labels, file, format, csv, sequences } = data;
+    let Data { x, labels, file, format, csv, sequences, weights } = data;
+    let (x, labels, weights) = keep_weighed(x, labels, weights, &file)?;
+    let weights = weights.as_deref();
     let schema = |scaling| InputSchema { format, csv, scaling };
     match x {
         Inputs::Vectors(x) => {
@@ -89,19 +94,19 @@ pub(crate) fn fit_model(spec: &FitSpec, data: Data, par: Par, notices: &Notices)
             let d = x.n_features();
             let kernel = DataSet::kernel(spec, &x)?;
             let targets = Targets::new(spec.task, labels.as_ref(), &file)?;
-            let estimator = fit_vectors(spec, &kernel, x, &targets, par, notices)?;
+            let estimator = fit_vectors(spec, &kernel, x, &targets, weights, par, notices)?;
             Ok(Model::new(d, schema(scaling), estimator))
         }
         Inputs::Sequences(x) => {
             let kernel = kern_kernels::Sequences::kernel(spec, &x)?;
             let targets = Targets::new(spec.task, labels.as_ref(), &file)?;
-            let machine = kern_kernels::Sequences::fit(spec, &kernel, x, &targets, par, notices)?;
+            let machine = kern_kernels::Sequences::fit(spec, &kernel, x, &targets, weights, par, notices)?;
             Ok(Model::new(0, schema(None), Estimator::Sequences { machine, read: sequences }))
         }
         Inputs::Graphs(x) => {
             let kernel = kern_kernels::Graphs::kernel(spec, &x)?;
             let targets = Targets::new(spec.task, labels.as_ref(), &file)?;
-            let machine = kern_kernels::Graphs::fit(spec, &kernel, x, &targets, par, notices)?;
+            let machine = kern_kernels::Graphs::fit(spec, &kernel, x, &targets, weights, par, notices)?;
             Ok(Model::new(0, schema(None), Estimator::Graphs(machine)))
         }
     }

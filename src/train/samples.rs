@@ -25,12 +25,13 @@ pub trait Learnable: Samples + Sized {
     /// `spec`'s kernel, its defaults filled from the training samples.
     fn kernel(spec: &FitSpec, train: &Self) -> Result<Self::Kernel>;
 
-    /// Fits `spec.task` on `x` with `kernel`.
+    /// Fits `spec.task` on `x` with `kernel`, samples weighted by `weights`.
     fn fit(
         spec: &FitSpec,
         kernel: &Self::Kernel,
         x: Self,
         targets: &Targets,
+        weights: Option<&[f64]>,
         par: Par,
         notices: &Notices,
     ) -> Result<Self::Fitted>;
@@ -57,10 +58,11 @@ impl Learnable for DataSet {
         kernel: &Self::Kernel,
         x: Self,
         targets: &Targets,
+        weights: Option<&[f64]>,
         par: Par,
         notices: &Notices,
     ) -> Result<Estimator> {
-        fit_vectors(spec, kernel, x, targets, par, notices)
+        fit_vectors(spec, kernel, x, targets, weights, par, notices)
     }
 
     fn predict(fitted: &Estimator, x: &Self, par: Par) -> Result<Prediction> {
@@ -74,6 +76,7 @@ fn fit_structured<K: Kernel<S> + Clone, S: Learnable>(
     kernel: &K,
     x: S,
     targets: &Targets,
+    weights: Option<&[f64]>,
     par: Par,
     notices: &Notices,
 ) -> Result<Machine<K, S>> {
@@ -82,7 +85,7 @@ fn fit_structured<K: Kernel<S> + Clone, S: Learnable>(
     }
     device::cpu_only(&spec.device, "string and graph kernels", notices);
     check_plan(spec, Shape::of_structured(x.len(), S::KIND, par))?;
-    fit_machine(spec, kernel, x, targets, S::select, par)
+    fit_machine(spec, kernel, x, targets, weights, S::select, par)
 }
 
 /// The kernel named on sequences or graphs (a kernel given whole is on vectors).
@@ -116,10 +119,11 @@ macro_rules! structured_learnable {
                 kernel: &$kernel,
                 x: Self,
                 targets: &Targets,
+                weights: Option<&[f64]>,
                 par: Par,
                 notices: &Notices,
             ) -> Result<Self::Fitted> {
-                fit_structured(spec, kernel, x, targets, par, notices)
+                fit_structured(spec, kernel, x, targets, weights, par, notices)
             }
 
             fn predict(fitted: &Self::Fitted, x: &Self, par: Par) -> Result<Prediction> {

@@ -7,22 +7,31 @@ use kern_solvers::gp::{GaussianProcessClassifier, GpcModel};
 use kern_solvers::{GaussianProcess, GpModel, SolverError};
 
 use super::device::{self, Notices};
+use super::machine::check_weighable;
 use super::memory::{Shape, check_plan};
 use super::{Approx, FitSpec, Targets, Task, check_memory, fit_machine, scaled_covariance};
 use crate::error::{Error, Result};
 use crate::model::{Estimator, Machine};
 
-/// Fits the estimator of `spec.task` on `x` and its targets with `kernel`.
+/// Fits the estimator of `spec.task` on `x` and its targets with `kernel`,
+/// each sample weighted by `weights` where the task takes weights.
 pub fn fit_vectors(
     spec: &FitSpec,
     kernel: &VectorKernel,
     x: DataSet,
     targets: &Targets,
+    weights: Option<&[f64]>,
     par: Par,
     notices: &Notices,
 ) -> Result<Estimator> {
     check_plan(spec, Shape::of_vectors(&x, par))?;
+    check_weighable(spec.task, weights)?;
     if spec.approx.method != Approx::None {
+        if weights.is_some() {
+            return Err(Error::Usage(
+                "--approx does not take sample weights yet: fit exactly (--approx none) to weigh samples".into(),
+            ));
+        }
         if kernel.contains_precomputed() {
             return Err(Error::Usage("--approx needs a kernel on vectors, not --kernel precomputed".into()));
         }
@@ -50,11 +59,11 @@ pub fn fit_vectors(
         // for; the model stores the plain kernel.
         _ => match device::on_device(&spec.device, kernel, notices) {
             Some(on_gpu) => {
-                let machine = fit_machine(spec, &on_gpu, x, targets, DataSet::select, par)?;
+                let machine = fit_machine(spec, &on_gpu, x, targets, weights, DataSet::select, par)?;
                 device::report(&on_gpu, notices);
                 Estimator::from(machine.map_kernel(|k| k.kernel().clone()))
             }
-            None => Estimator::from(fit_machine(spec, kernel, x, targets, DataSet::select, par)?),
+            None => Estimator::from(fit_machine(spec, kernel, x, targets, weights, DataSet::select, par)?),
         },
     };
     keep_ids_only(&mut estimator);

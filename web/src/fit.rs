@@ -110,7 +110,7 @@ fn fit(s: &Settings, spec: kern::train::FitSpec, xs: &[f64], ys: &[f64]) -> Resu
         _ => (Targets::Values(ys.to_vec()), false),
     };
     let kernel = spec.vector_kernel(x.n_features())?;
-    let estimator = fit_vectors(&spec, &kernel, x, &targets, Par::Seq, &Notices::default())?;
+    let estimator = fit_vectors(&spec, &kernel, x, &targets, None, Par::Seq, &Notices::default())?;
     Ok(Fitted::Kern { estimator, b_first })
 }
 

@@ -3,8 +3,9 @@
 mod fit;
 mod loo;
 mod predict;
+mod weights;
 
-pub use fit::fit_dual;
+pub use fit::{fit_dual, fit_dual_weighted};
 pub use loo::{LooPath, LooSelection};
 
 use serde::{Deserialize, Serialize};

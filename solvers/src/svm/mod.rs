@@ -62,6 +62,12 @@ pub struct SvmParams {
     pub smo: SmoOptions,
     /// Per-class weights multiplying C (C-SVC), indexed by class; empty: all 1.
     pub class_weights: Vec<f64>,
+    /// Per-sample weights, indexed by sample; empty: all 1. A weight
+    /// multiplies the sample's bound: C (C-SVC, ε-SVR, ν-SVR) or 1 (ν-SVC,
+    /// one-class), as LIBSVM's instance weights and scikit-learn's
+    /// `sample_weight` do. Each must be positive: leave out the samples of
+    /// weight zero before training.
+    pub sample_weights: Vec<f64>,
     /// Fit probability outputs (Platt scaling for classifiers, the Laplace
     /// scale of residuals for regression) on 5-fold cross-validation.
     pub probability: bool,
@@ -83,6 +89,7 @@ impl SvmParams {
             kind,
             smo: SmoOptions::default(),
             class_weights: Vec::new(),
+            sample_weights: Vec::new(),
             probability: false,
             seed: 0,
             warm_start: Vec::new(),
@@ -126,6 +133,9 @@ impl SvmParams {
         positive("tol", self.smo.tol)?;
         for &w in &self.class_weights {
             positive("class weight", w)?;
+        }
+        for &w in &self.sample_weights {
+            positive("sample weight", w)?;
         }
         Ok(())
     }

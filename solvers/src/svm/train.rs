@@ -27,6 +27,7 @@ pub fn train_classifier<K: Kernel<S> + Clone, S: Samples>(
 ) -> Result<SvmModel<K, S>, SolverError> {
     params.validate()?;
     check_len(x, classes.len())?;
+    check_weights(params, classes.len())?;
     if n_classes < 2 {
         return Err(SolverError::OneClassOnly);
     }
@@ -60,7 +61,7 @@ pub fn train_classifier<K: Kernel<S> + Clone, S: Samples>(
                 _ => (1.0, 1.0),
             };
             if let SvmKind::NuSvc { nu } = params.kind {
-                let (na, nb) = (pa.len() as f64, pb.len() as f64);
+                let (na, nb) = (total_weight(params, pa), total_weight(params, pb));
                 if nu * (na + nb) / 2.0 > na.min(nb) {
                     return Err(SolverError::InfeasibleNu { nu });
                 }
@@ -121,7 +122,8 @@ fn solve_pair(
     let l = y.len();
     let (problem, variant) = match params.kind {
         SvmKind::CSvc { .. } => {
-            let cs: Vec<f64> = y.iter().map(|&s| if s > 0.0 { ca } else { cb }).collect();
+            let cs: Vec<f64> =
+                sample.iter().zip(&y).map(|(&i, &s)| weight(params, i) * if s > 0.0 { ca } else { cb }).collect();
             let alpha = match warm {
                 Some(w) => w.iter().zip(&cs).map(|(a, c)| a.clamp(0.0, *c)).collect(),
                 None => vec![0.0; l],
@@ -129,17 +131,21 @@ fn solve_pair(
             (DualProblem { sample, y: y.clone(), p: vec![-1.0; l], c: cs, alpha }, Variant::Standard)
         }
         SvmKind::NuSvc { nu } => {
-            let (mut sum_pos, mut sum_neg) = (nu * l as f64 / 2.0, nu * l as f64 / 2.0);
+            // Each side starts with ν Σ w / 2 spread greedily under the bounds w_i.
+            let c: Vec<f64> = sample.iter().map(|&i| weight(params, i)).collect();
+            let half = nu * c.iter().sum::<f64>() / 2.0;
+            let (mut sum_pos, mut sum_neg) = (half, half);
             let alpha = y
                 .iter()
-                .map(|&s| {
+                .zip(&c)
+                .map(|(&s, &bound)| {
                     let sum = if s > 0.0 { &mut sum_pos } else { &mut sum_neg };
-                    let a = sum.min(1.0);
+                    let a = sum.min(bound);
                     *sum -= a;
                     a
                 })
                 .collect();
-            (DualProblem { sample, y: y.clone(), p: vec![0.0; l], c: vec![1.0; l], alpha }, Variant::Nu)
+            (DualProblem { sample, y: y.clone(), p: vec![0.0; l], c, alpha }, Variant::Nu)
         }
         _ => unreachable!("not a classifier"),
     };
@@ -184,7 +190,8 @@ fn pair_probability(
                 sub.probability = false;
                 if let SvmKind::NuSvc { nu } = sub.kind {
                     // Keep ν feasible on the smaller training part.
-                    let cap = 2.0 * tp.len().min(tn.len()) as f64 / (tp.len() + tn.len()) as f64;
+                    let (wp, wn) = (total_weight(params, &tp), total_weight(params, &tn));
+                    let cap = 2.0 * wp.min(wn) / (wp + wn);
                     sub.kind = SvmKind::NuSvc { nu: nu.min(cap) };
                 }
                 let (coef, info) = solve_pair(gram, &tp, &tn, ca, cb, None, &sub);
@@ -224,6 +231,9 @@ fn regression_scale<K: Kernel<S> + Clone, S: Samples>(
         }
         let xt = select(x, &train);
         let yt: Vec<f64> = train.iter().map(|&i| y[i]).collect();
+        if !params.sample_weights.is_empty() {
+            sub.sample_weights = train.iter().map(|&i| params.sample_weights[i]).collect();
+        }
         let model = train_regressor(kernel, &xt, &yt, &sub, select, par)?;
         let pred = model.predict_values(&select(x, &held), par);
         for (&i, p) in held.iter().zip(pred) {
@@ -244,6 +254,25 @@ fn finish_classifier(sol: &SmoSolution, y: &[f64], upper: &[f64], kind: SvmKind)
     let n_sv = sol.alpha.iter().filter(|&&a| a > 0.0).count();
     let n_bsv = sol.alpha.iter().zip(upper).filter(|&(&a, &c)| a >= c).count();
     (coef, PairInfo { rho, objective, iterations: sol.iterations, n_sv, n_bsv, reached_max_iter: sol.reached_max_iter })
+}
+
+/// Sample `i`'s weight (1 without weights).
+fn weight(params: &SvmParams, i: usize) -> f64 {
+    params.sample_weights.get(i).copied().unwrap_or(1.0)
+}
+
+/// The summed weight of `samples`.
+fn total_weight(params: &SvmParams, samples: &[usize]) -> f64 {
+    samples.iter().map(|&i| weight(params, i)).sum()
+}
+
+/// Weights, when given, come one per sample.
+fn check_weights(params: &SvmParams, n: usize) -> Result<(), SolverError> {
+    let got = params.sample_weights.len();
+    if got == 0 || got == n {
+        return Ok(());
+    }
+    Err(SolverError::DimensionMismatch { what: "sample weights", expected: n, got })
 }
 
 fn check_len<S: Samples>(x: &S, n: usize) -> Result<(), SolverError> {
@@ -270,22 +299,22 @@ pub fn train_one_class<K: Kernel<S> + Clone, S: Samples>(
     }
     let SvmKind::OneClass { nu } = params.kind else { unreachable!("not a one-class SVM") };
     let l = x.len();
-    let n = (nu * l as f64) as usize;
-    let alpha: Vec<f64> = (0..l)
-        .map(|i| {
-            if i < n {
-                1.0
-            } else if i == n {
-                nu * l as f64 - n as f64
-            } else {
-                0.0
-            }
+    check_weights(params, l)?;
+    // Σ α = ν Σ w, filled greedily from the first sample under the bounds w_i.
+    let c: Vec<f64> = (0..l).map(|i| weight(params, i)).collect();
+    let mut left = nu * c.iter().sum::<f64>();
+    let alpha: Vec<f64> = c
+        .iter()
+        .map(|&bound| {
+            let a = left.min(bound);
+            left -= a;
+            a
         })
         .collect();
-    let problem = DualProblem { sample: (0..l).collect(), y: vec![1.0; l], p: vec![0.0; l], c: vec![1.0; l], alpha };
+    let problem = DualProblem { sample: (0..l).collect(), y: vec![1.0; l], p: vec![0.0; l], c: c.clone(), alpha };
     let gram = kern_kernels::ExactGram::new(kernel, x, par);
     let sol = solve(&gram, problem, Variant::Standard, &params.smo);
-    let n_bsv = sol.alpha.iter().filter(|&&a| a >= 1.0).count();
+    let n_bsv = sol.alpha.iter().zip(&c).filter(|&(&a, &bound)| a >= bound).count();
     let info = PairInfo {
         rho: sol.rho,
         objective: sol.objective,
@@ -308,6 +337,7 @@ pub fn train_regressor<K: Kernel<S> + Clone, S: Samples>(
 ) -> Result<SvmModel<K, S>, SolverError> {
     params.validate()?;
     check_len(x, y.len())?;
+    check_weights(params, y.len())?;
     if let Some(index) = y.iter().position(|v| !v.is_finite()) {
         return Err(SolverError::NonFiniteTarget { index });
     }
@@ -315,25 +345,30 @@ pub fn train_regressor<K: Kernel<S> + Clone, S: Samples>(
     // Two variables per sample: α⁺ (y = +1) then α⁻ (y = −1).
     let sample: Vec<usize> = (0..l).chain(0..l).collect();
     let signs: Vec<f64> = (0..2 * l).map(|t| if t < l { 1.0 } else { -1.0 }).collect();
-    let (problem, variant, c) = match params.kind {
+    // Both variables of sample i are bounded by C w_i.
+    let bounds = |c: f64| -> Vec<f64> { sample.iter().map(|&i| c * weight(params, i)).collect() };
+    let (problem, variant) = match params.kind {
         SvmKind::EpsilonSvr { c, epsilon } => {
             let p = (0..2 * l).map(|t| if t < l { epsilon - y[t] } else { epsilon + y[t - l] }).collect();
-            (DualProblem { sample, y: signs, p, c: vec![c; 2 * l], alpha: vec![0.0; 2 * l] }, Variant::Standard, c)
+            let c = bounds(c);
+            (DualProblem { sample, y: signs, p, c, alpha: vec![0.0; 2 * l] }, Variant::Standard)
         }
         SvmKind::NuSvr { c, nu } => {
-            let mut sum = c * nu * l as f64 / 2.0;
+            let c = bounds(c);
+            let mut sum = nu * c[..l].iter().sum::<f64>() / 2.0;
             let mut alpha = vec![0.0; 2 * l];
             for i in 0..l {
-                let a = sum.min(c);
+                let a = sum.min(c[i]);
                 alpha[i] = a;
                 alpha[i + l] = a;
                 sum -= a;
             }
             let p = (0..2 * l).map(|t| if t < l { -y[t] } else { y[t - l] }).collect();
-            (DualProblem { sample, y: signs, p, c: vec![c; 2 * l], alpha }, Variant::Nu, c)
+            (DualProblem { sample, y: signs, p, c, alpha }, Variant::Nu)
         }
         _ => unreachable!("not a regressor"),
     };
+    let upper = problem.c[..l].to_vec();
     let gram = kern_kernels::ExactGram::new(kernel, x, par);
     let sol = solve(&gram, problem, variant, &params.smo);
     let coef: Vec<f64> = (0..l).map(|i| sol.alpha[i] - sol.alpha[i + l]).collect();
@@ -343,7 +378,7 @@ pub fn train_regressor<K: Kernel<S> + Clone, S: Samples>(
         objective: sol.objective,
         iterations: sol.iterations,
         n_sv: coef.iter().filter(|&&a| a != 0.0).count(),
-        n_bsv: coef.iter().filter(|&&a| a.abs() >= c).count(),
+        n_bsv: coef.iter().zip(&upper).filter(|&(&a, &c)| a.abs() >= c).count(),
         reached_max_iter: sol.reached_max_iter,
     };
     let mut model = SvmModel::single(kernel.clone(), x, params.kind, &coef, info, select);

@@ -111,6 +111,11 @@ impl Choices {
 /// ```
 pub fn fit_auto(spec: &FitSpec, auto: &AutoSpec, data: Data, par: Par) -> Result<(Fitted, Choices)> {
     let held = &auto.held;
+    if data.weights.is_some() {
+        return Err(crate::Error::Usage(
+            "--auto does not weigh samples yet (its search's folds would ignore the weights): give the model options (for example -c 1 -g 0.5) with --weights".into(),
+        ));
+    }
     let started = Instant::now();
     let mut spec = spec.clone();
     let mut choices = Choices::default();

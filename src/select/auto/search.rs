@@ -121,7 +121,7 @@ pub(super) fn check_on_disjoint<S: Learnable>(
     for k in outcome.ranked(CHECKED) {
         let at = at_point(spec, &outcome.tried[k].0);
         let kernel = S::kernel(&at, &sample.x)?;
-        let fitted = S::fit(&at, &kernel, sample.x.select(&all), &sample.targets, par, notices)?;
+        let fitted = S::fit(&at, &kernel, sample.x.select(&all), &sample.targets, None, par, notices)?;
         let prediction = S::predict(&fitted, &x_check, par)?;
         scores.push((k, CvScore::new(&t_check, &everywhere, vec![prediction])));
     }
