@@ -50,7 +50,7 @@ def main():
             ("svc", SVC(C=1.0, gamma=gamma), classes, ["-c", "1", *g]),
             ("nusvc", NuSVC(nu=0.3, gamma=gamma), classes, ["--task", "nusvc", "--nu", "0.3", *g]),
             ("oneclass", OneClassSVM(nu=0.2, gamma=gamma), classes, ["--task", "oneclass", "--nu", "0.2", *g]),
-            ("svr", SVR(C=1.0, epsilon=0.1, gamma=gamma), values, ["--task", "svr", "-c", "1", "-p", "0.1", *g]),
+            ("svr", SVR(C=1.0, epsilon=0.1, gamma=gamma), values, ["--task", "svr", "-c", "1", "--epsilon", "0.1", *g]),
             ("nusvr", NuSVR(C=1.0, nu=0.4, gamma=gamma), values, ["--task", "nusvr", "-c", "1", "--nu", "0.4", *g]),
             ("krr", KernelRidge(alpha=0.1, kernel="rbf", gamma=gamma), values, ["--task", "krr", "--alpha", "0.1", *g]),
         ]

@@ -191,12 +191,6 @@ fn bad_weights_are_one_line_errors() {
     assert_one_line_error(&fit_with("0\n0\n0\n0\n", &[]), &["every sample weight is zero"]);
     assert_one_line_error(&fit_with("1\n1\n1\n1\n", &["--task", "gp"]), &["--task gp", "weights"]);
     assert_one_line_error(
-        &fit_with("1\n1\n1\n1\n", &["--approx", "nystroem", "--components", "2"]),
-        &["--approx", "weights"],
-    );
-    let w = write(d, "w.txt", "1\n1\n1\n1\n");
-    assert_one_line_error(&kern(d, &["fit", train, "--weights", w.to_str().unwrap()]), &["--auto", "weigh"]);
-    assert_one_line_error(
         &kern(d, &["fit", train, "--weight-col", "0", "-c", "1"]),
         &["--weight-col", "LibSVM", "--weights"],
     );
@@ -235,4 +229,116 @@ fn a_zero_weight_leaves_the_sample_out() {
     };
     assert!(read("a.json")["Svm"]["model"]["sv_coef"].is_array());
     assert_eq!(read("a.json"), read("b.json"));
+}
+
+#[test]
+fn approximations_take_weights_on_the_command_line() {
+    let dir = scratch();
+    let d = dir.path();
+    // Random features depend on the width and the seed only, so ridge on
+    // them with integer weights equals ridge on the repeated rows.
+    let rows: Vec<(f64, f64, f64)> = (0..60)
+        .map(|i| (i as f64 / 30.0, (i as f64 * 0.7).sin(), (i as f64 / 30.0).cos() + 0.1 * (i % 3) as f64))
+        .collect();
+    let weights: Vec<usize> = (0..60).map(|i| 1 + i % 3).collect();
+    let line = |r: &(f64, f64, f64)| format!("{} 1:{} 2:{}\n", r.2, r.0, r.1);
+    let once: String = rows.iter().map(line).collect();
+    let repeated: String = rows.iter().zip(&weights).map(|(r, &w)| line(r).repeat(w)).collect();
+    let w: String = weights.iter().map(|w| format!("{w}\n")).collect();
+    let (once, repeated, w) = (write(d, "once.libsvm", once), write(d, "rep.libsvm", repeated), write(d, "w.txt", w));
+    let args = ["--task", "krr", "--approx", "rff", "--components", "40", "--alpha", "0.01", "-g", "0.5", "-q"];
+    let a = kern(
+        d,
+        &[&["fit", once.to_str().unwrap(), "--weights", w.to_str().unwrap(), "-o", "a.model"][..], &args].concat(),
+    );
+    let b = kern(d, &[&["fit", repeated.to_str().unwrap(), "-o", "b.model"][..], &args].concat());
+    assert!(a.status.success() && b.status.success(), "{}{}", stderr(&a), stderr(&b));
+    let predict = |model: &str| -> Vec<f64> {
+        let out = kern(d, &["predict", model, once.to_str().unwrap(), "-q"]);
+        String::from_utf8(out.stdout).unwrap().lines().map(|l| l.parse().unwrap()).collect()
+    };
+    let (pa, pb) = (predict("a.model"), predict("b.model"));
+    assert_eq!(pa.len(), 60);
+    pa.iter().zip(&pb).for_each(|(x, y)| assert!((x - y).abs() < 1e-8 * (1.0 + y.abs()), "{x} vs {y}"));
+    // Nyström with a linear SVM and Falkon take them too.
+    let classes = write(
+        d,
+        "c.libsvm",
+        rows.iter().enumerate().map(|(i, r)| format!("{} 1:{} 2:{}\n", i % 2, r.0, r.1)).collect::<String>(),
+    );
+    for approx in [
+        &["--approx", "nystroem", "--components", "20"][..],
+        &["--approx", "falkon", "--components", "20", "--alpha", "1e-3"],
+    ] {
+        let out = kern(
+            d,
+            &[
+                &["fit", classes.to_str().unwrap(), "--weights", w.to_str().unwrap(), "-c", "1", "-q", "-o", "c.model"]
+                    [..],
+                approx,
+            ]
+            .concat(),
+        );
+        assert!(out.status.success(), "{approx:?}: {}", stderr(&out));
+    }
+}
+
+/// Two noisy classes in 2-D as LibSVM lines, and the same without the rows
+/// whose weight is 0 under `weights` (every third row).
+fn noisy_classes(n: usize) -> (String, String, String) {
+    let mut u = common::lcg(7);
+    let (mut all, mut kept, mut weights) = (String::new(), String::new(), String::new());
+    for i in 0..n {
+        let label = if i % 2 == 0 { 1 } else { -1 };
+        let line = format!("{label} 1:{:.6} 2:{:.6}\n", label as f64 * 0.4 + 2.0 * u() - 1.0, u() - 0.5);
+        let w = if i % 3 == 0 { 0.0 } else { 1.0 + (i % 4) as f64 * 0.5 };
+        all.push_str(&line);
+        if w > 0.0 {
+            kept.push_str(&line);
+        }
+        weights.push_str(&format!("{w}\n"));
+    }
+    (all, kept, weights)
+}
+
+#[test]
+fn cross_validation_grid_and_auto_weigh_samples() {
+    let dir = scratch();
+    let d = dir.path();
+    let (all, kept, weights) = noisy_classes(150);
+    let (all, kept) = (write(d, "all.libsvm", all), write(d, "kept.libsvm", kept));
+    let ones = write(d, "ones.txt", "1\n".repeat(150));
+    let w = write(d, "w.txt", weights);
+    let (all, kept, ones, w) =
+        (all.to_str().unwrap(), kept.to_str().unwrap(), ones.to_str().unwrap(), w.to_str().unwrap());
+    let run = |args: &[&str]| -> String {
+        let out = kern(d, args);
+        assert!(out.status.success(), "{args:?}: {}", stderr(&out));
+        String::from_utf8(out.stdout).unwrap()
+    };
+    // The report without its timing.
+    let report = |args: &[&str]| -> serde_json::Value {
+        let mut v: serde_json::Value = serde_json::from_str(&run(args)).unwrap();
+        v.as_object_mut().unwrap().remove("seconds");
+        v
+    };
+    // Weights of 1 change nothing; weights of 0 are the rows left out.
+    for cmd in
+        [&["cv", "-c", "2", "--json", "-q"][..], &["grid", "--grid", "c=0.5,2", "--grid", "g=0.5,2", "--json", "-q"]]
+    {
+        let plain = report(&[&[cmd[0], all][..], &cmd[1..]].concat());
+        assert_eq!(report(&[&[cmd[0], all, "--weights", ones][..], &cmd[1..]].concat()), plain, "{cmd:?}");
+        let without = report(&[&[cmd[0], kept][..], &cmd[1..]].concat());
+        let zeros = report(&[&[cmd[0], all, "--weights", w][..], &cmd[1..]].concat());
+        assert_ne!(zeros, without, "{cmd:?}: the other weights must count");
+        assert_eq!(zeros["n_samples"], 100, "{cmd:?}: {zeros}");
+    }
+    // --auto (implied by no model option) searches with the weights.
+    run(&["fit", all, "-o", "plain.model", "-q"]);
+    run(&["fit", all, "--weights", ones, "-o", "ones.model", "-q"]);
+    assert_eq!(std::fs::read(d.join("plain.model")).unwrap(), std::fs::read(d.join("ones.model")).unwrap());
+    let fitted = run(&["fit", all, "--weights", w, "-o", "w.model", "--json", "-q"]);
+    assert!(fitted.contains("\"auto\""), "{fitted}");
+    let krr = run(&["fit", all, "--auto", "--task", "krr", "--weights", w, "-o", "krr.model", "--json", "-q"]);
+    assert!(krr.contains("loo_mse"), "{krr}");
 }

@@ -27,9 +27,10 @@ mod ridge;
 mod rng;
 pub mod smo;
 mod svm;
+mod weights;
 
 pub use error::SolverError;
 pub use gp::{GaussianProcess, GpError, GpModel};
-pub use ridge::{KernelRidge, KernelRidgeModel, LooPath, LooSelection, fit_dual, fit_dual_weighted};
+pub use ridge::{KernelRidge, KernelRidgeModel, LooPath, LooSelection, WeightedGram, fit_dual, fit_dual_weighted};
 pub use smo::SmoOptions;
 pub use svm::{PairInfo, SvmKind, SvmModel, SvmParams, train_classifier, train_one_class, train_regressor};

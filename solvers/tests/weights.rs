@@ -175,3 +175,59 @@ fn zero_negative_or_missing_weights_are_refused() {
     let ridge = KernelRidgeModel::fit_weighted(kernel, x, y.as_ref(), Some(&nan), KernelRidge::default(), Par::Seq);
     assert!(matches!(ridge, Err(SolverError::InvalidParameter { name: "sample weight", .. })));
 }
+
+/// The rows of `p` as a feature matrix (`n × 2`), for the linear models.
+fn features(rows: &[Vec<f64>]) -> Mat<f64> {
+    Mat::from_fn(rows.len(), 2, |i, j| rows[i][j])
+}
+
+#[test]
+fn linear_models_on_features_take_weights_as_repeated_samples() {
+    use kern_solvers::linear::{LinearSvm, LinearSvmLoss, LinearSvmModel, LinearSvr, LinearSvrModel};
+    let p = problem(120);
+    let (phi, (_, source)) = (features(&p.rows), p.repeated());
+    let phi_r = Mat::from_fn(source.len(), 2, |i, j| p.rows[source[i]][j]);
+    let classes_r: Vec<usize> = source.iter().map(|&i| p.classes[i]).collect();
+    let target_r: Vec<f64> = source.iter().map(|&i| p.target[i]).collect();
+    let close = |a: &[f64], b: &[f64], what: &str| {
+        a.iter().zip(b).for_each(|(x, y)| assert!((x - y).abs() < 1e-6 * (1.0 + y.abs()), "{what}: {x} vs {y}"));
+    };
+    for loss in [LinearSvmLoss::Hinge, LinearSvmLoss::SquaredHinge] {
+        let params = LinearSvm { c: 0.8, loss, tol: 1e-10, max_iter: 100_000, ..LinearSvm::default() };
+        let w = LinearSvmModel::fit_weighted(&params, phi.as_ref(), &p.classes, 3, Some(&p.weights)).unwrap();
+        let r = LinearSvmModel::fit(&params, phi_r.as_ref(), &classes_r, 3).unwrap();
+        assert!(w.converged && r.converged);
+        for k in 0..3 {
+            close(&w.weights[k], &r.weights[k], "linear SVM w");
+            close(&w.intercepts[k..k + 1], &r.intercepts[k..k + 1], "linear SVM intercept");
+        }
+        let params = LinearSvr { c: 0.8, epsilon: 0.05, loss, tol: 1e-10, max_iter: 100_000, ..LinearSvr::default() };
+        let w = LinearSvrModel::fit_weighted(&params, phi.as_ref(), &p.target, Some(&p.weights)).unwrap();
+        let r = LinearSvrModel::fit(&params, phi_r.as_ref(), &target_r).unwrap();
+        assert!(w.converged && r.converged);
+        close(&w.weights, &r.weights, "linear SVR w");
+        close(&[w.intercept], &[r.intercept], "linear SVR intercept");
+    }
+    let bad = LinearSvmModel::fit_weighted(&LinearSvm::default(), phi.as_ref(), &p.classes, 3, Some(&p.weights[1..]));
+    assert!(matches!(bad, Err(SolverError::DimensionMismatch { what: "sample weights", .. })));
+}
+
+#[test]
+fn falkon_takes_weights_as_repeated_samples() {
+    use kern_solvers::falkon::{Falkon, FalkonData, FalkonModel};
+    let p = problem(150);
+    let (x, (xr, source)) = (dataset(&p.rows), p.repeated());
+    let kernel = VectorKernel::Rbf { gamma: 0.8 };
+    let y = Mat::from_fn(150, 1, |i, _| p.target[i]);
+    let yr = Mat::from_fn(source.len(), 1, |i, _| p.target[source[i]]);
+    let centres = x.select(&(0..150).step_by(5).collect::<Vec<_>>());
+    // Run to convergence, so that the two solve the same system to its end.
+    let params = Falkon { alpha: 1e-2, max_iter: 500, tol: 1e-13, settle: 0.0, hold_bytes: 0 };
+    let data = FalkonData { x: &x, y: y.as_ref(), weights: Some(&p.weights) };
+    let w = FalkonModel::fit_data(&params, &kernel, &kernel, data, centres.clone(), Par::rayon(2)).unwrap();
+    let r = FalkonModel::fit(&params, &kernel, &xr, yr.as_ref(), centres, Par::Seq).unwrap();
+    let (a, b) = (w.predict(&x, Par::Seq), r.predict(&x, Par::Seq));
+    for i in 0..150 {
+        assert!((a[(i, 0)] - b[(i, 0)]).abs() < 1e-6, "Falkon: {} vs {}", a[(i, 0)], b[(i, 0)]);
+    }
+}

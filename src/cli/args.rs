@@ -198,10 +198,10 @@ pub struct DataArgs {
     pub fold_case: bool,
 }
 
-/// Per-sample weights (`kern fit`).
+/// Per-sample weights (`kern fit`, `cv` and `grid`).
 #[derive(Args, Clone, Debug, Default)]
 pub struct WeightArgs {
-    /// Per-sample weights: a file of one non-negative number per line, in the data's order. A weight multiplies the sample's C (SVMs) or its squared error (kernel ridge), as scikit-learn's sample_weight; 0 leaves the sample out
+    /// Per-sample weights: a file of one non-negative number per line, in the data's order. A weight multiplies the sample's C (SVMs) or its squared error (ridge, Falkon) as scikit-learn's sample_weight, and its part in cross-validated scores; 0 leaves the sample out
     #[arg(long, value_name = "FILE", conflicts_with = "weight_col")]
     pub weights: Option<PathBuf>,
     /// The CSV column holding per-sample weights (as --weights), by header name or 0-based index; it is not a feature

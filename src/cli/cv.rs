@@ -4,6 +4,7 @@
 use kern_kernels::Par;
 use serde_json::{Value, json};
 
+use super::args::read_weighted;
 use super::progress::Progress;
 use super::{CvArgs, print_json, print_notices};
 use crate::error::Result;
@@ -11,13 +12,13 @@ use crate::select::{CvScore, grid_search, mean_and_std};
 
 pub(super) fn run(args: &CvArgs, par: Par) -> Result<()> {
     let spec = args.train_args.spec()?;
-    let data = args.data.read(&args.data_file, &spec)?;
+    let data = read_weighted(&args.data_file, &args.data, &args.weights, &spec)?;
     let what = format!("kern cv: {} with {}", spec.task.name(), spec.kernel.name.name());
     let progress = Progress::bar(&what, args.folds as u64, args.run.quiet);
     let search = grid_search(std::slice::from_ref(&spec), &data, args.folds, par, &|| progress.inc());
     progress.finish();
     let search = search?;
-    let n = data.x.len();
+    let n = data.n_weighed();
     let mut report =
         json!({ "task": spec.task.name(), "kernel": spec.kernel.name.name(), "folds": args.folds, "n_samples": n });
     let score = &search.scores[0];

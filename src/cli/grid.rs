@@ -10,7 +10,7 @@ use clap::Args;
 use kern_kernels::Par;
 use serde_json::{Value, json};
 
-use super::args::{DataArgs, RunArgs, TrainArgs, default_model_path};
+use super::args::{DataArgs, RunArgs, TrainArgs, WeightArgs, default_model_path, read_weighted};
 use super::progress::Progress;
 use super::{FitArgs, print_json, print_notices};
 use crate::error::{Error, Result};
@@ -40,6 +40,8 @@ pub struct GridArgs {
     #[command(flatten)]
     pub data: DataArgs,
     #[command(flatten)]
+    pub weights: WeightArgs,
+    #[command(flatten)]
     pub run: RunArgs,
 }
 
@@ -47,7 +49,7 @@ pub(super) fn run(args: &GridArgs, par: Par) -> Result<()> {
     let axes = args.grid.iter().map(|g| parse_axis(g).map_err(Error::Usage)).collect::<Result<Vec<_>>>()?;
     let base = args.train_args.spec()?;
     let (values, points): (Vec<Vec<f64>>, Vec<FitSpec>) = grid_points(&base, &axes)?.into_iter().unzip();
-    let data = args.data.read(&args.data_file, &base)?;
+    let data = read_weighted(&args.data_file, &args.data, &args.weights, &base)?;
     let started = Instant::now();
     let what = format!("kern grid: {}", base.task.name());
     let progress = Progress::bar(&what, (points.len() * args.folds) as u64, args.run.quiet);
@@ -62,7 +64,7 @@ pub(super) fn run(args: &GridArgs, par: Par) -> Result<()> {
         "task": base.task.name(),
         "kernel": base.kernel.name.name(),
         "folds": args.folds,
-        "n_samples": data.x.len(),
+        "n_samples": data.n_weighed(),
         "n_points": points.len(),
         "seconds": seconds,
         "points": values.iter().zip(scores).map(|(v, s)| {
@@ -104,7 +106,7 @@ pub(super) fn run(args: &GridArgs, par: Par) -> Result<()> {
             auto_prefer_simple: false,
             given: Vec::new(),
             data: args.data.clone(),
-            weights: Default::default(),
+            weights: args.weights.clone(),
             run: RunArgs { threads: args.run.threads, json: false, quiet: args.run.quiet },
         };
         super::fit::run_with(&points[best], &fit, par)?;

@@ -99,6 +99,8 @@ pub struct CvArgs {
     #[command(flatten)]
     pub data: DataArgs,
     #[command(flatten)]
+    pub weights: WeightArgs,
+    #[command(flatten)]
     pub run: RunArgs,
 }
 

@@ -123,6 +123,12 @@ impl Data {
         let file = PathBuf::from("<memory>");
         Self { x, labels, file, format, csv: None, sequences: SequenceOptions::default(), weights: None }
     }
+
+    /// The samples a fit learns from: those of positive weight (all
+    /// without weights).
+    pub fn n_weighed(&self) -> usize {
+        self.weights.as_ref().map_or(self.x.len(), |w| w.iter().filter(|&&w| w > 0.0).count())
+    }
 }
 
 /// How to read a data file of any kind.

@@ -33,6 +33,8 @@ use crate::train::{Alpha, Approx, FitSpec, Learnable, Notices, Targets, Task, fi
 pub(crate) struct Scheduler<'a, S: Learnable> {
     pub x: &'a S,
     pub targets: &'a Targets,
+    /// A positive weight per sample, in the fits and the scores (`None`: all 1).
+    pub weights: Option<&'a [f64]>,
     pub fold_of: &'a [usize],
     pub folds: usize,
     pub par: Par,
@@ -139,12 +141,13 @@ impl<S: Learnable> Scheduler<'_, S> {
         let predictions = (0..self.folds)
             .map(|f| {
                 let (test, train) = fold_rows(self.fold_of, f);
+                let weights = self.weights_of(&train);
                 let fitted = S::fit(
                     spec,
                     kernel,
                     self.x.select(&train),
                     &self.targets.select(&train),
-                    None,
+                    weights.as_deref(),
                     self.par,
                     self.notices,
                 )?;
@@ -153,7 +156,17 @@ impl<S: Learnable> Scheduler<'_, S> {
                 prediction
             })
             .collect::<Result<Vec<_>>>()?;
-        Ok(CvScore::new(self.targets, self.fold_of, predictions))
+        Ok(self.score(predictions))
+    }
+
+    /// The weights of the samples at `rows`, when there are weights.
+    fn weights_of(&self, rows: &[usize]) -> Option<Vec<f64>> {
+        self.weights.map(|w| rows.iter().map(|&i| w[i]).collect())
+    }
+
+    /// The score of out-of-fold `predictions`, weighted as the fits are.
+    fn score(&self, predictions: Vec<Prediction>) -> CvScore {
+        CvScore::weighted(self.targets, self.fold_of, predictions, self.weights)
     }
 
     /// Scores points that share the Gram matrix `gram` of all the data.
@@ -161,7 +174,7 @@ impl<S: Learnable> Scheduler<'_, S> {
         let kernel = SharedGram::new(gram.as_ref());
         let all = GramRows::all(self.x.len());
         let folds: Vec<(Vec<usize>, Vec<usize>)> = (0..self.folds).map(|f| fold_rows(self.fold_of, f)).collect();
-        if let Some(alphas) = ridge_alphas(points) {
+        if let Some(alphas) = ridge_alphas(points).filter(|_| self.weights.is_none()) {
             let Targets::Values(y) = self.targets else { unreachable!("kernel ridge regresses") };
             let per_fold: Vec<Vec<Mat<f64>>> =
                 folds.par_iter().map(|(test, train)| ridge_path(&kernel, &all, train, test, y, &alphas)).collect();
@@ -169,7 +182,7 @@ impl<S: Learnable> Scheduler<'_, S> {
                 .map(|p| {
                     (0..self.folds).for_each(|_| (self.on_fit)());
                     let predictions = per_fold.iter().map(|fold| Prediction::Values(fold[p].clone())).collect();
-                    Scored { score: CvScore::new(self.targets, self.fold_of, predictions), box_inactive: false }
+                    Scored { score: self.score(predictions), box_inactive: false }
                 })
                 .collect());
         }
@@ -178,9 +191,9 @@ impl<S: Learnable> Scheduler<'_, S> {
             .par_iter()
             .map(|&(p, f)| {
                 let (test, train) = &folds[f];
-                let targets = self.targets.select(train);
-                let machine =
-                    fit_machine(points[p], &kernel, all.select(train), &targets, None, GramRows::select, Par::Seq)?;
+                let (targets, weights) = (self.targets.select(train), self.weights_of(train));
+                let (rows, weights) = (all.select(train), weights.as_deref());
+                let machine = fit_machine(points[p], &kernel, rows, &targets, weights, GramRows::select, Par::Seq)?;
                 let prediction = predict_machine(&machine, &all.select(test), Par::Seq)?;
                 (self.on_fit)();
                 Ok((prediction, machine.box_inactive()))
@@ -190,7 +203,7 @@ impl<S: Learnable> Scheduler<'_, S> {
         Ok((0..points.len())
             .map(|_| {
                 let (predictions, boxes): (Vec<Prediction>, Vec<bool>) = fits.by_ref().take(self.folds).unzip();
-                let score = CvScore::new(self.targets, self.fold_of, predictions);
+                let score = self.score(predictions);
                 Scored { score, box_inactive: boxes.into_iter().all(|b| b) }
             })
             .collect())

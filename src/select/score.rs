@@ -18,6 +18,19 @@ pub enum CvScore {
 impl CvScore {
     /// Scores `predictions[f]`, the predictions for the rows of fold `f` in order.
     pub fn new(targets: &Targets, fold_of: &[usize], predictions: Vec<Prediction>) -> Self {
+        Self::weighted(targets, fold_of, predictions, None)
+    }
+
+    /// [`new`](Self::new), each sample counting with its weight in the
+    /// accuracy, the confusion matrix, the mean squared error and R² (as
+    /// scikit-learn's metrics with `sample_weight`); `correct` stays a count.
+    pub fn weighted(
+        targets: &Targets,
+        fold_of: &[usize],
+        predictions: Vec<Prediction>,
+        weights: Option<&[f64]>,
+    ) -> Self {
+        let weight = |i: usize| weights.map_or(1.0, |w| w[i]);
         let n = fold_of.len();
         let mut classes_out = vec![usize::MAX; n];
         let mut values_out = vec![0.0; n];
@@ -29,27 +42,29 @@ impl CvScore {
                     // A name the training labels do not hold cannot be right: usize::MAX.
                     let code = |p: &String| all.iter().position(|a| a == p).unwrap_or(usize::MAX);
                     test.iter().zip(&names).for_each(|(&i, p)| classes_out[i] = code(p));
-                    let correct = test.iter().filter(|&&i| classes_out[i] == codes[i]).count();
-                    correct as f64 / test.len() as f64
+                    let right: f64 = test.iter().filter(|&&i| classes_out[i] == codes[i]).map(|&i| weight(i)).sum();
+                    right / test.iter().map(|&i| weight(i)).sum::<f64>()
                 }
                 (Prediction::Values(v), Targets::Values(y)) => {
                     test.iter().enumerate().for_each(|(k, &i)| values_out[i] = v[(k, 0)]);
-                    let (yt, pt): (Vec<f64>, Vec<f64>) =
-                        test.iter().enumerate().map(|(k, &i)| (y[i], v[(k, 0)])).unzip();
-                    mean_squared_error(&yt, &pt)
+                    let yt: Vec<f64> = test.iter().map(|&i| y[i]).collect();
+                    let wt: Option<Vec<f64>> = weights.map(|_| test.iter().map(|&i| weight(i)).collect());
+                    weighted_mse(&yt, v.col_as_slice(0), wt.as_deref())
                 }
                 _ => unreachable!("predictions match the task"),
             });
         }
         match targets {
             Targets::Classes { names, codes } => {
-                let confusion = Confusion::new(names.len(), codes, &classes_out);
-                let correct = confusion.correct();
-                CvScore::Accuracy { accuracy: correct as f64 / n as f64, correct, per_fold, confusion }
+                let confusion = Confusion::weighted(names.len(), codes, &classes_out, weights);
+                let correct = (0..n).filter(|&i| classes_out[i] == codes[i]).count();
+                CvScore::Accuracy { accuracy: confusion.accuracy(), correct, per_fold, confusion }
             }
-            Targets::Values(y) => {
-                CvScore::Error { mse: mean_squared_error(y, &values_out), r2: r2_score(y, &values_out), per_fold }
-            }
+            Targets::Values(y) => CvScore::Error {
+                mse: weighted_mse(y, &values_out, weights),
+                r2: weighted_r2(y, &values_out, weights),
+                per_fold,
+            },
             Targets::Unlabelled => unreachable!("cross-validation needs labels"),
         }
     }
@@ -112,25 +127,41 @@ impl Metric {
     }
 }
 
-/// Counts of (true class, predicted class) over the scored samples.
+/// Counts (or summed sample weights) of (true class, predicted class)
+/// over the scored samples.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Confusion {
     classes: usize,
     /// Row-major `classes × classes`; a prediction outside the training
     /// classes counts in no column.
-    counts: Vec<usize>,
+    counts: Vec<f64>,
+    /// Every scored sample's count or weight, wherever it was predicted.
+    total: f64,
 }
 
 impl Confusion {
     /// The confusion of `predicted` against `truth` (class codes below `classes`).
     pub fn new(classes: usize, truth: &[usize], predicted: &[usize]) -> Self {
-        let mut counts = vec![0; classes * classes];
-        for (&t, &p) in truth.iter().zip(predicted) {
+        Self::weighted(classes, truth, predicted, None)
+    }
+
+    /// [`new`](Self::new), each sample counting with its weight.
+    pub fn weighted(classes: usize, truth: &[usize], predicted: &[usize], weights: Option<&[f64]>) -> Self {
+        let mut counts = vec![0.0; classes * classes];
+        let mut total = 0.0;
+        for (i, (&t, &p)) in truth.iter().zip(predicted).enumerate() {
+            let w = weights.map_or(1.0, |w| w[i]);
+            total += w;
             if t < classes && p < classes {
-                counts[t * classes + p] += 1;
+                counts[t * classes + p] += w;
             }
         }
-        Self { classes, counts }
+        Self { classes, counts, total }
+    }
+
+    /// The (weighted) fraction predicted right.
+    pub fn accuracy(&self) -> f64 {
+        self.correct() / self.total
     }
 
     /// The number of classes.
@@ -138,33 +169,33 @@ impl Confusion {
         self.classes
     }
 
-    /// Samples of class `t` predicted as `p`.
-    pub fn count(&self, t: usize, p: usize) -> usize {
+    /// Samples (or their summed weight) of class `t` predicted as `p`.
+    pub fn count(&self, t: usize, p: usize) -> f64 {
         self.counts[t * self.classes + p]
     }
 
-    /// Samples predicted right.
-    pub fn correct(&self) -> usize {
+    /// Samples (or their summed weight) predicted right.
+    pub fn correct(&self) -> f64 {
         (0..self.classes).map(|c| self.count(c, c)).sum()
     }
 
     /// How many classes were predicted at least once.
     pub fn predicted_classes(&self) -> usize {
-        (0..self.classes).filter(|&p| (0..self.classes).any(|t| self.count(t, p) > 0)).count()
+        (0..self.classes).filter(|&p| (0..self.classes).any(|t| self.count(t, p) > 0.0)).count()
     }
 
-    fn truth(&self, c: usize) -> usize {
+    fn truth(&self, c: usize) -> f64 {
         (0..self.classes).map(|p| self.count(c, p)).sum()
     }
 
-    fn predicted(&self, c: usize) -> usize {
+    fn predicted(&self, c: usize) -> f64 {
         (0..self.classes).map(|t| self.count(t, c)).sum()
     }
 
     /// The mean recall over the classes that occur (scikit-learn's `balanced_accuracy_score`).
     pub fn balanced_accuracy(&self) -> f64 {
-        let present: Vec<usize> = (0..self.classes).filter(|&c| self.truth(c) > 0).collect();
-        let recall: f64 = present.iter().map(|&c| self.count(c, c) as f64 / self.truth(c) as f64).sum();
+        let present: Vec<usize> = (0..self.classes).filter(|&c| self.truth(c) > 0.0).collect();
+        let recall: f64 = present.iter().map(|&c| self.count(c, c) / self.truth(c)).sum();
         recall / present.len().max(1) as f64
     }
 
@@ -172,7 +203,7 @@ impl Confusion {
     pub fn f1_of(&self, c: usize) -> f64 {
         let tp = self.count(c, c);
         let denominator = self.truth(c) + self.predicted(c);
-        if denominator == 0 { 0.0 } else { 2.0 * tp as f64 / denominator as f64 }
+        if denominator == 0.0 { 0.0 } else { 2.0 * tp / denominator }
     }
 
     /// Two classes: F1 of the rarer (the second on a tie); more: the macro mean.
@@ -210,15 +241,29 @@ pub fn mean_and_std(v: &[f64]) -> (f64, f64) {
 
 /// Mean of the squared errors.
 pub fn mean_squared_error(y: &[f64], pred: &[f64]) -> f64 {
-    y.iter().zip(pred).map(|(a, b)| (a - b) * (a - b)).sum::<f64>() / y.len() as f64
+    weighted_mse(y, pred, None)
 }
 
 /// Coefficient of determination, as scikit-learn's `r2_score` (1 for a
 /// perfect fit of constant targets, 0 for an imperfect one).
 pub fn r2_score(y: &[f64], pred: &[f64]) -> f64 {
-    let mean = y.iter().sum::<f64>() / y.len() as f64;
-    let ss_tot: f64 = y.iter().map(|v| (v - mean) * (v - mean)).sum();
-    let ss_res: f64 = y.iter().zip(pred).map(|(a, b)| (a - b) * (a - b)).sum();
+    weighted_r2(y, pred, None)
+}
+
+/// The mean squared error, each sample weighted (all 1 without weights).
+fn weighted_mse(y: &[f64], pred: &[f64], weights: Option<&[f64]>) -> f64 {
+    let w = |i: usize| weights.map_or(1.0, |w| w[i]);
+    let total: f64 = (0..y.len()).map(w).sum();
+    (0..y.len()).map(|i| w(i) * (y[i] - pred[i]) * (y[i] - pred[i])).sum::<f64>() / total
+}
+
+/// R², each sample weighted, about the weighted mean.
+fn weighted_r2(y: &[f64], pred: &[f64], weights: Option<&[f64]>) -> f64 {
+    let w = |i: usize| weights.map_or(1.0, |w| w[i]);
+    let total: f64 = (0..y.len()).map(w).sum();
+    let mean = (0..y.len()).map(|i| w(i) * y[i]).sum::<f64>() / total;
+    let ss_tot: f64 = (0..y.len()).map(|i| w(i) * (y[i] - mean) * (y[i] - mean)).sum();
+    let ss_res: f64 = (0..y.len()).map(|i| w(i) * (y[i] - pred[i]) * (y[i] - pred[i])).sum();
     if ss_tot == 0.0 { if ss_res == 0.0 { 1.0 } else { 0.0 } } else { 1.0 - ss_res / ss_tot }
 }
 
@@ -230,7 +275,7 @@ mod tests {
     fn balanced_accuracy_and_f1_match_scikit_learns_definitions() {
         // Two classes; class 1 is the rarer: recalls 2/3 and 1/2, F1 of class 1 = 2/(2+2).
         let c = Confusion::new(2, &[0, 0, 0, 1, 1], &[0, 0, 1, 1, 0]);
-        assert_eq!(c.correct(), 3);
+        assert_eq!(c.correct(), 3.0);
         assert!((c.balanced_accuracy() - (2.0 / 3.0 + 0.5) / 2.0).abs() < 1e-15);
         assert!((c.f1() - 0.5).abs() < 1e-15);
         // Three classes: per-class F1 1, 0 and 0.8, macro mean 0.6.
@@ -240,5 +285,25 @@ mod tests {
         // A majority-class model: balanced accuracy 1/k, F1 of the rarer class 0.
         let c = Confusion::new(2, &[0, 0, 0, 1], &[0, 0, 0, 0]);
         assert_eq!((c.balanced_accuracy(), c.f1(), c.predicted_classes()), (0.5, 0.0, 1));
+    }
+
+    #[test]
+    fn weighted_scores_match_scikit_learns_with_sample_weight() {
+        // accuracy_score, balanced_accuracy_score, mean_squared_error and
+        // r2_score of scikit-learn 1.9 with these weights: 2/3, 2/3, 0.75, 5/9.
+        let c = Confusion::weighted(2, &[0, 0, 1], &[0, 1, 1], Some(&[1.0, 2.0, 3.0]));
+        assert!((c.accuracy() - 2.0 / 3.0).abs() < 1e-15);
+        assert!((c.balanced_accuracy() - 2.0 / 3.0).abs() < 1e-15);
+        let (y, p, w) = ([1.0, 2.0, 4.0], [1.0, 3.0, 3.0], [1.0, 1.0, 2.0]);
+        assert!((weighted_mse(&y, &p, Some(&w)) - 0.75).abs() < 1e-15);
+        assert!((weighted_r2(&y, &p, Some(&w)) - 5.0 / 9.0).abs() < 1e-15);
+        // Pooled over folds: each fold's share of the weight counts.
+        let targets = Targets::Values(y.to_vec());
+        let folds = [0, 1, 0];
+        let predictions = |rows: &[usize]| Prediction::Values(faer::Mat::from_fn(rows.len(), 1, |k, _| p[rows[k]]));
+        let score = CvScore::weighted(&targets, &folds, vec![predictions(&[0, 2]), predictions(&[1])], Some(&w));
+        let CvScore::Error { mse, r2, per_fold } = score else { panic!("a regression score") };
+        assert!((mse - 0.75).abs() < 1e-15 && (r2 - 5.0 / 9.0).abs() < 1e-15);
+        assert!((per_fold[0] - 2.0 / 3.0).abs() < 1e-15 && (per_fold[1] - 1.0).abs() < 1e-15);
     }
 }

@@ -5,7 +5,7 @@
 use faer::{Mat, MatRef};
 use kern_approx::{Landmarks, Nystroem, RandomFourierFeatures};
 use kern_kernels::{DataSet, Par, VectorKernel};
-use kern_solvers::falkon::{Falkon, FalkonModel};
+use kern_solvers::falkon::{Falkon, FalkonData, FalkonModel};
 use kern_solvers::linear::{LinearSvm, LinearSvmLoss, LinearSvmModel, LinearSvr, LinearSvrModel, primal_ridge};
 
 use super::device::{self, Notices};
@@ -22,21 +22,23 @@ const FALKON_ITERATIONS: usize = 100;
 /// Epochs of the linear SVM and SVR solvers unless `max_iter` says.
 const LINEAR_EPOCHS: usize = 1000;
 
-/// Fits `spec.approx`'s map and the task's linear model on it.
+/// Fits `spec.approx`'s map and the task's linear model on it, each
+/// sample's loss weighted by `weights` when given.
 pub fn fit_approx(
     spec: &FitSpec,
     kernel: &VectorKernel,
     x: &DataSet,
     targets: &Targets,
+    weights: Option<&[f64]>,
     par: Par,
     notices: &Notices,
 ) -> Result<Estimator> {
     if spec.approx.method == Approx::Falkon {
-        return fit_falkon(spec, kernel, x, targets, par, notices);
+        return fit_falkon(spec, kernel, x, Weighed { targets, weights }, par, notices);
     }
     let map = feature_map(spec, kernel, x, par)?;
     let phi = features(spec, &map, kernel, x, par, notices)?;
-    let head = linear_head(spec, &map, phi.as_ref(), targets, par)?;
+    let head = linear_head(spec, &map, phi.as_ref(), Weighed { targets, weights }, par)?;
     Ok(Estimator::Approx { kernel: kernel.clone(), map, head })
 }
 
@@ -84,24 +86,48 @@ fn features(
     phi.map_err(approx_error)
 }
 
+/// Targets and, when given, a positive weight per sample.
+#[derive(Clone, Copy)]
+struct Weighed<'a> {
+    targets: &'a Targets,
+    weights: Option<&'a [f64]>,
+}
+
+/// Ridge in the primal, each sample's squared error weighted: the
+/// unweighted problem on rows scaled by `√w` (scikit-learn's `Ridge`).
+fn weighted_ridge(
+    phi: MatRef<'_, f64>,
+    y: MatRef<'_, f64>,
+    weights: Option<&[f64]>,
+    alpha: f64,
+    par: Par,
+) -> Result<Mat<f64>> {
+    let Some(w) = weights else { return Ok(primal_ridge(phi, y, alpha, par)?) };
+    let root: Vec<f64> = w.iter().map(|v| v.sqrt()).collect();
+    let phi = Mat::from_fn(phi.nrows(), phi.ncols(), |i, j| root[i] * phi[(i, j)]);
+    let y = Mat::from_fn(y.nrows(), y.ncols(), |i, j| root[i] * y[(i, j)]);
+    Ok(primal_ridge(phi.as_ref(), y.as_ref(), alpha, par)?)
+}
+
 /// The task's linear model on the features `phi`.
 fn linear_head(
     spec: &FitSpec,
     map: &ApproxMap,
     phi: MatRef<'_, f64>,
-    targets: &Targets,
+    data: Weighed<'_>,
     par: Par,
 ) -> Result<LinearHead> {
     let s = &spec.svm;
-    Ok(match (spec.task, targets, spec.approx.loss) {
+    let weights = data.weights;
+    Ok(match (spec.task, data.targets, spec.approx.loss) {
         (Task::Krr, Targets::Values(y), None) => {
             let alpha = given_alpha(spec)?;
-            let coef = primal_ridge(phi, MatRef::from_column_major_slice(y, y.len(), 1), alpha, par)?;
+            let coef = weighted_ridge(phi, MatRef::from_column_major_slice(y, y.len(), 1), weights, alpha, par)?;
             LinearHead::Ridge { coef: coef.col_as_slice(0).to_vec(), n_targets: 1, alpha }
         }
         (Task::Svc, Targets::Classes { names, codes }, Some(Loss::Squared)) => {
             let alpha = given_alpha(spec)?;
-            let coef = primal_ridge(phi, plus_minus_targets(names.len(), codes).as_ref(), alpha, par)?;
+            let coef = weighted_ridge(phi, plus_minus_targets(names.len(), codes).as_ref(), weights, alpha, par)?;
             let n_targets = coef.ncols();
             let coef = (0..n_targets).flat_map(|c| coef.col_as_slice(c).to_vec()).collect();
             LinearHead::RidgeClassifier { coef, n_targets, alpha, classes: names.clone() }
@@ -110,7 +136,7 @@ fn linear_head(
             let loss = margin_loss(loss.unwrap_or(Loss::SquaredHinge));
             let max_iter = max_iter(spec, LINEAR_EPOCHS);
             let params = LinearSvm { c: s.c, loss, tol: s.tol, max_iter, bias: 1.0, seed: spec.seed };
-            let model = LinearSvmModel::fit(&params, phi, codes, names.len())?;
+            let model = LinearSvmModel::fit_weighted(&params, phi, codes, names.len(), weights)?;
             LinearHead::Svm { model, classes: names.clone() }
         }
         (Task::Svr, Targets::Values(y), loss) if loss != Some(Loss::Squared) => {
@@ -118,7 +144,7 @@ fn linear_head(
             let max_iter = max_iter(spec, LINEAR_EPOCHS);
             let params =
                 LinearSvr { c: s.c, epsilon: s.epsilon, loss, tol: s.tol, max_iter, bias: 1.0, seed: spec.seed };
-            LinearHead::Svr { model: LinearSvrModel::fit(&params, phi, y)? }
+            LinearHead::Svr { model: LinearSvrModel::fit_weighted(&params, phi, y, weights)? }
         }
         (Task::Krr, _, Some(_)) => {
             return Err(Error::Usage("--loss is for --task svc or svr: krr's loss is squared".into()));
@@ -165,13 +191,13 @@ fn fit_falkon(
     spec: &FitSpec,
     kernel: &VectorKernel,
     x: &DataSet,
-    targets: &Targets,
+    data: Weighed<'_>,
     par: Par,
     notices: &Notices,
 ) -> Result<Estimator> {
     let alpha = given_alpha(spec)?;
     let n = x.n_samples();
-    let (y, classes) = match (spec.task, targets) {
+    let (y, classes) = match (spec.task, data.targets) {
         (Task::Krr, Targets::Values(y)) => (Mat::from_fn(n, 1, |i, _| y[i]), Vec::new()),
         (Task::Svc, Targets::Classes { names, codes }) => (plus_minus_targets(names.len(), codes), names.clone()),
         _ => return Err(Error::Usage("--approx falkon works with --task krr or svc".into())),
@@ -191,14 +217,15 @@ fn fit_falkon(
         settle: spec.svm.tol,
         hold_bytes: spare_bytes(spec, Shape::of_vectors(x, par)),
     };
+    let samples = FalkonData { x, y: y.as_ref(), weights: data.weights };
     let model = match device::on_device(&spec.device, kernel, notices) {
         Some(on_gpu) => {
             params.hold_bytes = 0;
-            let model = FalkonModel::fit_with_blocks(&params, kernel, &on_gpu, x, y.as_ref(), x.select(&indices), par);
+            let model = FalkonModel::fit_data(&params, kernel, &on_gpu, samples, x.select(&indices), par);
             device::report(&on_gpu, notices);
             model?
         }
-        None => FalkonModel::fit(&params, kernel, x, y.as_ref(), x.select(&indices), par)?,
+        None => FalkonModel::fit_data(&params, kernel, kernel, samples, x.select(&indices), par)?,
     };
     Ok(Estimator::Falkon { model, classes })
 }

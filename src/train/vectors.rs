@@ -27,15 +27,10 @@ pub fn fit_vectors(
     check_plan(spec, Shape::of_vectors(&x, par))?;
     check_weighable(spec.task, weights)?;
     if spec.approx.method != Approx::None {
-        if weights.is_some() {
-            return Err(Error::Usage(
-                "--approx does not take sample weights yet: fit exactly (--approx none) to weigh samples".into(),
-            ));
-        }
         if kernel.contains_precomputed() {
             return Err(Error::Usage("--approx needs a kernel on vectors, not --kernel precomputed".into()));
         }
-        return super::approx::fit_approx(spec, kernel, &x, targets, par, notices);
+        return super::approx::fit_approx(spec, kernel, &x, targets, weights, par, notices);
     }
     let n = x.n_samples();
     let mut estimator = match (spec.task, targets) {

@@ -4,6 +4,7 @@
 //!
 //! `(K_nMᵀ K_nM + λ n K_MM) α = K_nMᵀ y`,
 //!
+//! (with sample weights `W`: `K_nMᵀ W K_nM` and `K_nMᵀ W y`, `n = Σ w`),
 //! by conjugate gradient on the system preconditioned with two Cholesky
 //! factors, `T = chol(K_MM)` and `A = chol(T Tᵀ / M + λ I)`, which makes a
 //! few dozen iterations enough. `K_nM` is held in memory when the fit may
@@ -25,6 +26,7 @@ use preconditioner::{Preconditioner, SINGLE_JITTER};
 use products::KnmProducts;
 
 use crate::SolverError;
+use crate::weights::check_sample_weights;
 
 /// The default [`Falkon::settle`]: CG stops once its last steps each move
 /// the solution by less than this fraction of its size (energy norm).
@@ -75,6 +77,18 @@ impl Falkon {
         }
         Ok(())
     }
+}
+
+/// The samples Falkon fits: `y` (`n × t`) at `x`, each sample's squared
+/// error weighted by a positive weight when `weights` is given.
+#[derive(Clone, Copy, Debug)]
+pub struct FalkonData<'a> {
+    /// The samples.
+    pub x: &'a DataSet,
+    /// Their targets, one column per target.
+    pub y: MatRef<'a, f64>,
+    /// One positive weight per sample (`None`: all 1).
+    pub weights: Option<&'a [f64]>,
 }
 
 /// A fitted Falkon model: `f(x) = K(x, C) α`.
@@ -138,7 +152,21 @@ impl FalkonModel {
         centers: DataSet,
         par: Par,
     ) -> Result<Self, SolverError> {
+        Self::fit_data(params, kernel, blocks, FalkonData { x, y, weights: None }, centers, par)
+    }
+
+    /// [`fit_with_blocks`](Self::fit_with_blocks) on `data`, whose samples
+    /// may carry weights. A weight of 2 is the sample twice.
+    pub fn fit_data(
+        params: &Falkon,
+        kernel: &VectorKernel,
+        blocks: &dyn Kernel<DataSet>,
+        data: FalkonData<'_>,
+        centers: DataSet,
+        par: Par,
+    ) -> Result<Self, SolverError> {
         params.validate()?;
+        let FalkonData { x, y, weights } = data;
         let (n, m, t) = (x.n_samples(), centers.n_samples(), y.ncols());
         if n == 0 || m == 0 {
             return Err(SolverError::Empty);
@@ -149,18 +177,26 @@ impl FalkonModel {
         if let Some(index) = (0..n).find(|&i| (0..t).any(|c| !y[(i, c)].is_finite())) {
             return Err(SolverError::NonFiniteTarget { index });
         }
-        let lambda = params.alpha / n as f64;
+        if let Some(w) = weights {
+            check_sample_weights(w, n)?;
+        }
+        // The weighted problem is the unweighted one on Σ w samples.
+        let n = weights.map_or(n as f64, |w| w.iter().sum());
+        let lambda = params.alpha / n;
         // K_MM from the exact kernel in f64: a device's f32 blocks perturb it
         // by ~1e-7, more than the jitter a smooth kernel's K_MM allows. With
         // f32 products, T⁻¹ must not magnify their rounding: Falkon's float32
         // jitter, M · 1e-5, bounds ‖T⁻¹‖ by about 300 / √M.
         let jitter = if blocks.unit_roundoff() > f64::EPSILON { SINGLE_JITTER } else { f64::EPSILON };
         let pre = Preconditioner::new(kernel, &centers, lambda, jitter, par)?;
-        let products = KnmProducts::new(blocks, x, &centers, par).hold_within(params.hold_bytes);
+        let products = KnmProducts::new(blocks, x, &centers, par).hold_within(params.hold_bytes).weighted(weights);
 
-        // R = A⁻ᵀ T⁻ᵀ K_nMᵀ y / n.
-        let mut r = products.transpose_times(y);
-        pre.apply_transpose(r.as_mut(), 1.0 / n as f64, None);
+        // R = A⁻ᵀ T⁻ᵀ K_nMᵀ W y / n.
+        let mut r = match weights {
+            Some(w) => products.transpose_times(Mat::from_fn(y.nrows(), t, |i, c| w[i] * y[(i, c)]).as_ref()),
+            None => products.transpose_times(y),
+        };
+        pre.apply_transpose(r.as_mut(), 1.0 / n, None);
         let operator = |beta: MatRef<'_, f64>| -> Mat<f64> {
             // A⁻ᵀ (T⁻ᵀ K_nMᵀ K_nM T⁻¹ A⁻¹ β / n + λ A⁻¹ β).
             let mut v = beta.to_owned();
@@ -168,7 +204,7 @@ impl FalkonModel {
             let mut w = v.clone();
             pre.solve_t(w.as_mut());
             let mut c = products.gram_times(w.as_ref());
-            pre.apply_transpose(c.as_mut(), 1.0 / n as f64, Some((lambda, v.as_ref())));
+            pre.apply_transpose(c.as_mut(), 1.0 / n, Some((lambda, v.as_ref())));
             c
         };
         let stopping = cg::Stopping { max_iter: params.max_iter, tol: params.tol, settle: params.settle };

@@ -20,12 +20,20 @@ pub(super) struct KnmProducts<'a> {
     par: Par,
     /// Every block of `K_nM`, column-major, when held.
     held: Option<Vec<Vec<f64>>>,
+    /// Sample weights `W` in `K_nMᵀ W K_nM` (none: `W = I`).
+    weights: Option<&'a [f64]>,
 }
 
 impl<'a> KnmProducts<'a> {
     /// Products that compute each block when they need it.
     pub(super) fn new(kernel: &'a dyn Kernel<DataSet>, x: &'a DataSet, centers: &'a DataSet, par: Par) -> Self {
-        Self { kernel, x, centers, par, held: None }
+        Self { kernel, x, centers, par, held: None, weights: None }
+    }
+
+    /// Products whose Gram is `K_nMᵀ W K_nM`, `W` the sample weights.
+    pub(super) fn weighted(mut self, weights: Option<&'a [f64]>) -> Self {
+        self.weights = weights;
+        self
     }
 
     /// Computes every block once and holds it, when `K_nM` fits in `max_bytes`.
@@ -99,13 +107,19 @@ impl<'a> KnmProducts<'a> {
         add_in_order(parts, self.centers.n_samples(), v.ncols())
     }
 
-    /// `K_nMᵀ K_nM w`: each block used twice while it is in cache.
+    /// `K_nMᵀ W K_nM w`: each block used twice while it is in cache.
     pub(super) fn gram_times(&self, w: MatRef<'_, f64>) -> Mat<f64> {
-        if let Some(product) = self.kernel.block_product(self.x, self.centers, BlockProduct::GramTimes(w)) {
+        if self.weights.is_none()
+            && let Some(product) = self.kernel.block_product(self.x, self.centers, BlockProduct::GramTimes(w))
+        {
             return product;
         }
-        let parts = self.map_blocks(|_, k| {
-            let z = k * w;
+        let parts = self.map_blocks(|b, k| {
+            let mut z = k * w;
+            if let Some(weights) = self.weights {
+                let weights = &weights[b * BLOCK..b * BLOCK + k.nrows()];
+                (0..z.ncols()).for_each(|c| (0..z.nrows()).for_each(|r| z[(r, c)] *= weights[r]));
+            }
             let mut out = Mat::zeros(k.ncols(), w.ncols());
             faer::linalg::matmul::matmul(out.as_mut(), Accum::Replace, k.transpose(), z.as_ref(), 1.0, Par::Seq);
             out

@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::SolverError;
 use crate::rng::SplitMix64;
+use crate::weights::check_sample_weights;
 
 /// The loss on the margin.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -100,7 +101,22 @@ impl LinearSvmModel {
         classes: &[usize],
         n_classes: usize,
     ) -> Result<Self, SolverError> {
+        Self::fit_weighted(params, phi, classes, n_classes, None)
+    }
+
+    /// [`fit`](Self::fit) with a positive weight per sample multiplying its
+    /// cost C (LIBLINEAR's instance weights; `None`: all 1).
+    pub fn fit_weighted(
+        params: &LinearSvm,
+        phi: MatRef<'_, f64>,
+        classes: &[usize],
+        n_classes: usize,
+        weights: Option<&[f64]>,
+    ) -> Result<Self, SolverError> {
         params.validate()?;
+        if let Some(w) = weights {
+            check_sample_weights(w, phi.nrows())?;
+        }
         if classes.len() != phi.nrows() {
             return Err(SolverError::DimensionMismatch { what: "labels", expected: phi.nrows(), got: classes.len() });
         }
@@ -117,7 +133,7 @@ impl LinearSvmModel {
             Self { weights: Vec::new(), intercepts: Vec::new(), n_classes, iterations: Vec::new(), converged: true };
         for &positive in &problems {
             let y: Vec<f64> = classes.iter().map(|&c| if c == positive { 1.0 } else { -1.0 }).collect();
-            let (mut w, _, epochs, converged) = solve_dual(params, &rows, width, &y);
+            let (mut w, _, epochs, converged) = solve_dual(params, &rows, width, &y, weights);
             let w_bias = w.pop().expect("the bias weight");
             model.weights.push(w);
             model.intercepts.push(params.bias * w_bias);
@@ -187,9 +203,23 @@ pub(super) fn box_and_diagonal(loss: LinearSvmLoss, c: f64) -> (f64, f64) {
     }
 }
 
-/// `Q_ii = ‖φ_i‖² + λ` for each row.
-pub(super) fn q_diagonal(rows: &[f64], width: usize, lambda: f64) -> Vec<f64> {
-    rows.chunks_exact(width).map(|r| r.iter().map(|v| v * v).sum::<f64>() + lambda).collect()
+/// Each sample's box bound `U_i` and diagonal term `λ_i`, at cost `C w_i`.
+pub(super) struct SampleBounds {
+    pub upper: Vec<f64>,
+    pub lambda: Vec<f64>,
+}
+
+impl SampleBounds {
+    /// The bounds of `n` samples at cost `c` times their weights (all 1 without).
+    pub fn new(loss: LinearSvmLoss, c: f64, weights: Option<&[f64]>, n: usize) -> Self {
+        let (upper, lambda) = (0..n).map(|i| box_and_diagonal(loss, c * weights.map_or(1.0, |w| w[i]))).unzip();
+        Self { upper, lambda }
+    }
+}
+
+/// `Q_ii = ‖φ_i‖² + λ_i` for each row.
+pub(super) fn q_diagonal(rows: &[f64], width: usize, lambda: &[f64]) -> Vec<f64> {
+    rows.chunks_exact(width).zip(lambda).map(|(r, l)| r.iter().map(|v| v * v).sum::<f64>() + l).collect()
 }
 
 /// A new random visiting order for the next epoch (Fisher–Yates).
@@ -209,11 +239,17 @@ pub(super) fn shuffle(order: &mut [usize], rng: &mut SplitMix64) {
 /// out of the box by more than last epoch's extreme projected gradient
 /// leaves the active set; once the active set meets the tolerance, every
 /// variable is checked again before stopping.
-fn solve_dual(params: &LinearSvm, rows: &[f64], width: usize, y: &[f64]) -> (Vec<f64>, Vec<f64>, usize, bool) {
+fn solve_dual(
+    params: &LinearSvm,
+    rows: &[f64],
+    width: usize,
+    y: &[f64],
+    weights: Option<&[f64]>,
+) -> (Vec<f64>, Vec<f64>, usize, bool) {
     let n = y.len();
-    let (upper, diag) = box_and_diagonal(params.loss, params.c);
+    let SampleBounds { upper, lambda: diag } = SampleBounds::new(params.loss, params.c, weights, n);
     let row = |i: usize| &rows[i * width..(i + 1) * width];
-    let q = q_diagonal(rows, width, diag);
+    let q = q_diagonal(rows, width, &diag);
     let mut alpha = vec![0.0; n];
     let mut w = vec![0.0; width];
     let mut active: Vec<usize> = (0..n).collect();
@@ -226,14 +262,14 @@ fn solve_dual(params: &LinearSvm, rows: &[f64], width: usize, y: &[f64]) -> (Vec
         while s < active.len() {
             let i = active[s];
             let xi = row(i);
-            let g = y[i] * simd::dot(xi, &w) - 1.0 + diag * alpha[i];
+            let g = y[i] * simd::dot(xi, &w) - 1.0 + diag[i] * alpha[i];
             let pg = if alpha[i] == 0.0 {
                 if g > pg_max_old {
                     active.swap_remove(s);
                     continue;
                 }
                 g.min(0.0)
-            } else if alpha[i] == upper {
+            } else if alpha[i] == upper[i] {
                 if g < pg_min_old {
                     active.swap_remove(s);
                     continue;
@@ -246,7 +282,7 @@ fn solve_dual(params: &LinearSvm, rows: &[f64], width: usize, y: &[f64]) -> (Vec
             pg_min = pg_min.min(pg);
             if pg != 0.0 && q[i] > 0.0 {
                 let old = alpha[i];
-                alpha[i] = (old - g / q[i]).clamp(0.0, upper);
+                alpha[i] = (old - g / q[i]).clamp(0.0, upper[i]);
                 simd::axpy((alpha[i] - old) * y[i], xi, &mut w);
             }
             s += 1;
@@ -287,7 +323,7 @@ mod tests {
             .collect();
         for loss in [LinearSvmLoss::Hinge, LinearSvmLoss::SquaredHinge] {
             let params = LinearSvm { c: 0.5, loss, tol: 1e-6, max_iter: 10_000, ..LinearSvm::default() };
-            let (w, alpha, _, converged) = solve_dual(&params, &rows, width, &y);
+            let (w, alpha, _, converged) = solve_dual(&params, &rows, width, &y, None);
             assert!(converged);
             let ww: f64 = w.iter().map(|v| v * v).sum();
             let margins: Vec<f64> = (0..n)

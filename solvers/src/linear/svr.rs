@@ -9,9 +9,10 @@ use faer::MatRef;
 use kern_kernels::simd;
 use serde::{Deserialize, Serialize};
 
-use super::dcd::{LinearSvmLoss, box_and_diagonal, q_diagonal, rows_with_bias, shuffle, validate_common};
+use super::dcd::{LinearSvmLoss, SampleBounds, q_diagonal, rows_with_bias, shuffle, validate_common};
 use crate::SolverError;
 use crate::rng::SplitMix64;
+use crate::weights::check_sample_weights;
 
 /// A linear SVR's parameters (validated at fit).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -82,7 +83,21 @@ impl LinearSvrModel {
     /// assert!((model.predict(phi.as_ref())[5] - y[5]).abs() < 0.05);
     /// ```
     pub fn fit(params: &LinearSvr, phi: MatRef<'_, f64>, y: &[f64]) -> Result<Self, SolverError> {
+        Self::fit_weighted(params, phi, y, None)
+    }
+
+    /// [`fit`](Self::fit) with a positive weight per sample multiplying its
+    /// cost C (`None`: all 1).
+    pub fn fit_weighted(
+        params: &LinearSvr,
+        phi: MatRef<'_, f64>,
+        y: &[f64],
+        weights: Option<&[f64]>,
+    ) -> Result<Self, SolverError> {
         params.validate()?;
+        if let Some(w) = weights {
+            check_sample_weights(w, phi.nrows())?;
+        }
         if y.len() != phi.nrows() {
             return Err(SolverError::DimensionMismatch { what: "targets", expected: phi.nrows(), got: y.len() });
         }
@@ -94,7 +109,7 @@ impl LinearSvrModel {
         }
         let width = phi.ncols() + 1;
         let rows = rows_with_bias(phi, params.bias);
-        let (mut w, _, iterations, converged) = solve_dual(params, &rows, width, y);
+        let (mut w, _, iterations, converged) = solve_dual(params, &rows, width, y, weights);
         let w_bias = w.pop().expect("the bias weight");
         Ok(Self { weights: w, intercept: params.bias * w_bias, loss: params.loss, iterations, converged })
     }
@@ -110,12 +125,18 @@ impl LinearSvrModel {
 /// Dual coordinate descent; `rows` holds the samples one after another
 /// (`width` values each). Returns `w`, `β`, the epochs and whether the
 /// tolerance was met.
-fn solve_dual(params: &LinearSvr, rows: &[f64], width: usize, y: &[f64]) -> (Vec<f64>, Vec<f64>, usize, bool) {
+fn solve_dual(
+    params: &LinearSvr,
+    rows: &[f64],
+    width: usize,
+    y: &[f64],
+    weights: Option<&[f64]>,
+) -> (Vec<f64>, Vec<f64>, usize, bool) {
     let n = y.len();
     let eps = params.epsilon;
-    let (upper, lambda) = box_and_diagonal(params.loss, params.c);
+    let SampleBounds { upper, lambda } = SampleBounds::new(params.loss, params.c, weights, n);
     let row = |i: usize| &rows[i * width..(i + 1) * width];
-    let q = q_diagonal(rows, width, lambda);
+    let q = q_diagonal(rows, width, &lambda);
     let mut beta = vec![0.0; n];
     let mut w = vec![0.0; width];
     let mut order: Vec<usize> = (0..n).collect();
@@ -127,9 +148,9 @@ fn solve_dual(params: &LinearSvr, rows: &[f64], width: usize, y: &[f64]) -> (Vec
             let xi = row(i);
             let b = beta[i];
             // Gradient of the smooth part; ±ε is the subgradient of |β_i|.
-            let g = simd::dot(xi, &w) - y[i] + lambda * b;
+            let g = simd::dot(xi, &w) - y[i] + lambda[i] * b;
             let (gp, gn) = (g + eps, g - eps);
-            worst = worst.max(violation(b, gp, gn, upper));
+            worst = worst.max(violation(b, gp, gn, upper[i]));
             let h = q[i];
             if h <= 0.0 {
                 continue;
@@ -142,7 +163,7 @@ fn solve_dual(params: &LinearSvr, rows: &[f64], width: usize, y: &[f64]) -> (Vec
             } else {
                 -b
             };
-            let new = (b + d).clamp(-upper, upper);
+            let new = (b + d).clamp(-upper[i], upper[i]);
             if new != b {
                 beta[i] = new;
                 let step = new - b;
@@ -197,7 +218,7 @@ mod tests {
             .collect();
         for loss in [LinearSvmLoss::Hinge, LinearSvmLoss::SquaredHinge] {
             let params = LinearSvr { c: 0.7, epsilon: 0.2, loss, tol: 1e-8, max_iter: 100_000, ..LinearSvr::default() };
-            let (w, beta, _, converged) = solve_dual(&params, &rows, width, &y);
+            let (w, beta, _, converged) = solve_dual(&params, &rows, width, &y, None);
             assert!(converged);
             let ww: f64 = w.iter().map(|v| v * v).sum();
             let tube: Vec<f64> = (0..n)

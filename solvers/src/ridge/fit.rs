@@ -5,10 +5,11 @@
 use faer::{Mat, MatRef, Par};
 use kern_kernels::{ExactGram, GramProvider, Kernel, Samples};
 
-use super::weights::{ScaledGram, check_weights};
+use super::weights::WeightedGram;
 use super::{KernelRidge, KernelRidgeModel};
 use crate::SolverError;
 use crate::linalg::solve_spd;
+use crate::weights::check_sample_weights as check_weights;
 
 /// Solves `(K + αI) a = Y` for the Gram matrix of `gram`; `y` is `n × t`.
 ///
@@ -134,7 +135,7 @@ impl<K: Kernel<S>, S: Samples> KernelRidgeModel<K, S> {
             None => super::LooPath::new(&gram, y, par)?.select()?,
             Some(w) => {
                 check_weights(w, gram.n())?;
-                let scaled = ScaledGram::new(&gram, w);
+                let scaled = WeightedGram::new(&gram, w);
                 super::LooPath::new(&scaled, scaled.scale_rows(y).as_ref(), par)?.select()?
             }
         };

@@ -7,6 +7,7 @@ mod weights;
 
 pub use fit::{fit_dual, fit_dual_weighted};
 pub use loo::{LooPath, LooSelection};
+pub use weights::WeightedGram;
 
 use serde::{Deserialize, Serialize};
 

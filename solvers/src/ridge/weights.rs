@@ -8,40 +8,27 @@
 use faer::{Mat, MatMut, MatRef, Par};
 use kern_kernels::GramProvider;
 
-use crate::SolverError;
-
-/// Checks that `weights` holds one positive, finite weight per sample.
-pub(super) fn check_weights(weights: &[f64], n: usize) -> Result<(), SolverError> {
-    if weights.len() != n {
-        return Err(SolverError::DimensionMismatch { what: "sample weights", expected: n, got: weights.len() });
-    }
-    match weights.iter().find(|w| !(w.is_finite() && **w > 0.0)) {
-        Some(&value) => {
-            Err(SolverError::InvalidParameter { name: "sample weight", value, reason: "must be positive and finite" })
-        }
-        None => Ok(()),
-    }
-}
-
-/// The Gram matrix of samples scaled by `s`: `S K S`.
-pub(super) struct ScaledGram<'a> {
+/// The Gram matrix of the weighted problem, `S K S` with `s = √w`: kernel
+/// ridge with weights is unweighted ridge on it (targets `S y`), so its
+/// leave-one-out residuals, `√w_i r_i`, give the weighted leave-one-out error.
+pub struct WeightedGram<'a> {
     gram: &'a dyn GramProvider,
     scale: Vec<f64>,
 }
 
-impl<'a> ScaledGram<'a> {
-    /// The weighted problem's Gram matrix, `s = √w`.
-    pub(super) fn new(gram: &'a dyn GramProvider, weights: &[f64]) -> Self {
+impl<'a> WeightedGram<'a> {
+    /// The weighted problem's Gram matrix for positive `weights`.
+    pub fn new(gram: &'a dyn GramProvider, weights: &[f64]) -> Self {
         Self { gram, scale: weights.iter().map(|w| w.sqrt()).collect() }
     }
 
     /// `S y`.
-    pub(super) fn scale_rows(&self, y: MatRef<'_, f64>) -> Mat<f64> {
+    pub fn scale_rows(&self, y: MatRef<'_, f64>) -> Mat<f64> {
         Mat::from_fn(y.nrows(), y.ncols(), |i, t| self.scale[i] * y[(i, t)])
     }
 }
 
-impl GramProvider for ScaledGram<'_> {
+impl GramProvider for WeightedGram<'_> {
     fn n(&self) -> usize {
         self.gram.n()
     }

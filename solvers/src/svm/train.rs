@@ -268,11 +268,10 @@ fn total_weight(params: &SvmParams, samples: &[usize]) -> f64 {
 
 /// Weights, when given, come one per sample.
 fn check_weights(params: &SvmParams, n: usize) -> Result<(), SolverError> {
-    let got = params.sample_weights.len();
-    if got == 0 || got == n {
-        return Ok(());
+    match params.sample_weights.is_empty() {
+        true => Ok(()),
+        false => crate::weights::check_sample_weights(&params.sample_weights, n),
     }
-    Err(SolverError::DimensionMismatch { what: "sample weights", expected: n, got })
 }
 
 fn check_len<S: Samples>(x: &S, n: usize) -> Result<(), SolverError> {

@@ -111,11 +111,8 @@ impl Choices {
 /// ```
 pub fn fit_auto(spec: &FitSpec, auto: &AutoSpec, data: Data, par: Par) -> Result<(Fitted, Choices)> {
     let held = &auto.held;
-    if data.weights.is_some() {
-        return Err(crate::Error::Usage(
-            "--auto does not weigh samples yet (its search's folds would ignore the weights): give the model options (for example -c 1 -g 0.5) with --weights".into(),
-        ));
-    }
+    // Samples of weight zero take no part: not in the search, not in the fit.
+    let data = crate::select::without_zero_weights(&data)?.unwrap_or(data);
     let started = Instant::now();
     let mut spec = spec.clone();
     let mut choices = Choices::default();
@@ -144,6 +141,21 @@ pub fn fit_auto(spec: &FitSpec, auto: &AutoSpec, data: Data, par: Par) -> Result
     let fitted = Fitted { model, n_samples, seconds: started.elapsed().as_secs_f64(), notices: notices.lines() };
     Ok((fitted, choices))
 }
+
+/// Targets (or target values) and, when given, a positive weight per sample.
+#[derive(Debug)]
+pub(super) struct Weighed<'a, T: ?Sized> {
+    pub targets: &'a T,
+    pub weights: Option<&'a [f64]>,
+}
+
+impl<T: ?Sized> Clone for Weighed<'_, T> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<T: ?Sized> Copy for Weighed<'_, T> {}
 
 /// Sets the task from the labels.
 fn choose_task(spec: &mut FitSpec, labels: Option<&Labels>, n: usize, choices: &mut Choices) {
@@ -210,10 +222,12 @@ fn choose_for_vectors(
             );
         }
         (Task::Krr, Targets::Values(y)) if spec.approx.method == Approx::None => {
-            ridge::choose(spec, x, y, g0, held.alpha, auto.prefer_simple, par, choices)?;
+            let weighed = Weighed { targets: y.as_slice(), weights: data.weights.as_deref() };
+            ridge::choose(spec, x, weighed, g0, held.alpha, auto.prefer_simple, par, choices)?;
         }
         (Task::Svc | Task::Nusvc | Task::Svr | Task::Nusvr, _) if spec.approx.method == Approx::None => {
-            tune_svm(spec, auto, x, &targets, g0, par, notices, choices)?;
+            let weighed = Weighed { targets: &targets, weights: data.weights.as_deref() };
+            tune_svm(spec, auto, x, weighed, g0, par, notices, choices)?;
         }
         // Approximations and one-class: the median gamma.
         _ => {
@@ -232,13 +246,13 @@ fn tune_svm(
     spec: &mut FitSpec,
     auto: &AutoSpec,
     x: &DataSet,
-    targets: &Targets,
+    data: Weighed<'_, Targets>,
     g0: Option<f64>,
     par: Par,
     notices: &Notices,
     choices: &mut Choices,
 ) -> Result<()> {
-    if let (Task::Svr, Targets::Values(y), false) = (spec.task, targets, auto.held.epsilon) {
+    if let (Task::Svr, Targets::Values(y), false) = (spec.task, data.targets, auto.held.epsilon) {
         let (_, sd) = mean_and_std(y);
         if sd > 0.0 {
             spec.svm.epsilon = 0.1 * sd;
@@ -252,7 +266,7 @@ fn tune_svm(
     }
     let before = spec.clone();
     let space = Space { log2c: tune_c.then_some(LOG2_C), gamma: g0.map(f64::log2), metric: auto.metric };
-    let Some((sample, outcome)) = search_and_apply(spec, x, targets, space, par, notices, choices)? else {
+    let Some((sample, outcome)) = search_and_apply(spec, x, data, space, par, notices, choices)? else {
         if let Some(g) = g0 {
             Param::Gamma.set(spec, g);
         }
@@ -280,15 +294,15 @@ fn tune_svm(
 fn search_and_apply<S: Learnable>(
     spec: &mut FitSpec,
     x: &S,
-    targets: &Targets,
+    data: Weighed<'_, Targets>,
     space: Space,
     par: Par,
     notices: &Notices,
     choices: &mut Choices,
 ) -> Result<Option<(Sample<S>, tune::Outcome)>> {
-    let Some(sample) = Sample::new(x, targets, spec.seed) else { return Ok(None) };
+    let Some(sample) = Sample::new(x, data, spec.seed) else { return Ok(None) };
     let mut outcome = sample.search(spec, space, par, notices)?;
-    let check = check_on_disjoint(spec, &mut outcome, &sample, x, targets, par, notices)?;
+    let check = check_on_disjoint(spec, &mut outcome, &sample, x, data, par, notices)?;
     report::apply_outcome(spec, &outcome, check.as_ref(), x.len(), choices, notices);
     Ok(Some((sample, outcome)))
 }
@@ -313,7 +327,8 @@ fn choose_for_machine<S: Learnable>(
         Task::Svc | Task::Svr | Task::Nusvr if !held.c => {
             let targets = Targets::new(spec.task, data.labels.as_ref(), &data.file)?;
             let space = Space { log2c: Some(LOG2_C), gamma: None, metric: auto.metric };
-            search_and_apply(spec, x, &targets, space, par, notices, choices)?;
+            let weighed = Weighed { targets: &targets, weights: data.weights.as_deref() };
+            search_and_apply(spec, x, weighed, space, par, notices, choices)?;
         }
         _ => {}
     }

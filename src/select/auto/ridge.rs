@@ -3,12 +3,12 @@
 
 use faer::Mat;
 use kern_kernels::{DataSet, ExactGram, Par};
-use kern_solvers::LooPath;
+use kern_solvers::{LooPath, WeightedGram};
 use serde_json::json;
 
-use super::Choices;
 use super::baseline::{linear, paired_difference};
 use super::search::sample_rows;
+use super::{Choices, Weighed};
 use crate::error::Result;
 use crate::select::{Param, mean_and_std};
 use crate::train::memory::{Shape, check_plan};
@@ -23,9 +23,18 @@ struct Loo {
 }
 
 /// Leave-one-out of `spec`'s kernel on `x`: at `spec.alpha` when given,
-/// else at the α it selects.
-fn leave_one_out(spec: &FitSpec, x: &DataSet, y: &Mat<f64>, par: Par) -> Result<Loo> {
-    let path = LooPath::new(&ExactGram::new(&spec.vector_kernel(x.n_features())?, x, par), y.as_ref(), par)?;
+/// else at the α it selects; with weights, each squared error weighted
+/// (the residuals of the weighted problem, [`WeightedGram`]).
+fn leave_one_out(spec: &FitSpec, x: &DataSet, y: &Mat<f64>, weights: Option<&[f64]>, par: Par) -> Result<Loo> {
+    let kernel = spec.vector_kernel(x.n_features())?;
+    let gram = ExactGram::new(&kernel, x, par);
+    let path = match weights {
+        None => LooPath::new(&gram, y.as_ref(), par)?,
+        Some(w) => {
+            let weighted = WeightedGram::new(&gram, w);
+            LooPath::new(&weighted, weighted.scale_rows(y.as_ref()).as_ref(), par)?
+        }
+    };
     let alpha = match spec.alpha {
         Alpha::Auto => path.select()?.alpha,
         Alpha::Value(a) => a,
@@ -34,7 +43,8 @@ fn leave_one_out(spec: &FitSpec, x: &DataSet, y: &Mat<f64>, par: Par) -> Result<
         Some(r) => r.col_as_slice(0).iter().map(|v| v * v).collect(),
         None => vec![f64::INFINITY; x.n_samples()],
     };
-    let mse = squared.iter().sum::<f64>() / squared.len().max(1) as f64;
+    let total = weights.map_or(squared.len() as f64, |w| w.iter().sum());
+    let mse = squared.iter().sum::<f64>() / total.max(1e-300);
     Ok(Loo { alpha, mse: if mse.is_finite() { mse } else { f64::INFINITY }, squared })
 }
 
@@ -53,7 +63,7 @@ pub(super) const GAMMA_SEARCH_MAX: usize = 2_000;
 pub(super) fn choose(
     spec: &mut FitSpec,
     x: &DataSet,
-    y: &[f64],
+    data: Weighed<'_, [f64]>,
     g0: Option<f64>,
     alpha_held: bool,
     prefer_simple: bool,
@@ -71,20 +81,23 @@ pub(super) fn choose(
     };
     // One eigendecomposition of K at a time: K and its eigenvectors.
     check_plan(&FitSpec { alpha: Alpha::Auto, ..spec.clone() }, Shape::of_vectors(x, par))?;
+    let (y, weights) = (data.targets, data.weights);
     let (_, sd) = mean_and_std(y);
     let r2 = |mse: f64| if sd > 0.0 { 1.0 - mse / (sd * sd) } else { 0.0 };
     let rows = sample_rows(y.len(), GAMMA_SEARCH_MAX, spec.seed);
     let column = |y: &[f64]| Mat::from_fn(y.len(), 1, |i, _| y[i]);
-    let (xs, ys) = match &rows {
-        Some(rows) => (x.select(rows), column(&rows.iter().map(|&i| y[i]).collect::<Vec<_>>())),
-        None => (x.clone(), column(y)),
+    let pick = |v: &[f64], rows: &[usize]| rows.iter().map(|&i| v[i]).collect::<Vec<_>>();
+    let (xs, ys, ws) = match &rows {
+        Some(rows) => (x.select(rows), column(&pick(y, rows)), weights.map(|w| pick(w, rows))),
+        None => (x.clone(), column(y), weights.map(<[f64]>::to_vec)),
     };
-    let (gamma, searched) = search_gamma(spec, &xs, &ys, g0, par)?;
+    let ws = ws.as_deref();
+    let (gamma, searched) = search_gamma(spec, &xs, Weighed { targets: &ys, weights: ws }, g0, par)?;
     Param::Gamma.set(spec, gamma);
     let on_all;
     let chosen = match &rows {
         Some(_) => {
-            on_all = leave_one_out(spec, x, &column(y), par)?;
+            on_all = leave_one_out(spec, x, &column(y), weights, par)?;
             &on_all
         }
         None => &searched,
@@ -109,7 +122,7 @@ pub(super) fn choose(
     // standard error of the paired per-sample differences of the squared errors.
     let mut base = linear(spec);
     base.alpha = if alpha_held { spec.alpha } else { Alpha::Auto };
-    let lin = leave_one_out(&base, &xs, &ys, par)?;
+    let lin = leave_one_out(&base, &xs, &ys, ws, par)?;
     let (mean, noise) = paired_difference(&searched.squared, &lin.squared);
     let as_good = mean.is_finite() && mean <= noise;
     let kept = as_good && prefer_simple;
@@ -137,14 +150,14 @@ pub(super) fn choose(
 
 /// Gamma by leave-one-out on `x`: the best of `g0 · 2^{-4, -2, 0, 2, 4}` and
 /// its neighbours at one step, and what leave-one-out measured there.
-fn search_gamma(spec: &FitSpec, x: &DataSet, y: &Mat<f64>, g0: f64, par: Par) -> Result<(f64, Loo)> {
+fn search_gamma(spec: &FitSpec, x: &DataSet, data: Weighed<'_, Mat<f64>>, g0: f64, par: Par) -> Result<(f64, Loo)> {
     // (log2 gamma offset, what leave-one-out measured) of each gamma tried.
     let mut tried: Vec<(f64, Loo)> = Vec::new();
     let loo = |tried: &mut Vec<(f64, Loo)>, log2g: f64| -> Result<()> {
         if !tried.iter().any(|p| p.0 == log2g) {
             let mut p = spec.clone();
             Param::Gamma.set(&mut p, g0 * log2g.exp2());
-            tried.push((log2g, leave_one_out(&p, x, y, par)?));
+            tried.push((log2g, leave_one_out(&p, x, data.targets, data.weights, par)?));
         }
         Ok(())
     };

@@ -2,6 +2,7 @@
 //! subsample beyond [`SEARCH_MAX`] samples), the search itself, and the
 //! check of its best few points on a second, disjoint subsample.
 
+use super::Weighed;
 use super::tune::{Outcome, Point, Space, coarse_to_fine};
 use super::{FOLDS, SEARCH_MAX};
 use crate::error::Result;
@@ -19,6 +20,8 @@ const CHECK_MIN: usize = 1_000;
 pub(super) struct Sample<S> {
     pub x: S,
     pub targets: Targets,
+    /// The samples' weights, when the data has them.
+    pub weights: Option<Vec<f64>>,
     pub fold_of: Vec<usize>,
     pub folds: usize,
     /// The rows of the whole data, when a subsample (sorted).
@@ -28,11 +31,13 @@ pub(super) struct Sample<S> {
 impl<S: Learnable> Sample<S> {
     /// All of `x`, or a seeded random [`SEARCH_MAX`] of it; `None` when too
     /// few samples per class for the folds.
-    pub fn new(x: &S, targets: &Targets, seed: u64) -> Option<Self> {
+    pub fn new(x: &S, data: Weighed<'_, Targets>, seed: u64) -> Option<Self> {
         let rows = search_rows(x.len(), seed);
-        let (x, targets) = match &rows {
-            Some(rows) => (x.select(rows), targets.select(rows)),
-            None => (x.select(&(0..x.len()).collect::<Vec<_>>()), targets.clone()),
+        let (x, targets, weights) = match &rows {
+            Some(rows) => (x.select(rows), data.targets.select(rows), data.weights.map(|w| pick(w, rows))),
+            None => {
+                (x.select(&(0..x.len()).collect::<Vec<_>>()), data.targets.clone(), data.weights.map(<[f64]>::to_vec))
+            }
         };
         // Every training fold must hold every class: no more folds than the
         // smallest class has samples.
@@ -45,7 +50,7 @@ impl<S: Learnable> Sample<S> {
         let folds = FOLDS.min(x.len()).min(smallest.unwrap_or(usize::MAX));
         check_folds(folds, x.len()).ok()?;
         let fold_of = assign_folds(&targets, x.len(), folds, seed);
-        Some(Self { x, targets, fold_of, folds, rows })
+        Some(Self { x, targets, weights, fold_of, folds, rows })
     }
 
     /// Runs the search over `space` for `spec`.
@@ -54,7 +59,8 @@ impl<S: Learnable> Sample<S> {
         let kept = GramCache::new(spec.memory_cap() / 2);
         let on_fit = || ();
         let (x, targets, fold_of, folds) = (&self.x, &self.targets, &self.fold_of[..], self.folds);
-        let scheduler = Scheduler { x, targets, fold_of, folds, par, on_fit: &on_fit, notices, kept };
+        let weights = self.weights.as_deref();
+        let scheduler = Scheduler { x, targets, weights, fold_of, folds, par, on_fit: &on_fit, notices, kept };
         let mut outcome = coarse_to_fine(space, |points| {
             let trial: Vec<FitSpec> = points.iter().map(|p| at_point(spec, p)).collect();
             scheduler.scored(&trial)
@@ -99,7 +105,7 @@ pub(super) fn check_on_disjoint<S: Learnable>(
     outcome: &mut Outcome,
     sample: &Sample<S>,
     x: &S,
-    targets: &Targets,
+    data: Weighed<'_, Targets>,
     par: kern_kernels::Par,
     notices: &Notices,
 ) -> Result<Option<Check>> {
@@ -114,16 +120,18 @@ pub(super) fn check_on_disjoint<S: Learnable>(
         rows.sort_unstable();
         rest = rows;
     }
-    let (x_check, t_check) = (x.select(&rest), targets.select(&rest));
+    let (x_check, t_check) = (x.select(&rest), data.targets.select(&rest));
+    let w_check = data.weights.map(|w| pick(w, &rest));
     let everywhere = vec![0; rest.len()];
     let all: Vec<usize> = (0..sample.x.len()).collect();
     let mut scores = Vec::new();
     for k in outcome.ranked(CHECKED) {
         let at = at_point(spec, &outcome.tried[k].0);
         let kernel = S::kernel(&at, &sample.x)?;
-        let fitted = S::fit(&at, &kernel, sample.x.select(&all), &sample.targets, None, par, notices)?;
+        let weights = sample.weights.as_deref();
+        let fitted = S::fit(&at, &kernel, sample.x.select(&all), &sample.targets, weights, par, notices)?;
         let prediction = S::predict(&fitted, &x_check, par)?;
-        scores.push((k, CvScore::new(&t_check, &everywhere, vec![prediction])));
+        scores.push((k, CvScore::weighted(&t_check, &everywhere, vec![prediction], w_check.as_deref())));
     }
     // The best on the fresh samples; ties keep the search's order.
     let key = |s: &CvScore| s.key_by(outcome.metric);
@@ -135,6 +143,11 @@ pub(super) fn check_on_disjoint<S: Learnable>(
     }
     outcome.best = scores[best].0;
     Ok(Some(Check { samples: rest.len(), scores }))
+}
+
+/// The weights at `rows`.
+fn pick(weights: &[f64], rows: &[usize]) -> Vec<f64> {
+    rows.iter().map(|&i| weights[i]).collect()
 }
 
 /// `spec` at a search point.
