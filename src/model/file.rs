@@ -24,16 +24,22 @@ pub fn save_model(model: &Model, path: &Path) -> Result<()> {
     let bytes = if is_json(path) {
         serde_json::to_vec(model).map_err(|e| io_err(std::io::Error::other(e)))?
     } else {
-        let payload = postcard::to_stdvec(model).map_err(|e| io_err(std::io::Error::other(e)))?;
-        let mut bytes = Vec::with_capacity(HEADER_LEN + payload.len());
-        bytes.extend_from_slice(MAGIC);
-        bytes.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
-        bytes.extend_from_slice(&(payload.len() as u64).to_le_bytes());
-        bytes.extend_from_slice(&crc32fast::hash(&payload).to_le_bytes());
-        bytes.extend_from_slice(&payload);
-        bytes
+        encode_model(model).map_err(|e| io_err(std::io::Error::other(e)))?
     };
     write_atomically(path, &bytes)
+}
+
+/// The bytes of a binary model file (what [`decode_model`] reads back):
+/// Python pickles a model as these.
+pub fn encode_model(model: &Model) -> std::result::Result<Vec<u8>, postcard::Error> {
+    let payload = postcard::to_stdvec(model)?;
+    let mut bytes = Vec::with_capacity(HEADER_LEN + payload.len());
+    bytes.extend_from_slice(MAGIC);
+    bytes.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
+    bytes.extend_from_slice(&(payload.len() as u64).to_le_bytes());
+    bytes.extend_from_slice(&crc32fast::hash(&payload).to_le_bytes());
+    bytes.extend_from_slice(&payload);
+    Ok(bytes)
 }
 
 /// Writes `bytes` to a temporary file beside `path`, then renames it over

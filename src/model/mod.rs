@@ -20,7 +20,7 @@ mod predict;
 mod report;
 mod scaling;
 
-pub use file::{decode_model, load_model, save_model, write_atomically};
+pub use file::{decode_model, encode_model, load_model, save_model, write_atomically};
 pub use libsvm::write_libsvm_model;
 pub use predict::{Prediction, most_probable, plus_minus_targets, predict_estimator, predict_machine, svm_prediction};
 pub use scaling::Scaling;

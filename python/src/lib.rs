@@ -1,0 +1,286 @@
+//! `kern._kern`: the engine as the Python estimators (python/kern) call it.
+//! A fit turns its keyword parameters into a `FitSpec` and calls
+//! `kern::train`; predictions and attributes read the fitted model. Nothing
+//! here trains or predicts on its own.
+
+use numpy::{PyArray1, PyArray2, PyArrayMethods, PyReadonlyArray1, PyReadonlyArray2, PyUntypedArrayMethods};
+use pyo3::exceptions::{PyRuntimeError, PyValueError};
+use pyo3::prelude::*;
+use pyo3::types::{PyBytes, PyDict};
+
+use kern::io::Format;
+use kern::kernels::SparseMatrix;
+use kern::model::{Estimator, InputSchema, Model, decode_model, encode_model, load_model, save_model};
+use kern::train::{Notices, Targets, Task, fit_vectors, label_name};
+use kern::{DataSet, DenseMatrix, Par};
+
+mod params;
+
+/// kern's one-line message as a `ValueError`.
+fn value_error(e: impl std::fmt::Display) -> PyErr {
+    PyValueError::new_err(e.to_string())
+}
+
+/// Samples from Python: a C-contiguous 2-D float64 array, or the parts of a
+/// CSR matrix with sorted, unique column indices.
+#[derive(FromPyObject)]
+enum Matrix<'py> {
+    Dense(PyReadonlyArray2<'py, f64>),
+    Csr((PyReadonlyArray1<'py, f64>, PyReadonlyArray1<'py, i64>, PyReadonlyArray1<'py, i64>, usize)),
+}
+
+impl Matrix<'_> {
+    fn to_dataset(&self) -> PyResult<DataSet> {
+        match self {
+            Matrix::Dense(a) => {
+                let shape = a.shape();
+                let values = a.as_slice().map_err(|_| value_error("X must be C-contiguous"))?.to_vec();
+                Ok(DataSet::from(DenseMatrix::new(shape[0], shape[1], values).map_err(value_error)?))
+            }
+            Matrix::Csr((data, indices, indptr, n_cols)) => {
+                let (data, indices, indptr) = (slice(data)?, slice(indices)?, slice(indptr)?);
+                let mut m = SparseMatrix::with_cols(*n_cols);
+                for r in 0..indptr.len().saturating_sub(1) {
+                    let range = usize::try_from(indptr[r]).ok().zip(usize::try_from(indptr[r + 1]).ok());
+                    let Some((a, b)) = range.filter(|(a, b)| a <= b && *b <= data.len().min(indices.len())) else {
+                        return Err(value_error("X: CSR row pointers out of range"));
+                    };
+                    let cols = indices[a..b].iter().map(|&j| u32::try_from(j)).collect::<Result<Vec<u32>, _>>();
+                    m.push_row(&cols.map_err(|_| value_error("X: a column index out of range"))?, &data[a..b])
+                        .map_err(value_error)?;
+                }
+                Ok(DataSet::from(m))
+            }
+        }
+    }
+}
+
+fn slice<'a, T: numpy::Element>(a: &'a PyReadonlyArray1<'_, T>) -> PyResult<&'a [T]> {
+    a.as_slice().map_err(|_| value_error("arrays must be contiguous"))
+}
+
+/// Runs `f` with `threads` threads (0: all cores), the GIL released.
+fn detached<T: Send>(py: Python<'_>, threads: usize, f: impl FnOnce(Par) -> T + Send) -> PyResult<T> {
+    py.detach(|| match threads {
+        0 => Ok(f(Par::rayon(0))),
+        n => rayon::ThreadPoolBuilder::new()
+            .num_threads(n)
+            .build()
+            .map(|pool| pool.install(|| f(Par::rayon(n))))
+            .map_err(|e| PyRuntimeError::new_err(e.to_string())),
+    })
+}
+
+/// Fits `task` on `x`: `y` holds class codes, indices into `classes`
+/// (classifiers), or values (regressors), nothing for one-class; `weights`,
+/// when given, are positive (the caller leaves out samples of weight zero).
+/// `params["class_weight"]` holds one weight per class.
+#[pyfunction]
+#[pyo3(signature = (task, x, y, classes, weights, params, threads))]
+#[allow(clippy::too_many_arguments)]
+fn fit(
+    py: Python<'_>,
+    task: &str,
+    x: Matrix<'_>,
+    y: Option<PyReadonlyArray1<'_, f64>>,
+    classes: Vec<String>,
+    weights: Option<PyReadonlyArray1<'_, f64>>,
+    params: &Bound<'_, PyDict>,
+    threads: usize,
+) -> PyResult<Fitted> {
+    // Class names as the engine writes them in model files.
+    let names: Vec<String> = classes.iter().map(|c| label_name(c)).collect();
+    let spec = params::fit_spec(task, params, &names)?;
+    let x = x.to_dataset()?;
+    let y = y.as_ref().map(slice).transpose()?;
+    let targets = match (spec.task, y) {
+        (Task::Oneclass, _) => Targets::Unlabelled,
+        (Task::Svc | Task::Nusvc, Some(y)) => {
+            Targets::Classes { names, codes: y.iter().map(|&c| c as usize).collect() }
+        }
+        (_, Some(y)) => Targets::Values(y.to_vec()),
+        (_, None) => return Err(value_error("y is required")),
+    };
+    let weights = weights.as_ref().map(slice).transpose()?.map(<[f64]>::to_vec);
+    let d = x.n_features();
+    let estimator = detached(py, threads, |par| {
+        let kernel = spec.vector_kernel(d)?;
+        fit_vectors(&spec, &kernel, x, &targets, weights.as_deref(), par, &Notices::default())
+    })?
+    .map_err(value_error)?;
+    let input = InputSchema { format: Format::Libsvm, csv: None, scaling: None };
+    Ok(Fitted { model: Model::new(d, input, estimator) })
+}
+
+/// A fitted kern model.
+#[pyclass(module = "kern._kern", frozen)]
+struct Fitted {
+    model: Model,
+}
+
+impl Fitted {
+    fn svm(&self) -> PyResult<&kern::solvers::SvmModel<kern::VectorKernel, DataSet>> {
+        match &self.model.estimator {
+            Estimator::Svm { model, .. } => Ok(model),
+            _ => Err(value_error("not an SVM")),
+        }
+    }
+
+    fn samples(&self, x: &Matrix<'_>) -> PyResult<DataSet> {
+        let x = x.to_dataset()?;
+        let d = self.model.n_features;
+        if x.n_features() > d {
+            return Err(value_error(format!("X has {} features, but the model was fitted on {d}", x.n_features())));
+        }
+        x.with_n_features(d).map_err(value_error)
+    }
+}
+
+/// A row-major `rows × cols` array.
+fn array2<'py>(py: Python<'py>, rows: usize, cols: usize, values: Vec<f64>) -> PyResult<Bound<'py, PyArray2<f64>>> {
+    PyArray1::from_vec(py, values).reshape([rows, cols])
+}
+
+fn mat_array<'py>(py: Python<'py>, m: &faer::Mat<f64>) -> PyResult<Bound<'py, PyArray2<f64>>> {
+    let values = (0..m.nrows()).flat_map(|i| (0..m.ncols()).map(move |j| m[(i, j)])).collect();
+    array2(py, m.nrows(), m.ncols(), values)
+}
+
+#[pymethods]
+impl Fitted {
+    /// Class codes (classifiers, by one-vs-one voting on the decision
+    /// values), or predicted values.
+    #[pyo3(signature = (x, threads = 0))]
+    fn predict<'py>(&self, py: Python<'py>, x: Matrix<'_>, threads: usize) -> PyResult<Bound<'py, PyArray1<f64>>> {
+        let x = self.samples(&x)?;
+        let values: Vec<f64> = match &self.model.estimator {
+            Estimator::Svm { model, .. } if model.kind.is_classifier() => {
+                detached(py, threads, |par| model.predict_classes(&x, par))?.into_iter().map(|c| c as f64).collect()
+            }
+            Estimator::Svm { model, .. } => detached(py, threads, |par| model.predict_values(&x, par))?,
+            Estimator::KernelRidge(m) => {
+                detached(py, threads, |par| m.predict(&x, par).col(0).iter().copied().collect())?
+            }
+            _ => return Err(value_error("this model is not one the Python estimators fit")),
+        };
+        Ok(PyArray1::from_vec(py, values))
+    }
+
+    /// Decision values, `n × pairs` (LIBSVM's sign: positive for a pair's first class).
+    #[pyo3(signature = (x, threads = 0))]
+    fn decision_values<'py>(
+        &self,
+        py: Python<'py>,
+        x: Matrix<'_>,
+        threads: usize,
+    ) -> PyResult<Bound<'py, PyArray2<f64>>> {
+        let (svm, x) = (self.svm()?, self.samples(&x)?);
+        let m = detached(py, threads, |par| svm.decision_values(&x, par))?;
+        mat_array(py, &m)
+    }
+
+    /// Class probabilities (`n × classes`), when fitted with them.
+    #[pyo3(signature = (x, threads = 0))]
+    fn predict_proba<'py>(
+        &self,
+        py: Python<'py>,
+        x: Matrix<'_>,
+        threads: usize,
+    ) -> PyResult<Bound<'py, PyArray2<f64>>> {
+        let (svm, x) = (self.svm()?, self.samples(&x)?);
+        match detached(py, threads, |par| svm.predict_proba(&x, par))? {
+            Some(p) => mat_array(py, &p),
+            None => Err(value_error("predict_proba needs a model fitted with probability=True")),
+        }
+    }
+
+    /// The SVM's parts as scikit-learn names them (LIBSVM's signs).
+    fn svm_attributes<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        let svm = self.svm()?;
+        let out = PyDict::new(py);
+        let sv = &svm.support_vectors;
+        let (n_sv, d) = (sv.n_samples(), self.model.n_features);
+        let dense: Vec<f64> = (0..n_sv).flat_map(|i| (0..d).map(move |j| sv.row(i).value_at(j))).collect();
+        out.set_item("support", svm.sv_indices.clone())?;
+        out.set_item("support_vectors", array2(py, n_sv, d, dense)?)?;
+        let coef: Vec<f64> = svm.sv_coef.iter().flatten().copied().collect();
+        out.set_item("dual_coef", array2(py, svm.sv_coef.len(), n_sv, coef)?)?;
+        out.set_item("rho", svm.pairs.iter().map(|p| p.rho).collect::<Vec<_>>())?;
+        out.set_item("n_support", svm.n_support.clone())?;
+        out.set_item("n_iter", svm.pairs.iter().map(|p| p.iterations).collect::<Vec<_>>())?;
+        out.set_item("reached_max_iter", svm.pairs.iter().any(|p| p.reached_max_iter))?;
+        out.set_item("prob_a", svm.prob_a.clone())?;
+        out.set_item("prob_b", svm.prob_b.clone())?;
+        Ok(out)
+    }
+
+    /// Kernel ridge's dual coefficients.
+    fn ridge_dual_coef<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyArray1<f64>>> {
+        match &self.model.estimator {
+            Estimator::KernelRidge(m) => Ok(PyArray1::from_vec(py, m.dual_coef.clone())),
+            _ => Err(value_error("not kernel ridge")),
+        }
+    }
+
+    /// The α kernel ridge was fitted at.
+    fn ridge_alpha(&self) -> PyResult<f64> {
+        match &self.model.estimator {
+            Estimator::KernelRidge(m) => Ok(m.params.alpha),
+            _ => Err(value_error("not kernel ridge")),
+        }
+    }
+
+    #[getter]
+    fn n_features(&self) -> usize {
+        self.model.n_features
+    }
+
+    /// The task (`svc`, `krr`, ...) and the classes of a classifier.
+    #[getter]
+    fn task(&self) -> &'static str {
+        self.model.task()
+    }
+
+    /// The model as the bytes of a binary model file.
+    fn to_bytes<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyBytes>> {
+        Ok(PyBytes::new(py, &encode_model(&self.model).map_err(value_error)?))
+    }
+
+    /// Pickles as the bytes of a binary model file.
+    fn __reduce__<'py>(slf: &Bound<'py, Self>) -> PyResult<(Bound<'py, PyAny>, (Bound<'py, PyBytes>,))> {
+        let from_bytes = slf.get_type().getattr("from_bytes")?;
+        Ok((from_bytes, (slf.get().to_bytes(slf.py())?,)))
+    }
+
+    #[staticmethod]
+    fn from_bytes(bytes: &[u8]) -> PyResult<Self> {
+        Ok(Self { model: decode_model("<pickle>".as_ref(), bytes).map_err(value_error)? })
+    }
+
+    /// Writes a model file that `kern predict` reads.
+    fn save(&self, path: std::path::PathBuf) -> PyResult<()> {
+        save_model(&self.model, &path).map_err(value_error)
+    }
+
+    /// Reads a model file written by `kern fit` (or a LIBSVM model file).
+    #[staticmethod]
+    fn load(path: std::path::PathBuf) -> PyResult<Self> {
+        Ok(Self { model: load_model(&path).map_err(value_error)? })
+    }
+
+    /// The class names a model read from a file holds (classifiers).
+    fn class_names(&self) -> Vec<String> {
+        match &self.model.estimator {
+            Estimator::Svm { classes, .. } => classes.clone(),
+            _ => Vec::new(),
+        }
+    }
+}
+
+#[pymodule]
+fn _kern(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_function(wrap_pyfunction!(fit, m)?)?;
+    m.add_class::<Fitted>()?;
+    m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    Ok(())
+}

@@ -1,0 +1,89 @@
+//! An estimator's keyword parameters as the engine's `FitSpec` (the
+//! Python side has resolved scikit-learn's conventions: `gamma` is a
+//! number, `class_weight` one weight per class code).
+
+use pyo3::prelude::*;
+use pyo3::types::PyDict;
+
+use kern::train::{Alpha, FitSpec, KernelName, Task};
+
+use super::value_error;
+
+/// The task of a name the estimators use.
+fn task(name: &str) -> PyResult<Task> {
+    Ok(match name {
+        "svc" => Task::Svc,
+        "nusvc" => Task::Nusvc,
+        "oneclass" => Task::Oneclass,
+        "svr" => Task::Svr,
+        "nusvr" => Task::Nusvr,
+        "krr" => Task::Krr,
+        other => return Err(value_error(format!("unknown task {other:?}"))),
+    })
+}
+
+/// The vector kernel of a scikit-learn kernel name (and kern's own).
+fn kernel(name: &str) -> PyResult<KernelName> {
+    Ok(match name {
+        "rbf" => KernelName::Rbf,
+        "linear" => KernelName::Linear,
+        "poly" => KernelName::Poly,
+        "sigmoid" => KernelName::Sigmoid,
+        "laplacian" => KernelName::Laplacian,
+        "matern12" => KernelName::Matern12,
+        "matern32" => KernelName::Matern32,
+        "matern52" => KernelName::Matern52,
+        other => {
+            return Err(value_error(format!(
+                "kernel {other:?} is not one of 'rbf', 'linear', 'poly', 'sigmoid', 'laplacian', 'matern12', 'matern32', 'matern52'"
+            )));
+        }
+    })
+}
+
+/// `params[key]` when present and not `None`.
+fn get<'py, T: for<'a> FromPyObject<'a, 'py, Error = PyErr>>(
+    params: &Bound<'py, PyDict>,
+    key: &str,
+) -> PyResult<Option<T>> {
+    match params.get_item(key)? {
+        Some(v) if !v.is_none() => v.extract().map(Some).map_err(|e| value_error(format!("{key}: {e}"))),
+        _ => Ok(None),
+    }
+}
+
+/// The `FitSpec` of `task_name` with `params` (scikit-learn's names).
+pub(crate) fn fit_spec(task_name: &str, params: &Bound<'_, PyDict>, classes: &[String]) -> PyResult<FitSpec> {
+    let mut spec = FitSpec::new(task(task_name)?);
+    if let Some(name) = get::<String>(params, "kernel")? {
+        spec.kernel.name = kernel(&name)?;
+    }
+    spec.kernel.gamma = get(params, "gamma")?;
+    spec.kernel.lengthscale = get(params, "lengthscale")?;
+    if let Some(degree) = get::<i64>(params, "degree")? {
+        spec.kernel.degree = u32::try_from(degree).map_err(|_| value_error("degree must be a non-negative integer"))?;
+    }
+    spec.kernel.coef0 = get(params, "coef0")?.unwrap_or(0.0);
+    let s = &mut spec.svm;
+    s.c = get(params, "C")?.unwrap_or(s.c);
+    s.nu = get(params, "nu")?.unwrap_or(s.nu);
+    s.epsilon = get(params, "epsilon")?.unwrap_or(s.epsilon);
+    s.tol = get(params, "tol")?.unwrap_or(s.tol);
+    s.cache_mb = get(params, "cache_size")?.unwrap_or(s.cache_mb);
+    s.shrinking = get(params, "shrinking")?.unwrap_or(s.shrinking);
+    s.probability = get(params, "probability")?.unwrap_or(false);
+    // scikit-learn's max_iter = -1: no limit.
+    s.max_iter = get::<i64>(params, "max_iter")?.and_then(|m| u64::try_from(m).ok()).filter(|&m| m > 0);
+    let class_weight = get::<Vec<f64>>(params, "class_weight")?.unwrap_or_default();
+    s.class_weight = classes.iter().cloned().zip(class_weight).collect();
+    spec.seed = get(params, "seed")?.unwrap_or(0);
+    if let Some(alpha) = params.get_item("alpha")? {
+        spec.alpha = match alpha.extract::<String>() {
+            Ok(text) if text == "auto" => Alpha::Auto,
+            Ok(text) => return Err(value_error(format!("alpha {text:?}: a positive number or 'auto'"))),
+            Err(_) => Alpha::Value(alpha.extract().map_err(|e| value_error(format!("alpha: {e}")))?),
+        };
+    }
+    spec.scale = false;
+    Ok(spec)
+}

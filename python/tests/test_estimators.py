@@ -1,0 +1,145 @@
+"""kern's scikit-learn estimators: scikit-learn's own estimator checks, the
+same answers as scikit-learn's libsvm-based estimators on the same data,
+sparse input, sample weights and round trips."""
+
+import pickle
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+import sklearn.svm
+from sklearn.datasets import load_breast_cancer, load_digits, make_regression
+from sklearn.kernel_ridge import KernelRidge as SkKernelRidge
+from sklearn.preprocessing import StandardScaler
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+import kern
+
+ESTIMATORS = [kern.SVC(), kern.NuSVC(), kern.SVR(), kern.NuSVR(), kern.OneClassSVM(), kern.KernelRidge()]
+
+# The checks that fail, and why. scikit-learn expects the same two to fail
+# for its own libsvm estimators: an SVM solved to a tolerance stops at a
+# different point within it when a sample's weight 2 replaces a repeated
+# sample, so the two fits agree to the tolerance (1e-3), not to 1e-7.
+WEIGHTS_NOT_REPEATS = "solved to tol, a weighted fit and a fit on repeated samples agree to tol, not 1e-7 (as scikit-learn's SVC)"
+XFAIL = {
+    name: {
+        "check_sample_weight_equivalence_on_dense_data": WEIGHTS_NOT_REPEATS,
+        "check_sample_weight_equivalence_on_sparse_data": WEIGHTS_NOT_REPEATS,
+    }
+    for name in ("SVC", "NuSVC", "SVR", "NuSVR", "OneClassSVM")
+}
+# kern's NuSVC multiplies each sample's bound by its class weight; the
+# check's weights (1000 against 0.0001) leave no feasible ν = 0.5, which
+# kern reports. scikit-learn's NuSVC ignores class_weight and fails it too.
+XFAIL["NuSVC"]["check_class_weight_classifiers"] = "weights 1000 and 0.0001 make nu = 0.5 infeasible (a ValueError)"
+
+
+@parametrize_with_checks(ESTIMATORS, expected_failed_checks=lambda est: XFAIL.get(type(est).__name__, {}))
+def test_scikit_learn_estimator_checks(estimator, check):
+    check(estimator)
+
+
+def scaled(X):
+    return StandardScaler().fit_transform(X)
+
+
+@pytest.mark.parametrize("data", ["breast_cancer", "digits"])
+@pytest.mark.parametrize("name", ["SVC", "NuSVC"])
+def test_classifiers_give_scikit_learns_answers(data, name):
+    X, y = (load_breast_cancer if data == "breast_cancer" else load_digits)(return_X_y=True)
+    X = scaled(X)
+    params = {"gamma": 1.0 / X.shape[1]}
+    if name == "NuSVC":
+        params["nu"] = 0.1
+    ours, theirs = getattr(kern, name)(**params).fit(X, y), getattr(sklearn.svm, name)(**params).fit(X, y)
+    np.testing.assert_array_equal(ours.n_support_, theirs.n_support_)
+    np.testing.assert_array_equal(ours.support_, theirs.support_)
+    np.testing.assert_array_equal(ours.predict(X), theirs.predict(X))
+    np.testing.assert_allclose(ours.dual_coef_, theirs.dual_coef_, atol=1e-6)
+    np.testing.assert_allclose(ours.intercept_, theirs.intercept_, atol=1e-6)
+    np.testing.assert_allclose(ours.decision_function(X), theirs.decision_function(X), atol=1e-6)
+
+
+def test_regressors_and_one_class_give_scikit_learns_answers():
+    X, y = make_regression(n_samples=300, n_features=6, noise=5.0, random_state=0)
+    X, y = scaled(X), y / y.std()
+    # Solved to a tight tolerance, both reach the one optimum (at LIBSVM's
+    # default 1e-3 they stop at different points within it).
+    for name, params in [("SVR", {"C": 3.0, "epsilon": 0.05}), ("NuSVR", {"C": 3.0, "nu": 0.3})]:
+        params["tol"] = 1e-9
+        ours, theirs = getattr(kern, name)(**params).fit(X, y), getattr(sklearn.svm, name)(**params).fit(X, y)
+        np.testing.assert_array_equal(ours.support_, theirs.support_)
+        np.testing.assert_allclose(ours.predict(X), theirs.predict(X), atol=1e-6)
+    ours, theirs = kern.OneClassSVM(nu=0.2).fit(X), sklearn.svm.OneClassSVM(nu=0.2).fit(X)
+    np.testing.assert_array_equal(ours.support_, theirs.support_)
+    np.testing.assert_allclose(ours.decision_function(X), theirs.decision_function(X), atol=1e-6)
+    np.testing.assert_allclose(ours.score_samples(X), theirs.score_samples(X), atol=1e-6)
+
+
+def test_kernel_ridge_gives_scikit_learns_answers_with_weights():
+    X, y = make_regression(n_samples=200, n_features=5, noise=1.0, random_state=1)
+    w = np.random.default_rng(0).choice([0.0, 0.5, 1.0, 3.0], len(y))
+    for kernel in ["rbf", "linear", "poly"]:
+        params = {"alpha": 0.3, "kernel": kernel, "gamma": 0.1}
+        ours = kern.KernelRidge(**params).fit(X, y, sample_weight=w)
+        theirs = SkKernelRidge(**params).fit(X, y, sample_weight=w)
+        np.testing.assert_allclose(ours.predict(X), theirs.predict(X), rtol=1e-8, atol=1e-8 * np.abs(y).max())
+        np.testing.assert_allclose(ours.dual_coef_, theirs.dual_coef_, rtol=1e-6, atol=1e-8)
+
+
+def test_sample_weights_and_class_weights_give_scikit_learns_svc():
+    X, y = load_breast_cancer(return_X_y=True)
+    X = scaled(X)
+    w = np.random.default_rng(1).choice([0.0, 0.5, 1.0, 3.0], len(y))
+    for params in [{}, {"class_weight": "balanced"}, {"class_weight": {0: 3.0}}]:
+        ours = kern.SVC(**params).fit(X, y, sample_weight=w)
+        theirs = sklearn.svm.SVC(**params).fit(X, y, sample_weight=w)
+        np.testing.assert_array_equal(ours.n_support_, theirs.n_support_)
+        # scikit-learn's support_ counts only the samples of positive weight;
+        # kern's indexes X, so X[support_] are the support vectors.
+        np.testing.assert_array_equal(ours.support_vectors_, theirs.support_vectors_)
+        np.testing.assert_array_equal(X[ours.support_], ours.support_vectors_)
+        np.testing.assert_array_equal(ours.predict(X), theirs.predict(X))
+
+
+def test_sparse_input_fits_the_dense_model_and_text_labels_work():
+    X, y = load_digits(return_X_y=True)
+    labels = np.array(["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"])[y]
+    dense = kern.SVC(gamma=0.001).fit(X, labels)
+    sparse = kern.SVC(gamma=0.001).fit(sp.csr_matrix(X), labels)
+    np.testing.assert_array_equal(dense.support_, sparse.support_)
+    np.testing.assert_array_equal(dense.predict(X), sparse.predict(sp.csc_matrix(X)))
+    assert set(dense.predict(X)) <= set(labels)
+    assert sp.issparse(sparse.support_vectors_)
+
+
+def test_models_pickle_and_save_as_kern_model_files(tmp_path):
+    X, y = load_breast_cancer(return_X_y=True)
+    X = scaled(X)
+    model = kern.SVC(probability=True, random_state=3).fit(X, y)
+    again = pickle.loads(pickle.dumps(model))
+    np.testing.assert_array_equal(again.decision_function(X), model.decision_function(X))
+    np.testing.assert_array_equal(again.predict_proba(X), model.predict_proba(X))
+    path = tmp_path / "svc.model"
+    model.save_model(path)
+    loaded = kern.load_model(path)
+    assert loaded.task == "svc" and loaded.class_names() == ["0", "1"]
+    np.testing.assert_array_equal(loaded.predict(X).astype(int), model.predict(X))
+
+
+def test_bad_input_is_a_value_error_not_a_crash():
+    X = np.random.default_rng(0).normal(size=(20, 3))
+    y = np.arange(20) % 2
+    with pytest.raises(ValueError):
+        kern.SVC(kernel="nope").fit(X, y)
+    with pytest.raises(ValueError):
+        kern.SVC(C=-1.0).fit(X, y)
+    with pytest.raises(ValueError):
+        kern.SVC(gamma=-2.0).fit(X, y)
+    with pytest.raises(ValueError):
+        kern.SVC().fit(X, y, sample_weight=-np.ones(20))
+    with pytest.raises(ValueError):
+        kern.KernelRidge(alpha="many").fit(X, y.astype(float))
+    with pytest.raises(ValueError):
+        kern.SVC().fit(X, y).predict(np.ones((2, 5)))
