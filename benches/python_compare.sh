@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # kern's Python estimators (pip install ./python into benches/.venv) beside
-# scikit-learn's SVC in one process: a9a as a SciPy sparse matrix, digits.
+# scikit-learn's SVC in one process: a9a as a SciPy sparse matrix, digits;
+# GP regression on abalone's first 2,000 rows beside scikit-learn's.
 # Prints fit times, nSV, test accuracy, the import time and the wheel's size.
-# Usage: benches/python_compare.sh [a9a|digits ...]
+# Usage: benches/python_compare.sh [a9a|digits|gp ...]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source benches/venv.sh "scikit-learn numpy scipy" sklearn

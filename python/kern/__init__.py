@@ -8,10 +8,37 @@ fit and prediction runs in kern's engine (Rust), with the GIL released.
 ['KernelRidge', 'NuSVC', 'NuSVR', 'OneClassSVM', 'SVC', 'SVR']
 """
 
-from ._estimators import SVC, SVR, KernelRidge, NuSVC, NuSVR, OneClassSVM
+from ._estimators import (
+    SVC,
+    SVR,
+    FalkonClassifier,
+    FalkonRegressor,
+    GaussianProcessRegressor,
+    KernelRidge,
+    NuSVC,
+    NuSVR,
+    Nystroem,
+    OneClassSVM,
+    RandomFourierFeatures,
+)
 from ._kern import Fitted, __version__
 
-__all__ = ["SVC", "NuSVC", "SVR", "NuSVR", "OneClassSVM", "KernelRidge", "Fitted", "load_model", "__version__"]
+__all__ = [
+    "SVC",
+    "NuSVC",
+    "SVR",
+    "NuSVR",
+    "OneClassSVM",
+    "KernelRidge",
+    "GaussianProcessRegressor",
+    "FalkonRegressor",
+    "FalkonClassifier",
+    "Nystroem",
+    "RandomFourierFeatures",
+    "Fitted",
+    "load_model",
+    "__version__",
+]
 
 
 def load_model(path):

@@ -1,12 +1,14 @@
 """scikit-learn estimators over kern's engine: the parameters, attributes
-and conventions of scikit-learn's SVC, NuSVC, OneClassSVM, SVR, NuSVR and
-KernelRidge; every fit and prediction is kern's (``kern._kern``)."""
+and conventions of scikit-learn's SVC, NuSVC, OneClassSVM, SVR, NuSVR,
+KernelRidge, Nystroem and RBFSampler, and kern's Falkon and GP regression;
+every fit, transform and prediction is kern's (``kern._kern``)."""
 
 import numbers
+import warnings
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn.base import BaseEstimator, ClassifierMixin, OutlierMixin, RegressorMixin
+from sklearn.base import BaseEstimator, ClassifierMixin, OutlierMixin, RegressorMixin, TransformerMixin
 from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import _ovr_decision_function, check_classification_targets
@@ -606,3 +608,255 @@ class KernelRidge(RegressorMixin, BaseEstimator):
         tags.input_tags.sparse = True
         tags.target_tags.multi_output = True
         return tags
+
+
+def _width(kernel, gamma, X):
+    """The kernel parameters of a kernel name and a resolved gamma."""
+    if kernel not in KERNELS:
+        raise ValueError(f"kernel must be one of {KERNELS}, got {kernel!r}")
+    params = {"kernel": kernel}
+    if gamma is None:
+        return params
+    g = _gamma(gamma, X)
+    if kernel.startswith("matern"):
+        params["lengthscale"] = 1.0 / np.sqrt(2.0 * g)
+    elif kernel != "linear":
+        params["gamma"] = g
+    return params
+
+
+class _Falkon(BaseEstimator):
+    """Falkon: Nyström kernel ridge on `n_centers` centres by preconditioned
+    conjugate gradient (Rudi, Carratino & Rosasco 2017), kern's solver."""
+
+    def __init__(
+        self,
+        alpha=1e-6,
+        *,
+        kernel="rbf",
+        gamma="scale",
+        n_centers=1000,
+        landmarks="uniform",
+        max_iter=None,
+        tol=1e-3,
+        random_state=None,
+        n_jobs=None,
+    ):
+        self.alpha = alpha
+        self.kernel = kernel
+        self.gamma = gamma
+        self.n_centers = n_centers
+        self.landmarks = landmarks
+        self.max_iter = max_iter
+        self.tol = tol
+        self.random_state = random_state
+        self.n_jobs = n_jobs
+
+    def _params(self, X):
+        if not (isinstance(self.n_centers, numbers.Integral) and self.n_centers > 0):
+            raise ValueError(f"n_centers must be a positive integer, got {self.n_centers!r}")
+        params = _width(self.kernel, self.gamma, X)
+        params.update(
+            approx="falkon",
+            components=int(min(self.n_centers, X.shape[0])),
+            landmarks=self.landmarks,
+            alpha=float(self.alpha),
+            tol=float(self.tol),
+            max_iter=-1 if self.max_iter is None else int(self.max_iter),
+            seed=_seed(self.random_state),
+        )
+        return params
+
+    def _predict_codes(self, X):
+        check_is_fitted(self)
+        X = _matrix(validate_data(self, X, accept_sparse="csr", dtype=np.float64, reset=False))
+        return self._fitted.predict(X, _threads(self.n_jobs))
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
+        return tags
+
+
+class FalkonRegressor(RegressorMixin, _Falkon):
+    """Kernel ridge regression at scale by Falkon: ``alpha`` on kernel ridge's
+    scale (λ = alpha / n), ``n_centers`` Nyström centres."""
+
+    def fit(self, X, y, sample_weight=None):
+        X, y = validate_data(self, X, y, accept_sparse="csr", dtype=np.float64, order="C", y_numeric=True)
+        w = _weights(sample_weight, X)
+        keep = None if w is None or np.all(w > 0) else np.flatnonzero(w > 0)
+        if keep is not None:
+            X, y, w = X[keep], y[keep], w[keep]
+        y = np.ascontiguousarray(y, dtype=np.float64)
+        self._fitted = _kern.fit("krr", _matrix(X), y, [], w, self._params(X), _threads(self.n_jobs))
+        self.n_iter_ = self._fitted.falkon_iterations()
+        return self
+
+    def predict(self, X):
+        return self._predict_codes(X)
+
+
+class FalkonClassifier(ClassifierMixin, _Falkon):
+    """Classification at scale by Falkon on ±1 targets (one column for two
+    classes, one per class beyond), predicting the largest score."""
+
+    def fit(self, X, y, sample_weight=None):
+        X, y = validate_data(self, X, y, accept_sparse="csr", dtype=np.float64, order="C")
+        check_classification_targets(y)
+        self.classes_, codes = np.unique(y, return_inverse=True)
+        if len(self.classes_) < 2:
+            raise ValueError(f"The number of classes has to be greater than one; got {len(self.classes_)} class")
+        w = _weights(sample_weight, X)
+        keep = None if w is None or np.all(w > 0) else np.flatnonzero(w > 0)
+        if keep is not None:
+            X, codes, w = X[keep], codes[keep], w[keep]
+        classes = [str(c) for c in self.classes_]
+        params = self._params(X)
+        self._fitted = _kern.fit("svc", _matrix(X), codes.astype(np.float64), classes, w, params, _threads(self.n_jobs))
+        self.n_iter_ = self._fitted.falkon_iterations()
+        return self
+
+    def predict(self, X):
+        codes = self._predict_codes(X).astype(np.intp)
+        return self.classes_[codes]
+
+
+class _FeatureMap(TransformerMixin, BaseEstimator):
+    """A kernel feature map fitted by kern, applied by ``transform``."""
+
+    def fit(self, X, y=None):
+        X = validate_data(self, X, accept_sparse="csr", dtype=np.float64, order="C")
+        params = self._params(X)
+        if params["components"] > X.shape[0] and params["approx"] == "nystroem":
+            warnings.warn("n_components > n_samples: n_components was set to n_samples", UserWarning)
+            params["components"] = X.shape[0]
+        self._map = _kern.fit_map(_matrix(X), params, _threads(self.n_jobs))
+        self.n_components_ = self._map.n_components
+        return self
+
+    def transform(self, X):
+        check_is_fitted(self)
+        X = _matrix(validate_data(self, X, accept_sparse="csr", dtype=np.float64, reset=False))
+        return self._map.transform(X, _threads(self.n_jobs))
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
+        return tags
+
+
+class Nystroem(_FeatureMap):
+    """Nyström features, scikit-learn's ``Nystroem``: ``K(X, L) U Λ^(-1/2)``
+    on ``n_components`` landmarks (uniform, greedy pivoted Cholesky, or ridge
+    leverage scores)."""
+
+    def __init__(self, kernel="rbf", *, gamma=None, n_components=100, landmarks="uniform", random_state=None, n_jobs=None):
+        self.kernel = kernel
+        self.gamma = gamma
+        self.n_components = n_components
+        self.landmarks = landmarks
+        self.random_state = random_state
+        self.n_jobs = n_jobs
+
+    def _params(self, X):
+        if not (isinstance(self.n_components, numbers.Integral) and self.n_components > 0):
+            raise ValueError(f"n_components must be a positive integer, got {self.n_components!r}")
+        params = _width(self.kernel, self.gamma, X)
+        params.update(
+            approx="nystroem", components=int(self.n_components), landmarks=self.landmarks, seed=_seed(self.random_state)
+        )
+        return params
+
+
+class RandomFourierFeatures(_FeatureMap):
+    """Random Fourier features of the RBF (or Matérn, Laplacian) kernel,
+    scikit-learn's ``RBFSampler``; ``orthogonal`` draws the directions in
+    orthogonal blocks."""
+
+    def __init__(self, *, kernel="rbf", gamma=1.0, n_components=100, orthogonal=False, random_state=None, n_jobs=None):
+        self.kernel = kernel
+        self.gamma = gamma
+        self.n_components = n_components
+        self.orthogonal = orthogonal
+        self.random_state = random_state
+        self.n_jobs = n_jobs
+
+    def _params(self, X):
+        if not (isinstance(self.n_components, numbers.Integral) and self.n_components > 0):
+            raise ValueError(f"n_components must be a positive integer, got {self.n_components!r}")
+        params = _width(self.kernel, self.gamma, X)
+        params.update(
+            approx="rff",
+            components=int(self.n_components),
+            orthogonal=bool(self.orthogonal),
+            seed=_seed(self.random_state),
+        )
+        return params
+
+
+class GaussianProcessRegressor(RegressorMixin, BaseEstimator):
+    """Exact GP regression: ``amplitude × kernel + noise``, every
+    hyperparameter left ``None`` fitted by the log marginal likelihood
+    (L-BFGS-B from ``n_restarts_optimizer`` extra seeded starts). ``alpha`` is
+    the noise variance (of the normalised targets); ``predict(X,
+    return_std=True)`` gives the standard deviation of a new observation,
+    noise included (scikit-learn's with a ``WhiteKernel``)."""
+
+    def __init__(
+        self,
+        kernel="rbf",
+        *,
+        gamma=None,
+        amplitude=None,
+        alpha=None,
+        normalize_y=True,
+        n_restarts_optimizer=5,
+        random_state=None,
+        n_jobs=None,
+    ):
+        self.kernel = kernel
+        self.gamma = gamma
+        self.amplitude = amplitude
+        self.alpha = alpha
+        self.normalize_y = normalize_y
+        self.n_restarts_optimizer = n_restarts_optimizer
+        self.random_state = random_state
+        self.n_jobs = n_jobs
+
+    def fit(self, X, y):
+        X, y = validate_data(self, X, y, dtype=np.float64, order="C", y_numeric=True)
+        params = _width(self.kernel, self.gamma, X)
+        params.update(
+            noise=None if self.alpha is None else float(self.alpha),
+            amplitude=None if self.amplitude is None else float(self.amplitude),
+            normalize_y=bool(self.normalize_y),
+            restarts=int(self.n_restarts_optimizer),
+            seed=_seed(self.random_state),
+        )
+        y = np.ascontiguousarray(y, dtype=np.float64)
+        self._fitted = _kern.fit("gp", _matrix(X), y, [], None, params, _threads(self.n_jobs))
+        a = self._fitted.gp_attributes()
+        self.log_marginal_likelihood_value_ = a["log_marginal_likelihood"]
+        self.noise_ = a["noise"]
+        self.kernel_ = a["kernel"]
+        self.hyperparameters_ = dict(a["hyperparameters"])
+        return self
+
+    def _X(self, X):
+        check_is_fitted(self)
+        return _matrix(validate_data(self, X, dtype=np.float64, reset=False))
+
+    def predict(self, X, return_std=False, return_cov=False):
+        """The posterior mean, and with ``return_std`` the standard deviation
+        of a new observation (noise included)."""
+        if return_cov:
+            raise ValueError("return_cov is not supported by kern's GaussianProcessRegressor; use return_std")
+        X = self._X(X)
+        mean, _, std = self._fitted.predict_gp(X, _threads(self.n_jobs))
+        return (mean, std) if return_std else mean
+
+    def sample_y(self, X, n_samples=1, random_state=0):
+        """Draws of the latent function at X from the posterior, ``(n, n_samples)``."""
+        X = self._X(X)
+        return self._fitted.sample_gp(X, int(n_samples), _seed(random_state), _threads(self.n_jobs))

@@ -10,8 +10,11 @@ use pyo3::types::{PyBytes, PyDict};
 
 use kern::io::Format;
 use kern::kernels::SparseMatrix;
-use kern::model::{Estimator, InputSchema, Model, decode_model, encode_model, load_model, save_model};
-use kern::train::{Notices, Targets, Task, fit_vectors, label_name};
+use kern::model::{
+    ApproxMap, Estimator, InputSchema, Model, Prediction, decode_model, encode_model, load_model, predict_estimator,
+    save_model,
+};
+use kern::train::{Notices, Targets, Task, feature_map, fit_vectors, label_name};
 use kern::{DataSet, DenseMatrix, Par};
 
 mod params;
@@ -119,6 +122,13 @@ struct Fitted {
 }
 
 impl Fitted {
+    fn gp(&self) -> PyResult<&kern::solvers::GpModel> {
+        match &self.model.estimator {
+            Estimator::Gp(model) => Ok(model),
+            _ => Err(value_error("not a Gaussian process")),
+        }
+    }
+
     fn svm(&self) -> PyResult<&kern::solvers::SvmModel<kern::VectorKernel, DataSet>> {
         match &self.model.estimator {
             Estimator::Svm { model, .. } => Ok(model),
@@ -161,9 +171,55 @@ impl Fitted {
             Estimator::KernelRidge(m) => {
                 detached(py, threads, |par| m.predict(&x, par).col(0).iter().copied().collect())?
             }
-            _ => return Err(value_error("this model is not one the Python estimators fit")),
+            other => match detached(py, threads, |par| predict_estimator(other, &x, par))?.map_err(value_error)? {
+                Prediction::Values(m) => m.col(0).iter().copied().collect(),
+                Prediction::Classes(names, _) => {
+                    let code = |name: &String| other.classes().iter().position(|c| c == name).unwrap_or(0) as f64;
+                    names.iter().map(code).collect()
+                }
+            },
         };
         Ok(PyArray1::from_vec(py, values))
+    }
+
+    /// A GP's mean, latent standard deviation and that of a new observation.
+    #[pyo3(signature = (x, threads = 0))]
+    #[allow(clippy::type_complexity)]
+    fn predict_gp<'py>(
+        &self,
+        py: Python<'py>,
+        x: Matrix<'_>,
+        threads: usize,
+    ) -> PyResult<(Bound<'py, PyArray1<f64>>, Bound<'py, PyArray1<f64>>, Bound<'py, PyArray1<f64>>)> {
+        let (gp, x) = (self.gp()?, self.samples(&x)?);
+        let p = detached(py, threads, |par| gp.predict(&x, par))?.map_err(value_error)?;
+        Ok((PyArray1::from_vec(py, p.mean), PyArray1::from_vec(py, p.std), PyArray1::from_vec(py, p.std_with_noise)))
+    }
+
+    /// `n_samples` seeded draws of a GP's latent function at `x` (`n × n_samples`).
+    #[pyo3(signature = (x, n_samples, seed, threads = 0))]
+    fn sample_gp<'py>(
+        &self,
+        py: Python<'py>,
+        x: Matrix<'_>,
+        n_samples: usize,
+        seed: u64,
+        threads: usize,
+    ) -> PyResult<Bound<'py, PyArray2<f64>>> {
+        let (gp, x) = (self.gp()?, self.samples(&x)?);
+        let draws = detached(py, threads, |par| gp.sample_posterior(&x, n_samples, seed, par))?.map_err(value_error)?;
+        mat_array(py, &draws)
+    }
+
+    /// A GP's log marginal likelihood, noise and fitted hyperparameters.
+    fn gp_attributes<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        let gp = self.gp()?;
+        let out = PyDict::new(py);
+        out.set_item("log_marginal_likelihood", gp.log_marginal_likelihood)?;
+        out.set_item("noise", gp.noise)?;
+        out.set_item("hyperparameters", gp.hyperparameters())?;
+        out.set_item("kernel", gp.kernel.to_string())?;
+        Ok(out)
     }
 
     /// Decision values, `n × pairs` (LIBSVM's sign: positive for a pair's first class).
@@ -222,6 +278,14 @@ impl Fitted {
         }
     }
 
+    /// Iterations the solver took: Falkon's conjugate-gradient steps.
+    fn falkon_iterations(&self) -> PyResult<usize> {
+        match &self.model.estimator {
+            Estimator::Falkon { model, .. } => Ok(model.iterations),
+            _ => Err(value_error("not Falkon")),
+        }
+    }
+
     /// The α kernel ridge was fitted at.
     fn ridge_alpha(&self) -> PyResult<f64> {
         match &self.model.estimator {
@@ -277,10 +341,65 @@ impl Fitted {
     }
 }
 
+/// Fits the feature map of `params` (`approx`: "nystroem" or "rff") on `x`.
+#[pyfunction]
+#[pyo3(signature = (x, params, threads))]
+fn fit_map(py: Python<'_>, x: Matrix<'_>, params: &Bound<'_, PyDict>, threads: usize) -> PyResult<FittedMap> {
+    let spec = params::fit_spec("krr", params, &[])?;
+    let x = x.to_dataset()?;
+    let map = detached(py, threads, |par| {
+        let kernel = spec.vector_kernel(x.n_features())?;
+        feature_map(&spec, &kernel, &x, par)
+    })?
+    .map_err(value_error)?;
+    Ok(FittedMap { map })
+}
+
+/// A fitted feature map (Nyström or random Fourier features).
+#[pyclass(module = "kern._kern", frozen)]
+struct FittedMap {
+    map: ApproxMap,
+}
+
+#[pymethods]
+impl FittedMap {
+    /// The features of `x`, `n × n_components`.
+    #[pyo3(signature = (x, threads = 0))]
+    fn transform<'py>(&self, py: Python<'py>, x: Matrix<'_>, threads: usize) -> PyResult<Bound<'py, PyArray2<f64>>> {
+        let x = x.to_dataset()?;
+        let map = self.map.feature_map();
+        let d = map.n_features();
+        if x.n_features() > d {
+            return Err(value_error(format!("X has {} features, but the map was fitted on {d}", x.n_features())));
+        }
+        let x = x.with_n_features(d).map_err(value_error)?;
+        let phi = detached(py, threads, |par| map.transform(&x, par))?.map_err(value_error)?;
+        mat_array(py, &phi)
+    }
+
+    #[getter]
+    fn n_components(&self) -> usize {
+        self.map.feature_map().n_components()
+    }
+
+    /// Pickles as the map's JSON.
+    fn __reduce__<'py>(slf: &Bound<'py, Self>) -> PyResult<(Bound<'py, PyAny>, (String,))> {
+        let json = serde_json::to_string(&slf.get().map).map_err(value_error)?;
+        Ok((slf.get_type().getattr("from_json")?, (json,)))
+    }
+
+    #[staticmethod]
+    fn from_json(json: &str) -> PyResult<Self> {
+        Ok(Self { map: serde_json::from_str(json).map_err(value_error)? })
+    }
+}
+
 #[pymodule]
 fn _kern(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(fit, m)?)?;
+    m.add_function(wrap_pyfunction!(fit_map, m)?)?;
     m.add_class::<Fitted>()?;
+    m.add_class::<FittedMap>()?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
 }

@@ -5,7 +5,7 @@
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
-use kern::train::{Alpha, FitSpec, KernelName, Task};
+use kern::train::{Alpha, Approx, FitSpec, KernelName, Sampling, Task};
 
 use super::value_error;
 
@@ -18,6 +18,7 @@ fn task(name: &str) -> PyResult<Task> {
         "svr" => Task::Svr,
         "nusvr" => Task::Nusvr,
         "krr" => Task::Krr,
+        "gp" => Task::Gp,
         other => return Err(value_error(format!("unknown task {other:?}"))),
     })
 }
@@ -84,6 +85,36 @@ pub(crate) fn fit_spec(task_name: &str, params: &Bound<'_, PyDict>, classes: &[S
             Err(_) => Alpha::Value(alpha.extract().map_err(|e| value_error(format!("alpha: {e}")))?),
         };
     }
+    approx(&mut spec, params)?;
+    let gp = &mut spec.gp;
+    gp.noise = get(params, "noise")?;
+    gp.amplitude = get(params, "amplitude")?;
+    gp.restarts = get(params, "restarts")?.unwrap_or(gp.restarts);
+    gp.normalize_y = get(params, "normalize_y")?.unwrap_or(gp.normalize_y);
     spec.scale = false;
     Ok(spec)
+}
+
+/// The approximation: Falkon's centres, or a feature map's components.
+fn approx(spec: &mut FitSpec, params: &Bound<'_, PyDict>) -> PyResult<()> {
+    let a = &mut spec.approx;
+    if let Some(method) = get::<String>(params, "approx")? {
+        a.method = match method.as_str() {
+            "falkon" => Approx::Falkon,
+            "nystroem" => Approx::Nystroem,
+            "rff" => Approx::Rff,
+            other => return Err(value_error(format!("unknown approximation {other:?}"))),
+        };
+    }
+    a.components = get(params, "components")?.unwrap_or(a.components);
+    if let Some(landmarks) = get::<String>(params, "landmarks")? {
+        a.sampling = match landmarks.as_str() {
+            "uniform" => Sampling::Uniform,
+            "greedy" => Sampling::Greedy,
+            "leverage" => Sampling::Leverage,
+            other => return Err(value_error(format!("landmarks {other:?}: 'uniform', 'greedy' or 'leverage'"))),
+        };
+    }
+    a.orthogonal = get(params, "orthogonal")?.unwrap_or(false);
+    Ok(())
 }
