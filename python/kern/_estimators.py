@@ -860,3 +860,47 @@ class GaussianProcessRegressor(RegressorMixin, BaseEstimator):
         """Draws of the latent function at X from the posterior, ``(n, n_samples)``."""
         X = self._X(X)
         return self._fitted.sample_gp(X, int(n_samples), _seed(random_state), _threads(self.n_jobs))
+
+
+class GaussianProcessClassifier(ClassifierMixin, BaseEstimator):
+    """GP classification by the Laplace approximation (one-vs-rest beyond
+    two classes): ``amplitude × kernel``, ``gamma`` and ``amplitude`` fitted
+    by the approximate log marginal likelihood unless given."""
+
+    def __init__(self, kernel="rbf", *, gamma=None, amplitude=None, n_restarts_optimizer=0, random_state=None, n_jobs=None):
+        self.kernel = kernel
+        self.gamma = gamma
+        self.amplitude = amplitude
+        self.n_restarts_optimizer = n_restarts_optimizer
+        self.random_state = random_state
+        self.n_jobs = n_jobs
+
+    def fit(self, X, y):
+        X, y = validate_data(self, X, y, dtype=np.float64, order="C")
+        check_classification_targets(y)
+        self.classes_, codes = np.unique(y, return_inverse=True)
+        if len(self.classes_) < 2:
+            raise ValueError(f"The number of classes has to be greater than one; got {len(self.classes_)} class")
+        params = _width(self.kernel, self.gamma, X)
+        params.update(
+            amplitude=None if self.amplitude is None else float(self.amplitude),
+            restarts=int(self.n_restarts_optimizer),
+            seed=_seed(self.random_state),
+        )
+        classes = [str(c) for c in self.classes_]
+        self._fitted = _kern.fit("gpc", _matrix(X), codes.astype(np.float64), classes, None, params, _threads(self.n_jobs))
+        self.log_marginal_likelihood_value_ = self._fitted.gpc_log_marginal_likelihood()
+        return self
+
+    def _X(self, X):
+        check_is_fitted(self)
+        return _matrix(validate_data(self, X, dtype=np.float64, reset=False))
+
+    def predict(self, X):
+        X = self._X(X)
+        return self.classes_[self._fitted.predict(X, _threads(self.n_jobs)).astype(np.intp)]
+
+    def predict_proba(self, X):
+        """Class probabilities (the Laplace approximation's averaged predictive)."""
+        X = self._X(X)
+        return self._fitted.predict_proba(X, _threads(self.n_jobs))

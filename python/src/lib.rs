@@ -98,7 +98,7 @@ fn fit(
     let y = y.as_ref().map(slice).transpose()?;
     let targets = match (spec.task, y) {
         (Task::Oneclass, _) => Targets::Unlabelled,
-        (Task::Svc | Task::Nusvc, Some(y)) => {
+        (Task::Svc | Task::Nusvc | Task::Gpc, Some(y)) => {
             Targets::Classes { names, codes: y.iter().map(|&c| c as usize).collect() }
         }
         (_, Some(y)) => Targets::Values(y.to_vec()),
@@ -235,7 +235,8 @@ impl Fitted {
         mat_array(py, &m)
     }
 
-    /// Class probabilities (`n × classes`), when fitted with them.
+    /// Class probabilities (`n × classes`): an SVM's when fitted with them,
+    /// a GP classifier's.
     #[pyo3(signature = (x, threads = 0))]
     fn predict_proba<'py>(
         &self,
@@ -243,10 +244,26 @@ impl Fitted {
         x: Matrix<'_>,
         threads: usize,
     ) -> PyResult<Bound<'py, PyArray2<f64>>> {
-        let (svm, x) = (self.svm()?, self.samples(&x)?);
-        match detached(py, threads, |par| svm.predict_proba(&x, par))? {
+        let x = self.samples(&x)?;
+        let proba = match &self.model.estimator {
+            Estimator::Svm { model, .. } => detached(py, threads, |par| model.predict_proba(&x, par))?,
+            other => match detached(py, threads, |par| predict_estimator(other, &x, par))?.map_err(value_error)? {
+                Prediction::Classes(_, proba) => proba,
+                Prediction::Values(_) => None,
+            },
+        };
+        match proba {
             Some(p) => mat_array(py, &p),
-            None => Err(value_error("predict_proba needs a model fitted with probability=True")),
+            None => Err(value_error("predict_proba needs a classifier with probabilities (SVMs: probability=True)")),
+        }
+    }
+
+    /// A GP classifier's approximate log marginal likelihood (summed over
+    /// its one-vs-rest latent GPs).
+    fn gpc_log_marginal_likelihood(&self) -> PyResult<f64> {
+        match &self.model.estimator {
+            Estimator::Gpc { model, .. } => Ok(model.latent.iter().map(|l| l.log_marginal_likelihood).sum()),
+            _ => Err(value_error("not a GP classifier")),
         }
     }
 

@@ -19,6 +19,7 @@ fn task(name: &str) -> PyResult<Task> {
         "nusvr" => Task::Nusvr,
         "krr" => Task::Krr,
         "gp" => Task::Gp,
+        "gpc" => Task::Gpc,
         other => return Err(value_error(format!("unknown task {other:?}"))),
     })
 }

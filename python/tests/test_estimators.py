@@ -23,6 +23,7 @@ ESTIMATORS = [
     kern.OneClassSVM(),
     kern.KernelRidge(),
     kern.GaussianProcessRegressor(n_restarts_optimizer=1),
+    kern.GaussianProcessClassifier(),
     kern.FalkonRegressor(n_centers=50),
     kern.FalkonClassifier(n_centers=50),
     kern.Nystroem(n_components=10),
@@ -211,3 +212,25 @@ def test_feature_maps_approximate_the_kernel():
     assert np.abs(phi @ phi.T - K).max() < 0.06
     again = pickle.loads(pickle.dumps(kern.Nystroem(gamma=0.3, n_components=20, random_state=0).fit(X)))
     np.testing.assert_array_equal(again.transform(X), kern.Nystroem(gamma=0.3, n_components=20, random_state=0).fit(X).transform(X))
+
+
+def test_gp_classification_is_calibrated_and_loads_libsvm_model_files():
+    from sklearn.gaussian_process import GaussianProcessClassifier as SkGPC
+
+    X, y = load_breast_cancer(return_X_y=True)
+    X = scaled(X)[:300]
+    y = y[:300]
+    ours = kern.GaussianProcessClassifier(gamma=0.02).fit(X, y)
+    theirs = SkGPC().fit(X, y)
+    assert ours.score(X, y) >= theirs.score(X, y) - 0.02
+    p = ours.predict_proba(X)
+    np.testing.assert_allclose(p.sum(axis=1), 1.0, atol=1e-12)
+    np.testing.assert_array_equal(ours.classes_[p.argmax(axis=1)], ours.predict(X))
+
+
+def test_libsvm_model_files_load():
+    import pathlib
+
+    fixtures = pathlib.Path(__file__).resolve().parents[2] / "tests" / "fixtures" / "libsvm"
+    model = kern.load_model(fixtures / "c_svc_rbf.model")
+    assert model.task == "svc" and len(model.class_names()) >= 2
