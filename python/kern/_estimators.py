@@ -17,6 +17,16 @@ from sklearn.utils.validation import _check_sample_weight, check_is_fitted, vali
 from . import _kern
 
 KERNELS = ("rbf", "linear", "poly", "sigmoid", "laplacian", "matern12", "matern32", "matern52")
+STRING_KERNELS = ("spectrum", "mismatch", "wd", "ssk")
+GRAPH_KERNELS = ("wl", "sp", "rw")
+
+
+def _structured(X, kernel):
+    """Sequences (str or bytes) or graphs ((node_labels, edges) pairs) as
+    the engine takes them."""
+    if kernel in STRING_KERNELS:
+        return [x.encode() if isinstance(x, str) else bytes(x) for x in X]
+    return [([int(v) for v in labels], [(int(u), int(v)) for u, v in edges]) for labels, edges in X]
 
 
 def _matrix(X):
@@ -88,7 +98,7 @@ class _KernSVM(BaseEstimator):
 
     def _kernel_params(self, X):
         if self.kernel not in KERNELS:
-            raise ValueError(f"kernel must be one of {KERNELS}, got {self.kernel!r}")
+            raise ValueError(f"kernel must be one of {KERNELS + STRING_KERNELS + GRAPH_KERNELS}, got {self.kernel!r}")
         params = {"kernel": self.kernel, "degree": self.degree, "coef0": float(self.coef0)}
         if self.kernel in ("rbf", "poly", "sigmoid", "laplacian"):
             params["gamma"] = self._gamma_ = _gamma(self.gamma, X)
@@ -145,10 +155,44 @@ class _KernSVM(BaseEstimator):
 
 
 class _KernClassifier(ClassifierMixin, _KernSVM):
-    """SVC and NuSVC: classes by scikit-learn's conventions over kern's fit."""
+    """SVC and NuSVC: classes by scikit-learn's conventions over kern's fit.
+    With a string kernel X is a list of str (or bytes), with a graph kernel a
+    list of ``(node_labels, edges)`` pairs."""
+
+    def _is_structured(self):
+        return self.kernel in STRING_KERNELS + GRAPH_KERNELS
+
+    def _fit_structured(self, X, y, sample_weight):
+        y = np.asarray(y)
+        check_classification_targets(y)
+        self.classes_, codes = np.unique(y, return_inverse=True)
+        if len(self.classes_) < 2:
+            raise ValueError(f"The number of classes has to be greater than one; got {len(self.classes_)} class")
+        samples = _structured(X, self.kernel)
+        w = None if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)
+        keep = np.arange(len(samples)) if w is None else np.flatnonzero(w > 0)
+        if w is not None:
+            samples, codes, w = [samples[i] for i in keep], codes[keep], w[keep]
+        params = {"kernel": self.kernel, "k": self.k, **(self.kernel_params or {})}
+        params.update(tol=float(self.tol), cache_size=float(self.cache_size), shrinking=bool(self.shrinking))
+        params.update(max_iter=int(self.max_iter), probability=bool(self.probability), seed=_seed(self.random_state))
+        params.update(self._problem_params(y))
+        classes = [str(c) for c in self.classes_]
+        codes = codes.astype(np.float64)
+        self._fitted = _kern.fit_structured(self._task, samples, codes, classes, w, params, _threads(self.n_jobs))
+        support, dual_coef, rho, n_support = self._fitted.structured_svm()
+        self.support_ = keep[np.asarray(support, dtype=np.intp)].astype(np.int32)
+        self.support_vectors_ = [X[i] for i in self.support_]
+        self._dual_coef, self._rho = np.asarray(dual_coef), np.asarray(rho)
+        self._n_support = np.asarray(n_support, dtype=np.int32)
+        self._prob_a = self._prob_b = np.array([])
+        return self
 
     def fit(self, X, y, sample_weight=None):
-        """Fits the classifier on X (dense or sparse) and labels y."""
+        """Fits the classifier on X (dense or sparse; sequences or graphs
+        for their kernels) and labels y."""
+        if self._is_structured():
+            return self._fit_structured(X, y, sample_weight)
         X, y = validate_data(self, X, y, accept_sparse="csr", dtype=np.float64, order="C")
         check_classification_targets(y)
         self.classes_, codes = np.unique(y, return_inverse=True)
@@ -195,6 +239,9 @@ class _KernClassifier(ClassifierMixin, _KernSVM):
         return self._prob_b
 
     def _ovo(self, X):
+        if self._is_structured():
+            check_is_fitted(self)
+            return self._fitted.decision_structured(_structured(X, self.kernel), _threads(self.n_jobs))
         X = self._check_X(X)
         return self._fitted.decision_values(X, _threads(self.n_jobs))
 
@@ -215,6 +262,10 @@ class _KernClassifier(ClassifierMixin, _KernSVM):
             raise ValueError("break_ties must be False when decision_function_shape is 'ovo'")
         if self.break_ties and self.decision_function_shape == "ovr" and len(self.classes_) > 2:
             return self.classes_[np.argmax(self.decision_function(X), axis=1)]
+        if self._is_structured():
+            check_is_fitted(self)
+            codes = self._fitted.predict_structured(_structured(X, self.kernel), _threads(self.n_jobs))
+            return self.classes_[codes.astype(np.intp)]
         X = self._check_X(X)
         codes = self._fitted.predict(X, _threads(self.n_jobs)).astype(np.intp)
         return self.classes_[codes]
@@ -266,6 +317,8 @@ class SVC(_KernClassifier):
         break_ties=False,
         random_state=None,
         n_jobs=None,
+        k=None,
+        kernel_params=None,
     ):
         self.C = C
         self.kernel = kernel
@@ -283,6 +336,8 @@ class SVC(_KernClassifier):
         self.break_ties = break_ties
         self.random_state = random_state
         self.n_jobs = n_jobs
+        self.k = k
+        self.kernel_params = kernel_params
 
     def _problem_params(self, y):
         if not (isinstance(self.C, numbers.Real) and self.C > 0):
@@ -320,6 +375,8 @@ class NuSVC(_KernClassifier):
         break_ties=False,
         random_state=None,
         n_jobs=None,
+        k=None,
+        kernel_params=None,
     ):
         self.nu = nu
         self.kernel = kernel
@@ -337,6 +394,8 @@ class NuSVC(_KernClassifier):
         self.break_ties = break_ties
         self.random_state = random_state
         self.n_jobs = n_jobs
+        self.k = k
+        self.kernel_params = kernel_params
 
     def _problem_params(self, y):
         # ν-SVC bounds each α_i by its sample weight: a class weight multiplies

@@ -18,6 +18,7 @@ use kern::train::{Notices, Targets, Task, feature_map, fit_vectors, label_name};
 use kern::{DataSet, DenseMatrix, Par};
 
 mod params;
+mod structured;
 
 /// kern's one-line message as a `ValueError`.
 fn value_error(e: impl std::fmt::Display) -> PyErr {
@@ -91,19 +92,9 @@ fn fit(
     params: &Bound<'_, PyDict>,
     threads: usize,
 ) -> PyResult<Fitted> {
-    // Class names as the engine writes them in model files.
-    let names: Vec<String> = classes.iter().map(|c| label_name(c)).collect();
-    let spec = params::fit_spec(task, params, &names)?;
+    let (spec, targets) = targets(task, y, classes, params)?;
     let x = x.to_dataset()?;
-    let y = y.as_ref().map(slice).transpose()?;
-    let targets = match (spec.task, y) {
-        (Task::Oneclass, _) => Targets::Unlabelled,
-        (Task::Svc | Task::Nusvc | Task::Gpc, Some(y)) => {
-            Targets::Classes { names, codes: y.iter().map(|&c| c as usize).collect() }
-        }
-        (_, Some(y)) => Targets::Values(y.to_vec()),
-        (_, None) => return Err(value_error("y is required")),
-    };
+
     let weights = weights.as_ref().map(slice).transpose()?.map(<[f64]>::to_vec);
     let d = x.n_features();
     let estimator = detached(py, threads, |par| {
@@ -115,10 +106,33 @@ fn fit(
     Ok(Fitted { model: Model::new(d, input, estimator) })
 }
 
+/// The spec of `task` and its targets: class codes into `classes`
+/// (classifiers), values (regressors), none (one-class).
+fn targets(
+    task: &str,
+    y: Option<PyReadonlyArray1<'_, f64>>,
+    classes: Vec<String>,
+    params: &Bound<'_, PyDict>,
+) -> PyResult<(kern::train::FitSpec, Targets)> {
+    // Class names as the engine writes them in model files.
+    let names: Vec<String> = classes.iter().map(|c| label_name(c)).collect();
+    let spec = params::fit_spec(task, params, &names)?;
+    let y = y.as_ref().map(slice).transpose()?;
+    let targets = match (spec.task, y) {
+        (Task::Oneclass, _) => Targets::Unlabelled,
+        (Task::Svc | Task::Nusvc | Task::Gpc, Some(y)) => {
+            Targets::Classes { names, codes: y.iter().map(|&c| c as usize).collect() }
+        }
+        (_, Some(y)) => Targets::Values(y.to_vec()),
+        (_, None) => return Err(value_error("y is required")),
+    };
+    Ok((spec, targets))
+}
+
 /// A fitted kern model.
 #[pyclass(module = "kern._kern", frozen)]
 struct Fitted {
-    model: Model,
+    pub(crate) model: Model,
 }
 
 impl Fitted {
@@ -180,6 +194,34 @@ impl Fitted {
             },
         };
         Ok(PyArray1::from_vec(py, values))
+    }
+
+    /// Class codes or values for sequences or graphs.
+    #[pyo3(signature = (x, threads = 0))]
+    fn predict_structured<'py>(
+        &self,
+        py: Python<'py>,
+        x: structured::Structured,
+        threads: usize,
+    ) -> PyResult<Bound<'py, PyArray1<f64>>> {
+        structured::predict(&self.model, py, x, threads)
+    }
+
+    /// An SVM's decision values for sequences or graphs.
+    #[pyo3(signature = (x, threads = 0))]
+    fn decision_structured<'py>(
+        &self,
+        py: Python<'py>,
+        x: structured::Structured,
+        threads: usize,
+    ) -> PyResult<Bound<'py, PyArray2<f64>>> {
+        structured::decision_values(&self.model, py, x, threads)
+    }
+
+    /// A string or graph SVM's support indices, dual coefficients, rho and
+    /// support vectors per class.
+    fn structured_svm(&self) -> PyResult<structured::SvmParts> {
+        structured::svm_parts(&self.model).ok_or_else(|| value_error("not an SVM on sequences or graphs"))
     }
 
     /// A GP's mean, latent standard deviation and that of a new observation.
@@ -415,6 +457,7 @@ impl FittedMap {
 fn _kern(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(fit, m)?)?;
     m.add_function(wrap_pyfunction!(fit_map, m)?)?;
+    m.add_function(wrap_pyfunction!(structured::fit_structured, m)?)?;
     m.add_class::<Fitted>()?;
     m.add_class::<FittedMap>()?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;

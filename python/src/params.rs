@@ -35,9 +35,16 @@ fn kernel(name: &str) -> PyResult<KernelName> {
         "matern12" => KernelName::Matern12,
         "matern32" => KernelName::Matern32,
         "matern52" => KernelName::Matern52,
+        "spectrum" => KernelName::Spectrum,
+        "mismatch" => KernelName::Mismatch,
+        "wd" => KernelName::Wd,
+        "ssk" => KernelName::Ssk,
+        "wl" => KernelName::Wl,
+        "sp" => KernelName::Sp,
+        "rw" => KernelName::Rw,
         other => {
             return Err(value_error(format!(
-                "kernel {other:?} is not one of 'rbf', 'linear', 'poly', 'sigmoid', 'laplacian', 'matern12', 'matern32', 'matern52'"
+                "kernel {other:?} is not one of 'rbf', 'linear', 'poly', 'sigmoid', 'laplacian', 'matern12', 'matern32', 'matern52' (vectors), 'spectrum', 'mismatch', 'wd', 'ssk' (strings), 'wl', 'sp', 'rw' (graphs)"
             )));
         }
     })
@@ -66,6 +73,13 @@ pub(crate) fn fit_spec(task_name: &str, params: &Bound<'_, PyDict>, classes: &[S
         spec.kernel.degree = u32::try_from(degree).map_err(|_| value_error("degree must be a non-negative integer"))?;
     }
     spec.kernel.coef0 = get(params, "coef0")?.unwrap_or(0.0);
+    let k = &mut spec.kernel;
+    k.k = get(params, "k")?;
+    k.mismatches = get(params, "m")?.unwrap_or(k.mismatches);
+    k.shift = get(params, "shift")?.unwrap_or(k.shift);
+    k.wl_rounds = get(params, "h")?.unwrap_or(k.wl_rounds);
+    k.lambda = get(params, "lambda")?;
+    k.normalize = get(params, "normalize")?.unwrap_or(k.normalize);
     let s = &mut spec.svm;
     s.c = get(params, "C")?.unwrap_or(s.c);
     s.nu = get(params, "nu")?.unwrap_or(s.nu);

@@ -234,3 +234,27 @@ def test_libsvm_model_files_load():
     fixtures = pathlib.Path(__file__).resolve().parents[2] / "tests" / "fixtures" / "libsvm"
     model = kern.load_model(fixtures / "c_svc_rbf.model")
     assert model.task == "svc" and len(model.class_names()) >= 2
+
+
+def test_string_and_graph_kernels_fit_lists():
+    rng = np.random.default_rng(6)
+    letters = np.array(list("ACGT"))
+    seqs, labels = [], []
+    for i in range(80):
+        s = "".join(rng.choice(letters, 30))
+        if i % 2:
+            p = rng.integers(0, 23)
+            s = s[:p] + "GATTACA" + s[p + 7 :]
+        seqs.append(s)
+        labels.append("motif" if i % 2 else "none")
+    model = kern.SVC(kernel="spectrum", k=5, C=10).fit(seqs[:60], labels[:60])
+    assert model.score(seqs[60:], labels[60:]) >= 0.9
+    assert model.decision_function(seqs[:3]).shape == (3,)
+    assert all(seqs[i] == sv for i, sv in zip(model.support_, model.support_vectors_))
+    # Rings against chains, labelled nodes: the Weisfeiler-Lehman kernel.
+    ring = lambda n: ([1] * n, [(i, (i + 1) % n) for i in range(n)])
+    chain = lambda n: ([1] * n, [(i, i + 1) for i in range(n - 1)])
+    graphs = [ring(n) for n in range(4, 14)] + [chain(n) for n in range(4, 14)]
+    y = [1] * 10 + [0] * 10
+    graph_model = kern.SVC(kernel="wl", C=100, kernel_params={"h": 3}).fit(graphs, y)
+    assert graph_model.score(graphs, y) == 1.0
