@@ -258,3 +258,38 @@ def test_string_and_graph_kernels_fit_lists():
     y = [1] * 10 + [0] * 10
     graph_model = kern.SVC(kernel="wl", C=100, kernel_params={"h": 3}).fit(graphs, y)
     assert graph_model.score(graphs, y) == 1.0
+
+
+def kern_binary():
+    """The kern command line built by cargo (CI builds it before these tests)."""
+    import os
+    import pathlib
+
+    root = pathlib.Path(__file__).resolve().parents[2]
+    for candidate in [os.environ.get("KERN_BIN"), root / "target" / "release" / "kern", root / "target" / "debug" / "kern"]:
+        if candidate and pathlib.Path(candidate).is_file():
+            return str(candidate)
+    pytest.skip("no kern binary (cargo build) to round-trip model files with")
+
+
+def test_model_files_round_trip_between_the_command_line_and_python(tmp_path):
+    import subprocess
+
+    kern_cli = kern_binary()
+    X, y = load_breast_cancer(return_X_y=True)
+    X = scaled(X)
+    data = tmp_path / "train.libsvm"
+    data.write_text("".join(f"{label} " + " ".join(f"{j + 1}:{v:.17g}" for j, v in enumerate(row)) + "\n" for label, row in zip(y, X)))
+    # Written by `kern fit`, predicted in Python.
+    subprocess.run([kern_cli, "fit", str(data), "-c", "2", "-g", "0.03", "-o", str(tmp_path / "cli.model"), "-q"], check=True)
+    cli = subprocess.run([kern_cli, "predict", str(tmp_path / "cli.model"), str(data), "-q"], check=True, capture_output=True, text=True)
+    from_cli = np.array([float(v) for v in cli.stdout.split()])
+    loaded = kern.load_model(tmp_path / "cli.model")
+    names = np.array([float(c) for c in loaded.class_names()])
+    np.testing.assert_array_equal(names[loaded.predict(X).astype(int)], from_cli)
+    # Written by Python, predicted by `kern predict`: the same classes.
+    model = kern.SVC(C=2, gamma=0.03).fit(X, y)
+    model.save_model(tmp_path / "py.model")
+    out = subprocess.run([kern_cli, "predict", str(tmp_path / "py.model"), str(data), "-q"], check=True, capture_output=True, text=True)
+    np.testing.assert_array_equal(np.array([float(v) for v in out.stdout.split()]), model.predict(X))
+    np.testing.assert_array_equal(model.predict(X), from_cli)
