@@ -97,6 +97,8 @@ class _KernSVM(BaseEstimator):
     _task = None
 
     def _kernel_params(self, X):
+        if self.kernel == "precomputed":
+            return {"kernel": "precomputed"}
         if self.kernel not in KERNELS:
             raise ValueError(f"kernel must be one of {KERNELS + STRING_KERNELS + GRAPH_KERNELS}, got {self.kernel!r}")
         params = {"kernel": self.kernel, "degree": self.degree, "coef0": float(self.coef0)}
@@ -124,11 +126,13 @@ class _KernSVM(BaseEstimator):
                 raise ValueError("Invalid input - all samples have zero or negative weights.")
             X, sample_weight = X[keep], sample_weight[keep]
             y = None if y is None else y[keep]
-        self._fitted = _kern.fit(self._task, _matrix(X), y, classes, sample_weight, params, _threads(self.n_jobs))
+        self._fitted = _kern.fit(self._task, self._samples(X, keep), y, classes, sample_weight, params, _threads(self.n_jobs))
         a = self._fitted.svm_attributes()
         support = np.asarray(a["support"], dtype=np.int32)
         self.support_ = support if keep is None else keep[support].astype(np.int32)
         sv = a["support_vectors"]
+        if self.kernel == "precomputed":
+            sv = np.empty((0, 0))  # as scikit-learn: the Gram matrix holds them
         self.support_vectors_ = sp.csr_matrix(sv) if sp.issparse(X) else sv
         self._dual_coef = a["dual_coef"]
         self._rho = np.asarray(a["rho"])
@@ -144,9 +148,21 @@ class _KernSVM(BaseEstimator):
         check_is_fitted(self)
         self._fitted.save(str(path))
 
+    def _samples(self, X, keep=None):
+        """X as the engine reads it; with a precomputed kernel, the Gram
+        matrix's rows behind a column of sample numbers (kern's precomputed
+        layout, LIBSVM's `0:i`): the training rows numbered 1..n (the
+        columns of the Gram matrix they keep), new rows 0."""
+        if self.kernel != "precomputed":
+            return _matrix(X)
+        X = X.toarray() if sp.issparse(X) else np.asarray(X)
+        ids = np.zeros(X.shape[0]) if keep is False else (np.arange(1, X.shape[0] + 1) if keep is None else keep + 1.0)
+        return np.ascontiguousarray(np.hstack([np.asarray(ids, dtype=np.float64)[:, None], X]))
+
     def _check_X(self, X):
         check_is_fitted(self)
-        return _matrix(validate_data(self, X, accept_sparse="csr", dtype=np.float64, reset=False))
+        X = validate_data(self, X, accept_sparse="csr", dtype=np.float64, reset=False)
+        return self._samples(X, False)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

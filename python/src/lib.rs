@@ -94,6 +94,9 @@ fn fit(
 ) -> PyResult<Fitted> {
     let (spec, targets) = targets(task, y, classes, params)?;
     let x = x.to_dataset()?;
+    if spec.precomputed() {
+        kern::check_precomputed_ids(&x).map_err(value_error)?;
+    }
 
     let weights = weights.as_ref().map(slice).transpose()?.map(<[f64]>::to_vec);
     let d = x.n_features();

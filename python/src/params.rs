@@ -35,6 +35,7 @@ fn kernel(name: &str) -> PyResult<KernelName> {
         "matern12" => KernelName::Matern12,
         "matern32" => KernelName::Matern32,
         "matern52" => KernelName::Matern52,
+        "precomputed" => KernelName::Precomputed,
         "spectrum" => KernelName::Spectrum,
         "mismatch" => KernelName::Mismatch,
         "wd" => KernelName::Wd,

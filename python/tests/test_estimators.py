@@ -293,3 +293,20 @@ def test_model_files_round_trip_between_the_command_line_and_python(tmp_path):
     out = subprocess.run([kern_cli, "predict", str(tmp_path / "py.model"), str(data), "-q"], check=True, capture_output=True, text=True)
     np.testing.assert_array_equal(np.array([float(v) for v in out.stdout.split()]), model.predict(X))
     np.testing.assert_array_equal(model.predict(X), from_cli)
+
+
+def test_a_precomputed_kernel_gives_scikit_learns_answers():
+    from sklearn.metrics.pairwise import rbf_kernel
+
+    X, y = load_breast_cancer(return_X_y=True)
+    X = scaled(X)
+    train, test = X[:400], X[400:]
+    K, K_test = rbf_kernel(train, gamma=0.03), rbf_kernel(test, train, gamma=0.03)
+    ours = kern.SVC(kernel="precomputed", C=2).fit(K, y[:400])
+    theirs = sklearn.svm.SVC(kernel="precomputed", C=2).fit(K, y[:400])
+    np.testing.assert_array_equal(ours.support_, theirs.support_)
+    np.testing.assert_array_equal(ours.predict(K_test), theirs.predict(K_test))
+    np.testing.assert_allclose(ours.decision_function(K_test), theirs.decision_function(K_test), atol=1e-6)
+    # The same as the rbf kernel computed inside.
+    inside = kern.SVC(kernel="rbf", gamma=0.03, C=2).fit(train, y[:400])
+    np.testing.assert_allclose(ours.decision_function(K_test), inside.decision_function(test), atol=1e-6)
