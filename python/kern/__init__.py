@@ -8,20 +8,10 @@ fit and prediction runs in kern's engine (Rust), with the GIL released.
 ['KernelRidge', 'NuSVC', 'NuSVR', 'OneClassSVM', 'SVC', 'SVR']
 """
 
-from ._estimators import (
-    SVC,
-    SVR,
-    FalkonClassifier,
-    FalkonRegressor,
-    GaussianProcessClassifier,
-    GaussianProcessRegressor,
-    KernelRidge,
-    NuSVC,
-    NuSVR,
-    Nystroem,
-    OneClassSVM,
-    RandomFourierFeatures,
-)
+from ._approx import Nystroem, RandomFourierFeatures
+from ._gp import GaussianProcessClassifier, GaussianProcessRegressor
+from ._ridge import FalkonClassifier, FalkonRegressor, KernelRidge
+from ._svm import SVC, SVR, NuSVC, NuSVR, OneClassSVM
 from ._kern import Fitted, __version__
 
 __all__ = [

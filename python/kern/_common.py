@@ -1,0 +1,98 @@
+"""What kern's estimators share: reading X for the engine, scikit-learn's
+conventions for gamma, n_jobs, random_state and sample weights."""
+
+import numbers
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.utils.validation import _check_sample_weight
+
+KERNELS = ("rbf", "linear", "poly", "sigmoid", "laplacian", "matern12", "matern32", "matern52")
+STRING_KERNELS = ("spectrum", "mismatch", "wd", "ssk")
+GRAPH_KERNELS = ("wl", "sp", "rw")
+
+
+def _structured(X, kernel):
+    """Sequences (str or bytes) or graphs ((node_labels, edges) pairs) as
+    the engine takes them."""
+    if kernel in STRING_KERNELS:
+        return [x.encode() if isinstance(x, str) else bytes(x) for x in X]
+    return [([int(v) for v in labels], [(int(u), int(v)) for u, v in edges]) for labels, edges in X]
+
+
+def _matrix(X):
+    """X as the engine reads it: a C-contiguous float64 array (no copy when
+    it is one), or the parts of a CSR matrix with sorted, unique indices."""
+    if sp.issparse(X):
+        X = sp.csr_matrix(X, dtype=np.float64, copy=True)
+        X.sum_duplicates()
+        X.sort_indices()
+        return (
+            np.ascontiguousarray(X.data, dtype=np.float64),
+            X.indices.astype(np.int64),
+            X.indptr.astype(np.int64),
+            X.shape[1],
+        )
+    return np.ascontiguousarray(X, dtype=np.float64)
+
+
+def _threads(n_jobs):
+    """kern's thread count for scikit-learn's n_jobs (None or -1: all cores)."""
+    if n_jobs is None or n_jobs == -1:
+        return 0
+    if isinstance(n_jobs, numbers.Integral) and n_jobs > 0:
+        return int(n_jobs)
+    raise ValueError(f"n_jobs must be None, -1 or a positive integer, got {n_jobs!r}")
+
+
+def _seed(random_state):
+    """An integer seed for kern from scikit-learn's random_state."""
+    if random_state is None:
+        return 0
+    if isinstance(random_state, numbers.Integral):
+        return int(random_state) & 0xFFFFFFFFFFFFFFFF
+    return int(np.random.RandomState(random_state).randint(0, 2**31 - 1))
+
+
+def _gamma(gamma, X):
+    """gamma as scikit-learn resolves it: 'scale' is 1 / (n_features Var(X)),
+    'auto' 1 / n_features."""
+    if isinstance(gamma, str):
+        if gamma == "scale":
+            if sp.issparse(X):
+                var = X.multiply(X).mean() - X.mean() ** 2
+            else:
+                var = X.var()
+            return 1.0 / (X.shape[1] * var) if var != 0 else 1.0
+        if gamma == "auto":
+            return 1.0 / X.shape[1]
+        raise ValueError(f"gamma must be 'scale', 'auto' or a positive float, got {gamma!r}")
+    if isinstance(gamma, numbers.Real) and gamma > 0:
+        return float(gamma)
+    raise ValueError(f"gamma must be 'scale', 'auto' or a positive float, got {gamma!r}")
+
+
+def _weights(sample_weight, X):
+    """Checked sample weights (None when not given)."""
+    if sample_weight is None:
+        return None
+    w = _check_sample_weight(sample_weight, X, dtype=np.float64)
+    if np.any(w < 0):
+        raise ValueError("sample_weight must be non-negative")
+    return w
+
+
+
+def _width(kernel, gamma, X):
+    """The kernel parameters of a kernel name and a resolved gamma."""
+    if kernel not in KERNELS:
+        raise ValueError(f"kernel must be one of {KERNELS}, got {kernel!r}")
+    params = {"kernel": kernel}
+    if gamma is None:
+        return params
+    g = _gamma(gamma, X)
+    if kernel.startswith("matern"):
+        params["lengthscale"] = 1.0 / np.sqrt(2.0 * g)
+    elif kernel != "linear":
+        params["gamma"] = g
+    return params
