@@ -16,7 +16,10 @@ class _FeatureMap(TransformerMixin, BaseEstimator):
 
     def fit(self, X, y=None):
         X = validate_data(self, X, accept_sparse="csr", dtype=np.float64, order="C")
-        params = self._params(X)
+        if not (isinstance(self.n_components, numbers.Integral) and self.n_components > 0):
+            raise ValueError(f"n_components must be a positive integer, got {self.n_components!r}")
+        params = _width(self.kernel, self.gamma, X)
+        params.update(components=int(self.n_components), seed=_seed(self.random_state), **self._map_params())
         if params["components"] > X.shape[0] and params["approx"] == "nystroem":
             warnings.warn("n_components > n_samples: n_components was set to n_samples", UserWarning)
             params["components"] = X.shape[0]
@@ -48,14 +51,8 @@ class Nystroem(_FeatureMap):
         self.random_state = random_state
         self.n_jobs = n_jobs
 
-    def _params(self, X):
-        if not (isinstance(self.n_components, numbers.Integral) and self.n_components > 0):
-            raise ValueError(f"n_components must be a positive integer, got {self.n_components!r}")
-        params = _width(self.kernel, self.gamma, X)
-        params.update(
-            approx="nystroem", components=int(self.n_components), landmarks=self.landmarks, seed=_seed(self.random_state)
-        )
-        return params
+    def _map_params(self):
+        return {"approx": "nystroem", "landmarks": self.landmarks}
 
 
 class RandomFourierFeatures(_FeatureMap):
@@ -71,14 +68,5 @@ class RandomFourierFeatures(_FeatureMap):
         self.random_state = random_state
         self.n_jobs = n_jobs
 
-    def _params(self, X):
-        if not (isinstance(self.n_components, numbers.Integral) and self.n_components > 0):
-            raise ValueError(f"n_components must be a positive integer, got {self.n_components!r}")
-        params = _width(self.kernel, self.gamma, X)
-        params.update(
-            approx="rff",
-            components=int(self.n_components),
-            orthogonal=bool(self.orthogonal),
-            seed=_seed(self.random_state),
-        )
-        return params
+    def _map_params(self):
+        return {"approx": "rff", "orthogonal": bool(self.orthogonal)}

@@ -83,8 +83,22 @@ def _weights(sample_weight, X):
 
 
 
+def _positive(sample_weight):
+    """The rows of positive weight, or None when every row has one (or no
+    weights are given): samples of weight zero take no part, as in
+    scikit-learn's libsvm."""
+    if sample_weight is None or np.all(sample_weight > 0):
+        return None
+    keep = np.flatnonzero(sample_weight > 0)
+    if len(keep) == 0:
+        raise ValueError("Invalid input - all samples have zero or negative weights.")
+    return keep
+
+
 def _width(kernel, gamma, X):
-    """The kernel parameters of a kernel name and a resolved gamma."""
+    """The parameters of a vector kernel and its width: gamma as
+    scikit-learn resolves it, a Matérn lengthscale 1/√(2γ); None leaves
+    kern's default (1/n_features, as LIBSVM's)."""
     if kernel not in KERNELS:
         raise ValueError(f"kernel must be one of {KERNELS}, got {kernel!r}")
     params = {"kernel": kernel}

@@ -10,7 +10,7 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from . import _kern
-from ._common import KERNELS, _gamma, _matrix, _seed, _threads, _weights, _width
+from ._common import _matrix, _positive, _seed, _threads, _weights, _width
 
 
 class KernelRidge(RegressorMixin, BaseEstimator):
@@ -34,14 +34,7 @@ class KernelRidge(RegressorMixin, BaseEstimator):
         self.n_jobs = n_jobs
 
     def _params(self, X):
-        if self.kernel not in KERNELS:
-            raise ValueError(f"kernel must be one of {KERNELS}, got {self.kernel!r}")
-        params = {"kernel": self.kernel, "degree": self.degree, "coef0": float(self.coef0)}
-        gamma = 1.0 / X.shape[1] if self.gamma is None else _gamma(self.gamma, X)
-        if self.kernel in ("rbf", "poly", "sigmoid", "laplacian"):
-            params["gamma"] = gamma
-        elif self.kernel.startswith("matern"):
-            params["lengthscale"] = 1.0 / np.sqrt(2.0 * gamma)
+        params = {**_width(self.kernel, self.gamma, X), "degree": self.degree, "coef0": float(self.coef0)}
         if isinstance(self.alpha, str):
             params["alpha"] = self.alpha
         elif isinstance(self.alpha, numbers.Real):
@@ -58,7 +51,7 @@ class KernelRidge(RegressorMixin, BaseEstimator):
         sample_weight = _weights(sample_weight, X)
         params = self._params(X)
         ys = y.reshape(len(y), -1)
-        keep = None if sample_weight is None or np.all(sample_weight > 0) else np.flatnonzero(sample_weight > 0)
+        keep = _positive(sample_weight)
         if keep is not None:
             X, ys, sample_weight = X[keep], ys[keep], sample_weight[keep]
         threads = _threads(self.n_jobs)
@@ -152,7 +145,7 @@ class FalkonRegressor(RegressorMixin, _Falkon):
     def fit(self, X, y, sample_weight=None):
         X, y = validate_data(self, X, y, accept_sparse="csr", dtype=np.float64, order="C", y_numeric=True)
         w = _weights(sample_weight, X)
-        keep = None if w is None or np.all(w > 0) else np.flatnonzero(w > 0)
+        keep = _positive(w)
         if keep is not None:
             X, y, w = X[keep], y[keep], w[keep]
         y = np.ascontiguousarray(y, dtype=np.float64)
@@ -175,7 +168,7 @@ class FalkonClassifier(ClassifierMixin, _Falkon):
         if len(self.classes_) < 2:
             raise ValueError(f"The number of classes has to be greater than one; got {len(self.classes_)} class")
         w = _weights(sample_weight, X)
-        keep = None if w is None or np.all(w > 0) else np.flatnonzero(w > 0)
+        keep = _positive(w)
         if keep is not None:
             X, codes, w = X[keep], codes[keep], w[keep]
         classes = [str(c) for c in self.classes_]

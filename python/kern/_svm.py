@@ -14,14 +14,14 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from . import _kern
 from ._common import (
     GRAPH_KERNELS,
-    KERNELS,
     STRING_KERNELS,
-    _gamma,
     _matrix,
+    _positive,
     _seed,
     _structured,
     _threads,
     _weights,
+    _width,
 )
 
 
@@ -33,15 +33,7 @@ class _KernSVM(BaseEstimator):
     def _kernel_params(self, X):
         if self.kernel == "precomputed":
             return {"kernel": "precomputed"}
-        if self.kernel not in KERNELS:
-            raise ValueError(f"kernel must be one of {KERNELS + STRING_KERNELS + GRAPH_KERNELS}, got {self.kernel!r}")
-        params = {"kernel": self.kernel, "degree": self.degree, "coef0": float(self.coef0)}
-        if self.kernel in ("rbf", "poly", "sigmoid", "laplacian"):
-            params["gamma"] = self._gamma_ = _gamma(self.gamma, X)
-        elif self.kernel.startswith("matern"):
-            # kern's Matérn lengthscale from gamma: l = 1 / sqrt(2 gamma).
-            params["lengthscale"] = 1.0 / np.sqrt(2.0 * _gamma(self.gamma, X))
-        return params
+        return {**_width(self.kernel, self.gamma, X), "degree": self.degree, "coef0": float(self.coef0)}
 
     def _fit(self, X, y, classes, sample_weight, extra):
         params = self._kernel_params(X)
@@ -52,12 +44,8 @@ class _KernSVM(BaseEstimator):
             max_iter=int(self.max_iter),
         )
         params.update(extra)
-        keep = None
-        if sample_weight is not None and not np.all(sample_weight > 0):
-            # Samples of weight zero take no part (as scikit-learn's libsvm).
-            keep = np.flatnonzero(sample_weight > 0)
-            if len(keep) == 0:
-                raise ValueError("Invalid input - all samples have zero or negative weights.")
+        keep = _positive(sample_weight)
+        if keep is not None:
             X, sample_weight = X[keep], sample_weight[keep]
             y = None if y is None else y[keep]
         self._fitted = _kern.fit(self._task, self._samples(X, keep), y, classes, sample_weight, params, _threads(self.n_jobs))
@@ -119,9 +107,9 @@ class _KernClassifier(ClassifierMixin, _KernSVM):
         if len(self.classes_) < 2:
             raise ValueError(f"The number of classes has to be greater than one; got {len(self.classes_)} class")
         samples = _structured(X, self.kernel)
-        w = None if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)
-        keep = np.arange(len(samples)) if w is None else np.flatnonzero(w > 0)
-        if w is not None:
+        w = _weights(sample_weight, samples)
+        keep = _positive(w)
+        if keep is not None:
             samples, codes, w = [samples[i] for i in keep], codes[keep], w[keep]
         params = {"kernel": self.kernel, "k": self.k, **(self.kernel_params or {})}
         params.update(tol=float(self.tol), cache_size=float(self.cache_size), shrinking=bool(self.shrinking))
@@ -131,7 +119,8 @@ class _KernClassifier(ClassifierMixin, _KernSVM):
         codes = codes.astype(np.float64)
         self._fitted = _kern.fit_structured(self._task, samples, codes, classes, w, params, _threads(self.n_jobs))
         support, dual_coef, rho, n_support = self._fitted.structured_svm()
-        self.support_ = keep[np.asarray(support, dtype=np.intp)].astype(np.int32)
+        support = np.asarray(support, dtype=np.int32)
+        self.support_ = support if keep is None else keep[support].astype(np.int32)
         self.support_vectors_ = [X[i] for i in self.support_]
         self._dual_coef, self._rho = np.asarray(dual_coef), np.asarray(rho)
         self._n_support = np.asarray(n_support, dtype=np.int32)

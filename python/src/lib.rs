@@ -34,6 +34,16 @@ enum Matrix<'py> {
 }
 
 impl Matrix<'_> {
+    /// The samples, read at the width `d` a model was fitted on (narrower
+    /// sparse rows are padded with zeros; wider ones are an error).
+    fn at_width(&self, d: usize) -> PyResult<DataSet> {
+        let x = self.to_dataset()?;
+        if x.n_features() > d {
+            return Err(value_error(format!("X has {} features, but the model was fitted on {d}", x.n_features())));
+        }
+        x.with_n_features(d).map_err(value_error)
+    }
+
     fn to_dataset(&self) -> PyResult<DataSet> {
         match self {
             Matrix::Dense(a) => {
@@ -154,12 +164,7 @@ impl Fitted {
     }
 
     fn samples(&self, x: &Matrix<'_>) -> PyResult<DataSet> {
-        let x = x.to_dataset()?;
-        let d = self.model.n_features;
-        if x.n_features() > d {
-            return Err(value_error(format!("X has {} features, but the model was fitted on {d}", x.n_features())));
-        }
-        x.with_n_features(d).map_err(value_error)
+        x.at_width(self.model.n_features)
     }
 }
 
@@ -428,13 +433,8 @@ impl FittedMap {
     /// The features of `x`, `n × n_components`.
     #[pyo3(signature = (x, threads = 0))]
     fn transform<'py>(&self, py: Python<'py>, x: Matrix<'_>, threads: usize) -> PyResult<Bound<'py, PyArray2<f64>>> {
-        let x = x.to_dataset()?;
         let map = self.map.feature_map();
-        let d = map.n_features();
-        if x.n_features() > d {
-            return Err(value_error(format!("X has {} features, but the map was fitted on {d}", x.n_features())));
-        }
-        let x = x.with_n_features(d).map_err(value_error)?;
+        let x = x.at_width(map.n_features())?;
         let phi = detached(py, threads, |par| map.transform(&x, par))?.map_err(value_error)?;
         mat_array(py, &phi)
     }

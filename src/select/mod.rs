@@ -38,7 +38,7 @@ use kern_kernels::{DataSet, Par};
 use crate::error::{Error, Result};
 use crate::io::{Data, Inputs};
 use crate::model::Scaling;
-use crate::train::{FitSpec, Learnable, Notices, Targets, Task, check_precomputed, positive_rows};
+use crate::train::{FitSpec, Learnable, Notices, Targets, Task, check_precomputed, without_zero_weights};
 use schedule::{GramCache, Scheduler};
 
 /// What a search measured: every point's score in the points' order, and
@@ -111,14 +111,4 @@ fn score<S: Learnable>(
     let weights = data.weights.as_deref();
     let scheduler = Scheduler { x, targets: &targets, weights, fold_of: &fold_of, folds, par, on_fit, notices, kept };
     scheduler.scores(points)
-}
-
-/// `data` without its samples of weight zero (its weights checked), or
-/// `None` when it has none: folds, fits and scores see positive weights only.
-pub(crate) fn without_zero_weights(data: &Data) -> Result<Option<Data>> {
-    let Some(weights) = &data.weights else { return Ok(None) };
-    let (Some(rows), kept) = positive_rows(weights.clone(), data.x.len(), &data.file)? else { return Ok(None) };
-    let mut data = data.clone();
-    (data.x, data.labels, data.weights) = (data.x.select(&rows), data.labels.map(|l| l.select(&rows)), Some(kept));
-    Ok(Some(data))
 }

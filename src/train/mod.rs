@@ -48,7 +48,7 @@ pub use spec::{Alpha, Approx, ApproxSpec, Device, FitSpec, GpSpec, Loss, Samplin
 pub use svm::svm_params;
 pub use targets::{ClassOrder, Targets, are_classes, code_classes, label_name, label_names};
 pub use vectors::fit_vectors;
-pub(crate) use weights::keep_weighed;
+pub(crate) use weights::without_zero_weights;
 pub use weights::{check_weights, positive_rows};
 
 use crate::error::{DataErrorKind, Error, Result};
@@ -79,8 +79,8 @@ pub fn fit(spec: &FitSpec, data: Data, par: Par) -> Result<Fitted> {
 
 /// [`fit`], its notices gathered in `notices`.
 pub(crate) fn fit_model(spec: &FitSpec, data: Data, par: Par, notices: &Notices) -> Result<Model> {
+    let data = without_zero_weights(&data)?.unwrap_or(data);
     let Data { x, labels, file, format, csv, sequences, weights } = data;
-    let (x, labels, weights) = keep_weighed(x, labels, weights, &file)?;
     let weights = weights.as_deref();
     let schema = |scaling| InputSchema { format, csv, scaling };
     match x {

@@ -6,36 +6,42 @@
 use std::path::Path;
 
 use crate::error::{DataErrorKind, Error, Result};
-use crate::io::{Inputs, Labels};
+use crate::io::Data;
 
-/// Samples, their labels and their weights, zero-weight samples left out.
-pub(crate) type Weighed = (Inputs, Option<Labels>, Option<Vec<f64>>);
-
-/// Checks `weights` for `x` (read from `file`) and leaves out the samples
-/// of weight zero.
-pub(crate) fn keep_weighed(
-    x: Inputs,
-    labels: Option<Labels>,
-    weights: Option<Vec<f64>>,
-    file: &Path,
-) -> Result<Weighed> {
-    let Some(weights) = weights else { return Ok((x, labels, None)) };
-    match positive_rows(weights, x.len(), file)? {
-        (None, weights) => Ok((x, labels, Some(weights))),
-        (Some(rows), weights) => Ok((x.select(&rows), labels.map(|l| l.select(&rows)), Some(weights))),
-    }
+/// `data` without its samples of weight zero, or `None` when it has none
+/// (its weights checked either way): the fit, and a search's folds, fits
+/// and scores, see positive weights only.
+pub(crate) fn without_zero_weights(data: &Data) -> Result<Option<Data>> {
+    let Some(weights) = &data.weights else { return Ok(None) };
+    check_weights(weights, data.x.len(), &data.file)?;
+    let Some(rows) = positive(weights) else { return Ok(None) };
+    Ok(Some(Data {
+        x: data.x.select(&rows),
+        labels: data.labels.as_ref().map(|l| l.select(&rows)),
+        weights: Some(rows.iter().map(|&i| weights[i]).collect()),
+        file: data.file.clone(),
+        format: data.format,
+        csv: data.csv.clone(),
+        sequences: data.sequences.clone(),
+    }))
 }
 
 /// Checks the weights of `n` samples and keeps the positive ones: the rows
 /// kept (`None`: all) and their weights.
 pub fn positive_rows(weights: Vec<f64>, n: usize, file: &Path) -> Result<(Option<Vec<usize>>, Vec<f64>)> {
     check_weights(&weights, n, file)?;
-    if weights.iter().all(|&w| w > 0.0) {
-        return Ok((None, weights));
+    match positive(&weights) {
+        None => Ok((None, weights)),
+        Some(rows) => {
+            let kept = rows.iter().map(|&i| weights[i]).collect();
+            Ok((Some(rows), kept))
+        }
     }
-    let rows: Vec<usize> = (0..n).filter(|&i| weights[i] > 0.0).collect();
-    let kept = rows.iter().map(|&i| weights[i]).collect();
-    Ok((Some(rows), kept))
+}
+
+/// The rows of positive weight, `None` when that is every row.
+fn positive(weights: &[f64]) -> Option<Vec<usize>> {
+    (!weights.iter().all(|&w| w > 0.0)).then(|| (0..weights.len()).filter(|&i| weights[i] > 0.0).collect())
 }
 
 /// One weight per sample, each non-negative and finite, not all zero; the

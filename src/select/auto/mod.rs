@@ -112,7 +112,7 @@ impl Choices {
 pub fn fit_auto(spec: &FitSpec, auto: &AutoSpec, data: Data, par: Par) -> Result<(Fitted, Choices)> {
     let held = &auto.held;
     // Samples of weight zero take no part: not in the search, not in the fit.
-    let data = crate::select::without_zero_weights(&data)?.unwrap_or(data);
+    let data = crate::train::without_zero_weights(&data)?.unwrap_or(data);
     let started = Instant::now();
     let mut spec = spec.clone();
     let mut choices = Choices::default();
