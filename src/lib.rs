@@ -32,9 +32,9 @@ pub mod train;
 
 pub use error::{DataErrorKind, Error, ModelErrorKind, ParseErrorKind, Result, human_bytes};
 pub use kern_kernels::{
-    DataSet, DenseMatrix, ExactGram, GramProvider, Graph, GraphKernel, Graphs, Kernel, KernelError, Par, Row, Samples,
-    Sequences, SparseMatrix, Storage, StringKernel, VectorKernel, check_precomputed_ids, cross_gram, gram_matrix,
-    precomputed_ids_only,
+    DataSet, DenseMatrix, ExactGram, Expression, ExpressionError, GramProvider, Graph, GraphKernel, Graphs, Kernel,
+    KernelError, Par, Row, Samples, Sequences, SparseMatrix, Storage, StringKernel, VectorKernel,
+    check_precomputed_ids, cross_gram, gram_matrix, precomputed_ids_only,
 };
 pub use kern_solvers::{KernelRidgeModel, SolverError};
 

@@ -37,5 +37,6 @@ pub use kernel::{BlockProduct, Kernel, Samples};
 pub use par::{is_sequential, par_threads};
 pub use string::{MAX_MISMATCH_BALL, Sequences, StringKernel};
 pub use vector::{
-    Hyperparameter, VectorKernel, check_precomputed_ids, check_precomputed_ids_up_to, precomputed_ids_only,
+    Expression, ExpressionError, Hyperparameter, VectorKernel, check_precomputed_ids, check_precomputed_ids_up_to,
+    precomputed_ids_only,
 };

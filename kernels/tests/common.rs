@@ -73,6 +73,21 @@ pub fn all_kernels(d: usize) -> Vec<(&'static str, VectorKernel)> {
         ("product", Product(vec![Matern32 { lengthscale: 2.0 }, Polynomial { gamma: 1.0, coef0: 1.0, degree: 2 }])),
         ("scaled", Scaled { scale: 2.5, kernel: Box::new(Laplacian { gamma: 0.3 }) }),
         ("normalized", Normalized(Box::new(Polynomial { gamma: 1.0, coef0: 1.0, degree: 3 }))),
+        ("periodic", Periodic { lengthscale: 0.8, period: 1.3 }),
+        ("rq", RationalQuadratic { lengthscale: 0.9, alpha: 0.7 }),
+        ("dot", DotProduct { sigma0: 0.6 }),
+        ("const", Constant { value: 1.7 }),
+        (
+            "co2-like",
+            Sum(vec![
+                Scaled {
+                    scale: 4.0,
+                    kernel: Box::new(Product(vec![Rbf { gamma: 0.2 }, Periodic { lengthscale: 1.0, period: 0.9 }])),
+                },
+                Scaled { scale: 0.25, kernel: Box::new(RationalQuadratic { lengthscale: 1.2, alpha: 2.0 }) },
+                Constant { value: 0.3 },
+            ]),
+        ),
     ]
 }
 

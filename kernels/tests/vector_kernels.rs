@@ -41,6 +41,14 @@ fn textbook(kernel: &VectorKernel, x: &[f64], y: &[f64]) -> f64 {
         Normalized(k) => textbook(k, x, y) / (textbook(k, x, x) * textbook(k, y, y)).sqrt(),
         // x's value in the column y's number names.
         Precomputed => x[y[0] as usize],
+        Periodic { lengthscale, period } => {
+            let s: f64 =
+                x.iter().zip(y).map(|(a, b)| (std::f64::consts::PI * (a - b).abs() / period).sin().powi(2)).sum();
+            (-2.0 * s / (lengthscale * lengthscale)).exp()
+        }
+        RationalQuadratic { lengthscale, alpha } => (1.0 + d2 / (2.0 * alpha * lengthscale * lengthscale)).powf(-alpha),
+        DotProduct { sigma0 } => sigma0 * sigma0 + dot,
+        Constant { value } => *value,
     }
 }
 
@@ -201,6 +209,38 @@ fn grams_are_symmetric_and_positive_semidefinite() {
 }
 
 #[test]
+fn every_hyperparameter_gradient_matches_central_differences() {
+    let mut rng = Rng::new(9);
+    let d = 3;
+    let rows = random_rows(&mut rng, 12, d, 0.0);
+    for (name, k) in all_kernels(d) {
+        let theta: Vec<f64> = k.hyperparameters().iter().map(|h| h.value).collect();
+        let mut grad = vec![0.0; theta.len()];
+        for i in 0..rows.len() {
+            for j in 0..=i {
+                let (x, y) = (Row::Dense(&rows[i]), Row::Dense(&rows[j]));
+                k.value_and_gradient(&x, &y, &mut grad);
+                for t in 0..theta.len() {
+                    // ∂k/∂ log θ_t by a central difference in log θ_t.
+                    let at = |h: f64| {
+                        let mut moved = theta.clone();
+                        moved[t] *= h.exp();
+                        k.with_hyperparameters(&moved).eval_rows(&x, &y)
+                    };
+                    let h = 1e-5;
+                    let fd = (at(h) - at(-h)) / (2.0 * h);
+                    assert!(
+                        (grad[t] - fd).abs() <= 1e-6 * grad[t].abs().max(1.0),
+                        "{name}, parameter {t} at ({i}, {j}): analytic {} vs {fd}",
+                        grad[t]
+                    );
+                }
+            }
+        }
+    }
+}
+
+#[test]
 fn stationary_kernels_have_unit_diagonal_and_normalized_kernels_too() {
     let mut rng = Rng::new(5);
     let d = 4;
@@ -213,7 +253,13 @@ fn stationary_kernels_have_unit_diagonal_and_normalized_kernels_too() {
         for i in 0..idx.len() {
             assert!(close(diag[i], gram[(i, i)], 1e-14, 1e-300), "{name}: diagonal disagrees with the Gram");
             if k.is_stationary()
-                && !matches!(k, VectorKernel::Sum(_) | VectorKernel::Product(_) | VectorKernel::Scaled { .. })
+                && !matches!(
+                    k,
+                    VectorKernel::Sum(_)
+                        | VectorKernel::Product(_)
+                        | VectorKernel::Scaled { .. }
+                        | VectorKernel::Constant { .. }
+                )
             {
                 assert!((diag[i] - 1.0).abs() < 1e-15, "{name}: k(x, x) = {}", diag[i]);
             }

@@ -7,7 +7,73 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from . import _kern
-from ._common import _matrix, _seed, _threads, _width
+from ._common import KERNELS, _matrix, _seed, _threads, _width
+
+
+def _kernel_params(kernel, gamma, amplitude, X):
+    """The kernel parameters of a GP: a kernel name with its width, or a
+    kernel expression (a string, or a scikit-learn kernel object turned into
+    one) that carries its own amplitudes and widths."""
+    if isinstance(kernel, str) and kernel in KERNELS:
+        return _width(kernel, gamma, X)
+    expression = kernel if isinstance(kernel, str) else _sklearn_expression(kernel)
+    if gamma is not None or amplitude is not None:
+        raise ValueError("gamma and amplitude do not apply to a kernel expression: write the values in it")
+    return {"kernel_expression": expression}
+
+
+def _held(kernel, name):
+    """'!' when scikit-learn holds the hyperparameter ``name`` (bounds "fixed")."""
+    bounds = getattr(kernel, f"{name}_bounds", None)
+    return "!" if isinstance(bounds, str) and bounds == "fixed" else ""
+
+
+def _sklearn_expression(kernel):
+    """A scikit-learn kernel (``sklearn.gaussian_process.kernels``) as a kern
+    kernel expression: sums, products, ConstantKernel, RBF, Matern (nu 0.5,
+    1.5, 2.5), ExpSineSquared, RationalQuadratic, DotProduct, WhiteKernel.
+    Fixed bounds become held values."""
+    from sklearn.gaussian_process import kernels as k
+
+    def scalar(value, what):
+        value = np.asarray(value, dtype=np.float64)
+        if value.size != 1:
+            raise ValueError(f"{what}: kern takes one value (no anisotropic length scales in an expression)")
+        return float(value.reshape(-1)[0])
+
+    def walk(node, in_product=False):
+        if isinstance(node, k.Sum):
+            text = f"{walk(node.k1)} + {walk(node.k2)}"
+            return f"({text})" if in_product else text
+        if isinstance(node, k.Product):
+            return f"{walk(node.k1, True)}*{walk(node.k2, True)}"
+        if isinstance(node, k.ConstantKernel):
+            return f"{scalar(node.constant_value, 'ConstantKernel')!r}{_held(node, 'constant_value')}"
+        if isinstance(node, k.WhiteKernel):
+            return f"white({scalar(node.noise_level, 'WhiteKernel')!r}{_held(node, 'noise_level')})"
+        if isinstance(node, k.Matern):
+            names = {0.5: "matern12", 1.5: "matern32", 2.5: "matern52"}
+            if node.nu not in names:
+                raise ValueError(f"Matern nu={node.nu}: kern has nu 0.5, 1.5 and 2.5")
+            ls = scalar(node.length_scale, "Matern")
+            return f"{names[node.nu]}(ls={ls!r}{_held(node, 'length_scale')})"
+        if isinstance(node, k.RBF):
+            return f"rbf(ls={scalar(node.length_scale, 'RBF')!r}{_held(node, 'length_scale')})"
+        if isinstance(node, k.ExpSineSquared):
+            ls, p = scalar(node.length_scale, "ExpSineSquared"), scalar(node.periodicity, "ExpSineSquared")
+            return f"periodic(ls={ls!r}{_held(node, 'length_scale')}, p={p!r}{_held(node, 'periodicity')})"
+        if isinstance(node, k.RationalQuadratic):
+            ls, a = scalar(node.length_scale, "RationalQuadratic"), scalar(node.alpha, "RationalQuadratic")
+            return f"rq(ls={ls!r}{_held(node, 'length_scale')}, a={a!r}{_held(node, 'alpha')})"
+        if isinstance(node, k.DotProduct):
+            return f"dot(sigma0={scalar(node.sigma_0, 'DotProduct')!r}{_held(node, 'sigma_0')})"
+        raise ValueError(
+            f"kernel {node!r}: kern takes a kernel name ({', '.join(KERNELS)}), a kern kernel expression, "
+            "or a scikit-learn kernel built from Sum, Product, ConstantKernel, RBF, Matern, ExpSineSquared, "
+            "RationalQuadratic, DotProduct and WhiteKernel"
+        )
+
+    return walk(kernel)
 
 
 class GaussianProcessRegressor(RegressorMixin, BaseEstimator):
@@ -16,7 +82,13 @@ class GaussianProcessRegressor(RegressorMixin, BaseEstimator):
     (L-BFGS-B from ``n_restarts_optimizer`` extra seeded starts). ``alpha`` is
     the noise variance (of the normalised targets); ``predict(X,
     return_std=True)`` gives the standard deviation of a new observation,
-    noise included (scikit-learn's with a ``WhiteKernel``)."""
+    noise included (scikit-learn's with a ``WhiteKernel``).
+
+    ``kernel`` is a name, or the whole covariance: a kern kernel expression
+    (``"2500*rbf(ls=50) + 4*rbf(ls=100)*periodic(ls=1,p=1!) + white(0.01)"``,
+    values marked ``!`` held) or a scikit-learn kernel object
+    (``50.0**2 * RBF(50.0) + WhiteKernel(0.01)``), whose fixed bounds are held.
+    ``kernel_`` is the fitted expression."""
 
     def __init__(
         self,
@@ -41,7 +113,7 @@ class GaussianProcessRegressor(RegressorMixin, BaseEstimator):
 
     def fit(self, X, y):
         X, y = validate_data(self, X, y, dtype=np.float64, order="C", y_numeric=True)
-        params = _width(self.kernel, self.gamma, X)
+        params = _kernel_params(self.kernel, self.gamma, self.amplitude, X)
         params.update(
             noise=None if self.alpha is None else float(self.alpha),
             amplitude=None if self.amplitude is None else float(self.amplitude),
@@ -96,7 +168,7 @@ class GaussianProcessClassifier(ClassifierMixin, BaseEstimator):
         self.classes_, codes = np.unique(y, return_inverse=True)
         if len(self.classes_) < 2:
             raise ValueError(f"The number of classes has to be greater than one; got {len(self.classes_)} class")
-        params = _width(self.kernel, self.gamma, X)
+        params = _kernel_params(self.kernel, self.gamma, self.amplitude, X)
         params.update(
             amplitude=None if self.amplitude is None else float(self.amplitude),
             restarts=int(self.n_restarts_optimizer),

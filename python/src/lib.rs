@@ -268,7 +268,7 @@ impl Fitted {
         out.set_item("log_marginal_likelihood", gp.log_marginal_likelihood)?;
         out.set_item("noise", gp.noise)?;
         out.set_item("hyperparameters", gp.hyperparameters())?;
-        out.set_item("kernel", gp.kernel.to_string())?;
+        out.set_item("kernel", gp.expression().to_string())?;
         Ok(out)
     }
 

@@ -5,6 +5,7 @@
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
+use kern::Expression;
 use kern::train::{Alpha, Approx, FitSpec, KernelName, Sampling, Task};
 
 use super::value_error;
@@ -107,6 +108,13 @@ pub(crate) fn fit_spec(task_name: &str, params: &Bound<'_, PyDict>, classes: &[S
     gp.amplitude = get(params, "amplitude")?;
     gp.restarts = get(params, "restarts")?.unwrap_or(gp.restarts);
     gp.normalize_y = get(params, "normalize_y")?.unwrap_or(gp.normalize_y);
+    if let Some(text) = get::<String>(params, "kernel_expression")? {
+        let e: Expression = text.parse().map_err(|e: kern::ExpressionError| value_error(e.to_string()))?;
+        if e.white.is_some() && spec.gp.noise.is_some() {
+            return Err(value_error("give the noise once: a white term in the kernel or alpha"));
+        }
+        spec.set_expression(&e);
+    }
     spec.scale = false;
     Ok(spec)
 }

@@ -74,6 +74,14 @@ fn kernels() -> Vec<(VectorKernel, f64)> {
         Sum(vec![Scaled { scale: 1.5, kernel: rbf() }, Matern32 { lengthscale: 0.6 }, Linear]),
         Product(vec![Rbf { gamma: 0.3 }, Polynomial { gamma: 0.5, coef0: 1.0, degree: 2 }, Laplacian { gamma: 0.2 }]),
         Normalized(Box::new(Sum(vec![Rbf { gamma: 0.5 }, Scaled { scale: 0.3, kernel: Box::new(Linear) }]))),
+        Periodic { lengthscale: 0.8, period: 1.7 },
+        RationalQuadratic { lengthscale: 0.9, alpha: 0.6 },
+        DotProduct { sigma0: 0.7 },
+        Sum(vec![
+            Scaled { scale: 4.0, kernel: Box::new(Product(vec![rbf(), Periodic { lengthscale: 1.1, period: 2.3 }])) },
+            Scaled { scale: 0.25, kernel: Box::new(RationalQuadratic { lengthscale: 1.2, alpha: 2.0 }) },
+            Constant { value: 0.3 },
+        ]),
     ]
     .into_iter()
     .map(|k| {

@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 
 use clap::{Args, ValueEnum};
 use kern_gpu::{GpuOptions, Precision};
+use kern_kernels::Expression;
 
 use crate::error::{Error, Result};
 use crate::io::{Data, Format, InputOptions, LabelCol, read_inputs, read_weights};
@@ -35,6 +36,9 @@ pub struct TrainArgs {
     /// GP random restarts of the hyperparameter search, besides the first start
     #[arg(long, default_value_t = 5)]
     pub restarts: usize,
+    /// GP: centre and scale the targets before fitting (scikit-learn's normalize_y); off fits them as given
+    #[arg(long, value_name = "on|off", default_value = "on", value_parser = parse_on_off, action = clap::ArgAction::Set)]
+    pub normalize_y: bool,
     #[command(flatten)]
     pub approx: ApproxArgs,
     /// Memory an exact kernel matrix may take, e.g. 512M or 8G [default: half the machine's memory]
@@ -85,9 +89,9 @@ pub struct SvmArgs {
 /// The kernel and its parameters.
 #[derive(Args, Clone, Debug, PartialEq)]
 pub struct KernelArgs {
-    /// Kernel function
-    #[arg(long, value_enum, default_value = "rbf")]
-    pub kernel: KernelName,
+    /// Kernel function: rbf, linear, poly, sigmoid, laplacian, matern12, matern32, matern52, precomputed, spectrum, mismatch, wd, ssk, wl, sp, rw; or a kernel expression, e.g. '2*rbf(ls=1) + 0.5*periodic(ls=1,p=12!) + white(0.1)' (docs/kernels.md): a GP fits every value not marked '!'
+    #[arg(long, default_value = "rbf", value_name = "NAME|EXPRESSION", value_parser = parse_kernel)]
+    pub kernel: KernelChoice,
     /// Kernel coefficient of rbf, poly, sigmoid and laplacian [default: 1/n_features]
     #[arg(short = 'g', long)]
     pub gamma: Option<f64>,
@@ -121,6 +125,43 @@ pub struct KernelArgs {
     /// Leave string and graph kernels unnormalised (cosine normalisation is on by default)
     #[arg(long)]
     pub no_normalize: bool,
+}
+
+/// `--kernel`: a kernel by name, or a kernel expression.
+#[derive(Clone, Debug, PartialEq)]
+pub enum KernelChoice {
+    /// A named kernel; its parameters come from their own options.
+    Named(KernelName),
+    /// A kernel written whole, with held values and a white-noise term.
+    Expression(Expression),
+}
+
+/// A kernel name, else a kernel expression.
+fn parse_kernel(text: &str) -> std::result::Result<KernelChoice, String> {
+    if let Ok(name) = KernelName::from_str(text, true) {
+        return Ok(KernelChoice::Named(name));
+    }
+    match text.parse::<Expression>() {
+        Ok(e) => Ok(KernelChoice::Expression(e)),
+        Err(e) if text.contains(['(', '+', '*']) => Err(e.to_string()),
+        Err(_) => {
+            let names: Vec<String> = KernelName::value_variants()
+                .iter()
+                .filter_map(|v| v.to_possible_value())
+                .map(|v| v.get_name().to_string())
+                .collect();
+            Err(format!("not a kernel (possible values: {}) nor a kernel expression", names.join(", ")))
+        }
+    }
+}
+
+/// `on` or `off`.
+fn parse_on_off(text: &str) -> std::result::Result<bool, String> {
+    match text.to_ascii_lowercase().as_str() {
+        "on" | "true" | "yes" => Ok(true),
+        "off" | "false" | "no" => Ok(false),
+        _ => Err("expected on or off".into()),
+    }
 }
 
 /// Kernel approximations: a feature map with a linear model on it, or Falkon.
@@ -242,8 +283,12 @@ impl TrainArgs {
     /// The engine's description of the fit these options ask for.
     pub fn spec(&self) -> Result<FitSpec> {
         let (s, k, a) = (&self.svm, &self.kernel, &self.approx);
+        let name = match &k.kernel {
+            KernelChoice::Named(name) => *name,
+            KernelChoice::Expression(_) => KernelName::Rbf,
+        };
         let kernel = KernelSpec {
-            name: k.kernel,
+            name,
             gamma: k.gamma,
             degree: k.degree,
             coef0: k.coef0,
@@ -276,8 +321,14 @@ impl TrainArgs {
             orthogonal: a.orthogonal,
             loss: a.loss,
         };
-        let gp = GpSpec { noise: self.noise, amplitude: self.amplitude, restarts: self.restarts, ..GpSpec::default() };
-        Ok(FitSpec {
+        let gp = GpSpec {
+            noise: self.noise,
+            amplitude: self.amplitude,
+            restarts: self.restarts,
+            normalize_y: self.normalize_y,
+            ..GpSpec::default()
+        };
+        let mut spec = FitSpec {
             task: self.task,
             kernel,
             custom_kernel: None,
@@ -289,7 +340,36 @@ impl TrainArgs {
             max_memory: self.max_memory,
             scale: false,
             seed: self.seed,
-        })
+        };
+        if let KernelChoice::Expression(e) = &k.kernel {
+            self.check_expression(e)?;
+            spec.set_expression(e);
+        }
+        Ok(spec)
+    }
+}
+
+impl TrainArgs {
+    /// Checks that a kernel expression goes with the other options: those
+    /// it replaces are not given, and its white term has a GP to belong to.
+    fn check_expression(&self, e: &Expression) -> Result<()> {
+        let k = &self.kernel;
+        let replaced = [
+            (k.gamma.is_some(), "-g/--gamma"),
+            (k.lengthscale.is_some(), "--lengthscale"),
+            (self.amplitude.is_some(), "--amplitude"),
+        ];
+        if let Some((_, option)) = replaced.iter().find(|(given, _)| *given) {
+            return Err(Error::Usage(format!("{option} does not apply to a kernel expression: write the value in it")));
+        }
+        if e.white.is_some() && !matches!(self.task, Task::Gp | Task::Gpc) {
+            let task = self.task.name();
+            return Err(Error::Usage(format!("white(..) is a GP's noise term; --task {task} has no noise to fit")));
+        }
+        if e.white.is_some() && self.noise.is_some() {
+            return Err(Error::Usage("give the noise once: white(..) in the expression or --noise".into()));
+        }
+        Ok(())
     }
 }
 

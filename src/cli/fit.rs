@@ -6,7 +6,7 @@ use serde_json::{Value, json};
 use super::args::{default_model_path, held, read_for_auto, read_weighted};
 use super::progress::Progress;
 use super::{FitArgs, print_json, print_notices};
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::model::save_model;
 use crate::select::{AutoSpec, Choices, fit_auto};
 use crate::train::{Alpha, FitSpec, Fitted, fit};
@@ -24,6 +24,11 @@ pub(super) fn run_with(spec: &FitSpec, args: &FitArgs, par: Par) -> Result<()> {
         false => format!("kern fit: {} on {}", spec.task.name(), args.train.display()),
     };
     let spinner = Progress::spinner(&what, args.run.quiet);
+    if args.auto && spec.custom_kernel.is_some() {
+        return Err(Error::Usage(
+            "--auto searches C and the width of named kernels; a kernel expression is fitted as written (drop --auto; --task gp fits its hyperparameters)".into(),
+        ));
+    }
     let (fitted, choices) = if args.auto {
         let held = held(&args.given);
         let data = read_for_auto(&args.train, &args.data, &args.weights, spec, &held)?;

@@ -33,7 +33,10 @@ pub(super) fn run(args: &InfoArgs) -> Result<()> {
         model.kern_version
     );
     println!("task           {} ({})", model.task(), model.description());
-    println!("kernel         {}", model.kernel());
+    match &model.estimator {
+        Estimator::Gp(m) => println!("kernel         {}", m.expression()),
+        _ => println!("kernel         {}", model.kernel()),
+    }
     println!("parameters     {params}");
     let kept = match &model.estimator {
         Estimator::Svm { .. }

@@ -27,6 +27,15 @@ macro_rules! gp_builder {
             self
         }
 
+        /// The covariance written whole as a kernel expression (scikit-learn's
+        /// kernel algebra): its amplitudes are its own, values marked `!` are
+        /// held, `white(..)` is the noise; replaces the kernel, amplitude and
+        /// width options.
+        pub fn expression(mut self, expression: &$crate::Expression) -> Self {
+            self.0.spec.set_expression(expression);
+            self
+        }
+
         /// Random restarts of the hyperparameter search after the first start (5).
         pub fn restarts(mut self, restarts: usize) -> Self {
             self.0.spec.gp.restarts = restarts;

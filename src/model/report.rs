@@ -19,6 +19,7 @@ impl Model {
             Estimator::Gp(m) => {
                 let hyper: Map<String, Value> = m.hyperparameters().into_iter().map(|(k, v)| (k, json!(v))).collect();
                 put(&mut r, "log_marginal_likelihood", json!(m.log_marginal_likelihood));
+                put(&mut r, "kernel_expression", json!(m.expression().to_string()));
                 put(&mut r, "hyperparameters", Value::Object(hyper));
                 put(&mut r, "jitter", json!(m.jitter));
                 put(&mut r, "evaluations", json!(m.evaluations));

@@ -6,7 +6,7 @@
 //! 1/n_features, tol = 1e-3, a 100 MiB cache, shrinking on).
 
 use kern_gpu::{Gpu, GpuOptions};
-use kern_kernels::VectorKernel;
+use kern_kernels::{Expression, VectorKernel};
 
 use super::KernelSpec;
 
@@ -139,11 +139,25 @@ pub struct GpSpec {
     pub restarts: usize,
     /// Centre and scale the targets (scikit-learn's `normalize_y=True`).
     pub normalize_y: bool,
+    /// With a kernel given whole ([`FitSpec::custom_kernel`]): which of its
+    /// hyperparameters are fitted, one flag per
+    /// [`VectorKernel::hyperparameters`] entry. The kernel is then the whole
+    /// covariance (its amplitudes are its own); `None` fits `amplitude ×
+    /// kernel` with every hyperparameter free.
+    pub fit: Option<Vec<bool>>,
 }
 
 impl Default for GpSpec {
     fn default() -> Self {
-        Self { noise: None, amplitude: None, gamma_start: None, noise_start: None, restarts: 5, normalize_y: true }
+        Self {
+            noise: None,
+            amplitude: None,
+            gamma_start: None,
+            noise_start: None,
+            restarts: 5,
+            normalize_y: true,
+            fit: None,
+        }
     }
 }
 
@@ -318,6 +332,27 @@ impl FitSpec {
     /// LIBSVM's defaults for `task`.
     pub fn new(task: Task) -> Self {
         Self { task, ..Self::default() }
+    }
+
+    /// Fits with a kernel expression: its kernel given whole, its held
+    /// (`!`) values held by a GP, its `white(..)` term the GP's noise (held
+    /// when marked, else fitted from it).
+    ///
+    /// ```
+    /// use kern::train::{FitSpec, Task};
+    /// let mut spec = FitSpec::new(Task::Gp);
+    /// spec.set_expression(&"2*rbf(ls=1) * periodic(ls=1, p=12!) + white(0.1)".parse().unwrap());
+    /// assert_eq!(spec.gp.fit, Some(vec![true, true, true, false]));
+    /// assert_eq!(spec.gp.noise_start, Some(0.1));
+    /// ```
+    pub fn set_expression(&mut self, e: &Expression) {
+        self.custom_kernel = Some(e.kernel.clone());
+        self.gp.fit = Some(e.fit.clone());
+        match e.white {
+            Some((v, true)) => (self.gp.noise, self.gp.noise_start) = (None, Some(v)),
+            Some((v, false)) => self.gp.noise = Some(v),
+            None => {}
+        }
     }
 
     /// The bytes an exact kernel matrix may take.

@@ -37,12 +37,12 @@ pub fn fit_vectors(
         (Task::Gp, Targets::Values(y)) => {
             check_memory(n, spec.memory_cap())?;
             device::cpu_only(&spec.device, "a GP fitting its hyperparameters (gradient Grams)", notices);
-            Estimator::Gp(GpModel::fit(&gp_params(spec, kernel), x, y, par).map_err(SolverError::from)?)
+            Estimator::Gp(GpModel::fit(&gp_params(spec, kernel)?, x, y, par).map_err(SolverError::from)?)
         }
         (Task::Gp | Task::Gpc, Targets::Classes { names, codes }) => {
             check_memory(n, spec.memory_cap())?;
             device::cpu_only(&spec.device, "GP classification", notices);
-            let (kernel, fit) = gp_covariance(spec, kernel);
+            let (kernel, fit) = gp_covariance(spec, kernel)?;
             let mut params = GaussianProcessClassifier::new(kernel);
             params.fit = fit;
             params.restarts = spec.gp.restarts;
@@ -80,23 +80,32 @@ impl From<Machine<VectorKernel, DataSet>> for Estimator {
 /// `amplitude × kernel + white noise`: the hyperparameters given are held,
 /// the others fitted (the amplitude from 1, the noise and a width from
 /// their starts when set).
-fn gp_params(spec: &FitSpec, base: &VectorKernel) -> GaussianProcess {
-    let (kernel, mut fit) = gp_covariance(spec, base);
+fn gp_params(spec: &FitSpec, base: &VectorKernel) -> Result<GaussianProcess> {
+    let (kernel, mut fit) = gp_covariance(spec, base)?;
     fit.push(spec.gp.noise.is_none());
     let mut params = GaussianProcess::new(kernel, spec.gp.noise.or(spec.gp.noise_start).unwrap_or(1.0));
     params.fit = fit;
     params.restarts = spec.gp.restarts;
     params.seed = spec.seed;
     params.normalize_y = spec.gp.normalize_y;
-    params
+    Ok(params)
 }
 
-/// `amplitude × kernel` and which of its hyperparameters to fit: a named
+/// The covariance and which of its hyperparameters to fit: a kernel given
+/// whole with its fit flags as it is; else `amplitude × kernel` with a named
 /// kernel's width unless given, every hyperparameter of a custom kernel.
-pub(crate) fn gp_covariance(spec: &FitSpec, base: &VectorKernel) -> (VectorKernel, Vec<bool>) {
-    match spec.custom_kernel {
-        Some(_) => scaled_covariance(base.clone(), spec.gp.amplitude, |_| true),
-        None => scaled_covariance(base.clone(), spec.gp.amplitude, |name| spec.kernel.fits(name)),
+pub(crate) fn gp_covariance(spec: &FitSpec, base: &VectorKernel) -> Result<(VectorKernel, Vec<bool>)> {
+    match (&spec.custom_kernel, &spec.gp.fit) {
+        (Some(_), Some(fit)) => {
+            let expected = base.n_hyperparameters();
+            if fit.len() != expected {
+                let got = fit.len();
+                return Err(Error::Usage(format!("{got} fit flags for a kernel of {expected} hyperparameters")));
+            }
+            Ok((base.clone(), fit.clone()))
+        }
+        (Some(_), None) => Ok(scaled_covariance(base.clone(), spec.gp.amplitude, |_| true)),
+        (None, _) => Ok(scaled_covariance(base.clone(), spec.gp.amplitude, |name| spec.kernel.fits(name))),
     }
 }
 

@@ -97,6 +97,40 @@ impl VectorKernel {
                 grad.iter_mut().for_each(|g| *g *= k);
                 k
             }
+            Periodic { lengthscale, period } => {
+                // k = exp(−2 S / ℓ²), S = Σ_j sin² a_j, a_j = π |Δ_j| / p;
+                // ∂S/∂ log p = −Σ_j a_j sin 2a_j.
+                let (mut s, mut ds) = (0.0, 0.0);
+                x.zip_with(y, |_, u, v| {
+                    let a = std::f64::consts::PI * (u - v).abs() / period;
+                    let (sin, cos) = a.sin_cos();
+                    s += sin * sin;
+                    ds += 2.0 * a * sin * cos;
+                });
+                let l2 = lengthscale * lengthscale;
+                let k = exp::exp(-2.0 * s / l2);
+                grad[0] = 4.0 * s / l2 * k;
+                grad[1] = 2.0 * ds / l2 * k;
+                k
+            }
+            RationalQuadratic { lengthscale, alpha } => {
+                // k = b^(−α), b = 1 + r²/(2αℓ²).
+                let d2 = x.sq_distance(y);
+                let l2 = lengthscale * lengthscale;
+                let b = 1.0 + d2 / (2.0 * alpha * l2);
+                let k = b.powf(-alpha);
+                grad[0] = k * d2 / (l2 * b);
+                grad[1] = k * (-alpha * b.ln() + d2 / (2.0 * l2 * b));
+                k
+            }
+            DotProduct { sigma0 } => {
+                grad[0] = 2.0 * sigma0 * sigma0;
+                sigma0 * sigma0 + x.dot(y)
+            }
+            Constant { value } => {
+                grad[0] = *value;
+                *value
+            }
             Sum(terms) => {
                 let mut rest = grad;
                 let mut k = 0.0;

@@ -39,6 +39,8 @@ impl VectorKernel {
             Linear | Precomputed => 0,
             Polynomial { coef0, .. } | Sigmoid { coef0, .. } => 1 + usize::from(*coef0 > 0.0),
             Rbf { .. } | Laplacian { .. } | Matern12 { .. } | Matern32 { .. } | Matern52 { .. } => 1,
+            DotProduct { .. } | Constant { .. } => 1,
+            Periodic { .. } | RationalQuadratic { .. } => 2,
             ArdRbf { lengthscales } => lengthscales.len(),
             Sum(terms) | Product(terms) => terms.iter().map(VectorKernel::n_hyperparameters).sum(),
             Scaled { kernel, .. } => 1 + kernel.n_hyperparameters(),
@@ -77,6 +79,16 @@ impl VectorKernel {
                 kernel.collect_hyperparameters(prefix, out);
             }
             Normalized(kernel) => kernel.collect_hyperparameters(&format!("{prefix}normalized."), out),
+            Periodic { lengthscale, period } => {
+                push("periodic.lengthscale", *lengthscale);
+                push("periodic.period", *period);
+            }
+            RationalQuadratic { lengthscale, alpha } => {
+                push("rq.lengthscale", *lengthscale);
+                push("rq.alpha", *alpha);
+            }
+            DotProduct { sigma0 } => push("dot.sigma0", *sigma0),
+            Constant { value } => push("const.value", *value),
         }
     }
 
@@ -124,6 +136,10 @@ impl VectorKernel {
                 Scaled { scale, kernel: Box::new(kernel.replace_hyperparameters(rest)) }
             }
             Normalized(kernel) => Normalized(Box::new(kernel.replace_hyperparameters(rest))),
+            Periodic { .. } => Periodic { lengthscale: take(), period: take() },
+            RationalQuadratic { .. } => RationalQuadratic { lengthscale: take(), alpha: take() },
+            DotProduct { .. } => DotProduct { sigma0: take() },
+            Constant { .. } => Constant { value: take() },
         }
     }
 }

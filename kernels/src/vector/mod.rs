@@ -3,6 +3,7 @@
 
 mod block;
 mod exp;
+mod expression;
 mod gradient;
 mod hyper;
 mod indexed;
@@ -12,6 +13,7 @@ mod precomputed;
 mod row;
 mod tile;
 
+pub use expression::{Expression, ExpressionError};
 pub use hyper::Hyperparameter;
 pub use precomputed::{check_precomputed_ids, check_precomputed_ids_up_to, precomputed_ids_only};
 
@@ -66,6 +68,18 @@ pub enum VectorKernel {
     /// `(id, K(x, x₁), …, K(x, x_L))` and `k(x, y) = x[id(y)]`; see
     /// [`check_precomputed_ids`].
     Precomputed,
+    /// Periodic: `exp(−2 Σ_j sin²(π |x_j − y_j| / p) / ℓ²)`, lengthscale `ℓ`
+    /// and period `p`. On one feature this is scikit-learn's `ExpSineSquared`;
+    /// on several it sums over features (GPyTorch's `PeriodicKernel`), which
+    /// stays positive semi-definite where `sin²(π‖x − y‖/p)` does not.
+    Periodic { lengthscale: f64, period: f64 },
+    /// Rational quadratic: `(1 + r²/(2αℓ²))^(−α)`, a scale mixture of RBFs
+    /// (the RBF as `α → ∞`).
+    RationalQuadratic { lengthscale: f64, alpha: f64 },
+    /// Dot product (scikit-learn's `DotProduct`): `σ₀² + ⟨x, y⟩`.
+    DotProduct { sigma0: f64 },
+    /// The constant `c` for every pair (an offset term of a sum).
+    Constant { value: f64 },
 }
 
 impl VectorKernel {
@@ -128,6 +142,16 @@ impl VectorKernel {
                 kernel.validate(n_features)
             }
             Normalized(kernel) => nested(kernel).and_then(|()| kernel.validate(n_features)),
+            Periodic { lengthscale, period } => {
+                positive("lengthscale", *lengthscale)?;
+                positive("period", *period)
+            }
+            RationalQuadratic { lengthscale, alpha } => {
+                positive("lengthscale", *lengthscale)?;
+                positive("alpha", *alpha)
+            }
+            DotProduct { sigma0 } => positive("sigma0", *sigma0),
+            Constant { value } => positive("constant", *value),
         }
     }
 
@@ -146,8 +170,14 @@ impl VectorKernel {
     pub fn eval_rows(&self, x: &Row<'_>, y: &Row<'_>) -> f64 {
         use VectorKernel::*;
         match self {
-            Linear | Polynomial { .. } | Sigmoid { .. } => self.of_dot(x.dot(y)),
-            Rbf { .. } | Matern12 { .. } | Matern32 { .. } | Matern52 { .. } => self.of_sq_distance(x.sq_distance(y)),
+            Linear | Polynomial { .. } | Sigmoid { .. } | DotProduct { .. } => self.of_dot(x.dot(y)),
+            Rbf { .. } | Matern12 { .. } | Matern32 { .. } | Matern52 { .. } | RationalQuadratic { .. } => {
+                self.of_sq_distance(x.sq_distance(y))
+            }
+            Periodic { lengthscale, period } => {
+                exp::exp(-2.0 * periodic_sum(x, y, *period) / (lengthscale * lengthscale))
+            }
+            Constant { value } => *value,
             Laplacian { gamma } => exp::exp(-gamma * x.l1_distance(y)),
             ArdRbf { lengthscales } => {
                 let w: Vec<f64> = lengthscales.iter().map(|l| 1.0 / (l * l)).collect();
@@ -171,6 +201,7 @@ impl VectorKernel {
             VectorKernel::Linear => dot,
             VectorKernel::Polynomial { gamma, coef0, degree } => powi(gamma * dot + coef0, degree),
             VectorKernel::Sigmoid { gamma, coef0 } => (gamma * dot + coef0).tanh(),
+            VectorKernel::DotProduct { sigma0 } => sigma0 * sigma0 + dot,
             _ => unreachable!("not a dot-product kernel"),
         }
     }
@@ -190,6 +221,9 @@ impl VectorKernel {
             VectorKernel::Matern52 { lengthscale } => {
                 let s = SQRT5 * d2.sqrt() / lengthscale;
                 (1.0 + s + s * s / 3.0) * exp::exp(-s)
+            }
+            VectorKernel::RationalQuadratic { lengthscale, alpha } => {
+                (1.0 + d2 / (2.0 * alpha * lengthscale * lengthscale)).powf(-alpha)
             }
             _ => unreachable!("not a radial kernel"),
         }
@@ -213,6 +247,10 @@ impl VectorKernel {
             Scaled { .. } => "scaled",
             Normalized(_) => "normalized",
             Precomputed => "precomputed",
+            Periodic { .. } => "periodic",
+            RationalQuadratic { .. } => "rq",
+            DotProduct { .. } => "dot",
+            Constant { .. } => "const",
         }
     }
 
@@ -227,8 +265,11 @@ impl VectorKernel {
             | Rbf { .. }
             | Matern12 { .. }
             | Matern32 { .. }
-            | Matern52 { .. } => true,
-            Laplacian { .. } | ArdRbf { .. } | Precomputed => false,
+            | Matern52 { .. }
+            | RationalQuadratic { .. }
+            | DotProduct { .. }
+            | Constant { .. } => true,
+            Laplacian { .. } | ArdRbf { .. } | Periodic { .. } | Precomputed => false,
             Sum(t) | Product(t) => t.iter().all(Self::uses_inner_products_only),
             Scaled { kernel, .. } | Normalized(kernel) => kernel.uses_inner_products_only(),
         }
@@ -240,42 +281,22 @@ impl VectorKernel {
         use VectorKernel::*;
         match self {
             Rbf { .. } | Laplacian { .. } | Matern12 { .. } | Matern32 { .. } | Matern52 { .. } | ArdRbf { .. } => true,
-            Normalized(_) => true,
-            Linear | Polynomial { .. } | Sigmoid { .. } | Precomputed => false,
+            Periodic { .. } | RationalQuadratic { .. } | Constant { .. } | Normalized(_) => true,
+            Linear | Polynomial { .. } | Sigmoid { .. } | DotProduct { .. } | Precomputed => false,
             Sum(t) | Product(t) => t.iter().all(Self::is_stationary),
             Scaled { kernel, .. } => kernel.is_stationary(),
         }
     }
 }
 
-impl std::fmt::Display for VectorKernel {
-    /// `rbf(gamma=0.5)`, `sum(rbf(gamma=1), linear)`, ...
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        use VectorKernel::*;
-        let list = |f: &mut std::fmt::Formatter<'_>, terms: &[VectorKernel]| -> std::fmt::Result {
-            for (i, t) in terms.iter().enumerate() {
-                write!(f, "{}{t}", if i > 0 { ", " } else { "" })?;
-            }
-            Ok(())
-        };
-        match self {
-            Linear | Precomputed => write!(f, "{}", self.name()),
-            Polynomial { gamma, coef0, degree } => write!(f, "poly(gamma={gamma}, coef0={coef0}, degree={degree})"),
-            Rbf { gamma } | Laplacian { gamma } => write!(f, "{}(gamma={gamma})", self.name()),
-            Sigmoid { gamma, coef0 } => write!(f, "sigmoid(gamma={gamma}, coef0={coef0})"),
-            Matern12 { lengthscale } | Matern32 { lengthscale } | Matern52 { lengthscale } => {
-                write!(f, "{}(lengthscale={lengthscale})", self.name())
-            }
-            ArdRbf { lengthscales } => write!(f, "ard(lengthscales={lengthscales:?})"),
-            Sum(t) | Product(t) => {
-                write!(f, "{}(", self.name())?;
-                list(f, t)?;
-                write!(f, ")")
-            }
-            Scaled { scale, kernel } => write!(f, "{scale} * {kernel}"),
-            Normalized(kernel) => write!(f, "normalized({kernel})"),
-        }
-    }
+/// `Σ_j sin²(π |x_j − y_j| / p)` over the features where either row is non-zero.
+pub(crate) fn periodic_sum(x: &Row<'_>, y: &Row<'_>, period: f64) -> f64 {
+    let mut s = 0.0;
+    x.zip_with(y, |_, a, b| {
+        let sin = (std::f64::consts::PI * (a - b).abs() / period).sin();
+        s += sin * sin;
+    });
+    s
 }
 
 /// `x^n` by repeated squaring (exact for the small integer degrees in use).

@@ -41,10 +41,24 @@ impl VectorKernel {
         const SQRT5: f64 = 2.236_067_977_499_79;
         match self {
             Linear => src.dot_into(out),
-            Polynomial { .. } | Sigmoid { .. } => {
+            Polynomial { .. } | Sigmoid { .. } | DotProduct { .. } => {
                 src.dot_into(out);
                 map_in_place(out, |g| self.of_dot(g));
             }
+            RationalQuadratic { .. } => {
+                src.sq_distance_into(out);
+                map_in_place(out, |d2| self.of_sq_distance(d2));
+            }
+            // Per feature, so pair by pair.
+            Periodic { .. } => {
+                for c in 0..out.ncols() {
+                    let y = src.row_b(c);
+                    for r in 0..out.nrows() {
+                        out[(r, c)] = self.eval_rows(&src.row_a(r), &y);
+                    }
+                }
+            }
+            Constant { value } => out.fill(*value),
             Rbf { gamma } => {
                 let gamma = *gamma;
                 src.sq_distance_into(out);

@@ -112,6 +112,23 @@ impl GpModel {
         })
     }
 
+    /// The fitted covariance as a kernel expression, the noise as its
+    /// `white(..)` term (both in the units of the targets the GP models).
+    ///
+    /// ```
+    /// use kern_kernels::{DataSet, DenseMatrix, Par, VectorKernel};
+    /// use kern_solvers::gp::{GaussianProcess, GpModel};
+    /// let x = DataSet::from(DenseMatrix::from_rows(&[vec![0.0], vec![1.0], vec![2.0]]).unwrap());
+    /// let mut params = GaussianProcess::new(VectorKernel::Rbf { gamma: 0.5 }, 0.25);
+    /// params.fit = vec![false, false];
+    /// let gp = GpModel::fit(&params, x, &[0.0, 1.0, 0.0], Par::Seq).unwrap();
+    /// assert_eq!(gp.expression().to_string(), "rbf(gamma=0.5) + white(0.25)");
+    /// ```
+    pub fn expression(&self) -> kern_kernels::Expression {
+        let fit = vec![true; self.kernel.n_hyperparameters()];
+        kern_kernels::Expression { kernel: self.kernel.clone(), fit, white: Some((self.noise, true)) }
+    }
+
     /// The fitted hyperparameters by name (kernel ones, then `noise`).
     pub fn hyperparameters(&self) -> Vec<(String, f64)> {
         let mut out: Vec<(String, f64)> =
