@@ -1,7 +1,8 @@
 """Writes tests/fixtures/weights/: a small generated classification and
 regression problem, per-sample weights in {0, 0.5, 1, 3}, and what
 scikit-learn fits with them (SVC, NuSVC, OneClassSVM, SVR, NuSVR with
-`sample_weight`, KernelRidge with `sample_weight`), so that `cargo test`
+`sample_weight`, KernelRidge with `sample_weight`, GaussianProcessRegressor
+at fixed hyperparameters with the per-sample noise `alpha = noise / w`), so that `cargo test`
 checks kern's weighted fits against scikit-learn's. Run with
 benches/.venv/bin/python (see weights_compare.sh for the venv); the output
 is committed.
@@ -11,6 +12,8 @@ import json
 import os
 
 import numpy as np
+from sklearn.gaussian_process import GaussianProcessRegressor
+from sklearn.gaussian_process.kernels import RBF, ConstantKernel
 from sklearn.kernel_ridge import KernelRidge
 from sklearn.svm import SVC, SVR, NuSVC, NuSVR, OneClassSVM
 
@@ -72,6 +75,13 @@ def main():
         expected[name] = {"n_support": int(model.n_support_.sum()), "predict": model.predict(xte).tolist()}
     krr = KernelRidge(alpha=0.1, kernel="rbf", gamma=GAMMA).fit(xtr, target[:n], sample_weight=w)
     expected["krr"] = {"dual_coef": krr.dual_coef_.tolist(), "predict": krr.predict(xte).tolist()}
+    # A GP's weight divides its sample's noise; weight 0 leaves the sample out.
+    kernel = ConstantKernel(1.5, "fixed") * RBF(length_scale=(2 * GAMMA) ** -0.5, length_scale_bounds="fixed")
+    kept = w > 0
+    gp = GaussianProcessRegressor(kernel=kernel, alpha=0.1 / w[kept], optimizer=None, normalize_y=False)
+    gp.fit(xtr[kept], target[:n][kept])
+    mean, std = gp.predict(xte, return_std=True)
+    expected["gp"] = {"amplitude": 1.5, "noise": 0.1, "predict": mean.tolist(), "std": std.tolist()}
     with open(os.path.join(OUT, "expected.json"), "w") as f:
         json.dump(expected, f, indent=1)
 

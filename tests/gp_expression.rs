@@ -14,7 +14,12 @@ fn seasonal(n: usize, seed: u64) -> (Vec<f64>, Vec<f64>) {
     let t: Vec<f64> = (0..n).map(|i| i as f64 / 12.0).collect();
     let mut y: Vec<f64> = t
         .iter()
-        .map(|t| 0.3 * t + 0.02 * t * t + 1.5 * (2.0 * std::f64::consts::PI * t).sin() + 0.2 * 3f64.sqrt() * (2.0 * u() - 1.0))
+        .map(|t| {
+            0.3 * t
+                + 0.02 * t * t
+                + 1.5 * (2.0 * std::f64::consts::PI * t).sin()
+                + 0.2 * 3f64.sqrt() * (2.0 * u() - 1.0)
+        })
         .collect();
     let mean = y.iter().sum::<f64>() / n as f64;
     y.iter_mut().for_each(|v| *v -= mean);

@@ -355,11 +355,23 @@ fn a_data_sets_weights_are_honoured() {
 
     let krr = kern::KernelRidge::params().gamma(1.0).alpha(0.1).par(Par::Seq).fit(&data).unwrap();
     let y_mat = Mat::from_fn(kept.len(), 1, |i, _| yk[i]);
-    let own = KernelRidgeModel::fit_weighted(kernel, xs, y_mat.as_ref(), Some(&wk), KrrSolver { alpha: 0.1 }, Par::Seq);
+    let own = KernelRidgeModel::fit_weighted(
+        kernel.clone(),
+        xs.clone(),
+        y_mat.as_ref(),
+        Some(&wk),
+        KrrSolver { alpha: 0.1 },
+        Par::Seq,
+    );
     assert_eq!(krr.model(), &own.unwrap());
 
-    // A GP does not take weights yet: an error, not weights ignored.
-    assert!(kern::GaussianProcess::params().gamma(1.0).par(Par::Seq).fit(&data).is_err());
+    // A GP: each kept sample's noise divided by its weight.
+    let gp = kern::GaussianProcess::params().gamma(1.0).restarts(0).par(Par::Seq).fit(&data).unwrap();
+    let amplitude_rbf = VectorKernel::Scaled { scale: 1.0, kernel: Box::new(kernel) };
+    let mut params = GpSolver::new(amplitude_rbf, 1.0);
+    (params.fit, params.restarts) = (vec![true, false, true], 0);
+    let own = GpModel::fit_weighted(&params, xs, &yk, Some(&wk), Par::Seq).unwrap();
+    assert_eq!(gp.model(), &own);
     let negative = Dataset::new(x, y).with_weights(Array1::from_elem(120, -1.0f32));
     assert!(kern::KernelRidge::params().gamma(1.0).par(Par::Seq).fit(&negative).is_err());
 }

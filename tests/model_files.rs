@@ -35,7 +35,7 @@ fn binary_and_json_round_trip_exactly() {
         assert_eq!(load_model(&path).unwrap(), model, "{name}");
     }
     let json = std::fs::read_to_string(dir.path().join("m.json")).unwrap();
-    assert!(json.starts_with('{') && json.contains("\"format_version\":2"));
+    assert!(json.starts_with('{') && json.contains(&format!("\"format_version\":{FORMAT_VERSION}")));
     // No temporary file is left beside the model.
     let names: Vec<_> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
     assert_eq!(names.len(), 3, "{names:?}");
@@ -58,14 +58,42 @@ fn format_one_files_still_load() {
     assert_eq!((payload[at - 1], payload[at]), (0, 0));
     payload.remove(at);
     payload[0] = 1;
-    let mut v1 = b"KERNMODL".to_vec();
-    v1.extend_from_slice(&1u32.to_le_bytes());
-    v1.extend_from_slice(&(payload.len() as u64).to_le_bytes());
-    v1.extend_from_slice(&crc32fast::hash(&payload).to_le_bytes());
-    v1.extend_from_slice(&payload);
-    let p = write(dir.path(), "v1.model", &v1);
+    let p = write(dir.path(), "v1.model", framed(1, &payload));
     let old = load_model(&p).unwrap();
     assert_eq!(old.format_version, 1);
+    assert_eq!(Model { format_version: FORMAT_VERSION, ..old }, model);
+}
+
+/// A binary file of `version` around `payload`.
+fn framed(version: u32, payload: &[u8]) -> Vec<u8> {
+    let mut bytes = b"KERNMODL".to_vec();
+    bytes.extend_from_slice(&version.to_le_bytes());
+    bytes.extend_from_slice(&(payload.len() as u64).to_le_bytes());
+    bytes.extend_from_slice(&crc32fast::hash(payload).to_le_bytes());
+    bytes.extend_from_slice(payload);
+    bytes
+}
+
+#[test]
+fn format_two_gp_files_still_load_with_unit_weights() {
+    // Format 2 is format 3 without the GP's sample weights, its last field:
+    // drop the empty vector's length byte before the origin's byte.
+    use kern::solvers::gp::{GaussianProcess, GpModel};
+    let dir = scratch();
+    let data = synthetic::friedman1(30, 0.5, 4);
+    let kernel = VectorKernel::Scaled { scale: 1.0, kernel: Box::new(VectorKernel::Rbf { gamma: 0.2 }) };
+    let gp = GpModel::fit(&GaussianProcess::new(kernel, 0.1), data.x, &data.y, Par::Seq).unwrap();
+    let model = Model::new(10, InputSchema { format: Format::Libsvm, csv: None, scaling: None }, Estimator::Gp(gp));
+    let path = dir.path().join("gp.model");
+    save_model(&model, &path).unwrap();
+    let mut payload = std::fs::read(&path).unwrap()[24..].to_vec();
+    let weights_at = payload.len() - 2;
+    assert_eq!((payload[0], payload[weights_at]), (3, 0));
+    payload.remove(weights_at);
+    payload[0] = 2;
+    let p = write(dir.path(), "v2.model", framed(2, &payload));
+    let old = load_model(&p).unwrap();
+    assert_eq!(old.format_version, 2);
     assert_eq!(Model { format_version: FORMAT_VERSION, ..old }, model);
 }
 
@@ -108,7 +136,7 @@ fn json_models_are_checked_too() {
     save_model(&fitted(), &path).unwrap();
     let json = std::fs::read_to_string(&path).unwrap();
 
-    let newer = json.replacen("\"format_version\":2", "\"format_version\":99", 1);
+    let newer = json.replacen(&format!("\"format_version\":{FORMAT_VERSION}"), "\"format_version\":99", 1);
     let p = write(dir.path(), "newer.json", newer);
     assert!(matches!(kind(load_model(&p).unwrap_err()), ModelErrorKind::NewerVersion { found: 99, .. }));
     let p = write(dir.path(), "cut.json", &json[..json.len() / 2]);

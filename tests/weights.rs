@@ -109,6 +109,21 @@ fn weighted_kernel_ridge_matches_scikit_learn() {
     assert_close("krr predictions", &ours, &floats(&e["krr"]["predict"]), 1e-8);
 }
 
+#[test]
+fn weighted_gp_regression_matches_scikit_learn_s_per_sample_noise() {
+    let e = expected();
+    let (data, test) = weighted("values");
+    let mut spec = spec(Task::Gp, &e);
+    spec.gp.amplitude = e["gp"]["amplitude"].as_f64();
+    spec.gp.noise = e["gp"]["noise"].as_f64();
+    spec.gp.normalize_y = false;
+    let model = fit(&spec, data, Par::Seq).unwrap().model;
+    let Estimator::Gp(gp) = &model.estimator else { panic!("not a GP") };
+    let p = gp.predict(&test, Par::Seq).unwrap();
+    assert_close("gp mean", &p.mean, &floats(&e["gp"]["predict"]), 1e-8);
+    assert_close("gp latent std", &p.std, &floats(&e["gp"]["std"]), 1e-7);
+}
+
 /// The fixture's classes as a CSV with a header and a weight column.
 fn weighted_csv(dir: &Path) -> PathBuf {
     let weights = std::fs::read_to_string(fixture("weights.txt")).unwrap();
@@ -189,7 +204,7 @@ fn bad_weights_are_one_line_errors() {
     assert_one_line_error(&fit_with("1\n1\n1\n", &[]), &["w.txt", "3 weights", "expected 4"]);
     assert_one_line_error(&fit_with("1\n1\n1\n1\n1\n1\n", &[]), &["w.txt", "6 weights", "expected 4"]);
     assert_one_line_error(&fit_with("0\n0\n0\n0\n", &[]), &["every sample weight is zero"]);
-    assert_one_line_error(&fit_with("1\n1\n1\n1\n", &["--task", "gp"]), &["--task gp", "weights"]);
+    assert_one_line_error(&fit_with("1\n1\n1\n1\n", &["--task", "gp"]), &["GP classification", "weights"]);
     assert_one_line_error(
         &kern(d, &["fit", train, "--weight-col", "0", "-c", "1"]),
         &["--weight-col", "LibSVM", "--weights"],

@@ -22,6 +22,20 @@ def _kernel_params(kernel, gamma, amplitude, X):
     return {"kernel_expression": expression}
 
 
+def _noise(alpha, n):
+    """The noise variance and sample weights of ``alpha``: None (fitted), a
+    number (held), or one positive number per sample (scikit-learn's
+    per-sample noise, held: variance 1 and weights 1/alpha)."""
+    if alpha is None:
+        return None, None
+    a = np.asarray(alpha, dtype=np.float64)
+    if a.ndim == 0:
+        return float(a), None
+    if a.shape != (n,) or not np.all(np.isfinite(a) & (a > 0)):
+        raise ValueError(f"alpha must be a positive number or {n} positive numbers, one per sample")
+    return 1.0, np.ascontiguousarray(1.0 / a)
+
+
 def _held(kernel, name):
     """'!' when scikit-learn holds the hyperparameter ``name`` (bounds "fixed")."""
     bounds = getattr(kernel, f"{name}_bounds", None)
@@ -80,7 +94,8 @@ class GaussianProcessRegressor(RegressorMixin, BaseEstimator):
     """Exact GP regression: ``amplitude × kernel + noise``, every
     hyperparameter left ``None`` fitted by the log marginal likelihood
     (L-BFGS-B from ``n_restarts_optimizer`` extra seeded starts). ``alpha`` is
-    the noise variance (of the normalised targets); ``predict(X,
+    the noise variance (of the normalised targets), held; an array gives each
+    sample its own (scikit-learn's per-sample ``alpha``); ``predict(X,
     return_std=True)`` gives the standard deviation of a new observation,
     noise included (scikit-learn's with a ``WhiteKernel``).
 
@@ -114,15 +129,16 @@ class GaussianProcessRegressor(RegressorMixin, BaseEstimator):
     def fit(self, X, y):
         X, y = validate_data(self, X, y, dtype=np.float64, order="C", y_numeric=True)
         params = _kernel_params(self.kernel, self.gamma, self.amplitude, X)
+        noise, weights = _noise(self.alpha, X.shape[0])
         params.update(
-            noise=None if self.alpha is None else float(self.alpha),
+            noise=noise,
             amplitude=None if self.amplitude is None else float(self.amplitude),
             normalize_y=bool(self.normalize_y),
             restarts=int(self.n_restarts_optimizer),
             seed=_seed(self.random_state),
         )
         y = np.ascontiguousarray(y, dtype=np.float64)
-        self._fitted = _kern.fit("gp", _matrix(X), y, [], None, params, _threads(self.n_jobs))
+        self._fitted = _kern.fit("gp", _matrix(X), y, [], weights, params, _threads(self.n_jobs))
         a = self._fitted.gp_attributes()
         self.log_marginal_likelihood_value_ = a["log_marginal_likelihood"]
         self.noise_ = a["noise"]

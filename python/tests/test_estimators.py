@@ -188,6 +188,55 @@ def test_gp_regression_reaches_scikit_learns_likelihood():
     assert ours.sample_y(X[:10], n_samples=3).shape == (10, 3)
 
 
+def test_gp_kernel_expressions_and_scikit_learn_kernels_fit_the_same_model():
+    from sklearn.gaussian_process import GaussianProcessRegressor as SkGPR
+    from sklearn.gaussian_process.kernels import RBF, ExpSineSquared, RationalQuadratic, WhiteKernel
+
+    rng = np.random.default_rng(8)
+    t = np.arange(120) / 12.0
+    y = 0.3 * t + 1.5 * np.sin(2 * np.pi * t) + 0.2 * rng.normal(size=120)
+    y = y - y.mean()
+    X = t[:, None]
+    sk_kernel = (
+        2.0**2 * RBF(10.0)
+        + 1.0**2 * RBF(10.0) * ExpSineSquared(1.0, 1.0, periodicity_bounds="fixed")
+        + 0.5**2 * RationalQuadratic(1.0, 1.0)
+        + WhiteKernel(0.1)
+    )
+    text = "4*rbf(ls=10) + 1*rbf(ls=10)*periodic(ls=1, p=1!) + 0.25*rq(ls=1, a=1) + white(0.1)"
+    by_text = kern.GaussianProcessRegressor(kernel=text, normalize_y=False, n_restarts_optimizer=0).fit(X, y)
+    by_object = kern.GaussianProcessRegressor(kernel=sk_kernel, normalize_y=False, n_restarts_optimizer=0).fit(X, y)
+    assert by_text.kernel_ == by_object.kernel_
+    assert by_text.hyperparameters_["sum.1.product.1.periodic.period"] == 1.0
+    # From the same start, as likely as scikit-learn's fit (trend + seasonal + noise).
+    sk_kernel = 2.0**2 * RBF(10.0) + 1.0**2 * RBF(10.0) * ExpSineSquared(1.0, 1.0, periodicity_bounds="fixed") + WhiteKernel(0.1)
+    ours = kern.GaussianProcessRegressor(kernel=sk_kernel, normalize_y=False, n_restarts_optimizer=0).fit(X, y)
+    theirs = SkGPR(sk_kernel, normalize_y=False).fit(X, y)
+    assert ours.log_marginal_likelihood_value_ >= theirs.log_marginal_likelihood_value_ - 1e-6 * abs(
+        theirs.log_marginal_likelihood_value_
+    )
+    with pytest.raises(ValueError, match="column"):
+        kern.GaussianProcessRegressor(kernel="rbf(ls=1) +").fit(X, y)
+    with pytest.raises(ValueError, match="noise once"):
+        kern.GaussianProcessRegressor(kernel="rbf + white(1)", alpha=0.1).fit(X, y)
+
+
+def test_gp_per_sample_alpha_gives_scikit_learns_posterior():
+    from sklearn.gaussian_process import GaussianProcessRegressor as SkGPR
+    from sklearn.gaussian_process.kernels import RBF, ConstantKernel
+
+    rng = np.random.default_rng(9)
+    X = rng.uniform(-2, 2, size=(60, 2))
+    y = np.sin(X[:, 0]) + X[:, 1] + 0.1 * rng.normal(size=60)
+    alpha = rng.uniform(0.01, 0.5, size=60)
+    sk_kernel = ConstantKernel(1.3, "fixed") * RBF(0.9, "fixed")
+    theirs = SkGPR(sk_kernel, alpha=alpha, optimizer=None, normalize_y=False).fit(X, y)
+    ours = kern.GaussianProcessRegressor(kernel="1.3!*rbf(ls=0.9!)", alpha=alpha, normalize_y=False).fit(X, y)
+    np.testing.assert_allclose(ours.predict(X[:20]), theirs.predict(X[:20]), atol=1e-8)
+    with pytest.raises(ValueError, match="one per sample"):
+        kern.GaussianProcessRegressor(alpha=alpha[:10]).fit(X, y)
+
+
 def test_falkon_with_every_sample_a_centre_is_kernel_ridge():
     X, y = make_regression(n_samples=120, n_features=4, noise=2.0, random_state=2)
     X, y = scaled(X), y / y.std()

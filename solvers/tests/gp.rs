@@ -78,7 +78,10 @@ fn kernels() -> Vec<(VectorKernel, f64)> {
         RationalQuadratic { lengthscale: 0.9, alpha: 0.6 },
         DotProduct { sigma0: 0.7 },
         Sum(vec![
-            Scaled { scale: 4.0, kernel: Box::new(Product(vec![rbf(), Periodic { lengthscale: 1.1, period: 2.3 }])) },
+            Scaled {
+                scale: 4.0,
+                kernel: Box::new(Product(vec![Rbf { gamma: 0.7 }, Periodic { lengthscale: 1.1, period: 2.3 }])),
+            },
             Scaled { scale: 0.25, kernel: Box::new(RationalQuadratic { lengthscale: 1.2, alpha: 2.0 }) },
             Constant { value: 0.3 },
         ]),

@@ -231,3 +231,37 @@ fn falkon_takes_weights_as_repeated_samples() {
         assert!((a[(i, 0)] - b[(i, 0)]).abs() < 1e-6, "Falkon: {} vs {}", a[(i, 0)], b[(i, 0)]);
     }
 }
+
+#[test]
+fn a_gp_weight_is_the_sample_repeated_at_fixed_hyperparameters() {
+    use kern_solvers::gp::{GaussianProcess, GpModel};
+    let p = problem(45);
+    let (x, (xr, source)) = (dataset(&p.rows), p.repeated());
+    let kernel = VectorKernel::Scaled { scale: 1.5, kernel: Box::new(VectorKernel::Rbf { gamma: 0.8 }) };
+    let mut params = GaussianProcess::new(kernel, 0.2);
+    params.fit = vec![false; 3];
+    // Targets normalised by their weighted mean and deviation: those of the repeated rows.
+    let w = GpModel::fit_weighted(&params, x.clone(), &p.target, Some(&p.weights), Par::Seq).unwrap();
+    let yr: Vec<f64> = source.iter().map(|&i| p.target[i]).collect();
+    let r = GpModel::fit(&params, xr, &yr, Par::Seq).unwrap();
+    assert!((w.y_mean - r.y_mean).abs() < 1e-12 && (w.y_scale - r.y_scale).abs() < 1e-12);
+    let grid: Vec<Vec<f64>> = (0..25).map(|i| vec![(i % 5) as f64 * 0.7, (i / 5) as f64 * 0.5]).collect();
+    let test = dataset(&grid);
+    let (a, b) = (w.predict(&test, Par::Seq).unwrap(), r.predict(&test, Par::Seq).unwrap());
+    for i in 0..grid.len() {
+        assert!((a.mean[i] - b.mean[i]).abs() < 1e-8, "mean {} vs {}", a.mean[i], b.mean[i]);
+        assert!((a.std[i] - b.std[i]).abs() < 1e-8, "std {} vs {}", a.std[i], b.std[i]);
+        assert!((a.std_with_noise[i] - b.std_with_noise[i]).abs() < 1e-8);
+    }
+    // Fitted from there, the weighted fit ends where its gradient vanishes.
+    let mut free = params.clone();
+    free.fit = Vec::new();
+    free.restarts = 1;
+    let fitted = GpModel::fit_weighted(&free, x, &p.target, Some(&p.weights), Par::Seq).unwrap();
+    assert!(fitted.log_marginal_likelihood > w.log_marginal_likelihood);
+    assert_eq!(fitted.weights, p.weights);
+    // A zero, negative or missing weight is refused.
+    for bad in [vec![0.0; 45], vec![-1.0; 45], vec![1.0; 44]] {
+        assert!(GpModel::fit_weighted(&params, dataset(&p.rows), &p.target, Some(&bad), Par::Seq).is_err());
+    }
+}

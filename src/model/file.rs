@@ -12,7 +12,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use serde::Deserialize;
 
-use super::{FORMAT_VERSION, Model};
+use super::{FORMAT_VERSION, Model, legacy};
 use crate::error::{Error, ModelErrorKind, Result};
 
 const MAGIC: &[u8; 8] = b"KERNMODL";
@@ -112,44 +112,12 @@ fn decode_binary(bytes: &[u8]) -> std::result::Result<Model, ModelErrorKind> {
         return Err(ModelErrorKind::Corrupted);
     }
     let malformed = |e: postcard::Error| ModelErrorKind::Malformed(e.to_string());
-    let model: Model = if version == 1 {
-        postcard::from_bytes::<ModelV1>(payload).map_err(malformed)?.into()
-    } else {
-        postcard::from_bytes(payload).map_err(malformed)?
+    let model: Model = match version {
+        1 => postcard::from_bytes::<legacy::ModelV1>(payload).map_err(malformed)?.into(),
+        2 => postcard::from_bytes::<legacy::ModelV2>(payload).map_err(malformed)?.into(),
+        _ => postcard::from_bytes(payload).map_err(malformed)?,
     };
     check(model)
-}
-
-/// Format 1: format 2 without [`super::InputSchema::scaling`] (postcard
-/// stores no field names, so the old layout is spelt out).
-#[derive(Deserialize)]
-struct ModelV1 {
-    format_version: u32,
-    kern_version: String,
-    n_features: usize,
-    input: InputSchemaV1,
-    estimator: super::Estimator,
-    origin: super::Origin,
-}
-
-#[derive(Deserialize)]
-struct InputSchemaV1 {
-    format: crate::io::Format,
-    csv: Option<crate::io::CsvSchema>,
-}
-
-impl From<ModelV1> for Model {
-    fn from(m: ModelV1) -> Self {
-        let input = super::InputSchema { format: m.input.format, csv: m.input.csv, scaling: None };
-        Model {
-            format_version: m.format_version,
-            kern_version: m.kern_version,
-            n_features: m.n_features,
-            input,
-            estimator: m.estimator,
-            origin: m.origin,
-        }
-    }
 }
 
 fn decode_json(bytes: &[u8]) -> std::result::Result<Model, ModelErrorKind> {

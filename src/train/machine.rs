@@ -74,11 +74,12 @@ pub fn fit_machine<K: Kernel<S> + Clone, S: Samples>(
     })
 }
 
-/// Refuses weights for a task that does not take them.
-pub(crate) fn check_weighable(task: Task, weights: Option<&[f64]>) -> Result<()> {
+/// Refuses weights for a task that does not take them on these samples:
+/// the GPs of kernels without hyperparameters (strings, graphs).
+fn check_weighable(task: Task, weights: Option<&[f64]>) -> Result<()> {
     match (task, weights) {
         (Task::Gp | Task::Gpc, Some(_)) => Err(Error::Usage(format!(
-            "--task {} does not take sample weights yet (the SVMs and kernel ridge do)",
+            "--task {} on sequences or graphs does not take sample weights yet (GP regression on vectors, the SVMs and kernel ridge do)",
             task.name()
         ))),
         _ => Ok(()),

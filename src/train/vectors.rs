@@ -7,7 +7,6 @@ use kern_solvers::gp::{GaussianProcessClassifier, GpcModel};
 use kern_solvers::{GaussianProcess, GpModel, SolverError};
 
 use super::device::{self, Notices};
-use super::machine::check_weighable;
 use super::memory::{Shape, check_plan};
 use super::{Approx, FitSpec, Targets, Task, check_memory, fit_machine, scaled_covariance};
 use crate::error::{Error, Result};
@@ -25,7 +24,11 @@ pub fn fit_vectors(
     notices: &Notices,
 ) -> Result<Estimator> {
     check_plan(spec, Shape::of_vectors(&x, par))?;
-    check_weighable(spec.task, weights)?;
+    let classifies = spec.task == Task::Gpc || (spec.task == Task::Gp && matches!(targets, Targets::Classes { .. }));
+    if weights.is_some() && classifies {
+        let why = "GP classification does not take sample weights: the Laplace approximation has no noise term to weight (GP regression, the SVMs and kernel ridge take them)";
+        return Err(Error::Usage(why.into()));
+    }
     if spec.approx.method != Approx::None {
         if kernel.contains_precomputed() {
             return Err(Error::Usage("--approx needs a kernel on vectors, not --kernel precomputed".into()));
@@ -37,7 +40,8 @@ pub fn fit_vectors(
         (Task::Gp, Targets::Values(y)) => {
             check_memory(n, spec.memory_cap())?;
             device::cpu_only(&spec.device, "a GP fitting its hyperparameters (gradient Grams)", notices);
-            Estimator::Gp(GpModel::fit(&gp_params(spec, kernel)?, x, y, par).map_err(SolverError::from)?)
+            let params = gp_params(spec, kernel)?;
+            Estimator::Gp(GpModel::fit_weighted(&params, x, y, weights, par).map_err(SolverError::from)?)
         }
         (Task::Gp | Task::Gpc, Targets::Classes { names, codes }) => {
             check_memory(n, spec.memory_cap())?;

@@ -32,6 +32,34 @@ impl VectorKernel {
         out
     }
 
+    /// Bounds of each hyperparameter (in the order of
+    /// [`VectorKernel::hyperparameters`]) when lengthscales, amplitudes and
+    /// the like lie within `(lo, hi)`, as scikit-learn bounds them: a
+    /// width given as γ is bounded through its lengthscale (the RBF's
+    /// γ = 1/(2ℓ²) within `[1/(2hi²), 1/(2lo²)]`, the Laplacian's γ = 1/ℓ
+    /// within `[1/hi, 1/lo]`); every other one within `(lo, hi)`.
+    ///
+    /// ```
+    /// use kern_kernels::VectorKernel;
+    /// let k = VectorKernel::Scaled { scale: 1.0, kernel: Box::new(VectorKernel::Rbf { gamma: 0.5 }) };
+    /// assert_eq!(k.hyperparameter_bounds((1e-2, 1e2)), [(1e-2, 1e2), (0.5e-4, 0.5e4)]);
+    /// ```
+    pub fn hyperparameter_bounds(&self, (lo, hi): (f64, f64)) -> Vec<(f64, f64)> {
+        let is = |name: &str, kind: &str| name == kind || name.ends_with(&format!(".{kind}"));
+        self.hyperparameters()
+            .iter()
+            .map(|h| {
+                if is(&h.name, "rbf.gamma") {
+                    (0.5 / (hi * hi), 0.5 / (lo * lo))
+                } else if is(&h.name, "laplacian.gamma") {
+                    (1.0 / hi, 1.0 / lo)
+                } else {
+                    (lo, hi)
+                }
+            })
+            .collect()
+    }
+
     /// `self.hyperparameters().len()`, without building the names.
     pub fn n_hyperparameters(&self) -> usize {
         use VectorKernel::*;

@@ -5,8 +5,8 @@ use faer::Par;
 use kern_kernels::{DataSet, VectorKernel};
 use serde::{Deserialize, Serialize};
 
-use super::lml::{Factored, ProfiledAmplitude, evaluate};
-use super::optimize::{best_start, random_starts};
+use super::lml::{Factored, Noise, ProfiledAmplitude, evaluate};
+use super::optimize::{best_start, log_bounds, random_starts};
 use super::{GaussianProcess, GpError};
 
 /// A fitted GP regression.
@@ -30,6 +30,10 @@ pub struct GpModel {
     pub jitter: f64,
     /// Log-marginal-likelihood evaluations spent on the fit.
     pub evaluations: usize,
+    /// Sample weights: sample `i`'s noise variance is `noise / weights[i]`.
+    /// Empty: every weight 1. Format 3 on.
+    #[serde(default)]
+    pub weights: Vec<f64>,
 }
 
 impl GpModel {
@@ -46,15 +50,46 @@ impl GpModel {
     /// assert!(gp.noise < 0.01); // a sine has no noise
     /// ```
     pub fn fit(params: &GaussianProcess, x: DataSet, y: &[f64], par: Par) -> Result<Self, GpError> {
+        Self::fit_weighted(params, x, y, None, par)
+    }
+
+    /// [`GpModel::fit`] with sample weights: sample `i`'s noise variance is
+    /// `σ²/w_i`, so an integer weight counts as that many observations of
+    /// the same target (scikit-learn's per-sample `alpha`). Weights must be
+    /// positive and finite (leave samples of weight zero out before).
+    ///
+    /// ```
+    /// use kern_kernels::{DataSet, DenseMatrix, Par, VectorKernel};
+    /// use kern_solvers::gp::{GaussianProcess, GpModel};
+    /// let x = DataSet::from(DenseMatrix::from_rows(&[vec![0.0], vec![0.0], vec![3.0]]).unwrap());
+    /// let mut params = GaussianProcess::new(VectorKernel::Rbf { gamma: 0.5 }, 0.5);
+    /// params.fit = vec![false, false];
+    /// // Weight 2 on one copy of the sample at 0 weighs it as both copies.
+    /// let twice = GpModel::fit_weighted(&params, x.select(&[0, 2]), &[1.0, -1.0], Some(&[2.0, 1.0]), Par::Seq).unwrap();
+    /// let copies = GpModel::fit(&params, x, &[1.0, 1.0, -1.0], Par::Seq).unwrap();
+    /// assert!((twice.log_marginal_likelihood - copies.log_marginal_likelihood).abs() > 0.0); // different data sizes
+    /// let at = DataSet::from(DenseMatrix::from_rows(&[vec![1.0]]).unwrap());
+    /// assert!((twice.predict_mean(&at, Par::Seq)[0] - copies.predict_mean(&at, Par::Seq)[0]).abs() < 1e-12);
+    /// ```
+    pub fn fit_weighted(
+        params: &GaussianProcess,
+        x: DataSet,
+        y: &[f64],
+        weights: Option<&[f64]>,
+        par: Par,
+    ) -> Result<Self, GpError> {
         params.validate(x.n_features())?;
         let n = x.n_samples();
         if y.len() != n {
             return Err(GpError::DimensionMismatch { what: "targets", expected: n, got: y.len() });
         }
+        if let Some(w) = weights {
+            crate::weights::check_gp_weights(w, n)?;
+        }
         if let Some(index) = y.iter().position(|v| !v.is_finite()) {
             return Err(GpError::NonFiniteTarget { index });
         }
-        let (y_mean, y_scale) = if params.normalize_y { mean_and_scale(y) } else { (0.0, 1.0) };
+        let (y_mean, y_scale) = if params.normalize_y { mean_and_scale(y, weights) } else { (0.0, 1.0) };
         let yn: Vec<f64> = y.iter().map(|v| (v - y_mean) / y_scale).collect();
 
         // θ = (kernel hyperparameters, noise); the fitted ones move in log space.
@@ -62,21 +97,25 @@ impl GpModel {
         theta.push(params.noise);
         let fit: Vec<bool> = if params.fit.is_empty() { vec![true; theta.len()] } else { params.fit.clone() };
         let free: Vec<usize> = (0..theta.len()).filter(|&i| fit[i]).collect();
-        let (lo, hi) = (params.bounds.0.ln(), params.bounds.1.ln());
+        let bounds = log_bounds(&params.kernel, params.bounds, true);
+        let (lower, upper): (Vec<f64>, Vec<f64>) = free.iter().map(|&i| bounds[i]).unzip();
+        let clamped = |theta: &[f64]| -> Vec<f64> {
+            free.iter().map(|&i| theta[i].max(f64::MIN_POSITIVE).ln().clamp(bounds[i].0, bounds[i].1)).collect()
+        };
         let mut evaluations = 0;
         if !free.is_empty() {
-            let first: Vec<f64> = free.iter().map(|&i| theta[i].max(f64::MIN_POSITIVE).ln().clamp(lo, hi)).collect();
-            let mut starts = random_starts(first, params.restarts, params.seed, (lo, hi));
+            let mut starts = random_starts(clamped(&theta), params.restarts, params.seed, &lower, &upper);
             let last = theta.len() - 1;
             if let (VectorKernel::Scaled { kernel: base, .. }, true, true) = (&params.kernel, fit[0], fit[last]) {
                 // Amplitude × base + noise: the amplitude has a closed form
                 // given the rest, so the starts search one dimension fewer.
-                let (best, spent) = fit_profiled(base, &theta, &free, &starts, (lo, hi), &x, &yn, params, par)?;
+                let problem = Problem { x: &x, y: &yn, weights };
+                let (best, spent) = fit_profiled(base, &theta, &free, &starts, &bounds, problem, params, par)?;
                 evaluations += spent;
                 theta = best;
                 // A last run over every parameter from there, within the
                 // bounds as given (it stops at once when nothing moves).
-                starts = vec![free.iter().map(|&i| theta[i].ln().clamp(lo, hi)).collect()];
+                starts = vec![clamped(&theta)];
             }
             let at = |z: &[f64]| {
                 let mut t = theta.clone();
@@ -90,15 +129,15 @@ impl GpModel {
                 (params.kernel.with_hyperparameters(&t[..last]), t[last])
             };
             let select = |g: &[f64]| free.iter().map(|&i| g[i]).collect();
-            let objective = || cached_objective(&point, &select, &x, &yn, None, par);
-            let (lower, upper) = (vec![lo; free.len()], vec![hi; free.len()]);
+            let problem = Problem { x: &x, y: &yn, weights };
+            let objective = || cached_objective(&point, &select, problem, None, par);
             let (best, spent) = best_start(objective, &starts, &lower, &upper, params.max_iter)?;
             evaluations += spent;
             theta = at(&best.x);
         }
         let kernel = params.kernel.with_hyperparameters(&theta[..theta.len() - 1]);
         let noise = theta[theta.len() - 1];
-        let (e, alpha, _) = evaluate(&kernel, noise, &x, &yn, false, None, par)?;
+        let (e, alpha, _) = evaluate(&kernel, Noise { variance: noise, weights }, &x, &yn, false, None, par)?;
         Ok(Self {
             kernel,
             noise,
@@ -109,6 +148,7 @@ impl GpModel {
             log_marginal_likelihood: e.log_marginal_likelihood,
             jitter: e.jitter,
             evaluations: evaluations + 1,
+            weights: weights.map(<[f64]>::to_vec).unwrap_or_default(),
         })
     }
 
@@ -138,6 +178,14 @@ impl GpModel {
     }
 }
 
+/// The data a GP is fitted to: samples, (normalised) targets, sample weights.
+#[derive(Clone, Copy)]
+struct Problem<'a> {
+    x: &'a DataSet,
+    y: &'a [f64],
+    weights: Option<&'a [f64]>,
+}
+
 /// `−log p(y | X, θ)` for the optimiser at log-parameters `z`: `point(z)`
 /// gives the kernel and noise, `select` picks the gradient's free entries.
 /// A value-only call keeps its factorisation for a gradient call at the
@@ -145,14 +193,15 @@ impl GpModel {
 fn cached_objective<'a>(
     point: &'a (impl Fn(&[f64]) -> (VectorKernel, f64) + Sync),
     select: &'a (impl Fn(&[f64]) -> Vec<f64> + Sync),
-    x: &'a DataSet,
-    y: &'a [f64],
+    problem: Problem<'a>,
     profile: Option<ProfiledAmplitude>,
     par: Par,
 ) -> impl FnMut(&[f64], bool) -> Option<(f64, Vec<f64>)> + 'a {
+    let Problem { x, y, weights } = problem;
     let mut cache: Option<(Vec<f64>, Factored)> = None;
     move |z: &[f64], want_gradient: bool| {
-        let (kernel, noise) = point(z);
+        let (kernel, variance) = point(z);
+        let noise = Noise { variance, weights };
         let f = match cache.take() {
             Some((at, f)) if at == z => f,
             _ => Factored::new(&kernel, noise, x, y, profile, par).ok()?,
@@ -162,7 +211,7 @@ fn cached_objective<'a>(
             cache = Some((z.to_vec(), f));
             return Some((value, Vec::new()));
         }
-        let gradient = f.gradient(&kernel, x, par);
+        let gradient = f.gradient(&kernel, x, noise, par);
         Some((value, select(&gradient).into_iter().map(|g| -g).collect()))
     }
 }
@@ -178,9 +227,8 @@ fn fit_profiled(
     theta: &[f64],
     free: &[usize],
     starts: &[Vec<f64>],
-    (lo, hi): (f64, f64),
-    x: &DataSet,
-    y: &[f64],
+    bounds: &[(f64, f64)],
+    problem: Problem<'_>,
     params: &GaussianProcess,
     par: Par,
 ) -> Result<(Vec<f64>, usize), GpError> {
@@ -188,6 +236,8 @@ fn fit_profiled(
     // `free` holds 0 (amplitude) first and `last` (noise) last.
     let inner = &free[1..free.len() - 1];
     let profile = Some(ProfiledAmplitude { bounds: params.bounds });
+    // The ratio noise/amplitude ranges over [lo − hi, hi − lo].
+    let (lo, hi) = (params.bounds.0.ln(), params.bounds.1.ln());
     let base_at = |z: &[f64]| {
         let mut t = theta[1..last].to_vec();
         for (&i, &zi) in inner.iter().zip(z) {
@@ -209,17 +259,16 @@ fn fit_profiled(
         out.push(g[g.len() - 1]);
         out
     };
-    let objective = || cached_objective(&point, &select, x, y, profile, par);
-    // The ratio may range over [lo − hi, hi − lo]: per-coordinate bounds.
-    let dim = ratio_starts[0].len();
-    let mut lower = vec![lo; dim];
-    let mut upper = vec![hi; dim];
-    (lower[dim - 1], upper[dim - 1]) = (lo - hi, hi - lo);
+    let objective = || cached_objective(&point, &select, problem, profile, par);
+    let (mut lower, mut upper): (Vec<f64>, Vec<f64>) = inner.iter().map(|&i| bounds[i]).unzip();
+    lower.push(lo - hi);
+    upper.push(hi - lo);
     let (best, mut evaluations) = best_start(objective, &ratio_starts, &lower, &upper, params.max_iter)?;
     let z = &best.x;
     let ratio = z[z.len() - 1].exp();
     let kernel = base_at(z);
-    let (_, _, amplitude) = evaluate(&kernel, ratio, x, y, false, profile, par)?;
+    let noise = Noise { variance: ratio, weights: problem.weights };
+    let (_, _, amplitude) = evaluate(&kernel, noise, problem.x, problem.y, false, profile, par)?;
     evaluations += 1;
     let mut out = theta.to_vec();
     out[0] = amplitude;
@@ -228,10 +277,12 @@ fn fit_profiled(
     Ok((out, evaluations))
 }
 
-/// Mean and standard deviation (1 when the targets are constant).
-pub(crate) fn mean_and_scale(y: &[f64]) -> (f64, f64) {
-    let n = y.len().max(1) as f64;
-    let mean = y.iter().sum::<f64>() / n;
-    let sd = (y.iter().map(|v| (v - mean) * (v - mean)).sum::<f64>() / n).sqrt();
+/// Mean and standard deviation, weighted when `weights` are given (1 when
+/// the targets are constant).
+pub(crate) fn mean_and_scale(y: &[f64], weights: Option<&[f64]>) -> (f64, f64) {
+    let w = |i: usize| weights.map_or(1.0, |w| w[i]);
+    let total: f64 = (0..y.len()).map(w).sum::<f64>().max(f64::MIN_POSITIVE);
+    let mean = y.iter().enumerate().map(|(i, v)| w(i) * v).sum::<f64>() / total;
+    let sd = (y.iter().enumerate().map(|(i, v)| w(i) * (v - mean) * (v - mean)).sum::<f64>() / total).sqrt();
     (mean, if sd > 0.0 { sd } else { 1.0 })
 }

@@ -26,14 +26,35 @@ pub(crate) struct Factor {
     pub jitter: f64,
 }
 
-/// Factors `k + noise · I` in place, escalating a diagonal jitter when needed.
+/// The noise on the diagonal of `K`: `σ²` for every sample, or `σ²/w_i`
+/// with sample weights `w` (a sample of weight `w` counts as `w`
+/// observations; scikit-learn's array `alpha`).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Noise<'a> {
+    pub variance: f64,
+    pub weights: Option<&'a [f64]>,
+}
+
+impl Noise<'_> {
+    /// `σ²` for every sample.
+    pub fn uniform(variance: f64) -> Noise<'static> {
+        Noise { variance, weights: None }
+    }
+
+    /// The noise variance of sample `i`.
+    pub fn at(&self, i: usize) -> f64 {
+        self.weights.map_or(self.variance, |w| self.variance / w[i])
+    }
+}
+
+/// Factors `k + diag(noise)` in place, escalating a diagonal jitter when needed.
 ///
 /// The Cholesky factorisation writes only the lower triangle, so a failed
 /// attempt is undone from the (symmetric) upper one: no copy of `k`.
-pub(crate) fn factor(mut k: Mat<f64>, noise: f64, par: Par) -> Result<Factor, GpError> {
+pub(crate) fn factor(mut k: Mat<f64>, noise: Noise<'_>, par: Par) -> Result<Factor, GpError> {
     let n = k.nrows();
     for i in 0..n {
-        k[(i, i)] += noise;
+        k[(i, i)] += noise.at(i);
     }
     let diagonal: Vec<f64> = (0..n).map(|i| k[(i, i)]).collect();
     let mean_diag = diagonal.iter().sum::<f64>() / n.max(1) as f64;
@@ -95,7 +116,7 @@ pub fn log_marginal_likelihood(
     with_gradient: bool,
     par: Par,
 ) -> Result<Evaluation, GpError> {
-    evaluate(kernel, noise, x, y, with_gradient, None, par).map(|(e, _, _)| e)
+    evaluate(kernel, Noise::uniform(noise), x, y, with_gradient, None, par).map(|(e, _, _)| e)
 }
 
 /// An amplitude `c` maximised in closed form: the covariance is
@@ -113,7 +134,7 @@ pub(crate) struct ProfiledAmplitude {
 /// envelope theorem the gradient needs no term for `c`).
 pub(crate) fn evaluate(
     kernel: &VectorKernel,
-    noise: f64,
+    noise: Noise<'_>,
     x: &DataSet,
     y: &[f64],
     with_gradient: bool,
@@ -123,7 +144,7 @@ pub(crate) fn evaluate(
     let f = Factored::new(kernel, noise, x, y, profile, par)?;
     let (lml, jitter, amplitude) = (f.log_marginal_likelihood, f.jitter, f.amplitude);
     let alpha = f.alpha.clone();
-    let gradient = if with_gradient { f.gradient(kernel, x, par) } else { Vec::new() };
+    let gradient = if with_gradient { f.gradient(kernel, x, noise, par) } else { Vec::new() };
     Ok((Evaluation { log_marginal_likelihood: lml, gradient, jitter }, alpha, amplitude))
 }
 
@@ -133,7 +154,6 @@ pub(crate) fn evaluate(
 pub(crate) struct Factored {
     l: Mat<f64>,
     alpha: Vec<f64>,
-    noise: f64,
     pub amplitude: f64,
     pub log_marginal_likelihood: f64,
     pub jitter: f64,
@@ -143,7 +163,7 @@ impl Factored {
     /// Factors `K + σ² I` (see [`evaluate`] for `profile`).
     pub(crate) fn new(
         kernel: &VectorKernel,
-        noise: f64,
+        noise: Noise<'_>,
         x: &DataSet,
         y: &[f64],
         profile: Option<ProfiledAmplitude>,
@@ -163,15 +183,15 @@ impl Factored {
         Ok(Self {
             l: f.l,
             alpha: (0..n).map(|i| alpha[(i, 0)]).collect(),
-            noise,
             amplitude,
             log_marginal_likelihood: lml,
             jitter: f.jitter,
         })
     }
 
-    /// `∂/∂ log θ` for the kernel's hyperparameters, then the noise (or ratio).
-    pub(crate) fn gradient(self, kernel: &VectorKernel, x: &DataSet, par: Par) -> Vec<f64> {
+    /// `∂/∂ log θ` for the kernel's hyperparameters, then the noise (or
+    /// ratio); `noise` as the factorisation had it.
+    pub(crate) fn gradient(self, kernel: &VectorKernel, x: &DataSet, noise: Noise<'_>, par: Par) -> Vec<f64> {
         let n = self.alpha.len();
         let alpha = &self.alpha;
         // W = α αᵀ − A⁻¹ (lower triangle); ∂/∂ log θ = ½ tr(W ∂A/∂ log θ).
@@ -184,8 +204,9 @@ impl Factored {
             }
         }
         let mut gradient: Vec<f64> = kernel.gradient_traces(x, w.as_ref(), par).into_iter().map(|t| 0.5 * t).collect();
-        let trace: f64 = (0..n).map(|i| w[(i, i)]).sum();
-        gradient.push(0.5 * self.noise * trace);
+        // ∂A/∂ log σ² = diag(σ²/w_i).
+        let trace: f64 = (0..n).map(|i| w[(i, i)] * noise.at(i)).sum();
+        gradient.push(0.5 * trace);
         gradient
     }
 }
@@ -203,7 +224,7 @@ pub(crate) fn inverse(l: &Mat<f64>, par: Par) -> Mat<f64> {
 
 #[cfg(test)]
 mod tests {
-    use super::{ProfiledAmplitude, evaluate, log_marginal_likelihood};
+    use super::{Noise, ProfiledAmplitude, evaluate, log_marginal_likelihood};
     use crate::rng::SplitMix64;
     use kern_kernels::{DataSet, DenseMatrix, Par, VectorKernel};
 
@@ -216,7 +237,7 @@ mod tests {
         let profile = Some(ProfiledAmplitude { bounds: (1e-5, 1e5) });
         let profiled = |log_gamma: f64, log_ratio: f64| {
             let base = VectorKernel::Rbf { gamma: log_gamma.exp() };
-            evaluate(&base, log_ratio.exp(), &x, &y, true, profile, Par::Seq).unwrap()
+            evaluate(&base, Noise::uniform(log_ratio.exp()), &x, &y, true, profile, Par::Seq).unwrap()
         };
         let (lg, lr) = (-0.7, -1.9);
         let (e, _, c) = profiled(lg, lr);
@@ -247,5 +268,31 @@ mod tests {
             / (2.0 * h);
         assert!((e.gradient[0] - fd_gamma).abs() < 1e-6 * fd_gamma.abs().max(1.0), "{} vs {fd_gamma}", e.gradient[0]);
         assert!((e.gradient[1] - fd_ratio).abs() < 1e-6 * fd_ratio.abs().max(1.0), "{} vs {fd_ratio}", e.gradient[1]);
+    }
+
+    #[test]
+    fn with_sample_weights_the_gradient_is_the_likelihood_s_derivative() {
+        let mut rng = SplitMix64::new(3);
+        let rows: Vec<Vec<f64>> = (0..30).map(|_| (0..2).map(|_| rng.normal()).collect()).collect();
+        let y: Vec<f64> = rows.iter().map(|r| r[0].sin() + 0.2 * rng.normal()).collect();
+        let w: Vec<f64> = (0..30).map(|i| 0.5 + (i % 4) as f64).collect();
+        let x = DataSet::from(DenseMatrix::from_rows(&rows).unwrap());
+        let lml = |log_gamma: f64, log_noise: f64, gradient: bool| {
+            let kernel = VectorKernel::Rbf { gamma: log_gamma.exp() };
+            let noise = Noise { variance: log_noise.exp(), weights: Some(&w) };
+            evaluate(&kernel, noise, &x, &y, gradient, None, Par::Seq).unwrap().0
+        };
+        let (lg, ln) = (-0.4, -1.3);
+        let e = lml(lg, ln, true);
+        let h = 1e-5;
+        let fd = [
+            (lml(lg + h, ln, false).log_marginal_likelihood - lml(lg - h, ln, false).log_marginal_likelihood)
+                / (2.0 * h),
+            (lml(lg, ln + h, false).log_marginal_likelihood - lml(lg, ln - h, false).log_marginal_likelihood)
+                / (2.0 * h),
+        ];
+        for (g, f) in e.gradient.iter().zip(fd) {
+            assert!((g - f).abs() < 1e-6 * f.abs().max(1.0), "analytic {g} vs {f}");
+        }
     }
 }

@@ -153,16 +153,32 @@ pub(crate) fn best_start<F: FnMut(&[f64], bool) -> Option<(f64, Vec<f64>)>>(
     Ok((best, evaluations))
 }
 
-/// `first`, then `restarts` points drawn uniformly in the box `[lo, hi]`
-/// (log-parameters, scikit-learn's restarts), seeded.
-pub(crate) fn random_starts(first: Vec<f64>, restarts: usize, seed: u64, (lo, hi): (f64, f64)) -> Vec<Vec<f64>> {
-    let dim = first.len();
+/// `first`, then `restarts` points drawn uniformly in the box `[lower,
+/// upper]` (log-parameters, scikit-learn's restarts), seeded.
+pub(crate) fn random_starts(
+    first: Vec<f64>,
+    restarts: usize,
+    seed: u64,
+    lower: &[f64],
+    upper: &[f64],
+) -> Vec<Vec<f64>> {
     std::iter::once(first)
         .chain((1..=restarts).map(|r| {
             let mut rng = crate::rng::SplitMix64::new(seed ^ (r as u64).wrapping_mul(0xA076_1D64_78BD_642F));
-            (0..dim).map(|_| lo + (hi - lo) * rng.uniform()).collect()
+            lower.iter().zip(upper).map(|(lo, hi)| lo + (hi - lo) * rng.uniform()).collect()
         }))
         .collect()
+}
+
+/// The log-bounds of a kernel's hyperparameters and then, with `noise`,
+/// of the noise variance: scikit-learn's `bounds` on lengthscales, amplitudes and noise.
+pub(crate) fn log_bounds(kernel: &kern_kernels::VectorKernel, bounds: (f64, f64), noise: bool) -> Vec<(f64, f64)> {
+    let mut out: Vec<(f64, f64)> =
+        kernel.hyperparameter_bounds(bounds).into_iter().map(|(lo, hi)| (lo.ln(), hi.ln())).collect();
+    if noise {
+        out.push((bounds.0.ln(), bounds.1.ln()));
+    }
+    out
 }
 
 /// `−H g` by the L-BFGS two-loop recursion over the stored pairs.

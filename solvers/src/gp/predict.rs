@@ -7,7 +7,7 @@ use kern_kernels::{DataSet, Kernel, Samples, VectorKernel, cross_gram, gram_matr
 
 use super::GpError;
 use super::fit::GpModel;
-use super::lml::factor;
+use super::lml::{Factor, Noise, factor};
 use crate::rng::SplitMix64;
 
 /// Test rows per block of `K(test, train)`.
@@ -60,7 +60,7 @@ impl GpModel {
         seed: u64,
         par: Par,
     ) -> Result<(GpPrediction, Mat<f64>), GpError> {
-        let f = factor(gram_matrix(&self.kernel, &self.train, par), self.noise + self.jitter, par)?;
+        let f = self.posterior().factor(par)?;
         let k = cross_gram(&self.kernel, test, &self.train, par);
         let mut v = k.transpose().to_owned();
         solve_lower_triangular_in_place(f.l.as_ref(), v.as_mut(), Par::Seq);
@@ -93,6 +93,7 @@ impl GpModel {
             train: &self.train,
             alpha: &self.alpha,
             noise: self.noise,
+            weights: (!self.weights.is_empty()).then_some(&self.weights[..]),
             jitter: self.jitter,
             y_mean: self.y_mean,
             y_scale: self.y_scale,
@@ -107,6 +108,8 @@ pub(crate) struct Posterior<'a, K: ?Sized, S: ?Sized> {
     pub train: &'a S,
     pub alpha: &'a [f64],
     pub noise: f64,
+    /// Sample weights: sample `i`'s noise is `noise / weights[i]`.
+    pub weights: Option<&'a [f64]>,
     pub jitter: f64,
     pub y_mean: f64,
     pub y_scale: f64,
@@ -126,9 +129,18 @@ impl<K: Kernel<S> + ?Sized, S: Samples + ?Sized> Posterior<'_, K, S> {
         out
     }
 
+    /// The factor of `K + diag(σ²/w_i) + jitter · I`, as the fit had it.
+    fn factor(&self, par: Par) -> Result<Factor, GpError> {
+        let mut k = gram_matrix(self.kernel, self.train, par);
+        for i in 0..k.nrows() {
+            k[(i, i)] += self.jitter;
+        }
+        factor(k, Noise { variance: self.noise, weights: self.weights }, par)
+    }
+
     /// Mean and standard deviations at `test` (refactors `K + σ² I` once).
     pub fn predict(&self, test: &S, par: Par) -> Result<GpPrediction, GpError> {
-        let f = factor(gram_matrix(self.kernel, self.train, par), self.noise + self.jitter, par)?;
+        let f = self.factor(par)?;
         let n_test = test.len();
         let mut diag = vec![0.0; n_test];
         let all: Vec<usize> = (0..n_test).collect();
@@ -182,7 +194,7 @@ fn draw(cov: Mat<f64>, n_samples: usize, seed: u64, par: Par) -> Result<Mat<f64>
     // singular to working precision (a posterior at test points packed
     // closer than the lengthscale), U √Λ with round-off's negative
     // eigenvalues clipped to zero.
-    let root = match factor(cov.clone(), 0.0, par) {
+    let root = match factor(cov.clone(), Noise::uniform(0.0), par) {
         Ok(f) => Mat::from_fn(n, n, |i, k| if k <= i { f.l[(i, k)] } else { 0.0 }),
         Err(_) => {
             let mean_diagonal = (0..n).map(|i| cov[(i, i)]).sum::<f64>() / n.max(1) as f64;

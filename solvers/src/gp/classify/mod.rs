@@ -17,7 +17,7 @@ use kern_kernels::{DataSet, VectorKernel};
 use serde::{Deserialize, Serialize};
 
 use super::GpError;
-use super::optimize::{best_start, random_starts};
+use super::optimize::{best_start, log_bounds, random_starts};
 use laplace::laplace;
 
 /// GP classification's kernel and how to fit it.
@@ -142,7 +142,8 @@ fn fit_latent(params: &GaussianProcessClassifier, x: &DataSet, y: &[f64], par: P
     let free: Vec<usize> = (0..theta.len()).filter(|&i| fit[i]).collect();
     let mut evaluations = 0;
     if !free.is_empty() {
-        let (lo, hi) = (params.bounds.0.ln(), params.bounds.1.ln());
+        let bounds = log_bounds(&params.kernel, params.bounds, false);
+        let (lower, upper): (Vec<f64>, Vec<f64>) = free.iter().map(|&i| bounds[i]).unzip();
         let at = |z: &[f64]| {
             let mut t = theta.clone();
             for (&i, &zi) in free.iter().zip(z) {
@@ -163,9 +164,8 @@ fn fit_latent(params: &GaussianProcessClassifier, x: &DataSet, y: &[f64], par: P
                 Some((-l.log_marginal_likelihood, gradient))
             }
         };
-        let first: Vec<f64> = free.iter().map(|&i| theta[i].ln().clamp(lo, hi)).collect();
-        let starts = random_starts(first, params.restarts, params.seed, (lo, hi));
-        let (lower, upper) = (vec![lo; free.len()], vec![hi; free.len()]);
+        let first: Vec<f64> = free.iter().map(|&i| theta[i].ln().clamp(bounds[i].0, bounds[i].1)).collect();
+        let starts = random_starts(first, params.restarts, params.seed, &lower, &upper);
         let (best, spent) = best_start(objective, &starts, &lower, &upper, params.max_iter)?;
         evaluations = spent;
         for (&i, &zi) in free.iter().zip(&best.x) {

@@ -139,7 +139,7 @@ impl<K: Kernel<S>, S: Samples> FixedGpModel<K, S> {
         if let Some(index) = y.iter().position(|v| !v.is_finite()) {
             return Err(GpError::NonFiniteTarget { index });
         }
-        let (y_mean, y_scale) = if params.normalize_y { mean_and_scale(y) } else { (0.0, 1.0) };
+        let (y_mean, y_scale) = if params.normalize_y { mean_and_scale(y, None) } else { (0.0, 1.0) };
         let yn: Vec<f64> = y.iter().map(|v| (v - y_mean) / y_scale).collect();
         let spectrum = eigen(gram_matrix(&kernel, &train, par), &yn, par)?;
 
@@ -214,6 +214,7 @@ impl<K: Kernel<S>, S: Samples> FixedGpModel<K, S> {
             train: &self.train,
             alpha: &self.alpha,
             noise: self.noise,
+            weights: None,
             jitter: self.jitter,
             y_mean: self.y_mean,
             y_scale: self.y_scale,

@@ -1,0 +1,122 @@
+//! The layouts of older binary model files, read and turned into today's
+//! [`Model`]. Postcard stores no field names, so each old layout is spelt out:
+//! format 1 lacks [`super::InputSchema::scaling`]; formats 1 and 2 lack
+//! [`GpModel::weights`].
+
+use kern_kernels::{DataSet, GraphKernel, Graphs, Sequences, StringKernel, VectorKernel};
+use kern_solvers::falkon::FalkonModel;
+use kern_solvers::gp::GpcModel;
+use kern_solvers::{GpModel, KernelRidgeModel, SvmModel};
+use serde::Deserialize;
+
+use super::{ApproxMap, Estimator, InputSchema, LinearHead, Machine, Model, Origin};
+use crate::io::{CsvSchema, Format, SequenceOptions};
+
+/// Format 1.
+#[derive(Deserialize)]
+pub(super) struct ModelV1 {
+    format_version: u32,
+    kern_version: String,
+    n_features: usize,
+    input: InputSchemaV1,
+    estimator: EstimatorV2,
+    origin: Origin,
+}
+
+#[derive(Deserialize)]
+struct InputSchemaV1 {
+    format: Format,
+    csv: Option<CsvSchema>,
+}
+
+/// Format 2.
+#[derive(Deserialize)]
+pub(super) struct ModelV2 {
+    format_version: u32,
+    kern_version: String,
+    n_features: usize,
+    input: InputSchema,
+    estimator: EstimatorV2,
+    origin: Origin,
+}
+
+/// [`Estimator`] in the same variant order, its GP without sample weights.
+#[derive(Deserialize)]
+enum EstimatorV2 {
+    KernelRidge(KernelRidgeModel<VectorKernel, DataSet>),
+    Svm { model: SvmModel<VectorKernel, DataSet>, classes: Vec<String> },
+    Gp(GpModelV2),
+    Gpc { model: GpcModel, classes: Vec<String> },
+    Approx { kernel: VectorKernel, map: ApproxMap, head: LinearHead },
+    Falkon { model: FalkonModel, classes: Vec<String> },
+    Sequences { machine: Machine<StringKernel, Sequences>, read: SequenceOptions },
+    Graphs(Machine<GraphKernel, Graphs>),
+}
+
+/// [`GpModel`] before sample weights.
+#[derive(Deserialize)]
+struct GpModelV2 {
+    kernel: VectorKernel,
+    noise: f64,
+    train: DataSet,
+    alpha: Vec<f64>,
+    y_mean: f64,
+    y_scale: f64,
+    log_marginal_likelihood: f64,
+    jitter: f64,
+    evaluations: usize,
+}
+
+impl From<EstimatorV2> for Estimator {
+    fn from(e: EstimatorV2) -> Self {
+        match e {
+            EstimatorV2::KernelRidge(m) => Estimator::KernelRidge(m),
+            EstimatorV2::Svm { model, classes } => Estimator::Svm { model, classes },
+            EstimatorV2::Gp(m) => Estimator::Gp(GpModel {
+                kernel: m.kernel,
+                noise: m.noise,
+                train: m.train,
+                alpha: m.alpha,
+                y_mean: m.y_mean,
+                y_scale: m.y_scale,
+                log_marginal_likelihood: m.log_marginal_likelihood,
+                jitter: m.jitter,
+                evaluations: m.evaluations,
+                weights: Vec::new(),
+            }),
+            EstimatorV2::Gpc { model, classes } => Estimator::Gpc { model, classes },
+            EstimatorV2::Approx { kernel, map, head } => Estimator::Approx { kernel, map, head },
+            EstimatorV2::Falkon { model, classes } => Estimator::Falkon { model, classes },
+            EstimatorV2::Sequences { machine, read } => Estimator::Sequences { machine, read },
+            EstimatorV2::Graphs(machine) => Estimator::Graphs(machine),
+        }
+    }
+}
+
+impl From<ModelV1> for Model {
+    fn from(m: ModelV1) -> Self {
+        let input = InputSchema { format: m.input.format, csv: m.input.csv, scaling: None };
+        let v2 = ModelV2 {
+            format_version: m.format_version,
+            kern_version: m.kern_version,
+            n_features: m.n_features,
+            input,
+            estimator: m.estimator,
+            origin: m.origin,
+        };
+        v2.into()
+    }
+}
+
+impl From<ModelV2> for Model {
+    fn from(m: ModelV2) -> Self {
+        Model {
+            format_version: m.format_version,
+            kern_version: m.kern_version,
+            n_features: m.n_features,
+            input: m.input,
+            estimator: m.estimator.into(),
+            origin: m.origin,
+        }
+    }
+}
