@@ -110,3 +110,26 @@ def _width(kernel, gamma, X):
     elif kernel != "linear":
         params["gamma"] = g
     return params
+
+
+class _PredictInterval:
+    """``predict_interval`` for the regressors: split-conformal for a model
+    fitted with ``conformal=SHARE``, jackknife+ for exact kernel ridge,
+    Gaussian for a GP."""
+
+    def _interval_X(self, X):
+        from sklearn.utils.validation import check_is_fitted, validate_data
+
+        check_is_fitted(self)
+        return _matrix(validate_data(self, X, accept_sparse="csr", dtype=np.float64, reset=False))
+
+    def predict_interval(self, X, level=0.9):
+        """``(prediction, lower, upper)``: intervals meant to hold a new
+        target with probability ``level``."""
+        X = self._interval_X(X)
+        fitted = self._fitted
+        if isinstance(fitted, list):
+            if len(fitted) != 1:
+                raise ValueError("predict_interval takes one target; this model has several")
+            fitted = fitted[0]
+        return fitted.predict_interval(X, float(level), _threads(self.n_jobs))

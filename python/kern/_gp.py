@@ -7,7 +7,7 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from . import _kern
-from ._common import KERNELS, _matrix, _seed, _threads, _width
+from ._common import KERNELS, _matrix, _PredictInterval, _seed, _threads, _width
 
 
 def _kernel_params(kernel, gamma, amplitude, X):
@@ -90,7 +90,7 @@ def _sklearn_expression(kernel):
     return walk(kernel)
 
 
-class GaussianProcessRegressor(RegressorMixin, BaseEstimator):
+class GaussianProcessRegressor(_PredictInterval, RegressorMixin, BaseEstimator):
     """Exact GP regression: ``amplitude × kernel + noise``, every
     hyperparameter left ``None`` fitted by the log marginal likelihood
     (L-BFGS-B from ``n_restarts_optimizer`` extra seeded starts). ``alpha`` is

@@ -10,10 +10,10 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from . import _kern
-from ._common import _matrix, _positive, _seed, _threads, _weights, _width
+from ._common import _matrix, _PredictInterval, _positive, _seed, _threads, _weights, _width
 
 
-class KernelRidge(RegressorMixin, BaseEstimator):
+class KernelRidge(_PredictInterval, RegressorMixin, BaseEstimator):
     """Kernel ridge regression, scikit-learn's ``KernelRidge`` over kern's
     engine (Cholesky refined to double accuracy); ``alpha="auto"`` chooses
     α by exact leave-one-out error.
@@ -138,9 +138,37 @@ class _Falkon(BaseEstimator):
         return tags
 
 
-class FalkonRegressor(RegressorMixin, _Falkon):
+class FalkonRegressor(_PredictInterval, RegressorMixin, _Falkon):
     """Kernel ridge regression at scale by Falkon: ``alpha`` on kernel ridge's
-    scale (λ = alpha / n), ``n_centers`` Nyström centres."""
+    scale (λ = alpha / n), ``n_centers`` Nyström centres; ``conformal=SHARE``
+    holds that share of the samples out to calibrate ``predict_interval``."""
+
+    def __init__(
+        self,
+        alpha=1e-6,
+        *,
+        kernel="rbf",
+        gamma="scale",
+        n_centers=1000,
+        landmarks="uniform",
+        max_iter=None,
+        tol=1e-3,
+        conformal=None,
+        random_state=None,
+        n_jobs=None,
+    ):
+        super().__init__(
+            alpha,
+            kernel=kernel,
+            gamma=gamma,
+            n_centers=n_centers,
+            landmarks=landmarks,
+            max_iter=max_iter,
+            tol=tol,
+            random_state=random_state,
+            n_jobs=n_jobs,
+        )
+        self.conformal = conformal
 
     def fit(self, X, y, sample_weight=None):
         X, y = validate_data(self, X, y, accept_sparse="csr", dtype=np.float64, order="C", y_numeric=True)
@@ -149,7 +177,9 @@ class FalkonRegressor(RegressorMixin, _Falkon):
         if keep is not None:
             X, y, w = X[keep], y[keep], w[keep]
         y = np.ascontiguousarray(y, dtype=np.float64)
-        self._fitted = _kern.fit("krr", _matrix(X), y, [], w, self._params(X), _threads(self.n_jobs))
+        params = self._params(X)
+        params["conformal"] = None if self.conformal is None else float(self.conformal)
+        self._fitted = _kern.fit("krr", _matrix(X), y, [], w, params, _threads(self.n_jobs))
         self.n_iter_ = self._fitted.falkon_iterations()
         return self
 

@@ -16,6 +16,7 @@ from ._common import (
     GRAPH_KERNELS,
     STRING_KERNELS,
     _matrix,
+    _PredictInterval,
     _positive,
     _seed,
     _structured,
@@ -51,6 +52,10 @@ class _KernSVM(BaseEstimator):
         self._fitted = _kern.fit(self._task, self._samples(X, keep), y, classes, sample_weight, params, _threads(self.n_jobs))
         a = self._fitted.svm_attributes()
         support = np.asarray(a["support"], dtype=np.int32)
+        if extra.get("conformal") is not None:
+            # Fitted on the rows the calibration share left.
+            rows = np.asarray(_kern.fit_rows(X.shape[0], extra["conformal"], extra["seed"]), dtype=np.int32)
+            support = rows[support]
         self.support_ = support if keep is None else keep[support].astype(np.int32)
         sv = a["support_vectors"]
         if self.kernel == "precomputed":
@@ -353,14 +358,19 @@ class NuSVC(_KernClassifier):
         return w if sample_weight is None else sample_weight * w
 
 
-class _KernRegressor(RegressorMixin, _KernSVM):
-    """SVR and NuSVR."""
+class _KernRegressor(_PredictInterval, RegressorMixin, _KernSVM):
+    """SVR and NuSVR; ``conformal=SHARE`` holds that share of the samples out
+    (seeded by ``random_state``) to calibrate ``predict_interval``."""
+
+    def _interval_X(self, X):
+        return self._check_X(X)
 
     def fit(self, X, y, sample_weight=None):
         """Fits the regressor on X (dense or sparse) and targets y."""
         X, y = validate_data(self, X, y, accept_sparse="csr", dtype=np.float64, order="C", y_numeric=True)
         sample_weight = _weights(sample_weight, X)
-        extra = {"C": float(self.C), "seed": 0}
+        conformal = None if self.conformal is None else float(self.conformal)
+        extra = {"C": float(self.C), "seed": _seed(self.random_state), "conformal": conformal}
         extra.update(self._problem_params())
         return self._fit(X, y.astype(np.float64), [], sample_weight, extra)
 
@@ -404,8 +414,12 @@ class SVR(_KernRegressor):
         cache_size=200,
         verbose=False,
         max_iter=-1,
+        conformal=None,
+        random_state=None,
         n_jobs=None,
     ):
+        self.conformal = conformal
+        self.random_state = random_state
         self.kernel = kernel
         self.degree = degree
         self.gamma = gamma
@@ -442,8 +456,12 @@ class NuSVR(_KernRegressor):
         cache_size=200,
         verbose=False,
         max_iter=-1,
+        conformal=None,
+        random_state=None,
         n_jobs=None,
     ):
+        self.conformal = conformal
+        self.random_state = random_state
         self.nu = nu
         self.C = C
         self.kernel = kernel

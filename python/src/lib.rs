@@ -8,7 +8,7 @@ use pyo3::exceptions::{PyRuntimeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict};
 
-use kern::io::Format;
+use kern::io::{Data, Format, Inputs, Labels};
 use kern::kernels::SparseMatrix;
 use kern::model::{
     ApproxMap, Estimator, InputSchema, Model, Prediction, decode_model, encode_model, load_model, predict_estimator,
@@ -110,6 +110,13 @@ fn fit(
 
     let weights = weights.as_ref().map(slice).transpose()?.map(<[f64]>::to_vec);
     let d = x.n_features();
+    if let (Some(_), Targets::Values(y)) = (spec.conformal, &targets) {
+        // Split-conformal: the engine holds the calibration share out.
+        let mut data = Data::new(Inputs::Vectors(x), Some(Labels::Numeric(y.clone())));
+        data.weights = weights;
+        let fitted = detached(py, threads, |par| kern::train::fit(&spec, data, par))?.map_err(value_error)?;
+        return Ok(Fitted { model: fitted.model });
+    }
     let estimator = detached(py, threads, |par| {
         let kernel = spec.vector_kernel(d)?;
         fit_vectors(&spec, &kernel, x, &targets, weights.as_deref(), par, &Notices::default())
@@ -230,6 +237,23 @@ impl Fitted {
     /// support vectors per class.
     fn structured_svm(&self) -> PyResult<structured::SvmParts> {
         structured::svm_parts(&self.model).ok_or_else(|| value_error("not an SVM on sequences or graphs"))
+    }
+
+    /// Predictions with intervals meant to hold a new target with
+    /// probability `level`: (prediction, lower, upper), the first target's.
+    #[pyo3(signature = (x, level, threads = 0))]
+    #[allow(clippy::type_complexity)]
+    fn predict_interval<'py>(
+        &self,
+        py: Python<'py>,
+        x: Matrix<'_>,
+        level: f64,
+        threads: usize,
+    ) -> PyResult<(Bound<'py, PyArray1<f64>>, Bound<'py, PyArray1<f64>>, Bound<'py, PyArray1<f64>>)> {
+        let x = Inputs::Vectors(self.samples(&x)?);
+        let i = detached(py, threads, |par| self.model.predict_interval(&x, level, par))?.map_err(value_error)?;
+        let first = |m: &faer::Mat<f64>| PyArray1::from_vec(py, m.col(0).iter().copied().collect());
+        Ok((first(&i.prediction), first(&i.lower), first(&i.upper)))
     }
 
     /// A GP's mean, latent standard deviation and that of a new observation.
@@ -456,9 +480,17 @@ impl FittedMap {
     }
 }
 
+/// The rows a fit with `conformal=share` learns from (the engine's seeded
+/// split; the rest calibrate), ascending.
+#[pyfunction]
+fn fit_rows(n: usize, share: f64, seed: u64) -> Vec<usize> {
+    kern::select::holdout(n, share, seed).0
+}
+
 #[pymodule]
 fn _kern(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(fit, m)?)?;
+    m.add_function(wrap_pyfunction!(fit_rows, m)?)?;
     m.add_function(wrap_pyfunction!(fit_map, m)?)?;
     m.add_function(wrap_pyfunction!(structured::fit_structured, m)?)?;
     m.add_class::<Fitted>()?;

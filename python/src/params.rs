@@ -95,6 +95,7 @@ pub(crate) fn fit_spec(task_name: &str, params: &Bound<'_, PyDict>, classes: &[S
     let class_weight = get::<Vec<f64>>(params, "class_weight")?.unwrap_or_default();
     s.class_weight = classes.iter().cloned().zip(class_weight).collect();
     spec.seed = get(params, "seed")?.unwrap_or(0);
+    spec.conformal = get(params, "conformal")?;
     if let Some(alpha) = params.get_item("alpha")? {
         spec.alpha = match alpha.extract::<String>() {
             Ok(text) if text == "auto" => Alpha::Auto,

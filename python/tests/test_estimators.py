@@ -237,6 +237,29 @@ def test_gp_per_sample_alpha_gives_scikit_learns_posterior():
         kern.GaussianProcessRegressor(alpha=alpha[:10]).fit(X, y)
 
 
+def test_every_regressor_gives_intervals_that_cover_new_targets():
+    rng = np.random.default_rng(10)
+    X = rng.uniform(-1, 1, size=(1600, 3))
+    y = np.sin(3 * X[:, 0]) + X[:, 1] ** 2 + 0.3 * rng.normal(size=1600)
+    train, test = slice(0, 600), slice(600, None)
+    for est in [
+        kern.SVR(C=4.0, gamma=1.0, conformal=0.5, random_state=1),
+        kern.NuSVR(gamma=1.0, conformal=0.5, random_state=1),
+        kern.KernelRidge(alpha=0.1, kernel="rbf", gamma=1.0),
+        kern.GaussianProcessRegressor(n_restarts_optimizer=0),
+        kern.FalkonRegressor(alpha=1e-3, gamma=1.0, n_centers=100, conformal=0.5, random_state=1),
+    ]:
+        est.fit(X[train], y[train])
+        pred, lower, upper = est.predict_interval(X[test], level=0.9)
+        np.testing.assert_allclose(pred, est.predict(X[test]), atol=1e-9)
+        coverage = np.mean((lower <= y[test]) & (y[test] <= upper))
+        assert 0.85 <= coverage <= 0.95, (type(est).__name__, coverage)
+    svr = kern.SVR(C=4.0, gamma=1.0, conformal=0.5, random_state=1).fit(X[train], y[train])
+    np.testing.assert_allclose(svr.support_vectors_, X[train][svr.support_])
+    with pytest.raises(ValueError, match="conformal"):
+        kern.SVR().fit(X[train], y[train]).predict_interval(X[test])
+
+
 def test_falkon_with_every_sample_a_centre_is_kernel_ridge():
     X, y = make_regression(n_samples=120, n_features=4, noise=2.0, random_state=2)
     X, y = scaled(X), y / y.std()

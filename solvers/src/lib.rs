@@ -31,6 +31,9 @@ mod weights;
 
 pub use error::SolverError;
 pub use gp::{GaussianProcess, GpError, GpModel};
-pub use ridge::{KernelRidge, KernelRidgeModel, LooPath, LooSelection, WeightedGram, fit_dual, fit_dual_weighted};
+pub use ridge::{
+    KernelRidge, KernelRidgeModel, LooPath, LooSelection, PredictionIntervals, WeightedGram, fit_dual,
+    fit_dual_weighted, lower_rank, upper_rank,
+};
 pub use smo::SmoOptions;
 pub use svm::{PairInfo, SvmKind, SvmModel, SvmParams, train_classifier, train_one_class, train_regressor};

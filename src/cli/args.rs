@@ -340,6 +340,7 @@ impl TrainArgs {
             max_memory: self.max_memory,
             scale: false,
             seed: self.seed,
+            conformal: None,
         };
         if let KernelChoice::Expression(e) = &k.kernel {
             self.check_expression(e)?;

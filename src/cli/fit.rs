@@ -16,8 +16,14 @@ pub(super) fn run(args: &FitArgs, par: Par) -> Result<()> {
     run_with(&args.train_args.spec()?, args, par)
 }
 
+/// `spec` with `kern fit`'s own options.
+fn with_fit_options(spec: &FitSpec, args: &FitArgs) -> FitSpec {
+    FitSpec { conformal: args.conformal, ..spec.clone() }
+}
+
 /// `kern fit` of `spec` (the options of `args` but the model's).
 pub(super) fn run_with(spec: &FitSpec, args: &FitArgs, par: Par) -> Result<()> {
+    let spec = &with_fit_options(spec, args);
     let output = args.output.clone().unwrap_or_else(|| default_model_path(&args.train));
     let what = match args.auto {
         true => format!("kern fit --auto on {}: choosing", args.train.display()),

@@ -104,6 +104,7 @@ pub(super) fn run(args: &GridArgs, par: Par) -> Result<()> {
             auto: false,
             auto_metric: Default::default(),
             auto_prefer_simple: false,
+            conformal: None,
             given: Vec::new(),
             data: args.data.clone(),
             weights: args.weights.clone(),

@@ -72,6 +72,9 @@ pub struct FitArgs {
     /// Keep --auto's linear baseline (linear kernel, C or alpha searched) when it scores as well as the kernel model within one standard error (implies --auto)
     #[arg(long)]
     pub auto_prefer_simple: bool,
+    /// Hold out this share of the samples (seeded by --seed) to calibrate split-conformal prediction intervals (`kern predict --interval`): svr, nusvr and krr with --approx; the model is fitted on the rest. Exact krr and gp have intervals of their own
+    #[arg(long, value_name = "SHARE")]
+    pub conformal: Option<f64>,
     /// The option ids given on the command line (set after parsing; `--auto` holds them)
     #[arg(skip)]
     pub given: Vec<String>,
@@ -120,6 +123,9 @@ pub struct PredictArgs {
     /// Write `mean std` per sample (a GP model): the predictive standard deviation of a new observation, noise included
     #[arg(long)]
     pub std: bool,
+    /// Write `prediction lower upper` per sample, an interval meant to hold a new target with probability LEVEL (e.g. 0.9): a GP's Gaussian interval, exact kernel ridge's jackknife+, or split-conformal for a model fitted with --conformal
+    #[arg(long, value_name = "LEVEL", conflicts_with_all = ["std", "proba"])]
+    pub interval: Option<f64>,
     #[command(flatten)]
     pub data_args: DataArgs,
     #[command(flatten)]

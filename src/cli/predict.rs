@@ -17,6 +17,9 @@ pub(super) fn run(args: &PredictArgs, par: Par) -> Result<()> {
     if args.run.json && args.output.is_none() {
         return Err(Error::Usage("--json prints the report on stdout: give -o OUT for the predictions".into()));
     }
+    if let Some(level) = args.interval.filter(|l| !(*l > 0.0 && *l < 1.0)) {
+        return Err(Error::Usage(format!("--interval {level}: the level must lie strictly between 0 and 1")));
+    }
     let mut model = load_model(&args.model)?;
     let d = &args.data_args;
     let options = InputOptions {
@@ -30,9 +33,14 @@ pub(super) fn run(args: &PredictArgs, par: Par) -> Result<()> {
         Error::Usage(why) => Error::Usage(format!("{}: {why}", args.model.display())),
         e => e,
     };
-    let prediction = match args.std {
-        true => model.predict_std(&data.x, par).map_err(in_model)?,
-        false => model.predict(&data.x, par).map_err(in_model)?,
+    let intervals = match args.interval {
+        Some(level) => Some(model.predict_interval(&data.x, level, par).map_err(in_model)?),
+        None => None,
+    };
+    let prediction = match (&intervals, args.std) {
+        (Some(i), _) => i.columns(),
+        (None, true) => model.predict_std(&data.x, par).map_err(in_model)?,
+        (None, false) => model.predict(&data.x, par).map_err(in_model)?,
     };
     let text = lines(&model, &prediction, args)?;
     match &args.output {
@@ -45,8 +53,16 @@ pub(super) fn run(args: &PredictArgs, par: Par) -> Result<()> {
         }
     }
     let mut report = json!({ "n": prediction.len() });
+    if let (Some(i), Some(level)) = (&intervals, args.interval) {
+        report["interval"] = json!({ "level": level, "method": i.method, "mean_width": i.mean_width() });
+    }
     if let Some(labels) = &data.labels {
-        let line = metrics(&model, &prediction, labels, &args.data, &mut report)?;
+        let mut line = metrics(&model, &prediction, labels, &args.data, &mut report)?;
+        if let Some(i) = &intervals {
+            let coverage = i.coverage(labels.numeric(&args.data)?);
+            report["interval"]["coverage"] = json!(coverage);
+            line.push_str(&format!(", {:.2} % inside the {} intervals", 100.0 * coverage, i.method));
+        }
         if !args.run.quiet {
             eprintln!("kern predict: {} samples, {line}", prediction.len());
         }

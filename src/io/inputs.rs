@@ -124,6 +124,19 @@ impl Data {
         Self { x, labels, file, format, csv: None, sequences: SequenceOptions::default(), weights: None }
     }
 
+    /// The samples at `rows`, with their labels and weights.
+    pub fn select(&self, rows: &[usize]) -> Self {
+        Data {
+            x: self.x.select(rows),
+            labels: self.labels.as_ref().map(|l| l.select(rows)),
+            weights: self.weights.as_ref().map(|w| rows.iter().map(|&i| w[i]).collect()),
+            file: self.file.clone(),
+            format: self.format,
+            csv: self.csv.clone(),
+            sequences: self.sequences.clone(),
+        }
+    }
+
     /// The samples a fit learns from: those of positive weight (all
     /// without weights).
     pub fn n_weighed(&self) -> usize {

@@ -66,6 +66,31 @@ impl<F: Float> KernelRidge<F> {
     pub fn model(&self) -> &KernelRidgeModel<VectorKernel, DataSet> {
         &self.model
     }
+
+    /// Predictions with jackknife+ intervals meant to hold a new target
+    /// with probability `level` (from the exact leave-one-out fits; one
+    /// factorisation of `K + αI`): `(prediction, lower, upper)`.
+    ///
+    /// ```
+    /// use linfa::prelude::*;
+    /// use ndarray::Array2;
+    /// let x = Array2::from_shape_fn((60, 1), |(i, _)| i as f64 / 10.0);
+    /// let y = x.column(0).mapv(|v| v.sin() + 0.1 * (7.0 * v).cos());
+    /// let model = kern::KernelRidge::params().alpha(0.1).gamma(1.0).fit(&Dataset::new(x.clone(), y))?;
+    /// let (p, lo, hi) = model.predict_interval(&x, 0.9)?;
+    /// assert!((0..60).all(|i| lo[i] <= p[i] && p[i] <= hi[i]));
+    /// # Ok::<(), kern::Error>(())
+    /// ```
+    pub fn predict_interval<D: Data<Elem = F>>(
+        &self,
+        x: &ArrayBase<D, Ix2>,
+        level: f64,
+    ) -> Result<(Array1<F>, Array1<F>, Array1<F>)> {
+        let test = to_test_set(x, self.model.train.n_features());
+        let i = self.model.jackknife_plus(&test, level, self.par)?;
+        let column = |m: &faer::Mat<f64>| m.col(0).iter().map(|&v| cast(v)).collect();
+        Ok((column(&i.prediction), column(&i.lower), column(&i.upper)))
+    }
 }
 
 impl<F: Float> KernelRidgeParams<F> {

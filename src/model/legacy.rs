@@ -1,12 +1,13 @@
 //! The layouts of older binary model files, read and turned into today's
 //! [`Model`]. Postcard stores no field names, so each old layout is spelt out:
 //! format 1 lacks [`super::InputSchema::scaling`]; formats 1 and 2 lack
-//! [`GpModel::weights`].
+//! [`GpModel::weights`], [`KernelRidgeModel::weights`] and
+//! [`Model::calibration`].
 
 use kern_kernels::{DataSet, GraphKernel, Graphs, Sequences, StringKernel, VectorKernel};
 use kern_solvers::falkon::FalkonModel;
-use kern_solvers::gp::GpcModel;
-use kern_solvers::{GpModel, KernelRidgeModel, SvmModel};
+use kern_solvers::gp::{FixedGpModel, FixedGpcModel, GpcModel};
+use kern_solvers::{GpModel, KernelRidge, KernelRidgeModel, SvmModel};
 use serde::Deserialize;
 
 use super::{ApproxMap, Estimator, InputSchema, LinearHead, Machine, Model, Origin};
@@ -43,14 +44,51 @@ pub(super) struct ModelV2 {
 /// [`Estimator`] in the same variant order, its GP without sample weights.
 #[derive(Deserialize)]
 enum EstimatorV2 {
-    KernelRidge(KernelRidgeModel<VectorKernel, DataSet>),
+    KernelRidge(KernelRidgeV2<VectorKernel, DataSet>),
     Svm { model: SvmModel<VectorKernel, DataSet>, classes: Vec<String> },
     Gp(GpModelV2),
     Gpc { model: GpcModel, classes: Vec<String> },
     Approx { kernel: VectorKernel, map: ApproxMap, head: LinearHead },
     Falkon { model: FalkonModel, classes: Vec<String> },
-    Sequences { machine: Machine<StringKernel, Sequences>, read: SequenceOptions },
-    Graphs(Machine<GraphKernel, Graphs>),
+    Sequences { machine: MachineV2<StringKernel, Sequences>, read: SequenceOptions },
+    Graphs(MachineV2<GraphKernel, Graphs>),
+}
+
+/// [`Machine`] in the same variant order, its kernel ridge without weights.
+#[derive(Deserialize)]
+enum MachineV2<K, S> {
+    Svm { model: SvmModel<K, S>, classes: Vec<String> },
+    KernelRidge(KernelRidgeV2<K, S>),
+    Gp(FixedGpModel<K, S>),
+    Gpc { model: FixedGpcModel<K, S>, classes: Vec<String> },
+}
+
+/// [`KernelRidgeModel`] before sample weights.
+#[derive(Deserialize)]
+struct KernelRidgeV2<K, S> {
+    kernel: K,
+    train: S,
+    params: KernelRidge,
+    dual_coef: Vec<f64>,
+    n_targets: usize,
+}
+
+impl<K, S> From<KernelRidgeV2<K, S>> for KernelRidgeModel<K, S> {
+    fn from(m: KernelRidgeV2<K, S>) -> Self {
+        let KernelRidgeV2 { kernel, train, params, dual_coef, n_targets } = m;
+        KernelRidgeModel { kernel, train, params, dual_coef, n_targets, weights: Vec::new() }
+    }
+}
+
+impl<K, S> From<MachineV2<K, S>> for Machine<K, S> {
+    fn from(m: MachineV2<K, S>) -> Self {
+        match m {
+            MachineV2::Svm { model, classes } => Machine::Svm { model, classes },
+            MachineV2::KernelRidge(m) => Machine::KernelRidge(m.into()),
+            MachineV2::Gp(m) => Machine::Gp(m),
+            MachineV2::Gpc { model, classes } => Machine::Gpc { model, classes },
+        }
+    }
 }
 
 /// [`GpModel`] before sample weights.
@@ -70,7 +108,7 @@ struct GpModelV2 {
 impl From<EstimatorV2> for Estimator {
     fn from(e: EstimatorV2) -> Self {
         match e {
-            EstimatorV2::KernelRidge(m) => Estimator::KernelRidge(m),
+            EstimatorV2::KernelRidge(m) => Estimator::KernelRidge(m.into()),
             EstimatorV2::Svm { model, classes } => Estimator::Svm { model, classes },
             EstimatorV2::Gp(m) => Estimator::Gp(GpModel {
                 kernel: m.kernel,
@@ -87,8 +125,8 @@ impl From<EstimatorV2> for Estimator {
             EstimatorV2::Gpc { model, classes } => Estimator::Gpc { model, classes },
             EstimatorV2::Approx { kernel, map, head } => Estimator::Approx { kernel, map, head },
             EstimatorV2::Falkon { model, classes } => Estimator::Falkon { model, classes },
-            EstimatorV2::Sequences { machine, read } => Estimator::Sequences { machine, read },
-            EstimatorV2::Graphs(machine) => Estimator::Graphs(machine),
+            EstimatorV2::Sequences { machine, read } => Estimator::Sequences { machine: machine.into(), read },
+            EstimatorV2::Graphs(machine) => Estimator::Graphs(machine.into()),
         }
     }
 }
@@ -117,6 +155,7 @@ impl From<ModelV2> for Model {
             input: m.input,
             estimator: m.estimator.into(),
             origin: m.origin,
+            calibration: None,
         }
     }
 }

@@ -15,6 +15,7 @@
 
 mod file;
 mod input;
+mod interval;
 mod legacy;
 mod libsvm;
 mod predict;
@@ -22,6 +23,7 @@ mod report;
 mod scaling;
 
 pub use file::{decode_model, encode_model, load_model, save_model, write_atomically};
+pub use interval::{Calibration, Intervals};
 pub use libsvm::write_libsvm_model;
 pub use predict::{Prediction, most_probable, plus_minus_targets, predict_estimator, predict_machine, svm_prediction};
 pub use scaling::Scaling;
@@ -54,6 +56,10 @@ pub struct Model {
     pub estimator: Estimator,
     /// Who trained it.
     pub origin: Origin,
+    /// Absolute residuals on a held-out calibration share, for split-conformal
+    /// prediction intervals (`kern fit --conformal SHARE`). Format 3 on.
+    #[serde(default)]
+    pub calibration: Option<Calibration>,
 }
 
 /// Who trained a model.
@@ -282,6 +288,7 @@ impl Model {
             input,
             estimator,
             origin: Origin::Kern,
+            calibration: None,
         }
     }
 

@@ -91,7 +91,7 @@ impl Model {
     }
 
     /// `x` as the estimator sees it: scaled when the model scales.
-    fn scaled<'a>(&self, x: &'a DataSet) -> Cow<'a, DataSet> {
+    pub(super) fn scaled<'a>(&self, x: &'a DataSet) -> Cow<'a, DataSet> {
         match &self.input.scaling {
             Some(scaling) => Cow::Owned(scaling.apply(x)),
             None => Cow::Borrowed(x),

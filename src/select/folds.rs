@@ -75,6 +75,27 @@ fn deal(codes: &[usize], k: usize, seed: u64) -> Vec<usize> {
     fold_of
 }
 
+/// A seeded split of `n` samples into `(fit, held)` rows, `held` taking
+/// `round(share · n)` of them (at least one, leaving at least one), both in
+/// ascending order.
+///
+/// ```
+/// use kern::select::holdout;
+/// let (fit, held) = holdout(10, 0.3, 7);
+/// assert_eq!((fit.len(), held.len()), (7, 3));
+/// assert_eq!(holdout(10, 0.3, 7), (fit, held));
+/// ```
+pub fn holdout(n: usize, share: f64, seed: u64) -> (Vec<usize>, Vec<usize>) {
+    let mut order: Vec<usize> = (0..n).collect();
+    order.shuffle(&mut rng(seed));
+    let m = ((share * n as f64).round() as usize).clamp(1.min(n), n.saturating_sub(1));
+    let mut held = order[..m].to_vec();
+    let mut fit = order[m..].to_vec();
+    held.sort_unstable();
+    fit.sort_unstable();
+    (fit, held)
+}
+
 /// The rows of fold `f` and the rest: `(test, train)`.
 pub fn fold_rows(fold_of: &[usize], f: usize) -> (Vec<usize>, Vec<usize>) {
     (0..fold_of.len()).partition(|&i| fold_of[i] == f)

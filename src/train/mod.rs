@@ -21,6 +21,7 @@
 //! ```
 
 mod approx;
+mod conformal;
 pub mod device;
 mod kernel;
 mod machine;
@@ -80,6 +81,9 @@ pub fn fit(spec: &FitSpec, data: Data, par: Par) -> Result<Fitted> {
 /// [`fit`], its notices gathered in `notices`.
 pub(crate) fn fit_model(spec: &FitSpec, data: Data, par: Par, notices: &Notices) -> Result<Model> {
     let data = without_zero_weights(&data)?.unwrap_or(data);
+    if let Some(share) = spec.conformal {
+        return conformal::fit_calibrated(spec, share, data, par, notices);
+    }
     let Data { x, labels, file, format, csv, sequences, weights } = data;
     let weights = weights.as_deref();
     let schema = |scaling| InputSchema { format, csv, scaling };

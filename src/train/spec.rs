@@ -326,6 +326,9 @@ pub struct FitSpec {
     pub scale: bool,
     /// Seed of every random choice (folds, landmarks, features, restarts).
     pub seed: u64,
+    /// Hold out this share of the samples to calibrate split-conformal
+    /// prediction intervals (regressors without intervals of their own).
+    pub conformal: Option<f64>,
 }
 
 impl FitSpec {

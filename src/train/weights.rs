@@ -15,15 +15,7 @@ pub(crate) fn without_zero_weights(data: &Data) -> Result<Option<Data>> {
     let Some(weights) = &data.weights else { return Ok(None) };
     check_weights(weights, data.x.len(), &data.file)?;
     let Some(rows) = positive(weights) else { return Ok(None) };
-    Ok(Some(Data {
-        x: data.x.select(&rows),
-        labels: data.labels.as_ref().map(|l| l.select(&rows)),
-        weights: Some(rows.iter().map(|&i| weights[i]).collect()),
-        file: data.file.clone(),
-        format: data.format,
-        csv: data.csv.clone(),
-        sequences: data.sequences.clone(),
-    }))
+    Ok(Some(data.select(&rows)))
 }
 
 /// Checks the weights of `n` samples and keeps the positive ones: the rows

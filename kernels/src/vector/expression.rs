@@ -180,6 +180,12 @@ enum Factor {
     White { value: f64, fit: bool, column: usize },
 }
 
+/// A sum's kernel (none when it is white noise alone) and its white term.
+type SumParts = (Option<Node>, Option<(f64, bool)>);
+
+/// An argument: its name and column when named, and its value.
+type Argument = (Option<(String, usize)>, Value);
+
 /// A value as written: the number, whether it is held, where it starts.
 #[derive(Clone, Copy)]
 struct Value {
@@ -222,7 +228,7 @@ impl Parser {
     }
 
     /// `product (+ product)*`; a white term is allowed only at the top.
-    fn sum(&mut self, top: bool) -> Result<(Option<Node>, Option<(f64, bool)>), ExpressionError> {
+    fn sum(&mut self, top: bool) -> Result<SumParts, ExpressionError> {
         let (mut terms, mut white) = (Vec::new(), None);
         loop {
             match self.product()? {
@@ -340,7 +346,7 @@ impl Parser {
 
     /// `[name =] value (, [name =] value)* )`, after the opening parenthesis;
     /// each name with its column.
-    fn arguments(&mut self) -> Result<Vec<(Option<(String, usize)>, Value)>, ExpressionError> {
+    fn arguments(&mut self) -> Result<Vec<Argument>, ExpressionError> {
         let mut args = Vec::new();
         if self.eat(')') {
             return Ok(args);
@@ -425,7 +431,7 @@ fn out_of_domain(name: &str, param: &str, v: Value) -> Option<&'static str> {
     let x = v.number;
     match (name, param) {
         ("poly" | "sigmoid", "coef0") => (!x.is_finite()).then_some("must be finite"),
-        ("poly", "degree") => (!(x >= 1.0 && x <= 64.0 && x.fract() == 0.0) || v.held)
+        ("poly", "degree") => (!((1.0..=64.0).contains(&x) && x.fract() == 0.0) || v.held)
             .then_some("must be a whole number from 1 to 64 (never fitted, so no '!')"),
         ("white", _) => (!(x.is_finite() && x >= 0.0)).then_some("must be >= 0 and finite"),
         _ => (!(x.is_finite() && x > 0.0)).then_some("must be positive and finite"),
@@ -433,7 +439,7 @@ fn out_of_domain(name: &str, param: &str, v: Value) -> Option<&'static str> {
 }
 
 /// The kernel `name(args)`, or white noise.
-fn term(name: &str, args: &[(Option<(String, usize)>, Value)], column: usize) -> Result<Factor, ExpressionError> {
+fn term(name: &str, args: &[Argument], column: usize) -> Result<Factor, ExpressionError> {
     use VectorKernel::*;
     let params = parameters(name).ok_or_else(|| ExpressionError {
         column,

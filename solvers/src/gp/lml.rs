@@ -5,12 +5,11 @@
 //! `log p(y | X, θ) = −½ yᵀ A⁻¹ y − ½ log |A| − n/2 log 2π`, `A = K + σ² I`,
 //! `∂/∂θ_k = ½ tr((α αᵀ − A⁻¹) ∂A/∂θ_k)`, `α = A⁻¹ y`.
 
-use faer::dyn_stack::{MemBuffer, MemStack};
 use faer::{Mat, Par};
 use kern_kernels::{DataSet, VectorKernel, gram_matrix};
 
 use super::GpError;
-use crate::linalg::{cholesky, cholesky_solve};
+use crate::linalg::{cholesky, cholesky_solve, inverse};
 
 /// Jitter added to the diagonal when `K + σ² I` does not factor, as a
 /// fraction of the mean diagonal: tried from the first, ×10 each time, up to the last.
@@ -209,17 +208,6 @@ impl Factored {
         gradient.push(0.5 * trace);
         gradient
     }
-}
-
-/// The lower triangle of `(L Lᵀ)⁻¹`.
-pub(crate) fn inverse(l: &Mat<f64>, par: Par) -> Mat<f64> {
-    use faer::linalg::cholesky::llt::inverse as llt;
-    let n = l.nrows();
-    let mut out = Mat::zeros(n, n);
-    let mut mem = MemBuffer::new(llt::inverse_scratch::<f64>(n, par));
-    llt::inverse(out.as_mut(), l.as_ref(), par, MemStack::new(&mut mem));
-    kern_kernels::simd::clear_upper_state();
-    out
 }
 
 #[cfg(test)]

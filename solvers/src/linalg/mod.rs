@@ -38,3 +38,14 @@ pub fn cholesky_solve<T: faer::traits::RealField>(l: MatRef<'_, T>, b: MatMut<'_
     solve_in_place(l, b, Par::Seq, MemStack::new(&mut mem));
     kern_kernels::simd::clear_upper_state();
 }
+
+/// The lower triangle of `(L Lᵀ)⁻¹`, given the factor from [`cholesky`].
+pub fn inverse(l: &faer::Mat<f64>, par: Par) -> faer::Mat<f64> {
+    use faer::linalg::cholesky::llt::inverse as llt;
+    let n = l.nrows();
+    let mut out = faer::Mat::zeros(n, n);
+    let mut mem = MemBuffer::new(llt::inverse_scratch::<f64>(n, par));
+    llt::inverse(out.as_mut(), l.as_ref(), par, MemStack::new(&mut mem));
+    kern_kernels::simd::clear_upper_state();
+    out
+}

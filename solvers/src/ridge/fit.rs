@@ -107,7 +107,8 @@ impl<K: Kernel<S>, S: Samples> KernelRidgeModel<K, S> {
         let dual = fit_dual_weighted(&ExactGram::new(&kernel, &train, par), y, weights, &params, par)?;
         let n_targets = dual.ncols();
         let dual_coef = (0..n_targets).flat_map(|t| dual.col_as_slice(t).to_vec()).collect();
-        Ok(Self { kernel, train, params, dual_coef, n_targets })
+        let weights = weights.map(<[f64]>::to_vec).unwrap_or_default();
+        Ok(Self { kernel, train, params, dual_coef, n_targets, weights })
     }
 
     /// Fits with the `α` of least exact leave-one-out error over a log grid

@@ -1,11 +1,13 @@
 //! Exact kernel ridge regression: `(K + αI) a = Y`, several targets at once.
 
 mod fit;
+mod jackknife;
 mod loo;
 mod predict;
 mod weights;
 
 pub use fit::{fit_dual, fit_dual_weighted};
+pub use jackknife::{PredictionIntervals, lower_rank, upper_rank};
 pub use loo::{LooPath, LooSelection};
 pub use weights::WeightedGram;
 
@@ -63,6 +65,10 @@ pub struct KernelRidgeModel<K, S> {
     pub dual_coef: Vec<f64>,
     /// Number of targets.
     pub n_targets: usize,
+    /// The sample weights the model was fitted with (`(K + αW⁻¹) a = Y`);
+    /// empty: every weight 1. Format 3 on.
+    #[serde(default)]
+    pub weights: Vec<f64>,
 }
 
 impl<K, S> KernelRidgeModel<K, S> {
@@ -74,6 +80,7 @@ impl<K, S> KernelRidgeModel<K, S> {
             params: self.params,
             dual_coef: self.dual_coef,
             n_targets: self.n_targets,
+            weights: self.weights,
         }
     }
 }

@@ -115,6 +115,8 @@ pub fn fit_auto(spec: &FitSpec, auto: &AutoSpec, data: Data, par: Par) -> Result
     let data = crate::train::without_zero_weights(&data)?.unwrap_or(data);
     let started = Instant::now();
     let mut spec = spec.clone();
+    // The search fits on all samples; only the final fit holds a calibration share out.
+    let conformal = spec.conformal.take();
     let mut choices = Choices::default();
     let notices = Notices::default();
     if !held.kernel {
@@ -135,6 +137,14 @@ pub fn fit_auto(spec: &FitSpec, auto: &AutoSpec, data: Data, par: Par) -> Result
         Inputs::Vectors(x) => choose_for_vectors(&mut spec, auto, x, &data, par, &notices, &mut choices)?,
         Inputs::Sequences(x) => choose_for_machine(&mut spec, auto, x, &data, par, &notices, &mut choices)?,
         Inputs::Graphs(x) => choose_for_machine(&mut spec, auto, x, &data, par, &notices, &mut choices)?,
+    }
+    let exact_intervals = spec.task == Task::Gp || (spec.task == Task::Krr && spec.approx.method == Approx::None);
+    if conformal.is_some() && exact_intervals {
+        // The chosen model has intervals of its own (Gaussian, jackknife+): no share held out.
+        let why = format!("no calibration share held out: {} has intervals of its own", spec.task.name());
+        choices.note("conformal", json!(null), why);
+    } else {
+        spec.conformal = conformal;
     }
     let n_samples = data.x.len();
     let model = crate::train::fit_model(&spec, data, par, &notices)?;

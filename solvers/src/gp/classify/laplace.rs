@@ -9,7 +9,7 @@ use faer::{Mat, Par};
 use kern_kernels::{DataSet, VectorKernel, gram_matrix};
 
 use crate::gp::GpError;
-use crate::gp::lml::inverse;
+use crate::linalg::inverse;
 use crate::linalg::{cholesky, cholesky_solve};
 
 /// Newton iterations before giving up on the mode.
