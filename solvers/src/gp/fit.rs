@@ -6,7 +6,7 @@ use kern_kernels::{DataSet, VectorKernel};
 use serde::{Deserialize, Serialize};
 
 use super::lml::{Factored, Noise, ProfiledAmplitude, evaluate};
-use super::optimize::{best_start, log_bounds, random_starts};
+use super::optimize::{Stop, best_start, log_bounds, minimize_box_to, random_starts};
 use super::{GaussianProcess, GpError};
 
 /// A fitted GP regression.
@@ -131,8 +131,16 @@ impl GpModel {
             let select = |g: &[f64]| free.iter().map(|&i| g[i]).collect();
             let problem = Problem { x: &x, y: &yn, weights };
             let objective = || cached_objective(&point, &select, problem, None, par);
-            let (best, spent) = best_start(objective, &starts, &lower, &upper, params.max_iter)?;
+            let (mut best, spent) = best_start(objective, &starts, &lower, &upper, params.max_iter)?;
             evaluations += spent;
+            // The default tolerances (scipy's) stop ~1e-8 short of the
+            // optimum; a few more steps from the best point close the gap.
+            if let Some(polished) = minimize_box_to(objective(), &best.x, &lower, &upper, params.max_iter, Stop::POLISH)
+                && polished.f <= best.f
+            {
+                evaluations += polished.evaluations;
+                best = polished;
+            }
             theta = at(&best.x);
         }
         let kernel = params.kernel.with_hyperparameters(&theta[..theta.len() - 1]);

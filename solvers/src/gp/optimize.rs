@@ -36,11 +36,38 @@ pub struct Minimum {
 /// assert_eq!(m.x, [2.0]); // on the bound
 /// ```
 pub fn minimize_box(
+    f: impl FnMut(&[f64], bool) -> Option<(f64, Vec<f64>)>,
+    x0: &[f64],
+    lower: &[f64],
+    upper: &[f64],
+    max_iter: usize,
+) -> Option<Minimum> {
+    minimize_box_to(f, x0, lower, upper, max_iter, Stop { projected_gradient: PG_TOL, relative_decrease: F_TOL })
+}
+
+/// When [`minimize_box_to`] stops.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Stop {
+    /// `max_i |P(x − g) − x|_i` below this.
+    pub projected_gradient: f64,
+    /// The relative decrease of `f` in one step below this.
+    pub relative_decrease: f64,
+}
+
+impl Stop {
+    /// Tolerances for polishing a minimum found with the defaults: a few
+    /// more steps, to the objective's own precision.
+    pub const POLISH: Stop = Stop { projected_gradient: 1e-7, relative_decrease: 1e-11 };
+}
+
+/// [`minimize_box`] with its stopping tolerances given.
+pub(crate) fn minimize_box_to(
     mut f: impl FnMut(&[f64], bool) -> Option<(f64, Vec<f64>)>,
     x0: &[f64],
     lower: &[f64],
     upper: &[f64],
     max_iter: usize,
+    stop: Stop,
 ) -> Option<Minimum> {
     let project = |x: &mut [f64]| x.iter_mut().enumerate().for_each(|(i, v)| *v = v.clamp(lower[i], upper[i]));
     let mut x = x0.to_vec();
@@ -52,7 +79,7 @@ pub fn minimize_box(
     let mut previously_fixed: Vec<bool> = Vec::new();
     for iter in 0..max_iter {
         let pg = (0..x.len()).map(|i| ((x[i] - g[i]).clamp(lower[i], upper[i]) - x[i]).abs()).fold(0.0, f64::max);
-        if pg < PG_TOL {
+        if pg < stop.projected_gradient {
             break;
         }
         // Variables held at a bound by their gradient stay there.
@@ -121,7 +148,7 @@ pub fn minimize_box(
         }
         let relative = (fx - f_new) / fx.abs().max(f_new.abs()).max(1.0);
         (x, fx, g) = (x_new, f_new, g_new);
-        if relative <= F_TOL {
+        if relative <= stop.relative_decrease {
             break;
         }
     }
