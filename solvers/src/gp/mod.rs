@@ -9,6 +9,7 @@ mod fixed;
 mod lml;
 mod optimize;
 mod predict;
+mod sparse;
 
 pub use classify::{GaussianProcessClassifier, GpcModel, LatentGp, expected_sigmoid};
 pub use fit::GpModel;
@@ -16,6 +17,7 @@ pub use fixed::{Amplified, FixedGpModel, FixedGpcModel, FixedKernelGp, FixedLate
 pub use lml::{Evaluation, log_marginal_likelihood};
 pub use optimize::{Minimum, minimize_box};
 pub use predict::{GpPrediction, normal_quantile, sample_prior};
+pub use sparse::{Bound, collapsed_bound};
 
 use kern_kernels::VectorKernel;
 use serde::{Deserialize, Serialize};

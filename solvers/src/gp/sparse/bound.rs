@@ -1,0 +1,265 @@
+//! The collapsed bound (Titsias 2009, eq. 9) and its gradient with respect
+//! to the log of every kernel hyperparameter and of the noise variance.
+//!
+//! With `Q = K_fu K_uu⁻¹ K_uf`, the bound is
+//! `F = log N(y | 0, Q + σ² I) − tr(K_ff − Q) / (2σ²)`. Writing
+//! `P = K_uf K_fu`, `b = K_uf y`, `K_uu = L Lᵀ` and
+//! `B = I + L⁻¹ P L⁻ᵀ / σ²` (so `Σ = K_uu + P/σ² = L B Lᵀ`), every term is
+//! an `M × M` quantity once `P`, `b`, `yᵀy` and `tr K_ff` are summed over
+//! the rows:
+//!
+//! `F = −n/2 log 2π − ½ log|B| − n/2 log σ² − yᵀy/(2σ²) + bᵀw/(2σ⁴)
+//!      − tr K_ff/(2σ²) + tr(K_uu⁻¹ P)/(2σ²)`, with `w = Σ⁻¹ b`.
+//!
+//! Its differential is `tr(G_uu dK_uu) + Σ G_uf ⊙ dK_uf − tr(dK_ff)/(2σ²)
+//! + (∂F/∂σ²) dσ²`, with `E₁ = K_uu⁻¹ − Σ⁻¹ = L⁻ᵀ(I − B⁻¹)L⁻¹` and
+//! `E₂ = K_uu⁻¹ P K_uu⁻¹ / σ² = L⁻ᵀ(B − I)L⁻¹`:
+//!
+//! ```text
+//! G_uu    = ½E₁ − ½E₂ − wwᵀ/(2σ⁴)
+//! G_uf    = (E₁/σ² − wwᵀ/σ⁶) K_uf + w yᵀ/σ⁴
+//! ∂F/∂σ²  = (M − tr B⁻¹)/(2σ²) + wᵀPw/(2σ⁸) − bᵀw/σ⁶
+//!           + (tr K_ff − tr(K_uu⁻¹P) + yᵀy)/(2σ⁴) − n/(2σ²)
+//! ```
+//!
+//! The kernel's part is contracted pair by pair with `∂k/∂ log θ`, never
+//! held as matrices.
+
+use faer::linalg::matmul::matmul;
+use faer::{Accum, Mat, MatRef, Par};
+use kern_kernels::{DataSet, Kernel, VectorKernel, gram_matrix};
+use rayon::prelude::*;
+
+use crate::gp::GpError;
+use crate::gp::lml::{Noise, factor};
+use crate::linalg::{cholesky, inverse, solve_lower_in_place, solve_lower_transpose_in_place};
+
+/// Rows of X per block of `K(X, Z)`.
+const BLOCK: usize = 1024;
+/// Blocks computed at once: a fixed number, so that the block sums are
+/// added in the same order whatever the thread count.
+const WAVE: usize = 8;
+
+/// The bound at one point, and its gradient.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Bound {
+    /// The collapsed evidence lower bound.
+    pub elbo: f64,
+    /// `∂/∂ log θ` for the kernel's hyperparameters, then the noise variance
+    /// (empty unless asked for).
+    pub gradient: Vec<f64>,
+    /// Diagonal jitter `K_uu` needed to factor.
+    pub jitter: f64,
+}
+
+/// The collapsed bound of GP regression of `y` at `x` with inducing points
+/// `z`, kernel `kernel` and noise variance `noise`, with its gradient when
+/// `with_gradient`. The same value at any thread count.
+///
+/// ```
+/// use kern_kernels::{DataSet, DenseMatrix, Par, VectorKernel};
+/// use kern_solvers::gp::{collapsed_bound, log_marginal_likelihood};
+/// let rows: Vec<Vec<f64>> = (0..30).map(|i| vec![i as f64 / 6.0]).collect();
+/// let y: Vec<f64> = rows.iter().map(|r| r[0].sin()).collect();
+/// let x = DataSet::from(DenseMatrix::from_rows(&rows).unwrap());
+/// let k = VectorKernel::Matern32 { lengthscale: 1.0 };
+/// let exact = log_marginal_likelihood(&k, 0.1, &x, &y, false, Par::Seq).unwrap().log_marginal_likelihood;
+/// let z = x.select(&[0, 10, 20, 29]);
+/// let bound = collapsed_bound(&k, 0.1, &x, &y, &z, false, Par::Seq).unwrap().elbo;
+/// assert!(bound <= exact);
+/// ```
+pub fn collapsed_bound(
+    kernel: &VectorKernel,
+    noise: f64,
+    x: &DataSet,
+    y: &[f64],
+    z: &DataSet,
+    with_gradient: bool,
+    par: Par,
+) -> Result<Bound, GpError> {
+    let (n, m) = (x.n_samples(), z.n_samples());
+    if y.len() != n {
+        return Err(GpError::DimensionMismatch { what: "targets", expected: n, got: y.len() });
+    }
+    if !(noise.is_finite() && noise > 0.0) {
+        return Err(GpError::InvalidParameter { name: "noise", value: noise, reason: "must be positive and finite" });
+    }
+    let s2 = noise;
+    let kuu = factor(gram_matrix(kernel, z, par), Noise::uniform(0.0), par)?;
+    let l = kuu.l;
+    let stats = Stats::sum(kernel, x, y, z, par);
+    // B' = L⁻¹ P L⁻ᵀ, B = I + B'/σ².
+    let mut t = stats.p.clone();
+    solve_lower_in_place(l.as_ref(), t.as_mut(), par);
+    let mut bp = t.transpose().to_owned();
+    solve_lower_in_place(l.as_ref(), bp.as_mut(), par);
+    let bp = Mat::from_fn(m, m, |i, j| 0.5 * (bp[(i, j)] + bp[(j, i)]));
+    let mut lb = Mat::from_fn(m, m, |i, j| bp[(i, j)] / s2 + f64::from(u8::from(i == j)));
+    cholesky(lb.as_mut(), par).map_err(|_| GpError::NotPositiveDefinite { jitter: kuu.jitter, mean_diagonal: 1.0 })?;
+    // u = L_B⁻¹ L⁻¹ b, so bᵀw = ‖u‖²; w = L⁻ᵀ L_B⁻ᵀ u.
+    let mut u = Mat::from_fn(m, 1, |i, _| stats.b[i]);
+    solve_lower_in_place(l.as_ref(), u.as_mut(), Par::Seq);
+    solve_lower_in_place(lb.as_ref(), u.as_mut(), Par::Seq);
+    let bw: f64 = (0..m).map(|i| u[(i, 0)] * u[(i, 0)]).sum();
+    let log_det_b = 2.0 * (0..m).map(|i| lb[(i, i)].ln()).sum::<f64>();
+    let trace_bp: f64 = (0..m).map(|i| bp[(i, i)]).sum();
+    let nf = n as f64;
+    let elbo =
+        -0.5 * nf * (2.0 * std::f64::consts::PI).ln() - 0.5 * log_det_b - 0.5 * nf * s2.ln() - stats.yy / (2.0 * s2)
+            + bw / (2.0 * s2 * s2)
+            - (stats.trace_kff - trace_bp) / (2.0 * s2);
+    if !with_gradient {
+        return Ok(Bound { elbo, gradient: Vec::new(), jitter: kuu.jitter });
+    }
+    let mut w = u;
+    solve_lower_transpose_in_place(lb.as_ref(), w.as_mut(), Par::Seq);
+    solve_lower_transpose_in_place(l.as_ref(), w.as_mut(), Par::Seq);
+    let w: Vec<f64> = (0..m).map(|i| w[(i, 0)]).collect();
+    let b_inv = symmetric(inverse(&lb, par));
+    // E₁ = L⁻ᵀ (I − B⁻¹) L⁻¹ and E₂ = L⁻ᵀ (B'/σ²) L⁻¹.
+    let e1 = sandwich(&l, Mat::from_fn(m, m, |i, j| f64::from(u8::from(i == j)) - b_inv[(i, j)]), par);
+    let e2 = sandwich(&l, Mat::from_fn(m, m, |i, j| bp[(i, j)] / s2), par);
+    let (s4, s6) = (s2 * s2, s2 * s2 * s2);
+    let g_uu = Mat::from_fn(m, m, |i, j| 0.5 * e1[(i, j)] - 0.5 * e2[(i, j)] - w[i] * w[j] / (2.0 * s4));
+    let c = Mat::from_fn(m, m, |i, j| e1[(i, j)] / s2 - w[i] * w[j] / s6);
+    let mut gradient = kernel.gradient_traces(z, g_uu.as_ref(), par);
+    let (cross, diagonal) = cross_terms(kernel, x, y, z, c.as_ref(), &w, s4, par);
+    for ((g, c), d) in gradient.iter_mut().zip(&cross).zip(&diagonal) {
+        *g += c - d / (2.0 * s2);
+    }
+    let mut pw = vec![0.0; m];
+    for j in 0..m {
+        for i in 0..m {
+            pw[i] += stats.p[(i, j)] * w[j];
+        }
+    }
+    let wpw: f64 = w.iter().zip(&pw).map(|(a, b)| a * b).sum();
+    let trace_b_inv: f64 = (0..m).map(|i| b_inv[(i, i)]).sum();
+    let d_noise = (m as f64 - trace_b_inv) / (2.0 * s2) + wpw / (2.0 * s4 * s4) - bw / s6
+        + (stats.trace_kff - trace_bp + stats.yy) / (2.0 * s4)
+        - nf / (2.0 * s2);
+    gradient.push(s2 * d_noise);
+    Ok(Bound { elbo, gradient, jitter: kuu.jitter })
+}
+
+/// What the bound needs of the rows, summed block by block.
+struct Stats {
+    /// `K_uf K_fu`.
+    p: Mat<f64>,
+    /// `K_uf y`.
+    b: Vec<f64>,
+    /// `yᵀ y`.
+    yy: f64,
+    /// `tr K_ff`.
+    trace_kff: f64,
+}
+
+impl Stats {
+    fn sum(kernel: &VectorKernel, x: &DataSet, y: &[f64], z: &DataSet, par: Par) -> Self {
+        let m = z.n_samples();
+        let zero = || Stats { p: Mat::zeros(m, m), b: vec![0.0; m], yy: 0.0, trace_kff: 0.0 };
+        let block = |rows: &[usize]| {
+            let k = cross_block(kernel, x, rows, z);
+            let mut s = zero();
+            matmul(s.p.as_mut(), Accum::Replace, k.transpose(), k.as_ref(), 1.0, Par::Seq);
+            for (r, &i) in rows.iter().enumerate() {
+                (0..m).for_each(|j| s.b[j] += k[(r, j)] * y[i]);
+                s.yy += y[i] * y[i];
+            }
+            let mut diag = vec![0.0; rows.len()];
+            kernel.diagonal(x, rows, &mut diag);
+            s.trace_kff = diag.iter().sum();
+            s
+        };
+        in_waves(x.n_samples(), par, block, zero(), |total, s| {
+            total.p += &s.p;
+            total.b.iter_mut().zip(&s.b).for_each(|(t, v)| *t += v);
+            total.yy += s.yy;
+            total.trace_kff += s.trace_kff;
+        })
+    }
+}
+
+/// `Σ G_uf ⊙ ∂K_uf` with `G_uf = C K_uf + w yᵀ/σ⁴` (as `(K_fu C + y wᵀ/σ⁴)`
+/// row blocks), and `Σ_i ∂k(x_i, x_i)`, each per hyperparameter.
+#[allow(clippy::too_many_arguments)]
+fn cross_terms(
+    kernel: &VectorKernel,
+    x: &DataSet,
+    y: &[f64],
+    z: &DataSet,
+    c: MatRef<'_, f64>,
+    w: &[f64],
+    s4: f64,
+    par: Par,
+) -> (Vec<f64>, Vec<f64>) {
+    let p = kernel.n_hyperparameters();
+    let block = |rows: &[usize]| {
+        let k = cross_block(kernel, x, rows, z);
+        let mut g = Mat::zeros(rows.len(), z.n_samples());
+        matmul(g.as_mut(), Accum::Replace, k.as_ref(), c, 1.0, Par::Seq);
+        for (r, &i) in rows.iter().enumerate() {
+            w.iter().enumerate().for_each(|(j, wj)| g[(r, j)] += y[i] * wj / s4);
+        }
+        let cross = kernel.cross_gradient_traces(x, rows, z, g.as_ref(), Par::Seq);
+        let (mut diagonal, mut d) = (vec![0.0; p], vec![0.0; p]);
+        for &i in rows {
+            kernel.value_and_gradient(&x.row(i), &x.row(i), &mut d);
+            diagonal.iter_mut().zip(&d).for_each(|(t, v)| *t += v);
+        }
+        (cross, diagonal)
+    };
+    in_waves(x.n_samples(), par, block, (vec![0.0; p], vec![0.0; p]), |total, (c, d)| {
+        total.0.iter_mut().zip(&c).for_each(|(t, v)| *t += v);
+        total.1.iter_mut().zip(&d).for_each(|(t, v)| *t += v);
+    })
+}
+
+/// `K(x[rows], z)`.
+fn cross_block(kernel: &VectorKernel, x: &DataSet, rows: &[usize], z: &DataSet) -> Mat<f64> {
+    let cols: Vec<usize> = (0..z.n_samples()).collect();
+    let mut k = Mat::zeros(rows.len(), cols.len());
+    kernel.block(x, rows, z, &cols, k.as_mut(), Par::Seq);
+    k
+}
+
+/// `f` over the row blocks of `n` rows, `WAVE` blocks at a time in
+/// parallel, the results added into `total` in block order.
+fn in_waves<T: Send>(
+    n: usize,
+    par: Par,
+    f: impl Fn(&[usize]) -> T + Sync,
+    mut total: T,
+    mut add: impl FnMut(&mut T, T),
+) -> T {
+    let blocks: Vec<Vec<usize>> = (0..n).step_by(BLOCK).map(|s| (s..(s + BLOCK).min(n)).collect()).collect();
+    for wave in blocks.chunks(WAVE) {
+        let parts: Vec<T> = if kern_kernels::is_sequential(par) {
+            wave.iter().map(|rows| f(rows)).collect()
+        } else {
+            wave.par_iter().map(|rows| f(rows)).collect()
+        };
+        parts.into_iter().for_each(|part| add(&mut total, part));
+    }
+    total
+}
+
+/// `L⁻ᵀ X L⁻¹` for symmetric `X`.
+fn sandwich(l: &Mat<f64>, mut x: Mat<f64>, par: Par) -> Mat<f64> {
+    solve_lower_transpose_in_place(l.as_ref(), x.as_mut(), par);
+    let mut y = x.transpose().to_owned();
+    solve_lower_transpose_in_place(l.as_ref(), y.as_mut(), par);
+    symmetric_of(&y)
+}
+
+/// The full symmetric matrix of a lower triangle.
+fn symmetric(lower: Mat<f64>) -> Mat<f64> {
+    let n = lower.nrows();
+    Mat::from_fn(n, n, |i, j| if i >= j { lower[(i, j)] } else { lower[(j, i)] })
+}
+
+/// `(Y + Yᵀ)/2`: symmetric to the last bit.
+fn symmetric_of(y: &Mat<f64>) -> Mat<f64> {
+    let n = y.nrows();
+    Mat::from_fn(n, n, |i, j| 0.5 * (y[(i, j)] + y[(j, i)]))
+}

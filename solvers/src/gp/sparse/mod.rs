@@ -1,0 +1,7 @@
+//! Sparse GP regression on `M` inducing points (Titsias 2009): the
+//! collapsed variational bound on the log marginal likelihood and its
+//! gradient, in `O(n M²)` time and `O(M²)` memory plus a few row blocks.
+
+mod bound;
+
+pub use bound::{Bound, collapsed_bound};

@@ -1,0 +1,95 @@
+//! The sparse GP's collapsed bound: never above the exact log marginal
+//! likelihood, equal to it with the training points as inducing points,
+//! gradients equal to central differences, and the same at any thread count.
+
+use kern_kernels::{DataSet, DenseMatrix, Par, VectorKernel};
+use kern_solvers::gp::{collapsed_bound, log_marginal_likelihood};
+
+fn problem(n: usize, d: usize, seed: u64) -> (DataSet, Vec<f64>) {
+    let mut s = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+    let mut u = move || {
+        s ^= s << 13;
+        s ^= s >> 7;
+        s ^= s << 17;
+        (s >> 11) as f64 / (1u64 << 53) as f64
+    };
+    let rows: Vec<Vec<f64>> = (0..n).map(|_| (0..d).map(|_| 4.0 * u() - 2.0).collect()).collect();
+    let y = rows.iter().map(|r| (1.5 * r[0]).sin() + 0.3 * r.iter().sum::<f64>() + 0.2 * (u() - 0.5)).collect();
+    (DataSet::from(DenseMatrix::from_rows(&rows).unwrap()), y)
+}
+
+fn kernels() -> Vec<VectorKernel> {
+    use VectorKernel::*;
+    vec![
+        Scaled { scale: 1.7, kernel: Box::new(Rbf { gamma: 0.6 }) },
+        Matern52 { lengthscale: 0.8 },
+        ArdRbf { lengthscales: vec![0.7, 1.4] },
+        Sum(vec![
+            Scaled {
+                scale: 2.0,
+                kernel: Box::new(Product(vec![Rbf { gamma: 0.2 }, Periodic { lengthscale: 1.1, period: 1.9 }])),
+            },
+            Scaled { scale: 0.3, kernel: Box::new(RationalQuadratic { lengthscale: 0.9, alpha: 1.5 }) },
+        ]),
+    ]
+}
+
+#[test]
+fn the_bound_is_below_the_exact_likelihood_and_meets_it_at_the_training_points() {
+    let (x, y) = problem(60, 2, 1);
+    for kernel in kernels() {
+        let noise = 0.05;
+        let exact = log_marginal_likelihood(&kernel, noise, &x, &y, false, Par::Seq).unwrap().log_marginal_likelihood;
+        let all = collapsed_bound(&kernel, noise, &x, &y, &x, false, Par::Seq).unwrap();
+        assert_eq!(all.jitter, 0.0, "{kernel}: K_uu needed jitter");
+        assert!((all.elbo - exact).abs() <= 1e-8 * exact.abs(), "{kernel}: {} vs exact {exact}", all.elbo);
+        let mut previous = f64::NEG_INFINITY;
+        for m in [3, 8, 20, 40] {
+            // Nested inducing sets: the bound rises with them (Titsias 2009).
+            let z = x.select(&(0..m).collect::<Vec<_>>());
+            let b = collapsed_bound(&kernel, noise, &x, &y, &z, false, Par::Seq).unwrap().elbo;
+            assert!(b <= exact + 1e-9 * exact.abs(), "{kernel}, M = {m}: {b} above {exact}");
+            assert!(b >= previous - 1e-9 * exact.abs(), "{kernel}, M = {m}: {b} below {previous}");
+            previous = b;
+        }
+        // Inducing points off the data are fine too.
+        let (z, _) = problem(10, 2, 9);
+        assert!(collapsed_bound(&kernel, noise, &x, &y, &z, false, Par::Seq).unwrap().elbo <= exact);
+    }
+}
+
+#[test]
+fn every_gradient_matches_central_differences() {
+    let (x, y) = problem(50, 2, 2);
+    let z = x.select(&[0, 5, 11, 17, 23, 31, 38, 44]);
+    for kernel in kernels() {
+        let noise = 0.1;
+        let b = collapsed_bound(&kernel, noise, &x, &y, &z, true, Par::Seq).unwrap();
+        let mut theta: Vec<f64> = kernel.hyperparameters().iter().map(|h| h.value).collect();
+        theta.push(noise);
+        assert_eq!(b.gradient.len(), theta.len());
+        for t in 0..theta.len() {
+            let at = |h: f64| {
+                let mut moved = theta.clone();
+                moved[t] *= h.exp();
+                let k = kernel.with_hyperparameters(&moved[..moved.len() - 1]);
+                collapsed_bound(&k, moved[moved.len() - 1], &x, &y, &z, false, Par::Seq).unwrap().elbo
+            };
+            let h = 1e-5;
+            let fd = (at(h) - at(-h)) / (2.0 * h);
+            let g = b.gradient[t];
+            assert!((g - fd).abs() <= 1e-6 * g.abs().max(1.0), "{kernel}, parameter {t}: analytic {g} vs {fd}");
+        }
+    }
+}
+
+#[test]
+fn the_bound_and_its_gradient_are_the_same_at_any_thread_count() {
+    // Three row blocks, so that the blocks' sums are added across threads.
+    let (x, y) = problem(2500, 3, 3);
+    let (z, _) = problem(25, 3, 4);
+    let kernel = VectorKernel::Scaled { scale: 1.3, kernel: Box::new(VectorKernel::Matern32 { lengthscale: 1.2 }) };
+    let one = collapsed_bound(&kernel, 0.2, &x, &y, &z, true, Par::Seq).unwrap();
+    let two = collapsed_bound(&kernel, 0.2, &x, &y, &z, true, Par::rayon(2)).unwrap();
+    assert_eq!(one, two);
+}
