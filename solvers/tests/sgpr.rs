@@ -93,3 +93,66 @@ fn the_bound_and_its_gradient_are_the_same_at_any_thread_count() {
     let two = collapsed_bound(&kernel, 0.2, &x, &y, &z, true, Par::rayon(2)).unwrap();
     assert_eq!(one, two);
 }
+
+mod fitted {
+    use kern_approx::Landmarks;
+    use kern_kernels::{DataSet, Par, VectorKernel};
+    use kern_solvers::gp::{GaussianProcess, GpModel, SgprModel, SparseGaussianProcess};
+
+    use super::problem;
+
+    fn amplitude_rbf(gamma: f64) -> VectorKernel {
+        VectorKernel::Scaled { scale: 1.0, kernel: Box::new(VectorKernel::Rbf { gamma }) }
+    }
+
+    #[test]
+    fn with_every_sample_inducing_it_predicts_as_the_exact_gp() {
+        let (x, y) = problem(80, 2, 5);
+        let (test, _) = problem(30, 2, 6);
+        // A kernel whose K_uu is well conditioned: the variance is a
+        // difference of two quadratic forms in K_uu⁻¹ and Σ⁻¹.
+        let kernel = VectorKernel::Scaled { scale: 1.0, kernel: Box::new(VectorKernel::Matern32 { lengthscale: 0.5 }) };
+        let mut gp = GaussianProcess::new(kernel, 0.05);
+        gp.fit = vec![false; 3];
+        let exact = GpModel::fit(&gp, x.clone(), &y, Par::Seq).unwrap();
+        let params = SparseGaussianProcess { gp, components: 80, inducing: Landmarks::Uniform };
+        let sparse = SgprModel::fit(&params, x, &y, Par::Seq).unwrap();
+        let (a, b) = (sparse.predict(&test, Par::Seq), exact.predict(&test, Par::Seq).unwrap());
+        for i in 0..30 {
+            assert!((a.mean[i] - b.mean[i]).abs() < 1e-8, "mean {} vs {}", a.mean[i], b.mean[i]);
+            assert!((a.std[i] - b.std[i]).abs() < 1e-7, "std {} vs {}", a.std[i], b.std[i]);
+        }
+        assert!((sparse.elbo - exact.log_marginal_likelihood).abs() < 1e-8 * exact.log_marginal_likelihood.abs());
+    }
+
+    fn generated(n: usize, seed: u64) -> (DataSet, Vec<f64>) {
+        let (x, mut y) = problem(n, 3, seed);
+        // Gaussian noise of variance 0.01 on top (Box-Muller from the targets' own generator).
+        let mut s = seed | 1;
+        for v in &mut y {
+            s = s.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+            let a = ((s >> 11) as f64 / (1u64 << 53) as f64).max(1e-300);
+            s = s.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+            let b = (s >> 11) as f64 / (1u64 << 53) as f64;
+            *v += 0.1 * (-2.0 * a.ln()).sqrt() * (2.0 * std::f64::consts::PI * b).cos();
+        }
+        (x, y)
+    }
+
+    #[test]
+    fn fitted_95_percent_intervals_cover_93_to_97_percent_and_threads_do_not_matter() {
+        let (x, y) = generated(3000, 7);
+        let (test, ty) = generated(2000, 8);
+        let mut gp = GaussianProcess::new(amplitude_rbf(0.5), 0.1);
+        gp.restarts = 1;
+        let params = SparseGaussianProcess { gp, components: 60, inducing: Landmarks::Greedy { tolerance: 0.0 } };
+        let one = SgprModel::fit(&params, x.clone(), &y, Par::Seq).unwrap();
+        let two = SgprModel::fit(&params, x, &y, Par::rayon(2)).unwrap();
+        assert_eq!(one, two);
+        let p = one.predict(&test, Par::Seq);
+        let inside = p.interval(0.95).iter().zip(&ty).filter(|((lo, hi), t)| lo <= *t && *t <= hi).count();
+        let coverage = inside as f64 / ty.len() as f64;
+        assert!((0.93..=0.97).contains(&coverage), "{:.2} % covered", 100.0 * coverage);
+        assert_eq!(p.mean, one.predict_mean(&test, Par::Seq));
+    }
+}

@@ -77,6 +77,32 @@ pub fn collapsed_bound(
     with_gradient: bool,
     par: Par,
 ) -> Result<Bound, GpError> {
+    evaluate(kernel, noise, x, y, z, with_gradient, par).map(|(bound, _)| bound)
+}
+
+/// The posterior of the variational fit: the mean is `k(x, Z) mean`, the
+/// latent variance `k(x, x) − ‖L⁻¹ k(Z, x)‖² + ‖L_B⁻¹ L⁻¹ k(Z, x)‖²`
+/// (`k(x, x) − k K_uu⁻¹ k + k Σ⁻¹ k`, never formed as a difference of
+/// inverses: `K_uu` may be close to singular).
+pub(crate) struct Posterior {
+    /// `Σ⁻¹ K_uf y / σ²`.
+    pub mean: Vec<f64>,
+    /// `L` of `K_uu = L Lᵀ` (lower triangle; zeros above).
+    pub l: Mat<f64>,
+    /// `L_B` of `B = L_B L_Bᵀ` (lower triangle; zeros above).
+    pub l_b: Mat<f64>,
+}
+
+/// [`collapsed_bound`], and with the gradient the posterior it implies.
+pub(crate) fn evaluate(
+    kernel: &VectorKernel,
+    noise: f64,
+    x: &DataSet,
+    y: &[f64],
+    z: &DataSet,
+    with_gradient: bool,
+    par: Par,
+) -> Result<(Bound, Option<Posterior>), GpError> {
     let (n, m) = (x.n_samples(), z.n_samples());
     if y.len() != n {
         return Err(GpError::DimensionMismatch { what: "targets", expected: n, got: y.len() });
@@ -109,7 +135,7 @@ pub fn collapsed_bound(
             + bw / (2.0 * s2 * s2)
             - (stats.trace_kff - trace_bp) / (2.0 * s2);
     if !with_gradient {
-        return Ok(Bound { elbo, gradient: Vec::new(), jitter: kuu.jitter });
+        return Ok((Bound { elbo, gradient: Vec::new(), jitter: kuu.jitter }, None));
     }
     let mut w = u;
     solve_lower_transpose_in_place(lb.as_ref(), w.as_mut(), Par::Seq);
@@ -139,7 +165,9 @@ pub fn collapsed_bound(
         + (stats.trace_kff - trace_bp + stats.yy) / (2.0 * s4)
         - nf / (2.0 * s2);
     gradient.push(s2 * d_noise);
-    Ok(Bound { elbo, gradient, jitter: kuu.jitter })
+    let lower = |a: &Mat<f64>| Mat::from_fn(m, m, |i, j| if i >= j { a[(i, j)] } else { 0.0 });
+    let posterior = Posterior { mean: w.iter().map(|v| v / s2).collect(), l: lower(&l), l_b: lower(&lb) };
+    Ok((Bound { elbo, gradient, jitter: kuu.jitter }, Some(posterior)))
 }
 
 /// What the bound needs of the rows, summed block by block.

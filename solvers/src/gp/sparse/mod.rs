@@ -3,5 +3,8 @@
 //! gradient, in `O(n M²)` time and `O(M²)` memory plus a few row blocks.
 
 mod bound;
+mod fit;
+mod predict;
 
 pub use bound::{Bound, collapsed_bound};
+pub use fit::{SgprModel, SparseGaussianProcess};
