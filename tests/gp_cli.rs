@@ -116,3 +116,38 @@ fn gpc_takes_several_classes_one_against_the_rest() {
     let info = kern(dir.path(), &["info", "m.model"]);
     assert!(info.status.success() && stdout(&info).contains("classification"), "{}", stdout(&info));
 }
+
+#[test]
+fn sparse_gp_fits_on_inducing_points_and_predicts_with_intervals() {
+    let dir = scratch();
+    write(dir.path(), "train.txt", regression_file(400, 11));
+    write(dir.path(), "test.txt", regression_file(200, 12));
+    let fit = |m: &str, out: &str, more: &[&str]| {
+        let args = [
+            &["fit", "train.txt", "--task", "gp", "--approx", "sgpr", "--components", m, "-o", out, "--json"][..],
+            more,
+        ];
+        json(&kern(dir.path(), &args.concat()))
+    };
+    let report = fit("40", "sgpr.model", &["--restarts", "1"]);
+    assert_eq!(report["approx"], "sgpr");
+    assert_eq!(report["components"], 40);
+    assert!(report["elbo"].as_f64().unwrap().is_finite());
+    let expression: kern::Expression = report["kernel_expression"].as_str().unwrap().parse().unwrap();
+    assert!(expression.white.is_some());
+    // The same model through JSON, and intervals that hold the targets.
+    fit("40", "sgpr.json", &["--restarts", "1"]);
+    let pred = |model: &str, extra: &[&str]| {
+        json(&kern(dir.path(), &[&["predict", model, "test.txt", "-o", "p.txt", "--json"][..], extra].concat()))
+    };
+    let (binary, text) = (pred("sgpr.model", &["--interval", "0.95"]), pred("sgpr.json", &["--interval", "0.95"]));
+    assert_eq!(binary, text);
+    assert_eq!(binary["interval"]["method"], "gaussian");
+    assert!(binary["r2"].as_f64().unwrap() > 0.95, "{binary}");
+    assert!(binary["interval"]["coverage"].as_f64().unwrap() > 0.9, "{binary}");
+    let std = pred("sgpr.model", &["--std"]);
+    assert_eq!(std["r2"], binary["r2"]);
+    // GP regression only.
+    let out = kern(dir.path(), &["fit", "train.txt", "--task", "svr", "--approx", "sgpr", "-o", "x.model"]);
+    assert_one_line_error(&out, &["--approx sgpr", "--task gp"]);
+}

@@ -35,6 +35,7 @@ pub(super) fn run(args: &InfoArgs) -> Result<()> {
     println!("task           {} ({})", model.task(), model.description());
     match &model.estimator {
         Estimator::Gp(m) => println!("kernel         {}", m.expression()),
+        Estimator::Sgpr(m) => println!("kernel         {}", m.expression()),
         _ => println!("kernel         {}", model.kernel()),
     }
     println!("parameters     {params}");
@@ -61,6 +62,7 @@ fn storage(model: &Model) -> &'static str {
     let sparse = match &model.estimator {
         Estimator::KernelRidge(m) => m.train.is_sparse(),
         Estimator::Gp(m) => m.train.is_sparse(),
+        Estimator::Sgpr(m) => m.inducing.is_sparse(),
         Estimator::Gpc { model, .. } => model.train.is_sparse(),
         Estimator::Svm { model, .. } => model.support_vectors.is_sparse(),
         Estimator::Falkon { model, .. } => model.centers.is_sparse(),

@@ -180,6 +180,18 @@ fn check(model: Model) -> std::result::Result<Model, ModelErrorKind> {
                 return malformed("invalid GP parameters");
             }
         }
+        super::Estimator::Sgpr(m) => {
+            let size = m.inducing.n_samples();
+            let packed = size * (size + 1) / 2;
+            let shapes = m.inducing.n_features() == model.n_features
+                && m.mean.len() == size
+                && m.factors.iter().all(|f| f.len() == packed && f.iter().all(|v| v.is_finite()));
+            let finite = [m.noise, m.y_mean, m.y_scale].iter().all(|v| v.is_finite());
+            if !shapes || !finite || m.noise <= 0.0 || m.y_scale <= 0.0 || m.kernel.validate(model.n_features).is_err()
+            {
+                return malformed("invalid sparse GP");
+            }
+        }
         super::Estimator::Approx { kernel, map, head } => {
             let m = map.feature_map();
             let map_ok = match map {

@@ -136,6 +136,7 @@ impl Model {
             (Estimator::Gp(m), Inputs::Vectors(x)) => {
                 Intervals::gaussian(m.predict(&self.scaled(x), par).map_err(SolverError::from)?, level)
             }
+            (Estimator::Sgpr(m), Inputs::Vectors(x)) => Intervals::gaussian(m.predict(&self.scaled(x), par), level),
             (Estimator::Sequences { machine: Machine::Gp(m), .. }, Inputs::Sequences(x)) => {
                 Intervals::gaussian(m.predict(x, par).map_err(SolverError::from)?, level)
             }

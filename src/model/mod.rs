@@ -31,7 +31,7 @@ pub use scaling::Scaling;
 use kern_approx::{FeatureMap, Nystroem, RandomFourierFeatures};
 use kern_kernels::{DataSet, GraphKernel, Graphs, Samples, Sequences, StringKernel, VectorKernel};
 use kern_solvers::falkon::FalkonModel;
-use kern_solvers::gp::{FixedGpModel, FixedGpcModel, GpcModel};
+use kern_solvers::gp::{FixedGpModel, FixedGpcModel, GpcModel, SgprModel};
 use kern_solvers::linear::{LinearSvmModel, LinearSvrModel};
 use kern_solvers::{GpModel, KernelRidgeModel, SvmModel};
 use serde::{Deserialize, Serialize};
@@ -106,6 +106,8 @@ pub enum Estimator {
     Sequences { machine: Machine<StringKernel, Sequences>, read: SequenceOptions },
     /// A kernel machine on graphs.
     Graphs(Machine<GraphKernel, Graphs>),
+    /// Sparse GP regression on inducing points. Format 3 on.
+    Sgpr(SgprModel),
 }
 
 /// An SVM, exact kernel ridge or GP model on samples of any kind.
@@ -273,7 +275,7 @@ impl Estimator {
             } => classes,
             Estimator::Sequences { machine, .. } => machine.classes(),
             Estimator::Graphs(machine) => machine.classes(),
-            Estimator::KernelRidge(_) | Estimator::Gp(_) | Estimator::Approx { .. } => &[],
+            Estimator::KernelRidge(_) | Estimator::Gp(_) | Estimator::Sgpr(_) | Estimator::Approx { .. } => &[],
         }
     }
 }
@@ -297,7 +299,7 @@ impl Model {
         match &self.estimator {
             Estimator::KernelRidge(_) => "krr",
             Estimator::Svm { model, .. } => model.kind.name(),
-            Estimator::Gp(_) => "gp",
+            Estimator::Gp(_) | Estimator::Sgpr(_) => "gp",
             Estimator::Gpc { .. } => "gpc",
             Estimator::Approx { head: LinearHead::Ridge { .. }, .. } => "krr",
             Estimator::Approx { head: LinearHead::Svm { .. } | LinearHead::RidgeClassifier { .. }, .. } => "svc",
@@ -320,6 +322,7 @@ impl Model {
             Estimator::KernelRidge(m) => &m.kernel,
             Estimator::Svm { model, .. } => &model.kernel,
             Estimator::Gp(m) => &m.kernel,
+            Estimator::Sgpr(m) => &m.kernel,
             Estimator::Gpc { model, .. } => &model.latent[0].kernel,
             Estimator::Approx { kernel, .. } => kernel,
             Estimator::Falkon { model, .. } => &model.kernel,
@@ -334,6 +337,7 @@ impl Model {
             Estimator::KernelRidge(m) => m.train.n_samples(),
             Estimator::Svm { model, .. } => model.support_vectors.n_samples(),
             Estimator::Gp(m) => m.train.n_samples(),
+            Estimator::Sgpr(m) => m.inducing.n_samples(),
             Estimator::Gpc { model, .. } => model.train.n_samples(),
             Estimator::Approx { map: ApproxMap::Nystroem(m), .. } => m.landmarks.n_samples(),
             Estimator::Approx { map: ApproxMap::Rff(_), .. } => 0,

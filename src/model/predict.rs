@@ -76,6 +76,10 @@ impl Model {
                 let p = m.predict(&self.scaled(x), par).map_err(SolverError::from)?;
                 (p.mean, p.std_with_noise)
             }
+            (Estimator::Sgpr(m), Inputs::Vectors(x)) => {
+                let p = m.predict(&self.scaled(x), par);
+                (p.mean, p.std_with_noise)
+            }
             (Estimator::Sequences { machine: Machine::Gp(m), .. }, Inputs::Sequences(x)) => {
                 let p = m.predict(x, par).map_err(SolverError::from)?;
                 (p.mean, p.std_with_noise)
@@ -113,6 +117,10 @@ pub fn predict_estimator(estimator: &Estimator, x: &DataSet, par: Par) -> Result
     Ok(match estimator {
         Estimator::KernelRidge(m) => Prediction::Values(m.predict(x, par)),
         Estimator::Gp(m) => {
+            let mean = m.predict_mean(x, par);
+            Prediction::Values(Mat::from_fn(x.n_samples(), 1, |i, _| mean[i]))
+        }
+        Estimator::Sgpr(m) => {
             let mean = m.predict_mean(x, par);
             Prediction::Values(Mat::from_fn(x.n_samples(), 1, |i, _| mean[i]))
         }

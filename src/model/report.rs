@@ -24,6 +24,16 @@ impl Model {
                 put(&mut r, "jitter", json!(m.jitter));
                 put(&mut r, "evaluations", json!(m.evaluations));
             }
+            Estimator::Sgpr(m) => {
+                let hyper: Map<String, Value> = m.hyperparameters().into_iter().map(|(k, v)| (k, json!(v))).collect();
+                put(&mut r, "approx", json!("sgpr"));
+                put(&mut r, "components", json!(m.inducing.n_samples()));
+                put(&mut r, "elbo", json!(m.elbo));
+                put(&mut r, "kernel_expression", json!(m.expression().to_string()));
+                put(&mut r, "hyperparameters", Value::Object(hyper));
+                put(&mut r, "jitter", json!(m.jitter));
+                put(&mut r, "evaluations", json!(m.evaluations));
+            }
             Estimator::Gpc { model, classes } => gpc_report(model, classes, &mut r),
             Estimator::Approx { map, head, .. } => approx_report(map, head, &mut r),
             Estimator::Falkon { model, classes } => {
@@ -51,6 +61,7 @@ impl Model {
             Estimator::Svm { model, .. } => format!(", {} support vectors", model.n_sv()),
             Estimator::KernelRidge(m) => format!(", alpha = {}", m.params.alpha),
             Estimator::Gp(m) => format!(", log marginal likelihood {:.4}", m.log_marginal_likelihood),
+            Estimator::Sgpr(m) => format!(", {} inducing points, bound {:.4} (sgpr)", m.inducing.n_samples(), m.elbo),
             Estimator::Gpc { model, .. } => {
                 format!(", approximate log marginal likelihood {:.4}", model.log_marginal_likelihood())
             }
@@ -91,6 +102,7 @@ impl Model {
             Estimator::Graphs(machine) => describe_machine(machine),
             Estimator::KernelRidge(_) => "exact kernel ridge regression",
             Estimator::Gp(_) => "Gaussian-process regression",
+            Estimator::Sgpr(_) => "sparse Gaussian-process regression (Titsias' collapsed bound)",
             Estimator::Gpc { .. } => "Gaussian-process classification (Laplace)",
             Estimator::Falkon { classes, .. } if classes.is_empty() => "Nyström kernel ridge (Falkon)",
             Estimator::Falkon { .. } => "Nyström kernel ridge classification (Falkon)",

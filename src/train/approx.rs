@@ -54,7 +54,7 @@ pub fn feature_map(spec: &FitSpec, kernel: &VectorKernel, x: &DataSet, par: Par)
         Approx::Nystroem => ApproxMap::Nystroem(Box::new(
             Nystroem::fit(kernel, x, a.components, landmarks(spec), spec.seed, par).map_err(approx_error)?,
         )),
-        Approx::None | Approx::Falkon => {
+        Approx::None | Approx::Falkon | Approx::Sgpr => {
             return Err(Error::Usage(format!("--approx {} is not a feature map", a.method.name())));
         }
     })
@@ -176,7 +176,7 @@ fn max_iter(spec: &FitSpec, default: usize) -> usize {
 }
 
 /// The landmark sampler.
-fn landmarks(spec: &FitSpec) -> Landmarks {
+pub(crate) fn landmarks(spec: &FitSpec) -> Landmarks {
     match spec.approx.sampling {
         Sampling::Uniform => Landmarks::Uniform,
         Sampling::Greedy => Landmarks::Greedy { tolerance: spec.approx.landmark_tol },

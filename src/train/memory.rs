@@ -157,6 +157,14 @@ fn approx_needs(spec: &FitSpec, shape: Shape) -> Vec<Need> {
                 needs.push(need(what, "--landmarks greedy", f64s(n.saturating_mul(m)), fewer));
             }
         }
+        Approx::Sgpr => {
+            let what = format!("{m} inducing points and the bound's {m} × {m} matrices");
+            let bytes = f64s(m.saturating_mul(m)).saturating_mul(8).saturating_add(m.saturating_mul(row_bytes));
+            needs.push(need(what, &components, bytes, fewer));
+            let what = format!("8 row blocks of K(X, Z) and their {m} × {m} sums");
+            let blocks = f64s(1024 * m + m.saturating_mul(m)).saturating_mul(8);
+            needs.push(need(what, &components, blocks, fewer));
+        }
         Approx::Falkon | Approx::None => {
             let what = format!("Falkon's {m} centres and {m} × {m} matrices (K_MM and the preconditioner's factors)");
             let bytes = f64s(m.saturating_mul(m)).saturating_mul(4).saturating_add(m.saturating_mul(row_bytes));

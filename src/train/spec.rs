@@ -174,6 +174,8 @@ pub enum Approx {
     Nystroem,
     /// Nyström kernel ridge by preconditioned conjugate gradient (Falkon): K(X, centres) in row blocks, never held; classification by ±1 targets
     Falkon,
+    /// Sparse GP regression (--task gp) on --components inducing points chosen by --landmarks: hyperparameters by Titsias' collapsed bound, O(n M²) per evaluation
+    Sgpr,
 }
 
 impl Approx {
@@ -184,6 +186,7 @@ impl Approx {
             Approx::Rff => "rff",
             Approx::Nystroem => "nystroem",
             Approx::Falkon => "falkon",
+            Approx::Sgpr => "sgpr",
         }
     }
 }

@@ -3,7 +3,7 @@
 //! kernel blocks on the GPU.
 
 use kern_kernels::{DataSet, Par, VectorKernel};
-use kern_solvers::gp::{GaussianProcessClassifier, GpcModel};
+use kern_solvers::gp::{GaussianProcessClassifier, GpcModel, SgprModel, SparseGaussianProcess};
 use kern_solvers::{GaussianProcess, GpModel, SolverError};
 
 use super::device::{self, Notices};
@@ -28,6 +28,9 @@ pub fn fit_vectors(
     if weights.is_some() && classifies {
         let why = "GP classification does not take sample weights: the Laplace approximation has no noise term to weight (GP regression, the SVMs and kernel ridge take them)";
         return Err(Error::Usage(why.into()));
+    }
+    if spec.approx.method == Approx::Sgpr {
+        return fit_sgpr(spec, kernel, x, targets, weights, par, notices);
     }
     if spec.approx.method != Approx::None {
         if kernel.contains_precomputed() {
@@ -79,6 +82,40 @@ impl From<Machine<VectorKernel, DataSet>> for Estimator {
             Machine::Gp(_) | Machine::Gpc { .. } => unreachable!("GPs on vectors are fitted by fit_vectors"),
         }
     }
+}
+
+/// Sparse GP regression on `--components` inducing points.
+fn fit_sgpr(
+    spec: &FitSpec,
+    kernel: &VectorKernel,
+    x: DataSet,
+    targets: &Targets,
+    weights: Option<&[f64]>,
+    par: Par,
+    notices: &Notices,
+) -> Result<Estimator> {
+    let Targets::Values(y) = targets else {
+        return Err(Error::Usage("--approx sgpr is GP regression: --task gp on numeric targets".into()));
+    };
+    if spec.task != Task::Gp {
+        return Err(Error::Usage(format!(
+            "--approx sgpr is GP regression (--task gp), not --task {}",
+            spec.task.name()
+        )));
+    }
+    if weights.is_some() {
+        return Err(Error::Usage("--approx sgpr does not take sample weights yet (the exact GP does)".into()));
+    }
+    if kernel.contains_precomputed() {
+        return Err(Error::Usage("--approx sgpr needs a kernel on vectors, not --kernel precomputed".into()));
+    }
+    device::cpu_only(&spec.device, "sparse GP regression", notices);
+    let params = SparseGaussianProcess {
+        gp: gp_params(spec, kernel)?,
+        components: spec.approx.components,
+        inducing: super::approx::landmarks(spec),
+    };
+    Ok(Estimator::Sgpr(SgprModel::fit(&params, x, y, par).map_err(SolverError::from)?))
 }
 
 /// `amplitude × kernel + white noise`: the hyperparameters given are held,

@@ -156,6 +156,12 @@ impl SgprModel {
         })
     }
 
+    /// The fitted covariance as a kernel expression, the noise as its `white(..)` term.
+    pub fn expression(&self) -> kern_kernels::Expression {
+        let fit = vec![true; self.kernel.n_hyperparameters()];
+        kern_kernels::Expression { kernel: self.kernel.clone(), fit, white: Some((self.noise, true)) }
+    }
+
     /// The fitted hyperparameters by name (kernel ones, then `noise`).
     pub fn hyperparameters(&self) -> Vec<(String, f64)> {
         let mut out: Vec<(String, f64)> =
