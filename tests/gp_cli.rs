@@ -151,3 +151,15 @@ fn sparse_gp_fits_on_inducing_points_and_predicts_with_intervals() {
     let out = kern(dir.path(), &["fit", "train.txt", "--task", "svr", "--approx", "sgpr", "-o", "x.model"]);
     assert_one_line_error(&out, &["--approx sgpr", "--task gp"]);
 }
+
+#[test]
+fn auto_fits_a_sparse_gp_above_five_thousand_samples() {
+    let dir = scratch();
+    write(dir.path(), "big.txt", regression_file(5_200, 13));
+    let fit = json(&kern(dir.path(), &["fit", "big.txt", "--task", "gp", "--auto", "--restarts", "0", "-o", "b.model", "--json"]));
+    assert_eq!(fit["auto"]["approx"], "sgpr", "{fit}");
+    // Greedy pivoted Cholesky stops early when fewer points explain the kernel.
+    assert!((1..=512).contains(&fit["components"].as_u64().unwrap()), "{fit}");
+    let pred = json(&kern(dir.path(), &["predict", "b.model", "big.txt", "-o", "p.txt", "--json"]));
+    assert!(pred["r2"].as_f64().unwrap() > 0.95, "{pred}");
+}

@@ -38,7 +38,9 @@ use super::{Metric, Param, mean_and_std};
 use crate::error::Result;
 use crate::io::{Data, Inputs, Labels, SampleKind};
 use crate::model::Scaling;
-use crate::train::{Approx, FitSpec, Fitted, KernelName, Learnable, Notices, Targets, Task, check_precomputed};
+use crate::train::{
+    Approx, FitSpec, Fitted, KernelName, Learnable, Notices, Sampling, Targets, Task, check_precomputed,
+};
 pub use gamma::median_gamma;
 pub use search::search_rows;
 use search::{Sample, check_on_disjoint};
@@ -48,6 +50,11 @@ use tune::{LOG2_C, Space};
 pub const FOLDS: usize = 5;
 /// Beyond this many samples regression defaults to ε-SVR, not exact ridge.
 const EXACT_RIDGE_MAX: usize = 10_000;
+/// Above this many samples `--task gp` under `--auto` fits a sparse GP: an
+/// exact GP's fit at 4,177 samples takes minutes, and grows as n³.
+const EXACT_GP_MAX: usize = 5_000;
+/// The sparse GP's inducing points under `--auto` (the published SGPR's 512).
+const SPARSE_GP_INDUCING: usize = 512;
 /// The SVM search runs on a seeded random subsample of at most this many
 /// samples (the final model is fitted on all of them): every search point
 /// is `FOLDS` fits, and SMO's cost grows faster than linearly in n.
@@ -225,6 +232,19 @@ fn choose_for_vectors(
     match (spec.task, &targets) {
         (Task::Gp | Task::Gpc, _) if spec.approx.method == Approx::None => {
             spec.gp.gamma_start = g0;
+            let n = x.n_samples();
+            if spec.task == Task::Gp
+                && matches!(targets, Targets::Values(_))
+                && n > EXACT_GP_MAX
+                && data.weights.is_none()
+            {
+                (spec.approx.method, spec.approx.components) = (Approx::Sgpr, SPARSE_GP_INDUCING);
+                spec.approx.sampling = Sampling::Greedy;
+                let why = format!(
+                    "a sparse GP on up to {SPARSE_GP_INDUCING} inducing points chosen by greedy pivoted Cholesky ({n} samples > {EXACT_GP_MAX} for an exact GP)"
+                );
+                choices.note("approx", json!("sgpr"), why);
+            }
             choices.note(
                 "hyperparameters",
                 json!("marginal likelihood"),
