@@ -5,7 +5,8 @@ test RMSE and negative log likelihood in standardised units, beside the
 published exact-GP and SGPR (512 inducing points) RMSE.
 
 Usage: sgpr_uci.py KERN_BINARY DATA_DIR [M] [RESTARTS] [SET ...]; KERNEL=matern32 (or
-any --kernel) in the environment changes the kernel (rbf by default)."""
+any --kernel) and LANDMARKS=greedy in the environment change the kernel (rbf)
+and how the inducing points are chosen (uniform)."""
 
 import json
 import os
@@ -43,7 +44,7 @@ for name in sets:
         model = os.path.join(tmp, "m.kern")
         cmd = [kern_bin, "fit", paths["train"], "--label-col", "y", "--task", "gp", "--approx", "sgpr",
                "--components", str(m), "--restarts", str(restarts), "--normalize-y", "off", "-o", model, "--json", "-q",
-               "--kernel", os.environ.get("KERNEL", "rbf")]
+               "--kernel", os.environ.get("KERNEL", "rbf"), "--landmarks", os.environ.get("LANDMARKS", "uniform")]
         start = time.perf_counter()
         report = json.loads(subprocess.run(cmd, check=True, capture_output=True, text=True).stdout)
         seconds = time.perf_counter() - start
