@@ -156,7 +156,10 @@ fn sparse_gp_fits_on_inducing_points_and_predicts_with_intervals() {
 fn auto_fits_a_sparse_gp_above_five_thousand_samples() {
     let dir = scratch();
     write(dir.path(), "big.txt", regression_file(5_200, 13));
-    let fit = json(&kern(dir.path(), &["fit", "big.txt", "--task", "gp", "--auto", "--restarts", "0", "-o", "b.model", "--json"]));
+    let fit = json(&kern(
+        dir.path(),
+        &["fit", "big.txt", "--task", "gp", "--auto", "--restarts", "0", "-o", "b.model", "--json"],
+    ));
     assert_eq!(fit["auto"]["approx"], "sgpr", "{fit}");
     // Greedy pivoted Cholesky stops early when fewer points explain the kernel.
     assert!((1..=512).contains(&fit["components"].as_u64().unwrap()), "{fit}");
