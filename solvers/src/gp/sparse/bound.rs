@@ -111,17 +111,8 @@ pub(crate) fn evaluate(
         return Err(GpError::InvalidParameter { name: "noise", value: noise, reason: "must be positive and finite" });
     }
     let s2 = noise;
-    let kuu = factor(gram_matrix(kernel, z, par), Noise::uniform(0.0), par)?;
-    let l = kuu.l;
     let stats = Stats::sum(kernel, x, y, z, par);
-    // B' = L⁻¹ P L⁻ᵀ, B = I + B'/σ².
-    let mut t = stats.p.clone();
-    solve_lower_in_place(l.as_ref(), t.as_mut(), par);
-    let mut bp = t.transpose().to_owned();
-    solve_lower_in_place(l.as_ref(), bp.as_mut(), par);
-    let bp = Mat::from_fn(m, m, |i, j| 0.5 * (bp[(i, j)] + bp[(j, i)]));
-    let mut lb = Mat::from_fn(m, m, |i, j| bp[(i, j)] / s2 + f64::from(u8::from(i == j)));
-    cholesky(lb.as_mut(), par).map_err(|_| GpError::NotPositiveDefinite { jitter: kuu.jitter, mean_diagonal: 1.0 })?;
+    let Factors { l, bp, lb, jitter } = factors(kernel, z, &stats.p, s2, par)?;
     // u = L_B⁻¹ L⁻¹ b, so bᵀw = ‖u‖²; w = L⁻ᵀ L_B⁻ᵀ u.
     let mut u = Mat::from_fn(m, 1, |i, _| stats.b[i]);
     solve_lower_in_place(l.as_ref(), u.as_mut(), Par::Seq);
@@ -135,7 +126,7 @@ pub(crate) fn evaluate(
             + bw / (2.0 * s2 * s2)
             - (stats.trace_kff - trace_bp) / (2.0 * s2);
     if !with_gradient {
-        return Ok((Bound { elbo, gradient: Vec::new(), jitter: kuu.jitter }, None));
+        return Ok((Bound { elbo, gradient: Vec::new(), jitter }, None));
     }
     let mut w = u;
     solve_lower_transpose_in_place(lb.as_ref(), w.as_mut(), Par::Seq);
@@ -167,7 +158,43 @@ pub(crate) fn evaluate(
     gradient.push(s2 * d_noise);
     let lower = |a: &Mat<f64>| Mat::from_fn(m, m, |i, j| if i >= j { a[(i, j)] } else { 0.0 });
     let posterior = Posterior { mean: w.iter().map(|v| v / s2).collect(), l: lower(&l), l_b: lower(&lb) };
-    Ok((Bound { elbo, gradient, jitter: kuu.jitter }, Some(posterior)))
+    Ok((Bound { elbo, gradient, jitter }, Some(posterior)))
+}
+
+/// `L` of `K_uu + jI`, `B' = L⁻¹ P L⁻ᵀ` and `L_B` of `B = I + B'/σ²`.
+struct Factors {
+    l: Mat<f64>,
+    bp: Mat<f64>,
+    lb: Mat<f64>,
+    jitter: f64,
+}
+
+/// [`Factors`] with the least diagonal jitter `j` on `K_uu` (none, then from
+/// 1e-10 of its mean diagonal, ×10 at a time) for which `B` factors too:
+/// near-duplicate inducing points leave `K_uu` so close to singular that
+/// `L⁻¹ P L⁻ᵀ` loses its positive definiteness to round-off.
+fn factors(kernel: &VectorKernel, z: &DataSet, p: &Mat<f64>, s2: f64, par: Par) -> Result<Factors, GpError> {
+    let m = z.n_samples();
+    let kuu = gram_matrix(kernel, z, par);
+    let mean_diagonal = (0..m).map(|i| kuu[(i, i)]).sum::<f64>() / m.max(1) as f64;
+    let mut extra = 0.0;
+    loop {
+        let f = factor(kuu.clone(), Noise::uniform(extra), par)?;
+        let l = f.l;
+        let mut t = p.clone();
+        solve_lower_in_place(l.as_ref(), t.as_mut(), par);
+        let mut bp = t.transpose().to_owned();
+        solve_lower_in_place(l.as_ref(), bp.as_mut(), par);
+        let bp = Mat::from_fn(m, m, |i, j| 0.5 * (bp[(i, j)] + bp[(j, i)]));
+        let mut lb = Mat::from_fn(m, m, |i, j| bp[(i, j)] / s2 + f64::from(u8::from(i == j)));
+        if cholesky(lb.as_mut(), par).is_ok() {
+            return Ok(Factors { l, bp, lb, jitter: extra + f.jitter });
+        }
+        extra = if extra == 0.0 { 1e-10 * mean_diagonal } else { 10.0 * extra };
+        if !(extra <= 1e-2 * mean_diagonal) {
+            return Err(GpError::NotPositiveDefinite { jitter: extra / 10.0, mean_diagonal });
+        }
+    }
 }
 
 /// What the bound needs of the rows, summed block by block.

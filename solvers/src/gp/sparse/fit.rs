@@ -61,9 +61,11 @@ impl SgprModel {
     /// let y: Vec<f64> = rows.iter().map(|r| r[0].sin()).collect();
     /// let x = DataSet::from(DenseMatrix::from_rows(&rows).unwrap());
     /// let kernel = VectorKernel::Scaled { scale: 1.0, kernel: Box::new(VectorKernel::Rbf { gamma: 0.5 }) };
-    /// let params = SparseGaussianProcess { gp: GaussianProcess::new(kernel, 0.1), components: 15, inducing: Landmarks::Uniform };
+    /// let params = SparseGaussianProcess { gp: GaussianProcess::new(kernel, 0.1), components: 30, inducing: Landmarks::Uniform };
     /// let gp = SgprModel::fit(&params, x.clone(), &y, Par::Seq).unwrap();
-    /// assert!((gp.predict_mean(&x, Par::Seq)[100] - y[100]).abs() < 0.01);
+    /// let mean = gp.predict_mean(&x, Par::Seq);
+    /// let worst = mean.iter().zip(&y).map(|(m, t)| (m - t).abs()).fold(0.0, f64::max);
+    /// assert!(worst < 0.1, "{worst}"); // a sine from 30 of its 200 points
     /// ```
     pub fn fit(params: &SparseGaussianProcess, x: DataSet, y: &[f64], par: Par) -> Result<Self, GpError> {
         let gp = &params.gp;
