@@ -191,7 +191,7 @@ fn factors(kernel: &VectorKernel, z: &DataSet, p: &Mat<f64>, s2: f64, par: Par) 
             return Ok(Factors { l, bp, lb, jitter: extra + f.jitter });
         }
         extra = if extra == 0.0 { 1e-10 * mean_diagonal } else { 10.0 * extra };
-        if !(extra <= 1e-2 * mean_diagonal) {
+        if extra.is_nan() || extra > 1e-2 * mean_diagonal {
             return Err(GpError::NotPositiveDefinite { jitter: extra / 10.0, mean_diagonal });
         }
     }
