@@ -173,16 +173,12 @@ impl GpModel {
     /// assert_eq!(gp.expression().to_string(), "rbf(gamma=0.5) + white(0.25)");
     /// ```
     pub fn expression(&self) -> kern_kernels::Expression {
-        let fit = vec![true; self.kernel.n_hyperparameters()];
-        kern_kernels::Expression { kernel: self.kernel.clone(), fit, white: Some((self.noise, true)) }
+        crate::gp::fitted_expression(&self.kernel, self.noise)
     }
 
     /// The fitted hyperparameters by name (kernel ones, then `noise`).
     pub fn hyperparameters(&self) -> Vec<(String, f64)> {
-        let mut out: Vec<(String, f64)> =
-            self.kernel.hyperparameters().into_iter().map(|h| (h.name, h.value)).collect();
-        out.push(("noise".into(), self.noise));
-        out
+        crate::gp::named_hyperparameters(&self.kernel, self.noise)
     }
 }
 

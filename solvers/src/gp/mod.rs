@@ -110,3 +110,16 @@ impl GaussianProcess {
         Ok(())
     }
 }
+
+/// A fitted covariance and noise as a kernel expression with a `white(..)` term.
+pub(crate) fn fitted_expression(kernel: &VectorKernel, noise: f64) -> kern_kernels::Expression {
+    let fit = vec![true; kernel.n_hyperparameters()];
+    kern_kernels::Expression { kernel: kernel.clone(), fit, white: Some((noise, true)) }
+}
+
+/// A covariance's hyperparameters by name, then `noise`.
+pub(crate) fn named_hyperparameters(kernel: &VectorKernel, noise: f64) -> Vec<(String, f64)> {
+    let mut out: Vec<(String, f64)> = kernel.hyperparameters().into_iter().map(|h| (h.name, h.value)).collect();
+    out.push(("noise".into(), noise));
+    out
+}

@@ -103,62 +103,109 @@ pub(crate) fn evaluate(
     with_gradient: bool,
     par: Par,
 ) -> Result<(Bound, Option<Posterior>), GpError> {
-    let (n, m) = (x.n_samples(), z.n_samples());
-    if y.len() != n {
-        return Err(GpError::DimensionMismatch { what: "targets", expected: n, got: y.len() });
+    let value = Value::new(kernel, noise, x, y, z, par)?;
+    if !with_gradient {
+        return Ok((Bound { elbo: value.elbo, gradient: Vec::new(), jitter: value.factors.jitter }, None));
     }
-    if !(noise.is_finite() && noise > 0.0) {
-        return Err(GpError::InvalidParameter { name: "noise", value: noise, reason: "must be positive and finite" });
-    }
-    let s2 = noise;
-    let stats = Stats::sum(kernel, x, y, z, par);
-    let Factors { l, bp, lb, jitter } = factors(kernel, z, &stats.p, s2, par)?;
-    // u = L_B⁻¹ L⁻¹ b, so bᵀw = ‖u‖²; w = L⁻ᵀ L_B⁻ᵀ u.
-    let mut u = Mat::from_fn(m, 1, |i, _| stats.b[i]);
-    solve_lower_in_place(l.as_ref(), u.as_mut(), Par::Seq);
-    solve_lower_in_place(lb.as_ref(), u.as_mut(), Par::Seq);
-    let bw: f64 = (0..m).map(|i| u[(i, 0)] * u[(i, 0)]).sum();
-    let log_det_b = 2.0 * (0..m).map(|i| lb[(i, i)].ln()).sum::<f64>();
-    let trace_bp: f64 = (0..m).map(|i| bp[(i, i)]).sum();
-    let nf = n as f64;
-    let elbo =
-        -0.5 * nf * (2.0 * std::f64::consts::PI).ln() - 0.5 * log_det_b - 0.5 * nf * s2.ln() - stats.yy / (2.0 * s2)
+    let (bound, posterior) = value.finish(kernel, x, y, z, par);
+    Ok((bound, Some(posterior)))
+}
+
+/// The bound at one point, with what its gradient needs: the first pass
+/// over the rows. A line search can reject a point at this cost, and
+/// [`Value::finish`] the points it keeps.
+pub(crate) struct Value {
+    pub elbo: f64,
+    noise: f64,
+    stats: Stats,
+    factors: Factors,
+    /// `L_B⁻¹ L⁻¹ b`.
+    u: Mat<f64>,
+    trace_bp: f64,
+}
+
+impl Value {
+    pub(crate) fn new(
+        kernel: &VectorKernel,
+        noise: f64,
+        x: &DataSet,
+        y: &[f64],
+        z: &DataSet,
+        par: Par,
+    ) -> Result<Self, GpError> {
+        let (n, m) = (x.n_samples(), z.n_samples());
+        if y.len() != n {
+            return Err(GpError::DimensionMismatch { what: "targets", expected: n, got: y.len() });
+        }
+        if !(noise.is_finite() && noise > 0.0) {
+            let reason = "must be positive and finite";
+            return Err(GpError::InvalidParameter { name: "noise", value: noise, reason });
+        }
+        let s2 = noise;
+        let stats = Stats::sum(kernel, x, y, z, par);
+        let factors = factors(kernel, z, &stats.p, s2, par)?;
+        let Factors { l, bp, lb, .. } = &factors;
+        // u = L_B⁻¹ L⁻¹ b, so bᵀw = ‖u‖²; w = L⁻ᵀ L_B⁻ᵀ u.
+        let mut u = Mat::from_fn(m, 1, |i, _| stats.b[i]);
+        solve_lower_in_place(l.as_ref(), u.as_mut(), Par::Seq);
+        solve_lower_in_place(lb.as_ref(), u.as_mut(), Par::Seq);
+        let bw: f64 = (0..m).map(|i| u[(i, 0)] * u[(i, 0)]).sum();
+        let log_det_b = 2.0 * (0..m).map(|i| lb[(i, i)].ln()).sum::<f64>();
+        let trace_bp: f64 = (0..m).map(|i| bp[(i, i)]).sum();
+        let nf = n as f64;
+        let elbo = -0.5 * nf * (2.0 * std::f64::consts::PI).ln()
+            - 0.5 * log_det_b
+            - 0.5 * nf * s2.ln()
+            - stats.yy / (2.0 * s2)
             + bw / (2.0 * s2 * s2)
             - (stats.trace_kff - trace_bp) / (2.0 * s2);
-    if !with_gradient {
-        return Ok((Bound { elbo, gradient: Vec::new(), jitter }, None));
+        Ok(Self { elbo, noise, stats, factors, u, trace_bp })
     }
-    let mut w = u;
-    solve_lower_transpose_in_place(lb.as_ref(), w.as_mut(), Par::Seq);
-    solve_lower_transpose_in_place(l.as_ref(), w.as_mut(), Par::Seq);
-    let w: Vec<f64> = (0..m).map(|i| w[(i, 0)]).collect();
-    let b_inv = symmetric(inverse(&lb, par));
-    // E₁ = L⁻ᵀ (I − B⁻¹) L⁻¹ and E₂ = L⁻ᵀ (B'/σ²) L⁻¹.
-    let e1 = sandwich(&l, Mat::from_fn(m, m, |i, j| f64::from(u8::from(i == j)) - b_inv[(i, j)]), par);
-    let e2 = sandwich(&l, Mat::from_fn(m, m, |i, j| bp[(i, j)] / s2), par);
-    let (s4, s6) = (s2 * s2, s2 * s2 * s2);
-    let g_uu = Mat::from_fn(m, m, |i, j| 0.5 * e1[(i, j)] - 0.5 * e2[(i, j)] - w[i] * w[j] / (2.0 * s4));
-    let c = Mat::from_fn(m, m, |i, j| e1[(i, j)] / s2 - w[i] * w[j] / s6);
-    let mut gradient = kernel.gradient_traces(z, g_uu.as_ref(), par);
-    let (cross, diagonal) = cross_terms(kernel, x, y, z, c.as_ref(), &w, s4, par);
-    for ((g, c), d) in gradient.iter_mut().zip(&cross).zip(&diagonal) {
-        *g += c - d / (2.0 * s2);
-    }
-    let mut pw = vec![0.0; m];
-    for j in 0..m {
-        for i in 0..m {
-            pw[i] += stats.p[(i, j)] * w[j];
+
+    /// The gradient (second pass over the rows) and the posterior.
+    pub(crate) fn finish(
+        self,
+        kernel: &VectorKernel,
+        x: &DataSet,
+        y: &[f64],
+        z: &DataSet,
+        par: Par,
+    ) -> (Bound, Posterior) {
+        let Value { elbo, noise: s2, stats, factors: Factors { l, bp, lb, jitter }, u, trace_bp } = self;
+        let (n, m) = (x.n_samples(), z.n_samples());
+        let bw: f64 = (0..m).map(|i| u[(i, 0)] * u[(i, 0)]).sum();
+        let mut w = u;
+        solve_lower_transpose_in_place(lb.as_ref(), w.as_mut(), Par::Seq);
+        solve_lower_transpose_in_place(l.as_ref(), w.as_mut(), Par::Seq);
+        let w: Vec<f64> = (0..m).map(|i| w[(i, 0)]).collect();
+        let b_inv = symmetric(inverse(&lb, par));
+        // E₁ = L⁻ᵀ (I − B⁻¹) L⁻¹ and E₂ = L⁻ᵀ (B'/σ²) L⁻¹.
+        let e1 = sandwich(&l, Mat::from_fn(m, m, |i, j| f64::from(u8::from(i == j)) - b_inv[(i, j)]), par);
+        let e2 = sandwich(&l, Mat::from_fn(m, m, |i, j| bp[(i, j)] / s2), par);
+        let (s4, s6) = (s2 * s2, s2 * s2 * s2);
+        let g_uu = Mat::from_fn(m, m, |i, j| 0.5 * e1[(i, j)] - 0.5 * e2[(i, j)] - w[i] * w[j] / (2.0 * s4));
+        let c = Mat::from_fn(m, m, |i, j| e1[(i, j)] / s2 - w[i] * w[j] / s6);
+        let mut gradient = kernel.gradient_traces(z, g_uu.as_ref(), par);
+        let (cross, diagonal) = cross_terms(kernel, x, y, z, c.as_ref(), &w, s4, par);
+        for ((g, c), d) in gradient.iter_mut().zip(&cross).zip(&diagonal) {
+            *g += c - d / (2.0 * s2);
         }
+        let mut pw = vec![0.0; m];
+        for j in 0..m {
+            for i in 0..m {
+                pw[i] += stats.p[(i, j)] * w[j];
+            }
+        }
+        let wpw: f64 = w.iter().zip(&pw).map(|(a, b)| a * b).sum();
+        let trace_b_inv: f64 = (0..m).map(|i| b_inv[(i, i)]).sum();
+        let d_noise = (m as f64 - trace_b_inv) / (2.0 * s2) + wpw / (2.0 * s4 * s4) - bw / s6
+            + (stats.trace_kff - trace_bp + stats.yy) / (2.0 * s4)
+            - n as f64 / (2.0 * s2);
+        gradient.push(s2 * d_noise);
+        let lower = |a: &Mat<f64>| Mat::from_fn(m, m, |i, j| if i >= j { a[(i, j)] } else { 0.0 });
+        let posterior = Posterior { mean: w.iter().map(|v| v / s2).collect(), l: lower(&l), l_b: lower(&lb) };
+        (Bound { elbo, gradient, jitter }, posterior)
     }
-    let wpw: f64 = w.iter().zip(&pw).map(|(a, b)| a * b).sum();
-    let trace_b_inv: f64 = (0..m).map(|i| b_inv[(i, i)]).sum();
-    let d_noise = (m as f64 - trace_b_inv) / (2.0 * s2) + wpw / (2.0 * s4 * s4) - bw / s6
-        + (stats.trace_kff - trace_bp + stats.yy) / (2.0 * s4)
-        - nf / (2.0 * s2);
-    gradient.push(s2 * d_noise);
-    let lower = |a: &Mat<f64>| Mat::from_fn(m, m, |i, j| if i >= j { a[(i, j)] } else { 0.0 });
-    let posterior = Posterior { mean: w.iter().map(|v| v / s2).collect(), l: lower(&l), l_b: lower(&lb) };
-    Ok((Bound { elbo, gradient, jitter }, Some(posterior)))
 }
 
 /// `L` of `K_uu + jI`, `B' = L⁻¹ P L⁻ᵀ` and `L_B` of `B = I + B'/σ²`.

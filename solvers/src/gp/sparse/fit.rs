@@ -7,7 +7,7 @@ use kern_approx::Landmarks;
 use kern_kernels::{DataSet, VectorKernel};
 use serde::{Deserialize, Serialize};
 
-use super::bound::{Posterior, evaluate};
+use super::bound::{Posterior, Value, evaluate};
 use crate::gp::fit::mean_and_scale;
 use crate::gp::optimize::{Stop, best_start, log_bounds, minimize_box_to, random_starts};
 use crate::gp::{GaussianProcess, GpError};
@@ -101,13 +101,25 @@ impl SgprModel {
             free.iter().zip(v).for_each(|(&i, &vi)| t[i] = vi.exp());
             t
         };
+        // A value-only call keeps its first pass for a gradient call at the
+        // same point: a line search's accepted step costs two passes, not three.
+        let (at, xr, ynr, zr, free_ref) = (&at, &x, &yn, &z, &free);
         let objective = || {
-            |v: &[f64], want_gradient: bool| {
+            let mut cache: Option<(Vec<f64>, Value)> = None;
+            move |v: &[f64], want_gradient: bool| {
                 let t = at(v);
                 let kernel = gp.kernel.with_hyperparameters(&t[..last]);
-                let (b, _) = evaluate(&kernel, t[last], &x, &yn, &z, want_gradient, par).ok()?;
-                let gradient = if want_gradient { free.iter().map(|&i| -b.gradient[i]).collect() } else { Vec::new() };
-                Some((-b.elbo, gradient))
+                let value = match cache.take() {
+                    Some((point, value)) if point == v => value,
+                    _ => Value::new(&kernel, t[last], xr, ynr, zr, par).ok()?,
+                };
+                if !want_gradient {
+                    let elbo = value.elbo;
+                    cache = Some((v.to_vec(), value));
+                    return Some((-elbo, Vec::new()));
+                }
+                let (b, _) = value.finish(&kernel, xr, ynr, zr, par);
+                Some((-b.elbo, free_ref.iter().map(|&i| -b.gradient[i]).collect()))
             }
         };
         let mut evaluations = 0;
@@ -160,16 +172,12 @@ impl SgprModel {
 
     /// The fitted covariance as a kernel expression, the noise as its `white(..)` term.
     pub fn expression(&self) -> kern_kernels::Expression {
-        let fit = vec![true; self.kernel.n_hyperparameters()];
-        kern_kernels::Expression { kernel: self.kernel.clone(), fit, white: Some((self.noise, true)) }
+        crate::gp::fitted_expression(&self.kernel, self.noise)
     }
 
     /// The fitted hyperparameters by name (kernel ones, then `noise`).
     pub fn hyperparameters(&self) -> Vec<(String, f64)> {
-        let mut out: Vec<(String, f64)> =
-            self.kernel.hyperparameters().into_iter().map(|h| (h.name, h.value)).collect();
-        out.push(("noise".into(), self.noise));
-        out
+        crate::gp::named_hyperparameters(&self.kernel, self.noise)
     }
 }
 
