@@ -50,6 +50,10 @@ pub enum Error {
     /// A command-line option that cannot be used as given.
     #[error("{0}")]
     Usage(String),
+    /// An error that another process of the same run reports (the `kern`
+    /// command prints nothing more for it).
+    #[error("another process of this run failed")]
+    Elsewhere,
 }
 
 /// `Result` with kern's [`enum@Error`].
@@ -190,6 +194,8 @@ pub enum DataErrorKind {
     AllWeightsZero,
     /// A weight column that is also the label column.
     WeightIsLabel { column: usize },
+    /// One process's share of a file holds no lines.
+    EmptyShare { index: usize, count: usize },
 }
 
 impl fmt::Display for DataErrorKind {
@@ -221,6 +227,9 @@ impl fmt::Display for DataErrorKind {
             BadWeight { row, value } => write!(f, "row {row}: weight {value} is not a non-negative, finite number"),
             AllWeightsZero => write!(f, "every sample weight is zero: nothing to learn from"),
             WeightIsLabel { column } => write!(f, "column {column} cannot be both the label and the weight"),
+            EmptyShare { index, count } => {
+                write!(f, "share {index} of {count} holds no lines: the file has fewer lines than processes; run fewer")
+            }
         }
     }
 }

@@ -23,6 +23,8 @@
 
 #[cfg(feature = "cli")]
 pub mod cli;
+#[cfg(feature = "mpi")]
+pub mod dist;
 mod error;
 pub mod io;
 pub mod model;

@@ -16,8 +16,10 @@
 //!   and SVRs by dual coordinate descent, a GP on features;
 //! - Falkon, Nyström kernel ridge by preconditioned conjugate gradient
 //!   ([`falkon`]);
-//! - the dense linear algebra they share ([`linalg`]).
+//! - the dense linear algebra they share ([`linalg`]);
+//! - the seam to other processes holding shares of the rows ([`collective`]).
 
+pub mod collective;
 mod error;
 pub mod falkon;
 pub mod gp;

@@ -407,6 +407,7 @@ impl DataArgs {
             require_labels: spec.task != Task::Oneclass,
             precomputed: spec.precomputed(),
             weight_col: None,
+            share: None,
         }
     }
 

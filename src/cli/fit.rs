@@ -17,7 +17,7 @@ pub(super) fn run(args: &FitArgs, par: Par) -> Result<()> {
 }
 
 /// `spec` with `kern fit`'s own options.
-fn with_fit_options(spec: &FitSpec, args: &FitArgs) -> FitSpec {
+pub(super) fn with_fit_options(spec: &FitSpec, args: &FitArgs) -> FitSpec {
     FitSpec { conformal: args.conformal, ..spec.clone() }
 }
 
@@ -45,10 +45,21 @@ pub(super) fn run_with(spec: &FitSpec, args: &FitArgs, par: Par) -> Result<()> {
         (fit(spec, read_weighted(&args.train, &args.data, &args.weights, spec)?, par)?, None)
     };
     spinner.finish();
+    finish(spec, args, &fitted, choices.as_ref(), &output)
+}
+
+/// Notices, the model file, the summary line and `--json` of a fit.
+pub(super) fn finish(
+    spec: &FitSpec,
+    args: &FitArgs,
+    fitted: &Fitted,
+    choices: Option<&Choices>,
+    output: &std::path::Path,
+) -> Result<()> {
     let quiet = args.run.quiet;
     if !quiet {
         print_notices(&fitted.notices);
-        if let Some(c) = &choices {
+        if let Some(c) = choices {
             eprintln!("kern fit --auto: {}", c.said.join("; "));
         }
         if fitted.model.reached_iteration_limit() {
@@ -57,7 +68,7 @@ pub(super) fn run_with(spec: &FitSpec, args: &FitArgs, par: Par) -> Result<()> {
             );
         }
     }
-    save_model(&fitted.model, &output)?;
+    save_model(&fitted.model, output)?;
     let model = &fitted.model;
     if !quiet {
         eprintln!(
@@ -72,8 +83,8 @@ pub(super) fn run_with(spec: &FitSpec, args: &FitArgs, par: Par) -> Result<()> {
         );
     }
     if args.run.json {
-        let by_loo = spec.alpha == Alpha::Auto || choices.as_ref().is_some_and(|c| c.json.contains_key("alpha"));
-        print_json(&report(&fitted, choices.as_ref(), by_loo, &output));
+        let by_loo = spec.alpha == Alpha::Auto || choices.is_some_and(|c| c.json.contains_key("alpha"));
+        print_json(&report(fitted, choices, by_loo, output));
     }
     Ok(())
 }

@@ -15,6 +15,8 @@ mod grid;
 mod info;
 mod predict;
 mod progress;
+#[cfg(feature = "mpi")]
+mod shared;
 
 use std::ffi::OsString;
 use std::path::PathBuf;
@@ -185,6 +187,7 @@ pub fn main_with_args<I: IntoIterator<Item = OsString>>(args: I) -> ExitCode {
     }
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
+        Err(Error::Elsewhere) => ExitCode::FAILURE,
         Err(e) => {
             let message = e.to_string().replace('\n', " ");
             eprintln!("kern: error: {message}");
@@ -264,14 +267,23 @@ pub fn run(cli: Cli) -> Result<()> {
         t => t,
     };
     let (par, pool) = start_threads(threads, cores)?;
-    let command = || match cli.command {
-        Command::Fit(a) => fit::run(&a, par),
-        Command::Predict(a) => predict::run(&a, par),
-        Command::Cv(a) => cv::run(&a, par),
-        Command::Grid(a) => grid::run(&a, par),
-        Command::Info(a) => info::run(&a),
-        Command::Export(a) => export::run(&a),
-        Command::Demo(a) => demo::run(&a, par),
+    let command = || {
+        // Under an MPI launcher with several processes, each takes a share.
+        #[cfg(feature = "mpi")]
+        if let Some(world) = crate::dist::World::from_launcher()?
+            && kern_solvers::collective::Collective::size(&world) > 1
+        {
+            return shared::run(cli.command, par, &world);
+        }
+        match cli.command {
+            Command::Fit(a) => fit::run(&a, par),
+            Command::Predict(a) => predict::run(&a, par),
+            Command::Cv(a) => cv::run(&a, par),
+            Command::Grid(a) => grid::run(&a, par),
+            Command::Info(a) => info::run(&a),
+            Command::Export(a) => export::run(&a),
+            Command::Demo(a) => demo::run(&a, par),
+        }
     };
     match pool {
         Some(pool) => pool.install(command),

@@ -9,17 +9,12 @@ use serde_json::json;
 use super::{PredictArgs, print_json};
 use crate::error::{Error, Result};
 use crate::io::{InputOptions, Labels};
-use crate::model::{Estimator, Model, Prediction, load_model, write_atomically};
+use crate::model::{Estimator, Intervals, Model, Prediction, load_model, write_atomically};
 use crate::select::{mean_squared_error, r2_score};
 use crate::train::label_names;
 
 pub(super) fn run(args: &PredictArgs, par: Par) -> Result<()> {
-    if args.run.json && args.output.is_none() {
-        return Err(Error::Usage("--json prints the report on stdout: give -o OUT for the predictions".into()));
-    }
-    if let Some(level) = args.interval.filter(|l| !(*l > 0.0 && *l < 1.0)) {
-        return Err(Error::Usage(format!("--interval {level}: the level must lie strictly between 0 and 1")));
-    }
+    check_options(args)?;
     let mut model = load_model(&args.model)?;
     let d = &args.data_args;
     let options = InputOptions {
@@ -29,19 +24,7 @@ pub(super) fn run(args: &PredictArgs, par: Par) -> Result<()> {
         ..InputOptions::default()
     };
     let data = model.read_inputs(&args.data, &options)?;
-    let in_model = |e: Error| match e {
-        Error::Usage(why) => Error::Usage(format!("{}: {why}", args.model.display())),
-        e => e,
-    };
-    let intervals = match args.interval {
-        Some(level) => Some(model.predict_interval(&data.x, level, par).map_err(in_model)?),
-        None => None,
-    };
-    let prediction = match (&intervals, args.std) {
-        (Some(i), _) => i.columns(),
-        (None, true) => model.predict_std(&data.x, par).map_err(in_model)?,
-        (None, false) => model.predict(&data.x, par).map_err(in_model)?,
-    };
+    let (intervals, prediction) = predict_rows(&model, &data.x, args, par)?;
     let text = lines(&model, &prediction, args)?;
     match &args.output {
         Some(path) => write_atomically(path, text.as_bytes())?,
@@ -57,7 +40,7 @@ pub(super) fn run(args: &PredictArgs, par: Par) -> Result<()> {
         report["interval"] = json!({ "level": level, "method": i.method, "mean_width": i.mean_width() });
     }
     if let Some(labels) = &data.labels {
-        let mut line = metrics(&model, &prediction, labels, &args.data, &mut report)?;
+        let mut line = Tally::new(&model, &prediction, labels, &args.data)?.report(&mut report);
         if let Some(i) = &intervals {
             let coverage = i.coverage(labels.numeric(&args.data)?);
             report["interval"]["coverage"] = json!(coverage);
@@ -73,9 +56,43 @@ pub(super) fn run(args: &PredictArgs, par: Par) -> Result<()> {
     Ok(())
 }
 
+/// The intervals when asked for, and the predictions (with `--std`, means and deviations).
+pub(super) fn predict_rows(
+    model: &Model,
+    x: &crate::io::Inputs,
+    args: &PredictArgs,
+    par: Par,
+) -> Result<(Option<Intervals>, Prediction)> {
+    let in_model = |e: Error| match e {
+        Error::Usage(why) => Error::Usage(format!("{}: {why}", args.model.display())),
+        e => e,
+    };
+    let intervals = match args.interval {
+        Some(level) => Some(model.predict_interval(x, level, par).map_err(in_model)?),
+        None => None,
+    };
+    let prediction = match (&intervals, args.std) {
+        (Some(i), _) => i.columns(),
+        (None, true) => model.predict_std(x, par).map_err(in_model)?,
+        (None, false) => model.predict(x, par).map_err(in_model)?,
+    };
+    Ok((intervals, prediction))
+}
+
+/// Checks the options before any data is read.
+pub(super) fn check_options(args: &PredictArgs) -> Result<()> {
+    if args.run.json && args.output.is_none() {
+        return Err(Error::Usage("--json prints the report on stdout: give -o OUT for the predictions".into()));
+    }
+    if let Some(level) = args.interval.filter(|l| !(*l > 0.0 && *l < 1.0)) {
+        return Err(Error::Usage(format!("--interval {level}: the level must lie strictly between 0 and 1")));
+    }
+    Ok(())
+}
+
 /// The predictions as text: a name or values per line; with `--proba` a
 /// first line `labels A B ...` and the probabilities after each name.
-fn lines(model: &Model, prediction: &Prediction, args: &PredictArgs) -> Result<String> {
+pub(super) fn lines(model: &Model, prediction: &Prediction, args: &PredictArgs) -> Result<String> {
     let mut text = String::with_capacity(prediction.len() * 20);
     if args.proba {
         match prediction {
@@ -108,33 +125,49 @@ fn lines(model: &Model, prediction: &Prediction, args: &PredictArgs) -> Result<S
     Ok(text)
 }
 
-/// Scores the predictions against the labels into `report`; the summary line.
-fn metrics(
-    model: &Model,
-    prediction: &Prediction,
-    labels: &Labels,
-    file: &std::path::Path,
-    report: &mut serde_json::Value,
-) -> Result<String> {
-    let n = prediction.len();
-    let one_class =
-        matches!(&model.estimator, Estimator::Svm { model, .. } if matches!(model.kind, SvmKind::OneClass { .. }));
-    let correct = match prediction {
-        Prediction::Classes(names, _) => label_names(labels).iter().zip(names).filter(|(a, b)| a == b).count(),
-        Prediction::Values(v) if one_class => {
-            let y = labels.numeric(file)?;
-            (0..n).filter(|&i| v[(i, 0)] == y[i]).count()
+/// What the labels say of the predictions, before it is a metric: so that
+/// processes predicting shares of one file can pool theirs.
+pub(super) enum Tally {
+    /// Predictions that equal their label, of how many.
+    Correct { correct: usize, n: usize },
+    /// Targets and predictions (regression).
+    Values { y: Vec<f64>, predicted: Vec<f64> },
+}
+
+impl Tally {
+    /// Compares the predictions with the labels.
+    pub(super) fn new(model: &Model, prediction: &Prediction, labels: &Labels, file: &std::path::Path) -> Result<Self> {
+        let n = prediction.len();
+        let one_class =
+            matches!(&model.estimator, Estimator::Svm { model, .. } if matches!(model.kind, SvmKind::OneClass { .. }));
+        let correct = match prediction {
+            Prediction::Classes(names, _) => label_names(labels).iter().zip(names).filter(|(a, b)| a == b).count(),
+            Prediction::Values(v) if one_class => {
+                let y = labels.numeric(file)?;
+                (0..n).filter(|&i| v[(i, 0)] == y[i]).count()
+            }
+            Prediction::Values(v) => {
+                let y = labels.numeric(file)?.to_vec();
+                return Ok(Tally::Values { y, predicted: (0..n).map(|i| v[(i, 0)]).collect() });
+            }
+        };
+        Ok(Tally::Correct { correct, n })
+    }
+
+    /// The metric into `report`; the summary line.
+    pub(super) fn report(&self, report: &mut serde_json::Value) -> String {
+        match self {
+            Tally::Values { y, predicted } => {
+                let (mse, r2) = (mean_squared_error(y, predicted), r2_score(y, predicted));
+                report["mse"] = json!(mse);
+                report["r2"] = json!(r2);
+                format!("mse = {mse:.6}, r2 = {r2:.6}")
+            }
+            Tally::Correct { correct, n } => {
+                let accuracy = *correct as f64 / *n as f64;
+                report["accuracy"] = json!(accuracy);
+                format!("accuracy = {:.4} % ({correct}/{n})", 100.0 * accuracy)
+            }
         }
-        Prediction::Values(v) => {
-            let y = labels.numeric(file)?;
-            let pred: Vec<f64> = (0..n).map(|i| v[(i, 0)]).collect();
-            let (mse, r2) = (mean_squared_error(y, &pred), r2_score(y, &pred));
-            report["mse"] = json!(mse);
-            report["r2"] = json!(r2);
-            return Ok(format!("mse = {mse:.6}, r2 = {r2:.6}"));
-        }
-    };
-    let accuracy = correct as f64 / n as f64;
-    report["accuracy"] = json!(accuracy);
-    Ok(format!("accuracy = {:.4} % ({correct}/{n})", 100.0 * accuracy))
+    }
 }

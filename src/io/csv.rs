@@ -47,7 +47,15 @@ fn is_number(field: &str) -> bool {
     field.parse::<f64>().is_ok()
 }
 
-pub(super) fn read(path: &Path, mut reader: impl BufRead, options: &ReadOptions<'_>) -> Result<Loaded> {
+/// Reads delimited text; with `borrowed_first`, the first line is the
+/// file's, put before a share of its lines: a header is read as usual, a
+/// first row is not kept.
+pub(super) fn read(
+    path: &Path,
+    mut reader: impl BufRead,
+    options: &ReadOptions<'_>,
+    borrowed_first: bool,
+) -> Result<Loaded> {
     let file = || path.to_path_buf();
     let io_err = |source| Error::Io { file: file(), source };
     let delimiter = match options.schema {
@@ -103,7 +111,8 @@ pub(super) fn read(path: &Path, mut reader: impl BufRead, options: &ReadOptions<
         return Err(Error::Data { file: file(), kind: DataErrorKind::NoLabels });
     }
 
-    let data_rows = (!has_header).then_some(Ok(first)).into_iter().chain(second.map(Ok)).chain(records);
+    let data_rows =
+        (!has_header && !borrowed_first).then_some(Ok(first)).into_iter().chain(second.map(Ok)).chain(records);
     let mut values = Vec::new();
     let mut labels = LabelBuilder::new();
     let mut weights = Vec::new();

@@ -163,6 +163,8 @@ pub struct InputOptions {
     pub precomputed: bool,
     /// The CSV column of per-sample weights, by header name or index.
     pub weight_col: Option<LabelCol>,
+    /// Read only this share of a LibSVM or CSV file's lines.
+    pub share: Option<super::Share>,
 }
 
 impl InputOptions {
@@ -208,6 +210,7 @@ pub fn read_inputs(path: &Path, options: &InputOptions, kind: Option<SampleKind>
                 require_labels: options.require_labels,
                 precomputed: options.precomputed,
                 weight_col: options.weight_col.clone(),
+                share: options.share,
             };
             let data = read_data(path, &read)?;
             let sequences = SequenceOptions::default();

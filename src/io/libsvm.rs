@@ -18,7 +18,7 @@ use crate::error::{DataErrorKind, Error, ParseErrorKind, Result};
 const MAX_INDEX: u64 = 1 << 32;
 
 /// Fraction of non-zeros above which rows are stored dense.
-const DENSE_FRACTION: f64 = 0.3;
+pub(crate) const DENSE_FRACTION: f64 = 0.3;
 
 pub(super) fn read(path: &Path, reader: impl BufRead, options: &ReadOptions<'_>) -> Result<Loaded> {
     if options.weight_col.is_some() {
@@ -104,7 +104,8 @@ pub(super) fn read(path: &Path, reader: impl BufRead, options: &ReadOptions<'_>)
     rows.set_n_cols(width).expect("indices checked against the width");
     let n_cells = rows.n_rows() as f64 * rows.n_cols() as f64;
     let x = DataSet::from(rows);
-    let x = if x.stored_values() as f64 >= DENSE_FRACTION * n_cells { x.to_dense() } else { x };
+    let shared = options.share.is_some_and(|s| s.count > 1);
+    let x = if !shared && x.stored_values() as f64 >= DENSE_FRACTION * n_cells { x.to_dense() } else { x };
     let labels = (labelled > 0).then(|| labels.finish());
     Ok(Loaded { x, labels, format: Format::Libsvm, csv: None, weights: None })
 }

@@ -8,11 +8,12 @@ mod csv;
 mod inputs;
 mod libsvm;
 mod sequences;
+mod share;
 mod tu;
 mod weights;
 
 use std::fs::File;
-use std::io::{BufRead, BufReader};
+use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
 
 use kern_kernels::DataSet;
@@ -21,7 +22,9 @@ use serde::{Deserialize, Serialize};
 pub use self::csv::CsvSchema;
 pub(crate) use self::inputs::sequence_format;
 pub use self::inputs::{Data, InputOptions, Inputs, SampleKind, read_inputs};
+pub(crate) use self::libsvm::DENSE_FRACTION;
 pub use self::sequences::{LoadedSequences, SequenceOptions, read_sequences, read_sequences_bytes};
+pub use self::share::Share;
 pub use self::tu::{LoadedGraphs, TuFiles, read_tu, read_tu_bytes};
 pub use self::weights::{check_weight, read_weights};
 use crate::error::{DataErrorKind, Error, ParseErrorKind, Result};
@@ -92,6 +95,9 @@ pub struct ReadOptions<'a> {
     pub precomputed: bool,
     /// The CSV column of per-sample weights (not a feature); none by default.
     pub weight_col: Option<LabelCol>,
+    /// Read only this share of the lines (one process of several); LibSVM
+    /// rows then stay sparse (the processes agree on the storage).
+    pub share: Option<Share>,
 }
 
 /// The labels of a data file.
@@ -182,6 +188,9 @@ pub fn read_data(path: &Path, options: &ReadOptions<'_>) -> Result<Loaded> {
         return Err(io_err(std::io::Error::new(std::io::ErrorKind::IsADirectory, "is a directory, not a data file")));
     }
     let file = File::open(path).map_err(io_err)?;
+    if let Some(share) = options.share.filter(|s| *s != Share::WHOLE) {
+        return read_share(path, file, share, options);
+    }
     let mut reader = BufReader::with_capacity(1 << 16, file);
     let format = match options.format {
         Some(f) => f,
@@ -189,8 +198,49 @@ pub fn read_data(path: &Path, options: &ReadOptions<'_>) -> Result<Loaded> {
     };
     match format {
         Format::Libsvm => libsvm::read(path, reader, options),
-        Format::Csv => csv::read(path, reader, options),
+        Format::Csv => csv::read(path, reader, options, false),
         other => Err(not_vectors(path, other)),
+    }
+}
+
+/// [`read_data`] of the lines in `share`: a CSV's first line goes first
+/// (its header, or a row that is then dropped), and errors name the line
+/// of the whole file.
+fn read_share(path: &Path, mut file: File, share: Share, options: &ReadOptions<'_>) -> Result<Loaded> {
+    let format = match options.format {
+        Some(f) => f,
+        None => detect_format(path, &mut BufReader::new(&mut file))?,
+    };
+    let (start, end) = share::byte_range(path, &mut file, share)?;
+    if start == end {
+        let kind = DataErrorKind::EmptyShare { index: share.index, count: share.count };
+        return Err(Error::Data { file: path.to_path_buf(), kind });
+    }
+    let first = match (format, start) {
+        (Format::Csv, 1..) => Some(share::first_line(path, &mut file)?),
+        _ => None,
+    };
+    let reader = share::range_reader(path, file, start, end)?;
+    let read = match (format, &first) {
+        (Format::Libsvm, _) => libsvm::read(path, reader, options),
+        (Format::Csv, Some(line)) => csv::read(path, line.as_slice().chain(reader), options, true),
+        (Format::Csv, None) => csv::read(path, reader, options, false),
+        (other, _) => Err(not_vectors(path, other)),
+    };
+    // Line r of what was read is line r − 1 (r − 2 after a borrowed first
+    // line) past the share's first.
+    let borrowed = usize::from(first.is_some());
+    let whole_file_line =
+        |line: usize| -> Result<usize> { Ok(share::line_number_at(path, start)? + line.saturating_sub(1 + borrowed)) };
+    match read {
+        Err(Error::Parse { file, line, kind }) => Err(Error::Parse { line: whole_file_line(line)?, file, kind }),
+        Err(e) => Err(e),
+        Ok(mut loaded) => {
+            if let Some(Labels::Text { first_text, .. }) = &mut loaded.labels {
+                first_text.0 = whole_file_line(first_text.0)?;
+            }
+            Ok(loaded)
+        }
     }
 }
 
@@ -211,7 +261,7 @@ pub fn read_data_bytes(name: &Path, bytes: &[u8], options: &ReadOptions<'_>) -> 
     };
     match format {
         Format::Libsvm => libsvm::read(name, reader, options),
-        Format::Csv => csv::read(name, reader, options),
+        Format::Csv => csv::read(name, reader, options, false),
         other => Err(not_vectors(name, other)),
     }
 }

@@ -46,6 +46,7 @@ impl Model {
             require_labels: false,
             precomputed: self.kernel().contains_precomputed(),
             weight_col: None,
+            share: options.share,
         };
         let mut loaded = read_data(path, &read)?;
         if from_libsvm {

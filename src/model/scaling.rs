@@ -3,7 +3,14 @@
 //! forgotten at predict time).
 
 use kern_kernels::{DataSet, DenseMatrix, SparseMatrix, Storage};
+use kern_solvers::collective::{Alone, Collective};
 use serde::{Deserialize, Serialize};
+
+/// The largest magnitude per feature of `(feature, |value|)` pairs, by feature.
+fn largest_per_feature(mut seen: Vec<(u32, f64)>) -> Vec<(u32, f64)> {
+    seen.sort_by_key(|&(j, _)| j);
+    seen.chunk_by(|a, b| a.0 == b.0).map(|group| (group[0].0, group.iter().map(|g| g.1).fold(0.0, f64::max))).collect()
+}
 
 /// A per-feature map fitted on training samples.
 ///
@@ -35,6 +42,12 @@ pub enum Scaling {
 impl Scaling {
     /// Fits the map on training samples `x`.
     pub fn fit(x: &DataSet) -> Self {
+        Self::fit_shared(x, &Alone)
+    }
+
+    /// Fits the map on the samples of every process of `collective`, each
+    /// holding its share `x` (at one width): the ranges of all shares.
+    pub fn fit_shared(x: &DataSet, collective: &dyn Collective) -> Self {
         let d = x.n_features();
         match x.storage() {
             Storage::Dense(m) => {
@@ -45,24 +58,40 @@ impl Scaling {
                         hi[j] = hi[j].max(v);
                     }
                 }
+                collective.reduce(&mut lo, f64::min);
+                collective.reduce(&mut hi, f64::max);
                 let offset =
                     lo.iter().zip(&hi).map(|(l, h)| if l.is_finite() { l / 2.0 + h / 2.0 } else { 0.0 }).collect();
                 let factor = lo.iter().zip(&hi).map(|(l, h)| positive_or_one(2.0 / (h - l))).collect();
                 Scaling::UnitRange { offset, factor }
             }
             Storage::Sparse(m) => {
-                // (feature, |value|) of every stored value, then the largest per feature.
+                // (feature, |value|) of every stored value of every share,
+                // then the largest per feature: memory as the values, not the width.
                 let mut seen: Vec<(u32, f64)> = Vec::with_capacity(m.nnz());
                 for i in 0..m.n_rows() {
                     let (idx, val) = m.row(i);
                     seen.extend(idx.iter().zip(val).map(|(&j, &v)| (j, v.abs())));
                 }
-                seen.sort_unstable_by_key(|&(j, _)| j);
-                let (mut features, mut factor) = (Vec::new(), Vec::new());
-                for group in seen.chunk_by(|a, b| a.0 == b.0) {
-                    features.push(group[0].0);
-                    factor.push(positive_or_one(1.0 / group.iter().map(|g| g.1).fold(0.0, f64::max)));
+                let mut largest = largest_per_feature(seen);
+                if collective.size() > 1 {
+                    let bytes: Vec<u8> =
+                        largest.iter().flat_map(|&(j, v)| j.to_le_bytes().into_iter().chain(v.to_le_bytes())).collect();
+                    largest = largest_per_feature(
+                        collective
+                            .all_gather_bytes(&bytes)
+                            .iter()
+                            .flat_map(|part| {
+                                part.chunks_exact(12).map(|c| {
+                                    let j = u32::from_le_bytes(c[..4].try_into().expect("4 bytes"));
+                                    (j, f64::from_le_bytes(c[4..].try_into().expect("8 bytes")))
+                                })
+                            })
+                            .collect(),
+                    );
                 }
+                let features = largest.iter().map(|&(j, _)| j).collect();
+                let factor = largest.iter().map(|&(_, v)| positive_or_one(1.0 / v)).collect();
                 Scaling::MaxAbs { n_features: d, features, factor }
             }
         }

@@ -5,11 +5,13 @@
 use faer::{Mat, MatRef};
 use kern_approx::{Landmarks, Nystroem, RandomFourierFeatures};
 use kern_kernels::{DataSet, Par, VectorKernel};
+use kern_solvers::collective::Collective;
 use kern_solvers::falkon::{Falkon, FalkonData, FalkonModel};
-use kern_solvers::linear::{LinearSvm, LinearSvmLoss, LinearSvmModel, LinearSvr, LinearSvrModel, primal_ridge};
+use kern_solvers::linear::{LinearSvm, LinearSvmLoss, LinearSvmModel, LinearSvr, LinearSvrModel, primal_ridge_shared};
 
 use super::device::{self, Notices};
 use super::memory::{Shape, spare_bytes};
+use super::shared::Shares;
 use super::{Alpha, Approx, FitSpec, Loss, Sampling, Targets, Task};
 use crate::error::{Error, Result};
 use crate::model::{ApproxMap, Estimator, LinearHead, plus_minus_targets};
@@ -24,6 +26,10 @@ const LINEAR_EPOCHS: usize = 1000;
 
 /// Fits `spec.approx`'s map and the task's linear model on it, each
 /// sample's loss weighted by `weights` when given.
+///
+/// `x` is this process's share of the rows of all processes in `shares`
+/// ([`Shares::alone`]: all of them).
+#[allow(clippy::too_many_arguments)]
 pub fn fit_approx(
     spec: &FitSpec,
     kernel: &VectorKernel,
@@ -32,28 +38,50 @@ pub fn fit_approx(
     weights: Option<&[f64]>,
     par: Par,
     notices: &Notices,
+    shares: Shares<'_>,
 ) -> Result<Estimator> {
+    let data = Weighed { targets, weights };
     if spec.approx.method == Approx::Falkon {
-        return fit_falkon(spec, kernel, x, Weighed { targets, weights }, par, notices);
+        return fit_falkon(spec, kernel, x, data, par, notices, shares);
     }
-    let map = feature_map(spec, kernel, x, par)?;
+    let map = shared_feature_map(spec, kernel, x, par, shares)?;
     let phi = features(spec, &map, kernel, x, par, notices)?;
-    let head = linear_head(spec, &map, phi.as_ref(), Weighed { targets, weights }, par)?;
+    let head = linear_head(spec, &map, phi.as_ref(), data, par, shares.collective)?;
     Ok(Estimator::Approx { kernel: kernel.clone(), map, head })
 }
 
 /// The feature map `spec.approx` asks for, fitted on `x` (random features
 /// read only its width; Nyström its landmarks).
 pub fn feature_map(spec: &FitSpec, kernel: &VectorKernel, x: &DataSet, par: Par) -> Result<ApproxMap> {
+    shared_feature_map(spec, kernel, x, par, Shares::alone(x.n_samples()))
+}
+
+/// [`feature_map`] with Nyström's landmarks drawn from the rows of every
+/// process in `shares`.
+fn shared_feature_map(
+    spec: &FitSpec,
+    kernel: &VectorKernel,
+    x: &DataSet,
+    par: Par,
+    shares: Shares<'_>,
+) -> Result<ApproxMap> {
     let a = &spec.approx;
     Ok(match a.method {
         Approx::Rff => ApproxMap::Rff(
             RandomFourierFeatures::new(kernel, x.n_features(), a.components, a.orthogonal, spec.seed)
                 .map_err(approx_error)?,
         ),
-        Approx::Nystroem => ApproxMap::Nystroem(Box::new(
+        Approx::Nystroem if shares.collective.size() == 1 => ApproxMap::Nystroem(Box::new(
             Nystroem::fit(kernel, x, a.components, landmarks(spec), spec.seed, par).map_err(approx_error)?,
         )),
+        Approx::Nystroem => {
+            if a.components == 0 {
+                return Err(Error::Usage("--components must be at least 1".into()));
+            }
+            let (indices, rows) = shares.choose_rows(spec, kernel, x, a.components.min(shares.total), par)?;
+            let map = Nystroem::from_landmarks(kernel, rows, indices, par).map_err(approx_error)?;
+            ApproxMap::Nystroem(Box::new(map))
+        }
         Approx::None | Approx::Falkon | Approx::Sgpr => {
             return Err(Error::Usage(format!("--approx {} is not a feature map", a.method.name())));
         }
@@ -95,18 +123,20 @@ struct Weighed<'a> {
 
 /// Ridge in the primal, each sample's squared error weighted: the
 /// unweighted problem on rows scaled by `√w` (scikit-learn's `Ridge`).
+/// `ΦᵀΦ` and `Φᵀy` are summed over the processes of `collective`.
 fn weighted_ridge(
     phi: MatRef<'_, f64>,
     y: MatRef<'_, f64>,
     weights: Option<&[f64]>,
     alpha: f64,
     par: Par,
+    collective: &dyn Collective,
 ) -> Result<Mat<f64>> {
-    let Some(w) = weights else { return Ok(primal_ridge(phi, y, alpha, par)?) };
+    let Some(w) = weights else { return Ok(primal_ridge_shared(phi, y, alpha, par, collective)?) };
     let root: Vec<f64> = w.iter().map(|v| v.sqrt()).collect();
     let phi = Mat::from_fn(phi.nrows(), phi.ncols(), |i, j| root[i] * phi[(i, j)]);
     let y = Mat::from_fn(y.nrows(), y.ncols(), |i, j| root[i] * y[(i, j)]);
-    Ok(primal_ridge(phi.as_ref(), y.as_ref(), alpha, par)?)
+    Ok(primal_ridge_shared(phi.as_ref(), y.as_ref(), alpha, par, collective)?)
 }
 
 /// The task's linear model on the features `phi`.
@@ -116,18 +146,21 @@ fn linear_head(
     phi: MatRef<'_, f64>,
     data: Weighed<'_>,
     par: Par,
+    collective: &dyn Collective,
 ) -> Result<LinearHead> {
     let s = &spec.svm;
     let weights = data.weights;
     Ok(match (spec.task, data.targets, spec.approx.loss) {
         (Task::Krr, Targets::Values(y), None) => {
             let alpha = given_alpha(spec)?;
-            let coef = weighted_ridge(phi, MatRef::from_column_major_slice(y, y.len(), 1), weights, alpha, par)?;
+            let coef =
+                weighted_ridge(phi, MatRef::from_column_major_slice(y, y.len(), 1), weights, alpha, par, collective)?;
             LinearHead::Ridge { coef: coef.col_as_slice(0).to_vec(), n_targets: 1, alpha }
         }
         (Task::Svc, Targets::Classes { names, codes }, Some(Loss::Squared)) => {
             let alpha = given_alpha(spec)?;
-            let coef = weighted_ridge(phi, plus_minus_targets(names.len(), codes).as_ref(), weights, alpha, par)?;
+            let coef =
+                weighted_ridge(phi, plus_minus_targets(names.len(), codes).as_ref(), weights, alpha, par, collective)?;
             let n_targets = coef.ncols();
             let coef = (0..n_targets).flat_map(|c| coef.col_as_slice(c).to_vec()).collect();
             LinearHead::RidgeClassifier { coef, n_targets, alpha, classes: names.clone() }
@@ -194,6 +227,7 @@ fn fit_falkon(
     data: Weighed<'_>,
     par: Par,
     notices: &Notices,
+    shares: Shares<'_>,
 ) -> Result<Estimator> {
     let alpha = given_alpha(spec)?;
     let n = x.n_samples();
@@ -205,11 +239,11 @@ fn fit_falkon(
     if spec.approx.loss.is_some() {
         return Err(Error::Usage("--approx falkon fits least squares: leave out --loss".into()));
     }
-    let m = spec.approx.components.min(n);
+    let m = spec.approx.components.min(shares.total);
     if m == 0 {
         return Err(Error::Usage("--components must be at least 1".into()));
     }
-    let indices = landmarks(spec).choose(kernel, x, m, spec.seed, par).map_err(approx_error)?;
+    let (_, centers) = shares.choose_rows(spec, kernel, x, m, par)?;
     let mut params = Falkon {
         alpha,
         max_iter: max_iter(spec, FALKON_ITERATIONS),
@@ -221,11 +255,11 @@ fn fit_falkon(
     let model = match device::on_device(&spec.device, kernel, notices) {
         Some(on_gpu) => {
             params.hold_bytes = 0;
-            let model = FalkonModel::fit_data(&params, kernel, &on_gpu, samples, x.select(&indices), par);
+            let model = FalkonModel::fit_shared(&params, kernel, &on_gpu, samples, centers, par, shares.collective);
             device::report(&on_gpu, notices);
             model?
         }
-        None => FalkonModel::fit_data(&params, kernel, kernel, samples, x.select(&indices), par)?,
+        None => FalkonModel::fit_shared(&params, kernel, kernel, samples, centers, par, shares.collective)?,
     };
     Ok(Estimator::Falkon { model, classes })
 }

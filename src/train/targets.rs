@@ -4,6 +4,8 @@
 use std::collections::{BTreeSet, HashMap};
 use std::path::Path;
 
+use kern_solvers::collective::Collective;
+
 use super::Task;
 use crate::error::{DataErrorKind, Error, Result};
 use crate::io::Labels;
@@ -43,12 +45,38 @@ impl Targets {
         })
     }
 
+    /// [`new`](Self::new) on this process's share of the labels of all
+    /// processes in `collective`: classes in the order of first appearance
+    /// over the shares in rank order (the order of the whole file).
+    pub fn shared(task: Task, labels: Option<&Labels>, file: &Path, collective: &dyn Collective) -> Result<Self> {
+        let local = Self::new(task, labels, file);
+        let (own, codes) = match (&local, labels) {
+            (Ok(Targets::Classes { .. }) | Err(Error::Data { kind: DataErrorKind::OneClass, .. }), Some(labels)) => {
+                class_codes(labels)
+            }
+            _ => return local,
+        };
+        let text = own.join("\n");
+        let mut names: Vec<String> = Vec::new();
+        for part in collective.all_gather_bytes(text.as_bytes()) {
+            for name in String::from_utf8_lossy(&part).split('\n') {
+                if !names.iter().any(|n| n == name) {
+                    names.push(name.to_string());
+                }
+            }
+        }
+        let global: Vec<usize> = own.iter().map(|n| names.iter().position(|g| g == n).expect("gathered")).collect();
+        Self::from_codes(names, codes.iter().map(|&c| global[c]).collect(), file)
+    }
+
     /// Class targets in LIBSVM's order (at least two classes).
     fn classes(labels: &Labels, file: &Path) -> Result<Self> {
-        let (mut names, mut codes) = match labels {
-            Labels::Numeric(values) => code_classes(values.iter().map(f64::to_string), ClassOrder::Libsvm),
-            Labels::Text { classes, codes, .. } => (classes.clone(), codes.iter().map(|&c| c as usize).collect()),
-        };
+        let (names, codes) = class_codes(labels);
+        Self::from_codes(names, codes, file)
+    }
+
+    /// Classes in the order of first appearance, LIBSVM's −1/+1 swap applied.
+    fn from_codes(mut names: Vec<String>, mut codes: Vec<usize>, file: &Path) -> Result<Self> {
         if names.len() == 2 && names[0] == "-1" && names[1] == "1" {
             names.swap(0, 1);
             codes.iter_mut().for_each(|c| *c = 1 - *c);
@@ -76,6 +104,14 @@ impl Targets {
             Targets::Classes { codes, .. } => Some(codes),
             _ => None,
         }
+    }
+}
+
+/// The distinct class names in order of first appearance and each label's index among them.
+fn class_codes(labels: &Labels) -> (Vec<String>, Vec<usize>) {
+    match labels {
+        Labels::Numeric(values) => code_classes(values.iter().map(f64::to_string), ClassOrder::Libsvm),
+        Labels::Text { classes, codes, .. } => (classes.clone(), codes.iter().map(|&c| c as usize).collect()),
     }
 }
 

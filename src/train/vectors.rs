@@ -36,7 +36,8 @@ pub fn fit_vectors(
         if kernel.contains_precomputed() {
             return Err(Error::Usage("--approx needs a kernel on vectors, not --kernel precomputed".into()));
         }
-        return super::approx::fit_approx(spec, kernel, &x, targets, weights, par, notices);
+        let shares = super::shared::Shares::alone(x.n_samples());
+        return super::approx::fit_approx(spec, kernel, &x, targets, weights, par, notices, shares);
     }
     let n = x.n_samples();
     let mut estimator = match (spec.task, targets) {

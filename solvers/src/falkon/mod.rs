@@ -26,6 +26,7 @@ use preconditioner::{Preconditioner, SINGLE_JITTER};
 use products::KnmProducts;
 
 use crate::SolverError;
+use crate::collective::{Alone, Collective, sum_matrix};
 use crate::weights::check_sample_weights;
 
 /// The default [`Falkon::settle`]: CG stops once its last steps each move
@@ -165,6 +166,23 @@ impl FalkonModel {
         centers: DataSet,
         par: Par,
     ) -> Result<Self, SolverError> {
+        Self::fit_shared(params, kernel, blocks, data, centers, par, &Alone)
+    }
+
+    /// [`fit_data`](Self::fit_data) where each process of `collective` holds
+    /// a share of the samples and all hold the same centres: every product
+    /// with `K_nM` is summed over the processes (an `M`-vector per target and
+    /// conjugate-gradient step), the preconditioner is factorised by process
+    /// 0 and broadcast, and every process ends with the same model.
+    pub fn fit_shared(
+        params: &Falkon,
+        kernel: &VectorKernel,
+        blocks: &dyn Kernel<DataSet>,
+        data: FalkonData<'_>,
+        centers: DataSet,
+        par: Par,
+        collective: &dyn Collective,
+    ) -> Result<Self, SolverError> {
         params.validate()?;
         let FalkonData { x, y, weights } = data;
         let (n, m, t) = (x.n_samples(), centers.n_samples(), y.ncols());
@@ -181,21 +199,27 @@ impl FalkonModel {
             check_sample_weights(w, n)?;
         }
         // The weighted problem is the unweighted one on Σ w samples.
-        let n = weights.map_or(n as f64, |w| w.iter().sum());
+        let mut n = [weights.map_or(n as f64, |w| w.iter().sum())];
+        collective.sum(&mut n);
+        let n = n[0];
         let lambda = params.alpha / n;
         // K_MM from the exact kernel in f64: a device's f32 blocks perturb it
         // by ~1e-7, more than the jitter a smooth kernel's K_MM allows. With
         // f32 products, T⁻¹ must not magnify their rounding: Falkon's float32
         // jitter, M · 1e-5, bounds ‖T⁻¹‖ by about 300 / √M.
         let jitter = if blocks.unit_roundoff() > f64::EPSILON { SINGLE_JITTER } else { f64::EPSILON };
-        let pre = Preconditioner::new(kernel, &centers, lambda, jitter, par)?;
+        let pre = Preconditioner::shared(kernel, &centers, lambda, jitter, par, collective)?;
         let products = KnmProducts::new(blocks, x, &centers, par).hold_within(params.hold_bytes).weighted(weights);
+        let summed = |mut product: Mat<f64>| {
+            sum_matrix(collective, &mut product);
+            product
+        };
 
         // R = A⁻ᵀ T⁻ᵀ K_nMᵀ W y / n.
-        let mut r = match weights {
+        let mut r = summed(match weights {
             Some(w) => products.transpose_times(Mat::from_fn(y.nrows(), t, |i, c| w[i] * y[(i, c)]).as_ref()),
             None => products.transpose_times(y),
-        };
+        });
         pre.apply_transpose(r.as_mut(), 1.0 / n, None);
         let operator = |beta: MatRef<'_, f64>| -> Mat<f64> {
             // A⁻ᵀ (T⁻ᵀ K_nMᵀ K_nM T⁻¹ A⁻¹ β / n + λ A⁻¹ β).
@@ -203,7 +227,7 @@ impl FalkonModel {
             pre.solve_a(v.as_mut());
             let mut w = v.clone();
             pre.solve_t(w.as_mut());
-            let mut c = products.gram_times(w.as_ref());
+            let mut c = summed(products.gram_times(w.as_ref()));
             pre.apply_transpose(c.as_mut(), 1.0 / n, Some((lambda, v.as_ref())));
             c
         };

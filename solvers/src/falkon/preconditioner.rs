@@ -5,6 +5,7 @@ use faer::{Mat, MatMut, MatRef, Par};
 use kern_kernels::{DataSet, Kernel, gram_matrix};
 
 use crate::SolverError;
+use crate::collective::Collective;
 use crate::linalg::{cholesky, lauum, solve_lower_in_place, solve_lower_transpose_in_place};
 
 /// The largest jitter tried on K_MM's diagonal, relative to its mean.
@@ -12,6 +13,9 @@ const JITTER_LIMIT: f64 = 1e-6;
 /// The preconditioner's jitter per centre when `K_nM` is in f32 (Falkon's
 /// `pc_epsilon` for float32).
 pub(super) const SINGLE_JITTER: f64 = 1e-5;
+
+const T_HINT: &str = "the centres' kernel matrix is singular: use fewer or distinct centres";
+const A_HINT: &str = "the preconditioner did not factor: increase alpha";
 
 /// Falkon's preconditioner: `T = chol(K_MM)ᵀ` and `A = chol(T Tᵀ / M + λ I)ᵀ`,
 /// stored as their lower-triangular transposes.
@@ -49,10 +53,7 @@ impl Preconditioner {
             match cholesky(t.as_mut(), par) {
                 Ok(()) => break,
                 Err(pivot) if jitter >= JITTER_LIMIT * mean_diagonal => {
-                    return Err(SolverError::NotPositiveDefinite {
-                        pivot,
-                        hint: "the centres' kernel matrix is singular: use fewer or distinct centres",
-                    });
+                    return Err(SolverError::NotPositiveDefinite { pivot, hint: T_HINT });
                 }
                 Err(_) => {
                     jitter *= 10.0;
@@ -65,11 +66,51 @@ impl Preconditioner {
         for i in 0..m {
             a[(i, i)] += lambda;
         }
-        cholesky(a.as_mut(), par).map_err(|pivot| SolverError::NotPositiveDefinite {
-            pivot,
-            hint: "the preconditioner did not factor: increase alpha",
-        })?;
+        cholesky(a.as_mut(), par).map_err(|pivot| SolverError::NotPositiveDefinite { pivot, hint: A_HINT })?;
         Ok(Self { t, a, par })
+    }
+
+    /// [`new`](Self::new) factorised once, by process 0, and broadcast: every
+    /// process then holds the same factors (or the same error).
+    pub(super) fn shared(
+        kernel: &dyn Kernel<DataSet>,
+        centers: &DataSet,
+        lambda: f64,
+        relative_jitter: f64,
+        par: Par,
+        collective: &dyn Collective,
+    ) -> Result<Self, SolverError> {
+        if collective.size() == 1 {
+            return Self::new(kernel, centers, lambda, relative_jitter, par);
+        }
+        let m = centers.n_samples();
+        let built = (collective.rank() == 0).then(|| Self::new(kernel, centers, lambda, relative_jitter, par));
+        // [status, pivot]: 0 factored, 1 K_MM did not, 2 the second factor did not.
+        let mut status = match &built {
+            Some(Err(SolverError::NotPositiveDefinite { pivot, hint })) => {
+                [1.0 + f64::from(u8::from(*hint == A_HINT)), *pivot as f64]
+            }
+            Some(Err(_)) => [1.0, 0.0],
+            _ => [0.0, 0.0],
+        };
+        collective.broadcast(&mut status, 0);
+        if status[0] != 0.0 {
+            if let Some(Err(e)) = built {
+                return Err(e);
+            }
+            let hint = if status[0] == 2.0 { A_HINT } else { T_HINT };
+            return Err(SolverError::NotPositiveDefinite { pivot: status[1] as usize, hint });
+        }
+        let mut pre = match built {
+            Some(Ok(pre)) => pre,
+            _ => Self { t: Mat::zeros(m, m), a: Mat::zeros(m, m), par },
+        };
+        for factor in [&mut pre.t, &mut pre.a] {
+            for j in 0..m {
+                collective.broadcast(factor.col_as_slice_mut(j), 0);
+            }
+        }
+        Ok(pre)
     }
 
     /// `v ← A⁻¹ v = L_A⁻ᵀ v`.

@@ -11,5 +11,5 @@ mod svr;
 
 pub use bayes::FeatureGp;
 pub use dcd::{LinearSvm, LinearSvmLoss, LinearSvmModel};
-pub use ridge::primal_ridge;
+pub use ridge::{primal_ridge, primal_ridge_shared};
 pub use svr::{LinearSvr, LinearSvrModel};

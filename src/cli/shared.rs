@@ -1,0 +1,176 @@
+//! `mpirun -np P kern fit|predict ...` (feature `mpi`): each process reads
+//! its share of the file's lines; a fit is the engine's
+//! [`fit_shared`](crate::train::fit_shared), written by process 0; a
+//! prediction is each share's, written by process 0 in the file's order.
+//!
+//! Options are checked by every process alike before any data is read, and
+//! refused in one line by process 0. After that a process that fails prints
+//! its line, naming itself, and ends the whole run (MPI's abort): no
+//! process is left waiting for it, and no model file is written.
+
+use std::io::Write;
+
+use kern_kernels::Par;
+use kern_solvers::collective::Collective;
+use serde_json::json;
+
+use super::fit::{finish, with_fit_options};
+use super::predict::{Tally, check_options, lines, predict_rows};
+use super::{Command, FitArgs, PredictArgs, print_json};
+use crate::dist::World;
+use crate::error::{Error, Result};
+use crate::io::{SampleKind, Share, read_inputs};
+use crate::model::{Estimator, load_model, write_atomically};
+use crate::train::{FitSpec, check_shareable, fit_shared};
+
+/// Runs `command` as one of the world's processes.
+pub(super) fn run(command: Command, par: Par, world: &World) -> Result<()> {
+    let checked = match &command {
+        Command::Fit(args) => check_fit(args).map(Some),
+        Command::Predict(args) => check_options(args).map(|()| None),
+        _ => Err(Error::Usage(
+            "under mpirun, kern runs fit and predict on shares of the rows; run cv, grid, info, export and demo without mpirun"
+                .into(),
+        )),
+    };
+    let spec = match checked {
+        Ok(spec) => spec,
+        Err(_) if world.rank() != 0 => return Err(Error::Elsewhere),
+        Err(e) => return Err(e),
+    };
+    let done = match (&command, spec) {
+        (Command::Fit(args), Some(spec)) => fit(&spec, args, par, world),
+        (Command::Predict(args), _) => predict(args, par, world),
+        _ => unreachable!("checked above"),
+    };
+    done.or_else(|e| {
+        eprintln!("kern: error: process {} of {}: {}", world.rank(), world.size(), e.to_string().replace('\n', " "));
+        world.abort(1)
+    })
+}
+
+/// This process's share of a file.
+fn share(world: &World) -> Share {
+    Share { index: world.rank(), count: world.size() }
+}
+
+/// The fit's description, when processes sharing the rows can fit it.
+fn check_fit(args: &FitArgs) -> Result<FitSpec> {
+    let spec = with_fit_options(&args.train_args.spec()?, args);
+    if args.auto {
+        return Err(Error::Usage(
+            "--auto searches on every row in one process: under mpirun give the model (e.g. --task krr --approx falkon --components M --alpha A)".into(),
+        ));
+    }
+    if args.weights.weights.is_some() {
+        return Err(Error::Usage(
+            "--weights FILE is read whole: under mpirun give the weights in a CSV column (--weight-col)".into(),
+        ));
+    }
+    check_shareable(&spec)?;
+    Ok(spec)
+}
+
+fn fit(spec: &FitSpec, args: &FitArgs, par: Par, world: &World) -> Result<()> {
+    let mut options = args.weights.options(args.data.options(spec));
+    options.share = Some(share(world));
+    let data = read_inputs(&args.train, &options, Some(SampleKind::Vectors))?;
+    let fitted = fit_shared(spec, data, par, world)?;
+    if world.rank() != 0 {
+        return Ok(());
+    }
+    let output = args.output.clone().unwrap_or_else(|| super::args::default_model_path(&args.train));
+    finish(spec, args, &fitted, None, &output)
+}
+
+fn predict(args: &PredictArgs, par: Par, world: &World) -> Result<()> {
+    let mut model = load_model(&args.model)?;
+    if matches!(model.estimator, Estimator::Sequences { .. } | Estimator::Graphs(_)) {
+        return Err(Error::Usage("under mpirun, kern predicts with models of vectors".into()));
+    }
+    let d = &args.data_args;
+    let options = crate::io::InputOptions {
+        format: d.format,
+        label_col: d.label_col.clone(),
+        share: Some(share(world)),
+        ..Default::default()
+    };
+    let data = model.read_inputs(&args.data, &options)?;
+    let (intervals, prediction) = predict_rows(&model, &data.x, args, par)?;
+    let mut text = lines(&model, &prediction, args)?;
+    if args.proba && world.rank() != 0 {
+        // The `labels ...` line heads the whole output once.
+        text = text.split_once('\n').map_or(String::new(), |(_, rest)| rest.to_string());
+    }
+    let parts = world.all_gather_bytes(text.as_bytes());
+    let n = world.sum_count(prediction.len() as u64);
+    let tally = match &data.labels {
+        Some(labels) => Some(pooled(Tally::new(&model, &prediction, labels, &args.data)?, world)),
+        None => None,
+    };
+    let widths = intervals.as_ref().map(|i| {
+        let mut total = [i.mean_width() * prediction.len() as f64];
+        world.sum(&mut total);
+        total[0]
+    });
+    let inside = match (&intervals, &data.labels) {
+        (Some(i), Some(labels)) => {
+            let y = labels.numeric(&args.data)?;
+            Some(world.sum_count((i.coverage(y) * y.len() as f64).round() as u64))
+        }
+        _ => None,
+    };
+    if world.rank() != 0 {
+        return Ok(());
+    }
+    let text: Vec<u8> = parts.concat();
+    match &args.output {
+        Some(path) => write_atomically(path, &text)?,
+        None => {
+            let mut out = std::io::stdout().lock();
+            out.write_all(&text)
+                .and_then(|()| out.flush())
+                .map_err(|source| Error::Io { file: "<stdout>".into(), source })?;
+        }
+    }
+    let mut report = json!({ "n": n });
+    if let (Some(i), Some(level)) = (&intervals, args.interval) {
+        let mean_width = widths.unwrap_or(0.0) / n.max(1) as f64;
+        report["interval"] = json!({ "level": level, "method": i.method, "mean_width": mean_width });
+    }
+    if let Some(tally) = tally {
+        let mut line = tally.report(&mut report);
+        if let (Some(inside), Some(i)) = (inside, &intervals) {
+            let coverage = inside as f64 / n.max(1) as f64;
+            report["interval"]["coverage"] = json!(coverage);
+            line.push_str(&format!(", {:.2} % inside the {} intervals", 100.0 * coverage, i.method));
+        }
+        if !args.run.quiet {
+            eprintln!("kern predict: {n} samples, {line}");
+        }
+    }
+    if args.run.json {
+        print_json(&report);
+    }
+    Ok(())
+}
+
+/// Every process's tally, pooled.
+fn pooled(tally: Tally, world: &World) -> Tally {
+    match tally {
+        Tally::Correct { correct, n } => {
+            Tally::Correct { correct: world.sum_count(correct as u64) as usize, n: world.sum_count(n as u64) as usize }
+        }
+        Tally::Values { y, predicted } => {
+            let gather = |v: &[f64]| -> Vec<f64> {
+                let bytes: Vec<u8> = v.iter().flat_map(|x| x.to_le_bytes()).collect();
+                world
+                    .all_gather_bytes(&bytes)
+                    .iter()
+                    .flat_map(|p| p.chunks_exact(8).map(|c| f64::from_le_bytes(c.try_into().expect("8 bytes"))))
+                    .collect()
+            };
+            Tally::Values { y: gather(&y), predicted: gather(&predicted) }
+        }
+    }
+}

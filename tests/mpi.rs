@@ -1,0 +1,220 @@
+//! `mpirun -np P kern fit|predict` on one machine (feature `mpi`; CI runs
+//! `cargo test --features mpi --test mpi` after `scripts/install-mpi.sh`):
+//! shared fits equal the single-process fit, the same P gives the same
+//! model bytes, shared predictions are the single-process output, and a
+//! failing or killed process ends the run with one line and no model file.
+#![cfg(feature = "mpi")]
+
+mod common;
+
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use common::{kern, scratch, stderr, write};
+
+/// `mpirun -np p kern args...` in `dir`, or `None` where no mpirun is installed.
+fn mpirun(dir: &Path, p: usize, args: &[&str]) -> Option<Output> {
+    let launcher = ["--allow-run-as-root", "--oversubscribe", "-np", &p.to_string(), env!("CARGO_BIN_EXE_kern")];
+    match Command::new("mpirun").args(launcher).args(args).current_dir(dir).output() {
+        Ok(out) => Some(out),
+        Err(e) => {
+            eprintln!("skipped: mpirun cannot be run here ({e}); scripts/install-mpi.sh installs Open MPI");
+            None
+        }
+    }
+}
+
+/// A dense regression CSV of `n` rows and a sparse two-class LibSVM file.
+fn data(dir: &Path, n: usize) -> (std::path::PathBuf, std::path::PathBuf) {
+    let reg = kern::synthetic::friedman1(n, 0.3, 3);
+    let mut csv = String::new();
+    let mut libsvm = String::new();
+    for i in 0..n {
+        let row = reg.x.row(i).values().to_vec();
+        let fields: Vec<String> = row.iter().map(|v| v.to_string()).collect();
+        csv.push_str(&format!("{},{}\n", fields.join(","), reg.y[i]));
+        let label = if reg.y[i] > 14.0 { "+1" } else { "-1" };
+        let pairs: Vec<String> =
+            row.iter().enumerate().filter(|(j, _)| (i + j) % 3 != 0).map(|(j, v)| format!("{}:{v}", j + 1)).collect();
+        libsvm.push_str(&format!("{label} {}\n", pairs.join(" ")));
+    }
+    (write(dir, "reg.csv", csv), write(dir, "two.libsvm", libsvm))
+}
+
+fn numbers(path: &Path) -> Vec<f64> {
+    std::fs::read_to_string(path).unwrap().lines().map(|l| l.parse().unwrap()).collect()
+}
+
+#[test]
+fn shared_fits_and_predictions_equal_one_process() {
+    let dir = scratch();
+    let (reg, _) = data(dir.path(), 3000);
+    let reg = reg.to_str().unwrap();
+    let fit = |out: &str| -> Vec<String> {
+        let opts = "--task krr --approx nystroem --components 200 -g 0.1 --alpha 1e-2 -q -o";
+        let mut args: Vec<String> = ["fit", reg].iter().map(|s| s.to_string()).collect();
+        args.extend(opts.split(' ').map(String::from));
+        args.push(out.into());
+        args
+    };
+    let single = kern(dir.path(), &fit("p1.model").iter().map(String::as_str).collect::<Vec<_>>());
+    assert!(single.status.success(), "{}", stderr(&single));
+    let Some(_) = mpirun(dir.path(), 1, &["info", "p1.model"]) else { return };
+    assert!(kern(dir.path(), &["predict", "p1.model", reg, "-o", "p1.txt", "-q"]).status.success());
+    let expected = numbers(&dir.path().join("p1.txt"));
+    let scale = expected.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+    for p in [2, 3] {
+        let model = format!("p{p}.model");
+        let out = mpirun(dir.path(), p, &fit(&model).iter().map(String::as_str).collect::<Vec<_>>()).unwrap();
+        assert!(out.status.success(), "P = {p}: {}", stderr(&out));
+        let again = mpirun(dir.path(), p, &fit("again.model").iter().map(String::as_str).collect::<Vec<_>>());
+        assert!(again.unwrap().status.success());
+        let bytes = std::fs::read(dir.path().join(&model)).unwrap();
+        assert_eq!(bytes, std::fs::read(dir.path().join("again.model")).unwrap(), "P = {p} twice: same bytes");
+        let predicted = format!("p{p}.txt");
+        assert!(kern(dir.path(), &["predict", &model, reg, "-o", &predicted, "-q"]).status.success());
+        let got = numbers(&dir.path().join(&predicted));
+        let worst = expected.iter().zip(&got).map(|(a, b)| (a - b).abs() / scale).fold(0.0, f64::max);
+        assert!(worst < 1e-9, "P = {p}: predictions differ by {worst:e} of their scale");
+
+        // Predicting on P processes writes the single-process output, once, in order.
+        let shared = format!("shared{p}.txt");
+        let args = ["predict", "p1.model", reg, "-o", &shared, "--json"];
+        let out = mpirun(dir.path(), p, &args).unwrap();
+        assert!(out.status.success(), "{}", stderr(&out));
+        // The same rows in the same order; values to the rounding of
+        // products over blocks of different heights.
+        let got = numbers(&dir.path().join(&shared));
+        assert_eq!(got.len(), expected.len());
+        let worst = expected.iter().zip(&got).map(|(a, b)| (a - b).abs() / scale).fold(0.0, f64::max);
+        assert!(worst < 1e-12, "P = {p}: shared predictions differ by {worst:e} of their scale");
+        let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(report["n"], 3000, "one report, from process 0: {report}");
+    }
+}
+
+#[test]
+fn falkon_classification_on_three_processes_is_deterministic() {
+    let dir = scratch();
+    let (_, two) = data(dir.path(), 2000);
+    let two = two.to_str().unwrap();
+    let args = |out: &'static str| {
+        [
+            "fit",
+            two,
+            "--task",
+            "svc",
+            "--approx",
+            "falkon",
+            "--components",
+            "150",
+            "-g",
+            "0.2",
+            "--alpha",
+            "1e-4",
+            "-q",
+            "-o",
+            out,
+        ]
+    };
+    let Some(first) = mpirun(dir.path(), 3, &args("a.model")) else { return };
+    assert!(first.status.success(), "{}", stderr(&first));
+    assert!(mpirun(dir.path(), 3, &args("b.model")).unwrap().status.success());
+    assert_eq!(std::fs::read(dir.path().join("a.model")).unwrap(), std::fs::read(dir.path().join("b.model")).unwrap());
+    let out = kern(dir.path(), &["predict", "a.model", two, "-o", "pred.txt", "--json"]);
+    let accuracy = serde_json::from_slice::<serde_json::Value>(&out.stdout).unwrap()["accuracy"].as_f64().unwrap();
+    assert!(accuracy > 0.8, "accuracy {accuracy}");
+}
+
+/// A failed run: non-zero, within `limit`, one line naming the process and
+/// `needle`, and no model file.
+fn assert_failed(dir: &Path, out: &Output, started: Instant, needles: &[&str]) {
+    assert!(!out.status.success());
+    assert!(started.elapsed() < Duration::from_secs(30), "took {:?}", started.elapsed());
+    let err = stderr(out);
+    let line = err.lines().find(|l| l.starts_with("kern: error:")).unwrap_or_else(|| panic!("no error line: {err}"));
+    for needle in needles {
+        assert!(line.contains(needle), "{needle:?} not in {line:?}");
+    }
+    assert_eq!(err.lines().filter(|l| l.starts_with("kern: error:")).count(), 1, "{err}");
+    assert!(!dir.join("m.model").exists(), "no model file after a failure");
+}
+
+#[test]
+fn an_empty_share_and_a_bad_line_end_the_run_with_one_line() {
+    let dir = scratch();
+    write(dir.path(), "tiny.libsvm", "1 1:0.5\n-1 2:0.25\n");
+    let started = Instant::now();
+    let args = ["fit", "tiny.libsvm", "--task", "krr", "--approx", "falkon", "--components", "2", "-o", "m.model"];
+    let Some(out) = mpirun(dir.path(), 3, &args) else { return };
+    assert_failed(dir.path(), &out, started, &["process 2 of 3", "tiny.libsvm", "share 2 of 3 holds no lines"]);
+
+    let mut text: String = (0..300).map(|i| format!("{i},{},{}\n", i % 7, i % 2)).collect();
+    text.push_str("5,x,1\n");
+    write(dir.path(), "bad.csv", text);
+    let started = Instant::now();
+    let args = ["fit", "bad.csv", "--task", "krr", "--approx", "falkon", "--components", "20", "-o", "m.model"];
+    let out = mpirun(dir.path(), 3, &args).unwrap();
+    assert_failed(dir.path(), &out, started, &["process 2 of 3", "bad.csv:301:"]);
+
+    // Options that every process refuses alike: one line, from process 0.
+    let started = Instant::now();
+    let out = mpirun(dir.path(), 2, &["fit", "bad.csv", "--task", "svc", "-o", "m.model"]).unwrap();
+    assert!(!out.status.success() && started.elapsed() < Duration::from_secs(30));
+    let err = stderr(&out);
+    assert_eq!(err.lines().filter(|l| l.starts_with("kern: error:")).count(), 1, "{err}");
+    assert!(err.contains("run without mpirun"), "{err}");
+}
+
+#[test]
+fn a_killed_process_ends_the_run_without_a_model_file() {
+    let dir = scratch();
+    let (reg, _) = data(dir.path(), 40_000);
+    let reg = reg.to_str().unwrap();
+    let launcher = ["--allow-run-as-root", "--oversubscribe", "-np", "2", env!("CARGO_BIN_EXE_kern")];
+    let fit = [
+        "fit",
+        reg,
+        "--task",
+        "krr",
+        "--approx",
+        "falkon",
+        "--components",
+        "2000",
+        "--alpha",
+        "1e-10",
+        "-g",
+        "1",
+        "--tol",
+        "0",
+        "--max-iter",
+        "10000",
+        "-q",
+        "-o",
+        "m.model",
+    ];
+    let Ok(mut run) =
+        Command::new("mpirun").args(launcher).args(fit).current_dir(dir.path()).stderr(Stdio::piped()).spawn()
+    else {
+        eprintln!("skipped: mpirun cannot be run here");
+        return;
+    };
+    // Kill one of the two processes once both are fitting.
+    std::thread::sleep(Duration::from_secs(3));
+    let pattern = format!("{} fit {reg}", env!("CARGO_BIN_EXE_kern"));
+    let pids = Command::new("pgrep").args(["-f", &pattern]).output().unwrap();
+    let pid = String::from_utf8_lossy(&pids.stdout).lines().last().map(str::to_string);
+    let pid = pid.unwrap_or_else(|| panic!("no kern process found; mpirun still running: {:?}", run.try_wait()));
+    let killed_at = Instant::now();
+    assert!(Command::new("kill").args(["-9", &pid]).status().unwrap().success());
+    let status = loop {
+        if let Some(status) = run.try_wait().unwrap() {
+            break status;
+        }
+        assert!(killed_at.elapsed() < Duration::from_secs(30), "the run outlived a killed process by 30 s");
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    assert!(!status.success());
+    assert!(!dir.path().join("m.model").exists());
+}
