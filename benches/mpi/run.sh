@@ -28,7 +28,7 @@ with open(path, "w") as f:
         f.write(",".join(f"{v:.6f}" for v in x) + f",{y:.6f}\n")
 PY
 fi
-fit=(fit "$data" --task krr --approx falkon --components 1000 --alpha 1e-6 -g 0.02 --max-iter 10 --max-memory 1G -q --json)
+fit=(fit "$data" --task krr --approx falkon --components 1000 --alpha 1e-6 -g 0.02 --max-iter 10 --max-memory 256M -q --json)
 printf '%-3s %10s %14s %14s\n' P wall_s max_rss_MiB max_rel_diff
 for p in "${ps[@]}"; do
     rss=$dir/rss-$p
