@@ -41,11 +41,8 @@ impl Collective for Threads {
         parts
     }
     fn broadcast(&self, values: &mut [f64], root: usize) {
-        let bytes: Vec<u8> = values.iter().flat_map(|v| v.to_le_bytes()).collect();
-        let parts = self.all_gather_bytes(&bytes);
-        for (v, c) in values.iter_mut().zip(parts[root].chunks_exact(8)) {
-            *v = f64::from_le_bytes(c.try_into().unwrap());
-        }
+        let parts = self.all_gather_f64(values);
+        values.copy_from_slice(&parts[root]);
     }
 }
 

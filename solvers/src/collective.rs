@@ -42,14 +42,20 @@ pub trait Collective {
         if self.size() == 1 {
             return;
         }
-        let bytes: Vec<u8> = values.iter().flat_map(|v| v.to_le_bytes()).collect();
-        let parts = self.all_gather_bytes(&bytes);
-        for (rank, part) in parts.iter().enumerate() {
-            for (v, chunk) in values.iter_mut().zip(part.chunks_exact(8)) {
-                let theirs = f64::from_le_bytes(chunk.try_into().expect("8 bytes"));
+        for (rank, part) in self.all_gather_f64(values).iter().enumerate() {
+            for (v, &theirs) in values.iter_mut().zip(part) {
                 *v = if rank == 0 { theirs } else { op(*v, theirs) };
             }
         }
+    }
+
+    /// Every process's `local` numbers, in rank order.
+    fn all_gather_f64(&self, local: &[f64]) -> Vec<Vec<f64>> {
+        let bytes: Vec<u8> = local.iter().flat_map(|v| v.to_le_bytes()).collect();
+        let parts = self.all_gather_bytes(&bytes);
+        let numbers =
+            |b: &[u8]| b.chunks_exact(8).map(|c| f64::from_le_bytes(c.try_into().expect("8 bytes"))).collect();
+        parts.iter().map(|b| numbers(b)).collect()
     }
 
     /// `Σ_processes count`.

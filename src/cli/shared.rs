@@ -162,14 +162,7 @@ fn pooled(tally: Tally, world: &World) -> Tally {
             Tally::Correct { correct: world.sum_count(correct as u64) as usize, n: world.sum_count(n as u64) as usize }
         }
         Tally::Values { y, predicted } => {
-            let gather = |v: &[f64]| -> Vec<f64> {
-                let bytes: Vec<u8> = v.iter().flat_map(|x| x.to_le_bytes()).collect();
-                world
-                    .all_gather_bytes(&bytes)
-                    .iter()
-                    .flat_map(|p| p.chunks_exact(8).map(|c| f64::from_le_bytes(c.try_into().expect("8 bytes"))))
-                    .collect()
-            };
+            let gather = |v: &[f64]| world.all_gather_f64(v).concat();
             Tally::Values { y: gather(&y), predicted: gather(&predicted) }
         }
     }
