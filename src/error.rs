@@ -54,6 +54,10 @@ pub enum Error {
     /// command prints nothing more for it).
     #[error("another process of this run failed")]
     Elsewhere,
+    /// An error that another process of the same run met, by its message
+    /// (a fit of a search spread over the processes).
+    #[error("process {rank}: {message}")]
+    Remote { rank: usize, message: String },
 }
 
 /// `Result` with kern's [`enum@Error`].

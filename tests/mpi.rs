@@ -1,7 +1,8 @@
 //! `mpirun -np P kern fit|predict` on one machine (feature `mpi`; CI runs
 //! `cargo test --features mpi --test mpi` after `scripts/install-mpi.sh`):
-//! shared fits equal the single-process fit, the same P gives the same
-//! model bytes, shared predictions are the single-process output, and a
+//! shared fits equal the single-process fit (Falkon's bit for bit), the
+//! same P gives the same model bytes, shared predictions are the
+//! single-process output byte for byte, and a
 //! failing or killed process ends the run with one line and no model file.
 #![cfg(feature = "mpi")]
 
@@ -83,48 +84,85 @@ fn shared_fits_and_predictions_equal_one_process() {
         let args = ["predict", "p1.model", reg, "-o", &shared, "--json"];
         let out = mpirun(dir.path(), p, &args).unwrap();
         assert!(out.status.success(), "{}", stderr(&out));
-        // The same rows in the same order; values to the rounding of
-        // products over blocks of different heights.
-        let got = numbers(&dir.path().join(&shared));
-        assert_eq!(got.len(), expected.len());
-        let worst = expected.iter().zip(&got).map(|(a, b)| (a - b).abs() / scale).fold(0.0, f64::max);
-        assert!(worst < 1e-12, "P = {p}: shared predictions differ by {worst:e} of their scale");
+        // The same rows in the same order, the same bits: each share is
+        // predicted in the blocks of rows one process forms.
+        let text = std::fs::read_to_string(dir.path().join(&shared)).unwrap();
+        assert!(text == std::fs::read_to_string(dir.path().join("p1.txt")).unwrap(), "P = {p}: shared output differs");
         let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
         assert_eq!(report["n"], 3000, "one report, from process 0: {report}");
     }
 }
 
 #[test]
-fn falkon_classification_on_three_processes_is_deterministic() {
+fn falkon_on_processes_writes_the_single_process_model() {
     let dir = scratch();
-    let (_, two) = data(dir.path(), 2000);
-    let two = two.to_str().unwrap();
-    let args = |out: &'static str| {
-        [
-            "fit",
-            two,
-            "--task",
-            "svc",
-            "--approx",
-            "falkon",
-            "--components",
-            "150",
-            "-g",
-            "0.2",
-            "--alpha",
-            "1e-4",
-            "-q",
-            "-o",
-            out,
-        ]
+    let (reg, two) = data(dir.path(), 2600);
+    for (file, task) in [(reg.to_str().unwrap(), "krr"), (two.to_str().unwrap(), "svc")] {
+        let args = |out: &str| -> Vec<String> {
+            let opts =
+                format!("fit {file} --task {task} --approx falkon --components 150 -g 0.2 --alpha 1e-4 -q -o {out}");
+            opts.split(' ').map(String::from).collect()
+        };
+        let strs = |v: &[String]| v.iter().map(|s| s.to_string()).collect::<Vec<String>>();
+        let single = kern(dir.path(), &strs(&args("p1.model")).iter().map(String::as_str).collect::<Vec<_>>());
+        assert!(single.status.success(), "{}", stderr(&single));
+        let expected = std::fs::read(dir.path().join("p1.model")).unwrap();
+        for p in [2, 3] {
+            let model = format!("p{p}.model");
+            let Some(out) = mpirun(dir.path(), p, &args(&model).iter().map(String::as_str).collect::<Vec<_>>()) else {
+                return;
+            };
+            assert!(out.status.success(), "{task}, P = {p}: {}", stderr(&out));
+            assert!(std::fs::read(dir.path().join(&model)).unwrap() == expected, "{task}, P = {p}: other model bytes");
+        }
+        let alone = kern(dir.path(), &["predict", "p1.model", file, "-o", "alone.txt", "--json"]);
+        let report: serde_json::Value = serde_json::from_slice(&alone.stdout).unwrap();
+        if task == "svc" {
+            assert!(report["accuracy"].as_f64().unwrap() > 0.8, "{report}");
+        }
+        let shared = mpirun(dir.path(), 3, &["predict", "p1.model", file, "-o", "shared.txt", "-q"]).unwrap();
+        assert!(shared.status.success(), "{}", stderr(&shared));
+        let read = |name: &str| std::fs::read_to_string(dir.path().join(name)).unwrap();
+        assert!(read("shared.txt") == read("alone.txt"), "{task}: shared predictions differ");
+    }
+}
+
+#[test]
+fn cv_and_grid_on_processes_report_what_one_process_reports() {
+    let dir = scratch();
+    let (reg, two) = data(dir.path(), 500);
+    let (reg, two) = (reg.to_str().unwrap(), two.to_str().unwrap());
+    let cases: [&[&str]; 4] = [
+        // One Gram matrix shared by the SVM fits.
+        &["grid", two, "--task", "svc", "--grid", "c=0.5,4", "--grid", "gamma=0.1,1", "--json"],
+        // Kernel ridge's path over alpha, one eigendecomposition per fold.
+        &["grid", reg, "--task", "krr", "--grid", "alpha=0.01,0.1,1", "-g", "0.2", "--json"],
+        // Fits on their own (an approximation).
+        &["cv", reg, "--task", "krr", "--approx", "nystroem", "--components", "60", "--folds", "4", "--json"],
+        &["cv", two, "--task", "svc", "--folds", "7", "--json"],
+    ];
+    let report = |out: &Output| -> serde_json::Value {
+        assert!(out.status.success(), "{}", stderr(out));
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert_eq!(text.lines().count(), 1, "one report: {text}");
+        let mut report: serde_json::Value = serde_json::from_str(&text).unwrap();
+        report.as_object_mut().unwrap().remove("seconds");
+        report
     };
-    let Some(first) = mpirun(dir.path(), 3, &args("a.model")) else { return };
-    assert!(first.status.success(), "{}", stderr(&first));
-    assert!(mpirun(dir.path(), 3, &args("b.model")).unwrap().status.success());
-    assert_eq!(std::fs::read(dir.path().join("a.model")).unwrap(), std::fs::read(dir.path().join("b.model")).unwrap());
-    let out = kern(dir.path(), &["predict", "a.model", two, "-o", "pred.txt", "--json"]);
-    let accuracy = serde_json::from_slice::<serde_json::Value>(&out.stdout).unwrap()["accuracy"].as_f64().unwrap();
-    assert!(accuracy > 0.8, "accuracy {accuracy}");
+    for args in cases {
+        let alone = report(&kern(dir.path(), args));
+        for p in [2, 3] {
+            let Some(out) = mpirun(dir.path(), p, args) else { return };
+            assert_eq!(report(&out), alone, "{args:?} on {p} processes");
+        }
+    }
+    // A fit that fails on whichever process runs it: one line, from process 0.
+    let started = Instant::now();
+    let out = mpirun(dir.path(), 3, &["grid", two, "--task", "nusvc", "--grid", "nu=0.1,0.99", "-q"]).unwrap();
+    assert!(!out.status.success() && started.elapsed() < Duration::from_secs(30));
+    let err = stderr(&out);
+    assert_eq!(err.lines().filter(|l| l.starts_with("kern: error:")).count(), 1, "{err}");
+    assert!(err.contains("nu = 0.99 is infeasible"), "{err}");
 }
 
 /// A failed run: non-zero, within `limit`, one line naming the process and

@@ -34,7 +34,7 @@ pub use gram::tiles::{TILE, fill_tiles, fill_tiles_sized};
 pub use gram::{ExactGram, GramProvider, GramRows, SharedGram, cross_gram, gram_matrix};
 pub use graph::{Graph, GraphKernel, Graphs};
 pub use kernel::{BlockProduct, Kernel, Samples};
-pub use par::{is_sequential, par_threads};
+pub use par::{is_sequential, par_threads, self_adjoint_eigen};
 pub use string::{MAX_MISMATCH_BALL, Sequences, StringKernel};
 pub use vector::{
     Expression, ExpressionError, Hyperparameter, VectorKernel, check_precomputed_ids, check_precomputed_ids_up_to,

@@ -27,6 +27,11 @@ pub enum SolverError {
     /// No training samples.
     #[error("no training samples")]
     Empty,
+    /// Processes sharing the rows split a block of rows between them.
+    #[error(
+        "process {rank} holds {rows} rows, not whole blocks of {block}: shares must start at multiples of {block} rows"
+    )]
+    UnalignedShare { rank: usize, rows: usize, block: usize },
     /// A target is NaN or infinite.
     #[error("target {index} is not finite")]
     NonFiniteTarget { index: usize },

@@ -103,6 +103,26 @@ fn falkon_with_every_sample_as_centre_is_exact_kernel_ridge() {
 }
 
 #[test]
+fn falkon_is_the_same_bits_in_thread_pools_of_any_size() {
+    use kern_approx::nystroem::uniform_sample;
+    use kern_solvers::falkon::{Falkon, FalkonModel};
+    // Blocks big enough that faer's own products would split their sums
+    // over the pool's threads.
+    let (x, y) = regression(2000, 3);
+    let kernel = VectorKernel::Rbf { gamma: 1.0 };
+    let centres = x.select(&uniform_sample(2000, 400, 2));
+    let params = Falkon { alpha: 1e-3, max_iter: 100, tol: 1e-9, settle: 1e-3, hold_bytes: 0 };
+    let fit_in = |threads: usize, par: Par| {
+        let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
+        pool.install(|| FalkonModel::fit(&params, &kernel, &x, y.as_ref(), centres.clone(), par).unwrap())
+    };
+    let a = fit_in(1, Par::Seq);
+    for (threads, par) in [(4, Par::Seq), (4, Par::rayon(4)), (2, Par::rayon(2))] {
+        assert!(a == fit_in(threads, par), "another model in a pool of {threads} threads, {par:?}");
+    }
+}
+
+#[test]
 fn falkon_with_few_centres_solves_nystroem_kernel_ridge() {
     use kern_approx::nystroem::uniform_sample;
     use kern_solvers::falkon::{Falkon, FalkonModel};

@@ -2,22 +2,34 @@
 //! for classifiers and seeded; a grid of one point.
 
 use kern_kernels::Par;
+use kern_solvers::collective::{Alone, Collective};
 use serde_json::{Value, json};
 
 use super::args::read_weighted;
 use super::progress::Progress;
 use super::{CvArgs, print_json, print_notices};
 use crate::error::Result;
-use crate::select::{CvScore, grid_search, mean_and_std};
+use crate::select::{CvScore, agree, grid_search_spread, mean_and_std};
 
 pub(super) fn run(args: &CvArgs, par: Par) -> Result<()> {
+    run_spread(args, par, &Alone)
+}
+
+/// `kern cv` with its fits spread over the processes of `collective`, each
+/// reading all the data; process 0 reports.
+pub(super) fn run_spread(args: &CvArgs, par: Par, collective: &dyn Collective) -> Result<()> {
     let spec = args.train_args.spec()?;
-    let data = read_weighted(&args.data_file, &args.data, &args.weights, &spec)?;
+    let data = agree(collective, read_weighted(&args.data_file, &args.data, &args.weights, &spec))?;
     let what = format!("kern cv: {} with {}", spec.task.name(), spec.kernel.name.name());
-    let progress = Progress::bar(&what, args.folds as u64, args.run.quiet);
-    let search = grid_search(std::slice::from_ref(&spec), &data, args.folds, par, &|| progress.inc());
+    // A process counts only its own fits: the bar is shown alone.
+    let progress = Progress::bar(&what, args.folds as u64, args.run.quiet || collective.size() > 1);
+    let search =
+        grid_search_spread(std::slice::from_ref(&spec), &data, args.folds, par, &|| progress.inc(), collective);
     progress.finish();
     let search = search?;
+    if collective.rank() != 0 {
+        return Ok(());
+    }
     let n = data.n_weighed();
     let mut report =
         json!({ "task": spec.task.name(), "kernel": spec.kernel.name.name(), "folds": args.folds, "n_samples": n });

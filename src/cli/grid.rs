@@ -8,13 +8,14 @@ use std::time::Instant;
 
 use clap::Args;
 use kern_kernels::Par;
+use kern_solvers::collective::{Alone, Collective};
 use serde_json::{Value, json};
 
 use super::args::{DataArgs, RunArgs, TrainArgs, WeightArgs, default_model_path, read_weighted};
 use super::progress::Progress;
 use super::{FitArgs, print_json, print_notices};
 use crate::error::{Error, Result};
-use crate::select::{Axis, CvScore, grid_points, grid_search, mean_and_std, parse_axis};
+use crate::select::{Axis, CvScore, agree, grid_points, grid_search_spread, mean_and_std, parse_axis};
 use crate::train::FitSpec;
 
 /// `kern grid`.
@@ -46,16 +47,27 @@ pub struct GridArgs {
 }
 
 pub(super) fn run(args: &GridArgs, par: Par) -> Result<()> {
+    run_spread(args, par, &Alone)
+}
+
+/// `kern grid` with its fits spread over the processes of `collective`,
+/// each reading all the data; process 0 reports and refits.
+pub(super) fn run_spread(args: &GridArgs, par: Par, collective: &dyn Collective) -> Result<()> {
     let axes = args.grid.iter().map(|g| parse_axis(g).map_err(Error::Usage)).collect::<Result<Vec<_>>>()?;
     let base = args.train_args.spec()?;
     let (values, points): (Vec<Vec<f64>>, Vec<FitSpec>) = grid_points(&base, &axes)?.into_iter().unzip();
-    let data = read_weighted(&args.data_file, &args.data, &args.weights, &base)?;
+    let data = agree(collective, read_weighted(&args.data_file, &args.data, &args.weights, &base))?;
     let started = Instant::now();
     let what = format!("kern grid: {}", base.task.name());
-    let progress = Progress::bar(&what, (points.len() * args.folds) as u64, args.run.quiet);
-    let search = grid_search(&points, &data, args.folds, par, &|| progress.inc());
+    // A process counts only its own fits: the bar is shown alone.
+    let quiet = args.run.quiet || collective.size() > 1;
+    let progress = Progress::bar(&what, (points.len() * args.folds) as u64, quiet);
+    let search = grid_search_spread(&points, &data, args.folds, par, &|| progress.inc(), collective);
     progress.finish();
     let search = search?;
+    if collective.rank() != 0 {
+        return Ok(());
+    }
     let seconds = started.elapsed().as_secs_f64();
     let (scores, best) = (&search.scores, search.best);
     let params =

@@ -1,7 +1,9 @@
-//! `mpirun -np P kern fit|predict ...` (feature `mpi`): each process reads
-//! its share of the file's lines; a fit is the engine's
-//! [`fit_shared`](crate::train::fit_shared), written by process 0; a
-//! prediction is each share's, written by process 0 in the file's order.
+//! `mpirun -np P kern fit|predict|cv|grid ...` (feature `mpi`): for fit and
+//! predict each process reads its share of the file's lines; a fit is the
+//! engine's [`fit_shared`](crate::train::fit_shared), written by process 0;
+//! a prediction is each share's, written by process 0 in the file's order.
+//! `cv` and `grid` read all the data in every process and spread the
+//! (point, fold) fits ([`grid_search_spread`](crate::select::grid_search_spread)).
 //!
 //! Options are checked by every process alike before any data is read, and
 //! refused in one line by process 0. After that a process that fails prints
@@ -10,7 +12,7 @@
 
 use std::io::Write;
 
-use kern_kernels::Par;
+use kern_kernels::{DataSet, DenseMatrix, Par, SparseMatrix, Storage};
 use kern_solvers::collective::Collective;
 use serde_json::json;
 
@@ -19,17 +21,27 @@ use super::predict::{Tally, check_options, lines, predict_rows};
 use super::{Command, FitArgs, PredictArgs, print_json};
 use crate::dist::World;
 use crate::error::{Error, Result};
-use crate::io::{SampleKind, Share, read_inputs};
-use crate::model::{Estimator, load_model, write_atomically};
-use crate::train::{FitSpec, check_shareable, fit_shared};
+use crate::io::{Inputs, SampleKind, Share, read_inputs};
+use crate::model::{Estimator, Intervals, Prediction, ROW_BLOCK, load_model, write_atomically};
+use crate::train::{FitSpec, Shares, check_shareable, fit_shared};
 
 /// Runs `command` as one of the world's processes.
 pub(super) fn run(command: Command, par: Par, world: &World) -> Result<()> {
+    // Searches: every process reads all the data and takes its share of the
+    // fits; all meet every failure, and process 0 says it.
+    let spread = match &command {
+        Command::Cv(args) => Some(super::cv::run_spread(args, par, world)),
+        Command::Grid(args) => Some(super::grid::run_spread(args, par, world)),
+        _ => None,
+    };
+    if let Some(done) = spread {
+        return done.map_err(|e| if world.rank() == 0 { e } else { Error::Elsewhere });
+    }
     let checked = match &command {
         Command::Fit(args) => check_fit(args).map(Some),
         Command::Predict(args) => check_options(args).map(|()| None),
         _ => Err(Error::Usage(
-            "under mpirun, kern runs fit and predict on shares of the rows; run cv, grid, info, export and demo without mpirun"
+            "under mpirun, kern runs fit and predict on shares of the rows and cv and grid with their fits spread; run info, export and demo without mpirun"
                 .into(),
         )),
     };
@@ -96,7 +108,7 @@ fn predict(args: &PredictArgs, par: Par, world: &World) -> Result<()> {
         ..Default::default()
     };
     let data = model.read_inputs(&args.data, &options)?;
-    let (intervals, prediction) = predict_rows(&model, &data.x, args, par)?;
+    let (intervals, prediction) = predict_aligned(&model, &data.x, args, par, world)?;
     let mut text = lines(&model, &prediction, args)?;
     if args.proba && world.rank() != 0 {
         // The `labels ...` line heads the whole output once.
@@ -153,6 +165,54 @@ fn predict(args: &PredictArgs, par: Par, world: &World) -> Result<()> {
         print_json(&report);
     }
     Ok(())
+}
+
+/// [`predict_rows`] on this share, padded with zero rows to whole blocks
+/// of [`ROW_BLOCK`] rows of the whole file's numbering, so that every row
+/// is predicted in the block, and at the place, it has alone: the same bits.
+fn predict_aligned(
+    model: &crate::model::Model,
+    x: &Inputs,
+    args: &PredictArgs,
+    par: Par,
+    world: &World,
+) -> Result<(Option<Intervals>, Prediction)> {
+    let Inputs::Vectors(rows) = x else { return predict_rows(model, x, args, par) };
+    let n = rows.n_samples();
+    let shares = Shares::count(world, n);
+    let before = shares.offset % ROW_BLOCK;
+    let end = shares.offset + n;
+    let after = if end == shares.total { 0 } else { end.next_multiple_of(ROW_BLOCK).min(shares.total) - end };
+    if before == 0 && after == 0 {
+        return predict_rows(model, x, args, par);
+    }
+    let padded = Inputs::Vectors(padded(rows, before, after));
+    let (intervals, prediction) = predict_rows(model, &padded, args, par)?;
+    let mine = before..before + n;
+    Ok((intervals.map(|i| i.rows(mine.clone())), prediction.rows(mine)))
+}
+
+/// `x` with `before` zero rows ahead and `after` behind.
+fn padded(x: &DataSet, before: usize, after: usize) -> DataSet {
+    let d = x.n_features();
+    match x.storage() {
+        Storage::Dense(m) => {
+            let mut values = vec![0.0; before * d];
+            values.extend_from_slice(m.values());
+            values.resize(values.len() + after * d, 0.0);
+            DataSet::from(DenseMatrix::new(before + x.n_samples() + after, d, values).expect("a valid matrix"))
+        }
+        Storage::Sparse(m) => {
+            let mut rows = SparseMatrix::with_cols(d);
+            (0..before).for_each(|_| rows.push_row(&[], &[]).expect("an empty row"));
+            for i in 0..m.n_rows() {
+                let (idx, values) = m.row(i);
+                rows.push_row(idx, values).expect("rows of a valid matrix");
+            }
+            (0..after).for_each(|_| rows.push_row(&[], &[]).expect("an empty row"));
+            DataSet::from(rows)
+        }
+    }
 }
 
 /// Every process's tally, pooled.

@@ -68,6 +68,17 @@ impl Intervals {
         }))
     }
 
+    /// The intervals of the samples `rows`.
+    pub fn rows(&self, rows: std::ops::Range<usize>) -> Self {
+        let take = |m: &Mat<f64>| m.subrows(rows.start, rows.len()).to_owned();
+        Intervals {
+            prediction: take(&self.prediction),
+            lower: take(&self.lower),
+            upper: take(&self.upper),
+            method: self.method,
+        }
+    }
+
     /// The mean width of the first target's intervals (infinite when a
     /// calibration too small for the level leaves them unbounded).
     pub fn mean_width(&self) -> f64 {

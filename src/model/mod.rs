@@ -25,7 +25,9 @@ mod scaling;
 pub use file::{decode_model, encode_model, load_model, save_model, write_atomically};
 pub use interval::{Calibration, Intervals};
 pub use libsvm::write_libsvm_model;
-pub use predict::{Prediction, most_probable, plus_minus_targets, predict_estimator, predict_machine, svm_prediction};
+pub use predict::{
+    Prediction, ROW_BLOCK, most_probable, plus_minus_targets, predict_estimator, predict_machine, svm_prediction,
+};
 pub use scaling::Scaling;
 
 use kern_approx::{FeatureMap, Nystroem, RandomFourierFeatures};

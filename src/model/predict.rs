@@ -3,9 +3,11 @@
 
 use std::borrow::Cow;
 
-use faer::{Mat, MatRef};
+use faer::linalg::matmul::matmul;
+use faer::{Accum, Mat, MatRef};
 use kern_kernels::{DataSet, Kernel, Par, Samples};
 use kern_solvers::{SolverError, SvmModel};
+use rayon::prelude::*;
 
 use super::{ApproxMap, Estimator, LinearHead, Machine, Model};
 use crate::error::{Error, Result};
@@ -35,7 +37,23 @@ impl Prediction {
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
+
+    /// The predictions of the samples `rows`.
+    pub fn rows(&self, rows: std::ops::Range<usize>) -> Prediction {
+        match self {
+            Prediction::Values(v) => Prediction::Values(v.subrows(rows.start, rows.len()).to_owned()),
+            Prediction::Classes(names, proba) => Prediction::Classes(
+                names[rows.clone()].to_vec(),
+                proba.as_ref().map(|p| p.subrows(rows.start, rows.len()).to_owned()),
+            ),
+        }
+    }
 }
+
+/// Predictions are formed in blocks of rows that start at multiples of
+/// this (Falkon's 256, feature maps' 512): rows predicted at the same
+/// position modulo it, in a block of the same height, get the same bits.
+pub const ROW_BLOCK: usize = 512;
 
 impl Model {
     /// What the model predicts for `x` (samples of the kind it was trained
@@ -217,9 +235,11 @@ fn scores_prediction(f: Mat<f64>, classes: &[String]) -> Prediction {
 fn predict_approx(map: &ApproxMap, head: &LinearHead, x: &DataSet, par: Par) -> Result<Prediction> {
     let phi = map.feature_map().transform(x, par).map_err(crate::train::approx_error)?;
     Ok(match head {
-        LinearHead::Ridge { coef, n_targets, .. } => {
-            Prediction::Values(&phi * MatRef::from_column_major_slice(coef, phi.ncols(), *n_targets))
-        }
+        LinearHead::Ridge { coef, n_targets, .. } => Prediction::Values(times_by_blocks(
+            phi.as_ref(),
+            MatRef::from_column_major_slice(coef, phi.ncols(), *n_targets),
+            par,
+        )),
         LinearHead::Svm { model, classes } => {
             Prediction::Classes(model.predict(phi.as_ref()).into_iter().map(|c| classes[c].clone()).collect(), None)
         }
@@ -228,7 +248,30 @@ fn predict_approx(map: &ApproxMap, head: &LinearHead, x: &DataSet, par: Par) -> 
             Prediction::Values(Mat::from_fn(f.len(), 1, |i, _| f[i]))
         }
         LinearHead::RidgeClassifier { coef, n_targets, classes, .. } => {
-            scores_prediction(&phi * MatRef::from_column_major_slice(coef, phi.ncols(), *n_targets), classes)
+            let coef = MatRef::from_column_major_slice(coef, phi.ncols(), *n_targets);
+            scores_prediction(times_by_blocks(phi.as_ref(), coef, par), classes)
         }
     })
+}
+
+/// `a b`, formed in blocks of [`ROW_BLOCK`] rows each multiplied alone: a
+/// row's value never depends on the other rows or the thread count.
+fn times_by_blocks(a: MatRef<'_, f64>, b: MatRef<'_, f64>, par: Par) -> Mat<f64> {
+    let mut out = Mat::zeros(a.nrows(), b.ncols());
+    let block = |k: usize| {
+        let (start, rows) = (k * ROW_BLOCK, ROW_BLOCK.min(a.nrows() - k * ROW_BLOCK));
+        let mut block = Mat::zeros(rows, b.ncols());
+        matmul(block.as_mut(), Accum::Replace, a.subrows(start, rows), b, 1.0, Par::Seq);
+        (start, block)
+    };
+    let count = a.nrows().div_ceil(ROW_BLOCK);
+    let blocks: Vec<(usize, Mat<f64>)> = if kern_kernels::is_sequential(par) {
+        (0..count).map(block).collect()
+    } else {
+        (0..count).into_par_iter().map(block).collect()
+    };
+    for (start, block) in blocks {
+        out.as_mut().subrows_mut(start, block.nrows()).copy_from(&block);
+    }
+    out
 }

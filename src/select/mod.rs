@@ -27,13 +27,16 @@ mod folds;
 pub mod linfa;
 mod schedule;
 mod score;
+mod spread;
 
 pub use auto::{AutoSpec, Choices, Held, fit_auto};
 pub use axes::{Axis, MAX_POINTS, MAX_VALUES, Param, grid_points, parse_axis};
 pub use folds::{assign_folds, check_folds, fold_rows, holdout, kfold, stratified_kfold};
 pub use score::{Confusion, CvScore, Metric, best, mean_and_std, mean_squared_error, r2_score};
+pub use spread::agree;
 
 use kern_kernels::{DataSet, Par};
+use kern_solvers::collective::{Alone, Collective};
 
 use crate::error::{Error, Result};
 use crate::io::{Data, Inputs};
@@ -64,6 +67,21 @@ pub fn grid_search(
     par: Par,
     on_fit: &(dyn Fn() + Sync),
 ) -> Result<GridSearch> {
+    grid_search_spread(points, data, folds, par, on_fit, &Alone)
+}
+
+/// [`grid_search`] with the (point, fold) fits spread over the processes of
+/// `collective`, each holding all of `data`: every process returns the
+/// search one process alone returns (`on_fit` is called after each of this
+/// process's fits).
+pub fn grid_search_spread(
+    points: &[FitSpec],
+    data: &Data,
+    folds: usize,
+    par: Par,
+    on_fit: &(dyn Fn() + Sync),
+    collective: &dyn Collective,
+) -> Result<GridSearch> {
     let Some(base) = points.first() else { return Err(Error::Usage("a search needs at least one point".into())) };
     if base.task == Task::Oneclass {
         return Err(Error::Usage(
@@ -71,19 +89,20 @@ pub fn grid_search(
         ));
     }
     if let Some(kept) = without_zero_weights(data)? {
-        return grid_search(points, &kept, folds, par, on_fit);
+        return grid_search_spread(points, &kept, folds, par, on_fit, collective);
     }
     let notices = Notices::default();
+    let c = collective;
     let scores = match &data.x {
         Inputs::Vectors(x) => {
             check_precomputed(base, x, &data.file)?;
             match base.scale.then(|| Scaling::fit(x)) {
-                Some(scaling) => score::<DataSet>(points, &scaling.apply(x), data, folds, par, on_fit, &notices)?,
-                None => score(points, x, data, folds, par, on_fit, &notices)?,
+                Some(scaling) => score::<DataSet>(points, &scaling.apply(x), data, folds, par, on_fit, &notices, c)?,
+                None => score(points, x, data, folds, par, on_fit, &notices, c)?,
             }
         }
-        Inputs::Sequences(x) => score(points, x, data, folds, par, on_fit, &notices)?,
-        Inputs::Graphs(x) => score(points, x, data, folds, par, on_fit, &notices)?,
+        Inputs::Sequences(x) => score(points, x, data, folds, par, on_fit, &notices, c)?,
+        Inputs::Graphs(x) => score(points, x, data, folds, par, on_fit, &notices, c)?,
     };
     Ok(GridSearch { best: best(&scores), scores, notices: notices.lines() })
 }
@@ -94,6 +113,7 @@ pub fn cross_validate(spec: &FitSpec, data: &Data, folds: usize, par: Par) -> Re
 }
 
 /// [`grid_search`] on samples of one kind.
+#[allow(clippy::too_many_arguments)]
 fn score<S: Learnable>(
     points: &[FitSpec],
     x: &S,
@@ -102,6 +122,7 @@ fn score<S: Learnable>(
     par: Par,
     on_fit: &(dyn Fn() + Sync),
     notices: &Notices,
+    collective: &dyn Collective,
 ) -> Result<Vec<CvScore>> {
     let base = &points[0];
     let targets = Targets::new(base.task, data.labels.as_ref(), &data.file)?;
@@ -110,5 +131,5 @@ fn score<S: Learnable>(
     let kept = GramCache::new(0);
     let weights = data.weights.as_deref();
     let scheduler = Scheduler { x, targets: &targets, weights, fold_of: &fold_of, folds, par, on_fit, notices, kept };
-    scheduler.scores(points)
+    scheduler.scores(points, collective)
 }

@@ -6,7 +6,10 @@
 //!   [`SharedGram`]), so no kernel value is computed twice;
 //! - kernel ridge at several α takes one eigendecomposition per fold,
 //!   `K = QΛQᵀ`, for all of them ([`LooPath::predictions`]);
-//! - the (point, fold) fits on a shared Gram run in parallel, one thread each.
+//! - the (point, fold) fits on a shared Gram run in parallel, one thread each;
+//! - under several processes, the (point, fold) fits are spread over them
+//!   ([`spread`]) and every process scores every point from the gathered
+//!   predictions.
 //!
 //! GPs, approximations, or a Gram matrix beyond the memory cap fit each point
 //! and fold on their own. A cross-validation is a search of one point, so it
@@ -22,8 +25,9 @@ use std::sync::{Arc, Mutex};
 use faer::{Mat, Par};
 use kern_kernels::{ExactGram, GramRows, SharedGram, gram_matrix};
 use kern_solvers::LooPath;
-use rayon::prelude::*;
+use kern_solvers::collective::Collective;
 
+use super::spread::{PREDICTION, PREDICTION_AND_BOX, PREDICTIONS, spread};
 use super::{CvScore, fold_rows};
 use crate::error::Result;
 use crate::model::{Prediction, predict_machine};
@@ -89,13 +93,14 @@ pub(crate) struct Scored {
 }
 
 impl<S: Learnable> Scheduler<'_, S> {
-    /// Every point's score, in the points' order.
-    pub fn scores(&self, points: &[FitSpec]) -> Result<Vec<CvScore>> {
-        Ok(self.scored(points)?.into_iter().map(|s| s.score).collect())
+    /// Every point's score, in the points' order, the fits spread over the
+    /// processes of `collective` (each holding all the samples).
+    pub fn scores(&self, points: &[FitSpec], collective: &dyn Collective) -> Result<Vec<CvScore>> {
+        Ok(self.scored(points, collective)?.into_iter().map(|s| s.score).collect())
     }
 
     /// Every point's score and box, in the points' order.
-    pub fn scored(&self, points: &[FitSpec]) -> Result<Vec<Scored>> {
+    pub fn scored(&self, points: &[FitSpec], collective: &dyn Collective) -> Result<Vec<Scored>> {
         let kernels = points.iter().map(|p| S::kernel(p, self.x)).collect::<Result<Vec<_>>>()?;
         let mut scores: Vec<Option<Scored>> = vec![None; points.len()];
         for first in 0..points.len() {
@@ -107,12 +112,10 @@ impl<S: Learnable> Scheduler<'_, S> {
                 (first..points.len()).filter(|&p| scores[p].is_none() && kernels[p] == kernels[first]).collect();
             let members: Vec<&FitSpec> = group.iter().map(|&p| &points[p]).collect();
             let group_scores = if self.shareable(members[0]) {
-                let gram = self.kept.get(&kernels[first], || gram_matrix(&kernels[first], self.x, self.par));
-                self.shared(&members, &gram)?
+                let gram = || self.kept.get(&kernels[first], || gram_matrix(&kernels[first], self.x, self.par));
+                self.shared(&members, &gram, collective)?
             } else {
-                // Fitted alone, the box is not looked at: never claimed inactive.
-                let alone = |p: &&FitSpec| Ok(Scored { score: self.alone(p, &kernels[first])?, box_inactive: false });
-                members.iter().map(alone).collect::<Result<Vec<_>>>()?
+                self.alone(&members, &kernels[first], collective)?
             };
             group.iter().zip(group_scores).for_each(|(&p, s)| scores[p] = Some(s));
         }
@@ -136,27 +139,33 @@ impl<S: Learnable> Scheduler<'_, S> {
         spec.approx.method == Approx::None && gram_bytes(n).saturating_add(at_once) <= spec.memory_cap()
     }
 
-    /// Cross-validates one point, each fold fitted from scratch.
-    fn alone(&self, spec: &FitSpec, kernel: &S::Kernel) -> Result<CvScore> {
-        let predictions = (0..self.folds)
-            .map(|f| {
-                let (test, train) = fold_rows(self.fold_of, f);
-                let weights = self.weights_of(&train);
-                let fitted = S::fit(
-                    spec,
-                    kernel,
-                    self.x.select(&train),
-                    &self.targets.select(&train),
-                    weights.as_deref(),
-                    self.par,
-                    self.notices,
-                )?;
-                let prediction = S::predict(&fitted, &self.x.select(&test), self.par);
-                (self.on_fit)();
-                prediction
+    /// Cross-validates points, each fold fitted from scratch (the box is not
+    /// looked at: never claimed inactive).
+    fn alone(&self, points: &[&FitSpec], kernel: &S::Kernel, collective: &dyn Collective) -> Result<Vec<Scored>> {
+        let fit = |job: usize| {
+            let (spec, f) = (points[job / self.folds], job % self.folds);
+            let (test, train) = fold_rows(self.fold_of, f);
+            let weights = self.weights_of(&train);
+            let fitted = S::fit(
+                spec,
+                kernel,
+                self.x.select(&train),
+                &self.targets.select(&train),
+                weights.as_deref(),
+                self.par,
+                self.notices,
+            )?;
+            let prediction = S::predict(&fitted, &self.x.select(&test), self.par);
+            (self.on_fit)();
+            prediction
+        };
+        let mut predictions = spread(collective, points.len() * self.folds, false, &fit, PREDICTION)?.into_iter();
+        Ok((0..points.len())
+            .map(|_| {
+                let score = self.score(predictions.by_ref().take(self.folds).collect());
+                Scored { score, box_inactive: false }
             })
-            .collect::<Result<Vec<_>>>()?;
-        Ok(self.score(predictions))
+            .collect())
     }
 
     /// The weights of the samples at `rows`, when there are weights.
@@ -169,15 +178,25 @@ impl<S: Learnable> Scheduler<'_, S> {
         CvScore::weighted(self.targets, self.fold_of, predictions, self.weights)
     }
 
-    /// Scores points that share the Gram matrix `gram` of all the data.
-    fn shared(&self, points: &[&FitSpec], gram: &Mat<f64>) -> Result<Vec<Scored>> {
-        let kernel = SharedGram::new(gram.as_ref());
+    /// Scores points that share the Gram matrix `gram()` of all the data
+    /// (formed only by a process with fits to run).
+    fn shared(
+        &self,
+        points: &[&FitSpec],
+        gram: &dyn Fn() -> Arc<Mat<f64>>,
+        collective: &dyn Collective,
+    ) -> Result<Vec<Scored>> {
         let all = GramRows::all(self.x.len());
         let folds: Vec<(Vec<usize>, Vec<usize>)> = (0..self.folds).map(|f| fold_rows(self.fold_of, f)).collect();
-        if let Some(alphas) = ridge_alphas(points).filter(|_| self.weights.is_none()) {
+        let alphas = ridge_alphas(points).filter(|_| self.weights.is_none());
+        let jobs = if alphas.is_some() { self.folds } else { points.len() * self.folds };
+        // Jobs `j` with `j mod P` the rank: a process of rank ≥ jobs has none.
+        let gram = if collective.rank() < jobs { gram() } else { Arc::new(Mat::zeros(0, 0)) };
+        let kernel = || SharedGram::new(gram.as_ref().as_ref());
+        if let Some(alphas) = alphas {
             let Targets::Values(y) = self.targets else { unreachable!("kernel ridge regresses") };
-            let per_fold: Vec<Vec<Mat<f64>>> =
-                folds.par_iter().map(|(test, train)| ridge_path(&kernel, &all, train, test, y, &alphas)).collect();
+            let path = |f: usize| Ok(ridge_path(&kernel(), &all, &folds[f].1, &folds[f].0, y, &alphas));
+            let per_fold = spread(collective, self.folds, true, &path, PREDICTIONS)?;
             return Ok((0..points.len())
                 .map(|p| {
                     (0..self.folds).for_each(|_| (self.on_fit)());
@@ -186,20 +205,17 @@ impl<S: Learnable> Scheduler<'_, S> {
                 })
                 .collect());
         }
-        let jobs: Vec<(usize, usize)> = (0..points.len()).flat_map(|p| (0..self.folds).map(move |f| (p, f))).collect();
-        let predictions = jobs
-            .par_iter()
-            .map(|&(p, f)| {
-                let (test, train) = &folds[f];
-                let (targets, weights) = (self.targets.select(train), self.weights_of(train));
-                let (rows, weights) = (all.select(train), weights.as_deref());
-                let machine = fit_machine(points[p], &kernel, rows, &targets, weights, GramRows::select, Par::Seq)?;
-                let prediction = predict_machine(&machine, &all.select(test), Par::Seq)?;
-                (self.on_fit)();
-                Ok((prediction, machine.box_inactive()))
-            })
-            .collect::<Result<Vec<_>>>()?;
-        let mut fits = predictions.into_iter();
+        let fit = |job: usize| {
+            let (p, f) = (job / self.folds, job % self.folds);
+            let (test, train) = &folds[f];
+            let (targets, weights) = (self.targets.select(train), self.weights_of(train));
+            let (rows, weights) = (all.select(train), weights.as_deref());
+            let machine = fit_machine(points[p], &kernel(), rows, &targets, weights, GramRows::select, Par::Seq)?;
+            let prediction = predict_machine(&machine, &all.select(test), Par::Seq)?;
+            (self.on_fit)();
+            Ok((prediction, machine.box_inactive()))
+        };
+        let mut fits = spread(collective, jobs, true, &fit, PREDICTION_AND_BOX)?.into_iter();
         Ok((0..points.len())
             .map(|_| {
                 let (predictions, boxes): (Vec<Prediction>, Vec<bool>) = fits.by_ref().take(self.folds).unzip();

@@ -11,6 +11,7 @@ use std::time::Instant;
 use kern_approx::nystroem::uniform_sample;
 use kern_kernels::{DataSet, DenseMatrix, Par, SparseMatrix, VectorKernel};
 use kern_solvers::collective::{Alone, Collective};
+use kern_solvers::falkon::BLOCK as FALKON_BLOCK;
 
 use super::approx::{approx_error, landmarks};
 use super::{Approx, FitSpec, Fitted, Loss, Notices, Sampling, Targets, Task, fit};
@@ -75,7 +76,8 @@ impl<'a> Shares<'a> {
             .map(|&i| i - self.offset)
             .collect();
         let parts = self.collective.all_gather_bytes(&encode_rows(&x.select(&mine)));
-        Ok((indices, decode_rows(&parts, x.n_features(), x.is_sparse())))
+        let parts: Vec<&[u8]> = parts.iter().map(Vec::as_slice).collect();
+        Ok((indices, decode_rows(None, &parts, x.n_features(), x.is_sparse())))
     }
 }
 
@@ -102,6 +104,12 @@ pub fn fit_shared(spec: &FitSpec, data: Data, par: Par, collective: &dyn Collect
     let d = x.n_features();
     let kernel = spec.vector_kernel(d)?;
     let targets = Targets::shared(spec.task, labels.as_ref(), &file, collective)?;
+    // Falkon sums over blocks of rows: whole blocks in each process make
+    // the sums, and so the model, the bits of one process's fit.
+    let (x, targets, weights) = match spec.approx.method {
+        Approx::Falkon => align_blocks(x, targets, weights, collective, FALKON_BLOCK),
+        _ => (x, targets, weights),
+    };
     let shares = Shares::count(collective, x.n_samples());
     let estimator = super::approx::fit_approx(spec, &kernel, &x, &targets, weights.as_deref(), par, &notices, shares)?;
     let model = Model::new(d, InputSchema { format, csv, scaling }, estimator);
@@ -161,18 +169,87 @@ fn encode_rows(x: &DataSet) -> Vec<u8> {
     bytes
 }
 
-/// The rows of [`encode_rows`]'s `parts`, in order, at width `d`.
-fn decode_rows(parts: &[Vec<u8>], d: usize, sparse: bool) -> DataSet {
+/// Rows regrouped so that every process but the last with rows holds whole
+/// blocks of `block` rows of the global numbering, in the same order: the
+/// rows a share holds before its first block boundary (fewer than `block`)
+/// go to the process whose last block they complete, with their targets and
+/// weights.
+fn align_blocks(
+    x: DataSet,
+    targets: Targets,
+    weights: Option<Vec<f64>>,
+    collective: &dyn Collective,
+    block: usize,
+) -> (DataSet, Targets, Option<Vec<f64>>) {
+    let (n, rank) = (x.n_samples(), collective.rank());
+    let offset = Shares::count(collective, n).offset;
+    let head = (offset.div_ceil(block) * block - offset).min(n);
+    let target = |i: usize| match &targets {
+        Targets::Classes { codes, .. } => codes[i] as f64,
+        Targets::Values(v) => v[i],
+        Targets::Unlabelled => 0.0,
+    };
+    let head_rows: Vec<usize> = (0..head).collect();
+    let rows = encode_rows(&x.select(&head_rows));
+    let mut message = vec![u8::from(head < n)];
+    message.extend((head as u64).to_le_bytes());
+    message.extend((rows.len() as u64).to_le_bytes());
+    message.extend(rows);
+    message.extend((0..head).flat_map(|i| target(i).to_le_bytes()));
+    message.extend(weights.iter().flat_map(|w| w[..head].iter().flat_map(|v| v.to_le_bytes())));
+    let parts = collective.all_gather_bytes(&message);
+    let (mut moved_rows, mut moved_targets, mut moved_weights) = (Vec::new(), Vec::new(), Vec::new());
+    if head < n {
+        for part in &parts[rank + 1..] {
+            let word = |k: usize| u64::from_le_bytes(part[k..k + 8].try_into().expect("8 bytes")) as usize;
+            let (count, row_bytes) = (word(1), word(9));
+            moved_rows.push(&part[17..17 + row_bytes]);
+            let mut numbers =
+                part[17 + row_bytes..].chunks_exact(8).map(|c| f64::from_le_bytes(c.try_into().expect("8")));
+            moved_targets.extend(numbers.by_ref().take(count));
+            moved_weights.extend(numbers);
+            if part[0] == 1 {
+                break;
+            }
+        }
+    }
+    let kept = head..n;
+    let aligned = decode_rows(Some((&x, kept.clone())), &moved_rows, x.n_features(), x.is_sparse());
+    let targets = match targets {
+        Targets::Classes { names, codes } => Targets::Classes {
+            names,
+            codes: codes[kept.clone()].iter().copied().chain(moved_targets.iter().map(|&c| c as usize)).collect(),
+        },
+        Targets::Values(v) => Targets::Values(v[kept.clone()].iter().copied().chain(moved_targets).collect()),
+        Targets::Unlabelled => Targets::Unlabelled,
+    };
+    let weights = weights.map(|w| w[kept].iter().copied().chain(moved_weights).collect());
+    (aligned, targets, weights)
+}
+
+/// The rows `first` (rows of a data set, when given) followed by those of
+/// [`encode_rows`]'s `parts`, in order, at width `d`.
+fn decode_rows(first: Option<(&DataSet, std::ops::Range<usize>)>, parts: &[&[u8]], d: usize, sparse: bool) -> DataSet {
     let f64_at = |b: &[u8], k: usize| f64::from_le_bytes(b[8 * k..8 * k + 8].try_into().expect("8 bytes"));
+    let first_rows = |visit: &mut dyn FnMut(kern_kernels::Row<'_>)| {
+        if let Some((x, range)) = &first {
+            range.clone().for_each(|i| visit(x.row(i)));
+        }
+    };
     if !sparse {
-        let values: Vec<f64> = parts
-            .iter()
-            .flat_map(|p| p.chunks_exact(8).map(|c| f64::from_le_bytes(c.try_into().expect("8"))))
-            .collect();
+        let mut values = Vec::new();
+        first_rows(&mut |row| values.extend_from_slice(row.values()));
+        values
+            .extend(parts.iter().flat_map(|p| p.chunks_exact(8).map(|c| f64::from_le_bytes(c.try_into().expect("8")))));
         let n = values.len().checked_div(d).unwrap_or(0);
         return DataSet::from(DenseMatrix::new(n, d, values).expect("rows of valid matrices"));
     }
     let mut rows = SparseMatrix::with_cols(d);
+    first_rows(&mut |row| {
+        if let kern_kernels::Row::Sparse(idx, values) = row {
+            rows.push_row(idx, values).expect("rows of a valid matrix");
+        }
+    });
     for part in parts {
         let mut at = 0;
         while at < part.len() {

@@ -9,7 +9,7 @@ mod landmarks;
 
 pub use landmarks::{Landmarks, greedy_pivoted_cholesky, uniform_sample};
 
-use faer::{Mat, MatMut, MatRef, Par, Side};
+use faer::{Mat, MatMut, MatRef, Par};
 use kern_kernels::{BlockProduct, DataSet, Kernel, VectorKernel, gram_matrix};
 use serde::{Deserialize, Serialize};
 
@@ -81,18 +81,16 @@ impl Nystroem {
     ) -> Result<Self, ApproxError> {
         let m = landmarks.n_samples();
         let k = gram_matrix(kernel, &landmarks, par);
-        let evd = k.self_adjoint_eigen(Side::Lower).map_err(|_| ApproxError::Degenerate)?;
-        kern_kernels::simd::clear_upper_state();
-        let largest = (0..m).map(|i| evd.S()[i]).fold(0.0, f64::max);
-        let kept: Vec<usize> = (0..m).filter(|&i| evd.S()[i] > CUTOFF * largest).collect();
+        let (values, vectors) = kern_kernels::self_adjoint_eigen(k.as_ref(), par).ok_or(ApproxError::Degenerate)?;
+        let largest = values.iter().copied().fold(0.0, f64::max);
+        let kept: Vec<usize> = (0..m).filter(|&i| values[i] > CUTOFF * largest).collect();
         if kept.is_empty() || !largest.is_finite() {
             return Err(ApproxError::Degenerate);
         }
-        let u = evd.U();
         let mut projection = Vec::with_capacity(m * kept.len());
         for &c in &kept {
-            let scale = 1.0 / evd.S()[c].sqrt();
-            projection.extend((0..m).map(|r| u[(r, c)] * scale));
+            let scale = 1.0 / values[c].sqrt();
+            projection.extend((0..m).map(|r| vectors[(r, c)] * scale));
         }
         Ok(Self { kernel: kernel.clone(), landmarks, landmark_indices: indices, projection, rank: kept.len() })
     }

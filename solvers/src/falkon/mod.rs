@@ -23,10 +23,11 @@ use serde::{Deserialize, Serialize};
 
 pub use cg::Stopped;
 use preconditioner::{Preconditioner, SINGLE_JITTER};
+pub use products::BLOCK;
 use products::KnmProducts;
 
 use crate::SolverError;
-use crate::collective::{Alone, Collective, sum_matrix};
+use crate::collective::{Alone, Collective, tree_sum};
 use crate::weights::check_sample_weights;
 
 /// The default [`Falkon::settle`]: CG stops once its last steps each move
@@ -174,6 +175,11 @@ impl FalkonModel {
     /// with `K_nM` is summed over the processes (an `M`-vector per target and
     /// conjugate-gradient step), the preconditioner is factorised by process
     /// 0 and broadcast, and every process ends with the same model.
+    ///
+    /// Every process but the last with rows holds whole [`BLOCK`]s of rows
+    /// (else [`SolverError::UnalignedShare`]); the sums then run over the
+    /// same blocks in the same tree as one process's, and the model is the
+    /// same bits as the model fitted on all rows alone.
     pub fn fit_shared(
         params: &Falkon,
         kernel: &VectorKernel,
@@ -186,7 +192,8 @@ impl FalkonModel {
         params.validate()?;
         let FalkonData { x, y, weights } = data;
         let (n, m, t) = (x.n_samples(), centers.n_samples(), y.ncols());
-        if n == 0 || m == 0 {
+        let (first_block, total_blocks, total) = number_blocks(n, collective)?;
+        if total == 0 || m == 0 {
             return Err(SolverError::Empty);
         }
         if y.nrows() != n {
@@ -199,9 +206,17 @@ impl FalkonModel {
             check_sample_weights(w, n)?;
         }
         // The weighted problem is the unweighted one on Σ w samples.
-        let mut n = [weights.map_or(n as f64, |w| w.iter().sum())];
-        collective.sum(&mut n);
-        let n = n[0];
+        let n = match weights {
+            None => total as f64,
+            Some(w) => {
+                let block_weight = |b: usize| {
+                    let local = (b - first_block) * BLOCK;
+                    vec![w[local..(local + BLOCK).min(w.len())].iter().sum::<f64>()]
+                };
+                let numbered = first_block..first_block + n.div_ceil(BLOCK);
+                tree_sum(collective, numbered, total_blocks, 1, false, &block_weight)[0]
+            }
+        };
         let lambda = params.alpha / n;
         // K_MM from the exact kernel in f64: a device's f32 blocks perturb it
         // by ~1e-7, more than the jitter a smooth kernel's K_MM allows. With
@@ -209,17 +224,18 @@ impl FalkonModel {
         // jitter, M · 1e-5, bounds ‖T⁻¹‖ by about 300 / √M.
         let jitter = if blocks.unit_roundoff() > f64::EPSILON { SINGLE_JITTER } else { f64::EPSILON };
         let pre = Preconditioner::shared(kernel, &centers, lambda, jitter, par, collective)?;
-        let products = KnmProducts::new(blocks, x, &centers, par).hold_within(params.hold_bytes).weighted(weights);
-        let summed = |mut product: Mat<f64>| {
-            sum_matrix(collective, &mut product);
-            product
-        };
+        let products = KnmProducts::new(blocks, x, &centers, par)
+            .hold_within(params.hold_bytes)
+            .weighted(weights)
+            .numbered(first_block, total_blocks);
 
         // R = A⁻ᵀ T⁻ᵀ K_nMᵀ W y / n.
-        let mut r = summed(match weights {
-            Some(w) => products.transpose_times(Mat::from_fn(y.nrows(), t, |i, c| w[i] * y[(i, c)]).as_ref()),
-            None => products.transpose_times(y),
-        });
+        let mut r = match weights {
+            Some(w) => {
+                products.transpose_times(Mat::from_fn(y.nrows(), t, |i, c| w[i] * y[(i, c)]).as_ref(), collective)
+            }
+            None => products.transpose_times(y, collective),
+        };
         pre.apply_transpose(r.as_mut(), 1.0 / n, None);
         let operator = |beta: MatRef<'_, f64>| -> Mat<f64> {
             // A⁻ᵀ (T⁻ᵀ K_nMᵀ K_nM T⁻¹ A⁻¹ β / n + λ A⁻¹ β).
@@ -227,7 +243,7 @@ impl FalkonModel {
             pre.solve_a(v.as_mut());
             let mut w = v.clone();
             pre.solve_t(w.as_mut());
-            let mut c = summed(products.gram_times(w.as_ref()));
+            let mut c = products.gram_times(w.as_ref(), collective);
             pre.apply_transpose(c.as_mut(), 1.0 / n, Some((lambda, v.as_ref())));
             c
         };
@@ -254,4 +270,22 @@ impl FalkonModel {
         let coef = MatRef::from_column_major_slice(&self.coef, self.centers.n_samples(), self.n_targets);
         KnmProducts::new(&self.kernel, x, &self.centers, par).times(coef)
     }
+}
+
+/// This process's first block number, the blocks and the rows over all
+/// processes, for `n` rows here; every process but the last with rows must
+/// hold whole blocks, so that blocks are the same rows at any split.
+fn number_blocks(n: usize, collective: &dyn Collective) -> Result<(usize, usize, usize), SolverError> {
+    let counts: Vec<usize> = collective
+        .all_gather_bytes(&(n as u64).to_le_bytes())
+        .iter()
+        .map(|b| u64::from_le_bytes(b[..8].try_into().expect("8 bytes")) as usize)
+        .collect();
+    let last = counts.iter().rposition(|&c| c > 0).unwrap_or(0);
+    if let Some(rank) = (0..last).find(|&r| counts[r] % BLOCK != 0) {
+        return Err(SolverError::UnalignedShare { rank, rows: counts[rank], block: BLOCK });
+    }
+    let first = counts[..collective.rank()].iter().map(|c| c.div_ceil(BLOCK)).sum();
+    let total_blocks = counts.iter().map(|c| c.div_ceil(BLOCK)).sum();
+    Ok((first, total_blocks, counts.iter().sum()))
 }

@@ -3,14 +3,23 @@
 //! or computed once and held when the fit may spend `n M` values on them,
 //! which turns a conjugate-gradient step from `n M d` kernel work into two
 //! passes over memory.
+//!
+//! Blocks are numbered across all processes sharing the rows, and the sums
+//! `K_nMᵀ v` over them are added along one tree of block numbers
+//! ([`tree_sum`]): the same bits alone, at any thread count, and on any
+//! number of processes whose shares start at multiples of [`BLOCK`].
+
+use std::ops::Range;
 
 use faer::{Accum, Mat, MatMut, MatRef, Par};
 use kern_kernels::{BlockProduct, DataSet, Kernel};
 use rayon::prelude::*;
 
+use crate::collective::{Collective, sum_matrix, tree_sum};
+
 /// Rows of `K_nM` in a block: fixed, so the sums are the same at any
-/// thread count.
-pub(super) const BLOCK: usize = 256;
+/// thread count; processes sharing the rows hold whole blocks.
+pub const BLOCK: usize = 256;
 
 /// `K_nM` products, block by block.
 pub(super) struct KnmProducts<'a> {
@@ -22,12 +31,25 @@ pub(super) struct KnmProducts<'a> {
     held: Option<Vec<Vec<f64>>>,
     /// Sample weights `W` in `K_nMᵀ W K_nM` (none: `W = I`).
     weights: Option<&'a [f64]>,
+    /// The numbers of this process's blocks among all processes' blocks.
+    numbered: Range<usize>,
+    /// Blocks over all processes.
+    total_blocks: usize,
 }
 
 impl<'a> KnmProducts<'a> {
     /// Products that compute each block when they need it.
     pub(super) fn new(kernel: &'a dyn Kernel<DataSet>, x: &'a DataSet, centers: &'a DataSet, par: Par) -> Self {
-        Self { kernel, x, centers, par, held: None, weights: None }
+        let blocks = x.n_samples().div_ceil(BLOCK);
+        Self { kernel, x, centers, par, held: None, weights: None, numbered: 0..blocks, total_blocks: blocks }
+    }
+
+    /// Products whose blocks are numbered from `first` among `total` blocks
+    /// shared by processes.
+    pub(super) fn numbered(mut self, first: usize, total: usize) -> Self {
+        self.numbered = first..first + self.blocks();
+        self.total_blocks = total;
+        self
     }
 
     /// Products whose Gram is `K_nMᵀ W K_nM`, `W` the sample weights.
@@ -93,29 +115,28 @@ impl<'a> KnmProducts<'a> {
         }
     }
 
-    /// `K_nMᵀ v` for `v` with one row per sample.
-    pub(super) fn transpose_times(&self, v: MatRef<'_, f64>) -> Mat<f64> {
+    /// `K_nMᵀ v` over all processes, for `v` with one row per local sample.
+    pub(super) fn transpose_times(&self, v: MatRef<'_, f64>, collective: &dyn Collective) -> Mat<f64> {
         if let Some(product) = self.kernel.block_product(self.x, self.centers, BlockProduct::TransposeTimes(v)) {
-            return product;
+            return summed_in_rank_order(product, collective);
         }
-        let parts = self.map_blocks(|b, k| {
+        self.sum_blocks(v.ncols(), collective, &|b, k| {
             let rows = v.subrows(b * BLOCK, k.nrows());
             let mut out = Mat::zeros(k.ncols(), v.ncols());
             faer::linalg::matmul::matmul(out.as_mut(), Accum::Replace, k.transpose(), rows, 1.0, Par::Seq);
             out
-        });
-        add_in_order(parts, self.centers.n_samples(), v.ncols())
+        })
     }
 
-    /// `K_nMᵀ W K_nM w`: each block used twice while it is in cache.
-    pub(super) fn gram_times(&self, w: MatRef<'_, f64>) -> Mat<f64> {
+    /// `K_nMᵀ W K_nM w` over all processes: each block used twice while it is in cache.
+    pub(super) fn gram_times(&self, w: MatRef<'_, f64>, collective: &dyn Collective) -> Mat<f64> {
         if self.weights.is_none()
             && let Some(product) = self.kernel.block_product(self.x, self.centers, BlockProduct::GramTimes(w))
         {
-            return product;
+            return summed_in_rank_order(product, collective);
         }
-        let parts = self.map_blocks(|b, k| {
-            let mut z = k * w;
+        self.sum_blocks(w.ncols(), collective, &|b, k| {
+            let mut z = times(k, w);
             if let Some(weights) = self.weights {
                 let weights = &weights[b * BLOCK..b * BLOCK + k.nrows()];
                 (0..z.ncols()).for_each(|c| (0..z.nrows()).for_each(|r| z[(r, c)] *= weights[r]));
@@ -123,8 +144,34 @@ impl<'a> KnmProducts<'a> {
             let mut out = Mat::zeros(k.ncols(), w.ncols());
             faer::linalg::matmul::matmul(out.as_mut(), Accum::Replace, k.transpose(), z.as_ref(), 1.0, Par::Seq);
             out
-        });
-        add_in_order(parts, self.centers.n_samples(), w.ncols())
+        })
+    }
+
+    /// `Σ_b f(b, K(X_b, C))` (each `M × cols`) over every process's blocks,
+    /// `b` the local block number, added along the tree of global numbers.
+    fn sum_blocks(
+        &self,
+        cols: usize,
+        collective: &dyn Collective,
+        f: &(dyn Fn(usize, MatRef<'_, f64>) -> Mat<f64> + Sync),
+    ) -> Mat<f64> {
+        let m = self.centers.n_samples();
+        let part = |global: usize| -> Vec<f64> {
+            let b = global - self.numbered.start;
+            let product = match &self.held {
+                Some(blocks) => f(b, MatRef::from_column_major_slice(&blocks[b], self.rows(b).len(), m)),
+                None => {
+                    let mut k = Mat::zeros(self.rows(b).len(), m);
+                    self.block_into(b, k.as_mut());
+                    f(b, k.as_ref())
+                }
+            };
+            (0..cols).flat_map(|c| product.col_as_slice(c).to_vec()).collect()
+        };
+        let parallel = !kern_kernels::is_sequential(self.par);
+        let sum = tree_sum(collective, self.numbered.clone(), self.total_blocks, m * cols, parallel, &part);
+        kern_kernels::simd::clear_upper_state();
+        Mat::from_fn(m, cols, |i, c| sum[c * m + i])
     }
 
     /// `K_nM w`, one row per sample.
@@ -132,7 +179,7 @@ impl<'a> KnmProducts<'a> {
         if let Some(product) = self.kernel.block_product(self.x, self.centers, BlockProduct::Times(w)) {
             return product;
         }
-        let parts = self.map_blocks(|_, k| k * w);
+        let parts = self.map_blocks(|_, k| times(k, w));
         let mut out = Mat::zeros(self.x.n_samples(), w.ncols());
         for (b, part) in parts.iter().enumerate() {
             out.as_mut().subrows_mut(b * BLOCK, part.nrows()).copy_from(part);
@@ -142,11 +189,16 @@ impl<'a> KnmProducts<'a> {
     }
 }
 
-fn add_in_order(parts: Vec<Mat<f64>>, rows: usize, cols: usize) -> Mat<f64> {
-    let mut total = Mat::zeros(rows, cols);
-    for p in &parts {
-        total += p;
-    }
-    kern_kernels::simd::clear_upper_state();
-    total
+/// `k w` on this thread: faer's `*` would split it over the pool's threads,
+/// and its sums with them.
+fn times(k: MatRef<'_, f64>, w: MatRef<'_, f64>) -> Mat<f64> {
+    let mut out = Mat::zeros(k.nrows(), w.ncols());
+    faer::linalg::matmul::matmul(out.as_mut(), Accum::Replace, k, w, 1.0, Par::Seq);
+    out
+}
+
+/// A device's whole local product, summed over the processes in rank order.
+fn summed_in_rank_order(mut product: Mat<f64>, collective: &dyn Collective) -> Mat<f64> {
+    sum_matrix(collective, &mut product);
+    product
 }

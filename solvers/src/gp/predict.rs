@@ -198,11 +198,9 @@ fn draw(cov: Mat<f64>, n_samples: usize, seed: u64, par: Par) -> Result<Mat<f64>
         Ok(f) => Mat::from_fn(n, n, |i, k| if k <= i { f.l[(i, k)] } else { 0.0 }),
         Err(_) => {
             let mean_diagonal = (0..n).map(|i| cov[(i, i)]).sum::<f64>() / n.max(1) as f64;
-            let evd = cov
-                .self_adjoint_eigen(faer::Side::Lower)
-                .map_err(|_| GpError::NotPositiveDefinite { jitter: 0.0, mean_diagonal })?;
-            let u = evd.U();
-            Mat::from_fn(n, n, |i, k| u[(i, k)] * evd.S()[k].max(0.0).sqrt())
+            let (values, u) = kern_kernels::self_adjoint_eigen(cov.as_ref(), par)
+                .ok_or(GpError::NotPositiveDefinite { jitter: 0.0, mean_diagonal })?;
+            Mat::from_fn(n, n, |i, k| u[(i, k)] * values[k].max(0.0).sqrt())
         }
     };
     let mut out = Mat::zeros(n, n_samples);

@@ -4,7 +4,7 @@
 //! sample `i` is `c_i / G_ii` (Rifkin & Lippert 2007), where
 //! `G = Q (Λ + α)⁻¹ Qᵀ` costs `O(n²)` per `α`.
 
-use faer::{Mat, MatRef, Par, Side};
+use faer::{Mat, MatRef, Par};
 use kern_kernels::GramProvider;
 use serde::{Deserialize, Serialize};
 
@@ -42,13 +42,11 @@ impl LooPath {
             return Err(SolverError::DimensionMismatch { what: "targets", expected: n, got: y.nrows() });
         }
         let k = gram.full();
-        let evd = k.self_adjoint_eigen(Side::Lower).map_err(|_| SolverError::NotPositiveDefinite {
-            pivot: 0,
-            hint: "the eigendecomposition of K did not converge",
-        })?;
-        kern_kernels::simd::clear_upper_state();
-        let q = evd.U().to_owned();
-        let lambda: Vec<f64> = (0..n).map(|i| evd.S()[i]).collect();
+        let (lambda, q) =
+            kern_kernels::self_adjoint_eigen(k.as_ref(), par).ok_or(SolverError::NotPositiveDefinite {
+                pivot: 0,
+                hint: "the eigendecomposition of K did not converge",
+            })?;
         let mut qty = Mat::zeros(n, y.ncols());
         faer::linalg::matmul::matmul(qty.as_mut(), faer::Accum::Replace, q.transpose(), y, 1.0, par);
         kern_kernels::simd::clear_upper_state();

@@ -63,7 +63,7 @@ impl<S: Learnable> Sample<S> {
         let scheduler = Scheduler { x, targets, weights, fold_of, folds, par, on_fit: &on_fit, notices, kept };
         let mut outcome = coarse_to_fine(space, |points| {
             let trial: Vec<FitSpec> = points.iter().map(|p| at_point(spec, p)).collect();
-            scheduler.scored(&trial)
+            scheduler.scored(&trial, &kern_solvers::collective::Alone)
         })?;
         outcome.folds = folds;
         outcome.samples = self.x.len();

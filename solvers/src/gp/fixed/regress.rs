@@ -5,7 +5,7 @@
 //! in the eigenbasis), and for a ratio `r = σ² / c` the best amplitude is
 //! `c = (1/n) Σ zᵢ² / (λᵢ + r)`: fitting both is a search over `log r` alone.
 
-use faer::{Mat, Par, Side};
+use faer::{Mat, Par};
 use kern_kernels::{Kernel, Samples, gram_matrix};
 use serde::{Deserialize, Serialize};
 
@@ -226,11 +226,9 @@ impl<K: Kernel<S>, S: Samples> FixedGpModel<K, S> {
 fn eigen(k: Mat<f64>, y: &[f64], par: Par) -> Result<Spectrum, GpError> {
     let n = k.nrows();
     let mean_diagonal = (0..n).map(|i| k[(i, i)]).sum::<f64>() / n.max(1) as f64;
-    let evd =
-        k.self_adjoint_eigen(Side::Lower).map_err(|_| GpError::NotPositiveDefinite { jitter: 0.0, mean_diagonal })?;
-    kern_kernels::simd::clear_upper_state();
-    let u = evd.U().to_owned();
-    let lambda: Vec<f64> = (0..n).map(|i| evd.S()[i].max(0.0)).collect();
+    let (values, u) = kern_kernels::self_adjoint_eigen(k.as_ref(), par)
+        .ok_or(GpError::NotPositiveDefinite { jitter: 0.0, mean_diagonal })?;
+    let lambda: Vec<f64> = values.iter().map(|v| v.max(0.0)).collect();
     let ym = Mat::from_fn(n, 1, |i, _| y[i]);
     let mut z = Mat::zeros(n, 1);
     faer::linalg::matmul::matmul(z.as_mut(), faer::Accum::Replace, u.transpose(), ym.as_ref(), 1.0, par);
