@@ -20,6 +20,9 @@ pub enum Error {
     /// A file cannot be read or written.
     #[error("{}: {source}", file.display())]
     Io { file: PathBuf, source: std::io::Error },
+    /// A checkpoint file cannot be read or used.
+    #[error("{}: {why}", file.display())]
+    Checkpoint { file: PathBuf, why: String },
     /// A model file cannot be used.
     #[error("{}: {kind}", file.display())]
     Model { file: PathBuf, kind: ModelErrorKind },

@@ -26,6 +26,11 @@ fn mpirun(dir: &Path, p: usize, args: &[&str]) -> Option<Output> {
     }
 }
 
+/// Borrowed strings of `v`.
+fn strs(v: &[String]) -> Vec<&str> {
+    v.iter().map(String::as_str).collect()
+}
+
 /// A dense regression CSV of `n` rows and a sparse two-class LibSVM file.
 fn data(dir: &Path, n: usize) -> (std::path::PathBuf, std::path::PathBuf) {
     let reg = kern::synthetic::friedman1(n, 0.3, 3);
@@ -59,7 +64,7 @@ fn shared_fits_and_predictions_equal_one_process() {
         args.push(out.into());
         args
     };
-    let single = kern(dir.path(), &fit("p1.model").iter().map(String::as_str).collect::<Vec<_>>());
+    let single = kern(dir.path(), &strs(&fit("p1.model")));
     assert!(single.status.success(), "{}", stderr(&single));
     let Some(_) = mpirun(dir.path(), 1, &["info", "p1.model"]) else { return };
     assert!(kern(dir.path(), &["predict", "p1.model", reg, "-o", "p1.txt", "-q"]).status.success());
@@ -67,9 +72,9 @@ fn shared_fits_and_predictions_equal_one_process() {
     let scale = expected.iter().fold(0.0f64, |m, v| m.max(v.abs()));
     for p in [2, 3] {
         let model = format!("p{p}.model");
-        let out = mpirun(dir.path(), p, &fit(&model).iter().map(String::as_str).collect::<Vec<_>>()).unwrap();
+        let out = mpirun(dir.path(), p, &strs(&fit(&model))).unwrap();
         assert!(out.status.success(), "P = {p}: {}", stderr(&out));
-        let again = mpirun(dir.path(), p, &fit("again.model").iter().map(String::as_str).collect::<Vec<_>>());
+        let again = mpirun(dir.path(), p, &strs(&fit("again.model")));
         assert!(again.unwrap().status.success());
         let bytes = std::fs::read(dir.path().join(&model)).unwrap();
         assert_eq!(bytes, std::fs::read(dir.path().join("again.model")).unwrap(), "P = {p} twice: same bytes");
@@ -103,13 +108,12 @@ fn falkon_on_processes_writes_the_single_process_model() {
                 format!("fit {file} --task {task} --approx falkon --components 150 -g 0.2 --alpha 1e-4 -q -o {out}");
             opts.split(' ').map(String::from).collect()
         };
-        let strs = |v: &[String]| v.iter().map(|s| s.to_string()).collect::<Vec<String>>();
-        let single = kern(dir.path(), &strs(&args("p1.model")).iter().map(String::as_str).collect::<Vec<_>>());
+        let single = kern(dir.path(), &strs(&args("p1.model")));
         assert!(single.status.success(), "{}", stderr(&single));
         let expected = std::fs::read(dir.path().join("p1.model")).unwrap();
         for p in [2, 3] {
             let model = format!("p{p}.model");
-            let Some(out) = mpirun(dir.path(), p, &args(&model).iter().map(String::as_str).collect::<Vec<_>>()) else {
+            let Some(out) = mpirun(dir.path(), p, &strs(&args(&model))) else {
                 return;
             };
             assert!(out.status.success(), "{task}, P = {p}: {}", stderr(&out));
@@ -163,6 +167,30 @@ fn cv_and_grid_on_processes_report_what_one_process_reports() {
     let err = stderr(&out);
     assert_eq!(err.lines().filter(|l| l.starts_with("kern: error:")).count(), 1, "{err}");
     assert!(err.contains("nu = 0.99 is infeasible"), "{err}");
+}
+
+#[test]
+fn a_checkpoint_of_two_processes_resumes_on_three() {
+    let dir = scratch();
+    let (reg, _) = data(dir.path(), 3000);
+    let reg = reg.to_str().unwrap();
+    let args = |iterations: &str, model: &str, extra: &[&str]| -> Vec<String> {
+        let opts = format!("fit {reg} --task krr --approx falkon --components 200 -g 0.2 --alpha 1e-6 --tol 0 -q");
+        let mut args: Vec<String> = opts.split(' ').map(String::from).collect();
+        args.extend(["--max-iter", iterations, "-o", model].map(String::from));
+        args.extend(extra.iter().map(|s| s.to_string()));
+        args
+    };
+    let whole = kern(dir.path(), &strs(&args("25", "whole.model", &[])));
+    assert!(whole.status.success(), "{}", stderr(&whole));
+    let Some(first) = mpirun(dir.path(), 2, &strs(&args("10", "part.model", &["--checkpoint", "c.ckpt"]))) else {
+        return;
+    };
+    assert!(first.status.success(), "{}", stderr(&first));
+    let resumed = mpirun(dir.path(), 3, &strs(&args("25", "m.model", &["--resume", "c.ckpt"]))).unwrap();
+    assert!(resumed.status.success(), "{}", stderr(&resumed));
+    let read = |name: &str| std::fs::read(dir.path().join(name)).unwrap();
+    assert!(read("m.model") == read("whole.model"), "resumed on 3 processes: not the uninterrupted model");
 }
 
 /// A failed run: non-zero, within `limit`, one line naming the process and

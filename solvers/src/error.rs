@@ -27,6 +27,14 @@ pub enum SolverError {
     /// No training samples.
     #[error("no training samples")]
     Empty,
+    /// A checkpoint could not be kept.
+    #[error("cannot write the checkpoint: {0}")]
+    Checkpoint(String),
+    /// A checkpoint of another system than the one being solved.
+    #[error(
+        "the checkpoint was written for another problem (its data, centres or options differ): it cannot be resumed here"
+    )]
+    CheckpointMismatch,
     /// Processes sharing the rows split a block of rows between them.
     #[error(
         "process {rank} holds {rows} rows, not whole blocks of {block}: shares must start at multiples of {block} rows"

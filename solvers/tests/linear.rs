@@ -2,7 +2,7 @@
 //! gives exact kernel ridge, and a linear SVM on random features classifies
 //! as well as the kernel SVM it approximates.
 
-use faer::{Mat, Par};
+use faer::{Mat, MatRef, Par};
 use kern_approx::{FeatureMap, Landmarks, Nystroem, RandomFourierFeatures, SplitMix64};
 use kern_kernels::{DataSet, DenseMatrix, VectorKernel};
 use kern_solvers::linear::{LinearSvm, LinearSvmLoss, LinearSvmModel, primal_ridge};
@@ -262,4 +262,35 @@ fn falkon_on_single_precision_blocks_predicts_as_in_double() {
         single.iterations,
         single.relative_residuals.last()
     );
+}
+
+#[test]
+fn falkon_resumed_from_any_checkpoint_reaches_the_uninterrupted_model() {
+    use kern_approx::nystroem::uniform_sample;
+    use kern_solvers::collective::Alone;
+    use kern_solvers::falkon::{CgState, Checkpoints, Falkon, FalkonData, FalkonModel, Run};
+    let (x, y) = regression(1500, 4);
+    let kernel = VectorKernel::Rbf { gamma: 1.0 };
+    let centres = x.select(&uniform_sample(1500, 200, 3));
+    let params = Falkon { alpha: 1e-6, max_iter: 20, tol: 0.0, settle: 0.0, hold_bytes: 0 };
+    let saved = std::sync::Mutex::new(Vec::<CgState>::new());
+    let save = |state: &CgState| {
+        saved.lock().unwrap().push(state.clone());
+        Ok(())
+    };
+    let fit = |y: MatRef<'_, f64>, checkpoints| {
+        let data = FalkonData { x: &x, y, weights: None };
+        let run = Run { collective: &Alone, checkpoints };
+        FalkonModel::fit_shared(&params, &kernel, &kernel, data, centres.clone(), Par::Seq, run)
+    };
+    let whole = fit(y.as_ref(), Some(Checkpoints { every: 3, save: &save, resume: None })).unwrap();
+    let states = saved.lock().unwrap().clone();
+    assert_eq!(states.iter().map(CgState::iterations).collect::<Vec<_>>(), [3, 6, 9, 12, 15, 18]);
+    for state in &states {
+        let resumed = fit(y.as_ref(), Some(Checkpoints { every: 100, save: &save, resume: Some(state.clone()) }));
+        assert!(resumed.unwrap() == whole, "resumed after {} iterations", state.iterations());
+    }
+    let other = Mat::from_fn(1500, 1, |i, _| y[(i, 0)] + 1.0);
+    let refused = fit(other.as_ref(), Some(Checkpoints { every: 100, save: &save, resume: Some(states[0].clone()) }));
+    assert!(matches!(refused, Err(kern_solvers::SolverError::CheckpointMismatch)));
 }

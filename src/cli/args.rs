@@ -341,6 +341,7 @@ impl TrainArgs {
             scale: false,
             seed: self.seed,
             conformal: None,
+            checkpoint: None,
         };
         if let KernelChoice::Expression(e) = &k.kernel {
             self.check_expression(e)?;

@@ -9,7 +9,7 @@ use super::{FitArgs, print_json, print_notices};
 use crate::error::{Error, Result};
 use crate::model::save_model;
 use crate::select::{AutoSpec, Choices, fit_auto};
-use crate::train::{Alpha, FitSpec, Fitted, fit};
+use crate::train::{Alpha, Checkpointing, FitSpec, Fitted, fit};
 use kern_kernels::Par;
 
 pub(super) fn run(args: &FitArgs, par: Par) -> Result<()> {
@@ -18,7 +18,12 @@ pub(super) fn run(args: &FitArgs, par: Par) -> Result<()> {
 
 /// `spec` with `kern fit`'s own options.
 pub(super) fn with_fit_options(spec: &FitSpec, args: &FitArgs) -> FitSpec {
-    FitSpec { conformal: args.conformal, ..spec.clone() }
+    let checkpoint = (args.checkpoint.is_some() || args.resume.is_some()).then(|| Checkpointing {
+        save: args.checkpoint.clone().or_else(|| args.resume.clone()),
+        every: args.checkpoint_every,
+        resume: args.resume.clone(),
+    });
+    FitSpec { conformal: args.conformal, checkpoint, ..spec.clone() }
 }
 
 /// `kern fit` of `spec` (the options of `args` but the model's).
@@ -30,6 +35,11 @@ pub(super) fn run_with(spec: &FitSpec, args: &FitArgs, par: Par) -> Result<()> {
         false => format!("kern fit: {} on {}", spec.task.name(), args.train.display()),
     };
     let spinner = Progress::spinner(&what, args.run.quiet);
+    if args.auto && spec.checkpoint.is_some() {
+        return Err(Error::Usage(
+            "--checkpoint and --resume keep a Falkon fit's state: give the model (--approx falkon ...) instead of --auto".into(),
+        ));
+    }
     if args.auto && spec.custom_kernel.is_some() {
         return Err(Error::Usage(
             "--auto searches C and the width of named kernels; a kernel expression is fitted as written (drop --auto; --task gp fits its hyperparameters)".into(),

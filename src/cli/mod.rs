@@ -77,6 +77,15 @@ pub struct FitArgs {
     /// Hold out this share of the samples (seeded by --seed) to calibrate split-conformal prediction intervals (`kern predict --interval`): svr, nusvr and krr with --approx; the model is fitted on the rest. Exact krr and gp have intervals of their own
     #[arg(long, value_name = "SHARE")]
     pub conformal: Option<f64>,
+    /// Write the state of Falkon's conjugate gradient to FILE (atomically) every --checkpoint-every iterations, so that a fit that is stopped or killed goes on with --resume FILE
+    #[arg(long, value_name = "FILE")]
+    pub checkpoint: Option<PathBuf>,
+    /// Iterations between checkpoints
+    #[arg(long, value_name = "N", default_value_t = 5, requires = "checkpoint")]
+    pub checkpoint_every: usize,
+    /// Go on from a checkpoint of the same data and options (--approx falkon), reaching the model an uninterrupted fit reaches; checkpoints go on to FILE unless --checkpoint names another
+    #[arg(long, value_name = "FILE")]
+    pub resume: Option<PathBuf>,
     /// The option ids given on the command line (set after parsing; `--auto` holds them)
     #[arg(skip)]
     pub given: Vec<String>,

@@ -5,10 +5,12 @@
 use faer::{Mat, MatRef};
 use kern_approx::{Landmarks, Nystroem, RandomFourierFeatures};
 use kern_kernels::{DataSet, Par, VectorKernel};
+use kern_solvers::SolverError;
 use kern_solvers::collective::Collective;
-use kern_solvers::falkon::{Falkon, FalkonData, FalkonModel};
+use kern_solvers::falkon::{CgState, Falkon, FalkonData, FalkonModel, Run};
 use kern_solvers::linear::{LinearSvm, LinearSvmLoss, LinearSvmModel, LinearSvr, LinearSvrModel, primal_ridge_shared};
 
+use super::checkpoint;
 use super::device::{self, Notices};
 use super::memory::{Shape, spare_bytes};
 use super::shared::Shares;
@@ -252,15 +254,31 @@ fn fit_falkon(
         hold_bytes: spare_bytes(spec, Shape::of_vectors(x, par)),
     };
     let samples = FalkonData { x, y: y.as_ref(), weights: data.weights };
+    let collective = shares.collective;
+    let save = spec.checkpoint.as_ref().and_then(|c| c.save.as_deref());
+    let saver = |state: &CgState| checkpoint::save_state(save, collective.rank(), state);
+    let run = || -> Result<Run<'_>> {
+        let checkpoints = match &spec.checkpoint {
+            Some(c) => Some(checkpoint::solver_checkpoints(c, collective, &saver)?),
+            None => None,
+        };
+        Ok(Run { collective, checkpoints })
+    };
     let model = match device::on_device(&spec.device, kernel, notices) {
         Some(on_gpu) => {
             params.hold_bytes = 0;
-            let model = FalkonModel::fit_shared(&params, kernel, &on_gpu, samples, centers, par, shares.collective);
+            let model = FalkonModel::fit_shared(&params, kernel, &on_gpu, samples, centers, par, run()?);
             device::report(&on_gpu, notices);
-            model?
+            model
         }
-        None => FalkonModel::fit_shared(&params, kernel, kernel, samples, centers, par, shares.collective)?,
-    };
+        None => FalkonModel::fit_shared(&params, kernel, kernel, samples, centers, par, run()?),
+    }
+    .map_err(|e| match (e, spec.checkpoint.as_ref().and_then(|c| c.resume.as_ref())) {
+        (SolverError::CheckpointMismatch, Some(file)) => {
+            Error::Checkpoint { file: file.clone(), why: SolverError::CheckpointMismatch.to_string() }
+        }
+        (e, _) => e.into(),
+    })?;
     Ok(Estimator::Falkon { model, classes })
 }
 

@@ -21,6 +21,7 @@
 //! ```
 
 mod approx;
+mod checkpoint;
 mod conformal;
 pub mod device;
 mod kernel;
@@ -41,6 +42,7 @@ use kern_kernels::{DataSet, Par, VectorKernel};
 
 pub(crate) use approx::approx_error;
 pub use approx::feature_map;
+pub use checkpoint::{Checkpointing, decode_checkpoint, encode_checkpoint};
 pub use device::Notices;
 pub(crate) use kernel::scaled_covariance;
 pub use kernel::{KernelName, KernelSpec};
@@ -82,6 +84,7 @@ pub fn fit(spec: &FitSpec, data: Data, par: Par) -> Result<Fitted> {
 
 /// [`fit`], its notices gathered in `notices`.
 pub(crate) fn fit_model(spec: &FitSpec, data: Data, par: Par, notices: &Notices) -> Result<Model> {
+    checkpoint::check_checkpointing(spec)?;
     let data = without_zero_weights(&data)?.unwrap_or(data);
     if let Some(share) = spec.conformal {
         return conformal::fit_calibrated(spec, share, data, par, notices);

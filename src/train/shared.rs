@@ -88,6 +88,7 @@ pub fn fit_shared(spec: &FitSpec, data: Data, par: Par, collective: &dyn Collect
         return fit(spec, data, par);
     }
     check_shareable(spec)?;
+    super::checkpoint::check_checkpointing(spec)?;
     if !matches!(data.x, Inputs::Vectors(_)) {
         return Err(Error::Usage("strings and graphs need every sample in one process: run without mpirun".into()));
     }

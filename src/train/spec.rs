@@ -332,6 +332,9 @@ pub struct FitSpec {
     /// Hold out this share of the samples to calibrate split-conformal
     /// prediction intervals (regressors without intervals of their own).
     pub conformal: Option<f64>,
+    /// Where Falkon's conjugate gradient keeps checkpoints, and one to
+    /// resume from (`--approx falkon` only).
+    pub checkpoint: Option<super::Checkpointing>,
 }
 
 impl FitSpec {

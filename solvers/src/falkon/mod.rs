@@ -21,7 +21,7 @@ use faer::{Mat, MatRef, Par};
 use kern_kernels::{DataSet, Kernel, VectorKernel};
 use serde::{Deserialize, Serialize};
 
-pub use cg::Stopped;
+pub use cg::{CgState, Checkpoints, Stopped};
 use preconditioner::{Preconditioner, SINGLE_JITTER};
 pub use products::BLOCK;
 use products::KnmProducts;
@@ -167,10 +167,10 @@ impl FalkonModel {
         centers: DataSet,
         par: Par,
     ) -> Result<Self, SolverError> {
-        Self::fit_shared(params, kernel, blocks, data, centers, par, &Alone)
+        Self::fit_shared(params, kernel, blocks, data, centers, par, Run::alone())
     }
 
-    /// [`fit_data`](Self::fit_data) where each process of `collective` holds
+    /// [`fit_data`](Self::fit_data) where each process of `run.collective` holds
     /// a share of the samples and all hold the same centres: every product
     /// with `K_nM` is summed over the processes (an `M`-vector per target and
     /// conjugate-gradient step), the preconditioner is factorised by process
@@ -187,9 +187,10 @@ impl FalkonModel {
         data: FalkonData<'_>,
         centers: DataSet,
         par: Par,
-        collective: &dyn Collective,
+        run: Run<'_>,
     ) -> Result<Self, SolverError> {
         params.validate()?;
+        let collective = run.collective;
         let FalkonData { x, y, weights } = data;
         let (n, m, t) = (x.n_samples(), centers.n_samples(), y.ncols());
         let (first_block, total_blocks, total) = number_blocks(n, collective)?;
@@ -248,7 +249,7 @@ impl FalkonModel {
             c
         };
         let stopping = cg::Stopping { max_iter: params.max_iter, tol: params.tol, settle: params.settle };
-        let solution = cg::conjugate_gradient(operator, r.as_ref(), stopping);
+        let solution = cg::conjugate_gradient(operator, r.as_ref(), stopping, run.checkpoints)?;
         // α = T⁻¹ A⁻¹ β.
         let mut alpha = solution.x;
         pre.solve_a(alpha.as_mut());
@@ -269,6 +270,22 @@ impl FalkonModel {
     pub fn predict(&self, x: &DataSet, par: Par) -> Mat<f64> {
         let coef = MatRef::from_column_major_slice(&self.coef, self.centers.n_samples(), self.n_targets);
         KnmProducts::new(&self.kernel, x, &self.centers, par).times(coef)
+    }
+}
+
+/// How a fit runs besides its data: the processes sharing the rows, and
+/// where its conjugate gradient keeps checkpoints.
+pub struct Run<'a> {
+    /// The processes ([`Alone`] for one).
+    pub collective: &'a dyn Collective,
+    /// Checkpoints to save, and one to resume from.
+    pub checkpoints: Option<Checkpoints<'a>>,
+}
+
+impl Run<'static> {
+    /// One process, no checkpoints.
+    pub fn alone() -> Self {
+        Run { collective: &Alone, checkpoints: None }
     }
 }
 
