@@ -193,6 +193,39 @@ fn a_checkpoint_of_two_processes_resumes_on_three() {
     assert!(read("m.model") == read("whole.model"), "resumed on 3 processes: not the uninterrupted model");
 }
 
+#[test]
+fn shards_on_processes_fit_and_predict_as_the_whole_file() {
+    let dir = scratch();
+    let (reg, _) = data(dir.path(), 2400);
+    let text = std::fs::read_to_string(&reg).unwrap();
+    let rows: Vec<&str> = text.lines().collect();
+    for k in 0..4 {
+        let mine = &rows[k * rows.len() / 4..(k + 1) * rows.len() / 4];
+        write(dir.path(), &format!("part-{k}.csv"), format!("{}\n", mine.join("\n")));
+    }
+    let model = "--task krr --approx falkon --components 150 -g 0.2 --alpha 1e-4 -q";
+    let fit = |data: &str, out: &str, extra: &str| -> Vec<String> {
+        format!("fit {data} {model} -o {out} {extra}").split_whitespace().map(String::from).collect()
+    };
+    let reg = reg.to_str().unwrap();
+    assert!(kern(dir.path(), &strs(&fit(reg, "whole.model", ""))).status.success());
+    let Some(out) = mpirun(dir.path(), 2, &strs(&fit("part-*.csv", "shards.model", "--shards"))) else { return };
+    assert!(out.status.success(), "{}", stderr(&out));
+    let read = |name: &str| std::fs::read(dir.path().join(name)).unwrap();
+    assert!(read("shards.model") == read("whole.model"), "a fit on 4 shards by 2 processes differs");
+    let predict = ["predict", "whole.model", "part-*.csv", "--shards", "-o", "shards.txt", "-q"];
+    assert!(mpirun(dir.path(), 3, &predict).unwrap().status.success());
+    assert!(kern(dir.path(), &["predict", "whole.model", reg, "-o", "whole.txt", "-q"]).status.success());
+    assert!(read("shards.txt") == read("whole.txt"), "predictions on shards differ");
+    // More processes than files, and a bad line in a shard: one line each.
+    let out = mpirun(dir.path(), 5, &strs(&fit("part-*.csv", "m.model", "--shards"))).unwrap();
+    assert!(!out.status.success() && stderr(&out).contains("4 files for 5 processes"), "{}", stderr(&out));
+    write(dir.path(), "part-2.csv", "1,2,3\n1,x,3\n");
+    let started = Instant::now();
+    let out = mpirun(dir.path(), 2, &strs(&fit("part-*.csv", "m.model", "--shards"))).unwrap();
+    assert_failed(dir.path(), &out, started, &["process 1 of 2", "part-2.csv:2:"]);
+}
+
 /// A failed run: non-zero, within `limit`, one line naming the process and
 /// `needle`, and no model file.
 fn assert_failed(dir: &Path, out: &Output, started: Instant, needles: &[&str]) {

@@ -208,3 +208,45 @@ fn a_bad_line_in_a_share_is_named_by_its_line_in_the_whole_file() {
     let empty = read_data(&path, &ReadOptions { share: Some(Share { index: 50, count: 60 }), ..Default::default() });
     assert!(empty.unwrap_err().to_string().contains("share 50 of 60 holds no lines"));
 }
+
+/// `path`'s lines after its header split into `parts` files
+/// `part-0.csv`... in `dir`, each with the header.
+fn split_csv(dir: &Path, path: &Path, parts: usize) -> std::path::PathBuf {
+    let text = std::fs::read_to_string(path).unwrap();
+    let (header, rows) = text.split_once('\n').unwrap();
+    let rows: Vec<&str> = rows.lines().collect();
+    for k in 0..parts {
+        let mine = &rows[k * rows.len() / parts..(k + 1) * rows.len() / parts];
+        write(dir, &format!("part-{k}.csv"), format!("{header}\n{}\n", mine.join("\n")));
+    }
+    dir.join("part-*.csv")
+}
+
+#[test]
+fn shards_read_as_the_whole_file_and_fit_its_model_on_any_p() {
+    let dir = scratch();
+    let (reg, _) = data_files(dir.path());
+    let pattern = split_csv(dir.path(), &reg, 4);
+    let sharded = ReadOptions { require_labels: true, shards: true, ..Default::default() };
+    let whole = read_data(&reg, &ReadOptions { require_labels: true, ..Default::default() }).unwrap();
+    let all = read_data(&pattern, &sharded).unwrap();
+    assert_eq!((all.x, all.labels, all.csv), (whole.x, whole.labels, whole.csv));
+    // Process 1 of 3 reads whole files: the second of four.
+    let second = read_data(&pattern, &ReadOptions { share: Some(Share { index: 1, count: 3 }), ..sharded.clone() });
+    let part = read_data(&dir.path().join("part-1.csv"), &ReadOptions { require_labels: true, ..Default::default() });
+    assert_eq!(second.unwrap().x, part.unwrap().x);
+    // Falkon on the shards is the whole file's model, bit for bit.
+    let spec = approx_spec(Task::Krr, Approx::Falkon, 120);
+    let single = encode_model(&single_model(&reg, &spec)).unwrap();
+    let models = on_threads(2, |c| {
+        let loaded =
+            read_data(&pattern, &ReadOptions { share: Some(Share { index: c.rank(), count: 2 }), ..sharded.clone() });
+        let loaded = loaded.unwrap();
+        let mut data = Data::new(Inputs::Vectors(loaded.x), loaded.labels);
+        (data.format, data.csv) = (loaded.format, loaded.csv);
+        encode_model(&fit_shared(&spec, data, Par::Seq, c).unwrap().model).unwrap()
+    });
+    assert!(models.iter().all(|m| *m == single), "sharded fit differs from the whole file's");
+    let five = read_data(&pattern, &ReadOptions { share: Some(Share { index: 0, count: 5 }), ..sharded });
+    assert!(five.unwrap_err().to_string().contains("4 files for 5 processes"));
+}

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Falkon on P processes of this machine (mpirun), one run each: wall time,
-# peak resident memory per process, and the model's agreement with P = 1.
+# peak resident memory per process, and the model's agreement with P = 1
+# (its file byte for byte, and its predictions).
 # Usage: benches/mpi/run.sh [N] [P...]   (default N = 2000000, P = 1 2 4)
 # Data: a generated N x 28 regression (written once to target/mpi-bench/).
 # Needs a kern built with `--features mpi` (built here) and Open MPI
@@ -29,7 +30,7 @@ with open(path, "w") as f:
 PY
 fi
 fit=(fit "$data" --task krr --approx falkon --components 1000 --alpha 1e-6 -g 0.02 --max-iter 10 --max-memory 256M -q --json)
-printf '%-3s %10s %14s %14s\n' P wall_s max_rss_MiB max_rel_diff
+printf '%-3s %10s %14s %14s %12s\n' P wall_s max_rss_MiB max_rel_diff model_vs_P1
 for p in "${ps[@]}"; do
     rss=$dir/rss-$p
     rm -f "$rss".*
@@ -45,6 +46,13 @@ for p in "${ps[@]}"; do
     peak=$(cat "$rss".* | sort -n | tail -1)
     "$kern" predict "$dir/p$p.model" "$data" -o "$dir/p$p.txt" -q
     diff=$(paste "$dir/p1.txt" "$dir/p$p.txt" 2>/dev/null | awk '{d=$1-$2; if (d<0) d=-d; s=($1<0?-$1:$1); if (s>m) m=s; if (d>x) x=d} END {if (m>0) printf "%.2e", x/m; else print "-"}')
-    printf '%-3s %10.2f %14.1f %14s\n' "$p" "$wall" "$(echo "$peak / 1024" | bc -l)" "$diff"
+    same=$(cmp -s "$dir/p1.model" "$dir/p$p.model" && echo same-bytes || echo differs)
+    printf '%-3s %10.2f %14.1f %14s %12s\n' "$p" "$wall" "$(echo "$peak / 1024" | bc -l)" "$diff" "$same"
 done
-echo "Each conjugate-gradient step sums one M-vector over the processes: every process sends 8 M bytes (8 KB at M = 1000), whatever N."
+python3 - "$n" <<'PY'
+import math, sys
+n = int(sys.argv[1]); blocks = -(-n // 256)
+print(f"Each conjugate-gradient step: every process sends its whole subtrees of 256-row blocks, at most "
+      f"2 log2({blocks} blocks) = {2 * math.ceil(math.log2(blocks))} sums of 8 M bytes "
+      f"({2 * math.ceil(math.log2(blocks)) * 8} KB at M = 1000).")
+PY

@@ -237,6 +237,9 @@ pub struct DataArgs {
     /// Upper-case sequence letters as they are read (DNA and protein files mix cases)
     #[arg(long)]
     pub fold_case: bool,
+    /// The data path is a pattern (`*` and `?` in the file name, quoted) of LibSVM or CSV files that hold the rows in name order; under mpirun each process reads whole files, its consecutive share of them
+    #[arg(long)]
+    pub shards: bool,
 }
 
 /// Per-sample weights (`kern fit`, `cv` and `grid`).
@@ -409,6 +412,7 @@ impl DataArgs {
             precomputed: spec.precomputed(),
             weight_col: None,
             share: None,
+            shards: self.shards,
         }
     }
 
@@ -472,5 +476,6 @@ pub fn parse_bytes(text: &str) -> std::result::Result<u64, String> {
 /// current directory (as LIBSVM's svm-train).
 pub fn default_model_path(train: &Path) -> PathBuf {
     let name = train.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "kern".into());
-    PathBuf::from(format!("{name}.model"))
+    // A --shards pattern: `part-*.csv` names `part-all.csv.model`.
+    PathBuf::from(format!("{}.model", name.replace(['*', '?'], "all")))
 }

@@ -21,6 +21,7 @@ pub(super) fn run(args: &PredictArgs, par: Par) -> Result<()> {
         format: d.format,
         label_col: d.label_col.clone(),
         seq_col: d.seq_col.clone(),
+        shards: d.shards,
         ..InputOptions::default()
     };
     let data = model.read_inputs(&args.data, &options)?;

@@ -105,6 +105,7 @@ fn predict(args: &PredictArgs, par: Par, world: &World) -> Result<()> {
         format: d.format,
         label_col: d.label_col.clone(),
         share: Some(share(world)),
+        shards: d.shards,
         ..Default::default()
     };
     let data = model.read_inputs(&args.data, &options)?;

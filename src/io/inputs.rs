@@ -165,6 +165,9 @@ pub struct InputOptions {
     pub weight_col: Option<LabelCol>,
     /// Read only this share of a LibSVM or CSV file's lines.
     pub share: Option<super::Share>,
+    /// The path is a pattern of LibSVM or CSV files holding the rows in
+    /// name order (`--shards`).
+    pub shards: bool,
 }
 
 impl InputOptions {
@@ -199,6 +202,9 @@ pub fn read_inputs(path: &Path, options: &InputOptions, kind: Option<SampleKind>
             kind.name()
         )));
     }
+    if options.shards && kind != SampleKind::Vectors {
+        return Err(Error::Usage(format!("--shards reads LibSVM or CSV files of vectors, not {}", kind.name())));
+    }
     let file = path.to_path_buf();
     match kind {
         SampleKind::Vectors => {
@@ -211,6 +217,7 @@ pub fn read_inputs(path: &Path, options: &InputOptions, kind: Option<SampleKind>
                 precomputed: options.precomputed,
                 weight_col: options.weight_col.clone(),
                 share: options.share,
+                shards: options.shards,
             };
             let data = read_data(path, &read)?;
             let sequences = SequenceOptions::default();

@@ -8,6 +8,7 @@ mod csv;
 mod inputs;
 mod libsvm;
 mod sequences;
+mod shards;
 mod share;
 mod tu;
 mod weights;
@@ -98,6 +99,9 @@ pub struct ReadOptions<'a> {
     /// Read only this share of the lines (one process of several); LibSVM
     /// rows then stay sparse (the processes agree on the storage).
     pub share: Option<Share>,
+    /// The path is a pattern of files holding the rows in name order
+    /// (`--shards`); a share is then whole files.
+    pub shards: bool,
 }
 
 /// The labels of a data file.
@@ -183,6 +187,9 @@ pub struct Loaded {
 /// # Ok::<(), kern::Error>(())
 /// ```
 pub fn read_data(path: &Path, options: &ReadOptions<'_>) -> Result<Loaded> {
+    if options.shards {
+        return shards::read_shards(path, options);
+    }
     let io_err = |source| Error::Io { file: path.to_path_buf(), source };
     if path.is_dir() {
         return Err(io_err(std::io::Error::new(std::io::ErrorKind::IsADirectory, "is a directory, not a data file")));

@@ -47,6 +47,7 @@ impl Model {
             precomputed: self.kernel().contains_precomputed(),
             weight_col: None,
             share: options.share,
+            shards: options.shards,
         };
         let mut loaded = read_data(path, &read)?;
         if from_libsvm {

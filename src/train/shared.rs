@@ -9,7 +9,7 @@
 use std::time::Instant;
 
 use kern_approx::nystroem::uniform_sample;
-use kern_kernels::{DataSet, DenseMatrix, Par, SparseMatrix, VectorKernel};
+use kern_kernels::{DataSet, DenseMatrix, Par, SparseMatrix, Storage, VectorKernel};
 use kern_solvers::collective::{Alone, Collective};
 use kern_solvers::falkon::BLOCK as FALKON_BLOCK;
 
@@ -145,12 +145,14 @@ fn agree_storage(x: DataSet, collective: &dyn Collective) -> Result<DataSet> {
     let mut width = [x.n_features() as f64];
     collective.reduce(&mut width, f64::max);
     let x = x.with_n_features(width[0] as usize).expect("widening");
+    // Dense rows stay where they are: only sparse ones are copied dense.
+    let dense = |x: DataSet| if x.is_sparse() { x.to_dense() } else { x };
     if !collective.all_ok(x.is_sparse()) {
-        return Ok(x.to_dense());
+        return Ok(dense(x));
     }
     let mut filled = [x.stored_values() as f64, x.n_samples() as f64 * x.n_features() as f64];
     collective.sum(&mut filled);
-    Ok(if filled[0] >= DENSE_FRACTION * filled[1] { x.to_dense() } else { x })
+    Ok(if filled[0] >= DENSE_FRACTION * filled[1] { dense(x) } else { x })
 }
 
 /// The rows of `x` as bytes: dense values, or per row its count, indices and values.
@@ -215,7 +217,7 @@ fn align_blocks(
         }
     }
     let kept = head..n;
-    let aligned = decode_rows(Some((&x, kept.clone())), &moved_rows, x.n_features(), x.is_sparse());
+    let aligned = append_rows(x, kept.clone(), &moved_rows);
     let targets = match targets {
         Targets::Classes { names, codes } => Targets::Classes {
             names,
@@ -226,6 +228,25 @@ fn align_blocks(
     };
     let weights = weights.map(|w| w[kept].iter().copied().chain(moved_weights).collect());
     (aligned, targets, weights)
+}
+
+/// The rows `kept` of `x` followed by those of [`encode_rows`]'s `parts`;
+/// dense values are moved within their own buffer, not copied whole.
+fn append_rows(x: DataSet, kept: std::ops::Range<usize>, parts: &[&[u8]]) -> DataSet {
+    let (d, sparse) = (x.n_features(), x.is_sparse());
+    match x.into_storage() {
+        Storage::Dense(m) => {
+            let mut values = m.into_values();
+            values.truncate(kept.end * d);
+            values.drain(..kept.start * d);
+            values.extend(
+                parts.iter().flat_map(|p| p.chunks_exact(8).map(|c| f64::from_le_bytes(c.try_into().expect("8")))),
+            );
+            let n = values.len().checked_div(d).unwrap_or(0);
+            DataSet::from(DenseMatrix::new(n, d, values).expect("rows of a valid matrix"))
+        }
+        storage => decode_rows(Some((&DataSet::new(storage), kept)), parts, d, sparse),
+    }
 }
 
 /// The rows `first` (rows of a data set, when given) followed by those of

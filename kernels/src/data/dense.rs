@@ -19,6 +19,11 @@ pub struct DenseMatrix {
 }
 
 impl DenseMatrix {
+    /// The row-major values, given back.
+    pub fn into_values(self) -> Vec<f64> {
+        self.values
+    }
+
     /// Wraps a row-major buffer of `n_rows * n_cols` finite values.
     pub fn new(n_rows: usize, n_cols: usize, values: Vec<f64>) -> Result<Self, DataError> {
         let expected =

@@ -74,6 +74,11 @@ impl DataSet {
         data
     }
 
+    /// The storage, given back (the norms and indices derived from it dropped).
+    pub fn into_storage(self) -> Storage {
+        self.storage
+    }
+
     /// Number of samples.
     pub fn n_samples(&self) -> usize {
         self.sq_norms.len()
