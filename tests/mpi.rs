@@ -226,6 +226,37 @@ fn shards_on_processes_fit_and_predict_as_the_whole_file() {
     assert_failed(dir.path(), &out, started, &["process 1 of 2", "part-2.csv:2:"]);
 }
 
+#[test]
+fn weights_from_a_file_give_the_single_process_model() {
+    let dir = scratch();
+    let (reg, _) = data(dir.path(), 1800);
+    let weights: String = (0..1800).map(|i| format!("{}\n", [0.5, 1.0, 2.0, 0.0][i % 4])).collect();
+    write(dir.path(), "w.txt", weights);
+    let reg = reg.to_str().unwrap();
+    let fit = |out: &str, weights: &str| -> Vec<String> {
+        let opts = format!(
+            "fit {reg} --task krr --approx falkon --components 120 -g 0.2 --alpha 1e-4 -q --weights {weights} -o {out}"
+        );
+        opts.split(' ').map(String::from).collect()
+    };
+    assert!(kern(dir.path(), &strs(&fit("alone.model", "w.txt"))).status.success());
+    let Some(out) = mpirun(dir.path(), 3, &strs(&fit("shared.model", "w.txt"))) else { return };
+    assert!(out.status.success(), "{}", stderr(&out));
+    let read = |name: &str| std::fs::read(dir.path().join(name)).unwrap();
+    assert!(read("shared.model") == read("alone.model"), "weighted Falkon on 3 processes differs");
+    // A short file, and a bad weight in the last process's lines: one line each.
+    write(dir.path(), "short.txt", "1\n2\n");
+    let started = Instant::now();
+    let out = mpirun(dir.path(), 2, &strs(&fit("m.model", "short.txt"))).unwrap();
+    assert_failed(dir.path(), &out, started, &["short.txt", "2"]);
+    let mut bad: Vec<String> = (0..1800).map(|_| "1".to_string()).collect();
+    bad[1700] = "-3".into();
+    write(dir.path(), "bad.txt", bad.join("\n") + "\n");
+    let started = Instant::now();
+    let out = mpirun(dir.path(), 2, &strs(&fit("m.model", "bad.txt"))).unwrap();
+    assert_failed(dir.path(), &out, started, &["process 1 of 2", "bad.txt:1701"]);
+}
+
 /// A failed run: non-zero, within `limit`, one line naming the process and
 /// `needle`, and no model file.
 fn assert_failed(dir: &Path, out: &Output, started: Instant, needles: &[&str]) {

@@ -196,10 +196,14 @@ pub fn main_with_args<I: IntoIterator<Item = OsString>>(args: I) -> ExitCode {
     }
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
-        Err(Error::Elsewhere) => ExitCode::FAILURE,
+        // Another process of an MPI run failed and process 0 reports it: a
+        // non-zero status here would let mpirun end the job, process 0's
+        // line included, before that line is written. The run's status is
+        // process 0's.
+        Err(Error::Elsewhere) => ExitCode::SUCCESS,
         Err(e) => {
             let message = e.to_string().replace('\n', " ");
-            eprintln!("kern: error: {message}");
+            error_line(&format!("kern: error: {message}"));
             ExitCode::FAILURE
         }
     }
@@ -314,6 +318,13 @@ fn start_threads(threads: Option<usize>, cores: usize) -> Result<(kern_kernels::
         Err(_) => Some(builder().build().map_err(|e| Error::Usage(format!("cannot start worker threads: {e}")))?),
     };
     Ok((kern_kernels::par_threads(t), pool))
+}
+
+/// Writes `line` to stderr in one write: under mpirun, another process's
+/// output (or Open MPI's) then cannot land inside it.
+pub(crate) fn error_line(line: &str) {
+    use std::io::Write;
+    let _ = std::io::stderr().lock().write_all(format!("{line}\n").as_bytes());
 }
 
 /// Prints one JSON object on stdout.

@@ -21,8 +21,9 @@ use super::predict::{Tally, check_options, lines, predict_rows};
 use super::{Command, FitArgs, PredictArgs, print_json};
 use crate::dist::World;
 use crate::error::{Error, Result};
-use crate::io::{Inputs, SampleKind, Share, read_inputs};
+use crate::io::{Inputs, SampleKind, Share, read_inputs, read_weight_lines};
 use crate::model::{Estimator, Intervals, Prediction, ROW_BLOCK, load_model, write_atomically};
+use crate::select::agree;
 use crate::train::{FitSpec, Shares, check_shareable, fit_shared};
 
 /// Runs `command` as one of the world's processes.
@@ -56,7 +57,15 @@ pub(super) fn run(command: Command, par: Par, world: &World) -> Result<()> {
         _ => unreachable!("checked above"),
     };
     done.or_else(|e| {
-        eprintln!("kern: error: process {} of {}: {}", world.rank(), world.size(), e.to_string().replace('\n', " "));
+        if matches!(e, Error::Elsewhere) {
+            // Process 0 says what failed.
+            return Err(e);
+        }
+        let (rank, message) = match e {
+            Error::Remote { rank, message } => (rank, message),
+            e => (world.rank(), e.to_string()),
+        };
+        super::error_line(&format!("kern: error: process {rank} of {}: {}", world.size(), message.replace('\n', " ")));
         world.abort(1)
     })
 }
@@ -74,11 +83,6 @@ fn check_fit(args: &FitArgs) -> Result<FitSpec> {
             "--auto searches on every row in one process: under mpirun give the model (e.g. --task krr --approx falkon --components M --alpha A)".into(),
         ));
     }
-    if args.weights.weights.is_some() {
-        return Err(Error::Usage(
-            "--weights FILE is read whole: under mpirun give the weights in a CSV column (--weight-col)".into(),
-        ));
-    }
     check_shareable(&spec)?;
     Ok(spec)
 }
@@ -86,7 +90,14 @@ fn check_fit(args: &FitArgs) -> Result<FitSpec> {
 fn fit(spec: &FitSpec, args: &FitArgs, par: Par, world: &World) -> Result<()> {
     let mut options = args.weights.options(args.data.options(spec));
     options.share = Some(share(world));
-    let data = read_inputs(&args.train, &options, Some(SampleKind::Vectors))?;
+    let mut data = read_inputs(&args.train, &options, Some(SampleKind::Vectors))?;
+    if let Some(file) = &args.weights.weights {
+        // Each process keeps its rows' lines; all agree on whether the file fits.
+        let shares = Shares::count(world, data.x.len());
+        let rows = shares.offset..shares.offset + data.x.len();
+        let weights = agree(world, read_weight_lines(file, Some(shares.total), rows));
+        data.weights = Some(weights.map_err(|e| if world.rank() == 0 { e } else { Error::Elsewhere })?);
+    }
     let fitted = fit_shared(spec, data, par, world)?;
     if world.rank() != 0 {
         return Ok(());

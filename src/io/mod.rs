@@ -27,7 +27,7 @@ pub(crate) use self::libsvm::DENSE_FRACTION;
 pub use self::sequences::{LoadedSequences, SequenceOptions, read_sequences, read_sequences_bytes};
 pub use self::share::Share;
 pub use self::tu::{LoadedGraphs, TuFiles, read_tu, read_tu_bytes};
-pub use self::weights::{check_weight, read_weights};
+pub use self::weights::{check_weight, read_weight_lines, read_weights};
 use crate::error::{DataErrorKind, Error, ParseErrorKind, Result};
 
 /// A data file format.

@@ -26,6 +26,13 @@ pub fn check_weight(text: &str, field: usize) -> std::result::Result<f64, ParseE
 /// # Ok::<(), kern::Error>(())
 /// ```
 pub fn read_weights(path: &Path, n: Option<usize>) -> Result<Vec<f64>> {
+    read_weight_lines(path, n, 0..usize::MAX)
+}
+
+/// The weights on lines `rows` (0-based) of a file that must hold `n` lines
+/// when given: the rows one process of several holds. Only those lines are
+/// parsed and kept; the rest are counted.
+pub fn read_weight_lines(path: &Path, n: Option<usize>, rows: std::ops::Range<usize>) -> Result<Vec<f64>> {
     let io_err = |source| Error::Io { file: path.to_path_buf(), source };
     let reader = std::io::BufReader::new(std::fs::File::open(path).map_err(io_err)?);
     let (mut weights, mut lines) = (Vec::new(), 0);
@@ -38,7 +45,7 @@ pub fn read_weights(path: &Path, n: Option<usize>) -> Result<Vec<f64>> {
         })?;
         lines += 1;
         // Past the samples, only count: a long file is an error, not an allocation.
-        if n.is_some_and(|n| lines > n) {
+        if n.is_some_and(|n| lines > n) || !rows.contains(&i) {
             continue;
         }
         let w = check_weight(&line, 1).map_err(|kind| Error::Parse { file: path.to_path_buf(), line: i + 1, kind })?;

@@ -94,6 +94,12 @@ pub fn fit_shared(spec: &FitSpec, data: Data, par: Par, collective: &dyn Collect
     }
     let notices = Notices::default();
     let started = Instant::now();
+    // Samples of weight 0 are left out, as one process leaves them out,
+    // before the rows are numbered.
+    let data = match &data.weights {
+        Some(w) if w.contains(&0.0) => data.select(&(0..w.len()).filter(|&i| w[i] > 0.0).collect::<Vec<_>>()),
+        _ => data,
+    };
     let Data { x, labels, file, format, csv, weights, .. } = data;
     let Inputs::Vectors(x) = x else { unreachable!("checked: vectors") };
     let x = agree_storage(x, collective)?;
