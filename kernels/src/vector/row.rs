@@ -13,7 +13,9 @@ use super::VectorKernel;
 use super::block::Panel;
 use super::exp::exp;
 use super::indexed::{NARROW, feature_major_dots};
-use super::pass::{ROUNDING, dot, level};
+#[cfg(target_arch = "x86_64")]
+use super::pass::level;
+use super::pass::{ROUNDING, dot};
 use crate::data::{DataSet, DenseMatrix, Storage};
 
 /// Columns turned into kernel values at a time (in L1 with their inputs).
