@@ -209,14 +209,7 @@ impl FalkonModel {
         // The weighted problem is the unweighted one on Σ w samples.
         let n = match weights {
             None => total as f64,
-            Some(w) => {
-                let block_weight = |b: usize| {
-                    let local = (b - first_block) * BLOCK;
-                    vec![w[local..(local + BLOCK).min(w.len())].iter().sum::<f64>()]
-                };
-                let numbered = first_block..first_block + n.div_ceil(BLOCK);
-                tree_sum(collective, numbered, total_blocks, 1, false, &block_weight)[0]
-            }
+            Some(w) => weight_sum(w, first_block, total_blocks, collective),
         };
         let lambda = params.alpha / n;
         // K_MM from the exact kernel in f64: a device's f32 blocks perturb it
@@ -271,6 +264,18 @@ impl FalkonModel {
         let coef = MatRef::from_column_major_slice(&self.coef, self.centers.n_samples(), self.n_targets);
         KnmProducts::new(&self.kernel, x, &self.centers, par).times(coef)
     }
+}
+
+/// `Σ w` over all processes, by blocks along the tree of block numbers
+/// (this process's blocks numbered from `first_block`): the same bits at
+/// any number of processes.
+fn weight_sum(w: &[f64], first_block: usize, total_blocks: usize, collective: &dyn Collective) -> f64 {
+    let block_weight = |b: usize| {
+        let local = (b - first_block) * BLOCK;
+        vec![w[local..(local + BLOCK).min(w.len())].iter().sum::<f64>()]
+    };
+    let numbered = first_block..first_block + w.len().div_ceil(BLOCK);
+    tree_sum(collective, numbered, total_blocks, 1, false, &block_weight)[0]
 }
 
 /// How a fit runs besides its data: the processes sharing the rows, and
