@@ -119,6 +119,13 @@ fn falkon_on_processes_writes_the_single_process_model() {
             assert!(out.status.success(), "{task}, P = {p}: {}", stderr(&out));
             assert!(std::fs::read(dir.path().join(&model)).unwrap() == expected, "{task}, P = {p}: other model bytes");
         }
+        // Each process asks for its own GPU; without one (or without the
+        // `cuda` feature) each computes on the CPU: the same model.
+        let mut on_gpu = args("gpu.model");
+        on_gpu.extend(["--device".into(), "gpu".into()]);
+        let gpu = mpirun(dir.path(), 2, &strs(&on_gpu)).unwrap();
+        assert!(gpu.status.success(), "{}", stderr(&gpu));
+        assert!(std::fs::read(dir.path().join("gpu.model")).unwrap() == expected, "{task}: --device gpu without a GPU");
         let alone = kern(dir.path(), &["predict", "p1.model", file, "-o", "alone.txt", "--json"]);
         let report: serde_json::Value = serde_json::from_slice(&alone.stdout).unwrap();
         if task == "svc" {

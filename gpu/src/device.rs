@@ -32,6 +32,9 @@ impl Precision {
 pub struct GpuOptions {
     /// CUDA device number.
     pub ordinal: usize,
+    /// Open device `ordinal mod count` instead: processes of one machine
+    /// each open their own GPU when `ordinal` is the local rank.
+    pub wrap_ordinal: bool,
     /// The most GPU memory kern takes, in MiB [default: 90 % of what is free].
     pub memory_mib: Option<f64>,
     pub precision: Precision,

@@ -10,7 +10,7 @@ use kern_gpu::{DeviceKernel, Gpu, GpuOptions, Precision, TileKernel};
 use kern_kernels::{DataSet, Kernel, Par, VectorKernel};
 
 fn open(precision: Precision, memory_mib: Option<f64>) -> Option<Gpu> {
-    match Gpu::open(&GpuOptions { ordinal: 0, memory_mib, precision }) {
+    match Gpu::open(&GpuOptions { ordinal: 0, wrap_ordinal: false, memory_mib, precision }) {
         Ok(gpu) => Some(gpu),
         // benches/gpu/run.sh sets KERN_REQUIRE_GPU: there a skip is a failure.
         Err(why) if std::env::var_os("KERN_REQUIRE_GPU").is_some() => panic!("no GPU: {why}"),

@@ -386,7 +386,9 @@ impl DeviceArgs {
         };
         match self.device {
             DeviceArg::Cpu => Device::Cpu,
-            DeviceArg::Gpu => Device::Gpu(GpuOptions { ordinal: 0, memory_mib: self.gpu_memory, precision }),
+            DeviceArg::Gpu => {
+                Device::Gpu(GpuOptions { ordinal: 0, wrap_ordinal: false, memory_mib: self.gpu_memory, precision })
+            }
         }
     }
 }

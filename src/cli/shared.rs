@@ -24,7 +24,7 @@ use crate::error::{Error, Result};
 use crate::io::{Inputs, SampleKind, Share, read_inputs, read_weight_lines};
 use crate::model::{Estimator, Intervals, Prediction, ROW_BLOCK, load_model, write_atomically};
 use crate::select::agree;
-use crate::train::{FitSpec, Shares, check_shareable, fit_shared};
+use crate::train::{Device, FitSpec, Shares, check_shareable, fit_shared};
 
 /// Runs `command` as one of the world's processes.
 pub(super) fn run(command: Command, par: Par, world: &World) -> Result<()> {
@@ -88,6 +88,12 @@ fn check_fit(args: &FitArgs) -> Result<FitSpec> {
 }
 
 fn fit(spec: &FitSpec, args: &FitArgs, par: Par, world: &World) -> Result<()> {
+    // One GPU per process of a machine, in turn.
+    let mut spec = spec.clone();
+    if let Device::Gpu(options) = &mut spec.device {
+        (options.ordinal, options.wrap_ordinal) = (world.local_rank(), true);
+    }
+    let spec = &spec;
     let mut options = args.weights.options(args.data.options(spec));
     options.share = Some(share(world));
     let mut data = read_inputs(&args.train, &options, Some(SampleKind::Vectors))?;

@@ -49,6 +49,16 @@ impl World {
         Ok(Some(World { comm, rank, size, _universe: universe }))
     }
 
+    /// This process's number among the run's processes on its machine (the
+    /// launcher's local rank: Open MPI's, MPICH's or Slurm's; 0 when none
+    /// says): the GPU it opens is this one modulo the machine's count.
+    pub fn local_rank(&self) -> usize {
+        ["OMPI_COMM_WORLD_LOCAL_RANK", "MPI_LOCALRANKID", "SLURM_LOCALID"]
+            .iter()
+            .find_map(|v| std::env::var(v).ok()?.parse().ok())
+            .unwrap_or(0)
+    }
+
     /// Ends every process of the run with exit status `code` (a process that
     /// failed alone must not leave the others waiting in a collective).
     pub fn abort(&self, code: i32) -> ! {

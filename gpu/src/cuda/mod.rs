@@ -49,10 +49,12 @@ impl CudaGpu {
             }
         }
         let count = CudaContext::device_count().map_err(|e| GpuError::NoDevice(format!("{e:?}")))?;
-        if options.ordinal >= count.max(0) as usize {
-            return Err(GpuError::NoDevice(format!("device {} asked for, {count} present", options.ordinal)));
+        let count = count.max(0) as usize;
+        let ordinal = if options.wrap_ordinal && count > 0 { options.ordinal % count } else { options.ordinal };
+        if ordinal >= count {
+            return Err(GpuError::NoDevice(format!("device {ordinal} asked for, {count} present")));
         }
-        let ctx = CudaContext::new(options.ordinal).map_err(cuda_error("context creation"))?;
+        let ctx = CudaContext::new(ordinal).map_err(cuda_error("context creation"))?;
         let name = ctx.name().map_err(cuda_error("device query"))?;
         let (free, _) = ctx.mem_get_info().map_err(cuda_error("memory query"))?;
         // Leave a tenth of the free memory to cuBLAS's workspace and others.
