@@ -264,6 +264,24 @@ fn weights_from_a_file_give_the_single_process_model() {
     assert_failed(dir.path(), &out, started, &["process 1 of 2", "bad.txt:1701"]);
 }
 
+#[test]
+fn scaling_from_every_process_gives_the_single_process_model() {
+    let dir = scratch();
+    let (reg, two) = data(dir.path(), 1500);
+    for (file, task) in [(reg.to_str().unwrap(), "krr"), (two.to_str().unwrap(), "svc")] {
+        let fit = |out: &str| -> Vec<String> {
+            let opts =
+                format!("fit {file} --task {task} --approx falkon --components 100 --alpha 1e-3 --scale -q -o {out}");
+            opts.split(' ').map(String::from).collect()
+        };
+        assert!(kern(dir.path(), &strs(&fit("alone.model"))).status.success());
+        let Some(out) = mpirun(dir.path(), 3, &strs(&fit("shared.model"))) else { return };
+        assert!(out.status.success(), "{}", stderr(&out));
+        let read = |name: &str| std::fs::read(dir.path().join(name)).unwrap();
+        assert!(read("shared.model") == read("alone.model"), "{task}: scaled on 3 processes differs");
+    }
+}
+
 /// A failed run: non-zero, within `limit`, one line naming the process and
 /// `needle`, and no model file.
 fn assert_failed(dir: &Path, out: &Output, started: Instant, needles: &[&str]) {

@@ -44,6 +44,9 @@ pub struct TrainArgs {
     /// Memory an exact kernel matrix may take, e.g. 512M or 8G [default: half the machine's memory]
     #[arg(long, value_name = "SIZE", value_parser = parse_bytes)]
     pub max_memory: Option<u64>,
+    /// Scale every feature to [-1, 1] (sparse data: by its largest magnitude, keeping zeros), fitted on the training data and stored in the model, as svm-scale and --auto do; under mpirun from every process's minima and maxima
+    #[arg(long)]
+    pub scale: bool,
     /// Seed of every random choice (cross-validation folds, probability folds)
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
@@ -341,7 +344,7 @@ impl TrainArgs {
             approx,
             device: self.device.device(),
             max_memory: self.max_memory,
-            scale: false,
+            scale: self.scale,
             seed: self.seed,
             conformal: None,
             checkpoint: None,
