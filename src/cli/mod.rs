@@ -59,6 +59,7 @@ pub enum Command {
 /// `kern fit`.
 #[derive(Args, Clone, Debug)]
 #[command(allow_negative_numbers = true)]
+#[command(group = clap::ArgGroup::new("keeps_state").args(["checkpoint", "resume"]).multiple(true))]
 pub struct FitArgs {
     /// Training data (LibSVM, CSV, FASTA, sequence CSV or a TU folder)
     pub train: PathBuf,
@@ -81,7 +82,7 @@ pub struct FitArgs {
     #[arg(long, value_name = "FILE")]
     pub checkpoint: Option<PathBuf>,
     /// Iterations between checkpoints
-    #[arg(long, value_name = "N", default_value_t = 5, requires = "checkpoint")]
+    #[arg(long, value_name = "N", default_value_t = 5, requires = "keeps_state")]
     pub checkpoint_every: usize,
     /// Go on from a checkpoint of the same data and options (--approx falkon), reaching the model an uninterrupted fit reaches; checkpoints go on to FILE unless --checkpoint names another
     #[arg(long, value_name = "FILE")]
