@@ -70,10 +70,13 @@ pub trait Collective {
         if self.size() == 1 {
             return count;
         }
-        self.all_gather_bytes(&count.to_le_bytes())
-            .iter()
-            .map(|b| u64::from_le_bytes(b[..8].try_into().expect("8 bytes")))
-            .sum()
+        self.all_gather_counts(count as usize).iter().sum::<usize>() as u64
+    }
+
+    /// Every process's `count`, in rank order.
+    fn all_gather_counts(&self, count: usize) -> Vec<usize> {
+        let parts = self.all_gather_bytes(&(count as u64).to_le_bytes());
+        parts.iter().map(|b| u64::from_le_bytes(b[..8].try_into().expect("8 bytes")) as usize).collect()
     }
 
     /// Whether every process says `ok` (all must call it).
@@ -124,18 +127,10 @@ pub fn tree_sum(
     if total == 0 {
         return vec![0.0; len];
     }
-    let local = |lo: usize, hi: usize| subtree_sum(lo, hi, parallel, part);
     if collective.size() == 1 {
-        return local(0, total);
+        return subtree_sum(0, total, parallel, part);
     }
-    let mut nodes = Vec::new();
-    subtrees_within(0, total, &mine, &mut nodes);
-    let mut bytes = Vec::new();
-    for &(lo, hi) in &nodes {
-        bytes.extend((lo as u64).to_le_bytes());
-        bytes.extend((hi as u64).to_le_bytes());
-        bytes.extend(local(lo, hi).iter().flat_map(|v| v.to_le_bytes()));
-    }
+    let bytes = subtrees_posted(&mine, total, parallel, part);
     let mut formed: HashMap<(usize, usize), Vec<f64>> = HashMap::new();
     let record = 16 + 8 * len;
     for part in collective.all_gather_bytes(&bytes) {
@@ -146,6 +141,25 @@ pub fn tree_sum(
         }
     }
     combine(0, total, &mut formed, len)
+}
+
+/// The largest subtrees inside `mine` and their sums, as bytes: each its
+/// first and end block (u64) and its values.
+fn subtrees_posted(
+    mine: &Range<usize>,
+    total: usize,
+    parallel: bool,
+    part: &(dyn Fn(usize) -> Vec<f64> + Sync),
+) -> Vec<u8> {
+    let mut nodes = Vec::new();
+    subtrees_within(0, total, mine, &mut nodes);
+    let mut bytes = Vec::new();
+    for (lo, hi) in nodes {
+        bytes.extend((lo as u64).to_le_bytes());
+        bytes.extend((hi as u64).to_le_bytes());
+        bytes.extend(subtree_sum(lo, hi, parallel, part).iter().flat_map(|v| v.to_le_bytes()));
+    }
+    bytes
 }
 
 /// Where the tree splits the blocks `lo..hi` (`hi - lo >= 2`).
@@ -285,7 +299,7 @@ mod tests {
             // Every rank posts before any combines: post all, then combine each.
             for rank in 0..size {
                 let c = OnBoard { board: &board, rank, size };
-                let _ = c.all_gather_bytes(&local_bytes(cuts[rank]..cuts[rank + 1], total, &part));
+                let _ = c.all_gather_bytes(&subtrees_posted(&(cuts[rank]..cuts[rank + 1]), total, false, &part));
             }
             for rank in 0..size {
                 let mine = cuts[rank]..cuts[rank + 1];
@@ -293,19 +307,6 @@ mod tests {
                 assert_eq!(tree_sum(&c, mine, total, 2, rank % 2 == 0, &part), alone, "cuts {cuts:?}");
             }
         }
-    }
-
-    /// What [`tree_sum`] posts for `mine`.
-    fn local_bytes(mine: Range<usize>, total: usize, part: &(dyn Fn(usize) -> Vec<f64> + Sync)) -> Vec<u8> {
-        let mut nodes = Vec::new();
-        subtrees_within(0, total, &mine, &mut nodes);
-        let mut bytes = Vec::new();
-        for (lo, hi) in nodes {
-            bytes.extend((lo as u64).to_le_bytes());
-            bytes.extend((hi as u64).to_le_bytes());
-            bytes.extend(subtree_sum(lo, hi, false, part).iter().flat_map(|v| v.to_le_bytes()));
-        }
-        bytes
     }
 
     #[test]

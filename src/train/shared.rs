@@ -40,13 +40,8 @@ impl Shares<'static> {
 impl<'a> Shares<'a> {
     /// Numbers this process's `n` rows after those of the processes before it.
     pub fn count(collective: &'a dyn Collective, n: usize) -> Self {
-        let counts: Vec<u64> = collective
-            .all_gather_bytes(&(n as u64).to_le_bytes())
-            .iter()
-            .map(|b| u64::from_le_bytes(b[..8].try_into().expect("8 bytes")))
-            .collect();
-        let offset = counts[..collective.rank()].iter().sum::<u64>() as usize;
-        Shares { collective, offset, total: counts.iter().sum::<u64>() as usize }
+        let counts = collective.all_gather_counts(n);
+        Shares { collective, offset: counts[..collective.rank()].iter().sum(), total: counts.iter().sum() }
     }
 
     /// The numbers (ascending, or in the sampler's order) of `m` rows chosen

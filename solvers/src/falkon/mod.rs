@@ -298,11 +298,7 @@ impl Run<'static> {
 /// processes, for `n` rows here; every process but the last with rows must
 /// hold whole blocks, so that blocks are the same rows at any split.
 fn number_blocks(n: usize, collective: &dyn Collective) -> Result<(usize, usize, usize), SolverError> {
-    let counts: Vec<usize> = collective
-        .all_gather_bytes(&(n as u64).to_le_bytes())
-        .iter()
-        .map(|b| u64::from_le_bytes(b[..8].try_into().expect("8 bytes")) as usize)
-        .collect();
+    let counts = collective.all_gather_counts(n);
     let last = counts.iter().rposition(|&c| c > 0).unwrap_or(0);
     if let Some(rank) = (0..last).find(|&r| counts[r] % BLOCK != 0) {
         return Err(SolverError::UnalignedShare { rank, rows: counts[rank], block: BLOCK });
