@@ -6,5 +6,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source benches/venv.sh "numpy" numpy
+if [ "${PEER:-}" = gpytorch ]; then source benches/venv.sh "gpytorch" gpytorch; fi
 cargo build --release -q
 exec benches/.venv/bin/python benches/sgpr_uci.py target/release/kern ../shared/data/uci "$@"

@@ -6,12 +6,19 @@ use common::{assert_one_line_error, json, kern, lcg, scratch, stdout, write};
 
 /// A smooth 2-d target with a little noise (a fixed LCG).
 fn regression_file(n: usize, seed: u64) -> String {
+    target_file(n, seed, false)
+}
+
+/// `y = 3 sin a + b/2` plus a little noise at features `a`, `b` and, when
+/// `irrelevant`, a third feature that does not matter.
+fn target_file(n: usize, seed: u64, irrelevant: bool) -> String {
     let mut u = lcg(seed);
     (0..n)
         .map(|_| {
             let (a, b) = (4.0 * u() - 2.0, 4.0 * u() - 2.0);
+            let c = if irrelevant { format!(" 3:{:?}", 4.0 * u() - 2.0) } else { String::new() };
             let y = a.sin() * 3.0 + 0.5 * b + 0.05 * (u() - 0.5);
-            format!("{y:?} 1:{a:?} 2:{b:?}\n")
+            format!("{y:?} 1:{a:?} 2:{b:?}{c}\n")
         })
         .collect()
 }
@@ -165,4 +172,67 @@ fn auto_fits_a_sparse_gp_above_five_thousand_samples() {
     assert!((1..=512).contains(&fit["components"].as_u64().unwrap()), "{fit}");
     let pred = json(&kern(dir.path(), &["predict", "b.model", "big.txt", "-o", "p.txt", "--json"]));
     assert!(pred["r2"].as_f64().unwrap() > 0.95, "{pred}");
+}
+
+#[test]
+fn sparse_gp_with_ard_learnt_inducing_points_and_a_dense_mean() {
+    let dir = scratch();
+    write(dir.path(), "train.txt", target_file(400, 21, true));
+    write(dir.path(), "test.txt", target_file(200, 22, true));
+    let args = [
+        "fit",
+        "train.txt",
+        "--task",
+        "gp",
+        "--approx",
+        "sgpr",
+        "--components",
+        "25",
+        "--kernel",
+        "matern32",
+        "--ard",
+        "--inducing",
+        "kmeans",
+        "--learn-inducing",
+        "--mean-components",
+        "400",
+        "--restarts",
+        "0",
+        "-o",
+        "a.model",
+        "--json",
+    ];
+    let fit = json(&kern(dir.path(), &args));
+    let h = &fit["hyperparameters"];
+    let ls = |j: usize| h[format!("ard_matern32.lengthscale.{j}")].as_f64().unwrap();
+    // The irrelevant feature gets the longest lengthscale by far.
+    assert!(ls(2) > 5.0 * ls(0).max(ls(1)), "{h}");
+    assert_eq!(fit["mean_components"], 400);
+    let pred = json(&kern(dir.path(), &["predict", "a.model", "test.txt", "--std", "-o", "p.txt", "--json"]));
+    assert!(pred["r2"].as_f64().unwrap() > 0.99, "{pred}");
+    let info = stdout(&kern(dir.path(), &["info", "a.model"]));
+    assert!(info.contains("25 points, the mean from 400 centres") && info.contains("ard_matern32(ls=["), "{info}");
+    // The fitted expression is a kernel the command line takes back: kernel
+    // ridge on it with the fitted noise as alpha is the dense mean.
+    let text = fit["kernel_expression"].as_str().unwrap();
+    let (kernel, noise) = text.rsplit_once(" + white(").unwrap();
+    let alpha = noise.trim_end_matches(')');
+    let krr = ["fit", "train.txt", "--task", "krr", "--kernel", kernel, "--alpha", alpha, "-o", "k.model", "--json"];
+    assert!(kern(dir.path(), &krr).status.success());
+    let ridge = json(&kern(dir.path(), &["predict", "k.model", "test.txt", "-o", "k.txt", "--json"]));
+    assert!((ridge["r2"].as_f64().unwrap() - pred["r2"].as_f64().unwrap()).abs() < 1e-3, "{ridge} vs {pred}");
+    // Options that belong to GPs, or to the sparse GP, are refused elsewhere.
+    for (args, words) in [
+        (&["fit", "train.txt", "--ard", "-o", "x.model"][..], &["--ard", "--task svc"][..]),
+        (&["fit", "train.txt", "--task", "gp", "--ard", "--kernel", "poly", "-o", "x.model"], &["--ard", "poly"]),
+        (&["fit", "train.txt", "--task", "gp", "--learn-inducing", "-o", "x.model"], &["--learn-inducing", "sgpr"]),
+        (&["fit", "train.txt", "--task", "gp", "--mean-components", "9", "-o", "x.model"], &["--mean-components"]),
+        (
+            &["fit", "train.txt", "--task", "gp", "--approx", "sgpr", "--mean-components", "0", "-o", "x.model"],
+            &["--mean-components", "at least 1"],
+        ),
+    ] {
+        assert_one_line_error(&kern(dir.path(), args), words);
+    }
+    assert!(!dir.path().join("x.model").exists());
 }

@@ -76,8 +76,9 @@ fn framed(version: u32, payload: &[u8]) -> Vec<u8> {
 
 #[test]
 fn format_two_gp_files_still_load_with_unit_weights() {
-    // Format 2 is format 3 without the GP's sample weights, its last field:
-    // drop the empty vector's length byte before the origin's byte.
+    // Format 2 is format 4 (a GP's layout is format 3's) without the GP's
+    // sample weights, its last field: drop the empty vector's length byte
+    // before the origin's byte.
     use kern::solvers::gp::{GaussianProcess, GpModel};
     let dir = scratch();
     let data = synthetic::friedman1(30, 0.5, 4);
@@ -88,13 +89,52 @@ fn format_two_gp_files_still_load_with_unit_weights() {
     save_model(&model, &path).unwrap();
     let mut payload = std::fs::read(&path).unwrap()[24..].to_vec();
     let weights_at = payload.len() - 2;
-    assert_eq!((payload[0], payload[weights_at]), (3, 0));
+    assert_eq!((payload[0], payload[weights_at]), (4, 0));
     payload.remove(weights_at);
     payload[0] = 2;
     let p = write(dir.path(), "v2.model", framed(2, &payload));
     let old = load_model(&p).unwrap();
     assert_eq!(old.format_version, 2);
     assert_eq!(Model { format_version: FORMAT_VERSION, ..old }, model);
+}
+
+#[test]
+fn format_three_sparse_gp_files_still_load_without_a_dense_mean() {
+    // Format 3 is format 4 without the sparse GP's dense mean, its last
+    // field: drop its `None` byte before the origin's and calibration's.
+    use kern::solvers::gp::{GaussianProcess, SgprModel, SparseGaussianProcess};
+    let dir = scratch();
+    let data = synthetic::friedman1(60, 0.5, 4);
+    let kernel = VectorKernel::Scaled { scale: 1.0, kernel: Box::new(VectorKernel::Rbf { gamma: 0.2 }) };
+    let params = SparseGaussianProcess {
+        gp: GaussianProcess::new(kernel, 0.1),
+        components: 10,
+        inducing: kern::approx::Landmarks::Uniform,
+        learn_inducing: false,
+        fit_samples: None,
+    };
+    let sparse = SgprModel::fit(&params, &data.x, &data.y, Par::Seq).unwrap();
+    let schema = InputSchema { format: Format::Libsvm, csv: None, scaling: None };
+    let model = Model::new(10, schema.clone(), Estimator::Sgpr(sparse.clone()));
+    let path = dir.path().join("sgpr.model");
+    save_model(&model, &path).unwrap();
+    let mut payload = std::fs::read(&path).unwrap()[24..].to_vec();
+    let dense_at = payload.len() - 3;
+    assert_eq!((payload[0], payload[dense_at]), (4, 0));
+    payload.remove(dense_at);
+    payload[0] = 3;
+    let p = write(dir.path(), "v3.model", framed(3, &payload));
+    let old = load_model(&p).unwrap();
+    assert_eq!(old.format_version, 3);
+    assert_eq!(Model { format_version: FORMAT_VERSION, ..old }, model);
+    // With a dense mean, format 4 round-trips it.
+    let mut refined = sparse;
+    refined.refine_mean(&data.x, &data.y, 40, 0, 1, Par::Seq).unwrap();
+    // Why the solver stopped is known after a fit only, not kept in files.
+    refined.dense_mean.as_mut().expect("refined").stopped_because = None;
+    let model = Model::new(10, schema, Estimator::Sgpr(refined));
+    save_model(&model, &path).unwrap();
+    assert_eq!(load_model(&path).unwrap(), model);
 }
 
 #[test]

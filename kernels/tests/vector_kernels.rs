@@ -35,6 +35,12 @@ fn textbook(kernel: &VectorKernel, x: &[f64], y: &[f64]) -> f64 {
             let q: f64 = x.iter().zip(y).zip(lengthscales).map(|((a, b), l)| ((a - b) / l).powi(2)).sum();
             (-0.5 * q).exp()
         }
+        ArdMatern32 { lengthscales } | ArdMatern52 { lengthscales } => {
+            let q: f64 = x.iter().zip(y).zip(lengthscales).map(|((a, b), l)| ((a - b) / l).powi(2)).sum();
+            let nu32 = matches!(kernel, ArdMatern32 { .. });
+            let s = if nu32 { 3f64 } else { 5f64 }.sqrt() * q.sqrt();
+            if nu32 { (1.0 + s) * (-s).exp() } else { (1.0 + s + s * s / 3.0) * (-s).exp() }
+        }
         Sum(t) => t.iter().map(|k| textbook(k, x, y)).sum(),
         Product(t) => t.iter().map(|k| textbook(k, x, y)).product(),
         Scaled { scale, kernel } => scale * textbook(kernel, x, y),
@@ -311,7 +317,10 @@ fn very_wide_sparse_rows_use_merged_products() {
         m
     });
     for (name, k) in all_kernels(6) {
-        if matches!(k, VectorKernel::ArdRbf { .. }) {
+        if matches!(
+            k,
+            VectorKernel::ArdRbf { .. } | VectorKernel::ArdMatern32 { .. } | VectorKernel::ArdMatern52 { .. }
+        ) {
             continue; // ARD needs one lengthscale per feature.
         }
         let a = gram_matrix(&k, &narrow, Par::Seq);

@@ -103,7 +103,16 @@ class GaussianProcessRegressor(_PredictInterval, RegressorMixin, BaseEstimator):
     (``"2500*rbf(ls=50) + 4*rbf(ls=100)*periodic(ls=1,p=1!) + white(0.01)"``,
     values marked ``!`` held) or a scikit-learn kernel object
     (``50.0**2 * RBF(50.0) + WhiteKernel(0.01)``), whose fixed bounds are held.
-    ``kernel_`` is the fitted expression."""
+    ``kernel_`` is the fitted expression.
+
+    ``ard=True`` gives ``rbf``, ``matern32`` and ``matern52`` one lengthscale
+    per feature. ``n_components=M`` fits a sparse GP on M inducing points
+    instead (Titsias' collapsed bound, ``O(n M²)``; ``inducing`` chooses them,
+    ``learn_inducing`` moves them too, ``mean_components=M'`` recomputes the
+    mean from M' samples as centres by Falkon's solver, closer to the exact
+    GP's; ``fit_samples=N`` learns the hyperparameters on N rows, 50,000 by
+    default); ``log_marginal_likelihood_value_`` is then the bound and
+    ``inducing_points_`` the points."""
 
     def __init__(
         self,
@@ -114,10 +123,22 @@ class GaussianProcessRegressor(_PredictInterval, RegressorMixin, BaseEstimator):
         alpha=None,
         normalize_y=True,
         n_restarts_optimizer=5,
+        ard=False,
+        n_components=None,
+        inducing="uniform",
+        learn_inducing=False,
+        mean_components=None,
+        fit_samples=None,
         random_state=None,
         n_jobs=None,
     ):
         self.kernel = kernel
+        self.ard = ard
+        self.n_components = n_components
+        self.inducing = inducing
+        self.learn_inducing = learn_inducing
+        self.mean_components = mean_components
+        self.fit_samples = fit_samples
         self.gamma = gamma
         self.amplitude = amplitude
         self.alpha = alpha
@@ -136,7 +157,15 @@ class GaussianProcessRegressor(_PredictInterval, RegressorMixin, BaseEstimator):
             normalize_y=bool(self.normalize_y),
             restarts=int(self.n_restarts_optimizer),
             seed=_seed(self.random_state),
+            ard=bool(self.ard),
         )
+        if self.n_components is not None:
+            params.update(approx="sgpr", components=int(self.n_components), landmarks=str(self.inducing),
+                          learn_inducing=bool(self.learn_inducing))
+            if self.mean_components is not None:
+                params.update(mean_components=int(self.mean_components))
+            if self.fit_samples is not None:
+                params.update(fit_samples=int(self.fit_samples))
         y = np.ascontiguousarray(y, dtype=np.float64)
         self._fitted = _kern.fit("gp", _matrix(X), y, [], weights, params, _threads(self.n_jobs))
         a = self._fitted.gp_attributes()
@@ -144,6 +173,8 @@ class GaussianProcessRegressor(_PredictInterval, RegressorMixin, BaseEstimator):
         self.noise_ = a["noise"]
         self.kernel_ = a["kernel"]
         self.hyperparameters_ = dict(a["hyperparameters"])
+        if "inducing_points" in a:
+            self.inducing_points_ = a["inducing_points"]
         return self
 
     def _X(self, X):

@@ -265,8 +265,14 @@ impl Fitted {
         x: Matrix<'_>,
         threads: usize,
     ) -> PyResult<(Bound<'py, PyArray1<f64>>, Bound<'py, PyArray1<f64>>, Bound<'py, PyArray1<f64>>)> {
-        let (gp, x) = (self.gp()?, self.samples(&x)?);
-        let p = detached(py, threads, |par| gp.predict(&x, par))?.map_err(value_error)?;
+        let x = self.samples(&x)?;
+        let p = match &self.model.estimator {
+            Estimator::Sgpr(sparse) => detached(py, threads, |par| sparse.predict(&x, par))?,
+            _ => {
+                let gp = self.gp()?;
+                detached(py, threads, |par| gp.predict(&x, par))?.map_err(value_error)?
+            }
+        };
         Ok((PyArray1::from_vec(py, p.mean), PyArray1::from_vec(py, p.std), PyArray1::from_vec(py, p.std_with_noise)))
     }
 
@@ -287,8 +293,19 @@ impl Fitted {
 
     /// A GP's log marginal likelihood, noise and fitted hyperparameters.
     fn gp_attributes<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
-        let gp = self.gp()?;
         let out = PyDict::new(py);
+        if let Estimator::Sgpr(sparse) = &self.model.estimator {
+            // The sparse GP's bound stands for its log marginal likelihood.
+            out.set_item("log_marginal_likelihood", sparse.elbo)?;
+            out.set_item("noise", sparse.noise)?;
+            out.set_item("hyperparameters", sparse.hyperparameters())?;
+            out.set_item("kernel", sparse.expression().to_string())?;
+            let z = &sparse.inducing;
+            let values = (0..z.n_samples()).flat_map(|i| (0..z.n_features()).map(move |j| z.row(i).value_at(j)));
+            out.set_item("inducing_points", array2(py, z.n_samples(), z.n_features(), values.collect())?)?;
+            return Ok(out);
+        }
+        let gp = self.gp()?;
         out.set_item("log_marginal_likelihood", gp.log_marginal_likelihood)?;
         out.set_item("noise", gp.noise)?;
         out.set_item("hyperparameters", gp.hyperparameters())?;

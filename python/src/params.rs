@@ -109,6 +109,12 @@ pub(crate) fn fit_spec(task_name: &str, params: &Bound<'_, PyDict>, classes: &[S
     gp.amplitude = get(params, "amplitude")?;
     gp.restarts = get(params, "restarts")?.unwrap_or(gp.restarts);
     gp.normalize_y = get(params, "normalize_y")?.unwrap_or(gp.normalize_y);
+    gp.ard = get(params, "ard")?.unwrap_or(false);
+    gp.learn_inducing = get(params, "learn_inducing")?.unwrap_or(false);
+    gp.mean_components = get(params, "mean_components")?;
+    if let Some(rows) = get::<usize>(params, "fit_samples")? {
+        gp.fit_samples = Some(rows).filter(|&n| n > 0);
+    }
     if let Some(text) = get::<String>(params, "kernel_expression")? {
         let e: Expression = text.parse().map_err(|e: kern::ExpressionError| value_error(e.to_string()))?;
         if e.white.is_some() && spec.gp.noise.is_some() {
@@ -128,6 +134,7 @@ fn approx(spec: &mut FitSpec, params: &Bound<'_, PyDict>) -> PyResult<()> {
             "falkon" => Approx::Falkon,
             "nystroem" => Approx::Nystroem,
             "rff" => Approx::Rff,
+            "sgpr" => Approx::Sgpr,
             other => return Err(value_error(format!("unknown approximation {other:?}"))),
         };
     }
@@ -137,7 +144,10 @@ fn approx(spec: &mut FitSpec, params: &Bound<'_, PyDict>) -> PyResult<()> {
             "uniform" => Sampling::Uniform,
             "greedy" => Sampling::Greedy,
             "leverage" => Sampling::Leverage,
-            other => return Err(value_error(format!("landmarks {other:?}: 'uniform', 'greedy' or 'leverage'"))),
+            "kmeans" => Sampling::Kmeans,
+            other => {
+                return Err(value_error(format!("landmarks {other:?}: 'uniform', 'greedy', 'leverage' or 'kmeans'")));
+            }
         };
     }
     a.orthogonal = get(params, "orthogonal")?.unwrap_or(false);

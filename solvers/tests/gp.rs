@@ -67,6 +67,8 @@ fn kernels() -> Vec<(VectorKernel, f64)> {
         Matern32 { lengthscale: 1.3 },
         Matern52 { lengthscale: 0.9 },
         ArdRbf { lengthscales: vec![0.5, 1.5, 2.0] },
+        ArdMatern32 { lengthscales: vec![0.8, 1.2, 2.5] },
+        ArdMatern52 { lengthscales: vec![1.1, 0.6, 1.9] },
         Polynomial { gamma: 0.3, coef0: 1.2, degree: 3 },
         Sigmoid { gamma: 0.2, coef0: 0.5 },
         Linear,

@@ -3,7 +3,7 @@
 //! gradients equal to central differences, and the same at any thread count.
 
 use kern_kernels::{DataSet, DenseMatrix, Par, VectorKernel};
-use kern_solvers::gp::{collapsed_bound, log_marginal_likelihood};
+use kern_solvers::gp::{Gradient, collapsed_bound, log_marginal_likelihood};
 
 fn problem(n: usize, d: usize, seed: u64) -> (DataSet, Vec<f64>) {
     let mut s = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
@@ -24,6 +24,7 @@ fn kernels() -> Vec<VectorKernel> {
         Scaled { scale: 1.7, kernel: Box::new(Rbf { gamma: 0.6 }) },
         Matern52 { lengthscale: 0.8 },
         ArdRbf { lengthscales: vec![0.7, 1.4] },
+        ArdMatern32 { lengthscales: vec![0.9, 1.6] },
         Sum(vec![
             Scaled {
                 scale: 2.0,
@@ -40,21 +41,21 @@ fn the_bound_is_below_the_exact_likelihood_and_meets_it_at_the_training_points()
     for kernel in kernels() {
         let noise = 0.05;
         let exact = log_marginal_likelihood(&kernel, noise, &x, &y, false, Par::Seq).unwrap().log_marginal_likelihood;
-        let all = collapsed_bound(&kernel, noise, &x, &y, &x, false, Par::Seq).unwrap();
+        let all = collapsed_bound(&kernel, noise, &x, &y, &x, Gradient::None, Par::Seq).unwrap();
         assert_eq!(all.jitter, 0.0, "{kernel}: K_uu needed jitter");
         assert!((all.elbo - exact).abs() <= 1e-8 * exact.abs(), "{kernel}: {} vs exact {exact}", all.elbo);
         let mut previous = f64::NEG_INFINITY;
         for m in [3, 8, 20, 40] {
             // Nested inducing sets: the bound rises with them (Titsias 2009).
             let z = x.select(&(0..m).collect::<Vec<_>>());
-            let b = collapsed_bound(&kernel, noise, &x, &y, &z, false, Par::Seq).unwrap().elbo;
+            let b = collapsed_bound(&kernel, noise, &x, &y, &z, Gradient::None, Par::Seq).unwrap().elbo;
             assert!(b <= exact + 1e-9 * exact.abs(), "{kernel}, M = {m}: {b} above {exact}");
             assert!(b >= previous - 1e-9 * exact.abs(), "{kernel}, M = {m}: {b} below {previous}");
             previous = b;
         }
         // Inducing points off the data are fine too.
         let (z, _) = problem(10, 2, 9);
-        assert!(collapsed_bound(&kernel, noise, &x, &y, &z, false, Par::Seq).unwrap().elbo <= exact);
+        assert!(collapsed_bound(&kernel, noise, &x, &y, &z, Gradient::None, Par::Seq).unwrap().elbo <= exact);
     }
 }
 
@@ -64,7 +65,7 @@ fn every_gradient_matches_central_differences() {
     let z = x.select(&[0, 5, 11, 17, 23, 31, 38, 44]);
     for kernel in kernels() {
         let noise = 0.1;
-        let b = collapsed_bound(&kernel, noise, &x, &y, &z, true, Par::Seq).unwrap();
+        let b = collapsed_bound(&kernel, noise, &x, &y, &z, Gradient::Hyperparameters, Par::Seq).unwrap();
         let mut theta: Vec<f64> = kernel.hyperparameters().iter().map(|h| h.value).collect();
         theta.push(noise);
         assert_eq!(b.gradient.len(), theta.len());
@@ -73,7 +74,7 @@ fn every_gradient_matches_central_differences() {
                 let mut moved = theta.clone();
                 moved[t] *= h.exp();
                 let k = kernel.with_hyperparameters(&moved[..moved.len() - 1]);
-                collapsed_bound(&k, moved[moved.len() - 1], &x, &y, &z, false, Par::Seq).unwrap().elbo
+                collapsed_bound(&k, moved[moved.len() - 1], &x, &y, &z, Gradient::None, Par::Seq).unwrap().elbo
             };
             let h = 1e-5;
             let fd = (at(h) - at(-h)) / (2.0 * h);
@@ -89,8 +90,8 @@ fn the_bound_and_its_gradient_are_the_same_at_any_thread_count() {
     let (x, y) = problem(2500, 3, 3);
     let (z, _) = problem(25, 3, 4);
     let kernel = VectorKernel::Scaled { scale: 1.3, kernel: Box::new(VectorKernel::Matern32 { lengthscale: 1.2 }) };
-    let one = collapsed_bound(&kernel, 0.2, &x, &y, &z, true, Par::Seq).unwrap();
-    let two = collapsed_bound(&kernel, 0.2, &x, &y, &z, true, Par::rayon(2)).unwrap();
+    let one = collapsed_bound(&kernel, 0.2, &x, &y, &z, Gradient::Hyperparameters, Par::Seq).unwrap();
+    let two = collapsed_bound(&kernel, 0.2, &x, &y, &z, Gradient::Hyperparameters, Par::rayon(2)).unwrap();
     assert_eq!(one, two);
 }
 
@@ -115,8 +116,14 @@ mod fitted {
         let mut gp = GaussianProcess::new(kernel, 0.05);
         gp.fit = vec![false; 3];
         let exact = GpModel::fit(&gp, x.clone(), &y, Par::Seq).unwrap();
-        let params = SparseGaussianProcess { gp, components: 80, inducing: Landmarks::Uniform };
-        let sparse = SgprModel::fit(&params, x, &y, Par::Seq).unwrap();
+        let params = SparseGaussianProcess {
+            gp,
+            components: 80,
+            inducing: Landmarks::Uniform,
+            learn_inducing: false,
+            fit_samples: None,
+        };
+        let sparse = SgprModel::fit(&params, &x, &y, Par::Seq).unwrap();
         let (a, b) = (sparse.predict(&test, Par::Seq), exact.predict(&test, Par::Seq).unwrap());
         for i in 0..30 {
             assert!((a.mean[i] - b.mean[i]).abs() < 1e-8, "mean {} vs {}", a.mean[i], b.mean[i]);
@@ -145,14 +152,116 @@ mod fitted {
         let (test, ty) = generated(2000, 8);
         let mut gp = GaussianProcess::new(amplitude_rbf(0.5), 0.1);
         gp.restarts = 1;
-        let params = SparseGaussianProcess { gp, components: 60, inducing: Landmarks::Greedy { tolerance: 0.0 } };
-        let one = SgprModel::fit(&params, x.clone(), &y, Par::Seq).unwrap();
-        let two = SgprModel::fit(&params, x, &y, Par::rayon(2)).unwrap();
+        let params = SparseGaussianProcess {
+            gp,
+            components: 60,
+            inducing: Landmarks::Greedy { tolerance: 0.0 },
+            learn_inducing: false,
+            fit_samples: None,
+        };
+        let one = SgprModel::fit(&params, &x, &y, Par::Seq).unwrap();
+        let two = SgprModel::fit(&params, &x, &y, Par::rayon(2)).unwrap();
         assert_eq!(one, two);
         let p = one.predict(&test, Par::Seq);
         let inside = p.interval(0.95).iter().zip(&ty).filter(|((lo, hi), t)| lo <= *t && *t <= hi).count();
         let coverage = inside as f64 / ty.len() as f64;
         assert!((0.93..=0.97).contains(&coverage), "{:.2} % covered", 100.0 * coverage);
         assert_eq!(p.mean, one.predict_mean(&test, Par::Seq));
+    }
+
+    #[test]
+    fn hyperparameters_from_a_sample_of_the_rows_and_the_posterior_on_all() {
+        use kern_solvers::gp::{Gradient, collapsed_bound};
+        let (x, y) = generated(3000, 10);
+        let mut gp = GaussianProcess::new(amplitude_rbf(0.5), 0.1);
+        gp.restarts = 0;
+        let all = SparseGaussianProcess {
+            gp,
+            components: 30,
+            inducing: Landmarks::Uniform,
+            learn_inducing: false,
+            fit_samples: None,
+        };
+        let full = SgprModel::fit(&all, &x, &y, Par::Seq).unwrap();
+        assert_eq!(
+            SgprModel::fit(&SparseGaussianProcess { fit_samples: Some(3000), ..all.clone() }, &x, &y, Par::Seq)
+                .unwrap(),
+            full
+        );
+        let sampled =
+            SgprModel::fit(&SparseGaussianProcess { fit_samples: Some(600), ..all }, &x, &y, Par::Seq).unwrap();
+        // The bound reported is the one on every row, at what the sample found.
+        let yn: Vec<f64> = y.iter().map(|v| (v - sampled.y_mean) / sampled.y_scale).collect();
+        let on_all =
+            collapsed_bound(&sampled.kernel, sampled.noise, &x, &yn, &sampled.inducing, Gradient::None, Par::Seq)
+                .unwrap();
+        assert!((sampled.elbo - on_all.elbo).abs() <= 1e-9 * on_all.elbo.abs(), "{} vs {}", sampled.elbo, on_all.elbo);
+        assert!(sampled.elbo <= full.elbo + 1e-6 * full.elbo.abs());
+        // The noise (variance 0.01 added) is found from a fifth of the rows too.
+        assert!((sampled.noise / full.noise - 1.0).abs() < 0.3, "{} vs {}", sampled.noise, full.noise);
+    }
+
+    #[test]
+    fn learnt_inducing_points_raise_the_bound_and_threads_do_not_matter() {
+        let (x, y) = generated(2500, 9);
+        let mut gp = GaussianProcess::new(amplitude_rbf(0.5), 0.1);
+        gp.restarts = 0;
+        let fixed = SparseGaussianProcess {
+            gp,
+            components: 12,
+            inducing: Landmarks::Uniform,
+            learn_inducing: false,
+            fit_samples: None,
+        };
+        let learnt = SparseGaussianProcess { learn_inducing: true, ..fixed.clone() };
+        let still = SgprModel::fit(&fixed, &x, &y, Par::Seq).unwrap();
+        let one = SgprModel::fit(&learnt, &x, &y, Par::Seq).unwrap();
+        let two = SgprModel::fit(&learnt, &x, &y, Par::rayon(2)).unwrap();
+        assert_eq!(one, two);
+        assert!(one.elbo > still.elbo + 1.0, "learnt {} vs fixed {}", one.elbo, still.elbo);
+        assert_ne!(one.inducing, still.inducing);
+        // A kernel without input derivatives is refused.
+        let mut normalized = learnt.clone();
+        normalized.gp.kernel = VectorKernel::Normalized(Box::new(VectorKernel::Rbf { gamma: 0.5 }));
+        assert!(SgprModel::fit(&normalized, &x, &y, Par::Seq).is_err());
+    }
+}
+
+#[test]
+fn the_inducing_gradient_matches_central_differences_dense_or_sparse() {
+    let (x, y) = problem(50, 2, 2);
+    let (z, _) = problem(6, 2, 11);
+    let sparse_x = {
+        let mut m = kern_kernels::SparseMatrix::with_cols(2);
+        for i in 0..x.n_samples() {
+            let v = x.row(i).values().to_vec();
+            // Some exact zeros, so that sparse rows skip features.
+            let keep: Vec<u32> = (0..2u32).filter(|&j| i % 3 != j as usize).collect();
+            m.push_row(&keep, &keep.iter().map(|&j| v[j as usize]).collect::<Vec<_>>()).unwrap();
+        }
+        DataSet::from(m)
+    };
+    let mut linear = kernels();
+    linear.push(VectorKernel::Sum(vec![VectorKernel::Linear, VectorKernel::Matern32 { lengthscale: 0.7 }]));
+    for data in [&x, &sparse_x] {
+        for kernel in &linear {
+            let noise = 0.1;
+            let b = collapsed_bound(kernel, noise, data, &y, &z, Gradient::AndInducing, Par::Seq).unwrap();
+            assert_eq!(b.inducing_gradient.len(), 12);
+            let plain = collapsed_bound(kernel, noise, data, &y, &z, Gradient::Hyperparameters, Par::Seq).unwrap();
+            assert_eq!((plain.elbo, &plain.gradient), (b.elbo, &b.gradient));
+            for t in 0..12 {
+                let at = |h: f64| {
+                    let mut rows: Vec<Vec<f64>> = (0..6).map(|i| z.row(i).values().to_vec()).collect();
+                    rows[t / 2][t % 2] += h;
+                    let moved = DataSet::from(DenseMatrix::from_rows(&rows).unwrap());
+                    collapsed_bound(kernel, noise, data, &y, &moved, Gradient::None, Par::Seq).unwrap().elbo
+                };
+                let h = 1e-5;
+                let fd = (at(h) - at(-h)) / (2.0 * h);
+                let g = b.inducing_gradient[t];
+                assert!((g - fd).abs() <= 1e-6 * g.abs().max(1.0), "{kernel}, coordinate {t}: analytic {g} vs {fd}");
+            }
+        }
     }
 }

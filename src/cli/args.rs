@@ -39,6 +39,18 @@ pub struct TrainArgs {
     /// GP: centre and scale the targets before fitting (scikit-learn's normalize_y); off fits them as given
     #[arg(long, value_name = "on|off", default_value = "on", value_parser = parse_on_off, action = clap::ArgAction::Set)]
     pub normalize_y: bool,
+    /// GP: one lengthscale per feature (automatic relevance determination), each fitted; --kernel rbf, matern32 or matern52
+    #[arg(long)]
+    pub ard: bool,
+    /// GP with --approx sgpr: learn the inducing points' locations too (they start where --landmarks puts them)
+    #[arg(long)]
+    pub learn_inducing: bool,
+    /// GP with --approx sgpr: the posterior mean from M samples as centres (every sample when M >= n) by Falkon's solver on the fitted hyperparameters, closer to the exact GP's than the inducing points' own; the intervals stay the sparse GP's
+    #[arg(long, value_name = "M")]
+    pub mean_components: Option<usize>,
+    /// GP with --approx sgpr: learn the hyperparameters (and inducing points) on a seeded uniform sample of N rows, then the posterior on every row; 0: every row
+    #[arg(long, value_name = "N", default_value_t = crate::train::SGPR_FIT_SAMPLES)]
+    pub fit_samples: usize,
     #[command(flatten)]
     pub approx: ApproxArgs,
     /// Memory an exact kernel matrix may take, e.g. 512M or 8G [default: half the machine's memory]
@@ -176,8 +188,8 @@ pub struct ApproxArgs {
     /// Features of the map (landmarks for Nyström, centres for Falkon)
     #[arg(long, value_name = "M", default_value_t = 100)]
     pub components: usize,
-    /// How Nyström and Falkon choose their landmarks
-    #[arg(long, value_enum, default_value = "uniform")]
+    /// How Nyström and Falkon choose their landmarks, and a sparse GP its inducing points
+    #[arg(long, visible_alias = "inducing", value_enum, default_value = "uniform")]
     pub landmarks: Sampling,
     /// Greedy landmarks stop when the residual trace falls below this fraction of the trace
     #[arg(long, default_value_t = 1e-6, value_name = "TOL")]
@@ -332,6 +344,10 @@ impl TrainArgs {
             amplitude: self.amplitude,
             restarts: self.restarts,
             normalize_y: self.normalize_y,
+            ard: self.ard,
+            learn_inducing: self.learn_inducing,
+            mean_components: self.mean_components,
+            fit_samples: Some(self.fit_samples).filter(|&n| n > 0),
             ..GpSpec::default()
         };
         let mut spec = FitSpec {

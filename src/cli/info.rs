@@ -35,7 +35,11 @@ pub(super) fn run(args: &InfoArgs) -> Result<()> {
     println!("task           {} ({})", model.task(), model.description());
     match &model.estimator {
         Estimator::Gp(m) => println!("kernel         {}", m.expression()),
-        Estimator::Sgpr(m) => println!("kernel         {}", m.expression()),
+        Estimator::Sgpr(m) => {
+            println!("kernel         {}", m.expression());
+            let dense = m.dense_mean.as_ref().map(|d| format!(", the mean from {} centres", d.centers.n_samples()));
+            println!("inducing       {} points{}", m.inducing.n_samples(), dense.unwrap_or_default());
+        }
         _ => println!("kernel         {}", model.kernel()),
     }
     println!("parameters     {params}");

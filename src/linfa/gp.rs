@@ -4,7 +4,7 @@ use std::marker::PhantomData;
 
 use kern_kernels::Par;
 use kern_solvers::GpModel;
-use kern_solvers::gp::GpcModel;
+use kern_solvers::gp::{GpcModel, SgprModel};
 use linfa::dataset::{AsSingleTargets, DatasetBase, Label, Records};
 use linfa::traits::{Fit, PredictInplace};
 use linfa::{Float, ParamGuard};
@@ -14,7 +14,7 @@ use super::svm::class_targets;
 use super::{as_f64, cast, check_kernel, default_par, fit_records, kernel_builder, to_dataset, to_f64, to_test_set};
 use crate::error::{Error, Result};
 use crate::model::Estimator;
-use crate::train::{FitSpec, Targets, Task};
+use crate::train::{Approx, FitSpec, Sampling, Targets, Task};
 
 /// The fitting options both GP estimators share: a named kernel's gamma or
 /// lengthscale is held when given and fitted (from `1/n_features`) when not;
@@ -91,11 +91,38 @@ pub struct GaussianProcessValid<F> {
 /// assert!(std.iter().all(|&s| s > 0.0 && s < 0.1));
 /// # Ok::<(), kern::Error>(())
 /// ```
+///
+/// With `.components(M)` it is a sparse GP on `M` inducing points
+/// (Titsias' collapsed bound), for data too large for the exact one:
+///
+/// ```
+/// use linfa::prelude::*;
+/// use ndarray::{Array1, Array2};
+///
+/// let x = Array2::from_shape_fn((2000, 2), |(i, j)| if j == 0 { (i % 50) as f64 / 12.5 } else { (i / 50) as f64 / 10.0 });
+/// // A smooth function plus a little noise (a deterministic stand-in).
+/// let noise = |i: usize| 0.1 * ((i as f64 * 0.377).fract() - 0.5);
+/// let y: Array1<f64> = x.rows().into_iter().enumerate().map(|(i, r)| r[0].sin() + 0.5 * r[1].cos() + noise(i)).collect();
+/// let gp = kern::GaussianProcess::params().kernel(kern::KernelKind::Matern32).ard(true)
+///     .components(40).inducing(kern::train::Sampling::Kmeans).restarts(0).fit(&Dataset::new(x.clone(), y.clone()))?;
+/// assert!(gp.predict(&x).r2(&y)? > 0.98);
+/// assert!(matches!(gp.model(), kern::linfa::GpFit::Sparse(m) if m.inducing.n_samples() == 40));
+/// # Ok::<(), kern::Error>(())
+/// ```
 #[derive(Clone, Debug, PartialEq)]
 pub struct GaussianProcess<F> {
-    model: GpModel,
+    model: GpFit,
     par: Par,
     marker: PhantomData<F>,
+}
+
+/// A fitted GP regression: exact, or sparse on inducing points.
+#[derive(Clone, Debug, PartialEq)]
+pub enum GpFit {
+    /// The exact GP (the default).
+    Exact(GpModel),
+    /// The sparse GP of `.components(M)`.
+    Sparse(SgprModel),
 }
 
 impl<F: Float> GaussianProcess<F> {
@@ -121,24 +148,41 @@ impl<F: Float> GaussianProcess<F> {
         (p.mean.into_iter().map(cast).collect(), p.std_with_noise.into_iter().map(cast).collect())
     }
 
-    /// The fitted log marginal likelihood (of the normalised targets).
+    /// The fitted log marginal likelihood (of the normalised targets); for
+    /// a sparse GP its lower bound (the ELBO).
     pub fn log_marginal_likelihood(&self) -> f64 {
-        self.model.log_marginal_likelihood
+        match &self.model {
+            GpFit::Exact(m) => m.log_marginal_likelihood,
+            GpFit::Sparse(m) => m.elbo,
+        }
     }
 
     /// The fitted hyperparameters by name.
     pub fn hyperparameters(&self) -> Vec<(String, f64)> {
-        self.model.hyperparameters()
+        match &self.model {
+            GpFit::Exact(m) => m.hyperparameters(),
+            GpFit::Sparse(m) => m.hyperparameters(),
+        }
     }
 
     /// The underlying kern model.
-    pub fn model(&self) -> &GpModel {
+    pub fn model(&self) -> &GpFit {
         &self.model
     }
 
+    fn n_features(&self) -> usize {
+        match &self.model {
+            GpFit::Exact(m) => m.train.n_features(),
+            GpFit::Sparse(m) => m.inducing.n_features(),
+        }
+    }
+
     fn posterior<D: Data<Elem = F>>(&self, x: &ArrayBase<D, Ix2>) -> kern_solvers::gp::GpPrediction {
-        let test = to_test_set(x, self.model.train.n_features());
-        self.model.predict(&test, self.par).expect("the fitted factorisation succeeds again")
+        let test = to_test_set(x, self.n_features());
+        match &self.model {
+            GpFit::Exact(m) => m.predict(&test, self.par).expect("the fitted factorisation succeeds again"),
+            GpFit::Sparse(m) => m.predict(&test, self.par),
+        }
     }
 }
 
@@ -155,6 +199,47 @@ impl<F: Float> GaussianProcessParams<F> {
     /// Centre and scale the targets (on, as scikit-learn's `normalize_y=True`).
     pub fn normalize_y(mut self, normalize: bool) -> Self {
         self.0.spec.gp.normalize_y = normalize;
+        self
+    }
+
+    /// A sparse GP on `m` inducing points (Titsias' collapsed bound,
+    /// `O(n m²)` per evaluation) instead of the exact GP; 0 returns to the exact GP.
+    pub fn components(mut self, m: usize) -> Self {
+        self.0.spec.approx.method = if m == 0 { Approx::None } else { Approx::Sgpr };
+        self.0.spec.approx.components = m;
+        self
+    }
+
+    /// How a sparse GP chooses its inducing points among the samples (uniformly by default).
+    pub fn inducing(mut self, sampling: Sampling) -> Self {
+        self.0.spec.approx.sampling = sampling;
+        self
+    }
+
+    /// A sparse GP moves its inducing points to maximise its bound too.
+    pub fn learn_inducing(mut self, learn: bool) -> Self {
+        self.0.spec.gp.learn_inducing = learn;
+        self
+    }
+
+    /// A sparse GP's posterior mean from `m` samples as centres (every
+    /// sample when `m ≥ n`) by Falkon's solver on the fitted hyperparameters:
+    /// closer to the exact GP's mean; the variances stay the sparse GP's.
+    pub fn mean_components(mut self, m: usize) -> Self {
+        self.0.spec.gp.mean_components = Some(m);
+        self
+    }
+
+    /// A sparse GP learns its hyperparameters on a seeded sample of `rows`
+    /// rows (50,000; 0: every row), then forms its posterior on all of them.
+    pub fn fit_samples(mut self, rows: usize) -> Self {
+        self.0.spec.gp.fit_samples = Some(rows).filter(|&n| n > 0);
+        self
+    }
+
+    /// One lengthscale per feature, each fitted (rbf, matern32 and matern52).
+    pub fn ard(mut self, ard: bool) -> Self {
+        self.0.spec.gp.ard = ard;
         self
     }
 }
@@ -182,8 +267,10 @@ impl<F: Float, D: Data<Elem = F>, T: AsSingleTargets<Elem = F>> Fit<ArrayBase<D,
     fn fit(&self, dataset: &DatasetBase<ArrayBase<D, Ix2>, T>) -> Result<GaussianProcess<F>> {
         let x = to_dataset(dataset.records())?;
         let targets = Targets::Values(as_f64(dataset.as_single_targets()));
-        let Estimator::Gp(model) = fit_records(&self.spec, x, &targets, dataset.weights(), self.par)? else {
-            unreachable!("a GP regression fits a GP")
+        let model = match fit_records(&self.spec, x, &targets, dataset.weights(), self.par)? {
+            Estimator::Gp(model) => GpFit::Exact(model),
+            Estimator::Sgpr(model) => GpFit::Sparse(model),
+            _ => unreachable!("a GP regression fits a GP"),
         };
         Ok(GaussianProcess { model, par: self.par, marker: PhantomData })
     }
@@ -192,8 +279,12 @@ impl<F: Float, D: Data<Elem = F>, T: AsSingleTargets<Elem = F>> Fit<ArrayBase<D,
 impl<F: Float, D: Data<Elem = F>> PredictInplace<ArrayBase<D, Ix2>, Array1<F>> for GaussianProcess<F> {
     fn predict_inplace(&self, x: &ArrayBase<D, Ix2>, y: &mut Array1<F>) {
         assert_eq!(x.nrows(), y.len(), "one target per record");
-        let test = to_test_set(x, self.model.train.n_features());
-        y.iter_mut().zip(self.model.predict_mean(&test, self.par)).for_each(|(y, m)| *y = cast(m));
+        let test = to_test_set(x, self.n_features());
+        let mean = match &self.model {
+            GpFit::Exact(m) => m.predict_mean(&test, self.par),
+            GpFit::Sparse(m) => m.predict_mean(&test, self.par),
+        };
+        y.iter_mut().zip(mean).for_each(|(y, m)| *y = cast(m));
     }
 
     fn default_target(&self, x: &ArrayBase<D, Ix2>) -> Array1<F> {

@@ -32,7 +32,9 @@ mod structured;
 mod svm;
 
 pub use features::{Nystroem, NystroemParams, RandomFourierFeatures, RandomFourierFeaturesParams};
-pub use gp::{GaussianProcess, GaussianProcessClassifier, GaussianProcessClassifierParams, GaussianProcessParams};
+pub use gp::{
+    GaussianProcess, GaussianProcessClassifier, GaussianProcessClassifierParams, GaussianProcessParams, GpFit,
+};
 pub use ridge::{KernelRidge, KernelRidgeParams};
 pub use structured::{GraphRecords, SequenceRecords, StructuredRecords, StructuredRegressor, StructuredSvc};
 pub use svm::{OneClassSvm, OneClassSvmParams, Svc, SvcParams, Svr, SvrParams};

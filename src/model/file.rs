@@ -115,6 +115,7 @@ fn decode_binary(bytes: &[u8]) -> std::result::Result<Model, ModelErrorKind> {
     let model: Model = match version {
         1 => postcard::from_bytes::<legacy::ModelV1>(payload).map_err(malformed)?.into(),
         2 => postcard::from_bytes::<legacy::ModelV2>(payload).map_err(malformed)?.into(),
+        3 => postcard::from_bytes::<legacy::ModelV3>(payload).map_err(malformed)?.into(),
         _ => postcard::from_bytes(payload).map_err(malformed)?,
     };
     check(model)
@@ -190,6 +191,14 @@ fn check(model: Model) -> std::result::Result<Model, ModelErrorKind> {
             if !shapes || !finite || m.noise <= 0.0 || m.y_scale <= 0.0 || m.kernel.validate(model.n_features).is_err()
             {
                 return malformed("invalid sparse GP");
+            }
+            if let Some(f) = &m.dense_mean
+                && (f.n_targets != 1
+                    || f.centers.n_features() != model.n_features
+                    || f.coef.len() != f.centers.n_samples()
+                    || f.kernel != m.kernel)
+            {
+                return malformed("the sparse GP's dense mean does not fit the model");
             }
         }
         super::Estimator::Approx { kernel, map, head } => {

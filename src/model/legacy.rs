@@ -2,15 +2,15 @@
 //! [`Model`]. Postcard stores no field names, so each old layout is spelt out:
 //! format 1 lacks [`super::InputSchema::scaling`]; formats 1 and 2 lack
 //! [`GpModel::weights`], [`KernelRidgeModel::weights`] and
-//! [`Model::calibration`].
+//! [`Model::calibration`]; format 3 lacks [`SgprModel::dense_mean`].
 
 use kern_kernels::{DataSet, GraphKernel, Graphs, Sequences, StringKernel, VectorKernel};
 use kern_solvers::falkon::FalkonModel;
-use kern_solvers::gp::{FixedGpModel, FixedGpcModel, GpcModel};
+use kern_solvers::gp::{FixedGpModel, FixedGpcModel, GpcModel, SgprModel};
 use kern_solvers::{GpModel, KernelRidge, KernelRidgeModel, SvmModel};
 use serde::Deserialize;
 
-use super::{ApproxMap, Estimator, InputSchema, LinearHead, Machine, Model, Origin};
+use super::{ApproxMap, Calibration, Estimator, InputSchema, LinearHead, Machine, Model, Origin};
 use crate::io::{CsvSchema, Format, SequenceOptions};
 
 /// Format 1.
@@ -156,6 +156,84 @@ impl From<ModelV2> for Model {
             estimator: m.estimator.into(),
             origin: m.origin,
             calibration: None,
+        }
+    }
+}
+
+/// Format 3.
+#[derive(Deserialize)]
+pub(super) struct ModelV3 {
+    format_version: u32,
+    kern_version: String,
+    n_features: usize,
+    input: InputSchema,
+    estimator: EstimatorV3,
+    origin: Origin,
+    calibration: Option<Calibration>,
+}
+
+/// [`Estimator`] in the same variant order, its sparse GP without a dense mean.
+#[derive(Deserialize)]
+enum EstimatorV3 {
+    KernelRidge(KernelRidgeModel<VectorKernel, DataSet>),
+    Svm { model: SvmModel<VectorKernel, DataSet>, classes: Vec<String> },
+    Gp(GpModel),
+    Gpc { model: GpcModel, classes: Vec<String> },
+    Approx { kernel: VectorKernel, map: ApproxMap, head: LinearHead },
+    Falkon { model: FalkonModel, classes: Vec<String> },
+    Sequences { machine: Machine<StringKernel, Sequences>, read: SequenceOptions },
+    Graphs(Machine<GraphKernel, Graphs>),
+    Sgpr(SgprModelV3),
+}
+
+/// [`SgprModel`] before its dense mean.
+#[derive(Deserialize)]
+struct SgprModelV3 {
+    kernel: VectorKernel,
+    noise: f64,
+    inducing: DataSet,
+    mean: Vec<f64>,
+    factors: [Vec<f64>; 2],
+    y_mean: f64,
+    y_scale: f64,
+    elbo: f64,
+    jitter: f64,
+    evaluations: usize,
+}
+
+impl From<ModelV3> for Model {
+    fn from(m: ModelV3) -> Self {
+        let estimator = match m.estimator {
+            EstimatorV3::KernelRidge(m) => Estimator::KernelRidge(m),
+            EstimatorV3::Svm { model, classes } => Estimator::Svm { model, classes },
+            EstimatorV3::Gp(m) => Estimator::Gp(m),
+            EstimatorV3::Gpc { model, classes } => Estimator::Gpc { model, classes },
+            EstimatorV3::Approx { kernel, map, head } => Estimator::Approx { kernel, map, head },
+            EstimatorV3::Falkon { model, classes } => Estimator::Falkon { model, classes },
+            EstimatorV3::Sequences { machine, read } => Estimator::Sequences { machine, read },
+            EstimatorV3::Graphs(machine) => Estimator::Graphs(machine),
+            EstimatorV3::Sgpr(g) => Estimator::Sgpr(SgprModel {
+                kernel: g.kernel,
+                noise: g.noise,
+                inducing: g.inducing,
+                mean: g.mean,
+                factors: g.factors,
+                y_mean: g.y_mean,
+                y_scale: g.y_scale,
+                elbo: g.elbo,
+                jitter: g.jitter,
+                evaluations: g.evaluations,
+                dense_mean: None,
+            }),
+        };
+        Model {
+            format_version: m.format_version,
+            kern_version: m.kern_version,
+            n_features: m.n_features,
+            input: m.input,
+            estimator,
+            origin: m.origin,
+            calibration: m.calibration,
         }
     }
 }

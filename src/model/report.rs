@@ -33,6 +33,10 @@ impl Model {
                 put(&mut r, "hyperparameters", Value::Object(hyper));
                 put(&mut r, "jitter", json!(m.jitter));
                 put(&mut r, "evaluations", json!(m.evaluations));
+                if let Some(dense) = &m.dense_mean {
+                    put(&mut r, "mean_components", json!(dense.centers.n_samples()));
+                    put(&mut r, "mean_iterations", json!(dense.iterations));
+                }
             }
             Estimator::Gpc { model, classes } => gpc_report(model, classes, &mut r),
             Estimator::Approx { map, head, .. } => approx_report(map, head, &mut r),
@@ -61,7 +65,15 @@ impl Model {
             Estimator::Svm { model, .. } => format!(", {} support vectors", model.n_sv()),
             Estimator::KernelRidge(m) => format!(", alpha = {}", m.params.alpha),
             Estimator::Gp(m) => format!(", log marginal likelihood {:.4}", m.log_marginal_likelihood),
-            Estimator::Sgpr(m) => format!(", {} inducing points, bound {:.4} (sgpr)", m.inducing.n_samples(), m.elbo),
+            Estimator::Sgpr(m) => {
+                let dense = m.dense_mean.as_ref().map(|d| format!(", the mean from {} centres", d.centers.n_samples()));
+                format!(
+                    ", {} inducing points, bound {:.4} (sgpr){}",
+                    m.inducing.n_samples(),
+                    m.elbo,
+                    dense.unwrap_or_default()
+                )
+            }
             Estimator::Gpc { model, .. } => {
                 format!(", approximate log marginal likelihood {:.4}", model.log_marginal_likelihood())
             }

@@ -216,6 +216,7 @@ pub(crate) fn landmarks(spec: &FitSpec) -> Landmarks {
         Sampling::Uniform => Landmarks::Uniform,
         Sampling::Greedy => Landmarks::Greedy { tolerance: spec.approx.landmark_tol },
         Sampling::Leverage => Landmarks::Leverage { lambda: None },
+        Sampling::Kmeans => Landmarks::KMeans,
     }
 }
 

@@ -212,7 +212,7 @@ impl KernelSpec {
     pub fn fits(&self, name: &str) -> bool {
         if name.ends_with("gamma") {
             self.gamma.is_none()
-        } else if name.ends_with("lengthscale") {
+        } else if name.ends_with("lengthscale") || name.contains(".lengthscale.") {
             self.gamma.is_none() && self.lengthscale.is_none()
         } else {
             false

@@ -164,6 +164,18 @@ fn approx_needs(spec: &FitSpec, shape: Shape) -> Vec<Need> {
             let what = format!("8 row blocks of K(X, Z) and their {m} × {m} sums");
             let blocks = f64s(1024 * m + m.saturating_mul(m)).saturating_mul(8);
             needs.push(need(what, &components, blocks, fewer));
+            if let Some(centres) = spec.gp.mean_components {
+                let c = (centres as u64).min(n);
+                let what = format!("the dense mean's {c} centres and {c} × {c} matrices");
+                let bytes = f64s(c.saturating_mul(c)).saturating_mul(4).saturating_add(c.saturating_mul(row_bytes));
+                needs.push(need(what, "--mean-components", bytes, fewer));
+            }
+            if spec.gp.learn_inducing {
+                // Dense locations, their gradient per wave and L-BFGS's 20 saved differences.
+                let what = format!("{m} × {} learnt inducing locations, with the optimiser's copies", shape.d);
+                let bytes = f64s(m.saturating_mul(shape.d as u64)).saturating_mul(32);
+                needs.push(need(what, "--learn-inducing", bytes, fewer));
+            }
         }
         Approx::Falkon | Approx::None => {
             let what = format!("Falkon's {m} centres and {m} × {m} matrices (K_MM and the preconditioner's factors)");

@@ -49,7 +49,10 @@ pub use kernel::{KernelName, KernelSpec};
 pub use machine::{check_memory, fit_machine, gram_bytes};
 pub use samples::Learnable;
 pub use shared::{Shares, check_shareable, fit_shared};
-pub use spec::{Alpha, Approx, ApproxSpec, Device, FitSpec, GpSpec, Loss, Sampling, SvmSpec, Task, default_max_memory};
+pub use spec::{
+    Alpha, Approx, ApproxSpec, Device, FitSpec, GpSpec, Loss, SGPR_FIT_SAMPLES, Sampling, SvmSpec, Task,
+    default_max_memory,
+};
 pub use svm::svm_params;
 pub use targets::{ClassOrder, Targets, are_classes, code_classes, label_name, label_names};
 pub use vectors::fit_vectors;
@@ -126,22 +129,47 @@ impl FitSpec {
     /// the named one (a GP's unheld width at `gp.gamma_start` when set).
     pub fn vector_kernel(&self, n_features: usize) -> Result<VectorKernel> {
         if let Some(kernel) = &self.custom_kernel {
+            if self.gp.ard {
+                let why = "--ard applies to a named kernel; a kernel expression writes ard(ls=[..]) itself";
+                return Err(Error::Usage(why.into()));
+            }
             kernel.validate(n_features)?;
             return Ok(kernel.clone());
         }
         let k = &self.kernel;
-        match (self.task, self.gp.gamma_start) {
+        let kernel = match (self.task, self.gp.gamma_start) {
             (Task::Gp | Task::Gpc, Some(g)) if k.gamma.is_none() && k.lengthscale.is_none() => {
-                KernelSpec { gamma: Some(g), ..k.clone() }.vector(n_features)
+                KernelSpec { gamma: Some(g), ..k.clone() }.vector(n_features)?
             }
-            _ => k.vector(n_features),
-        }
+            _ => k.vector(n_features)?,
+        };
+        if self.gp.ard { ard(kernel, self.task, n_features) } else { Ok(kernel) }
     }
 
     /// Whether the kernel reads precomputed kernel values.
     pub fn precomputed(&self) -> bool {
         self.custom_kernel.as_ref().map_or(self.kernel.name == KernelName::Precomputed, |k| k.contains_precomputed())
     }
+}
+
+/// The named kernel with its one lengthscale repeated for every feature, for
+/// a GP to fit each (`--ard`).
+fn ard(kernel: VectorKernel, task: Task, n_features: usize) -> Result<VectorKernel> {
+    if !matches!(task, Task::Gp | Task::Gpc) {
+        let why =
+            format!("--ard is for GPs (--task gp or gpc), which fit the lengthscales; not --task {}", task.name());
+        return Err(Error::Usage(why));
+    }
+    let repeat = |l: f64| vec![l; n_features];
+    Ok(match kernel {
+        VectorKernel::Rbf { gamma } => VectorKernel::ArdRbf { lengthscales: repeat(1.0 / (2.0 * gamma).sqrt()) },
+        VectorKernel::Matern32 { lengthscale } => VectorKernel::ArdMatern32 { lengthscales: repeat(lengthscale) },
+        VectorKernel::Matern52 { lengthscale } => VectorKernel::ArdMatern52 { lengthscales: repeat(lengthscale) },
+        other => {
+            let why = format!("--ard takes --kernel rbf, matern32 or matern52, not {}", other.name());
+            return Err(Error::Usage(why));
+        }
+    })
 }
 
 /// With a precomputed kernel, every row must carry its sample number.

@@ -145,7 +145,22 @@ pub struct GpSpec {
     /// covariance (its amplitudes are its own); `None` fits `amplitude ×
     /// kernel` with every hyperparameter free.
     pub fit: Option<Vec<bool>>,
+    /// One lengthscale per feature, each fitted (rbf, matern32, matern52).
+    pub ard: bool,
+    /// Sparse GP: learn the inducing points' locations too.
+    pub learn_inducing: bool,
+    /// Sparse GP: the posterior mean recomputed from this many samples as
+    /// centres by Falkon's solver on the fitted hyperparameters.
+    pub mean_components: Option<usize>,
+    /// Sparse GP: the rows its hyperparameters are learnt on (a seeded
+    /// uniform sample; the posterior is on every row). `None`: every row.
+    pub fit_samples: Option<usize>,
 }
+
+/// The rows a sparse GP learns its hyperparameters on by default: every
+/// row up to this many. An evaluation of the bound costs `O(n M²)`; tens of
+/// thousands of rows pin a GP's few hyperparameters down.
+pub const SGPR_FIT_SAMPLES: usize = 50_000;
 
 impl Default for GpSpec {
     fn default() -> Self {
@@ -157,6 +172,10 @@ impl Default for GpSpec {
             restarts: 5,
             normalize_y: true,
             fit: None,
+            ard: false,
+            learn_inducing: false,
+            mean_components: None,
+            fit_samples: Some(SGPR_FIT_SAMPLES),
         }
     }
 }
@@ -202,6 +221,8 @@ pub enum Sampling {
     Greedy,
     /// Proportional to approximate ridge leverage scores
     Leverage,
+    /// k-means++ seeding in the kernel's feature space (each next one drawn by its squared distance to the nearest chosen)
+    Kmeans,
 }
 
 /// The loss of the linear model on approximate features.

@@ -32,6 +32,10 @@ pub fn fit_vectors(
     if spec.approx.method == Approx::Sgpr {
         return fit_sgpr(spec, kernel, x, targets, weights, par, notices);
     }
+    if spec.gp.learn_inducing || spec.gp.mean_components.is_some() {
+        let option = if spec.gp.learn_inducing { "--learn-inducing" } else { "--mean-components" };
+        return Err(Error::Usage(format!("{option} is an option of the sparse GP: it needs --approx sgpr")));
+    }
     if spec.approx.method != Approx::None {
         if kernel.contains_precomputed() {
             return Err(Error::Usage("--approx needs a kernel on vectors, not --kernel precomputed".into()));
@@ -115,8 +119,18 @@ fn fit_sgpr(
         gp: gp_params(spec, kernel)?,
         components: spec.approx.components,
         inducing: super::approx::landmarks(spec),
+        learn_inducing: spec.gp.learn_inducing,
+        fit_samples: spec.gp.fit_samples,
     };
-    Ok(Estimator::Sgpr(SgprModel::fit(&params, x, y, par).map_err(SolverError::from)?))
+    let mut model = SgprModel::fit(&params, &x, y, par).map_err(SolverError::from)?;
+    match spec.gp.mean_components {
+        Some(0) => return Err(Error::Usage("--mean-components must be at least 1".into())),
+        Some(m) => {
+            model.refine_mean(&x, y, m, super::memory::spare_bytes(spec, Shape::of_vectors(&x, par)), spec.seed, par)?
+        }
+        None => {}
+    }
+    Ok(Estimator::Sgpr(model))
 }
 
 /// `amplitude × kernel + white noise`: the hyperparameters given are held,

@@ -1,6 +1,7 @@
 //! Choosing Nyström landmarks: uniformly at random, by greedy pivoted
 //! Cholesky (the sample with the largest residual variance next, until the
-//! residual trace is small), or by approximate ridge leverage scores.
+//! residual trace is small), by approximate ridge leverage scores, or by
+//! k-means++ seeding in the kernel's feature space.
 
 use faer::linalg::triangular_solve::solve_lower_triangular_in_place;
 use faer::{Mat, Par};
@@ -22,6 +23,12 @@ pub enum Landmarks {
     /// 1e-3 of the mean diagonal), estimated from a uniform sketch of
     /// `2M` samples (Alaoui & Mahoney 2015).
     Leverage { lambda: Option<f64> },
+    /// k-means++ seeding (Arthur & Vassilvitskii 2007) in the kernel's
+    /// feature space: each next landmark drawn with probability proportional
+    /// to its squared feature-space distance to the nearest one chosen,
+    /// `k(x, x) + k(c, c) − 2k(x, c)`. Spread out like greedy, random like
+    /// uniform; `O(n M)` kernel values, `O(n)` memory.
+    KMeans,
 }
 
 impl Landmarks {
@@ -48,6 +55,7 @@ impl Landmarks {
                 Ok(greedy_pivoted_cholesky(kernel, x, m, tolerance, par).0)
             }
             Landmarks::Leverage { lambda } => leverage_sample(kernel, x, m, lambda, seed, par),
+            Landmarks::KMeans => Ok(kmeans_plus_plus(kernel, x, m, seed, par)),
         }
     }
 }
@@ -120,6 +128,56 @@ pub fn greedy_pivoted_cholesky(
     (pivots, traces)
 }
 
+/// k-means++ seeding in feature space: up to `m` distinct samples (fewer
+/// when every remaining sample coincides with a chosen one), ascending.
+///
+/// ```
+/// use kern_approx::Landmarks;
+/// use kern_kernels::{DataSet, DenseMatrix, Par, VectorKernel};
+/// // Two tight clusters far apart: two landmarks take one from each.
+/// let rows: Vec<Vec<f64>> = (0..40).map(|i| vec![if i < 20 { 0.0 } else { 50.0 } + i as f64 * 1e-3]).collect();
+/// let x = DataSet::from(DenseMatrix::from_rows(&rows).unwrap());
+/// let k = VectorKernel::Rbf { gamma: 1.0 };
+/// let chosen = Landmarks::KMeans.choose(&k, &x, 2, 7, Par::Seq).unwrap();
+/// assert!(chosen[0] < 20 && chosen[1] >= 20);
+/// ```
+fn kmeans_plus_plus(kernel: &VectorKernel, x: &DataSet, m: usize, seed: u64, par: Par) -> Vec<usize> {
+    let n = x.n_samples();
+    if n == 0 || m == 0 {
+        return Vec::new();
+    }
+    let all: Vec<usize> = (0..n).collect();
+    let mut diag = vec![0.0; n];
+    kernel.diagonal(x, &all, &mut diag);
+    let mut rng = SplitMix64::new(seed ^ 0x4B4D_4541_4E53_2B2B);
+    let mut chosen = vec![rng.below(n)];
+    let mut nearest = vec![f64::INFINITY; n];
+    let mut column = Mat::zeros(n, 1);
+    while chosen.len() < m.min(n) {
+        let c = *chosen.last().expect("one chosen");
+        kernel.block(x, &all, x, &[c], column.as_mut(), par);
+        for i in 0..n {
+            let d2 = (diag[i] + diag[c] - 2.0 * column[(i, 0)]).max(0.0);
+            nearest[i] = nearest[i].min(d2);
+        }
+        chosen.iter().for_each(|&c| nearest[c] = 0.0);
+        let total: f64 = nearest.iter().sum();
+        if total.is_nan() || total <= 0.0 {
+            break;
+        }
+        // The first sample whose running sum passes u · total.
+        let target = rng.uniform() * total;
+        let mut sum = 0.0;
+        let next = (0..n).find(|&i| {
+            sum += nearest[i];
+            sum > target && nearest[i] > 0.0
+        });
+        chosen.push(next.unwrap_or_else(|| (0..n).rev().find(|&i| nearest[i] > 0.0).expect("a positive distance")));
+    }
+    chosen.sort_unstable();
+    chosen
+}
+
 /// `m` landmarks drawn without replacement with probability proportional to
 /// approximate ridge leverage scores
 /// `ℓ_i ≈ (k_ii − K_iS (K_SS + λI)⁻¹ K_Si) / λ` from a uniform sketch `S`.
@@ -179,4 +237,30 @@ fn leverage_sample(
     let mut chosen: Vec<usize> = keyed.into_iter().take(m).map(|(_, i)| i).collect();
     chosen.sort_unstable();
     Ok(chosen)
+}
+
+#[cfg(test)]
+mod tests {
+    use kern_kernels::{DataSet, DenseMatrix, Par, VectorKernel};
+
+    use super::Landmarks;
+
+    #[test]
+    fn kmeans_plus_plus_gives_distinct_ascending_seeded_landmarks_and_stops_at_duplicates() {
+        let rows: Vec<Vec<f64>> = (0..300).map(|i| vec![(i % 17) as f64 / 3.0, (i % 11) as f64 / 2.0]).collect();
+        let x = DataSet::from(DenseMatrix::from_rows(&rows).unwrap());
+        let k = VectorKernel::Matern32 { lengthscale: 1.0 };
+        let a = Landmarks::KMeans.choose(&k, &x, 40, 3, Par::Seq).unwrap();
+        assert_eq!(a.len(), 40);
+        assert!(a.windows(2).all(|w| w[0] < w[1]), "ascending and distinct");
+        assert_eq!(a, Landmarks::KMeans.choose(&k, &x, 40, 3, Par::rayon(2)).unwrap());
+        assert_ne!(a, Landmarks::KMeans.choose(&k, &x, 40, 4, Par::Seq).unwrap());
+        // 187 distinct rows (17 × 11): no two landmarks share a row.
+        let all = Landmarks::KMeans.choose(&k, &x, 300, 3, Par::Seq).unwrap();
+        assert_eq!(all.len(), 187);
+        let mut seen: Vec<&Vec<f64>> = all.iter().map(|&i| &rows[i]).collect();
+        seen.sort_by(|a, b| a.partial_cmp(b).unwrap());
+        seen.dedup();
+        assert_eq!(seen.len(), 187);
+    }
 }

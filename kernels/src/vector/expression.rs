@@ -6,7 +6,8 @@
 //! joined by `+` and `*` (parentheses group); a number multiplying a term is
 //! its amplitude, a number alone a constant; a value ending in `!` is held
 //! when a GP fits the others. `white(v)` is the noise variance, so it may
-//! only be added at the top level. [`std::fmt::Display`] writes a kernel in
+//! only be added at the top level. ARD kernels take one lengthscale per
+//! feature as a list: `ard_matern32(ls=[0.5, 2, 10!])`. [`std::fmt::Display`] writes a kernel in
 //! the same syntax.
 
 use std::fmt;
@@ -117,8 +118,8 @@ fn write_kernel(f: &mut fmt::Formatter<'_>, k: &VectorKernel, m: &mut Marks<'_>)
         Matern12 { lengthscale } | Matern32 { lengthscale } | Matern52 { lengthscale } => {
             write!(f, "{}(ls={lengthscale}{})", k.name(), m.next())
         }
-        ArdRbf { lengthscales } => {
-            write!(f, "ard(ls=[")?;
+        ArdRbf { lengthscales } | ArdMatern32 { lengthscales } | ArdMatern52 { lengthscales } => {
+            write!(f, "{}(ls=[", k.name())?;
             for (j, l) in lengthscales.iter().enumerate() {
                 write!(f, "{}{l}{}", if j > 0 { ", " } else { "" }, m.next())?;
             }
@@ -314,6 +315,9 @@ impl Parser {
             }
             Some(c) if c.is_ascii_alphabetic() => {
                 let name = self.word();
+                if matches!(name.as_str(), "ard" | "ard_matern32" | "ard_matern52") {
+                    return self.ard_term(&name);
+                }
                 let args = if self.eat('(') { self.arguments()? } else { Vec::new() };
                 term(&name, &args, column)
             }
@@ -334,6 +338,41 @@ impl Parser {
             }
             None => Err(self.error("expected a kernel term or a number, found the end".into())),
         }
+    }
+
+    /// `(ls=[v, v, …])` after an ARD kernel's name: its lengthscales.
+    fn ard_term(&mut self, name: &str) -> Result<Factor, ExpressionError> {
+        self.expect('(', &format!("'(' after {name}"))?;
+        self.skip_space();
+        let key_column = self.at + 1;
+        let key = self.word();
+        if !matches!(key.as_str(), "ls" | "lengthscale" | "lengthscales") {
+            let message = format!("{name} takes ls=[one lengthscale per feature]");
+            return Err(ExpressionError { column: key_column, message });
+        }
+        self.expect('=', &format!("'=' after {key}"))?;
+        self.expect('[', "'[' before the lengthscales")?;
+        let mut values = Vec::new();
+        loop {
+            let v = self.value()?;
+            if let Some(need) = out_of_domain(name, "ls", v) {
+                return Err(ExpressionError { column: v.column, message: format!("{name}: ls = {} {need}", v.number) });
+            }
+            values.push(v);
+            if self.eat(']') {
+                break;
+            }
+            self.expect(',', "',' or ']'")?;
+        }
+        self.expect(')', "')'")?;
+        let lengthscales: Vec<f64> = values.iter().map(|v| v.number).collect();
+        let kernel = match name {
+            "ard" => VectorKernel::ArdRbf { lengthscales },
+            "ard_matern32" => VectorKernel::ArdMatern32 { lengthscales },
+            _ => VectorKernel::ArdMatern52 { lengthscales },
+        };
+        let fit = values.iter().map(|v| !v.held).collect();
+        Ok(Factor::Kernel(Node { kernel, fit }))
     }
 
     fn word(&mut self) -> String {
@@ -444,7 +483,7 @@ fn term(name: &str, args: &[Argument], column: usize) -> Result<Factor, Expressi
     let params = parameters(name).ok_or_else(|| ExpressionError {
         column,
         message: format!(
-            "unknown kernel '{name}' (linear, rbf, laplacian, matern12, matern32, matern52, poly, sigmoid, periodic, rq, dot, const, white)"
+            "unknown kernel '{name}' (linear, rbf, laplacian, matern12, matern32, matern52, ard, ard_matern32, ard_matern52, poly, sigmoid, periodic, rq, dot, const, white)"
         ),
     })?;
     let mut values: Vec<Option<Value>> = vec![None; params.len()];
@@ -554,6 +593,7 @@ mod tests {
             "3!*matern32(ls=1.5)*(rq(ls=2, a=0.5!) + const(1))",
             "poly(gamma=0.5, coef0=1!, degree=2) + dot(sigma0=0.3) + white(0.1!)",
             "periodic(ls=1, p=7!)*laplacian(gamma=2)",
+            "0.5*ard(ls=[1, 2.5!, 3]) + ard_matern32(ls=[0.25]) + ard_matern52(ls=[4e-3, 1e5]) + white(0.01)",
         ] {
             let e = parse(text);
             let printed = e.to_string();
@@ -590,6 +630,9 @@ mod tests {
         assert_eq!(column("poly(degree=2.5)"), 13);
         assert_eq!(column("0*rbf"), 1);
         assert_eq!(column("rq(ls=1, ls=2)"), 10);
+        assert_eq!(column("ard(ls=[1, -2])"), 12);
+        assert_eq!(column("ard(ls=[1 2])"), 11);
+        assert_eq!(column("ard_matern32(gamma=[1])"), 14);
         assert_eq!(
             parse("0.5**2*rbf").kernel,
             VectorKernel::Scaled { scale: 0.25, kernel: Box::new(VectorKernel::Rbf { gamma: 0.5 }) }

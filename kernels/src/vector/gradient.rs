@@ -84,8 +84,9 @@ impl VectorKernel {
                 grad[0] = s * s * (1.0 + s) / 3.0 * e;
                 (1.0 + s + s * s / 3.0) * e
             }
-            ArdRbf { lengthscales } => {
-                // grad[f] = (Δ_f / ℓ_f)² for now, times k below.
+            // With u_f = Δ_f/ℓ_f and s = √ν' r (ν' = 3, 5), ∂k/∂ log ℓ_f = u_f² times
+            // k (RBF), 3 e^{−s} (ν = 3/2) or 5/3 (1 + s) e^{−s} (ν = 5/2).
+            ArdRbf { lengthscales } | ArdMatern32 { lengthscales } | ArdMatern52 { lengthscales } => {
                 grad.iter_mut().for_each(|g| *g = 0.0);
                 let mut r2 = 0.0;
                 x.zip_with(y, |f, a, b| {
@@ -93,8 +94,23 @@ impl VectorKernel {
                     grad[f] = u * u;
                     r2 += u * u;
                 });
-                let k = exp::exp(-0.5 * r2);
-                grad.iter_mut().for_each(|g| *g *= k);
+                let (k, factor) = match self {
+                    ArdRbf { .. } => {
+                        let k = exp::exp(-0.5 * r2);
+                        (k, k)
+                    }
+                    ArdMatern32 { .. } => {
+                        let s = SQRT3 * r2.sqrt();
+                        let e = exp::exp(-s);
+                        ((1.0 + s) * e, 3.0 * e)
+                    }
+                    _ => {
+                        let s = SQRT5 * r2.sqrt();
+                        let e = exp::exp(-s);
+                        ((1.0 + s + s * s / 3.0) * e, 5.0 / 3.0 * (1.0 + s) * e)
+                    }
+                };
+                grad.iter_mut().for_each(|g| *g *= factor);
                 k
             }
             Periodic { lengthscale, period } => {
@@ -286,6 +302,21 @@ impl VectorKernel {
     /// assert!((t[0] - direct).abs() < 1e-12);
     /// ```
     pub fn cross_gradient_traces(
+        &self,
+        a: &DataSet,
+        rows: &[usize],
+        b: &DataSet,
+        w: MatRef<'_, f64>,
+        par: Par,
+    ) -> Vec<f64> {
+        assert_eq!((w.nrows(), w.ncols()), (rows.len(), b.n_samples()), "W must be rows × b");
+        // ARD kernels on dense data: by matrix products (one thread).
+        super::radial::cross_traces(self, a, rows, b, w)
+            .unwrap_or_else(|| self.cross_gradient_traces_pairwise(a, rows, b, w, par))
+    }
+
+    /// [`VectorKernel::cross_gradient_traces`] pair by pair.
+    pub(crate) fn cross_gradient_traces_pairwise(
         &self,
         a: &DataSet,
         rows: &[usize],

@@ -69,7 +69,7 @@ impl VectorKernel {
             Rbf { .. } | Laplacian { .. } | Matern12 { .. } | Matern32 { .. } | Matern52 { .. } => 1,
             DotProduct { .. } | Constant { .. } => 1,
             Periodic { .. } | RationalQuadratic { .. } => 2,
-            ArdRbf { lengthscales } => lengthscales.len(),
+            ArdRbf { lengthscales } | ArdMatern32 { lengthscales } | ArdMatern52 { lengthscales } => lengthscales.len(),
             Sum(terms) | Product(terms) => terms.iter().map(VectorKernel::n_hyperparameters).sum(),
             Scaled { kernel, .. } => 1 + kernel.n_hyperparameters(),
             Normalized(kernel) => kernel.n_hyperparameters(),
@@ -92,9 +92,9 @@ impl VectorKernel {
             Matern12 { lengthscale } | Matern32 { lengthscale } | Matern52 { lengthscale } => {
                 push(&format!("{}.lengthscale", self.name()), *lengthscale)
             }
-            ArdRbf { lengthscales } => {
+            ArdRbf { lengthscales } | ArdMatern32 { lengthscales } | ArdMatern52 { lengthscales } => {
                 for (j, &l) in lengthscales.iter().enumerate() {
-                    push(&format!("ard.lengthscale.{j}"), l);
+                    push(&format!("{}.lengthscale.{j}", self.name()), l);
                 }
             }
             Sum(terms) | Product(terms) => {
@@ -157,6 +157,8 @@ impl VectorKernel {
             Matern32 { .. } => Matern32 { lengthscale: take() },
             Matern52 { .. } => Matern52 { lengthscale: take() },
             ArdRbf { lengthscales } => ArdRbf { lengthscales: lengthscales.iter().map(|_| take()).collect() },
+            ArdMatern32 { lengthscales } => ArdMatern32 { lengthscales: lengthscales.iter().map(|_| take()).collect() },
+            ArdMatern52 { lengthscales } => ArdMatern52 { lengthscales: lengthscales.iter().map(|_| take()).collect() },
             Sum(terms) => Sum(terms.iter().map(|t| t.replace_hyperparameters(rest)).collect()),
             Product(terms) => Product(terms.iter().map(|t| t.replace_hyperparameters(rest)).collect()),
             Scaled { kernel, .. } => {

@@ -7,9 +7,11 @@ mod expression;
 mod gradient;
 mod hyper;
 mod indexed;
+mod input_gradient;
 mod inverted;
 pub(crate) mod pass;
 mod precomputed;
+mod radial;
 mod row;
 mod tile;
 
@@ -80,6 +82,13 @@ pub enum VectorKernel {
     DotProduct { sigma0: f64 },
     /// The constant `c` for every pair (an offset term of a sum).
     Constant { value: f64 },
+    // New variants go last: model files store the variant's index.
+    /// Matérn ν = 3/2 with one lengthscale per feature (ARD): `(1 + √3 r) exp(−√3 r)`
+    /// with `r² = Σ_j (x_j − y_j)²/ℓ_j²`.
+    ArdMatern32 { lengthscales: Vec<f64> },
+    /// Matérn ν = 5/2 with one lengthscale per feature (ARD): `(1 + √5 r + 5r²/3) exp(−√5 r)`
+    /// with `r² = Σ_j (x_j − y_j)²/ℓ_j²`.
+    ArdMatern52 { lengthscales: Vec<f64> },
 }
 
 impl VectorKernel {
@@ -124,7 +133,7 @@ impl VectorKernel {
             Matern12 { lengthscale } | Matern32 { lengthscale } | Matern52 { lengthscale } => {
                 positive("lengthscale", *lengthscale)
             }
-            ArdRbf { lengthscales } => {
+            ArdRbf { lengthscales } | ArdMatern32 { lengthscales } | ArdMatern52 { lengthscales } => {
                 if lengthscales.len() != n_features {
                     return Err(KernelError::LengthscaleCount { expected: n_features, got: lengthscales.len() });
                 }
@@ -179,9 +188,8 @@ impl VectorKernel {
             }
             Constant { value } => *value,
             Laplacian { gamma } => exp::exp(-gamma * x.l1_distance(y)),
-            ArdRbf { lengthscales } => {
-                let w: Vec<f64> = lengthscales.iter().map(|l| 1.0 / (l * l)).collect();
-                exp::exp(-0.5 * x.weighted_sq_distance(y, &w))
+            ArdRbf { lengthscales } | ArdMatern32 { lengthscales } | ArdMatern52 { lengthscales } => {
+                self.ard_profile(x.weighted_sq_distance(y, &ard_weights(lengthscales)))
             }
             Sum(terms) => terms.iter().map(|t| t.eval_rows(x, y)).sum(),
             Product(terms) => terms.iter().map(|t| t.eval_rows(x, y)).product(),
@@ -229,6 +237,17 @@ impl VectorKernel {
         }
     }
 
+    /// An ARD kernel's value at the scaled squared distance
+    /// `r² = Σ_j (x_j − y_j)²/ℓ_j²`.
+    pub(crate) fn ard_profile(&self, r2: f64) -> f64 {
+        match self {
+            VectorKernel::ArdRbf { .. } => exp::exp(-0.5 * r2),
+            VectorKernel::ArdMatern32 { .. } => VectorKernel::Matern32 { lengthscale: 1.0 }.of_sq_distance(r2),
+            VectorKernel::ArdMatern52 { .. } => VectorKernel::Matern52 { lengthscale: 1.0 }.of_sq_distance(r2),
+            _ => unreachable!("not an ARD kernel"),
+        }
+    }
+
     /// The kernel's command-line name (`rbf`, `poly`, `matern32`, ...).
     pub fn name(&self) -> &'static str {
         use VectorKernel::*;
@@ -242,6 +261,8 @@ impl VectorKernel {
             Matern32 { .. } => "matern32",
             Matern52 { .. } => "matern52",
             ArdRbf { .. } => "ard",
+            ArdMatern32 { .. } => "ard_matern32",
+            ArdMatern52 { .. } => "ard_matern52",
             Sum(_) => "sum",
             Product(_) => "product",
             Scaled { .. } => "scaled",
@@ -269,7 +290,8 @@ impl VectorKernel {
             | RationalQuadratic { .. }
             | DotProduct { .. }
             | Constant { .. } => true,
-            Laplacian { .. } | ArdRbf { .. } | Periodic { .. } | Precomputed => false,
+            Laplacian { .. } | ArdRbf { .. } | ArdMatern32 { .. } | ArdMatern52 { .. } => false,
+            Periodic { .. } | Precomputed => false,
             Sum(t) | Product(t) => t.iter().all(Self::uses_inner_products_only),
             Scaled { kernel, .. } | Normalized(kernel) => kernel.uses_inner_products_only(),
         }
@@ -280,7 +302,8 @@ impl VectorKernel {
     pub fn is_stationary(&self) -> bool {
         use VectorKernel::*;
         match self {
-            Rbf { .. } | Laplacian { .. } | Matern12 { .. } | Matern32 { .. } | Matern52 { .. } | ArdRbf { .. } => true,
+            Rbf { .. } | Laplacian { .. } | Matern12 { .. } | Matern32 { .. } | Matern52 { .. } => true,
+            ArdRbf { .. } | ArdMatern32 { .. } | ArdMatern52 { .. } => true,
             Periodic { .. } | RationalQuadratic { .. } | Constant { .. } | Normalized(_) => true,
             Linear | Polynomial { .. } | Sigmoid { .. } | DotProduct { .. } | Precomputed => false,
             Sum(t) | Product(t) => t.iter().all(Self::is_stationary),
@@ -337,4 +360,9 @@ impl crate::kernel::Kernel<DataSet> for VectorKernel {
             *o = self.eval_rows(&x, &x);
         }
     }
+}
+
+/// `1/ℓ_j²`: the weights of an ARD kernel's squared distance.
+pub(crate) fn ard_weights(lengthscales: &[f64]) -> Vec<f64> {
+    lengthscales.iter().map(|l| 1.0 / (l * l)).collect()
 }

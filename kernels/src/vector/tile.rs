@@ -90,10 +90,20 @@ impl VectorKernel {
                 src.l1_distance_into(out);
                 map_in_place(out, |l1| exp(-gamma * l1));
             }
-            ArdRbf { lengthscales } => {
-                let w: Vec<f64> = lengthscales.iter().map(|l| 1.0 / (l * l)).collect();
-                src.weighted_sq_distance_into(&w, out);
-                map_in_place(out, |d2| exp(-0.5 * d2));
+            ArdRbf { lengthscales } | ArdMatern32 { lengthscales } | ArdMatern52 { lengthscales } => {
+                src.weighted_sq_distance_into(&super::ard_weights(lengthscales), out);
+                // One closure per kind, so that the loop vectorises.
+                match self {
+                    ArdRbf { .. } => map_in_place(out, |r2| exp(-0.5 * r2)),
+                    ArdMatern32 { .. } => map_in_place(out, |r2| {
+                        let s = SQRT3 * r2.sqrt();
+                        (1.0 + s) * exp(-s)
+                    }),
+                    _ => map_in_place(out, |r2| {
+                        let s = SQRT5 * r2.sqrt();
+                        (1.0 + s + s * s / 3.0) * exp(-s)
+                    }),
+                }
             }
             Sum(terms) | Product(terms) => {
                 terms[0].fill_tile(src, out);

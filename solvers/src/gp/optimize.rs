@@ -42,7 +42,7 @@ pub fn minimize_box(
     upper: &[f64],
     max_iter: usize,
 ) -> Option<Minimum> {
-    minimize_box_to(f, x0, lower, upper, max_iter, Stop { projected_gradient: PG_TOL, relative_decrease: F_TOL })
+    minimize_box_to(f, x0, lower, upper, max_iter, Stop::DEFAULT)
 }
 
 /// When [`minimize_box_to`] stops.
@@ -55,6 +55,12 @@ pub(crate) struct Stop {
 }
 
 impl Stop {
+    /// scipy's `L-BFGS-B` defaults.
+    pub const DEFAULT: Stop = Stop { projected_gradient: PG_TOL, relative_decrease: F_TOL };
+
+    /// A sparse GP's bound: stop when a step gains less than 1e-5 of it.
+    pub const BOUND: Stop = Stop { projected_gradient: PG_TOL, relative_decrease: 1e-5 };
+
     /// Tolerances for polishing a minimum found with the defaults: a few
     /// more steps, to the objective's own precision.
     pub const POLISH: Stop = Stop { projected_gradient: 1e-7, relative_decrease: 1e-11 };
@@ -166,8 +172,21 @@ pub(crate) fn best_start<F: FnMut(&[f64], bool) -> Option<(f64, Vec<f64>)>>(
     upper: &[f64],
     max_iter: usize,
 ) -> Result<(Minimum, usize), super::GpError> {
+    best_start_to(objective, starts, lower, upper, max_iter, Stop::DEFAULT)
+}
+
+/// [`best_start`] with its stopping tolerances given.
+pub(crate) fn best_start_to<F: FnMut(&[f64], bool) -> Option<(f64, Vec<f64>)>>(
+    objective: impl Fn() -> F + Sync,
+    starts: &[Vec<f64>],
+    lower: &[f64],
+    upper: &[f64],
+    max_iter: usize,
+    stop: Stop,
+) -> Result<(Minimum, usize), super::GpError> {
     use rayon::prelude::*;
-    let results: Vec<_> = starts.par_iter().map(|z0| minimize_box(objective(), z0, lower, upper, max_iter)).collect();
+    let results: Vec<_> =
+        starts.par_iter().map(|z0| minimize_box_to(objective(), z0, lower, upper, max_iter, stop)).collect();
     let evaluations = results.iter().flatten().map(|m| m.evaluations).sum();
     let best = results
         .into_iter()

@@ -23,7 +23,9 @@
 //! ```
 //!
 //! The kernel's part is contracted pair by pair with `∂k/∂ log θ`, never
-//! held as matrices.
+//! held as matrices. The same contraction with `∂k/∂z` gives the gradient
+//! in the inducing locations: `∂F/∂z_m = 2 Σ_j (G_uu)_mj ∂k(z_m, z_j)/∂z_m
+//! + Σ_i (G_uf)_mi ∂k(z_m, x_i)/∂z_m`.
 
 use faer::linalg::matmul::matmul;
 use faer::{Accum, Mat, MatRef, Par};
@@ -40,6 +42,17 @@ const BLOCK: usize = 1024;
 /// added in the same order whatever the thread count.
 const WAVE: usize = 8;
 
+/// Which derivatives of the bound to compute beside its value.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Gradient {
+    /// The value alone.
+    None,
+    /// In the log of every hyperparameter and of the noise.
+    Hyperparameters,
+    /// Those, and in every coordinate of every inducing point.
+    AndInducing,
+}
+
 /// The bound at one point, and its gradient.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Bound {
@@ -48,24 +61,26 @@ pub struct Bound {
     /// `∂/∂ log θ` for the kernel's hyperparameters, then the noise variance
     /// (empty unless asked for).
     pub gradient: Vec<f64>,
+    /// `∂/∂z_mj`, row by row (`M × d`; empty unless asked for).
+    pub inducing_gradient: Vec<f64>,
     /// Diagonal jitter `K_uu` needed to factor.
     pub jitter: f64,
 }
 
 /// The collapsed bound of GP regression of `y` at `x` with inducing points
-/// `z`, kernel `kernel` and noise variance `noise`, with its gradient when
-/// `with_gradient`. The same value at any thread count.
+/// `z`, kernel `kernel` and noise variance `noise`, with the derivatives
+/// `gradient` asks for. The same value at any thread count.
 ///
 /// ```
 /// use kern_kernels::{DataSet, DenseMatrix, Par, VectorKernel};
-/// use kern_solvers::gp::{collapsed_bound, log_marginal_likelihood};
+/// use kern_solvers::gp::{Gradient, collapsed_bound, log_marginal_likelihood};
 /// let rows: Vec<Vec<f64>> = (0..30).map(|i| vec![i as f64 / 6.0]).collect();
 /// let y: Vec<f64> = rows.iter().map(|r| r[0].sin()).collect();
 /// let x = DataSet::from(DenseMatrix::from_rows(&rows).unwrap());
 /// let k = VectorKernel::Matern32 { lengthscale: 1.0 };
 /// let exact = log_marginal_likelihood(&k, 0.1, &x, &y, false, Par::Seq).unwrap().log_marginal_likelihood;
 /// let z = x.select(&[0, 10, 20, 29]);
-/// let bound = collapsed_bound(&k, 0.1, &x, &y, &z, false, Par::Seq).unwrap().elbo;
+/// let bound = collapsed_bound(&k, 0.1, &x, &y, &z, Gradient::None, Par::Seq).unwrap().elbo;
 /// assert!(bound <= exact);
 /// ```
 pub fn collapsed_bound(
@@ -74,10 +89,10 @@ pub fn collapsed_bound(
     x: &DataSet,
     y: &[f64],
     z: &DataSet,
-    with_gradient: bool,
+    gradient: Gradient,
     par: Par,
 ) -> Result<Bound, GpError> {
-    evaluate(kernel, noise, x, y, z, with_gradient, par).map(|(bound, _)| bound)
+    evaluate(kernel, noise, x, y, z, gradient, par).map(|(bound, _)| bound)
 }
 
 /// The posterior of the variational fit: the mean is `k(x, Z) mean`, the
@@ -93,21 +108,22 @@ pub(crate) struct Posterior {
     pub l_b: Mat<f64>,
 }
 
-/// [`collapsed_bound`], and with the gradient the posterior it implies.
+/// [`collapsed_bound`], and with a gradient the posterior it implies.
 pub(crate) fn evaluate(
     kernel: &VectorKernel,
     noise: f64,
     x: &DataSet,
     y: &[f64],
     z: &DataSet,
-    with_gradient: bool,
+    gradient: Gradient,
     par: Par,
 ) -> Result<(Bound, Option<Posterior>), GpError> {
     let value = Value::new(kernel, noise, x, y, z, par)?;
-    if !with_gradient {
-        return Ok((Bound { elbo: value.elbo, gradient: Vec::new(), jitter: value.factors.jitter }, None));
+    if gradient == Gradient::None {
+        let (elbo, jitter) = (value.elbo, value.factors.jitter);
+        return Ok((Bound { elbo, gradient: Vec::new(), inducing_gradient: Vec::new(), jitter }, None));
     }
-    let (bound, posterior) = value.finish(kernel, x, y, z, par);
+    let (bound, posterior) = value.finish(kernel, x, y, z, gradient == Gradient::AndInducing, par);
     Ok((bound, Some(posterior)))
 }
 
@@ -162,15 +178,34 @@ impl Value {
         Ok(Self { elbo, noise, stats, factors, u, trace_bp })
     }
 
-    /// The gradient (second pass over the rows) and the posterior.
+    /// The diagonal jitter `K_uu` needed.
+    pub(crate) fn jitter(&self) -> f64 {
+        self.factors.jitter
+    }
+
+    /// The posterior this point implies, without the gradient's pass.
+    pub(crate) fn posterior(&self) -> Posterior {
+        let m = self.u.nrows();
+        let Factors { l, lb, .. } = &self.factors;
+        let mut w = self.u.clone();
+        solve_lower_transpose_in_place(lb.as_ref(), w.as_mut(), Par::Seq);
+        solve_lower_transpose_in_place(l.as_ref(), w.as_mut(), Par::Seq);
+        let lower = |a: &Mat<f64>| Mat::from_fn(m, m, |i, j| if i >= j { a[(i, j)] } else { 0.0 });
+        Posterior { mean: (0..m).map(|i| w[(i, 0)] / self.noise).collect(), l: lower(l), l_b: lower(lb) }
+    }
+
+    /// The gradient (second pass over the rows), in the inducing locations
+    /// too when `inducing`, and the posterior.
     pub(crate) fn finish(
         self,
         kernel: &VectorKernel,
         x: &DataSet,
         y: &[f64],
         z: &DataSet,
+        inducing: bool,
         par: Par,
     ) -> (Bound, Posterior) {
+        let posterior = self.posterior();
         let Value { elbo, noise: s2, stats, factors: Factors { l, bp, lb, jitter }, u, trace_bp } = self;
         let (n, m) = (x.n_samples(), z.n_samples());
         let bw: f64 = (0..m).map(|i| u[(i, 0)] * u[(i, 0)]).sum();
@@ -186,9 +221,14 @@ impl Value {
         let g_uu = Mat::from_fn(m, m, |i, j| 0.5 * e1[(i, j)] - 0.5 * e2[(i, j)] - w[i] * w[j] / (2.0 * s4));
         let c = Mat::from_fn(m, m, |i, j| e1[(i, j)] / s2 - w[i] * w[j] / s6);
         let mut gradient = kernel.gradient_traces(z, g_uu.as_ref(), par);
-        let (cross, diagonal) = cross_terms(kernel, x, y, z, c.as_ref(), &w, s4, par);
-        for ((g, c), d) in gradient.iter_mut().zip(&cross).zip(&diagonal) {
+        let cross = cross_terms(kernel, x, y, z, c.as_ref(), &w, s4, inducing, par);
+        for ((g, c), d) in gradient.iter_mut().zip(&cross.hyperparameters).zip(&cross.diagonal) {
             *g += c - d / (2.0 * s2);
+        }
+        let mut inducing_gradient = cross.inducing;
+        if inducing {
+            let own = inducing_terms(kernel, z, g_uu.as_ref());
+            inducing_gradient.iter_mut().zip(&own).for_each(|(g, v)| *g += v);
         }
         let mut pw = vec![0.0; m];
         for j in 0..m {
@@ -202,9 +242,7 @@ impl Value {
             + (stats.trace_kff - trace_bp + stats.yy) / (2.0 * s4)
             - n as f64 / (2.0 * s2);
         gradient.push(s2 * d_noise);
-        let lower = |a: &Mat<f64>| Mat::from_fn(m, m, |i, j| if i >= j { a[(i, j)] } else { 0.0 });
-        let posterior = Posterior { mean: w.iter().map(|v| v / s2).collect(), l: lower(&l), l_b: lower(&lb) };
-        (Bound { elbo, gradient, jitter }, posterior)
+        (Bound { elbo, gradient, inducing_gradient, jitter }, posterior)
     }
 }
 
@@ -282,8 +320,17 @@ impl Stats {
     }
 }
 
-/// `Σ G_uf ⊙ ∂K_uf` with `G_uf = C K_uf + w yᵀ/σ⁴` (as `(K_fu C + y wᵀ/σ⁴)`
-/// row blocks), and `Σ_i ∂k(x_i, x_i)`, each per hyperparameter.
+/// What the rows add to the gradient.
+struct Cross {
+    /// `Σ G_uf ⊙ ∂K_uf/∂ log θ` per hyperparameter.
+    hyperparameters: Vec<f64>,
+    /// `Σ_i ∂k(x_i, x_i)/∂ log θ` per hyperparameter.
+    diagonal: Vec<f64>,
+    /// `Σ_i (G_uf)_mi ∂k(z_m, x_i)/∂z_m`, `M × d` (empty unless asked for).
+    inducing: Vec<f64>,
+}
+
+/// [`Cross`] with `G_uf = C K_uf + w yᵀ/σ⁴` (as `(K_fu C + y wᵀ/σ⁴)` row blocks).
 #[allow(clippy::too_many_arguments)]
 fn cross_terms(
     kernel: &VectorKernel,
@@ -293,9 +340,16 @@ fn cross_terms(
     c: MatRef<'_, f64>,
     w: &[f64],
     s4: f64,
+    inducing: bool,
     par: Par,
-) -> (Vec<f64>, Vec<f64>) {
+) -> Cross {
     let p = kernel.n_hyperparameters();
+    let (m, d) = (z.n_samples(), z.n_features());
+    let zero = || Cross {
+        hyperparameters: vec![0.0; p],
+        diagonal: vec![0.0; p],
+        inducing: vec![0.0; if inducing { m * d } else { 0 }],
+    };
     let block = |rows: &[usize]| {
         let k = cross_block(kernel, x, rows, z);
         let mut g = Mat::zeros(rows.len(), z.n_samples());
@@ -303,18 +357,32 @@ fn cross_terms(
         for (r, &i) in rows.iter().enumerate() {
             w.iter().enumerate().for_each(|(j, wj)| g[(r, j)] += y[i] * wj / s4);
         }
-        let cross = kernel.cross_gradient_traces(x, rows, z, g.as_ref(), Par::Seq);
-        let (mut diagonal, mut d) = (vec![0.0; p], vec![0.0; p]);
+        let mut part = zero();
+        part.hyperparameters = kernel.cross_gradient_traces(x, rows, z, g.as_ref(), Par::Seq);
+        let mut dk = vec![0.0; p];
         for &i in rows {
-            kernel.value_and_gradient(&x.row(i), &x.row(i), &mut d);
-            diagonal.iter_mut().zip(&d).for_each(|(t, v)| *t += v);
+            kernel.value_and_gradient(&x.row(i), &x.row(i), &mut dk);
+            part.diagonal.iter_mut().zip(&dk).for_each(|(t, v)| *t += v);
         }
-        (cross, diagonal)
+        if inducing {
+            part.inducing = kernel.cross_input_gradient(z, x, rows, g.as_ref());
+        }
+        part
     };
-    in_waves(x.n_samples(), par, block, (vec![0.0; p], vec![0.0; p]), |total, (c, d)| {
-        total.0.iter_mut().zip(&c).for_each(|(t, v)| *t += v);
-        total.1.iter_mut().zip(&d).for_each(|(t, v)| *t += v);
+    let add = |a: &mut Vec<f64>, b: &[f64]| a.iter_mut().zip(b).for_each(|(t, v)| *t += v);
+    in_waves(x.n_samples(), par, block, zero(), |total, part| {
+        add(&mut total.hyperparameters, &part.hyperparameters);
+        add(&mut total.diagonal, &part.diagonal);
+        add(&mut total.inducing, &part.inducing);
     })
+}
+
+/// `2 Σ_j (G_uu)_mj ∂k(z_m, z_j)/∂z_m`, `M × d`: the part of the inducing
+/// gradient through `K_uu` (symmetric in its two arguments).
+fn inducing_terms(kernel: &VectorKernel, z: &DataSet, g_uu: MatRef<'_, f64>) -> Vec<f64> {
+    let all: Vec<usize> = (0..z.n_samples()).collect();
+    let twice = Mat::from_fn(all.len(), all.len(), |j, m| 2.0 * g_uu[(j, m)]);
+    kernel.cross_input_gradient(z, z, &all, twice.as_ref())
 }
 
 /// `K(x[rows], z)`.

@@ -5,6 +5,7 @@
 mod bound;
 mod fit;
 mod predict;
+mod refine;
 
-pub use bound::{Bound, collapsed_bound};
+pub use bound::{Bound, Gradient, collapsed_bound};
 pub use fit::{SgprModel, SparseGaussianProcess};

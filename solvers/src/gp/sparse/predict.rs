@@ -13,6 +13,10 @@ const CHUNK: usize = 2048;
 impl SgprModel {
     /// The posterior mean at `test`.
     pub fn predict_mean(&self, test: &DataSet, par: Par) -> Vec<f64> {
+        if let Some(dense) = &self.dense_mean {
+            let f = dense.predict(test, par);
+            return (0..test.n_samples()).map(|i| self.y_mean + self.y_scale * f[(i, 0)]).collect();
+        }
         let mut out = Vec::with_capacity(test.n_samples());
         for start in (0..test.n_samples()).step_by(CHUNK) {
             let k = self.cross(test, start, par);
@@ -31,6 +35,7 @@ impl SgprModel {
         let mut diag = vec![0.0; n];
         self.kernel.diagonal(test, &(0..n).collect::<Vec<_>>(), &mut diag);
         let mut out = GpPrediction { mean: Vec::new(), std: Vec::new(), std_with_noise: Vec::new() };
+        let dense_mean = self.dense_mean.as_ref().map(|_| self.predict_mean(test, par));
         for start in (0..n).step_by(CHUNK) {
             let k = self.cross(test, start, par);
             // v₁ = L⁻¹ k(Z, x), v₂ = L_B⁻¹ v₁, one column per test sample.
@@ -42,7 +47,7 @@ impl SgprModel {
             for r in 0..k.nrows() {
                 let mean: f64 = (0..k.ncols()).map(|j| k[(r, j)] * self.mean[j]).sum();
                 let var = (diag[start + r] - sq(&v1, r) + sq(&v2, r)).max(0.0);
-                out.mean.push(self.y_mean + self.y_scale * mean);
+                out.mean.push(dense_mean.as_ref().map_or(self.y_mean + self.y_scale * mean, |d| d[start + r]));
                 out.std.push(self.y_scale * var.sqrt());
                 out.std_with_noise.push(self.y_scale * (var + self.noise).sqrt());
             }
