@@ -202,6 +202,29 @@ mod fitted {
     }
 
     #[test]
+    fn duplicate_rows_among_the_inducing_points_are_fitted_with_a_jitter() {
+        use kern_kernels::DenseMatrix;
+        // 101 distinct rows, each 20 times: 40 uniform inducing points repeat some.
+        let rows: Vec<Vec<f64>> =
+            (0..2020).map(|i| vec![((i * 3) % 101) as f64 / 25.0, ((i * 4) % 101) as f64 / 25.0]).collect();
+        let y: Vec<f64> = rows.iter().map(|r| r[0].sin() + 0.5 * r[1].cos()).collect();
+        let x = DataSet::from(DenseMatrix::from_rows(&rows).unwrap());
+        let mut gp = GaussianProcess::new(amplitude_rbf(0.5), 0.1);
+        gp.restarts = 0;
+        let params = SparseGaussianProcess {
+            gp,
+            components: 40,
+            inducing: Landmarks::Uniform,
+            learn_inducing: false,
+            fit_samples: None,
+        };
+        let model = SgprModel::fit(&params, &x, &y, Par::Seq).unwrap();
+        assert!(model.jitter > 0.0);
+        let worst = model.predict_mean(&x, Par::Seq).iter().zip(&y).map(|(m, t)| (m - t).abs()).fold(0.0, f64::max);
+        assert!(worst < 0.05, "{worst}");
+    }
+
+    #[test]
     fn learnt_inducing_points_raise_the_bound_and_threads_do_not_matter() {
         let (x, y) = generated(2500, 9);
         let mut gp = GaussianProcess::new(amplitude_rbf(0.5), 0.1);
