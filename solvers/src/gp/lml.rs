@@ -46,42 +46,42 @@ impl Noise<'_> {
     }
 }
 
-/// Factors `k + diag(noise)` in place, escalating a diagonal jitter when needed.
+/// Factors `k + diag(noise)`, escalating a diagonal jitter when needed;
+/// `build` makes `k`.
 ///
-/// The Cholesky factorisation writes only the lower triangle, so a failed
-/// attempt is undone from the (symmetric) upper one: no copy of `k`.
-pub(crate) fn factor(mut k: Mat<f64>, noise: Noise<'_>, par: Par) -> Result<Factor, GpError> {
-    let n = k.nrows();
-    for i in 0..n {
-        k[(i, i)] += noise.at(i);
-    }
-    let diagonal: Vec<f64> = (0..n).map(|i| k[(i, i)]).collect();
-    let mean_diag = diagonal.iter().sum::<f64>() / n.max(1) as f64;
-    // Entries this small change the factor by less than its own rounding,
-    // but left in they breed subnormal numbers through the factorisation
-    // and inverse (a short lengthscale gives many), which run 100× slower.
-    let negligible = FLUSH_BELOW * mean_diag.abs();
-    for j in 0..n {
-        for v in k.col_mut(j).iter_mut() {
-            if v.abs() < negligible {
-                *v = 0.0;
-            }
-        }
-    }
+/// faer's blocked Cholesky uses the upper triangle as workspace, so a failed
+/// attempt cannot be undone in place: each retry factors a fresh `build()`
+/// (`O(n² d)` against the factorisation's `O(n³)`; the failed matrix is
+/// dropped first, so no two are held at once).
+pub(crate) fn factor(build: impl Fn() -> Mat<f64>, noise: Noise<'_>, par: Par) -> Result<Factor, GpError> {
     let mut jitter = 0.0;
+    let mut mean_diag = None;
     loop {
+        let mut k = build();
+        let n = k.nrows();
+        for i in 0..n {
+            k[(i, i)] += noise.at(i);
+        }
+        let mean = *mean_diag.get_or_insert_with(|| (0..n).map(|i| k[(i, i)]).sum::<f64>() / n.max(1) as f64);
+        // Entries this small change the factor by less than its own rounding,
+        // but left in they breed subnormal numbers through the factorisation
+        // and inverse (a short lengthscale gives many), which run 100× slower.
+        let negligible = FLUSH_BELOW * mean.abs();
+        for j in 0..n {
+            for v in k.col_mut(j).iter_mut() {
+                if v.abs() < negligible {
+                    *v = 0.0;
+                }
+            }
+            k[(j, j)] += jitter;
+        }
         if cholesky(k.as_mut(), par).is_ok() {
             return Ok(Factor { l: k, jitter });
         }
-        jitter = if jitter == 0.0 { JITTER_START * mean_diag.abs().max(f64::MIN_POSITIVE) } else { jitter * 10.0 };
-        if jitter.is_nan() || jitter > JITTER_LIMIT * mean_diag.abs() {
-            return Err(GpError::NotPositiveDefinite { jitter: jitter / 10.0, mean_diagonal: mean_diag });
-        }
-        for j in 0..n {
-            k[(j, j)] = diagonal[j] + jitter;
-            for i in j + 1..n {
-                k[(i, j)] = k[(j, i)];
-            }
+        drop(k);
+        jitter = if jitter == 0.0 { JITTER_START * mean.abs().max(f64::MIN_POSITIVE) } else { jitter * 10.0 };
+        if jitter.is_nan() || jitter > JITTER_LIMIT * mean.abs() {
+            return Err(GpError::NotPositiveDefinite { jitter: jitter / 10.0, mean_diagonal: mean });
         }
     }
 }
@@ -169,7 +169,7 @@ impl Factored {
         par: Par,
     ) -> Result<Self, GpError> {
         let n = x.n_samples();
-        let f = factor(gram_matrix(kernel, x, par), noise, par)?;
+        let f = factor(|| gram_matrix(kernel, x, par), noise, par)?;
         let mut alpha = Mat::from_fn(n, 1, |i, _| y[i]);
         cholesky_solve(f.l.as_ref(), alpha.as_mut());
         let data_fit: f64 = (0..n).map(|i| y[i] * alpha[(i, 0)]).sum();
@@ -281,6 +281,31 @@ mod tests {
         ];
         for (g, f) in e.gradient.iter().zip(fd) {
             assert!((g - f).abs() < 1e-6 * f.abs().max(1.0), "analytic {g} vs {f}");
+        }
+    }
+}
+
+#[cfg(test)]
+mod factor_tests {
+    use faer::{Mat, Par};
+
+    use super::{Noise, factor};
+
+    #[test]
+    fn an_indefinite_matrix_is_factored_with_an_escalating_jitter() {
+        // All ones less 1e-9 I: eigenvalues n − 1e-9 and −1e-9. Large enough
+        // that the factorisation is blocked (and writes its upper triangle),
+        // so each retry must start from the matrix again.
+        let n = 300;
+        let build = || Mat::from_fn(n, n, |i, j| if i == j { 1.0 - 1e-9 } else { 1.0 });
+        let f = factor(build, Noise::uniform(0.0), Par::Seq).unwrap();
+        assert!(f.jitter > 1e-9 && f.jitter < 1e-6, "{}", f.jitter);
+        // L Lᵀ is the matrix plus the jitter.
+        let (l, k) = (&f.l, build());
+        for (i, j) in [(0, 0), (17, 3), (299, 150), (299, 299)] {
+            let v: f64 = (0..=j).map(|t| l[(i, t)] * l[(j, t)]).sum();
+            let want = k[(i, j)] + if i == j { f.jitter } else { 0.0 };
+            assert!((v - want).abs() < 1e-9, "({i}, {j}): {v} vs {want}");
         }
     }
 }

@@ -131,10 +131,13 @@ impl<K: Kernel<S> + ?Sized, S: Samples + ?Sized> Posterior<'_, K, S> {
 
     /// The factor of `K + diag(σ²/w_i) + jitter · I`, as the fit had it.
     fn factor(&self, par: Par) -> Result<Factor, GpError> {
-        let mut k = gram_matrix(self.kernel, self.train, par);
-        for i in 0..k.nrows() {
-            k[(i, i)] += self.jitter;
-        }
+        let k = || {
+            let mut k = gram_matrix(self.kernel, self.train, par);
+            for i in 0..k.nrows() {
+                k[(i, i)] += self.jitter;
+            }
+            k
+        };
         factor(k, Noise { variance: self.noise, weights: self.weights }, par)
     }
 
@@ -194,7 +197,7 @@ fn draw(cov: Mat<f64>, n_samples: usize, seed: u64, par: Par) -> Result<Mat<f64>
     // singular to working precision (a posterior at test points packed
     // closer than the lengthscale), U √Λ with round-off's negative
     // eigenvalues clipped to zero.
-    let root = match factor(cov.clone(), Noise::uniform(0.0), par) {
+    let root = match factor(|| cov.clone(), Noise::uniform(0.0), par) {
         Ok(f) => Mat::from_fn(n, n, |i, k| if k <= i { f.l[(i, k)] } else { 0.0 }),
         Err(_) => {
             let mean_diagonal = (0..n).map(|i| cov[(i, i)]).sum::<f64>() / n.max(1) as f64;

@@ -264,15 +264,7 @@ fn factors(kernel: &VectorKernel, z: &DataSet, p: &Mat<f64>, s2: f64, par: Par) 
     let mean_diagonal = (0..m).map(|i| kuu[(i, i)]).sum::<f64>() / m.max(1) as f64;
     let mut extra = 0.0;
     loop {
-        // `factor` escalates a jitter of its own, but a failed attempt leaves
-        // its matrix overwritten; a fresh copy at a larger `extra` always works.
-        let Ok(f) = factor(kuu.clone(), Noise::uniform(extra), par) else {
-            extra = if extra == 0.0 { 1e-10 * mean_diagonal } else { 10.0 * extra };
-            if extra.is_nan() || extra > 1e-2 * mean_diagonal {
-                return Err(GpError::NotPositiveDefinite { jitter: extra / 10.0, mean_diagonal });
-            }
-            continue;
-        };
+        let f = factor(|| kuu.clone(), Noise::uniform(extra), par)?;
         let l = f.l;
         let mut t = p.clone();
         solve_lower_in_place(l.as_ref(), t.as_mut(), par);
