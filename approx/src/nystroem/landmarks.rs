@@ -160,7 +160,8 @@ fn kmeans_plus_plus(kernel: &VectorKernel, x: &DataSet, m: usize, seed: u64, par
             let d2 = (diag[i] + diag[c] - 2.0 * column[(i, 0)]).max(0.0);
             nearest[i] = nearest[i].min(d2);
         }
-        chosen.iter().for_each(|&c| nearest[c] = 0.0);
+        // A chosen sample's distance stays 0 once set (min never raises it).
+        nearest[c] = 0.0;
         let total: f64 = nearest.iter().sum();
         if total.is_nan() || total <= 0.0 {
             break;

@@ -325,7 +325,6 @@ impl VectorKernel {
         par: Par,
     ) -> Vec<f64> {
         let p = self.n_hyperparameters();
-        assert_eq!((w.nrows(), w.ncols()), (rows.len(), b.n_samples()), "W must be rows × b");
         let task = |t: usize| {
             let (mut sums, mut g) = (vec![0.0; p], vec![0.0; p]);
             for i in t * COLUMNS_PER_TASK..((t + 1) * COLUMNS_PER_TASK).min(rows.len()) {

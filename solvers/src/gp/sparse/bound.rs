@@ -92,7 +92,12 @@ pub fn collapsed_bound(
     gradient: Gradient,
     par: Par,
 ) -> Result<Bound, GpError> {
-    evaluate(kernel, noise, x, y, z, gradient, par).map(|(bound, _)| bound)
+    let value = Value::new(kernel, noise, x, y, z, par)?;
+    if gradient == Gradient::None {
+        let (elbo, jitter) = (value.elbo, value.factors.jitter);
+        return Ok(Bound { elbo, gradient: Vec::new(), inducing_gradient: Vec::new(), jitter });
+    }
+    Ok(value.finish(kernel, x, y, z, gradient == Gradient::AndInducing, par))
 }
 
 /// The posterior of the variational fit: the mean is `k(x, Z) mean`, the
@@ -106,25 +111,6 @@ pub(crate) struct Posterior {
     pub l: Mat<f64>,
     /// `L_B` of `B = L_B L_Bᵀ` (lower triangle; zeros above).
     pub l_b: Mat<f64>,
-}
-
-/// [`collapsed_bound`], and with a gradient the posterior it implies.
-pub(crate) fn evaluate(
-    kernel: &VectorKernel,
-    noise: f64,
-    x: &DataSet,
-    y: &[f64],
-    z: &DataSet,
-    gradient: Gradient,
-    par: Par,
-) -> Result<(Bound, Option<Posterior>), GpError> {
-    let value = Value::new(kernel, noise, x, y, z, par)?;
-    if gradient == Gradient::None {
-        let (elbo, jitter) = (value.elbo, value.factors.jitter);
-        return Ok((Bound { elbo, gradient: Vec::new(), inducing_gradient: Vec::new(), jitter }, None));
-    }
-    let (bound, posterior) = value.finish(kernel, x, y, z, gradient == Gradient::AndInducing, par);
-    Ok((bound, Some(posterior)))
 }
 
 /// The bound at one point, with what its gradient needs: the first pass
@@ -195,7 +181,7 @@ impl Value {
     }
 
     /// The gradient (second pass over the rows), in the inducing locations
-    /// too when `inducing`, and the posterior.
+    /// too when `inducing`.
     pub(crate) fn finish(
         self,
         kernel: &VectorKernel,
@@ -204,8 +190,7 @@ impl Value {
         z: &DataSet,
         inducing: bool,
         par: Par,
-    ) -> (Bound, Posterior) {
-        let posterior = self.posterior();
+    ) -> Bound {
         let Value { elbo, noise: s2, stats, factors: Factors { l, bp, lb, jitter }, u, trace_bp } = self;
         let (n, m) = (x.n_samples(), z.n_samples());
         let bw: f64 = (0..m).map(|i| u[(i, 0)] * u[(i, 0)]).sum();
@@ -242,7 +227,7 @@ impl Value {
             + (stats.trace_kff - trace_bp + stats.yy) / (2.0 * s4)
             - n as f64 / (2.0 * s2);
         gradient.push(s2 * d_noise);
-        (Bound { elbo, gradient, inducing_gradient, jitter }, posterior)
+        Bound { elbo, gradient, inducing_gradient, jitter }
     }
 }
 

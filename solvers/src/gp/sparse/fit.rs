@@ -232,7 +232,7 @@ fn maximise_bound(
                 cache = Some((v.to_vec(), value));
                 return Some((-elbo, Vec::new()));
             }
-            let (b, _) = value.finish(&kernel, x, y, &z, wanted == Gradient::AndInducing, par);
+            let b = value.finish(&kernel, x, y, &z, wanted == Gradient::AndInducing, par);
             let gradient = free.iter().map(|&i| -b.gradient[i]).chain(b.inducing_gradient.iter().map(|g| -g));
             Some((-b.elbo, gradient.collect()))
         }
