@@ -11,7 +11,13 @@ and how the inducing points are chosen (uniform); FLAGS adds options to
 GPyTorch's SGPR on the same split, same M, kernel (ARD when FLAGS has --ard)
 and uniformly chosen starting inducing points, by its documented training
 loop (50 Adam steps at lr 0.1; it learns the inducing locations), on
-THREADS (2) CPU threads, and prints kern's speed as a ratio."""
+THREADS (2) CPU threads, and prints kern's speed as a ratio.
+
+APPROX=rff or APPROX=nystroem fits kern's GP on M random Fourier or
+Nyström features instead (hyperparameters by the evidence on them); with
+PEER=gpytorch and APPROX=rff the peer is GPyTorch's exact GP on its
+RFFKernel with M features (M/2 frequencies, a cosine and a sine each), by
+the same training loop."""
 
 import json
 import os
@@ -28,6 +34,7 @@ kern_bin, data_dir = sys.argv[1], sys.argv[2]
 m = int(sys.argv[3]) if len(sys.argv) > 3 else 512
 restarts = int(sys.argv[4]) if len(sys.argv) > 4 else 0
 sets = sys.argv[5:] or list(PUBLISHED)
+approx = os.environ.get("APPROX", "sgpr")
 
 
 
@@ -37,6 +44,55 @@ def scores(y, mu, sd):
     nll = float(np.mean(0.5 * np.log(2 * np.pi * sd**2) + (y - mu) ** 2 / (2 * sd**2)))
     cover = float(np.mean(np.abs(y - mu) <= 1.959964 * sd))
     return rmse, nll, cover
+
+
+def gpytorch_rff(train, test, m, seed=0):
+    """GPyTorch's exact GP on its RFF kernel (M features), its training
+    loop: the seconds of fit and predict, and the predictive mean and sd."""
+    import gpytorch
+    import torch
+
+    torch.set_num_threads(int(os.environ.get("THREADS", "2")))
+    torch.manual_seed(seed)
+    x, y = torch.tensor(train[:, :-1], dtype=torch.float32), torch.tensor(train[:, -1], dtype=torch.float32)
+    tx = torch.tensor(test[:, :-1], dtype=torch.float32)
+
+    class Rff(gpytorch.models.ExactGP):
+        def __init__(self, likelihood):
+            super().__init__(x, y, likelihood)
+            self.mean_module = gpytorch.means.ConstantMean()
+            self.covar_module = gpytorch.kernels.ScaleKernel(gpytorch.kernels.RFFKernel(num_samples=m // 2))
+
+        def forward(self, z):
+            return gpytorch.distributions.MultivariateNormal(self.mean_module(z), self.covar_module(z))
+
+    return train_and_predict(Rff, x, y, tx)
+
+
+def train_and_predict(model_class, x, y, tx):
+    """GPyTorch's documented loop (50 Adam steps at lr 0.1), then the
+    predictive mean and sd of a new observation at `tx`; and the seconds."""
+    import gpytorch
+    import torch
+
+    likelihood = gpytorch.likelihoods.GaussianLikelihood()
+    model = model_class(likelihood)
+    start = time.perf_counter()
+    model.train()
+    likelihood.train()
+    optimizer = torch.optim.Adam(model.parameters(), lr=0.1)
+    mll = gpytorch.mlls.ExactMarginalLogLikelihood(likelihood, model)
+    for _ in range(50):
+        optimizer.zero_grad()
+        loss = -mll(model(x), y)
+        loss.backward()
+        optimizer.step()
+    model.eval()
+    likelihood.eval()
+    with torch.no_grad(), gpytorch.settings.fast_pred_var():
+        p = likelihood(model(tx))
+        mu, sd = p.mean.numpy().astype(np.float64), p.variance.sqrt().numpy().astype(np.float64)
+    return time.perf_counter() - start, mu, sd
 
 
 def gpytorch_sgpr(train, test, m, kernel, ard, seed=0):
@@ -65,24 +121,7 @@ def gpytorch_sgpr(train, test, m, kernel, ard, seed=0):
         def forward(self, z):
             return gpytorch.distributions.MultivariateNormal(self.mean_module(z), self.covar_module(z))
 
-    likelihood = gpytorch.likelihoods.GaussianLikelihood()
-    model = Sgpr(likelihood)
-    start = time.perf_counter()
-    model.train()
-    likelihood.train()
-    optimizer = torch.optim.Adam(model.parameters(), lr=0.1)
-    mll = gpytorch.mlls.ExactMarginalLogLikelihood(likelihood, model)
-    for _ in range(50):
-        optimizer.zero_grad()
-        loss = -mll(model(x), y)
-        loss.backward()
-        optimizer.step()
-    model.eval()
-    likelihood.eval()
-    with torch.no_grad(), gpytorch.settings.fast_pred_var():
-        p = likelihood(model(tx))
-        mu, sd = p.mean.numpy().astype(np.float64), p.variance.sqrt().numpy().astype(np.float64)
-    return time.perf_counter() - start, mu, sd
+    return train_and_predict(Sgpr, x, y, tx)
 
 
 print(f"{'set':10} {'n train':>8} {'M':>5} {'seconds':>8} {'RMSE':>7} {'NLL':>7} {'95 % cover':>10}  published exact / SGPR RMSE")
@@ -103,9 +142,11 @@ for name in sets:
             header = ",".join([f"x{j}" for j in range(rows.shape[1] - 1)] + ["y"])
             np.savetxt(paths[part], rows, delimiter=",", header=header, comments="", fmt="%.17g")
         model = os.path.join(tmp, "m.kern")
-        cmd = [kern_bin, "fit", paths["train"], "--label-col", "y", "--task", "gp", "--approx", "sgpr",
+        cmd = [kern_bin, "fit", paths["train"], "--label-col", "y", "--task", "gp", "--approx", approx,
                "--components", str(m), "--restarts", str(restarts), "--normalize-y", "off", "-o", model, "--json", "-q",
-               "--kernel", os.environ.get("KERNEL", "rbf"), "--landmarks", os.environ.get("LANDMARKS", "uniform")]
+               "--kernel", os.environ.get("KERNEL", "rbf")]
+        if approx != "rff":
+            cmd += ["--landmarks", os.environ.get("LANDMARKS", "uniform")]
         cmd += os.environ.get("FLAGS", "").split()
         start = time.perf_counter()
         report = json.loads(subprocess.run(cmd, check=True, capture_output=True, text=True).stdout)
@@ -121,7 +162,10 @@ for name in sets:
         print(f"{'':10} {report['kernel_expression'][:200]}")
         if os.environ.get("PEER") == "gpytorch":
             ard = "--ard" in os.environ.get("FLAGS", "")
-            peer_seconds, pmu, psd = gpytorch_sgpr(train, test, m, os.environ.get("KERNEL", "rbf"), ard)
+            if approx == "rff":
+                peer_seconds, pmu, psd = gpytorch_rff(train, test, m)
+            else:
+                peer_seconds, pmu, psd = gpytorch_sgpr(train, test, m, os.environ.get("KERNEL", "rbf"), ard)
             prmse, pnll, pcover = scores(y, pmu, psd)
             print(f"{'  gpytorch':10} {n_train:8d} {m:5d} {peer_seconds:8.1f} {prmse:7.3f} {pnll:7.3f} {100 * pcover:9.2f} %"
                   f"  kern {peer_seconds / seconds:.2f}x as fast (each: fit and predict; kern's two processes read and write files)")

@@ -131,8 +131,8 @@ fn svc_and_krr_on_random_and_nystroem_features() {
 fn approximations_refuse_what_they_cannot_do() {
     let dir = scratch();
     write(dir.path(), "train.txt", circles(50, 1));
-    let out = kern(dir.path(), &["fit", "train.txt", "--task", "gp", "--approx", "rff", "-o", "m.model"]);
-    assert_one_line_error(&out, &["--approx", "krr, svc or svr"]);
+    let out = kern(dir.path(), &["fit", "train.txt", "--task", "oneclass", "--approx", "rff", "-o", "m.model"]);
+    assert_one_line_error(&out, &["--approx", "krr, svc, svr, gp or gpc"]);
     let out = kern(dir.path(), &["fit", "train.txt", "--approx", "falkon", "--loss", "hinge", "-o", "m.model"]);
     assert_one_line_error(&out, &["--loss"]);
     let out =

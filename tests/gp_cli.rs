@@ -175,6 +175,18 @@ fn auto_fits_a_sparse_gp_above_five_thousand_samples() {
 }
 
 #[test]
+fn auto_classifies_on_nystroem_features_above_five_thousand_samples() {
+    let dir = scratch();
+    write(dir.path(), "big.csv", angle_classes(5_200, 35));
+    let args = ["fit", "big.csv", "--task", "gpc", "--auto", "--restarts", "0", "-o", "b.model", "--json"];
+    let fit = json(&kern(dir.path(), &args));
+    assert_eq!(fit["auto"]["approx"], "nystroem", "{fit}");
+    assert!((1..=512).contains(&fit["components"].as_u64().unwrap()), "{fit}");
+    let pred = json(&kern(dir.path(), &["predict", "b.model", "big.csv", "-o", "p.txt", "--json"]));
+    assert!(pred["accuracy"].as_f64().unwrap() > 0.9, "{pred}");
+}
+
+#[test]
 fn sparse_gp_with_ard_learnt_inducing_points_and_a_dense_mean() {
     let dir = scratch();
     write(dir.path(), "train.txt", target_file(400, 21, true));
@@ -230,6 +242,92 @@ fn sparse_gp_with_ard_learnt_inducing_points_and_a_dense_mean() {
         (
             &["fit", "train.txt", "--task", "gp", "--approx", "sgpr", "--mean-components", "0", "-o", "x.model"],
             &["--mean-components", "at least 1"],
+        ),
+    ] {
+        assert_one_line_error(&kern(dir.path(), args), words);
+    }
+    assert!(!dir.path().join("x.model").exists());
+}
+
+/// Three classes by the angle of a point, with label noise near the borders.
+fn angle_classes(n: usize, seed: u64) -> String {
+    let mut u = lcg(seed);
+    (0..n)
+        .map(|_| {
+            let (a, b) = (4.0 * u() - 2.0, 4.0 * u() - 2.0);
+            let angle = f64::atan2(b, a) + 0.3 * (u() - 0.5) + std::f64::consts::PI;
+            let class = ["east", "north", "west"][(angle / (2.0 * std::f64::consts::PI / 3.0)) as usize % 3];
+            format!("{a:?},{b:?},{class}\n")
+        })
+        .collect()
+}
+
+#[test]
+fn gps_on_random_fourier_and_nystroem_features_regress_and_classify() {
+    let dir = scratch();
+    write(dir.path(), "train.txt", regression_file(1500, 31));
+    write(dir.path(), "test.txt", regression_file(500, 32));
+    for approx in ["rff", "nystroem"] {
+        let model = format!("{approx}.model");
+        let args = ["fit", "train.txt", "--task", "gp", "--approx", approx, "--components", "150", "--restarts", "0"];
+        let fit = json(&kern(dir.path(), &[&args[..], &["-o", &model, "--json"]].concat()));
+        assert_eq!((fit["approx"].as_str(), fit["task"].as_str()), (Some(approx), Some("gp")), "{fit}");
+        assert!(
+            fit["log_marginal_likelihood"].as_f64().unwrap().is_finite() && fit["hyperparameters"]["noise"].is_f64()
+        );
+        let pred =
+            json(&kern(dir.path(), &["predict", &model, "test.txt", "--interval", "0.95", "-o", "p.txt", "--json"]));
+        assert!(pred["r2"].as_f64().unwrap() > 0.99, "{approx}: {pred}");
+        // The noise is uniform, ±0.025: a Gaussian 95 % interval holds nearly all of it.
+        assert!(pred["interval"]["coverage"].as_f64().unwrap() > 0.9, "{approx}: {pred}");
+        // The JSON model predicts the same, and `kern info` names the features.
+        kern(dir.path(), &[&args[..], &["-o", "same.json"]].concat());
+        let again = json(&kern(
+            dir.path(),
+            &["predict", "same.json", "test.txt", "--interval", "0.95", "-o", "q.txt", "--json"],
+        ));
+        assert_eq!(pred["r2"], again["r2"]);
+        let info = stdout(&kern(dir.path(), &["info", &model]));
+        assert!(info.contains(&format!("({approx})")) && info.contains("white("), "{info}");
+    }
+    write(dir.path(), "classes.csv", angle_classes(1200, 33));
+    write(dir.path(), "new.csv", angle_classes(400, 34));
+    for approx in ["nystroem", "rff"] {
+        let args = [
+            "fit",
+            "classes.csv",
+            "--task",
+            "gpc",
+            "--approx",
+            approx,
+            "--components",
+            "80",
+            "-o",
+            "c.model",
+            "--json",
+        ];
+        let fit = json(&kern(dir.path(), &args));
+        assert_eq!(fit["classes"].as_array().unwrap().len(), 3);
+        assert_eq!(fit["hyperparameters"].as_array().unwrap().len(), 3, "one latent per class: {fit}");
+        let pred = json(&kern(dir.path(), &["predict", "c.model", "new.csv", "--proba", "-o", "p.txt", "--json"]));
+        assert!(pred["accuracy"].as_f64().unwrap() > 0.9, "{approx}: {pred}");
+        let text = std::fs::read_to_string(dir.path().join("p.txt")).unwrap();
+        for line in text.lines().skip(1) {
+            let p: Vec<f64> = line.split(' ').skip(1).map(|t| t.parse().unwrap()).collect();
+            assert!((p.iter().sum::<f64>() - 1.0).abs() < 1e-9 && p.iter().all(|v| (0.0..=1.0).contains(v)), "{line}");
+        }
+    }
+    // Refused, one line each, no model written.
+    for (args, words) in [
+        (&["fit", "classes.csv", "--task", "gpc", "--approx", "sgpr", "-o", "x.model"][..], &["--approx sgpr"][..]),
+        (&["fit", "train.txt", "--task", "gp", "--approx", "rff", "--kernel", "poly", "-o", "x.model"], &["rbf"]),
+        (
+            &["fit", "train.txt", "--task", "gp", "--approx", "rff", "--components", "0", "-o", "x.model"],
+            &["components"],
+        ),
+        (
+            &["fit", "train.txt", "--task", "gp", "--approx", "nystroem", "--learn-inducing", "-o", "x.model"],
+            &["--learn-inducing", "sgpr"],
         ),
     ] {
         assert_one_line_error(&kern(dir.path(), args), words);

@@ -64,6 +64,22 @@ fn format_one_files_still_load() {
     assert_eq!(Model { format_version: FORMAT_VERSION, ..old }, model);
 }
 
+#[test]
+fn format_four_files_still_load() {
+    // Format 5 adds estimators (GPs on features) after the others: a
+    // format-4 file is today's payload under version 4.
+    let dir = scratch();
+    let model = fitted();
+    let path = dir.path().join("now.model");
+    save_model(&model, &path).unwrap();
+    let mut payload = std::fs::read(&path).unwrap()[24..].to_vec();
+    assert_eq!(u32::from(payload[0]), FORMAT_VERSION);
+    payload[0] = 4;
+    let old = load_model(&write(dir.path(), "v4.model", framed(4, &payload))).unwrap();
+    assert_eq!(old.format_version, 4);
+    assert_eq!(Model { format_version: FORMAT_VERSION, ..old }, model);
+}
+
 /// A binary file of `version` around `payload`.
 fn framed(version: u32, payload: &[u8]) -> Vec<u8> {
     let mut bytes = b"KERNMODL".to_vec();
@@ -76,7 +92,7 @@ fn framed(version: u32, payload: &[u8]) -> Vec<u8> {
 
 #[test]
 fn format_two_gp_files_still_load_with_unit_weights() {
-    // Format 2 is format 4 (a GP's layout is format 3's) without the GP's
+    // Format 2 is today's format (a GP's layout is format 3's) without the GP's
     // sample weights, its last field: drop the empty vector's length byte
     // before the origin's byte.
     use kern::solvers::gp::{GaussianProcess, GpModel};
@@ -89,7 +105,7 @@ fn format_two_gp_files_still_load_with_unit_weights() {
     save_model(&model, &path).unwrap();
     let mut payload = std::fs::read(&path).unwrap()[24..].to_vec();
     let weights_at = payload.len() - 2;
-    assert_eq!((payload[0], payload[weights_at]), (4, 0));
+    assert_eq!((u32::from(payload[0]), payload[weights_at]), (FORMAT_VERSION, 0));
     payload.remove(weights_at);
     payload[0] = 2;
     let p = write(dir.path(), "v2.model", framed(2, &payload));
@@ -100,7 +116,7 @@ fn format_two_gp_files_still_load_with_unit_weights() {
 
 #[test]
 fn format_three_sparse_gp_files_still_load_without_a_dense_mean() {
-    // Format 3 is format 4 without the sparse GP's dense mean, its last
+    // Format 3 is today's format without the sparse GP's dense mean, its last
     // field: drop its `None` byte before the origin's and calibration's.
     use kern::solvers::gp::{GaussianProcess, SgprModel, SparseGaussianProcess};
     let dir = scratch();
@@ -120,7 +136,7 @@ fn format_three_sparse_gp_files_still_load_without_a_dense_mean() {
     save_model(&model, &path).unwrap();
     let mut payload = std::fs::read(&path).unwrap()[24..].to_vec();
     let dense_at = payload.len() - 3;
-    assert_eq!((payload[0], payload[dense_at]), (4, 0));
+    assert_eq!((u32::from(payload[0]), payload[dense_at]), (FORMAT_VERSION, 0));
     payload.remove(dense_at);
     payload[0] = 3;
     let p = write(dir.path(), "v3.model", framed(3, &payload));

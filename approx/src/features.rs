@@ -54,9 +54,10 @@ pub trait FeatureMap: Send + Sync {
 
 /// Rows `start..start + rows` of dense `x` as a row block (`rows × d`).
 pub(crate) fn dense_block(x: &DataSet, start: usize, rows: usize) -> Mat<f64> {
-    let d = x.n_features();
-    Mat::from_fn(rows, d, |r, j| match x.row(start + r) {
-        kern_kernels::Row::Dense(v) => v.get(j).copied().unwrap_or(0.0),
-        kern_kernels::Row::Sparse(..) => unreachable!("dense data only"),
-    })
+    let mut out = Mat::zeros(rows, x.n_features());
+    for r in 0..rows {
+        let kern_kernels::Row::Dense(v) = x.row(start + r) else { unreachable!("dense data only") };
+        v.iter().enumerate().for_each(|(j, &value)| out[(r, j)] = value);
+    }
+    out
 }

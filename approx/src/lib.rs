@@ -7,12 +7,14 @@
 
 mod error;
 mod features;
+mod map;
 pub mod nystroem;
 pub mod rff;
 mod rng;
 
 pub use error::ApproxError;
 pub use features::FeatureMap;
+pub use map::ApproxMap;
 pub use nystroem::{Landmarks, Nystroem};
 pub use rff::RandomFourierFeatures;
 pub use rng::SplitMix64;

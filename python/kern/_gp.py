@@ -112,7 +112,9 @@ class GaussianProcessRegressor(_PredictInterval, RegressorMixin, BaseEstimator):
     mean from M' samples as centres by Falkon's solver, closer to the exact
     GP's; ``fit_samples=N`` learns the hyperparameters on N rows, 50,000 by
     default); ``log_marginal_likelihood_value_`` is then the bound and
-    ``inducing_points_`` the points."""
+    ``inducing_points_`` the points. ``approx="rff"`` or ``"nystroem"`` with
+    ``n_components=M`` fits the GP on M random Fourier or Nyström features
+    instead, its hyperparameters by its own evidence (``O(n M²)``)."""
 
     def __init__(
         self,
@@ -125,6 +127,7 @@ class GaussianProcessRegressor(_PredictInterval, RegressorMixin, BaseEstimator):
         n_restarts_optimizer=5,
         ard=False,
         n_components=None,
+        approx="sgpr",
         inducing="uniform",
         learn_inducing=False,
         mean_components=None,
@@ -135,6 +138,7 @@ class GaussianProcessRegressor(_PredictInterval, RegressorMixin, BaseEstimator):
         self.kernel = kernel
         self.ard = ard
         self.n_components = n_components
+        self.approx = approx
         self.inducing = inducing
         self.learn_inducing = learn_inducing
         self.mean_components = mean_components
@@ -160,7 +164,7 @@ class GaussianProcessRegressor(_PredictInterval, RegressorMixin, BaseEstimator):
             ard=bool(self.ard),
         )
         if self.n_components is not None:
-            params.update(approx="sgpr", components=int(self.n_components), landmarks=str(self.inducing),
+            params.update(approx=str(self.approx), components=int(self.n_components), landmarks=str(self.inducing),
                           learn_inducing=bool(self.learn_inducing))
             if self.mean_components is not None:
                 params.update(mean_components=int(self.mean_components))
@@ -199,10 +203,31 @@ class GaussianProcessRegressor(_PredictInterval, RegressorMixin, BaseEstimator):
 class GaussianProcessClassifier(ClassifierMixin, BaseEstimator):
     """GP classification by the Laplace approximation (one-vs-rest beyond
     two classes): ``amplitude × kernel``, ``gamma`` and ``amplitude`` fitted
-    by the approximate log marginal likelihood unless given."""
+    by the approximate log marginal likelihood unless given. With
+    ``n_components=M`` the Laplace approximation is in weight space on M
+    Nyström (``approx="nystroem"``, landmarks by ``inducing``) or random
+    Fourier (``approx="rff"``) features, ``O(n M²)``, for data too large for
+    the exact one (hyperparameters on ``fit_samples`` rows, 50,000 by default)."""
 
-    def __init__(self, kernel="rbf", *, gamma=None, amplitude=None, n_restarts_optimizer=0, random_state=None, n_jobs=None):
+    def __init__(
+        self,
+        kernel="rbf",
+        *,
+        gamma=None,
+        amplitude=None,
+        n_restarts_optimizer=0,
+        n_components=None,
+        approx="nystroem",
+        inducing="uniform",
+        fit_samples=None,
+        random_state=None,
+        n_jobs=None,
+    ):
         self.kernel = kernel
+        self.n_components = n_components
+        self.approx = approx
+        self.inducing = inducing
+        self.fit_samples = fit_samples
         self.gamma = gamma
         self.amplitude = amplitude
         self.n_restarts_optimizer = n_restarts_optimizer
@@ -221,6 +246,10 @@ class GaussianProcessClassifier(ClassifierMixin, BaseEstimator):
             restarts=int(self.n_restarts_optimizer),
             seed=_seed(self.random_state),
         )
+        if self.n_components is not None:
+            params.update(approx=str(self.approx), components=int(self.n_components), landmarks=str(self.inducing))
+            if self.fit_samples is not None:
+                params.update(fit_samples=int(self.fit_samples))
         classes = [str(c) for c in self.classes_]
         self._fitted = _kern.fit("gpc", _matrix(X), codes.astype(np.float64), classes, None, params, _threads(self.n_jobs))
         self.log_marginal_likelihood_value_ = self._fitted.gpc_log_marginal_likelihood()

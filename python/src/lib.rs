@@ -268,6 +268,7 @@ impl Fitted {
         let x = self.samples(&x)?;
         let p = match &self.model.estimator {
             Estimator::Sgpr(sparse) => detached(py, threads, |par| sparse.predict(&x, par))?,
+            Estimator::FeatureGp(gp) => detached(py, threads, |par| gp.predict(&x, par))?.map_err(value_error)?,
             _ => {
                 let gp = self.gp()?;
                 detached(py, threads, |par| gp.predict(&x, par))?.map_err(value_error)?
@@ -303,6 +304,13 @@ impl Fitted {
             let z = &sparse.inducing;
             let values = (0..z.n_samples()).flat_map(|i| (0..z.n_features()).map(move |j| z.row(i).value_at(j)));
             out.set_item("inducing_points", array2(py, z.n_samples(), z.n_features(), values.collect())?)?;
+            return Ok(out);
+        }
+        if let Estimator::FeatureGp(gp) = &self.model.estimator {
+            out.set_item("log_marginal_likelihood", gp.log_marginal_likelihood)?;
+            out.set_item("noise", gp.noise)?;
+            out.set_item("hyperparameters", gp.hyperparameters())?;
+            out.set_item("kernel", gp.expression().to_string())?;
             return Ok(out);
         }
         let gp = self.gp()?;
@@ -353,7 +361,8 @@ impl Fitted {
     /// its one-vs-rest latent GPs).
     fn gpc_log_marginal_likelihood(&self) -> PyResult<f64> {
         match &self.model.estimator {
-            Estimator::Gpc { model, .. } => Ok(model.latent.iter().map(|l| l.log_marginal_likelihood).sum()),
+            Estimator::Gpc { model, .. } => Ok(model.log_marginal_likelihood()),
+            Estimator::FeatureGpc { model, .. } => Ok(model.log_marginal_likelihood()),
             _ => Err(value_error("not a GP classifier")),
         }
     }

@@ -24,6 +24,8 @@ ESTIMATORS = [
     kern.KernelRidge(),
     kern.GaussianProcessRegressor(n_restarts_optimizer=1),
     kern.GaussianProcessClassifier(),
+    kern.GaussianProcessClassifier(n_components=20),
+    kern.GaussianProcessRegressor(n_components=20, approx="rff", n_restarts_optimizer=0),
     kern.FalkonRegressor(n_centers=50),
     kern.FalkonClassifier(n_centers=50),
     kern.Nystroem(n_components=10),
@@ -256,6 +258,38 @@ def test_sparse_gp_with_ard_kmeans_inducing_points_and_a_dense_mean():
     np.testing.assert_array_equal(again.predict(X[test]), mean)
     with pytest.raises(ValueError, match="kmeans"):
         kern.GaussianProcessRegressor(n_components=10, inducing="nearest").fit(X[train], y[train])
+
+
+def test_gps_on_features_match_scikit_learns_exact_gps():
+    from sklearn.gaussian_process import GaussianProcessClassifier as SkGpc
+    from sklearn.gaussian_process import GaussianProcessRegressor as SkGpr
+    from sklearn.gaussian_process.kernels import RBF, ConstantKernel, WhiteKernel
+
+    rng = np.random.default_rng(13)
+    X = rng.normal(size=(1500, 2))
+    y = np.sin(2 * X[:, 0]) + 0.5 * X[:, 1] + 0.1 * rng.normal(size=1500)
+    labels = np.where(X[:, 0] ** 2 + X[:, 1] ** 2 + 0.4 * rng.normal(size=1500) > 1.4, "out", "in")
+    train, test = slice(0, 1000), slice(1000, None)
+    theirs = SkGpr(ConstantKernel() * RBF() + WhiteKernel(), normalize_y=True).fit(X[train], y[train])
+    best = np.mean((theirs.predict(X[test]) - y[test]) ** 2)
+    for approx in ["rff", "nystroem"]:
+        gp = kern.GaussianProcessRegressor(n_components=200, approx=approx, n_restarts_optimizer=0).fit(X[train], y[train])
+        mean, std = gp.predict(X[test], return_std=True)
+        assert np.mean((mean - y[test]) ** 2) < 1.1 * best, approx
+        assert 0.93 <= np.mean(np.abs(mean - y[test]) <= 1.96 * std) <= 0.97, approx
+    sk = SkGpc(ConstantKernel() * RBF()).fit(X[train], labels[train])
+    sk_accuracy = np.mean(sk.predict(X[test]) == labels[test])
+    for approx in ["rff", "nystroem"]:
+        gpc = kern.GaussianProcessClassifier(n_components=100, approx=approx).fit(X[train], labels[train])
+        assert np.mean(gpc.predict(X[test]) == labels[test]) >= sk_accuracy - 0.02, approx
+        p = gpc.predict_proba(X[test])
+        np.testing.assert_allclose(p.sum(axis=1), 1.0, atol=1e-12)
+        # Probabilities as calibrated as scikit-learn's exact ones (log loss within 5 %).
+        ours = -np.mean(np.log(p[np.arange(len(p)), (labels[test] == gpc.classes_[1]).astype(int)]))
+        pk = sk.predict_proba(X[test])
+        theirs_loss = -np.mean(np.log(pk[np.arange(len(pk)), (labels[test] == sk.classes_[1]).astype(int)]))
+        assert ours < 1.05 * theirs_loss, (approx, ours, theirs_loss)
+        assert np.isfinite(gpc.log_marginal_likelihood_value_)
 
 
 def test_every_regressor_gives_intervals_that_cover_new_targets():

@@ -48,7 +48,7 @@ pub struct TrainArgs {
     /// GP with --approx sgpr: the posterior mean from M samples as centres (every sample when M >= n) by Falkon's solver on the fitted hyperparameters, closer to the exact GP's than the inducing points' own; the intervals stay the sparse GP's
     #[arg(long, value_name = "M")]
     pub mean_components: Option<usize>,
-    /// GP with --approx sgpr: learn the hyperparameters (and inducing points) on a seeded uniform sample of N rows, then the posterior on every row; 0: every row
+    /// GP with --approx sgpr, rff or nystroem: learn the hyperparameters (and inducing points) on a seeded uniform sample of N rows, then the posterior on every row; 0: every row
     #[arg(long, value_name = "N", default_value_t = crate::train::SGPR_FIT_SAMPLES)]
     pub fit_samples: usize,
     #[command(flatten)]

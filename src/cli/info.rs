@@ -35,6 +35,14 @@ pub(super) fn run(args: &InfoArgs) -> Result<()> {
     println!("task           {} ({})", model.task(), model.description());
     match &model.estimator {
         Estimator::Gp(m) => println!("kernel         {}", m.expression()),
+        Estimator::FeatureGp(m) => {
+            println!("kernel         {}", m.expression());
+            println!("features       {} ({})", m.map.feature_map().n_components(), m.map.name());
+        }
+        Estimator::FeatureGpc { model: m, .. } => {
+            println!("kernel         {}", model.kernel());
+            println!("features       {} ({})", m.latent[0].map.feature_map().n_components(), m.latent[0].map.name());
+        }
         Estimator::Sgpr(m) => {
             println!("kernel         {}", m.expression());
             let dense = m.dense_mean.as_ref().map(|d| format!(", the mean from {} centres", d.centers.n_samples()));
@@ -67,11 +75,12 @@ fn storage(model: &Model) -> &'static str {
         Estimator::KernelRidge(m) => m.train.is_sparse(),
         Estimator::Gp(m) => m.train.is_sparse(),
         Estimator::Sgpr(m) => m.inducing.is_sparse(),
+        Estimator::FeatureGp(m) => map_is_sparse(&m.map),
+        Estimator::FeatureGpc { model, .. } => map_is_sparse(&model.latent[0].map),
         Estimator::Gpc { model, .. } => model.train.is_sparse(),
         Estimator::Svm { model, .. } => model.support_vectors.is_sparse(),
         Estimator::Falkon { model, .. } => model.centers.is_sparse(),
-        Estimator::Approx { map: ApproxMap::Nystroem(m), .. } => m.landmarks.is_sparse(),
-        Estimator::Approx { .. } => false,
+        Estimator::Approx { map, .. } => map_is_sparse(map),
         Estimator::Sequences { .. } => return "as sequences",
         Estimator::Graphs(_) => return "as graphs",
     };
@@ -85,4 +94,9 @@ fn n_targets(model: &Model) -> usize {
         Estimator::Falkon { model, .. } => model.n_targets,
         _ => 1,
     }
+}
+
+/// Whether a feature map keeps sparse landmarks.
+fn map_is_sparse(map: &ApproxMap) -> bool {
+    matches!(map, ApproxMap::Nystroem(m) if m.landmarks.is_sparse())
 }

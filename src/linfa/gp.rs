@@ -4,7 +4,7 @@ use std::marker::PhantomData;
 
 use kern_kernels::Par;
 use kern_solvers::GpModel;
-use kern_solvers::gp::{GpcModel, SgprModel};
+use kern_solvers::gp::{FeatureGpModel, FeatureGpcModel, GpcModel, SgprModel};
 use linfa::dataset::{AsSingleTargets, DatasetBase, Label, Records};
 use linfa::traits::{Fit, PredictInplace};
 use linfa::{Float, ParamGuard};
@@ -45,6 +45,30 @@ macro_rules! gp_builder {
         /// Seed of the restarts' start points (0).
         pub fn seed(mut self, seed: u64) -> Self {
             self.0.spec.seed = seed;
+            self
+        }
+
+        /// A GP in weight space on `m` random Fourier (`Approx::Rff`) or
+        /// Nyström (`Approx::Nystroem`) features, its hyperparameters learnt
+        /// by its own evidence on them: `O(n m²)` per evaluation. `Approx::None`
+        /// returns to the exact GP.
+        pub fn features(mut self, method: Approx, m: usize) -> Self {
+            self.0.spec.approx.method = method;
+            self.0.spec.approx.components = m;
+            self
+        }
+
+        /// How Nyström features or a sparse GP's inducing points are chosen
+        /// among the samples (uniformly by default).
+        pub fn inducing(mut self, sampling: Sampling) -> Self {
+            self.0.spec.approx.sampling = sampling;
+            self
+        }
+
+        /// An approximate GP learns its hyperparameters on a seeded sample of
+        /// `rows` rows (50,000; 0: every row), then forms its posterior on all of them.
+        pub fn fit_samples(mut self, rows: usize) -> Self {
+            self.0.spec.gp.fit_samples = Some(rows).filter(|&n| n > 0);
             self
         }
     };
@@ -123,6 +147,8 @@ pub enum GpFit {
     Exact(GpModel),
     /// The sparse GP of `.components(M)`.
     Sparse(SgprModel),
+    /// The GP on features of `.features(method, M)`.
+    Features(FeatureGpModel),
 }
 
 impl<F: Float> GaussianProcess<F> {
@@ -154,6 +180,7 @@ impl<F: Float> GaussianProcess<F> {
         match &self.model {
             GpFit::Exact(m) => m.log_marginal_likelihood,
             GpFit::Sparse(m) => m.elbo,
+            GpFit::Features(m) => m.log_marginal_likelihood,
         }
     }
 
@@ -162,6 +189,7 @@ impl<F: Float> GaussianProcess<F> {
         match &self.model {
             GpFit::Exact(m) => m.hyperparameters(),
             GpFit::Sparse(m) => m.hyperparameters(),
+            GpFit::Features(m) => m.hyperparameters(),
         }
     }
 
@@ -174,6 +202,7 @@ impl<F: Float> GaussianProcess<F> {
         match &self.model {
             GpFit::Exact(m) => m.train.n_features(),
             GpFit::Sparse(m) => m.inducing.n_features(),
+            GpFit::Features(m) => m.map.feature_map().n_features(),
         }
     }
 
@@ -182,6 +211,7 @@ impl<F: Float> GaussianProcess<F> {
         match &self.model {
             GpFit::Exact(m) => m.predict(&test, self.par).expect("the fitted factorisation succeeds again"),
             GpFit::Sparse(m) => m.predict(&test, self.par),
+            GpFit::Features(m) => m.predict(&test, self.par).expect("the fitted map's width"),
         }
     }
 }
@@ -210,12 +240,6 @@ impl<F: Float> GaussianProcessParams<F> {
         self
     }
 
-    /// How a sparse GP chooses its inducing points among the samples (uniformly by default).
-    pub fn inducing(mut self, sampling: Sampling) -> Self {
-        self.0.spec.approx.sampling = sampling;
-        self
-    }
-
     /// A sparse GP moves its inducing points to maximise its bound too.
     pub fn learn_inducing(mut self, learn: bool) -> Self {
         self.0.spec.gp.learn_inducing = learn;
@@ -227,13 +251,6 @@ impl<F: Float> GaussianProcessParams<F> {
     /// closer to the exact GP's mean; the variances stay the sparse GP's.
     pub fn mean_components(mut self, m: usize) -> Self {
         self.0.spec.gp.mean_components = Some(m);
-        self
-    }
-
-    /// A sparse GP learns its hyperparameters on a seeded sample of `rows`
-    /// rows (50,000; 0: every row), then forms its posterior on all of them.
-    pub fn fit_samples(mut self, rows: usize) -> Self {
-        self.0.spec.gp.fit_samples = Some(rows).filter(|&n| n > 0);
         self
     }
 
@@ -270,6 +287,7 @@ impl<F: Float, D: Data<Elem = F>, T: AsSingleTargets<Elem = F>> Fit<ArrayBase<D,
         let model = match fit_records(&self.spec, x, &targets, dataset.weights(), self.par)? {
             Estimator::Gp(model) => GpFit::Exact(model),
             Estimator::Sgpr(model) => GpFit::Sparse(model),
+            Estimator::FeatureGp(model) => GpFit::Features(model),
             _ => unreachable!("a GP regression fits a GP"),
         };
         Ok(GaussianProcess { model, par: self.par, marker: PhantomData })
@@ -283,6 +301,7 @@ impl<F: Float, D: Data<Elem = F>> PredictInplace<ArrayBase<D, Ix2>, Array1<F>> f
         let mean = match &self.model {
             GpFit::Exact(m) => m.predict_mean(&test, self.par),
             GpFit::Sparse(m) => m.predict_mean(&test, self.par),
+            GpFit::Features(m) => m.predict(&test, self.par).expect("the fitted map's width").mean,
         };
         y.iter_mut().zip(mean).for_each(|(y, m)| *y = cast(m));
     }
@@ -321,9 +340,27 @@ pub struct GaussianProcessClassifierValid<F, L> {
 /// assert!(p[[0, 0]] > 0.5 && p[[39, 1]] > 0.5);
 /// # Ok::<(), kern::Error>(())
 /// ```
+///
+/// With `.features(Approx::Nystroem, M)` (or `Approx::Rff`) it is the
+/// Laplace approximation on `M` features, `O(n M²)`, for data too large for
+/// the exact one:
+///
+/// ```
+/// use linfa::prelude::*;
+/// use ndarray::{Array1, Array2};
+///
+/// let x = Array2::from_shape_fn((3000, 2), |(i, j)| ((i * (7 + 5 * j)) % 101) as f64 / 25.0 - 2.0);
+/// let y: Array1<bool> = x.rows().into_iter().map(|r| r[0] * r[0] + r[1] * r[1] < 2.0).collect();
+/// let gpc = kern::GaussianProcessClassifier::params()
+///     .features(kern::train::Approx::Nystroem, 60).restarts(0).fit(&Dataset::new(x.clone(), y.clone()))?;
+/// let accuracy = gpc.predict(&x).iter().zip(&y).filter(|(p, t)| p == t).count() as f64 / 3000.0;
+/// assert!(accuracy > 0.97, "{accuracy}");
+/// assert!(matches!(gpc.model(), kern::linfa::GpcFit::Features(_)));
+/// # Ok::<(), kern::Error>(())
+/// ```
 #[derive(Clone, Debug, PartialEq)]
 pub struct GaussianProcessClassifier<F, L> {
-    model: GpcModel,
+    model: GpcFit,
     classes: Vec<L>,
     par: Par,
     marker: PhantomData<F>,
@@ -347,20 +384,43 @@ impl<F: Float, L: Label> GaussianProcessClassifier<F, L> {
 
     /// Class probabilities: one row per record, one column per class.
     pub fn predict_proba<D: Data<Elem = F>>(&self, x: &ArrayBase<D, Ix2>) -> Array2<F> {
-        let test = to_test_set(x, self.model.train.n_features());
-        let p = self.model.predict_proba(&test, self.par).expect("the fitted factorisation succeeds again");
+        let test = to_test_set(x, self.n_features());
+        let p = match &self.model {
+            GpcFit::Exact(m) => m.predict_proba(&test, self.par),
+            GpcFit::Features(m) => m.predict_proba(&test, self.par),
+        }
+        .expect("the fitted factorisation succeeds again");
         Array2::from_shape_fn((p.nrows(), p.ncols()), |(i, j)| cast(p[(i, j)]))
     }
 
     /// The summed approximate log marginal likelihood of the latent functions.
     pub fn log_marginal_likelihood(&self) -> f64 {
-        self.model.log_marginal_likelihood()
+        match &self.model {
+            GpcFit::Exact(m) => m.log_marginal_likelihood(),
+            GpcFit::Features(m) => m.log_marginal_likelihood(),
+        }
     }
 
     /// The underlying kern model.
-    pub fn model(&self) -> &GpcModel {
+    pub fn model(&self) -> &GpcFit {
         &self.model
     }
+
+    fn n_features(&self) -> usize {
+        match &self.model {
+            GpcFit::Exact(m) => m.train.n_features(),
+            GpcFit::Features(m) => m.latent[0].map.feature_map().n_features(),
+        }
+    }
+}
+
+/// A fitted GP classifier: exact, or on features.
+#[derive(Clone, Debug, PartialEq)]
+pub enum GpcFit {
+    /// The exact Laplace GP classifier (the default).
+    Exact(Box<GpcModel>),
+    /// The weight-space classifier of `.features(method, M)`.
+    Features(FeatureGpcModel),
 }
 
 impl<F: Float, L> GaussianProcessClassifierParams<F, L> {
@@ -391,8 +451,10 @@ impl<F: Float, L: Label, D: Data<Elem = F>, T: AsSingleTargets<Elem = L>> Fit<Ar
     fn fit(&self, dataset: &DatasetBase<ArrayBase<D, Ix2>, T>) -> Result<GaussianProcessClassifier<F, L>> {
         let x = to_dataset(dataset.records())?;
         let (classes, targets) = class_targets(dataset)?;
-        let Estimator::Gpc { model, .. } = fit_records(&self.spec, x, &targets, dataset.weights(), self.par)? else {
-            unreachable!("a GP classification fits a GP classifier")
+        let model = match fit_records(&self.spec, x, &targets, dataset.weights(), self.par)? {
+            Estimator::Gpc { model, .. } => GpcFit::Exact(Box::new(model)),
+            Estimator::FeatureGpc { model, .. } => GpcFit::Features(model),
+            _ => unreachable!("a GP classification fits a GP classifier"),
         };
         Ok(GaussianProcessClassifier { model, classes, par: self.par, marker: PhantomData })
     }
@@ -403,8 +465,12 @@ impl<F: Float, L: Label, D: Data<Elem = F>> PredictInplace<ArrayBase<D, Ix2>, Ar
 {
     fn predict_inplace(&self, x: &ArrayBase<D, Ix2>, y: &mut Array1<L>) {
         assert_eq!(x.nrows(), y.len(), "one target per record");
-        let test = to_test_set(x, self.model.train.n_features());
-        let codes = self.model.predict(&test, self.par).expect("the fitted factorisation succeeds again");
+        let test = to_test_set(x, self.n_features());
+        let codes = match &self.model {
+            GpcFit::Exact(m) => m.predict(&test, self.par),
+            GpcFit::Features(m) => m.predict(&test, self.par),
+        }
+        .expect("the fitted factorisation succeeds again");
         y.iter_mut().zip(codes).for_each(|(y, c)| *y = self.classes[c].clone());
     }
 

@@ -33,7 +33,7 @@ mod svm;
 
 pub use features::{Nystroem, NystroemParams, RandomFourierFeatures, RandomFourierFeaturesParams};
 pub use gp::{
-    GaussianProcess, GaussianProcessClassifier, GaussianProcessClassifierParams, GaussianProcessParams, GpFit,
+    GaussianProcess, GaussianProcessClassifier, GaussianProcessClassifierParams, GaussianProcessParams, GpFit, GpcFit,
 };
 pub use ridge::{KernelRidge, KernelRidgeParams};
 pub use structured::{GraphRecords, SequenceRecords, StructuredRecords, StructuredRegressor, StructuredSvc};

@@ -203,19 +203,7 @@ fn check(model: Model) -> std::result::Result<Model, ModelErrorKind> {
         }
         super::Estimator::Approx { kernel, map, head } => {
             let m = map.feature_map();
-            let map_ok = match map {
-                super::ApproxMap::Rff(r) => {
-                    r.n_features == model.n_features
-                        && r.frequencies.len() == r.n_features * r.phases.len()
-                        && r.frequencies.iter().chain(&r.phases).chain([&r.amplitude]).all(|v| v.is_finite())
-                }
-                super::ApproxMap::Nystroem(n) => {
-                    n.landmarks.n_features() == model.n_features
-                        && n.projection.len() == n.landmarks.n_samples() * n.rank
-                        && n.projection.iter().all(|v| v.is_finite())
-                        && n.kernel.validate(model.n_features).is_ok()
-                }
-            };
+            let map_ok = map_ok(map, model.n_features);
             let head_ok = match head {
                 super::LinearHead::Ridge { coef, n_targets, .. } => {
                     *n_targets >= 1 && coef.len() == m.n_components() * n_targets
@@ -253,6 +241,39 @@ fn check(model: Model) -> std::result::Result<Model, ModelErrorKind> {
                 || m.kernel.validate(model.n_features).is_err()
             {
                 return malformed("Falkon centres, coefficients and classes disagree");
+            }
+        }
+        super::Estimator::FeatureGp(m) => {
+            let size = m.map.feature_map().n_components();
+            let finite =
+                [m.noise, m.y_mean, m.y_scale].iter().chain(&m.weights).chain(&m.factor).all(|v| v.is_finite());
+            if !map_ok(&m.map, model.n_features)
+                || m.weights.len() != size
+                || m.factor.len() != size * (size + 1) / 2
+                || !finite
+                || m.noise <= 0.0
+                || m.y_scale <= 0.0
+                || m.kernel.validate(model.n_features).is_err()
+            {
+                return malformed("invalid GP on features");
+            }
+        }
+        super::Estimator::FeatureGpc { model: m, classes } => {
+            let latents = if m.n_classes == 2 { 1 } else { m.n_classes };
+            let latent_ok = |l: &kern_solvers::gp::FeatureLatent| {
+                let size = l.map.feature_map().n_components();
+                map_ok(&l.map, model.n_features)
+                    && l.weights.len() == size
+                    && l.factor.len() == size * (size + 1) / 2
+                    && l.weights.iter().chain(&l.factor).all(|v| v.is_finite())
+                    && l.kernel.validate(model.n_features).is_ok()
+            };
+            if m.n_classes < 2
+                || classes.len() != m.n_classes
+                || m.latent.len() != latents
+                || !m.latent.iter().all(latent_ok)
+            {
+                return malformed("invalid GP classifier on features");
             }
         }
         super::Estimator::Gpc { model: m, classes } => {
@@ -364,4 +385,22 @@ fn check_machine<K, S: kern_kernels::Samples>(
 
 fn is_json(path: &Path) -> bool {
     path.extension().is_some_and(|e| e.eq_ignore_ascii_case("json"))
+}
+
+/// Whether a stored feature map is whole: its sizes agree with each other
+/// and with the model's width, and every value is finite.
+fn map_ok(map: &super::ApproxMap, n_features: usize) -> bool {
+    match map {
+        super::ApproxMap::Rff(r) => {
+            r.n_features == n_features
+                && r.frequencies.len() == r.n_features * r.phases.len()
+                && r.frequencies.iter().chain(&r.phases).chain([&r.amplitude]).all(|v| v.is_finite())
+        }
+        super::ApproxMap::Nystroem(n) => {
+            n.landmarks.n_features() == n_features
+                && n.projection.len() == n.landmarks.n_samples() * n.rank
+                && n.projection.iter().all(|v| v.is_finite())
+                && n.kernel.validate(n_features).is_ok()
+        }
+    }
 }

@@ -148,6 +148,9 @@ impl Model {
                 Intervals::gaussian(m.predict(&self.scaled(x), par).map_err(SolverError::from)?, level)
             }
             (Estimator::Sgpr(m), Inputs::Vectors(x)) => Intervals::gaussian(m.predict(&self.scaled(x), par), level),
+            (Estimator::FeatureGp(m), Inputs::Vectors(x)) => {
+                Intervals::gaussian(m.predict(&self.scaled(x), par).map_err(SolverError::from)?, level)
+            }
             (Estimator::Sequences { machine: Machine::Gp(m), .. }, Inputs::Sequences(x)) => {
                 Intervals::gaussian(m.predict(x, par).map_err(SolverError::from)?, level)
             }

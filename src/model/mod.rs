@@ -30,10 +30,10 @@ pub use predict::{
 };
 pub use scaling::Scaling;
 
-use kern_approx::{FeatureMap, Nystroem, RandomFourierFeatures};
+pub use kern_approx::ApproxMap;
 use kern_kernels::{DataSet, GraphKernel, Graphs, Samples, Sequences, StringKernel, VectorKernel};
 use kern_solvers::falkon::FalkonModel;
-use kern_solvers::gp::{FixedGpModel, FixedGpcModel, GpcModel, SgprModel};
+use kern_solvers::gp::{FeatureGpModel, FeatureGpcModel, FixedGpModel, FixedGpcModel, GpcModel, SgprModel};
 use kern_solvers::linear::{LinearSvmModel, LinearSvrModel};
 use kern_solvers::{GpModel, KernelRidgeModel, SvmModel};
 use serde::{Deserialize, Serialize};
@@ -41,7 +41,7 @@ use serde::{Deserialize, Serialize};
 use crate::io::{CsvSchema, Format, SequenceOptions};
 
 /// The model file format version this kern writes and the newest it reads.
-pub const FORMAT_VERSION: u32 = 4;
+pub const FORMAT_VERSION: u32 = 5;
 
 /// A fitted model with everything needed to predict from a data file.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -110,6 +110,11 @@ pub enum Estimator {
     Graphs(Machine<GraphKernel, Graphs>),
     /// Sparse GP regression on inducing points. Format 3 on.
     Sgpr(SgprModel),
+    /// GP regression on random Fourier or Nyström features. Format 5 on.
+    FeatureGp(FeatureGpModel),
+    /// GP classification on random Fourier or Nyström features; `classes`
+    /// names the classes in the model's order. Format 5 on.
+    FeatureGpc { model: FeatureGpcModel, classes: Vec<String> },
 }
 
 /// An SVM, exact kernel ridge or GP model on samples of any kind.
@@ -223,33 +228,6 @@ impl std::fmt::Display for ModelKernel<'_> {
     }
 }
 
-/// A feature map fitted on the training data.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub enum ApproxMap {
-    /// Random Fourier features.
-    Rff(RandomFourierFeatures),
-    /// Nyström features on landmarks of the training data.
-    Nystroem(Box<Nystroem>),
-}
-
-impl ApproxMap {
-    /// The map, to apply.
-    pub fn feature_map(&self) -> &dyn FeatureMap {
-        match self {
-            ApproxMap::Rff(m) => m,
-            ApproxMap::Nystroem(m) => m.as_ref(),
-        }
-    }
-
-    /// Its command-line name.
-    pub fn name(&self) -> &'static str {
-        match self {
-            ApproxMap::Rff(_) => "rff",
-            ApproxMap::Nystroem(_) => "nystroem",
-        }
-    }
-}
-
 /// The linear model on the features.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub enum LinearHead {
@@ -268,16 +246,21 @@ impl Estimator {
     /// The class names of a classifier, in the model's order (empty otherwise).
     pub fn classes(&self) -> &[String] {
         match self {
-            Estimator::Svm { classes, .. } | Estimator::Gpc { classes, .. } | Estimator::Falkon { classes, .. } => {
-                classes
-            }
+            Estimator::Svm { classes, .. }
+            | Estimator::Gpc { classes, .. }
+            | Estimator::FeatureGpc { classes, .. }
+            | Estimator::Falkon { classes, .. } => classes,
             Estimator::Approx {
                 head: LinearHead::Svm { classes, .. } | LinearHead::RidgeClassifier { classes, .. },
                 ..
             } => classes,
             Estimator::Sequences { machine, .. } => machine.classes(),
             Estimator::Graphs(machine) => machine.classes(),
-            Estimator::KernelRidge(_) | Estimator::Gp(_) | Estimator::Sgpr(_) | Estimator::Approx { .. } => &[],
+            Estimator::KernelRidge(_)
+            | Estimator::Gp(_)
+            | Estimator::Sgpr(_)
+            | Estimator::FeatureGp(_)
+            | Estimator::Approx { .. } => &[],
         }
     }
 }
@@ -301,8 +284,8 @@ impl Model {
         match &self.estimator {
             Estimator::KernelRidge(_) => "krr",
             Estimator::Svm { model, .. } => model.kind.name(),
-            Estimator::Gp(_) | Estimator::Sgpr(_) => "gp",
-            Estimator::Gpc { .. } => "gpc",
+            Estimator::Gp(_) | Estimator::Sgpr(_) | Estimator::FeatureGp(_) => "gp",
+            Estimator::Gpc { .. } | Estimator::FeatureGpc { .. } => "gpc",
             Estimator::Approx { head: LinearHead::Ridge { .. }, .. } => "krr",
             Estimator::Approx { head: LinearHead::Svm { .. } | LinearHead::RidgeClassifier { .. }, .. } => "svc",
             Estimator::Approx { head: LinearHead::Svr { .. }, .. } => "svr",
@@ -326,6 +309,8 @@ impl Model {
             Estimator::Gp(m) => &m.kernel,
             Estimator::Sgpr(m) => &m.kernel,
             Estimator::Gpc { model, .. } => &model.latent[0].kernel,
+            Estimator::FeatureGp(m) => &m.kernel,
+            Estimator::FeatureGpc { model, .. } => &model.latent[0].kernel,
             Estimator::Approx { kernel, .. } => kernel,
             Estimator::Falkon { model, .. } => &model.kernel,
             Estimator::Sequences { machine, .. } => return ModelKernel::String(machine.kernel()),
@@ -341,11 +326,20 @@ impl Model {
             Estimator::Gp(m) => m.train.n_samples(),
             Estimator::Sgpr(m) => m.inducing.n_samples(),
             Estimator::Gpc { model, .. } => model.train.n_samples(),
-            Estimator::Approx { map: ApproxMap::Nystroem(m), .. } => m.landmarks.n_samples(),
-            Estimator::Approx { map: ApproxMap::Rff(_), .. } => 0,
+            Estimator::Approx { map, .. } => landmarks(map),
+            Estimator::FeatureGp(m) => landmarks(&m.map),
+            Estimator::FeatureGpc { model, .. } => landmarks(&model.latent[0].map),
             Estimator::Falkon { model, .. } => model.centers.n_samples(),
             Estimator::Sequences { machine, .. } => machine.n_train(),
             Estimator::Graphs(machine) => machine.n_train(),
         }
+    }
+}
+
+/// The training samples a feature map keeps (Nyström's landmarks).
+fn landmarks(map: &ApproxMap) -> usize {
+    match map {
+        ApproxMap::Nystroem(m) => m.landmarks.n_samples(),
+        ApproxMap::Rff(_) => 0,
     }
 }

@@ -98,6 +98,10 @@ impl Model {
                 let p = m.predict(&self.scaled(x), par);
                 (p.mean, p.std_with_noise)
             }
+            (Estimator::FeatureGp(m), Inputs::Vectors(x)) => {
+                let p = m.predict(&self.scaled(x), par).map_err(SolverError::from)?;
+                (p.mean, p.std_with_noise)
+            }
             (Estimator::Sequences { machine: Machine::Gp(m), .. }, Inputs::Sequences(x)) => {
                 let p = m.predict(x, par).map_err(SolverError::from)?;
                 (p.mean, p.std_with_noise)
@@ -142,11 +146,18 @@ pub fn predict_estimator(estimator: &Estimator, x: &DataSet, par: Par) -> Result
             let mean = m.predict_mean(x, par);
             Prediction::Values(Mat::from_fn(x.n_samples(), 1, |i, _| mean[i]))
         }
+        Estimator::FeatureGp(m) => {
+            let mean = m.predict(x, par).map_err(SolverError::from)?.mean;
+            Prediction::Values(Mat::from_fn(x.n_samples(), 1, |i, _| mean[i]))
+        }
         Estimator::Svm { model, classes } => svm_prediction(model, classes, x, par),
         Estimator::Approx { map, head, .. } => predict_approx(map, head, x, par)?,
         Estimator::Falkon { model, classes } => scores_prediction(model.predict(x, par), classes),
         // Probabilities always: beyond two classes the label needs them.
         Estimator::Gpc { model, classes } => {
+            most_probable(model.predict_proba(x, par).map_err(SolverError::from)?, classes)
+        }
+        Estimator::FeatureGpc { model, classes } => {
             most_probable(model.predict_proba(x, par).map_err(SolverError::from)?, classes)
         }
         Estimator::Sequences { .. } | Estimator::Graphs(_) => {

@@ -2,7 +2,7 @@
 //! `kern info --json`, the summary line, a description in words.
 
 use kern_kernels::Samples;
-use kern_solvers::gp::{GpcModel, LatentGp};
+use kern_solvers::gp::{FeatureLatent, GpcModel, LatentGp};
 use kern_solvers::linear::LinearSvmLoss;
 use kern_solvers::{PairInfo, SvmKind, SvmModel};
 use serde_json::{Map, Value, json};
@@ -39,6 +39,24 @@ impl Model {
                 }
             }
             Estimator::Gpc { model, classes } => gpc_report(model, classes, &mut r),
+            Estimator::FeatureGp(m) => {
+                let hyper: Map<String, Value> = m.hyperparameters().into_iter().map(|(k, v)| (k, json!(v))).collect();
+                map_report(&m.map, &mut r);
+                put(&mut r, "log_marginal_likelihood", json!(m.log_marginal_likelihood));
+                put(&mut r, "kernel_expression", json!(m.expression().to_string()));
+                put(&mut r, "hyperparameters", Value::Object(hyper));
+                put(&mut r, "evaluations", json!(m.evaluations));
+            }
+            Estimator::FeatureGpc { model, classes } => {
+                let hyper = |l: &FeatureLatent| -> Value {
+                    Value::Object(l.kernel.hyperparameters().into_iter().map(|h| (h.name, json!(h.value))).collect())
+                };
+                map_report(&model.latent[0].map, &mut r);
+                put(&mut r, "classes", json!(classes));
+                put(&mut r, "log_marginal_likelihood", json!(model.log_marginal_likelihood()));
+                put(&mut r, "hyperparameters", one_or_list(model.latent.iter().map(hyper).collect()));
+                put(&mut r, "evaluations", json!(model.latent.iter().map(|l| l.evaluations).sum::<usize>()));
+            }
             Estimator::Approx { map, head, .. } => approx_report(map, head, &mut r),
             Estimator::Falkon { model, classes } => {
                 put(&mut r, "approx", json!("falkon"));
@@ -77,6 +95,18 @@ impl Model {
             Estimator::Gpc { model, .. } => {
                 format!(", approximate log marginal likelihood {:.4}", model.log_marginal_likelihood())
             }
+            Estimator::FeatureGp(m) => format!(
+                ", {} features ({}), log marginal likelihood {:.4}",
+                m.map.feature_map().n_components(),
+                m.map.name(),
+                m.log_marginal_likelihood
+            ),
+            Estimator::FeatureGpc { model, .. } => format!(
+                ", {} features ({}), approximate log marginal likelihood {:.4}",
+                model.latent[0].map.feature_map().n_components(),
+                model.latent[0].map.name(),
+                model.log_marginal_likelihood()
+            ),
             Estimator::Approx { map, .. } => {
                 format!(", {} features ({})", map.feature_map().n_components(), map.name())
             }
@@ -116,6 +146,10 @@ impl Model {
             Estimator::Gp(_) => "Gaussian-process regression",
             Estimator::Sgpr(_) => "sparse Gaussian-process regression (Titsias' collapsed bound)",
             Estimator::Gpc { .. } => "Gaussian-process classification (Laplace)",
+            Estimator::FeatureGp(_) => "Gaussian-process regression on kernel features (weight space)",
+            Estimator::FeatureGpc { .. } => {
+                "Gaussian-process classification on kernel features (Laplace, weight space)"
+            }
             Estimator::Falkon { classes, .. } if classes.is_empty() => "Nyström kernel ridge (Falkon)",
             Estimator::Falkon { .. } => "Nyström kernel ridge classification (Falkon)",
             Estimator::Approx { head, .. } => match head {
@@ -194,13 +228,18 @@ fn gpc_report(model: &GpcModel, classes: &[String], r: &mut Map<String, Value>) 
     put(r, "evaluations", json!(model.latent.iter().map(|l| l.evaluations).sum::<usize>()));
 }
 
-/// An approximate model's report fields.
-fn approx_report(map: &ApproxMap, head: &LinearHead, r: &mut Map<String, Value>) {
+/// A feature map's report fields.
+fn map_report(map: &ApproxMap, r: &mut Map<String, Value>) {
     put(r, "approx", json!(map.name()));
     put(r, "components", json!(map.feature_map().n_components()));
     if let ApproxMap::Nystroem(m) = map {
         put(r, "landmarks", json!(m.landmarks.n_samples()));
     }
+}
+
+/// An approximate model's report fields.
+fn approx_report(map: &ApproxMap, head: &LinearHead, r: &mut Map<String, Value>) {
+    map_report(map, r);
     match head {
         LinearHead::Ridge { alpha, .. } => put(r, "alpha", json!(alpha)),
         LinearHead::Svm { model, classes } => {

@@ -185,7 +185,7 @@ fn linear_head(
             return Err(Error::Usage("--loss is for --task svc or svr: krr's loss is squared".into()));
         }
         (Task::Svr, _, _) => return Err(Error::Usage("--loss squared on values is --task krr".into())),
-        _ => return Err(Error::Usage(format!("--approx {} works with --task krr, svc or svr", map.name()))),
+        _ => return Err(Error::Usage(format!("--approx {} works with --task krr, svc, svr, gp or gpc", map.name()))),
     })
 }
 

@@ -131,6 +131,14 @@ fn approx_needs(spec: &FitSpec, shape: Shape) -> Vec<Need> {
     let row_bytes = shape.data_bytes / n.max(1);
     let fewer = "lower --components, or raise --max-memory";
     let mut needs = Vec::new();
+    if matches!(spec.task, Task::Gp | Task::Gpc) && matches!(spec.approx.method, Approx::Rff | Approx::Nystroem) {
+        // Φ, ∂L/∂Φ, Φ B⁻¹ and a copy, on the rows the hyperparameters are
+        // learnt on, for every start running at once.
+        let rows = spec.gp.fit_samples.map_or(n, |s| (s as u64).min(n));
+        let parallel = (spec.gp.restarts as u64 + 1).min(shape.threads.max(1) as u64);
+        let what = format!("the evidence's {rows} × {m} matrices for {parallel} start(s) at once");
+        needs.push(need(what, &components, f64s(rows.saturating_mul(m)).saturating_mul(4 * parallel), fewer));
+    }
     match spec.approx.method {
         Approx::Rff => {
             // Φ and the linear model's copy of it.

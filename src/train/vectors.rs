@@ -3,7 +3,10 @@
 //! kernel blocks on the GPU.
 
 use kern_kernels::{DataSet, Par, VectorKernel};
-use kern_solvers::gp::{GaussianProcessClassifier, GpcModel, SgprModel, SparseGaussianProcess};
+use kern_solvers::gp::{
+    FeatureGpModel, FeatureGpcModel, FeatureKind, FeatureSpace, GaussianProcessClassifier, GpcModel, SgprModel,
+    SparseGaussianProcess,
+};
 use kern_solvers::{GaussianProcess, GpModel, SolverError};
 
 use super::device::{self, Notices};
@@ -31,6 +34,9 @@ pub fn fit_vectors(
     }
     if spec.approx.method == Approx::Sgpr {
         return fit_sgpr(spec, kernel, x, targets, weights, par, notices);
+    }
+    if matches!(spec.task, Task::Gp | Task::Gpc) && matches!(spec.approx.method, Approx::Rff | Approx::Nystroem) {
+        return fit_feature_gp(spec, kernel, &x, targets, weights, par, notices);
     }
     if spec.gp.learn_inducing || spec.gp.mean_components.is_some() {
         let option = if spec.gp.learn_inducing { "--learn-inducing" } else { "--mean-components" };
@@ -131,6 +137,56 @@ fn fit_sgpr(
         None => {}
     }
     Ok(Estimator::Sgpr(model))
+}
+
+/// A GP on `--components` random Fourier or Nyström features, its
+/// hyperparameters learnt by the evidence on those features: regression on
+/// values, classification (Laplace) on classes.
+fn fit_feature_gp(
+    spec: &FitSpec,
+    kernel: &VectorKernel,
+    x: &DataSet,
+    targets: &Targets,
+    weights: Option<&[f64]>,
+    par: Par,
+    notices: &Notices,
+) -> Result<Estimator> {
+    let method = spec.approx.method.name();
+    if weights.is_some() {
+        return Err(Error::Usage(format!("a GP on --approx {method} features does not take sample weights yet")));
+    }
+    if kernel.contains_precomputed() {
+        return Err(Error::Usage(format!("--approx {method} needs a kernel on vectors, not --kernel precomputed")));
+    }
+    if spec.gp.learn_inducing || spec.gp.mean_components.is_some() {
+        let option = if spec.gp.learn_inducing { "--learn-inducing" } else { "--mean-components" };
+        return Err(Error::Usage(format!("{option} is an option of the sparse GP: it needs --approx sgpr")));
+    }
+    device::cpu_only(&spec.device, "a GP on kernel features", notices);
+    let kind = match spec.approx.method {
+        Approx::Rff => FeatureKind::Fourier { orthogonal: spec.approx.orthogonal },
+        _ => FeatureKind::Nystroem { landmarks: super::approx::landmarks(spec) },
+    };
+    let space = FeatureSpace { kind, components: spec.approx.components, fit_samples: spec.gp.fit_samples };
+    Ok(match targets {
+        Targets::Values(y) => {
+            if spec.task == Task::Gpc {
+                return Err(Error::Usage("--task gpc needs class labels".into()));
+            }
+            let params = gp_params(spec, kernel)?;
+            Estimator::FeatureGp(FeatureGpModel::fit(&params, &space, x, y, par).map_err(SolverError::from)?)
+        }
+        Targets::Classes { names, codes } => {
+            let (kernel, fit) = gp_covariance(spec, kernel)?;
+            let mut params = GaussianProcessClassifier::new(kernel);
+            params.fit = fit;
+            params.restarts = spec.gp.restarts;
+            params.seed = spec.seed;
+            let model = FeatureGpcModel::fit(&params, &space, x, codes, names.len(), par).map_err(SolverError::from)?;
+            Estimator::FeatureGpc { model, classes: names.clone() }
+        }
+        Targets::Unlabelled => return Err(Error::Usage("a GP needs targets".into())),
+    })
 }
 
 /// `amplitude × kernel + white noise`: the hyperparameters given are held,

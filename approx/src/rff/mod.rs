@@ -91,6 +91,34 @@ impl RandomFourierFeatures {
         Ok(Self { n_features, frequencies, phases, amplitude: (2.0 * scale / components as f64).sqrt() })
     }
 
+    /// `X W`, the projections the features are cosines of before their
+    /// phases (`n × D`): what derivatives in the frequencies' scale need.
+    pub fn projections(&self, x: &DataSet, par: faer::Par) -> Result<faer::Mat<f64>, ApproxError> {
+        Projections(self).transform(x, par)
+    }
+
+    /// `Wᵀx` of the samples `start..start + out.nrows()` of `x`.
+    fn project_block(&self, x: &DataSet, start: usize, mut out: MatMut<'_, f64>) {
+        let (rows, w) = (out.nrows(), self.frequency_matrix());
+        if x.is_sparse() {
+            // Wᵀx from the non-zeros of each row.
+            for r in 0..rows {
+                if let Row::Sparse(idx, val) = x.row(start + r) {
+                    for c in 0..w.ncols() {
+                        out[(r, c)] = idx.iter().zip(val).map(|(&f, v)| v * w[(f as usize, c)]).sum();
+                    }
+                }
+            }
+        } else {
+            let block = dense_block(x, start, rows);
+            let w = w.subrows(0, block.ncols());
+            faer::linalg::matmul::matmul(out.as_mut(), faer::Accum::Replace, block.as_ref(), w, 1.0, faer::Par::Seq);
+            // The cosines that follow are glibc's SSE code: after faer's AVX
+            // kernels each would pay a transition penalty (140 ns, not 11).
+            kern_kernels::simd::clear_upper_state();
+        }
+    }
+
     /// `W` as a matrix (`d × D`).
     pub fn frequency_matrix(&self) -> MatRef<'_, f64> {
         MatRef::from_column_major_slice(&self.frequencies, self.n_features, self.phases.len())
@@ -107,26 +135,30 @@ impl FeatureMap for RandomFourierFeatures {
     }
 
     fn transform_block(&self, x: &DataSet, start: usize, mut out: MatMut<'_, f64>) {
-        let (rows, w) = (out.nrows(), self.frequency_matrix());
-        if x.is_sparse() {
-            // Wᵀx from the non-zeros of each row.
-            for r in 0..rows {
-                if let Row::Sparse(idx, val) = x.row(start + r) {
-                    for c in 0..w.ncols() {
-                        out[(r, c)] = idx.iter().zip(val).map(|(&f, v)| v * w[(f as usize, c)]).sum();
-                    }
-                }
-            }
-        } else {
-            let block = dense_block(x, start, rows);
-            let w = w.subrows(0, block.ncols());
-            faer::linalg::matmul::matmul(out.as_mut(), faer::Accum::Replace, block.as_ref(), w, 1.0, faer::Par::Seq);
-        }
+        self.project_block(x, start, out.as_mut());
+        let rows = out.nrows();
         for c in 0..out.ncols() {
             let b = self.phases[c];
             for r in 0..rows {
                 out[(r, c)] = self.amplitude * (out[(r, c)] + b).cos();
             }
         }
+    }
+}
+
+/// The map `x ↦ Wᵀx`, to reuse [`FeatureMap::transform`]'s blocks.
+struct Projections<'a>(&'a RandomFourierFeatures);
+
+impl FeatureMap for Projections<'_> {
+    fn n_components(&self) -> usize {
+        self.0.n_components()
+    }
+
+    fn n_features(&self) -> usize {
+        self.0.n_features
+    }
+
+    fn transform_block(&self, x: &DataSet, start: usize, out: MatMut<'_, f64>) {
+        self.0.project_block(x, start, out);
     }
 }

@@ -10,6 +10,7 @@ mod lml;
 mod optimize;
 mod predict;
 mod sparse;
+mod weight;
 
 pub use classify::{GaussianProcessClassifier, GpcModel, LatentGp, expected_sigmoid};
 pub use fit::GpModel;
@@ -18,6 +19,7 @@ pub use lml::{Evaluation, log_marginal_likelihood};
 pub use optimize::{Minimum, minimize_box};
 pub use predict::{GpPrediction, normal_quantile, sample_prior};
 pub use sparse::{Bound, Gradient, SgprModel, SparseGaussianProcess, collapsed_bound};
+pub use weight::{FeatureGpModel, FeatureGpcModel, FeatureKind, FeatureLatent, FeatureSpace};
 
 use kern_kernels::VectorKernel;
 use serde::{Deserialize, Serialize};

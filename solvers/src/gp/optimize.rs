@@ -58,7 +58,8 @@ impl Stop {
     /// scipy's `L-BFGS-B` defaults.
     pub const DEFAULT: Stop = Stop { projected_gradient: PG_TOL, relative_decrease: F_TOL };
 
-    /// A sparse GP's bound: stop when a step gains less than 1e-5 of it.
+    /// An approximate GP's objective (a sparse GP's bound, the evidence on
+    /// features): stop when a step gains less than 1e-5 of it.
     pub const BOUND: Stop = Stop { projected_gradient: PG_TOL, relative_decrease: 1e-5 };
 
     /// Tolerances for polishing a minimum found with the defaults: a few

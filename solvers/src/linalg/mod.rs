@@ -49,3 +49,117 @@ pub fn inverse(l: &faer::Mat<f64>, par: Par) -> faer::Mat<f64> {
     kern_kernels::simd::clear_upper_state();
     out
 }
+
+/// The whole symmetric `(L Lᵀ)⁻¹`, given the factor from [`cholesky`].
+pub fn symmetric_inverse(l: &faer::Mat<f64>, par: Par) -> faer::Mat<f64> {
+    let lower = inverse(l, par);
+    faer::Mat::from_fn(lower.nrows(), lower.ncols(), |i, j| if i >= j { lower[(i, j)] } else { lower[(j, i)] })
+}
+
+/// The lower triangle of `a`, column by column: how models store a
+/// Cholesky factor.
+///
+/// ```
+/// use kern_solvers::linalg::{pack_lower, unpack_lower};
+/// let l = faer::Mat::from_fn(3, 3, |i, j| if i >= j { (1 + i + 3 * j) as f64 } else { 0.0 });
+/// assert_eq!(pack_lower(&l), [1.0, 2.0, 3.0, 5.0, 6.0, 9.0]);
+/// assert_eq!(unpack_lower(&pack_lower(&l), 3), Some(l));
+/// ```
+pub fn pack_lower(a: &faer::Mat<f64>) -> Vec<f64> {
+    let m = a.nrows();
+    (0..m).flat_map(|j| (j..m).map(move |i| (i, j))).map(|(i, j)| a[(i, j)]).collect()
+}
+
+/// The `m × m` lower-triangular matrix [`pack_lower`] packed (zeros above),
+/// or `None` when `packed` does not hold `m (m + 1) / 2` values.
+pub fn unpack_lower(packed: &[f64], m: usize) -> Option<faer::Mat<f64>> {
+    if packed.len() != m * (m + 1) / 2 {
+        return None;
+    }
+    let mut out = faer::Mat::zeros(m, m);
+    let mut values = packed.iter();
+    for j in 0..m {
+        for i in j..m {
+            out[(i, j)] = *values.next()?;
+        }
+    }
+    Some(out)
+}
+
+/// Rows per block of [`transpose_times`].
+const ROW_BLOCK: usize = 1024;
+
+/// `Aᵀ B` for tall `A` (`n × p`) and `B` (`n × q`): a sum over the rows,
+/// formed block by block of 1,024 rows (eight blocks at a time in
+/// parallel) and added in block order, so that it is the same bits at any thread count (faer's
+/// parallel product splits this sum by the thread count).
+///
+/// ```
+/// use faer::{Mat, Par};
+/// use kern_solvers::linalg::transpose_times;
+/// let a = Mat::from_fn(3000, 2, |i, j| (i + j) as f64);
+/// let b = Mat::from_fn(3000, 1, |_, _| 1.0);
+/// let s = transpose_times(a.as_ref(), b.as_ref(), Par::Seq);
+/// assert_eq!(s[(1, 0)], (1..=3000).sum::<usize>() as f64);
+/// ```
+pub fn transpose_times(a: MatRef<'_, f64>, b: MatRef<'_, f64>, par: Par) -> faer::Mat<f64> {
+    use rayon::prelude::*;
+    assert_eq!(a.nrows(), b.nrows(), "Aᵀ B needs as many rows in A as in B");
+    let (n, p, q) = (a.nrows(), a.ncols(), b.ncols());
+    let block = |start: usize| {
+        let rows = ROW_BLOCK.min(n - start);
+        let mut part = faer::Mat::zeros(p, q);
+        let (a, b) = (a.subrows(start, rows), b.subrows(start, rows));
+        faer::linalg::matmul::matmul(part.as_mut(), faer::Accum::Replace, a.transpose(), b, 1.0, Par::Seq);
+        part
+    };
+    let starts: Vec<usize> = (0..n).step_by(ROW_BLOCK).collect();
+    let mut total = faer::Mat::zeros(p, q);
+    // A fixed number of blocks at once bounds the partial sums held.
+    for wave in starts.chunks(8) {
+        let parts: Vec<faer::Mat<f64>> = if kern_kernels::is_sequential(par) {
+            wave.iter().map(|&s| block(s)).collect()
+        } else {
+            wave.par_iter().map(|&s| block(s)).collect()
+        };
+        parts.iter().for_each(|part| total += part);
+    }
+    kern_kernels::simd::clear_upper_state();
+    total
+}
+
+/// `A B` for tall `A` (`n × p`): row blocks of 1,024 in parallel, each a
+/// sequential product, so that it is the same bits at any thread count.
+///
+/// ```
+/// use faer::{Mat, Par};
+/// use kern_solvers::linalg::times_by_rows;
+/// let a = Mat::from_fn(2500, 3, |i, j| (i * j) as f64);
+/// let b = Mat::from_fn(3, 1, |_, _| 1.0);
+/// assert_eq!(times_by_rows(a.as_ref(), b.as_ref(), Par::Seq)[(2, 0)], 6.0);
+/// ```
+pub fn times_by_rows(a: MatRef<'_, f64>, b: MatRef<'_, f64>, par: Par) -> faer::Mat<f64> {
+    use rayon::prelude::*;
+    let mut out = faer::Mat::zeros(a.nrows(), b.ncols());
+    let mut blocks = Vec::new();
+    let mut rest = out.as_mut();
+    let mut start = 0;
+    while start < a.nrows() {
+        let rows = ROW_BLOCK.min(a.nrows() - start);
+        let (head, tail) = rest.split_at_row_mut(rows);
+        blocks.push((start, head));
+        rest = tail;
+        start += rows;
+    }
+    let block = |(start, out): (usize, MatMut<'_, f64>)| {
+        let rows = out.nrows();
+        faer::linalg::matmul::matmul(out, faer::Accum::Replace, a.subrows(start, rows), b, 1.0, Par::Seq);
+    };
+    if kern_kernels::is_sequential(par) {
+        blocks.into_iter().for_each(block);
+    } else {
+        blocks.into_par_iter().for_each(block);
+    }
+    kern_kernels::simd::clear_upper_state();
+    out
+}

@@ -3,7 +3,7 @@
 //! `cov f = Φ Φᵀ ≈ K`, and targets `y = f + ε`, `ε ~ N(0, σ²)`. The posterior
 //! needs one `M × M` Cholesky factor instead of an `n × n` one.
 
-use faer::{Accum, Mat, MatRef, Par};
+use faer::{Mat, MatRef, Par};
 
 use crate::SolverError;
 use crate::linalg::{cholesky, cholesky_solve};
@@ -53,8 +53,7 @@ impl FeatureGp {
             return Err(SolverError::NonFiniteTarget { index });
         }
         let m = phi.ncols();
-        let mut a = Mat::zeros(m, m);
-        faer::linalg::matmul::matmul(a.as_mut(), Accum::Replace, phi.transpose(), phi, 1.0, par);
+        let mut a = crate::linalg::transpose_times(phi, phi, par);
         for i in 0..m {
             a[(i, i)] += noise;
         }
@@ -63,8 +62,7 @@ impl FeatureGp {
             hint: "ΦᵀΦ + noise·I did not factor: increase the noise",
         })?;
         let y = MatRef::from_column_major_slice(y, y.len(), 1);
-        let mut w = Mat::zeros(m, 1);
-        faer::linalg::matmul::matmul(w.as_mut(), Accum::Replace, phi.transpose(), y, 1.0, par);
+        let mut w = crate::linalg::transpose_times(phi, y, par);
         kern_kernels::simd::clear_upper_state();
         cholesky_solve(a.as_ref(), w.as_mut());
         Ok(Self { weights: w.col_as_slice(0).to_vec(), factor: a, noise })

@@ -244,6 +244,13 @@ fn choose_for_vectors(
                     "a sparse GP on up to {SPARSE_GP_INDUCING} inducing points chosen by greedy pivoted Cholesky ({n} samples > {EXACT_GP_MAX} for an exact GP)"
                 );
                 choices.note("approx", json!("sgpr"), why);
+            } else if matches!(targets, Targets::Classes { .. }) && n > EXACT_GP_MAX && data.weights.is_none() {
+                (spec.approx.method, spec.approx.components) = (Approx::Nystroem, SPARSE_GP_INDUCING);
+                spec.approx.sampling = Sampling::Greedy;
+                let why = format!(
+                    "GP classification on up to {SPARSE_GP_INDUCING} Nyström features on landmarks chosen by greedy pivoted Cholesky ({n} samples > {EXACT_GP_MAX} for an exact GP)"
+                );
+                choices.note("approx", json!("nystroem"), why);
             }
             choices.note(
                 "hyperparameters",

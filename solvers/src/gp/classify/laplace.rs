@@ -13,7 +13,7 @@ use crate::linalg::inverse;
 use crate::linalg::{cholesky, cholesky_solve};
 
 /// Newton iterations before giving up on the mode.
-const MAX_NEWTON: usize = 100;
+pub(crate) const MAX_NEWTON: usize = 100;
 /// Stop when Ψ rises by less than this, relative (Newton converges
 /// quadratically: the next step would be at rounding level).
 const NEWTON_TOL: f64 = 1e-12;
@@ -24,7 +24,7 @@ pub(crate) fn sigmoid(z: f64) -> f64 {
 }
 
 /// `log σ(z) = −log(1 + e^−z)`, accurate for large |z|.
-fn log_sigmoid(z: f64) -> f64 {
+pub(crate) fn log_sigmoid(z: f64) -> f64 {
     -((-z).max(0.0) + (-z.abs()).exp().ln_1p())
 }
 

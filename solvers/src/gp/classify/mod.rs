@@ -8,7 +8,7 @@
 mod laplace;
 mod predict;
 
-pub(crate) use laplace::mode;
+pub(crate) use laplace::{MAX_NEWTON, log_sigmoid, mode, sigmoid};
 pub use predict::expected_sigmoid;
 pub(crate) use predict::{class_probabilities, latent_mean, latent_moments, most_probable};
 
@@ -111,13 +111,7 @@ impl GpcModel {
         if classes.len() != x.n_samples() {
             return Err(GpError::DimensionMismatch { what: "labels", expected: x.n_samples(), got: classes.len() });
         }
-        if n_classes < 2 || classes.iter().any(|&c| c >= n_classes) {
-            return Err(GpError::InvalidParameter {
-                name: "classes",
-                value: n_classes as f64,
-                reason: "need at least two classes, every label below their number",
-            });
-        }
+        check_classes(classes, n_classes)?;
         let targets =
             |positive: usize| -> Vec<f64> { classes.iter().map(|&c| if c == positive { 1.0 } else { -1.0 }).collect() };
         let latent = if n_classes == 2 {
@@ -132,6 +126,15 @@ impl GpcModel {
     pub fn log_marginal_likelihood(&self) -> f64 {
         self.latent.iter().map(|l| l.log_marginal_likelihood).sum()
     }
+}
+
+/// Checks class codes: at least two classes, every code below their number.
+pub(crate) fn check_classes(classes: &[usize], n_classes: usize) -> Result<(), GpError> {
+    if n_classes < 2 || classes.iter().any(|&c| c >= n_classes) {
+        let reason = "need at least two classes, every label below their number";
+        return Err(GpError::InvalidParameter { name: "classes", value: n_classes as f64, reason });
+    }
+    Ok(())
 }
 
 /// One binary latent GP (targets ±1): hyperparameters from several starts,

@@ -84,13 +84,7 @@ impl<K: Kernel<S>, S: Samples> FixedGpcModel<K, S> {
         if classes.len() != train.len() {
             return Err(GpError::DimensionMismatch { what: "labels", expected: train.len(), got: classes.len() });
         }
-        if n_classes < 2 || classes.iter().any(|&c| c >= n_classes) {
-            return Err(GpError::InvalidParameter {
-                name: "classes",
-                value: n_classes as f64,
-                reason: "need at least two classes, every label below their number",
-            });
-        }
+        crate::gp::classify::check_classes(classes, n_classes)?;
         let k = gram_matrix(&kernel, &train, par);
         let targets =
             |positive: usize| -> Vec<f64> { classes.iter().map(|&c| if c == positive { 1.0 } else { -1.0 }).collect() };

@@ -380,7 +380,7 @@ fn cross_block(kernel: &VectorKernel, x: &DataSet, rows: &[usize], z: &DataSet) 
 
 /// `f` over the row blocks of `n` rows, `WAVE` blocks at a time in
 /// parallel, the results added into `total` in block order.
-fn in_waves<T: Send>(
+pub(crate) fn in_waves<T: Send>(
     n: usize,
     par: Par,
     f: impl Fn(&[usize]) -> T + Sync,
@@ -400,7 +400,7 @@ fn in_waves<T: Send>(
 }
 
 /// `L⁻ᵀ X L⁻¹` for symmetric `X`.
-fn sandwich(l: &Mat<f64>, mut x: Mat<f64>, par: Par) -> Mat<f64> {
+pub(crate) fn sandwich(l: &Mat<f64>, mut x: Mat<f64>, par: Par) -> Mat<f64> {
     solve_lower_transpose_in_place(l.as_ref(), x.as_mut(), par);
     let mut y = x.transpose().to_owned();
     solve_lower_transpose_in_place(l.as_ref(), y.as_mut(), par);

@@ -14,6 +14,7 @@ use super::bound::{Gradient, Posterior, Value};
 use crate::gp::fit::mean_and_scale;
 use crate::gp::optimize::{Stop, best_start_to, log_bounds, random_starts};
 use crate::gp::{GaussianProcess, GpError};
+use crate::linalg::{pack_lower, unpack_lower};
 
 /// A sparse GP's options: the GP's (kernel, noise, which to fit, restarts,
 /// bounds), the number of inducing points and how they are chosen.
@@ -38,6 +39,12 @@ pub struct SparseGaussianProcess {
 
 /// Mixed into the seed of the rows a bound is maximised on.
 const SUBSET_SEED: u64 = 0x5B5E_7F17_0000_0001;
+
+/// The seeded uniform sample of `fit_samples` of `n` rows that
+/// hyperparameters are learnt on; `None`: every row.
+pub(crate) fn fit_subset(n: usize, fit_samples: Option<usize>, seed: u64) -> Option<Vec<usize>> {
+    fit_samples.filter(|&s| s < n).map(|s| uniform_sample(n, s.max(1), seed ^ SUBSET_SEED))
+}
 
 /// A fitted sparse GP regression (Titsias 2009).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -106,7 +113,7 @@ impl SgprModel {
         }
         let (y_mean, y_scale) = if gp.normalize_y { mean_and_scale(y, None) } else { (0.0, 1.0) };
         let yn: Vec<f64> = y.iter().map(|v| (v - y_mean) / y_scale).collect();
-        let subset = params.fit_samples.filter(|&s| s < n).map(|s| uniform_sample(n, s.max(1), gp.seed ^ SUBSET_SEED));
+        let subset = fit_subset(n, params.fit_samples, gp.seed);
         let (xs, ys) = match &subset {
             Some(rows) => (Cow::Owned(x.select(rows)), Cow::Owned(rows.iter().map(|&i| yn[i]).collect())),
             None => (Cow::Borrowed(x), Cow::Borrowed(&yn[..])),
@@ -128,7 +135,7 @@ impl SgprModel {
             noise,
             inducing: z,
             mean,
-            factors: [packed(&l), packed(&l_b)],
+            factors: [pack_lower(&l), pack_lower(&l_b)],
             y_mean,
             y_scale,
             elbo: value.elbo,
@@ -141,16 +148,7 @@ impl SgprModel {
     /// The two Cholesky factors as matrices (zeros above the diagonal).
     pub(crate) fn factor_matrices(&self) -> [Mat<f64>; 2] {
         let m = self.inducing.n_samples();
-        self.factors.clone().map(|packed| {
-            let mut out = Mat::zeros(m, m);
-            let mut values = packed.into_iter();
-            for j in 0..m {
-                for i in j..m {
-                    out[(i, j)] = values.next().expect("a packed lower triangle");
-                }
-            }
-            out
-        })
+        self.factors.clone().map(|packed| unpack_lower(&packed, m).expect("a packed lower triangle (checked on load)"))
     }
 
     /// The fitted covariance as a kernel expression, the noise as its `white(..)` term.
@@ -162,12 +160,6 @@ impl SgprModel {
     pub fn hyperparameters(&self) -> Vec<(String, f64)> {
         crate::gp::named_hyperparameters(&self.kernel, self.noise)
     }
-}
-
-/// The lower triangle of `a`, column by column.
-fn packed(a: &Mat<f64>) -> Vec<f64> {
-    let m = a.nrows();
-    (0..m).flat_map(|j| (j..m).map(move |i| (i, j))).map(|(i, j)| a[(i, j)]).collect()
 }
 
 /// The hyperparameters (kernel's, then the noise) and inducing points that

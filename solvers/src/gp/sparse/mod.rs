@@ -8,4 +8,6 @@ mod predict;
 mod refine;
 
 pub use bound::{Bound, Gradient, collapsed_bound};
+pub(crate) use bound::{in_waves, sandwich};
+pub(crate) use fit::fit_subset;
 pub use fit::{SgprModel, SparseGaussianProcess};
