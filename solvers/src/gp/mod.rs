@@ -48,6 +48,9 @@ pub enum GpError {
     /// The kernel's own parameters are invalid.
     #[error(transparent)]
     Kernel(#[from] kern_kernels::KernelError),
+    /// A feature map could not be built or applied (GPs on features).
+    #[error(transparent)]
+    Features(#[from] kern_approx::ApproxError),
 }
 
 /// GP regression's hyperparameters and how to fit them (validated by [`GaussianProcess::validate`]).

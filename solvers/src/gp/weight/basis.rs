@@ -75,20 +75,21 @@ impl Basis {
         seed: u64,
         par: Par,
     ) -> Result<Self, GpError> {
-        let failed = |e: kern_approx::ApproxError| GpError::NoStart(format!("drawing the features: {e}"));
         match kind {
             FeatureKind::Fourier { orthogonal } => {
-                if width(split(kernel).1).is_none() {
-                    let reason =
-                        "random features learn the hyperparameters of rbf, laplacian and matern kernels, scaled or not";
-                    return Err(GpError::InvalidParameter { name: "kernel", value: f64::NAN, reason });
+                let base = split(kernel).1;
+                if width(base).is_none() {
+                    return Err(GpError::Features(kern_approx::ApproxError::UnsupportedKernel {
+                        method: "a GP on random features",
+                        kernel: base.name(),
+                        hint: "it learns the width of rbf, laplacian and matern kernels (scaled or not); --approx nystroem takes any kernel on vectors",
+                    }));
                 }
-                let draw =
-                    RandomFourierFeatures::new(kernel, x.n_features(), components, orthogonal, seed).map_err(failed)?;
+                let draw = RandomFourierFeatures::new(kernel, x.n_features(), components, orthogonal, seed)?;
                 Ok(Basis::Fourier { draw, start: kernel.clone() })
             }
             FeatureKind::Nystroem { landmarks } => {
-                let indices = landmarks.choose(kernel, x, components.min(x.n_samples()), seed, par).map_err(failed)?;
+                let indices = landmarks.choose(kernel, x, components.min(x.n_samples()), seed, par)?;
                 Ok(Basis::Nystroem { landmarks: x.select(&indices), indices })
             }
         }
@@ -109,9 +110,7 @@ impl Basis {
     pub(crate) fn features(&self, kernel: &VectorKernel, x: &DataSet, par: Par) -> Result<Features, GpError> {
         match self {
             Basis::Fourier { draw, start } => {
-                let phi = Self::fourier_at(draw, start, kernel)
-                    .transform(x, par)
-                    .map_err(|e| GpError::NoStart(e.to_string()))?;
+                let phi = Self::fourier_at(draw, start, kernel).transform(x, par)?;
                 Ok(Features { phi, l: None })
             }
             Basis::Nystroem { landmarks, .. } => {
@@ -180,10 +179,12 @@ impl Basis {
     pub(crate) fn map_at(&self, kernel: &VectorKernel, par: Par) -> Result<ApproxMap, GpError> {
         Ok(match self {
             Basis::Fourier { draw, start } => ApproxMap::Rff(Self::fourier_at(draw, start, kernel)),
-            Basis::Nystroem { landmarks, indices } => ApproxMap::Nystroem(Box::new(
-                Nystroem::from_landmarks(kernel, landmarks.clone(), indices.clone(), par)
-                    .map_err(|e| GpError::NoStart(format!("Nyström features at the fitted kernel: {e}")))?,
-            )),
+            Basis::Nystroem { landmarks, indices } => ApproxMap::Nystroem(Box::new(Nystroem::from_landmarks(
+                kernel,
+                landmarks.clone(),
+                indices.clone(),
+                par,
+            )?)),
         })
     }
 }

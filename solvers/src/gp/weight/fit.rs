@@ -130,7 +130,7 @@ impl FeatureGpModel {
         let kernel = gp.kernel.with_hyperparameters(&theta[..last]);
         let noise = theta[last];
         let map = basis.map_at(&kernel, par)?;
-        let phi = map.feature_map().transform(x, par).map_err(|e| GpError::NoStart(e.to_string()))?;
+        let phi = map.feature_map().transform(x, par)?;
         let log_marginal_likelihood = evidence(phi.as_ref(), &yn, noise, par)?.log_marginal_likelihood;
         let posterior = FeatureGp::fit(phi.as_ref(), &yn, noise, par)
             .map_err(|_| GpError::NotPositiveDefinite { jitter: noise, mean_diagonal: 1.0 })?;
@@ -340,7 +340,7 @@ fn fit_latent(
     }
     let kernel = params.kernel.with_hyperparameters(&theta);
     let map = basis.map_at(&kernel, par)?;
-    let phi = map.feature_map().transform(all.0, par).map_err(|e| GpError::NoStart(e.to_string()))?;
+    let phi = map.feature_map().transform(all.0, par)?;
     let mode = weight_mode(phi.as_ref(), all.1, None, par)?;
     Ok(FeatureLatent {
         kernel,

@@ -20,7 +20,7 @@ fn features(map: &ApproxMap, test: &DataSet, par: Par) -> Result<Mat<f64>, GpErr
     if test.n_features() > expected {
         return Err(GpError::DimensionMismatch { what: "features of the samples", expected, got: test.n_features() });
     }
-    map.feature_map().transform(test, par).map_err(|e| GpError::NoStart(e.to_string()))
+    Ok(map.feature_map().transform(test, par)?)
 }
 
 /// The packed factor of an `m × m` matrix (its length is checked on load).
