@@ -225,3 +225,28 @@ fn an_interrupted_fit_leaves_no_model_file() {
         .collect();
     assert!(left.is_empty(), "left behind: {left:?}");
 }
+
+/// `-o` naming a pipe or a device (`/dev/null`) writes into it: renaming a
+/// temporary file over it would replace the node with a regular file.
+#[test]
+fn output_to_a_pipe_writes_into_it_and_keeps_it_a_pipe() {
+    use std::os::unix::fs::FileTypeExt;
+    let dir = scratch();
+    write(dir.path(), "train.txt", "1 1:0.1\n-1 1:0.9\n1 1:0.2\n-1 1:0.8\n");
+    let fifo = dir.path().join("out.fifo");
+    let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+    if !made.is_ok_and(|s| s.success()) {
+        eprintln!("skipped: mkfifo is not available");
+        return;
+    }
+    let reader = {
+        let fifo = fifo.clone();
+        std::thread::spawn(move || std::fs::read_to_string(fifo).unwrap())
+    };
+    let out = kern(dir.path(), &["fit", "train.txt", "-o", "m.model", "-q"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = kern(dir.path(), &["predict", "m.model", "train.txt", "-o", "out.fifo", "-q"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(reader.join().unwrap().lines().count(), 4);
+    assert!(std::fs::metadata(&fifo).unwrap().file_type().is_fifo(), "the pipe was replaced");
+}

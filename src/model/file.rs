@@ -47,6 +47,11 @@ pub fn encode_model(model: &Model) -> std::result::Result<Vec<u8>, postcard::Err
 pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
     static COUNTER: AtomicU64 = AtomicU64::new(0);
     let io_err = |source| Error::Io { file: path.to_path_buf(), source };
+    // A device or a pipe (`-o /dev/null`, a FIFO) is written in place:
+    // renaming over it would replace the device node with a regular file.
+    if std::fs::metadata(path).is_ok_and(|m| !m.is_file() && !m.is_dir()) {
+        return std::fs::OpenOptions::new().write(true).open(path).and_then(|mut f| f.write_all(bytes)).map_err(io_err);
+    }
     let dir = match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
