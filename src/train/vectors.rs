@@ -35,9 +35,6 @@ pub fn fit_vectors(
     if spec.approx.method == Approx::Sgpr {
         return fit_sgpr(spec, kernel, x, targets, weights, par, notices);
     }
-    if matches!(spec.task, Task::Gp | Task::Gpc) && matches!(spec.approx.method, Approx::Rff | Approx::Nystroem) {
-        return fit_feature_gp(spec, kernel, &x, targets, weights, par, notices);
-    }
     if spec.gp.learn_inducing || spec.gp.mean_components.is_some() {
         let option = if spec.gp.learn_inducing { "--learn-inducing" } else { "--mean-components" };
         return Err(Error::Usage(format!("{option} is an option of the sparse GP: it needs --approx sgpr")));
@@ -45,6 +42,9 @@ pub fn fit_vectors(
     if spec.approx.method != Approx::None {
         if kernel.contains_precomputed() {
             return Err(Error::Usage("--approx needs a kernel on vectors, not --kernel precomputed".into()));
+        }
+        if matches!(spec.task, Task::Gp | Task::Gpc) && matches!(spec.approx.method, Approx::Rff | Approx::Nystroem) {
+            return fit_feature_gp(spec, kernel, &x, targets, weights, par, notices);
         }
         let shares = super::shared::Shares::alone(x.n_samples());
         return super::approx::fit_approx(spec, kernel, &x, targets, weights, par, notices, shares);
@@ -60,11 +60,7 @@ pub fn fit_vectors(
         (Task::Gp | Task::Gpc, Targets::Classes { names, codes }) => {
             check_memory(n, spec.memory_cap())?;
             device::cpu_only(&spec.device, "GP classification", notices);
-            let (kernel, fit) = gp_covariance(spec, kernel)?;
-            let mut params = GaussianProcessClassifier::new(kernel);
-            params.fit = fit;
-            params.restarts = spec.gp.restarts;
-            params.seed = spec.seed;
+            let params = gpc_params(spec, kernel)?;
             let model = GpcModel::fit(&params, x, codes, names.len(), par).map_err(SolverError::from)?;
             Estimator::Gpc { model, classes: names.clone() }
         }
@@ -155,13 +151,6 @@ fn fit_feature_gp(
     if weights.is_some() {
         return Err(Error::Usage(format!("a GP on --approx {method} features does not take sample weights yet")));
     }
-    if kernel.contains_precomputed() {
-        return Err(Error::Usage(format!("--approx {method} needs a kernel on vectors, not --kernel precomputed")));
-    }
-    if spec.gp.learn_inducing || spec.gp.mean_components.is_some() {
-        let option = if spec.gp.learn_inducing { "--learn-inducing" } else { "--mean-components" };
-        return Err(Error::Usage(format!("{option} is an option of the sparse GP: it needs --approx sgpr")));
-    }
     device::cpu_only(&spec.device, "a GP on kernel features", notices);
     let kind = match spec.approx.method {
         Approx::Rff => FeatureKind::Fourier { orthogonal: spec.approx.orthogonal },
@@ -177,11 +166,7 @@ fn fit_feature_gp(
             Estimator::FeatureGp(FeatureGpModel::fit(&params, &space, x, y, par).map_err(SolverError::from)?)
         }
         Targets::Classes { names, codes } => {
-            let (kernel, fit) = gp_covariance(spec, kernel)?;
-            let mut params = GaussianProcessClassifier::new(kernel);
-            params.fit = fit;
-            params.restarts = spec.gp.restarts;
-            params.seed = spec.seed;
+            let params = gpc_params(spec, kernel)?;
             let model = FeatureGpcModel::fit(&params, &space, x, codes, names.len(), par).map_err(SolverError::from)?;
             Estimator::FeatureGpc { model, classes: names.clone() }
         }
@@ -200,6 +185,17 @@ fn gp_params(spec: &FitSpec, base: &VectorKernel) -> Result<GaussianProcess> {
     params.restarts = spec.gp.restarts;
     params.seed = spec.seed;
     params.normalize_y = spec.gp.normalize_y;
+    Ok(params)
+}
+
+/// GP classification's `amplitude × kernel`, fitted as [`gp_params`] fits
+/// regression's (no noise term).
+fn gpc_params(spec: &FitSpec, base: &VectorKernel) -> Result<GaussianProcessClassifier> {
+    let (kernel, fit) = gp_covariance(spec, base)?;
+    let mut params = GaussianProcessClassifier::new(kernel);
+    params.fit = fit;
+    params.restarts = spec.gp.restarts;
+    params.seed = spec.seed;
     Ok(params)
 }
 
