@@ -292,3 +292,95 @@ fn a_majority_class_model_is_a_warning_and_the_metric_and_the_baseline_are_optio
     assert_eq!(json(&kern(d, &["info", "l.model", "--json"]))["kernel"], "linear");
     assert!(accuracy(d, "l.model", "blobs.txt") > 0.99);
 }
+
+/// Features in [-1, 1] with both ends taken (so `--auto`'s scaling leaves
+/// them as they are), and a target `f(x)` with uniform noise.
+fn unit_box_regression(n: usize, seed: u64, f: impl Fn(f64, f64) -> f64) -> (Vec<[f64; 2]>, Vec<f64>, String) {
+    let mut u = lcg(seed);
+    let x: Vec<[f64; 2]> =
+        (0..n).map(|i| if i < 2 { [2.0 * i as f64 - 1.0; 2] } else { [2.0 * u() - 1.0, 2.0 * u() - 1.0] }).collect();
+    let y: Vec<f64> = x.iter().map(|p| f(p[0], p[1]) + 0.2 * (u() - 0.5)).collect();
+    let text = x.iter().zip(&y).map(|(p, y)| format!("{y:.17} 1:{:.17} 2:{:.17}\n", p[0], p[1])).collect();
+    (x, y, text)
+}
+
+/// `K a = b` for symmetric positive definite `K` (row-major, `n × n`), by Cholesky.
+fn spd_solve(k: &[f64], b: &[f64]) -> Vec<f64> {
+    let n = b.len();
+    let mut l = vec![0.0; n * n];
+    for j in 0..n {
+        let s: f64 = (0..j).map(|p| l[j * n + p] * l[j * n + p]).sum();
+        l[j * n + j] = (k[j * n + j] - s).sqrt();
+        for i in j + 1..n {
+            let s: f64 = (0..j).map(|p| l[i * n + p] * l[j * n + p]).sum();
+            l[i * n + j] = (k[i * n + j] - s) / l[j * n + j];
+        }
+    }
+    let mut z = b.to_vec();
+    for i in 0..n {
+        z[i] = (z[i] - (0..i).map(|p| l[i * n + p] * z[p]).sum::<f64>()) / l[i * n + i];
+    }
+    for i in (0..n).rev() {
+        z[i] = (z[i] - (i + 1..n).map(|p| l[p * n + i] * z[p]).sum::<f64>()) / l[i * n + i];
+    }
+    z
+}
+
+#[test]
+fn gp_auto_reports_leave_one_out_r2_that_n_refits_reproduce_and_beats_the_linear_baseline() {
+    let dir = scratch();
+    let d = dir.path();
+    let (x, y, text) = unit_box_regression(120, 21, |a, b| (3.0 * a).sin() + 0.5 * b);
+    write(d, "train.txt", text);
+    let out = json(&kern(d, &["fit", "--auto", "--task", "gp", "train.txt", "-o", "gp.model", "--json", "-q"]));
+    let auto = &out["auto"];
+    let h = &out["hyperparameters"];
+    let (scale, gamma, noise) =
+        (h["scale"].as_f64().unwrap(), h["rbf.gamma"].as_f64().unwrap(), h["noise"].as_f64().unwrap());
+    // The oracle: each sample predicted by the GP posterior mean of the other
+    // 119 at the fitted hyperparameters (normalising the targets scales every
+    // residual alike, so R² is that of the centred targets).
+    let n = y.len();
+    let mean = y.iter().sum::<f64>() / n as f64;
+    let k = |i: usize, j: usize| {
+        let d2 = (x[i][0] - x[j][0]).powi(2) + (x[i][1] - x[j][1]).powi(2);
+        scale * (-gamma * d2).exp() + if i == j { noise } else { 0.0 }
+    };
+    let squared: f64 = (0..n)
+        .map(|i| {
+            let rest: Vec<usize> = (0..n).filter(|&j| j != i).collect();
+            let gram: Vec<f64> =
+                rest.iter().flat_map(|&a| rest.iter().map(move |&b| (a, b))).map(|(a, b)| k(a, b)).collect();
+            let targets: Vec<f64> = rest.iter().map(|&j| (y[j] - mean) / 1.0).collect();
+            let a = spd_solve(&gram, &targets);
+            let predicted: f64 = rest.iter().zip(&a).map(|(&j, a)| k(i, j) * a).sum();
+            (y[i] - mean - predicted).powi(2)
+        })
+        .sum();
+    let total: f64 = y.iter().map(|v| (v - mean).powi(2)).sum();
+    let r2 = auto["loo_r2"].as_f64().unwrap();
+    assert!((r2 - (1.0 - squared / total)).abs() < 1e-8, "reported {r2}, refits {}", 1.0 - squared / total);
+    assert_eq!(auto["loo_samples"], 120);
+    // A sine is far from linear; and the evidence's hyperparameters predict
+    // left-out samples better than the start's (amplitude 1, noise 1).
+    assert_eq!(auto["baseline"]["as_good_within_noise"], false, "{auto}");
+    assert!(r2 > auto["baseline"]["loo_r2"].as_f64().unwrap() + 0.1, "{auto}");
+    assert!(r2 > auto["start_loo_r2"].as_f64().unwrap(), "{auto}");
+}
+
+#[test]
+fn gp_auto_keeps_a_linear_gp_when_asked_and_the_baseline_is_as_good() {
+    let dir = scratch();
+    let d = dir.path();
+    let (_, _, text) = unit_box_regression(150, 22, |a, b| 2.0 * a - b);
+    write(d, "train.txt", text);
+    let args = ["fit", "--auto", "--task", "gp", "train.txt", "-o", "gp.model", "--json", "-q"];
+    let plain = json(&kern(d, &args));
+    assert_eq!(plain["auto"]["baseline"]["as_good_within_noise"], true, "{plain}");
+    assert_eq!(plain["auto"]["baseline"]["kept"], false);
+    assert!(plain["kernel_expression"].as_str().unwrap().contains("rbf"), "{plain}");
+    let simple = json(&kern(d, &[&args[..], &["--auto-prefer-simple"]].concat()));
+    assert_eq!(simple["auto"]["baseline"]["kept"], true, "{simple}");
+    let expression = simple["kernel_expression"].as_str().unwrap();
+    assert!(expression.contains("linear") && !expression.contains("rbf"), "{expression}");
+}

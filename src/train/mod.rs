@@ -146,6 +146,13 @@ impl FitSpec {
         if self.gp.ard { ard(kernel, self.task, n_features) } else { Ok(kernel) }
     }
 
+    /// A GP's covariance and noise variance before its fit: where the
+    /// marginal likelihood's search starts (held values as given).
+    pub fn gp_start(&self, n_features: usize) -> Result<(VectorKernel, f64)> {
+        let params = vectors::gp_params(self, &self.vector_kernel(n_features)?)?;
+        Ok((params.kernel, params.noise))
+    }
+
     /// Whether the kernel reads precomputed kernel values.
     pub fn precomputed(&self) -> bool {
         self.custom_kernel.as_ref().map_or(self.kernel.name == KernelName::Precomputed, |k| k.contains_precomputed())

@@ -177,7 +177,7 @@ fn fit_feature_gp(
 /// `amplitude × kernel + white noise`: the hyperparameters given are held,
 /// the others fitted (the amplitude from 1, the noise and a width from
 /// their starts when set).
-fn gp_params(spec: &FitSpec, base: &VectorKernel) -> Result<GaussianProcess> {
+pub(super) fn gp_params(spec: &FitSpec, base: &VectorKernel) -> Result<GaussianProcess> {
     let (kernel, mut fit) = gp_covariance(spec, base)?;
     fit.push(spec.gp.noise.is_none());
     let mut params = GaussianProcess::new(kernel, spec.gp.noise.or(spec.gp.noise_start).unwrap_or(1.0));

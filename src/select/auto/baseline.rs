@@ -3,7 +3,7 @@
 //! over a range where linear models on data in [-1, 1] saturate; and
 //! whether the kernel model beats it by more than the noise.
 
-use kern_kernels::{DataSet, Par};
+use kern_kernels::{DataSet, Par, VectorKernel};
 
 use super::search::{Sample, at_point};
 use super::tune::{Outcome, Space};
@@ -16,11 +16,24 @@ use crate::train::{FitSpec, KernelName, Notices};
 /// while accuracy on data in [-1, 1] has long saturated.
 const LINEAR_C: (i32, i32) = (-5, 3);
 
-/// `spec` with the linear kernel.
+/// `spec` with the linear kernel (in place of a kernel expression too).
 pub(super) fn linear(spec: &FitSpec) -> FitSpec {
     let mut linear = spec.clone();
     linear.kernel.name = KernelName::Linear;
     linear.kernel.gamma = None;
+    linear.kernel.lengthscale = None;
+    linear.custom_kernel = None;
+    linear.gp.ard = false;
+    linear.gp.gamma_start = None;
+    linear
+}
+
+/// `spec` with the kernel `linear + c`: a linear model whose intercept has
+/// prior variance (ridge: inverse penalty) `c`, for tasks without a bias
+/// term of their own (kernel ridge, GPs).
+pub(super) fn linear_with_intercept(spec: &FitSpec, c: f64) -> FitSpec {
+    let mut linear = linear(spec);
+    linear.custom_kernel = Some(VectorKernel::Sum(vec![VectorKernel::Linear, VectorKernel::Constant { value: c }]));
     linear
 }
 

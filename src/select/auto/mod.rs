@@ -24,6 +24,7 @@
 
 mod baseline;
 mod gamma;
+mod gp;
 mod report;
 mod ridge;
 mod search;
@@ -140,11 +141,11 @@ pub fn fit_auto(spec: &FitSpec, auto: &AutoSpec, data: Data, par: Par) -> Result
     if !held.task {
         choose_task(&mut spec, data.labels.as_ref(), data.x.len(), &mut choices);
     }
-    match &data.x {
+    let gp_check = match &data.x {
         Inputs::Vectors(x) => choose_for_vectors(&mut spec, auto, x, &data, par, &notices, &mut choices)?,
         Inputs::Sequences(x) => choose_for_machine(&mut spec, auto, x, &data, par, &notices, &mut choices)?,
         Inputs::Graphs(x) => choose_for_machine(&mut spec, auto, x, &data, par, &notices, &mut choices)?,
-    }
+    };
     let exact_intervals = spec.task == Task::Gp || (spec.task == Task::Krr && spec.approx.method == Approx::None);
     if conformal.is_some() && exact_intervals {
         // The chosen model has intervals of its own (Gaussian, jackknife+): no share held out.
@@ -154,7 +155,18 @@ pub fn fit_auto(spec: &FitSpec, auto: &AutoSpec, data: Data, par: Par) -> Result
         spec.conformal = conformal;
     }
     let n_samples = data.x.len();
-    let model = crate::train::fit_model(&spec, data, par, &notices)?;
+    // A GP's check needs the fitted hyperparameters; keeping its linear
+    // model is a second fit.
+    let for_refit = (gp_check.is_some() && auto.prefer_simple).then(|| data.clone());
+    let mut model = crate::train::fit_model(&spec, data, par, &notices)?;
+    if let Some(check) = &gp_check {
+        let verdict = check.report(&model.estimator, auto.prefer_simple, par, &notices, &mut choices)?;
+        if let (true, Some(data)) = (verdict.keep_linear, for_refit) {
+            // Weights' and intercept's variances by the marginal likelihood, from 1.
+            let linear = baseline::linear_with_intercept(&spec, 1.0);
+            model = crate::train::fit_model(&linear, data, par, &notices)?;
+        }
+    }
     let fitted = Fitted { model, n_samples, seconds: started.elapsed().as_secs_f64(), notices: notices.lines() };
     Ok((fitted, choices))
 }
@@ -204,7 +216,8 @@ fn choose_task(spec: &mut FitSpec, labels: Option<&Labels>, n: usize, choices: &
     choices.note("task", json!(task.name()), format!("task {} ({why})", task.name()));
 }
 
-/// Vectors: scaling, the median gamma, then the task's own choices.
+/// Vectors: scaling, the median gamma, then the task's own choices; for GP
+/// regression, the check to run on the fitted GP.
 fn choose_for_vectors(
     spec: &mut FitSpec,
     auto: &AutoSpec,
@@ -213,7 +226,7 @@ fn choose_for_vectors(
     par: Par,
     notices: &Notices,
     choices: &mut Choices,
-) -> Result<()> {
+) -> Result<Option<gp::Check>> {
     check_precomputed(spec, x, &data.file)?;
     let scaled = (!spec.precomputed()).then(|| {
         let scaling = Scaling::fit(x);
@@ -257,6 +270,10 @@ fn choose_for_vectors(
                 json!("marginal likelihood"),
                 "GP hyperparameters by the marginal likelihood".into(),
             );
+            if let (Task::Gp, Targets::Values(y), false) = (spec.task, &targets, spec.precomputed()) {
+                let weighed = Weighed { targets: y.as_slice(), weights: data.weights.as_deref() };
+                return Ok(Some(gp::Check::new(spec, x, weighed)?));
+            }
         }
         (Task::Krr, Targets::Values(y)) if spec.approx.method == Approx::None => {
             let weighed = Weighed { targets: y.as_slice(), weights: data.weights.as_deref() };
@@ -273,7 +290,7 @@ fn choose_for_vectors(
             }
         }
     }
-    Ok(())
+    Ok(None)
 }
 
 /// An SVM on vectors: ε of ε-SVR, C (unless held, or ν-SVC) and gamma
@@ -345,7 +362,8 @@ fn search_and_apply<S: Learnable>(
 }
 
 /// Sequences and graphs: C of svc, svr and nusvr by the search (no gamma),
-/// α by leave-one-out; GPs fit their own.
+/// α by leave-one-out; GPs fit their own (and are not checked: the
+/// leave-one-out check reads vectors).
 fn choose_for_machine<S: Learnable>(
     spec: &mut FitSpec,
     auto: &AutoSpec,
@@ -354,7 +372,7 @@ fn choose_for_machine<S: Learnable>(
     par: Par,
     notices: &Notices,
     choices: &mut Choices,
-) -> Result<()> {
+) -> Result<Option<gp::Check>> {
     let held = &auto.held;
     match spec.task {
         Task::Krr if !held.alpha => {
@@ -369,5 +387,5 @@ fn choose_for_machine<S: Learnable>(
         }
         _ => {}
     }
-    Ok(())
+    Ok(None)
 }

@@ -2,11 +2,11 @@
 //! the linear baseline (linear ridge, α by the same leave-one-out) beside it.
 
 use faer::Mat;
-use kern_kernels::{DataSet, ExactGram, Par};
+use kern_kernels::{DataSet, ExactGram, GramProvider, Par, VectorKernel};
 use kern_solvers::{LooPath, WeightedGram};
 use serde_json::json;
 
-use super::baseline::{linear, paired_difference};
+use super::baseline::{linear_with_intercept, paired_difference};
 use super::search::sample_rows;
 use super::{Choices, Weighed};
 use crate::error::Result;
@@ -16,37 +16,102 @@ use crate::train::{Alpha, FitSpec};
 
 /// What leave-one-out measured at one kernel: α, the mean squared error, and
 /// each sample's squared error.
-struct Loo {
-    alpha: f64,
-    mse: f64,
-    squared: Vec<f64>,
+pub(super) struct Loo {
+    pub alpha: f64,
+    pub mse: f64,
+    pub squared: Vec<f64>,
 }
 
-/// Leave-one-out of `spec`'s kernel on `x`: at `spec.alpha` when given,
-/// else at the α it selects; with weights, each squared error weighted
-/// (the residuals of the weighted problem, [`WeightedGram`]).
-fn leave_one_out(spec: &FitSpec, x: &DataSet, y: &Mat<f64>, weights: Option<&[f64]>, par: Par) -> Result<Loo> {
-    let kernel = spec.vector_kernel(x.n_features())?;
-    let gram = ExactGram::new(&kernel, x, par);
+/// Leave-one-out of `spec`'s kernel and α on `x` ([`leave_one_out`]).
+fn spec_loo(spec: &FitSpec, x: &DataSet, y: &Mat<f64>, weights: Option<&[f64]>, par: Par) -> Result<Loo> {
+    leave_one_out(&spec.vector_kernel(x.n_features())?, spec.alpha, x, y, weights, par)
+}
+
+/// Leave-one-out of ridge regression with `kernel` on `x`: at `alpha` when
+/// given, else at the α it selects; with weights, each squared error
+/// weighted (the residuals of the weighted problem, [`WeightedGram`]). At
+/// α = σ² these are a GP's leave-one-out residuals (its posterior mean is
+/// this ridge fit).
+pub(super) fn leave_one_out(
+    kernel: &VectorKernel,
+    alpha: Alpha,
+    x: &DataSet,
+    y: &Mat<f64>,
+    weights: Option<&[f64]>,
+    par: Par,
+) -> Result<Loo> {
+    gram_loo(&ExactGram::new(kernel, x, par), alpha, y, weights, par)
+}
+
+/// Linear ridge with an unpenalised intercept ([`leave_one_out`] of the
+/// linear kernel on features and targets centred on their weighted means,
+/// as scikit-learn's `RidgeCV` centres them): the linear baseline.
+pub(super) fn linear_loo(x: &DataSet, y: &Mat<f64>, alpha: Alpha, weights: Option<&[f64]>, par: Par) -> Result<Loo> {
+    let n = x.n_samples();
+    let w = |i: usize| weights.map_or(1.0, |w| w[i]);
+    let total: f64 = (0..n).map(w).sum::<f64>().max(f64::MIN_POSITIVE);
+    let k = ExactGram::new(&VectorKernel::Linear, x, par).full();
+    // ⟨x_i − m, x_j − m⟩ = K_ij − r_i − r_j + t, with m the weighted mean.
+    let r: Vec<f64> = (0..n).map(|i| (0..n).map(|l| w(l) * k[(i, l)]).sum::<f64>() / total).collect();
+    let t = (0..n).map(|i| w(i) * r[i]).sum::<f64>() / total;
+    let centred = Precomputed(Mat::from_fn(n, n, |i, j| k[(i, j)] - r[i] - r[j] + t));
+    let mean = (0..n).map(|i| w(i) * y[(i, 0)]).sum::<f64>() / total;
+    let y = Mat::from_fn(n, 1, |i, _| y[(i, 0)] - mean);
+    gram_loo(&centred, alpha, &y, weights, par)
+}
+
+/// A Gram matrix held whole.
+struct Precomputed(Mat<f64>);
+
+impl GramProvider for Precomputed {
+    fn n(&self) -> usize {
+        self.0.nrows()
+    }
+
+    fn block(&self, rows: &[usize], cols: &[usize], mut out: faer::MatMut<'_, f64>) {
+        for (r, &i) in rows.iter().enumerate() {
+            for (c, &j) in cols.iter().enumerate() {
+                out[(r, c)] = self.0[(i, j)];
+            }
+        }
+    }
+
+    fn diagonal(&self, rows: &[usize], out: &mut [f64]) {
+        out.iter_mut().zip(rows).for_each(|(o, &i)| *o = self.0[(i, i)]);
+    }
+
+    fn full(&self) -> Mat<f64> {
+        self.0.clone()
+    }
+}
+
+/// [`leave_one_out`] of the Gram matrix `gram`.
+fn gram_loo(gram: &dyn GramProvider, alpha: Alpha, y: &Mat<f64>, weights: Option<&[f64]>, par: Par) -> Result<Loo> {
     let path = match weights {
-        None => LooPath::new(&gram, y.as_ref(), par)?,
+        None => LooPath::new(gram, y.as_ref(), par)?,
         Some(w) => {
-            let weighted = WeightedGram::new(&gram, w);
+            let weighted = WeightedGram::new(gram, w);
             LooPath::new(&weighted, weighted.scale_rows(y.as_ref()).as_ref(), par)?
         }
     };
-    let alpha = match spec.alpha {
+    let alpha = match alpha {
         Alpha::Auto => path.select()?.alpha,
         Alpha::Value(a) => a,
     };
     let squared: Vec<f64> = match path.residuals(alpha) {
         Some(r) => r.col_as_slice(0).iter().map(|v| v * v).collect(),
-        None => vec![f64::INFINITY; x.n_samples()],
+        None => vec![f64::INFINITY; gram.n()],
     };
     let total = weights.map_or(squared.len() as f64, |w| w.iter().sum());
     let mse = squared.iter().sum::<f64>() / total.max(1e-300);
     Ok(Loo { alpha, mse: if mse.is_finite() { mse } else { f64::INFINITY }, squared })
 }
+
+/// The intercept's variance in a kept linear ridge (`linear + c`), in units
+/// of the samples' mean squared norm: α then penalises the intercept a
+/// thousandth as much as the weights, as near to the centred fit the
+/// baseline measured as a kernel can come.
+const INTERCEPT_VARIANCE: f64 = 1e3;
 
 /// Gamma is chosen on a seeded subsample of at most this many samples: one
 /// eigendecomposition per gamma tried costs n³, and the width that wins on
@@ -97,7 +162,7 @@ pub(super) fn choose(
     let on_all;
     let chosen = match &rows {
         Some(_) => {
-            on_all = leave_one_out(spec, x, &column(y), weights, par)?;
+            on_all = spec_loo(spec, x, &column(y), weights, par)?;
             &on_all
         }
         None => &searched,
@@ -120,9 +185,8 @@ pub(super) fn choose(
 
     // Linear ridge on the samples gamma was chosen on; the noise is the
     // standard error of the paired per-sample differences of the squared errors.
-    let mut base = linear(spec);
-    base.alpha = if alpha_held { spec.alpha } else { Alpha::Auto };
-    let lin = leave_one_out(&base, &xs, &ys, ws, par)?;
+    let alpha_held_or_auto = if alpha_held { spec.alpha } else { Alpha::Auto };
+    let lin = linear_loo(&xs, &ys, alpha_held_or_auto, ws, par)?;
     let (mean, noise) = paired_difference(&searched.squared, &lin.squared);
     let as_good = mean.is_finite() && mean <= noise;
     let kept = as_good && prefer_simple;
@@ -134,7 +198,7 @@ pub(super) fn choose(
     );
     let verdict = super::baseline::verdict(as_good, kept);
     choices.said.push(format!(
-        "linear baseline on the same {} samples at alpha {:.4e}: R² {:.4} beside the kernel's {:.4}: {verdict}",
+        "linear baseline (ridge with an intercept) on the same {} samples at alpha {:.4e}: R² {:.4} beside the kernel's {:.4}: {verdict}",
         xs.n_samples(),
         lin.alpha,
         r2(lin.mse),
@@ -143,7 +207,8 @@ pub(super) fn choose(
     if kept {
         // On a subsample, α is chosen again on all samples by the final fit.
         let alpha = if rows.is_some() && !alpha_held { Alpha::Auto } else { Alpha::Value(lin.alpha) };
-        *spec = FitSpec { alpha, ..base };
+        let mean_sq_norm = xs.sq_norms().iter().sum::<f64>() / xs.n_samples().max(1) as f64;
+        *spec = FitSpec { alpha, ..linear_with_intercept(spec, INTERCEPT_VARIANCE * mean_sq_norm.max(1.0)) };
     }
     Ok(())
 }
@@ -157,7 +222,7 @@ fn search_gamma(spec: &FitSpec, x: &DataSet, data: Weighed<'_, Mat<f64>>, g0: f6
         if !tried.iter().any(|p| p.0 == log2g) {
             let mut p = spec.clone();
             Param::Gamma.set(&mut p, g0 * log2g.exp2());
-            tried.push((log2g, leave_one_out(&p, x, data.targets, data.weights, par)?));
+            tried.push((log2g, spec_loo(&p, x, data.targets, data.weights, par)?));
         }
         Ok(())
     };

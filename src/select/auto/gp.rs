@@ -1,0 +1,126 @@
+//! `--auto` for GP regression. The hyperparameters are the marginal
+//! likelihood's, searched from the median-heuristic start: the optimiser
+//! accepts only steps that raise the evidence, so the fit never ends below
+//! its start's. Beside it, on the same samples, the exact leave-one-out R²
+//! of the fitted covariance, of the start's and of a linear baseline
+//! (Smola's rule), as kernel ridge reports them: a GP's posterior mean is
+//! kernel ridge with α = σ², so its leave-one-out residuals are ridge's.
+
+use faer::Mat;
+use kern_kernels::{DataSet, Par, VectorKernel};
+use serde_json::json;
+
+use super::baseline::{paired_difference, verdict};
+use super::ridge::{GAMMA_SEARCH_MAX, Loo, leave_one_out, linear_loo};
+use super::search::sample_rows;
+use super::{Choices, Weighed};
+use crate::error::Result;
+use crate::model::Estimator;
+use crate::select::mean_and_std;
+use crate::train::{Alpha, FitSpec, Notices};
+
+/// What the check needs, taken before the fit: a seeded subsample of the
+/// scaled samples (leave-one-out costs one n³ eigendecomposition per
+/// covariance), their targets and weights, and the GP's start.
+pub(super) struct Check {
+    x: DataSet,
+    y: Vec<f64>,
+    weights: Option<Vec<f64>>,
+    /// The start's covariance and noise variance (of normalised targets).
+    start: (VectorKernel, f64),
+    /// Samples the GP is fitted on.
+    n: usize,
+}
+
+/// What the check found: whether the linear model is to be kept.
+pub(super) struct Verdict {
+    pub keep_linear: bool,
+}
+
+impl Check {
+    /// The check of the GP `spec` fits to `data` at the scaled samples `x`.
+    pub(super) fn new(spec: &FitSpec, x: &DataSet, data: Weighed<'_, [f64]>) -> Result<Self> {
+        let start = spec.gp_start(x.n_features())?;
+        let rows = sample_rows(x.n_samples(), GAMMA_SEARCH_MAX, spec.seed);
+        let pick = |v: &[f64]| -> Vec<f64> {
+            match &rows {
+                Some(rows) => rows.iter().map(|&i| v[i]).collect(),
+                None => v.to_vec(),
+            }
+        };
+        let xs = match &rows {
+            Some(rows) => x.select(rows),
+            None => x.clone(),
+        };
+        let (y, weights) = (pick(data.targets), data.weights.map(pick));
+        Ok(Self { x: xs, y, weights, start, n: x.n_samples() })
+    }
+
+    /// Scores the fitted GP `estimator`, its start and the linear baseline
+    /// by leave-one-out on the check's samples, and reports them; the
+    /// linear model is kept when `prefer_simple` and it is as good within
+    /// noise. Estimators other than GP regression's pass unchecked.
+    pub(super) fn report(
+        &self,
+        estimator: &Estimator,
+        prefer_simple: bool,
+        par: Par,
+        notices: &Notices,
+        choices: &mut Choices,
+    ) -> Result<Verdict> {
+        let (kernel, noise, y_mean, y_scale) = match estimator {
+            Estimator::Gp(m) => (&m.kernel, m.noise, m.y_mean, m.y_scale),
+            Estimator::Sgpr(m) => (&m.kernel, m.noise, m.y_mean, m.y_scale),
+            _ => return Ok(Verdict { keep_linear: false }),
+        };
+        // The covariance and noise model the normalised targets.
+        let y = Mat::from_fn(self.y.len(), 1, |i, _| (self.y[i] - y_mean) / y_scale);
+        let loo = |k: &VectorKernel, alpha| leave_one_out(k, alpha, &self.x, &y, self.weights.as_deref(), par);
+        let fitted = loo(kernel, Alpha::Value(noise))?;
+        let start = loo(&self.start.0, Alpha::Value(self.start.1))?;
+        let linear = linear_loo(&self.x, &y, Alpha::Auto, self.weights.as_deref(), par)?;
+        let (_, sd) = mean_and_std(y.col_as_slice(0));
+        let r2 = |l: &Loo| if sd > 0.0 { 1.0 - l.mse / (sd * sd) } else { 0.0 };
+        let m = self.x.n_samples();
+        let on =
+            if m < self.n { format!("a random {m} of the {} samples", self.n) } else { format!("the {m} samples") };
+        choices.note(
+            "loo_r2",
+            json!(r2(&fitted)),
+            format!(
+                "R² by exact leave-one-out on {on} at the fitted hyperparameters {:.4} (at the start {:.4})",
+                r2(&fitted),
+                r2(&start)
+            ),
+        );
+        choices.json.insert("start_loo_r2".into(), json!(r2(&start)));
+        choices.json.insert("loo_samples".into(), json!(m));
+        let (worse, noise_sd) = paired_difference(&start.squared, &fitted.squared);
+        if worse > noise_sd {
+            notices.push(format!(
+                "kern fit --auto: warning: the GP's start predicts left-out samples better than the hyperparameters of \
+                 the highest marginal likelihood (leave-one-out R² {:.4} against {:.4}); the fitted GP is kept: \
+                 give --gamma or a kernel expression to hold the width",
+                r2(&start),
+                r2(&fitted)
+            ));
+        }
+        let (mean, noise_sd) = paired_difference(&fitted.squared, &linear.squared);
+        let as_good = mean.is_finite() && mean <= noise_sd;
+        let keep_linear = as_good && prefer_simple;
+        choices.json.insert(
+            "baseline".into(),
+            json!({ "kernel": "linear", "alpha": linear.alpha, "loo_mse": linear.mse, "loo_r2": r2(&linear),
+                    "kernel_loo_mse": fitted.mse, "samples": m,
+                    "as_good_within_noise": as_good, "kept": keep_linear }),
+        );
+        choices.said.push(format!(
+            "linear baseline on the same {m} samples (ridge with an intercept, alpha {:.4e} by leave-one-out): R² {:.4} beside the GP's {:.4}: {}",
+            linear.alpha,
+            r2(&linear),
+            r2(&fitted),
+            verdict(as_good, keep_linear)
+        ));
+        Ok(Verdict { keep_linear })
+    }
+}
