@@ -103,14 +103,63 @@ const ROW_BLOCK: usize = 1024;
 /// assert_eq!(s[(1, 0)], (1..=3000).sum::<usize>() as f64);
 /// ```
 pub fn transpose_times(a: MatRef<'_, f64>, b: MatRef<'_, f64>, par: Par) -> faer::Mat<f64> {
-    use rayon::prelude::*;
     assert_eq!(a.nrows(), b.nrows(), "Aᵀ B needs as many rows in A as in B");
-    let (n, p, q) = (a.nrows(), a.ncols(), b.ncols());
-    let block = |start: usize| {
-        let rows = ROW_BLOCK.min(n - start);
-        let mut part = faer::Mat::zeros(p, q);
+    sum_over_row_blocks(a.nrows(), (a.ncols(), b.ncols()), par, |start, rows, part| {
         let (a, b) = (a.subrows(start, rows), b.subrows(start, rows));
-        faer::linalg::matmul::matmul(part.as_mut(), faer::Accum::Replace, a.transpose(), b, 1.0, Par::Seq);
+        faer::linalg::matmul::matmul(part, faer::Accum::Replace, a.transpose(), b, 1.0, Par::Seq);
+    })
+}
+
+/// `Aᵀ A`, the normal matrix of tall `A`: as [`transpose_times`]`(A, A)`,
+/// the same bits at any thread count, at half its work (each block forms
+/// the lower triangle alone; the upper is its mirror).
+///
+/// ```
+/// use faer::{Mat, Par};
+/// use kern_solvers::linalg::{normal_matrix, transpose_times};
+/// let a = Mat::from_fn(3000, 3, |i, j| ((i * 7 + j * 3) % 11) as f64 - 5.0);
+/// let (n, t) = (normal_matrix(a.as_ref(), Par::Seq), transpose_times(a.as_ref(), a.as_ref(), Par::Seq));
+/// assert!((0..3).all(|i| (0..3).all(|j| n[(i, j)] == n[(j, i)] && (n[(i, j)] - t[(i, j)]).abs() < 1e-9)));
+/// ```
+pub fn normal_matrix(a: MatRef<'_, f64>, par: Par) -> faer::Mat<f64> {
+    let p = a.ncols();
+    let mut total = sum_over_row_blocks(a.nrows(), (p, p), par, |start, rows, part| {
+        lower_normal_into(part, a.subrows(start, rows))
+    });
+    mirror_lower(&mut total);
+    total
+}
+
+/// The lower triangle of `Aᵀ A` into `out` (`p × p`; the strict upper
+/// triangle untouched), sequentially: half the work of the full product.
+pub(crate) fn lower_normal_into(out: faer::MatMut<'_, f64>, a: MatRef<'_, f64>) {
+    use faer::linalg::matmul::triangular::{BlockStructure, matmul};
+    let (lower, full) = (BlockStructure::TriangularLower, BlockStructure::Rectangular);
+    matmul(out, lower, faer::Accum::Replace, a.transpose(), full, a, full, 1.0, Par::Seq);
+}
+
+/// Copies the strict lower triangle of square `a` onto its upper one.
+pub(crate) fn mirror_lower(a: &mut faer::Mat<f64>) {
+    for j in 0..a.ncols() {
+        for i in 0..j {
+            a[(i, j)] = a[(j, i)];
+        }
+    }
+}
+
+/// `Σ_blocks f(block)`: `f(start, rows, part)` writes the `p × q` term of
+/// rows `start..start + rows` into `part`; blocks of [`ROW_BLOCK`] rows,
+/// eight at a time in parallel, added in block order.
+fn sum_over_row_blocks(
+    n: usize,
+    (p, q): (usize, usize),
+    par: Par,
+    f: impl Fn(usize, usize, faer::MatMut<'_, f64>) + Sync,
+) -> faer::Mat<f64> {
+    use rayon::prelude::*;
+    let block = |start: usize| {
+        let mut part = faer::Mat::zeros(p, q);
+        f(start, ROW_BLOCK.min(n - start), part.as_mut());
         part
     };
     let starts: Vec<usize> = (0..n).step_by(ROW_BLOCK).collect();

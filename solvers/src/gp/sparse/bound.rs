@@ -28,13 +28,17 @@
 //! + Σ_i (G_uf)_mi ∂k(z_m, x_i)/∂z_m`.
 
 use faer::linalg::matmul::matmul;
-use faer::{Accum, Mat, MatRef, Par};
+use std::cell::RefCell;
+
+use faer::{Accum, Mat, MatMut, MatRef, Par};
 use kern_kernels::{DataSet, Kernel, VectorKernel, gram_matrix};
 use rayon::prelude::*;
 
 use crate::gp::GpError;
 use crate::gp::lml::{Noise, factor};
-use crate::linalg::{cholesky, inverse, solve_lower_in_place, solve_lower_transpose_in_place};
+use crate::linalg::{
+    cholesky, inverse, lower_normal_into, mirror_lower, solve_lower_in_place, solve_lower_transpose_in_place,
+};
 
 /// Rows of X per block of `K(X, Z)`.
 const BLOCK: usize = 1024;
@@ -284,24 +288,30 @@ impl Stats {
         let m = z.n_samples();
         let zero = || Stats { p: Mat::zeros(m, m), b: vec![0.0; m], yy: 0.0, trace_kff: 0.0 };
         let block = |rows: &[usize]| {
-            let k = cross_block(kernel, x, rows, z);
-            let mut s = zero();
-            matmul(s.p.as_mut(), Accum::Replace, k.transpose(), k.as_ref(), 1.0, Par::Seq);
-            for (r, &i) in rows.iter().enumerate() {
-                (0..m).for_each(|j| s.b[j] += k[(r, j)] * y[i]);
-                s.yy += y[i] * y[i];
-            }
-            let mut diag = vec![0.0; rows.len()];
-            kernel.diagonal(x, rows, &mut diag);
-            s.trace_kff = diag.iter().sum();
-            s
+            with_blocks(kernel, x, rows, z, |k, _| {
+                let mut s = zero();
+                // P is symmetric: its lower triangle alone, half a product's work.
+                lower_normal_into(s.p.as_mut(), k);
+                // Column by column (K is column-major), each sum in row order.
+                for (j, b) in s.b.iter_mut().enumerate() {
+                    let column = k.col(j).try_as_col_major().expect("a column-major block").as_slice();
+                    column.iter().zip(rows).for_each(|(kr, &i)| *b += kr * y[i]);
+                }
+                rows.iter().for_each(|&i| s.yy += y[i] * y[i]);
+                let mut diag = vec![0.0; rows.len()];
+                kernel.diagonal(x, rows, &mut diag);
+                s.trace_kff = diag.iter().sum();
+                s
+            })
         };
-        in_waves(x.n_samples(), par, block, zero(), |total, s| {
+        let mut total = in_waves(x.n_samples(), par, block, zero(), |total, s| {
             total.p += &s.p;
             total.b.iter_mut().zip(&s.b).for_each(|(t, v)| *t += v);
             total.yy += s.yy;
             total.trace_kff += s.trace_kff;
-        })
+        });
+        mirror_lower(&mut total.p);
+        total
     }
 }
 
@@ -335,24 +345,37 @@ fn cross_terms(
         diagonal: vec![0.0; p],
         inducing: vec![0.0; if inducing { m * d } else { 0 }],
     };
+    // Stationary kernels: k(x, x) is the same at every x, and so is its gradient.
+    let mut same_diagonal = vec![0.0; p];
+    if kernel.is_stationary() && x.n_samples() > 0 {
+        kernel.value_and_gradient(&x.row(0), &x.row(0), &mut same_diagonal);
+    }
     let block = |rows: &[usize]| {
-        let k = cross_block(kernel, x, rows, z);
-        let mut g = Mat::zeros(rows.len(), z.n_samples());
-        matmul(g.as_mut(), Accum::Replace, k.as_ref(), c, 1.0, Par::Seq);
-        for (r, &i) in rows.iter().enumerate() {
-            w.iter().enumerate().for_each(|(j, wj)| g[(r, j)] += y[i] * wj / s4);
-        }
-        let mut part = zero();
-        part.hyperparameters = kernel.cross_gradient_traces(x, rows, z, g.as_ref(), Par::Seq);
-        let mut dk = vec![0.0; p];
-        for &i in rows {
-            kernel.value_and_gradient(&x.row(i), &x.row(i), &mut dk);
-            part.diagonal.iter_mut().zip(&dk).for_each(|(t, v)| *t += v);
-        }
-        if inducing {
-            part.inducing = kernel.cross_input_gradient(z, x, rows, g.as_ref());
-        }
-        part
+        with_blocks(kernel, x, rows, z, |k, mut g| {
+            matmul(g.as_mut(), Accum::Replace, k, c, 1.0, Par::Seq);
+            for (j, wj) in w.iter().enumerate() {
+                let column = g.as_mut().col_mut(j).try_as_col_major_mut().expect("a column-major block").as_slice_mut();
+                column.iter_mut().zip(rows).for_each(|(gr, &i)| *gr += y[i] * wj / s4);
+            }
+            let mut part = zero();
+            part.hyperparameters = kernel.cross_gradient_traces(x, rows, z, g.as_ref(), Par::Seq);
+            if kernel.is_stationary() {
+                // Added row by row all the same, so the sum keeps its bits.
+                for _ in rows {
+                    part.diagonal.iter_mut().zip(&same_diagonal).for_each(|(t, v)| *t += v);
+                }
+            } else {
+                let mut dk = vec![0.0; p];
+                for &i in rows {
+                    kernel.value_and_gradient(&x.row(i), &x.row(i), &mut dk);
+                    part.diagonal.iter_mut().zip(&dk).for_each(|(t, v)| *t += v);
+                }
+            }
+            if inducing {
+                part.inducing = kernel.cross_input_gradient(z, x, rows, g.as_ref());
+            }
+            part
+        })
     };
     let add = |a: &mut Vec<f64>, b: &[f64]| a.iter_mut().zip(b).for_each(|(t, v)| *t += v);
     in_waves(x.n_samples(), par, block, zero(), |total, part| {
@@ -370,12 +393,35 @@ fn inducing_terms(kernel: &VectorKernel, z: &DataSet, g_uu: MatRef<'_, f64>) -> 
     kernel.cross_input_gradient(z, z, &all, twice.as_ref())
 }
 
-/// `K(x[rows], z)`.
-fn cross_block(kernel: &VectorKernel, x: &DataSet, rows: &[usize], z: &DataSet) -> Mat<f64> {
-    let cols: Vec<usize> = (0..z.n_samples()).collect();
-    let mut k = Mat::zeros(rows.len(), cols.len());
-    kernel.block(x, rows, z, &cols, k.as_mut(), Par::Seq);
-    k
+thread_local! {
+    /// Each thread's blocks of `K(x[rows], Z)` and of `G`, reused from block
+    /// to block: a fresh block of megabytes costs a page fault per page and
+    /// its zeroing, every time (a tenth of an evaluation).
+    static SCRATCH: RefCell<[Vec<f64>; 2]> = const { RefCell::new([Vec::new(), Vec::new()]) };
+}
+
+/// `f(K(x[rows], z), G)`, with `G` a `rows × M` block of scratch (any values).
+fn with_blocks<R>(
+    kernel: &VectorKernel,
+    x: &DataSet,
+    rows: &[usize],
+    z: &DataSet,
+    f: impl FnOnce(MatRef<'_, f64>, MatMut<'_, f64>) -> R,
+) -> R {
+    SCRATCH.with(|scratch| {
+        let mut scratch = scratch.borrow_mut();
+        let [kb, gb] = &mut *scratch;
+        let (r, m) = (rows.len(), z.n_samples());
+        for b in [&mut *kb, &mut *gb] {
+            if b.len() < r * m {
+                b.resize(r * m, 0.0);
+            }
+        }
+        let mut k = MatMut::from_column_major_slice_mut(&mut kb[..r * m], r, m);
+        let cols: Vec<usize> = (0..m).collect();
+        kernel.block(x, rows, z, &cols, k.as_mut(), Par::Seq);
+        f(k.as_ref(), MatMut::from_column_major_slice_mut(&mut gb[..r * m], r, m))
+    })
 }
 
 /// `f` over the row blocks of `n` rows, `WAVE` blocks at a time in

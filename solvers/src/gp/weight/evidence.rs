@@ -14,7 +14,8 @@ use faer::{Mat, MatRef, Par};
 
 use crate::gp::GpError;
 use crate::linalg::{
-    cholesky, solve_lower_in_place, solve_lower_transpose_in_place, symmetric_inverse, times_by_rows, transpose_times,
+    cholesky, normal_matrix, solve_lower_in_place, solve_lower_transpose_in_place, symmetric_inverse, times_by_rows,
+    transpose_times,
 };
 
 /// The evidence at one point, with what its gradient needs.
@@ -30,7 +31,7 @@ pub(crate) struct Evidence {
 /// `log p(y | Φ, σ²)` of targets `y` on features `phi`.
 pub(crate) fn evidence(phi: MatRef<'_, f64>, y: &[f64], noise: f64, par: Par) -> Result<Evidence, GpError> {
     let (n, m) = (phi.nrows(), phi.ncols());
-    let mut l = transpose_times(phi, phi, par);
+    let mut l = normal_matrix(phi, par);
     let mean_diagonal = (0..m).map(|i| l[(i, i)]).sum::<f64>() / m.max(1) as f64;
     for i in 0..m {
         l[(i, i)] += noise;

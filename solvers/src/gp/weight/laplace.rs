@@ -18,7 +18,7 @@ use faer::{Mat, MatRef, Par};
 
 use crate::gp::GpError;
 use crate::gp::classify::{MAX_NEWTON, log_sigmoid, sigmoid};
-use crate::linalg::{cholesky, cholesky_solve, symmetric_inverse, times_by_rows, transpose_times};
+use crate::linalg::{cholesky, cholesky_solve, normal_matrix, symmetric_inverse, times_by_rows, transpose_times};
 
 /// Newton stops when its decrement `∇Ψᵀ B⁻¹ ∇Ψ` (twice the rise the next
 /// step would bring) is this small relative to Ψ: the weights are then
@@ -60,7 +60,7 @@ fn factor_b(phi: MatRef<'_, f64>, f: &[f64], par: Par) -> Result<Mat<f64>, GpErr
     let m = phi.ncols();
     let sqrt_w: Vec<f64> = f.iter().map(|&f| (sigmoid(f) * (1.0 - sigmoid(f))).sqrt()).collect();
     let scaled = Mat::from_fn(phi.nrows(), m, |i, j| sqrt_w[i] * phi[(i, j)]);
-    let mut b = transpose_times(scaled.as_ref(), scaled.as_ref(), par);
+    let mut b = normal_matrix(scaled.as_ref(), par);
     for i in 0..m {
         b[(i, i)] += 1.0;
     }
