@@ -41,7 +41,9 @@ impl Check {
     /// The check of the GP `spec` fits to `data` at the scaled samples `x`.
     pub(super) fn new(spec: &FitSpec, x: &DataSet, data: Weighed<'_, [f64]>) -> Result<Self> {
         let start = spec.gp_start(x.n_features())?;
-        let rows = sample_rows(x.n_samples(), GAMMA_SEARCH_MAX, spec.seed);
+        // Leave-one-out holds about three m × m matrices: within --max-memory.
+        let within_cap = ((spec.memory_cap() / 24) as f64).sqrt() as usize;
+        let rows = sample_rows(x.n_samples(), GAMMA_SEARCH_MAX.min(within_cap).max(2), spec.seed);
         let pick = |v: &[f64]| -> Vec<f64> {
             match &rows {
                 Some(rows) => rows.iter().map(|&i| v[i]).collect(),
@@ -59,7 +61,8 @@ impl Check {
     /// Scores the fitted GP `estimator`, its start and the linear baseline
     /// by leave-one-out on the check's samples, and reports them; the
     /// linear model is kept when `prefer_simple` and it is as good within
-    /// noise. Estimators other than GP regression's pass unchecked.
+    /// noise. Estimators other than GP regression's pass unchecked, and a
+    /// check that fails is reported, never failing the fit it checks.
     pub(super) fn report(
         &self,
         estimator: &Estimator,
@@ -67,33 +70,51 @@ impl Check {
         par: Par,
         notices: &Notices,
         choices: &mut Choices,
-    ) -> Result<Verdict> {
+    ) -> Verdict {
         let (kernel, noise, y_mean, y_scale) = match estimator {
             Estimator::Gp(m) => (&m.kernel, m.noise, m.y_mean, m.y_scale),
             Estimator::Sgpr(m) => (&m.kernel, m.noise, m.y_mean, m.y_scale),
-            _ => return Ok(Verdict { keep_linear: false }),
+            _ => return Verdict { keep_linear: false },
         };
-        // The covariance and noise model the normalised targets.
+        match self.measure(kernel, noise, (y_mean, y_scale), par) {
+            Ok(measured) => self.say(&measured, prefer_simple, notices, choices),
+            Err(e) => {
+                choices.said.push(format!("no leave-one-out check of the GP: {e}"));
+                Verdict { keep_linear: false }
+            }
+        }
+    }
+
+    /// Leave-one-out of the fitted covariance (α = σ²), of the start's and
+    /// of the linear baseline, on the targets normalised as the GP's.
+    fn measure(&self, kernel: &VectorKernel, noise: f64, (y_mean, y_scale): (f64, f64), par: Par) -> Result<Measured> {
         let y = Mat::from_fn(self.y.len(), 1, |i, _| (self.y[i] - y_mean) / y_scale);
-        let loo = |k: &VectorKernel, alpha| leave_one_out(k, alpha, &self.x, &y, self.weights.as_deref(), par);
+        let w = self.weights.as_deref();
+        let loo = |k: &VectorKernel, alpha| leave_one_out(k, alpha, &self.x, &y, w, par);
         let fitted = loo(kernel, Alpha::Value(noise))?;
         let start = loo(&self.start.0, Alpha::Value(self.start.1))?;
-        let linear = linear_loo(&self.x, &y, Alpha::Auto, self.weights.as_deref(), par)?;
+        let linear = linear_loo(&self.x, &y, Alpha::Auto, w, par)?;
         let (_, sd) = mean_and_std(y.col_as_slice(0));
-        let r2 = |l: &Loo| if sd > 0.0 { 1.0 - l.mse / (sd * sd) } else { 0.0 };
+        Ok(Measured { fitted, start, linear, sd })
+    }
+
+    /// The report of what [`Check::measure`] found.
+    fn say(&self, measured: &Measured, prefer_simple: bool, notices: &Notices, choices: &mut Choices) -> Verdict {
+        let Measured { fitted, start, linear, sd } = measured;
+        let r2 = |l: &Loo| if *sd > 0.0 { 1.0 - l.mse / (sd * sd) } else { 0.0 };
         let m = self.x.n_samples();
         let on =
             if m < self.n { format!("a random {m} of the {} samples", self.n) } else { format!("the {m} samples") };
         choices.note(
             "loo_r2",
-            json!(r2(&fitted)),
+            json!(r2(fitted)),
             format!(
                 "R² by exact leave-one-out on {on} at the fitted hyperparameters {:.4} (at the start {:.4})",
-                r2(&fitted),
-                r2(&start)
+                r2(fitted),
+                r2(start)
             ),
         );
-        choices.json.insert("start_loo_r2".into(), json!(r2(&start)));
+        choices.json.insert("start_loo_r2".into(), json!(r2(start)));
         choices.json.insert("loo_samples".into(), json!(m));
         let (worse, noise_sd) = paired_difference(&start.squared, &fitted.squared);
         if worse > noise_sd {
@@ -101,8 +122,8 @@ impl Check {
                 "kern fit --auto: warning: the GP's start predicts left-out samples better than the hyperparameters of \
                  the highest marginal likelihood (leave-one-out R² {:.4} against {:.4}); the fitted GP is kept: \
                  give --gamma or a kernel expression to hold the width",
-                r2(&start),
-                r2(&fitted)
+                r2(start),
+                r2(fitted)
             ));
         }
         let (mean, noise_sd) = paired_difference(&fitted.squared, &linear.squared);
@@ -110,17 +131,26 @@ impl Check {
         let keep_linear = as_good && prefer_simple;
         choices.json.insert(
             "baseline".into(),
-            json!({ "kernel": "linear", "alpha": linear.alpha, "loo_mse": linear.mse, "loo_r2": r2(&linear),
+            json!({ "kernel": "linear", "alpha": linear.alpha, "loo_mse": linear.mse, "loo_r2": r2(linear),
                     "kernel_loo_mse": fitted.mse, "samples": m,
                     "as_good_within_noise": as_good, "kept": keep_linear }),
         );
         choices.said.push(format!(
             "linear baseline on the same {m} samples (ridge with an intercept, alpha {:.4e} by leave-one-out): R² {:.4} beside the GP's {:.4}: {}",
             linear.alpha,
-            r2(&linear),
-            r2(&fitted),
+            r2(linear),
+            r2(fitted),
             verdict(as_good, keep_linear)
         ));
-        Ok(Verdict { keep_linear })
+        Verdict { keep_linear }
     }
+}
+
+/// What leave-one-out measured: the fitted GP, its start, the linear
+/// baseline, and the standard deviation of the targets they predicted.
+struct Measured {
+    fitted: Loo,
+    start: Loo,
+    linear: Loo,
+    sd: f64,
 }

@@ -160,7 +160,7 @@ pub fn fit_auto(spec: &FitSpec, auto: &AutoSpec, data: Data, par: Par) -> Result
     let for_refit = (gp_check.is_some() && auto.prefer_simple).then(|| data.clone());
     let mut model = crate::train::fit_model(&spec, data, par, &notices)?;
     if let Some(check) = &gp_check {
-        let verdict = check.report(&model.estimator, auto.prefer_simple, par, &notices, &mut choices)?;
+        let verdict = check.report(&model.estimator, auto.prefer_simple, par, &notices, &mut choices);
         if let (true, Some(data)) = (verdict.keep_linear, for_refit) {
             // Weights' and intercept's variances by the marginal likelihood, from 1.
             let linear = baseline::linear_with_intercept(&spec, 1.0);
