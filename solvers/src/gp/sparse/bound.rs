@@ -35,7 +35,7 @@ use kern_kernels::{DataSet, Kernel, VectorKernel, gram_matrix};
 use rayon::prelude::*;
 
 use crate::gp::GpError;
-use crate::gp::lml::{Noise, factor};
+use crate::gp::lml::{Factor, Noise, factor};
 use crate::linalg::{
     cholesky, inverse, lower_normal_into, mirror_lower, solve_lower_in_place, solve_lower_transpose_in_place,
 };
@@ -148,13 +148,19 @@ impl Value {
             return Err(GpError::InvalidParameter { name: "noise", value: noise, reason });
         }
         let s2 = noise;
-        let stats = Stats::sum(kernel, x, y, z, par);
-        let factors = factors(kernel, z, &stats.p, s2, par)?;
-        let Factors { l, bp, lb, .. } = &factors;
-        // u = L_B⁻¹ L⁻¹ b, so bᵀw = ‖u‖²; w = L⁻ᵀ L_B⁻ᵀ u.
-        let mut u = Mat::from_fn(m, 1, |i, _| stats.b[i]);
-        solve_lower_in_place(l.as_ref(), u.as_mut(), Par::Seq);
+        let kuu = gram_matrix(kernel, z, par);
+        let mean_diagonal = (0..m).map(|i| kuu[(i, i)]).sum::<f64>() / m.max(1) as f64;
+        let Factor { l, jitter } = factor(|| kuu.clone(), Noise::uniform(0.0), par)?;
+        let mut stats = Stats::sum(kernel, x, y, z, &l, par);
+        // B' = A Aᵀ, a Gram matrix: B = I + B'/σ² factors whatever K_uu's conditioning.
+        let bp = std::mem::replace(&mut stats.aa, Mat::zeros(0, 0));
+        let mut lb = Mat::from_fn(m, m, |i, j| bp[(i, j)] / s2 + f64::from(u8::from(i == j)));
+        cholesky(lb.as_mut(), par).map_err(|_| GpError::NotPositiveDefinite { jitter, mean_diagonal })?;
+        // u = L_B⁻¹ L⁻¹ b = L_B⁻¹ A y, so bᵀw = ‖u‖²; w = L⁻ᵀ L_B⁻ᵀ u.
+        let mut u = Mat::from_fn(m, 1, |i, _| stats.ay[i]);
         solve_lower_in_place(lb.as_ref(), u.as_mut(), Par::Seq);
+        let factors = Factors { l, bp, lb, jitter };
+        let Factors { bp, lb, .. } = &factors;
         let bw: f64 = (0..m).map(|i| u[(i, 0)] * u[(i, 0)]).sum();
         let log_det_b = 2.0 * (0..m).map(|i| lb[(i, i)].ln()).sum::<f64>();
         let trace_bp: f64 = (0..m).map(|i| bp[(i, i)]).sum();
@@ -200,6 +206,8 @@ impl Value {
         let bw: f64 = (0..m).map(|i| u[(i, 0)] * u[(i, 0)]).sum();
         let mut w = u;
         solve_lower_transpose_in_place(lb.as_ref(), w.as_mut(), Par::Seq);
+        // v = Lᵀ w, so wᵀ P w = vᵀ B' v.
+        let v: Vec<f64> = (0..m).map(|i| w[(i, 0)]).collect();
         solve_lower_transpose_in_place(l.as_ref(), w.as_mut(), Par::Seq);
         let w: Vec<f64> = (0..m).map(|i| w[(i, 0)]).collect();
         let b_inv = symmetric(inverse(&lb, par));
@@ -219,13 +227,11 @@ impl Value {
             let own = inducing_terms(kernel, z, g_uu.as_ref());
             inducing_gradient.iter_mut().zip(&own).for_each(|(g, v)| *g += v);
         }
-        let mut pw = vec![0.0; m];
-        for j in 0..m {
-            for i in 0..m {
-                pw[i] += stats.p[(i, j)] * w[j];
-            }
+        let mut bv = vec![0.0; m];
+        for (j, vj) in v.iter().enumerate() {
+            bv.iter_mut().zip(bp.col(j).iter()).for_each(|(t, b)| *t += b * vj);
         }
-        let wpw: f64 = w.iter().zip(&pw).map(|(a, b)| a * b).sum();
+        let wpw: f64 = v.iter().zip(&bv).map(|(a, b)| a * b).sum();
         let trace_b_inv: f64 = (0..m).map(|i| b_inv[(i, i)]).sum();
         let d_noise = (m as f64 - trace_b_inv) / (2.0 * s2) + wpw / (2.0 * s4 * s4) - bw / s6
             + (stats.trace_kff - trace_bp + stats.yy) / (2.0 * s4)
@@ -243,40 +249,16 @@ struct Factors {
     jitter: f64,
 }
 
-/// [`Factors`] with the least diagonal jitter `j` on `K_uu` (none, then from
-/// 1e-10 of its mean diagonal, ×10 at a time) for which `B` factors too:
-/// near-duplicate inducing points leave `K_uu` so close to singular that
-/// `L⁻¹ P L⁻ᵀ` loses its positive definiteness to round-off.
-fn factors(kernel: &VectorKernel, z: &DataSet, p: &Mat<f64>, s2: f64, par: Par) -> Result<Factors, GpError> {
-    let m = z.n_samples();
-    let kuu = gram_matrix(kernel, z, par);
-    let mean_diagonal = (0..m).map(|i| kuu[(i, i)]).sum::<f64>() / m.max(1) as f64;
-    let mut extra = 0.0;
-    loop {
-        let f = factor(|| kuu.clone(), Noise::uniform(extra), par)?;
-        let l = f.l;
-        let mut t = p.clone();
-        solve_lower_in_place(l.as_ref(), t.as_mut(), par);
-        let mut bp = t.transpose().to_owned();
-        solve_lower_in_place(l.as_ref(), bp.as_mut(), par);
-        let bp = Mat::from_fn(m, m, |i, j| 0.5 * (bp[(i, j)] + bp[(j, i)]));
-        let mut lb = Mat::from_fn(m, m, |i, j| bp[(i, j)] / s2 + f64::from(u8::from(i == j)));
-        if cholesky(lb.as_mut(), par).is_ok() {
-            return Ok(Factors { l, bp, lb, jitter: extra + f.jitter });
-        }
-        extra = if extra == 0.0 { 1e-10 * mean_diagonal } else { 10.0 * extra };
-        if extra.is_nan() || extra > 1e-2 * mean_diagonal {
-            return Err(GpError::NotPositiveDefinite { jitter: extra / 10.0, mean_diagonal });
-        }
-    }
-}
-
-/// What the bound needs of the rows, summed block by block.
+/// What the bound needs of the rows, summed block by block through
+/// `A = L⁻¹ K_uf` (as GPflow forms Titsias' bound): forming `P = K_uf K_fu`
+/// first and solving with `L` on both sides squares the condition number
+/// of `K_uu`, which a wide kernel makes large (bike, RBF: 1e10, where that
+/// route's posterior mean was off by a factor of 170 in its weights).
 struct Stats {
-    /// `K_uf K_fu`.
-    p: Mat<f64>,
-    /// `K_uf y`.
-    b: Vec<f64>,
+    /// `B' = A Aᵀ = L⁻¹ K_uf K_fu L⁻ᵀ`.
+    aa: Mat<f64>,
+    /// `A y = L⁻¹ K_uf y`.
+    ay: Vec<f64>,
     /// `yᵀ y`.
     yy: f64,
     /// `tr K_ff`.
@@ -284,20 +266,23 @@ struct Stats {
 }
 
 impl Stats {
-    fn sum(kernel: &VectorKernel, x: &DataSet, y: &[f64], z: &DataSet, par: Par) -> Self {
+    fn sum(kernel: &VectorKernel, x: &DataSet, y: &[f64], z: &DataSet, l: &Mat<f64>, par: Par) -> Self {
         let m = z.n_samples();
-        let zero = || Stats { p: Mat::zeros(m, m), b: vec![0.0; m], yy: 0.0, trace_kff: 0.0 };
+        let zero = || Stats { aa: Mat::zeros(m, m), ay: vec![0.0; m], yy: 0.0, trace_kff: 0.0 };
         let block = |rows: &[usize]| {
-            with_blocks(kernel, x, rows, z, |k, _| {
+            with_blocks(kernel, x, rows, z, |k, scratch| {
                 let mut s = zero();
-                // P is symmetric: its lower triangle alone, half a product's work.
-                lower_normal_into(s.p.as_mut(), k);
-                // Column by column (K is column-major), each sum in row order.
-                for (j, b) in s.b.iter_mut().enumerate() {
-                    let column = k.col(j).try_as_col_major().expect("a column-major block").as_slice();
-                    column.iter().zip(rows).for_each(|(kr, &i)| *b += kr * y[i]);
+                // A's columns for these rows: L⁻¹ K(x[rows], Z)ᵀ.
+                let mut a = MatMut::from_column_major_slice_mut(scratch, m, rows.len());
+                a.copy_from(k.transpose());
+                solve_lower_in_place(l.as_ref(), a.as_mut(), Par::Seq);
+                // B' is symmetric: its lower triangle alone, half a product's work.
+                let a = a.as_ref();
+                lower_normal_into(s.aa.as_mut(), a.transpose());
+                for (r, &i) in rows.iter().enumerate() {
+                    s.ay.iter_mut().zip(a.col(r).iter()).for_each(|(t, v)| *t += v * y[i]);
+                    s.yy += y[i] * y[i];
                 }
-                rows.iter().for_each(|&i| s.yy += y[i] * y[i]);
                 let mut diag = vec![0.0; rows.len()];
                 kernel.diagonal(x, rows, &mut diag);
                 s.trace_kff = diag.iter().sum();
@@ -305,12 +290,12 @@ impl Stats {
             })
         };
         let mut total = in_waves(x.n_samples(), par, block, zero(), |total, s| {
-            total.p += &s.p;
-            total.b.iter_mut().zip(&s.b).for_each(|(t, v)| *t += v);
+            total.aa += &s.aa;
+            total.ay.iter_mut().zip(&s.ay).for_each(|(t, v)| *t += v);
             total.yy += s.yy;
             total.trace_kff += s.trace_kff;
         });
-        mirror_lower(&mut total.p);
+        mirror_lower(&mut total.aa);
         total
     }
 }
@@ -351,7 +336,8 @@ fn cross_terms(
         kernel.value_and_gradient(&x.row(0), &x.row(0), &mut same_diagonal);
     }
     let block = |rows: &[usize]| {
-        with_blocks(kernel, x, rows, z, |k, mut g| {
+        with_blocks(kernel, x, rows, z, |k, scratch| {
+            let mut g = MatMut::from_column_major_slice_mut(scratch, rows.len(), z.n_samples());
             matmul(g.as_mut(), Accum::Replace, k, c, 1.0, Par::Seq);
             for (j, wj) in w.iter().enumerate() {
                 let column = g.as_mut().col_mut(j).try_as_col_major_mut().expect("a column-major block").as_slice_mut();
@@ -400,13 +386,13 @@ thread_local! {
     static SCRATCH: RefCell<[Vec<f64>; 2]> = const { RefCell::new([Vec::new(), Vec::new()]) };
 }
 
-/// `f(K(x[rows], z), G)`, with `G` a `rows × M` block of scratch (any values).
+/// `f(K(x[rows], z), scratch)`, with `rows · M` values of scratch (any values).
 fn with_blocks<R>(
     kernel: &VectorKernel,
     x: &DataSet,
     rows: &[usize],
     z: &DataSet,
-    f: impl FnOnce(MatRef<'_, f64>, MatMut<'_, f64>) -> R,
+    f: impl FnOnce(MatRef<'_, f64>, &mut [f64]) -> R,
 ) -> R {
     SCRATCH.with(|scratch| {
         let mut scratch = scratch.borrow_mut();
@@ -420,7 +406,7 @@ fn with_blocks<R>(
         let mut k = MatMut::from_column_major_slice_mut(&mut kb[..r * m], r, m);
         let cols: Vec<usize> = (0..m).collect();
         kernel.block(x, rows, z, &cols, k.as_mut(), Par::Seq);
-        f(k.as_ref(), MatMut::from_column_major_slice_mut(&mut gb[..r * m], r, m))
+        f(k.as_ref(), &mut gb[..r * m])
     })
 }
 
