@@ -288,3 +288,23 @@ fn the_inducing_gradient_matches_central_differences_dense_or_sparse() {
         }
     }
 }
+
+/// A wide kernel with a large amplitude leaves `K_uu` nearly singular
+/// (condition number near 1e10, as an RBF on bike's standardised features
+/// does): the bound must stay below the exact likelihood and close to it,
+/// the Nyström error of so smooth a kernel being tiny. Forming `K_uf K_fu`
+/// before solving with `L` squared that condition number and put the bound
+/// far above the exact likelihood.
+#[test]
+fn an_ill_conditioned_k_uu_keeps_the_bound_below_and_near_the_exact_likelihood() {
+    let (x, y) = problem(600, 4, 5);
+    let kernel = VectorKernel::Scaled { scale: 500.0, kernel: Box::new(VectorKernel::Rbf { gamma: 0.002 }) };
+    let noise = 0.07;
+    let exact = log_marginal_likelihood(&kernel, noise, &x, &y, false, Par::Seq).unwrap().log_marginal_likelihood;
+    for m in [100, 200] {
+        let z = x.select(&(0..m).map(|i| 3 * i).collect::<Vec<_>>());
+        let b = collapsed_bound(&kernel, noise, &x, &y, &z, Gradient::None, Par::Seq).unwrap();
+        assert!(b.elbo <= exact + 1e-6 * exact.abs(), "M = {m}: {} above {exact} (jitter {})", b.elbo, b.jitter);
+        assert!(b.elbo >= exact - 1e-3 * exact.abs(), "M = {m}: {} far below {exact}", b.elbo);
+    }
+}
