@@ -10,8 +10,8 @@ use faer::Mat;
 use kern_kernels::{DataSet, Par, VectorKernel};
 use serde_json::json;
 
-use super::baseline::{paired_difference, verdict};
-use super::ridge::{GAMMA_SEARCH_MAX, Loo, leave_one_out, linear_loo};
+use super::baseline::paired_difference;
+use super::ridge::{GAMMA_SEARCH_MAX, Loo, leave_one_out, linear_loo, report_linear_baseline};
 use super::search::sample_rows;
 use super::{Choices, Weighed};
 use crate::error::Result;
@@ -101,20 +101,20 @@ impl Check {
     /// The report of what [`Check::measure`] found.
     fn say(&self, measured: &Measured, prefer_simple: bool, notices: &Notices, choices: &mut Choices) -> Verdict {
         let Measured { fitted, start, linear, sd } = measured;
-        let r2 = |l: &Loo| if *sd > 0.0 { 1.0 - l.mse / (sd * sd) } else { 0.0 };
+        let r2 = |mse: f64| if *sd > 0.0 { 1.0 - mse / (sd * sd) } else { 0.0 };
         let m = self.x.n_samples();
         let on =
             if m < self.n { format!("a random {m} of the {} samples", self.n) } else { format!("the {m} samples") };
         choices.note(
             "loo_r2",
-            json!(r2(fitted)),
+            json!(r2(fitted.mse)),
             format!(
                 "R² by exact leave-one-out on {on} at the fitted hyperparameters {:.4} (at the start {:.4})",
-                r2(fitted),
-                r2(start)
+                r2(fitted.mse),
+                r2(start.mse)
             ),
         );
-        choices.json.insert("start_loo_r2".into(), json!(r2(start)));
+        choices.json.insert("start_loo_r2".into(), json!(r2(start.mse)));
         choices.json.insert("loo_samples".into(), json!(m));
         let (worse, noise_sd) = paired_difference(&start.squared, &fitted.squared);
         if worse > noise_sd {
@@ -122,26 +122,11 @@ impl Check {
                 "kern fit --auto: warning: the GP's start predicts left-out samples better than the hyperparameters of \
                  the highest marginal likelihood (leave-one-out R² {:.4} against {:.4}); the fitted GP is kept: \
                  give --gamma or a kernel expression to hold the width",
-                r2(start),
-                r2(fitted)
+                r2(start.mse),
+                r2(fitted.mse)
             ));
         }
-        let (mean, noise_sd) = paired_difference(&fitted.squared, &linear.squared);
-        let as_good = mean.is_finite() && mean <= noise_sd;
-        let keep_linear = as_good && prefer_simple;
-        choices.json.insert(
-            "baseline".into(),
-            json!({ "kernel": "linear", "alpha": linear.alpha, "loo_mse": linear.mse, "loo_r2": r2(linear),
-                    "kernel_loo_mse": fitted.mse, "samples": m,
-                    "as_good_within_noise": as_good, "kept": keep_linear }),
-        );
-        choices.said.push(format!(
-            "linear baseline on the same {m} samples (ridge with an intercept, alpha {:.4e} by leave-one-out): R² {:.4} beside the GP's {:.4}: {}",
-            linear.alpha,
-            r2(linear),
-            r2(fitted),
-            verdict(as_good, keep_linear)
-        ));
+        let keep_linear = report_linear_baseline(fitted, linear, r2, "GP's", prefer_simple, choices);
         Verdict { keep_linear }
     }
 }

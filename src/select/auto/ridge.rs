@@ -2,7 +2,7 @@
 //! the linear baseline (linear ridge, α by the same leave-one-out) beside it.
 
 use faer::Mat;
-use kern_kernels::{DataSet, ExactGram, GramProvider, Par, VectorKernel};
+use kern_kernels::{DataSet, ExactGram, GramProvider, GramRows, Par, SharedGram, VectorKernel};
 use kern_solvers::{LooPath, WeightedGram};
 use serde_json::json;
 
@@ -50,39 +50,52 @@ pub(super) fn linear_loo(x: &DataSet, y: &Mat<f64>, alpha: Alpha, weights: Optio
     let n = x.n_samples();
     let w = |i: usize| weights.map_or(1.0, |w| w[i]);
     let total: f64 = (0..n).map(w).sum::<f64>().max(f64::MIN_POSITIVE);
-    let k = ExactGram::new(&VectorKernel::Linear, x, par).full();
+    let mut k = ExactGram::new(&VectorKernel::Linear, x, par).full();
     // ⟨x_i − m, x_j − m⟩ = K_ij − r_i − r_j + t, with m the weighted mean.
     let r: Vec<f64> = (0..n).map(|i| (0..n).map(|l| w(l) * k[(i, l)]).sum::<f64>() / total).collect();
     let t = (0..n).map(|i| w(i) * r[i]).sum::<f64>() / total;
-    let centred = Precomputed(Mat::from_fn(n, n, |i, j| k[(i, j)] - r[i] - r[j] + t));
-    let mean = (0..n).map(|i| w(i) * y[(i, 0)]).sum::<f64>() / total;
-    let y = Mat::from_fn(n, 1, |i, _| y[(i, 0)] - mean);
-    gram_loo(&centred, alpha, &y, weights, par)
-}
-
-/// A Gram matrix held whole.
-struct Precomputed(Mat<f64>);
-
-impl GramProvider for Precomputed {
-    fn n(&self) -> usize {
-        self.0.nrows()
-    }
-
-    fn block(&self, rows: &[usize], cols: &[usize], mut out: faer::MatMut<'_, f64>) {
-        for (r, &i) in rows.iter().enumerate() {
-            for (c, &j) in cols.iter().enumerate() {
-                out[(r, c)] = self.0[(i, j)];
-            }
+    for j in 0..n {
+        for i in 0..n {
+            k[(i, j)] = k[(i, j)] - r[i] - r[j] + t;
         }
     }
+    let mean = (0..n).map(|i| w(i) * y[(i, 0)]).sum::<f64>() / total;
+    let y = Mat::from_fn(n, 1, |i, _| y[(i, 0)] - mean);
+    let centred = SharedGram::new(k.as_ref());
+    gram_loo(&ExactGram::new(&centred, &GramRows::all(n), par), alpha, &y, weights, par)
+}
 
-    fn diagonal(&self, rows: &[usize], out: &mut [f64]) {
-        out.iter_mut().zip(rows).for_each(|(o, &i)| *o = self.0[(i, i)]);
-    }
-
-    fn full(&self) -> Mat<f64> {
-        self.0.clone()
-    }
+/// Reports the linear baseline's leave-one-out `linear` beside the kernel
+/// model's (`what`: "kernel's", "GP's"), both on the same samples, `r2`
+/// turning a mean squared error into R²: whether it is as good within noise
+/// (one standard error of the paired per-sample differences of squared
+/// errors), and whether it is kept (when as good and `prefer_simple`).
+pub(super) fn report_linear_baseline(
+    kernel: &Loo,
+    linear: &Loo,
+    r2: impl Fn(f64) -> f64,
+    what: &str,
+    prefer_simple: bool,
+    choices: &mut Choices,
+) -> bool {
+    let (mean, noise) = paired_difference(&kernel.squared, &linear.squared);
+    let as_good = mean.is_finite() && mean <= noise;
+    let kept = as_good && prefer_simple;
+    let samples = kernel.squared.len();
+    choices.json.insert(
+        "baseline".into(),
+        json!({ "kernel": "linear", "alpha": linear.alpha, "loo_mse": linear.mse, "loo_r2": r2(linear.mse),
+                "kernel_loo_mse": kernel.mse, "samples": samples,
+                "as_good_within_noise": as_good, "kept": kept }),
+    );
+    choices.said.push(format!(
+        "linear baseline (ridge with an intercept, alpha {:.4e} by leave-one-out) on the same {samples} samples: R² {:.4} beside the {what} {:.4}: {}",
+        linear.alpha,
+        r2(linear.mse),
+        r2(kernel.mse),
+        super::baseline::verdict(as_good, kept)
+    ));
+    kept
 }
 
 /// [`leave_one_out`] of the Gram matrix `gram`.
@@ -183,27 +196,10 @@ pub(super) fn choose(
     choices.json.insert("loo_mse".into(), json!(mse));
     choices.json.insert("loo_r2".into(), json!(r2(mse)));
 
-    // Linear ridge on the samples gamma was chosen on; the noise is the
-    // standard error of the paired per-sample differences of the squared errors.
+    // Linear ridge on the samples gamma was chosen on.
     let alpha_held_or_auto = if alpha_held { spec.alpha } else { Alpha::Auto };
     let lin = linear_loo(&xs, &ys, alpha_held_or_auto, ws, par)?;
-    let (mean, noise) = paired_difference(&searched.squared, &lin.squared);
-    let as_good = mean.is_finite() && mean <= noise;
-    let kept = as_good && prefer_simple;
-    choices.json.insert(
-        "baseline".into(),
-        json!({ "kernel": "linear", "alpha": lin.alpha, "loo_mse": lin.mse, "loo_r2": r2(lin.mse),
-                "kernel_loo_mse": searched.mse, "samples": xs.n_samples(),
-                "as_good_within_noise": as_good, "kept": kept }),
-    );
-    let verdict = super::baseline::verdict(as_good, kept);
-    choices.said.push(format!(
-        "linear baseline (ridge with an intercept) on the same {} samples at alpha {:.4e}: R² {:.4} beside the kernel's {:.4}: {verdict}",
-        xs.n_samples(),
-        lin.alpha,
-        r2(lin.mse),
-        r2(searched.mse)
-    ));
+    let kept = report_linear_baseline(&searched, &lin, r2, "kernel's", prefer_simple, choices);
     if kept {
         // On a subsample, α is chosen again on all samples by the final fit.
         let alpha = if rows.is_some() && !alpha_held { Alpha::Auto } else { Alpha::Value(lin.alpha) };

@@ -331,10 +331,11 @@ fn cross_terms(
         inducing: vec![0.0; if inducing { m * d } else { 0 }],
     };
     // Stationary kernels: k(x, x) is the same at every x, and so is its gradient.
-    let mut same_diagonal = vec![0.0; p];
-    if kernel.is_stationary() && x.n_samples() > 0 {
-        kernel.value_and_gradient(&x.row(0), &x.row(0), &mut same_diagonal);
-    }
+    let same_diagonal = (kernel.is_stationary() && x.n_samples() > 0).then(|| {
+        let mut dk = vec![0.0; p];
+        kernel.value_and_gradient(&x.row(0), &x.row(0), &mut dk);
+        dk
+    });
     let block = |rows: &[usize]| {
         with_blocks(kernel, x, rows, z, |k, scratch| {
             let mut g = MatMut::from_column_major_slice_mut(scratch, rows.len(), z.n_samples());
@@ -345,17 +346,17 @@ fn cross_terms(
             }
             let mut part = zero();
             part.hyperparameters = kernel.cross_gradient_traces(x, rows, z, g.as_ref(), Par::Seq);
-            if kernel.is_stationary() {
-                // Added row by row all the same, so the sum keeps its bits.
-                for _ in rows {
-                    part.diagonal.iter_mut().zip(&same_diagonal).for_each(|(t, v)| *t += v);
-                }
-            } else {
-                let mut dk = vec![0.0; p];
-                for &i in rows {
-                    kernel.value_and_gradient(&x.row(i), &x.row(i), &mut dk);
-                    part.diagonal.iter_mut().zip(&dk).for_each(|(t, v)| *t += v);
-                }
+            let mut dk = vec![0.0; p];
+            for &i in rows {
+                // Added row by row even when all the same, so the sum keeps its bits.
+                let dk = match &same_diagonal {
+                    Some(same) => same,
+                    None => {
+                        kernel.value_and_gradient(&x.row(i), &x.row(i), &mut dk);
+                        &dk
+                    }
+                };
+                part.diagonal.iter_mut().zip(dk).for_each(|(t, v)| *t += v);
             }
             if inducing {
                 part.inducing = kernel.cross_input_gradient(z, x, rows, g.as_ref());

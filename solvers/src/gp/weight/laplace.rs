@@ -58,7 +58,13 @@ fn psi(w: &[f64], f: &[f64], y: &[f64]) -> f64 {
 /// The Cholesky factor of `I + Φᵀ W Φ` at latent values `f`.
 fn factor_b(phi: MatRef<'_, f64>, f: &[f64], par: Par) -> Result<Mat<f64>, GpError> {
     let m = phi.ncols();
-    let sqrt_w: Vec<f64> = f.iter().map(|&f| (sigmoid(f) * (1.0 - sigmoid(f))).sqrt()).collect();
+    let sqrt_w: Vec<f64> = f
+        .iter()
+        .map(|&f| {
+            let p = sigmoid(f);
+            (p * (1.0 - p)).sqrt()
+        })
+        .collect();
     let scaled = Mat::from_fn(phi.nrows(), m, |i, j| sqrt_w[i] * phi[(i, j)]);
     let mut b = normal_matrix(scaled.as_ref(), par);
     for i in 0..m {
