@@ -160,6 +160,22 @@ fn sparse_gp_fits_on_inducing_points_and_predicts_with_intervals() {
 }
 
 #[test]
+fn restarts_default_to_five_for_an_exact_gp_and_none_for_an_approximate_one() {
+    let dir = scratch();
+    write(dir.path(), "train.txt", regression_file(150, 21));
+    let model = |name: &str, more: &[&str]| {
+        let args = [&["fit", "train.txt", "--task", "gp", "-o", name, "-q"][..], more].concat();
+        kern(dir.path(), &args);
+        std::fs::read(dir.path().join(name)).unwrap()
+    };
+    let sparse = ["--approx", "sgpr", "--components", "30"];
+    assert_eq!(model("s.model", &sparse), model("s0.model", &[&sparse[..], &["--restarts", "0"]].concat()));
+    assert_ne!(model("s1.model", &[&sparse[..], &["--restarts", "1"]].concat()), model("s0.model", &sparse));
+    assert_eq!(model("e.model", &[]), model("e5.model", &["--restarts", "5"]));
+    assert_ne!(model("e.model", &[]), model("e0.model", &["--restarts", "0"]));
+}
+
+#[test]
 fn auto_fits_a_sparse_gp_above_five_thousand_samples() {
     let dir = scratch();
     write(dir.path(), "big.txt", regression_file(5_200, 13));

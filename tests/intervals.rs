@@ -56,7 +56,7 @@ fn regressors() -> Vec<(&'static str, FitSpec)> {
     let mut krr = base(Task::Krr);
     krr.alpha = Alpha::Value(0.1);
     let mut gp = base(Task::Gp);
-    gp.gp.restarts = 0;
+    gp.gp.restarts = Some(0);
     vec![
         ("svr", calibrated(svr)),
         ("nusvr", calibrated(base(Task::Nusvr))),

@@ -93,7 +93,8 @@ def _sklearn_expression(kernel):
 class GaussianProcessRegressor(_PredictInterval, RegressorMixin, BaseEstimator):
     """Exact GP regression: ``amplitude × kernel + noise``, every
     hyperparameter left ``None`` fitted by the log marginal likelihood
-    (L-BFGS-B from ``n_restarts_optimizer`` extra seeded starts). ``alpha`` is
+    (L-BFGS-B from ``n_restarts_optimizer`` extra seeded starts; ``None``: 5
+    for an exact GP, none for an approximate one). ``alpha`` is
     the noise variance (of the normalised targets), held; an array gives each
     sample its own (scikit-learn's per-sample ``alpha``); ``predict(X,
     return_std=True)`` gives the standard deviation of a new observation,
@@ -124,7 +125,7 @@ class GaussianProcessRegressor(_PredictInterval, RegressorMixin, BaseEstimator):
         amplitude=None,
         alpha=None,
         normalize_y=True,
-        n_restarts_optimizer=5,
+        n_restarts_optimizer=None,
         ard=False,
         n_components=None,
         approx="sgpr",
@@ -159,7 +160,7 @@ class GaussianProcessRegressor(_PredictInterval, RegressorMixin, BaseEstimator):
             noise=noise,
             amplitude=None if self.amplitude is None else float(self.amplitude),
             normalize_y=bool(self.normalize_y),
-            restarts=int(self.n_restarts_optimizer),
+            restarts=None if self.n_restarts_optimizer is None else int(self.n_restarts_optimizer),
             seed=_seed(self.random_state),
             ard=bool(self.ard),
         )

@@ -107,7 +107,7 @@ pub(crate) fn fit_spec(task_name: &str, params: &Bound<'_, PyDict>, classes: &[S
     let gp = &mut spec.gp;
     gp.noise = get(params, "noise")?;
     gp.amplitude = get(params, "amplitude")?;
-    gp.restarts = get(params, "restarts")?.unwrap_or(gp.restarts);
+    gp.restarts = get(params, "restarts")?;
     gp.normalize_y = get(params, "normalize_y")?.unwrap_or(gp.normalize_y);
     gp.ard = get(params, "ard")?.unwrap_or(false);
     gp.learn_inducing = get(params, "learn_inducing")?.unwrap_or(false);

@@ -33,9 +33,9 @@ pub struct TrainArgs {
     /// GP amplitude (kernel scale) [default: fitted, from 1]
     #[arg(long)]
     pub amplitude: Option<f64>,
-    /// GP random restarts of the hyperparameter search, besides the first start
-    #[arg(long, default_value_t = 5)]
-    pub restarts: usize,
+    /// GP random restarts of the hyperparameter search, besides the first start [default: 5 for an exact GP, 0 with --approx]
+    #[arg(long)]
+    pub restarts: Option<usize>,
     /// GP: centre and scale the targets before fitting (scikit-learn's normalize_y); off fits them as given
     #[arg(long, value_name = "on|off", default_value = "on", value_parser = parse_on_off, action = clap::ArgAction::Set)]
     pub normalize_y: bool,

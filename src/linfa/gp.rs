@@ -36,9 +36,10 @@ macro_rules! gp_builder {
             self
         }
 
-        /// Random restarts of the hyperparameter search after the first start (5).
+        /// Random restarts of the hyperparameter search after the first
+        /// start (5 for an exact GP, none for an approximate one).
         pub fn restarts(mut self, restarts: usize) -> Self {
-            self.0.spec.gp.restarts = restarts;
+            self.0.spec.gp.restarts = Some(restarts);
             self
         }
 
@@ -153,7 +154,7 @@ pub enum GpFit {
 
 impl<F: Float> GaussianProcess<F> {
     /// An RBF kernel with amplitude, lengthscale and noise fitted, targets
-    /// normalised, five restarts.
+    /// normalised, five restarts (none with `.components(M)`).
     pub fn params() -> GaussianProcessParams<F> {
         GaussianProcessParams(GaussianProcessValid {
             spec: FitSpec::new(Task::Gp),
@@ -367,7 +368,8 @@ pub struct GaussianProcessClassifier<F, L> {
 }
 
 impl<F: Float, L: Label> GaussianProcessClassifier<F, L> {
-    /// An RBF kernel with amplitude and lengthscale fitted, five restarts.
+    /// An RBF kernel with amplitude and lengthscale fitted, five restarts
+    /// (none with `.features(..)`).
     pub fn params() -> GaussianProcessClassifierParams<F, L> {
         let spec = FitSpec::new(Task::Gpc);
         GaussianProcessClassifierParams(GaussianProcessClassifierValid {

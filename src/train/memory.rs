@@ -100,7 +100,7 @@ fn exact_needs(spec: &FitSpec, shape: Shape) -> Vec<Need> {
             // for two at once, as their allocations interleave), per start
             // running at once; on strings and graphs one eigendecomposition.
             let per_entry = if shape.kind == SampleKind::Vectors { 96 } else { 48 };
-            let parallel = (spec.gp.restarts as u64 + 1).min(shape.threads.max(1) as u64);
+            let parallel = (spec.gp_restarts() as u64 + 1).min(shape.threads.max(1) as u64);
             let what = format!("a GP on {n} samples: {n} × {n} matrices for {parallel} start(s) at once");
             let bytes = n.saturating_mul(n).saturating_mul(per_entry * parallel);
             vec![need(what, &format!("--task {}", spec.task.name()), bytes, exact)]
@@ -135,7 +135,7 @@ fn approx_needs(spec: &FitSpec, shape: Shape) -> Vec<Need> {
         // Φ, ∂L/∂Φ, Φ B⁻¹ and a copy, on the rows the hyperparameters are
         // learnt on, for every start running at once.
         let rows = spec.gp.fit_samples.map_or(n, |s| (s as u64).min(n));
-        let parallel = (spec.gp.restarts as u64 + 1).min(shape.threads.max(1) as u64);
+        let parallel = (spec.gp_restarts() as u64 + 1).min(shape.threads.max(1) as u64);
         let what = format!("the evidence's {rows} × {m} matrices for {parallel} start(s) at once");
         needs.push(need(what, &components, f64s(rows.saturating_mul(m)).saturating_mul(4 * parallel), fewer));
     }
@@ -200,10 +200,9 @@ fn approx_needs(spec: &FitSpec, shape: Shape) -> Vec<Need> {
 /// Refuses `spec` on data of `shape` when its plan exceeds the memory cap,
 /// or when a count that costs only time is beyond reason.
 pub fn check_plan(spec: &FitSpec, shape: Shape) -> Result<()> {
-    if spec.gp.restarts > MAX_RESTARTS {
+    if let Some(restarts) = spec.gp.restarts.filter(|&r| r > MAX_RESTARTS) {
         return Err(Error::Usage(format!(
-            "--restarts {}: at most {MAX_RESTARTS} (each restart is a whole optimisation from a random start)",
-            spec.gp.restarts
+            "--restarts {restarts}: at most {MAX_RESTARTS} (each restart is a whole optimisation from a random start)"
         )));
     }
     if let Some(max_iter) = spec.svm.max_iter.filter(|&m| m > MAX_ITERATIONS) {

@@ -135,8 +135,10 @@ pub struct GpSpec {
     pub gamma_start: Option<f64>,
     /// Where the fit of the noise starts when it is not given [default: 1].
     pub noise_start: Option<f64>,
-    /// Random restarts of the hyperparameter search, besides the first start.
-    pub restarts: usize,
+    /// Random restarts of the hyperparameter search, besides the first start
+    /// [default: [`EXACT_GP_RESTARTS`] for an exact GP, none for an
+    /// approximate one]; [`FitSpec::gp_restarts`] resolves it.
+    pub restarts: Option<usize>,
     /// Centre and scale the targets (scikit-learn's `normalize_y=True`).
     pub normalize_y: bool,
     /// With a kernel given whole ([`FitSpec::custom_kernel`]): which of its
@@ -157,6 +159,13 @@ pub struct GpSpec {
     pub fit_samples: Option<usize>,
 }
 
+/// An exact GP's random restarts by default. An approximate GP (sparse, on
+/// features) has none by default: each of its restarts is a whole
+/// optimisation at `O(n M²)` an evaluation, and on elevators, pol and bike
+/// five of them found the first start's optimum again (to 3e-4 nats) in six
+/// to eleven times the time (docs/gp.md).
+pub const EXACT_GP_RESTARTS: usize = 5;
+
 /// The rows a sparse GP learns its hyperparameters on by default: every
 /// row up to this many. An evaluation of the bound costs `O(n M²)`; tens of
 /// thousands of rows pin a GP's few hyperparameters down.
@@ -169,7 +178,7 @@ impl Default for GpSpec {
             amplitude: None,
             gamma_start: None,
             noise_start: None,
-            restarts: 5,
+            restarts: None,
             normalize_y: true,
             fit: None,
             ard: false,
@@ -383,6 +392,23 @@ impl FitSpec {
             Some((v, false)) => self.gp.noise = Some(v),
             None => {}
         }
+    }
+
+    /// The GP's random restarts: as given, else [`EXACT_GP_RESTARTS`] for
+    /// an exact GP and none for an approximate one.
+    ///
+    /// ```
+    /// use kern::train::{Approx, EXACT_GP_RESTARTS, FitSpec, Task};
+    /// let mut spec = FitSpec::new(Task::Gp);
+    /// assert_eq!(spec.gp_restarts(), EXACT_GP_RESTARTS);
+    /// spec.approx.method = Approx::Sgpr;
+    /// assert_eq!(spec.gp_restarts(), 0);
+    /// spec.gp.restarts = Some(2);
+    /// assert_eq!(spec.gp_restarts(), 2);
+    /// ```
+    pub fn gp_restarts(&self) -> usize {
+        let default = if self.approx.method == Approx::None { EXACT_GP_RESTARTS } else { 0 };
+        self.gp.restarts.unwrap_or(default)
     }
 
     /// The bytes an exact kernel matrix may take.

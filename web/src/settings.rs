@@ -115,7 +115,7 @@ impl Settings {
         (spec.kernel.degree, spec.kernel.coef0) = (self.degree, self.coef0);
         (spec.svm.c, spec.alpha) = (self.c, Alpha::Value(self.alpha));
         (spec.approx.components, spec.seed) = (self.components as usize, u64::from(self.seed));
-        spec.gp.restarts = 0;
+        spec.gp.restarts = Some(0);
         if self.task == Task::Gp && self.optimize {
             (spec.gp.gamma_start, spec.gp.noise_start) = (Some(self.gamma), Some(self.noise));
         } else {
