@@ -175,6 +175,11 @@ mod fitted {
         let (x, y) = generated(3000, 10);
         let mut gp = GaussianProcess::new(amplitude_rbf(0.5), 0.1);
         gp.restarts = 0;
+        // The targets' linear part lets the bound rise along a ridge (amplitude
+        // towards 1e5, γ towards 0) where K_uu's condition number leaves the
+        // gradient no correct digit and where each fit stops is chance: keep
+        // the search where the comparison below means something.
+        gp.bounds = (1e-3, 1e3);
         let all = SparseGaussianProcess {
             gp,
             components: 30,
@@ -196,7 +201,7 @@ mod fitted {
             collapsed_bound(&sampled.kernel, sampled.noise, &x, &yn, &sampled.inducing, Gradient::None, Par::Seq)
                 .unwrap();
         assert!((sampled.elbo - on_all.elbo).abs() <= 1e-9 * on_all.elbo.abs(), "{} vs {}", sampled.elbo, on_all.elbo);
-        assert!(sampled.elbo <= full.elbo + 1e-6 * full.elbo.abs());
+        assert!(sampled.elbo <= full.elbo + 1e-6 * full.elbo.abs(), "{} vs {}", sampled.elbo, full.elbo);
         // The noise (variance 0.01 added) is found from a fifth of the rows too.
         assert!((sampled.noise / full.noise - 1.0).abs() < 0.3, "{} vs {}", sampled.noise, full.noise);
     }

@@ -310,7 +310,7 @@ impl VectorKernel {
         par: Par,
     ) -> Vec<f64> {
         assert_eq!((w.nrows(), w.ncols()), (rows.len(), b.n_samples()), "W must be rows × b");
-        // ARD kernels on dense data: by matrix products (one thread).
+        // Radial kernels on dense data: by matrix products (one thread).
         super::radial::cross_traces(self, a, rows, b, w)
             .unwrap_or_else(|| self.cross_gradient_traces_pairwise(a, rows, b, w, par))
     }

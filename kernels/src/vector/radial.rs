@@ -123,6 +123,30 @@ impl Radial<'_> {
     }
 }
 
+impl Radial<'_> {
+    /// `(Σ_ij W_ij κ_ij, Σ_ij W_ij κ'_ij r²_ij)` of a one-width kernel
+    /// (`r²` the squared distance), column by column: the distances of a
+    /// column first, then its profile in a loop that vectorises.
+    fn isotropic_sums(&self, a: &(Mat<f64>, Vec<f64>), b: &(Mat<f64>, Vec<f64>), w: MatRef<'_, f64>) -> (f64, f64) {
+        let ((a, na), (b, nb)) = (a, b);
+        let mut cross = Mat::zeros(a.nrows(), b.nrows());
+        matmul(cross.as_mut(), Accum::Replace, a.as_ref(), b.transpose(), 1.0, Par::Seq);
+        let (mut k, mut dk) = (vec![0.0; a.nrows()], vec![0.0; a.nrows()]);
+        let (mut kw, mut slope_w) = (0.0, 0.0);
+        for j in 0..b.nrows() {
+            let d2 = cross.col_as_slice_mut(j);
+            d2.iter_mut().zip(na).for_each(|(v, ni)| *v = (ni + nb[j] - 2.0 * *v).max(0.0));
+            k.copy_from_slice(d2);
+            self.profile_column(&mut k, &mut dk);
+            for (i, ((ki, dki), ri)) in k.iter().zip(&dk).zip(&*d2).enumerate() {
+                kw += w[(i, j)] * ki;
+                slope_w += w[(i, j)] * dki * ri;
+            }
+        }
+        (kw, slope_w)
+    }
+}
+
 /// `Σ_ij W_ij ∂k(a_{rows_i}, b_j)/∂ log θ_t` for a radial kernel on dense
 /// data by matrix products; `None` for other kernels and for sparse data.
 pub(crate) fn cross_traces(
@@ -133,15 +157,27 @@ pub(crate) fn cross_traces(
     w: MatRef<'_, f64>,
 ) -> Option<Vec<f64>> {
     let radial = kernel.radial()?;
-    // One-lengthscale kernels have one or two hyperparameters: the pairwise
-    // path is as quick.
-    if a.is_sparse() || b.is_sparse() || radial.weights.is_none() {
+    if a.is_sparse() || b.is_sparse() {
         return None;
     }
     let (xa, xb) = (radial.rows(a, rows), radial.rows(b, &(0..b.n_samples()).collect::<Vec<_>>()));
-    let (k, slope) = radial.pairs(&xa, &xb);
     let s = radial.scale;
     let mut traces = Vec::with_capacity(kernel.n_hyperparameters());
+    if radial.weights.is_none() {
+        // One width: `∂k/∂ log γ = r² s κ'` (rbf), `∂k/∂ log ℓ = −2 r² s κ'` (Matérn).
+        let factor = match radial.profile {
+            VectorKernel::Rbf { .. } => 1.0,
+            VectorKernel::Matern32 { .. } | VectorKernel::Matern52 { .. } => -2.0,
+            _ => return None,
+        };
+        let (kw, slope_w) = radial.isotropic_sums(&xa, &xb, w);
+        if matches!(kernel, VectorKernel::Scaled { .. }) {
+            traces.push(kw * s);
+        }
+        traces.push(factor * s * slope_w);
+        return Some(traces);
+    }
+    let (k, slope) = radial.pairs(&xa, &xb);
     if matches!(kernel, VectorKernel::Scaled { .. }) {
         // ∂(s κ)/∂ log s = s κ.
         traces
@@ -226,6 +262,7 @@ mod tests {
             scaled(Rbf { gamma: 0.4 }),
             Matern32 { lengthscale: 0.9 },
             scaled(Matern52 { lengthscale: 1.3 }),
+            scaled(RationalQuadratic { lengthscale: 1.1, alpha: 0.7 }),
         ] {
             let close = |a: &[f64], b: &[f64]| {
                 a.iter().zip(b).all(|(a, b)| (a - b).abs() <= 1e-10 * (1.0 + a.abs().max(b.abs())))
@@ -234,7 +271,8 @@ mod tests {
                 let slow = kernel.cross_gradient_traces_pairwise(&x, &rows, &z, w.as_ref(), Par::Seq);
                 assert!(close(&fast, &slow), "{kernel}: {fast:?} vs {slow:?}");
             } else {
-                assert!(!matches!(kernel, ArdRbf { .. }), "{kernel}: ARD takes the fast path");
+                // Rational quadratic's α is not a width: pair by pair.
+                assert!(kernel.to_string().contains("rq("), "{kernel}: a width's kernel takes the fast path");
             }
             let fast = cross_input_gradient(&kernel, &z, &x, &rows, w.as_ref()).expect("radial");
             let mut slow = vec![0.0; 27];
