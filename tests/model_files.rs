@@ -128,6 +128,7 @@ fn format_three_sparse_gp_files_still_load_without_a_dense_mean() {
         inducing: kern::approx::Landmarks::Uniform,
         learn_inducing: false,
         fit_samples: None,
+        jitter: kern::solvers::gp::INDUCING_JITTER,
     };
     let sparse = SgprModel::fit(&params, &data.x, &data.y, Par::Seq).unwrap();
     let schema = InputSchema { format: Format::Libsvm, csv: None, scaling: None };

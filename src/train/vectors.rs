@@ -123,6 +123,7 @@ fn fit_sgpr(
         inducing: super::approx::landmarks(spec),
         learn_inducing: spec.gp.learn_inducing,
         fit_samples: spec.gp.fit_samples,
+        jitter: kern_solvers::gp::INDUCING_JITTER,
     };
     let mut model = SgprModel::fit(&params, &x, y, par).map_err(SolverError::from)?;
     match spec.gp.mean_components {

@@ -72,8 +72,11 @@ pub struct Bound {
 }
 
 /// The collapsed bound of GP regression of `y` at `x` with inducing points
-/// `z`, kernel `kernel` and noise variance `noise`, with the derivatives
-/// `gradient` asks for. The same value at any thread count.
+/// `z`, kernel `kernel`, noise variance `noise` and `K_uu`'s diagonal
+/// raised by `jitter` times `K_ff`'s mean diagonal (0: Titsias' bound exactly;
+/// see [`crate::gp::SparseGaussianProcess::jitter`]), with the derivatives
+/// `gradient` asks for (the jitter's own included). The same value at any
+/// thread count.
 ///
 /// ```
 /// use kern_kernels::{DataSet, DenseMatrix, Par, VectorKernel};
@@ -84,19 +87,21 @@ pub struct Bound {
 /// let k = VectorKernel::Matern32 { lengthscale: 1.0 };
 /// let exact = log_marginal_likelihood(&k, 0.1, &x, &y, false, Par::Seq).unwrap().log_marginal_likelihood;
 /// let z = x.select(&[0, 10, 20, 29]);
-/// let bound = collapsed_bound(&k, 0.1, &x, &y, &z, Gradient::None, Par::Seq).unwrap().elbo;
+/// let bound = collapsed_bound(&k, 0.1, &x, &y, &z, 0.0, Gradient::None, Par::Seq).unwrap().elbo;
 /// assert!(bound <= exact);
 /// ```
+#[allow(clippy::too_many_arguments)]
 pub fn collapsed_bound(
     kernel: &VectorKernel,
     noise: f64,
     x: &DataSet,
     y: &[f64],
     z: &DataSet,
+    jitter: f64,
     gradient: Gradient,
     par: Par,
 ) -> Result<Bound, GpError> {
-    let value = Value::new(kernel, noise, x, y, z, par)?;
+    let value = Value::new(kernel, noise, x, y, z, jitter, par)?;
     if gradient == Gradient::None {
         let (elbo, jitter) = (value.elbo, value.factors.jitter);
         return Ok(Bound { elbo, gradient: Vec::new(), inducing_gradient: Vec::new(), jitter });
@@ -128,6 +133,8 @@ pub(crate) struct Value {
     /// `L_B⁻¹ L⁻¹ b`.
     u: Mat<f64>,
     trace_bp: f64,
+    /// The relative jitter of `K_uu`.
+    relative_jitter: f64,
 }
 
 impl Value {
@@ -137,9 +144,14 @@ impl Value {
         x: &DataSet,
         y: &[f64],
         z: &DataSet,
+        relative_jitter: f64,
         par: Par,
     ) -> Result<Self, GpError> {
         let (n, m) = (x.n_samples(), z.n_samples());
+        if !(relative_jitter.is_finite() && relative_jitter >= 0.0) {
+            let reason = "must be at least 0 and finite";
+            return Err(GpError::InvalidParameter { name: "jitter", value: relative_jitter, reason });
+        }
         if y.len() != n {
             return Err(GpError::DimensionMismatch { what: "targets", expected: n, got: y.len() });
         }
@@ -150,8 +162,14 @@ impl Value {
         let s2 = noise;
         let kuu = gram_matrix(kernel, z, par);
         let mean_diagonal = (0..m).map(|i| kuu[(i, i)]).sum::<f64>() / m.max(1) as f64;
-        let Factor { l, jitter } = factor(|| kuu.clone(), Noise::uniform(0.0), par)?;
+        // Relative to the samples' mean variance, which the inducing points do not move.
+        let trace_kff = trace_of_kff(kernel, x);
+        let fixed = relative_jitter * trace_kff / n.max(1) as f64;
+        let Factor { l, jitter } = factor(|| kuu.clone(), Noise::uniform(fixed), par)?;
+        // Reported whole: the model's share and any more factoring needed.
+        let jitter = jitter + fixed;
         let mut stats = Stats::sum(kernel, x, y, z, &l, par);
+        stats.trace_kff = trace_kff;
         // B' = A Aᵀ, a Gram matrix: B = I + B'/σ² factors whatever K_uu's conditioning.
         let bp = std::mem::replace(&mut stats.aa, Mat::zeros(0, 0));
         let mut lb = Mat::from_fn(m, m, |i, j| bp[(i, j)] / s2 + f64::from(u8::from(i == j)));
@@ -171,7 +189,7 @@ impl Value {
             - stats.yy / (2.0 * s2)
             + bw / (2.0 * s2 * s2)
             - (stats.trace_kff - trace_bp) / (2.0 * s2);
-        Ok(Self { elbo, noise, stats, factors, u, trace_bp })
+        Ok(Self { elbo, noise, stats, factors, u, trace_bp, relative_jitter })
     }
 
     /// The diagonal jitter `K_uu` needed.
@@ -201,7 +219,8 @@ impl Value {
         inducing: bool,
         par: Par,
     ) -> Bound {
-        let Value { elbo, noise: s2, stats, factors: Factors { l, bp, lb, jitter }, u, trace_bp } = self;
+        let Value { elbo, noise: s2, stats, factors: Factors { l, bp, lb, jitter }, u, trace_bp, relative_jitter } =
+            self;
         let (n, m) = (x.n_samples(), z.n_samples());
         let bw: f64 = (0..m).map(|i| u[(i, 0)] * u[(i, 0)]).sum();
         let mut w = u;
@@ -219,8 +238,11 @@ impl Value {
         let c = Mat::from_fn(m, m, |i, j| e1[(i, j)] / s2 - w[i] * w[j] / s6);
         let mut gradient = kernel.gradient_traces(z, g_uu.as_ref(), par);
         let cross = cross_terms(kernel, x, y, z, c.as_ref(), &w, s4, inducing, par);
+        // The jitter δ tr K_ff / n moves with K_ff's diagonal: tr(G_uu) δ ∂(tr K_ff)/n.
+        let trace_g: f64 = (0..m).map(|i| g_uu[(i, i)]).sum();
+        let jitter_slope = relative_jitter * trace_g / n.max(1) as f64;
         for ((g, c), d) in gradient.iter_mut().zip(&cross.hyperparameters).zip(&cross.diagonal) {
-            *g += c - d / (2.0 * s2);
+            *g += c - d / (2.0 * s2) + jitter_slope * d;
         }
         let mut inducing_gradient = cross.inducing;
         if inducing {
@@ -236,6 +258,14 @@ impl Value {
         let d_noise = (m as f64 - trace_b_inv) / (2.0 * s2) + wpw / (2.0 * s4 * s4) - bw / s6
             + (stats.trace_kff - trace_bp + stats.yy) / (2.0 * s4)
             - n as f64 / (2.0 * s2);
+        if matches!(kernel, VectorKernel::Scaled { .. }) {
+            // Scaling the amplitude and the noise together scales Q + σ²I and
+            // leaves tr(K_ff − Q)/σ² alone, so ∂F/∂log s = yᵀ(Q + σ²I)⁻¹y/2 − n/2
+            // − ∂F/∂log σ²: exact where the contraction above loses its digits
+            // to K_uu's conditioning.
+            let quadratic = (stats.yy - bw / s2) / s2;
+            gradient[0] = 0.5 * quadratic - 0.5 * n as f64 - s2 * d_noise;
+        }
         gradient.push(s2 * d_noise);
         Bound { elbo, gradient, inducing_gradient, jitter }
     }
@@ -265,6 +295,14 @@ struct Stats {
     trace_kff: f64,
 }
 
+/// `tr K_ff`, summed in row order.
+fn trace_of_kff(kernel: &VectorKernel, x: &DataSet) -> f64 {
+    let rows: Vec<usize> = (0..x.n_samples()).collect();
+    let mut diag = vec![0.0; rows.len()];
+    kernel.diagonal(x, &rows, &mut diag);
+    diag.iter().sum()
+}
+
 impl Stats {
     fn sum(kernel: &VectorKernel, x: &DataSet, y: &[f64], z: &DataSet, l: &Mat<f64>, par: Par) -> Self {
         let m = z.n_samples();
@@ -283,9 +321,6 @@ impl Stats {
                     s.ay.iter_mut().zip(a.col(r).iter()).for_each(|(t, v)| *t += v * y[i]);
                     s.yy += y[i] * y[i];
                 }
-                let mut diag = vec![0.0; rows.len()];
-                kernel.diagonal(x, rows, &mut diag);
-                s.trace_kff = diag.iter().sum();
                 s
             })
         };
@@ -293,7 +328,6 @@ impl Stats {
             total.aa += &s.aa;
             total.ay.iter_mut().zip(&s.ay).for_each(|(t, v)| *t += v);
             total.yy += s.yy;
-            total.trace_kff += s.trace_kff;
         });
         mirror_lower(&mut total.aa);
         total

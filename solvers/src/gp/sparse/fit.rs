@@ -35,6 +35,22 @@ pub struct SparseGaussianProcess {
     /// each evaluation of the bound costs `O(n M²)`. `None`: every row.
     #[serde(default)]
     pub fit_samples: Option<usize>,
+    /// `K_uu`'s diagonal jitter relative to the samples' mean variance
+    /// (`tr K_ff / n`), part of the model ([`INDUCING_JITTER`] by default,
+    /// GPflow's 1e-6; 0: Titsias' bound exactly). It bounds `K_uu`'s
+    /// condition number by about `M / jitter` for a stationary kernel: a
+    /// wide kernel of large amplitude makes `K_uu` nearly singular, and
+    /// there the gradient, a sum of terms that large, keeps no correct
+    /// digit while the bound still rises along the ridge.
+    #[serde(default = "inducing_jitter")]
+    pub jitter: f64,
+}
+
+/// [`SparseGaussianProcess::jitter`]'s default.
+pub const INDUCING_JITTER: f64 = 1e-6;
+
+fn inducing_jitter() -> f64 {
+    INDUCING_JITTER
 }
 
 /// Mixed into the seed of the rows a bound is maximised on.
@@ -87,7 +103,7 @@ impl SgprModel {
     /// let y: Vec<f64> = rows.iter().map(|r| r[0].sin()).collect();
     /// let x = DataSet::from(DenseMatrix::from_rows(&rows).unwrap());
     /// let kernel = VectorKernel::Scaled { scale: 1.0, kernel: Box::new(VectorKernel::Rbf { gamma: 0.5 }) };
-    /// let params = SparseGaussianProcess { gp: GaussianProcess::new(kernel, 0.1), components: 30, inducing: Landmarks::Uniform, learn_inducing: false, fit_samples: None };
+    /// let params = SparseGaussianProcess { gp: GaussianProcess::new(kernel, 0.1), components: 30, inducing: Landmarks::Uniform, learn_inducing: false, fit_samples: None, jitter: 1e-6 };
     /// let gp = SgprModel::fit(&params, &x, &y, Par::Seq).unwrap();
     /// let mean = gp.predict_mean(&x, Par::Seq);
     /// let worst = mean.iter().zip(&y).map(|(m, t)| (m - t).abs()).fold(0.0, f64::max);
@@ -128,7 +144,7 @@ impl SgprModel {
         let last = theta.len() - 1;
         let kernel = gp.kernel.with_hyperparameters(&theta[..last]);
         let noise = theta[last];
-        let value = Value::new(&kernel, noise, x, &yn, &z, par)?;
+        let value = Value::new(&kernel, noise, x, &yn, &z, params.jitter, par)?;
         let Posterior { mean, l, l_b } = value.posterior();
         Ok(Self {
             kernel,
@@ -217,7 +233,7 @@ fn maximise_bound(
             let z = inducing_at(v);
             let value = match cache.take() {
                 Some((point, value)) if point == v => value,
-                _ => Value::new(&kernel, t[last], x, y, &z, par).ok()?,
+                _ => Value::new(&kernel, t[last], x, y, &z, params.jitter, par).ok()?,
             };
             if !want_gradient {
                 let elbo = value.elbo;

@@ -10,4 +10,4 @@ mod refine;
 pub use bound::{Bound, Gradient, collapsed_bound};
 pub(crate) use bound::{in_waves, sandwich};
 pub(crate) use fit::fit_subset;
-pub use fit::{SgprModel, SparseGaussianProcess};
+pub use fit::{INDUCING_JITTER, SgprModel, SparseGaussianProcess};

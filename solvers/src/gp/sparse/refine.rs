@@ -32,7 +32,7 @@ impl SgprModel {
     /// let kernel = VectorKernel::Scaled { scale: 1.0, kernel: Box::new(VectorKernel::Rbf { gamma: 2.0 }) };
     /// let mut gp = GaussianProcess::new(kernel, 0.01);
     /// gp.fit = vec![false; 3];
-    /// let params = SparseGaussianProcess { gp: gp.clone(), components: 5, inducing: Landmarks::Uniform, learn_inducing: false, fit_samples: None };
+    /// let params = SparseGaussianProcess { gp: gp.clone(), components: 5, inducing: Landmarks::Uniform, learn_inducing: false, fit_samples: None, jitter: 0.0 };
     /// let mut sparse = SgprModel::fit(&params, &x, &y, Par::Seq).unwrap();
     /// sparse.refine_mean(&x, &y, 150, 0, 0, Par::Seq).unwrap();
     /// let exact = GpModel::fit(&gp, x.clone(), &y, Par::Seq).unwrap();
