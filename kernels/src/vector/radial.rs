@@ -107,42 +107,49 @@ impl Radial<'_> {
         (m, norms)
     }
 
-    /// `(κ, κ')` of every pair of `a` and `b` rows, `a.nrows() × b.nrows()`.
-    fn pairs(&self, a: &(Mat<f64>, Vec<f64>), b: &(Mat<f64>, Vec<f64>)) -> (Mat<f64>, Mat<f64>) {
+    /// `f(j, r², κ, κ')` for each column `j` of the pairs of `a` and `b`
+    /// rows: a column's distances from one product, then its profile in a
+    /// loop that vectorises.
+    fn columns(
+        &self,
+        a: &(Mat<f64>, Vec<f64>),
+        b: &(Mat<f64>, Vec<f64>),
+        mut f: impl FnMut(usize, &[f64], &[f64], &[f64]),
+    ) {
         let ((a, na), (b, nb)) = (a, b);
         let bw = Mat::from_fn(b.nrows(), b.ncols(), |j, f| self.weight(f) * b[(j, f)]);
         let mut cross = Mat::zeros(a.nrows(), b.nrows());
         matmul(cross.as_mut(), Accum::Replace, a.as_ref(), bw.transpose(), 1.0, Par::Seq);
-        let mut slope = Mat::zeros(a.nrows(), b.nrows());
-        for j in 0..b.nrows() {
-            let (k, dk) = (cross.col_as_slice_mut(j), slope.col_as_slice_mut(j));
-            k.iter_mut().zip(na).for_each(|(v, ni)| *v = (ni + nb[j] - 2.0 * *v).max(0.0));
-            self.profile_column(k, dk);
-        }
-        (cross, slope)
-    }
-}
-
-impl Radial<'_> {
-    /// `(Σ_ij W_ij κ_ij, Σ_ij W_ij κ'_ij r²_ij)` of a one-width kernel
-    /// (`r²` the squared distance), column by column: the distances of a
-    /// column first, then its profile in a loop that vectorises.
-    fn isotropic_sums(&self, a: &(Mat<f64>, Vec<f64>), b: &(Mat<f64>, Vec<f64>), w: MatRef<'_, f64>) -> (f64, f64) {
-        let ((a, na), (b, nb)) = (a, b);
-        let mut cross = Mat::zeros(a.nrows(), b.nrows());
-        matmul(cross.as_mut(), Accum::Replace, a.as_ref(), b.transpose(), 1.0, Par::Seq);
         let (mut k, mut dk) = (vec![0.0; a.nrows()], vec![0.0; a.nrows()]);
-        let (mut kw, mut slope_w) = (0.0, 0.0);
         for j in 0..b.nrows() {
             let d2 = cross.col_as_slice_mut(j);
             d2.iter_mut().zip(na).for_each(|(v, ni)| *v = (ni + nb[j] - 2.0 * *v).max(0.0));
             k.copy_from_slice(d2);
             self.profile_column(&mut k, &mut dk);
-            for (i, ((ki, dki), ri)) in k.iter().zip(&dk).zip(&*d2).enumerate() {
+            f(j, d2, &k, &dk);
+        }
+    }
+
+    /// `(κ, κ')` of every pair of `a` and `b` rows, `a.nrows() × b.nrows()`.
+    fn pairs(&self, a: &(Mat<f64>, Vec<f64>), b: &(Mat<f64>, Vec<f64>)) -> (Mat<f64>, Mat<f64>) {
+        let (mut kappa, mut slope) = (Mat::zeros(a.0.nrows(), b.0.nrows()), Mat::zeros(a.0.nrows(), b.0.nrows()));
+        self.columns(a, b, |j, _, k, dk| {
+            kappa.col_as_slice_mut(j).copy_from_slice(k);
+            slope.col_as_slice_mut(j).copy_from_slice(dk);
+        });
+        (kappa, slope)
+    }
+
+    /// `(Σ_ij W_ij κ_ij, Σ_ij W_ij κ'_ij r²_ij)` of a one-width kernel
+    /// (`r²` the squared distance).
+    fn isotropic_sums(&self, a: &(Mat<f64>, Vec<f64>), b: &(Mat<f64>, Vec<f64>), w: MatRef<'_, f64>) -> (f64, f64) {
+        let (mut kw, mut slope_w) = (0.0, 0.0);
+        self.columns(a, b, |j, d2, k, dk| {
+            for (i, ((ki, dki), ri)) in k.iter().zip(dk).zip(d2).enumerate() {
                 kw += w[(i, j)] * ki;
                 slope_w += w[(i, j)] * dki * ri;
             }
-        }
+        });
         (kw, slope_w)
     }
 }

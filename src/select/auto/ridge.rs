@@ -237,21 +237,15 @@ fn search_gamma(spec: &FitSpec, x: &DataSet, data: Weighed<'_, Mat<f64>>, g0: f6
 #[cfg(test)]
 mod tests {
     use super::*;
-    use kern_kernels::DenseMatrix;
 
     /// Targets `50 + xᵀw` exactly: with its intercept the linear baseline
     /// predicts every left-out sample (to rounding), without it it cannot;
     /// and weights of 1 change nothing.
     #[test]
     fn the_linear_baseline_has_an_unpenalised_intercept() {
-        let mut state = 3u64;
-        let mut uniform = || {
-            state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
-            (state >> 11) as f64 / (1u64 << 53) as f64 - 0.5
-        };
-        let rows: Vec<Vec<f64>> = (0..60).map(|_| (0..3).map(|_| uniform()).collect()).collect();
-        let y = Mat::from_fn(60, 1, |i, _| 50.0 + 2.0 * rows[i][0] - rows[i][1] + 0.5 * rows[i][2]);
-        let x = DataSet::from(DenseMatrix::from_rows(&rows).unwrap());
+        let x = crate::synthetic::uniform(60, 3, 3);
+        let v = |i: usize, f: usize| x.row(i).value_at(f);
+        let y = Mat::from_fn(60, 1, |i, _| 50.0 + 2.0 * v(i, 0) - v(i, 1) + 0.5 * v(i, 2));
         let with = linear_loo(&x, &y, Alpha::Value(1e-10), None, Par::Seq).unwrap();
         assert!(with.mse < 1e-12, "{}", with.mse);
         let without = leave_one_out(&VectorKernel::Linear, Alpha::Value(1e-10), &x, &y, None, Par::Seq).unwrap();

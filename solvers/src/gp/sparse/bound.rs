@@ -133,6 +133,8 @@ pub(crate) struct Value {
     /// `L_B⁻¹ L⁻¹ b`.
     u: Mat<f64>,
     trace_bp: f64,
+    /// `tr K_ff`.
+    trace_kff: f64,
     /// The relative jitter of `K_uu`.
     relative_jitter: f64,
 }
@@ -169,7 +171,6 @@ impl Value {
         // Reported whole: the model's share and any more factoring needed.
         let jitter = jitter + fixed;
         let mut stats = Stats::sum(kernel, x, y, z, &l, par);
-        stats.trace_kff = trace_kff;
         // B' = A Aᵀ, a Gram matrix: B = I + B'/σ² factors whatever K_uu's conditioning.
         let bp = std::mem::replace(&mut stats.aa, Mat::zeros(0, 0));
         let mut lb = Mat::from_fn(m, m, |i, j| bp[(i, j)] / s2 + f64::from(u8::from(i == j)));
@@ -188,8 +189,8 @@ impl Value {
             - 0.5 * nf * s2.ln()
             - stats.yy / (2.0 * s2)
             + bw / (2.0 * s2 * s2)
-            - (stats.trace_kff - trace_bp) / (2.0 * s2);
-        Ok(Self { elbo, noise, stats, factors, u, trace_bp, relative_jitter })
+            - (trace_kff - trace_bp) / (2.0 * s2);
+        Ok(Self { elbo, noise, stats, factors, u, trace_bp, trace_kff, relative_jitter })
     }
 
     /// The diagonal jitter `K_uu` needed.
@@ -219,8 +220,16 @@ impl Value {
         inducing: bool,
         par: Par,
     ) -> Bound {
-        let Value { elbo, noise: s2, stats, factors: Factors { l, bp, lb, jitter }, u, trace_bp, relative_jitter } =
-            self;
+        let Value {
+            elbo,
+            noise: s2,
+            stats,
+            factors: Factors { l, bp, lb, jitter },
+            u,
+            trace_bp,
+            trace_kff,
+            relative_jitter,
+        } = self;
         let (n, m) = (x.n_samples(), z.n_samples());
         let bw: f64 = (0..m).map(|i| u[(i, 0)] * u[(i, 0)]).sum();
         let mut w = u;
@@ -256,7 +265,7 @@ impl Value {
         let wpw: f64 = v.iter().zip(&bv).map(|(a, b)| a * b).sum();
         let trace_b_inv: f64 = (0..m).map(|i| b_inv[(i, i)]).sum();
         let d_noise = (m as f64 - trace_b_inv) / (2.0 * s2) + wpw / (2.0 * s4 * s4) - bw / s6
-            + (stats.trace_kff - trace_bp + stats.yy) / (2.0 * s4)
+            + (trace_kff - trace_bp + stats.yy) / (2.0 * s4)
             - n as f64 / (2.0 * s2);
         if matches!(kernel, VectorKernel::Scaled { .. }) {
             // Scaling the amplitude and the noise together scales Q + σ²I and
@@ -291,8 +300,6 @@ struct Stats {
     ay: Vec<f64>,
     /// `yᵀ y`.
     yy: f64,
-    /// `tr K_ff`.
-    trace_kff: f64,
 }
 
 /// `tr K_ff`, summed in row order.
@@ -306,7 +313,7 @@ fn trace_of_kff(kernel: &VectorKernel, x: &DataSet) -> f64 {
 impl Stats {
     fn sum(kernel: &VectorKernel, x: &DataSet, y: &[f64], z: &DataSet, l: &Mat<f64>, par: Par) -> Self {
         let m = z.n_samples();
-        let zero = || Stats { aa: Mat::zeros(m, m), ay: vec![0.0; m], yy: 0.0, trace_kff: 0.0 };
+        let zero = || Stats { aa: Mat::zeros(m, m), ay: vec![0.0; m], yy: 0.0 };
         let block = |rows: &[usize]| {
             with_blocks(kernel, x, rows, z, |k, scratch| {
                 let mut s = zero();

@@ -103,7 +103,7 @@ impl SgprModel {
     /// let y: Vec<f64> = rows.iter().map(|r| r[0].sin()).collect();
     /// let x = DataSet::from(DenseMatrix::from_rows(&rows).unwrap());
     /// let kernel = VectorKernel::Scaled { scale: 1.0, kernel: Box::new(VectorKernel::Rbf { gamma: 0.5 }) };
-    /// let params = SparseGaussianProcess { gp: GaussianProcess::new(kernel, 0.1), components: 30, inducing: Landmarks::Uniform, learn_inducing: false, fit_samples: None, jitter: 1e-6 };
+    /// let params = SparseGaussianProcess { gp: GaussianProcess::new(kernel, 0.1), components: 30, inducing: Landmarks::Uniform, learn_inducing: false, fit_samples: None, jitter: kern_solvers::gp::INDUCING_JITTER };
     /// let gp = SgprModel::fit(&params, &x, &y, Par::Seq).unwrap();
     /// let mean = gp.predict_mean(&x, Par::Seq);
     /// let worst = mean.iter().zip(&y).map(|(m, t)| (m - t).abs()).fold(0.0, f64::max);
