@@ -54,6 +54,15 @@ pub trait Kernel<S: Samples + ?Sized>: Send + Sync {
         });
     }
 
+    /// The parallelism [`block`](Self::block) computes one row of `len`
+    /// columns with, given `par`. Solvers that walk kernel rows (SMO) split
+    /// their own loops over a row only when the row itself is split, so
+    /// that each thread reads the half it wrote.
+    fn row_par(&self, samples: &S, len: usize, par: Par) -> Par {
+        let _ = (samples, len);
+        par
+    }
+
     /// Fills `out[r] = k(a[rows[r]], a[rows[r]])`.
     fn diagonal(&self, a: &S, rows: &[usize], out: &mut [f64]) {
         for (o, &i) in out.iter_mut().zip(rows) {

@@ -29,6 +29,13 @@ pub trait GramProvider: Sync {
         Par::Seq
     }
 
+    /// The parallelism one row of `len` columns is computed with; solvers
+    /// that walk rows (SMO) split their loops over a row the same way.
+    fn row_par(&self, len: usize) -> Par {
+        let _ = len;
+        self.par()
+    }
+
     /// The whole `n × n` matrix.
     fn full(&self) -> Mat<f64> {
         let all: Vec<usize> = (0..self.n()).collect();
@@ -75,6 +82,10 @@ impl<K: Kernel<S> + ?Sized, S: Samples + ?Sized> GramProvider for ExactGram<'_, 
 
     fn par(&self) -> Par {
         self.par
+    }
+
+    fn row_par(&self, len: usize) -> Par {
+        self.kernel.row_par(self.samples, len, self.par)
     }
 }
 

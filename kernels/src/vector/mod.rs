@@ -354,6 +354,10 @@ impl crate::kernel::Kernel<DataSet> for VectorKernel {
         }
     }
 
+    fn row_par(&self, samples: &DataSet, len: usize, par: faer::Par) -> faer::Par {
+        block::row_par(samples, len, par)
+    }
+
     fn diagonal(&self, a: &DataSet, rows: &[usize], out: &mut [f64]) {
         for (o, &i) in out.iter_mut().zip(rows) {
             let x = a.row(i);

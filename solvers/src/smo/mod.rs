@@ -90,7 +90,7 @@ pub struct SmoSolution {
 pub fn solve(gram: &dyn GramProvider, problem: DualProblem, variant: Variant, options: &SmoOptions) -> SmoSolution {
     let problem_len = problem.y.len();
     let run = || solver::Solver::new(gram, problem, variant, options).run();
-    if kern_kernels::is_sequential(gram.par()) || problem_len < chunks::PARALLEL_LEN {
+    if kern_kernels::is_sequential(gram.row_par(problem_len)) || problem_len < chunks::PARALLEL_LEN {
         // Too small for the loops to split: stay on the caller's thread.
         run()
     } else {

@@ -54,7 +54,7 @@ impl<'a> QMatrix<'a> {
             local,
             sign,
             diag,
-            par: gram.par(),
+            par: gram.row_par(n),
             block: Mat::zeros(0, 0),
             cols: Vec::new(),
             cols_local: Vec::new(),
@@ -133,20 +133,27 @@ fn compute_tail(
     (block, cols, cols_local, slot): (&mut Mat<f64>, &mut Vec<usize>, &mut Vec<usize>, &mut [usize]),
     row: &mut [f32],
 ) {
-    cols_local.clear();
     let repeats = members.len() < local.len();
-    if repeats {
+    let cols: &[usize] = if repeats {
+        cols_local.clear();
         for &j in &local[tail.clone()] {
             if slot[j] == usize::MAX {
                 slot[j] = cols_local.len();
                 cols_local.push(j);
             }
         }
+        cols.clear();
+        cols.extend(cols_local.iter().map(|&j| members[j]));
+        cols
+    } else if members.len() == gram.n() {
+        // Every sample is a member (`members[m] = m`): the variables'
+        // samples are the columns, read in place.
+        &local[tail.clone()]
     } else {
-        cols_local.extend_from_slice(&local[tail.clone()]);
-    }
-    cols.clear();
-    cols.extend(cols_local.iter().map(|&j| members[j]));
+        cols.clear();
+        cols.extend(local[tail.clone()].iter().map(|&j| members[j]));
+        cols
+    };
     if block.nrows() != cols.len() {
         *block = Mat::zeros(cols.len(), 1);
     }

@@ -40,6 +40,8 @@ pub(super) struct Solver<'a> {
     /// Scratch for a row of Q in f64 (shrinking, the ν selection, Newton steps).
     pub(super) qi: Vec<f64>,
     pub(super) qj: Vec<f64>,
+    /// How the O(l) loops split: as the provider splits a kernel row, so
+    /// each thread reads the half of a row it wrote (`GramProvider::row_par`).
     pub(super) par: Par,
     /// When Newton steps on the free set are due (`None`: never).
     pub(super) newton: Option<NewtonSchedule>,
@@ -73,7 +75,7 @@ impl<'a> Solver<'a> {
             max_iter: options.max_iter.unwrap_or(default_max),
             qi: Vec::with_capacity(l),
             qj: Vec::new(),
-            par: gram.par(),
+            par: gram.row_par(l),
             newton: options.newton.then(|| NewtonSchedule::new(l, options.cache_bytes)),
         };
         for t in 0..l {
@@ -216,17 +218,15 @@ impl<'a> Solver<'a> {
         self.update_status(i);
         self.update_status(j);
         let l = self.l();
-        let mut row = std::mem::take(&mut self.qi);
         for (t, was_upper) in [(i, was_upper_i), (j, was_upper_j)] {
             if was_upper != self.is_upper(t) {
-                self.q.row(t, l, &mut row);
                 let delta = if was_upper { -self.c[t] } else { self.c[t] };
-                for (gb, &qv) in self.g_bar.iter_mut().zip(&row) {
-                    *gb += delta * qv;
+                let (row, _) = self.q.row_f32(t, l);
+                for (gb, &qv) in self.g_bar.iter_mut().zip(row) {
+                    *gb += delta * f64::from(qv);
                 }
             }
         }
-        self.qi = row;
     }
 
     /// `rho` as LIBSVM computes it: the mean of `y_t G_t` over free variables,
