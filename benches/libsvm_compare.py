@@ -65,11 +65,11 @@ def libsvm_run(train, test, c, g):
     return seconds, model.get_nr_sv(), acc
 
 
-def kern_run(kern, train, test, c, g, tmp):
+def kern_run(kern, train, test, c, g, tmp, extra=()):
     model = os.path.join(tmp, "kern.model")
     start = time.perf_counter()
     threads = ["--threads", os.environ["THREADS"]] if "THREADS" in os.environ else []
-    subprocess.run([kern, "fit", train, "-c", str(c), "-g", str(g), "-o", model, "-q", *threads], check=True)
+    subprocess.run([kern, "fit", train, "-c", str(c), "-g", str(g), "-o", model, "-q", *threads, *extra], check=True)
     seconds = time.perf_counter() - start
     info = subprocess.run([kern, "info", model, "--json"], check=True, capture_output=True, text=True).stdout
     import json

@@ -61,6 +61,7 @@ const TRAIN_OPTIONS: &[Spec] = &[
     ("--cache-mb", Some(FLOAT)),
     ("--no-shrinking", None),
     ("--no-newton", None),
+    ("--working-set", Some(&["2", "64", "1", "0", "-3", "99999999999", "x"])),
     ("--max-iter", Some(ITERATIONS)),
     ("--class-weight", Some(&["1=2", "-1=0.5", "pos=3", "x=2", "1=-1", "1=abc", "bad", "1=1e300"])),
     ("--probability", None),

@@ -147,6 +147,32 @@ fn a9a_matches_libsvm() {
     assert!((accuracy - 85.087).abs() <= 0.1, "test accuracy {accuracy} %");
 }
 
+/// Working sets of 1024 variables (`--working-set`): LIBSVM's objective to
+/// its tolerance, nSV within 0.5 % and test accuracy within 0.1 point of
+/// LIBSVM's; a ν task or a set under 2 is one error line.
+#[test]
+fn a9a_by_working_sets_matches_libsvm() {
+    let Some(data) = shared_data("libsvm") else { return };
+    let dir = scratch();
+    let (train, test) = (data.join("a9a"), data.join("a9a.t"));
+    let train = train.to_str().unwrap();
+    let args = ["fit", train, "-c", "1", "-g", "0.05", "-o", "a.model", "--json", "--working-set", "1024"];
+    let fit = json(&kern(dir.path(), &args));
+    let n_sv = fit["n_support"].as_f64().unwrap();
+    assert!((n_sv - 11620.0).abs() <= 0.005 * 11620.0, "nSV {n_sv}");
+    // LIBSVM (libsvm-official 3.x, svm_train -c 1 -g 0.05): obj = -10725.850795.
+    let objective = fit["objective"].as_f64().unwrap();
+    assert!((objective + 10725.850795).abs() <= 1e-6 * 10725.850795, "objective {objective}");
+    let pred = json(&kern(dir.path(), &["predict", "a.model", test.to_str().unwrap(), "-o", "p.txt", "--json"]));
+    let accuracy = 100.0 * pred["accuracy"].as_f64().unwrap();
+    assert!((accuracy - 85.087).abs() <= 0.1, "test accuracy {accuracy} %");
+    let nu = kern(dir.path(), &["fit", train, "--task", "nusvc", "--working-set", "64", "-o", "n.model"]);
+    assert_one_line_error(&nu, &["working set", "nusvc"]);
+    let one = kern(dir.path(), &["fit", train, "--working-set", "1", "-o", "o.model"]);
+    assert_one_line_error(&one, &["working set", "at least 2"]);
+    assert!(!dir.path().join("n.model").exists() && !dir.path().join("o.model").exists());
+}
+
 /// `kern cv`: pooled out-of-fold accuracy on separable classes, MSE for
 /// regression, the same figures for the same seed at 1 and 2 threads.
 #[test]

@@ -36,6 +36,16 @@ class _KernSVM(BaseEstimator):
             return {"kernel": "precomputed"}
         return {**_width(self.kernel, self.gamma, X), "degree": self.degree, "coef0": float(self.coef0)}
 
+    def _solver_params(self):
+        # working_set (SVC, SVR, OneClassSVM): working sets of that many
+        # variables instead of LIBSVM's pairs.
+        working_set = getattr(self, "working_set", None)
+        if working_set is None:
+            return {}
+        if not (isinstance(working_set, numbers.Integral) and working_set >= 2):
+            raise ValueError(f"working_set must be an integer of at least 2 or None, got {working_set!r}")
+        return {"working_set": int(working_set)}
+
     def _fit(self, X, y, classes, sample_weight, extra):
         params = self._kernel_params(X)
         params.update(
@@ -44,6 +54,7 @@ class _KernSVM(BaseEstimator):
             shrinking=bool(self.shrinking),
             max_iter=int(self.max_iter),
         )
+        params.update(self._solver_params())
         params.update(extra)
         keep = _positive(sample_weight)
         if keep is not None:
@@ -119,6 +130,7 @@ class _KernClassifier(ClassifierMixin, _KernSVM):
         params = {"kernel": self.kernel, "k": self.k, **(self.kernel_params or {})}
         params.update(tol=float(self.tol), cache_size=float(self.cache_size), shrinking=bool(self.shrinking))
         params.update(max_iter=int(self.max_iter), probability=bool(self.probability), seed=_seed(self.random_state))
+        params.update(self._solver_params())
         params.update(self._problem_params(y))
         classes = [str(c) for c in self.classes_]
         codes = codes.astype(np.float64)
@@ -263,7 +275,9 @@ class SVC(_KernClassifier):
         n_jobs=None,
         k=None,
         kernel_params=None,
+        working_set=None,
     ):
+        self.working_set = working_set
         self.C = C
         self.kernel = kernel
         self.degree = degree
@@ -417,7 +431,9 @@ class SVR(_KernRegressor):
         conformal=None,
         random_state=None,
         n_jobs=None,
+        working_set=None,
     ):
+        self.working_set = working_set
         self.conformal = conformal
         self.random_state = random_state
         self.kernel = kernel
@@ -498,7 +514,9 @@ class OneClassSVM(OutlierMixin, _KernSVM):
         verbose=False,
         max_iter=-1,
         n_jobs=None,
+        working_set=None,
     ):
+        self.working_set = working_set
         self.kernel = kernel
         self.degree = degree
         self.gamma = gamma

@@ -89,6 +89,7 @@ pub(crate) fn fit_spec(task_name: &str, params: &Bound<'_, PyDict>, classes: &[S
     s.tol = get(params, "tol")?.unwrap_or(s.tol);
     s.cache_mb = get(params, "cache_size")?.unwrap_or(s.cache_mb);
     s.shrinking = get(params, "shrinking")?.unwrap_or(s.shrinking);
+    s.working_set = get(params, "working_set")?;
     s.probability = get(params, "probability")?.unwrap_or(false);
     // scikit-learn's max_iter = -1: no limit.
     s.max_iter = get::<i64>(params, "max_iter")?.and_then(|m| u64::try_from(m).ok()).filter(|&m| m > 0);

@@ -99,6 +99,27 @@ def test_regressors_and_one_class_give_scikit_learns_answers():
     np.testing.assert_allclose(ours.score_samples(X), theirs.score_samples(X), atol=1e-6)
 
 
+def test_working_sets_reach_scikit_learns_optimum():
+    """working_set= (SVC, SVR, OneClassSVM): another path to the same optimum,
+    so at a tight tolerance the same support and decision values."""
+    X, y = make_regression(n_samples=300, n_features=6, noise=5.0, random_state=1)
+    X, y = scaled(X), y / y.std()
+    labels = np.where(y > 0, 1, -1)
+    cases = [
+        ("SVC", {"C": 3.0}, labels),
+        ("SVR", {"C": 3.0, "epsilon": 0.05}, y),
+        ("OneClassSVM", {"nu": 0.2}, None),
+    ]
+    for name, params, target in cases:
+        theirs = getattr(sklearn.svm, name)(tol=1e-9, **params).fit(X, target)
+        ours = getattr(kern, name)(tol=1e-9, working_set=32, **params).fit(X, target)
+        np.testing.assert_array_equal(ours.support_, theirs.support_)
+        np.testing.assert_allclose(ours.decision_function(X) if name != "SVR" else ours.predict(X),
+                                   theirs.decision_function(X) if name != "SVR" else theirs.predict(X), atol=1e-6)
+    with pytest.raises(ValueError, match="working_set"):
+        kern.SVC(working_set=1).fit(X, labels)
+
+
 def test_kernel_ridge_gives_scikit_learns_answers_with_weights():
     X, y = make_regression(n_samples=200, n_features=5, noise=1.0, random_state=1)
     w = np.random.default_rng(0).choice([0.0, 0.5, 1.0, 3.0], len(y))

@@ -30,7 +30,7 @@ fn blobs(n: usize, seed: u64) -> (Vec<Vec<f64>>, Vec<f64>, Vec<f64>) {
 
 fn options(shrinking: bool) -> SmoOptions {
     // A cache of a few rows only, so that eviction and recomputation happen.
-    SmoOptions { tol: 1e-3, shrinking, cache_bytes: 20 * 200 * 4, max_iter: None, newton: true }
+    SmoOptions { tol: 1e-3, shrinking, cache_bytes: 20 * 200 * 4, max_iter: None, newton: true, working_set: None }
 }
 
 /// Checks the KKT conditions of `sol` for `problem` with an independent
@@ -321,7 +321,14 @@ fn newton_steps_reach_the_same_kkt_point_in_fewer_iterations() {
     for (name, mut problem, variant) in problems(&labels, &targets) {
         // Widen every box a hundredfold (still feasible: the start is unchanged).
         problem.c.iter_mut().for_each(|c| *c *= 100.0);
-        let opts = |newton| SmoOptions { tol: 1e-3, shrinking: true, cache_bytes: 64 << 20, max_iter: None, newton };
+        let opts = |newton| SmoOptions {
+            tol: 1e-3,
+            shrinking: true,
+            cache_bytes: 64 << 20,
+            max_iter: None,
+            newton,
+            working_set: None,
+        };
         let plain = solve(&gram, problem.clone(), variant, &opts(false));
         let newton = solve(&gram, problem.clone(), variant, &opts(true));
         assert_eq!(plain.newton_steps, 0);
@@ -348,4 +355,36 @@ fn newton_steps_reach_the_same_kkt_point_in_fewer_iterations() {
         }
     }
     assert!(stepped >= 3, "steps were taken in only {stepped} of the five problems");
+}
+
+/// Working sets of many variables stop at the same tolerance as LIBSVM's
+/// pairs: KKT holds, the objective agrees to that tolerance, and the
+/// result is the same at one thread and two; for every standard dual
+/// (weighted C-SVC, one-class from a non-zero start, ε-SVR's twin variables).
+#[test]
+fn working_sets_reach_the_pairs_optimum() {
+    let (rows, labels, targets) = blobs(300, 3);
+    let x = DataSet::from(DenseMatrix::from_rows(&rows).unwrap());
+    let kernel = VectorKernel::Rbf { gamma: 4.0 };
+    for (name, problem, variant) in problems(&labels, &targets) {
+        if variant != Variant::Standard {
+            continue;
+        }
+        let pairs = solve(&ExactGram::new(&kernel, &x, Par::Seq), problem.clone(), variant, &options(true));
+        for q in [2, 16, 64] {
+            let batched = SmoOptions { working_set: Some(q), cache_bytes: 1 << 20, ..options(true) };
+            let seq = solve(&ExactGram::new(&kernel, &x, Par::Seq), problem.clone(), variant, &batched);
+            let name = format!("{name}, working set {q}");
+            assert!(!seq.reached_max_iter, "{name}: stopped by the iteration limit");
+            assert_kkt(&name, &rows, &kernel, &problem, &seq, variant);
+            assert!(
+                (seq.objective - pairs.objective).abs() <= 1e-3 * pairs.objective.abs().max(1.0),
+                "{name}: {} vs pairs {}",
+                seq.objective,
+                pairs.objective
+            );
+            let par = solve(&ExactGram::new(&kernel, &x, Par::rayon(2)), problem.clone(), variant, &batched);
+            assert!(seq == par, "{name}: threads changed the solution");
+        }
+    }
 }

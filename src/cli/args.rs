@@ -90,6 +90,9 @@ pub struct SvmArgs {
     /// Turn off Newton steps on the free variables between SMO iterations (LIBSVM's exact iterates, often many more of them)
     #[arg(long)]
     pub no_newton: bool,
+    /// Solve by working sets of Q variables, their kernel rows in one parallel batch, instead of LIBSVM's pairs (svc, svr, oneclass): faster where many samples end as support vectors, slower where few do [default: pairs]
+    #[arg(long, value_name = "Q")]
+    pub working_set: Option<usize>,
     /// Iteration limit per binary problem [default: max(10^7, 100 n), as LIBSVM]
     #[arg(long)]
     pub max_iter: Option<u64>,
@@ -327,6 +330,7 @@ impl TrainArgs {
             cache_mb: s.cache_mb,
             shrinking: !s.no_shrinking,
             newton: !s.no_newton,
+            working_set: s.working_set,
             max_iter: s.max_iter,
             class_weight: s.class_weight.iter().map(|w| class_weight(w)).collect::<Result<_>>()?,
             probability: s.probability,

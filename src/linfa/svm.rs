@@ -45,6 +45,14 @@ macro_rules! smo_builder {
             self
         }
 
+        /// Solve by working sets of `q` variables instead of LIBSVM's pairs
+        /// (C-SVC, ε-SVR, one-class): faster where many samples end as
+        /// support vectors, slower where few do.
+        pub fn working_set(mut self, q: usize) -> Self {
+            self.0.spec.svm.working_set = Some(q);
+            self
+        }
+
         /// Iteration limit per binary problem [default: `max(10⁷, 100 n)`].
         pub fn max_iter(mut self, max_iter: u64) -> Self {
             self.0.spec.svm.max_iter = Some(max_iter);

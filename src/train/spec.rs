@@ -97,6 +97,9 @@ pub struct SvmSpec {
     /// Newton steps on the free variables between SMO iterations (off:
     /// LIBSVM's exact iterates).
     pub newton: bool,
+    /// Solve by working sets of this many variables instead of LIBSVM's
+    /// pairs (svc, svr, oneclass) [default: pairs].
+    pub working_set: Option<usize>,
     /// Iteration limit per binary problem (epochs of the linear solvers,
     /// conjugate-gradient steps of Falkon) [default: the solver's].
     pub max_iter: Option<u64>,
@@ -116,6 +119,7 @@ impl Default for SvmSpec {
             cache_mb: 100.0,
             shrinking: true,
             newton: true,
+            working_set: None,
             max_iter: None,
             class_weight: Vec::new(),
             probability: false,

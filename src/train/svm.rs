@@ -26,6 +26,7 @@ pub fn svm_params(spec: &FitSpec, classes: &[String]) -> Result<SvmParams> {
         cache_bytes: (s.cache_mb * (1 << 20) as f64) as usize,
         max_iter: s.max_iter,
         newton: s.newton,
+        working_set: s.working_set,
     };
     let mut params = SvmParams { smo, probability: s.probability, seed: spec.seed, ..SvmParams::new(kind) };
     if !s.class_weight.is_empty() {

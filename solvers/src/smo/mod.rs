@@ -7,6 +7,7 @@
 //! with `Q[s, t] = y_s y_t K[sample_s, sample_t]` and `y_t = ±1`. The ν
 //! variant also keeps `Σ_{y=+1} α` and `Σ_{y=−1} α` fixed.
 
+mod batched;
 mod cache;
 mod chunks;
 mod newton;
@@ -57,11 +58,16 @@ pub struct SmoOptions {
     /// (see `newton.rs`): the same KKT tolerance in fewer iterations where
     /// many variables are free. Off: LIBSVM's exact sequence of iterates.
     pub newton: bool,
+    /// Solve by working sets of this many variables, their kernel rows
+    /// computed in one parallel batch (standard dual only; see
+    /// `batched.rs`), instead of LIBSVM's pairs. It pays where many samples
+    /// end as support vectors and costs where few do. `None`: pairs.
+    pub working_set: Option<usize>,
 }
 
 impl Default for SmoOptions {
     fn default() -> Self {
-        Self { tol: 1e-3, shrinking: true, cache_bytes: 100 << 20, max_iter: None, newton: true }
+        Self { tol: 1e-3, shrinking: true, cache_bytes: 100 << 20, max_iter: None, newton: true, working_set: None }
     }
 }
 
@@ -89,6 +95,11 @@ pub struct SmoSolution {
 /// Solves `problem` on the kernel matrix of `gram`.
 pub fn solve(gram: &dyn GramProvider, problem: DualProblem, variant: Variant, options: &SmoOptions) -> SmoSolution {
     let problem_len = problem.y.len();
+    if variant == Variant::Standard
+        && let Some(q) = options.working_set
+    {
+        return rayon::scope(|_| batched::solve_batched(gram, problem, options, q));
+    }
     let run = || solver::Solver::new(gram, problem, variant, options).run();
     if kern_kernels::is_sequential(gram.row_par(problem_len)) || problem_len < chunks::PARALLEL_LEN {
         // Too small for the loops to split: stay on the caller's thread.

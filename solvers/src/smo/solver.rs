@@ -274,7 +274,7 @@ impl<'a> Solver<'a> {
 /// held (LIBSVM's update, clipped to the box along the constraint line):
 /// `same_sign` is `y_i = y_j`; `q` is `(Q_ii, Q_jj, Q_ij)`, `g` the pair's
 /// gradient, `alpha` and `c` its values and bounds.
-fn pair_optimum(
+pub(super) fn pair_optimum(
     same_sign: bool,
     (qd_i, qd_j, q_ij): (f64, f64, f64),
     (g_i, g_j): (f64, f64),

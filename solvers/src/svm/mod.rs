@@ -131,6 +131,17 @@ impl SvmParams {
             }
         }
         positive("tol", self.smo.tol)?;
+        if let Some(q) = self.smo.working_set {
+            let invalid = |reason| SolverError::InvalidParameter { name: "working set", value: q as f64, reason };
+            if q < 2 {
+                return Err(invalid("must be at least 2"));
+            }
+            if matches!(self.kind, SvmKind::NuSvc { .. } | SvmKind::NuSvr { .. }) {
+                return Err(invalid(
+                    "applies to svc, svr and oneclass, not to nusvc or nusvr (a ν dual keeps LIBSVM's pairs)",
+                ));
+            }
+        }
         for &w in &self.class_weights {
             positive("class weight", w)?;
         }
