@@ -10,7 +10,7 @@
 use kern_kernels::GramProvider;
 use rayon::prelude::*;
 
-use super::solver::{TAU, pair_optimum};
+use super::solver::{Bound, TAU, pair_optimum, rho_standard};
 use super::{DualProblem, SmoOptions, SmoSolution};
 
 /// Inner SMO steps per outer step, per working-set variable.
@@ -140,7 +140,7 @@ pub(super) fn solve_batched(
         let delta: Vec<f64> = ws.iter().zip(&old).map(|(&(t, _), &a)| alpha[t] - a).collect();
         update_gradient(&mut g, &vars, &rows, &ws, &delta);
     }
-    let rho = rho_standard(&vars, &g, &alpha);
+    let rho = rho_standard((0..l).map(|t| (vars.y[t], g[t], Bound::of(alpha[t], vars.c[t]))));
     let objective = (0..l).map(|t| alpha[t] * (g[t] + p[t])).sum::<f64>() / 2.0;
     SmoSolution {
         alpha,
@@ -307,21 +307,4 @@ fn update_gradient(g: &mut [f64], vars: &Vars, rows: &Rows<'_>, ws: &[(usize, us
     for (t, g) in g.iter_mut().enumerate() {
         *g += vars.y[t] * sum[vars.local[t]];
     }
-}
-
-/// `rho` as LIBSVM computes it for the standard dual.
-fn rho_standard(vars: &Vars, g: &[f64], alpha: &[f64]) -> f64 {
-    let (mut ub, mut lb, mut sum_free, mut n_free) = (f64::INFINITY, f64::NEG_INFINITY, 0.0, 0usize);
-    for t in 0..g.len() {
-        let (y, yg) = (vars.y[t], vars.y[t] * g[t]);
-        if alpha[t] >= vars.c[t] {
-            if y < 0.0 { ub = ub.min(yg) } else { lb = lb.max(yg) }
-        } else if alpha[t] <= 0.0 {
-            if y > 0.0 { ub = ub.min(yg) } else { lb = lb.max(yg) }
-        } else {
-            n_free += 1;
-            sum_free += yg;
-        }
-    }
-    if n_free > 0 { sum_free / n_free as f64 } else { (ub + lb) / 2.0 }
 }

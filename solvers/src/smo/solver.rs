@@ -18,6 +18,40 @@ pub(super) enum Bound {
     Free,
 }
 
+impl Bound {
+    /// Where `alpha` lies in `[0, c]`.
+    pub(super) fn of(alpha: f64, c: f64) -> Self {
+        if alpha >= c {
+            Bound::Upper
+        } else if alpha <= 0.0 {
+            Bound::Lower
+        } else {
+            Bound::Free
+        }
+    }
+}
+
+/// `rho` as LIBSVM computes it for the standard dual, over `(y, G, bound)`
+/// per variable: the mean of `y G` over free variables, or the middle of
+/// the feasible interval when none is free.
+pub(super) fn rho_standard(vars: impl Iterator<Item = (f64, f64, Bound)>) -> f64 {
+    let (mut ub, mut lb, mut sum_free, mut n_free) = (f64::INFINITY, f64::NEG_INFINITY, 0.0, 0usize);
+    for (y, g, bound) in vars {
+        let yg = y * g;
+        match bound {
+            Bound::Upper if y < 0.0 => ub = ub.min(yg),
+            Bound::Upper => lb = lb.max(yg),
+            Bound::Lower if y > 0.0 => ub = ub.min(yg),
+            Bound::Lower => lb = lb.max(yg),
+            Bound::Free => {
+                n_free += 1;
+                sum_free += yg;
+            }
+        }
+    }
+    if n_free > 0 { sum_free / n_free as f64 } else { (ub + lb) / 2.0 }
+}
+
 pub(super) struct Solver<'a> {
     pub(super) q: QMatrix<'a>,
     pub(super) variant: Variant,
@@ -102,13 +136,7 @@ impl<'a> Solver<'a> {
     }
 
     pub(super) fn update_status(&mut self, t: usize) {
-        self.status[t] = if self.alpha[t] >= self.c[t] {
-            Bound::Upper
-        } else if self.alpha[t] <= 0.0 {
-            Bound::Lower
-        } else {
-            Bound::Free
-        };
+        self.status[t] = Bound::of(self.alpha[t], self.c[t]);
     }
 
     pub(super) fn is_upper(&self, t: usize) -> bool {
@@ -229,24 +257,9 @@ impl<'a> Solver<'a> {
         }
     }
 
-    /// `rho` as LIBSVM computes it: the mean of `y_t G_t` over free variables,
-    /// or the middle of the feasible interval when none is free.
+    /// `rho` as LIBSVM computes it (see [`rho_standard`]).
     fn calculate_rho(&self) -> f64 {
-        let (mut ub, mut lb, mut sum_free, mut n_free) = (f64::INFINITY, f64::NEG_INFINITY, 0.0, 0usize);
-        for t in 0..self.active_size {
-            let yg = self.y[t] * self.g[t];
-            match self.status[t] {
-                Bound::Upper if self.y[t] < 0.0 => ub = ub.min(yg),
-                Bound::Upper => lb = lb.max(yg),
-                Bound::Lower if self.y[t] > 0.0 => ub = ub.min(yg),
-                Bound::Lower => lb = lb.max(yg),
-                Bound::Free => {
-                    n_free += 1;
-                    sum_free += yg;
-                }
-            }
-        }
-        if n_free > 0 { sum_free / n_free as f64 } else { (ub + lb) / 2.0 }
+        rho_standard((0..self.active_size).map(|t| (self.y[t], self.g[t], self.status[t])))
     }
 
     /// ν variant: `(rho, r)` from the two classes' free gradients.
