@@ -94,10 +94,7 @@ pub(super) fn solve_batched(
         let delta: Vec<f64> = batch.iter().map(|&t| alpha[t]).collect();
         update_gradient(&mut g, &vars, &rows, &slots, &delta);
     }
-    // The working set, oldest first: (variable, slot of its row).
-    let mut ws: Vec<(usize, usize)> = Vec::with_capacity(q);
-    let mut in_ws = vec![false; l];
-    let mut free: Vec<usize> = (0..q).rev().collect();
+    let mut ws = WorkingSet { vars: Vec::with_capacity(q), held: vec![false; l], free: (0..q).rev().collect() };
     // LIBSVM's limit, on the inner steps.
     let max_iter = options.max_iter.unwrap_or((100 * l as u64).max(10_000_000));
     let mut iterations = 0u64;
@@ -106,39 +103,12 @@ pub(super) fn solve_batched(
         if up.0 - low.0 < options.tol {
             break;
         }
-        // Keep the newer half, bring in the most violating others, the
-        // maximal violating pair always among them: the subproblem then
-        // moves it, and the decomposition converges (Lin 2001).
-        let keep = if ws.len() == q { q / 2 } else { ws.len() };
-        let evict = |ws: &mut Vec<(usize, usize)>, k: usize, in_ws: &mut [bool], free: &mut Vec<usize>| {
-            let (t, slot) = ws.remove(k);
-            in_ws[t] = false;
-            free.push(slot);
-        };
-        while ws.len() > keep {
-            evict(&mut ws, 0, &mut in_ws, &mut free);
-        }
-        let pair = if up.1 == low.1 { vec![up.1] } else { vec![up.1, low.1] };
-        let missing = pair.iter().filter(|&&t| !in_ws[t]).count();
-        while ws.len() + missing > q {
-            let k = ws.iter().position(|(t, _)| !pair.contains(t)).expect("q >= 2 leaves room for the pair");
-            evict(&mut ws, k, &mut in_ws, &mut free);
-        }
-        let mut fresh: Vec<usize> = pair.into_iter().filter(|&t| !in_ws[t]).collect();
-        fresh.iter().for_each(|&t| in_ws[t] = true);
-        fresh.extend(select_violators(&vars, &g, &alpha, &in_ws, q - ws.len() - fresh.len()));
-        let mut fill = vec![None; q];
-        for &t in &fresh {
-            let slot = free.pop().expect("a free slot per fresh variable");
-            in_ws[t] = true;
-            fill[slot] = Some(vars.local[t]);
-            ws.push((t, slot));
-        }
-        rows.compute(&fill);
-        let old: Vec<f64> = ws.iter().map(|&(t, _)| alpha[t]).collect();
-        iterations += solve_subproblem(&ws, &vars, &rows, &g, &mut alpha, options.tol).max(1);
-        let delta: Vec<f64> = ws.iter().zip(&old).map(|(&(t, _), &a)| alpha[t] - a).collect();
-        update_gradient(&mut g, &vars, &rows, &ws, &delta);
+        let fill = ws.renew(q, &[up.1, low.1], |held, count| select_violators(&vars, &g, &alpha, held, count));
+        rows.compute(&fill.iter().map(|f| f.map(|t| vars.local[t])).collect::<Vec<_>>());
+        let old: Vec<f64> = ws.vars.iter().map(|&(t, _)| alpha[t]).collect();
+        iterations += solve_subproblem(&ws.vars, &vars, &rows, &g, &mut alpha, options.tol).max(1);
+        let delta: Vec<f64> = ws.vars.iter().zip(&old).map(|(&(t, _), &a)| alpha[t] - a).collect();
+        update_gradient(&mut g, &vars, &rows, &ws.vars, &delta);
     }
     let rho = rho_standard((0..l).map(|t| (vars.y[t], g[t], Bound::of(alpha[t], vars.c[t]))));
     let objective = (0..l).map(|t| alpha[t] * (g[t] + p[t])).sum::<f64>() / 2.0;
@@ -151,6 +121,59 @@ pub(super) fn solve_batched(
         iterations,
         newton_steps: 0,
         reached_max_iter: iterations >= max_iter,
+    }
+}
+
+/// The working set and the slots of its rows.
+struct WorkingSet {
+    /// `(variable, slot of its row)`, oldest first.
+    vars: Vec<(usize, usize)>,
+    /// Whether each variable is in the set.
+    held: Vec<bool>,
+    /// Slots no variable holds.
+    free: Vec<usize>,
+}
+
+impl WorkingSet {
+    /// Keeps the newer half of a full set (all of a partial one) and brings
+    /// in `pair` (the maximal violating pair) and then the variables
+    /// `select(held, count)` gives, up to `q` in all: with the pair always
+    /// inside, the subproblem moves it and the decomposition converges
+    /// (Lin 2001). Returns, per slot, the variable whose row it must now hold.
+    fn renew(
+        &mut self,
+        q: usize,
+        pair: &[usize; 2],
+        select: impl FnOnce(&[bool], usize) -> Vec<usize>,
+    ) -> Vec<Option<usize>> {
+        let keep = if self.vars.len() == q { q / 2 } else { self.vars.len() };
+        while self.vars.len() > keep {
+            self.evict(0);
+        }
+        let mut pair = pair.to_vec();
+        pair.dedup();
+        let missing = pair.iter().filter(|&&t| !self.held[t]).count();
+        while self.vars.len() + missing > q {
+            let k = self.vars.iter().position(|(t, _)| !pair.contains(t)).expect("q >= 2 leaves room for the pair");
+            self.evict(k);
+        }
+        let mut fresh: Vec<usize> = pair.into_iter().filter(|&t| !self.held[t]).collect();
+        fresh.iter().for_each(|&t| self.held[t] = true);
+        fresh.extend(select(&self.held, q - self.vars.len() - fresh.len()));
+        let mut fill = vec![None; q];
+        for t in fresh {
+            let slot = self.free.pop().expect("a free slot per fresh variable");
+            self.held[t] = true;
+            fill[slot] = Some(t);
+            self.vars.push((t, slot));
+        }
+        fill
+    }
+
+    fn evict(&mut self, k: usize) {
+        let (t, slot) = self.vars.remove(k);
+        self.held[t] = false;
+        self.free.push(slot);
     }
 }
 
