@@ -56,9 +56,6 @@ pub(crate) fn vector_block(
     par: Par,
 ) {
     assert_eq!((out.nrows(), out.ncols()), (rows.len(), cols.len()), "output block has the wrong shape");
-    // A few rows against many columns (SMO's kernel rows): compute the
-    // transpose K(cols, rows) = K(rows, cols)ᵀ in tall tiles, so that the
-    // element-wise passes run over long contiguous columns.
     let par = if rows.len() == 1 { row_par(b, cols.len(), par) } else { par };
     // One row of a distance kernel (SMO's kernel rows): fused, in one pass.
     if let [row] = rows
@@ -68,6 +65,9 @@ pub(crate) fn vector_block(
     {
         return;
     }
+    // A few rows against many columns: compute the transpose
+    // K(cols, rows) = K(rows, cols)ᵀ in tall tiles, so that the element-wise
+    // passes run over long contiguous columns.
     if rows.len() <= THIN && cols.len() > rows.len() {
         // A row over a few thousand narrow samples is microseconds of work:
         // less than handing half of it to another thread costs.

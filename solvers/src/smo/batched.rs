@@ -7,9 +7,11 @@
 //! different path, so α, nSV and ρ agree with it to that tolerance, not to
 //! the bit.
 
-use kern_kernels::GramProvider;
+use kern_kernels::{GramProvider, Par, is_sequential};
 use rayon::prelude::*;
 
+use super::chunks::for_each_chunk;
+use super::qmatrix::distinct_samples;
 use super::solver::{Bound, TAU, pair_optimum, rho_standard};
 use super::{DualProblem, SmoOptions, SmoSolution};
 
@@ -40,6 +42,8 @@ struct Rows<'a> {
     gram: &'a dyn GramProvider,
     members: Vec<usize>,
     values: Vec<f32>,
+    /// The provider's parallelism: a batch's rows, one per thread.
+    par: Par,
 }
 
 impl Rows<'_> {
@@ -52,17 +56,23 @@ impl Rows<'_> {
     }
 
     /// Computes the row of local sample `fill[s]` into slot `s` wherever
-    /// `fill[s]` is set, rows in parallel.
+    /// `fill[s]` is set, rows in parallel when the provider's parallelism allows.
     fn compute(&mut self, fill: &[Option<usize>]) {
         let n = self.n();
         let (gram, members) = (self.gram, &self.members);
-        self.values.par_chunks_mut(n).zip(fill.par_iter()).filter_map(|(row, f)| f.map(|m| (row, m))).for_each_init(
-            || vec![0.0; n],
-            |scratch, (row, m)| {
-                gram.block(&[members[m]], members, faer::MatMut::from_row_major_slice_mut(scratch, 1, n));
-                row.iter_mut().zip(scratch.iter()).for_each(|(r, &k)| *r = k as f32);
-            },
-        );
+        let one = |scratch: &mut Vec<f64>, (row, m): (&mut [f32], usize)| {
+            gram.block(&[members[m]], members, faer::MatMut::from_row_major_slice_mut(scratch, 1, n));
+            row.iter_mut().zip(scratch.iter()).for_each(|(r, &k)| *r = k as f32);
+        };
+        fn filled<'r>((row, f): (&'r mut [f32], &Option<usize>)) -> Option<(&'r mut [f32], usize)> {
+            f.map(|m| (row, m))
+        }
+        if is_sequential(self.par) {
+            let mut scratch = vec![0.0; n];
+            self.values.chunks_mut(n).zip(fill).filter_map(filled).for_each(|job| one(&mut scratch, job));
+        } else {
+            self.values.par_chunks_mut(n).zip(fill.par_iter()).filter_map(filled).for_each_init(|| vec![0.0; n], one);
+        }
     }
 }
 
@@ -76,14 +86,11 @@ pub(super) fn solve_batched(
 ) -> SmoSolution {
     let DualProblem { sample, y, p, c, mut alpha } = problem;
     let l = y.len();
-    let mut members = sample.clone();
-    members.sort_unstable();
-    members.dedup();
-    let local: Vec<usize> = sample.iter().map(|s| members.binary_search(s).expect("a member")).collect();
+    let (members, local) = distinct_samples(&sample);
     let n = members.len();
     let q = q.min(l).min(largest_set(n, options.cache_bytes)).max(2);
     let vars = Vars { y, c, local };
-    let mut rows = Rows { gram, members, values: vec![0.0; q * n] };
+    let mut rows = Rows { gram, members, values: vec![0.0; q * n], par: gram.par() };
     // G = p + Qα, from the rows of the non-zero α.
     let mut g = p.clone();
     let nonzero: Vec<usize> = (0..l).filter(|&t| alpha[t] != 0.0).collect();
@@ -317,11 +324,9 @@ fn update_gradient(g: &mut [f64], vars: &Vars, rows: &Rows<'_>, ws: &[(usize, us
     if coef.is_empty() {
         return;
     }
-    // Σ_r coef_r K[r, ·] over the distinct samples, in fixed chunks.
-    const CHUNK: usize = 4096;
+    // Σ_r coef_r K[r, ·] over the distinct samples.
     let mut sum = vec![0.0; rows.n()];
-    sum.par_chunks_mut(CHUNK).enumerate().for_each(|(b, chunk)| {
-        let start = b * CHUNK;
+    for_each_chunk(rows.par, &mut sum, |start, chunk| {
         for &(slot, w) in &coef {
             let row = &rows.row(slot)[start..start + chunk.len()];
             chunk.iter_mut().zip(row).for_each(|(s, &k)| *s += w * f64::from(k));

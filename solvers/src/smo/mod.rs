@@ -95,13 +95,15 @@ pub struct SmoSolution {
 /// Solves `problem` on the kernel matrix of `gram`.
 pub fn solve(gram: &dyn GramProvider, problem: DualProblem, variant: Variant, options: &SmoOptions) -> SmoSolution {
     let problem_len = problem.y.len();
-    if variant == Variant::Standard
-        && let Some(q) = options.working_set
-    {
-        return rayon::scope(|_| batched::solve_batched(gram, problem, options, q));
-    }
-    let run = || solver::Solver::new(gram, problem, variant, options).run();
-    if kern_kernels::is_sequential(gram.row_par(problem_len)) || problem_len < chunks::PARALLEL_LEN {
+    // Working sets spread a batch's rows over the threads; pairs split one
+    // row (and their loops over it) as the provider does.
+    let working_set = options.working_set.filter(|_| variant == Variant::Standard);
+    let par = if working_set.is_some() { gram.par() } else { gram.row_par(problem_len) };
+    let run = || match working_set {
+        Some(q) => batched::solve_batched(gram, problem, options, q),
+        None => solver::Solver::new(gram, problem, variant, options).run(),
+    };
+    if kern_kernels::is_sequential(par) || problem_len < chunks::PARALLEL_LEN {
         // Too small for the loops to split: stay on the caller's thread.
         run()
     } else {

@@ -39,10 +39,7 @@ pub(crate) struct QMatrix<'a> {
 impl<'a> QMatrix<'a> {
     /// `Q` for variables `(sample[s], sign[s])`, caching rows in `cache_bytes`.
     pub(crate) fn new(gram: &'a dyn GramProvider, sample: Vec<usize>, sign: Vec<f64>, cache_bytes: usize) -> Self {
-        let mut members = sample.clone();
-        members.sort_unstable();
-        members.dedup();
-        let local: Vec<usize> = sample.iter().map(|s| members.binary_search(s).expect("a member")).collect();
+        let (members, local) = distinct_samples(&sample);
         let mut k_diag = vec![0.0; members.len()];
         gram.diagonal(&members, &mut k_diag);
         let diag = local.iter().map(|&m| k_diag[m]).collect();
@@ -121,6 +118,16 @@ impl<'a> QMatrix<'a> {
             chunk.iter_mut().zip(q).for_each(|(o, &q)| *o = f64::from(q));
         });
     }
+}
+
+/// The distinct samples behind the variables, ascending, and the index
+/// among them of each variable's sample.
+pub(crate) fn distinct_samples(sample: &[usize]) -> (Vec<usize>, Vec<usize>) {
+    let mut members = sample.to_vec();
+    members.sort_unstable();
+    members.dedup();
+    let local = sample.iter().map(|s| members.binary_search(s).expect("a member")).collect();
+    (members, local)
 }
 
 /// `row[t] = Q[s, t]` for `t` in `tail`, from one kernel row over the distinct
