@@ -63,6 +63,14 @@ pub trait Kernel<S: Samples + ?Sized>: Send + Sync {
         par
     }
 
+    /// Rows of `K(a, a[cols])` from a compact copy of `a[cols]`, for a
+    /// column list many rows share ([`GramProvider::columns`](crate::GramProvider::columns)),
+    /// or `None` where [`block`](Self::block) is as fast.
+    fn columns<'s>(&'s self, a: &'s S, cols: &[usize], par: Par) -> Option<Box<dyn crate::ColumnView + 's>> {
+        let _ = (a, cols, par);
+        None
+    }
+
     /// Fills `out[r] = k(a[rows[r]], a[rows[r]])`.
     fn diagonal(&self, a: &S, rows: &[usize], out: &mut [f64]) {
         for (o, &i) in out.iter_mut().zip(rows) {

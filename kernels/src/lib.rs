@@ -31,7 +31,7 @@ pub use data::{DataSet, DenseMatrix, Row, SparseMatrix, Storage};
 pub use error::{DataError, KernelError};
 pub use faer::Par;
 pub use gram::tiles::{TILE, fill_tiles, fill_tiles_sized};
-pub use gram::{ExactGram, GramProvider, GramRows, SharedGram, cross_gram, gram_matrix};
+pub use gram::{ColumnView, ExactGram, GramProvider, GramRows, SharedGram, cross_gram, gram_matrix};
 pub use graph::{Graph, GraphKernel, Graphs};
 pub use kernel::{BlockProduct, Kernel, Samples};
 pub use par::{is_sequential, par_threads, self_adjoint_eigen};

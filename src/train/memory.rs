@@ -108,9 +108,10 @@ fn exact_needs(spec: &FitSpec, shape: Shape) -> Vec<Need> {
         _ => {
             let cache = ((spec.svm.cache_mb.max(0.0) * 1_048_576.0) as u64).min(n.saturating_mul(n).saturating_mul(4));
             let option = format!("--cache-mb {}", spec.svm.cache_mb);
-            // Copies per class pair and probability fold, and SMO's
-            // per-variable state (an SVR has two variables a sample).
-            let state = shape.data_bytes.saturating_mul(2).saturating_add(n.saturating_mul(64));
+            // Copies per class pair and probability fold, the active
+            // samples' copy SMO's rows read, and SMO's per-variable state
+            // (an SVR has two variables a sample).
+            let state = shape.data_bytes.saturating_mul(3).saturating_add(n.saturating_mul(64));
             vec![
                 need("the SVM's kernel-row cache".into(), &option, cache, "lower --cache-mb"),
                 need(

@@ -36,6 +36,15 @@ pub trait GramProvider: Sync {
         self.par()
     }
 
+    /// Rows of `K[·, cols]` for a column list that many rows will share
+    /// (SMO's active set between two shrinking steps), from a compact copy
+    /// of those samples; `None` where this provider has nothing faster than
+    /// [`block`](Self::block). Its rows equal `block`'s to the bit.
+    fn columns(&self, cols: &[usize]) -> Option<Box<dyn ColumnView + '_>> {
+        let _ = cols;
+        None
+    }
+
     /// The whole `n × n` matrix.
     fn full(&self) -> Mat<f64> {
         let all: Vec<usize> = (0..self.n()).collect();
@@ -43,6 +52,12 @@ pub trait GramProvider: Sync {
         self.block(&all, &all, k.as_mut());
         k
     }
+}
+
+/// `K[·, cols]` for a fixed column list (see [`GramProvider::columns`]).
+pub trait ColumnView: Sync {
+    /// Fills `out[c] = K[row, cols[range.start + c]]`.
+    fn row(&self, row: usize, range: std::ops::Range<usize>, out: &mut [f64]);
 }
 
 /// A kernel bound to its samples, computed exactly on the CPU.
@@ -86,6 +101,10 @@ impl<K: Kernel<S> + ?Sized, S: Samples + ?Sized> GramProvider for ExactGram<'_, 
 
     fn row_par(&self, len: usize) -> Par {
         self.kernel.row_par(self.samples, len, self.par)
+    }
+
+    fn columns(&self, cols: &[usize]) -> Option<Box<dyn ColumnView + '_>> {
+        self.kernel.columns(self.samples, cols, self.par)
     }
 }
 

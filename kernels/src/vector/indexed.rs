@@ -33,7 +33,7 @@ pub(super) fn thin_block(
     let n = mb.n_rows();
     // Every sample's products cost n·d/8 vector FMAs: worth it for narrow
     // data unless the columns asked for are a small fraction of the samples.
-    let all_dots = (d <= NARROW && cols.len() * 8 >= n).then(|| {
+    let all_dots = (d <= NARROW && super::row::all_products_pay(cols.len(), n)).then(|| {
         let fm = b.feature_major().expect("dense data");
         let mut all = vec![0.0; n * rows.len()];
         for (r, dots) in all.chunks_exact_mut(n.max(1)).enumerate() {

@@ -2,6 +2,7 @@
 //! blocks through one GEMM per tile.
 
 mod block;
+mod columns;
 mod exp;
 mod expression;
 mod gradient;
@@ -356,6 +357,16 @@ impl crate::kernel::Kernel<DataSet> for VectorKernel {
 
     fn row_par(&self, samples: &DataSet, len: usize, par: faer::Par) -> faer::Par {
         block::row_par(samples, len, par)
+    }
+
+    fn columns<'s>(
+        &'s self,
+        a: &'s DataSet,
+        cols: &[usize],
+        par: faer::Par,
+    ) -> Option<Box<dyn crate::ColumnView + 's>> {
+        let view = columns::CopiedColumns::new(self, a, cols, par)?;
+        Some(Box::new(view))
     }
 
     fn diagonal(&self, a: &DataSet, rows: &[usize], out: &mut [f64]) {

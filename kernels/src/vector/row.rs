@@ -39,56 +39,45 @@ pub(super) fn fused_row(
     out: &mut [f64],
     par: Par,
 ) -> bool {
-    const SQRT3: f64 = 1.732_050_807_568_877_2;
-    const SQRT5: f64 = 2.236_067_977_499_79;
     let Some(source) = Source::new(a, row, b, cols.len()) else { return false };
-    match *kernel {
-        VectorKernel::Rbf { gamma } => source.fill(cols, out, par, |d2| exp(-gamma * d2)),
-        VectorKernel::Matern12 { lengthscale } => {
-            let inv = 1.0 / lengthscale;
-            source.fill(cols, out, par, |d2| exp(-d2.sqrt() * inv));
-        }
-        VectorKernel::Matern32 { lengthscale } => {
-            let scale = SQRT3 / lengthscale;
-            source.fill(cols, out, par, |d2| {
-                let s = scale * d2.sqrt();
-                (1.0 + s) * exp(-s)
-            });
-        }
-        VectorKernel::Matern52 { lengthscale } => {
-            let scale = SQRT5 / lengthscale;
-            source.fill(cols, out, par, |d2| {
-                let s = scale * d2.sqrt();
-                (1.0 + s + s * s / 3.0) * exp(-s)
-            });
-        }
-        _ => return false,
-    }
-    true
+    source.apply(kernel, Columns::Listed(cols), out, par)
 }
 
 /// How the row's inner products with the samples are formed.
 enum Products<'a> {
     /// Dense `b`: a dot product per column, or, for narrow data (as the
-    /// tiled path decides), every sample at once through the feature-major copy.
-    Dense { m: &'a DenseMatrix, few: Panel<'a>, all_dots: bool },
+    /// tiled path decides), every sample at once through a feature-major copy.
+    Dense { m: &'a DenseMatrix, few: Panel<'a>, all: Option<FeatureMajor<'a>> },
     /// Sparse rows: every sample at once, through `b`'s inverted index (as
     /// the tiled path computes them).
     Inverted { csc: &'a CscIndex, idx: &'a [u32], val: &'a [f64] },
 }
 
+/// Samples feature by feature: feature `k` of sample `i` at `k · n + i`;
+/// the products computed up front are those of samples `first..`.
+#[derive(Clone, Copy)]
+pub(super) struct FeatureMajor<'a> {
+    pub(super) fm: &'a [f64],
+    pub(super) n: usize,
+    pub(super) first: usize,
+}
+
 /// The row and how its inner products are formed.
-struct Source<'a> {
-    b: &'a DataSet,
+pub(super) struct Source<'a> {
     products: Products<'a>,
+    /// Products computed up front (`Dots::All`), when they are.
+    count: usize,
+    /// `‖x‖²` of the columns, indexed as `cols` index.
+    norms: &'a [f64],
     /// `‖a[row]‖²`.
     ny: f64,
-    /// The row's own index when `a` and `b` are the same data.
+    /// The row's own column, when it is one of them.
     itself: Option<usize>,
 }
 
 impl<'a> Source<'a> {
     fn new(a: &'a DataSet, row: usize, b: &'a DataSet, n_cols: usize) -> Option<Self> {
+        let n = b.n_samples();
         let products = match (a.storage(), b.storage()) {
             (Storage::Sparse(sa), Storage::Sparse(_)) => {
                 let (idx, val) = sa.row(row);
@@ -96,23 +85,80 @@ impl<'a> Source<'a> {
             }
             (_, Storage::Dense(m)) if m.n_cols() >= a.n_features() => {
                 let d = m.n_cols();
-                let all_dots = d <= NARROW && n_cols * 8 >= b.n_samples();
-                Products::Dense { m, few: Panel::gather(a, &[row], d), all_dots }
+                let all = (d <= NARROW && all_products_pay(n_cols, n)).then(|| FeatureMajor {
+                    fm: b.feature_major().expect("dense data"),
+                    n,
+                    first: 0,
+                });
+                Products::Dense { m, few: Panel::gather(a, &[row], d), all }
             }
             _ => return None,
         };
-        Some(Source { b, products, ny: a.sq_norms()[row], itself: std::ptr::eq(a, b).then_some(row) })
+        let itself = std::ptr::eq(a, b).then_some(row);
+        Some(Source { products, count: n, norms: b.sq_norms(), ny: a.sq_norms()[row], itself })
+    }
+
+    /// Row `row` of dense `m` against the samples of the feature-major
+    /// `copy` (positions `copy.first..` of it, their norms `norms`), the
+    /// row's own position among them `itself`.
+    pub(super) fn copied(
+        m: &'a DenseMatrix,
+        (row, ny): (usize, f64),
+        copy: FeatureMajor<'a>,
+        (norms, itself): (&'a [f64], Option<usize>),
+    ) -> Self {
+        let few = Panel { values: m.row(row).into(), sq_norms: (&[][..]).into() };
+        let products = Products::Dense { m, few, all: Some(copy) };
+        Source { products, count: norms.len(), norms, ny, itself }
+    }
+
+    /// `out[c] = k(a[row], b[cols[c]])` by `kernel`'s formula; false for a
+    /// kernel that is not a distance kernel.
+    pub(super) fn apply(&self, kernel: &VectorKernel, cols: Columns<'_>, out: &mut [f64], par: Par) -> bool {
+        const SQRT3: f64 = 1.732_050_807_568_877_2;
+        const SQRT5: f64 = 2.236_067_977_499_79;
+        match *kernel {
+            VectorKernel::Rbf { gamma } => self.fill(&cols, out, par, |d2| exp(-gamma * d2)),
+            VectorKernel::Matern12 { lengthscale } => {
+                let inv = 1.0 / lengthscale;
+                self.fill(&cols, out, par, |d2| exp(-d2.sqrt() * inv));
+            }
+            VectorKernel::Matern32 { lengthscale } => {
+                let scale = SQRT3 / lengthscale;
+                self.fill(&cols, out, par, |d2| {
+                    let s = scale * d2.sqrt();
+                    (1.0 + s) * exp(-s)
+                });
+            }
+            VectorKernel::Matern52 { lengthscale } => {
+                let scale = SQRT5 / lengthscale;
+                self.fill(&cols, out, par, |d2| {
+                    let s = scale * d2.sqrt();
+                    (1.0 + s + s * s / 3.0) * exp(-s)
+                });
+            }
+            _ => return false,
+        }
+        true
     }
 
     /// `out[c] = f(‖a[row] − b[cols[c]]‖²)`; in two halves on two threads
     /// when `par` allows (see [`row_par`](super::block::row_par)).
-    fn fill(&self, cols: &[usize], out: &mut [f64], par: Par, f: impl Fn(f64) -> f64 + Copy + Sync) {
-        let (norms, n) = (self.b.sq_norms(), self.b.n_samples());
-        let split = !crate::is_sequential(par);
+    fn fill(&self, cols: &Columns<'_>, out: &mut [f64], par: Par, f: impl Fn(f64) -> f64 + Copy + Sync) {
+        let (n, split) = (self.count, !crate::is_sequential(par));
+        let half = if split { cols.len().div_ceil(2 * CHUNK) * CHUNK } else { cols.len() };
+        if let Columns::Run(run) = cols {
+            // A copy's columns in order: products and formula chunk by
+            // chunk, both in L1, and one hand-off per row.
+            let (o0, o1) = out.split_at_mut(half);
+            let mid = run.start + half;
+            both(split, || self.fill_run(run.start..mid, o0, f), || self.fill_run(mid..run.end, o1, f));
+            return;
+        }
         ALL_DOTS.with(|all| {
             let mut all = all.borrow_mut();
             let dots = match &self.products {
-                Products::Dense { m, few, all_dots: false } => Dots::Rows(m, &few.values[..m.n_cols()]),
+                Products::Dense { m, few, all: None } => Dots::Rows(m, &few.values[..m.n_cols()]),
                 _ => {
                     all.clear();
                     all.resize(n, 0.0);
@@ -122,28 +168,49 @@ impl<'a> Source<'a> {
                     Dots::All(&all[..])
                 }
             };
-            let chunk = Chunk { dots, ny: self.ny, norms, itself: self.itself };
-            let run = |cols: &[usize], out: &mut [f64]| {
-                for (cols, o) in cols.chunks(CHUNK).zip(out.chunks_mut(CHUNK)) {
-                    chunk.fill_dispatched(cols, o, f);
+            let chunk = Chunk { dots, ny: self.ny, norms: self.norms, itself: self.itself };
+            let run = |cols: Columns<'_>, out: &mut [f64]| {
+                for (k, o) in out.chunks_mut(CHUNK).enumerate() {
+                    chunk.fill_dispatched(cols.sub(k * CHUNK, k * CHUNK + o.len()), o, f);
                 }
             };
-            let half = if split { cols.len().div_ceil(2 * CHUNK) * CHUNK } else { cols.len() };
-            let ((c0, c1), (o0, o1)) = (cols.split_at(half), out.split_at_mut(half));
-            both(split, || run(c0, o0), || run(c1, o1));
+            let (len, (o0, o1)) = (cols.len(), out.split_at_mut(half));
+            both(split, || run(cols.sub(0, half), o0), || run(cols.sub(half, len), o1));
         });
     }
 
-    /// `dots[i] = ⟨a[row], b[first + i]⟩` (`dots` holds zeros).
+    /// [`fill`](Self::fill) of the positions `run`, chunk by chunk.
+    fn fill_run(&self, run: std::ops::Range<usize>, out: &mut [f64], f: impl Fn(f64) -> f64 + Copy) {
+        let mut dots = [0.0; CHUNK];
+        for (k, o) in out.chunks_mut(CHUNK).enumerate() {
+            let start = run.start + k * CHUNK;
+            let dots = &mut dots[..o.len()];
+            dots.fill(0.0);
+            self.all_products(dots, start);
+            let itself = self.itself.and_then(|i| i.checked_sub(start)).filter(|&i| i < o.len());
+            let norms = &self.norms[start..start + o.len()];
+            let chunk = Chunk { dots: Dots::All(dots), ny: self.ny, norms, itself };
+            chunk.fill_dispatched(Columns::Run(0..o.len()), o, f);
+        }
+    }
+
+    /// `dots[i]` = the product with sample `first + i` of those computed
+    /// up front (`dots` holds zeros).
     fn all_products(&self, dots: &mut [f64], first: usize) {
         match &self.products {
-            Products::Dense { m, few, .. } => {
-                let fm = self.b.feature_major().expect("dense data");
-                feature_major_dots(dots, first, &few.values[..m.n_cols()], fm, self.b.n_samples());
+            Products::Dense { m, few, all: Some(c) } => {
+                feature_major_dots(dots, c.first + first, &few.values[..m.n_cols()], c.fm, c.n);
             }
+            Products::Dense { all: None, .. } => unreachable!("products per column"),
             Products::Inverted { csc, idx, val } => csc.accumulate(idx, val, first..first + dots.len(), dots),
         }
     }
+}
+
+/// Whether computing the products with all `n` samples of narrow data, as
+/// long AXPYs, pays for a row of `n_cols` of them (the tiled path's rule).
+pub(super) fn all_products_pay(n_cols: usize, n: usize) -> bool {
+    n_cols * 8 >= n
 }
 
 /// Runs `a` and `b`, on two threads when `split`.
@@ -153,6 +220,31 @@ fn both(split: bool, a: impl FnOnce() + Send, b: impl FnOnce() + Send) {
     } else {
         a();
         b();
+    }
+}
+
+/// The columns of a row: listed by sample, or a run of positions read in
+/// order (a copy's columns, [`super::columns`]).
+#[derive(Clone, Debug)]
+pub(super) enum Columns<'a> {
+    Listed(&'a [usize]),
+    Run(std::ops::Range<usize>),
+}
+
+impl Columns<'_> {
+    fn len(&self) -> usize {
+        match self {
+            Columns::Listed(cols) => cols.len(),
+            Columns::Run(run) => run.len(),
+        }
+    }
+
+    /// Columns `start..end` of these.
+    fn sub(&self, start: usize, end: usize) -> Self {
+        match self {
+            Columns::Listed(cols) => Columns::Listed(&cols[start..end]),
+            Columns::Run(run) => Columns::Run(run.start + start..run.start + end),
+        }
     }
 }
 
@@ -175,7 +267,7 @@ struct Chunk<'a> {
 
 impl Chunk<'_> {
     /// [`fill`](Self::fill) compiled for the widest vector unit this CPU has.
-    fn fill_dispatched(&self, cols: &[usize], out: &mut [f64], f: impl Fn(f64) -> f64 + Copy) {
+    fn fill_dispatched(&self, cols: Columns<'_>, out: &mut [f64], f: impl Fn(f64) -> f64 + Copy) {
         #[cfg(target_arch = "x86_64")]
         {
             // SAFETY: each variant runs only where the CPU has its features.
@@ -190,28 +282,46 @@ impl Chunk<'_> {
 
     #[cfg(target_arch = "x86_64")]
     #[target_feature(enable = "avx512f")]
-    fn fill_avx512(&self, cols: &[usize], out: &mut [f64], f: impl Fn(f64) -> f64 + Copy) {
+    fn fill_avx512(&self, cols: Columns<'_>, out: &mut [f64], f: impl Fn(f64) -> f64 + Copy) {
         self.fill(cols, out, f)
     }
 
     #[cfg(target_arch = "x86_64")]
     #[target_feature(enable = "avx2,fma")]
-    fn fill_avx2(&self, cols: &[usize], out: &mut [f64], f: impl Fn(f64) -> f64 + Copy) {
+    fn fill_avx2(&self, cols: Columns<'_>, out: &mut [f64], f: impl Fn(f64) -> f64 + Copy) {
         self.fill(cols, out, f)
     }
 
     /// Squared distances (exactly 0 for the row's own sample, as the
     /// tiled path makes them), then the kernel's formula over them.
     #[inline(always)]
-    fn fill(&self, cols: &[usize], out: &mut [f64], f: impl Fn(f64) -> f64 + Copy) {
-        for (o, &j) in out.iter_mut().zip(cols) {
-            let v = match self.dots {
-                Dots::All(all) => all[j],
-                Dots::Rows(m, y) => dot(m.row(j), y),
-            };
-            let nr = self.norms[j];
-            let d2 = nr + self.ny - 2.0 * v;
-            *o = if self.itself != Some(j) && d2 > ROUNDING * (nr + self.ny) { d2 } else { 0.0 };
+    fn fill(&self, cols: Columns<'_>, out: &mut [f64], f: impl Fn(f64) -> f64 + Copy) {
+        let ny = self.ny;
+        let sq_distance = |v: f64, nr: f64| {
+            let d2 = nr + ny - 2.0 * v;
+            if d2 > ROUNDING * (nr + ny) { d2 } else { 0.0 }
+        };
+        match (cols, self.dots) {
+            (Columns::Listed(cols), dots) => {
+                for (o, &j) in out.iter_mut().zip(cols) {
+                    let v = match dots {
+                        Dots::All(all) => all[j],
+                        Dots::Rows(m, y) => dot(m.row(j), y),
+                    };
+                    *o = if self.itself != Some(j) { sq_distance(v, self.norms[j]) } else { 0.0 };
+                }
+            }
+            (Columns::Run(run), Dots::All(all)) => {
+                // In order: contiguous loads, no index per column.
+                let (all, norms) = (&all[run.clone()], &self.norms[run.clone()]);
+                for ((o, &v), &nr) in out.iter_mut().zip(all).zip(norms) {
+                    *o = sq_distance(v, nr);
+                }
+                if let Some(i) = self.itself.filter(|i| run.contains(i)) {
+                    out[i - run.start] = 0.0;
+                }
+            }
+            (Columns::Run(_), Dots::Rows(..)) => unreachable!("a run reads products computed up front"),
         }
         out.iter_mut().for_each(|o| *o = f(*o));
     }

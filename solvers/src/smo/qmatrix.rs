@@ -8,7 +8,7 @@
 //! fraction of the data), indexed locally.
 
 use faer::Mat;
-use kern_kernels::{GramProvider, Par};
+use kern_kernels::{ColumnView, GramProvider, Par};
 
 use super::cache::RowCache;
 use super::chunks::for_each_chunk;
@@ -34,6 +34,19 @@ pub(crate) struct QMatrix<'a> {
     /// Where each local sample sits in `cols` when samples repeat (ε-SVR's
     /// twins share a slot).
     slot: Vec<usize>,
+    /// Kernel rows over the active variables' samples, in their order.
+    active: Active<'a>,
+}
+
+/// A provider's view of the columns of the first `len` variables
+/// ([`GramProvider::columns`]): rows computed from a copy of just those
+/// samples, in the variables' order.
+enum Active<'a> {
+    /// To be made when next needed (none yet, or the variables moved).
+    Stale,
+    /// The provider has none (or samples repeat), so never again.
+    Unavailable,
+    View(Box<dyn ColumnView + 'a>, usize),
 }
 
 impl<'a> QMatrix<'a> {
@@ -56,6 +69,7 @@ impl<'a> QMatrix<'a> {
             cols: Vec::new(),
             cols_local: Vec::new(),
             slot: if n < l { vec![usize::MAX; n] } else { Vec::new() },
+            active: if n < l { Active::Unavailable } else { Active::Stale },
         }
     }
 
@@ -70,6 +84,9 @@ impl<'a> QMatrix<'a> {
         self.sign.swap(s, t);
         self.diag.swap(s, t);
         self.cache.swap_index(s, t);
+        if let Active::View(..) = self.active {
+            self.active = Active::Stale;
+        }
     }
 
     /// Whether `Q[s, 0..len]` is in the cache (reading it computes nothing).
@@ -95,15 +112,31 @@ impl<'a> QMatrix<'a> {
     /// Brings `Q[s, 0..len]` into the cache, computing what it lacks.
     fn fetch(&mut self, s: usize, len: usize) -> &mut [f32] {
         let (row, start) = self.cache.get_data(s, len);
-        if start < len {
-            compute_tail(
+        if start == len {
+            return row;
+        }
+        // A new view after the variables moved, or after unshrinking made
+        // the active set longer than the view.
+        let remake = match &self.active {
+            Active::Stale => true,
+            Active::View(_, covered) => len > *covered,
+            Active::Unavailable => false,
+        };
+        if remake {
+            let cols: Vec<usize> = self.local[..len].iter().map(|&m| self.members[m]).collect();
+            self.active = self.gram.columns(&cols).map_or(Active::Unavailable, |v| Active::View(v, len));
+        }
+        let ids = (&self.members[..], &self.local[..], &self.sign[..]);
+        match &self.active {
+            Active::View(view, _) => view_tail(view.as_ref(), ids, s, start..len, &mut self.block, row),
+            _ => compute_tail(
                 self.gram,
-                (&self.members, &self.local, &self.sign),
+                ids,
                 s,
                 start..len,
                 (&mut self.block, &mut self.cols, &mut self.cols_local, &mut self.slot),
                 row,
-            );
+            ),
         }
         row
     }
@@ -128,6 +161,32 @@ pub(crate) fn distinct_samples(sample: &[usize]) -> (Vec<usize>, Vec<usize>) {
     members.dedup();
     let local = sample.iter().map(|s| members.binary_search(s).expect("a member")).collect();
     (members, local)
+}
+
+/// `row[t] = Q[s, t]` for `t` in `tail`, from `view`'s kernel row over the
+/// active variables' samples.
+fn view_tail(
+    view: &dyn ColumnView,
+    (members, local, sign): (&[usize], &[usize], &[f64]),
+    s: usize,
+    tail: std::ops::Range<usize>,
+    block: &mut Mat<f64>,
+    row: &mut [f32],
+) {
+    if block.nrows() != tail.len() {
+        *block = Mat::zeros(tail.len(), 1);
+    }
+    view.row(members[local[s]], tail.clone(), block.col_as_slice_mut(0));
+    signed_row(row, sign, s, tail, block.col_as_slice(0));
+}
+
+/// `row[t] = sign[s] · sign[t] · k[t − tail.start]` in f32 for `t` in `tail`.
+fn signed_row(row: &mut [f32], sign: &[f64], s: usize, tail: std::ops::Range<usize>, k: &[f64]) {
+    let si = sign[s];
+    // ±K rounded to f32 is exactly ±(K rounded to f32): LIBSVM's Qfloat.
+    for ((q, &st), &k) in row[tail.clone()].iter_mut().zip(&sign[tail]).zip(k) {
+        *q = (si * st * k) as f32;
+    }
 }
 
 /// `row[t] = Q[s, t]` for `t` in `tail`, from one kernel row over the distinct
@@ -166,16 +225,12 @@ fn compute_tail(
     }
     gram.block(&[members[local[s]]], cols, block.as_mut().transpose_mut());
     let k = block.col_as_slice(0);
-    let si = sign[s];
-    // ±K rounded to f32 is exactly ±(K rounded to f32): LIBSVM's Qfloat.
     if repeats {
         for t in tail {
-            row[t] = (si * sign[t] * k[slot[local[t]]]) as f32;
+            row[t] = (sign[s] * sign[t] * k[slot[local[t]]]) as f32;
         }
         cols_local.iter().for_each(|&j| slot[j] = usize::MAX);
     } else {
-        for ((q, &st), &k) in row[tail.clone()].iter_mut().zip(&sign[tail]).zip(k) {
-            *q = (si * st * k) as f32;
-        }
+        signed_row(row, sign, s, tail, k);
     }
 }
