@@ -103,6 +103,35 @@ impl CscIndex {
         out
     }
 
+    /// The index of the samples `j` with `position_of[j]` set (not
+    /// `usize::MAX`), sample `j` renumbered `position_of[j]`: every column
+    /// keeps its mode, so a sample's products sum in the same order and come
+    /// out the same to the bit.
+    pub fn restricted(&self, position_of: &[usize]) -> Self {
+        let mut out = Self {
+            features: self.features.clone(),
+            colptr: vec![0],
+            samples: Vec::new(),
+            values: Vec::new(),
+            mode: self.mode.clone(),
+        };
+        let mut column: Vec<(u32, f64)> = Vec::new();
+        for p in 0..self.features.len() {
+            let col = self.colptr[p]..self.colptr[p + 1];
+            column.clear();
+            for (&j, &v) in self.samples[col.clone()].iter().zip(&self.values[col]) {
+                if let Some(&at) = position_of.get(j as usize).filter(|&&at| at != usize::MAX) {
+                    column.push((at as u32, v));
+                }
+            }
+            column.sort_unstable_by_key(|&(at, _)| at);
+            out.samples.extend(column.iter().map(|&(at, _)| at));
+            out.values.extend(column.iter().map(|&(_, v)| v));
+            out.colptr.push(out.samples.len());
+        }
+        out
+    }
+
     /// `acc[j − range.start] += Σ_k w_k X[j, k]` for the samples `j` in
     /// `range`, where `(idx, w)` is a sparse vector.
     pub fn accumulate(&self, idx: &[u32], w: &[f64], range: Range<usize>, acc: &mut [f64]) {

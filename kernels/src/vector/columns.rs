@@ -17,20 +17,17 @@ use faer::{MatMut, Par};
 use super::VectorKernel;
 use super::block::row_par;
 use super::indexed::NARROW;
-use super::row::{Columns, FeatureMajor, Source, all_products_pay};
-use crate::data::{DataSet, DenseMatrix, Storage};
+use super::row::{Columns, Copied, FeatureMajor, Source, all_products_pay};
+use crate::data::{CscIndex, DataSet, DenseMatrix, Storage};
 use crate::gram::ColumnView;
 use crate::kernel::Kernel;
 
-/// `K[·, cols]` of a distance kernel over narrow dense data.
+/// `K[·, cols]` of a distance kernel over narrow dense data or sparse data.
 pub(super) struct CopiedColumns<'a> {
     kernel: &'a VectorKernel,
     data: &'a DataSet,
-    m: &'a DenseMatrix,
     cols: Vec<usize>,
-    /// `data[cols]` feature-major: feature `k` of column `c` at `k · len + c`
-    /// (the data's own copy when the columns are all the samples in order).
-    copy: Cow<'a, [f64]>,
+    copy: Copy<'a>,
     /// `‖x‖²` of each column.
     norms: Cow<'a, [f64]>,
     /// Each sample's position among the columns (`usize::MAX`: not one).
@@ -38,12 +35,18 @@ pub(super) struct CopiedColumns<'a> {
     par: Par,
 }
 
+/// `data[cols]` as a row's products read them. Borrowed from the data when
+/// the columns are all the samples in order.
+enum Copy<'a> {
+    /// Feature-major: feature `k` of column `c` at `k · len + c`.
+    FeatureMajor(Cow<'a, [f64]>),
+    Inverted(Cow<'a, CscIndex>),
+}
+
 impl<'a> CopiedColumns<'a> {
-    /// The view of `data[cols]`, or `None` when rows would not read a
-    /// feature-major copy (wide or sparse data, kernels other than RBF and
-    /// Matérn).
+    /// The view of `data[cols]`, or `None` where rows read no copy of all
+    /// the samples (wide dense data, kernels other than RBF and Matérn).
     pub(super) fn new(kernel: &'a VectorKernel, data: &'a DataSet, cols: &[usize], par: Par) -> Option<Self> {
-        let Storage::Dense(m) = data.storage() else { return None };
         let distance = matches!(
             kernel,
             VectorKernel::Rbf { .. }
@@ -51,39 +54,59 @@ impl<'a> CopiedColumns<'a> {
                 | VectorKernel::Matern32 { .. }
                 | VectorKernel::Matern52 { .. }
         );
-        if !distance || m.n_cols() > NARROW || cols.len() < 2 {
+        let narrow = match data.storage() {
+            Storage::Dense(m) => m.n_cols() <= NARROW,
+            Storage::Sparse(_) => true,
+        };
+        if !distance || !narrow || cols.len() < 2 {
             return None;
         }
-        let (len, d) = (cols.len(), m.n_cols());
-        let (copy, norms) = if cols.iter().enumerate().all(|(c, &j)| c == j) && len == data.n_samples() {
-            (Cow::Borrowed(data.feature_major().expect("dense data")), Cow::Borrowed(data.sq_norms()))
-        } else {
-            let mut copy = vec![0.0; len * d];
-            for (c, &j) in cols.iter().enumerate() {
-                for (k, &v) in m.row(j).iter().enumerate() {
-                    copy[k * len + c] = v;
-                }
-            }
-            (Cow::Owned(copy), cols.iter().map(|&j| data.sq_norms()[j]).collect())
-        };
         let mut position_of = vec![usize::MAX; data.n_samples()];
         cols.iter().enumerate().for_each(|(c, &j)| position_of[j] = c);
-        Some(Self { kernel, data, m, cols: cols.to_vec(), copy, norms, position_of, par })
+        let all_in_order = cols.len() == data.n_samples() && cols.iter().enumerate().all(|(c, &j)| c == j);
+        let (copy, norms) = if all_in_order {
+            let copy = match data.storage() {
+                Storage::Dense(_) => Copy::FeatureMajor(Cow::Borrowed(data.feature_major()?)),
+                Storage::Sparse(_) => Copy::Inverted(Cow::Borrowed(data.csc()?)),
+            };
+            (copy, Cow::Borrowed(data.sq_norms()))
+        } else {
+            let copy = match data.storage() {
+                Storage::Dense(m) => Copy::FeatureMajor(Cow::Owned(feature_major(m, cols))),
+                Storage::Sparse(_) => Copy::Inverted(Cow::Owned(data.csc()?.restricted(&position_of))),
+            };
+            (copy, cols.iter().map(|&j| data.sq_norms()[j]).collect())
+        };
+        Some(Self { kernel, data, cols: cols.to_vec(), copy, norms, position_of, par })
     }
+}
+
+/// `m[cols]` feature by feature.
+fn feature_major(m: &DenseMatrix, cols: &[usize]) -> Vec<f64> {
+    let len = cols.len();
+    let mut copy = vec![0.0; len * m.n_cols()];
+    for (c, &j) in cols.iter().enumerate() {
+        for (k, &v) in m.row(j).iter().enumerate() {
+            copy[k * len + c] = v;
+        }
+    }
+    copy
 }
 
 impl ColumnView for CopiedColumns<'_> {
     fn row(&self, row: usize, range: Range<usize>, out: &mut [f64]) {
         let cols = &self.cols[range.clone()];
-        // A row the tiled path would compute column by column: so here too.
-        if !all_products_pay(cols.len(), self.data.n_samples()) {
-            let out = MatMut::from_row_major_slice_mut(out, 1, cols.len());
-            return self.kernel.block(self.data, &[row], self.data, cols, out, self.par);
-        }
-        let copy = FeatureMajor { fm: &self.copy, n: self.cols.len(), first: range.start };
+        let copied = match &self.copy {
+            // A dense row the tiled path would compute column by column: so here too.
+            Copy::FeatureMajor(_) if !all_products_pay(cols.len(), self.data.n_samples()) => {
+                let out = MatMut::from_row_major_slice_mut(out, 1, cols.len());
+                return self.kernel.block(self.data, &[row], self.data, cols, out, self.par);
+            }
+            Copy::FeatureMajor(fm) => Copied::FeatureMajor(FeatureMajor { fm, n: self.cols.len(), first: range.start }),
+            Copy::Inverted(csc) => Copied::Inverted(csc, range.start),
+        };
         let itself = range.contains(&self.position_of[row]).then(|| self.position_of[row] - range.start);
-        let (norms, ny) = (&self.norms[range.clone()], self.data.sq_norms()[row]);
-        let source = Source::copied(self.m, (row, ny), copy, (norms, itself));
+        let source = Source::copied((self.data, row), copied, (&self.norms[range.clone()], itself));
         let par = row_par(self.data, cols.len(), self.par);
         let done = source.apply(self.kernel, Columns::Run(0..cols.len()), out, par);
         debug_assert!(done, "a distance kernel");
@@ -109,14 +132,37 @@ mod tests {
         DataSet::from(DenseMatrix::new(n, d, values).unwrap())
     }
 
+    /// Sparse rows: feature 0 in about 80 % of them (a complemented column
+    /// of the inverted index), features 1..30 rare.
+    fn sparse_data(n: usize, seed: u64) -> DataSet {
+        let dense = uniform_data(n, 31, seed);
+        let mut sparse = SparseMatrix::with_cols(31);
+        for i in 0..n {
+            let row = dense.row(i);
+            let crate::data::Row::Dense(u) = row else { unreachable!() };
+            let keep = |k: usize| if k == 0 { u[0] < 0.3 } else { u[k] < -0.4 };
+            let idx: Vec<u32> = (0..31).filter(|&k| keep(k)).map(|k| k as u32).collect();
+            let val: Vec<f64> = idx.iter().map(|&k| if k == 0 { 1.0 } else { u[k as usize] * 3.0 }).collect();
+            sparse.push_row(&idx, &val).unwrap();
+        }
+        DataSet::from(sparse)
+    }
+
     /// A view's rows equal `block`'s, bit for bit: every distance kernel,
-    /// the columns all samples in order (the data's own copy) or a shuffled
-    /// subset, whole or a tail short enough to take the per-column path,
-    /// the row among the columns or not, one thread or two.
+    /// dense and sparse data, the columns all samples in order (the data's
+    /// own copy) or a shuffled subset, whole or a tail short enough to take
+    /// the per-column path, the row among the columns or not, one thread or
+    /// two.
     #[test]
     fn a_views_rows_equal_blocks_to_the_bit() {
         let n = 24_000;
-        let x = uniform_data(n, 7, 11);
+        for x in [uniform_data(n, 7, 11), sparse_data(n, 5)] {
+            rows_equal_blocks(&x);
+        }
+    }
+
+    fn rows_equal_blocks(x: &DataSet) {
+        let n = x.n_samples();
         let kernels = [
             VectorKernel::Rbf { gamma: 2.0 },
             VectorKernel::Matern12 { lengthscale: 0.7 },
@@ -132,7 +178,7 @@ mod tests {
         for kernel in &kernels {
             for cols in [&every, &shuffled] {
                 for par in [Par::Seq, Par::rayon(2)] {
-                    let view = kernel.columns(&x, cols, par).expect("narrow dense data");
+                    let view = kernel.columns(x, cols, par).expect("narrow dense or sparse data");
                     let len = cols.len();
                     // Whole, a long tail, and a tail of fewer than n / 8 columns.
                     for range in [0..len, 1000..len, len - 2000..len] {
@@ -140,7 +186,7 @@ mod tests {
                             let mut got = vec![0.0; range.len()];
                             view.row(row, range.clone(), &mut got);
                             let mut want = Mat::zeros(1, range.len());
-                            kernel.block(&x, &[row], &x, &cols[range.clone()], want.as_mut(), par);
+                            kernel.block(x, &[row], x, &cols[range.clone()], want.as_mut(), par);
                             for (c, g) in got.iter().enumerate() {
                                 assert_eq!(g.to_bits(), want[(0, c)].to_bits(), "{kernel:?} {range:?} row {row}, {c}");
                             }
@@ -152,15 +198,12 @@ mod tests {
     }
 
     #[test]
-    fn no_view_where_rows_read_no_feature_major_copy() {
+    fn no_view_for_wide_dense_data_or_other_kernels() {
         let cols: Vec<usize> = (0..100).collect();
         let wide = uniform_data(100, 40, 3);
         assert!(VectorKernel::Rbf { gamma: 1.0 }.columns(&wide, &cols, Par::Seq).is_none());
         let narrow = uniform_data(100, 4, 3);
         assert!(VectorKernel::Linear.columns(&narrow, &cols, Par::Seq).is_none());
         assert!(VectorKernel::Rbf { gamma: 1.0 }.columns(&narrow, &cols, Par::Seq).is_some());
-        let mut sparse = SparseMatrix::with_cols(4);
-        (0..100).for_each(|i| sparse.push_row(&[(i % 4) as u32], &[1.0]).unwrap());
-        assert!(VectorKernel::Rbf { gamma: 1.0 }.columns(&DataSet::from(sparse), &cols, Par::Seq).is_none());
     }
 }

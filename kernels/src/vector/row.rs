@@ -50,7 +50,8 @@ enum Products<'a> {
     Dense { m: &'a DenseMatrix, few: Panel<'a>, all: Option<FeatureMajor<'a>> },
     /// Sparse rows: every sample at once, through `b`'s inverted index (as
     /// the tiled path computes them).
-    Inverted { csc: &'a CscIndex, idx: &'a [u32], val: &'a [f64] },
+    /// Products of samples `first..` of the index.
+    Inverted { csc: &'a CscIndex, idx: &'a [u32], val: &'a [f64], first: usize },
 }
 
 /// Samples feature by feature: feature `k` of sample `i` at `k · n + i`;
@@ -60,6 +61,13 @@ pub(super) struct FeatureMajor<'a> {
     pub(super) fm: &'a [f64],
     pub(super) n: usize,
     pub(super) first: usize,
+}
+
+/// A copy of some samples, and the first of them a row's products start at.
+#[derive(Clone, Copy)]
+pub(super) enum Copied<'a> {
+    FeatureMajor(FeatureMajor<'a>),
+    Inverted(&'a CscIndex, usize),
 }
 
 /// The row and how its inner products are formed.
@@ -81,7 +89,7 @@ impl<'a> Source<'a> {
         let products = match (a.storage(), b.storage()) {
             (Storage::Sparse(sa), Storage::Sparse(_)) => {
                 let (idx, val) = sa.row(row);
-                Products::Inverted { csc: b.csc()?, idx, val }
+                Products::Inverted { csc: b.csc()?, idx, val, first: 0 }
             }
             (_, Storage::Dense(m)) if m.n_cols() >= a.n_features() => {
                 let d = m.n_cols();
@@ -98,18 +106,26 @@ impl<'a> Source<'a> {
         Some(Source { products, count: n, norms: b.sq_norms(), ny: a.sq_norms()[row], itself })
     }
 
-    /// Row `row` of dense `m` against the samples of the feature-major
-    /// `copy` (positions `copy.first..` of it, their norms `norms`), the
-    /// row's own position among them `itself`.
+    /// Row `row` of `data` against the samples of a copy (their norms
+    /// `norms`, the row's own position among them `itself`): feature-major
+    /// when dense, an inverted index when sparse.
     pub(super) fn copied(
-        m: &'a DenseMatrix,
-        (row, ny): (usize, f64),
-        copy: FeatureMajor<'a>,
+        (data, row): (&'a DataSet, usize),
+        copy: Copied<'a>,
         (norms, itself): (&'a [f64], Option<usize>),
     ) -> Self {
-        let few = Panel { values: m.row(row).into(), sq_norms: (&[][..]).into() };
-        let products = Products::Dense { m, few, all: Some(copy) };
-        Source { products, count: norms.len(), norms, ny, itself }
+        let products = match (data.storage(), copy) {
+            (Storage::Dense(m), Copied::FeatureMajor(copy)) => {
+                let few = Panel { values: m.row(row).into(), sq_norms: (&[][..]).into() };
+                Products::Dense { m, few, all: Some(copy) }
+            }
+            (Storage::Sparse(m), Copied::Inverted(csc, first)) => {
+                let (idx, val) = m.row(row);
+                Products::Inverted { csc, idx, val, first }
+            }
+            _ => unreachable!("a copy of the data's own storage"),
+        };
+        Source { products, count: norms.len(), norms, ny: data.sq_norms()[row], itself }
     }
 
     /// `out[c] = k(a[row], b[cols[c]])` by `kernel`'s formula; false for a
@@ -147,9 +163,10 @@ impl<'a> Source<'a> {
     fn fill(&self, cols: &Columns<'_>, out: &mut [f64], par: Par, f: impl Fn(f64) -> f64 + Copy + Sync) {
         let (n, split) = (self.count, !crate::is_sequential(par));
         let half = if split { cols.len().div_ceil(2 * CHUNK) * CHUNK } else { cols.len() };
-        if let Columns::Run(run) = cols {
-            // A copy's columns in order: products and formula chunk by
-            // chunk, both in L1, and one hand-off per row.
+        if let (Columns::Run(run), Products::Dense { .. }) = (cols, &self.products) {
+            // A dense copy's columns in order: products and formula chunk by
+            // chunk, both in L1, and one hand-off per row. (An inverted
+            // index would search its columns again for every chunk.)
             let (o0, o1) = out.split_at_mut(half);
             let mid = run.start + half;
             both(split, || self.fill_run(run.start..mid, o0, f), || self.fill_run(mid..run.end, o1, f));
@@ -202,7 +219,9 @@ impl<'a> Source<'a> {
                 feature_major_dots(dots, c.first + first, &few.values[..m.n_cols()], c.fm, c.n);
             }
             Products::Dense { all: None, .. } => unreachable!("products per column"),
-            Products::Inverted { csc, idx, val } => csc.accumulate(idx, val, first..first + dots.len(), dots),
+            Products::Inverted { csc, idx, val, first: at } => {
+                csc.accumulate(idx, val, at + first..at + first + dots.len(), dots);
+            }
         }
     }
 }
