@@ -55,6 +55,20 @@ pub trait GramProvider: Sync {
 }
 
 /// `K[·, cols]` for a fixed column list (see [`GramProvider::columns`]).
+///
+/// ```
+/// use faer::{Mat, Par};
+/// use kern_kernels::{DataSet, DenseMatrix, ExactGram, GramProvider, VectorKernel};
+/// let x = DataSet::from(DenseMatrix::from_rows(&[vec![0.0], vec![1.0], vec![3.0]]).unwrap());
+/// let k = VectorKernel::Rbf { gamma: 0.5 };
+/// let gram = ExactGram::new(&k, &x, Par::Seq);
+/// let view = gram.columns(&[2, 0]).expect("narrow dense data");
+/// let mut row = [0.0; 2];
+/// view.row(1, 0..2, &mut row);
+/// let mut block = Mat::zeros(1, 2);
+/// gram.block(&[1], &[2, 0], block.as_mut());
+/// assert_eq!(row, [block[(0, 0)], block[(0, 1)]]);
+/// ```
 pub trait ColumnView: Sync {
     /// Fills `out[c] = K[row, cols[range.start + c]]`.
     fn row(&self, row: usize, range: std::ops::Range<usize>, out: &mut [f64]);

@@ -163,12 +163,7 @@ mod tests {
 
     fn rows_equal_blocks(x: &DataSet) {
         let n = x.n_samples();
-        let kernels = [
-            VectorKernel::Rbf { gamma: 2.0 },
-            VectorKernel::Matern12 { lengthscale: 0.7 },
-            VectorKernel::Matern32 { lengthscale: 0.7 },
-            VectorKernel::Matern52 { lengthscale: 0.7 },
-        ];
+        let kernels = crate::vector::distance_kernels();
         let every: Vec<usize> = (0..n).collect();
         // A permutation of two thirds of the samples, as shrinking leaves them.
         let mut shuffled: Vec<usize> = (0..n).filter(|i| i % 3 != 1).collect();

@@ -377,6 +377,17 @@ impl crate::kernel::Kernel<DataSet> for VectorKernel {
     }
 }
 
+/// The kernels of a squared distance that kernel rows compute fused (tests).
+#[cfg(test)]
+pub(crate) fn distance_kernels() -> [VectorKernel; 4] {
+    [
+        VectorKernel::Rbf { gamma: 2.0 },
+        VectorKernel::Matern12 { lengthscale: 0.7 },
+        VectorKernel::Matern32 { lengthscale: 0.7 },
+        VectorKernel::Matern52 { lengthscale: 0.7 },
+    ]
+}
+
 /// `1/ℓ_j²`: the weights of an ARD kernel's squared distance.
 pub(crate) fn ard_weights(lengthscales: &[f64]) -> Vec<f64> {
     lengthscales.iter().map(|l| 1.0 / (l * l)).collect()

@@ -352,7 +352,6 @@ mod tests {
 
     use crate::data::{DataSet, DenseMatrix, SparseMatrix};
     use crate::kernel::Kernel;
-    use crate::vector::VectorKernel;
 
     /// A fused row equals, bit for bit, the first row of a two-row block
     /// (which takes the tiled path), for each distance kernel, on narrow and
@@ -385,12 +384,7 @@ mod tests {
             sparse.push_row(&idx, &val).unwrap();
         }
         sets.push(DataSet::from(sparse));
-        let kernels = [
-            VectorKernel::Rbf { gamma: 2.0 },
-            VectorKernel::Matern12 { lengthscale: 0.7 },
-            VectorKernel::Matern32 { lengthscale: 0.7 },
-            VectorKernel::Matern52 { lengthscale: 0.7 },
-        ];
+        let kernels = crate::vector::distance_kernels();
         let every: Vec<usize> = (0..n).collect();
         let scattered: Vec<usize> = (0..n).filter(|i| i % 3 != 1).rev().collect();
         for x in &sets {
