@@ -2,7 +2,8 @@
 //! fused: each chunk of the row goes from inner products to kernel values
 //! while it sits in the L1 cache, with no tile buffer and no separate passes
 //! over the row. SMO asks for such rows tens of thousands of times. Dense
-//! data and sparse data (through the inverted index) both take it; the
+//! data and sparse data (through the inverted index) both take it, over all
+//! the samples or over a copy of some ([`super::columns`]); the
 //! arithmetic is the tiled path's, step for step, so the values are the same
 //! to the last bit.
 
@@ -48,9 +49,8 @@ enum Products<'a> {
     /// Dense `b`: a dot product per column, or, for narrow data (as the
     /// tiled path decides), every sample at once through a feature-major copy.
     Dense { m: &'a DenseMatrix, few: Panel<'a>, all: Option<FeatureMajor<'a>> },
-    /// Sparse rows: every sample at once, through `b`'s inverted index (as
-    /// the tiled path computes them).
-    /// Products of samples `first..` of the index.
+    /// Sparse rows: every sample at once (from sample `first` of the index
+    /// on), through `b`'s inverted index, as the tiled path computes them.
     Inverted { csc: &'a CscIndex, idx: &'a [u32], val: &'a [f64], first: usize },
 }
 
