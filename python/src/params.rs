@@ -87,7 +87,7 @@ pub(crate) fn fit_spec(task_name: &str, params: &Bound<'_, PyDict>, classes: &[S
     s.nu = get(params, "nu")?.unwrap_or(s.nu);
     s.epsilon = get(params, "epsilon")?.unwrap_or(s.epsilon);
     s.tol = get(params, "tol")?.unwrap_or(s.tol);
-    s.cache_mb = get(params, "cache_size")?.unwrap_or(s.cache_mb);
+    s.cache_mb = get(params, "cache_size")?.or(s.cache_mb);
     s.shrinking = get(params, "shrinking")?.unwrap_or(s.shrinking);
     s.working_set = get(params, "working_set")?;
     s.probability = get(params, "probability")?.unwrap_or(false);

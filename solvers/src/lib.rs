@@ -37,5 +37,5 @@ pub use ridge::{
     KernelRidge, KernelRidgeModel, LooPath, LooSelection, PredictionIntervals, WeightedGram, fit_dual,
     fit_dual_weighted, lower_rank, upper_rank,
 };
-pub use smo::SmoOptions;
+pub use smo::{CacheBudget, SmoOptions};
 pub use svm::{PairInfo, SvmKind, SvmModel, SvmParams, train_classifier, train_one_class, train_regressor};

@@ -5,7 +5,7 @@
 
 use faer::Par;
 use kern_kernels::{DataSet, DenseMatrix, ExactGram, Row, VectorKernel};
-use kern_solvers::smo::{DualProblem, SmoOptions, SmoSolution, Variant, solve};
+use kern_solvers::smo::{CacheBudget, DualProblem, SmoOptions, SmoSolution, Variant, solve};
 use kern_solvers::{SvmKind, SvmParams, train_classifier};
 
 fn lcg(seed: &mut u64) -> f64 {
@@ -30,7 +30,14 @@ fn blobs(n: usize, seed: u64) -> (Vec<Vec<f64>>, Vec<f64>, Vec<f64>) {
 
 fn options(shrinking: bool) -> SmoOptions {
     // A cache of a few rows only, so that eviction and recomputation happen.
-    SmoOptions { tol: 1e-3, shrinking, cache_bytes: 20 * 200 * 4, max_iter: None, newton: true, working_set: None }
+    SmoOptions {
+        tol: 1e-3,
+        shrinking,
+        cache: CacheBudget::Bytes(20 * 200 * 4),
+        max_iter: None,
+        newton: true,
+        working_set: None,
+    }
 }
 
 /// Checks the KKT conditions of `sol` for `problem` with an independent
@@ -324,7 +331,7 @@ fn newton_steps_reach_the_same_kkt_point_in_fewer_iterations() {
         let opts = |newton| SmoOptions {
             tol: 1e-3,
             shrinking: true,
-            cache_bytes: 64 << 20,
+            cache: CacheBudget::Bytes(64 << 20),
             max_iter: None,
             newton,
             working_set: None,
@@ -372,7 +379,7 @@ fn working_sets_reach_the_pairs_optimum() {
         }
         let pairs = solve(&ExactGram::new(&kernel, &x, Par::Seq), problem.clone(), variant, &options(true));
         for q in [2, 16, 64] {
-            let batched = SmoOptions { working_set: Some(q), cache_bytes: 1 << 20, ..options(true) };
+            let batched = SmoOptions { working_set: Some(q), cache: CacheBudget::Bytes(1 << 20), ..options(true) };
             let seq = solve(&ExactGram::new(&kernel, &x, Par::Seq), problem.clone(), variant, &batched);
             let name = format!("{name}, working set {q}");
             assert!(!seq.reached_max_iter, "{name}: stopped by the iteration limit");

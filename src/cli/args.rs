@@ -81,9 +81,9 @@ pub struct SvmArgs {
     /// Stop when the maximal violating pair's gap is below this (SVMs), or when the last two conjugate-gradient steps each move the solution by less than this fraction of its size (Falkon; 0 runs to a relative residual of 1e-7 or --max-iter)
     #[arg(long, default_value_t = 1e-3)]
     pub tol: f64,
-    /// Kernel-row cache in MiB
-    #[arg(long, default_value_t = 100.0)]
-    pub cache_mb: f64,
+    /// Kernel-row cache in MiB [default: room for the rows one shrinking interval reads (2 min(n, 1000) rows of n values), at least 100 and at most a thirty-second of --max-memory]
+    #[arg(long)]
+    pub cache_mb: Option<f64>,
     /// Turn shrinking off
     #[arg(long)]
     pub no_shrinking: bool,

@@ -32,9 +32,10 @@ macro_rules! smo_builder {
             self
         }
 
-        /// Kernel-row cache in MiB (100).
+        /// Kernel-row cache in MiB (by default room for the rows of one
+        /// shrinking interval, from 100 MiB to a thirty-second of the memory cap).
         pub fn cache_mb(mut self, mb: f64) -> Self {
-            self.0.spec.svm.cache_mb = mb;
+            self.0.spec.svm.cache_mb = Some(mb);
             self
         }
 

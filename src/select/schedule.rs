@@ -129,9 +129,7 @@ impl<S: Learnable> Scheduler<'_, S> {
     fn shareable(&self, spec: &FitSpec) -> bool {
         let n = self.x.len();
         let each = match spec.task {
-            Task::Svc | Task::Nusvc | Task::Svr | Task::Nusvr => {
-                ((spec.svm.cache_mb.max(0.0) * 1_048_576.0) as u64).min((n as u64).saturating_mul(n as u64) * 4)
-            }
+            Task::Svc | Task::Nusvc | Task::Svr | Task::Nusvr => crate::train::cache_bytes(spec, n),
             Task::Krr => gram_bytes(n).saturating_mul(2),
             _ => return false,
         };

@@ -106,8 +106,11 @@ fn exact_needs(spec: &FitSpec, shape: Shape) -> Vec<Need> {
             vec![need(what, &format!("--task {}", spec.task.name()), bytes, exact)]
         }
         _ => {
-            let cache = ((spec.svm.cache_mb.max(0.0) * 1_048_576.0) as u64).min(n.saturating_mul(n).saturating_mul(4));
-            let option = format!("--cache-mb {}", spec.svm.cache_mb);
+            let cache = super::cache_bytes(spec, shape.n);
+            let option = match spec.svm.cache_mb {
+                Some(mb) => format!("--cache-mb {mb}"),
+                None => "--cache-mb (default)".to_string(),
+            };
             // Copies per class pair and probability fold, the active
             // samples' copy SMO's rows read, and SMO's per-variable state
             // (an SVR has two variables a sample).

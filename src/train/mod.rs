@@ -53,7 +53,7 @@ pub use spec::{
     Alpha, Approx, ApproxSpec, Device, EXACT_GP_RESTARTS, FitSpec, GpSpec, Loss, SGPR_FIT_SAMPLES, Sampling, SvmSpec,
     Task, default_max_memory,
 };
-pub use svm::svm_params;
+pub use svm::{cache_budget, cache_bytes, svm_params};
 pub use targets::{ClassOrder, Targets, are_classes, code_classes, label_name, label_names};
 pub use vectors::fit_vectors;
 pub(crate) use weights::without_zero_weights;

@@ -90,8 +90,8 @@ pub struct SvmSpec {
     pub epsilon: f64,
     /// Stop when the maximal violating pair's gap is below this.
     pub tol: f64,
-    /// Kernel-row cache in MiB.
-    pub cache_mb: f64,
+    /// Kernel-row cache in MiB [default: [`cache_budget`](super::cache_budget)'s].
+    pub cache_mb: Option<f64>,
     /// Shrinking (LIBSVM's `-h 1`).
     pub shrinking: bool,
     /// Newton steps on the free variables between SMO iterations (off:
@@ -116,7 +116,7 @@ impl Default for SvmSpec {
             nu: 0.5,
             epsilon: 0.1,
             tol: 1e-3,
-            cache_mb: 100.0,
+            cache_mb: None,
             shrinking: true,
             newton: true,
             working_set: None,

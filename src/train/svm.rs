@@ -1,6 +1,6 @@
 //! The one place an [`FitSpec`] becomes the solvers' [`SvmParams`].
 
-use kern_solvers::{SmoOptions, SvmKind, SvmParams};
+use kern_solvers::{CacheBudget, SmoOptions, SvmKind, SvmParams};
 
 use super::{FitSpec, Task, label_name};
 use crate::error::{Error, Result};
@@ -17,13 +17,15 @@ pub fn svm_params(spec: &FitSpec, classes: &[String]) -> Result<SvmParams> {
         Task::Nusvr => SvmKind::NuSvr { c: s.c, nu: s.nu },
         other => return Err(Error::Usage(format!("--task {} is not an SVM", other.name()))),
     };
-    if !(s.cache_mb.is_finite() && s.cache_mb > 0.0) {
-        return Err(Error::Usage(format!("--cache-mb {} must be positive", s.cache_mb)));
+    if let Some(mb) = s.cache_mb
+        && !(mb.is_finite() && mb > 0.0)
+    {
+        return Err(Error::Usage(format!("--cache-mb {mb} must be positive")));
     }
     let smo = SmoOptions {
         tol: s.tol,
         shrinking: s.shrinking,
-        cache_bytes: (s.cache_mb * (1 << 20) as f64) as usize,
+        cache: cache_budget(spec),
         max_iter: s.max_iter,
         newton: s.newton,
         working_set: s.working_set,
@@ -34,6 +36,23 @@ pub fn svm_params(spec: &FitSpec, classes: &[String]) -> Result<SvmParams> {
     }
     params.validate()?;
     Ok(params)
+}
+
+/// What `spec`'s SVM may hold in its kernel-row cache: `--cache-mb`, or by
+/// default room for one shrinking interval's rows, at least LIBSVM's 100 MiB
+/// and at most a thirty-second of the memory cap (several fits may run at once).
+pub fn cache_budget(spec: &FitSpec) -> CacheBudget {
+    match spec.svm.cache_mb {
+        Some(mb) => CacheBudget::Bytes((mb.max(0.0) * (1 << 20) as f64) as usize),
+        None => CacheBudget::Interval { max: usize::try_from(spec.memory_cap() / 32).unwrap_or(usize::MAX) },
+    }
+}
+
+/// The bytes `spec`'s SVM caches on `n` samples, at most: its budget, or
+/// all of `Q` in f32 where that is less.
+pub fn cache_bytes(spec: &FitSpec, n: usize) -> u64 {
+    let n = n as u64;
+    (cache_budget(spec).bytes(n as usize) as u64).min(n.saturating_mul(n).saturating_mul(4))
 }
 
 /// `LABEL=W` pairs as one weight per class (1 where not given).
@@ -55,4 +74,35 @@ fn class_weights(pairs: &[(String, f64)], classes: &[String]) -> Result<Vec<f64>
         weights[k] = *w;
     }
     Ok(weights)
+}
+
+#[cfg(test)]
+mod tests {
+    use kern_solvers::CacheBudget;
+
+    use super::{cache_bytes, svm_params};
+    use crate::train::{FitSpec, Task};
+
+    /// By default the cache holds one shrinking interval's rows (2 min(n,
+    /// 1000) rows of n f32 values), from LIBSVM's 100 MiB up to a
+    /// thirty-second of the memory cap, and never more than all of Q;
+    /// `--cache-mb` is taken as given.
+    #[test]
+    fn the_cache_follows_the_problem_within_the_cap() {
+        let mut spec = FitSpec::new(Task::Svc);
+        spec.max_memory = Some(32 << 30);
+        assert_eq!(cache_bytes(&spec, 50_000), 8 * 1000 * 50_000);
+        assert_eq!(cache_bytes(&spec, 20_000), 8 * 1000 * 20_000);
+        assert_eq!(cache_bytes(&spec, 10_000), 100 << 20);
+        assert_eq!(cache_bytes(&spec, 3_000), 3_000 * 3_000 * 4);
+        assert_eq!(cache_bytes(&spec, 1_000_000), 1 << 30);
+        assert_eq!(svm_params(&spec, &[]).unwrap().smo.cache, CacheBudget::Interval { max: 1 << 30 });
+        spec.max_memory = Some(1 << 30);
+        assert_eq!(cache_bytes(&spec, 1_000_000), 100 << 20);
+        spec.svm.cache_mb = Some(16.0);
+        assert_eq!(cache_bytes(&spec, 50_000), 16 << 20);
+        assert_eq!(svm_params(&spec, &[]).unwrap().smo.cache, CacheBudget::Bytes(16 << 20));
+        spec.svm.cache_mb = Some(-1.0);
+        assert!(svm_params(&spec, &[]).is_err());
+    }
 }

@@ -3,11 +3,13 @@
 //! SMO asks for thousands of rows over the same active set between two
 //! shrinking steps. A row of narrow dense data computes its inner products
 //! with every sample through the feature-major copy of all the data, so it
-//! streams `n · d` values even when a third of the samples are active. Here
-//! the active samples are copied once, feature-major in the columns' order,
-//! and each row streams only them. Every product sums in feature order, as
-//! in [`row`](super::row), so the rows equal [`block`](crate::Kernel::block)'s
-//! to the bit.
+//! streams `n · d` values even when a third of the samples are active; a
+//! row of wide dense data gathers each active sample's features from
+//! wherever it lies. Here the active samples are copied once, in the
+//! columns' order (feature-major when narrow, row-major when wide), and each
+//! row streams only them, in order. Every product sums in the order
+//! [`row`](super::row) sums it, so the rows equal
+//! [`block`](crate::Kernel::block)'s to the bit.
 
 use std::borrow::Cow;
 use std::ops::Range;
@@ -17,12 +19,12 @@ use faer::{MatMut, Par};
 use super::VectorKernel;
 use super::block::row_par;
 use super::indexed::NARROW;
-use super::row::{Columns, Copied, FeatureMajor, Source, all_products_pay};
+use super::row::{Columns, Copied, FeatureMajor, RowMajor, Source, all_products_pay};
 use crate::data::{CscIndex, DataSet, DenseMatrix, Storage};
 use crate::gram::ColumnView;
 use crate::kernel::Kernel;
 
-/// `K[·, cols]` of a distance kernel over narrow dense data or sparse data.
+/// `K[·, cols]` of a distance kernel over dense or sparse data.
 pub(super) struct CopiedColumns<'a> {
     kernel: &'a VectorKernel,
     data: &'a DataSet,
@@ -38,14 +40,16 @@ pub(super) struct CopiedColumns<'a> {
 /// `data[cols]` as a row's products read them. Borrowed from the data when
 /// the columns are all the samples in order.
 enum Copy<'a> {
-    /// Feature-major: feature `k` of column `c` at `k · len + c`.
+    /// Feature-major (narrow data): feature `k` of column `c` at `k · len + c`.
     FeatureMajor(Cow<'a, [f64]>),
+    /// Row-major (wide data): feature `k` of column `c` at `c · d + k`.
+    RowMajor(Cow<'a, [f64]>),
     Inverted(Cow<'a, CscIndex>),
 }
 
 impl<'a> CopiedColumns<'a> {
-    /// The view of `data[cols]`, or `None` where rows read no copy of all
-    /// the samples (wide dense data, kernels other than RBF and Matérn).
+    /// The view of `data[cols]`, or `None` for kernels other than RBF and
+    /// Matérn, or fewer than two columns.
     pub(super) fn new(kernel: &'a VectorKernel, data: &'a DataSet, cols: &[usize], par: Par) -> Option<Self> {
         let distance = matches!(
             kernel,
@@ -54,11 +58,7 @@ impl<'a> CopiedColumns<'a> {
                 | VectorKernel::Matern32 { .. }
                 | VectorKernel::Matern52 { .. }
         );
-        let narrow = match data.storage() {
-            Storage::Dense(m) => m.n_cols() <= NARROW,
-            Storage::Sparse(_) => true,
-        };
-        if !distance || !narrow || cols.len() < 2 {
+        if !distance || cols.len() < 2 {
             return None;
         }
         let mut position_of = vec![usize::MAX; data.n_samples()];
@@ -66,12 +66,16 @@ impl<'a> CopiedColumns<'a> {
         let all_in_order = cols.len() == data.n_samples() && cols.iter().enumerate().all(|(c, &j)| c == j);
         let (copy, norms) = if all_in_order {
             let copy = match data.storage() {
+                Storage::Dense(m) if m.n_cols() > NARROW => Copy::RowMajor(Cow::Borrowed(m.values())),
                 Storage::Dense(_) => Copy::FeatureMajor(Cow::Borrowed(data.feature_major()?)),
                 Storage::Sparse(_) => Copy::Inverted(Cow::Borrowed(data.csc()?)),
             };
             (copy, Cow::Borrowed(data.sq_norms()))
         } else {
             let copy = match data.storage() {
+                Storage::Dense(m) if m.n_cols() > NARROW => {
+                    Copy::RowMajor(Cow::Owned(cols.iter().flat_map(|&j| m.row(j)).copied().collect()))
+                }
                 Storage::Dense(m) => Copy::FeatureMajor(Cow::Owned(feature_major(m, cols))),
                 Storage::Sparse(_) => Copy::Inverted(Cow::Owned(data.csc()?.restricted(&position_of))),
             };
@@ -103,6 +107,10 @@ impl ColumnView for CopiedColumns<'_> {
                 return self.kernel.block(self.data, &[row], self.data, cols, out, self.par);
             }
             Copy::FeatureMajor(fm) => Copied::FeatureMajor(FeatureMajor { fm, n: self.cols.len(), first: range.start }),
+            // A product per column, in `dot`'s order whatever the tail's length.
+            Copy::RowMajor(values) => {
+                Copied::RowMajor(RowMajor { values, d: self.data.n_features(), first: range.start })
+            }
             Copy::Inverted(csc) => Copied::Inverted(csc, range.start),
         };
         let itself = range.contains(&self.position_of[row]).then(|| self.position_of[row] - range.start);
@@ -149,14 +157,15 @@ mod tests {
     }
 
     /// A view's rows equal `block`'s, bit for bit: every distance kernel,
-    /// dense and sparse data, the columns all samples in order (the data's
+    /// narrow and wide dense data (45 features: five full lanes of eight
+    /// and a tail of five), sparse data, the columns all samples in order (the data's
     /// own copy) or a shuffled subset, whole or a tail short enough to take
     /// the per-column path, the row among the columns or not, one thread or
     /// two.
     #[test]
     fn a_views_rows_equal_blocks_to_the_bit() {
         let n = 24_000;
-        for x in [uniform_data(n, 7, 11), sparse_data(n, 5)] {
+        for x in [uniform_data(n, 7, 11), uniform_data(n, 45, 12), sparse_data(n, 5)] {
             rows_equal_blocks(&x);
         }
     }
@@ -173,7 +182,7 @@ mod tests {
         for kernel in &kernels {
             for cols in [&every, &shuffled] {
                 for par in [Par::Seq, Par::rayon(2)] {
-                    let view = kernel.columns(x, cols, par).expect("narrow dense or sparse data");
+                    let view = kernel.columns(x, cols, par).expect("a distance kernel");
                     let len = cols.len();
                     // Whole, a long tail, and a tail of fewer than n / 8 columns.
                     for range in [0..len, 1000..len, len - 2000..len] {
@@ -193,12 +202,13 @@ mod tests {
     }
 
     #[test]
-    fn no_view_for_wide_dense_data_or_other_kernels() {
+    fn no_view_for_other_kernels() {
         let cols: Vec<usize> = (0..100).collect();
-        let wide = uniform_data(100, 40, 3);
-        assert!(VectorKernel::Rbf { gamma: 1.0 }.columns(&wide, &cols, Par::Seq).is_none());
-        let narrow = uniform_data(100, 4, 3);
-        assert!(VectorKernel::Linear.columns(&narrow, &cols, Par::Seq).is_none());
-        assert!(VectorKernel::Rbf { gamma: 1.0 }.columns(&narrow, &cols, Par::Seq).is_some());
+        for d in [4, 40] {
+            let x = uniform_data(100, d, 3);
+            assert!(VectorKernel::Linear.columns(&x, &cols, Par::Seq).is_none());
+            assert!(VectorKernel::Rbf { gamma: 1.0 }.columns(&x, &cols, Par::Seq).is_some());
+            assert!(VectorKernel::Rbf { gamma: 1.0 }.columns(&x, &cols[..1], Par::Seq).is_none());
+        }
     }
 }

@@ -17,7 +17,7 @@ use super::exp::exp;
 use super::indexed::{NARROW, feature_major_dots};
 #[cfg(target_arch = "x86_64")]
 use super::pass::level;
-use super::pass::{ROUNDING, dot};
+use super::pass::{ROUNDING, dots_of_rows};
 use crate::data::{CscIndex, DataSet, DenseMatrix, Storage};
 
 /// Columns turned into kernel values at a time (in L1 with their inputs).
@@ -49,6 +49,9 @@ enum Products<'a> {
     /// Dense `b`: a dot product per column, or, for narrow data (as the
     /// tiled path decides), every sample at once through a feature-major copy.
     Dense { m: &'a DenseMatrix, few: Panel<'a>, all: Option<FeatureMajor<'a>> },
+    /// A row-major copy of dense samples: a dot product per column, read
+    /// in order, four columns at a time.
+    Rows { y: &'a [f64], copy: RowMajor<'a> },
     /// Sparse rows: every sample at once (from sample `first` of the index
     /// on), through `b`'s inverted index, as the tiled path computes them.
     Inverted { csc: &'a CscIndex, idx: &'a [u32], val: &'a [f64], first: usize },
@@ -63,10 +66,20 @@ pub(super) struct FeatureMajor<'a> {
     pub(super) first: usize,
 }
 
+/// Samples one after another, `d` features each; the products computed up
+/// front are those of samples `first..`.
+#[derive(Clone, Copy)]
+pub(super) struct RowMajor<'a> {
+    pub(super) values: &'a [f64],
+    pub(super) d: usize,
+    pub(super) first: usize,
+}
+
 /// A copy of some samples, and the first of them a row's products start at.
 #[derive(Clone, Copy)]
 pub(super) enum Copied<'a> {
     FeatureMajor(FeatureMajor<'a>),
+    RowMajor(RowMajor<'a>),
     Inverted(&'a CscIndex, usize),
 }
 
@@ -108,7 +121,7 @@ impl<'a> Source<'a> {
 
     /// Row `row` of `data` against the samples of a copy (their norms
     /// `norms`, the row's own position among them `itself`): feature-major
-    /// when dense, an inverted index when sparse.
+    /// or row-major when dense, an inverted index when sparse.
     pub(super) fn copied(
         (data, row): (&'a DataSet, usize),
         copy: Copied<'a>,
@@ -119,6 +132,7 @@ impl<'a> Source<'a> {
                 let few = Panel { values: m.row(row).into(), sq_norms: (&[][..]).into() };
                 Products::Dense { m, few, all: Some(copy) }
             }
+            (Storage::Dense(m), Copied::RowMajor(copy)) => Products::Rows { y: m.row(row), copy },
             (Storage::Sparse(m), Copied::Inverted(csc, first)) => {
                 let (idx, val) = m.row(row);
                 Products::Inverted { csc, idx, val, first }
@@ -163,7 +177,7 @@ impl<'a> Source<'a> {
     fn fill(&self, cols: &Columns<'_>, out: &mut [f64], par: Par, f: impl Fn(f64) -> f64 + Copy + Sync) {
         let (n, split) = (self.count, !crate::is_sequential(par));
         let half = if split { cols.len().div_ceil(2 * CHUNK) * CHUNK } else { cols.len() };
-        if let (Columns::Run(run), Products::Dense { .. }) = (cols, &self.products) {
+        if let (Columns::Run(run), Products::Dense { .. } | Products::Rows { .. }) = (cols, &self.products) {
             // A dense copy's columns in order: products and formula chunk by
             // chunk, both in L1, and one hand-off per row. (An inverted
             // index would search its columns again for every chunk.)
@@ -219,6 +233,10 @@ impl<'a> Source<'a> {
                 feature_major_dots(dots, c.first + first, &few.values[..m.n_cols()], c.fm, c.n);
             }
             Products::Dense { all: None, .. } => unreachable!("products per column"),
+            Products::Rows { y, copy } => {
+                let (d, start) = (copy.d, copy.first + first);
+                dots_of_rows(dots, |i| &copy.values[(start + i) * d..(start + i + 1) * d], y);
+            }
             Products::Inverted { csc, idx, val, first: at } => {
                 csc.accumulate(idx, val, at + first..at + first + dots.len(), dots);
             }
@@ -321,13 +339,18 @@ impl Chunk<'_> {
             if d2 > ROUNDING * (nr + ny) { d2 } else { 0.0 }
         };
         match (cols, self.dots) {
-            (Columns::Listed(cols), dots) => {
+            (Columns::Listed(cols), Dots::All(all)) => {
                 for (o, &j) in out.iter_mut().zip(cols) {
-                    let v = match dots {
-                        Dots::All(all) => all[j],
-                        Dots::Rows(m, y) => dot(m.row(j), y),
-                    };
-                    *o = if self.itself != Some(j) { sq_distance(v, self.norms[j]) } else { 0.0 };
+                    *o = if self.itself != Some(j) { sq_distance(all[j], self.norms[j]) } else { 0.0 };
+                }
+            }
+            (Columns::Listed(cols), Dots::Rows(m, y)) => {
+                for (out, cols) in out.chunks_mut(CHUNK).zip(cols.chunks(CHUNK)) {
+                    let mut dots = [0.0; CHUNK];
+                    dots_of_rows(&mut dots[..cols.len()], |c| m.row(cols[c]), y);
+                    for ((o, &j), &v) in out.iter_mut().zip(cols).zip(&dots) {
+                        *o = if self.itself != Some(j) { sq_distance(v, self.norms[j]) } else { 0.0 };
+                    }
                 }
             }
             (Columns::Run(run), Dots::All(all)) => {

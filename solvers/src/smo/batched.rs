@@ -77,7 +77,7 @@ impl Rows<'_> {
 }
 
 /// Solves the standard dual with working sets of `q` variables (fewer where
-/// their rows and block would not fit in `options.cache_bytes`; at least two).
+/// their rows and block would not fit in the cache's budget; at least two).
 pub(super) fn solve_batched(
     gram: &dyn GramProvider,
     problem: DualProblem,
@@ -88,7 +88,7 @@ pub(super) fn solve_batched(
     let l = y.len();
     let (members, local) = distinct_samples(&sample);
     let n = members.len();
-    let q = q.min(l).min(largest_set(n, options.cache_bytes)).max(2);
+    let q = q.min(l).min(largest_set(n, options.cache.bytes(l))).max(2);
     let vars = Vars { y, c, local };
     let mut rows = Rows { gram, members, values: vec![0.0; q * n], par: gram.par() };
     // G = p + Qα, from the rows of the non-zero α.

@@ -67,6 +67,8 @@ impl RowCache {
                 let victim = self.tail;
                 self.drop_row(victim);
             }
+            // Exactly: a doubling reserve would hold up to twice the budget.
+            self.rows[s].reserve_exact(more);
             self.rows[s].resize(len, 0.0);
             self.used += more;
         }

@@ -50,8 +50,8 @@ pub struct SmoOptions {
     pub tol: f64,
     /// Shrink variables that are bound at the optimum (`--no-shrinking` turns it off).
     pub shrinking: bool,
-    /// Bytes for the kernel-row cache (`--cache-mb`).
-    pub cache_bytes: usize,
+    /// The kernel-row cache's budget (`--cache-mb`).
+    pub cache: CacheBudget,
     /// Iteration limit; `None`: LIBSVM's `max(10⁷, 100 n)`.
     pub max_iter: Option<u64>,
     /// Take Newton steps on the free variables between SMO iterations
@@ -67,7 +67,47 @@ pub struct SmoOptions {
 
 impl Default for SmoOptions {
     fn default() -> Self {
-        Self { tol: 1e-3, shrinking: true, cache_bytes: 100 << 20, max_iter: None, newton: true, working_set: None }
+        let cache = CacheBudget::Bytes(LIBSVM_CACHE);
+        Self { tol: 1e-3, shrinking: true, cache, max_iter: None, newton: true, working_set: None }
+    }
+}
+
+/// Iterations between two shrinking steps, at most (LIBSVM's `min(l, 1000)`).
+pub(crate) const SHRINK_INTERVAL: usize = 1000;
+
+/// LIBSVM's default cache, 100 MiB.
+const LIBSVM_CACHE: usize = 100 << 20;
+
+/// How many bytes the kernel-row cache may hold.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum CacheBudget {
+    /// This many.
+    Bytes(usize),
+    /// Room for every row one shrinking interval can read (two per
+    /// iteration, each of `l` values in f32), so that no row is computed
+    /// twice between two shrinking steps; never less than LIBSVM's 100 MiB,
+    /// nor more than `max` (unless `max` is below 100 MiB).
+    Interval { max: usize },
+}
+
+impl CacheBudget {
+    /// The bytes for a problem of `l` variables.
+    ///
+    /// ```
+    /// use kern_solvers::smo::CacheBudget;
+    /// let budget = CacheBudget::Interval { max: 1 << 30 };
+    /// assert_eq!(budget.bytes(50_000), 2 * 1000 * 50_000 * 4);
+    /// assert_eq!(budget.bytes(500), 100 << 20);
+    /// assert_eq!(budget.bytes(1_000_000), 1 << 30);
+    /// ```
+    pub fn bytes(self, l: usize) -> usize {
+        match self {
+            CacheBudget::Bytes(bytes) => bytes,
+            CacheBudget::Interval { max } => {
+                let rows = 2 * l.min(SHRINK_INTERVAL);
+                rows.saturating_mul(l).saturating_mul(4).min(max).max(LIBSVM_CACHE)
+            }
+        }
     }
 }
 

@@ -20,8 +20,8 @@
 
 use faer::{Mat, Par};
 
-use super::Variant;
 use super::solver::{Bound, Solver};
+use super::{SHRINK_INTERVAL, Variant};
 use crate::linalg::{cholesky, cholesky_solve};
 
 /// How much cheaper than SMO's own work since the last step a Newton step
@@ -78,7 +78,7 @@ impl Solver<'_> {
         let Some(schedule) = &mut self.newton else { return };
         let needed = WORK_RATIO * NewtonSchedule::cost(free.len(), n);
         if free.len() < 2 || free.len() > schedule.max_free || schedule.work < needed {
-            schedule.due = needed.max(schedule.work + (n * n.min(1000)) as f64);
+            schedule.due = needed.max(schedule.work + (n * n.min(SHRINK_INTERVAL)) as f64);
             return;
         }
         if !free.iter().all(|&s| self.q.is_cached(s, n)) {

@@ -6,7 +6,7 @@ use kern_kernels::{GramProvider, Par};
 use super::chunks::for_each_chunk;
 use super::newton::NewtonSchedule;
 use super::qmatrix::QMatrix;
-use super::{DualProblem, SmoOptions, SmoSolution, Variant};
+use super::{DualProblem, SHRINK_INTERVAL, SmoOptions, SmoSolution, Variant};
 
 /// Curvature used when a pair's `Q_ii + Q_jj − 2 y_i y_j Q_ij` is not positive.
 pub(super) const TAU: f64 = 1e-12;
@@ -89,7 +89,8 @@ impl<'a> Solver<'a> {
         options: &SmoOptions,
     ) -> Self {
         let l = problem.y.len();
-        let q = QMatrix::new(gram, problem.sample, problem.y.clone(), options.cache_bytes);
+        let cache_bytes = options.cache.bytes(l);
+        let q = QMatrix::new(gram, problem.sample, problem.y.clone(), cache_bytes);
         let default_max = (100 * l as u64).max(10_000_000);
         let mut solver = Self {
             q,
@@ -110,7 +111,7 @@ impl<'a> Solver<'a> {
             qi: Vec::with_capacity(l),
             qj: Vec::new(),
             par: gram.row_par(l),
-            newton: options.newton.then(|| NewtonSchedule::new(l, options.cache_bytes)),
+            newton: options.newton.then(|| NewtonSchedule::new(l, cache_bytes)),
         };
         for t in 0..l {
             solver.update_status(t);
@@ -167,11 +168,11 @@ impl<'a> Solver<'a> {
     pub(super) fn run(mut self) -> SmoSolution {
         let l = self.l();
         let mut iterations = 0u64;
-        let mut counter = l.min(1000) + 1;
+        let mut counter = l.min(SHRINK_INTERVAL) + 1;
         while iterations < self.max_iter {
             counter -= 1;
             if counter == 0 {
-                counter = l.min(1000);
+                counter = l.min(SHRINK_INTERVAL);
                 if self.shrinking {
                     self.do_shrinking();
                 }
