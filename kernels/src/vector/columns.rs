@@ -130,13 +130,8 @@ mod tests {
     use crate::vector::VectorKernel;
 
     fn uniform_data(n: usize, d: usize, seed: u64) -> DataSet {
-        let mut state = seed;
-        let values = (0..n * d)
-            .map(|_| {
-                state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
-                (state >> 11) as f64 / (1u64 << 53) as f64 - 0.5
-            })
-            .collect();
+        let mut uniform = crate::vector::uniform(seed);
+        let values = (0..n * d).map(|_| uniform()).collect();
         DataSet::from(DenseMatrix::new(n, d, values).unwrap())
     }
 

@@ -378,6 +378,17 @@ impl crate::kernel::Kernel<DataSet> for VectorKernel {
 }
 
 /// The kernels of a squared distance that kernel rows compute fused (tests).
+/// Uniform numbers in [−½, ½) from a 64-bit LCG seeded with `seed`: test
+/// data that needs no crate.
+#[cfg(test)]
+pub(crate) fn uniform(seed: u64) -> impl FnMut() -> f64 {
+    let mut state = seed;
+    move || {
+        state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        (state >> 11) as f64 / (1u64 << 53) as f64 - 0.5
+    }
+}
+
 #[cfg(test)]
 pub(crate) fn distance_kernels() -> [VectorKernel; 4] {
     [

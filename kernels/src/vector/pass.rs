@@ -216,11 +216,7 @@ mod tests {
     /// length, and counts that leave one to three samples over.
     #[test]
     fn dots_of_rows_equal_dot_to_the_bit() {
-        let mut state = 3u64;
-        let mut uniform = || {
-            state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
-            (state >> 11) as f64 / (1u64 << 53) as f64 - 0.5
-        };
+        let mut uniform = crate::vector::uniform(3);
         for d in [1, 5, 8, 9, 16, 23, 45, 100] {
             for n in [0, 1, 3, 4, 6, 11] {
                 let rows: Vec<f64> = (0..n * d).map(|_| uniform() * 1e3).collect();

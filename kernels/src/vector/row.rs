@@ -382,11 +382,7 @@ mod tests {
     /// subset, one thread or two.
     #[test]
     fn a_fused_row_equals_the_tiled_path_to_the_bit() {
-        let mut state = 7u64;
-        let mut uniform = || {
-            state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
-            (state >> 11) as f64 / (1u64 << 53) as f64 - 0.5
-        };
+        let mut uniform = crate::vector::uniform(7);
         let n = 24_000;
         let mut sets = Vec::new();
         for d in [5, 40] {
