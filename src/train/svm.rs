@@ -51,8 +51,8 @@ pub fn cache_budget(spec: &FitSpec) -> CacheBudget {
 /// The bytes `spec`'s SVM caches on `n` samples, at most: its budget, or
 /// all of `Q` in f32 where that is less.
 pub fn cache_bytes(spec: &FitSpec, n: usize) -> u64 {
-    let n = n as u64;
-    (cache_budget(spec).bytes(n as usize) as u64).min(n.saturating_mul(n).saturating_mul(4))
+    let all_of_q = (n as u64).saturating_mul(n as u64).saturating_mul(4);
+    (cache_budget(spec).bytes(n) as u64).min(all_of_q)
 }
 
 /// `LABEL=W` pairs as one weight per class (1 where not given).

@@ -19,7 +19,7 @@ use faer::{MatMut, Par};
 use super::VectorKernel;
 use super::block::row_par;
 use super::indexed::NARROW;
-use super::row::{Columns, Copied, FeatureMajor, RowMajor, Source, all_products_pay};
+use super::row::{Columns, Copied, FeatureMajor, RowMajor, Source, all_products_pay, fuses};
 use crate::data::{CscIndex, DataSet, DenseMatrix, Storage};
 use crate::gram::ColumnView;
 use crate::kernel::Kernel;
@@ -51,14 +51,7 @@ impl<'a> CopiedColumns<'a> {
     /// The view of `data[cols]`, or `None` for kernels other than RBF and
     /// Matérn, or fewer than two columns.
     pub(super) fn new(kernel: &'a VectorKernel, data: &'a DataSet, cols: &[usize], par: Par) -> Option<Self> {
-        let distance = matches!(
-            kernel,
-            VectorKernel::Rbf { .. }
-                | VectorKernel::Matern12 { .. }
-                | VectorKernel::Matern32 { .. }
-                | VectorKernel::Matern52 { .. }
-        );
-        if !distance || cols.len() < 2 {
+        if !fuses(kernel) || cols.len() < 2 {
             return None;
         }
         let mut position_of = vec![usize::MAX; data.n_samples()];

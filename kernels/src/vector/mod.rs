@@ -377,7 +377,6 @@ impl crate::kernel::Kernel<DataSet> for VectorKernel {
     }
 }
 
-/// The kernels of a squared distance that kernel rows compute fused (tests).
 /// Uniform numbers in [−½, ½) from a 64-bit LCG seeded with `seed`: test
 /// data that needs no crate.
 #[cfg(test)]
@@ -389,6 +388,7 @@ pub(crate) fn uniform(seed: u64) -> impl FnMut() -> f64 {
     }
 }
 
+/// The kernels of a squared distance that kernel rows compute fused (tests).
 #[cfg(test)]
 pub(crate) fn distance_kernels() -> [VectorKernel; 4] {
     [

@@ -105,10 +105,10 @@ pub(super) fn dots_of_rows<'x>(dots: &mut [f64], row: impl Fn(usize) -> &'x [f64
     let mut done = 0;
     #[cfg(target_arch = "x86_64")]
     {
-        if std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma") {
+        if level() >= 2 {
             for (g, out) in dots.chunks_exact_mut(4).enumerate() {
                 let x = [row(4 * g), row(4 * g + 1), row(4 * g + 2), row(4 * g + 3)];
-                // SAFETY: the CPU has AVX2 and FMA.
+                // SAFETY: levels 2 and 3 have AVX2 and FMA.
                 unsafe { dot4_avx2(out, x, y) }
             }
             done = dots.len() / 4 * 4;
@@ -155,7 +155,8 @@ fn dot4_avx2(out: &mut [f64], x: [&[f64]; 4], y: &[f64]) {
     }
 }
 
-/// The widest vector unit this CPU has: 3 AVX-512, 2 AVX2, 1 baseline.
+/// The widest vector unit this CPU has: 3 AVX-512 (with AVX2 and FMA),
+/// 2 AVX2 and FMA, 1 baseline.
 #[inline(always)]
 pub(super) fn level() -> u8 {
     #[cfg(target_arch = "x86_64")]
@@ -164,12 +165,11 @@ pub(super) fn level() -> u8 {
         static LEVEL: AtomicU8 = AtomicU8::new(0);
         let mut level = LEVEL.load(Ordering::Relaxed);
         if level == 0 {
-            level = if std::arch::is_x86_feature_detected!("avx512f") {
-                3
-            } else if std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma") {
-                2
-            } else {
-                1
+            let avx2 = std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma");
+            level = match (std::arch::is_x86_feature_detected!("avx512f"), avx2) {
+                (true, true) => 3,
+                (false, true) => 2,
+                _ => 1,
             };
             LEVEL.store(level, Ordering::Relaxed);
         }

@@ -143,7 +143,7 @@ impl<'a> Source<'a> {
     }
 
     /// `out[c] = k(a[row], b[cols[c]])` by `kernel`'s formula; false for a
-    /// kernel that is not a distance kernel.
+    /// kernel that is not a distance kernel ([`fuses`]).
     pub(super) fn apply(&self, kernel: &VectorKernel, cols: Columns<'_>, out: &mut [f64], par: Par) -> bool {
         const SQRT3: f64 = 1.732_050_807_568_877_2;
         const SQRT5: f64 = 2.236_067_977_499_79;
@@ -242,6 +242,18 @@ impl<'a> Source<'a> {
             }
         }
     }
+}
+
+/// Whether rows of `kernel` are computed here: the kernels of a squared
+/// distance whose formula [`Source::apply`] knows.
+pub(super) fn fuses(kernel: &VectorKernel) -> bool {
+    matches!(
+        kernel,
+        VectorKernel::Rbf { .. }
+            | VectorKernel::Matern12 { .. }
+            | VectorKernel::Matern32 { .. }
+            | VectorKernel::Matern52 { .. }
+    )
 }
 
 /// Whether computing the products with all `n` samples of narrow data, as

@@ -7,7 +7,7 @@
 //! Kernel rows cover the problem's own samples only (a one-vs-one pair is a
 //! fraction of the data), indexed locally.
 
-use faer::Mat;
+use faer::MatMut;
 use kern_kernels::{ColumnView, GramProvider, Par};
 
 use super::cache::RowCache;
@@ -25,9 +25,9 @@ pub(crate) struct QMatrix<'a> {
     diag: Vec<f64>,
     cache: RowCache,
     par: Par,
-    /// Scratch for computing a kernel row, held as a column: a 1 × n faer
-    /// matrix pads every element to its own cache line, its transpose does not.
-    block: Mat<f64>,
+    /// Scratch for computing a kernel row (grown, never shrunk, so that the
+    /// iterations allocate nothing once it holds a whole row).
+    block: Vec<f64>,
     /// The distinct samples a kernel row is computed for, global and local.
     cols: Vec<usize>,
     cols_local: Vec<usize>,
@@ -65,7 +65,7 @@ impl<'a> QMatrix<'a> {
             sign,
             diag,
             par: gram.row_par(n),
-            block: Mat::zeros(0, 0),
+            block: Vec::new(),
             cols: Vec::new(),
             cols_local: Vec::new(),
             slot: if n < l { vec![usize::MAX; n] } else { Vec::new() },
@@ -170,14 +170,20 @@ fn view_tail(
     (members, local, sign): (&[usize], &[usize], &[f64]),
     s: usize,
     tail: std::ops::Range<usize>,
-    block: &mut Mat<f64>,
+    block: &mut Vec<f64>,
     row: &mut [f32],
 ) {
-    if block.nrows() != tail.len() {
-        *block = Mat::zeros(tail.len(), 1);
+    let k = scratch(block, tail.len());
+    view.row(members[local[s]], tail.clone(), k);
+    signed_row(row, sign, s, tail, k);
+}
+
+/// The first `len` values of `block`, grown to hold them.
+fn scratch(block: &mut Vec<f64>, len: usize) -> &mut [f64] {
+    if block.len() < len {
+        block.resize(len, 0.0);
     }
-    view.row(members[local[s]], tail.clone(), block.col_as_slice_mut(0));
-    signed_row(row, sign, s, tail, block.col_as_slice(0));
+    &mut block[..len]
 }
 
 /// `row[t] = sign[s] · sign[t] · k[t − tail.start]` in f32 for `t` in `tail`.
@@ -196,7 +202,7 @@ fn compute_tail(
     (members, local, sign): (&[usize], &[usize], &[f64]),
     s: usize,
     tail: std::ops::Range<usize>,
-    (block, cols, cols_local, slot): (&mut Mat<f64>, &mut Vec<usize>, &mut Vec<usize>, &mut [usize]),
+    (block, cols, cols_local, slot): (&mut Vec<f64>, &mut Vec<usize>, &mut Vec<usize>, &mut [usize]),
     row: &mut [f32],
 ) {
     let repeats = members.len() < local.len();
@@ -220,11 +226,9 @@ fn compute_tail(
         cols.extend(local[tail.clone()].iter().map(|&j| members[j]));
         cols
     };
-    if block.nrows() != cols.len() {
-        *block = Mat::zeros(cols.len(), 1);
-    }
-    gram.block(&[members[local[s]]], cols, block.as_mut().transpose_mut());
-    let k = block.col_as_slice(0);
+    let k = scratch(block, cols.len());
+    gram.block(&[members[local[s]]], cols, MatMut::from_row_major_slice_mut(k, 1, cols.len()));
+    let k = &*k;
     if repeats {
         for t in tail {
             row[t] = (sign[s] * sign[t] * k[slot[local[t]]]) as f32;
