@@ -6,7 +6,8 @@
 //! data such as a9a is full of them) is stored complemented: that value, its
 //! *mode*, counts for every sample, and the entries list only the samples that
 //! differ, with `value − mode`. Streaming it then costs the minority, not the
-//! majority.
+//! majority. A column whose entries all hold one value (binary and one-hot
+//! features, complemented or not) is streamed without reading its values.
 
 use std::ops::Range;
 
@@ -24,8 +25,16 @@ pub struct CscIndex {
     samples: Vec<u32>,
     /// The entry's value, or its difference from the mode in a complemented column.
     values: Vec<f64>,
-    /// The mode of each complemented column, 0 for a plain one.
-    mode: Vec<f64>,
+    /// What each column adds without its entries, and what they hold.
+    columns: Vec<Column>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+struct Column {
+    /// The mode of a complemented column, 0 for a plain one.
+    mode: f64,
+    /// The value every entry holds, where they all hold one.
+    uniform: Option<f64>,
 }
 
 impl CscIndex {
@@ -71,7 +80,7 @@ impl CscIndex {
         samples: Vec<u32>,
         values: Vec<f64>,
     ) -> Self {
-        let mut out = Self { features, colptr: vec![0], samples: Vec::new(), values: Vec::new(), mode: Vec::new() };
+        let mut out = Self { features, colptr: vec![0], samples: Vec::new(), values: Vec::new(), columns: Vec::new() };
         for p in 0..out.features.len() {
             let col = colptr[p]..colptr[p + 1];
             let (s, v) = (&samples[col.clone()], &values[col]);
@@ -90,16 +99,17 @@ impl CscIndex {
                             out.values.push(x - mode);
                         }
                     }
-                    out.mode.push(mode);
+                    out.columns.push(Column { mode, uniform: None });
                 }
                 None => {
                     out.samples.extend_from_slice(s);
                     out.values.extend_from_slice(v);
-                    out.mode.push(0.0);
+                    out.columns.push(Column { mode: 0.0, uniform: None });
                 }
             }
             out.colptr.push(out.samples.len());
         }
+        set_uniform(&mut out);
         out
     }
 
@@ -113,7 +123,7 @@ impl CscIndex {
             colptr: vec![0],
             samples: Vec::new(),
             values: Vec::new(),
-            mode: self.mode.clone(),
+            columns: self.columns.clone(),
         };
         let mut column: Vec<(u32, f64)> = Vec::new();
         for p in 0..self.features.len() {
@@ -129,6 +139,7 @@ impl CscIndex {
             out.values.extend(column.iter().map(|&(_, v)| v));
             out.colptr.push(out.samples.len());
         }
+        set_uniform(&mut out);
         out
     }
 
@@ -140,24 +151,42 @@ impl CscIndex {
         let mut base = 0.0;
         for (&k, &wk) in idx.iter().zip(w) {
             let Ok(p) = self.features.binary_search(&k) else { continue };
-            base += wk * self.mode[p];
+            base += wk * self.columns[p].mode;
             let col = self.colptr[p]..self.colptr[p + 1];
             let samples = &self.samples[col.clone()];
             let values = &self.values[col];
             let lo = samples.partition_point(|&j| (j as usize) < range.start);
             let hi = samples.partition_point(|&j| (j as usize) < range.end);
             let acc = &mut acc[..range.len()];
-            for (&j, &x) in samples[lo..hi].iter().zip(&values[lo..hi]) {
-                let t = j as usize - range.start;
-                debug_assert!(t < acc.len());
-                // SAFETY: `lo..hi` holds exactly the samples in `range`
-                // (partition points of a sorted column), so t < range.len().
-                unsafe { *acc.get_unchecked_mut(t) += wk * x };
+            // SAFETY (both loops): `lo..hi` holds exactly the samples in
+            // `range` (partition points of a sorted column), so t < range.len().
+            if let Some(x) = self.columns[p].uniform {
+                // The same product for every entry: the values are not read.
+                let v = wk * x;
+                for &j in &samples[lo..hi] {
+                    let t = j as usize - range.start;
+                    debug_assert!(t < acc.len());
+                    unsafe { *acc.get_unchecked_mut(t) += v };
+                }
+            } else {
+                for (&j, &x) in samples[lo..hi].iter().zip(&values[lo..hi]) {
+                    let t = j as usize - range.start;
+                    debug_assert!(t < acc.len());
+                    unsafe { *acc.get_unchecked_mut(t) += wk * x };
+                }
             }
         }
         if base != 0.0 {
             acc[..range.len()].iter_mut().for_each(|a| *a += base);
         }
+    }
+}
+
+/// Marks the columns of `csc` whose entries all hold one value, bit for bit.
+fn set_uniform(csc: &mut CscIndex) {
+    for (p, column) in csc.columns.iter_mut().enumerate() {
+        let v = &csc.values[csc.colptr[p]..csc.colptr[p + 1]];
+        column.uniform = v.first().filter(|first| v.iter().all(|x| x.to_bits() == first.to_bits())).copied();
     }
 }
 
@@ -219,7 +248,7 @@ mod tests {
             dense.push(row);
         }
         let csc = CscIndex::new(&m);
-        assert_eq!(csc.mode, [1.0, 2.5, 0.0]);
+        assert_eq!(csc.columns.iter().map(|c| c.mode).collect::<Vec<_>>(), [1.0, 2.5, 0.0]);
         let (idx, w) = ([0u32, 2, 7], [0.25, -1.5, 2.0]);
         let expected: Vec<f64> = dense.iter().map(|r| 0.25 * r[0] - 1.5 * r[2] + 2.0 * r[7]).collect();
         for range in [0..40, 13..29] {
@@ -227,6 +256,42 @@ mod tests {
             csc.accumulate(&idx, &w, range.clone(), &mut acc);
             for (a, e) in acc.iter().zip(&expected[range]) {
                 assert!((a - e).abs() <= 1e-12 * (1.0 + e.abs()), "{a} vs {e}");
+            }
+        }
+    }
+
+    #[test]
+    fn uniform_columns_give_the_general_paths_bits() {
+        // One-hot-like rows: feature 0 in four rows of five (complemented,
+        // every entry −1), features 1..=5 binary and rare, feature 6 real.
+        let n = 500u32;
+        let mut m = SparseMatrix::with_cols(7);
+        for i in 0..n {
+            let mut idx = vec![];
+            if i % 5 != 0 {
+                idx.push(0);
+            }
+            idx.push(1 + i % 5);
+            if i % 3 == 0 {
+                idx.push(6);
+            }
+            let val: Vec<f64> = idx.iter().map(|&k| if k == 6 { 0.1 + f64::from(i) / 7.0 } else { 1.0 }).collect();
+            m.push_row(&idx, &val).unwrap();
+        }
+        let csc = CscIndex::new(&m);
+        let uniform: Vec<Option<f64>> = csc.columns.iter().map(|c| c.uniform).collect();
+        assert_eq!(uniform, [Some(-1.0), Some(1.0), Some(1.0), Some(1.0), Some(1.0), Some(1.0), None]);
+        let odd: Vec<usize> = (0..n as usize).map(|j| if j % 2 == 1 { j / 2 } else { usize::MAX }).collect();
+        let (idx, w) = ([0u32, 2, 3, 6], [0.3, -1.7, 1.0 / 3.0, 2.9]);
+        for index in [csc.clone(), csc.restricted(&odd)] {
+            let mut general = index.clone();
+            general.columns.iter_mut().for_each(|c| c.uniform = None);
+            let len = *index.samples.iter().max().unwrap() as usize + 1;
+            for range in [0..len, 17..len - 5] {
+                let (mut fast, mut slow) = (vec![0.0; range.len()], vec![0.0; range.len()]);
+                index.accumulate(&idx, &w, range.clone(), &mut fast);
+                general.accumulate(&idx, &w, range.clone(), &mut slow);
+                assert!(fast.iter().zip(&slow).all(|(a, b)| a.to_bits() == b.to_bits()), "{range:?}");
             }
         }
     }

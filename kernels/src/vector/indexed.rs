@@ -68,7 +68,7 @@ pub(super) const NARROW: usize = 32;
 /// `dots` into cache: measured faster than starting from the first product).
 pub(super) fn feature_major_dots(dots: &mut [f64], first: usize, y: &[f64], fm: &[f64], n: usize) {
     const BLOCK: usize = 512;
-    super::pass::dispatch(dots, |dots| {
+    crate::simd::dispatched(|| {
         for (b, block) in dots.chunks_mut(BLOCK).enumerate() {
             let start = first + b * BLOCK;
             for (k, &yk) in y.iter().enumerate() {

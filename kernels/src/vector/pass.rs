@@ -4,11 +4,14 @@
 
 use faer::Mat;
 
+use crate::simd::{dispatched, level};
+
 /// `x ← f(x)` for every element of `out`.
 #[inline(always)]
 pub(crate) fn map_in_place(out: &mut Mat<f64>, f: impl Fn(f64) -> f64 + Copy) {
     for c in 0..out.ncols() {
-        dispatch(out.col_as_slice_mut(c), |col| {
+        let col = out.col_as_slice_mut(c);
+        dispatched(|| {
             for v in col {
                 *v = f(*v);
             }
@@ -25,7 +28,8 @@ pub(super) const ROUNDING: f64 = 8.0 * f64::EPSILON;
 #[inline(always)]
 pub(crate) fn dot_to_sq_distance(out: &mut Mat<f64>, na: &[f64], nb: &[f64]) {
     for (c, &nc) in nb.iter().enumerate() {
-        dispatch(out.col_as_slice_mut(c), |col| {
+        let col = out.col_as_slice_mut(c);
+        dispatched(|| {
             for (v, &nr) in col.iter_mut().zip(na) {
                 let d2 = nr + nc - 2.0 * *v;
                 *v = if d2 > ROUNDING * (nr + nc) { d2 } else { 0.0 };
@@ -72,7 +76,7 @@ pub(crate) fn dot_dispatched(x: &[f64], y: &[f64]) -> f64 {
 
 /// `y ← y + a x`, compiled for the widest vector unit this CPU has.
 pub(crate) fn axpy_dispatched(a: f64, x: &[f64], y: &mut [f64]) {
-    dispatch(y, |y| y.iter_mut().zip(x).for_each(|(y, x)| *y += a * x));
+    dispatched(|| y.iter_mut().zip(x).for_each(|(y, x)| *y += a * x));
 }
 
 /// `⟨x, y⟩` with eight independent partial sums, so that it vectorises.
@@ -153,58 +157,6 @@ fn dot4_avx2(out: &mut [f64], x: [&[f64]; 4], y: &[f64]) {
         }
         *o = dot_sum(&lanes, &x[full..], &y[full..]);
     }
-}
-
-/// The widest vector unit this CPU has: 3 AVX-512 (with AVX2 and FMA),
-/// 2 AVX2 and FMA, 1 baseline.
-#[inline(always)]
-pub(super) fn level() -> u8 {
-    #[cfg(target_arch = "x86_64")]
-    {
-        use std::sync::atomic::{AtomicU8, Ordering};
-        static LEVEL: AtomicU8 = AtomicU8::new(0);
-        let mut level = LEVEL.load(Ordering::Relaxed);
-        if level == 0 {
-            let avx2 = std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma");
-            level = match (std::arch::is_x86_feature_detected!("avx512f"), avx2) {
-                (true, true) => 3,
-                (false, true) => 2,
-                _ => 1,
-            };
-            LEVEL.store(level, Ordering::Relaxed);
-        }
-        level
-    }
-    #[cfg(not(target_arch = "x86_64"))]
-    1
-}
-
-/// Runs `body(col)` compiled for the widest vector unit this CPU has.
-#[inline(always)]
-pub(crate) fn dispatch(col: &mut [f64], body: impl Fn(&mut [f64])) {
-    #[cfg(target_arch = "x86_64")]
-    {
-        let level = level();
-        // SAFETY: each variant runs only where the CPU has its features.
-        match level {
-            3 => return unsafe { with_avx512(col, body) },
-            2 => return unsafe { with_avx2(col, body) },
-            _ => {}
-        }
-    }
-    body(col)
-}
-
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx512f")]
-fn with_avx512(col: &mut [f64], body: impl Fn(&mut [f64])) {
-    body(col)
-}
-
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2,fma")]
-fn with_avx2(col: &mut [f64], body: impl Fn(&mut [f64])) {
-    body(col)
 }
 
 #[cfg(test)]

@@ -16,9 +16,9 @@ use super::block::Panel;
 use super::exp::exp;
 use super::indexed::{NARROW, feature_major_dots};
 #[cfg(target_arch = "x86_64")]
-use super::pass::level;
 use super::pass::{ROUNDING, dots_of_rows};
 use crate::data::{CscIndex, DataSet, DenseMatrix, Storage};
+use crate::simd::level;
 
 /// Columns turned into kernel values at a time (in L1 with their inputs).
 const CHUNK: usize = 256;

@@ -27,8 +27,8 @@ pub(crate) struct Vars<'a> {
 /// the last `t` that reaches it.
 pub(crate) fn max_violator(v: Vars<'_>, range: Range<usize>) -> (f64, Option<usize>) {
     #[cfg(target_arch = "x86_64")]
-    if has_avx2() {
-        // SAFETY: the CPU has AVX2, checked just above.
+    if kern_kernels::simd::level() >= 2 {
+        // SAFETY: levels 2 and 3 have AVX2, checked just above.
         return unsafe { avx2::max_violator(v, range) };
     }
     max_violator_scalar(v, range, f64::NEG_INFINITY, None)
@@ -46,25 +46,11 @@ pub(crate) fn best_partner(
     qd: &[f64],
 ) -> (f64, f64, Option<usize>) {
     #[cfg(target_arch = "x86_64")]
-    if has_avx2() {
-        // SAFETY: the CPU has AVX2, checked just above.
+    if kern_kernels::simd::level() >= 2 {
+        // SAFETY: levels 2 and 3 have AVX2, checked just above.
         return unsafe { avx2::best_partner(v, range, gmax, pair, qd) };
     }
     best_partner_scalar(v, range, gmax, pair, qd, (f64::NEG_INFINITY, f64::INFINITY, None))
-}
-
-#[cfg(target_arch = "x86_64")]
-fn has_avx2() -> bool {
-    use std::sync::atomic::{AtomicU8, Ordering};
-    static AVX2: AtomicU8 = AtomicU8::new(0);
-    match AVX2.load(Ordering::Relaxed) {
-        0 => {
-            let has = std::arch::is_x86_feature_detected!("avx2");
-            AVX2.store(if has { 2 } else { 1 }, Ordering::Relaxed);
-            has
-        }
-        known => known == 2,
-    }
 }
 
 /// Below the upper bound.
