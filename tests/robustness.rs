@@ -43,6 +43,8 @@ fn bad_data_files_are_one_line_errors_naming_file_and_line() {
     refuses(d, "absent.libsvm", &[], &["absent.libsvm"]);
     std::fs::create_dir(d.join("folder")).unwrap();
     refuses(d, "folder", &[], &["folder", "directory"]);
+    // With an option given (no --auto), a folder read for vectors says what would read it.
+    refuses(d, "folder", &["-c", "1"], &["folder", "directory", "--kernel wl"]);
     // An index of 4e9 is one sparse entry, not a 4e9-wide allocation.
     write(d, "huge.libsvm", "1 1:0.5 4000000000:1\n-1 2:0.5\n1 1:1\n");
     let o = kern(d, &["fit", "huge.libsvm", "-o", "h.model", "-q"]);

@@ -192,7 +192,10 @@ pub fn read_data(path: &Path, options: &ReadOptions<'_>) -> Result<Loaded> {
     }
     let io_err = |source| Error::Io { file: path.to_path_buf(), source };
     if path.is_dir() {
-        return Err(io_err(std::io::Error::new(std::io::ErrorKind::IsADirectory, "is a directory, not a data file")));
+        // A directory is a TU graph data set, which only graph kernels read.
+        let why =
+            "is a directory, not a vector data file (graphs in TU format need a graph kernel: --kernel wl, sp or rw)";
+        return Err(io_err(std::io::Error::new(std::io::ErrorKind::IsADirectory, why)));
     }
     let file = File::open(path).map_err(io_err)?;
     if let Some(share) = options.share.filter(|s| *s != Share::WHOLE) {
