@@ -4,7 +4,9 @@
 
 use faer::Mat;
 
-use crate::simd::{dispatched, level};
+use crate::simd::dispatched;
+#[cfg(target_arch = "x86_64")]
+use crate::simd::level;
 
 /// `x ← f(x)` for every element of `out`.
 #[inline(always)]

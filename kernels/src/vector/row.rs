@@ -15,9 +15,9 @@ use super::VectorKernel;
 use super::block::Panel;
 use super::exp::exp;
 use super::indexed::{NARROW, feature_major_dots};
-#[cfg(target_arch = "x86_64")]
 use super::pass::{ROUNDING, dots_of_rows};
 use crate::data::{CscIndex, DataSet, DenseMatrix, Storage};
+#[cfg(target_arch = "x86_64")]
 use crate::simd::level;
 
 /// Columns turned into kernel values at a time (in L1 with their inputs).
