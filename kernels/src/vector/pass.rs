@@ -56,24 +56,7 @@ pub(crate) fn dots_into_rows<'x>(out: &mut Mat<f64>, row_a: impl Fn(usize) -> &'
 /// `⟨x, y⟩` compiled for the widest vector unit this CPU has, for callers
 /// outside a dispatched pass (a coordinate step of a linear solver).
 pub(crate) fn dot_dispatched(x: &[f64], y: &[f64]) -> f64 {
-    #[cfg(target_arch = "x86_64")]
-    {
-        #[target_feature(enable = "avx512f")]
-        fn avx512(x: &[f64], y: &[f64]) -> f64 {
-            dot(x, y)
-        }
-        #[target_feature(enable = "avx2,fma")]
-        fn avx2(x: &[f64], y: &[f64]) -> f64 {
-            dot(x, y)
-        }
-        // SAFETY: each variant runs only where the CPU has its features.
-        match level() {
-            3 => return unsafe { avx512(x, y) },
-            2 => return unsafe { avx2(x, y) },
-            _ => {}
-        }
-    }
-    dot(x, y)
+    dispatched(|| dot(x, y))
 }
 
 /// `y ← y + a x`, compiled for the widest vector unit this CPU has.
