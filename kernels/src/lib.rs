@@ -37,6 +37,6 @@ pub use kernel::{BlockProduct, Kernel, Samples};
 pub use par::{is_sequential, par_threads, self_adjoint_eigen};
 pub use string::{MAX_MISMATCH_BALL, Sequences, StringKernel};
 pub use vector::{
-    Expression, ExpressionError, Hyperparameter, VectorKernel, check_precomputed_ids, check_precomputed_ids_up_to,
-    precomputed_ids_only,
+    Contractions, Expression, ExpressionError, Hyperparameter, VectorKernel, check_precomputed_ids,
+    check_precomputed_ids_up_to, precomputed_ids_only,
 };

@@ -19,6 +19,7 @@ mod tile;
 pub use expression::{Expression, ExpressionError};
 pub use hyper::Hyperparameter;
 pub use precomputed::{check_precomputed_ids, check_precomputed_ids_up_to, precomputed_ids_only};
+pub use radial::Contractions;
 
 use serde::{Deserialize, Serialize};
 

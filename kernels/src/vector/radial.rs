@@ -9,10 +9,11 @@
 //! 2 w ⊙ (z_m (Bᵀ1)_m − (BᵀX)_m)` with `B = G ⊙ κ'`, take one product `BᵀX`.
 
 use faer::linalg::matmul::matmul;
-use faer::{Accum, Mat, MatRef, Par};
+use faer::{Accum, Mat, MatMut, MatRef, Par};
 
 use super::VectorKernel;
 use super::exp::exp;
+use super::pass::ROUNDING;
 use crate::data::DataSet;
 
 /// A radial kernel's parts: `scale · κ(Σ_f w_f Δ_f²)`.
@@ -44,7 +45,8 @@ impl VectorKernel {
 
 impl Radial<'_> {
     /// `κ` in place of `r²` in `k`, and `κ'` into `dk`: one loop per kind,
-    /// so that it vectorises.
+    /// so that it vectorises (inlined into each dispatched copy).
+    #[inline(always)]
     fn profile_column(&self, k: &mut [f64], dk: &mut [f64]) {
         use VectorKernel::*;
         const SQRT3: f64 = 1.732_050_807_568_877_2;
@@ -94,6 +96,49 @@ impl Radial<'_> {
         }
     }
 
+    /// [`Radial::column`] compiled for the widest vector unit this CPU has
+    /// (explicit copies: a closure through `simd::dispatched` is too large to
+    /// be inlined into the wide copy, and ran at baseline width).
+    fn column_dispatched(&self, k: &mut [f64], dk: &mut [f64], na: &[f64], nj: f64) {
+        #[cfg(target_arch = "x86_64")]
+        {
+            // SAFETY: each copy runs only where the CPU has its features.
+            match crate::simd::level() {
+                3 => return unsafe { self.column_avx512(k, dk, na, nj) },
+                2 => return unsafe { self.column_avx2(k, dk, na, nj) },
+                _ => {}
+            }
+        }
+        self.column(k, dk, na, nj)
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx512f")]
+    fn column_avx512(&self, k: &mut [f64], dk: &mut [f64], na: &[f64], nj: f64) {
+        self.column(k, dk, na, nj)
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2,fma")]
+    fn column_avx2(&self, k: &mut [f64], dk: &mut [f64], na: &[f64], nj: f64) {
+        self.column(k, dk, na, nj)
+    }
+
+    /// A column of inner products `k` (against a point of weighted squared
+    /// norm `nj`) into the kernel's values `s κ`, and `κ'` into `dk`.
+    #[inline(always)]
+    fn column(&self, k: &mut [f64], dk: &mut [f64], na: &[f64], nj: f64) {
+        // The Gram tiles' rule: identical points get an exact 0.
+        k.iter_mut().zip(na).for_each(|(v, &ni)| {
+            let d2 = ni + nj - 2.0 * *v;
+            *v = if d2 > ROUNDING * (ni + nj) { d2 } else { 0.0 };
+        });
+        self.profile_column(k, dk);
+        if self.scale != 1.0 {
+            k.iter_mut().for_each(|v| *v *= self.scale);
+        }
+    }
+
     fn weight(&self, f: usize) -> f64 {
         self.weights.as_ref().map_or(1.0, |w| w[f])
     }
@@ -107,50 +152,176 @@ impl Radial<'_> {
         (m, norms)
     }
 
-    /// `f(j, r², κ, κ')` for each column `j` of the pairs of `a` and `b`
-    /// rows: a column's distances from one product, then its profile in a
-    /// loop that vectorises.
-    fn columns(
-        &self,
-        a: &(Mat<f64>, Vec<f64>),
-        b: &(Mat<f64>, Vec<f64>),
-        mut f: impl FnMut(usize, &[f64], &[f64], &[f64]),
-    ) {
+    /// The kernel's values `s κ` of every pair of `a` and `b` rows into
+    /// `values`, and `κ'` into `slopes` (`a.nrows() × b.nrows()` each): the
+    /// distances from one product, then each column's profile in a loop
+    /// that vectorises.
+    fn values_and_slopes(&self, a: &Rows, b: &Rows, mut values: MatMut<'_, f64>, mut slopes: MatMut<'_, f64>) {
         let ((a, na), (b, nb)) = (a, b);
         let bw = Mat::from_fn(b.nrows(), b.ncols(), |j, f| self.weight(f) * b[(j, f)]);
-        let mut cross = Mat::zeros(a.nrows(), b.nrows());
-        matmul(cross.as_mut(), Accum::Replace, a.as_ref(), bw.transpose(), 1.0, Par::Seq);
-        let (mut k, mut dk) = (vec![0.0; a.nrows()], vec![0.0; a.nrows()]);
-        for j in 0..b.nrows() {
-            let d2 = cross.col_as_slice_mut(j);
-            d2.iter_mut().zip(na).for_each(|(v, ni)| *v = (ni + nb[j] - 2.0 * *v).max(0.0));
-            k.copy_from_slice(d2);
-            self.profile_column(&mut k, &mut dk);
-            f(j, d2, &k, &dk);
+        matmul(values.as_mut(), Accum::Replace, a.as_ref(), bw.transpose(), 1.0, Par::Seq);
+        for (j, &nj) in nb.iter().enumerate() {
+            let k = values.as_mut().col_mut(j).try_as_col_major_mut().expect("a column-major block").as_slice_mut();
+            let dk = slopes.as_mut().col_mut(j).try_as_col_major_mut().expect("a column-major block").as_slice_mut();
+            self.column_dispatched(k, dk, na, nj);
         }
     }
 
-    /// `(κ, κ')` of every pair of `a` and `b` rows, `a.nrows() × b.nrows()`.
-    fn pairs(&self, a: &(Mat<f64>, Vec<f64>), b: &(Mat<f64>, Vec<f64>)) -> (Mat<f64>, Mat<f64>) {
-        let (mut kappa, mut slope) = (Mat::zeros(a.0.nrows(), b.0.nrows()), Mat::zeros(a.0.nrows(), b.0.nrows()));
-        self.columns(a, b, |j, _, k, dk| {
-            kappa.col_as_slice_mut(j).copy_from_slice(k);
-            slope.col_as_slice_mut(j).copy_from_slice(dk);
+    /// The contractions of a block with weights `w`, from its `values` and
+    /// `slopes` (overwritten by `w ⊙ κ'`): `Σ_ij W_ij ∂k_ij/∂ log θ`
+    /// per hyperparameter (`None` for a radial kernel whose parameter is not
+    /// a width), and with `input` `Σ_i W_im ∂k(b_m, a_i)/∂b_m` (`b.nrows() × d`).
+    fn contractions(
+        &self,
+        kernel: &VectorKernel,
+        (a, b): (&Rows, &Rows),
+        w: MatRef<'_, f64>,
+        values: MatRef<'_, f64>,
+        mut slopes: MatMut<'_, f64>,
+        input: bool,
+    ) -> Contractions {
+        let ((x, _), (z, _)) = (a, b);
+        let (r, m, d) = (x.nrows(), z.nrows(), x.ncols());
+        // Σ W ⊙ s κ (the amplitude's trace), then A = W ⊙ κ' in place of
+        // the slopes, and its row and column sums.
+        let (mut kw, mut row_sums, mut col_sums) = (0.0, vec![0.0; r], vec![0.0; m]);
+        for j in 0..m {
+            let aj = slopes.as_mut().col_mut(j).try_as_col_major_mut().expect("a column-major block").as_slice_mut();
+            let (wj, vj) = (column(w, j), column(values, j));
+            kw += wj.iter().zip(vj).map(|(w, v)| w * v).sum::<f64>();
+            aj.iter_mut().zip(wj).for_each(|(a, w)| *a *= w);
+            row_sums.iter_mut().zip(aj.iter()).for_each(|(t, a)| *t += a);
+            col_sums[j] = aj.iter().sum();
+        }
+        let a_mat = slopes.as_ref();
+        // Σ_ij A_ij (x_if − z_jf)² = Σ_i x_if (x_if (A1)_i − 2 (AZ)_if) + Σ_j z_jf² (Aᵀ1)_j.
+        let mut az = Mat::zeros(r, d);
+        matmul(az.as_mut(), Accum::Replace, a_mat, z.as_ref(), 1.0, Par::Seq);
+        let spread: Vec<f64> = (0..d)
+            .map(|f| {
+                let xx: f64 = (0..r).map(|i| x[(i, f)] * (x[(i, f)] * row_sums[i] - 2.0 * az[(i, f)])).sum();
+                let zz: f64 = (0..m).map(|j| z[(j, f)] * z[(j, f)] * col_sums[j]).sum();
+                xx + zz
+            })
+            .collect();
+        let s = self.scale;
+        let mut traces = Vec::with_capacity(kernel.n_hyperparameters());
+        if matches!(kernel, VectorKernel::Scaled { .. }) {
+            // ∂(s κ)/∂ log s = s κ.
+            traces.push(kw);
+        }
+        let widths = if self.weights.is_some() {
+            // ∂r²/∂ log ℓ_f = −2 w_f Δ_f².
+            traces.extend(spread.iter().enumerate().map(|(f, t)| -2.0 * self.weight(f) * s * t));
+            true
+        } else {
+            // One width: `∂k/∂ log γ = r² s κ'` (rbf), `∂k/∂ log ℓ = −2 r² s κ'` (Matérn).
+            let factor = match self.profile {
+                VectorKernel::Rbf { .. } => Some(1.0),
+                VectorKernel::Matern32 { .. } | VectorKernel::Matern52 { .. } => Some(-2.0),
+                _ => None,
+            };
+            factor.map(|factor| traces.push(factor * s * spread.iter().sum::<f64>())).is_some()
+        };
+        // ∂k/∂z_mf = 2 s κ' w_f (z_mf − x_if): 2 s w_f (z_mf (Aᵀ1)_m − (AᵀX)_mf).
+        let input_gradient = input.then(|| {
+            let mut atx = Mat::zeros(m, d);
+            matmul(atx.as_mut(), Accum::Replace, a_mat.transpose(), x.as_ref(), 1.0, Par::Seq);
+            (0..m)
+                .flat_map(|j| (0..d).map(move |f| (j, f)))
+                .map(|(j, f)| 2.0 * s * self.weight(f) * (z[(j, f)] * col_sums[j] - atx[(j, f)]))
+                .collect()
         });
-        (kappa, slope)
+        Contractions { traces: widths.then_some(traces), input_gradient }
+    }
+}
+
+/// Rows of a dense data set as a matrix, with their weighted squared norms.
+type Rows = (Mat<f64>, Vec<f64>);
+
+/// Column `j` of a column-major block.
+fn column<'m>(block: MatRef<'m, f64>, j: usize) -> &'m [f64] {
+    block.col(j).try_as_col_major().expect("a column-major block").as_slice()
+}
+
+/// What the sparse GP's gradient takes of one block of `K(X, Z)`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Contractions {
+    /// `Σ_ij W_ij ∂k(x_i, z_j)/∂ log θ_t` per hyperparameter; `None` for a
+    /// radial kernel whose parameter is not a width (rational quadratic's α).
+    pub traces: Option<Vec<f64>>,
+    /// `Σ_i W_im ∂k(z_m, x_i)/∂z_m`, `M × d` row by row, when asked for.
+    pub input_gradient: Option<Vec<f64>>,
+}
+
+impl VectorKernel {
+    /// `K(a[a_rows], b[b_rows])` into `values` and each pair's slope `dκ/dr²`
+    /// into `slopes` (`a_rows.len() × b_rows.len()`, column-major), for a radial
+    /// kernel (RBF, Matérn, rational quadratic, their ARD forms, scaled or
+    /// not) on dense data: one product for the distances serves the block
+    /// and, through [`VectorKernel::radial_contractions`], every derivative.
+    /// `false`, with nothing written, for other kernels or sparse data.
+    ///
+    /// ```
+    /// use faer::Mat;
+    /// use kern_kernels::{DataSet, DenseMatrix, Kernel, Par, VectorKernel};
+    /// let x = DataSet::from(DenseMatrix::from_rows(&[vec![0.0, 1.0], vec![2.0, 0.5]]).unwrap());
+    /// let z = x.select(&[1]);
+    /// let k = VectorKernel::ArdRbf { lengthscales: vec![1.0, 2.0] };
+    /// let (mut values, mut slopes) = (Mat::zeros(2, 1), Mat::zeros(2, 1));
+    /// assert!(k.radial_values_and_slopes((&x, &[0, 1]), (&z, &[0]), values.as_mut(), slopes.as_mut()));
+    /// let mut direct = Mat::zeros(2, 1);
+    /// k.block(&x, &[0, 1], &z, &[0], direct.as_mut(), Par::Seq);
+    /// assert!((values[(0, 0)] - direct[(0, 0)]).abs() < 1e-15 && values[(1, 0)] == 1.0);
+    /// assert_eq!(slopes[(1, 0)], -0.5); // κ(r²) = exp(−r²/2) at r = 0
+    /// ```
+    pub fn radial_values_and_slopes(
+        &self,
+        (a, a_rows): (&DataSet, &[usize]),
+        (b, b_rows): (&DataSet, &[usize]),
+        values: MatMut<'_, f64>,
+        slopes: MatMut<'_, f64>,
+    ) -> bool {
+        let Some(radial) = self.radial().filter(|_| !a.is_sparse() && !b.is_sparse()) else { return false };
+        radial.values_and_slopes(&radial.rows(a, a_rows), &radial.rows(b, b_rows), values, slopes);
+        true
     }
 
-    /// `(Σ_ij W_ij κ_ij, Σ_ij W_ij κ'_ij r²_ij)` of a one-width kernel
-    /// (`r²` the squared distance).
-    fn isotropic_sums(&self, a: &(Mat<f64>, Vec<f64>), b: &(Mat<f64>, Vec<f64>), w: MatRef<'_, f64>) -> (f64, f64) {
-        let (mut kw, mut slope_w) = (0.0, 0.0);
-        self.columns(a, b, |j, d2, k, dk| {
-            for (i, ((ki, dki), ri)) in k.iter().zip(dk).zip(d2).enumerate() {
-                kw += w[(i, j)] * ki;
-                slope_w += w[(i, j)] * dki * ri;
-            }
-        });
-        (kw, slope_w)
+    /// The contractions of a block made by
+    /// [`VectorKernel::radial_values_and_slopes`] with weights `w`
+    /// (`rows.len() × z.n_samples()`; the slopes are overwritten): the gradient traces
+    /// `Σ_ij W_ij ∂k(x_i, z_j)/∂ log θ` and, with `input`, the gradient in
+    /// `z`, `Σ_i W_im ∂k(z_m, x_i)/∂z_m`. `None` where
+    /// `radial_values_and_slopes` writes nothing.
+    pub fn radial_contractions(
+        &self,
+        (x, rows): (&DataSet, &[usize]),
+        z: &DataSet,
+        w: MatRef<'_, f64>,
+        (values, slopes): (MatRef<'_, f64>, MatMut<'_, f64>),
+        input: bool,
+    ) -> Option<Contractions> {
+        let radial = self.radial().filter(|_| !x.is_sparse() && !z.is_sparse())?;
+        let (a, b) = (radial.rows(x, rows), radial.rows(z, &(0..z.n_samples()).collect::<Vec<_>>()));
+        Some(radial.contractions(self, (&a, &b), w, values, slopes, input))
+    }
+
+    /// The block's values, slopes and contractions with `w` in one call,
+    /// for the callers that hold no scratch.
+    fn radial_block_contractions(
+        &self,
+        (x, rows): (&DataSet, &[usize]),
+        z: &DataSet,
+        w: MatRef<'_, f64>,
+        input: bool,
+    ) -> Option<Contractions> {
+        let (r, m) = (rows.len(), z.n_samples());
+        let (mut values, mut slopes) = (Mat::zeros(r, m), Mat::zeros(r, m));
+        let points: Vec<usize> = (0..m).collect();
+        if !self.radial_values_and_slopes((x, rows), (z, &points), values.as_mut(), slopes.as_mut()) {
+            return None;
+        }
+        self.radial_contractions((x, rows), z, w, (values.as_ref(), slopes.as_mut()), input)
     }
 }
 
@@ -163,46 +334,7 @@ pub(crate) fn cross_traces(
     b: &DataSet,
     w: MatRef<'_, f64>,
 ) -> Option<Vec<f64>> {
-    let radial = kernel.radial()?;
-    if a.is_sparse() || b.is_sparse() {
-        return None;
-    }
-    let (xa, xb) = (radial.rows(a, rows), radial.rows(b, &(0..b.n_samples()).collect::<Vec<_>>()));
-    let s = radial.scale;
-    let mut traces = Vec::with_capacity(kernel.n_hyperparameters());
-    if radial.weights.is_none() {
-        // One width: `∂k/∂ log γ = r² s κ'` (rbf), `∂k/∂ log ℓ = −2 r² s κ'` (Matérn).
-        let factor = match radial.profile {
-            VectorKernel::Rbf { .. } => 1.0,
-            VectorKernel::Matern32 { .. } | VectorKernel::Matern52 { .. } => -2.0,
-            _ => return None,
-        };
-        let (kw, slope_w) = radial.isotropic_sums(&xa, &xb, w);
-        if matches!(kernel, VectorKernel::Scaled { .. }) {
-            traces.push(kw * s);
-        }
-        traces.push(factor * s * slope_w);
-        return Some(traces);
-    }
-    let (k, slope) = radial.pairs(&xa, &xb);
-    if matches!(kernel, VectorKernel::Scaled { .. }) {
-        // ∂(s κ)/∂ log s = s κ.
-        traces
-            .push((0..k.ncols()).map(|j| (0..k.nrows()).map(|i| w[(i, j)] * k[(i, j)]).sum::<f64>()).sum::<f64>() * s);
-    }
-    let a_mat = Mat::from_fn(k.nrows(), k.ncols(), |i, j| w[(i, j)] * slope[(i, j)]);
-    // ∂r²/∂ log ℓ_f = −2 w_f Δ_f².
-    let ((x, _), (z, _)) = (&xa, &xb);
-    let mut az = Mat::zeros(x.nrows(), x.ncols());
-    matmul(az.as_mut(), Accum::Replace, a_mat.as_ref(), z.as_ref(), 1.0, Par::Seq);
-    let row_sums: Vec<f64> = (0..x.nrows()).map(|i| (0..z.nrows()).map(|j| a_mat[(i, j)]).sum()).collect();
-    let col_sums: Vec<f64> = (0..z.nrows()).map(|j| (0..x.nrows()).map(|i| a_mat[(i, j)]).sum()).collect();
-    for f in 0..x.ncols() {
-        let xx: f64 = (0..x.nrows()).map(|i| x[(i, f)] * (x[(i, f)] * row_sums[i] - 2.0 * az[(i, f)])).sum();
-        let zz: f64 = (0..z.nrows()).map(|j| z[(j, f)] * z[(j, f)] * col_sums[j]).sum();
-        traces.push(-2.0 * radial.weight(f) * s * (xx + zz));
-    }
-    Some(traces)
+    kernel.radial_block_contractions((a, rows), b, w, false)?.traces
 }
 
 /// `Σ_i G_im ∂k(z_m, x_{rows_i})/∂z_m` for every inducing point `z_m`
@@ -215,26 +347,7 @@ pub(crate) fn cross_input_gradient(
     rows: &[usize],
     g: MatRef<'_, f64>,
 ) -> Option<Vec<f64>> {
-    let radial = kernel.radial()?;
-    if x.is_sparse() || z.is_sparse() {
-        return None;
-    }
-    let (xa, zb) = (radial.rows(x, rows), radial.rows(z, &(0..z.n_samples()).collect::<Vec<_>>()));
-    let (_, slope) = radial.pairs(&xa, &zb);
-    let ((x, _), (z, _)) = (&xa, &zb);
-    // B = G ⊙ κ' (rows × M); ∂k/∂z_mf = 2 s κ' w_f (z_mf − x_if).
-    let b = Mat::from_fn(slope.nrows(), slope.ncols(), |i, m| g[(i, m)] * slope[(i, m)]);
-    let mut btx = Mat::zeros(z.nrows(), z.ncols());
-    matmul(btx.as_mut(), Accum::Replace, b.transpose(), x.as_ref(), 1.0, Par::Seq);
-    let d = z.ncols();
-    let mut out = vec![0.0; z.nrows() * d];
-    for m in 0..z.nrows() {
-        let total: f64 = (0..b.nrows()).map(|i| b[(i, m)]).sum();
-        for f in 0..d {
-            out[m * d + f] = 2.0 * radial.scale * radial.weight(f) * (z[(m, f)] * total - btx[(m, f)]);
-        }
-    }
-    Some(out)
+    kernel.radial_block_contractions((x, rows), z, g, true)?.input_gradient
 }
 
 #[cfg(test)]
@@ -243,6 +356,7 @@ mod tests {
 
     use super::{cross_input_gradient, cross_traces};
     use crate::data::{DataSet, DenseMatrix};
+    use crate::kernel::Kernel;
     use crate::vector::VectorKernel::{self, *};
 
     fn data(n: usize, d: usize, seed: u64) -> DataSet {
@@ -291,6 +405,32 @@ mod tests {
                 }
             }
             assert!(close(&fast, &slow), "{kernel}: {fast:?} vs {slow:?}");
+            // The block's values are the kernel's, and one call gives both contractions.
+            let (mut values, mut slopes) = (Mat::zeros(rows.len(), 9), Mat::zeros(rows.len(), 9));
+            let points: Vec<usize> = (0..9).collect();
+            assert!(kernel.radial_values_and_slopes((&x, &rows), (&z, &points), values.as_mut(), slopes.as_mut()));
+            let mut direct = Mat::zeros(rows.len(), 9);
+            kernel.block(&x, &rows, &z, &(0..9).collect::<Vec<_>>(), direct.as_mut(), Par::Seq);
+            assert!((&values - &direct).norm_max() < 1e-14, "{kernel}");
+            let both = kernel
+                .radial_contractions((&x, &rows), &z, w.as_ref(), (values.as_ref(), slopes.as_mut()), true)
+                .expect("radial, dense");
+            assert_eq!(both.input_gradient.as_deref(), Some(&fast[..]), "{kernel}");
+            assert_eq!(both.traces, cross_traces(&kernel, &x, &rows, &z, w.as_ref()), "{kernel}");
         }
+        // Sparse data and kernels that are not radial take the pairwise paths.
+        let mut rows_sparse = crate::data::SparseMatrix::with_cols(3);
+        for i in 0..37 {
+            let dense = x.row(i).values().to_vec();
+            rows_sparse.push_row(&[0, 1, 2], &dense).unwrap();
+        }
+        let sparse = DataSet::from(rows_sparse);
+        let (mut values, mut slopes) = (Mat::zeros(rows.len(), 9), Mat::zeros(rows.len(), 9));
+        let points: Vec<usize> = (0..9).collect();
+        let rbf = Rbf { gamma: 0.4 };
+        assert!(!rbf.radial_values_and_slopes((&sparse, &rows), (&z, &points), values.as_mut(), slopes.as_mut()));
+        let periodic = Periodic { lengthscale: 1.0, period: 2.0 };
+        assert!(!periodic.radial_values_and_slopes((&x, &rows), (&z, &points), values.as_mut(), slopes.as_mut()));
+        assert_eq!(values.norm_max(), 0.0, "nothing written");
     }
 }

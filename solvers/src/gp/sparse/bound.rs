@@ -245,7 +245,10 @@ impl Value {
         let (s4, s6) = (s2 * s2, s2 * s2 * s2);
         let g_uu = Mat::from_fn(m, m, |i, j| 0.5 * e1[(i, j)] - 0.5 * e2[(i, j)] - w[i] * w[j] / (2.0 * s4));
         let c = Mat::from_fn(m, m, |i, j| e1[(i, j)] / s2 - w[i] * w[j] / s6);
-        let mut gradient = kernel.gradient_traces(z, g_uu.as_ref(), par);
+        // Over all M² ordered pairs: a radial kernel's by block products, which
+        // an ARD kernel's pairs one by one cost several times over.
+        let points: Vec<usize> = (0..m).collect();
+        let mut gradient = kernel.cross_gradient_traces(z, &points, z, g_uu.as_ref(), par);
         let cross = cross_terms(kernel, x, y, z, c.as_ref(), &w, s4, inducing, par);
         // The jitter δ tr K_ff / n moves with K_ff's diagonal: tr(G_uu) δ ∂(tr K_ff)/n.
         let trace_g: f64 = (0..m).map(|i| g_uu[(i, i)]).sum();
@@ -314,12 +317,18 @@ impl Stats {
     fn sum(kernel: &VectorKernel, x: &DataSet, y: &[f64], z: &DataSet, l: &Mat<f64>, par: Par) -> Self {
         let m = z.n_samples();
         let zero = || Stats { aa: Mat::zeros(m, m), ay: vec![0.0; m], yy: 0.0 };
+        let points: Vec<usize> = (0..m).collect();
         let block = |rows: &[usize]| {
-            with_blocks(kernel, x, rows, z, |k, scratch| {
+            with_scratch(m * rows.len(), |[scratch, slopes, _]| {
                 let mut s = zero();
-                // A's columns for these rows: L⁻¹ K(x[rows], Z)ᵀ.
+                // A's columns for these rows: L⁻¹ K(Z, x[rows]), the block made
+                // in the layout the solve reads (by the gradient's own formula
+                // where the kernel is radial).
                 let mut a = MatMut::from_column_major_slice_mut(scratch, m, rows.len());
-                a.copy_from(k.transpose());
+                let slopes = MatMut::from_column_major_slice_mut(slopes, m, rows.len());
+                if !kernel.radial_values_and_slopes((z, &points), (x, rows), a.as_mut(), slopes) {
+                    kernel.block(z, &points, x, rows, a.as_mut(), Par::Seq);
+                }
                 solve_lower_in_place(l.as_ref(), a.as_mut(), Par::Seq);
                 // B' is symmetric: its lower triangle alone, half a product's work.
                 let a = a.as_ref();
@@ -377,16 +386,32 @@ fn cross_terms(
         kernel.value_and_gradient(&x.row(0), &x.row(0), &mut dk);
         dk
     });
+    let points: Vec<usize> = (0..m).collect();
     let block = |rows: &[usize]| {
-        with_blocks(kernel, x, rows, z, |k, scratch| {
-            let mut g = MatMut::from_column_major_slice_mut(scratch, rows.len(), z.n_samples());
-            matmul(g.as_mut(), Accum::Replace, k, c, 1.0, Par::Seq);
+        with_scratch(rows.len() * m, |[kb, gb, sb]| {
+            let r = rows.len();
+            let mut k = MatMut::from_column_major_slice_mut(kb, r, m);
+            let mut slopes = MatMut::from_column_major_slice_mut(sb, r, m);
+            // A radial kernel's values and slopes from one pass serve G and the traces.
+            let radial = kernel.radial_values_and_slopes((x, rows), (z, &points), k.as_mut(), slopes.as_mut());
+            if !radial {
+                kernel.block(x, rows, z, &points, k.as_mut(), Par::Seq);
+            }
+            let mut g = MatMut::from_column_major_slice_mut(gb, r, m);
+            matmul(g.as_mut(), Accum::Replace, k.as_ref(), c, 1.0, Par::Seq);
             for (j, wj) in w.iter().enumerate() {
                 let column = g.as_mut().col_mut(j).try_as_col_major_mut().expect("a column-major block").as_slice_mut();
                 column.iter_mut().zip(rows).for_each(|(gr, &i)| *gr += y[i] * wj / s4);
             }
             let mut part = zero();
-            part.hyperparameters = kernel.cross_gradient_traces(x, rows, z, g.as_ref(), Par::Seq);
+            let fused = if radial {
+                kernel.radial_contractions((x, rows), z, g.as_ref(), (k.as_ref(), slopes.as_mut()), inducing)
+            } else {
+                None
+            };
+            let (traces, input) = fused.map_or((None, None), |c| (c.traces, c.input_gradient));
+            part.hyperparameters =
+                traces.unwrap_or_else(|| kernel.cross_gradient_traces(x, rows, z, g.as_ref(), Par::Seq));
             let mut dk = vec![0.0; p];
             for &i in rows {
                 // Added row by row even when all the same, so the sum keeps its bits.
@@ -400,7 +425,7 @@ fn cross_terms(
                 part.diagonal.iter_mut().zip(dk).for_each(|(t, v)| *t += v);
             }
             if inducing {
-                part.inducing = kernel.cross_input_gradient(z, x, rows, g.as_ref());
+                part.inducing = input.unwrap_or_else(|| kernel.cross_input_gradient(z, x, rows, g.as_ref()));
             }
             part
         })
@@ -422,33 +447,24 @@ fn inducing_terms(kernel: &VectorKernel, z: &DataSet, g_uu: MatRef<'_, f64>) -> 
 }
 
 thread_local! {
-    /// Each thread's blocks of `K(x[rows], Z)` and of `G`, reused from block
-    /// to block: a fresh block of megabytes costs a page fault per page and
-    /// its zeroing, every time (a tenth of an evaluation).
-    static SCRATCH: RefCell<[Vec<f64>; 2]> = const { RefCell::new([Vec::new(), Vec::new()]) };
+    /// Each thread's blocks (of `K(x[rows], Z)`, `G` and the kernel's
+    /// slopes), reused from block to block: a fresh block of megabytes costs
+    /// a page fault per page and its zeroing, every time (a tenth of an
+    /// evaluation).
+    static SCRATCH: RefCell<[Vec<f64>; 3]> = const { RefCell::new([Vec::new(), Vec::new(), Vec::new()]) };
 }
 
-/// `f(K(x[rows], z), scratch)`, with `rows · M` values of scratch (any values).
-fn with_blocks<R>(
-    kernel: &VectorKernel,
-    x: &DataSet,
-    rows: &[usize],
-    z: &DataSet,
-    f: impl FnOnce(MatRef<'_, f64>, &mut [f64]) -> R,
-) -> R {
+/// `f` with this thread's three scratch blocks of `len` values each (any values).
+fn with_scratch<R>(len: usize, f: impl FnOnce([&mut [f64]; 3]) -> R) -> R {
     SCRATCH.with(|scratch| {
         let mut scratch = scratch.borrow_mut();
-        let [kb, gb] = &mut *scratch;
-        let (r, m) = (rows.len(), z.n_samples());
-        for b in [&mut *kb, &mut *gb] {
-            if b.len() < r * m {
-                b.resize(r * m, 0.0);
+        let [a, b, c] = &mut *scratch;
+        for block in [&mut *a, &mut *b, &mut *c] {
+            if block.len() < len {
+                block.resize(len, 0.0);
             }
         }
-        let mut k = MatMut::from_column_major_slice_mut(&mut kb[..r * m], r, m);
-        let cols: Vec<usize> = (0..m).collect();
-        kernel.block(x, rows, z, &cols, k.as_mut(), Par::Seq);
-        f(k.as_ref(), &mut gb[..r * m])
+        f([&mut a[..len], &mut b[..len], &mut c[..len]])
     })
 }
 
