@@ -139,6 +139,16 @@ impl Radial<'_> {
         }
     }
 
+    /// Whether every parameter of the kernel is a width (or the amplitude):
+    /// then [`Radial::contractions`] gives every trace.
+    fn widths_only(&self) -> bool {
+        self.weights.is_some()
+            || matches!(
+                self.profile,
+                VectorKernel::Rbf { .. } | VectorKernel::Matern32 { .. } | VectorKernel::Matern52 { .. }
+            )
+    }
+
     fn weight(&self, f: usize) -> f64 {
         self.weights.as_ref().map_or(1.0, |w| w[f])
     }
@@ -311,18 +321,54 @@ impl VectorKernel {
     fn radial_block_contractions(
         &self,
         (x, rows): (&DataSet, &[usize]),
-        z: &DataSet,
+        (z, points): (&DataSet, &[usize]),
         w: MatRef<'_, f64>,
         input: bool,
     ) -> Option<Contractions> {
-        let (r, m) = (rows.len(), z.n_samples());
-        let (mut values, mut slopes) = (Mat::zeros(r, m), Mat::zeros(r, m));
-        let points: Vec<usize> = (0..m).collect();
-        if !self.radial_values_and_slopes((x, rows), (z, &points), values.as_mut(), slopes.as_mut()) {
-            return None;
-        }
-        self.radial_contractions((x, rows), z, w, (values.as_ref(), slopes.as_mut()), input)
+        let radial = self.radial().filter(|_| !x.is_sparse() && !z.is_sparse())?;
+        let (a, b) = (radial.rows(x, rows), radial.rows(z, points));
+        let (mut values, mut slopes) = (Mat::zeros(rows.len(), points.len()), Mat::zeros(rows.len(), points.len()));
+        radial.values_and_slopes(&a, &b, values.as_mut(), slopes.as_mut());
+        Some(radial.contractions(self, (&a, &b), w, values.as_ref(), slopes.as_mut(), input))
     }
+}
+
+/// Rows per block of [`gram_traces`]: two blocks of `ROWS × n` values per thread.
+const ROWS: usize = 128;
+
+/// `Σ_ij W_ij ∂k(x_i, x_j)/∂ log θ_t` over every pair of `x`, `W`
+/// symmetric and given by its lower triangle, for a radial kernel whose
+/// parameters are widths (and the amplitude) on dense data, by block
+/// products: rows in blocks of [`ROWS`] against the columns up to the block's
+/// end, the strict lower triangle weighted twice, the blocks added in order
+/// (the same sum at any thread count). `None` for other kernels and data.
+pub(crate) fn gram_traces(kernel: &VectorKernel, x: &DataSet, w: MatRef<'_, f64>, par: Par) -> Option<Vec<f64>> {
+    use rayon::prelude::*;
+    if x.is_sparse() || !kernel.radial().is_some_and(|r| r.widths_only()) {
+        return None;
+    }
+    let n = x.n_samples();
+    let block = |start: usize| {
+        let (end, rows): (usize, Vec<usize>) = ((start + ROWS).min(n), (start..(start + ROWS).min(n)).collect());
+        let weights = Mat::from_fn(rows.len(), end, |i, j| match j.cmp(&(start + i)) {
+            std::cmp::Ordering::Less => 2.0 * w[(start + i, j)],
+            std::cmp::Ordering::Equal => w[(start + i, j)],
+            std::cmp::Ordering::Greater => 0.0,
+        });
+        let columns: Vec<usize> = (0..end).collect();
+        let part = kernel.radial_block_contractions((x, &rows), (x, &columns), weights.as_ref(), false);
+        part.and_then(|c| c.traces).expect("a radial kernel of widths on dense data")
+    };
+    let starts: Vec<usize> = (0..n).step_by(ROWS).collect();
+    let parts: Vec<Vec<f64>> = if crate::is_sequential(par) {
+        starts.iter().map(|&s| block(s)).collect()
+    } else {
+        starts.par_iter().map(|&s| block(s)).collect()
+    };
+    Some(parts.iter().fold(vec![0.0; kernel.n_hyperparameters()], |mut total, part| {
+        total.iter_mut().zip(part).for_each(|(t, v)| *t += v);
+        total
+    }))
 }
 
 /// `Σ_ij W_ij ∂k(a_{rows_i}, b_j)/∂ log θ_t` for a radial kernel on dense
@@ -334,7 +380,8 @@ pub(crate) fn cross_traces(
     b: &DataSet,
     w: MatRef<'_, f64>,
 ) -> Option<Vec<f64>> {
-    kernel.radial_block_contractions((a, rows), b, w, false)?.traces
+    let points: Vec<usize> = (0..b.n_samples()).collect();
+    kernel.radial_block_contractions((a, rows), (b, &points), w, false)?.traces
 }
 
 /// `Σ_i G_im ∂k(z_m, x_{rows_i})/∂z_m` for every inducing point `z_m`
@@ -347,14 +394,15 @@ pub(crate) fn cross_input_gradient(
     rows: &[usize],
     g: MatRef<'_, f64>,
 ) -> Option<Vec<f64>> {
-    kernel.radial_block_contractions((x, rows), z, g, true)?.input_gradient
+    let points: Vec<usize> = (0..z.n_samples()).collect();
+    kernel.radial_block_contractions((x, rows), (z, &points), g, true)?.input_gradient
 }
 
 #[cfg(test)]
 mod tests {
     use faer::{Mat, Par};
 
-    use super::{cross_input_gradient, cross_traces};
+    use super::{cross_input_gradient, cross_traces, gram_traces};
     use crate::data::{DataSet, DenseMatrix};
     use crate::kernel::Kernel;
     use crate::vector::VectorKernel::{self, *};
@@ -432,5 +480,38 @@ mod tests {
         let periodic = Periodic { lengthscale: 1.0, period: 2.0 };
         assert!(!periodic.radial_values_and_slopes((&x, &rows), (&z, &points), values.as_mut(), slopes.as_mut()));
         assert_eq!(values.norm_max(), 0.0, "nothing written");
+    }
+
+    #[test]
+    fn gram_traces_read_the_lower_triangle_and_equal_the_pairwise_sums() {
+        // More rows than a block, so that blocks meet off the diagonal.
+        let x = data(300, 3, 5);
+        // W's upper triangle holds garbage: only the lower one is read.
+        let w = Mat::from_fn(300, 300, |i, j| if i >= j { ((i * 5 + j * 3) % 13) as f64 / 6.0 - 1.0 } else { 1e9 });
+        let scaled = |k: VectorKernel| Scaled { scale: 0.7, kernel: Box::new(k) };
+        for kernel in [
+            scaled(ArdMatern52 { lengthscales: vec![0.4, 1.1, 2.0] }),
+            ArdRbf { lengthscales: vec![0.9, 0.5, 1.5] },
+            scaled(Rbf { gamma: 0.8 }),
+            scaled(Matern32 { lengthscale: 0.6 }),
+        ] {
+            let p = kernel.n_hyperparameters();
+            let (mut slow, mut g) = (vec![0.0; p], vec![0.0; p]);
+            for i in 0..300 {
+                for j in 0..300 {
+                    kernel.value_and_gradient(&x.row(i), &x.row(j), &mut g);
+                    let wij = if i >= j { w[(i, j)] } else { w[(j, i)] };
+                    slow.iter_mut().zip(&g).for_each(|(t, v)| *t += wij * v);
+                }
+            }
+            let fast = gram_traces(&kernel, &x, w.as_ref(), Par::Seq).expect("radial, dense");
+            let close = fast.iter().zip(&slow).all(|(a, b)| (a - b).abs() <= 1e-9 * (1.0 + b.abs()));
+            assert!(close, "{kernel}: {fast:?} vs {slow:?}");
+            assert_eq!(kernel.gradient_traces(&x, w.as_ref(), Par::Seq), fast, "{kernel}: the public entry takes it");
+            let threads = gram_traces(&kernel, &x, w.as_ref(), Par::rayon(2)).unwrap();
+            assert_eq!(threads, fast, "{kernel}: the same sum at any thread count");
+        }
+        let rq = RationalQuadratic { lengthscale: 1.0, alpha: 2.0 };
+        assert!(gram_traces(&rq, &x, w.as_ref(), Par::Seq).is_none(), "α is not a width");
     }
 }

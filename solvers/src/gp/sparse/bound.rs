@@ -245,10 +245,7 @@ impl Value {
         let (s4, s6) = (s2 * s2, s2 * s2 * s2);
         let g_uu = Mat::from_fn(m, m, |i, j| 0.5 * e1[(i, j)] - 0.5 * e2[(i, j)] - w[i] * w[j] / (2.0 * s4));
         let c = Mat::from_fn(m, m, |i, j| e1[(i, j)] / s2 - w[i] * w[j] / s6);
-        // Over all M² ordered pairs: a radial kernel's by block products, which
-        // an ARD kernel's pairs one by one cost several times over.
-        let points: Vec<usize> = (0..m).collect();
-        let mut gradient = kernel.cross_gradient_traces(z, &points, z, g_uu.as_ref(), par);
+        let mut gradient = kernel.gradient_traces(z, g_uu.as_ref(), par);
         let cross = cross_terms(kernel, x, y, z, c.as_ref(), &w, s4, inducing, par);
         // The jitter δ tr K_ff / n moves with K_ff's diagonal: tr(G_uu) δ ∂(tr K_ff)/n.
         let trace_g: f64 = (0..m).map(|i| g_uu[(i, i)]).sum();
