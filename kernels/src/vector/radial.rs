@@ -5,8 +5,11 @@
 //! With `A = W ⊙ κ'(R²)` (`κ' = dκ/dr²`) for a block of rows `X` and points
 //! `Z`, `Σ_ij A_ij (x_if − z_jf)² = Σ_i x_if² (A1)_i − 2 Σ_i x_if (AZ)_if +
 //! Σ_j z_jf² (Aᵀ1)_j`, so the derivatives in every ARD lengthscale take one
-//! product `AZ`; those in the first argument, `Σ_i G_mi ∂k(z_m, x_i)/∂z_m =
-//! 2 w ⊙ (z_m (Bᵀ1)_m − (BᵀX)_m)` with `B = G ⊙ κ'`, take one product `BᵀX`.
+//! product `AZ` (a one-width kernel's, their sum); those in the first
+//! argument, `Σ_i G_mi ∂k(z_m, x_i)/∂z_m = 2 w ⊙ (z_m (Bᵀ1)_m − (BᵀX)_m)`
+//! with `B = G ⊙ κ'`, take one product `BᵀX`. The block's values and slopes
+//! come from one product for the distances, so a caller that needs `K`
+//! itself (the sparse GP's `G = K C`) makes the block once.
 
 use faer::linalg::matmul::matmul;
 use faer::{Accum, Mat, MatMut, MatRef, Par};
