@@ -383,6 +383,10 @@ pub(crate) fn cross_traces(
     b: &DataSet,
     w: MatRef<'_, f64>,
 ) -> Option<Vec<f64>> {
+    // Rational quadratic's α is not a width: known before the block is made.
+    if !kernel.radial().is_some_and(|r| r.widths_only()) {
+        return None;
+    }
     let points: Vec<usize> = (0..b.n_samples()).collect();
     kernel.radial_block_contractions((a, rows), (b, &points), w, false)?.traces
 }
