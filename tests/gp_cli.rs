@@ -203,7 +203,7 @@ fn auto_classifies_on_nystroem_features_above_five_thousand_samples() {
 }
 
 #[test]
-fn sparse_gp_with_ard_learnt_inducing_points_and_a_dense_mean() {
+fn sparse_gp_with_ard_learnt_inducing_points_and_a_wider_posterior() {
     let dir = scratch();
     write(dir.path(), "train.txt", target_file(400, 21, true));
     write(dir.path(), "test.txt", target_file(200, 22, true));
@@ -222,7 +222,7 @@ fn sparse_gp_with_ard_learnt_inducing_points_and_a_dense_mean() {
         "--inducing",
         "kmeans",
         "--learn-inducing",
-        "--mean-components",
+        "--posterior-components",
         "400",
         "--restarts",
         "0",
@@ -235,13 +235,19 @@ fn sparse_gp_with_ard_learnt_inducing_points_and_a_dense_mean() {
     let ls = |j: usize| h[format!("ard_matern32.lengthscale.{j}")].as_f64().unwrap();
     // The irrelevant feature gets the longest lengthscale by far.
     assert!(ls(2) > 5.0 * ls(0).max(ls(1)), "{h}");
-    assert_eq!(fit["mean_components"], 400);
+    // The 25 learnt points, then every sample (400 ≥ n): the posterior's.
+    assert_eq!((fit["components"].as_u64(), fit["fit_components"].as_u64()), (Some(425), Some(25)), "{fit}");
+    assert!(fit["fit_noise"].as_f64().unwrap() > 0.0, "{fit}");
     let pred = json(&kern(dir.path(), &["predict", "a.model", "test.txt", "--std", "-o", "p.txt", "--json"]));
     assert!(pred["r2"].as_f64().unwrap() > 0.99, "{pred}");
     let info = stdout(&kern(dir.path(), &["info", "a.model"]));
-    assert!(info.contains("25 points, the mean from 400 centres") && info.contains("ard_matern32(ls=["), "{info}");
+    assert!(
+        info.contains("425 points, the hyperparameters fitted on 25") && info.contains("ard_matern32(ls=["),
+        "{info}"
+    );
     // The fitted expression is a kernel the command line takes back: kernel
-    // ridge on it with the fitted noise as alpha is the dense mean.
+    // ridge on it with the posterior's noise as alpha is its mean (every
+    // sample an inducing point: the exact GP's).
     let text = fit["kernel_expression"].as_str().unwrap();
     let (kernel, noise) = text.rsplit_once(" + white(").unwrap();
     let alpha = noise.trim_end_matches(')');
@@ -254,10 +260,14 @@ fn sparse_gp_with_ard_learnt_inducing_points_and_a_dense_mean() {
         (&["fit", "train.txt", "--ard", "-o", "x.model"][..], &["--ard", "--task svc"][..]),
         (&["fit", "train.txt", "--task", "gp", "--ard", "--kernel", "poly", "-o", "x.model"], &["--ard", "poly"]),
         (&["fit", "train.txt", "--task", "gp", "--learn-inducing", "-o", "x.model"], &["--learn-inducing", "sgpr"]),
-        (&["fit", "train.txt", "--task", "gp", "--mean-components", "9", "-o", "x.model"], &["--mean-components"]),
+        (
+            &["fit", "train.txt", "--task", "gp", "--posterior-components", "9", "-o", "x.model"],
+            &["--posterior-components"],
+        ),
+        // The option's former name is taken as an alias.
         (
             &["fit", "train.txt", "--task", "gp", "--approx", "sgpr", "--mean-components", "0", "-o", "x.model"],
-            &["--mean-components", "at least 1"],
+            &["--posterior-components", "at least 1"],
         ),
     ] {
         assert_one_line_error(&kern(dir.path(), args), words);

@@ -115,9 +115,11 @@ fn format_two_gp_files_still_load_with_unit_weights() {
 }
 
 #[test]
-fn format_three_sparse_gp_files_still_load_without_a_dense_mean() {
-    // Format 3 is today's format without the sparse GP's dense mean, its last
-    // field: drop its `None` byte before the origin's and calibration's.
+fn older_sparse_gp_files_still_load_and_a_widened_one_round_trips() {
+    // Today's sparse GP ends with its dense mean and its fit record (each
+    // `None`, one byte), before the origin's byte and the calibration's `None`.
+    // Format 3 lacks both, formats 4 and 5 the fit record.
+    use kern::solvers::falkon::{Falkon, FalkonModel};
     use kern::solvers::gp::{GaussianProcess, SgprModel, SparseGaussianProcess};
     let dir = scratch();
     let data = synthetic::friedman1(60, 0.5, 4);
@@ -129,27 +131,53 @@ fn format_three_sparse_gp_files_still_load_without_a_dense_mean() {
         learn_inducing: false,
         fit_samples: None,
         jitter: kern::solvers::gp::INDUCING_JITTER,
+        posterior_components: None,
     };
     let sparse = SgprModel::fit(&params, &data.x, &data.y, Par::Seq).unwrap();
     let schema = InputSchema { format: Format::Libsvm, csv: None, scaling: None };
     let model = Model::new(10, schema.clone(), Estimator::Sgpr(sparse.clone()));
     let path = dir.path().join("sgpr.model");
     save_model(&model, &path).unwrap();
+    let today = std::fs::read(&path).unwrap()[24..].to_vec();
+    let (dense_at, fit_at) = (today.len() - 4, today.len() - 3);
+    assert_eq!((u32::from(today[0]), today[dense_at], today[fit_at]), (FORMAT_VERSION, 0, 0));
+    for (version, dropped) in [(3u8, &[fit_at, dense_at][..]), (4, &[fit_at]), (5, &[fit_at])] {
+        let mut payload = today.clone();
+        for &at in dropped {
+            payload.remove(at);
+        }
+        payload[0] = version;
+        let old = load_model(&write(dir.path(), "old.model", framed(u32::from(version), &payload))).unwrap();
+        assert_eq!(old.format_version, u32::from(version));
+        assert_eq!(Model { format_version: FORMAT_VERSION, ..old }, model);
+    }
+    // A format 5 file with a dense mean (Falkon's, no longer fitted) predicts from it.
+    let falkon = Falkon { alpha: sparse.noise, ..Falkon::default() };
+    let targets = faer::MatRef::from_column_major_slice(&data.y, data.y.len(), 1);
+    let dense = FalkonModel::fit(
+        &falkon,
+        &sparse.kernel,
+        &data.x,
+        targets,
+        data.x.select(&(0..40).collect::<Vec<_>>()),
+        Par::Seq,
+    )
+    .unwrap();
+    let with_dense = SgprModel { dense_mean: Some(Box::new(dense.clone())), ..sparse.clone() };
+    save_model(&Model::new(10, schema.clone(), Estimator::Sgpr(with_dense)), &path).unwrap();
     let mut payload = std::fs::read(&path).unwrap()[24..].to_vec();
-    let dense_at = payload.len() - 3;
-    assert_eq!((u32::from(payload[0]), payload[dense_at]), (FORMAT_VERSION, 0));
-    payload.remove(dense_at);
-    payload[0] = 3;
-    let p = write(dir.path(), "v3.model", framed(3, &payload));
-    let old = load_model(&p).unwrap();
-    assert_eq!(old.format_version, 3);
-    assert_eq!(Model { format_version: FORMAT_VERSION, ..old }, model);
-    // With a dense mean, format 4 round-trips it.
-    let mut refined = sparse;
-    refined.refine_mean(&data.x, &data.y, 40, 0, 1, Par::Seq).unwrap();
-    // Why the solver stopped is known after a fit only, not kept in files.
-    refined.dense_mean.as_mut().expect("refined").stopped_because = None;
-    let model = Model::new(10, schema, Estimator::Sgpr(refined));
+    payload.remove(payload.len() - 3);
+    payload[0] = 5;
+    let old = load_model(&write(dir.path(), "dense.model", framed(5, &payload))).unwrap();
+    let Estimator::Sgpr(old) = old.estimator else { panic!("a sparse GP") };
+    let expected = dense.predict(&data.x, Par::Seq);
+    let got = old.predict_mean(&data.x, Par::Seq);
+    assert!(got.iter().enumerate().all(|(i, g)| (g - (old.y_mean + old.y_scale * expected[(i, 0)])).abs() < 1e-12));
+    // A widened posterior (format 6) round-trips with its fit record.
+    let wide = SparseGaussianProcess { posterior_components: Some(30), ..params };
+    let widened = SgprModel::fit(&wide, &data.x, &data.y, Par::Seq).unwrap();
+    assert_eq!((widened.inducing.n_samples(), widened.widened.map(|w| w.components)), (30, Some(10)));
+    let model = Model::new(10, schema, Estimator::Sgpr(widened));
     save_model(&model, &path).unwrap();
     assert_eq!(load_model(&path).unwrap(), model);
 }

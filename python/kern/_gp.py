@@ -109,9 +109,10 @@ class GaussianProcessRegressor(_PredictInterval, RegressorMixin, BaseEstimator):
     ``ard=True`` gives ``rbf``, ``matern32`` and ``matern52`` one lengthscale
     per feature. ``n_components=M`` fits a sparse GP on M inducing points
     instead (Titsias' collapsed bound, ``O(n M²)``; ``inducing`` chooses them,
-    ``learn_inducing`` moves them too, ``mean_components=M'`` recomputes the
-    mean from M' samples as centres by Falkon's solver, closer to the exact
-    GP's; ``fit_samples=N`` learns the hyperparameters on N rows, 50,000 by
+    ``learn_inducing`` moves them too, ``posterior_components=M'`` puts the
+    posterior, mean and intervals, on M' inducing points (the fit's and more
+    samples; the kernel kept, the noise re-fitted by the bound), closer to
+    the exact GP's at one more ``O(n M'²)`` pass; ``fit_samples=N`` learns the hyperparameters on N rows, 50,000 by
     default); ``log_marginal_likelihood_value_`` is then the bound and
     ``inducing_points_`` the points. ``approx="rff"`` or ``"nystroem"`` with
     ``n_components=M`` fits the GP on M random Fourier or Nyström features
@@ -131,7 +132,7 @@ class GaussianProcessRegressor(_PredictInterval, RegressorMixin, BaseEstimator):
         approx="sgpr",
         inducing="uniform",
         learn_inducing=False,
-        mean_components=None,
+        posterior_components=None,
         fit_samples=None,
         random_state=None,
         n_jobs=None,
@@ -142,7 +143,7 @@ class GaussianProcessRegressor(_PredictInterval, RegressorMixin, BaseEstimator):
         self.approx = approx
         self.inducing = inducing
         self.learn_inducing = learn_inducing
-        self.mean_components = mean_components
+        self.posterior_components = posterior_components
         self.fit_samples = fit_samples
         self.gamma = gamma
         self.amplitude = amplitude
@@ -167,8 +168,8 @@ class GaussianProcessRegressor(_PredictInterval, RegressorMixin, BaseEstimator):
         if self.n_components is not None:
             params.update(approx=str(self.approx), components=int(self.n_components), landmarks=str(self.inducing),
                           learn_inducing=bool(self.learn_inducing))
-            if self.mean_components is not None:
-                params.update(mean_components=int(self.mean_components))
+            if self.posterior_components is not None:
+                params.update(posterior_components=int(self.posterior_components))
             if self.fit_samples is not None:
                 params.update(fit_samples=int(self.fit_samples))
         y = np.ascontiguousarray(y, dtype=np.float64)

@@ -112,7 +112,7 @@ pub(crate) fn fit_spec(task_name: &str, params: &Bound<'_, PyDict>, classes: &[S
     gp.normalize_y = get(params, "normalize_y")?.unwrap_or(gp.normalize_y);
     gp.ard = get(params, "ard")?.unwrap_or(false);
     gp.learn_inducing = get(params, "learn_inducing")?.unwrap_or(false);
-    gp.mean_components = get(params, "mean_components")?;
+    gp.posterior_components = get(params, "posterior_components")?;
     if let Some(rows) = get::<usize>(params, "fit_samples")? {
         gp.fit_samples = Some(rows).filter(|&n| n > 0);
     }

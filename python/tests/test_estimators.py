@@ -260,16 +260,17 @@ def test_gp_per_sample_alpha_gives_scikit_learns_posterior():
         kern.GaussianProcessRegressor(alpha=alpha[:10]).fit(X, y)
 
 
-def test_sparse_gp_with_ard_kmeans_inducing_points_and_a_dense_mean():
+def test_sparse_gp_with_ard_kmeans_inducing_points_and_a_wider_posterior():
     rng = np.random.default_rng(12)
     X = rng.uniform(-2, 2, size=(2500, 3))
     y = 3 * np.sin(X[:, 0]) + 0.5 * X[:, 1] + 0.05 * rng.normal(size=2500)
     train, test = slice(0, 2000), slice(2000, None)
     gp = kern.GaussianProcessRegressor(
-        kernel="matern32", ard=True, n_components=40, inducing="kmeans", mean_components=2000,
+        kernel="matern32", ard=True, n_components=40, inducing="kmeans", posterior_components=400,
         n_restarts_optimizer=0,
     ).fit(X[train], y[train])
-    assert gp.inducing_points_.shape == (40, 3)
+    # The fit's 40 points, then 360 more samples: the posterior's.
+    assert gp.inducing_points_.shape == (400, 3)
     ls = [gp.hyperparameters_[f"ard_matern32.lengthscale.{j}"] for j in range(3)]
     assert ls[2] > 5 * max(ls[:2]), gp.hyperparameters_
     mean, std = gp.predict(X[test], return_std=True)

@@ -120,21 +120,27 @@ mod fitted {
         let mut gp = GaussianProcess::new(kernel, 0.05);
         gp.fit = vec![false; 3];
         let exact = GpModel::fit(&gp, x.clone(), &y, Par::Seq).unwrap();
-        let params = SparseGaussianProcess {
-            gp,
-            components: 80,
-            inducing: Landmarks::Uniform,
-            learn_inducing: false,
-            fit_samples: None,
-            jitter: 0.0,
-        };
-        let sparse = SgprModel::fit(&params, &x, &y, Par::Seq).unwrap();
-        let (a, b) = (sparse.predict(&test, Par::Seq), exact.predict(&test, Par::Seq).unwrap());
-        for i in 0..30 {
-            assert!((a.mean[i] - b.mean[i]).abs() < 1e-8, "mean {} vs {}", a.mean[i], b.mean[i]);
-            assert!((a.std[i] - b.std[i]).abs() < 1e-7, "std {} vs {}", a.std[i], b.std[i]);
+        // Every sample from the start, or a posterior widened to every sample.
+        for (components, posterior_components) in [(80, None), (10, Some(500))] {
+            let params = SparseGaussianProcess {
+                gp: gp.clone(),
+                components,
+                inducing: Landmarks::Uniform,
+                learn_inducing: false,
+                fit_samples: None,
+                jitter: 0.0,
+                posterior_components,
+            };
+            let sparse = SgprModel::fit(&params, &x, &y, Par::Seq).unwrap();
+            assert_eq!((sparse.inducing.n_samples(), sparse.noise), (80, 0.05));
+            let (a, b) = (sparse.predict(&test, Par::Seq), exact.predict(&test, Par::Seq).unwrap());
+            for i in 0..30 {
+                assert!((a.mean[i] - b.mean[i]).abs() < 1e-8, "mean {} vs {}", a.mean[i], b.mean[i]);
+                assert!((a.std[i] - b.std[i]).abs() < 1e-7, "std {} vs {}", a.std[i], b.std[i]);
+            }
+            let lml = exact.log_marginal_likelihood;
+            assert!((sparse.elbo - lml).abs() < 1e-8 * lml.abs(), "{} vs {lml}", sparse.elbo);
         }
-        assert!((sparse.elbo - exact.log_marginal_likelihood).abs() < 1e-8 * exact.log_marginal_likelihood.abs());
     }
 
     fn generated(n: usize, seed: u64) -> (DataSet, Vec<f64>) {
@@ -164,6 +170,7 @@ mod fitted {
             learn_inducing: false,
             fit_samples: None,
             jitter: INDUCING_JITTER,
+            posterior_components: None,
         };
         let one = SgprModel::fit(&params, &x, &y, Par::Seq).unwrap();
         let two = SgprModel::fit(&params, &x, &y, Par::rayon(2)).unwrap();
@@ -193,6 +200,7 @@ mod fitted {
             learn_inducing: false,
             fit_samples: None,
             jitter: INDUCING_JITTER,
+            posterior_components: None,
         };
         let full = SgprModel::fit(&all, &x, &y, Par::Seq).unwrap();
         assert_eq!(
@@ -238,6 +246,7 @@ mod fitted {
             learn_inducing: false,
             fit_samples: None,
             jitter: 0.0,
+            posterior_components: None,
         };
         let model = SgprModel::fit(&params, &x, &y, Par::Seq).unwrap();
         let z = &model.inducing;
@@ -248,6 +257,53 @@ mod fitted {
         assert!(model.jitter >= 0.0 && model.jitter < 1e-8, "{}", model.jitter);
         let worst = model.predict_mean(&x, Par::Seq).iter().zip(&y).map(|(m, t)| (m - t).abs()).fold(0.0, f64::max);
         assert!(worst < 0.05, "{worst}");
+    }
+
+    #[test]
+    fn a_wider_posterior_keeps_the_fit_and_its_points_and_refits_the_noise_to_the_bound_s_maximum() {
+        use kern_solvers::gp::{Gradient, Widening, collapsed_bound};
+        let (x, y) = generated(1500, 11);
+        let (test, ty) = generated(1000, 12);
+        let mut gp = GaussianProcess::new(amplitude_rbf(0.5), 0.1);
+        gp.restarts = 0;
+        let narrow = SparseGaussianProcess {
+            gp,
+            components: 15,
+            inducing: Landmarks::Uniform,
+            learn_inducing: false,
+            fit_samples: None,
+            jitter: INDUCING_JITTER,
+            posterior_components: None,
+        };
+        let wide = SparseGaussianProcess { posterior_components: Some(150), ..narrow.clone() };
+        let (a, b) =
+            (SgprModel::fit(&narrow, &x, &y, Par::Seq).unwrap(), SgprModel::fit(&wide, &x, &y, Par::Seq).unwrap());
+        assert_eq!(b, SgprModel::fit(&wide, &x, &y, Par::rayon(2)).unwrap());
+        assert_eq!((&b.kernel, b.widened), (&a.kernel, Some(Widening { components: 15, noise: a.noise })));
+        // The fit's points first, then 135 other samples.
+        let z = &b.inducing;
+        assert!((0..15).all(|i| z.row(i).values() == a.inducing.row(i).values()));
+        assert!((0..150).all(|i| (0..i).all(|j| z.row(i).values() != z.row(j).values())));
+        let yn: Vec<f64> = y.iter().map(|v| (v - b.y_mean) / b.y_scale).collect();
+        let at = |noise: f64| {
+            collapsed_bound(&b.kernel, noise, &x, &yn, z, INDUCING_JITTER, Gradient::None, Par::Seq).unwrap().elbo
+        };
+        // More inducing points never lower the bound; the stored one is the
+        // bound at the stored noise, a maximum in the noise.
+        assert!(at(a.noise) >= a.elbo - 1e-9 * a.elbo.abs(), "{} vs {}", at(a.noise), a.elbo);
+        assert!((b.elbo - at(b.noise)).abs() <= 1e-9 * b.elbo.abs(), "{} vs {}", b.elbo, at(b.noise));
+        assert!(b.elbo >= at(a.noise) && b.elbo >= at(b.noise * 1.001) && b.elbo >= at(b.noise / 1.001));
+        // The added noise has variance 0.01: the fit's 15 points leave more unexplained.
+        assert!((b.noise - 0.01).abs() < (a.noise - 0.01).abs(), "{} vs {}", b.noise, a.noise);
+        let error = |m: &SgprModel| {
+            let p = m.predict_mean(&test, Par::Seq);
+            p.iter().zip(&ty).map(|(p, t)| (p - t) * (p - t)).sum::<f64>()
+        };
+        assert!(error(&b) < error(&a), "{} vs {}", error(&b), error(&a));
+        // A held noise stays.
+        let mut held = wide.clone();
+        held.gp.fit = vec![true, true, false];
+        assert_eq!(SgprModel::fit(&held, &x, &y, Par::Seq).unwrap().noise, 0.1);
     }
 
     #[test]
@@ -262,6 +318,7 @@ mod fitted {
             learn_inducing: false,
             fit_samples: None,
             jitter: INDUCING_JITTER,
+            posterior_components: None,
         };
         let learnt = SparseGaussianProcess { learn_inducing: true, ..fixed.clone() };
         let still = SgprModel::fit(&fixed, &x, &y, Par::Seq).unwrap();

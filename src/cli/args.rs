@@ -45,9 +45,9 @@ pub struct TrainArgs {
     /// GP with --approx sgpr: learn the inducing points' locations too (they start where --landmarks puts them)
     #[arg(long)]
     pub learn_inducing: bool,
-    /// GP with --approx sgpr: the posterior mean from M samples as centres (every sample when M >= n) by Falkon's solver on the fitted hyperparameters, closer to the exact GP's than the inducing points' own; the intervals stay the sparse GP's
-    #[arg(long, value_name = "M")]
-    pub mean_components: Option<usize>,
+    /// GP with --approx sgpr: the posterior (mean and intervals) on M inducing points, the fit's and more samples drawn uniformly (every sample when M >= n), the kernel kept and the noise re-fitted by the bound; one more pass, O(n M²), closer to the exact GP
+    #[arg(long, value_name = "M", alias = "mean-components")]
+    pub posterior_components: Option<usize>,
     /// GP with --approx sgpr, rff or nystroem: learn the hyperparameters (and inducing points) on a seeded uniform sample of N rows, then the posterior on every row; 0: every row
     #[arg(long, value_name = "N", default_value_t = crate::train::SGPR_FIT_SAMPLES)]
     pub fit_samples: usize,
@@ -350,7 +350,7 @@ impl TrainArgs {
             normalize_y: self.normalize_y,
             ard: self.ard,
             learn_inducing: self.learn_inducing,
-            mean_components: self.mean_components,
+            posterior_components: self.posterior_components,
             fit_samples: Some(self.fit_samples).filter(|&n| n > 0),
             ..GpSpec::default()
         };

@@ -247,12 +247,20 @@ impl<F: Float> GaussianProcessParams<F> {
         self
     }
 
-    /// A sparse GP's posterior mean from `m` samples as centres (every
-    /// sample when `m ≥ n`) by Falkon's solver on the fitted hyperparameters:
-    /// closer to the exact GP's mean; the variances stay the sparse GP's.
-    pub fn mean_components(mut self, m: usize) -> Self {
-        self.0.spec.gp.mean_components = Some(m);
+    /// A sparse GP's posterior (mean and variances) on `m` inducing points:
+    /// the fit's, then samples drawn uniformly (every sample when `m ≥ n`),
+    /// the kernel kept and the noise re-fitted by the bound. Closer to the
+    /// exact GP at one more pass, `O(n m²)`.
+    pub fn posterior_components(mut self, m: usize) -> Self {
+        self.0.spec.gp.posterior_components = Some(m);
         self
+    }
+
+    /// The former name of [`Self::posterior_components`], which now widens
+    /// the variances with the mean.
+    #[deprecated(note = "use posterior_components")]
+    pub fn mean_components(self, m: usize) -> Self {
+        self.posterior_components(m)
     }
 
     /// One lengthscale per feature, each fitted (rbf, matern32 and matern52).

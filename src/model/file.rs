@@ -121,6 +121,7 @@ fn decode_binary(bytes: &[u8]) -> std::result::Result<Model, ModelErrorKind> {
         1 => postcard::from_bytes::<legacy::ModelV1>(payload).map_err(malformed)?.into(),
         2 => postcard::from_bytes::<legacy::ModelV2>(payload).map_err(malformed)?.into(),
         3 => postcard::from_bytes::<legacy::ModelV3>(payload).map_err(malformed)?.into(),
+        4 | 5 => postcard::from_bytes::<legacy::ModelV5>(payload).map_err(malformed)?.into(),
         _ => postcard::from_bytes(payload).map_err(malformed)?,
     };
     check(model)
@@ -204,6 +205,11 @@ fn check(model: Model) -> std::result::Result<Model, ModelErrorKind> {
                     || f.kernel != m.kernel)
             {
                 return malformed("the sparse GP's dense mean does not fit the model");
+            }
+            if let Some(w) = &m.widened
+                && (w.components == 0 || w.components > size || !(w.noise.is_finite() && w.noise > 0.0))
+            {
+                return malformed("the sparse GP's fit record does not fit the model");
             }
         }
         super::Estimator::Approx { kernel, map, head } => {

@@ -2,11 +2,13 @@
 //! [`Model`]. Postcard stores no field names, so each old layout is spelt out:
 //! format 1 lacks [`super::InputSchema::scaling`]; formats 1 and 2 lack
 //! [`GpModel::weights`], [`KernelRidgeModel::weights`] and
-//! [`Model::calibration`]; format 3 lacks [`SgprModel::dense_mean`].
+//! [`Model::calibration`]; format 3 lacks [`SgprModel::dense_mean`]; formats
+//! 3 to 5 lack [`SgprModel::widened`] (4 and 5 differ in variants added at
+//! the end only, which postcard reads alike).
 
 use kern_kernels::{DataSet, GraphKernel, Graphs, Sequences, StringKernel, VectorKernel};
 use kern_solvers::falkon::FalkonModel;
-use kern_solvers::gp::{FixedGpModel, FixedGpcModel, GpcModel, SgprModel};
+use kern_solvers::gp::{FeatureGpModel, FeatureGpcModel, FixedGpModel, FixedGpcModel, GpcModel, SgprModel};
 use kern_solvers::{GpModel, KernelRidge, KernelRidgeModel, SvmModel};
 use serde::Deserialize;
 
@@ -160,21 +162,25 @@ impl From<ModelV2> for Model {
     }
 }
 
-/// Format 3.
+/// Formats 3 to 5: today's layout with the sparse GP `G` of its day.
 #[derive(Deserialize)]
-pub(super) struct ModelV3 {
+pub(super) struct ModelV3<G = SgprModelV3> {
     format_version: u32,
     kern_version: String,
     n_features: usize,
     input: InputSchema,
-    estimator: EstimatorV3,
+    estimator: EstimatorV3<G>,
     origin: Origin,
     calibration: Option<Calibration>,
 }
 
-/// [`Estimator`] in the same variant order, its sparse GP without a dense mean.
+/// Formats 4 and 5.
+pub(super) type ModelV5 = ModelV3<SgprModelV5>;
+
+/// [`Estimator`] in the same variant order (those of format 5 added at the
+/// end), its sparse GP `G`.
 #[derive(Deserialize)]
-enum EstimatorV3 {
+enum EstimatorV3<G> {
     KernelRidge(KernelRidgeModel<VectorKernel, DataSet>),
     Svm { model: SvmModel<VectorKernel, DataSet>, classes: Vec<String> },
     Gp(GpModel),
@@ -183,12 +189,14 @@ enum EstimatorV3 {
     Falkon { model: FalkonModel, classes: Vec<String> },
     Sequences { machine: Machine<StringKernel, Sequences>, read: SequenceOptions },
     Graphs(Machine<GraphKernel, Graphs>),
-    Sgpr(SgprModelV3),
+    Sgpr(G),
+    FeatureGp(FeatureGpModel),
+    FeatureGpc { model: FeatureGpcModel, classes: Vec<String> },
 }
 
 /// [`SgprModel`] before its dense mean.
 #[derive(Deserialize)]
-struct SgprModelV3 {
+pub(super) struct SgprModelV3 {
     kernel: VectorKernel,
     noise: f64,
     inducing: DataSet,
@@ -201,8 +209,43 @@ struct SgprModelV3 {
     evaluations: usize,
 }
 
-impl From<ModelV3> for Model {
-    fn from(m: ModelV3) -> Self {
+/// [`SgprModel`] before its fit record ([`SgprModel::widened`]): format 3's
+/// fields, then the dense mean (postcard writes a nested struct's fields in
+/// place, so the layouts are the same).
+#[derive(Deserialize)]
+pub(super) struct SgprModelV5 {
+    base: SgprModelV3,
+    dense_mean: Option<Box<FalkonModel>>,
+}
+
+impl From<SgprModelV3> for SgprModel {
+    fn from(base: SgprModelV3) -> Self {
+        SgprModelV5 { base, dense_mean: None }.into()
+    }
+}
+
+impl From<SgprModelV5> for SgprModel {
+    fn from(g: SgprModelV5) -> Self {
+        let SgprModelV3 { kernel, noise, inducing, mean, factors, y_mean, y_scale, elbo, jitter, evaluations } = g.base;
+        SgprModel {
+            kernel,
+            noise,
+            inducing,
+            mean,
+            factors,
+            y_mean,
+            y_scale,
+            elbo,
+            jitter,
+            evaluations,
+            dense_mean: g.dense_mean,
+            widened: None,
+        }
+    }
+}
+
+impl<G: Into<SgprModel>> From<ModelV3<G>> for Model {
+    fn from(m: ModelV3<G>) -> Self {
         let estimator = match m.estimator {
             EstimatorV3::KernelRidge(m) => Estimator::KernelRidge(m),
             EstimatorV3::Svm { model, classes } => Estimator::Svm { model, classes },
@@ -212,19 +255,9 @@ impl From<ModelV3> for Model {
             EstimatorV3::Falkon { model, classes } => Estimator::Falkon { model, classes },
             EstimatorV3::Sequences { machine, read } => Estimator::Sequences { machine, read },
             EstimatorV3::Graphs(machine) => Estimator::Graphs(machine),
-            EstimatorV3::Sgpr(g) => Estimator::Sgpr(SgprModel {
-                kernel: g.kernel,
-                noise: g.noise,
-                inducing: g.inducing,
-                mean: g.mean,
-                factors: g.factors,
-                y_mean: g.y_mean,
-                y_scale: g.y_scale,
-                elbo: g.elbo,
-                jitter: g.jitter,
-                evaluations: g.evaluations,
-                dense_mean: None,
-            }),
+            EstimatorV3::Sgpr(g) => Estimator::Sgpr(g.into()),
+            EstimatorV3::FeatureGp(m) => Estimator::FeatureGp(m),
+            EstimatorV3::FeatureGpc { model, classes } => Estimator::FeatureGpc { model, classes },
         };
         Model {
             format_version: m.format_version,

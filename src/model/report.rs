@@ -33,6 +33,10 @@ impl Model {
                 put(&mut r, "hyperparameters", Value::Object(hyper));
                 put(&mut r, "jitter", json!(m.jitter));
                 put(&mut r, "evaluations", json!(m.evaluations));
+                if let Some(fit) = &m.widened {
+                    put(&mut r, "fit_components", json!(fit.components));
+                    put(&mut r, "fit_noise", json!(fit.noise));
+                }
                 if let Some(dense) = &m.dense_mean {
                     put(&mut r, "mean_components", json!(dense.centers.n_samples()));
                     put(&mut r, "mean_iterations", json!(dense.iterations));
@@ -85,6 +89,7 @@ impl Model {
             Estimator::Gp(m) => format!(", log marginal likelihood {:.4}", m.log_marginal_likelihood),
             Estimator::Sgpr(m) => {
                 let dense = m.dense_mean.as_ref().map(|d| format!(", the mean from {} centres", d.centers.n_samples()));
+                let dense = dense.or(m.widened.map(|w| format!(", fitted on {}", w.components)));
                 format!(
                     ", {} inducing points, bound {:.4} (sgpr){}",
                     m.inducing.n_samples(),

@@ -176,11 +176,13 @@ fn approx_needs(spec: &FitSpec, shape: Shape) -> Vec<Need> {
             let what = format!("8 row blocks of K(X, Z) and their {m} × {m} sums");
             let blocks = f64s(1024 * m + m.saturating_mul(m)).saturating_mul(8);
             needs.push(need(what, &components, blocks, fewer));
-            if let Some(centres) = spec.gp.mean_components {
-                let c = (centres as u64).min(n);
-                let what = format!("the dense mean's {c} centres and {c} × {c} matrices");
-                let bytes = f64s(c.saturating_mul(c)).saturating_mul(4).saturating_add(c.saturating_mul(row_bytes));
-                needs.push(need(what, "--mean-components", bytes, fewer));
+            if let Some(wide) = spec.gp.posterior_components {
+                // The bound's matrices and its blocks at M', and B''s eigenvectors.
+                let c = (wide as u64).min(n);
+                let what = format!("the posterior's {c} inducing points, {c} × {c} matrices and row blocks");
+                let blocks = f64s(1024 * c).saturating_mul(3 * shape.threads.max(1) as u64 + 8);
+                let bytes = f64s(c.saturating_mul(c)).saturating_mul(16).saturating_add(c.saturating_mul(row_bytes));
+                needs.push(need(what, "--posterior-components", bytes.saturating_add(blocks), fewer));
             }
             if spec.gp.learn_inducing {
                 // Dense locations, their gradient per wave and L-BFGS's 20 saved differences.

@@ -155,9 +155,10 @@ pub struct GpSpec {
     pub ard: bool,
     /// Sparse GP: learn the inducing points' locations too.
     pub learn_inducing: bool,
-    /// Sparse GP: the posterior mean recomputed from this many samples as
-    /// centres by Falkon's solver on the fitted hyperparameters.
-    pub mean_components: Option<usize>,
+    /// Sparse GP: the posterior on this many inducing points, the fit's and
+    /// samples drawn uniformly, the kernel kept and the noise re-fitted
+    /// ([`kern_solvers::gp::SparseGaussianProcess::posterior_components`]).
+    pub posterior_components: Option<usize>,
     /// Sparse GP: the rows its hyperparameters are learnt on (a seeded
     /// uniform sample; the posterior is on every row). `None`: every row.
     pub fit_samples: Option<usize>,
@@ -187,7 +188,7 @@ impl Default for GpSpec {
             fit: None,
             ard: false,
             learn_inducing: false,
-            mean_components: None,
+            posterior_components: None,
             fit_samples: Some(SGPR_FIT_SAMPLES),
         }
     }

@@ -35,8 +35,8 @@ pub fn fit_vectors(
     if spec.approx.method == Approx::Sgpr {
         return fit_sgpr(spec, kernel, x, targets, weights, par, notices);
     }
-    if spec.gp.learn_inducing || spec.gp.mean_components.is_some() {
-        let option = if spec.gp.learn_inducing { "--learn-inducing" } else { "--mean-components" };
+    if spec.gp.learn_inducing || spec.gp.posterior_components.is_some() {
+        let option = if spec.gp.learn_inducing { "--learn-inducing" } else { "--posterior-components" };
         return Err(Error::Usage(format!("{option} is an option of the sparse GP: it needs --approx sgpr")));
     }
     if spec.approx.method != Approx::None {
@@ -117,6 +117,9 @@ fn fit_sgpr(
         return Err(Error::Usage("--approx sgpr needs a kernel on vectors, not --kernel precomputed".into()));
     }
     device::cpu_only(&spec.device, "sparse GP regression", notices);
+    if spec.gp.posterior_components == Some(0) {
+        return Err(Error::Usage("--posterior-components must be at least 1".into()));
+    }
     let params = SparseGaussianProcess {
         gp: gp_params(spec, kernel)?,
         components: spec.approx.components,
@@ -124,16 +127,9 @@ fn fit_sgpr(
         learn_inducing: spec.gp.learn_inducing,
         fit_samples: spec.gp.fit_samples,
         jitter: kern_solvers::gp::INDUCING_JITTER,
+        posterior_components: spec.gp.posterior_components,
     };
-    let mut model = SgprModel::fit(&params, &x, y, par).map_err(SolverError::from)?;
-    match spec.gp.mean_components {
-        Some(0) => return Err(Error::Usage("--mean-components must be at least 1".into())),
-        Some(m) => {
-            model.refine_mean(&x, y, m, super::memory::spare_bytes(spec, Shape::of_vectors(&x, par)), spec.seed, par)?
-        }
-        None => {}
-    }
-    Ok(Estimator::Sgpr(model))
+    Ok(Estimator::Sgpr(SgprModel::fit(&params, &x, y, par).map_err(SolverError::from)?))
 }
 
 /// A GP on `--components` random Fourier or Nyström features, its

@@ -112,8 +112,8 @@ pub(crate) fn coarse_to_fine(space: Space, evaluate: impl FnMut(&[Point]) -> Res
         None => vec![None],
     };
     search.climb(space.log2c, &columns, Some(start))?;
-    if space.gamma.is_some() {
-        extend(&mut search, space.log2c, &columns)?;
+    if let Some(g0) = space.gamma {
+        extend(&mut search, space.log2c, &columns, g0)?;
     }
     refine(&mut search, space)?;
     let best = search.best();
@@ -135,6 +135,7 @@ fn extend<F: FnMut(&[Point]) -> Result<Vec<Scored>>>(
     search: &mut Climb<F>,
     log2c: Option<(i32, i32)>,
     columns: &[Option<f64>],
+    g0: f64,
 ) -> Result<()> {
     let (mut hi, mut lo) = (columns[0].expect("gamma searched"), columns[columns.len() - 1].expect("gamma searched"));
     let (mut below, mut above) = (0, 0);
@@ -142,11 +143,11 @@ fn extend<F: FnMut(&[Point]) -> Result<Vec<Scored>>>(
         let best = search.best_point().log2g.expect("gamma searched");
         if best <= lo && below < MAX_EXTENSIONS {
             below += 1;
-            lo -= COARSE;
+            lo = on_lattice(lo - COARSE, g0);
             search.climb(log2c, &[Some(lo)], None)?;
         } else if best >= hi && above < MAX_EXTENSIONS {
             above += 1;
-            hi += COARSE;
+            hi = on_lattice(hi + COARSE, g0);
             search.climb(log2c, &[Some(hi)], None)?;
         } else {
             return Ok(());
@@ -167,7 +168,8 @@ fn refine<F: FnMut(&[Point]) -> Result<Vec<Scored>>>(search: &mut Climb<F>, spac
         let mut points = Vec::new();
         for dc in c_steps {
             for dg in g_steps {
-                let p = Point { log2c: centre.log2c.map(|c| c + dc), log2g: centre.log2g.map(|g| g + dg) };
+                let log2g = centre.log2g.zip(space.gamma).map(|(g, g0)| on_lattice(g + dg, g0));
+                let p = Point { log2c: centre.log2c.map(|c| c + dc), log2g };
                 let fresh = !search.tried.iter().any(|(q, _)| *q == p) && !search.fits_as_smaller_c(&p);
                 if p.log2c.is_none_or(|c| (c_min..=c_max).contains(&c)) && fresh {
                     points.push(p);
@@ -180,6 +182,13 @@ fn refine<F: FnMut(&[Point]) -> Result<Vec<Scored>>>(search: &mut Climb<F>, spac
         }
     }
     Ok(())
+}
+
+/// `v` on the lattice of the fine step through `origin`: the same point
+/// reached by different steps is the same number, so it is scored once
+/// (`g0 − 2 + 2` need not round to `g0`).
+fn on_lattice(v: f64, origin: f64) -> f64 {
+    origin + ((v - origin) / FINE).round() * FINE
 }
 
 /// Appends the `extra` points `points` does not hold.
@@ -355,6 +364,24 @@ mod tests {
         let highest = out.tried.iter().filter_map(|(p, _)| p.log2c).fold(f64::MIN, f64::max);
         assert!(highest <= 11.0, "climbed to 2^{highest}");
         assert!(out.tried.len() < 60, "{} points", out.tried.len());
+    }
+
+    #[test]
+    fn no_point_is_scored_twice() {
+        // heart_scale's median-heuristic centre, where `g0 − 2 + 2` does not
+        // round to `g0`: refining around (5, g0 − 2) came back to (3, g0).
+        let g0 = -3.576730663590381;
+        assert_ne!(g0 - 2.0 + 2.0, g0);
+        for peak in [(5.0, g0 - 2.0), (7.0, g0 - 6.0), (1.0, g0 + 6.0), (3.0, g0 - 26.0)] {
+            let out = coarse_to_fine(space(Some(g0)), surface(peak)).unwrap();
+            let tried: Vec<Point> = out.tried.iter().map(|(p, _)| *p).collect();
+            let near = |a: Option<f64>, b: Option<f64>| a.zip(b).is_none_or(|(a, b)| (a - b).abs() < 1e-9);
+            for (i, p) in tried.iter().enumerate() {
+                let twice = tried[..i].iter().any(|q| near(p.log2c, q.log2c) && near(p.log2g, q.log2g));
+                assert!(!twice, "{p:?} scored twice (peak {peak:?})");
+            }
+            assert_eq!(out.best().0, Point { log2c: Some(peak.0), log2g: Some(peak.1) });
+        }
     }
 
     #[test]

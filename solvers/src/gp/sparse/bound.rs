@@ -137,6 +137,22 @@ pub(crate) struct Value {
     trace_kff: f64,
     /// The relative jitter of `K_uu`.
     relative_jitter: f64,
+    /// Rows summed.
+    samples: usize,
+    /// `K_uu`'s mean diagonal (for the error when `B` does not factor).
+    mean_diagonal: f64,
+}
+
+/// A pass's sums, before the noise enters.
+struct Parts {
+    samples: usize,
+    stats: Stats,
+    l: Mat<f64>,
+    bp: Mat<f64>,
+    jitter: f64,
+    trace_kff: f64,
+    relative_jitter: f64,
+    mean_diagonal: f64,
 }
 
 impl Value {
@@ -161,7 +177,6 @@ impl Value {
             let reason = "must be positive and finite";
             return Err(GpError::InvalidParameter { name: "noise", value: noise, reason });
         }
-        let s2 = noise;
         let kuu = gram_matrix(kernel, z, par);
         let mean_diagonal = (0..m).map(|i| kuu[(i, i)]).sum::<f64>() / m.max(1) as f64;
         // Relative to the samples' mean variance, which the inducing points do not move.
@@ -171,15 +186,22 @@ impl Value {
         // Reported whole: the model's share and any more factoring needed.
         let jitter = jitter + fixed;
         let mut stats = Stats::sum(kernel, x, y, z, &l, par);
-        // B' = A Aᵀ, a Gram matrix: B = I + B'/σ² factors whatever K_uu's conditioning.
         let bp = std::mem::replace(&mut stats.aa, Mat::zeros(0, 0));
+        let parts = Parts { samples: n, stats, l, bp, jitter, trace_kff, relative_jitter, mean_diagonal };
+        Self::at_noise(parts, noise, par)
+    }
+
+    /// The bound at `noise` from a pass's sums: `B = I + B'/σ²` factored,
+    /// `M³/3` work, no pass over the rows.
+    fn at_noise(parts: Parts, noise: f64, par: Par) -> Result<Self, GpError> {
+        let Parts { samples: n, stats, l, bp, jitter, trace_kff, relative_jitter, mean_diagonal } = parts;
+        let (m, s2) = (bp.nrows(), noise);
+        // B' = A Aᵀ, a Gram matrix: B = I + B'/σ² factors whatever K_uu's conditioning.
         let mut lb = Mat::from_fn(m, m, |i, j| bp[(i, j)] / s2 + f64::from(u8::from(i == j)));
         cholesky(lb.as_mut(), par).map_err(|_| GpError::NotPositiveDefinite { jitter, mean_diagonal })?;
         // u = L_B⁻¹ L⁻¹ b = L_B⁻¹ A y, so bᵀw = ‖u‖²; w = L⁻ᵀ L_B⁻ᵀ u.
         let mut u = Mat::from_fn(m, 1, |i, _| stats.ay[i]);
         solve_lower_in_place(lb.as_ref(), u.as_mut(), Par::Seq);
-        let factors = Factors { l, bp, lb, jitter };
-        let Factors { bp, lb, .. } = &factors;
         let bw: f64 = (0..m).map(|i| u[(i, 0)] * u[(i, 0)]).sum();
         let log_det_b = 2.0 * (0..m).map(|i| lb[(i, i)].ln()).sum::<f64>();
         let trace_bp: f64 = (0..m).map(|i| bp[(i, i)]).sum();
@@ -190,7 +212,35 @@ impl Value {
             - stats.yy / (2.0 * s2)
             + bw / (2.0 * s2 * s2)
             - (trace_kff - trace_bp) / (2.0 * s2);
-        Ok(Self { elbo, noise, stats, factors, u, trace_bp, trace_kff, relative_jitter })
+        let factors = Factors { l, bp, lb, jitter };
+        Ok(Self { elbo, noise, stats, factors, u, trace_bp, trace_kff, relative_jitter, samples: n, mean_diagonal })
+    }
+
+    /// The bound at another noise variance, from the same pass over the rows.
+    pub(crate) fn with_noise(self, noise: f64, par: Par) -> Result<Self, GpError> {
+        let Value {
+            stats,
+            factors: Factors { l, bp, jitter, .. },
+            trace_kff,
+            relative_jitter,
+            samples,
+            mean_diagonal,
+            ..
+        } = self;
+        let parts = Parts { samples, stats, l, bp, jitter, trace_kff, relative_jitter, mean_diagonal };
+        Self::at_noise(parts, noise, par)
+    }
+
+    /// What the bound is as a function of the noise alone: `B' = A Aᵀ`, `A y`,
+    /// `yᵀy`, `tr(K_ff − Q)` and the number of rows.
+    pub(crate) fn noise_profile(&self) -> (MatRef<'_, f64>, &[f64], f64, f64, usize) {
+        let s = &self.stats;
+        (self.factors.bp.as_ref(), &s.ay, s.yy, self.trace_kff - self.trace_bp, self.samples)
+    }
+
+    /// The noise variance of this point.
+    pub(crate) fn noise(&self) -> f64 {
+        self.noise
     }
 
     /// The diagonal jitter `K_uu` needed.
@@ -229,6 +279,7 @@ impl Value {
             trace_bp,
             trace_kff,
             relative_jitter,
+            ..
         } = self;
         let (n, m) = (x.n_samples(), z.n_samples());
         let bw: f64 = (0..m).map(|i| u[(i, 0)] * u[(i, 0)]).sum();

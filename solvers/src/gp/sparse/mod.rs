@@ -5,9 +5,9 @@
 mod bound;
 mod fit;
 mod predict;
-mod refine;
+mod widen;
 
 pub use bound::{Bound, Gradient, collapsed_bound};
 pub(crate) use bound::{in_waves, sandwich};
 pub(crate) use fit::fit_subset;
-pub use fit::{INDUCING_JITTER, SgprModel, SparseGaussianProcess};
+pub use fit::{INDUCING_JITTER, SgprModel, SparseGaussianProcess, Widening};

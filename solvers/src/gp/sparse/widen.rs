@@ -1,0 +1,107 @@
+//! The posterior on more inducing points than the fit
+//! ([`super::SparseGaussianProcess::posterior_components`]).
+//!
+//! The hyperparameters are learnt on `M` inducing points at `O(n M²)` an
+//! evaluation; one more pass at `M' > M` (the fit's points, then `M' − M`
+//! samples drawn uniformly) gives the posterior, the kernel kept and the
+//! noise re-fitted by the same bound in `σ²` alone. The noise because the
+//! bound's penalty `tr(K − Q)/(2σ²)` raises `σ²` to cover what `M` points
+//! leave unexplained: with `M'` less is left, and the wider posterior's
+//! intervals would otherwise be too wide for its better mean. Adding
+//! inducing points never lowers the bound (Titsias 2009), so the widened
+//! model's bound is at least the fit's.
+//!
+//! In `σ²` alone, with `B' = A Aᵀ = V Λ Vᵀ`, `c = Vᵀ A y` and
+//! `R = tr(K_ff − Q)`, the bound is
+//! `F(σ²) = −n/2 log 2π − ½ Σ log(σ² + λᵢ) − (n − M')/2 log σ²
+//!          − (yᵀy + R − Σ cᵢ²/(σ² + λᵢ)) / (2σ²)`,
+//! `O(M')` an evaluation once `B'` is decomposed (`O(M'³)`, once).
+
+use faer::Par;
+use kern_approx::nystroem::uniform_sample;
+use kern_kernels::{DataSet, DenseMatrix, VectorKernel};
+
+use super::bound::Value;
+use crate::gp::GpError;
+
+/// Points of the first, global scan of `log σ²` over its bounds.
+const SCAN: usize = 512;
+/// Golden-section steps between the scan's neighbours of its best.
+const GOLDEN_STEPS: usize = 80;
+
+/// The fit's inducing points `z` followed by `components − M` samples of
+/// `x` drawn uniformly (seeded) among those not in `taken` (the rows of `x`
+/// that `z` holds; empty when `z` was learnt off the samples); every sample
+/// when `components ≥ n`. Dense when `z` is learnt, else in `x`'s storage.
+pub(super) fn widened_points(z: &DataSet, x: &DataSet, taken: &[usize], components: usize, seed: u64) -> DataSet {
+    let n = x.n_samples();
+    let mut used = vec![false; n];
+    taken.iter().for_each(|&i| used[i] = true);
+    let wanted = if components >= n { n } else { components.saturating_sub(z.n_samples()) };
+    let drawn = uniform_sample(n, n.min(components.saturating_add(taken.len())), seed);
+    let extra: Vec<usize> = drawn.into_iter().filter(|&i| !used[i]).take(wanted).collect();
+    if taken.len() == z.n_samples() {
+        // z is x's rows `taken`: select them and the extra ones together.
+        return x.select(&taken.iter().copied().chain(extra).collect::<Vec<_>>());
+    }
+    let (z, more) = (z.to_dense(), x.select(&extra).to_dense());
+    let d = x.n_features();
+    let mut values = Vec::with_capacity((z.n_samples() + extra.len()) * d);
+    for set in [&z, &more] {
+        (0..set.n_samples()).for_each(|i| values.extend_from_slice(set.row(i).values()));
+    }
+    DataSet::from(DenseMatrix::new(z.n_samples() + more.n_samples(), d, values).expect("rows of d values"))
+}
+
+/// The bound's pass at the inducing points `z` with `kernel`, at the noise
+/// variance within `log_bounds` (natural logs) that maximises it, or at
+/// `noise` when the noise is held (`log_bounds` `None`).
+pub(super) fn posterior_at(
+    kernel: &VectorKernel,
+    noise: f64,
+    log_bounds: Option<(f64, f64)>,
+    data: (&DataSet, &[f64]),
+    z: &DataSet,
+    jitter: f64,
+    par: Par,
+) -> Result<Value, GpError> {
+    let value = Value::new(kernel, noise, data.0, data.1, z, jitter, par)?;
+    let Some(bounds) = log_bounds else { return Ok(value) };
+    match best_noise(&value, bounds, par) {
+        Some(best) if best != noise => value.with_noise(best, par),
+        _ => Ok(value),
+    }
+}
+
+/// The noise variance that maximises the bound of `value`'s pass, its log
+/// within `(lo, hi)`: a scan of [`SCAN`] points, then golden sections around
+/// the best. `None` when `B'` does not decompose.
+fn best_noise(value: &Value, (lo, hi): (f64, f64), par: Par) -> Option<f64> {
+    let (bp, ay, yy, residual, n) = value.noise_profile();
+    let (lambda, vectors) = kern_kernels::self_adjoint_eigen(bp, par)?;
+    // B' is a Gram matrix: its eigenvalues below 0 are rounding.
+    let lambda: Vec<f64> = lambda.into_iter().map(|l| l.max(0.0)).collect();
+    let c: Vec<f64> = (0..lambda.len()).map(|k| (0..ay.len()).map(|i| vectors[(i, k)] * ay[i]).sum()).collect();
+    let (m, nf) = (lambda.len() as f64, n as f64);
+    let bound = |t: f64| {
+        let s = t.exp();
+        let log_det: f64 = lambda.iter().map(|l| (s + l).ln()).sum();
+        let explained: f64 = lambda.iter().zip(&c).map(|(l, c)| c * c / (s + l)).sum();
+        -0.5 * log_det - 0.5 * (nf - m) * t - (yy + residual - explained) / (2.0 * s)
+    };
+    let step = (hi - lo) / (SCAN - 1) as f64;
+    let at = |k: usize| lo + step * k as f64;
+    let best = (0..SCAN).map(|k| (k, bound(at(k)))).fold((0, f64::NEG_INFINITY), |b, v| if v.1 > b.1 { v } else { b });
+    let (mut a, mut b) = (at(best.0.saturating_sub(1)), at((best.0 + 1).min(SCAN - 1)));
+    let ratio = (5f64.sqrt() - 1.0) / 2.0;
+    for _ in 0..GOLDEN_STEPS {
+        let (p, q) = (b - ratio * (b - a), a + ratio * (b - a));
+        if bound(p) >= bound(q) {
+            b = q;
+        } else {
+            a = p;
+        }
+    }
+    let t = 0.5 * (a + b);
+    (bound(t) >= best.1).then(|| t.exp()).or(Some(at(best.0).exp()))
+}
