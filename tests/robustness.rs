@@ -252,3 +252,26 @@ fn output_to_a_pipe_writes_into_it_and_keeps_it_a_pipe() {
     assert_eq!(reader.join().unwrap().lines().count(), 4);
     assert!(std::fs::metadata(&fifo).unwrap().file_type().is_fifo(), "the pipe was replaced");
 }
+
+/// Output piped into a reader that stops early (`kern grid … | head -c 100`)
+/// ends the process quietly, as `cat`'s would, not with a panic.
+#[test]
+fn stdout_closed_by_its_reader_ends_quietly() {
+    use std::process::{Command, Stdio};
+    let dir = scratch();
+    let mut u = lcg(5);
+    let rows: String = (0..300).map(|i| format!("{} 1:{:.3} 2:{:.3}\n", 2 * (i % 2) - 1, u(), u())).collect();
+    write(dir.path(), "train.txt", rows);
+    let mut child = Command::new(env!("CARGO_BIN_EXE_kern"))
+        .args(["grid", "train.txt", "--grid", "c=2^-5..2^15:4", "--json", "-q"])
+        .current_dir(dir.path())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run kern");
+    // The reader is gone before the grid's 11 points are scored and printed.
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(!said.contains("panicked") && out.status.code() != Some(101), "{:?}: {said}", out.status);
+}
