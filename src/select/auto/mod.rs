@@ -56,6 +56,12 @@ const EXACT_RIDGE_MAX: usize = 10_000;
 const EXACT_GP_MAX: usize = 5_000;
 /// The sparse GP's inducing points under `--auto` (the published SGPR's 512).
 const SPARSE_GP_INDUCING: usize = 512;
+/// Under `--auto` the sparse GP's posterior goes on up to this many inducing
+/// points ([`crate::train::GpSpec::posterior_components`])...
+const SPARSE_GP_POSTERIOR: usize = 2_048;
+/// ... as long as that pass, `2 n M'²` flops, stays within this (about 10 s
+/// on 2 cores), and adds at least as many points as the fit has.
+const POSTERIOR_PASS_FLOPS: f64 = 8e11;
 /// The SVM search runs on a seeded random subsample of at most this many
 /// samples (the final model is fitted on all of them): every search point
 /// is `FOLDS` fits, and SMO's cost grows faster than linearly in n.
@@ -257,6 +263,15 @@ fn choose_for_vectors(
                     "a sparse GP on up to {SPARSE_GP_INDUCING} inducing points chosen by greedy pivoted Cholesky ({n} samples > {EXACT_GP_MAX} for an exact GP)"
                 );
                 choices.note("approx", json!("sgpr"), why);
+                let affordable = (POSTERIOR_PASS_FLOPS / (2.0 * n as f64)).sqrt() as usize;
+                let wide = SPARSE_GP_POSTERIOR.min(affordable);
+                if spec.gp.posterior_components.is_none() && wide >= 2 * SPARSE_GP_INDUCING {
+                    spec.gp.posterior_components = Some(wide);
+                    let why = format!(
+                        "the posterior on {wide} inducing points, the fit's and more samples, the noise re-fitted (one more pass, 2·n·{wide}² flops)"
+                    );
+                    choices.note("posterior_components", json!(wide), why);
+                }
             } else if matches!(targets, Targets::Classes { .. }) && n > EXACT_GP_MAX && data.weights.is_none() {
                 (spec.approx.method, spec.approx.components) = (Approx::Nystroem, SPARSE_GP_INDUCING);
                 spec.approx.sampling = Sampling::Greedy;
