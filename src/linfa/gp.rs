@@ -132,6 +132,10 @@ pub struct GaussianProcessValid<F> {
 ///     .components(40).inducing(kern::train::Sampling::Kmeans).restarts(0).fit(&Dataset::new(x.clone(), y.clone()))?;
 /// assert!(gp.predict(&x).r2(&y)? > 0.98);
 /// assert!(matches!(gp.model(), kern::linfa::GpFit::Sparse(m) if m.inducing.n_samples() == 40));
+/// // The same fit with its posterior on 200 inducing points, the noise re-fitted.
+/// let wide = kern::GaussianProcess::params().kernel(kern::KernelKind::Matern32).ard(true).components(40)
+///     .posterior_components(200).inducing(kern::train::Sampling::Kmeans).restarts(0).fit(&Dataset::new(x.clone(), y.clone()))?;
+/// assert!(matches!(wide.model(), kern::linfa::GpFit::Sparse(m) if m.inducing.n_samples() == 200 && m.widened.is_some()));
 /// # Ok::<(), kern::Error>(())
 /// ```
 #[derive(Clone, Debug, PartialEq)]
