@@ -11,7 +11,9 @@ and how the inducing points are chosen (uniform); FLAGS adds options to
 GPyTorch's SGPR on the same split, same M, kernel (ARD when FLAGS has --ard)
 and uniformly chosen starting inducing points, by its documented training
 loop (50 Adam steps at lr 0.1; it learns the inducing locations), on
-THREADS (2) CPU threads, and prints kern's speed as a ratio.
+THREADS (2) CPU threads, and prints kern's speed as a ratio. FROZEN=1
+holds GPyTorch's inducing points where they start, as kern's are without
+--learn-inducing.
 
 APPROX=rff or APPROX=nystroem fits kern's GP on M random Fourier or
 Nyström features instead (hyperparameters by the evidence on them); with
@@ -80,7 +82,9 @@ def train_and_predict(model_class, x, y, tx):
     start = time.perf_counter()
     model.train()
     likelihood.train()
-    optimizer = torch.optim.Adam(model.parameters(), lr=0.1)
+    if os.environ.get("FROZEN") and hasattr(model.covar_module, "inducing_points"):
+        model.covar_module.inducing_points.requires_grad_(False)
+    optimizer = torch.optim.Adam([p for p in model.parameters() if p.requires_grad], lr=0.1)
     mll = gpytorch.mlls.ExactMarginalLogLikelihood(likelihood, model)
     for _ in range(50):
         optimizer.zero_grad()
