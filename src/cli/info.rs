@@ -46,8 +46,8 @@ pub(super) fn run(args: &InfoArgs) -> Result<()> {
         Estimator::Sgpr(m) => {
             println!("kernel         {}", m.expression());
             let dense = m.dense_mean.as_ref().map(|d| format!(", the mean from {} centres", d.centers.n_samples()));
-            let dense = dense.or(m.widened.map(|w| format!(", the hyperparameters fitted on {}", w.components)));
-            println!("inducing       {} points{}", m.inducing.n_samples(), dense.unwrap_or_default());
+            let extra = dense.or(m.widened.map(|w| format!(", the hyperparameters fitted on {}", w.components)));
+            println!("inducing       {} points{}", m.inducing.n_samples(), extra.unwrap_or_default());
         }
         _ => println!("kernel         {}", model.kernel()),
     }

@@ -89,12 +89,12 @@ impl Model {
             Estimator::Gp(m) => format!(", log marginal likelihood {:.4}", m.log_marginal_likelihood),
             Estimator::Sgpr(m) => {
                 let dense = m.dense_mean.as_ref().map(|d| format!(", the mean from {} centres", d.centers.n_samples()));
-                let dense = dense.or(m.widened.map(|w| format!(", fitted on {}", w.components)));
+                let extra = dense.or(m.widened.map(|w| format!(", fitted on {}", w.components)));
                 format!(
                     ", {} inducing points, bound {:.4} (sgpr){}",
                     m.inducing.n_samples(),
                     m.elbo,
-                    dense.unwrap_or_default()
+                    extra.unwrap_or_default()
                 )
             }
             Estimator::Gpc { model, .. } => {

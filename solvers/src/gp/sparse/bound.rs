@@ -137,14 +137,11 @@ pub(crate) struct Value {
     trace_kff: f64,
     /// The relative jitter of `K_uu`.
     relative_jitter: f64,
-    /// Rows summed.
-    samples: usize,
-    /// `K_uu`'s mean diagonal (for the error when `B` does not factor).
-    mean_diagonal: f64,
 }
 
-/// A pass's sums, before the noise enters.
-struct Parts {
+/// A pass's sums, before the noise enters: the bound at any noise
+/// ([`Value::at_noise`]) without another pass over the rows.
+pub(crate) struct Sums {
     samples: usize,
     stats: Stats,
     l: Mat<f64>,
@@ -152,13 +149,16 @@ struct Parts {
     jitter: f64,
     trace_kff: f64,
     relative_jitter: f64,
+    /// `K_uu`'s mean diagonal (for the error when `B` does not factor).
     mean_diagonal: f64,
 }
 
-impl Value {
+impl Sums {
+    /// The pass at inducing points `z`: `K_uu = L Lᵀ` (raised by
+    /// `relative_jitter` times `K_ff`'s mean diagonal), `B' = A Aᵀ`, `A y`,
+    /// `yᵀy` and `tr K_ff`, `A = L⁻¹ K_uf`.
     pub(crate) fn new(
         kernel: &VectorKernel,
-        noise: f64,
         x: &DataSet,
         y: &[f64],
         z: &DataSet,
@@ -173,10 +173,6 @@ impl Value {
         if y.len() != n {
             return Err(GpError::DimensionMismatch { what: "targets", expected: n, got: y.len() });
         }
-        if !(noise.is_finite() && noise > 0.0) {
-            let reason = "must be positive and finite";
-            return Err(GpError::InvalidParameter { name: "noise", value: noise, reason });
-        }
         let kuu = gram_matrix(kernel, z, par);
         let mean_diagonal = (0..m).map(|i| kuu[(i, i)]).sum::<f64>() / m.max(1) as f64;
         // Relative to the samples' mean variance, which the inducing points do not move.
@@ -187,14 +183,38 @@ impl Value {
         let jitter = jitter + fixed;
         let mut stats = Stats::sum(kernel, x, y, z, &l, par);
         let bp = std::mem::replace(&mut stats.aa, Mat::zeros(0, 0));
-        let parts = Parts { samples: n, stats, l, bp, jitter, trace_kff, relative_jitter, mean_diagonal };
-        Self::at_noise(parts, noise, par)
+        Ok(Self { samples: n, stats, l, bp, jitter, trace_kff, relative_jitter, mean_diagonal })
+    }
+
+    /// What the bound is as a function of the noise alone: `B' = A Aᵀ`, `A y`,
+    /// `yᵀy`, `tr(K_ff − Q)` and the number of rows.
+    pub(crate) fn noise_profile(&self) -> (MatRef<'_, f64>, &[f64], f64, f64, usize) {
+        let trace_bp: f64 = (0..self.bp.nrows()).map(|i| self.bp[(i, i)]).sum();
+        (self.bp.as_ref(), &self.stats.ay, self.stats.yy, self.trace_kff - trace_bp, self.samples)
+    }
+}
+
+impl Value {
+    pub(crate) fn new(
+        kernel: &VectorKernel,
+        noise: f64,
+        x: &DataSet,
+        y: &[f64],
+        z: &DataSet,
+        relative_jitter: f64,
+        par: Par,
+    ) -> Result<Self, GpError> {
+        if !(noise.is_finite() && noise > 0.0) {
+            let reason = "must be positive and finite";
+            return Err(GpError::InvalidParameter { name: "noise", value: noise, reason });
+        }
+        Self::at_noise(Sums::new(kernel, x, y, z, relative_jitter, par)?, noise, par)
     }
 
     /// The bound at `noise` from a pass's sums: `B = I + B'/σ²` factored,
     /// `M³/3` work, no pass over the rows.
-    fn at_noise(parts: Parts, noise: f64, par: Par) -> Result<Self, GpError> {
-        let Parts { samples: n, stats, l, bp, jitter, trace_kff, relative_jitter, mean_diagonal } = parts;
+    pub(crate) fn at_noise(sums: Sums, noise: f64, par: Par) -> Result<Self, GpError> {
+        let Sums { samples: n, stats, l, bp, jitter, trace_kff, relative_jitter, mean_diagonal } = sums;
         let (m, s2) = (bp.nrows(), noise);
         // B' = A Aᵀ, a Gram matrix: B = I + B'/σ² factors whatever K_uu's conditioning.
         let mut lb = Mat::from_fn(m, m, |i, j| bp[(i, j)] / s2 + f64::from(u8::from(i == j)));
@@ -213,29 +233,7 @@ impl Value {
             + bw / (2.0 * s2 * s2)
             - (trace_kff - trace_bp) / (2.0 * s2);
         let factors = Factors { l, bp, lb, jitter };
-        Ok(Self { elbo, noise, stats, factors, u, trace_bp, trace_kff, relative_jitter, samples: n, mean_diagonal })
-    }
-
-    /// The bound at another noise variance, from the same pass over the rows.
-    pub(crate) fn with_noise(self, noise: f64, par: Par) -> Result<Self, GpError> {
-        let Value {
-            stats,
-            factors: Factors { l, bp, jitter, .. },
-            trace_kff,
-            relative_jitter,
-            samples,
-            mean_diagonal,
-            ..
-        } = self;
-        let parts = Parts { samples, stats, l, bp, jitter, trace_kff, relative_jitter, mean_diagonal };
-        Self::at_noise(parts, noise, par)
-    }
-
-    /// What the bound is as a function of the noise alone: `B' = A Aᵀ`, `A y`,
-    /// `yᵀy`, `tr(K_ff − Q)` and the number of rows.
-    pub(crate) fn noise_profile(&self) -> (MatRef<'_, f64>, &[f64], f64, f64, usize) {
-        let s = &self.stats;
-        (self.factors.bp.as_ref(), &s.ay, s.yy, self.trace_kff - self.trace_bp, self.samples)
+        Ok(Self { elbo, noise, stats, factors, u, trace_bp, trace_kff, relative_jitter })
     }
 
     /// The noise variance of this point.
@@ -279,7 +277,6 @@ impl Value {
             trace_bp,
             trace_kff,
             relative_jitter,
-            ..
         } = self;
         let (n, m) = (x.n_samples(), z.n_samples());
         let bw: f64 = (0..m).map(|i| u[(i, 0)] * u[(i, 0)]).sum();

@@ -21,7 +21,7 @@ use faer::Par;
 use kern_approx::nystroem::uniform_sample;
 use kern_kernels::{DataSet, DenseMatrix, VectorKernel};
 
-use super::bound::Value;
+use super::bound::{Sums, Value};
 use crate::gp::GpError;
 
 /// Points of the first, global scan of `log σ²` over its bounds.
@@ -65,19 +65,16 @@ pub(super) fn posterior_at(
     jitter: f64,
     par: Par,
 ) -> Result<Value, GpError> {
-    let value = Value::new(kernel, noise, data.0, data.1, z, jitter, par)?;
-    let Some(bounds) = log_bounds else { return Ok(value) };
-    match best_noise(&value, bounds, par) {
-        Some(best) if best != noise => value.with_noise(best, par),
-        _ => Ok(value),
-    }
+    let sums = Sums::new(kernel, data.0, data.1, z, jitter, par)?;
+    let noise = log_bounds.and_then(|bounds| best_noise(&sums, bounds, par)).unwrap_or(noise);
+    Value::at_noise(sums, noise, par)
 }
 
-/// The noise variance that maximises the bound of `value`'s pass, its log
+/// The noise variance that maximises the bound of a pass's `sums`, its log
 /// within `(lo, hi)`: a scan of [`SCAN`] points, then golden sections around
 /// the best. `None` when `B'` does not decompose.
-fn best_noise(value: &Value, (lo, hi): (f64, f64), par: Par) -> Option<f64> {
-    let (bp, ay, yy, residual, n) = value.noise_profile();
+fn best_noise(sums: &Sums, (lo, hi): (f64, f64), par: Par) -> Option<f64> {
+    let (bp, ay, yy, residual, n) = sums.noise_profile();
     let (lambda, vectors) = kern_kernels::self_adjoint_eigen(bp, par)?;
     // B' is a Gram matrix: its eigenvalues below 0 are rounding.
     let lambda: Vec<f64> = lambda.into_iter().map(|l| l.max(0.0)).collect();
@@ -103,5 +100,5 @@ fn best_noise(value: &Value, (lo, hi): (f64, f64), par: Par) -> Option<f64> {
         }
     }
     let t = 0.5 * (a + b);
-    (bound(t) >= best.1).then(|| t.exp()).or(Some(at(best.0).exp()))
+    Some(if bound(t) >= best.1 { t } else { at(best.0) }.exp())
 }
