@@ -176,19 +176,65 @@ fn restarts_default_to_five_for_an_exact_gp_and_none_for_an_approximate_one() {
 }
 
 #[test]
-fn auto_fits_a_sparse_gp_above_five_thousand_samples() {
+fn auto_fits_a_sparse_gp_above_five_thousand_samples_its_covariance_chosen_by_held_out_samples() {
     let dir = scratch();
-    write(dir.path(), "big.txt", regression_file(5_200, 13));
-    let fit = json(&kern(
-        dir.path(),
-        &["fit", "big.txt", "--task", "gp", "--auto", "--restarts", "0", "-o", "b.model", "--json"],
-    ));
-    assert_eq!(fit["auto"]["approx"], "sgpr", "{fit}");
-    // 512 inducing points; the posterior on 2,048, its pass affordable at 5,200 rows.
-    assert_eq!(fit["fit_components"].as_u64(), Some(512), "{fit}");
-    assert_eq!((fit["components"].as_u64(), fit["auto"]["posterior_components"].as_u64()), (Some(2048), Some(2048)));
-    let pred = json(&kern(dir.path(), &["predict", "b.model", "big.txt", "-o", "p.txt", "--json"]));
-    assert!(pred["r2"].as_f64().unwrap() > 0.95, "{pred}");
+    // y = 3 sin a + b/2: a third feature that does not matter.
+    write(dir.path(), "big.txt", target_file(5_200, 13, true));
+    write(dir.path(), "test.txt", target_file(1_000, 14, true));
+    let fit = json(&kern(dir.path(), &["fit", "big.txt", "--task", "gp", "--auto", "-o", "b.model", "--json"]));
+    let auto = &fit["auto"];
+    assert_eq!(auto["approx"], "sgpr", "{fit}");
+    // 256 inducing points on 2,000 rows; the posterior on 2,048, its pass affordable at 5,200 rows.
+    assert_eq!(fit["fit_components"].as_u64(), Some(256), "{fit}");
+    assert_eq!((fit["components"].as_u64(), auto["posterior_components"].as_u64()), (Some(2048), Some(2048)));
+    // Two families, each with one width and per feature, and per feature from the better one-width optimum.
+    let candidates = auto["covariance_candidates"].as_array().unwrap();
+    assert_eq!(candidates.len(), 5, "{auto}");
+    let nll = |c: &serde_json::Value| c["held_out_nll"].as_f64().unwrap();
+    let best = candidates.iter().map(nll).fold(f64::INFINITY, f64::min);
+    let chosen = candidates.iter().find(|c| nll(c) == best).unwrap();
+    assert_eq!(auto["covariance"], chosen["kernel"], "{auto}");
+    assert!(chosen["kernel"].as_str().unwrap().starts_with("ard"), "the irrelevant feature: {auto}");
+    let test_mse = |model: &str| {
+        let p = json(&kern(dir.path(), &["predict", model, "test.txt", "-o", "p.txt", "--json"]));
+        p["mse"].as_f64().unwrap()
+    };
+    // Beside the one-width RBF on the same rows and inducing points (the previous default).
+    let one_width = [
+        "fit",
+        "big.txt",
+        "--task",
+        "gp",
+        "--scale",
+        "--approx",
+        "sgpr",
+        "--components",
+        "256",
+        "--landmarks",
+        "kmeans",
+        "--fit-samples",
+        "2000",
+        "--posterior-components",
+        "2048",
+        "-o",
+        "one.model",
+        "-q",
+    ];
+    assert!(kern(dir.path(), &one_width).status.success());
+    let (chosen_mse, one_mse) = (test_mse("b.model"), test_mse("one.model"));
+    assert!(chosen_mse < one_mse, "chosen {chosen_mse} against one width {one_mse}");
+    assert!(chosen_mse < 0.01, "{chosen_mse}");
+    // A kernel given is kept: its one-width and per-feature candidates alone.
+    let args = ["fit", "big.txt", "--task", "gp", "--auto", "--kernel", "matern32", "-o", "m.model", "--json"];
+    let held = json(&kern(dir.path(), &args));
+    let kernels: Vec<&str> = held["auto"]["covariance_candidates"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["kernel"].as_str().unwrap())
+        .collect();
+    assert_eq!(kernels.len(), 3, "{held}");
+    assert!(kernels.iter().all(|k| k.ends_with("matern32")), "{kernels:?}");
 }
 
 #[test]

@@ -55,7 +55,7 @@ pub use spec::{
 };
 pub use svm::{cache_budget, cache_bytes, svm_params};
 pub use targets::{ClassOrder, Targets, are_classes, code_classes, label_name, label_names};
-pub use vectors::fit_vectors;
+pub use vectors::{fit_vectors, sgpr_params};
 pub(crate) use weights::without_zero_weights;
 pub use weights::{check_weights, positive_rows};
 
@@ -167,16 +167,9 @@ fn ard(kernel: VectorKernel, task: Task, n_features: usize) -> Result<VectorKern
             format!("--ard is for GPs (--task gp or gpc), which fit the lengthscales; not --task {}", task.name());
         return Err(Error::Usage(why));
     }
-    let repeat = |l: f64| vec![l; n_features];
-    Ok(match kernel {
-        VectorKernel::Rbf { gamma } => VectorKernel::ArdRbf { lengthscales: repeat(1.0 / (2.0 * gamma).sqrt()) },
-        VectorKernel::Matern32 { lengthscale } => VectorKernel::ArdMatern32 { lengthscales: repeat(lengthscale) },
-        VectorKernel::Matern52 { lengthscale } => VectorKernel::ArdMatern52 { lengthscales: repeat(lengthscale) },
-        other => {
-            let why = format!("--ard takes --kernel rbf, matern32 or matern52, not {}", other.name());
-            return Err(Error::Usage(why));
-        }
-    })
+    kernel
+        .per_feature(n_features)
+        .ok_or_else(|| Error::Usage(format!("--ard takes --kernel rbf, matern32 or matern52, not {}", kernel.name())))
 }
 
 /// With a precomputed kernel, every row must carry its sample number.

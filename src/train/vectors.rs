@@ -120,7 +120,14 @@ fn fit_sgpr(
     if spec.gp.posterior_components == Some(0) {
         return Err(Error::Usage("--posterior-components must be at least 1".into()));
     }
-    let params = SparseGaussianProcess {
+    let params = sgpr_params(spec, kernel)?;
+    Ok(Estimator::Sgpr(SgprModel::fit(&params, &x, y, par).map_err(SolverError::from)?))
+}
+
+/// The sparse GP `spec` asks for with `kernel`: `amplitude × kernel + white
+/// noise` as [`gp_params`] makes it, on `--components` inducing points.
+pub fn sgpr_params(spec: &FitSpec, kernel: &VectorKernel) -> Result<SparseGaussianProcess> {
+    Ok(SparseGaussianProcess {
         gp: gp_params(spec, kernel)?,
         components: spec.approx.components,
         inducing: super::approx::landmarks(spec),
@@ -128,8 +135,7 @@ fn fit_sgpr(
         fit_samples: spec.gp.fit_samples,
         jitter: kern_solvers::gp::INDUCING_JITTER,
         posterior_components: spec.gp.posterior_components,
-    };
-    Ok(Estimator::Sgpr(SgprModel::fit(&params, &x, y, par).map_err(SolverError::from)?))
+    })
 }
 
 /// A GP on `--components` random Fourier or Nyström features, its

@@ -132,6 +132,31 @@ impl VectorKernel {
         k
     }
 
+    /// The same kernel with its one lengthscale repeated for every one of
+    /// `n_features` features (automatic relevance determination): the
+    /// same function, now with a width per feature to fit. RBF, Matérn 3/2
+    /// and 5/2, alone or scaled; `None` for any other kernel.
+    ///
+    /// ```
+    /// use kern_kernels::{Row, VectorKernel};
+    /// let k = VectorKernel::Scaled { scale: 2.0, kernel: Box::new(VectorKernel::Rbf { gamma: 0.5 }) };
+    /// let ard = k.per_feature(3).unwrap();
+    /// let (x, y) = (Row::Dense(&[0.1, 0.5, -1.0]), Row::Dense(&[0.3, 0.2, 0.4]));
+    /// assert!((ard.eval_rows(&x, &y) - k.eval_rows(&x, &y)).abs() < 1e-14);
+    /// assert_eq!(ard.n_hyperparameters(), 4);
+    /// ```
+    pub fn per_feature(&self, n_features: usize) -> Option<VectorKernel> {
+        use VectorKernel::*;
+        let repeat = |l: f64| vec![l; n_features];
+        Some(match self {
+            Rbf { gamma } => ArdRbf { lengthscales: repeat(1.0 / (2.0 * gamma).sqrt()) },
+            Matern32 { lengthscale } => ArdMatern32 { lengthscales: repeat(*lengthscale) },
+            Matern52 { lengthscale } => ArdMatern52 { lengthscales: repeat(*lengthscale) },
+            Scaled { scale, kernel } => Scaled { scale: *scale, kernel: Box::new(kernel.per_feature(n_features)?) },
+            _ => return None,
+        })
+    }
+
     fn replace_hyperparameters(&self, rest: &mut &[f64]) -> VectorKernel {
         use VectorKernel::*;
         let mut take = || {

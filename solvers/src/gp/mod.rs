@@ -18,7 +18,9 @@ pub use fixed::{Amplified, FixedGpModel, FixedGpcModel, FixedKernelGp, FixedLate
 pub use lml::{Evaluation, log_marginal_likelihood};
 pub use optimize::{Minimum, minimize_box};
 pub use predict::{GpPrediction, normal_quantile, sample_prior};
-pub use sparse::{Bound, Gradient, INDUCING_JITTER, SgprModel, SparseGaussianProcess, Widening, collapsed_bound};
+pub use sparse::{
+    Bound, Gradient, INDUCING_JITTER, SgprModel, SparseGaussianProcess, Widening, collapsed_bound, fit_subset,
+};
 pub use weight::{FeatureGpModel, FeatureGpcModel, FeatureKind, FeatureLatent, FeatureSpace};
 
 use kern_kernels::VectorKernel;

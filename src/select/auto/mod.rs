@@ -18,7 +18,9 @@
 //! - Kernel ridge: α by exact leave-one-out, and gamma by the same
 //!   leave-one-out error over a few multiples of the median heuristic.
 //! - GPs: every hyperparameter by the marginal likelihood, from the median
-//!   heuristic.
+//!   heuristic. Beyond [`EXACT_GP_MAX`] samples a sparse GP, its covariance
+//!   (RBF or Matérn 3/2, one lengthscale or one per feature) chosen by
+//!   held-out samples (`sparse_gp.rs`).
 //!
 //! An option the caller holds ([`Held`]) is kept as given, never searched.
 
@@ -28,6 +30,7 @@ mod gp;
 mod report;
 mod ridge;
 mod search;
+mod sparse_gp;
 mod tune;
 
 use std::time::Instant;
@@ -54,7 +57,7 @@ const EXACT_RIDGE_MAX: usize = 10_000;
 /// Above this many samples `--task gp` under `--auto` fits a sparse GP: an
 /// exact GP's fit at 4,177 samples takes minutes, and grows as n³.
 const EXACT_GP_MAX: usize = 5_000;
-/// The sparse GP's inducing points under `--auto` (the published SGPR's 512).
+/// GP classification's Nyström features under `--auto` (the published SGPR's 512).
 const SPARSE_GP_INDUCING: usize = 512;
 /// Under `--auto` the sparse GP's posterior goes on up to this many inducing
 /// points ([`crate::train::GpSpec::posterior_components`])...
@@ -251,47 +254,37 @@ fn choose_for_vectors(
     match (spec.task, &targets) {
         (Task::Gp | Task::Gpc, _) if spec.approx.method == Approx::None => {
             spec.gp.gamma_start = g0;
-            let n = x.n_samples();
-            if spec.task == Task::Gp
-                && matches!(targets, Targets::Values(_))
-                && n > EXACT_GP_MAX
-                && data.weights.is_none()
-            {
-                (spec.approx.method, spec.approx.components) = (Approx::Sgpr, SPARSE_GP_INDUCING);
-                // Where the samples are, not greedy pivoted Cholesky's points
-                // of largest variance at the start's width: test RMSE 0.263
-                // against 0.328 on UCI pol, 0.275 against 0.276 on bike.
-                spec.approx.sampling = Sampling::Kmeans;
-                let why = format!(
-                    "a sparse GP on {SPARSE_GP_INDUCING} inducing points seeded by k-means++ ({n} samples > {EXACT_GP_MAX} for an exact GP)"
-                );
-                choices.note("approx", json!("sgpr"), why);
-                let affordable = (POSTERIOR_PASS_FLOPS / (2.0 * n as f64)).sqrt() as usize;
-                let wide = SPARSE_GP_POSTERIOR.min(affordable);
-                if spec.gp.posterior_components.is_none() && wide >= 2 * SPARSE_GP_INDUCING {
-                    spec.gp.posterior_components = Some(wide);
-                    let why = format!(
-                        "the posterior on {wide} inducing points, the fit's and more samples, the noise re-fitted (one more pass, 2·n·{wide}² flops)"
-                    );
-                    choices.note("posterior_components", json!(wide), why);
+            // Taken before the covariance is chosen: the check measures the fit against the median start.
+            let check = match (spec.task, &targets, spec.precomputed()) {
+                (Task::Gp, Targets::Values(y), false) => {
+                    let weighed = Weighed { targets: y.as_slice(), weights: data.weights.as_deref() };
+                    Some(gp::Check::new(spec, x, weighed)?)
                 }
-            } else if matches!(targets, Targets::Classes { .. }) && n > EXACT_GP_MAX && data.weights.is_none() {
-                (spec.approx.method, spec.approx.components) = (Approx::Nystroem, SPARSE_GP_INDUCING);
-                spec.approx.sampling = Sampling::Greedy;
-                let why = format!(
-                    "GP classification on up to {SPARSE_GP_INDUCING} Nyström features on landmarks chosen by greedy pivoted Cholesky ({n} samples > {EXACT_GP_MAX} for an exact GP)"
-                );
-                choices.note("approx", json!("nystroem"), why);
+                _ => None,
+            };
+            let n = x.n_samples();
+            if n > EXACT_GP_MAX && data.weights.is_none() {
+                match &targets {
+                    Targets::Values(y) if spec.task == Task::Gp => {
+                        choose_sparse_gp(spec, (x, y), held, par, choices)?;
+                    }
+                    Targets::Classes { .. } => {
+                        (spec.approx.method, spec.approx.components) = (Approx::Nystroem, SPARSE_GP_INDUCING);
+                        spec.approx.sampling = Sampling::Greedy;
+                        let why = format!(
+                            "GP classification on up to {SPARSE_GP_INDUCING} Nyström features on landmarks chosen by greedy pivoted Cholesky ({n} samples > {EXACT_GP_MAX} for an exact GP)"
+                        );
+                        choices.note("approx", json!("nystroem"), why);
+                    }
+                    _ => {}
+                }
             }
             choices.note(
                 "hyperparameters",
                 json!("marginal likelihood"),
                 "GP hyperparameters by the marginal likelihood".into(),
             );
-            if let (Task::Gp, Targets::Values(y), false) = (spec.task, &targets, spec.precomputed()) {
-                let weighed = Weighed { targets: y.as_slice(), weights: data.weights.as_deref() };
-                return Ok(Some(gp::Check::new(spec, x, weighed)?));
-            }
+            return Ok(check);
         }
         (Task::Krr, Targets::Values(y)) if spec.approx.method == Approx::None => {
             let weighed = Weighed { targets: y.as_slice(), weights: data.weights.as_deref() };
@@ -309,6 +302,42 @@ fn choose_for_vectors(
         }
     }
     Ok(None)
+}
+
+/// GP regression beyond [`EXACT_GP_MAX`] samples: a sparse GP whose
+/// hyperparameters are learnt on a sample of rows, its covariance chosen
+/// among candidates by held-out samples ([`sparse_gp`]), and its posterior
+/// on every row with as many inducing points as [`POSTERIOR_PASS_FLOPS`] allows.
+fn choose_sparse_gp(
+    spec: &mut FitSpec,
+    (x, y): (&DataSet, &[f64]),
+    held: &Held,
+    par: Par,
+    choices: &mut Choices,
+) -> Result<()> {
+    let n = x.n_samples();
+    (spec.approx.method, spec.approx.components) = (Approx::Sgpr, sparse_gp::FIT_INDUCING);
+    // Where the samples are, not greedy pivoted Cholesky's points of largest
+    // variance at the start's width: test RMSE 0.263 against 0.328 on UCI pol.
+    spec.approx.sampling = Sampling::Kmeans;
+    spec.gp.fit_samples = Some(sparse_gp::FIT_ROWS);
+    let why = format!(
+        "a sparse GP ({n} samples > {EXACT_GP_MAX} for an exact GP): hyperparameters learnt on a random {} samples with {} inducing points seeded by k-means++",
+        sparse_gp::FIT_ROWS,
+        sparse_gp::FIT_INDUCING
+    );
+    choices.note("approx", json!("sgpr"), why);
+    sparse_gp::choose_covariance(spec, (x, y), held.kernel, held.width, par, choices)?;
+    let affordable = (POSTERIOR_PASS_FLOPS / (2.0 * n as f64)).sqrt() as usize;
+    let wide = SPARSE_GP_POSTERIOR.min(affordable);
+    if spec.gp.posterior_components.is_none() && wide >= 2 * sparse_gp::FIT_INDUCING {
+        spec.gp.posterior_components = Some(wide);
+        let why = format!(
+            "the posterior on every sample with {wide} inducing points, the fit's and more samples, the noise re-fitted (one more pass, 2·n·{wide}² flops)"
+        );
+        choices.note("posterior_components", json!(wide), why);
+    }
+    Ok(())
 }
 
 /// An SVM on vectors: ε of ε-SVR, C (unless held, or ν-SVC) and gamma

@@ -66,9 +66,16 @@ const WIDEN_SEED: u64 = 0x5B5E_7F17_0000_0002;
 /// Mixed into the seed of the rows a bound is maximised on.
 const SUBSET_SEED: u64 = 0x5B5E_7F17_0000_0001;
 
-/// The seeded uniform sample of `fit_samples` of `n` rows that
-/// hyperparameters are learnt on; `None`: every row.
-pub(crate) fn fit_subset(n: usize, fit_samples: Option<usize>, seed: u64) -> Option<Vec<usize>> {
+/// The seeded uniform sample of `fit_samples` of `n` rows that a sparse
+/// GP's hyperparameters are learnt on ([`SparseGaussianProcess::fit_samples`],
+/// [`crate::gp::GaussianProcess::seed`]); `None`: every row.
+///
+/// ```
+/// let rows = kern_solvers::gp::fit_subset(100, Some(10), 7).unwrap();
+/// assert_eq!(rows.len(), 10);
+/// assert_eq!(kern_solvers::gp::fit_subset(100, Some(100), 7), None);
+/// ```
+pub fn fit_subset(n: usize, fit_samples: Option<usize>, seed: u64) -> Option<Vec<usize>> {
     fit_samples.filter(|&s| s < n).map(|s| uniform_sample(n, s.max(1), seed ^ SUBSET_SEED))
 }
 

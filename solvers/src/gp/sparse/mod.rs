@@ -9,5 +9,4 @@ mod widen;
 
 pub use bound::{Bound, Gradient, collapsed_bound};
 pub(crate) use bound::{in_waves, sandwich};
-pub(crate) use fit::fit_subset;
-pub use fit::{INDUCING_JITTER, SgprModel, SparseGaussianProcess, Widening};
+pub use fit::{INDUCING_JITTER, SgprModel, SparseGaussianProcess, Widening, fit_subset};
