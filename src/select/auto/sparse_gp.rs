@@ -83,15 +83,20 @@ pub(super) fn choose_covariance(
     // Per-feature candidates unless there are too many features, or `--ard` asks for them alone.
     let per_feature = spec.gp.ard || (2..=ARD_MAX_FEATURES).contains(&d);
     let mut candidates: Vec<Candidate> = Vec::new();
-    let mut failure = None;
+    let mut failures: Vec<Error> = Vec::new();
     let mut keep = |fitted: Result<Candidate>, candidates: &mut Vec<Candidate>| match fitted {
         Ok(c) => candidates.push(c),
-        Err(e) => _ = failure.get_or_insert(e),
+        Err(e) => failures.push(e),
+    };
+    // A candidate learns on the sample it is given, its posterior on its own points.
+    let on_sample = || {
+        let mut one = spec.clone();
+        (one.gp.ard, one.gp.fit_samples, one.gp.posterior_components) = (false, None, None);
+        one
     };
     for &family in &families {
-        let mut one = spec.clone();
+        let mut one = on_sample();
         one.kernel.name = family;
-        (one.gp.ard, one.gp.fit_samples, one.gp.posterior_components) = (false, None, None);
         keep(fit_candidate(&one, &fit, &check, !spec.gp.ard, par), &mut candidates);
         if per_feature {
             one.gp.ard = true;
@@ -102,18 +107,21 @@ pub(super) fn choose_covariance(
     // width they may stop in a wide basin that explains the data as noise.
     let best_shared = candidates.iter().filter(|c| !c.per_feature).min_by(|a, b| a.nll.total_cmp(&b.nll));
     if let Some(kernel) = best_shared.filter(|_| per_feature).and_then(|c| c.kernel.per_feature(d)) {
-        let mut each = spec.clone();
-        (each.gp.ard, each.gp.fit_samples, each.gp.posterior_components) = (false, None, None);
+        let mut each = on_sample();
         each.gp.fit = Some(vec![true; kernel.n_hyperparameters()]);
         each.custom_kernel = Some(kernel);
         each.gp.noise_start = best_shared.map(|c| c.noise);
         keep(fit_candidate(&each, &fit, &check, true, par), &mut candidates);
     }
-    let best = candidates
-        .iter()
-        .filter(|c| c.eligible)
-        .min_by(|a, b| a.nll.total_cmp(&b.nll))
-        .ok_or_else(|| failure.unwrap_or_else(|| Error::Usage("no sparse GP candidate could be fitted".into())))?;
+    let Some(best) = candidates.iter().filter(|c| c.eligible).min_by(|a, b| a.nll.total_cmp(&b.nll)) else {
+        return Err(failures
+            .into_iter()
+            .next()
+            .unwrap_or_else(|| Error::Usage("no sparse GP candidate fitted".into())));
+    };
+    if let Some(first) = failures.first() {
+        choices.said.push(format!("{} covariance candidate(s) could not be fitted ({first})", failures.len()));
+    }
     report(best, &candidates, (fit_rows.len(), held_out.len()), choices);
     spec.gp.fit = Some(vec![true; best.kernel.n_hyperparameters()]);
     spec.custom_kernel = Some(best.kernel.clone());
