@@ -176,7 +176,7 @@ fn restarts_default_to_five_for_an_exact_gp_and_none_for_an_approximate_one() {
 }
 
 #[test]
-fn auto_fits_a_sparse_gp_above_five_thousand_samples_its_covariance_chosen_by_held_out_samples() {
+fn auto_fits_a_sparse_gp_above_two_thousand_samples_its_covariance_chosen_by_held_out_samples() {
     let dir = scratch();
     // y = 3 sin a + b/2: a third feature that does not matter.
     write(dir.path(), "big.txt", target_file(5_200, 13, true));

@@ -18,13 +18,19 @@ use super::Choices;
 use super::search::sample_rows;
 use crate::error::{Error, Result};
 use crate::select::mean_and_std;
-use crate::train::{FitSpec, KernelName, sgpr_params};
+use crate::train::{Approx, FitSpec, KernelName, Sampling, sgpr_params};
 
 /// Rows each candidate learns its hyperparameters on, and at most as many
 /// held out to score it: thousands of rows pin down a covariance's few
 /// hyperparameters. On elevators, pol and bike 1,000, 2,000 and 4,000 rows
 /// gave the same test RMSE within 0.008 (ARD Matérn 3/2).
 pub(super) const FIT_ROWS: usize = 2_000;
+/// The rows of `n` the candidates learn on: [`FIT_ROWS`], or half of them
+/// below twice that (the rest are held out).
+pub(super) fn fit_rows(n: usize) -> usize {
+    FIT_ROWS.min(n / 2)
+}
+
 /// Inducing points of the candidates' bound (and of the final fit's): on
 /// the same sets 128 lost up to 0.016 of test RMSE against 256 (and ranked
 /// the candidates wrongly on two generated sets), 512 gained about 0.004
@@ -49,10 +55,11 @@ struct Candidate {
     per_feature: bool,
 }
 
-/// Chooses the covariance of the sparse GP `spec` fits on `(x, y)` (scaled
-/// samples, more than [`FIT_ROWS`]) and sets `spec` to start the final fit
-/// at the chosen one's hyperparameters. Kept as given when the kernel is
-/// given whole, or its width or amplitude is held.
+/// Chooses the covariance of the GP `spec` fits on `(x, y)` (scaled
+/// samples), each candidate a sparse GP on [`FIT_ROWS`] of them (half below
+/// twice that), and sets `spec` to start the final fit, sparse or exact, at
+/// the chosen one's hyperparameters: whether it did. Kept as given when the
+/// kernel is given whole, or its width or amplitude is held.
 pub(super) fn choose_covariance(
     spec: &mut FitSpec,
     (x, y): (&DataSet, &[f64]),
@@ -60,17 +67,18 @@ pub(super) fn choose_covariance(
     width_held: bool,
     par: Par,
     choices: &mut Choices,
-) -> Result<()> {
+) -> Result<bool> {
     // RBF and Matérn 3/2 bracket the smoothness: on seven sets Matérn 5/2
     // (per feature) never beat both by more than 0.001 of test RMSE.
     let families: Vec<KernelName> =
         if kernel_held { vec![spec.kernel.name] } else { vec![KernelName::Rbf, KernelName::Matern32] };
     let searchable = |k: &KernelName| matches!(k, KernelName::Rbf | KernelName::Matern32 | KernelName::Matern52);
     if spec.custom_kernel.is_some() || width_held || spec.gp.amplitude.is_some() || !families.iter().all(searchable) {
-        return Ok(());
+        return Ok(false);
     }
     let (n, d) = (x.n_samples(), x.n_features());
-    let Some(fit_rows) = fit_subset(n, Some(FIT_ROWS), spec.seed) else { return Ok(()) };
+    // Half the samples below twice FIT_ROWS (an exact GP's final fit): the rest are held out.
+    let Some(fit_rows) = fit_subset(n, Some(fit_rows(n)), spec.seed) else { return Ok(false) };
     let mut taken = vec![false; n];
     fit_rows.iter().for_each(|&i| taken[i] = true);
     let rest: Vec<usize> = (0..n).filter(|&i| !taken[i]).collect();
@@ -92,6 +100,9 @@ pub(super) fn choose_covariance(
     let on_sample = || {
         let mut one = spec.clone();
         (one.gp.ard, one.gp.fit_samples, one.gp.posterior_components) = (false, None, None);
+        (one.approx.method, one.approx.components, one.approx.sampling) =
+            (Approx::Sgpr, FIT_INDUCING, Sampling::Kmeans);
+        one.gp.restarts = Some(0);
         one
     };
     for &family in &families {
@@ -127,7 +138,7 @@ pub(super) fn choose_covariance(
     spec.custom_kernel = Some(best.kernel.clone());
     spec.gp.noise_start = Some(best.noise);
     spec.gp.ard = false;
-    Ok(())
+    Ok(true)
 }
 
 /// `spec`'s sparse GP fitted on `fit`, scored on `check`.
