@@ -16,6 +16,7 @@ import tempfile
 import time
 
 import numpy as np
+from regression_splits import split, uci, write_parts
 
 kern_bin, data_dir = sys.argv[1], sys.argv[2]
 UCI = ["elevators", "pol", "bike"]
@@ -27,51 +28,27 @@ def generated_sets():
     """The four generated sets, each split 64/16/20 and standardised, drawn
     in this order from one seeded generator."""
     rng = np.random.default_rng(7)
-
-    def split(x, y):
-        data = np.column_stack([x, y])
-        order = rng.permutation(len(data))
-        n_train, n_val = int(0.64 * len(data)), int(0.16 * len(data))
-        return standardised(data[order[:n_train]], data[order[n_train + n_val :]])
-
     x = rng.uniform(0, 1, (30000, 10))
     f = 10 * np.sin(np.pi * x[:, 0] * x[:, 1]) + 20 * (x[:, 2] - 0.5) ** 2 + 10 * x[:, 3] + 5 * x[:, 4]
-    out = {"friedman": split(x, f + rng.normal(0, 1, len(x)))}
+    out = {"friedman": split(np.column_stack([x, f + rng.normal(0, 1, len(x))]), rng)}
     x = rng.uniform(-1, 1, (30000, 8))
-    out["sines"] = split(x, np.sin(4 * x).sum(1) + 2 * x[:, 0] * x[:, 1] + rng.normal(0, 0.1, len(x)))
+    f = np.sin(4 * x).sum(1) + 2 * x[:, 0] * x[:, 1]
+    out["sines"] = split(np.column_stack([x, f + rng.normal(0, 0.1, len(x))]), rng)
     x = rng.normal(0, 1, (20000, 60))
     f = np.tanh(x[:, 0] * x[:, 1]) + np.sin(2 * x[:, 2]) + 0.5 * x[:, 3] ** 2 + 0.1 * x[:, 4:24].sum(1)
-    out["interaction"] = split(x, f + rng.normal(0, 0.3, len(x)))
+    out["interaction"] = split(np.column_stack([x, f + rng.normal(0, 0.3, len(x))]), rng)
     x = rng.uniform(-1, 1, (20000, 4))
-    out["bump"] = split(x, np.exp(-3 * ((x - 0.2) ** 2).sum(1)) * np.cos(6 * x[:, 0]) + rng.normal(0, 0.05, len(x)))
+    f = np.exp(-3 * ((x - 0.2) ** 2).sum(1)) * np.cos(6 * x[:, 0])
+    out["bump"] = split(np.column_stack([x, f + rng.normal(0, 0.05, len(x))]), rng)
     return out
-
-
-def standardised(train, test):
-    """Both parts standardised with the training part's statistics."""
-    mean, std = train.mean(axis=0), train.std(axis=0)
-    std[std == 0] = 1.0
-    return (train - mean) / std, (test - mean) / std
-
-
-def uci(name):
-    """sgpr_uci.py's split of a UCI set: seeded 64/16/20, standardised."""
-    data = np.loadtxt(os.path.join(data_dir, f"{name}.csv"), delimiter=",")
-    order = np.random.default_rng(0).permutation(len(data))
-    n_train, n_val = int(0.64 * len(data)), int(0.16 * len(data))
-    return standardised(data[order[:n_train]], data[order[n_train + n_val :]])
 
 
 print(f"{'set':12} {'n x d':>12} {'seconds':>8} {'RMSE':>7} {'NLL':>7} {'cover':>8}  covariance")
 made = generated_sets() if any(name in GENERATED for name in sets) else {}
 for name in sets:
-    train, test = uci(name) if name in UCI else made[name]
+    train, test = uci(data_dir, name) if name in UCI else made[name]
     with tempfile.TemporaryDirectory() as tmp:
-        paths = {}
-        for part, rows in [("train", train), ("test", test)]:
-            paths[part] = os.path.join(tmp, f"{part}.csv")
-            header = ",".join([f"x{j}" for j in range(rows.shape[1] - 1)] + ["y"])
-            np.savetxt(paths[part], rows, delimiter=",", header=header, comments="", fmt="%.17g")
+        paths = write_parts(tmp, train, test)
         model, out = os.path.join(tmp, "m.kern"), os.path.join(tmp, "p.txt")
         cmd = [kern_bin, "fit", paths["train"], "--label-col", "y", "--task", "gp", "--auto", "-o", model, "--json", "-q"]
         start = time.perf_counter()

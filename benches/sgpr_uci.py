@@ -29,6 +29,7 @@ import tempfile
 import time
 
 import numpy as np
+from regression_splits import uci, write_parts
 
 PUBLISHED = {"elevators": (0.394, 0.437), "pol": (0.151, 0.217), "bike": (0.220, 0.362)}
 
@@ -130,21 +131,10 @@ def gpytorch_sgpr(train, test, m, kernel, ard, seed=0):
 
 print(f"{'set':10} {'n train':>8} {'M':>5} {'seconds':>8} {'RMSE':>7} {'NLL':>7} {'95 % cover':>10}  published exact / SGPR RMSE")
 for name in sets:
-    data = np.loadtxt(os.path.join(data_dir, f"{name}.csv"), delimiter=",")
-    rng = np.random.default_rng(0)
-    order = rng.permutation(len(data))
-    n_train = int(0.64 * len(data))
-    n_val = int(0.16 * len(data))
-    train, test = data[order[:n_train]], data[order[n_train + n_val :]]
-    mean, std = train.mean(axis=0), train.std(axis=0)
-    std[std == 0] = 1.0
-    train, test = (train - mean) / std, (test - mean) / std
+    train, test = uci(data_dir, name)
+    n_train = len(train)
     with tempfile.TemporaryDirectory() as tmp:
-        paths = {}
-        for part, rows in [("train", train), ("test", test)]:
-            paths[part] = os.path.join(tmp, f"{part}.csv")
-            header = ",".join([f"x{j}" for j in range(rows.shape[1] - 1)] + ["y"])
-            np.savetxt(paths[part], rows, delimiter=",", header=header, comments="", fmt="%.17g")
+        paths = write_parts(tmp, train, test)
         model = os.path.join(tmp, "m.kern")
         cmd = [kern_bin, "fit", paths["train"], "--label-col", "y", "--task", "gp", "--approx", approx,
                "--components", str(m), "--restarts", str(restarts), "--normalize-y", "off", "-o", model, "--json", "-q",

@@ -238,6 +238,19 @@ fn auto_fits_a_sparse_gp_above_two_thousand_samples_its_covariance_chosen_by_hel
 }
 
 #[test]
+fn auto_learns_a_sparse_gp_on_half_the_samples_below_four_thousand() {
+    let dir = scratch();
+    write(dir.path(), "mid.txt", target_file(2_400, 15, false));
+    write(dir.path(), "test.txt", target_file(500, 16, false));
+    let fit = json(&kern(dir.path(), &["fit", "mid.txt", "--task", "gp", "--auto", "-o", "m.model", "--json"]));
+    let auto = &fit["auto"];
+    assert_eq!((auto["approx"].as_str(), auto["fit_samples"].as_u64()), (Some("sgpr"), Some(1_200)), "{fit}");
+    assert_eq!(fit["components"].as_u64(), Some(2_048), "{fit}");
+    let pred = json(&kern(dir.path(), &["predict", "m.model", "test.txt", "-o", "p.txt", "--json"]));
+    assert!(pred["r2"].as_f64().unwrap() > 0.999, "{pred}");
+}
+
+#[test]
 fn auto_classifies_on_nystroem_features_above_five_thousand_samples() {
     let dir = scratch();
     write(dir.path(), "big.csv", angle_classes(5_200, 35));

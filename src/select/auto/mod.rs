@@ -334,6 +334,7 @@ fn choose_sparse_gp(
         sparse_gp::FIT_INDUCING
     );
     choices.note("approx", json!("sgpr"), why);
+    choices.json.insert("fit_samples".into(), json!(sparse_gp::fit_rows(n)));
     sparse_gp::choose_covariance(spec, (x, y), held.kernel, held.width, par, choices)?;
     let affordable = (POSTERIOR_PASS_FLOPS / (2.0 * n as f64)).sqrt() as usize;
     let wide = SPARSE_GP_POSTERIOR.min(affordable);

@@ -1,14 +1,15 @@
 //! `--auto`'s sparse GP: the covariance chosen by the predictive likelihood
-//! of held-out samples. The candidates are RBF, Matérn 5/2 and Matérn 3/2,
-//! each with one lengthscale and with one per feature (ARD). Every
-//! candidate learns its hyperparameters on the same seeded sample of rows,
-//! the per-feature ones starting at the one-lengthscale optimum (the bound
-//! then never ends below it). The final fit starts at the winner's.
+//! of held-out samples. The candidates are RBF and Matérn 3/2, each with one
+//! lengthscale and with one per feature (ARD), both from the median width,
+//! and ARD once more from the better one-width optimum (the bound then never
+//! ends below that optimum). Every candidate learns its hyperparameters on
+//! the same seeded sample of rows; the final fit starts at the winner's.
 //!
 //! Why not one kernel: on UCI pol and bike ARD Matérn 3/2 predicts with a
 //! third and a tenth of RBF's test RMSE, while on a sum of sines ARD stops
 //! far from the one-lengthscale optimum when started at the median width;
-//! no single covariance was best on the seven sets measured (docs/gp.md).
+//! no single covariance was best on the seven sets measured
+//! (docs/selection.md, `benches/gp_auto.sh`).
 
 use kern_kernels::{DataSet, Par, VectorKernel};
 use kern_solvers::gp::{SgprModel, fit_subset};
@@ -55,11 +56,10 @@ struct Candidate {
     per_feature: bool,
 }
 
-/// Chooses the covariance of the GP `spec` fits on `(x, y)` (scaled
-/// samples), each candidate a sparse GP on [`FIT_ROWS`] of them (half below
-/// twice that), and sets `spec` to start the final fit, sparse or exact, at
-/// the chosen one's hyperparameters: whether it did. Kept as given when the
-/// kernel is given whole, or its width or amplitude is held.
+/// Chooses the covariance of the sparse GP `spec` fits on `(x, y)` (scaled
+/// samples), each candidate learnt on [`fit_rows`] of them, and sets `spec`
+/// to start the final fit at the chosen one's hyperparameters. Kept as given when the kernel is given whole, or its width or
+/// amplitude is held.
 pub(super) fn choose_covariance(
     spec: &mut FitSpec,
     (x, y): (&DataSet, &[f64]),
@@ -67,18 +67,18 @@ pub(super) fn choose_covariance(
     width_held: bool,
     par: Par,
     choices: &mut Choices,
-) -> Result<bool> {
+) -> Result<()> {
     // RBF and Matérn 3/2 bracket the smoothness: on seven sets Matérn 5/2
     // (per feature) never beat both by more than 0.001 of test RMSE.
     let families: Vec<KernelName> =
         if kernel_held { vec![spec.kernel.name] } else { vec![KernelName::Rbf, KernelName::Matern32] };
     let searchable = |k: &KernelName| matches!(k, KernelName::Rbf | KernelName::Matern32 | KernelName::Matern52);
     if spec.custom_kernel.is_some() || width_held || spec.gp.amplitude.is_some() || !families.iter().all(searchable) {
-        return Ok(false);
+        return Ok(());
     }
     let (n, d) = (x.n_samples(), x.n_features());
     // Half the samples below twice FIT_ROWS (an exact GP's final fit): the rest are held out.
-    let Some(fit_rows) = fit_subset(n, Some(fit_rows(n)), spec.seed) else { return Ok(false) };
+    let Some(fit_rows) = fit_subset(n, Some(fit_rows(n)), spec.seed) else { return Ok(()) };
     let mut taken = vec![false; n];
     fit_rows.iter().for_each(|&i| taken[i] = true);
     let rest: Vec<usize> = (0..n).filter(|&i| !taken[i]).collect();
@@ -138,7 +138,7 @@ pub(super) fn choose_covariance(
     spec.custom_kernel = Some(best.kernel.clone());
     spec.gp.noise_start = Some(best.noise);
     spec.gp.ard = false;
-    Ok(true)
+    Ok(())
 }
 
 /// `spec`'s sparse GP fitted on `fit`, scored on `check`.
