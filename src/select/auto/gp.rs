@@ -19,8 +19,7 @@ use crate::model::Estimator;
 use crate::select::mean_and_std;
 use crate::train::{Alpha, FitSpec, Notices};
 
-/// Samples a sparse GP's leave-one-out check scores (beyond
-/// [`super::EXACT_GP_MAX`] samples).
+/// Samples a sparse GP's leave-one-out check scores.
 const SPARSE_CHECK_MAX: usize = 1_000;
 
 /// What the check needs, taken before the fit: a seeded subsample of the
@@ -42,14 +41,15 @@ pub(super) struct Verdict {
 }
 
 impl Check {
-    /// The check of the GP `spec` fits to `data` at the scaled samples `x`.
-    pub(super) fn new(spec: &FitSpec, x: &DataSet, data: Weighed<'_, [f64]>) -> Result<Self> {
+    /// The check of the GP `spec` fits to `data` at the scaled samples `x`
+    /// (a sparse GP when `sparse`).
+    pub(super) fn new(spec: &FitSpec, x: &DataSet, data: Weighed<'_, [f64]>, sparse: bool) -> Result<Self> {
         let start = spec.gp_start(x.n_features())?;
         // Leave-one-out holds about three m × m matrices: within --max-memory.
         // A sparse GP is checked on fewer: each of its three n³ decompositions
         // would cost about what its whole fit does.
         let within_cap = ((spec.memory_cap() / 24) as f64).sqrt() as usize;
-        let most = if x.n_samples() > super::EXACT_GP_MAX { SPARSE_CHECK_MAX } else { GAMMA_SEARCH_MAX };
+        let most = if sparse { SPARSE_CHECK_MAX } else { GAMMA_SEARCH_MAX };
         let rows = sample_rows(x.n_samples(), most.min(within_cap).max(2), spec.seed);
         let pick = |v: &[f64]| -> Vec<f64> {
             match &rows {

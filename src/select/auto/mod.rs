@@ -261,30 +261,28 @@ fn choose_for_vectors(
     match (spec.task, &targets) {
         (Task::Gp | Task::Gpc, _) if spec.approx.method == Approx::None => {
             spec.gp.gamma_start = g0;
+            let (n, unweighted) = (x.n_samples(), data.weights.is_none());
+            let sparse =
+                spec.task == Task::Gp && matches!(targets, Targets::Values(_)) && unweighted && n > EXACT_GP_MAX;
             // Taken before the covariance is chosen: the check measures the fit against the median start.
             let check = match (spec.task, &targets, spec.precomputed()) {
                 (Task::Gp, Targets::Values(y), false) => {
                     let weighed = Weighed { targets: y.as_slice(), weights: data.weights.as_deref() };
-                    Some(gp::Check::new(spec, x, weighed)?)
+                    Some(gp::Check::new(spec, x, weighed, sparse)?)
                 }
                 _ => None,
             };
-            let n = x.n_samples();
-            if data.weights.is_none() {
-                match &targets {
-                    Targets::Values(y) if spec.task == Task::Gp && n > EXACT_GP_MAX => {
-                        choose_sparse_gp(spec, (x, y), held, par, choices)?;
-                    }
-                    Targets::Classes { .. } if n > EXACT_GPC_MAX => {
-                        (spec.approx.method, spec.approx.components) = (Approx::Nystroem, SPARSE_GP_INDUCING);
-                        spec.approx.sampling = Sampling::Greedy;
-                        let why = format!(
-                            "GP classification on up to {SPARSE_GP_INDUCING} Nyström features on landmarks chosen by greedy pivoted Cholesky ({n} samples > {EXACT_GPC_MAX} for exact GP classification)"
-                        );
-                        choices.note("approx", json!("nystroem"), why);
-                    }
-                    _ => {}
+            match &targets {
+                Targets::Values(y) if sparse => choose_sparse_gp(spec, (x, y), held, par, choices)?,
+                Targets::Classes { .. } if unweighted && n > EXACT_GPC_MAX => {
+                    (spec.approx.method, spec.approx.components) = (Approx::Nystroem, SPARSE_GP_INDUCING);
+                    spec.approx.sampling = Sampling::Greedy;
+                    let why = format!(
+                        "GP classification on up to {SPARSE_GP_INDUCING} Nyström features on landmarks chosen by greedy pivoted Cholesky ({n} samples > {EXACT_GPC_MAX} for exact GP classification)"
+                    );
+                    choices.note("approx", json!("nystroem"), why);
                 }
+                _ => {}
             }
             choices.note(
                 "hyperparameters",

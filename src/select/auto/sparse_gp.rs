@@ -18,7 +18,7 @@ use serde_json::json;
 use super::Choices;
 use super::search::sample_rows;
 use crate::error::{Error, Result};
-use crate::select::mean_and_std;
+use crate::select::r2_score;
 use crate::train::{Approx, FitSpec, KernelName, Sampling, sgpr_params};
 
 /// Rows each candidate learns its hyperparameters on, and at most as many
@@ -58,8 +58,8 @@ struct Candidate {
 
 /// Chooses the covariance of the sparse GP `spec` fits on `(x, y)` (scaled
 /// samples), each candidate learnt on [`fit_rows`] of them, and sets `spec`
-/// to start the final fit at the chosen one's hyperparameters. Kept as given when the kernel is given whole, or its width or
-/// amplitude is held.
+/// to start the final fit at the chosen one's hyperparameters. Kept as
+/// given when the kernel is given whole, or its width or amplitude is held.
 pub(super) fn choose_covariance(
     spec: &mut FitSpec,
     (x, y): (&DataSet, &[f64]),
@@ -77,7 +77,6 @@ pub(super) fn choose_covariance(
         return Ok(());
     }
     let (n, d) = (x.n_samples(), x.n_features());
-    // Half the samples below twice FIT_ROWS (an exact GP's final fit): the rest are held out.
     let Some(fit_rows) = fit_subset(n, Some(fit_rows(n)), spec.seed) else { return Ok(()) };
     let mut taken = vec![false; n];
     fit_rows.iter().for_each(|&i| taken[i] = true);
@@ -160,9 +159,7 @@ fn fit_candidate(
         })
         .sum::<f64>()
         / m;
-    let mse = (0..yc.len()).map(|i| (yc[i] - p.mean[i]).powi(2)).sum::<f64>() / m;
-    let (_, sd) = mean_and_std(yc);
-    let r2 = if sd > 0.0 { 1.0 - mse / (sd * sd) } else { 0.0 };
+    let r2 = r2_score(yc, &p.mean);
     let nll = if nll.is_finite() { nll } else { f64::INFINITY };
     let per_feature = matches!(
         unscaled(&model.kernel),
