@@ -59,8 +59,8 @@ pub enum Error {
     Elsewhere,
     /// An error that another process of the same run met, by its message
     /// (a fit of a search spread over the processes).
-    #[error("process {rank}: {message}")]
-    Remote { rank: usize, message: String },
+    #[error("process {rank} of {size}: {message}")]
+    Remote { rank: usize, size: usize, message: String },
 }
 
 /// `Result` with kern's [`enum@Error`].

@@ -14,10 +14,19 @@ use std::time::{Duration, Instant};
 
 use common::{kern, scratch, stderr, write};
 
+/// `mpirun -np p kern`, as root and on more processes than cores. Open
+/// MPI's `--timeout` ends a run that hangs, and fails its test, in minutes
+/// rather than holding CI until its own limit.
+fn launcher(p: usize) -> Command {
+    let mut command = Command::new("mpirun");
+    command.args(["--allow-run-as-root", "--oversubscribe", "--timeout", "240", "-np", &p.to_string()]);
+    command.arg(env!("CARGO_BIN_EXE_kern"));
+    command
+}
+
 /// `mpirun -np p kern args...` in `dir`, or `None` where no mpirun is installed.
 fn mpirun(dir: &Path, p: usize, args: &[&str]) -> Option<Output> {
-    let launcher = ["--allow-run-as-root", "--oversubscribe", "-np", &p.to_string(), env!("CARGO_BIN_EXE_kern")];
-    match Command::new("mpirun").args(launcher).args(args).current_dir(dir).output() {
+    match launcher(p).args(args).current_dir(dir).output() {
         Ok(out) => Some(out),
         Err(e) => {
             eprintln!("skipped: mpirun cannot be run here ({e}); scripts/install-mpi.sh installs Open MPI");
@@ -321,7 +330,6 @@ fn a_killed_process_ends_the_run_without_a_model_file() {
     let dir = scratch();
     let (reg, _) = data(dir.path(), 40_000);
     let reg = reg.to_str().unwrap();
-    let launcher = ["--allow-run-as-root", "--oversubscribe", "-np", "2", env!("CARGO_BIN_EXE_kern")];
     let fit = [
         "fit",
         reg,
@@ -343,9 +351,7 @@ fn a_killed_process_ends_the_run_without_a_model_file() {
         "-o",
         "m.model",
     ];
-    let Ok(mut run) =
-        Command::new("mpirun").args(launcher).args(fit).current_dir(dir.path()).stderr(Stdio::piped()).spawn()
-    else {
+    let Ok(mut run) = launcher(2).args(fit).current_dir(dir.path()).stderr(Stdio::piped()).spawn() else {
         eprintln!("skipped: mpirun cannot be run here");
         return;
     };

@@ -21,8 +21,8 @@ use super::predict::{Tally, check_options, lines, predict_rows};
 use super::{Command, FitArgs, PredictArgs, print_json};
 use crate::dist::World;
 use crate::error::{Error, Result};
-use crate::io::{Inputs, SampleKind, Share, read_inputs, read_weight_lines};
-use crate::model::{Estimator, Intervals, Prediction, ROW_BLOCK, load_model, write_atomically};
+use crate::io::{Data, Inputs, SampleKind, Share, read_inputs, read_weight_lines};
+use crate::model::{Estimator, Intervals, Model, Prediction, ROW_BLOCK, load_model, write_atomically};
 use crate::select::agree;
 use crate::train::{Device, FitSpec, Shares, check_shareable, fit_shared};
 
@@ -56,18 +56,49 @@ pub(super) fn run(command: Command, par: Par, world: &World) -> Result<()> {
         (Command::Predict(args), _) => predict(args, par, world),
         _ => unreachable!("checked above"),
     };
-    done.or_else(|e| {
-        if matches!(e, Error::Elsewhere) {
-            // Process 0 says what failed.
-            return Err(e);
+    match done {
+        Ok(()) => Ok(()),
+        // Process 0 says it; every process ends through MPI's finalisation.
+        Err(Failed::Together(_)) if world.rank() != 0 => Err(Error::Elsewhere),
+        Err(Failed::Together(e)) => Err(named(e, world)),
+        Err(Failed::Alone(e)) => {
+            super::error_line(&format!("kern: error: {}", named(e, world).to_string().replace('\n', " ")));
+            world.abort(1)
         }
-        let (rank, message) = match e {
-            Error::Remote { rank, message } => (rank, message),
-            e => (world.rank(), e.to_string()),
-        };
-        super::error_line(&format!("kern: error: process {rank} of {}: {}", world.size(), message.replace('\n', " ")));
-        world.abort(1)
-    })
+    }
+}
+
+/// How a process's part of a fit or prediction failed, which decides how
+/// the run ends.
+enum Failed {
+    /// No process waits for this one in a collective: all met the failure
+    /// (an agreed step), or none has a collective left. Process 0 says it and
+    /// all end through MPI's finalisation: an abort racing the others'
+    /// finalisation can leave mpirun waiting for ever.
+    Together(Error),
+    /// This process alone, while others may wait for it in a collective: it
+    /// says its line and ends the run (MPI's abort).
+    Alone(Error),
+}
+
+impl From<Error> for Failed {
+    fn from(e: Error) -> Failed {
+        Failed::Alone(e)
+    }
+}
+
+/// `outcome`, a step every process reaches, as all processes learn it
+/// ([`agree`]): all go on, or all fail together.
+fn agreed<T>(world: &World, outcome: Result<T>) -> Result<T, Failed> {
+    agree(world, outcome).map_err(Failed::Together)
+}
+
+/// `e` naming the process that met it, as every error of a shared run does.
+fn named(e: Error, world: &World) -> Error {
+    match e {
+        Error::Remote { .. } => e,
+        e => Error::Remote { rank: world.rank(), size: world.size(), message: e.to_string() },
+    }
 }
 
 /// This process's share of a file.
@@ -87,7 +118,7 @@ fn check_fit(args: &FitArgs) -> Result<FitSpec> {
     Ok(spec)
 }
 
-fn fit(spec: &FitSpec, args: &FitArgs, par: Par, world: &World) -> Result<()> {
+fn fit(spec: &FitSpec, args: &FitArgs, par: Par, world: &World) -> Result<(), Failed> {
     // One GPU per process of a machine, in turn.
     let mut spec = spec.clone();
     if let Device::Gpu(options) = &mut spec.device {
@@ -96,36 +127,24 @@ fn fit(spec: &FitSpec, args: &FitArgs, par: Par, world: &World) -> Result<()> {
     let spec = &spec;
     let mut options = args.weights.options(args.data.options(spec));
     options.share = Some(share(world));
-    let mut data = read_inputs(&args.train, &options, Some(SampleKind::Vectors))?;
+    let mut data = agreed(world, read_inputs(&args.train, &options, Some(SampleKind::Vectors)))?;
     if let Some(file) = &args.weights.weights {
         // Each process keeps its rows' lines; all agree on whether the file fits.
         let shares = Shares::count(world, data.x.len());
         let rows = shares.offset..shares.offset + data.x.len();
-        let weights = agree(world, read_weight_lines(file, Some(shares.total), rows));
-        data.weights = Some(weights.map_err(|e| if world.rank() == 0 { e } else { Error::Elsewhere })?);
+        data.weights = Some(agreed(world, read_weight_lines(file, Some(shares.total), rows))?);
     }
     let fitted = fit_shared(spec, data, par, world)?;
     if world.rank() != 0 {
         return Ok(());
     }
     let output = args.output.clone().unwrap_or_else(|| super::args::default_model_path(&args.train));
-    finish(spec, args, &fitted, None, &output)
+    // Past the last collective: no process waits for this one.
+    finish(spec, args, &fitted, None, &output).map_err(Failed::Together)
 }
 
-fn predict(args: &PredictArgs, par: Par, world: &World) -> Result<()> {
-    let mut model = load_model(&args.model)?;
-    if matches!(model.estimator, Estimator::Sequences { .. } | Estimator::Graphs(_)) {
-        return Err(Error::Usage("under mpirun, kern predicts with models of vectors".into()));
-    }
-    let d = &args.data_args;
-    let options = crate::io::InputOptions {
-        format: d.format,
-        label_col: d.label_col.clone(),
-        share: Some(share(world)),
-        shards: d.shards,
-        ..Default::default()
-    };
-    let data = model.read_inputs(&args.data, &options)?;
+fn predict(args: &PredictArgs, par: Par, world: &World) -> Result<(), Failed> {
+    let (model, data) = agreed(world, model_and_share(args, world))?;
     let (intervals, prediction) = predict_aligned(&model, &data.x, args, par, world)?;
     let mut text = lines(&model, &prediction, args)?;
     if args.proba && world.rank() != 0 {
@@ -153,24 +172,58 @@ fn predict(args: &PredictArgs, par: Par, world: &World) -> Result<()> {
     if world.rank() != 0 {
         return Ok(());
     }
-    let text: Vec<u8> = parts.concat();
+    // Past the last collective: no process waits for this one.
+    let pooled = Pooled { n, tally, intervals: intervals.as_ref().zip(widths), inside };
+    write_prediction(args, &parts.concat(), pooled).map_err(Failed::Together)
+}
+
+/// The model and this process's share of the rows to predict.
+fn model_and_share(args: &PredictArgs, world: &World) -> Result<(Model, Data)> {
+    let mut model = load_model(&args.model)?;
+    if matches!(model.estimator, Estimator::Sequences { .. } | Estimator::Graphs(_)) {
+        return Err(Error::Usage("under mpirun, kern predicts with models of vectors".into()));
+    }
+    let d = &args.data_args;
+    let options = crate::io::InputOptions {
+        format: d.format,
+        label_col: d.label_col.clone(),
+        share: Some(share(world)),
+        shards: d.shards,
+        ..Default::default()
+    };
+    let data = model.read_inputs(&args.data, &options)?;
+    Ok((model, data))
+}
+
+/// What every process's prediction adds up to: samples, the tally against
+/// labels, the intervals' mean width and how many targets they hold.
+struct Pooled<'a> {
+    n: u64,
+    tally: Option<Tally>,
+    intervals: Option<(&'a Intervals, f64)>,
+    inside: Option<u64>,
+}
+
+/// Writes the predictions (`text`, every process's in order) and the report.
+fn write_prediction(args: &PredictArgs, text: &[u8], pooled: Pooled<'_>) -> Result<()> {
+    let Pooled { n, tally, intervals, inside } = pooled;
     match &args.output {
-        Some(path) => write_atomically(path, &text)?,
+        Some(path) => write_atomically(path, text)?,
         None => {
             let mut out = std::io::stdout().lock();
-            out.write_all(&text)
+            out.write_all(text)
                 .and_then(|()| out.flush())
                 .map_err(|source| Error::Io { file: "<stdout>".into(), source })?;
         }
     }
     let mut report = json!({ "n": n });
-    if let (Some(i), Some(level)) = (&intervals, args.interval) {
-        let mean_width = widths.unwrap_or(0.0) / n.max(1) as f64;
+    if let (Some((i, widths)), Some(level)) = (intervals, args.interval) {
+        let mean_width = widths / n.max(1) as f64;
         report["interval"] = json!({ "level": level, "method": i.method, "mean_width": mean_width });
     }
     if let Some(tally) = tally {
         let mut line = tally.report(&mut report);
-        if let (Some(inside), Some(i)) = (inside, &intervals) {
+        if let (Some(inside), Some((i, _))) = (inside, intervals) {
             let coverage = inside as f64 / n.max(1) as f64;
             report["interval"]["coverage"] = json!(coverage);
             line.push_str(&format!(", {:.2} % inside the {} intervals", 100.0 * coverage, i.method));
@@ -189,7 +242,7 @@ fn predict(args: &PredictArgs, par: Par, world: &World) -> Result<()> {
 /// of [`ROW_BLOCK`] rows of the whole file's numbering, so that every row
 /// is predicted in the block, and at the place, it has alone: the same bits.
 fn predict_aligned(
-    model: &crate::model::Model,
+    model: &Model,
     x: &Inputs,
     args: &PredictArgs,
     par: Par,

@@ -57,7 +57,7 @@ pub(super) fn spread<T: Send>(
             let message = String::from_utf8_lossy(reader.bytes()).into_owned();
             return Err(match own_error {
                 Some(e) if from == rank => e,
-                _ => Error::Remote { rank: from, message },
+                _ => Error::Remote { rank: from, size, message },
             });
         }
         all.push((wire.decode)(reader));
@@ -83,6 +83,7 @@ pub fn agree<T>(collective: &dyn Collective, outcome: Result<T>) -> Result<T> {
         Err(e) if rank == collective.rank() => Err(e),
         _ => Err(Error::Remote {
             rank,
+            size: collective.size(),
             message: String::from_utf8_lossy(Reader { bytes: &parts[rank], at: 1 }.bytes()).into_owned(),
         }),
     }
