@@ -175,6 +175,18 @@ fn restarts_default_to_five_for_an_exact_gp_and_none_for_an_approximate_one() {
     assert_ne!(model("e.model", &[]), model("e0.model", &["--restarts", "0"]));
 }
 
+/// The covariance `--auto` reports, after checking that it is the one of
+/// its `count` candidates with the least held-out NLL.
+fn chosen_by_held_out_nll(auto: &serde_json::Value, count: usize) -> String {
+    let candidates = auto["covariance_candidates"].as_array().unwrap();
+    assert_eq!(candidates.len(), count, "{auto}");
+    let nll = |c: &serde_json::Value| c["held_out_nll"].as_f64().unwrap();
+    let best = candidates.iter().map(nll).fold(f64::INFINITY, f64::min);
+    let chosen = candidates.iter().find(|c| nll(c) == best).unwrap();
+    assert_eq!(auto["covariance"], chosen["kernel"], "{auto}");
+    chosen["kernel"].as_str().unwrap().to_string()
+}
+
 #[test]
 fn auto_fits_a_sparse_gp_above_two_thousand_samples_its_covariance_chosen_by_held_out_samples() {
     let dir = scratch();
@@ -188,13 +200,7 @@ fn auto_fits_a_sparse_gp_above_two_thousand_samples_its_covariance_chosen_by_hel
     assert_eq!(fit["fit_components"].as_u64(), Some(256), "{fit}");
     assert_eq!((fit["components"].as_u64(), auto["posterior_components"].as_u64()), (Some(2048), Some(2048)));
     // Two families, each with one width and per feature, and per feature from the better one-width optimum.
-    let candidates = auto["covariance_candidates"].as_array().unwrap();
-    assert_eq!(candidates.len(), 5, "{auto}");
-    let nll = |c: &serde_json::Value| c["held_out_nll"].as_f64().unwrap();
-    let best = candidates.iter().map(nll).fold(f64::INFINITY, f64::min);
-    let chosen = candidates.iter().find(|c| nll(c) == best).unwrap();
-    assert_eq!(auto["covariance"], chosen["kernel"], "{auto}");
-    assert!(chosen["kernel"].as_str().unwrap().starts_with("ard"), "the irrelevant feature: {auto}");
+    assert!(chosen_by_held_out_nll(auto, 5).starts_with("ard"), "the irrelevant feature: {auto}");
     let test_mse = |model: &str| {
         let p = json(&kern(dir.path(), &["predict", model, "test.txt", "-o", "p.txt", "--json"]));
         p["mse"].as_f64().unwrap()
@@ -235,6 +241,40 @@ fn auto_fits_a_sparse_gp_above_two_thousand_samples_its_covariance_chosen_by_hel
         .collect();
     assert_eq!(kernels.len(), 3, "{held}");
     assert!(kernels.iter().all(|k| k.ends_with("matern32")), "{kernels:?}");
+}
+
+#[test]
+fn auto_chooses_the_exact_gps_covariance_by_held_out_samples_from_two_hundred_samples() {
+    let dir = scratch();
+    // y = 3 sin a + b/2 and an irrelevant third feature, on 600 rows: exact.
+    write(dir.path(), "train.txt", target_file(600, 17, true));
+    write(dir.path(), "test.txt", target_file(1_000, 18, true));
+    let fit = json(&kern(dir.path(), &["fit", "train.txt", "--task", "gp", "--auto", "-o", "e.model", "--json"]));
+    let auto = &fit["auto"];
+    assert!(auto.get("approx").is_none() && fit.get("elbo").is_none(), "an exact GP: {fit}");
+    assert_eq!(fit["n_samples"], 600, "{fit}");
+    assert!(chosen_by_held_out_nll(auto, 5).starts_with("ard"), "the irrelevant feature: {auto}");
+    // The third lengthscale, of the feature that does not matter, is the longest.
+    let h = &fit["hyperparameters"];
+    let ls = |j: usize| {
+        let key = h.as_object().unwrap().keys().find(|k| k.ends_with(&format!("lengthscale.{j}"))).unwrap();
+        h[key].as_f64().unwrap()
+    };
+    assert!(ls(2) > 3.0 * ls(0).max(ls(1)), "{h}");
+    // Better than the previous default, one-width RBF with five restarts, on the same rows.
+    let args = ["fit", "train.txt", "--task", "gp", "--scale", "-o", "one.model", "-q"];
+    assert!(kern(dir.path(), &args).status.success());
+    let test_mse = |model: &str| {
+        let p = json(&kern(dir.path(), &["predict", model, "test.txt", "-o", "p.txt", "--json"]));
+        p["mse"].as_f64().unwrap()
+    };
+    let (chosen_mse, one_mse) = (test_mse("e.model"), test_mse("one.model"));
+    assert!(chosen_mse < one_mse, "chosen {chosen_mse} against one width {one_mse}");
+    // Below 200 samples the one-width RBF is kept: too few held out to choose.
+    write(dir.path(), "small.txt", target_file(150, 19, true));
+    let small = json(&kern(dir.path(), &["fit", "small.txt", "--task", "gp", "--auto", "-o", "s.model", "--json"]));
+    assert!(small["auto"].get("covariance_candidates").is_none(), "{small}");
+    assert!(small["hyperparameters"].get("rbf.gamma").is_some(), "{small}");
 }
 
 #[test]

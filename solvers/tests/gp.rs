@@ -197,3 +197,23 @@ fn standardised(y: &[f64]) -> Vec<f64> {
     let s = (y.iter().map(|v| (v - m) * (v - m)).sum::<f64>() / n).sqrt();
     y.iter().map(|v| (v - m) / s).collect()
 }
+
+#[test]
+fn a_looser_relative_decrease_stops_sooner_near_the_same_optimum() {
+    let (x, y) = problem(200, 8);
+    let base = VectorKernel::ArdRbf { lengthscales: vec![1.0; 3] };
+    let kernel = VectorKernel::Scaled { scale: 1.0, kernel: Box::new(base) };
+    let mut params = GaussianProcess::new(kernel, 1.0);
+    params.restarts = 0;
+    let tight = GpModel::fit(&params, data(&x), &y, Par::Seq).unwrap();
+    params.relative_decrease = 1e-5;
+    let loose = GpModel::fit(&params, data(&x), &y, Par::Seq).unwrap();
+    assert!(loose.evaluations < tight.evaluations, "{} against {}", loose.evaluations, tight.evaluations);
+    // Short of the optimum by little: 1e-3 of the log marginal likelihood.
+    let (a, b) = (loose.log_marginal_likelihood, tight.log_marginal_likelihood);
+    assert!(a <= b + 1e-9 && b - a < 1e-3 * b.abs(), "{a} against {b}");
+    for bad in [0.0, 1.0, f64::NAN] {
+        params.relative_decrease = bad;
+        assert!(GpModel::fit(&params, data(&x), &y, Par::Seq).is_err(), "{bad}");
+    }
+}

@@ -162,6 +162,10 @@ pub struct GpSpec {
     /// Sparse GP: the rows its hyperparameters are learnt on (a seeded
     /// uniform sample; the posterior is on every row). `None`: every row.
     pub fit_samples: Option<usize>,
+    /// Exact GP: its hyperparameter search stops when a step gains less
+    /// than this fraction of the log marginal likelihood
+    /// ([`kern_solvers::gp::GaussianProcess::relative_decrease`]). `None`: scipy's.
+    pub relative_decrease: Option<f64>,
 }
 
 /// An exact GP's random restarts by default. An approximate GP (sparse, on
@@ -190,6 +194,7 @@ impl Default for GpSpec {
             learn_inducing: false,
             posterior_components: None,
             fit_samples: Some(SGPR_FIT_SAMPLES),
+            relative_decrease: None,
         }
     }
 }

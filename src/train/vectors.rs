@@ -188,6 +188,9 @@ pub(super) fn gp_params(spec: &FitSpec, base: &VectorKernel) -> Result<GaussianP
     params.restarts = spec.gp_restarts();
     params.seed = spec.seed;
     params.normalize_y = spec.gp.normalize_y;
+    if let Some(t) = spec.gp.relative_decrease {
+        params.relative_decrease = t;
+    }
     Ok(params)
 }
 

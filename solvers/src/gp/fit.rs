@@ -6,7 +6,7 @@ use kern_kernels::{DataSet, VectorKernel};
 use serde::{Deserialize, Serialize};
 
 use super::lml::{Factored, Noise, ProfiledAmplitude, evaluate};
-use super::optimize::{Stop, best_start, log_bounds, minimize_box_to, random_starts};
+use super::optimize::{Stop, best_start_to, log_bounds, minimize_box_to, random_starts};
 use super::{GaussianProcess, GpError};
 
 /// A fitted GP regression.
@@ -131,11 +131,14 @@ impl GpModel {
             let select = |g: &[f64]| free.iter().map(|&i| g[i]).collect();
             let problem = Problem { x: &x, y: &yn, weights };
             let objective = || cached_objective(&point, &select, problem, None, par);
-            let (mut best, spent) = best_start(objective, &starts, &lower, &upper, params.max_iter)?;
+            let (mut best, spent) = best_start_to(objective, &starts, &lower, &upper, params.max_iter, stop(params))?;
             evaluations += spent;
             // The default tolerances (scipy's) stop ~1e-8 short of the
             // optimum; a few more steps from the best point close the gap.
-            if let Some(polished) = minimize_box_to(objective(), &best.x, &lower, &upper, params.max_iter, Stop::POLISH)
+            let polish = params.relative_decrease <= Stop::DEFAULT.relative_decrease;
+            if polish
+                && let Some(polished) =
+                    minimize_box_to(objective(), &best.x, &lower, &upper, params.max_iter, Stop::POLISH)
                 && polished.f <= best.f
             {
                 evaluations += polished.evaluations;
@@ -267,7 +270,8 @@ fn fit_profiled(
     let (mut lower, mut upper): (Vec<f64>, Vec<f64>) = inner.iter().map(|&i| bounds[i]).unzip();
     lower.push(lo - hi);
     upper.push(hi - lo);
-    let (best, mut evaluations) = best_start(objective, &ratio_starts, &lower, &upper, params.max_iter)?;
+    let (best, mut evaluations) =
+        best_start_to(objective, &ratio_starts, &lower, &upper, params.max_iter, stop(params))?;
     let z = &best.x;
     let ratio = z[z.len() - 1].exp();
     let kernel = base_at(z);
@@ -279,6 +283,11 @@ fn fit_profiled(
     out[1..last].copy_from_slice(&kernel.hyperparameters().iter().map(|h| h.value).collect::<Vec<_>>());
     out[last] = (ratio * amplitude).clamp(params.bounds.0, params.bounds.1);
     Ok((out, evaluations))
+}
+
+/// When the hyperparameter search of `params` stops.
+fn stop(params: &GaussianProcess) -> Stop {
+    Stop { relative_decrease: params.relative_decrease, ..Stop::DEFAULT }
 }
 
 /// Mean and standard deviation, weighted when `weights` are given (1 when

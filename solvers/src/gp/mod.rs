@@ -76,6 +76,11 @@ pub struct GaussianProcess {
     pub bounds: (f64, f64),
     /// L-BFGS-B iterations per start.
     pub max_iter: usize,
+    /// The search stops when a step gains less than this fraction of the
+    /// log marginal likelihood: scipy's `factr · ε` (about 2.2e-9) by
+    /// default, then a polish to the objective's precision; a larger value
+    /// (a search started near its optimum) stops sooner, with no polish.
+    pub relative_decrease: f64,
 }
 
 impl GaussianProcess {
@@ -91,6 +96,7 @@ impl GaussianProcess {
             seed: 0,
             bounds: (1e-5, 1e5),
             max_iter: 200,
+            relative_decrease: optimize::Stop::DEFAULT.relative_decrease,
         }
     }
 
@@ -108,6 +114,13 @@ impl GaussianProcess {
         if !(lo > 0.0 && hi > lo && hi.is_finite()) {
             return Err(GpError::InvalidParameter {
                 name: "bounds", value: lo, reason: "need 0 < lower < upper < ∞"
+            });
+        }
+        if !(self.relative_decrease > 0.0 && self.relative_decrease < 1.0) {
+            return Err(GpError::InvalidParameter {
+                name: "relative_decrease",
+                value: self.relative_decrease,
+                reason: "must lie in (0, 1)",
             });
         }
         let expected = self.kernel.hyperparameters().len() + 1;

@@ -18,19 +18,19 @@
 //! - Kernel ridge: α by exact leave-one-out, and gamma by the same
 //!   leave-one-out error over a few multiples of the median heuristic.
 //! - GPs: every hyperparameter by the marginal likelihood, from the median
-//!   heuristic. Beyond [`EXACT_GP_MAX`] samples a sparse GP, its covariance
-//!   (RBF or Matérn 3/2, one lengthscale or one per feature) chosen by
-//!   held-out samples (`sparse_gp.rs`).
+//!   heuristic. For regression from [`CHOSEN_GP_MIN`] samples the covariance
+//!   (RBF or Matérn 3/2, one lengthscale or one per feature) is chosen by
+//!   held-out samples (`covariance.rs`); beyond [`EXACT_GP_MAX`] the GP is sparse.
 //!
 //! An option the caller holds ([`Held`]) is kept as given, never searched.
 
 mod baseline;
+mod covariance;
 mod gamma;
 mod gp;
 mod report;
 mod ridge;
 mod search;
-mod sparse_gp;
 mod tune;
 
 use std::time::Instant;
@@ -61,6 +61,11 @@ const EXACT_RIDGE_MAX: usize = 10_000;
 /// GP took 4.7 s (0.147); on 3,000 of abalone 26 s, 21 s and 3.5 s (test MSE
 /// 3.916, 3.960 and 3.889).
 const EXACT_GP_MAX: usize = 2_000;
+/// From this many samples the exact GP's covariance is chosen too, by the
+/// held-out half ([`choose_exact_gp`]); below, one-width RBF with random
+/// restarts: a hundred held-out samples are about the fewest that tell the
+/// candidates apart (the mean log density's standard error is about 0.1).
+const CHOSEN_GP_MIN: usize = 200;
 /// Above this many samples GP classification under `--auto` is the Laplace
 /// classifier on Nyström features: its exact fit is n³ per Newton step.
 const EXACT_GPC_MAX: usize = 5_000;
@@ -274,6 +279,9 @@ fn choose_for_vectors(
             };
             match &targets {
                 Targets::Values(y) if sparse => choose_sparse_gp(spec, (x, y), held, par, choices)?,
+                Targets::Values(y) if spec.task == Task::Gp && unweighted && n >= CHOSEN_GP_MIN => {
+                    choose_exact_gp(spec, (x, y), held, par, choices)?
+                }
                 Targets::Classes { .. } if unweighted && n > EXACT_GPC_MAX => {
                     (spec.approx.method, spec.approx.components) = (Approx::Nystroem, SPARSE_GP_INDUCING);
                     spec.approx.sampling = Sampling::Greedy;
@@ -311,7 +319,7 @@ fn choose_for_vectors(
 
 /// GP regression beyond [`EXACT_GP_MAX`] samples: a sparse GP whose
 /// hyperparameters are learnt on a sample of rows, its covariance chosen
-/// among candidates by held-out samples ([`sparse_gp`]), and its posterior
+/// among candidates by held-out samples ([`covariance`]), and its posterior
 /// on every row with as many inducing points as [`POSTERIOR_PASS_FLOPS`] allows.
 fn choose_sparse_gp(
     spec: &mut FitSpec,
@@ -321,27 +329,46 @@ fn choose_sparse_gp(
     choices: &mut Choices,
 ) -> Result<()> {
     let n = x.n_samples();
-    (spec.approx.method, spec.approx.components) = (Approx::Sgpr, sparse_gp::FIT_INDUCING);
+    (spec.approx.method, spec.approx.components) = (Approx::Sgpr, covariance::FIT_INDUCING);
     // Where the samples are, not greedy pivoted Cholesky's points of largest
     // variance at the start's width: test RMSE 0.263 against 0.328 on UCI pol.
     spec.approx.sampling = Sampling::Kmeans;
-    spec.gp.fit_samples = Some(sparse_gp::fit_rows(n));
+    spec.gp.fit_samples = Some(covariance::fit_rows(n));
     let why = format!(
         "a sparse GP ({n} samples > {EXACT_GP_MAX} for an exact GP): hyperparameters learnt on a random {} samples with {} inducing points seeded by k-means++",
-        sparse_gp::fit_rows(n),
-        sparse_gp::FIT_INDUCING
+        covariance::fit_rows(n),
+        covariance::FIT_INDUCING
     );
     choices.note("approx", json!("sgpr"), why);
-    choices.json.insert("fit_samples".into(), json!(sparse_gp::fit_rows(n)));
-    sparse_gp::choose_covariance(spec, (x, y), held.kernel, held.width, par, choices)?;
+    choices.json.insert("fit_samples".into(), json!(covariance::fit_rows(n)));
+    covariance::choose_covariance(spec, (x, y), held.kernel, held.width, par, choices)?;
     let affordable = (POSTERIOR_PASS_FLOPS / (2.0 * n as f64)).sqrt() as usize;
     let wide = SPARSE_GP_POSTERIOR.min(affordable);
-    if spec.gp.posterior_components.is_none() && wide >= 2 * sparse_gp::FIT_INDUCING {
+    if spec.gp.posterior_components.is_none() && wide >= 2 * covariance::FIT_INDUCING {
         spec.gp.posterior_components = Some(wide);
         let why = format!(
             "the posterior on every sample with {wide} inducing points, the fit's and more samples, the noise re-fitted (one more pass, 2·n·{wide}² flops)"
         );
         choices.note("posterior_components", json!(wide), why);
+    }
+    Ok(())
+}
+
+/// GP regression from [`CHOSEN_GP_MIN`] to [`EXACT_GP_MAX`] samples: the
+/// exact GP, its covariance chosen among exact candidates learnt on half the
+/// samples and scored on the other half ([`covariance`]), then fitted on
+/// every sample from the winner's hyperparameters without random restarts
+/// (unless `--restarts` asks for them).
+fn choose_exact_gp(
+    spec: &mut FitSpec,
+    (x, y): (&DataSet, &[f64]),
+    held: &Held,
+    par: Par,
+    choices: &mut Choices,
+) -> Result<()> {
+    if covariance::choose_covariance(spec, (x, y), held.kernel, held.width, par, choices)? {
+        spec.gp.restarts.get_or_insert(0);
+        spec.gp.relative_decrease = Some(covariance::EXACT_DECREASE);
     }
     Ok(())
 }

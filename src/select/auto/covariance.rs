@@ -1,9 +1,11 @@
-//! `--auto`'s sparse GP: the covariance chosen by the predictive likelihood
-//! of held-out samples. The candidates are RBF and Matérn 3/2, each with one
+//! `--auto`'s GP covariance, chosen by the predictive likelihood of
+//! held-out samples. The candidates are RBF and Matérn 3/2, each with one
 //! lengthscale and with one per feature (ARD), both from the median width,
-//! and ARD once more from the better one-width optimum (the bound then never
-//! ends below that optimum). Every candidate learns its hyperparameters on
-//! the same seeded sample of rows; the final fit starts at the winner's.
+//! and ARD once more from the better one-width optimum (it then never ends
+//! below that optimum). Every candidate learns its hyperparameters on the
+//! same seeded sample of rows, as the final fit is (a sparse GP beyond
+//! [`super::EXACT_GP_MAX`] samples, an exact GP up to it); the final fit
+//! starts at the winner's.
 //!
 //! Why not one kernel: on UCI pol and bike ARD Matérn 3/2 predicts with a
 //! third and a tenth of RBF's test RMSE, while on a sum of sines ARD stops
@@ -12,7 +14,7 @@
 //! (docs/selection.md, `benches/gp_auto.sh`).
 
 use kern_kernels::{DataSet, Par, VectorKernel};
-use kern_solvers::gp::{SgprModel, fit_subset};
+use kern_solvers::gp::{GpModel, GpPrediction, SgprModel, fit_subset};
 use serde_json::json;
 
 use super::Choices;
@@ -40,6 +42,11 @@ pub(super) const FIT_INDUCING: usize = 256;
 /// Per-feature candidates up to this many features: each lengthscale is
 /// one more variable of the search, and its evaluations grow with them.
 const ARD_MAX_FEATURES: usize = 100;
+/// An exact candidate's search, and the final exact fit from the winner,
+/// stop when a step gains less than this fraction of the log marginal
+/// likelihood, as a sparse GP's bound does: scipy's tolerance and a polish
+/// took up to 1,618 evaluations on 1,500 rows of UCI bike.
+pub(super) const EXACT_DECREASE: f64 = 1e-5;
 /// Mixed into the seed of the held-out rows.
 const HELD_OUT_SEED: u64 = 0x5B5E_7F17_0000_0003;
 
@@ -56,10 +63,11 @@ struct Candidate {
     per_feature: bool,
 }
 
-/// Chooses the covariance of the sparse GP `spec` fits on `(x, y)` (scaled
-/// samples), each candidate learnt on [`fit_rows`] of them, and sets `spec`
-/// to start the final fit at the chosen one's hyperparameters. Kept as
-/// given when the kernel is given whole, or its width or amplitude is held.
+/// Chooses the covariance of the GP `spec` fits on `(x, y)` (scaled
+/// samples), each candidate the same kind of GP (sparse or exact) learnt on
+/// [`fit_rows`] of them, and sets `spec` to start the final fit at the chosen
+/// one's hyperparameters. Kept as given (`false`) when the kernel is given
+/// whole, or its width or amplitude is held.
 pub(super) fn choose_covariance(
     spec: &mut FitSpec,
     (x, y): (&DataSet, &[f64]),
@@ -67,17 +75,17 @@ pub(super) fn choose_covariance(
     width_held: bool,
     par: Par,
     choices: &mut Choices,
-) -> Result<()> {
+) -> Result<bool> {
     // RBF and Matérn 3/2 bracket the smoothness: on seven sets Matérn 5/2
     // (per feature) never beat both by more than 0.001 of test RMSE.
     let families: Vec<KernelName> =
         if kernel_held { vec![spec.kernel.name] } else { vec![KernelName::Rbf, KernelName::Matern32] };
     let searchable = |k: &KernelName| matches!(k, KernelName::Rbf | KernelName::Matern32 | KernelName::Matern52);
     if spec.custom_kernel.is_some() || width_held || spec.gp.amplitude.is_some() || !families.iter().all(searchable) {
-        return Ok(());
+        return Ok(false);
     }
     let (n, d) = (x.n_samples(), x.n_features());
-    let Some(fit_rows) = fit_subset(n, Some(fit_rows(n)), spec.seed) else { return Ok(()) };
+    let Some(fit_rows) = fit_subset(n, Some(fit_rows(n)), spec.seed) else { return Ok(false) };
     let mut taken = vec![false; n];
     fit_rows.iter().for_each(|&i| taken[i] = true);
     let rest: Vec<usize> = (0..n).filter(|&i| !taken[i]).collect();
@@ -95,21 +103,29 @@ pub(super) fn choose_covariance(
         Ok(c) => candidates.push(c),
         Err(e) => failures.push(e),
     };
-    // A candidate learns on the sample it is given, its posterior on its own points.
+    // A candidate learns on the sample it is given: a sparse GP with its
+    // posterior on its own points, or an exact GP.
+    let sparse = spec.approx.method == Approx::Sgpr;
     let on_sample = || {
         let mut one = spec.clone();
         (one.gp.ard, one.gp.fit_samples, one.gp.posterior_components) = (false, None, None);
-        (one.approx.method, one.approx.components, one.approx.sampling) =
-            (Approx::Sgpr, FIT_INDUCING, Sampling::Kmeans);
+        if sparse {
+            (one.approx.components, one.approx.sampling) = (FIT_INDUCING, Sampling::Kmeans);
+        } else {
+            one.gp.relative_decrease = Some(EXACT_DECREASE);
+        }
         one.gp.restarts = Some(0);
         one
     };
     for &family in &families {
         let mut one = on_sample();
         one.kernel.name = family;
+        // An exact GP's one-width fits keep its random restarts: a few cheap
+        // fits, and on a sum of sines the start's basin predicts worse.
+        one.gp.restarts = if sparse { Some(0) } else { spec.gp.restarts };
         keep(fit_candidate(&one, &fit, &check, !spec.gp.ard, par), &mut candidates);
         if per_feature {
-            one.gp.ard = true;
+            (one.gp.ard, one.gp.restarts) = (true, Some(0));
             keep(fit_candidate(&one, &fit, &check, true, par), &mut candidates);
         }
     }
@@ -127,7 +143,7 @@ pub(super) fn choose_covariance(
         return Err(failures
             .into_iter()
             .next()
-            .unwrap_or_else(|| Error::Usage("no sparse GP candidate fitted".into())));
+            .unwrap_or_else(|| Error::Usage("no GP covariance candidate fitted".into())));
     };
     if let Some(first) = failures.first() {
         choices.said.push(format!("{} covariance candidate(s) could not be fitted ({first})", failures.len()));
@@ -137,10 +153,10 @@ pub(super) fn choose_covariance(
     spec.custom_kernel = Some(best.kernel.clone());
     spec.gp.noise_start = Some(best.noise);
     spec.gp.ard = false;
-    Ok(())
+    Ok(true)
 }
 
-/// `spec`'s sparse GP fitted on `fit`, scored on `check`.
+/// `spec`'s GP (sparse or exact) fitted on `fit`, scored on `check`.
 fn fit_candidate(
     spec: &FitSpec,
     (x, y): &(DataSet, Vec<f64>),
@@ -149,8 +165,16 @@ fn fit_candidate(
     par: Par,
 ) -> Result<Candidate> {
     let params = sgpr_params(spec, &spec.vector_kernel(x.n_features())?)?;
-    let model = SgprModel::fit(&params, x, y, par).map_err(kern_solvers::SolverError::from)?;
-    let p = model.predict(xc, par);
+    let solver = |e| Error::from(kern_solvers::SolverError::from(e));
+    let (kernel, noise, p): (VectorKernel, f64, GpPrediction) = if spec.approx.method == Approx::Sgpr {
+        let model = SgprModel::fit(&params, x, y, par).map_err(solver)?;
+        let p = model.predict(xc, par);
+        (model.kernel, model.noise, p)
+    } else {
+        let model = GpModel::fit(&params.gp, x.clone(), y, par).map_err(solver)?;
+        let p = model.predict(xc, par).map_err(solver)?;
+        (model.kernel, model.noise, p)
+    };
     let m = yc.len().max(1) as f64;
     let nll = (0..yc.len())
         .map(|i| {
@@ -162,10 +186,10 @@ fn fit_candidate(
     let r2 = r2_score(yc, &p.mean);
     let nll = if nll.is_finite() { nll } else { f64::INFINITY };
     let per_feature = matches!(
-        unscaled(&model.kernel),
+        unscaled(&kernel),
         VectorKernel::ArdRbf { .. } | VectorKernel::ArdMatern32 { .. } | VectorKernel::ArdMatern52 { .. }
     );
-    Ok(Candidate { kernel: model.kernel, noise: model.noise, nll, r2, eligible, per_feature })
+    Ok(Candidate { kernel, noise, nll, r2, eligible, per_feature })
 }
 
 /// The choice, and every candidate's score, in words and in JSON.
