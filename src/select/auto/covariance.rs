@@ -120,8 +120,8 @@ pub(super) fn choose_covariance(
     for &family in &families {
         let mut one = on_sample();
         one.kernel.name = family;
-        // An exact GP's one-width fits keep its random restarts: a few cheap
-        // fits, and on a sum of sines the start's basin predicts worse.
+        // An exact GP's one-width fits keep the random restarts its default
+        // fit has: a few cheap fits on half the samples.
         one.gp.restarts = if sparse { Some(0) } else { spec.gp.restarts };
         keep(fit_candidate(&one, &fit, &check, !spec.gp.ard, par), &mut candidates);
         if per_feature {
