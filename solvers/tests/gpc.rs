@@ -111,3 +111,24 @@ fn the_predictive_integral_matches_brute_force_quadrature() {
         assert!((got - brute).abs() < 1e-7, "E[σ(N({mean}, {var}))]: {got} vs {brute}");
     }
 }
+
+#[test]
+fn a_looser_relative_decrease_ends_the_amplitudes_climb_on_separable_classes() {
+    // Blobs 8 apart: nearly separable, so the evidence keeps rising with
+    // the amplitude by ever smaller steps.
+    let (x, classes) = blobs(&[[-4.0, 0.0], [4.0, 0.0]], 40, 5);
+    let mut p = params(0);
+    let tight = GpcModel::fit(&p, x.clone(), &classes, 2, Par::Seq).unwrap();
+    p.relative_decrease = 1e-5;
+    let loose = GpcModel::fit(&p, x.clone(), &classes, 2, Par::Seq).unwrap();
+    let (a, b) = (loose.latent[0].evaluations, tight.latent[0].evaluations);
+    assert!(a < b, "{a} evaluations against {b}");
+    // Short of the longer search's evidence by at most 1e-3 of it, and the same predictions.
+    let (la, lb) = (loose.log_marginal_likelihood(), tight.log_marginal_likelihood());
+    assert!(la <= lb + 1e-9 && lb - la < 1e-3 * lb.abs(), "{la} against {lb}");
+    assert_eq!(loose.predict(&x, Par::Seq).unwrap(), tight.predict(&x, Par::Seq).unwrap());
+    for bad in [0.0, 1.0, f64::NAN] {
+        p.relative_decrease = bad;
+        assert!(GpcModel::fit(&p, x.clone(), &classes, 2, Par::Seq).is_err(), "{bad}");
+    }
+}

@@ -162,9 +162,10 @@ pub struct GpSpec {
     /// Sparse GP: the rows its hyperparameters are learnt on (a seeded
     /// uniform sample; the posterior is on every row). `None`: every row.
     pub fit_samples: Option<usize>,
-    /// Exact GP: its hyperparameter search stops when a step gains less
-    /// than this fraction of the log marginal likelihood
-    /// ([`kern_solvers::gp::GaussianProcess::relative_decrease`]). `None`: scipy's.
+    /// Exact GP (regression or classification): its hyperparameter search
+    /// stops when a step gains less than this fraction of the log marginal
+    /// likelihood ([`kern_solvers::gp::GaussianProcess::relative_decrease`],
+    /// [`kern_solvers::gp::GaussianProcessClassifier::relative_decrease`]). `None`: scipy's.
     pub relative_decrease: Option<f64>,
 }
 

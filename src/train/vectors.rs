@@ -202,6 +202,9 @@ fn gpc_params(spec: &FitSpec, base: &VectorKernel) -> Result<GaussianProcessClas
     params.fit = fit;
     params.restarts = spec.gp_restarts();
     params.seed = spec.seed;
+    if let Some(t) = spec.gp.relative_decrease {
+        params.relative_decrease = t;
+    }
     Ok(params)
 }
 

@@ -116,13 +116,7 @@ impl GaussianProcess {
                 name: "bounds", value: lo, reason: "need 0 < lower < upper < ∞"
             });
         }
-        if !(self.relative_decrease > 0.0 && self.relative_decrease < 1.0) {
-            return Err(GpError::InvalidParameter {
-                name: "relative_decrease",
-                value: self.relative_decrease,
-                reason: "must lie in (0, 1)",
-            });
-        }
+        optimize::check_relative_decrease(self.relative_decrease)?;
         let expected = self.kernel.hyperparameters().len() + 1;
         if !self.fit.is_empty() && self.fit.len() != expected {
             return Err(GpError::DimensionMismatch { what: "fit flags", expected, got: self.fit.len() });

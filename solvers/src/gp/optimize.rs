@@ -67,6 +67,14 @@ impl Stop {
     pub const POLISH: Stop = Stop { projected_gradient: 1e-7, relative_decrease: 1e-11 };
 }
 
+/// Checks a [`Stop::relative_decrease`] given as a parameter: in (0, 1).
+pub(crate) fn check_relative_decrease(value: f64) -> Result<(), super::GpError> {
+    if value > 0.0 && value < 1.0 {
+        return Ok(());
+    }
+    Err(super::GpError::InvalidParameter { name: "relative_decrease", value, reason: "must lie in (0, 1)" })
+}
+
 /// [`minimize_box`] with its stopping tolerances given.
 pub(crate) fn minimize_box_to(
     mut f: impl FnMut(&[f64], bool) -> Option<(f64, Vec<f64>)>,
@@ -164,19 +172,8 @@ pub(crate) fn minimize_box_to(
 
 /// Minimises the objective that `objective()` makes (one per start, so that
 /// it may keep state such as a warm start) over the box `[lower, upper]`
-/// from every start in parallel; the best minimum (ties to the earliest start) and the
-/// evaluations spent.
-pub(crate) fn best_start<F: FnMut(&[f64], bool) -> Option<(f64, Vec<f64>)>>(
-    objective: impl Fn() -> F + Sync,
-    starts: &[Vec<f64>],
-    lower: &[f64],
-    upper: &[f64],
-    max_iter: usize,
-) -> Result<(Minimum, usize), super::GpError> {
-    best_start_to(objective, starts, lower, upper, max_iter, Stop::DEFAULT)
-}
-
-/// [`best_start`] with its stopping tolerances given.
+/// from every start in parallel, each until `stop`; the best minimum (ties
+/// to the earliest start) and the evaluations spent.
 pub(crate) fn best_start_to<F: FnMut(&[f64], bool) -> Option<(f64, Vec<f64>)>>(
     objective: impl Fn() -> F + Sync,
     starts: &[Vec<f64>],

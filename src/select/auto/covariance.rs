@@ -120,12 +120,9 @@ pub(super) fn choose_covariance(
     for &family in &families {
         let mut one = on_sample();
         one.kernel.name = family;
-        // An exact GP's one-width fits keep the random restarts its default
-        // fit has: a few cheap fits on half the samples.
-        one.gp.restarts = if sparse { Some(0) } else { spec.gp.restarts };
         keep(fit_candidate(&one, &fit, &check, !spec.gp.ard, par), &mut candidates);
         if per_feature {
-            (one.gp.ard, one.gp.restarts) = (true, Some(0));
+            one.gp.ard = true;
             keep(fit_candidate(&one, &fit, &check, true, par), &mut candidates);
         }
     }
