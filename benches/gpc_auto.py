@@ -1,6 +1,6 @@
 """`kern fit --task gpc --auto` at several training sizes on binary and
-multi-class sets of different shapes: a generated set of rare bumps
-(22 features, about 7 % positives), UCI pol and elevators labelled by
+multi-class sets of different shapes: auto_compare.py's generated rare
+bumps (22 features, about 7 % positives), UCI pol and elevators labelled by
 whether the target exceeds its median (26 and 18 features), a9a (123
 binary features) and scikit-learn's digits (10 classes, 64 features).
 Each size trains on a seeded sample of the rows and tests on the same
@@ -20,23 +20,12 @@ import tempfile
 import time
 
 import numpy as np
+from auto_compare import rare_bumps, write_svmlight
 from sklearn.datasets import load_digits, load_svmlight_file
 
 kern_bin, data_dir = sys.argv[1], sys.argv[2]
 sizes = [int(s) for s in (sys.argv[3] if len(sys.argv) > 3 else "1000,2000").split(",")]
 sets = sys.argv[4:] or ["bumps", "pol", "a9a", "elevators", "digits"]
-
-
-def rare_bumps(n, seed):
-    """As tests/auto.rs: ~7 % positives near five centres of a 3-d latent space."""
-    fixed = np.random.default_rng(0)
-    centres = fixed.uniform(-0.7, 0.7, size=(5, 3))
-    a, b = fixed.normal(size=(3, 22)), fixed.normal(0, 0.5, size=22)
-    r = np.random.default_rng(seed)
-    z = r.uniform(-1, 1, size=(n, 3))
-    x = np.tanh(z @ a + b) + r.normal(0, 0.02, size=(n, 22))
-    near = np.min(np.linalg.norm(z[:, None] - centres[None], axis=2), axis=1) < 0.3
-    return x, np.where(near, 1, -1)
 
 
 def load(name):
@@ -50,12 +39,6 @@ def load(name):
         return d.data, d.target
     data = np.loadtxt(os.path.join(data_dir, "uci", f"{name}.csv"), delimiter=",")
     return data[:, :-1], np.where(data[:, -1] > np.median(data[:, -1]), 1, -1)
-
-
-def write(path, x, y):
-    with open(path, "w") as f:
-        for row, label in zip(x, y):
-            f.write(f"{int(label)} " + " ".join(f"{j + 1}:{v:.6g}" for j, v in enumerate(row) if v != 0) + "\n")
 
 
 def run(tmp, train, test, y_test, flags):
@@ -83,13 +66,13 @@ for name in sets:
     n_test = min(2000, len(y) // 3)
     with tempfile.TemporaryDirectory() as tmp:
         test = os.path.join(tmp, "test")
-        write(test, x[order[:n_test]], y[order[:n_test]])
+        write_svmlight(test, x[order[:n_test]], y[order[:n_test]])
         for n in sizes:
             rows = order[n_test : n_test + n]
             if len(rows) < n:
                 continue
             train = os.path.join(tmp, "train")
-            write(train, x[rows], y[rows])
+            write_svmlight(train, x[rows], y[rows])
             seconds, accuracy, loss, report = run(tmp, train, test, y[order[:n_test]], os.environ.get("FLAGS", "").split())
             fitted = report.get("auto", {}).get("approx") or "exact"
             print(f"{name:10} {n:6d} {seconds:8.1f} {accuracy:8.2f} % {loss:9.4f}  {fitted}", flush=True)
