@@ -20,7 +20,7 @@ import tempfile
 import time
 
 import numpy as np
-from auto_compare import rare_bumps, write_svmlight
+from auto_compare import rare_bumps
 from sklearn.datasets import load_digits, load_svmlight_file
 
 kern_bin, data_dir = sys.argv[1], sys.argv[2]
@@ -41,13 +41,21 @@ def load(name):
     return data[:, :-1], np.where(data[:, -1] > np.median(data[:, -1]), 1, -1)
 
 
+def write_csv(path, x, y):
+    """Dense CSV with a header, the label last (named y): every part has
+    every feature, even one a small sample leaves at zero."""
+    header = ",".join([f"x{j}" for j in range(x.shape[1])] + ["y"])
+    np.savetxt(path, np.column_stack([x, y]), delimiter=",", header=header, comments="", fmt="%.6g")
+
+
 def run(tmp, train, test, y_test, flags):
     """Seconds of fit plus predict, test accuracy (%), log loss and the fit's report."""
     model, out = os.path.join(tmp, "m.kern"), os.path.join(tmp, "p.txt")
     start = time.perf_counter()
-    fit = subprocess.run([kern_bin, "fit", train, "--task", "gpc", "--auto", "-o", model, "--json", "-q", *flags],
+    fit = subprocess.run([kern_bin, "fit", train, "--label-col", "y", "--task", "gpc", "--auto", "-o", model, "--json", "-q",
+                          *flags],
                          check=True, capture_output=True, text=True)
-    subprocess.run([kern_bin, "predict", model, test, "--proba", "-o", out, "-q"], check=True)
+    subprocess.run([kern_bin, "predict", model, test, "--label-col", "y", "--proba", "-o", out, "-q"], check=True)
     seconds = time.perf_counter() - start
     lines = open(out).read().split("\n")
     labels = lines[0].split()[1:]
@@ -65,14 +73,14 @@ for name in sets:
     order = np.random.default_rng(5).permutation(len(y))
     n_test = min(2000, len(y) // 3)
     with tempfile.TemporaryDirectory() as tmp:
-        test = os.path.join(tmp, "test")
-        write_svmlight(test, x[order[:n_test]], y[order[:n_test]])
+        test = os.path.join(tmp, "test.csv")
+        write_csv(test, x[order[:n_test]], y[order[:n_test]])
         for n in sizes:
             rows = order[n_test : n_test + n]
             if len(rows) < n:
                 continue
-            train = os.path.join(tmp, "train")
-            write_svmlight(train, x[rows], y[rows])
+            train = os.path.join(tmp, "train.csv")
+            write_csv(train, x[rows], y[rows])
             seconds, accuracy, loss, report = run(tmp, train, test, y[order[:n_test]], os.environ.get("FLAGS", "").split())
             fitted = report.get("auto", {}).get("approx") or "exact"
             print(f"{name:10} {n:6d} {seconds:8.1f} {accuracy:8.2f} % {loss:9.4f}  {fitted}", flush=True)
