@@ -21,6 +21,8 @@
 //!   heuristic. For regression from [`CHOSEN_GP_MIN`] samples the covariance
 //!   (RBF or Matérn 3/2, one lengthscale or one per feature) is chosen by
 //!   held-out samples (`covariance.rs`); beyond [`EXACT_GP_MAX`] the GP is sparse.
+//!   Classification is exact from one start up to [`EXACT_GPC_MAX`] samples,
+//!   on Nyström features beyond.
 //!
 //! An option the caller holds ([`Held`]) is kept as given, never searched.
 
