@@ -131,7 +131,8 @@ impl GpModel {
             let select = |g: &[f64]| free.iter().map(|&i| g[i]).collect();
             let problem = Problem { x: &x, y: &yn, weights };
             let objective = || cached_objective(&point, &select, problem, None, par);
-            let (mut best, spent) = best_start_to(objective, &starts, &lower, &upper, params.max_iter, stop(params))?;
+            let stop = Stop::relative(params.relative_decrease);
+            let (mut best, spent) = best_start_to(objective, &starts, &lower, &upper, params.max_iter, stop)?;
             evaluations += spent;
             // The default tolerances (scipy's) stop ~1e-8 short of the
             // optimum; a few more steps from the best point close the gap.
@@ -270,8 +271,8 @@ fn fit_profiled(
     let (mut lower, mut upper): (Vec<f64>, Vec<f64>) = inner.iter().map(|&i| bounds[i]).unzip();
     lower.push(lo - hi);
     upper.push(hi - lo);
-    let (best, mut evaluations) =
-        best_start_to(objective, &ratio_starts, &lower, &upper, params.max_iter, stop(params))?;
+    let stop = Stop::relative(params.relative_decrease);
+    let (best, mut evaluations) = best_start_to(objective, &ratio_starts, &lower, &upper, params.max_iter, stop)?;
     let z = &best.x;
     let ratio = z[z.len() - 1].exp();
     let kernel = base_at(z);
@@ -283,11 +284,6 @@ fn fit_profiled(
     out[1..last].copy_from_slice(&kernel.hyperparameters().iter().map(|h| h.value).collect::<Vec<_>>());
     out[last] = (ratio * amplitude).clamp(params.bounds.0, params.bounds.1);
     Ok((out, evaluations))
-}
-
-/// When the hyperparameter search of `params` stops.
-fn stop(params: &GaussianProcess) -> Stop {
-    Stop { relative_decrease: params.relative_decrease, ..Stop::DEFAULT }
 }
 
 /// Mean and standard deviation, weighted when `weights` are given (1 when

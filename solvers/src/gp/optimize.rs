@@ -65,6 +65,12 @@ impl Stop {
     /// Tolerances for polishing a minimum found with the defaults: a few
     /// more steps, to the objective's own precision.
     pub const POLISH: Stop = Stop { projected_gradient: 1e-7, relative_decrease: 1e-11 };
+
+    /// scipy's defaults with the relative decrease given (a fit's parameter,
+    /// checked by [`check_relative_decrease`]).
+    pub const fn relative(relative_decrease: f64) -> Stop {
+        Stop { relative_decrease, ..Stop::DEFAULT }
+    }
 }
 
 /// Checks a [`Stop::relative_decrease`] given as a parameter: in (0, 1).

@@ -42,11 +42,6 @@ pub(super) const FIT_INDUCING: usize = 256;
 /// Per-feature candidates up to this many features: each lengthscale is
 /// one more variable of the search, and its evaluations grow with them.
 const ARD_MAX_FEATURES: usize = 100;
-/// An exact candidate's search, and the final exact fit from the winner,
-/// stop when a step gains less than this fraction of the log marginal
-/// likelihood, as a sparse GP's bound does: scipy's tolerance and a polish
-/// took up to 1,618 evaluations on 1,500 rows of UCI bike.
-pub(super) const EXACT_DECREASE: f64 = 1e-5;
 /// Mixed into the seed of the held-out rows.
 const HELD_OUT_SEED: u64 = 0x5B5E_7F17_0000_0003;
 
@@ -112,7 +107,7 @@ pub(super) fn choose_covariance(
         if sparse {
             (one.approx.components, one.approx.sampling) = (FIT_INDUCING, Sampling::Kmeans);
         } else {
-            one.gp.relative_decrease = Some(EXACT_DECREASE);
+            one.gp.relative_decrease = Some(super::EXACT_DECREASE);
         }
         one.gp.restarts = Some(0);
         one

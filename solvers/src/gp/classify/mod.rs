@@ -185,7 +185,7 @@ fn fit_latent(params: &GaussianProcessClassifier, x: &DataSet, y: &[f64], par: P
         };
         let first: Vec<f64> = free.iter().map(|&i| theta[i].ln().clamp(bounds[i].0, bounds[i].1)).collect();
         let starts = random_starts(first, params.restarts, params.seed, &lower, &upper);
-        let stop = Stop { relative_decrease: params.relative_decrease, ..Stop::DEFAULT };
+        let stop = Stop::relative(params.relative_decrease);
         let (best, spent) = best_start_to(objective, &starts, &lower, &upper, params.max_iter, stop)?;
         evaluations = spent;
         for (&i, &zi) in free.iter().zip(&best.x) {
