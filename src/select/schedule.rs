@@ -6,7 +6,9 @@
 //!   [`SharedGram`]), so no kernel value is computed twice;
 //! - kernel ridge at several α takes one eigendecomposition per fold,
 //!   `K = QΛQᵀ`, for all of them ([`LooPath::predictions`]);
-//! - the (point, fold) fits on a shared Gram run in parallel, one thread each;
+//! - the (point, fold) fits on shared Grams run in parallel, one thread
+//!   each, in one pass over every kernel whose matrix is kept (a round of
+//!   `--auto` has one point per gamma: a pass per kernel left threads idle);
 //! - under several processes, the (point, fold) fits are spread over them
 //!   ([`spread`]) and every process scores every point from the gathered
 //!   predictions.
@@ -103,23 +105,38 @@ impl<S: Learnable> Scheduler<'_, S> {
     pub fn scored(&self, points: &[FitSpec], collective: &dyn Collective) -> Result<Vec<Scored>> {
         let kernels = points.iter().map(|p| S::kernel(p, self.x)).collect::<Result<Vec<_>>>()?;
         let mut scores: Vec<Option<Scored>> = vec![None; points.len()];
-        for first in 0..points.len() {
-            if scores[first].is_some() {
-                continue;
-            }
-            // The points not yet scored with this one's kernel.
-            let group: Vec<usize> =
-                (first..points.len()).filter(|&p| scores[p].is_none() && kernels[p] == kernels[first]).collect();
+        // Groups of points that share an SVM's Gram matrix, fitted together.
+        let mut together: Vec<Vec<usize>> = Vec::new();
+        for group in kernel_groups(&kernels) {
             let members: Vec<&FitSpec> = group.iter().map(|&p| &points[p]).collect();
-            let group_scores = if self.shareable(members[0]) {
-                let gram = || self.kept.get(&kernels[first], || gram_matrix(&kernels[first], self.x, self.par));
-                self.shared(&members, &gram, collective)?
+            let kernel = &kernels[group[0]];
+            let group_scores = if !self.shareable(members[0]) {
+                self.alone(&members, kernel, collective)?
+            } else if let Some(alphas) = ridge_alphas(&members).filter(|_| self.weights.is_none()) {
+                self.ridge(&alphas, kernel, collective)?
             } else {
-                self.alone(&members, &kernels[first], collective)?
+                together.push(group);
+                continue;
             };
             group.iter().zip(group_scores).for_each(|(&p, s)| scores[p] = Some(s));
         }
+        for batch in together.chunks(self.grams_at_once()) {
+            let groups: Vec<(Vec<&FitSpec>, &S::Kernel)> =
+                batch.iter().map(|g| (g.iter().map(|&p| &points[p]).collect(), &kernels[g[0]])).collect();
+            let batch_scores = self.shared(&groups, collective)?;
+            for (group, group_scores) in batch.iter().zip(batch_scores) {
+                group.iter().zip(group_scores).for_each(|(&p, s)| scores[p] = Some(s));
+            }
+        }
         Ok(scores.into_iter().map(|s| s.expect("every point scored")).collect())
+    }
+
+    /// How many Gram matrices of all the data fits may read at once: as
+    /// many as [`Scheduler::kept`] may hold, at least one (a grid search,
+    /// which keeps none, reads one at a time).
+    fn grams_at_once(&self) -> usize {
+        let each = gram_bytes(self.x.len()).max(1);
+        usize::try_from(self.kept.budget / each).unwrap_or(usize::MAX).max(1)
     }
 
     /// Whether `spec`'s fits can read a shared Gram matrix of all the data:
@@ -176,52 +193,98 @@ impl<S: Learnable> Scheduler<'_, S> {
         CvScore::weighted(self.targets, self.fold_of, predictions, self.weights)
     }
 
-    /// Scores points that share the Gram matrix `gram()` of all the data
-    /// (formed only by a process with fits to run).
-    fn shared(
-        &self,
-        points: &[&FitSpec],
-        gram: &dyn Fn() -> Arc<Mat<f64>>,
-        collective: &dyn Collective,
-    ) -> Result<Vec<Scored>> {
+    /// Kernel ridge's scores at every α of `alphas` from one
+    /// eigendecomposition per fold of `kernel`'s Gram matrix.
+    fn ridge(&self, alphas: &[f64], kernel: &S::Kernel, collective: &dyn Collective) -> Result<Vec<Scored>> {
+        let Targets::Values(y) = self.targets else { unreachable!("kernel ridge regresses") };
+        let all = GramRows::all(self.x.len());
+        // Fold `f` runs on process `f mod P`: a process of rank ≥ folds has none.
+        let gram = if collective.rank() < self.folds {
+            self.kept.get(kernel, || gram_matrix(kernel, self.x, self.par))
+        } else {
+            Arc::new(Mat::zeros(0, 0))
+        };
+        let shared = SharedGram::new(gram.as_ref().as_ref());
+        let path = |f: usize| {
+            let (test, train) = fold_rows(self.fold_of, f);
+            Ok(ridge_path(&shared, &all, &train, &test, y, alphas))
+        };
+        let per_fold = spread(collective, self.folds, true, &path, PREDICTIONS)?;
+        Ok((0..alphas.len())
+            .map(|p| {
+                (0..self.folds).for_each(|_| (self.on_fit)());
+                let predictions = per_fold.iter().map(|fold| Prediction::Values(fold[p].clone())).collect();
+                Scored { score: self.score(predictions), box_inactive: false }
+            })
+            .collect())
+    }
+
+    /// Scores groups of points, each group sharing its kernel's Gram matrix
+    /// of all the data (formed only by a process with fits of the group to
+    /// run). Every (point, fold) fit of every group runs in one parallel
+    /// pass, so a group of one point does not leave threads idle.
+    fn shared(&self, groups: &[(Vec<&FitSpec>, &S::Kernel)], collective: &dyn Collective) -> Result<Vec<Vec<Scored>>> {
         let all = GramRows::all(self.x.len());
         let folds: Vec<(Vec<usize>, Vec<usize>)> = (0..self.folds).map(|f| fold_rows(self.fold_of, f)).collect();
-        let alphas = ridge_alphas(points).filter(|_| self.weights.is_none());
-        let jobs = if alphas.is_some() { self.folds } else { points.len() * self.folds };
-        // Jobs `j` with `j mod P` the rank: a process of rank ≥ jobs has none.
-        let gram = if collective.rank() < jobs { gram() } else { Arc::new(Mat::zeros(0, 0)) };
-        let kernel = || SharedGram::new(gram.as_ref().as_ref());
-        if let Some(alphas) = alphas {
-            let Targets::Values(y) = self.targets else { unreachable!("kernel ridge regresses") };
-            let path = |f: usize| Ok(ridge_path(&kernel(), &all, &folds[f].1, &folds[f].0, y, &alphas));
-            let per_fold = spread(collective, self.folds, true, &path, PREDICTIONS)?;
-            return Ok((0..points.len())
-                .map(|p| {
-                    (0..self.folds).for_each(|_| (self.on_fit)());
-                    let predictions = per_fold.iter().map(|fold| Prediction::Values(fold[p].clone())).collect();
-                    Scored { score: self.score(predictions), box_inactive: false }
-                })
-                .collect());
-        }
-        let fit = |job: usize| {
-            let (p, f) = (job / self.folds, job % self.folds);
+        let jobs: Vec<(usize, usize, usize)> = groups
+            .iter()
+            .enumerate()
+            .flat_map(|(g, (points, _))| {
+                (0..points.len() * self.folds).map(move |k| (g, k / self.folds, k % self.folds))
+            })
+            .collect();
+        // Jobs `j` with `j mod P` the rank.
+        let (rank, size) = (collective.rank(), collective.size());
+        let grams: Vec<Arc<Mat<f64>>> = groups
+            .iter()
+            .enumerate()
+            .map(|(g, (_, kernel))| {
+                let needed = jobs.iter().enumerate().any(|(j, job)| job.0 == g && j % size == rank);
+                if needed {
+                    self.kept.get(kernel, || gram_matrix(*kernel, self.x, self.par))
+                } else {
+                    Arc::new(Mat::zeros(0, 0))
+                }
+            })
+            .collect();
+        let fit = |j: usize| {
+            let (g, p, f) = jobs[j];
             let (test, train) = &folds[f];
             let (targets, weights) = (self.targets.select(train), self.weights_of(train));
             let (rows, weights) = (all.select(train), weights.as_deref());
-            let machine = fit_machine(points[p], &kernel(), rows, &targets, weights, GramRows::select, Par::Seq)?;
+            let kernel = SharedGram::new(grams[g].as_ref().as_ref());
+            let machine = fit_machine(groups[g].0[p], &kernel, rows, &targets, weights, GramRows::select, Par::Seq)?;
             let prediction = predict_machine(&machine, &all.select(test), Par::Seq)?;
             (self.on_fit)();
             Ok((prediction, machine.box_inactive()))
         };
-        let mut fits = spread(collective, jobs, true, &fit, PREDICTION_AND_BOX)?.into_iter();
-        Ok((0..points.len())
-            .map(|_| {
-                let (predictions, boxes): (Vec<Prediction>, Vec<bool>) = fits.by_ref().take(self.folds).unzip();
-                let score = self.score(predictions);
-                Scored { score, box_inactive: boxes.into_iter().all(|b| b) }
+        let mut fits = spread(collective, jobs.len(), true, &fit, PREDICTION_AND_BOX)?.into_iter();
+        Ok(groups
+            .iter()
+            .map(|(points, _)| {
+                points
+                    .iter()
+                    .map(|_| {
+                        let (predictions, boxes): (Vec<Prediction>, Vec<bool>) = fits.by_ref().take(self.folds).unzip();
+                        let score = self.score(predictions);
+                        Scored { score, box_inactive: boxes.into_iter().all(|b| b) }
+                    })
+                    .collect()
             })
             .collect())
     }
+}
+
+/// The indices of `kernels` grouped by equal kernel, in order of first appearance.
+fn kernel_groups<K: PartialEq>(kernels: &[K]) -> Vec<Vec<usize>> {
+    let mut groups: Vec<Vec<usize>> = Vec::new();
+    for (i, k) in kernels.iter().enumerate() {
+        match groups.iter_mut().find(|g| kernels[g[0]] == *k) {
+            Some(g) => g.push(i),
+            None => groups.push(vec![i]),
+        }
+    }
+    groups
 }
 
 /// The penalties when every point is kernel ridge at a given α and there
@@ -256,4 +319,56 @@ fn ridge_path(
     let mut cross = Mat::zeros(test.len(), train.len());
     kern_kernels::Kernel::block(kernel, all, test, all, train, cross.as_mut(), Par::Seq);
     path.predictions(cross.as_ref(), alphas, Par::Seq)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::select::{Param, assign_folds};
+    use crate::train::Task;
+    use kern_solvers::collective::Alone;
+    use rand::RngExt as _;
+
+    #[test]
+    fn every_kernel_in_one_pass_scores_as_one_kernel_at_a_time() {
+        // Two classes by the sign of x₀·x₁: a narrow RBF learns it, a wide one does not.
+        let mut rng = crate::synthetic::rng(4);
+        let values: Vec<f64> = (0..450).map(|_| 2.0 * rng.random::<f64>() - 1.0).collect();
+        let codes: Vec<usize> = values.chunks(3).map(|v| usize::from(v[0] * v[1] > 0.0)).collect();
+        let x = kern_kernels::DataSet::from(kern_kernels::DenseMatrix::new(150, 3, values).unwrap());
+        let targets = Targets::Classes { names: vec!["a".into(), "b".into()], codes };
+        let fold_of = assign_folds(&targets, 150, 5, 1);
+        let points: Vec<FitSpec> = [(1.0, 0.1), (1.0, 2.0), (8.0, 0.1), (64.0, 8.0), (8.0, 2.0)]
+            .iter()
+            .map(|&(c, gamma)| {
+                let mut spec = FitSpec::new(Task::Svc);
+                Param::C.set(&mut spec, c);
+                Param::Gamma.set(&mut spec, gamma);
+                spec
+            })
+            .collect();
+        let notices = Notices::default();
+        let scheduler = |budget: u64| Scheduler {
+            x: &x,
+            targets: &targets,
+            weights: None,
+            fold_of: &fold_of,
+            folds: 5,
+            par: Par::rayon(2),
+            on_fit: &|| (),
+            notices: &notices,
+            kept: GramCache::new(budget),
+        };
+        let (one_at_a_time, together) = (scheduler(0), scheduler(u64::MAX));
+        assert!(one_at_a_time.grams_at_once() == 1 && together.grams_at_once() > points.len());
+        let a = one_at_a_time.scored(&points, &Alone).unwrap();
+        let b = together.scored(&points, &Alone).unwrap();
+        for (p, (a, b)) in a.iter().zip(&b).enumerate() {
+            assert_eq!(a.score, b.score, "point {p}");
+            assert_eq!(a.box_inactive, b.box_inactive, "point {p}");
+        }
+        // The points differ, so a mix-up of points or folds would show.
+        let accuracy = |s: &Scored| s.score.key_by(crate::select::Metric::Accuracy);
+        assert!(accuracy(&a[0]) < accuracy(&a[3]) - 0.1, "{} {}", accuracy(&a[0]), accuracy(&a[3]));
+    }
 }
