@@ -181,8 +181,10 @@ fn errors_are_one_line_with_a_nonzero_exit_and_no_model_file() {
     assert_one_line_error(&o, &["not a TU data-set folder"]);
     assert!(!dir.path().join("m.model").exists());
 
-    // Width differs from the model's at predict time.
-    let o = kern(dir.path(), &["fit", "ok.libsvm", "--task", "krr", "-o", "m.model", "-q"]);
+    // Width differs from the model's at predict time, for a model that
+    // cannot widen (random features were drawn for two).
+    let rff = ["--task", "krr", "--approx", "rff", "--components", "8", "-o", "m.model", "-q"];
+    let o = kern(dir.path(), &[&["fit", "ok.libsvm"][..], &rff].concat());
     assert!(o.status.success(), "{}", stderr(&o));
     write(dir.path(), "wide.libsvm", "1 1:1 3:1\n");
     let o = kern(dir.path(), &["predict", "m.model", "wide.libsvm"]);
@@ -210,4 +212,69 @@ fn demo_fits_and_reports_on_held_out_points() {
     assert!(v["r2"].as_f64().unwrap() > 0.9);
     let o = kern(dir.path(), &["demo"]);
     assert!(stdout(&o).contains("held-out"), "{}", stdout(&o));
+}
+
+/// Sparse binary rows in LibSVM format over features `1..=width`, about six
+/// active each; the label says whether features 1-5 outnumber 6-10.
+fn sparse_rows(n: usize, width: usize, seed: u64) -> String {
+    let mut u = common::lcg(seed);
+    let mut text = String::new();
+    for _ in 0..n {
+        let active: Vec<usize> = (1..=width).filter(|_| u() < 6.0 / width as f64).collect();
+        let (a, b) =
+            (active.iter().filter(|&&j| j <= 5).count(), active.iter().filter(|&&j| (6..=10).contains(&j)).count());
+        text.push_str(if a > b { "1" } else { "-1" });
+        active.iter().for_each(|j| text.push_str(&format!(" {j}:1")));
+        text.push('\n');
+    }
+    text
+}
+
+#[test]
+fn a_libsvm_feature_index_beyond_the_training_file_is_a_feature_zero_in_training() {
+    // As LIBSVM's a1a (119 features) and a1a.t (123): the test file names
+    // features no training row has. Predictions must equal those of the same
+    // model trained on the file declared as wide (an explicit `40:0`).
+    let dir = scratch();
+    let train = sparse_rows(300, 36, 1);
+    let first_end = train.find('\n').unwrap();
+    write(dir.path(), "narrow.libsvm", &train);
+    write(dir.path(), "declared.libsvm", format!("{} 40:0{}", &train[..first_end], &train[first_end..]));
+    write(dir.path(), "test.libsvm", sparse_rows(100, 40, 2));
+    let options: [&[&str]; 5] = [
+        &[],
+        &["-c", "4", "-g", "0.1"],
+        &["--kernel", "linear"],
+        &["--task", "krr", "--alpha", "0.5", "--kernel", "laplacian", "-g", "0.2"],
+        &["--task", "gp", "--kernel", "matern32", "--lengthscale", "2"],
+    ];
+    for extra in options {
+        let mut predictions = Vec::new();
+        for file in ["narrow.libsvm", "declared.libsvm"] {
+            let o = kern(dir.path(), &[&["fit", file, "-o", "m.model", "-q"][..], extra].concat());
+            assert!(o.status.success(), "{extra:?}: {}", stderr(&o));
+            let o = kern(dir.path(), &["predict", "m.model", "test.libsvm"]);
+            assert!(o.status.success(), "{extra:?} {file}: {}", stderr(&o));
+            predictions.push(stdout(&o));
+        }
+        assert_eq!(predictions[0].lines().count(), 100, "{extra:?}");
+        assert_eq!(predictions[0], predictions[1], "{extra:?}");
+    }
+    // The test rows' extra features change an RBF's predictions: they count in the distance.
+    let o = kern(dir.path(), &["fit", "narrow.libsvm", "--task", "krr", "-g", "0.5", "-o", "m.model", "-q"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let cut: String = sparse_rows(100, 40, 2)
+        .lines()
+        .map(|l| {
+            l.split(' ').filter(|f| f.split(':').next().and_then(|j| j.parse::<usize>().ok()).is_none_or(|j| j <= 36))
+        })
+        .map(|f| f.collect::<Vec<_>>().join(" ") + "\n")
+        .collect();
+    write(dir.path(), "cut.libsvm", cut);
+    let (wide, cut) = (
+        kern(dir.path(), &["predict", "m.model", "test.libsvm"]),
+        kern(dir.path(), &["predict", "m.model", "cut.libsvm"]),
+    );
+    assert!(wide.status.success() && cut.status.success());
+    assert_ne!(stdout(&wide), stdout(&cut));
 }

@@ -212,6 +212,7 @@ pub fn read_inputs(path: &Path, options: &InputOptions, kind: Option<SampleKind>
                 format: options.format,
                 label_col: options.label_col.clone(),
                 n_features: options.n_features,
+                widen: false,
                 schema: None,
                 require_labels: options.require_labels,
                 precomputed: options.precomputed,

@@ -29,7 +29,7 @@ pub(super) fn read(path: &Path, reader: impl BufRead, options: &ReadOptions<'_>)
     }
     // Column of index i is i − base.
     let base = u64::from(!options.precomputed);
-    let limit = options.n_features.map_or(MAX_INDEX, |n| n as u64);
+    let limit = options.n_features.filter(|_| !options.widen).map_or(MAX_INDEX, |n| n as u64);
     let mut rows = SparseMatrix::with_cols(MAX_INDEX as usize);
     let mut labels = LabelBuilder::new();
     let (mut labelled, mut unlabelled) = (0usize, None::<usize>);
@@ -100,7 +100,7 @@ pub(super) fn read(path: &Path, reader: impl BufRead, options: &ReadOptions<'_>)
         return Err(Error::Parse { file: path.to_path_buf(), line, kind: ParseErrorKind::MissingLabel });
     }
     rows.fit_n_cols();
-    let width = options.n_features.unwrap_or(width as usize);
+    let width = options.n_features.map_or(width as usize, |n| if options.widen { n.max(width as usize) } else { n });
     rows.set_n_cols(width).expect("indices checked against the width");
     let n_cells = rows.n_rows() as f64 * rows.n_cols() as f64;
     let x = DataSet::from(rows);

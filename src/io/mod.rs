@@ -84,9 +84,14 @@ pub struct ReadOptions<'a> {
     /// The CSV label column; by default a column named label, target, class or
     /// y, else the last.
     pub label_col: Option<LabelCol>,
-    /// The width to read at: LibSVM indices beyond it are an error. `None`:
-    /// the largest index in the file.
+    /// The width to read at: LibSVM indices beyond it are an error (unless
+    /// [`ReadOptions::widen`]). `None`: the largest index in the file.
     pub n_features: Option<usize>,
+    /// LibSVM indices beyond [`ReadOptions::n_features`] widen the data
+    /// instead (a model that reads a feature it never saw as one that was
+    /// zero in every training sample, as svm-predict does). A CSV's width
+    /// is still `n_features`.
+    pub widen: bool,
     /// At predict time, how the model's training CSV was laid out.
     pub schema: Option<&'a CsvSchema>,
     /// Whether a file without labels is an error.

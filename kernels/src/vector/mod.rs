@@ -177,6 +177,25 @@ impl VectorKernel {
         }
     }
 
+    /// Whether the kernel holds a parameter per feature (ARD lengthscales):
+    /// it is fixed to the width it was fitted at.
+    ///
+    /// ```
+    /// use kern_kernels::VectorKernel;
+    /// assert!(!VectorKernel::Rbf { gamma: 0.5 }.has_feature_parameters());
+    /// let ard = VectorKernel::ArdRbf { lengthscales: vec![1.0, 2.0] };
+    /// assert!(VectorKernel::Sum(vec![VectorKernel::Linear, ard]).has_feature_parameters());
+    /// ```
+    pub fn has_feature_parameters(&self) -> bool {
+        use VectorKernel::*;
+        match self {
+            ArdRbf { .. } | ArdMatern32 { .. } | ArdMatern52 { .. } => true,
+            Sum(t) | Product(t) => t.iter().any(Self::has_feature_parameters),
+            Scaled { kernel, .. } | Normalized(kernel) => kernel.has_feature_parameters(),
+            _ => false,
+        }
+    }
+
     /// `k(x, y)` by the textbook formula, from the two rows directly.
     pub fn eval_rows(&self, x: &Row<'_>, y: &Row<'_>) -> f64 {
         use VectorKernel::*;
