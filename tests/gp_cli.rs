@@ -160,7 +160,7 @@ fn sparse_gp_fits_on_inducing_points_and_predicts_with_intervals() {
 }
 
 #[test]
-fn restarts_default_to_five_for_an_exact_gp_and_none_for_an_approximate_one() {
+fn restarts_default_to_five_for_exact_regression_and_none_for_classification_or_an_approximate_gp() {
     let dir = scratch();
     write(dir.path(), "train.txt", regression_file(150, 21));
     let model = |name: &str, more: &[&str]| {
@@ -173,6 +173,21 @@ fn restarts_default_to_five_for_an_exact_gp_and_none_for_an_approximate_one() {
     assert_ne!(model("s1.model", &[&sparse[..], &["--restarts", "1"]].concat()), model("s0.model", &sparse));
     assert_eq!(model("e.model", &[]), model("e5.model", &["--restarts", "5"]));
     assert_ne!(model("e.model", &[]), model("e0.model", &["--restarts", "0"]));
+    // Classification: one start, as scikit-learn's GaussianProcessClassifier;
+    // a restart adds its evaluations.
+    write(dir.path(), "classes.txt", blob_file(&[("+1", -1.0, 0.0), ("-1", 1.0, 0.5)], 40, 3));
+    let classify = |name: &str, more: &[&str]| {
+        let args = [&["fit", "classes.txt", "--task", "gp", "-o", name, "--json"][..], more].concat();
+        let fit = json(&kern(dir.path(), &args));
+        (std::fs::read(dir.path().join(name)).unwrap(), fit["evaluations"].as_u64().unwrap())
+    };
+    let (default, zero, one) = (
+        classify("c.model", &[]),
+        classify("c0.model", &["--restarts", "0"]),
+        classify("c1.model", &["--restarts", "1"]),
+    );
+    assert_eq!(default, zero);
+    assert!(one.1 > zero.1, "{} evaluations with a restart, {} without", one.1, zero.1);
 }
 
 /// The covariance `--auto` reports, after checking that it is the one of

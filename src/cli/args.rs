@@ -33,7 +33,7 @@ pub struct TrainArgs {
     /// GP amplitude (kernel scale) [default: fitted, from 1]
     #[arg(long)]
     pub amplitude: Option<f64>,
-    /// GP random restarts of the hyperparameter search, besides the first start [default: 5 for an exact GP, 0 with --approx]
+    /// GP random restarts of the hyperparameter search, besides the first start [default: 5 for exact GP regression, 0 for classification (scikit-learn's) and with --approx]
     #[arg(long)]
     pub restarts: Option<usize>,
     /// GP: centre and scale the targets before fitting (scikit-learn's normalize_y); off fits them as given

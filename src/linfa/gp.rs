@@ -380,8 +380,8 @@ pub struct GaussianProcessClassifier<F, L> {
 }
 
 impl<F: Float, L: Label> GaussianProcessClassifier<F, L> {
-    /// An RBF kernel with amplitude and lengthscale fitted, five restarts
-    /// (none with `.features(..)`).
+    /// An RBF kernel with amplitude and lengthscale fitted from one start,
+    /// as scikit-learn's `GaussianProcessClassifier` ([`EXACT_GPC_RESTARTS`](crate::train::EXACT_GPC_RESTARTS)).
     pub fn params() -> GaussianProcessClassifierParams<F, L> {
         let spec = FitSpec::new(Task::Gpc);
         GaussianProcessClassifierParams(GaussianProcessClassifierValid {

@@ -100,7 +100,9 @@ fn exact_needs(spec: &FitSpec, shape: Shape) -> Vec<Need> {
             // for two at once, as their allocations interleave), per start
             // running at once; on strings and graphs one eigendecomposition.
             let per_entry = if shape.kind == SampleKind::Vectors { 96 } else { 48 };
-            let parallel = (spec.gp_restarts() as u64 + 1).min(shape.threads.max(1) as u64);
+            // `--task gp` on classes is not told apart here: counted with
+            // regression's restarts, the more.
+            let parallel = (spec.gp_restarts(spec.task == Task::Gpc) as u64 + 1).min(shape.threads.max(1) as u64);
             let what = format!("a GP on {n} samples: {n} × {n} matrices for {parallel} start(s) at once");
             let bytes = n.saturating_mul(n).saturating_mul(per_entry * parallel);
             vec![need(what, &format!("--task {}", spec.task.name()), bytes, exact)]
@@ -139,7 +141,7 @@ fn approx_needs(spec: &FitSpec, shape: Shape) -> Vec<Need> {
         // Φ, ∂L/∂Φ, Φ B⁻¹ and a copy, on the rows the hyperparameters are
         // learnt on, for every start running at once.
         let rows = spec.gp.fit_samples.map_or(n, |s| (s as u64).min(n));
-        let parallel = (spec.gp_restarts() as u64 + 1).min(shape.threads.max(1) as u64);
+        let parallel = (spec.gp_restarts(spec.task == Task::Gpc) as u64 + 1).min(shape.threads.max(1) as u64);
         let what = format!("the evidence's {rows} × {m} matrices for {parallel} start(s) at once");
         needs.push(need(what, &components, f64s(rows.saturating_mul(m)).saturating_mul(4 * parallel), fewer));
     }

@@ -50,8 +50,8 @@ pub use machine::{check_memory, fit_machine, gram_bytes};
 pub use samples::Learnable;
 pub use shared::{Shares, check_shareable, fit_shared};
 pub use spec::{
-    Alpha, Approx, ApproxSpec, Device, EXACT_GP_RESTARTS, FitSpec, GpSpec, Loss, SGPR_FIT_SAMPLES, Sampling, SvmSpec,
-    Task, default_max_memory,
+    Alpha, Approx, ApproxSpec, Device, EXACT_GP_RESTARTS, EXACT_GPC_RESTARTS, FitSpec, GpSpec, Loss, SGPR_FIT_SAMPLES,
+    Sampling, SvmSpec, Task, default_max_memory,
 };
 pub use svm::{cache_budget, cache_bytes, svm_params};
 pub use targets::{ClassOrder, Targets, are_classes, code_classes, label_name, label_names};

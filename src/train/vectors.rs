@@ -185,7 +185,7 @@ pub(super) fn gp_params(spec: &FitSpec, base: &VectorKernel) -> Result<GaussianP
     fit.push(spec.gp.noise.is_none());
     let mut params = GaussianProcess::new(kernel, spec.gp.noise.or(spec.gp.noise_start).unwrap_or(1.0));
     params.fit = fit;
-    params.restarts = spec.gp_restarts();
+    params.restarts = spec.gp_restarts(false);
     params.seed = spec.seed;
     params.normalize_y = spec.gp.normalize_y;
     if let Some(t) = spec.gp.relative_decrease {
@@ -200,7 +200,7 @@ fn gpc_params(spec: &FitSpec, base: &VectorKernel) -> Result<GaussianProcessClas
     let (kernel, fit) = gp_covariance(spec, base)?;
     let mut params = GaussianProcessClassifier::new(kernel);
     params.fit = fit;
-    params.restarts = spec.gp_restarts();
+    params.restarts = spec.gp_restarts(true);
     params.seed = spec.seed;
     if let Some(t) = spec.gp.relative_decrease {
         params.relative_decrease = t;

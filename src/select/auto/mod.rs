@@ -73,8 +73,8 @@ const CHOSEN_GP_MIN: usize = 200;
 /// more steps as nearly separable classes drive the amplitude up. On 2,000
 /// rows of four binary sets it took 8-13 s (one start) against 2.5-2.9 s on
 /// features for the same test accuracy within 0.25 point; at 1,000 both
-/// took about 2 s (scikit-learn's five restarts and tolerance: 7 minutes on
-/// 2,000 rows of UCI pol).
+/// took about 2 s (five restarts at scipy's tolerance: 7 minutes on 2,000 rows
+/// of UCI pol).
 const EXACT_GPC_MAX: usize = 1_000;
 /// GP classification's Nyström features under `--auto` (the published SGPR's 512).
 const SPARSE_GP_INDUCING: usize = 512;
