@@ -384,3 +384,22 @@ fn gp_auto_keeps_a_linear_gp_when_asked_and_the_baseline_is_as_good() {
     let expression = simple["kernel_expression"].as_str().unwrap();
     assert!(expression.contains("linear") && !expression.contains("rbf"), "{expression}");
 }
+
+#[test]
+fn over_twenty_integer_labels_are_taken_as_values_and_the_report_says_how_to_classify() {
+    let dir = scratch();
+    let d = dir.path();
+    // 30 integer labels, 6 samples each: class codes or counts, the file cannot say.
+    let rows: String =
+        (0..180).map(|i| format!("{} 1:{} 2:{}\n", i % 30, (i % 30) as f64 * 0.1, (i % 7) as f64)).collect();
+    write(d, "train.txt", rows);
+    let o = kern(d, &["fit", "train.txt", "-o", "auto.model"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let report = stderr(&o);
+    assert!(
+        report.contains("task krr (over 20 distinct integer labels, taken as values: --task svc classifies)"),
+        "{report}"
+    );
+    let o = kern(d, &["fit", "train.txt", "--task", "svc", "-o", "svc.model", "-q"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+}

@@ -233,10 +233,19 @@ fn choose_task(spec: &mut FitSpec, labels: Option<&Labels>, n: usize, choices: &
             let k = distinct.len();
             if k <= 2 || (integers && k <= 20 && n >= 5 * k) {
                 (Task::Svc, format!("{k} distinct label values: classes"))
-            } else if n <= EXACT_RIDGE_MAX {
-                (Task::Krr, "real-valued labels".to_string())
             } else {
-                (Task::Svr, format!("real-valued labels, {n} samples (> {EXACT_RIDGE_MAX} for exact ridge)"))
+                // Integer labels may be class codes (LIBSVM's letter has 26)
+                // or counts (abalone's rings, 28 values): say which was assumed.
+                let what = match (integers, k > 20) {
+                    (true, true) => "over 20 distinct integer labels, taken as values: --task svc classifies",
+                    (true, false) => "integer labels with under 5 samples a value, taken as values",
+                    _ => "real-valued labels",
+                };
+                if n <= EXACT_RIDGE_MAX {
+                    (Task::Krr, what.to_string())
+                } else {
+                    (Task::Svr, format!("{what}; {n} samples (> {EXACT_RIDGE_MAX} for exact ridge)"))
+                }
             }
         }
     };
