@@ -72,8 +72,9 @@ impl Estimator {
     /// Whether the estimator can read a feature it was not trained on as
     /// one that was zero in every training sample: it keeps training
     /// samples (support vectors, the training set, centres or inducing
-    /// points) and its kernels hold no parameter per feature. A map onto
-    /// random features was drawn for the training width, so it cannot.
+    /// points) and its kernels hold no parameter per feature. A linear model
+    /// on random Fourier or Nyström features does not: its map was built at
+    /// the training width.
     pub fn widens(&self) -> bool {
         let plain = |k: &VectorKernel| !k.has_feature_parameters() && !k.contains_precomputed();
         match self {
