@@ -56,8 +56,7 @@ impl Model {
             shards: options.shards,
         };
         let mut loaded = read_data(path, &read)?;
-        let wider = loaded.x.n_features() > self.n_features;
-        if from_libsvm || (widens && wider) {
+        if from_libsvm || widens {
             let width = loaded.x.n_features().max(self.n_features);
             loaded.x = loaded.x.with_n_features(width).expect("widening");
             self.estimator.widen(width);

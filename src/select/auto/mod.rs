@@ -238,7 +238,7 @@ fn choose_task(spec: &mut FitSpec, labels: Option<&Labels>, n: usize, choices: &
                 // or counts (abalone's rings, 28 values): say which was assumed.
                 let what = match (integers, k > 20) {
                     (true, true) => "over 20 distinct integer labels, taken as values: --task svc classifies",
-                    (true, false) => "integer labels with under 5 samples a value, taken as values",
+                    (true, false) => "integer labels with under 5 samples a value on average, taken as values",
                     _ => "real-valued labels",
                 };
                 if n <= EXACT_RIDGE_MAX {
