@@ -18,31 +18,12 @@ import tempfile
 import time
 
 import numpy as np
-from regression_splits import split, uci, write_parts
+from regression_splits import generated_sets, uci, write_parts
 
 kern_bin, data_dir = sys.argv[1], sys.argv[2]
 UCI = ["elevators", "pol", "bike"]
 GENERATED = ["friedman", "sines", "interaction", "bump"]
 sets = sys.argv[3:] or UCI + GENERATED
-
-
-def generated_sets():
-    """The four generated sets, each split 64/16/20 and standardised, drawn
-    in this order from one seeded generator."""
-    rng = np.random.default_rng(7)
-    x = rng.uniform(0, 1, (30000, 10))
-    f = 10 * np.sin(np.pi * x[:, 0] * x[:, 1]) + 20 * (x[:, 2] - 0.5) ** 2 + 10 * x[:, 3] + 5 * x[:, 4]
-    out = {"friedman": split(np.column_stack([x, f + rng.normal(0, 1, len(x))]), rng)}
-    x = rng.uniform(-1, 1, (30000, 8))
-    f = np.sin(4 * x).sum(1) + 2 * x[:, 0] * x[:, 1]
-    out["sines"] = split(np.column_stack([x, f + rng.normal(0, 0.1, len(x))]), rng)
-    x = rng.normal(0, 1, (20000, 60))
-    f = np.tanh(x[:, 0] * x[:, 1]) + np.sin(2 * x[:, 2]) + 0.5 * x[:, 3] ** 2 + 0.1 * x[:, 4:24].sum(1)
-    out["interaction"] = split(np.column_stack([x, f + rng.normal(0, 0.3, len(x))]), rng)
-    x = rng.uniform(-1, 1, (20000, 4))
-    f = np.exp(-3 * ((x - 0.2) ** 2).sum(1)) * np.cos(6 * x[:, 0])
-    out["bump"] = split(np.column_stack([x, f + rng.normal(0, 0.05, len(x))]), rng)
-    return out
 
 
 print(f"{'set':12} {'n x d':>12} {'seconds':>8} {'RMSE':>7} {'NLL':>7} {'cover':>8}  covariance")

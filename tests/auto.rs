@@ -403,3 +403,61 @@ fn over_twenty_integer_labels_are_taken_as_values_and_the_report_says_how_to_cla
     let o = kern(d, &["fit", "train.txt", "--task", "svc", "-o", "svc.model", "-q"]);
     assert!(o.status.success(), "{}", stderr(&o));
 }
+
+/// A surface that folds `folds` times across [-1, 1]² in features 1 and 2,
+/// plus a bowl in feature 3, with noise of variance 0.01 / 12.
+fn folded_surface(n: usize, folds: f64, seed: u64) -> String {
+    let mut u = lcg(seed);
+    (0..n)
+        .map(|_| {
+            let x: [f64; 3] = std::array::from_fn(|_| 2.0 * u() - 1.0);
+            let y = (folds * x[0] * x[1]).sin() + x[2] * x[2] + 0.1 * (u() - 0.5);
+            format!("{y:.6} 1:{:.4} 2:{:.4} 3:{:.4}\n", x[0], x[1], x[2])
+        })
+        .collect()
+}
+
+#[test]
+fn regression_beyond_ten_thousand_samples_is_falkon_with_alpha_chosen_on_held_out_samples() {
+    let dir = scratch();
+    let d = dir.path();
+    write(d, "train.txt", badly_scaled_curve(10_500, 7));
+    write(d, "test.txt", badly_scaled_curve(1_000, 8));
+    let o = kern(d, &["fit", "train.txt", "-o", "auto.model", "--json"]);
+    let auto = json(&o);
+    assert_eq!(auto["task"], "krr");
+    assert_eq!(auto["auto"]["approx"], "falkon", "{auto}");
+    assert!(auto["auto"]["alpha"].as_f64().is_some_and(|a| a > 0.0), "{auto}");
+    assert_eq!(auto["auto"]["held_out_samples"], 2_100);
+    assert_eq!(auto["auto"]["gamma_search_samples"], 2000);
+    // A smooth curve: 4,000 centres (tried, as 8,400 samples allow) do not
+    // lower the held-out error by 5 %, so 2,000 stay.
+    assert_eq!(auto["auto"]["components"], 2000, "{auto}");
+    // The noise variance is 0.01 / 12: Falkon on 2,000 centres comes as close
+    // to it held out as exact ridge does on fewer samples.
+    let a = mse(d, "auto.model", "test.txt");
+    assert!(a < 0.0009, "held-out mse {a}");
+    let held_out = auto["auto"]["held_out_mse"].as_f64().unwrap();
+    assert!(held_out < 0.0009, "{held_out}");
+}
+
+#[test]
+fn falkon_under_auto_takes_more_centres_and_a_narrower_kernel_where_the_data_folds() {
+    let dir = scratch();
+    let d = dir.path();
+    write(d, "train.txt", folded_surface(10_500, 12.0, 9));
+    write(d, "test.txt", folded_surface(2_000, 12.0, 10));
+    let o = kern(d, &["fit", "train.txt", "-o", "auto.model", "--json"]);
+    let auto = json(&o);
+    assert_eq!(auto["auto"]["components"], 4000, "{auto}");
+    let gamma = auto["auto"]["gamma"].as_f64().unwrap();
+    let alpha = auto["auto"]["alpha"].as_f64().unwrap();
+    let a = mse(d, "auto.model", "test.txt");
+    // The same gamma and alpha on 2,000 centres does worse on unseen data.
+    let (g, al) = (gamma.to_string(), alpha.to_string());
+    let args = ["fit", "train.txt", "--task", "krr", "--scale", "--approx", "falkon", "--components", "2000"];
+    let o = kern(d, &[&args[..], &["-g", &g, "--alpha", &al, "-o", "m2000.model", "-q"]].concat());
+    assert!(o.status.success(), "{}", stderr(&o));
+    let fewer = mse(d, "m2000.model", "test.txt");
+    assert!(a < 0.9 * fewer, "4,000 centres {a}, 2,000 {fewer}");
+}

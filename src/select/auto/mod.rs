@@ -28,6 +28,7 @@
 
 mod baseline;
 mod covariance;
+mod falkon;
 mod gamma;
 mod gp;
 mod report;
@@ -54,7 +55,8 @@ use tune::{LOG2_C, Space};
 
 /// Folds of the searches' cross-validation.
 pub const FOLDS: usize = 5;
-/// Beyond this many samples regression defaults to ε-SVR, not exact ridge.
+/// Beyond this many samples regression on vectors is Falkon's kernel ridge
+/// (ε-SVR on strings and graphs), not exact ridge.
 const EXACT_RIDGE_MAX: usize = 10_000;
 /// Above this many samples GP regression under `--auto` is a sparse GP with
 /// its covariance chosen by held-out samples. An exact GP's fit grows as n³:
@@ -167,7 +169,7 @@ pub fn fit_auto(spec: &FitSpec, auto: &AutoSpec, data: Data, par: Par) -> Result
         }
     }
     if !held.task {
-        choose_task(&mut spec, data.labels.as_ref(), data.x.len(), &mut choices);
+        choose_task(&mut spec, data.labels.as_ref(), data.x.kind(), data.x.len(), &mut choices);
     }
     let gp_check = match &data.x {
         Inputs::Vectors(x) => choose_for_vectors(&mut spec, auto, x, &data, par, &notices, &mut choices)?,
@@ -214,8 +216,10 @@ impl<T: ?Sized> Clone for Weighed<'_, T> {
 
 impl<T: ?Sized> Copy for Weighed<'_, T> {}
 
-/// Sets the task from the labels.
-fn choose_task(spec: &mut FitSpec, labels: Option<&Labels>, n: usize, choices: &mut Choices) {
+/// Sets the task from the labels (and, for regression, the samples' kind
+/// and number: kernel ridge on vectors, Falkon's beyond
+/// [`EXACT_RIDGE_MAX`]; ε-SVR on strings and graphs beyond it).
+fn choose_task(spec: &mut FitSpec, labels: Option<&Labels>, kind: SampleKind, n: usize, choices: &mut Choices) {
     let (task, why) = match labels {
         None => (Task::Oneclass, "no labels".to_string()),
         Some(Labels::Text { classes, .. }) => (Task::Svc, format!("{} text classes", classes.len())),
@@ -241,7 +245,7 @@ fn choose_task(spec: &mut FitSpec, labels: Option<&Labels>, n: usize, choices: &
                     (true, false) => "integer labels with under 5 samples a value on average, taken as values",
                     _ => "real-valued labels",
                 };
-                if n <= EXACT_RIDGE_MAX {
+                if n <= EXACT_RIDGE_MAX || (kind == SampleKind::Vectors && !spec.precomputed()) {
                     (Task::Krr, what.to_string())
                 } else {
                     (Task::Svr, format!("{what}; {n} samples (> {EXACT_RIDGE_MAX} for exact ridge)"))
@@ -318,7 +322,11 @@ fn choose_for_vectors(
         }
         (Task::Krr, Targets::Values(y)) if spec.approx.method == Approx::None => {
             let weighed = Weighed { targets: y.as_slice(), weights: data.weights.as_deref() };
-            ridge::choose(spec, x, weighed, g0, held.alpha, auto.prefer_simple, par, choices)?;
+            if x.n_samples() > EXACT_RIDGE_MAX && !spec.precomputed() {
+                falkon::choose(spec, x, weighed, g0, held.alpha, auto.prefer_simple, par, notices, choices)?;
+            } else {
+                ridge::choose(spec, x, weighed, g0, held.alpha, auto.prefer_simple, par, choices)?;
+            }
         }
         (Task::Svc | Task::Nusvc | Task::Svr | Task::Nusvr, _) if spec.approx.method == Approx::None => {
             let weighed = Weighed { targets: &targets, weights: data.weights.as_deref() };

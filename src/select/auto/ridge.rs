@@ -23,7 +23,7 @@ pub(super) struct Loo {
 }
 
 /// Leave-one-out of `spec`'s kernel and α on `x` ([`leave_one_out`]).
-fn spec_loo(spec: &FitSpec, x: &DataSet, y: &Mat<f64>, weights: Option<&[f64]>, par: Par) -> Result<Loo> {
+pub(super) fn spec_loo(spec: &FitSpec, x: &DataSet, y: &Mat<f64>, weights: Option<&[f64]>, par: Par) -> Result<Loo> {
     leave_one_out(&spec.vector_kernel(x.n_features())?, spec.alpha, x, y, weights, par)
 }
 
@@ -124,12 +124,13 @@ fn gram_loo(gram: &dyn GramProvider, alpha: Alpha, y: &Mat<f64>, weights: Option
 /// of the samples' mean squared norm: α then penalises the intercept a
 /// thousandth as much as the weights, as near to the centred fit the
 /// baseline measured as a kernel can come.
-const INTERCEPT_VARIANCE: f64 = 1e3;
+pub(super) const INTERCEPT_VARIANCE: f64 = 1e3;
 
 /// Gamma is chosen on a seeded subsample of at most this many samples: one
-/// eigendecomposition per gamma tried costs n³, and the width that wins on
-/// 2,000 samples is the width that wins on more (the penalty α, which does
-/// depend on n, is then chosen on all of them).
+/// eigendecomposition per gamma tried costs n³, and up to exact ridge's
+/// 10,000 samples the width that wins on 2,000 is the one that wins on all
+/// (the penalty α, which does depend on n, is then chosen on all of them;
+/// beyond, Falkon also tries narrower widths on held-out samples).
 pub(super) const GAMMA_SEARCH_MAX: usize = 2_000;
 
 /// Gamma (unless held: `g0` is `None`) by the exact leave-one-out error over
@@ -211,7 +212,13 @@ pub(super) fn choose(
 
 /// Gamma by leave-one-out on `x`: the best of `g0 · 2^{-4, -2, 0, 2, 4}` and
 /// its neighbours at one step, and what leave-one-out measured there.
-fn search_gamma(spec: &FitSpec, x: &DataSet, data: Weighed<'_, Mat<f64>>, g0: f64, par: Par) -> Result<(f64, Loo)> {
+pub(super) fn search_gamma(
+    spec: &FitSpec,
+    x: &DataSet,
+    data: Weighed<'_, Mat<f64>>,
+    g0: f64,
+    par: Par,
+) -> Result<(f64, Loo)> {
     // (log2 gamma offset, what leave-one-out measured) of each gamma tried.
     let mut tried: Vec<(f64, Loo)> = Vec::new();
     let loo = |tried: &mut Vec<(f64, Loo)>, log2g: f64| -> Result<()> {
