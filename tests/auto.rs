@@ -417,6 +417,21 @@ fn folded_surface(n: usize, folds: f64, seed: u64) -> String {
         .collect()
 }
 
+/// A sine of each of eight features plus one interaction, with noise of
+/// variance 0.01 / 12: 2,000 samples in eight dimensions choose a wider
+/// kernel than many more support.
+fn sum_of_sines(n: usize, seed: u64) -> String {
+    let mut u = lcg(seed);
+    (0..n)
+        .map(|_| {
+            let x: [f64; 8] = std::array::from_fn(|_| 2.0 * u() - 1.0);
+            let y = x.iter().map(|v| (4.0 * v).sin()).sum::<f64>() + 2.0 * x[0] * x[1] + 0.1 * (u() - 0.5);
+            let features: Vec<String> = x.iter().enumerate().map(|(j, v)| format!("{}:{v:.4}", j + 1)).collect();
+            format!("{y:.6} {}\n", features.join(" "))
+        })
+        .collect()
+}
+
 #[test]
 fn regression_beyond_ten_thousand_samples_is_falkon_with_alpha_chosen_on_held_out_samples() {
     let dir = scratch();
@@ -460,4 +475,25 @@ fn falkon_under_auto_takes_more_centres_and_a_narrower_kernel_where_the_data_fol
     assert!(o.status.success(), "{}", stderr(&o));
     let fewer = mse(d, "m2000.model", "test.txt");
     assert!(a < 0.9 * fewer, "4,000 centres {a}, 2,000 {fewer}");
+}
+
+#[test]
+fn where_more_centres_do_not_fit_falkon_under_auto_tries_a_narrower_kernel_on_its_first_centres() {
+    let dir = scratch();
+    let d = dir.path();
+    write(d, "train.txt", sum_of_sines(10_500, 11));
+    write(d, "test.txt", sum_of_sines(2_000, 12));
+    // 300 MiB holds Falkon's M × M matrices for 2,000 centres, not 4,000.
+    let o = kern(d, &["fit", "train.txt", "--max-memory", "300M", "-o", "capped.model", "--json"]);
+    let capped = json(&o);
+    assert_eq!(capped["auto"]["components"], 2000, "{capped}");
+    let (g, g0) = (capped["auto"]["gamma"].as_f64().unwrap(), capped["auto"]["subsample_gamma"].as_f64().unwrap());
+    assert!((g / g0 - 4.0).abs() < 1e-9, "{capped}");
+    // The subsample's width at the same α does worse on unseen data.
+    let (al, g0) = (capped["auto"]["alpha"].as_f64().unwrap().to_string(), g0.to_string());
+    let args = ["fit", "train.txt", "--task", "krr", "--scale", "--approx", "falkon", "--components", "2000"];
+    let o = kern(d, &[&args[..], &["-g", &g0, "--alpha", &al, "-o", "wide.model", "-q"]].concat());
+    assert!(o.status.success(), "{}", stderr(&o));
+    let (narrow, wide) = (mse(d, "capped.model", "test.txt"), mse(d, "wide.model", "test.txt"));
+    assert!(narrow < 0.5 * wide, "narrower {narrow}, subsample's width {wide}");
 }

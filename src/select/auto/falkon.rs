@@ -80,7 +80,7 @@ pub(super) fn choose(
             let (gamma, loo) = search_gamma(spec, &xs, Weighed { targets: &ys, weights: ws.as_deref() }, g0, par)?;
             Param::Gamma.set(spec, gamma);
             choices.note(
-                "gamma",
+                "subsample_gamma",
                 json!(gamma),
                 format!(
                     "gamma {gamma:.4e} by exact leave-one-out on a random {} (where held-out samples start)",
@@ -214,11 +214,13 @@ struct Scored {
 /// Centres, gamma and α by the held-out error ([`HeldOut`]). At
 /// [`CENTRES`]: α along `alpha · ALPHA_STEPS` at `spec`'s gamma. Then twice
 /// the centres, each at the best gamma and [`NARROWER`] times it (more
-/// centres resolve a narrower kernel; α from the best down), while that lowers the error
-/// by [`CENTRES_GAIN`], up to [`MAX_CENTRES`], half the samples fitted on,
-/// [`MAX_KNM_VALUES`] and what the memory cap lets the final fit (on
-/// `shape`) hold. Gamma moves only when `gamma_free`, α only when not
-/// `alpha_held`. The choice, and the best of each number of centres.
+/// centres resolve a narrower kernel; α from the best down), while that
+/// lowers the error by [`CENTRES_GAIN`], up to [`MAX_CENTRES`], half the
+/// samples fitted on, [`MAX_KNM_VALUES`] and what the memory cap lets the
+/// final fit (on `shape`) hold; where these stop the first doubling, the
+/// narrower width at [`CENTRES`]. Gamma moves only when `gamma_free`, α
+/// only when not `alpha_held`. The choice, and the best at each number of
+/// centres.
 fn held_out_choice(
     spec: &FitSpec,
     held: &HeldOut,
@@ -236,15 +238,24 @@ fn held_out_choice(
     let fitted_on = held.x_train.n_samples();
     let mut best = held.alpha_path(&at(CENTRES.min(fitted_on), spec.kernel.gamma), alpha, steps(0), par, notices)?;
     let mut tried = vec![best];
+    let narrower = |gamma: Option<f64>| gamma.filter(|_| gamma_free).map(|g| g * NARROWER);
     loop {
         let m = 2 * best.centres;
         let too_big = m > MAX_CENTRES || 2 * m > fitted_on || shape.n.saturating_mul(m) > MAX_KNM_VALUES;
         if too_big || memory::check_plan(&at(m, best.gamma), shape).is_err() {
+            // No more centres than the first: the narrower width at these,
+            // kept when it scores better at all (it costs the final fit nothing).
+            if let Some(g) = narrower(best.gamma).filter(|_| tried.len() == 1) {
+                let there = held.alpha_path(&at(best.centres, Some(g)), best.alpha, steps(1), par, notices)?;
+                if there.mse < best.mse {
+                    (best, *tried.last_mut().expect("one tried")) = (there, there);
+                }
+            }
             break;
         }
         let mut scored = held.alpha_path(&at(m, best.gamma), best.alpha, steps(1), par, notices)?;
-        if let Some(narrower) = best.gamma.filter(|_| gamma_free).map(|g| g * NARROWER) {
-            let there = held.alpha_path(&at(m, Some(narrower)), best.alpha, steps(1), par, notices)?;
+        if let Some(g) = narrower(best.gamma) {
+            let there = held.alpha_path(&at(m, Some(g)), best.alpha, steps(1), par, notices)?;
             scored = if there.mse < scored.mse { there } else { scored };
         }
         tried.push(scored);
