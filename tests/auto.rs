@@ -454,6 +454,12 @@ fn regression_beyond_ten_thousand_samples_is_falkon_with_alpha_chosen_on_held_ou
     assert!(a < 0.0009, "held-out mse {a}");
     let held_out = auto["auto"]["held_out_mse"].as_f64().unwrap();
     assert!(held_out < 0.0009, "{held_out}");
+
+    // Where the final fit stops at the iteration limit, so did the fits
+    // that chose α: said so, not warned as an unscored model would be.
+    let o = kern(d, &["fit", "train.txt", "--auto", "--max-iter", "3", "-o", "stopped.model"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stderr(&o).contains("stopped at its iteration limit") && !stderr(&o).contains("warning"), "{}", stderr(&o));
 }
 
 #[test]

@@ -128,6 +128,17 @@ impl Choices {
         self.json.insert(key.to_string(), value);
         self.said.push(said);
     }
+
+    /// Whether the options were scored by held-out fits of the final
+    /// solver under the same limits (Falkon beyond 10,000 samples), so that
+    /// an iteration limit the final fit reaches is part of what was scored.
+    ///
+    /// ```
+    /// assert!(!kern::select::Choices::default().scored_held_out());
+    /// ```
+    pub fn scored_held_out(&self) -> bool {
+        self.json.contains_key("held_out_mse")
+    }
 }
 
 /// Fits `spec` on `data` with every option not `held` chosen from the
