@@ -23,8 +23,9 @@ use crate::synthetic::rng;
 use crate::train::memory::{self, Shape};
 use crate::train::{Alpha, Approx, FitSpec, Learnable, Notices, Targets};
 
-/// Falkon's centres (uniformly drawn samples).
-pub(super) const CENTRES: usize = 2_000;
+/// The centres (uniformly drawn samples) Falkon starts from; more are tried
+/// while they pay ([`held_out_choice`]).
+const CENTRES: usize = 2_000;
 /// The α tried, times the α leave-one-out chose on the subsample, largest
 /// first, until one scores worse than the best before it: more data
 /// supports less penalty, and one step more in case it does not.
