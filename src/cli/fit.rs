@@ -74,16 +74,17 @@ pub(super) fn finish(
         }
         // --auto's Falkon chose α by the held-out error of fits under the same
         // limit: stopping early is then part of the model that was scored.
-        let scored_as_stopped = choices.is_some_and(Choices::scored_held_out);
-        if fitted.model.reached_iteration_limit() && scored_as_stopped {
-            eprintln!(
-                "kern fit: Falkon's conjugate gradient stopped at its iteration limit (--max-iter), as it may in the \
-                 held-out fits that chose alpha: their score is of the stopped model"
-            );
-        } else if fitted.model.reached_iteration_limit() {
-            eprintln!(
-                "kern fit: warning: the iteration limit was reached before convergence; the model may be inaccurate"
-            );
+        if fitted.model.reached_iteration_limit() {
+            if choices.is_some_and(Choices::scored_held_out) {
+                eprintln!(
+                    "kern fit: Falkon's conjugate gradient stopped at its iteration limit (--max-iter), as it may in \
+                     the held-out fits that chose alpha: their score is of the stopped model"
+                );
+            } else {
+                eprintln!(
+                    "kern fit: warning: the iteration limit was reached before convergence; the model may be inaccurate"
+                );
+            }
         }
     }
     save_model(&fitted.model, output)?;

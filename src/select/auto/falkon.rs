@@ -12,8 +12,7 @@ use faer::Mat;
 use kern_kernels::{DataSet, Par};
 use serde_json::json;
 
-use super::baseline::linear_with_intercept;
-use super::ridge::{GAMMA_SEARCH_MAX, INTERCEPT_VARIANCE, linear_loo, report_linear_baseline, search_gamma, spec_loo};
+use super::ridge::{GAMMA_SEARCH_MAX, kept_linear, linear_loo, report_linear_baseline, search_gamma, spec_loo};
 use super::search::sample_rows;
 use super::{Choices, Weighed};
 use crate::error::Result;
@@ -74,8 +73,9 @@ pub(super) fn choose(
     let xs = x.select(&rows);
     let ys = Mat::from_fn(rows.len(), 1, |i, _| y[rows[i]]);
     let ws: Option<Vec<f64>> = weights.map(|w| rows.iter().map(|&i| w[i]).collect());
-    let start = spec.alpha;
-    spec.alpha = if alpha_held { start } else { Alpha::Auto };
+    if !alpha_held {
+        spec.alpha = Alpha::Auto;
+    }
     let searched = match g0 {
         Some(g0) => {
             let (gamma, loo) = search_gamma(spec, &xs, Weighed { targets: &ys, weights: ws.as_deref() }, g0, par)?;
@@ -93,21 +93,20 @@ pub(super) fn choose(
         None => spec_loo(spec, &xs, &ys, ws.as_deref(), par)?,
     };
     choices.json.insert("gamma_search_samples".into(), json!(rows.len()));
-    let alpha = match (alpha_held, spec.alpha) {
+    // A held value is kept; otherwise α starts from leave-one-out's.
+    let (alpha, alpha_fixed) = match (alpha_held, spec.alpha) {
         (true, Alpha::Value(alpha)) => (alpha, true),
         _ => (searched.alpha, false),
     };
     let held = HeldOut::split(x, data, spec.seed);
     let shape = Shape::of_vectors(x, par);
-    let (best, tried) = held_out_choice(spec, &held, shape, (alpha.0, alpha.1, g0.is_some()), par, notices)?;
+    let (best, tried) = held_out_choice(spec, &held, shape, (alpha, alpha_fixed, g0.is_some()), par, notices)?;
     (spec.approx.components, spec.kernel.gamma, spec.alpha) = (best.centres, best.gamma, Alpha::Value(best.alpha));
-    report_held_out(best, &tried, (held.y_test.len(), alpha.1), r2, choices);
+    report_held_out(best, &tried, (held.y_test.len(), alpha_fixed), r2, choices);
     let alpha_held_or_auto = if alpha_held { spec.alpha } else { Alpha::Auto };
     let lin = linear_loo(&xs, &ys, alpha_held_or_auto, ws.as_deref(), par)?;
     if report_linear_baseline(&searched, &lin, r2, "kernel's", prefer_simple, choices) {
-        let mean_sq_norm = xs.sq_norms().iter().sum::<f64>() / xs.n_samples().max(1) as f64;
-        let linear = linear_with_intercept(spec, INTERCEPT_VARIANCE * mean_sq_norm.max(1.0));
-        *spec = FitSpec { alpha: Alpha::Value(lin.alpha), ..linear };
+        *spec = kept_linear(spec, &xs, Alpha::Value(lin.alpha));
     }
     Ok(())
 }

@@ -120,11 +120,18 @@ fn gram_loo(gram: &dyn GramProvider, alpha: Alpha, y: &Mat<f64>, weights: Option
     Ok(Loo { alpha, mse: if mse.is_finite() { mse } else { f64::INFINITY }, squared })
 }
 
+/// `spec` as the kept linear ridge (`linear + c`, `c` scaled to `xs`, the
+/// samples the baseline was measured on) with penalty `alpha`.
+pub(super) fn kept_linear(spec: &FitSpec, xs: &DataSet, alpha: Alpha) -> FitSpec {
+    let mean_sq_norm = xs.sq_norms().iter().sum::<f64>() / xs.n_samples().max(1) as f64;
+    FitSpec { alpha, ..linear_with_intercept(spec, INTERCEPT_VARIANCE * mean_sq_norm.max(1.0)) }
+}
+
 /// The intercept's variance in a kept linear ridge (`linear + c`), in units
 /// of the samples' mean squared norm: α then penalises the intercept a
 /// thousandth as much as the weights, as near to the centred fit the
 /// baseline measured as a kernel can come.
-pub(super) const INTERCEPT_VARIANCE: f64 = 1e3;
+const INTERCEPT_VARIANCE: f64 = 1e3;
 
 /// Gamma is chosen on a seeded subsample of at most this many samples: one
 /// eigendecomposition per gamma tried costs n³, and up to exact ridge's
@@ -204,8 +211,7 @@ pub(super) fn choose(
     if kept {
         // On a subsample, α is chosen again on all samples by the final fit.
         let alpha = if rows.is_some() && !alpha_held { Alpha::Auto } else { Alpha::Value(lin.alpha) };
-        let mean_sq_norm = xs.sq_norms().iter().sum::<f64>() / xs.n_samples().max(1) as f64;
-        *spec = FitSpec { alpha, ..linear_with_intercept(spec, INTERCEPT_VARIANCE * mean_sq_norm.max(1.0)) };
+        *spec = kept_linear(spec, &xs, alpha);
     }
     Ok(())
 }
