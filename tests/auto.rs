@@ -86,6 +86,30 @@ fn ridge_auto_picks_gamma_and_alpha_by_leave_one_out() {
     assert!(a < 0.005 && a * 10.0 < b, "mse auto {a} vs default {b}");
 }
 
+/// More features than samples, the target linear in the first plus noise
+/// of variance 1/12: no model's leave-one-out error can be far below it.
+/// The baseline once centred on every sample, the left-out one included,
+/// and so predicted each left-out target exactly (R² 1).
+#[test]
+fn the_linear_baseline_on_wide_data_scores_left_out_samples_it_did_not_see() {
+    let dir = scratch();
+    let d = dir.path();
+    let mut u = lcg(9);
+    let rows: String = (0..120)
+        .map(|_| {
+            let x: Vec<f64> = (0..300).map(|_| u()).collect();
+            let y = 2.0 * x[0] + (u() - 0.5);
+            let features: Vec<String> = x.iter().enumerate().map(|(j, v)| format!("{}:{v:.5}", j + 1)).collect();
+            format!("{y:.6} {}\n", features.join(" "))
+        })
+        .collect();
+    write(d, "train.txt", rows);
+    let auto = json(&kern(d, &["fit", "train.txt", "-o", "auto.model", "--json", "-q"]));
+    let baseline = &auto["auto"]["baseline"];
+    assert!(baseline["loo_mse"].as_f64().unwrap() > 0.5 / 12.0, "{baseline}");
+    assert!(baseline["loo_r2"].as_f64().unwrap() < 0.9, "{baseline}");
+}
+
 #[test]
 fn ridge_auto_beyond_two_thousand_samples_picks_gamma_on_a_subsample_and_alpha_on_all() {
     let dir = scratch();
@@ -400,8 +424,17 @@ fn over_twenty_integer_labels_are_taken_as_values_and_the_report_says_how_to_cla
         report.contains("task krr (over 20 distinct integer labels, taken as values: --task svc classifies)"),
         "{report}"
     );
-    let o = kern(d, &["fit", "train.txt", "--task", "svc", "-o", "svc.model", "-q"]);
+    let o = kern(d, &["fit", "train.txt", "--task", "svc", "-o", "svc.model"]);
+    assert!(o.status.success() && !stderr(&o).contains("warning"), "{}", stderr(&o));
+    // A model option turns --auto off: the task stays LIBSVM's default,
+    // C-SVC, which makes 30 classes of the values, and kern fit says so.
+    let o = kern(d, &["fit", "train.txt", "-c", "1", "-o", "svc.model"]);
     assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("warning: over 20 distinct integer labels: --task svc, the default (as LIBSVM's), makes a class of each value; --task krr or --task svr fits a regression"),
+        "{}",
+        stderr(&o)
+    );
 }
 
 /// A surface that folds `folds` times across [-1, 1]² in features 1 and 2,
@@ -454,6 +487,13 @@ fn regression_beyond_ten_thousand_samples_is_falkon_with_alpha_chosen_on_held_ou
     assert!(a < 0.0009, "held-out mse {a}");
     let held_out = auto["auto"]["held_out_mse"].as_f64().unwrap();
     assert!(held_out < 0.0009, "{held_out}");
+    // The linear baseline is scored on the same held-out samples: a sine is
+    // far from linear.
+    let baseline = &auto["auto"]["baseline"];
+    assert_eq!(baseline["samples"], 2_100, "{baseline}");
+    assert_eq!(baseline["kernel_held_out_mse"], auto["auto"]["held_out_mse"], "{baseline}");
+    assert!(baseline["held_out_mse"].as_f64().unwrap() > 10.0 * held_out, "{baseline}");
+    assert_eq!(baseline["as_good_within_noise"], false, "{baseline}");
 
     // Where the final fit stops at the iteration limit, so did the fits
     // that chose α: said so, not warned as an unscored model would be.

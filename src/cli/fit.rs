@@ -7,9 +7,11 @@ use super::args::{default_model_path, held, read_for_auto, read_weighted};
 use super::progress::Progress;
 use super::{FitArgs, print_json, print_notices};
 use crate::error::{Error, Result};
+use crate::io::{Data, Labels};
 use crate::model::save_model;
+use crate::select::auto::numeric_labels_as_classes;
 use crate::select::{AutoSpec, Choices, fit_auto};
-use crate::train::{Alpha, Checkpointing, FitSpec, Fitted, fit};
+use crate::train::{Alpha, Checkpointing, FitSpec, Fitted, Task, fit};
 use kern_kernels::Par;
 
 pub(super) fn run(args: &FitArgs, par: Par) -> Result<()> {
@@ -52,10 +54,31 @@ pub(super) fn run_with(spec: &FitSpec, args: &FitArgs, par: Par) -> Result<()> {
         let (fitted, choices) = fit_auto(spec, &auto, data, par)?;
         (fitted, Some(choices))
     } else {
-        (fit(spec, read_weighted(&args.train, &args.data, &args.weights, spec)?, par)?, None)
+        let data = read_weighted(&args.train, &args.data, &args.weights, spec)?;
+        let warning = values_as_classes(spec, &args.given, &data);
+        let fitted = fit(spec, data, par)?;
+        // After the fit: an error stays the only line.
+        if let Some(why) = warning.filter(|_| !args.run.quiet) {
+            eprintln!("kern fit: warning: {why}");
+        }
+        (fitted, None)
     };
     spinner.finish();
     finish(spec, args, &fitted, choices.as_ref(), &output)
+}
+
+/// Why classifying may not be what was meant: the task left at its
+/// default, C-SVC (LIBSVM's), and labels `--auto` would take as values
+/// ([`numeric_labels_as_classes`]); each distinct value is then a class.
+fn values_as_classes(spec: &FitSpec, given: &[String], data: &Data) -> Option<String> {
+    let Some(Labels::Numeric(v)) = &data.labels else { return None };
+    let defaulted = spec.task == Task::Svc && !given.iter().any(|g| g == "task");
+    let why = numeric_labels_as_classes(v).err().filter(|_| defaulted)?;
+    Some(format!(
+        "{}: --task svc, the default (as LIBSVM's), makes a class of each value; --task krr or --task svr \
+         fits a regression, and `kern fit DATA` without model options chooses",
+        why.describe()
+    ))
 }
 
 /// Notices, the model file, the summary line and `--json` of a fit.

@@ -8,11 +8,15 @@
 //! at a four times narrower kernel than the subsample's gave 0.960 where
 //! 2,000 at its width gave 0.865.
 
+use std::sync::Arc;
+
 use faer::Mat;
 use kern_kernels::{DataSet, Par};
 use serde_json::json;
 
-use super::ridge::{GAMMA_SEARCH_MAX, kept_linear, linear_loo, report_linear_baseline, search_gamma, spec_loo};
+use super::ridge::{
+    GAMMA_SEARCH_MAX, Loo, ScoredBy, kept_linear, linear_loo, report_linear_baseline, search_gamma, spec_loo,
+};
 use super::search::sample_rows;
 use super::{Choices, Weighed};
 use crate::error::Result;
@@ -29,6 +33,10 @@ const CENTRES: usize = 2_000;
 /// first, until one scores worse than the best before it: more data
 /// supports less penalty, and one step more in case it does not.
 const ALPHA_STEPS: [f64; 10] = [10.0, 1.0, 0.1, 1e-2, 1e-3, 1e-4, 1e-5, 1e-6, 1e-7, 1e-8];
+/// A step down in α must lower the held-out error by more than this share
+/// to be taken: where α hardly matters (a linear model on many more samples
+/// than features), the path stops rather than walk every step.
+const ALPHA_GAIN: f64 = 1e-4;
 /// Twice the centres are kept when they lower the held-out error by this
 /// share: each doubling costs twice Falkon's time, four times its M² memory.
 const CENTRES_GAIN: f64 = 0.05;
@@ -50,8 +58,8 @@ const HELD_OUT: f64 = 0.2;
 const HELD_OUT_SEARCH_MAX: usize = 50_000;
 
 /// Falkon for `spec` (kernel ridge) on `x`: gamma (unless held: `g0` is
-/// `None`) and α (unless held), then the linear baseline on the subsample
-/// gamma was chosen on, kept when `prefer_simple` and as good within noise.
+/// `None`) and α (unless held), then the linear baseline on the same
+/// held-out samples, kept when `prefer_simple` and as good within noise.
 #[allow(clippy::too_many_arguments)]
 pub(super) fn choose(
     spec: &mut FitSpec,
@@ -102,10 +110,18 @@ pub(super) fn choose(
     let shape = Shape::of_vectors(x, par);
     let (best, tried) = held_out_choice(spec, &held, shape, (alpha, alpha_fixed, g0.is_some()), par, notices)?;
     (spec.approx.components, spec.kernel.gamma, spec.alpha) = (best.centres, best.gamma, Alpha::Value(best.alpha));
-    report_held_out(best, &tried, (held.y_test.len(), alpha_fixed), r2, choices);
-    let alpha_held_or_auto = if alpha_held { spec.alpha } else { Alpha::Auto };
-    let lin = linear_loo(&xs, &ys, alpha_held_or_auto, ws.as_deref(), par)?;
-    if report_linear_baseline(&searched, &lin, r2, "kernel's", prefer_simple, choices) {
+    report_held_out(&best, &tried, (held.y_test.len(), alpha_fixed), r2, choices);
+    // The linear baseline on the same centres and held-out samples, α from
+    // its leave-one-out on the subsample down, as the kernel's.
+    let (start, steps) = match alpha_fixed {
+        true => (alpha, &ALPHA_STEPS[1..2]),
+        false => (linear_loo(&xs, &ys, Alpha::Auto, ws.as_deref(), par)?.alpha, &ALPHA_STEPS[..]),
+    };
+    let linear = kept_linear(spec, &xs, Alpha::Value(start));
+    let lin = held.alpha_path(&linear, start, steps, par, notices)?;
+    let scores = |s: &Scored| Loo { alpha: s.alpha, mse: s.mse, squared: s.errors.to_vec() };
+    let what = ("kernel's", ScoredBy::HeldOut);
+    if report_linear_baseline(&scores(&best), &scores(&lin), r2, what, prefer_simple, choices) {
         *spec = kept_linear(spec, &xs, Alpha::Value(lin.alpha));
     }
     Ok(())
@@ -114,7 +130,7 @@ pub(super) fn choose(
 /// Says which centres, gamma and α the held-out share chose, and the best
 /// each number of centres scored.
 fn report_held_out(
-    best: Scored,
+    best: &Scored,
     tried: &[Scored],
     (held, alpha_held): (usize, bool),
     r2: impl Fn(f64) -> f64,
@@ -174,28 +190,33 @@ impl HeldOut {
         }
     }
 
-    /// The held-out (weighted) mean squared error of `spec` fitted on the rest.
-    fn mse(&self, spec: &FitSpec, par: Par, notices: &Notices) -> Result<f64> {
+    /// The held-out samples' (weighted) squared errors of `spec` fitted on
+    /// the rest, and their (weighted) mean.
+    fn errors(&self, spec: &FitSpec, par: Par, notices: &Notices) -> Result<(Vec<f64>, f64)> {
         let kernel = DataSet::kernel(spec, &self.x_train)?;
         let fitted =
             DataSet::fit(spec, &kernel, self.x_train.clone(), &self.targets, self.w_train.as_deref(), par, notices)?;
         let Prediction::Values(p) = DataSet::predict(&fitted, &self.x_test, par)? else {
             unreachable!("ridge predicts values")
         };
-        Ok(weighted_mse(p.col_as_slice(0), &self.y_test, self.w_test.as_deref()))
+        Ok(weighted_squared_errors(p.col_as_slice(0), &self.y_test, self.w_test.as_deref()))
     }
 
     /// The α of `start · steps` with the least held-out error at `spec`'s
-    /// centres and gamma, stepping down until a step scores worse than the
-    /// best (ties go to the larger α), and that error.
+    /// centres and gamma, stepping down until a step does not score better
+    /// than the best by [`ALPHA_GAIN`] (near-ties go to the larger α), and
+    /// that error.
     fn alpha_path(&self, spec: &FitSpec, start: f64, steps: &[f64], par: Par, notices: &Notices) -> Result<Scored> {
         let mut best: Option<Scored> = None;
         for step in steps {
             let alpha = start * step;
-            let mse = self.mse(&FitSpec { alpha: Alpha::Value(alpha), ..spec.clone() }, par, notices)?;
+            let (errors, mse) = self.errors(&FitSpec { alpha: Alpha::Value(alpha), ..spec.clone() }, par, notices)?;
             match best {
-                Some(b) if mse >= b.mse => break,
-                _ => best = Some(Scored { centres: spec.approx.components, gamma: spec.kernel.gamma, alpha, mse }),
+                Some(ref b) if mse >= b.mse * (1.0 - ALPHA_GAIN) => break,
+                _ => {
+                    let (centres, gamma, errors) = (spec.approx.components, spec.kernel.gamma, errors.into());
+                    best = Some(Scored { centres, gamma, alpha, mse, errors });
+                }
             }
         }
         Ok(best.expect("steps are not empty"))
@@ -203,12 +224,14 @@ impl HeldOut {
 }
 
 /// Falkon's centres, gamma and α with the held-out error they scored.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Debug)]
 struct Scored {
     centres: usize,
     gamma: Option<f64>,
     alpha: f64,
     mse: f64,
+    /// Each held-out sample's (weighted) squared error.
+    errors: Arc<[f64]>,
 }
 
 /// Centres, gamma and α by the held-out error ([`HeldOut`]). At
@@ -237,7 +260,7 @@ fn held_out_choice(
     let steps = |from: usize| if alpha_held { &ALPHA_STEPS[1..2] } else { &ALPHA_STEPS[from..] };
     let fitted_on = held.x_train.n_samples();
     let mut best = held.alpha_path(&at(CENTRES.min(fitted_on), spec.kernel.gamma), alpha, steps(0), par, notices)?;
-    let mut tried = vec![best];
+    let mut tried = vec![best.clone()];
     let narrower = |gamma: Option<f64>| gamma.filter(|_| gamma_free).map(|g| g * NARROWER);
     loop {
         let m = 2 * best.centres;
@@ -248,7 +271,7 @@ fn held_out_choice(
             if let Some(g) = narrower(best.gamma).filter(|_| tried.len() == 1) {
                 let there = held.alpha_path(&at(best.centres, Some(g)), best.alpha, steps(1), par, notices)?;
                 if there.mse < best.mse {
-                    (best, *tried.last_mut().expect("one tried")) = (there, there);
+                    (best, *tried.last_mut().expect("one tried")) = (there.clone(), there);
                 }
             }
             break;
@@ -258,7 +281,7 @@ fn held_out_choice(
             let there = held.alpha_path(&at(m, Some(g)), best.alpha, steps(1), par, notices)?;
             scored = if there.mse < scored.mse { there } else { scored };
         }
-        tried.push(scored);
+        tried.push(scored.clone());
         if scored.mse > best.mse * (1.0 - CENTRES_GAIN) {
             break;
         }
@@ -267,12 +290,18 @@ fn held_out_choice(
     Ok((best, tried))
 }
 
-/// The mean squared error of `p` against `y`, weighted by `w` when given.
-fn weighted_mse(p: &[f64], y: &[f64], w: Option<&[f64]>) -> f64 {
+/// Each sample's squared error of `p` against `y` (times its weight `w`,
+/// when given), and their mean (weighted); an error that is not a number
+/// counts as infinite.
+fn weighted_squared_errors(p: &[f64], y: &[f64], w: Option<&[f64]>) -> (Vec<f64>, f64) {
     let weight = |i: usize| w.map_or(1.0, |w| w[i]);
     let total: f64 = (0..y.len()).map(weight).sum();
-    let mse = (0..y.len()).map(|i| weight(i) * (p[i] - y[i]).powi(2)).sum::<f64>() / total.max(f64::MIN_POSITIVE);
-    if mse.is_finite() { mse } else { f64::INFINITY }
+    let errors: Vec<f64> = (0..y.len())
+        .map(|i| weight(i) * (p[i] - y[i]).powi(2))
+        .map(|e| if e.is_nan() { f64::INFINITY } else { e })
+        .collect();
+    let mse = errors.iter().sum::<f64>() / total.max(f64::MIN_POSITIVE);
+    (errors, if mse.is_finite() { mse } else { f64::INFINITY })
 }
 
 #[cfg(test)]
@@ -280,9 +309,9 @@ mod tests {
     use super::*;
 
     #[test]
-    fn weighted_mse_weighs_and_is_never_nan() {
-        assert_eq!(weighted_mse(&[1.0, 3.0], &[0.0, 0.0], None), 5.0);
-        assert_eq!(weighted_mse(&[1.0, 3.0], &[0.0, 0.0], Some(&[3.0, 1.0])), 3.0);
-        assert_eq!(weighted_mse(&[f64::NAN], &[0.0], None), f64::INFINITY);
+    fn weighted_squared_errors_weigh_and_are_never_nan() {
+        assert_eq!(weighted_squared_errors(&[1.0, 3.0], &[0.0, 0.0], None), (vec![1.0, 9.0], 5.0));
+        assert_eq!(weighted_squared_errors(&[1.0, 3.0], &[0.0, 0.0], Some(&[3.0, 1.0])), (vec![3.0, 9.0], 3.0));
+        assert_eq!(weighted_squared_errors(&[f64::NAN], &[0.0], None), (vec![f64::INFINITY], f64::INFINITY));
     }
 }

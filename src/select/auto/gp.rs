@@ -11,7 +11,7 @@ use kern_kernels::{DataSet, Par, VectorKernel};
 use serde_json::json;
 
 use super::baseline::paired_difference;
-use super::ridge::{GAMMA_SEARCH_MAX, Loo, leave_one_out, linear_loo, report_linear_baseline};
+use super::ridge::{GAMMA_SEARCH_MAX, Loo, ScoredBy, leave_one_out, linear_loo, report_linear_baseline};
 use super::search::sample_rows;
 use super::{Choices, Weighed};
 use crate::error::Result;
@@ -133,7 +133,8 @@ impl Check {
                 r2(fitted.mse)
             ));
         }
-        let keep_linear = report_linear_baseline(fitted, linear, r2, "GP's", prefer_simple, choices);
+        let keep_linear =
+            report_linear_baseline(fitted, linear, r2, ("GP's", ScoredBy::LeaveOneOut), prefer_simple, choices);
         Verdict { keep_linear }
     }
 }

@@ -234,38 +234,80 @@ fn choose_task(spec: &mut FitSpec, labels: Option<&Labels>, kind: SampleKind, n:
     let (task, why) = match labels {
         None => (Task::Oneclass, "no labels".to_string()),
         Some(Labels::Text { classes, .. }) => (Task::Svc, format!("{} text classes", classes.len())),
-        Some(Labels::Numeric(v)) => {
-            let mut distinct: Vec<f64> = Vec::new();
-            for &y in v {
-                if !distinct.contains(&y) {
-                    distinct.push(y);
-                    if distinct.len() > 20 {
-                        break;
-                    }
-                }
-            }
-            let integers = v.iter().all(|y| y.fract() == 0.0);
-            let k = distinct.len();
-            if k <= 2 || (integers && k <= 20 && n >= 5 * k) {
-                (Task::Svc, format!("{k} distinct label values: classes"))
-            } else {
+        Some(Labels::Numeric(v)) => match numeric_labels_as_classes(v) {
+            Ok(k) => (Task::Svc, format!("{k} distinct label values: classes")),
+            Err(kind_of_values) => {
                 // Integer labels may be class codes (LIBSVM's letter has 26)
                 // or counts (abalone's rings, 28 values): say which was assumed.
-                let what = match (integers, k > 20) {
-                    (true, true) => "over 20 distinct integer labels, taken as values: --task svc classifies",
-                    (true, false) => "integer labels with under 5 samples a value on average, taken as values",
-                    _ => "real-valued labels",
+                let what = match kind_of_values {
+                    ValueLabels::Real => "real-valued labels".to_string(),
+                    ValueLabels::ManyIntegers => {
+                        format!("{}, taken as values: --task svc classifies", kind_of_values.describe())
+                    }
+                    ValueLabels::FewPerInteger => format!("{}, taken as values", kind_of_values.describe()),
                 };
                 if n <= EXACT_RIDGE_MAX || (kind == SampleKind::Vectors && !spec.precomputed()) {
-                    (Task::Krr, what.to_string())
+                    (Task::Krr, what)
                 } else {
                     (Task::Svr, format!("{what}; {n} samples (> {EXACT_RIDGE_MAX} for exact ridge)"))
                 }
             }
-        }
+        },
     };
     spec.task = task;
     choices.note("task", json!(task.name()), format!("task {} ({why})", task.name()));
+}
+
+/// Numeric labels as `--auto` takes them: `Ok(k)`, `k` classes, for two
+/// values or at most 20 integers with 5 samples a value on average; else
+/// `Err` with what makes them values.
+///
+/// ```
+/// use kern::select::auto::{ValueLabels, numeric_labels_as_classes};
+/// assert_eq!(numeric_labels_as_classes(&[1.0, -1.0, 1.0, -1.0]), Ok(2));
+/// assert_eq!(numeric_labels_as_classes(&[0.5, 1.25, 2.0]), Err(ValueLabels::Real));
+/// ```
+pub fn numeric_labels_as_classes(v: &[f64]) -> std::result::Result<usize, ValueLabels> {
+    let mut distinct: Vec<f64> = Vec::new();
+    for &y in v {
+        if !distinct.contains(&y) {
+            distinct.push(y);
+            if distinct.len() > 20 {
+                break;
+            }
+        }
+    }
+    let integers = v.iter().all(|y| y.fract() == 0.0);
+    let k = distinct.len();
+    match (integers, k) {
+        (_, ..=2) => Ok(k),
+        (true, ..=20) if v.len() >= 5 * k => Ok(k),
+        (true, ..=20) => Err(ValueLabels::FewPerInteger),
+        (true, _) => Err(ValueLabels::ManyIntegers),
+        (false, _) => Err(ValueLabels::Real),
+    }
+}
+
+/// Why numeric labels are taken as values ([`numeric_labels_as_classes`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ValueLabels {
+    /// Some are not integers.
+    Real,
+    /// Over 20 distinct integers.
+    ManyIntegers,
+    /// At most 20 integers, under 5 samples a value on average.
+    FewPerInteger,
+}
+
+impl ValueLabels {
+    /// What the labels are, in a few words.
+    pub fn describe(self) -> &'static str {
+        match self {
+            ValueLabels::Real => "real-valued labels",
+            ValueLabels::ManyIntegers => "over 20 distinct integer labels",
+            ValueLabels::FewPerInteger => "integer labels with under 5 samples a value on average",
+        }
+    }
 }
 
 /// Vectors: scaling, the median gamma, then the task's own choices; for GP

@@ -40,7 +40,7 @@ pub(super) fn leave_one_out(
     weights: Option<&[f64]>,
     par: Par,
 ) -> Result<Loo> {
-    gram_loo(&ExactGram::new(kernel, x, par), alpha, y, weights, par)
+    gram_loo(&ExactGram::new(kernel, x, par), alpha, y, weights, Free::Nothing, par)
 }
 
 /// Linear ridge with an unpenalised intercept ([`leave_one_out`] of the
@@ -62,19 +62,38 @@ pub(super) fn linear_loo(x: &DataSet, y: &Mat<f64>, alpha: Alpha, weights: Optio
     let mean = (0..n).map(|i| w(i) * y[(i, 0)]).sum::<f64>() / total;
     let y = Mat::from_fn(n, 1, |i, _| y[(i, 0)] - mean);
     let centred = SharedGram::new(k.as_ref());
-    gram_loo(&ExactGram::new(&centred, &GramRows::all(n), par), alpha, &y, weights, par)
+    gram_loo(&ExactGram::new(&centred, &GramRows::all(n), par), alpha, &y, weights, Free::Intercept, par)
 }
 
-/// Reports the linear baseline's leave-one-out `linear` beside the kernel
-/// model's (`what`: "kernel's", "GP's"), both on the same samples, `r2`
-/// turning a mean squared error into R²: whether it is as good within noise
-/// (one standard error of the paired per-sample differences of squared
-/// errors), and whether it is kept (when as good and `prefer_simple`).
+/// Whether leave-one-out refits an unpenalised intercept without the
+/// left-out sample ([`LooPath::with_intercept`]): the centred linear
+/// baseline's does.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Free {
+    Nothing,
+    Intercept,
+}
+
+/// How the baseline and the kernel model were scored, on the same samples.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(super) enum ScoredBy {
+    /// Leave-one-out, each sample left out of a fit on the others.
+    LeaveOneOut,
+    /// Fitted on the rest, scored on held-out samples (Falkon's).
+    HeldOut,
+}
+
+/// Reports the linear baseline `linear` beside the kernel model `kernel`
+/// (`what`: "kernel's", "GP's"), both scored on the same samples as
+/// `measured` says, `r2` turning a mean squared error into R²: whether it
+/// is as good within noise (one standard error of the paired per-sample
+/// differences of squared errors), and whether it is kept (when as good
+/// and `prefer_simple`).
 pub(super) fn report_linear_baseline(
     kernel: &Loo,
     linear: &Loo,
     r2: impl Fn(f64) -> f64,
-    what: &str,
+    (what, scored_by): (&str, ScoredBy),
     prefer_simple: bool,
     choices: &mut Choices,
 ) -> bool {
@@ -82,14 +101,20 @@ pub(super) fn report_linear_baseline(
     let as_good = mean.is_finite() && mean <= noise;
     let kept = as_good && prefer_simple;
     let samples = kernel.squared.len();
+    let (key, how, on) = match scored_by {
+        ScoredBy::LeaveOneOut => ("loo", "by leave-one-out", "samples"),
+        ScoredBy::HeldOut => {
+            ("held_out", "by its error on held-out samples, on the kernel's centres", "held-out samples")
+        }
+    };
     choices.json.insert(
         "baseline".into(),
-        json!({ "kernel": "linear", "alpha": linear.alpha, "loo_mse": linear.mse, "loo_r2": r2(linear.mse),
-                "kernel_loo_mse": kernel.mse, "samples": samples,
+        json!({ "kernel": "linear", "alpha": linear.alpha, format!("{key}_mse"): linear.mse,
+                format!("{key}_r2"): r2(linear.mse), format!("kernel_{key}_mse"): kernel.mse, "samples": samples,
                 "as_good_within_noise": as_good, "kept": kept }),
     );
     choices.said.push(format!(
-        "linear baseline (ridge with an intercept, alpha {:.4e} by leave-one-out) on the same {samples} samples: R² {:.4} beside the {what} {:.4}: {}",
+        "linear baseline (ridge with an intercept, alpha {:.4e} {how}) on the same {samples} {on}: R² {:.4} beside the {what} {:.4}: {}",
         linear.alpha,
         r2(linear.mse),
         r2(kernel.mse),
@@ -99,12 +124,25 @@ pub(super) fn report_linear_baseline(
 }
 
 /// [`leave_one_out`] of the Gram matrix `gram`.
-fn gram_loo(gram: &dyn GramProvider, alpha: Alpha, y: &Mat<f64>, weights: Option<&[f64]>, par: Par) -> Result<Loo> {
+fn gram_loo(
+    gram: &dyn GramProvider,
+    alpha: Alpha,
+    y: &Mat<f64>,
+    weights: Option<&[f64]>,
+    free: Free,
+    par: Par,
+) -> Result<Loo> {
+    // The weighted problem's rows are scaled by √w: so is the intercept's direction.
+    let direction: Vec<f64> = (0..gram.n()).map(|i| weights.map_or(1.0, |w| w[i].sqrt())).collect();
+    let path = |gram: &dyn GramProvider, y: faer::MatRef<'_, f64>| match free {
+        Free::Nothing => LooPath::new(gram, y, par),
+        Free::Intercept => LooPath::with_intercept(gram, y, &direction, par),
+    };
     let path = match weights {
-        None => LooPath::new(gram, y.as_ref(), par)?,
+        None => path(gram, y.as_ref())?,
         Some(w) => {
             let weighted = WeightedGram::new(gram, w);
-            LooPath::new(&weighted, weighted.scale_rows(y.as_ref()).as_ref(), par)?
+            path(&weighted, weighted.scale_rows(y.as_ref()).as_ref())?
         }
     };
     let alpha = match alpha {
@@ -207,7 +245,7 @@ pub(super) fn choose(
     // Linear ridge on the samples gamma was chosen on.
     let alpha_held_or_auto = if alpha_held { spec.alpha } else { Alpha::Auto };
     let lin = linear_loo(&xs, &ys, alpha_held_or_auto, ws, par)?;
-    let kept = report_linear_baseline(&searched, &lin, r2, "kernel's", prefer_simple, choices);
+    let kept = report_linear_baseline(&searched, &lin, r2, ("kernel's", ScoredBy::LeaveOneOut), prefer_simple, choices);
     if kept {
         // On a subsample, α is chosen again on all samples by the final fit.
         let alpha = if rows.is_some() && !alpha_held { Alpha::Auto } else { Alpha::Value(lin.alpha) };
@@ -250,6 +288,7 @@ pub(super) fn search_gamma(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use faer::linalg::solvers::Solve;
 
     /// Targets `50 + xᵀw` exactly: with its intercept the linear baseline
     /// predicts every left-out sample (to rounding), without it it cannot;
@@ -266,5 +305,60 @@ mod tests {
         let ones = vec![1.0; 60];
         let weighted = linear_loo(&x, &y, Alpha::Value(1e-10), Some(&ones), Par::Seq).unwrap();
         assert!(with.squared.iter().zip(&weighted.squared).all(|(a, b)| (a - b).abs() < 1e-12));
+    }
+
+    /// Each left-out sample's weighted squared error of linear ridge with an
+    /// intercept refitted on the other samples (weighted means, then
+    /// `(X_cᵀ W X_c + αI) β = X_cᵀ W y_c` in the primal): the reference.
+    fn refitted(x: &DataSet, y: &[f64], w: &[f64], alpha: f64) -> Vec<f64> {
+        let (n, d) = (x.n_samples(), x.n_features());
+        let v = |i: usize, f: usize| x.row(i).value_at(f);
+        (0..n)
+            .map(|out| {
+                let rest: Vec<usize> = (0..n).filter(|&i| i != out).collect();
+                let total: f64 = rest.iter().map(|&i| w[i]).sum();
+                let mean = |f: &dyn Fn(usize) -> f64| rest.iter().map(|&i| w[i] * f(i)).sum::<f64>() / total;
+                let xm: Vec<f64> = (0..d).map(|f| mean(&|i| v(i, f))).collect();
+                let ym = mean(&|i| y[i]);
+                let a = Mat::from_fn(d, d, |f, g| {
+                    let sum: f64 = rest.iter().map(|&i| w[i] * (v(i, f) - xm[f]) * (v(i, g) - xm[g])).sum();
+                    sum + if f == g { alpha } else { 0.0 }
+                });
+                let b = Mat::from_fn(d, 1, |f, _| rest.iter().map(|&i| w[i] * (v(i, f) - xm[f]) * (y[i] - ym)).sum());
+                let beta = a.llt(faer::Side::Lower).expect("definite").solve(&b);
+                let predicted = ym + (0..d).map(|f| (v(out, f) - xm[f]) * beta[(f, 0)]).sum::<f64>();
+                w[out] * (y[out] - predicted).powi(2)
+            })
+            .collect()
+    }
+
+    /// The baseline's leave-one-out errors are those of refitting without
+    /// each sample, intercept included, with more features than samples
+    /// and fewer, weighted or not. Without refitting the intercept, a fit
+    /// with more features than samples predicted every left-out target
+    /// exactly, so the baseline scored R² 1 on noise.
+    #[test]
+    fn the_linear_baseline_leaves_each_sample_out_of_its_intercept_too() {
+        for (n, d) in [(14, 30), (40, 3)] {
+            let x = crate::synthetic::uniform(n, d, 7);
+            let noise = crate::synthetic::uniform(n, 1, 8);
+            let y: Vec<f64> = (0..n).map(|i| 3.0 + x.row(i).value_at(0) + noise.row(i).value_at(0)).collect();
+            let column = Mat::from_fn(n, 1, |i, _| y[i]);
+            let varied: Vec<f64> = (0..n).map(|i| 0.5 + (i % 3) as f64).collect();
+            for weights in [None, Some(&varied[..])] {
+                let w = weights.map_or(vec![1.0; n], <[f64]>::to_vec);
+                for alpha in [1e-4, 1.0] {
+                    let loo = linear_loo(&x, &column, Alpha::Value(alpha), weights, Par::Seq).unwrap();
+                    for (got, want) in loo.squared.iter().zip(refitted(&x, &y, &w, alpha)) {
+                        assert!((got - want).abs() <= 1e-8 * want.max(1e-3), "{n}×{d} α {alpha}: {got} against {want}");
+                    }
+                }
+            }
+            // Noise alone, wide: nothing predicts it better than its mean.
+            let only_noise = Mat::from_fn(n, 1, |i, _| noise.row(i).value_at(0));
+            let (_, sd) = mean_and_std(only_noise.col_as_slice(0));
+            let loo = linear_loo(&x, &only_noise, Alpha::Auto, None, Par::Seq).unwrap();
+            assert!(loo.mse > 0.8 * sd * sd, "{n}×{d}: mse {} on targets of variance {}", loo.mse, sd * sd);
+        }
     }
 }
