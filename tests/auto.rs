@@ -281,6 +281,44 @@ fn auto_on_rare_positives_finds_what_the_whole_grid_py_grid_finds() {
     assert!(held > 0.97, "held-out accuracy {held}");
 }
 
+/// Two classes in blobs four standard deviations apart, and one sample of
+/// a third class far off.
+fn blobs_and_a_stray(n: usize, seed: u64) -> String {
+    let mut u = lcg(seed);
+    let mut normal = move || (-2.0 * u().max(1e-12).ln()).sqrt() * (2.0 * std::f64::consts::PI * u()).cos();
+    let mut rows: Vec<String> =
+        (0..n).map(|i| format!("{} 1:{:.4} 2:{:.4}\n", 1 + i % 2, 4.0 * (i % 2) as f64 + normal(), normal())).collect();
+    rows.insert(n / 3, "3 1:20 2:20\n".into());
+    rows.concat()
+}
+
+/// One sample of a class once stopped the search altogether ("too few
+/// samples per class"), and so did a class the search's subsample missed:
+/// now the lone sample is trained on in every fold and not scored, and an
+/// absent class is left out of the search.
+#[test]
+fn a_class_with_one_sample_does_not_stop_the_search() {
+    let dir = scratch();
+    let d = dir.path();
+    write(d, "small.txt", blobs_and_a_stray(200, 21));
+    let o = kern(d, &["fit", "small.txt", "-o", "small.model", "--json"]);
+    let auto = &json(&o)["auto"];
+    assert_eq!(auto["search_folds"], 5, "{auto}");
+    assert_eq!(auto["search_unscored"], 1, "{auto}");
+    assert!(auto["cv_accuracy"].as_f64().unwrap() > 0.95, "{auto}");
+    assert!(
+        stderr(&o).contains("1 sample (each its class's only one there) trained on in every fold"),
+        "{}",
+        stderr(&o)
+    );
+    // Beyond the search's 5,000 samples the stray is in its subsample or not.
+    write(d, "large.txt", blobs_and_a_stray(6_000, 22));
+    let o = kern(d, &["fit", "large.txt", "-o", "large.model", "--json"]);
+    let auto = &json(&o)["auto"];
+    assert_eq!(auto["search_samples"], 5_000, "{auto}");
+    assert!(auto["search_points"].as_u64().unwrap() > 20 && auto["cv_accuracy"].as_f64().unwrap() > 0.95, "{auto}");
+}
+
 #[test]
 fn a_majority_class_model_is_a_warning_and_the_metric_and_the_baseline_are_options() {
     let dir = scratch();

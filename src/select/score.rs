@@ -16,7 +16,9 @@ pub enum CvScore {
 }
 
 impl CvScore {
-    /// Scores `predictions[f]`, the predictions for the rows of fold `f` in order.
+    /// Scores `predictions[f]`, the predictions for the rows of fold `f` in
+    /// order. A classifier's rows in no fold (`fold_of[i]` at least the
+    /// number of folds: trained on in every fold) are left out of its score.
     pub fn new(targets: &Targets, fold_of: &[usize], predictions: Vec<Prediction>) -> Self {
         Self::weighted(targets, fold_of, predictions, None)
     }
@@ -56,8 +58,12 @@ impl CvScore {
         }
         match targets {
             Targets::Classes { names, codes } => {
-                let confusion = Confusion::weighted(names.len(), codes, &classes_out, weights);
-                let correct = (0..n).filter(|&i| classes_out[i] == codes[i]).count();
+                // Rows in no test fold (trained on in every fold) are not scored.
+                let scored: Vec<usize> = (0..n).filter(|&i| fold_of[i] < per_fold.len()).collect();
+                let pick = |v: &[usize]| scored.iter().map(|&i| v[i]).collect::<Vec<usize>>();
+                let w: Option<Vec<f64>> = weights.map(|w| scored.iter().map(|&i| w[i]).collect());
+                let confusion = Confusion::weighted(names.len(), &pick(codes), &pick(&classes_out), w.as_deref());
+                let correct = scored.iter().filter(|&&i| classes_out[i] == codes[i]).count();
                 CvScore::Accuracy { accuracy: confusion.accuracy(), correct, per_fold, confusion }
             }
             Targets::Values(y) => CvScore::Error {
@@ -270,6 +276,19 @@ fn weighted_r2(y: &[f64], pred: &[f64], weights: Option<&[f64]>) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A row in no fold (trained on in every fold) counts in no score.
+    #[test]
+    fn rows_in_no_fold_are_not_scored() {
+        let names: Vec<String> = vec!["a".into(), "b".into(), "c".into()];
+        let targets = Targets::Classes { names: names.clone(), codes: vec![0, 1, 0, 1, 2] };
+        let predicted = |v: &[&str]| Prediction::Classes(v.iter().map(|s| s.to_string()).collect(), None);
+        // Folds 0 and 1 hold rows 0, 2 and 1, 3; row 4 is in neither.
+        let score = CvScore::new(&targets, &[0, 1, 0, 1, 2], vec![predicted(&["a", "b"]), predicted(&["b", "a"])]);
+        let CvScore::Accuracy { accuracy, correct, confusion, .. } = score else { panic!("a classifier's score") };
+        assert_eq!((accuracy, correct), (0.5, 2));
+        assert_eq!(confusion.accuracy(), 0.5);
+    }
 
     #[test]
     fn balanced_accuracy_and_f1_match_scikit_learns_definitions() {

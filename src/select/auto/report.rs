@@ -70,11 +70,19 @@ pub(super) fn apply_outcome(
     choices.json.insert("search_samples".into(), json!(outcome.samples));
     let (start, start_score) = outcome.start();
     choices.json.insert("start_score".into(), json!(start_score.key_by(metric)));
-    let on = if outcome.samples < n {
+    let mut on = if outcome.samples < n {
         format!(" on a random {} of the {n} samples", outcome.samples)
     } else {
         String::new()
     };
+    if outcome.unscored > 0 {
+        choices.json.insert("search_unscored".into(), json!(outcome.unscored));
+        let samples = if outcome.unscored == 1 { "sample" } else { "samples" };
+        on += &format!(
+            "; {} {samples} (each its class's only one there) trained on in every fold, not scored",
+            outcome.unscored
+        );
+    }
     choices.said.push(format!(
         "{} by {}-fold cross-validation over {} points{on} ({}; the start, {}, {})",
         point_name(point),

@@ -29,8 +29,11 @@ pub(super) struct Sample<S> {
 }
 
 impl<S: Learnable> Sample<S> {
-    /// All of `x`, or a seeded random [`SEARCH_MAX`] of it; `None` when too
-    /// few samples per class for the folds.
+    /// All of `x`, or a seeded random [`SEARCH_MAX`] of it; `None` when
+    /// fewer than two classes have two samples there. Classes the sample
+    /// lacks are left out of its targets, and the one sample of a class is
+    /// trained on in every fold and never scored: every training fold then
+    /// holds every class (a class of two or more is dealt over as many folds).
     pub fn new(x: &S, data: Weighed<'_, Targets>, seed: u64) -> Option<Self> {
         let rows = search_rows(x.len(), seed);
         let (x, targets, weights) = match &rows {
@@ -39,18 +42,25 @@ impl<S: Learnable> Sample<S> {
                 (x.select(&(0..x.len()).collect::<Vec<_>>()), data.targets.clone(), data.weights.map(<[f64]>::to_vec))
             }
         };
-        // Every training fold must hold every class: no more folds than the
-        // smallest class has samples.
-        let smallest = match &targets {
-            Targets::Classes { names, codes } => {
-                (0..names.len()).map(|c| codes.iter().filter(|&&k| k == c).count()).min()
-            }
-            _ => None,
-        };
-        let folds = FOLDS.min(x.len()).min(smallest.unwrap_or(usize::MAX));
+        let targets = present_classes(targets);
+        let folds = FOLDS.min(x.len());
         check_folds(folds, x.len()).ok()?;
-        let fold_of = assign_folds(&targets, x.len(), folds, seed);
+        let mut fold_of = assign_folds(&targets, x.len(), folds, seed);
+        if let Targets::Classes { names, codes } = &targets {
+            let count = |c: usize| codes.iter().filter(|&&k| k == c).count();
+            if (0..names.len()).filter(|&c| count(c) >= 2).count() < 2 {
+                return None;
+            }
+            let alone: Vec<bool> = (0..names.len()).map(|c| count(c) == 1).collect();
+            codes.iter().zip(&mut fold_of).filter(|(c, _)| alone[**c]).for_each(|(_, f)| *f = folds);
+        }
         Some(Self { x, targets, weights, fold_of, folds, rows })
+    }
+
+    /// Samples trained on in every fold and never scored (the one sample of
+    /// a class).
+    fn unscored(&self) -> usize {
+        self.fold_of.iter().filter(|&&f| f >= self.folds).count()
     }
 
     /// Runs the search over `space` for `spec`.
@@ -67,6 +77,7 @@ impl<S: Learnable> Sample<S> {
         })?;
         outcome.folds = folds;
         outcome.samples = self.x.len();
+        outcome.unscored = self.unscored();
         Ok(outcome)
     }
 }
@@ -143,6 +154,20 @@ pub(super) fn check_on_disjoint<S: Learnable>(
     }
     outcome.best = scores[best].0;
     Ok(Some(Check { samples: rest.len(), scores }))
+}
+
+/// `targets` without the classes no sample holds (a subsample may miss a
+/// rare one, and a fit refuses a class without samples).
+fn present_classes(targets: Targets) -> Targets {
+    let Targets::Classes { names, codes } = targets else { return targets };
+    let mut new_code = vec![usize::MAX; names.len()];
+    codes.iter().for_each(|&c| new_code[c] = 0);
+    let kept: Vec<usize> = (0..names.len()).filter(|&c| new_code[c] == 0).collect();
+    kept.iter().enumerate().for_each(|(k, &c)| new_code[c] = k);
+    Targets::Classes {
+        names: kept.iter().map(|&c| names[c].clone()).collect(),
+        codes: codes.iter().map(|&c| new_code[c]).collect(),
+    }
 }
 
 /// The weights at `rows`.

@@ -68,8 +68,11 @@ pub(crate) struct Outcome {
     pub best: usize,
     /// Folds of the cross-validation (set by the caller that scored).
     pub folds: usize,
-    /// Samples the cross-validation scored (set by the caller).
+    /// Samples the cross-validation ran on (set by the caller).
     pub samples: usize,
+    /// Of those, the ones trained on in every fold and never scored (set by
+    /// the caller: the one sample of a class).
+    pub unscored: usize,
     pub metric: Metric,
     /// The index of the start (C = 1 at the centre).
     pub start: usize,
@@ -118,7 +121,7 @@ pub(crate) fn coarse_to_fine(space: Space, evaluate: impl FnMut(&[Point]) -> Res
     refine(&mut search, space)?;
     let best = search.best();
     let start = search.tried.iter().position(|(p, _)| *p == start).expect("the start is scored");
-    Ok(Outcome { tried: search.tried, best, folds: 0, samples: 0, metric: space.metric, start })
+    Ok(Outcome { tried: search.tried, best, folds: 0, samples: 0, unscored: 0, metric: space.metric, start })
 }
 
 /// The coarse gamma columns: `g0 + 4k` over grid.py's range and from eight
