@@ -80,6 +80,7 @@ fn ridge_auto_picks_gamma_and_alpha_by_leave_one_out() {
     assert_eq!(auto["auto"]["task"], "krr");
     assert_eq!(auto["alpha_selection"], "leave-one-out");
     assert!(auto["auto"]["loo_mse"].as_f64().unwrap() < 0.01, "{auto}");
+    assert_eq!(auto["auto"]["residuals"]["heavy_tailed"], false, "{auto}");
     kern(d, &["fit", "train.txt", "--task", "krr", "-o", "default.model", "-q"]);
     let (a, b) = (mse(d, "auto.model", "test.txt"), mse(d, "default.model", "test.txt"));
     // The noise variance is 0.01 / 12: auto comes close to it, the defaults do not.
@@ -108,6 +109,28 @@ fn the_linear_baseline_on_wide_data_scores_left_out_samples_it_did_not_see() {
     let baseline = &auto["auto"]["baseline"];
     assert!(baseline["loo_mse"].as_f64().unwrap() > 0.5 / 12.0, "{baseline}");
     assert!(baseline["loo_r2"].as_f64().unwrap() < 0.9, "{baseline}");
+}
+
+/// A curve with 3 % of its targets off by ±50 (noise 0.1): kernel ridge's
+/// squared loss follows those few, and the report says so.
+#[test]
+fn heavy_tailed_residuals_are_reported() {
+    let dir = scratch();
+    let d = dir.path();
+    let mut u = lcg(31);
+    let rows: String = (0..400)
+        .map(|_| {
+            let x = 2.0 * u() - 1.0;
+            let off = if u() < 0.03 { if u() < 0.5 { 50.0 } else { -50.0 } } else { 0.0 };
+            format!("{:.5} 1:{x:.5} 2:{:.5}\n", x * x + 0.2 * (u() - 0.5) + off, u())
+        })
+        .collect();
+    write(d, "train.txt", rows);
+    let o = kern(d, &["fit", "train.txt", "-o", "auto.model", "--json"]);
+    let residuals = &json(&o)["auto"]["residuals"];
+    assert_eq!(residuals["heavy_tailed"], true, "{residuals}");
+    assert!(residuals["rms"].as_f64().unwrap() > 3.0 * residuals["typical"].as_f64().unwrap(), "{residuals}");
+    assert!(stderr(&o).contains("the leave-one-out residuals are heavy-tailed"), "{}", stderr(&o));
 }
 
 #[test]

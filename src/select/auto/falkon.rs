@@ -15,7 +15,8 @@ use kern_kernels::{DataSet, Par};
 use serde_json::json;
 
 use super::ridge::{
-    GAMMA_SEARCH_MAX, Loo, ScoredBy, kept_linear, linear_loo, report_linear_baseline, search_gamma, spec_loo,
+    GAMMA_SEARCH_MAX, Loo, ScoredBy, kept_linear, linear_loo, report_linear_baseline, report_residual_tails,
+    search_gamma, spec_loo,
 };
 use super::search::sample_rows;
 use super::{Choices, Weighed};
@@ -111,6 +112,7 @@ pub(super) fn choose(
     let (best, tried) = held_out_choice(spec, &held, shape, (alpha, alpha_fixed, g0.is_some()), par, notices)?;
     (spec.approx.components, spec.kernel.gamma, spec.alpha) = (best.centres, best.gamma, Alpha::Value(best.alpha));
     report_held_out(&best, &tried, (held.y_test.len(), alpha_fixed), r2, choices);
+    report_residual_tails(&best.errors, ScoredBy::HeldOut, choices);
     // The linear baseline on the same centres and held-out samples, α from
     // its leave-one-out on the subsample down, as the kernel's.
     let (start, steps) = match alpha_fixed {
