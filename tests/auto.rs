@@ -316,11 +316,12 @@ fn blobs_and_a_stray(n: usize, seed: u64) -> String {
 }
 
 /// One sample of a class once stopped the search altogether ("too few
-/// samples per class"), and so did a class the search's subsample missed:
-/// now the lone sample is trained on in every fold and not scored, and an
-/// absent class is left out of the search.
+/// samples per class"), and so did a class the search's subsample missed;
+/// `kern cv` refused it ("class 2 has no training samples"). Now the lone
+/// sample is trained on in every fold and not scored, and an absent class
+/// is left out of the search.
 #[test]
-fn a_class_with_one_sample_does_not_stop_the_search() {
+fn a_class_with_one_sample_stops_neither_the_search_nor_cross_validation() {
     let dir = scratch();
     let d = dir.path();
     write(d, "small.txt", blobs_and_a_stray(200, 21));
@@ -334,6 +335,12 @@ fn a_class_with_one_sample_does_not_stop_the_search() {
         "{}",
         stderr(&o)
     );
+    let cv = json(&kern(d, &["cv", "small.txt", "--folds", "5", "-c", "1", "--json", "-q"]));
+    assert_eq!(cv["unscored"], 1, "{cv}");
+    let per_fold: Vec<f64> = cv["accuracy_per_fold"].as_array().unwrap().iter().map(|a| a.as_f64().unwrap()).collect();
+    // 200 scored samples in five folds of 40: the pooled accuracy is the folds' mean.
+    let mean = per_fold.iter().sum::<f64>() / 5.0;
+    assert!((cv["accuracy"].as_f64().unwrap() - mean).abs() < 1e-12, "{cv}");
     // Beyond the search's 5,000 samples the stray is in its subsample or not.
     write(d, "large.txt", blobs_and_a_stray(6_000, 22));
     let o = kern(d, &["fit", "large.txt", "-o", "large.model", "--json"]);

@@ -35,16 +35,21 @@ pub(super) fn run_spread(args: &CvArgs, par: Par, collective: &dyn Collective) -
         json!({ "task": spec.task.name(), "kernel": spec.kernel.name.name(), "folds": args.folds, "n_samples": n });
     let score = &search.scores[0];
     fields(score, &mut report);
+    if search.unscored > 0 {
+        report["unscored"] = json!(search.unscored);
+    }
     if !args.run.quiet {
         print_notices(&search.notices);
         let (mean, std) = mean_and_std(score.per_fold());
         match score {
             CvScore::Accuracy { accuracy, correct, .. } => eprintln!(
-                "kern cv: {}-fold accuracy = {:.4} % ({correct}/{n}); per fold {:.2} ± {:.2} %",
+                "kern cv: {}-fold accuracy = {:.4} % ({correct}/{}); per fold {:.2} ± {:.2} %{}",
                 args.folds,
                 100.0 * accuracy,
+                n - search.unscored,
                 100.0 * mean,
-                100.0 * std
+                100.0 * std,
+                unscored_said(search.unscored)
             ),
             CvScore::Error { mse, r2, .. } => eprintln!(
                 "kern cv: {}-fold mse = {mse:.6}, r2 = {r2:.6}; per-fold mse {mean:.6} ± {std:.6}",
@@ -56,6 +61,15 @@ pub(super) fn run_spread(args: &CvArgs, par: Par, collective: &dyn Collective) -
         print_json(&report);
     }
     Ok(())
+}
+
+/// What a report adds for `unscored` samples in no fold ([`crate::select::assign_folds`]).
+pub(super) fn unscored_said(unscored: usize) -> String {
+    match unscored {
+        0 => String::new(),
+        1 => "; 1 sample, its class's only one, trained on in every fold, not scored".into(),
+        k => format!("; {k} samples, each its class's only one, trained on in every fold, not scored"),
+    }
 }
 
 /// A score's fields in a JSON report: the pooled metric, per fold, and the

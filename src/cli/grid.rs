@@ -86,6 +86,9 @@ pub(super) fn run_spread(args: &GridArgs, par: Par, collective: &dyn Collective)
         }).collect::<Vec<_>>(),
         "best_params": params(&values[best]),
     });
+    if search.unscored > 0 {
+        report["unscored"] = json!(search.unscored);
+    }
     match &scores[best] {
         CvScore::Accuracy { accuracy, .. } => report["best_accuracy"] = json!(accuracy),
         CvScore::Error { mse, r2, .. } => {
@@ -105,7 +108,11 @@ pub(super) fn run_spread(args: &GridArgs, par: Par, collective: &dyn Collective)
             CvScore::Error { mse, r2, .. } => format!("mse = {mse:.6}, r2 = {r2:.6}"),
         };
         let (count, folds) = (points.len(), args.folds);
-        eprintln!("kern grid: {count} points × {folds} folds in {seconds:.3} s; best {}: {score}", chosen.join(" "));
+        let unscored = super::cv::unscored_said(search.unscored);
+        eprintln!(
+            "kern grid: {count} points × {folds} folds in {seconds:.3} s; best {}: {score}{unscored}",
+            chosen.join(" ")
+        );
     }
     if args.refit {
         let output = args.output.clone().unwrap_or_else(|| default_model_path(&args.data_file));

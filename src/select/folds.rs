@@ -39,12 +39,32 @@ pub fn kfold(n: usize, k: usize, seed: u64) -> Vec<usize> {
     deal(&vec![0; n], k, seed)
 }
 
-/// The folds of `targets`: stratified by class for classifiers, plain otherwise.
+/// The folds of `targets`: stratified by class for classifiers, plain
+/// otherwise. The only sample of a class gets fold `k`, which is none: it
+/// is trained on in every fold and never scored (a fold without it would
+/// train without its class). A class of two or more samples is dealt over
+/// as many folds, so every training fold holds it.
+///
+/// ```
+/// use kern::select::assign_folds;
+/// use kern::train::Targets;
+/// let targets = Targets::Classes { names: vec!["a".into(), "b".into(), "c".into()], codes: vec![0, 1, 0, 1, 2, 0, 1] };
+/// let folds = assign_folds(&targets, 7, 3, 0);
+/// assert_eq!(folds[4], 3);
+/// assert!(folds.iter().enumerate().all(|(i, &f)| i == 4 || f < 3));
+/// ```
 pub fn assign_folds(targets: &Targets, n: usize, k: usize, seed: u64) -> Vec<usize> {
-    match targets.codes() {
-        Some(codes) => deal(codes, k, seed),
-        None => kfold(n, k, seed),
-    }
+    let Some(codes) = targets.codes() else { return kfold(n, k, seed) };
+    let mut fold_of = deal(codes, k, seed);
+    let mut count = vec![0usize; codes.iter().max().map_or(0, |&c| c + 1)];
+    codes.iter().for_each(|&c| count[c] += 1);
+    codes.iter().zip(&mut fold_of).filter(|(c, _)| count[**c] == 1).for_each(|(_, f)| *f = k);
+    fold_of
+}
+
+/// How many samples of `fold_of` are in none of its `k` folds.
+pub fn unscored(fold_of: &[usize], k: usize) -> usize {
+    fold_of.iter().filter(|&&f| f >= k).count()
 }
 
 /// Deals the samples of each group (`codes`), groups in order of first

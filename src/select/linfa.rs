@@ -141,5 +141,5 @@ where
         .collect::<Result<Vec<f64>, E>>()?;
     let scores: Vec<CvScores> = per_job.chunks(folds.len()).map(|s| CvScores::new(s.to_vec())).collect();
     let best = super::score::argmax(scores.iter().map(|s| s.mean));
-    Ok(GridSearch { scores, best, notices: Vec::new() })
+    Ok(GridSearch { scores, best, notices: Vec::new(), unscored: 0 })
 }

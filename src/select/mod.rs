@@ -31,7 +31,7 @@ mod spread;
 
 pub use auto::{AutoSpec, Choices, Held, fit_auto};
 pub use axes::{Axis, MAX_POINTS, MAX_VALUES, Param, grid_points, parse_axis};
-pub use folds::{assign_folds, check_folds, fold_rows, holdout, kfold, stratified_kfold};
+pub use folds::{assign_folds, check_folds, fold_rows, holdout, kfold, stratified_kfold, unscored};
 pub use score::{Confusion, CvScore, Metric, best, mean_and_std, mean_squared_error, r2_score};
 pub use spread::agree;
 
@@ -54,6 +54,8 @@ pub struct GridSearch<S = CvScore> {
     pub best: usize,
     /// Where work stayed on the CPU although a GPU was asked for, and why.
     pub notices: Vec<String>,
+    /// Samples in no fold ([`assign_folds`]): trained on in every fold, not scored.
+    pub unscored: usize,
 }
 
 /// Scores every point by `folds`-fold cross-validation on `data` (folds
@@ -93,7 +95,7 @@ pub fn grid_search_spread(
     }
     let notices = Notices::default();
     let c = collective;
-    let scores = match &data.x {
+    let (scores, unscored) = match &data.x {
         Inputs::Vectors(x) => {
             check_precomputed(base, x, &data.file)?;
             match base.scale.then(|| Scaling::fit(x)) {
@@ -104,7 +106,7 @@ pub fn grid_search_spread(
         Inputs::Sequences(x) => score(points, x, data, folds, par, on_fit, &notices, c)?,
         Inputs::Graphs(x) => score(points, x, data, folds, par, on_fit, &notices, c)?,
     };
-    Ok(GridSearch { best: best(&scores), scores, notices: notices.lines() })
+    Ok(GridSearch { best: best(&scores), scores, notices: notices.lines(), unscored })
 }
 
 /// Cross-validates `spec` on `data`: [`grid_search`] of one point.
@@ -112,7 +114,8 @@ pub fn cross_validate(spec: &FitSpec, data: &Data, folds: usize, par: Par) -> Re
     Ok(grid_search(std::slice::from_ref(spec), data, folds, par, &|| ())?.scores.remove(0))
 }
 
-/// [`grid_search`] on samples of one kind.
+/// [`grid_search`] on samples of one kind: the scores, and how many
+/// samples were in no fold.
 #[allow(clippy::too_many_arguments)]
 fn score<S: Learnable>(
     points: &[FitSpec],
@@ -123,7 +126,7 @@ fn score<S: Learnable>(
     on_fit: &(dyn Fn() + Sync),
     notices: &Notices,
     collective: &dyn Collective,
-) -> Result<Vec<CvScore>> {
+) -> Result<(Vec<CvScore>, usize)> {
     let base = &points[0];
     let targets = Targets::new(base.task, data.labels.as_ref(), &data.file)?;
     check_folds(folds, x.len())?;
@@ -131,5 +134,5 @@ fn score<S: Learnable>(
     let kept = GramCache::new(0);
     let weights = data.weights.as_deref();
     let scheduler = Scheduler { x, targets: &targets, weights, fold_of: &fold_of, folds, par, on_fit, notices, kept };
-    scheduler.scores(points, collective)
+    Ok((scheduler.scores(points, collective)?, unscored(&fold_of, folds)))
 }

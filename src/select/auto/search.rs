@@ -7,7 +7,7 @@ use super::tune::{Outcome, Point, Space, coarse_to_fine};
 use super::{FOLDS, SEARCH_MAX};
 use crate::error::Result;
 use crate::select::schedule::{GramCache, Scheduler};
-use crate::select::{CvScore, Param, assign_folds, check_folds};
+use crate::select::{CvScore, Param, assign_folds, check_folds, unscored};
 use crate::synthetic::rng;
 use crate::train::{FitSpec, Learnable, Notices, Targets};
 
@@ -31,9 +31,8 @@ pub(super) struct Sample<S> {
 impl<S: Learnable> Sample<S> {
     /// All of `x`, or a seeded random [`SEARCH_MAX`] of it; `None` when
     /// fewer than two classes have two samples there. Classes the sample
-    /// lacks are left out of its targets, and the one sample of a class is
-    /// trained on in every fold and never scored: every training fold then
-    /// holds every class (a class of two or more is dealt over as many folds).
+    /// lacks are left out of its targets; the one sample of a class is in
+    /// no fold ([`assign_folds`]).
     pub fn new(x: &S, data: Weighed<'_, Targets>, seed: u64) -> Option<Self> {
         let rows = search_rows(x.len(), seed);
         let (x, targets, weights) = match &rows {
@@ -45,22 +44,14 @@ impl<S: Learnable> Sample<S> {
         let targets = present_classes(targets);
         let folds = FOLDS.min(x.len());
         check_folds(folds, x.len()).ok()?;
-        let mut fold_of = assign_folds(&targets, x.len(), folds, seed);
         if let Targets::Classes { names, codes } = &targets {
             let count = |c: usize| codes.iter().filter(|&&k| k == c).count();
             if (0..names.len()).filter(|&c| count(c) >= 2).count() < 2 {
                 return None;
             }
-            let alone: Vec<bool> = (0..names.len()).map(|c| count(c) == 1).collect();
-            codes.iter().zip(&mut fold_of).filter(|(c, _)| alone[**c]).for_each(|(_, f)| *f = folds);
         }
+        let fold_of = assign_folds(&targets, x.len(), folds, seed);
         Some(Self { x, targets, weights, fold_of, folds, rows })
-    }
-
-    /// Samples trained on in every fold and never scored (the one sample of
-    /// a class).
-    fn unscored(&self) -> usize {
-        self.fold_of.iter().filter(|&&f| f >= self.folds).count()
     }
 
     /// Runs the search over `space` for `spec`.
@@ -77,7 +68,7 @@ impl<S: Learnable> Sample<S> {
         })?;
         outcome.folds = folds;
         outcome.samples = self.x.len();
-        outcome.unscored = self.unscored();
+        outcome.unscored = unscored(&self.fold_of, folds);
         Ok(outcome)
     }
 }
