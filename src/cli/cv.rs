@@ -9,7 +9,7 @@ use super::args::read_weighted;
 use super::progress::Progress;
 use super::{CvArgs, print_json, print_notices};
 use crate::error::Result;
-use crate::select::{CvScore, agree, grid_search_spread, mean_and_std};
+use crate::select::{CvScore, agree, grid_search_spread, mean_and_std, unscored_said};
 
 pub(super) fn run(args: &CvArgs, par: Par) -> Result<()> {
     run_spread(args, par, &Alone)
@@ -61,15 +61,6 @@ pub(super) fn run_spread(args: &CvArgs, par: Par, collective: &dyn Collective) -
         print_json(&report);
     }
     Ok(())
-}
-
-/// What a report adds for `unscored` samples in no fold ([`crate::select::assign_folds`]).
-pub(super) fn unscored_said(unscored: usize) -> String {
-    match unscored {
-        0 => String::new(),
-        1 => "; 1 sample, its class's only one, trained on in every fold, not scored".into(),
-        k => format!("; {k} samples, each its class's only one, trained on in every fold, not scored"),
-    }
 }
 
 /// A score's fields in a JSON report: the pooled metric, per fold, and the

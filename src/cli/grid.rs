@@ -15,7 +15,7 @@ use super::args::{DataArgs, RunArgs, TrainArgs, WeightArgs, default_model_path, 
 use super::progress::Progress;
 use super::{FitArgs, print_json, print_notices};
 use crate::error::{Error, Result};
-use crate::select::{Axis, CvScore, agree, grid_points, grid_search_spread, mean_and_std, parse_axis};
+use crate::select::{Axis, CvScore, agree, grid_points, grid_search_spread, mean_and_std, parse_axis, unscored_said};
 use crate::train::FitSpec;
 
 /// `kern grid`.
@@ -108,7 +108,7 @@ pub(super) fn run_spread(args: &GridArgs, par: Par, collective: &dyn Collective)
             CvScore::Error { mse, r2, .. } => format!("mse = {mse:.6}, r2 = {r2:.6}"),
         };
         let (count, folds) = (points.len(), args.folds);
-        let unscored = super::cv::unscored_said(search.unscored);
+        let unscored = unscored_said(search.unscored);
         eprintln!(
             "kern grid: {count} points × {folds} folds in {seconds:.3} s; best {}: {score}{unscored}",
             chosen.join(" ")

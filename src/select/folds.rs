@@ -67,6 +67,21 @@ pub fn unscored(fold_of: &[usize], k: usize) -> usize {
     fold_of.iter().filter(|&&f| f >= k).count()
 }
 
+/// What a report says of `unscored` samples ([`assign_folds`]), after a
+/// "; " (empty when none).
+///
+/// ```
+/// assert_eq!(kern::select::unscored_said(0), "");
+/// assert!(kern::select::unscored_said(2).starts_with("; 2 samples"));
+/// ```
+pub fn unscored_said(unscored: usize) -> String {
+    match unscored {
+        0 => String::new(),
+        1 => "; 1 sample, its class's only one, trained on in every fold, not scored".into(),
+        k => format!("; {k} samples, each its class's only one, trained on in every fold, not scored"),
+    }
+}
+
 /// Deals the samples of each group (`codes`), groups in order of first
 /// appearance, each shuffled, round robin over `k` folds.
 fn deal(codes: &[usize], k: usize, seed: u64) -> Vec<usize> {

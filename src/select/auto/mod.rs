@@ -239,12 +239,11 @@ fn choose_task(spec: &mut FitSpec, labels: Option<&Labels>, kind: SampleKind, n:
             Err(kind_of_values) => {
                 // Integer labels may be class codes (LIBSVM's letter has 26)
                 // or counts (abalone's rings, 28 values): say which was assumed.
+                let labels = kind_of_values.describe();
                 let what = match kind_of_values {
-                    ValueLabels::Real => "real-valued labels".to_string(),
-                    ValueLabels::ManyIntegers => {
-                        format!("{}, taken as values: --task svc classifies", kind_of_values.describe())
-                    }
-                    ValueLabels::FewPerInteger => format!("{}, taken as values", kind_of_values.describe()),
+                    ValueLabels::Real => labels.to_string(),
+                    ValueLabels::ManyIntegers => format!("{labels}, taken as values: --task svc classifies"),
+                    ValueLabels::FewPerInteger => format!("{labels}, taken as values"),
                 };
                 if n <= EXACT_RIDGE_MAX || (kind == SampleKind::Vectors && !spec.precomputed()) {
                     (Task::Krr, what)

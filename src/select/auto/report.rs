@@ -7,7 +7,7 @@ use serde_json::json;
 use super::Choices;
 use super::search::{Check, at_point};
 use super::tune::{Outcome, Point};
-use crate::select::{CvScore, Metric};
+use crate::select::{CvScore, Metric, unscored_said};
 use crate::train::{FitSpec, Notices};
 
 /// A score as the report says it: the metric (and accuracy beside it), or MSE and R².
@@ -77,11 +77,7 @@ pub(super) fn apply_outcome(
     };
     if outcome.unscored > 0 {
         choices.json.insert("search_unscored".into(), json!(outcome.unscored));
-        let samples = if outcome.unscored == 1 { "sample" } else { "samples" };
-        on += &format!(
-            "; {} {samples} (each its class's only one there) trained on in every fold, not scored",
-            outcome.unscored
-        );
+        on += &unscored_said(outcome.unscored);
     }
     choices.said.push(format!(
         "{} by {}-fold cross-validation over {} points{on} ({}; the start, {}, {})",

@@ -85,7 +85,7 @@ pub(super) enum ScoredBy {
 
 /// Reports the linear baseline `linear` beside the kernel model `kernel`
 /// (`what`: "kernel's", "GP's"), both scored on the same samples as
-/// `measured` says, `r2` turning a mean squared error into R²: whether it
+/// `scored_by` says, `r2` turning a mean squared error into R²: whether it
 /// is as good within noise (one standard error of the paired per-sample
 /// differences of squared errors), and whether it is kept (when as good
 /// and `prefer_simple`).
@@ -169,11 +169,13 @@ fn gram_loo(
     free: Free,
     par: Par,
 ) -> Result<Loo> {
-    // The weighted problem's rows are scaled by √w: so is the intercept's direction.
-    let direction: Vec<f64> = (0..gram.n()).map(|i| weights.map_or(1.0, |w| w[i].sqrt())).collect();
     let path = |gram: &dyn GramProvider, y: faer::MatRef<'_, f64>| match free {
         Free::Nothing => LooPath::new(gram, y, par),
-        Free::Intercept => LooPath::with_intercept(gram, y, &direction, par),
+        Free::Intercept => {
+            // The weighted problem's rows are scaled by √w: so is the intercept's direction.
+            let direction: Vec<f64> = (0..gram.n()).map(|i| weights.map_or(1.0, |w| w[i].sqrt())).collect();
+            LooPath::with_intercept(gram, y, &direction, par)
+        }
     };
     let path = match weights {
         None => path(gram, y.as_ref())?,
