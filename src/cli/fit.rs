@@ -50,7 +50,12 @@ pub(super) fn run_with(spec: &FitSpec, args: &FitArgs, par: Par) -> Result<()> {
     let (fitted, choices) = if args.auto {
         let held = held(&args.given);
         let data = read_for_auto(&args.train, &args.data, &args.weights, spec, &held)?;
-        let auto = AutoSpec { held, metric: args.auto_metric, prefer_simple: args.auto_prefer_simple };
+        let auto = AutoSpec {
+            held,
+            metric: args.auto_metric,
+            prefer_simple: args.auto_prefer_simple,
+            robust: args.auto_robust,
+        };
         let (fitted, choices) = fit_auto(spec, &auto, data, par)?;
         (fitted, Some(choices))
     } else {

@@ -123,6 +123,7 @@ pub(super) fn run_spread(args: &GridArgs, par: Par, collective: &dyn Collective)
             auto: false,
             auto_metric: Default::default(),
             auto_prefer_simple: false,
+            auto_robust: Default::default(),
             conformal: None,
             checkpoint: None,
             checkpoint_every: 5,

@@ -75,6 +75,9 @@ pub struct FitArgs {
     /// Keep --auto's linear baseline (linear kernel, C or alpha searched) when it scores as well as the kernel model within one standard error (implies --auto)
     #[arg(long)]
     pub auto_prefer_simple: bool,
+    /// When --auto's kernel ridge fits Huber's loss (iteratively reweighted, from leave-one-out residuals) in place of the squared loss (implies --auto): detect (when a few samples dominate the squared loss's leave-one-out error), always, or never
+    #[arg(long, value_enum, default_value = "detect", value_name = "WHEN")]
+    pub auto_robust: crate::select::auto::Robust,
     /// Hold out this share of the samples (seeded by --seed) to calibrate split-conformal prediction intervals (`kern predict --interval`): svr, nusvr and krr with --approx; the model is fitted on the rest. Exact krr and gp have intervals of their own
     #[arg(long, value_name = "SHARE")]
     pub conformal: Option<f64>,
@@ -249,7 +252,7 @@ fn note_given(fit: &mut FitArgs, m: &clap::ArgMatches) {
     let chooses = |id: &String| {
         !resources.contains(&id.as_str()) && model_options.get_arguments().any(|a| a.get_id().as_str() == id)
     };
-    let auto_options = |id: &String| id == "auto_metric" || id == "auto_prefer_simple";
+    let auto_options = |id: &String| ["auto_metric", "auto_prefer_simple", "auto_robust"].contains(&id.as_str());
     if !fit.given.iter().any(chooses) || fit.given.iter().any(auto_options) {
         fit.auto = true;
     }

@@ -15,11 +15,11 @@ use kern_kernels::{DataSet, Par};
 use serde_json::json;
 
 use super::ridge::{
-    GAMMA_SEARCH_MAX, Loo, ScoredBy, kept_linear, linear_loo, report_linear_baseline, report_residual_tails,
-    search_gamma, spec_loo,
+    GAMMA_SEARCH_MAX, Loo, ScoredBy, Subsample, kept_linear, linear_loo, report_linear_baseline, search_gamma, spec_loo,
 };
+use super::robust::{self, report_residual_tails, weighted_std};
 use super::search::sample_rows;
-use super::{Choices, Weighed};
+use super::{AutoSpec, Choices, Weighed};
 use crate::error::Result;
 use crate::model::Prediction;
 use crate::select::{Param, mean_and_std};
@@ -61,28 +61,28 @@ const HELD_OUT_SEARCH_MAX: usize = 50_000;
 /// Falkon for `spec` (kernel ridge) on `x`: gamma (unless held: `g0` is
 /// `None`) and α (unless held), then the linear baseline on the same
 /// held-out samples, kept when `prefer_simple` and as good within noise.
+/// With Huber's loss (`auto.robust`), its weights from the subsample's
+/// reweighted exact fit weigh every Falkon fit and held-out error; they are
+/// returned for the final fit.
 #[allow(clippy::too_many_arguments)]
 pub(super) fn choose(
     spec: &mut FitSpec,
     x: &DataSet,
     data: Weighed<'_, [f64]>,
     g0: Option<f64>,
-    alpha_held: bool,
-    prefer_simple: bool,
+    auto: &AutoSpec,
     par: Par,
     notices: &Notices,
     choices: &mut Choices,
-) -> Result<()> {
+) -> Result<Option<Vec<f64>>> {
     let n = x.n_samples();
     (spec.approx.method, spec.approx.components) = (Approx::Falkon, CENTRES.min(n));
     let (y, weights) = (data.targets, data.weights);
-    let (_, sd) = mean_and_std(y);
-    let r2 = |mse: f64| if sd > 0.0 { 1.0 - mse / (sd * sd) } else { 0.0 };
     let rows = sample_rows(n, GAMMA_SEARCH_MAX, spec.seed).unwrap_or_else(|| (0..n).collect());
     let xs = x.select(&rows);
     let ys = Mat::from_fn(rows.len(), 1, |i, _| y[rows[i]]);
     let ws: Option<Vec<f64>> = weights.map(|w| rows.iter().map(|&i| w[i]).collect());
-    if !alpha_held {
+    if !auto.held.alpha {
         spec.alpha = Alpha::Auto;
     }
     let searched = match g0 {
@@ -102,31 +102,72 @@ pub(super) fn choose(
         None => spec_loo(spec, &xs, &ys, ws.as_deref(), par)?,
     };
     choices.json.insert("gamma_search_samples".into(), json!(rows.len()));
+    let sub = Subsample { x: &xs, y: &ys, weights: ws.as_deref(), rows: Some(&rows) };
+    if !robust::wanted(auto.robust, &searched.residuals) {
+        held_out_and_baseline(spec, x, data, (&sub, &searched), g0.is_some(), auto, par, notices, choices)?;
+        return Ok(None);
+    }
+    let then = ", which would bend the fit towards them";
+    report_residual_tails(&searched.residuals, "squared loss's leave-one-out", then, choices);
+    let rounds = robust::huber_rounds(spec, &sub, searched, g0, par)?;
+    let every = robust::weigh_every_sample(spec, x, data, &sub, &rows, &rounds, par)?;
+    let huber = Weighed { targets: y, weights: Some(&every.weights[..]) };
+    let sub = Subsample { weights: Some(&rounds.weights.weights), ..sub };
+    let best = held_out_and_baseline(spec, x, huber, (&sub, &rounds.loo), g0.is_some(), auto, par, notices, choices)?;
+    robust::report_reweighting(&rounds, &every, &best.residuals, choices);
+    Ok(Some(every.weights))
+}
+
+/// Centres, gamma and α by held-out error ([`held_out_choice`]) from the
+/// subsample's leave-one-out `searched`, set on `spec` and reported; then
+/// the linear baseline on the same centres and held-out samples, kept when
+/// as good within noise and `auto.prefer_simple`. Returns the chosen point.
+#[allow(clippy::too_many_arguments)]
+fn held_out_and_baseline(
+    spec: &mut FitSpec,
+    x: &DataSet,
+    data: Weighed<'_, [f64]>,
+    (sub, searched): (&Subsample<'_>, &Loo),
+    width_free: bool,
+    auto: &AutoSpec,
+    par: Par,
+    notices: &Notices,
+    choices: &mut Choices,
+) -> Result<Scored> {
+    let sd = match data.weights {
+        Some(w) => weighted_std(data.targets, w),
+        None => mean_and_std(data.targets).1,
+    };
+    let r2 = |mse: f64| if sd > 0.0 { 1.0 - mse / (sd * sd) } else { 0.0 };
     // A held value is kept; otherwise α starts from leave-one-out's.
-    let (alpha, alpha_fixed) = match (alpha_held, spec.alpha) {
+    let (alpha, alpha_fixed) = match (auto.held.alpha, spec.alpha) {
         (true, Alpha::Value(alpha)) => (alpha, true),
         _ => (searched.alpha, false),
     };
     let held = HeldOut::split(x, data, spec.seed);
     let shape = Shape::of_vectors(x, par);
-    let (best, tried) = held_out_choice(spec, &held, shape, (alpha, alpha_fixed, g0.is_some()), par, notices)?;
+    let (best, tried) = held_out_choice(spec, &held, shape, (alpha, alpha_fixed, width_free), par, notices)?;
     (spec.approx.components, spec.kernel.gamma, spec.alpha) = (best.centres, best.gamma, Alpha::Value(best.alpha));
     report_held_out(&best, &tried, (held.y_test.len(), alpha_fixed), r2, choices);
-    report_residual_tails(&best.errors, ScoredBy::HeldOut, choices);
+    if !choices.json.contains_key("residuals") {
+        let then = ", which bend the fit towards them; --auto-robust always fits Huber's loss";
+        report_residual_tails(&best.residuals, "held-out", then, choices);
+    }
     // The linear baseline on the same centres and held-out samples, α from
     // its leave-one-out on the subsample down, as the kernel's.
     let (start, steps) = match alpha_fixed {
         true => (alpha, &ALPHA_STEPS[1..2]),
-        false => (linear_loo(&xs, &ys, Alpha::Auto, ws.as_deref(), par)?.alpha, &ALPHA_STEPS[..]),
+        false => (linear_loo(sub.x, sub.y, Alpha::Auto, sub.weights, par)?.alpha, &ALPHA_STEPS[..]),
     };
-    let linear = kept_linear(spec, &xs, Alpha::Value(start));
+    let linear = kept_linear(spec, sub.x, Alpha::Value(start));
     let lin = held.alpha_path(&linear, start, steps, par, notices)?;
-    let scores = |s: &Scored| Loo { alpha: s.alpha, mse: s.mse, squared: s.errors.to_vec() };
+    let scores =
+        |s: &Scored| Loo { alpha: s.alpha, mse: s.mse, squared: s.errors.to_vec(), residuals: s.residuals.to_vec() };
     let what = ("kernel's", ScoredBy::HeldOut);
-    if report_linear_baseline(&scores(&best), &scores(&lin), r2, what, prefer_simple, choices) {
-        *spec = kept_linear(spec, &xs, Alpha::Value(lin.alpha));
+    if report_linear_baseline(&scores(&best), &scores(&lin), r2, what, auto.prefer_simple, choices) {
+        *spec = kept_linear(spec, sub.x, Alpha::Value(lin.alpha));
     }
-    Ok(())
+    Ok(best)
 }
 
 /// Says which centres, gamma and α the held-out share chose, and the best
@@ -193,15 +234,17 @@ impl HeldOut {
     }
 
     /// The held-out samples' (weighted) squared errors of `spec` fitted on
-    /// the rest, and their (weighted) mean.
-    fn errors(&self, spec: &FitSpec, par: Par, notices: &Notices) -> Result<(Vec<f64>, f64)> {
+    /// the rest, their (weighted) mean, and their residuals `y − f(x)`.
+    fn errors(&self, spec: &FitSpec, par: Par, notices: &Notices) -> Result<(Vec<f64>, f64, Vec<f64>)> {
         let kernel = DataSet::kernel(spec, &self.x_train)?;
         let fitted =
             DataSet::fit(spec, &kernel, self.x_train.clone(), &self.targets, self.w_train.as_deref(), par, notices)?;
         let Prediction::Values(p) = DataSet::predict(&fitted, &self.x_test, par)? else {
             unreachable!("ridge predicts values")
         };
-        Ok(weighted_squared_errors(p.col_as_slice(0), &self.y_test, self.w_test.as_deref()))
+        let p = p.col_as_slice(0);
+        let (squared, mse) = weighted_squared_errors(p, &self.y_test, self.w_test.as_deref());
+        Ok((squared, mse, self.y_test.iter().zip(p).map(|(y, p)| y - p).collect()))
     }
 
     /// The α of `start · steps` with the least held-out error at `spec`'s
@@ -212,12 +255,13 @@ impl HeldOut {
         let mut best: Option<Scored> = None;
         for step in steps {
             let alpha = start * step;
-            let (errors, mse) = self.errors(&FitSpec { alpha: Alpha::Value(alpha), ..spec.clone() }, par, notices)?;
+            let (errors, mse, residuals) =
+                self.errors(&FitSpec { alpha: Alpha::Value(alpha), ..spec.clone() }, par, notices)?;
             match best {
                 Some(ref b) if mse >= b.mse * (1.0 - ALPHA_GAIN) => break,
                 _ => {
                     let (centres, gamma, errors) = (spec.approx.components, spec.kernel.gamma, errors.into());
-                    best = Some(Scored { centres, gamma, alpha, mse, errors });
+                    best = Some(Scored { centres, gamma, alpha, mse, errors, residuals: residuals.into() });
                 }
             }
         }
@@ -234,6 +278,8 @@ struct Scored {
     mse: f64,
     /// Each held-out sample's (weighted) squared error.
     errors: Arc<[f64]>,
+    /// Each held-out sample's residual `y − f(x)`.
+    residuals: Arc<[f64]>,
 }
 
 /// Centres, gamma and α by the held-out error ([`HeldOut`]). At

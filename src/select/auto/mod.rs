@@ -16,7 +16,9 @@
 //!   beside the kernel model, kept with `prefer_simple` when as good within
 //!   noise (`baseline.rs`).
 //! - Kernel ridge: α by exact leave-one-out, and gamma by the same
-//!   leave-one-out error over a few multiples of the median heuristic.
+//!   leave-one-out error over a few multiples of the median heuristic;
+//!   Huber's loss by reweighting when a few samples dominate that error
+//!   (`robust.rs`, [`Robust`]).
 //! - GPs: every hyperparameter by the marginal likelihood, from the median
 //!   heuristic. For regression from [`CHOSEN_GP_MIN`] samples the covariance
 //!   (RBF or Matérn 3/2, one lengthscale or one per feature) is chosen by
@@ -33,6 +35,7 @@ mod gamma;
 mod gp;
 mod report;
 mod ridge;
+mod robust;
 mod search;
 mod tune;
 
@@ -49,6 +52,7 @@ use crate::train::{
     Approx, FitSpec, Fitted, KernelName, Learnable, Notices, Sampling, Targets, Task, check_precomputed,
 };
 pub use gamma::median_gamma;
+pub use robust::Robust;
 pub use search::search_rows;
 use search::{Sample, check_on_disjoint};
 use tune::{LOG2_C, Space};
@@ -112,6 +116,8 @@ pub struct AutoSpec {
     pub metric: Metric,
     /// Keep the linear baseline when it scores as well within noise (`--auto-prefer-simple`).
     pub prefer_simple: bool,
+    /// When kernel ridge fits Huber's loss in place of the squared one (`--auto-robust`).
+    pub robust: Robust,
 }
 
 /// What `--auto` chose and why.
@@ -182,10 +188,15 @@ pub fn fit_auto(spec: &FitSpec, auto: &AutoSpec, data: Data, par: Par) -> Result
     if !held.task {
         choose_task(&mut spec, data.labels.as_ref(), data.x.kind(), data.x.len(), &mut choices);
     }
-    let gp_check = match &data.x {
+    let ToFit { check: gp_check, weights } = match &data.x {
         Inputs::Vectors(x) => choose_for_vectors(&mut spec, auto, x, &data, par, &notices, &mut choices)?,
         Inputs::Sequences(x) => choose_for_machine(&mut spec, auto, x, &data, par, &notices, &mut choices)?,
         Inputs::Graphs(x) => choose_for_machine(&mut spec, auto, x, &data, par, &notices, &mut choices)?,
+    };
+    // Huber's loss is fitted as ridge weighted by it (and by the caller's weights).
+    let data = match weights {
+        Some(weights) => Data { weights: Some(weights), ..data },
+        None => data,
     };
     let exact_intervals = spec.task == Task::Gp || (spec.task == Task::Krr && spec.approx.method == Approx::None);
     if conformal.is_some() && exact_intervals {
@@ -309,6 +320,14 @@ impl ValueLabels {
     }
 }
 
+/// What the choices leave for the final fit: the check to run on a fitted
+/// GP, and weights the fit takes in place of the caller's (Huber's times theirs).
+#[derive(Default)]
+struct ToFit {
+    check: Option<gp::Check>,
+    weights: Option<Vec<f64>>,
+}
+
 /// Vectors: scaling, the median gamma, then the task's own choices; for GP
 /// regression, the check to run on the fitted GP.
 fn choose_for_vectors(
@@ -319,7 +338,7 @@ fn choose_for_vectors(
     par: Par,
     notices: &Notices,
     choices: &mut Choices,
-) -> Result<Option<gp::Check>> {
+) -> Result<ToFit> {
     check_precomputed(spec, x, &data.file)?;
     let scaled = (!spec.precomputed()).then(|| {
         let scaling = Scaling::fit(x);
@@ -370,14 +389,16 @@ fn choose_for_vectors(
                 json!("marginal likelihood"),
                 "GP hyperparameters by the marginal likelihood".into(),
             );
-            return Ok(check);
+            return Ok(ToFit { check, weights: None });
         }
         (Task::Krr, Targets::Values(y)) if spec.approx.method == Approx::None => {
             let weighed = Weighed { targets: y.as_slice(), weights: data.weights.as_deref() };
             if x.n_samples() > EXACT_RIDGE_MAX && !spec.precomputed() {
-                falkon::choose(spec, x, weighed, g0, held.alpha, auto.prefer_simple, par, notices, choices)?;
+                let weights = falkon::choose(spec, x, weighed, g0, auto, par, notices, choices)?;
+                return Ok(ToFit { check: None, weights });
             } else {
-                ridge::choose(spec, x, weighed, g0, held.alpha, auto.prefer_simple, par, choices)?;
+                let weights = ridge::choose(spec, x, weighed, g0, auto, par, choices)?;
+                return Ok(ToFit { check: None, weights });
             }
         }
         (Task::Svc | Task::Nusvc | Task::Svr | Task::Nusvr, _) if spec.approx.method == Approx::None => {
@@ -391,7 +412,7 @@ fn choose_for_vectors(
             }
         }
     }
-    Ok(None)
+    Ok(ToFit::default())
 }
 
 /// GP regression beyond [`EXACT_GP_MAX`] samples: a sparse GP whose
@@ -542,7 +563,7 @@ fn choose_for_machine<S: Learnable>(
     par: Par,
     notices: &Notices,
     choices: &mut Choices,
-) -> Result<Option<gp::Check>> {
+) -> Result<ToFit> {
     let held = &auto.held;
     match spec.task {
         Task::Krr if !held.alpha => {
@@ -557,5 +578,5 @@ fn choose_for_machine<S: Learnable>(
         }
         _ => {}
     }
-    Ok(None)
+    Ok(ToFit::default())
 }

@@ -7,19 +7,23 @@ use kern_solvers::{LooPath, WeightedGram};
 use serde_json::json;
 
 use super::baseline::{linear_with_intercept, paired_difference};
+use super::robust::{self, Robust, report_residual_tails, weighted_std};
 use super::search::sample_rows;
-use super::{Choices, Weighed};
+use super::{AutoSpec, Choices, Weighed};
 use crate::error::Result;
 use crate::select::{Param, mean_and_std};
 use crate::train::memory::{Shape, check_plan};
 use crate::train::{Alpha, FitSpec};
 
-/// What leave-one-out measured at one kernel: α, the mean squared error, and
-/// each sample's squared error.
+/// What leave-one-out measured at one kernel: α, the mean squared error,
+/// each sample's squared error (weighted, as scored) and its residual
+/// `y_i − f₋ᵢ(x_i)` (unweighted, signed).
+#[derive(Clone)]
 pub(super) struct Loo {
     pub alpha: f64,
     pub mse: f64,
     pub squared: Vec<f64>,
+    pub residuals: Vec<f64>,
 }
 
 /// Leave-one-out of `spec`'s kernel and α on `x` ([`leave_one_out`]).
@@ -123,43 +127,6 @@ pub(super) fn report_linear_baseline(
     kept
 }
 
-/// Residuals are heavy-tailed when their root mean square is over this
-/// many times the typical one: about 1 for normal residuals, 1.4 for
-/// Laplace's, 1.5 for Student's t with 3 degrees of freedom; 27 where 3 %
-/// of a curve's targets were off by ±50 (noise deviation 0.1), and kernel
-/// ridge's R² on clean targets fell to −0.11 where a default ε-SVR's
-/// reached 0.99.
-const HEAVY_TAILS: f64 = 3.0;
-
-/// Reports the kernel model's residuals, from their squares `squared`
-/// (weighted, as scored), measured as `scored_by` says: their root mean
-/// square beside the typical size (1.4826 times the median absolute
-/// residual: the standard deviation of normal ones), and says so when a
-/// few samples dominate the squared loss ([`HEAVY_TAILS`]).
-pub(super) fn report_residual_tails(squared: &[f64], scored_by: ScoredBy, choices: &mut Choices) {
-    let mut sizes: Vec<f64> = squared.iter().map(|s| s.sqrt()).filter(|r| r.is_finite()).collect();
-    if sizes.len() < 2 {
-        return;
-    }
-    sizes.sort_unstable_by(f64::total_cmp);
-    let rms = (sizes.iter().map(|r| r * r).sum::<f64>() / sizes.len() as f64).sqrt();
-    let typical = 1.4826 * sizes[sizes.len() / 2];
-    let heavy = rms > HEAVY_TAILS * typical;
-    choices.json.insert("residuals".into(), json!({ "rms": rms, "typical": typical, "heavy_tailed": heavy }));
-    if heavy {
-        let which = match scored_by {
-            ScoredBy::LeaveOneOut => "leave-one-out",
-            ScoredBy::HeldOut => "held-out",
-        };
-        choices.said.push(format!(
-            "the {which} residuals are heavy-tailed (root mean square {rms:.3e} against {typical:.3e} typical, \
-             1.4826 × their median size): a few samples dominate the squared error this model minimises, and it \
-             bends towards them; an ε-insensitive loss (--task svr with a small C and ε near the typical residual) \
-             is swayed less"
-        ));
-    }
-}
-
 /// [`leave_one_out`] of the Gram matrix `gram`.
 fn gram_loo(
     gram: &dyn GramProvider,
@@ -188,13 +155,17 @@ fn gram_loo(
         Alpha::Auto => path.select()?.alpha,
         Alpha::Value(a) => a,
     };
-    let squared: Vec<f64> = match path.residuals(alpha) {
-        Some(r) => r.col_as_slice(0).iter().map(|v| v * v).collect(),
+    // The weighted problem's residuals are √w_i times the samples' own.
+    let residuals: Vec<f64> = match path.residuals(alpha) {
+        Some(r) => {
+            r.col_as_slice(0).iter().enumerate().map(|(i, v)| v / weights.map_or(1.0, |w| w[i].sqrt())).collect()
+        }
         None => vec![f64::INFINITY; gram.n()],
     };
+    let squared: Vec<f64> = residuals.iter().enumerate().map(|(i, r)| weights.map_or(1.0, |w| w[i]) * r * r).collect();
     let total = weights.map_or(squared.len() as f64, |w| w.iter().sum());
     let mse = squared.iter().sum::<f64>() / total.max(1e-300);
-    Ok(Loo { alpha, mse: if mse.is_finite() { mse } else { f64::INFINITY }, squared })
+    Ok(Loo { alpha, mse: if mse.is_finite() { mse } else { f64::INFINITY }, squared, residuals })
 }
 
 /// `spec` as the kept linear ridge (`linear + c`, `c` scaled to `xs`, the
@@ -220,19 +191,21 @@ pub(super) const GAMMA_SEARCH_MAX: usize = 2_000;
 /// Gamma (unless held: `g0` is `None`) by the exact leave-one-out error over
 /// `g0 · 2^{-4, -2, 0, 2, 4}` then the neighbours of the best at one step,
 /// on at most [`GAMMA_SEARCH_MAX`] samples; α (unless held) by leave-one-out
-/// on all samples at that gamma. Then linear ridge on the samples gamma was
-/// chosen on, kept when `prefer_simple` and as good within noise.
-#[allow(clippy::too_many_arguments)]
+/// on all samples at that gamma. With Huber's loss (`auto.robust`: always, or
+/// when those residuals are heavy-tailed) both under reweighting
+/// ([`huber_ridge`]). Then linear ridge on the samples gamma was chosen on,
+/// kept when `prefer_simple` and as good within noise. Returns the weights
+/// the final fit takes when they are not the caller's: Huber's times theirs.
 pub(super) fn choose(
     spec: &mut FitSpec,
     x: &DataSet,
     data: Weighed<'_, [f64]>,
     g0: Option<f64>,
-    alpha_held: bool,
-    prefer_simple: bool,
+    auto: &AutoSpec,
     par: Par,
     choices: &mut Choices,
-) -> Result<()> {
+) -> Result<Option<Vec<f64>>> {
+    let alpha_held = auto.held.alpha;
     if !alpha_held {
         spec.alpha = Alpha::Auto;
     }
@@ -240,56 +213,97 @@ pub(super) fn choose(
         if !alpha_held {
             choices.note("alpha", json!("leave-one-out"), "alpha by exact leave-one-out".into());
         }
-        return Ok(());
+        return Ok(None);
     };
     // One eigendecomposition of K at a time: K and its eigenvectors.
     check_plan(&FitSpec { alpha: Alpha::Auto, ..spec.clone() }, Shape::of_vectors(x, par))?;
     let (y, weights) = (data.targets, data.weights);
-    let (_, sd) = mean_and_std(y);
-    let r2 = |mse: f64| if sd > 0.0 { 1.0 - mse / (sd * sd) } else { 0.0 };
     let rows = sample_rows(y.len(), GAMMA_SEARCH_MAX, spec.seed);
-    let column = |y: &[f64]| Mat::from_fn(y.len(), 1, |i, _| y[i]);
     let pick = |v: &[f64], rows: &[usize]| rows.iter().map(|&i| v[i]).collect::<Vec<_>>();
     let (xs, ys, ws) = match &rows {
         Some(rows) => (x.select(rows), column(&pick(y, rows)), weights.map(|w| pick(w, rows))),
         None => (x.clone(), column(y), weights.map(<[f64]>::to_vec)),
     };
-    let ws = ws.as_deref();
-    let (gamma, searched) = search_gamma(spec, &xs, Weighed { targets: &ys, weights: ws }, g0, par)?;
+    let sub = Subsample { x: &xs, y: &ys, weights: ws.as_deref(), rows: rows.as_deref() };
+    let (gamma, searched) = search_gamma(spec, &xs, Weighed { targets: &ys, weights: sub.weights }, g0, par)?;
     Param::Gamma.set(spec, gamma);
-    let on_all;
+    if robust::wanted(auto.robust, &searched.residuals) {
+        let then = ", which would bend the fit towards them";
+        report_residual_tails(&searched.residuals, "squared loss's leave-one-out", then, choices);
+        let fit = robust::huber_ridge(spec, x, data, &sub, searched, Some(g0), par, choices)?;
+        // Huber-weighted scores: R² against the targets' deviation under the same weights.
+        let sd = weighted_std(y, &fit.weights);
+        let sub = Subsample { weights: Some(&fit.sub_weights), ..sub };
+        report_ridge(spec, &fit.on_all, &fit.on_sub, &sub, sd, auto, par, choices)?;
+        return Ok(Some(fit.weights));
+    }
     let chosen = match &rows {
-        Some(_) => {
-            on_all = spec_loo(spec, x, &column(y), weights, par)?;
-            &on_all
-        }
-        None => &searched,
+        Some(_) => spec_loo(spec, x, &column(y), weights, par)?,
+        None => searched.clone(),
     };
+    let then = match auto.robust {
+        Robust::Never => "; --auto-robust never keeps the squared loss, which bends the fit towards them",
+        _ => ", which bend the fit towards them; --auto-robust always fits Huber's loss",
+    };
+    report_residual_tails(&chosen.residuals, "leave-one-out", then, choices);
+    let (_, sd) = mean_and_std(y);
+    report_ridge(spec, &chosen, &searched, &sub, sd, auto, par, choices)?;
+    Ok(None)
+}
+
+/// The samples gamma is searched on: all, or a seeded subsample (`rows`).
+pub(super) struct Subsample<'a> {
+    pub x: &'a DataSet,
+    pub y: &'a Mat<f64>,
+    pub weights: Option<&'a [f64]>,
+    pub rows: Option<&'a [usize]>,
+}
+
+/// A column of targets.
+pub(super) fn column(y: &[f64]) -> Mat<f64> {
+    Mat::from_fn(y.len(), 1, |i, _| y[i])
+}
+
+/// Sets α from `chosen` (leave-one-out on all samples) and reports gamma,
+/// α and their score (R² against targets of deviation `sd`), then the linear
+/// baseline beside `searched` (the kernel on the gamma-search samples, with
+/// their weights), kept when as good within noise and `prefer_simple`.
+#[allow(clippy::too_many_arguments)]
+fn report_ridge(
+    spec: &mut FitSpec,
+    chosen: &Loo,
+    searched: &Loo,
+    sub: &Subsample<'_>,
+    sd: f64,
+    auto: &AutoSpec,
+    par: Par,
+    choices: &mut Choices,
+) -> Result<()> {
+    let r2 = |mse: f64| if sd > 0.0 { 1.0 - mse / (sd * sd) } else { 0.0 };
     // The alpha leave-one-out chose at this gamma: the final fit needs no second eigendecomposition.
     spec.alpha = Alpha::Value(chosen.alpha);
-    let (alpha, mse) = (chosen.alpha, chosen.mse);
-    let on = if xs.n_samples() < x.n_samples() { format!(" on a random {}", xs.n_samples()) } else { String::new() };
+    let gamma = spec.kernel.gamma.unwrap_or(f64::NAN);
+    let (alpha, mse, n) = (chosen.alpha, chosen.mse, sub.x.n_samples());
+    let on = if sub.rows.is_some() { format!(" on a random {n}") } else { String::new() };
     let said = format!(
         "gamma {gamma:.4e} by exact leave-one-out{on}, then alpha {alpha:.4e} (mse {mse:.4e}, R² {:.4})",
         r2(mse)
     );
     choices.note("gamma", json!(gamma), said);
-    if !alpha_held {
+    if !auto.held.alpha {
         choices.json.insert("alpha".into(), json!("leave-one-out"));
     }
-    choices.json.insert("gamma_search_samples".into(), json!(xs.n_samples()));
+    choices.json.insert("gamma_search_samples".into(), json!(n));
     choices.json.insert("loo_mse".into(), json!(mse));
     choices.json.insert("loo_r2".into(), json!(r2(mse)));
-
-    report_residual_tails(&chosen.squared, ScoredBy::LeaveOneOut, choices);
     // Linear ridge on the samples gamma was chosen on.
-    let alpha_held_or_auto = if alpha_held { spec.alpha } else { Alpha::Auto };
-    let lin = linear_loo(&xs, &ys, alpha_held_or_auto, ws, par)?;
-    let kept = report_linear_baseline(&searched, &lin, r2, ("kernel's", ScoredBy::LeaveOneOut), prefer_simple, choices);
-    if kept {
+    let alpha_held_or_auto = if auto.held.alpha { spec.alpha } else { Alpha::Auto };
+    let lin = linear_loo(sub.x, sub.y, alpha_held_or_auto, sub.weights, par)?;
+    let what = ("kernel's", ScoredBy::LeaveOneOut);
+    if report_linear_baseline(searched, &lin, r2, what, auto.prefer_simple, choices) {
         // On a subsample, α is chosen again on all samples by the final fit.
-        let alpha = if rows.is_some() && !alpha_held { Alpha::Auto } else { Alpha::Value(lin.alpha) };
-        *spec = kept_linear(spec, &xs, alpha);
+        let alpha = if sub.rows.is_some() && !auto.held.alpha { Alpha::Auto } else { Alpha::Value(lin.alpha) };
+        *spec = kept_linear(spec, sub.x, alpha);
     }
     Ok(())
 }
