@@ -88,6 +88,30 @@ fn gross_errors_in_the_targets_are_fitted_with_hubers_loss() {
     assert!(squared > 10.0 * huber, "squared loss {squared}, Huber's {huber}");
 }
 
+/// `--auto --task svr` on the same errors: ε from the targets' typical
+/// deviation, not their standard deviation (which the errors inflate), and
+/// C and gamma by the mean absolute error, which the errors do not dominate.
+#[test]
+fn the_svr_search_measures_far_off_targets_robustly() {
+    let dir = scratch();
+    let d = dir.path();
+    let (train, test) =
+        curve_with_errors(400, 31, |a, b| if a < 0.03 { if b < 0.5 { 50.0 } else { -50.0 } } else { 0.0 });
+    write(d, "train.txt", train);
+    write(d, "test.txt", test);
+    let o = kern(d, &["fit", "train.txt", "-o", "svr.model", "--auto", "--task", "svr", "--json"]);
+    let auto = &json(&o)["auto"];
+    assert_eq!(auto["metric"], "mae", "{auto}");
+    assert!(auto["cv_mae"].as_f64().unwrap() < auto["cv_mse"].as_f64().unwrap(), "{auto}");
+    // The curve's values spread over [0, 1]: ε about a tenth of that, where
+    // the targets' std (about 9) would give 0.9.
+    assert!(auto["epsilon"].as_f64().unwrap() < 0.1, "{auto}");
+    let mse = clean_mse(d, "svr.model");
+    assert!(mse < 0.005, "{mse}");
+    let o = kern(d, &["fit", "train.txt", "-o", "svc.model", "--auto-metric", "mae", "--task", "svc"]);
+    common::assert_one_line_error(&o, &["--auto-metric mae scores regression"]);
+}
+
 /// One-sided errors (10 % of the targets +5) shift the whole fit: measured
 /// about their median, they are still found, and Huber's loss recovers
 /// the curve; on clean targets `--auto-robust always` changes little.

@@ -73,9 +73,10 @@ pub(super) fn fields(score: &CvScore, report: &mut Value) {
             report["accuracy_per_fold"] = json!(per_fold);
             report["accuracy_std"] = json!(std);
         }
-        CvScore::Error { mse, r2, per_fold } => {
+        CvScore::Error { mse, r2, mae, per_fold, .. } => {
             report["mse"] = json!(mse);
             report["r2"] = json!(r2);
+            report["mae"] = json!(mae);
             report["mse_per_fold"] = json!(per_fold);
             report["mse_std"] = json!(std);
         }

@@ -69,7 +69,7 @@ pub struct FitArgs {
     /// Choose what is not given from the data: the task from the labels, feature scaling (stored in the model), gamma by the median heuristic, SVM C and gamma by a coarse-to-fine 5-fold search, ridge alpha and gamma by leave-one-out, GP hyperparameters by marginal likelihood. `kern fit DATA` with no model option implies it
     #[arg(long)]
     pub auto: bool,
-    /// What --auto's search maximises for classifiers (implies --auto): accuracy (as grid.py), balanced-accuracy (mean per-class recall), or f1 (the rarer class's F1 for two classes, the macro mean beyond)
+    /// What --auto's search maximises (implies --auto). Classifiers: accuracy (as grid.py), balanced-accuracy (mean per-class recall), or f1 (the rarer class's F1 for two classes, the macro mean beyond). Regression searches minimise the mean squared error, or with mae the mean absolute error (chosen by itself where a few far-off targets dominate their deviation)
     #[arg(long, value_enum, default_value = "accuracy", value_name = "METRIC")]
     pub auto_metric: crate::select::Metric,
     /// Keep --auto's linear baseline (linear kernel, C or alpha searched) when it scores as well as the kernel model within one standard error (implies --auto)

@@ -11,8 +11,9 @@ pub enum CvScore {
     /// Classification: the pooled accuracy and count right, accuracy per
     /// fold, and the pooled confusion matrix (other metrics derive from it).
     Accuracy { accuracy: f64, correct: usize, per_fold: Vec<f64>, confusion: Confusion },
-    /// Regression: pooled mean squared error and R², MSE per fold.
-    Error { mse: f64, r2: f64, per_fold: Vec<f64> },
+    /// Regression: pooled mean squared error, R² and mean absolute error;
+    /// MSE and MAE per fold.
+    Error { mse: f64, r2: f64, mae: f64, per_fold: Vec<f64>, per_fold_mae: Vec<f64> },
 }
 
 impl CvScore {
@@ -37,6 +38,7 @@ impl CvScore {
         let mut classes_out = vec![usize::MAX; n];
         let mut values_out = vec![0.0; n];
         let mut per_fold = Vec::with_capacity(predictions.len());
+        let mut per_fold_mae = Vec::new();
         for (f, prediction) in predictions.into_iter().enumerate() {
             let (test, _) = fold_rows(fold_of, f);
             per_fold.push(match (prediction, targets) {
@@ -51,6 +53,7 @@ impl CvScore {
                     test.iter().enumerate().for_each(|(k, &i)| values_out[i] = v[(k, 0)]);
                     let yt: Vec<f64> = test.iter().map(|&i| y[i]).collect();
                     let wt: Option<Vec<f64>> = weights.map(|_| test.iter().map(|&i| weight(i)).collect());
+                    per_fold_mae.push(weighted_mae(&yt, v.col_as_slice(0), wt.as_deref()));
                     weighted_mse(&yt, v.col_as_slice(0), wt.as_deref())
                 }
                 _ => unreachable!("predictions match the task"),
@@ -69,7 +72,9 @@ impl CvScore {
             Targets::Values(y) => CvScore::Error {
                 mse: weighted_mse(y, &values_out, weights),
                 r2: weighted_r2(y, &values_out, weights),
+                mae: weighted_mae(y, &values_out, weights),
                 per_fold,
+                per_fold_mae,
             },
             Targets::Unlabelled => unreachable!("cross-validation needs labels"),
         }
@@ -80,17 +85,37 @@ impl CvScore {
         self.key_by(Metric::Accuracy)
     }
 
-    /// Higher is better: `metric` for classification, minus the mean
-    /// squared error for regression (NaN worst).
+    /// Higher is better: `metric` for classification (accuracy for a
+    /// regression metric), for regression minus the mean absolute error
+    /// when `metric` is [`Metric::AbsoluteError`], else minus the mean
+    /// squared error (NaN worst).
+    ///
+    /// ```
+    /// use kern::select::{CvScore, Metric};
+    /// let s = CvScore::Error { mse: 4.0, r2: 0.5, mae: 1.5, per_fold: vec![4.0], per_fold_mae: vec![1.5] };
+    /// assert_eq!(s.key_by(Metric::Accuracy), -4.0);
+    /// assert_eq!(s.key_by(Metric::AbsoluteError), -1.5);
+    /// ```
     pub fn key_by(&self, metric: Metric) -> f64 {
+        let worst_if_nan = |v: f64| if v.is_nan() { f64::NEG_INFINITY } else { v };
         match self {
             CvScore::Accuracy { accuracy, confusion, .. } => match metric {
-                Metric::Accuracy => *accuracy,
+                Metric::Accuracy | Metric::AbsoluteError => *accuracy,
                 Metric::BalancedAccuracy => confusion.balanced_accuracy(),
                 Metric::F1 => confusion.f1(),
             },
-            CvScore::Error { mse, .. } if mse.is_nan() => f64::NEG_INFINITY,
-            CvScore::Error { mse, .. } => -mse,
+            CvScore::Error { mae, .. } if metric == Metric::AbsoluteError => worst_if_nan(-mae),
+            CvScore::Error { mse, .. } => worst_if_nan(-mse),
+        }
+    }
+
+    /// The name of what [`key_by`](Self::key_by) scores with `metric`.
+    pub fn metric_name(&self, metric: Metric) -> &'static str {
+        match self {
+            CvScore::Accuracy { .. } if metric == Metric::AbsoluteError => Metric::Accuracy.name(),
+            CvScore::Accuracy { .. } => metric.name(),
+            CvScore::Error { .. } if metric == Metric::AbsoluteError => metric.name(),
+            CvScore::Error { .. } => "mse",
         }
     }
 
@@ -100,16 +125,26 @@ impl CvScore {
         matches!(self, CvScore::Accuracy { confusion, .. } if confusion.classes() > 1 && confusion.predicted_classes() <= 1)
     }
 
-    /// The score per fold.
+    /// The score per fold: accuracy, or the mean squared error.
     pub fn per_fold(&self) -> &[f64] {
         match self {
             CvScore::Accuracy { per_fold, .. } | CvScore::Error { per_fold, .. } => per_fold,
         }
     }
+
+    /// The per-fold values of what `metric` scores: [`per_fold`](Self::per_fold),
+    /// or for regression under [`Metric::AbsoluteError`] the mean absolute error.
+    pub fn per_fold_by(&self, metric: Metric) -> &[f64] {
+        match self {
+            CvScore::Error { per_fold_mae, .. } if metric == Metric::AbsoluteError => per_fold_mae,
+            _ => self.per_fold(),
+        }
+    }
 }
 
-/// What a classifier's search maximises (`--auto-metric`); regression
-/// always minimises the mean squared error.
+/// What a search maximises (`--auto-metric`): for classifiers one of the
+/// first three; regression minimises the mean squared error, or with
+/// [`Metric::AbsoluteError`] the mean absolute error.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 #[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
 pub enum Metric {
@@ -120,6 +155,10 @@ pub enum Metric {
     BalancedAccuracy,
     /// Two classes: F1 of the rarer class; more: the mean of the per-class F1s (macro).
     F1,
+    /// Regression: the mean absolute error, which a few far-off targets sway
+    /// far less than the squared one.
+    #[cfg_attr(feature = "cli", value(name = "mae"))]
+    AbsoluteError,
 }
 
 impl Metric {
@@ -129,6 +168,7 @@ impl Metric {
             Metric::Accuracy => "accuracy",
             Metric::BalancedAccuracy => "balanced-accuracy",
             Metric::F1 => "f1",
+            Metric::AbsoluteError => "mae",
         }
     }
 }
@@ -263,6 +303,13 @@ fn weighted_mse(y: &[f64], pred: &[f64], weights: Option<&[f64]>) -> f64 {
     (0..y.len()).map(|i| w(i) * (y[i] - pred[i]) * (y[i] - pred[i])).sum::<f64>() / total
 }
 
+/// The mean absolute error, each sample weighted.
+fn weighted_mae(y: &[f64], pred: &[f64], weights: Option<&[f64]>) -> f64 {
+    let w = |i: usize| weights.map_or(1.0, |w| w[i]);
+    let total: f64 = (0..y.len()).map(w).sum();
+    (0..y.len()).map(|i| w(i) * (y[i] - pred[i]).abs()).sum::<f64>() / total
+}
+
 /// R², each sample weighted, about the weighted mean.
 fn weighted_r2(y: &[f64], pred: &[f64], weights: Option<&[f64]>) -> f64 {
     let w = |i: usize| weights.map_or(1.0, |w| w[i]);
@@ -321,7 +368,7 @@ mod tests {
         let folds = [0, 1, 0];
         let predictions = |rows: &[usize]| Prediction::Values(faer::Mat::from_fn(rows.len(), 1, |k, _| p[rows[k]]));
         let score = CvScore::weighted(&targets, &folds, vec![predictions(&[0, 2]), predictions(&[1])], Some(&w));
-        let CvScore::Error { mse, r2, per_fold } = score else { panic!("a regression score") };
+        let CvScore::Error { mse, r2, per_fold, .. } = score else { panic!("a regression score") };
         assert!((mse - 0.75).abs() < 1e-15 && (r2 - 5.0 / 9.0).abs() < 1e-15);
         assert!((per_fold[0] - 2.0 / 3.0).abs() < 1e-15 && (per_fold[1] - 1.0).abs() < 1e-15);
     }

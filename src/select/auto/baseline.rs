@@ -57,11 +57,14 @@ pub(super) fn search_linear(
 /// Whether `linear` scores as well as `kernel` (both on the same folds)
 /// within one standard error of the difference: for classification the
 /// binomial error of the kernel model's score over `n` samples, for
-/// regression that of the paired per-fold differences of the squared error.
+/// regression that of the paired per-fold differences of the squared (or,
+/// under [`Metric::AbsoluteError`], absolute) error.
 pub(super) fn as_good_within_noise(kernel: &CvScore, linear: &CvScore, metric: Metric, n: usize) -> bool {
     let (k, l) = (kernel.key_by(metric), linear.key_by(metric));
     let noise = match (kernel, linear) {
-        (CvScore::Error { per_fold: a, .. }, CvScore::Error { per_fold: b, .. }) => paired_difference(a, b).1,
+        (CvScore::Error { .. }, CvScore::Error { .. }) => {
+            paired_difference(kernel.per_fold_by(metric), linear.per_fold_by(metric)).1
+        }
         _ => (k.clamp(0.0, 1.0) * (1.0 - k.clamp(0.0, 1.0)) / n.max(1) as f64).sqrt(),
     };
     l >= k - noise
@@ -98,7 +101,16 @@ mod tests {
         assert!(as_good_within_noise(&accuracy(0.90), &accuracy(0.891), Metric::Accuracy, 1000));
         assert!(!as_good_within_noise(&accuracy(0.90), &accuracy(0.889), Metric::Accuracy, 1000));
         // Regression: per-fold MSE differences 0.1 ± 0.05 are beyond their standard error 0.025.
-        let mse = |per_fold: Vec<f64>| CvScore::Error { mse: per_fold.iter().sum::<f64>() / 4.0, r2: 0.0, per_fold };
+        let mse = |per_fold: Vec<f64>| {
+            let mse = per_fold.iter().sum::<f64>() / 4.0;
+            CvScore::Error {
+                mse,
+                r2: 0.0,
+                mae: mse.sqrt(),
+                per_fold_mae: per_fold.iter().map(|e| e.sqrt()).collect(),
+                per_fold,
+            }
+        };
         let (kernel, linear) = (mse(vec![1.0, 1.0, 1.0, 1.0]), mse(vec![1.05, 1.15, 1.05, 1.15]));
         assert!(!as_good_within_noise(&kernel, &linear, Metric::Accuracy, 100));
         let noisy = mse(vec![0.5, 1.5, 0.6, 1.8]);

@@ -11,7 +11,9 @@
 //!   grid.py's ranges (`tune.rs`), never ending below its start (C = 1 at
 //!   the median gamma); beyond [`SEARCH_MAX`] samples on a subsample, its
 //!   best few checked on a disjoint one (`search.rs`). ε-SVR's ε is a tenth
-//!   of the targets' standard deviation.
+//!   of the targets' standard deviation; where a few far-off targets
+//!   dominate it, of their typical deviation, and the search minimises the
+//!   mean absolute error (`regression_loss`).
 //! - Vectors: a linear baseline on the same samples and folds, reported
 //!   beside the kernel model, kept with `prefer_simple` when as good within
 //!   noise (`baseline.rs`).
@@ -45,7 +47,7 @@ use kern_kernels::{DataSet, Par};
 use serde_json::{Map, Value, json};
 
 use super::{Metric, Param, mean_and_std};
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::io::{Data, Inputs, Labels, SampleKind};
 use crate::model::Scaling;
 use crate::train::{
@@ -112,7 +114,8 @@ pub struct Held {
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct AutoSpec {
     pub held: Held,
-    /// What classifiers' searches maximise (`--auto-metric`).
+    /// What the searches maximise (`--auto-metric`): a classifier's metric,
+    /// or for regression the mean absolute error in place of the squared.
     pub metric: Metric,
     /// Keep the linear baseline when it scores as well within noise (`--auto-prefer-simple`).
     pub prefer_simple: bool,
@@ -187,6 +190,13 @@ pub fn fit_auto(spec: &FitSpec, auto: &AutoSpec, data: Data, par: Par) -> Result
     }
     if !held.task {
         choose_task(&mut spec, data.labels.as_ref(), data.x.kind(), data.x.len(), &mut choices);
+    }
+    let classifies = matches!(spec.task, Task::Svc | Task::Nusvc | Task::Gpc | Task::Oneclass);
+    if auto.metric == Metric::AbsoluteError && classifies {
+        let task = spec.task.name();
+        return Err(Error::Usage(format!(
+            "--auto-metric mae scores regression; --task {task} classifies: accuracy, balanced-accuracy or f1"
+        )));
     }
     let ToFit { check: gp_check, weights } = match &data.x {
         Inputs::Vectors(x) => choose_for_vectors(&mut spec, auto, x, &data, par, &notices, &mut choices)?,
@@ -497,20 +507,16 @@ fn tune_svm(
     notices: &Notices,
     choices: &mut Choices,
 ) -> Result<()> {
-    if let (Task::Svr, Targets::Values(y), false) = (spec.task, data.targets, auto.held.epsilon) {
-        let (_, sd) = mean_and_std(y);
-        if sd > 0.0 {
-            spec.svm.epsilon = 0.1 * sd;
-            let said = format!("epsilon {:.4e} (a tenth of the targets' std)", spec.svm.epsilon);
-            choices.note("epsilon", json!(spec.svm.epsilon), said);
-        }
-    }
+    let metric = match data.targets {
+        Targets::Values(y) => regression_loss(spec, auto, y, choices),
+        _ => auto.metric,
+    };
     let tune_c = spec.task != Task::Nusvc && !auto.held.c;
     if !tune_c && g0.is_none() {
         return Ok(());
     }
     let before = spec.clone();
-    let space = Space { log2c: tune_c.then_some(LOG2_C), gamma: g0.map(f64::log2), metric: auto.metric };
+    let space = Space { log2c: tune_c.then_some(LOG2_C), gamma: g0.map(f64::log2), metric };
     let Some((sample, outcome)) = search_and_apply(spec, x, data, space, par, notices, choices)? else {
         if let Some(g) = g0 {
             Param::Gamma.set(spec, g);
@@ -521,15 +527,49 @@ fn tune_svm(
     if spec.kernel.name == KernelName::Linear || spec.precomputed() {
         return Ok(());
     }
-    let (linear, lin) = baseline::search_linear(&before, &sample, tune_c, auto.metric, par, notices)?;
+    let (linear, lin) = baseline::search_linear(&before, &sample, tune_c, metric, par, notices)?;
     let kernel_score = &outcome.best().1;
-    let as_good = baseline::as_good_within_noise(kernel_score, &lin.best().1, auto.metric, lin.samples);
+    let as_good = baseline::as_good_within_noise(kernel_score, &lin.best().1, metric, lin.samples);
     let kept = as_good && auto.prefer_simple;
     report::baseline(&lin, kernel_score, as_good, kept, choices);
     if kept {
         *spec = linear;
     }
     Ok(())
+}
+
+/// ε-SVR's ε (unless held) and what a regression search minimises: a
+/// tenth of the targets' deviation and the squared error; where a few
+/// far-off targets dominate that deviation ([`robust::Tails`]), a tenth of
+/// their typical deviation and the absolute error, as `--auto-metric mae`
+/// asks anywhere. On a curve with 10 % of its targets off by +20, the
+/// squared error's search reached test R² 0.28 even with that ε.
+fn regression_loss(spec: &mut FitSpec, auto: &AutoSpec, y: &[f64], choices: &mut Choices) -> Metric {
+    let tails = robust::Tails::of(y).filter(|t| t.heavy());
+    if let (Task::Svr, false) = (spec.task, auto.held.epsilon) {
+        let (spread, what) = match tails {
+            Some(t) => (
+                t.typical,
+                "typical deviation, 1.4826 × their median absolute deviation: a few far-off targets dominate their std",
+            ),
+            None => (mean_and_std(y).1, "std"),
+        };
+        if spread > 0.0 {
+            spec.svm.epsilon = 0.1 * spread;
+            let said = format!("epsilon {:.4e} (a tenth of the targets' {what})", spec.svm.epsilon);
+            choices.note("epsilon", json!(spec.svm.epsilon), said);
+        }
+    }
+    match (auto.metric, tails) {
+        (Metric::AbsoluteError, _) => Metric::AbsoluteError,
+        (_, Some(_)) => {
+            let why =
+                "the search minimises the mean absolute error (a few far-off targets would dominate the squared one)";
+            choices.said.push(why.into());
+            Metric::AbsoluteError
+        }
+        (metric, None) => metric,
+    }
 }
 
 /// Searches `space` on `x` (on a subsample beyond [`SEARCH_MAX`] samples,
@@ -572,7 +612,11 @@ fn choose_for_machine<S: Learnable>(
         }
         Task::Svc | Task::Svr | Task::Nusvr if !held.c => {
             let targets = Targets::new(spec.task, data.labels.as_ref(), &data.file)?;
-            let space = Space { log2c: Some(LOG2_C), gamma: None, metric: auto.metric };
+            let metric = match &targets {
+                Targets::Values(y) => regression_loss(spec, auto, y, choices),
+                _ => auto.metric,
+            };
+            let space = Space { log2c: Some(LOG2_C), gamma: None, metric };
             let weighed = Weighed { targets: &targets, weights: data.weights.as_deref() };
             search_and_apply(spec, x, weighed, space, par, notices, choices)?;
         }

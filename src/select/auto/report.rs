@@ -19,6 +19,9 @@ pub(super) fn describe(score: &CvScore, metric: Metric) -> String {
         CvScore::Accuracy { accuracy, .. } => {
             format!("{} {:.4}, accuracy {:.2} %", metric.name(), score.key_by(metric), 100.0 * accuracy)
         }
+        CvScore::Error { mae, mse, r2, .. } if metric == Metric::AbsoluteError => {
+            format!("mae {mae:.4e}, mse {mse:.4e}, R² {r2:.4}")
+        }
         CvScore::Error { mse, r2, .. } => format!("mse {mse:.4e}, R² {r2:.4}"),
     }
 }
@@ -58,12 +61,13 @@ pub(super) fn apply_outcome(
         CvScore::Accuracy { accuracy, .. } => {
             choices.json.insert("cv_accuracy".into(), json!(accuracy));
         }
-        CvScore::Error { mse, r2, .. } => {
+        CvScore::Error { mse, r2, mae, .. } => {
             choices.json.insert("cv_mse".into(), json!(mse));
             choices.json.insert("cv_r2".into(), json!(r2));
+            choices.json.insert("cv_mae".into(), json!(mae));
         }
     }
-    choices.json.insert("metric".into(), json!(metric.name()));
+    choices.json.insert("metric".into(), json!(score.metric_name(metric)));
     choices.json.insert("cv_score".into(), json!(score.key_by(metric)));
     choices.json.insert("search_points".into(), json!(outcome.tried.len()));
     choices.json.insert("search_folds".into(), json!(outcome.folds));

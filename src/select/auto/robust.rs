@@ -31,6 +31,11 @@ use crate::train::FitSpec;
 /// of a curve's targets were off by ±50 (noise deviation 0.1), 6.6 where
 /// 10 % were off by +20.
 pub(super) const HEAVY_TAILS: f64 = 3.0;
+/// ... and at most this share of them lies over [`HEAVY_TAILS`] typical
+/// sizes from the median: a few far-off values, not a spread of two kinds
+/// (targets of which 45 % are zero have a small typical deviation, and
+/// most of the others lie far from it).
+const FEW: f64 = 0.25;
 /// Huber's tuning constant, in units of the residuals' typical size.
 const HUBER_K: f64 = 1.345;
 /// The reweighting stops when no weight moves by more than this.
@@ -51,7 +56,9 @@ pub(super) const MAX_ROUNDS: usize = 10;
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 #[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
 pub enum Robust {
-    /// When the squared loss's leave-one-out residuals are heavy-tailed ([`HEAVY_TAILS`]).
+    /// When the squared loss's leave-one-out residuals are heavy-tailed:
+    /// their root mean square about their median over 3 times 1.4826 ×
+    /// their median absolute deviation, with at most a quarter beyond that.
     #[default]
     Detect,
     /// Always.
@@ -67,6 +74,8 @@ pub(super) struct Tails {
     pub centre: f64,
     pub rms: f64,
     pub typical: f64,
+    /// The share over [`HEAVY_TAILS`] typical sizes from the centre.
+    pub far: f64,
 }
 
 impl Tails {
@@ -80,12 +89,14 @@ impl Tails {
         let mut sizes: Vec<f64> = r.iter().map(|v| (v - centre).abs()).collect();
         let rms = (sizes.iter().map(|s| s * s).sum::<f64>() / sizes.len() as f64).sqrt();
         let typical = 1.4826 * median(&mut sizes);
-        Some(Self { centre, rms, typical })
+        let far = sizes.iter().filter(|&&s| s > HEAVY_TAILS * typical).count() as f64 / sizes.len() as f64;
+        Some(Self { centre, rms, typical, far })
     }
 
-    /// Whether a few samples dominate the squared error ([`HEAVY_TAILS`]).
+    /// Whether a few samples dominate the squared error ([`HEAVY_TAILS`],
+    /// [`FEW`]); never when over half are at the centre (no typical size).
     pub fn heavy(&self) -> bool {
-        self.rms > HEAVY_TAILS * self.typical
+        self.typical > 0.0 && self.rms > HEAVY_TAILS * self.typical && self.far <= FEW
     }
 
     /// Huber's `δ`: residuals further than this from the centre are down-weighted.
@@ -362,10 +373,23 @@ mod tests {
         assert!((tails.centre + 1.97).abs() < 0.05, "{tails:?}");
     }
 
+    /// Values of which 55 % are within 0.006 of 0 and the rest spread over
+    /// [1, 10]: their deviation is many times their typical one, but 45 %
+    /// lie far: two kinds of value, not a few far-off ones.
+    #[test]
+    fn a_spread_of_two_kinds_is_not_heavy_tails() {
+        let v: Vec<f64> =
+            (0..200).map(|i| if i % 20 < 11 { 0.001 * (i % 7) as f64 } else { 1.0 + (i % 10) as f64 }).collect();
+        let tails = Tails::of(&v).unwrap();
+        assert!(tails.rms > HEAVY_TAILS * tails.typical, "{tails:?}");
+        assert!(!tails.heavy(), "{tails:?}");
+    }
+
     #[test]
     fn no_scale_means_no_reweighting_and_non_finite_residuals_weigh_least() {
         let exact = [0.0, 0.0, 0.0, 5.0];
         assert_eq!(Tails::of(&exact).unwrap().huber_weights(&exact), vec![1.0; 4]);
+        assert!(!Tails::of(&exact).unwrap().heavy());
         let r = [1.0, -1.0, 2.0, -2.0, 40.0, f64::INFINITY];
         let w = Tails::of(&r).unwrap().huber_weights(&r);
         assert_eq!(w[5], w[4]);
