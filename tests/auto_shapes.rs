@@ -46,6 +46,20 @@ fn curve_with_errors(n: usize, seed: u64, off: impl Fn(f64, f64) -> f64) -> (Str
     (train, test)
 }
 
+/// 3 % of the targets off by ±50.
+fn off_by_50(a: f64, b: f64) -> f64 {
+    if a < 0.03 { if b < 0.5 { 50.0 } else { -50.0 } } else { 0.0 }
+}
+
+/// A scratch folder holding `curve_with_errors`' `train.txt` and `test.txt`.
+fn curve_folder(n: usize, seed: u64, off: impl Fn(f64, f64) -> f64) -> tempfile::TempDir {
+    let dir = scratch();
+    let (train, test) = curve_with_errors(n, seed, off);
+    write(dir.path(), "train.txt", train);
+    write(dir.path(), "test.txt", test);
+    dir
+}
+
 /// The mean squared error of `model`'s predictions of the clean curve.
 fn clean_mse(d: &std::path::Path, model: &str) -> f64 {
     let o = kern(d, &["predict", model, "test.txt", "-o", "p.txt", "-q"]);
@@ -61,12 +75,8 @@ fn clean_mse(d: &std::path::Path, model: &str) -> f64 {
 /// such a curve before Huber's loss).
 #[test]
 fn gross_errors_in_the_targets_are_fitted_with_hubers_loss() {
-    let dir = scratch();
+    let dir = curve_folder(400, 31, off_by_50);
     let d = dir.path();
-    let (train, test) =
-        curve_with_errors(400, 31, |a, b| if a < 0.03 { if b < 0.5 { 50.0 } else { -50.0 } } else { 0.0 });
-    write(d, "train.txt", train);
-    write(d, "test.txt", test);
     let o = kern(d, &["fit", "train.txt", "-o", "huber.model", "--json"]);
     let auto = &json(&o)["auto"];
     assert_eq!(auto["residuals"]["heavy_tailed"], true, "{auto}");
@@ -93,12 +103,8 @@ fn gross_errors_in_the_targets_are_fitted_with_hubers_loss() {
 /// C and gamma by the mean absolute error, which the errors do not dominate.
 #[test]
 fn the_svr_search_measures_far_off_targets_robustly() {
-    let dir = scratch();
+    let dir = curve_folder(400, 31, off_by_50);
     let d = dir.path();
-    let (train, test) =
-        curve_with_errors(400, 31, |a, b| if a < 0.03 { if b < 0.5 { 50.0 } else { -50.0 } } else { 0.0 });
-    write(d, "train.txt", train);
-    write(d, "test.txt", test);
     let o = kern(d, &["fit", "train.txt", "-o", "svr.model", "--auto", "--task", "svr", "--json"]);
     let auto = &json(&o)["auto"];
     assert_eq!(auto["metric"], "mae", "{auto}");
@@ -117,11 +123,8 @@ fn the_svr_search_measures_far_off_targets_robustly() {
 /// the curve; on clean targets `--auto-robust always` changes little.
 #[test]
 fn one_sided_errors_are_found_and_clean_data_keeps_its_fit() {
-    let dir = scratch();
+    let dir = curve_folder(300, 5, |a, _| if a < 0.1 { 5.0 } else { 0.0 });
     let d = dir.path();
-    let (train, test) = curve_with_errors(300, 5, |a, _| if a < 0.1 { 5.0 } else { 0.0 });
-    write(d, "train.txt", train);
-    write(d, "test.txt", test);
     let o = kern(d, &["fit", "train.txt", "-o", "m.model", "--json"]);
     assert_eq!(json(&o)["auto"]["robust"]["loss"], "huber", "{}", stderr(&o));
     let mse = clean_mse(d, "m.model");
@@ -142,12 +145,8 @@ fn one_sided_errors_are_found_and_clean_data_keeps_its_fit() {
 /// gamma subsample, and Huber's weights weigh every Falkon fit.
 #[test]
 fn falkon_fits_hubers_loss_too() {
-    let dir = scratch();
+    let dir = curve_folder(10_200, 41, off_by_50);
     let d = dir.path();
-    let (train, test) =
-        curve_with_errors(10_200, 41, |a, b| if a < 0.03 { if b < 0.5 { 50.0 } else { -50.0 } } else { 0.0 });
-    write(d, "train.txt", train);
-    write(d, "test.txt", test);
     let o = kern(d, &["fit", "train.txt", "-o", "m.model", "--json"]);
     let auto = &json(&o)["auto"];
     assert_eq!(auto["approx"], "falkon", "{auto}");
