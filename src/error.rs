@@ -184,7 +184,7 @@ pub enum DataErrorKind {
     /// A CSV with only a label column.
     NoFeatures,
     /// A classifier's labels hold one class only.
-    OneClass,
+    OneClass { label: String },
     /// Precomputed-kernel rows without valid sample numbers in column 0.
     PrecomputedIds(KernelError),
     /// A folder that is not a TU data set.
@@ -226,7 +226,9 @@ impl fmt::Display for DataErrorKind {
             UnknownFormat => write!(f, "cannot tell the format: name it with --format libsvm|csv|fasta|seqcsv|tu"),
             NoFeatures => write!(f, "no feature columns besides the label"),
             PrecomputedIds(e) => write!(f, "{e}"),
-            OneClass => write!(f, "every label is the same class: a classifier needs at least two"),
+            OneClass { label } => {
+                write!(f, "every label is {label}: nothing to tell apart (a classifier needs two classes at least)")
+            }
             NotTuFolder => write!(f, "a directory, but not a TU data-set folder (it needs exactly one DS_A.txt)"),
             MissingTuFile => write!(f, "missing: a TU data set needs it"),
             GraphWithoutNodes { graph } => write!(f, "graph {graph} has no nodes"),

@@ -39,7 +39,7 @@ fn bad_data_files_are_one_line_errors_naming_file_and_line() {
     write(d, "truncated.libsvm", "1 1:0.5 2:1\n-1 1:0.25 2:");
     refuses(d, "truncated.libsvm", &[], &["truncated.libsvm:2:", "field 3"]);
     write(d, "one.libsvm", "1 1:0.5\n1 1:0.7\n1 1:0.1\n");
-    refuses(d, "one.libsvm", &[], &["same class"]);
+    refuses(d, "one.libsvm", &[], &["every label is"]);
     refuses(d, "absent.libsvm", &[], &["absent.libsvm"]);
     std::fs::create_dir(d.join("folder")).unwrap();
     refuses(d, "folder", &[], &["folder", "directory"]);
@@ -164,7 +164,7 @@ fn numerical_faults_finish_with_finite_predictions() {
         }
     }
     std::fs::remove_file(d.join("m.model")).unwrap();
-    refuses(d, "flat.libsvm", &["--task", "svc"], &["same class"]);
+    refuses(d, "flat.libsvm", &["--task", "svc"], &["every label is"]);
 }
 
 #[test]

@@ -118,7 +118,10 @@ fn cli_trains_every_svm_task_on_generated_data() {
 
     // Errors.
     write(dir.path(), "single.csv", "a,b,y\n1,2,x\n3,4,x\n");
-    assert_one_line_error(&kern(dir.path(), &["fit", "single.csv", "-o", "x.model"]), &["single.csv", "same class"]);
+    assert_one_line_error(
+        &kern(dir.path(), &["fit", "single.csv", "-o", "x.model"]),
+        &["single.csv", "every label is"],
+    );
     assert_one_line_error(
         &kern(dir.path(), &["fit", "iris.csv", "--class-weight", "rose=2", "-o", "x.model"]),
         &["no class \"rose\""],

@@ -51,9 +51,10 @@ impl Targets {
     pub fn shared(task: Task, labels: Option<&Labels>, file: &Path, collective: &dyn Collective) -> Result<Self> {
         let local = Self::new(task, labels, file);
         let (own, codes) = match (&local, labels) {
-            (Ok(Targets::Classes { .. }) | Err(Error::Data { kind: DataErrorKind::OneClass, .. }), Some(labels)) => {
-                class_codes(labels)
-            }
+            (
+                Ok(Targets::Classes { .. }) | Err(Error::Data { kind: DataErrorKind::OneClass { .. }, .. }),
+                Some(labels),
+            ) => class_codes(labels),
             _ => return local,
         };
         let text = own.join("\n");
@@ -82,7 +83,8 @@ impl Targets {
             codes.iter_mut().for_each(|c| *c = 1 - *c);
         }
         if names.len() < 2 {
-            return Err(Error::Data { file: file.to_path_buf(), kind: DataErrorKind::OneClass });
+            let label = names.pop().unwrap_or_default();
+            return Err(Error::Data { file: file.to_path_buf(), kind: DataErrorKind::OneClass { label } });
         }
         Ok(Targets::Classes { names, codes })
     }
