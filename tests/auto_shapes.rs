@@ -118,6 +118,24 @@ fn the_svr_search_measures_far_off_targets_robustly() {
     common::assert_one_line_error(&o, &["--auto-metric mae scores regression"]);
 }
 
+/// Cauchy noise (scale 0.03) on the curve: too few far-off targets for
+/// the rule on the targets, but kernel ridge's leave-one-out residuals at
+/// the median gamma are heavy-tailed, so the SVR search scores the mean
+/// absolute error; `--auto-robust never` keeps the squared error.
+#[test]
+fn heavy_tailed_noise_seen_in_the_residuals_turns_the_svr_search_robust() {
+    let dir = curve_folder(400, 17, |a, _| 0.03 * (std::f64::consts::PI * (a - 0.5)).tan());
+    let d = dir.path();
+    let o = kern(d, &["fit", "train.txt", "-o", "svr.model", "--auto", "--task", "svr", "--json"]);
+    let auto = &json(&o)["auto"];
+    assert_eq!(auto["metric"], "mae", "{auto}");
+    assert!(stderr(&o).contains("leave-one-out residuals at the median gamma are heavy-tailed"), "{}", stderr(&o));
+    let robust = clean_mse(d, "svr.model");
+    assert!(robust < 0.005, "{robust}");
+    let o = kern(d, &["fit", "train.txt", "-o", "never.model", "--task", "svr", "--auto-robust", "never", "--json"]);
+    assert_eq!(json(&o)["auto"]["metric"], "mse", "{}", stderr(&o));
+}
+
 /// One-sided errors (10 % of the targets +5) shift the whole fit: measured
 /// about their median, they are still found, and Huber's loss recovers
 /// the curve; on clean targets `--auto-robust always` changes little.

@@ -75,7 +75,7 @@ pub struct FitArgs {
     /// Keep --auto's linear baseline (linear kernel, C or alpha searched) when it scores as well as the kernel model within one standard error (implies --auto)
     #[arg(long)]
     pub auto_prefer_simple: bool,
-    /// When --auto's kernel ridge fits Huber's loss (iteratively reweighted, from leave-one-out residuals) in place of the squared loss (implies --auto): detect (when a few samples dominate the squared loss's leave-one-out error), always, or never
+    /// When --auto treats the targets as holding far-off errors (implies --auto): its kernel ridge then fits Huber's loss (iteratively reweighted, from leave-one-out residuals) in place of the squared loss, and its SVR search takes epsilon from the targets' typical deviation and scores the mean absolute error. detect (when a few samples dominate the squared loss's leave-one-out error, or the targets' deviation), always, or never
     #[arg(long, value_enum, default_value = "detect", value_name = "WHEN")]
     pub auto_robust: crate::select::auto::Robust,
     /// Hold out this share of the samples (seeded by --seed) to calibrate split-conformal prediction intervals (`kern predict --interval`): svr, nusvr and krr with --approx; the model is fitted on the rest. Exact krr and gp have intervals of their own

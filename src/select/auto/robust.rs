@@ -44,7 +44,10 @@ pub(super) const WEIGHT_CHANGE: f64 = 0.05;
 /// `tests/auto_shapes.rs` and `benches/robust.sh`).
 pub(super) const MAX_ROUNDS: usize = 10;
 
-/// When `--auto` fits kernel ridge with Huber's loss (`--auto-robust`).
+/// When `--auto` treats the targets as holding far-off errors
+/// (`--auto-robust`): kernel ridge then fits Huber's loss, and the ε-SVR
+/// search takes ε from the targets' typical deviation and scores the mean
+/// absolute error.
 ///
 /// ```
 /// use kern::select::{AutoSpec, Robust};
