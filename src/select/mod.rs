@@ -32,7 +32,7 @@ mod spread;
 pub use auto::{AutoSpec, Choices, Held, Robust, fit_auto};
 pub use axes::{Axis, MAX_POINTS, MAX_VALUES, Param, grid_points, parse_axis};
 pub use folds::{assign_folds, check_folds, fold_rows, holdout, kfold, stratified_kfold, unscored, unscored_said};
-pub use score::{Confusion, CvScore, Metric, best, mean_and_std, mean_squared_error, r2_score};
+pub use score::{Confusion, CvScore, Metric, best, mean_and_std, mean_squared_error, r2_score, weighted_mean_and_std};
 pub use spread::agree;
 
 use kern_kernels::{DataSet, Par};

@@ -285,6 +285,18 @@ pub fn mean_and_std(v: &[f64]) -> (f64, f64) {
     (mean, (v.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / v.len().max(1) as f64).sqrt())
 }
 
+/// [`mean_and_std`], each value counting with its weight `w`.
+///
+/// ```
+/// let (mean, sd) = kern::select::weighted_mean_and_std(&[0.0, 4.0], &[3.0, 1.0]);
+/// assert_eq!((mean, sd), (1.0, 3f64.sqrt()));
+/// ```
+pub fn weighted_mean_and_std(v: &[f64], w: &[f64]) -> (f64, f64) {
+    let total: f64 = w.iter().sum::<f64>().max(f64::MIN_POSITIVE);
+    let mean = v.iter().zip(w).map(|(v, w)| w * v).sum::<f64>() / total;
+    (mean, (v.iter().zip(w).map(|(v, w)| w * (v - mean).powi(2)).sum::<f64>() / total).sqrt())
+}
+
 /// Mean of the squared errors.
 pub fn mean_squared_error(y: &[f64], pred: &[f64]) -> f64 {
     weighted_mse(y, pred, None)

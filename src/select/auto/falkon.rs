@@ -17,12 +17,12 @@ use serde_json::json;
 use super::ridge::{
     GAMMA_SEARCH_MAX, Loo, ScoredBy, Subsample, kept_linear, linear_loo, report_linear_baseline, search_gamma, spec_loo,
 };
-use super::robust::{self, report_residual_tails, weighted_std};
+use super::robust::{self, report_residual_tails};
 use super::search::sample_rows;
 use super::{AutoSpec, Choices, Weighed};
 use crate::error::Result;
 use crate::model::Prediction;
-use crate::select::{Param, mean_and_std};
+use crate::select::{Param, mean_and_std, weighted_mean_and_std};
 use crate::synthetic::rng;
 use crate::train::memory::{self, Shape};
 use crate::train::{Alpha, Approx, FitSpec, Learnable, Notices, Targets};
@@ -104,7 +104,11 @@ pub(super) fn choose(
     choices.json.insert("gamma_search_samples".into(), json!(rows.len()));
     let sub = Subsample { x: &xs, y: &ys, weights: ws.as_deref(), rows: Some(&rows) };
     if !robust::wanted(auto.robust, &searched.residuals) {
-        held_out_and_baseline(spec, x, data, (&sub, &searched), g0.is_some(), auto, par, notices, choices)?;
+        let sd = mean_and_std(y).1;
+        let best =
+            held_out_and_baseline(spec, x, data, (&sub, &searched, sd), g0.is_some(), auto, par, notices, choices)?;
+        let then = ", which bend the fit towards them; --auto-robust always fits Huber's loss";
+        report_residual_tails(&best.residuals, "held-out", then, choices);
         return Ok(None);
     }
     let then = ", which would bend the fit towards them";
@@ -113,13 +117,17 @@ pub(super) fn choose(
     let every = robust::weigh_every_sample(spec, x, data, &sub, &rows, &rounds, par)?;
     let huber = Weighed { targets: y, weights: Some(&every.weights[..]) };
     let sub = Subsample { weights: Some(&rounds.weights.weights), ..sub };
-    let best = held_out_and_baseline(spec, x, huber, (&sub, &rounds.loo), g0.is_some(), auto, par, notices, choices)?;
+    // Huber-weighted scores: R² against the targets' deviation under the same weights.
+    let sd = weighted_mean_and_std(y, &every.weights).1;
+    let best =
+        held_out_and_baseline(spec, x, huber, (&sub, &rounds.loo, sd), g0.is_some(), auto, par, notices, choices)?;
     robust::report_reweighting(&rounds, &every, &best.residuals, choices);
     Ok(Some(every.weights))
 }
 
 /// Centres, gamma and α by held-out error ([`held_out_choice`]) from the
-/// subsample's leave-one-out `searched`, set on `spec` and reported; then
+/// subsample's leave-one-out `searched`, set on `spec` and reported (R²
+/// against targets of deviation `sd`); then
 /// the linear baseline on the same centres and held-out samples, kept when
 /// as good within noise and `auto.prefer_simple`. Returns the chosen point.
 #[allow(clippy::too_many_arguments)]
@@ -127,17 +135,13 @@ fn held_out_and_baseline(
     spec: &mut FitSpec,
     x: &DataSet,
     data: Weighed<'_, [f64]>,
-    (sub, searched): (&Subsample<'_>, &Loo),
+    (sub, searched, sd): (&Subsample<'_>, &Loo, f64),
     width_free: bool,
     auto: &AutoSpec,
     par: Par,
     notices: &Notices,
     choices: &mut Choices,
 ) -> Result<Scored> {
-    let sd = match data.weights {
-        Some(w) => weighted_std(data.targets, w),
-        None => mean_and_std(data.targets).1,
-    };
     let r2 = |mse: f64| if sd > 0.0 { 1.0 - mse / (sd * sd) } else { 0.0 };
     // A held value is kept; otherwise α starts from leave-one-out's.
     let (alpha, alpha_fixed) = match (auto.held.alpha, spec.alpha) {
@@ -149,10 +153,6 @@ fn held_out_and_baseline(
     let (best, tried) = held_out_choice(spec, &held, shape, (alpha, alpha_fixed, width_free), par, notices)?;
     (spec.approx.components, spec.kernel.gamma, spec.alpha) = (best.centres, best.gamma, Alpha::Value(best.alpha));
     report_held_out(&best, &tried, (held.y_test.len(), alpha_fixed), r2, choices);
-    if !choices.json.contains_key("residuals") {
-        let then = ", which bend the fit towards them; --auto-robust always fits Huber's loss";
-        report_residual_tails(&best.residuals, "held-out", then, choices);
-    }
     // The linear baseline on the same centres and held-out samples, α from
     // its leave-one-out on the subsample down, as the kernel's.
     let (start, steps) = match alpha_fixed {

@@ -13,7 +13,7 @@
 //!   best few checked on a disjoint one (`search.rs`). ε-SVR's ε is a tenth
 //!   of the targets' standard deviation; where a few far-off targets
 //!   dominate it, of their typical deviation, and the search minimises the
-//!   mean absolute error (`regression_loss`).
+//!   mean absolute error (`robust.rs`).
 //! - Vectors: a linear baseline on the same samples and folds, reported
 //!   beside the kernel model, kept with `prefer_simple` when as good within
 //!   noise (`baseline.rs`).
@@ -46,12 +46,12 @@ use std::time::Instant;
 use kern_kernels::{DataSet, Par};
 use serde_json::{Map, Value, json};
 
-use super::{Metric, Param, mean_and_std};
+use super::{Metric, Param};
 use crate::error::{Error, Result};
 use crate::io::{Data, Inputs, Labels, SampleKind};
 use crate::model::Scaling;
 use crate::train::{
-    Alpha, Approx, FitSpec, Fitted, KernelName, Learnable, Notices, Sampling, Targets, Task, check_precomputed,
+    Approx, FitSpec, Fitted, KernelName, Learnable, Notices, Sampling, Targets, Task, check_precomputed,
 };
 pub use gamma::median_gamma;
 pub use robust::Robust;
@@ -511,7 +511,13 @@ fn tune_svm(
     let metric = match data.targets {
         Targets::Values(y) => {
             let base = spec.clone();
-            regression_loss(spec, auto, y, || pilot_residuals(&base, x, y, data.weights, g0, par), choices)
+            robust::regression_loss(
+                spec,
+                auto,
+                y,
+                || robust::pilot_residuals(&base, x, y, data.weights, g0, par),
+                choices,
+            )
         }
         _ => auto.metric,
     };
@@ -540,79 +546,6 @@ fn tune_svm(
         *spec = linear;
     }
     Ok(())
-}
-
-/// ε-SVR's ε (unless held) and what a regression search minimises: a
-/// tenth of the targets' deviation and the squared error; where far-off
-/// targets are found (`--auto-robust`: their deviation dominated by a few
-/// of them, [`robust::Tails`], or, for vectors, the leave-one-out residuals
-/// of kernel ridge at the median gamma, `pilot`, heavy-tailed), a tenth of
-/// their typical deviation and the absolute error, as `--auto-metric mae`
-/// asks anywhere. On a curve with 10 % of its targets off by +20, the
-/// squared error's search reached test R² 0.28 even with that ε.
-fn regression_loss(
-    spec: &mut FitSpec,
-    auto: &AutoSpec,
-    y: &[f64],
-    pilot: impl FnOnce() -> Option<Vec<f64>>,
-    choices: &mut Choices,
-) -> Metric {
-    let targets = robust::Tails::of(y);
-    let far_off = match auto.robust {
-        Robust::Always => Some("--auto-robust always"),
-        Robust::Never => None,
-        Robust::Detect if targets.is_some_and(|t| t.heavy()) => Some("a few far-off targets dominate their std"),
-        Robust::Detect => pilot()
-            .filter(|r| robust::wanted(Robust::Detect, r))
-            .map(|_| "kernel ridge's leave-one-out residuals at the median gamma are heavy-tailed"),
-    };
-    if let (Task::Svr, false) = (spec.task, auto.held.epsilon) {
-        let (spread, what) = match (far_off, targets) {
-            (Some(why), Some(t)) if t.typical > 0.0 => {
-                (t.typical, format!("typical deviation, 1.4826 × their median absolute deviation: {why}"))
-            }
-            _ => (mean_and_std(y).1, "std".to_string()),
-        };
-        if spread > 0.0 {
-            spec.svm.epsilon = 0.1 * spread;
-            let said = format!("epsilon {:.4e} (a tenth of the targets' {what})", spec.svm.epsilon);
-            choices.note("epsilon", json!(spec.svm.epsilon), said);
-        }
-    }
-    match (auto.metric, far_off) {
-        (Metric::AbsoluteError, _) => Metric::AbsoluteError,
-        (_, Some(why)) => {
-            choices.said.push(format!(
-                "the search minimises the mean absolute error ({why}: they would dominate the squared one)"
-            ));
-            Metric::AbsoluteError
-        }
-        (metric, None) => metric,
-    }
-}
-
-/// The leave-one-out residuals of kernel ridge at the median gamma `g0` on
-/// at most [`ridge::GAMMA_SEARCH_MAX`] of the samples (α by the same
-/// leave-one-out): how far off the targets are from what a kernel model
-/// predicts, before the SVR search. `None` where it cannot be had.
-fn pilot_residuals(
-    spec: &FitSpec,
-    x: &DataSet,
-    y: &[f64],
-    weights: Option<&[f64]>,
-    g0: Option<f64>,
-    par: Par,
-) -> Option<Vec<f64>> {
-    let g0 = g0.filter(|_| !spec.precomputed())?;
-    let mut ridge = spec.clone();
-    Param::Gamma.set(&mut ridge, g0);
-    let kernel = ridge.vector_kernel(x.n_features()).ok()?;
-    let rows =
-        search::sample_rows(y.len(), ridge::GAMMA_SEARCH_MAX, spec.seed).unwrap_or_else(|| (0..y.len()).collect());
-    let pick = |v: &[f64]| rows.iter().map(|&i| v[i]).collect::<Vec<f64>>();
-    let w = weights.map(pick);
-    let loo = ridge::leave_one_out(&kernel, Alpha::Auto, &x.select(&rows), &ridge::column(&pick(y)), w.as_deref(), par);
-    loo.ok().map(|l| l.residuals)
 }
 
 /// Searches `space` on `x` (on a subsample beyond [`SEARCH_MAX`] samples,
@@ -656,7 +589,7 @@ fn choose_for_machine<S: Learnable>(
         Task::Svc | Task::Svr | Task::Nusvr if !held.c => {
             let targets = Targets::new(spec.task, data.labels.as_ref(), &data.file)?;
             let metric = match &targets {
-                Targets::Values(y) => regression_loss(spec, auto, y, || None, choices),
+                Targets::Values(y) => robust::regression_loss(spec, auto, y, || None, choices),
                 _ => auto.metric,
             };
             let space = Space { log2c: Some(LOG2_C), gamma: None, metric };

@@ -7,11 +7,11 @@ use kern_solvers::{LooPath, WeightedGram};
 use serde_json::json;
 
 use super::baseline::{linear_with_intercept, paired_difference};
-use super::robust::{self, Robust, report_residual_tails, weighted_std};
+use super::robust::{self, Robust, report_residual_tails};
 use super::search::sample_rows;
 use super::{AutoSpec, Choices, Weighed};
 use crate::error::Result;
-use crate::select::{Param, mean_and_std};
+use crate::select::{Param, mean_and_std, weighted_mean_and_std};
 use crate::train::memory::{Shape, check_plan};
 use crate::train::{Alpha, FitSpec};
 
@@ -232,7 +232,7 @@ pub(super) fn choose(
         report_residual_tails(&searched.residuals, "squared loss's leave-one-out", then, choices);
         let fit = robust::huber_ridge(spec, x, data, &sub, searched, Some(g0), par, choices)?;
         // Huber-weighted scores: R² against the targets' deviation under the same weights.
-        let sd = weighted_std(y, &fit.weights);
+        let (_, sd) = weighted_mean_and_std(y, &fit.weights);
         let sub = Subsample { weights: Some(&fit.sub_weights), ..sub };
         report_ridge(spec, &fit.on_all, &fit.on_sub, &sub, sd, auto, par, choices)?;
         return Ok(Some(fit.weights));
