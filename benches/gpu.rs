@@ -70,7 +70,8 @@ fn main() {
     let (test_x, test_y) = problem(10_000, 28, 2);
     let kernel = VectorKernel::Rbf { gamma: 1.0 / 28.0 };
     let centers: Vec<usize> = (0..m).map(|i| i * (n / m)).collect();
-    let params = Falkon { alpha: 1e-6 * n as f64, max_iter: 20, tol: 1e-10, settle: 0.0, hold_bytes: 0 };
+    let params =
+        Falkon { alpha: 1e-6 * n as f64, max_iter: 20, tol: 1e-10, settle: 0.0, hold_bytes: 0, centre_targets: false };
     let on_gpu = DeviceKernel::new(kernel.clone(), gpu.clone().with_precision(Precision::F32)).expect("a GPU kernel");
     let started = Instant::now();
     let model =

@@ -174,6 +174,46 @@ fn falkon_fits_hubers_loss_too() {
     assert!(mse < 0.003, "{mse}");
 }
 
+/// Kernel ridge has no intercept and shrinks towards zero: before `--auto`
+/// centred the targets, this curve moved to 10⁶ came out at test R² 0.91
+/// (α at its floor, gamma a thirtieth of the median's) and at 10⁹ far below
+/// zero. Centred, the fit moves with the targets.
+#[test]
+fn targets_far_from_zero_are_fitted_as_well_as_targets_near_it() {
+    let shift = 1e9;
+    let (near, far) = (curve_folder(400, 51, |_, _| 0.0), curve_folder(400, 51, |_, _| shift));
+    let o = kern(far.path(), &["fit", "train.txt", "-o", "m.model", "--json"]);
+    let report = json(&o);
+    assert!((report["target_mean"].as_f64().unwrap() / shift - 1.0).abs() < 1e-8, "{report}");
+    let predictions = |d: &std::path::Path| -> Vec<f64> {
+        let o = kern(d, &["predict", "m.model", "test.txt", "-o", "p.txt", "-q"]);
+        assert!(o.status.success(), "{}", stderr(&o));
+        std::fs::read_to_string(d.join("p.txt")).unwrap().lines().map(|l| l.parse().unwrap()).collect()
+    };
+    let mse = |p: &[f64]| {
+        let curve = |i: usize| (-1.0 + i as f64 / 50.0f64).powi(2);
+        p.iter().enumerate().map(|(i, p)| (p - shift - curve(i)).powi(2)).sum::<f64>() / p.len() as f64
+    };
+    let far_mse = mse(&predictions(far.path()));
+    assert!(far_mse < 0.003, "{far_mse}"); // the noise's variance is 0.0033
+    let o = kern(near.path(), &["fit", "train.txt", "-o", "m.model", "--json", "-q"]);
+    assert_eq!(json(&o)["alpha"], report["alpha"], "the same search about the mean");
+
+    // Given by hand, kernel ridge takes --centre-targets; the fit moves with the targets.
+    let fixed = ["fit", "train.txt", "-o", "m.model", "--task", "krr", "--gamma", "2", "--alpha", "0.01", "-q"];
+    for d in [near.path(), far.path()] {
+        assert!(kern(d, &[&fixed[..], &["--centre-targets"]].concat()).status.success());
+    }
+    let (a, b) = (predictions(near.path()), predictions(far.path()));
+    let drift = a.iter().zip(&b).map(|(a, b)| (b - shift - a).abs()).fold(0.0, f64::max);
+    assert!(drift < 1e-4, "{drift}");
+    assert!(kern(far.path(), &fixed).status.success());
+    let uncentred = mse(&predictions(far.path()));
+    assert!(uncentred > 100.0 * far_mse, "uncentred {uncentred}");
+    let o = kern(far.path(), &["fit", "train.txt", "--task", "svr", "--centre-targets"]);
+    common::assert_one_line_error(&o, &["--centre-targets", "kernel ridge", "svr"]);
+}
+
 /// Two classes in blobs four standard deviations apart, and one sample of
 /// a third class far off.
 fn blobs_and_a_stray(n: usize, seed: u64) -> String {

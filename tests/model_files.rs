@@ -51,7 +51,7 @@ fn format_one_files_still_load() {
     let path = dir.path().join("m.model");
     save_model(&model, &path).unwrap();
     let bytes = std::fs::read(&path).unwrap();
-    let mut payload = bytes[24..].to_vec();
+    let mut payload = without_target_mean(bytes[24..].to_vec());
     let head = postcard::to_stdvec(&(FORMAT_VERSION, model.kern_version.as_str(), model.n_features)).unwrap();
     // Then the format's variant (one byte), the CSV schema's None, the scaling's None.
     let at = head.len() + 2;
@@ -64,20 +64,32 @@ fn format_one_files_still_load() {
     assert_eq!(Model { format_version: FORMAT_VERSION, ..old }, model);
 }
 
+/// Today's payload of [`fitted`] without kernel ridge's last field, its
+/// targets' mean (empty: one byte), before the origin's byte and the
+/// calibration's `None`: formats 1 to 6 lack it.
+fn without_target_mean(mut payload: Vec<u8>) -> Vec<u8> {
+    let at = payload.len() - 3;
+    assert_eq!((u32::from(payload[0]), payload[at]), (FORMAT_VERSION, 0));
+    payload.remove(at);
+    payload
+}
+
 #[test]
-fn format_four_files_still_load() {
-    // Format 5 adds estimators (GPs on features) after the others: a
-    // format-4 file is today's payload under version 4.
+fn format_four_and_six_files_still_load() {
+    // Format 5 adds estimators (GPs on features) after the others and 6 a
+    // sparse GP's fit record: a format-4 or 6 file of kernel ridge is
+    // today's payload without the targets' mean.
     let dir = scratch();
     let model = fitted();
     let path = dir.path().join("now.model");
     save_model(&model, &path).unwrap();
-    let mut payload = std::fs::read(&path).unwrap()[24..].to_vec();
-    assert_eq!(u32::from(payload[0]), FORMAT_VERSION);
-    payload[0] = 4;
-    let old = load_model(&write(dir.path(), "v4.model", framed(4, &payload))).unwrap();
-    assert_eq!(old.format_version, 4);
-    assert_eq!(Model { format_version: FORMAT_VERSION, ..old }, model);
+    for version in [4u8, 6] {
+        let mut payload = without_target_mean(std::fs::read(&path).unwrap()[24..].to_vec());
+        payload[0] = version;
+        let old = load_model(&write(dir.path(), "old.model", framed(u32::from(version), &payload))).unwrap();
+        assert_eq!(old.format_version, u32::from(version));
+        assert_eq!(Model { format_version: FORMAT_VERSION, ..old }, model);
+    }
 }
 
 /// A binary file of `version` around `payload`.
@@ -165,8 +177,9 @@ fn older_sparse_gp_files_still_load_and_a_widened_one_round_trips() {
     .unwrap();
     let with_dense = SgprModel { dense_mean: Some(Box::new(dense.clone())), ..sparse.clone() };
     save_model(&Model::new(10, schema.clone(), Estimator::Sgpr(with_dense)), &path).unwrap();
+    // Before format 7 its Falkon had no targets' mean (the byte before the fit record's).
     let mut payload = std::fs::read(&path).unwrap()[24..].to_vec();
-    payload.remove(payload.len() - 3);
+    payload.drain(payload.len() - 4..payload.len() - 2);
     payload[0] = 5;
     let old = load_model(&write(dir.path(), "dense.model", framed(5, &payload))).unwrap();
     let Estimator::Sgpr(old) = old.estimator else { panic!("a sparse GP") };

@@ -16,7 +16,9 @@ from ._common import _matrix, _PredictInterval, _positive, _seed, _threads, _wei
 class KernelRidge(_PredictInterval, RegressorMixin, BaseEstimator):
     """Kernel ridge regression, scikit-learn's ``KernelRidge`` over kern's
     engine (Cholesky refined to double accuracy); ``alpha="auto"`` chooses
-    α by exact leave-one-out error.
+    α by exact leave-one-out error. ``centre_targets=True`` takes each
+    target's mean out before the fit and adds it to every prediction (kernel
+    ridge has no intercept; ``dual_coef_`` then fits the centred targets).
 
     >>> import numpy as np, kern
     >>> X = np.linspace(0, 3, 20)[:, None]; y = np.sin(X[:, 0])
@@ -25,16 +27,24 @@ class KernelRidge(_PredictInterval, RegressorMixin, BaseEstimator):
     True
     """
 
-    def __init__(self, alpha=1.0, *, kernel="linear", gamma=None, degree=3, coef0=1, n_jobs=None):
+    def __init__(
+        self, alpha=1.0, *, kernel="linear", gamma=None, degree=3, coef0=1, centre_targets=False, n_jobs=None
+    ):
         self.alpha = alpha
         self.kernel = kernel
         self.gamma = gamma
         self.degree = degree
         self.coef0 = coef0
+        self.centre_targets = centre_targets
         self.n_jobs = n_jobs
 
     def _params(self, X):
-        params = {**_width(self.kernel, self.gamma, X), "degree": self.degree, "coef0": float(self.coef0)}
+        params = {
+            **_width(self.kernel, self.gamma, X),
+            "degree": self.degree,
+            "coef0": float(self.coef0),
+            "centre_targets": bool(self.centre_targets),
+        }
         if isinstance(self.alpha, str):
             params["alpha"] = self.alpha
         elif isinstance(self.alpha, numbers.Real):
@@ -141,7 +151,9 @@ class _Falkon(BaseEstimator):
 class FalkonRegressor(_PredictInterval, RegressorMixin, _Falkon):
     """Kernel ridge regression at scale by Falkon: ``alpha`` on kernel ridge's
     scale (λ = alpha / n), ``n_centers`` Nyström centres; ``conformal=SHARE``
-    holds that share of the samples out to calibrate ``predict_interval``."""
+    holds that share of the samples out to calibrate ``predict_interval``;
+    ``centre_targets=True`` fits the targets about their mean (Falkon has no
+    intercept)."""
 
     def __init__(
         self,
@@ -154,6 +166,7 @@ class FalkonRegressor(_PredictInterval, RegressorMixin, _Falkon):
         max_iter=None,
         tol=1e-3,
         conformal=None,
+        centre_targets=False,
         random_state=None,
         n_jobs=None,
     ):
@@ -169,6 +182,7 @@ class FalkonRegressor(_PredictInterval, RegressorMixin, _Falkon):
             n_jobs=n_jobs,
         )
         self.conformal = conformal
+        self.centre_targets = centre_targets
 
     def fit(self, X, y, sample_weight=None):
         X, y = validate_data(self, X, y, accept_sparse="csr", dtype=np.float64, order="C", y_numeric=True)
@@ -179,6 +193,7 @@ class FalkonRegressor(_PredictInterval, RegressorMixin, _Falkon):
         y = np.ascontiguousarray(y, dtype=np.float64)
         params = self._params(X)
         params["conformal"] = None if self.conformal is None else float(self.conformal)
+        params["centre_targets"] = bool(self.centre_targets)
         self._fitted = _kern.fit("krr", _matrix(X), y, [], w, params, _threads(self.n_jobs))
         self.n_iter_ = self._fitted.falkon_iterations()
         return self

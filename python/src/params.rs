@@ -97,6 +97,7 @@ pub(crate) fn fit_spec(task_name: &str, params: &Bound<'_, PyDict>, classes: &[S
     s.class_weight = classes.iter().cloned().zip(class_weight).collect();
     spec.seed = get(params, "seed")?.unwrap_or(0);
     spec.conformal = get(params, "conformal")?;
+    spec.centre_targets = get(params, "centre_targets")?.unwrap_or(false);
     if let Some(alpha) = params.get_item("alpha")? {
         spec.alpha = match alpha.extract::<String>() {
             Ok(text) if text == "auto" => Alpha::Auto,

@@ -343,6 +343,15 @@ def test_falkon_with_every_sample_a_centre_is_kernel_ridge():
     falkon = kern.FalkonRegressor(alpha=1e-3, gamma=0.2, n_centers=120, tol=1e-9, max_iter=500).fit(X, y)
     ridge = kern.KernelRidge(alpha=1e-3, kernel="rbf", gamma=0.2).fit(X, y)
     np.testing.assert_allclose(falkon.predict(X), ridge.predict(X), atol=1e-4)
+    # Centred, both fit targets far from zero as they fit the targets about zero.
+    far = y + 1e4
+    centred = kern.KernelRidge(alpha=1e-3, kernel="rbf", gamma=0.2, centre_targets=True).fit(X, y)
+    shifted = kern.KernelRidge(alpha=1e-3, kernel="rbf", gamma=0.2, centre_targets=True).fit(X, far)
+    np.testing.assert_allclose(shifted.predict(X) - 1e4, centred.predict(X), atol=1e-7)
+    falkon = kern.FalkonRegressor(alpha=1e-3, gamma=0.2, n_centers=120, tol=1e-9, max_iter=500, centre_targets=True)
+    np.testing.assert_allclose(falkon.fit(X, far).predict(X), shifted.predict(X), atol=1e-4)
+    uncentred = kern.KernelRidge(alpha=1e-3, kernel="rbf", gamma=0.2).fit(X, far)
+    assert np.abs(uncentred.predict(X) - far).max() > 10 * np.abs(shifted.predict(X) - far).max()
     classes = (y > 0).astype(int)
     clf = kern.FalkonClassifier(alpha=1e-3, gamma=0.2, n_centers=60, random_state=1).fit(X, classes)
     assert clf.score(X, classes) > 0.9

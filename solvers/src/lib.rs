@@ -34,7 +34,7 @@ mod weights;
 pub use error::SolverError;
 pub use gp::{GaussianProcess, GpError, GpModel};
 pub use ridge::{
-    KernelRidge, KernelRidgeModel, LooPath, LooSelection, PredictionIntervals, WeightedGram, fit_dual,
+    KernelRidge, KernelRidgeModel, LooPath, LooSelection, PredictionIntervals, WeightedGram, centre_targets, fit_dual,
     fit_dual_weighted, lower_rank, upper_rank,
 };
 pub use smo::{CacheBudget, SmoOptions};

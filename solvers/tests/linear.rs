@@ -89,7 +89,7 @@ fn falkon_with_every_sample_as_centre_is_exact_kernel_ridge() {
     let alpha = 0.05;
     let y2 = Mat::from_fn(150, 2, |i, c| if c == 0 { y[(i, 0)] } else { 1.0 - y[(i, 0)] * y[(i, 0)] });
     let exact = KernelRidgeModel::fit(kernel.clone(), x.clone(), y2.as_ref(), KernelRidge { alpha }, Par::Seq).unwrap();
-    let params = Falkon { alpha, max_iter: 500, tol: 1e-13, settle: 0.0, hold_bytes: 0 };
+    let params = Falkon { alpha, max_iter: 500, tol: 1e-13, settle: 0.0, hold_bytes: 0, centre_targets: false };
     for par in [Par::Seq, Par::rayon(2)] {
         let model = FalkonModel::fit(&params, &kernel, &x, y2.as_ref(), x.clone(), par).unwrap();
         let ours = model.predict(&test, par);
@@ -111,7 +111,7 @@ fn falkon_is_the_same_bits_in_thread_pools_of_any_size() {
     let (x, y) = regression(2000, 3);
     let kernel = VectorKernel::Rbf { gamma: 1.0 };
     let centres = x.select(&uniform_sample(2000, 400, 2));
-    let params = Falkon { alpha: 1e-3, max_iter: 100, tol: 1e-9, settle: 1e-3, hold_bytes: 0 };
+    let params = Falkon { alpha: 1e-3, max_iter: 100, tol: 1e-9, settle: 1e-3, hold_bytes: 0, centre_targets: false };
     let fit_in = |threads: usize, par: Par| {
         let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
         pool.install(|| FalkonModel::fit(&params, &kernel, &x, y.as_ref(), centres.clone(), par).unwrap())
@@ -131,7 +131,7 @@ fn falkon_with_few_centres_solves_nystroem_kernel_ridge() {
     let kernel = VectorKernel::Rbf { gamma: 2.0 };
     let indices = uniform_sample(3000, 300, 1);
     let alpha = 1e-2;
-    let params = Falkon { alpha, max_iter: 300, tol: 1e-12, settle: 0.0, hold_bytes: 0 };
+    let params = Falkon { alpha, max_iter: 300, tol: 1e-12, settle: 0.0, hold_bytes: 0, centre_targets: false };
     let model = FalkonModel::fit(&params, &kernel, &x, y.as_ref(), x.select(&indices), Par::rayon(2)).unwrap();
     // The same problem solved directly: ridge on the Nyström features of the same centres.
     let map = Nystroem::from_landmarks(&kernel, x.select(&indices), indices, Par::Seq).unwrap();
@@ -169,7 +169,8 @@ fn falkon_stops_once_its_steps_settle_near_the_solution() {
     let centres = x.select(&uniform_sample(3000, 300, 4));
     let fit = |params: &Falkon| FalkonModel::fit(params, &kernel, &x, y.as_ref(), centres.clone(), Par::Seq).unwrap();
     // A small penalty, so that CG needs many steps to converge.
-    let exact = fit(&Falkon { alpha: 1e-2, max_iter: 1000, tol: 1e-12, settle: 0.0, hold_bytes: 0 });
+    let exact =
+        fit(&Falkon { alpha: 1e-2, max_iter: 1000, tol: 1e-12, settle: 0.0, hold_bytes: 0, centre_targets: false });
     assert_eq!(exact.stopped_because, Some(Stopped::Residual));
     let settled = fit(&Falkon { alpha: 1e-2, ..Falkon::default() });
     assert_eq!(settled.stopped_because, Some(Stopped::Settled));
@@ -272,7 +273,7 @@ fn falkon_resumed_from_any_checkpoint_reaches_the_uninterrupted_model() {
     let (x, y) = regression(1500, 4);
     let kernel = VectorKernel::Rbf { gamma: 1.0 };
     let centres = x.select(&uniform_sample(1500, 200, 3));
-    let params = Falkon { alpha: 1e-6, max_iter: 20, tol: 0.0, settle: 0.0, hold_bytes: 0 };
+    let params = Falkon { alpha: 1e-6, max_iter: 20, tol: 0.0, settle: 0.0, hold_bytes: 0, centre_targets: false };
     let saved = std::sync::Mutex::new(Vec::<CgState>::new());
     let save = |state: &CgState| {
         saved.lock().unwrap().push(state.clone());
@@ -293,4 +294,37 @@ fn falkon_resumed_from_any_checkpoint_reaches_the_uninterrupted_model() {
     let other = Mat::from_fn(1500, 1, |i, _| y[(i, 0)] + 1.0);
     let refused = fit(other.as_ref(), Some(Checkpoints { every: 100, save: &save, resume: Some(states[0].clone()) }));
     assert!(matches!(refused, Err(kern_solvers::SolverError::CheckpointMismatch)));
+}
+
+#[test]
+fn falkon_centres_targets_far_from_zero_and_the_fit_moves_with_them() {
+    use kern_approx::nystroem::uniform_sample;
+    use kern_solvers::falkon::{Falkon, FalkonData, FalkonModel};
+    let (x, y) = regression(2000, 11);
+    let (test, truth) = regression(300, 12);
+    let kernel = VectorKernel::Rbf { gamma: 1.0 };
+    let centres = x.select(&uniform_sample(2000, 200, 4));
+    let weights: Vec<f64> = (0..2000).map(|i| 0.5 + (i % 3) as f64).collect();
+    let shift = 1e6;
+    let far = Mat::from_fn(2000, 1, |i, _| y[(i, 0)] + shift);
+    let fit = |params: &Falkon, y: MatRef<'_, f64>| {
+        let data = FalkonData { x: &x, y, weights: Some(&weights) };
+        FalkonModel::fit_data(params, &kernel, &kernel, data, centres.clone(), Par::Seq).unwrap()
+    };
+    let error = |m: &FalkonModel, offset: f64| {
+        let f = m.predict(&test, Par::Seq);
+        (0..300).map(|i| (f[(i, 0)] - offset - truth[(i, 0)]).powi(2)).sum::<f64>() / 300.0
+    };
+    let centred = Falkon { alpha: 1e-3, max_iter: 500, tol: 1e-12, settle: 0.0, hold_bytes: 0, centre_targets: true };
+    let (near, moved) = (fit(&centred, y.as_ref()), fit(&centred, far.as_ref()));
+    // The weighted mean, and the same fit about it.
+    let mean = (0..2000).map(|i| weights[i] * far[(i, 0)]).sum::<f64>() / weights.iter().sum::<f64>();
+    assert!((moved.target_mean[0] - mean).abs() < 1e-6, "{:?} against {mean}", moved.target_mean);
+    let (a, b) = (near.predict(&test, Par::Seq), moved.predict(&test, Par::Seq));
+    let drift = (0..300).map(|i| (b[(i, 0)] - shift - a[(i, 0)]).abs()).fold(0.0, f64::max);
+    assert!(drift < 1e-6, "{drift}");
+    // Uncentred, the penalty pays for the offset.
+    let plain = fit(&Falkon { centre_targets: false, ..centred }, far.as_ref());
+    let (good, bad) = (error(&moved, shift), error(&plain, shift));
+    assert!(good < 0.01 && bad > 10.0 * good, "test MSE centred {good}, uncentred {bad}");
 }

@@ -222,7 +222,7 @@ fn falkon_takes_weights_as_repeated_samples() {
     let yr = Mat::from_fn(source.len(), 1, |i, _| p.target[source[i]]);
     let centres = x.select(&(0..150).step_by(5).collect::<Vec<_>>());
     // Run to convergence, so that the two solve the same system to its end.
-    let params = Falkon { alpha: 1e-2, max_iter: 500, tol: 1e-13, settle: 0.0, hold_bytes: 0 };
+    let params = Falkon { alpha: 1e-2, max_iter: 500, tol: 1e-13, settle: 0.0, hold_bytes: 0, centre_targets: false };
     let data = FalkonData { x: &x, y: y.as_ref(), weights: Some(&p.weights) };
     let w = FalkonModel::fit_data(&params, &kernel, &kernel, data, centres.clone(), Par::rayon(2)).unwrap();
     let r = FalkonModel::fit(&params, &kernel, &xr, yr.as_ref(), centres, Par::Seq).unwrap();

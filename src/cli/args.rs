@@ -59,6 +59,9 @@ pub struct TrainArgs {
     /// Scale every feature to [-1, 1] (sparse data: by its largest magnitude, keeping zeros), fitted on the training data and stored in the model, as svm-scale and --auto do; under mpirun from every process's minima and maxima
     #[arg(long)]
     pub scale: bool,
+    /// Kernel ridge regression (exact or --approx falkon): centre the targets about their mean before the fit and add it back to every prediction, as --auto does; kernel ridge has no intercept, so targets far from zero otherwise cost the fit its smoothness
+    #[arg(long)]
+    pub centre_targets: bool,
     /// Seed of every random choice (cross-validation folds, probability folds)
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
@@ -365,6 +368,7 @@ impl TrainArgs {
             device: self.device.device(),
             max_memory: self.max_memory,
             scale: self.scale,
+            centre_targets: self.centre_targets,
             seed: self.seed,
             conformal: None,
             checkpoint: None,

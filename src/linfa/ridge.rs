@@ -113,6 +113,24 @@ impl<F: Float> KernelRidgeParams<F> {
         self.0.spec.alpha = Alpha::Auto;
         self
     }
+
+    /// Centre the targets about their mean before the fit and add it back
+    /// to every prediction (off, as scikit-learn's `KernelRidge`): kernel
+    /// ridge has no intercept and shrinks towards zero.
+    ///
+    /// ```
+    /// use linfa::prelude::*;
+    /// use ndarray::{Array1, Array2};
+    /// let x = Array2::from_shape_fn((40, 1), |(i, _)| i as f64 / 8.0);
+    /// let y: Array1<f64> = x.column(0).mapv(|v| 1e6 + v.sin());
+    /// let model = kern::KernelRidge::params().alpha(0.1).gamma(1.0).centre_targets(true).fit(&Dataset::new(x.clone(), y.clone()))?;
+    /// assert!(model.predict(&x).r2(&y)? > 0.99);
+    /// # Ok::<(), kern::Error>(())
+    /// ```
+    pub fn centre_targets(mut self, centre: bool) -> Self {
+        self.0.spec.centre_targets = centre;
+        self
+    }
 }
 
 impl<F> ParamGuard for KernelRidgeParams<F> {

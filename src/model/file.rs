@@ -122,6 +122,7 @@ fn decode_binary(bytes: &[u8]) -> std::result::Result<Model, ModelErrorKind> {
         2 => postcard::from_bytes::<legacy::ModelV2>(payload).map_err(malformed)?.into(),
         3 => postcard::from_bytes::<legacy::ModelV3>(payload).map_err(malformed)?.into(),
         4 | 5 => postcard::from_bytes::<legacy::ModelV5>(payload).map_err(malformed)?.into(),
+        6 => postcard::from_bytes::<legacy::ModelV6>(payload).map_err(malformed)?.into(),
         _ => postcard::from_bytes(payload).map_err(malformed)?,
     };
     check(model)

@@ -4,11 +4,12 @@
 //! [`GpModel::weights`], [`KernelRidgeModel::weights`] and
 //! [`Model::calibration`]; format 3 lacks [`SgprModel::dense_mean`]; formats
 //! 3 to 5 lack [`SgprModel::widened`] (4 and 5 differ in variants added at
-//! the end only, which postcard reads alike).
+//! the end only, which postcard reads alike); formats 1 to 6 lack
+//! [`KernelRidgeModel::target_mean`] and [`FalkonModel::target_mean`].
 
 use kern_kernels::{DataSet, GraphKernel, Graphs, Sequences, StringKernel, VectorKernel};
 use kern_solvers::falkon::FalkonModel;
-use kern_solvers::gp::{FeatureGpModel, FeatureGpcModel, FixedGpModel, FixedGpcModel, GpcModel, SgprModel};
+use kern_solvers::gp::{FeatureGpModel, FeatureGpcModel, FixedGpModel, FixedGpcModel, GpcModel, SgprModel, Widening};
 use kern_solvers::{GpModel, KernelRidge, KernelRidgeModel, SvmModel};
 use serde::Deserialize;
 
@@ -51,19 +52,25 @@ enum EstimatorV2 {
     Gp(GpModelV2),
     Gpc { model: GpcModel, classes: Vec<String> },
     Approx { kernel: VectorKernel, map: ApproxMap, head: LinearHead },
-    Falkon { model: FalkonModel, classes: Vec<String> },
+    Falkon { model: FalkonModelV6, classes: Vec<String> },
     Sequences { machine: MachineV2<StringKernel, Sequences>, read: SequenceOptions },
     Graphs(MachineV2<GraphKernel, Graphs>),
 }
 
-/// [`Machine`] in the same variant order, its kernel ridge without weights.
+/// [`Machine`] in the same variant order, its kernel ridge `R` of its day.
 #[derive(Deserialize)]
-enum MachineV2<K, S> {
+enum MachineOld<K, S, R> {
     Svm { model: SvmModel<K, S>, classes: Vec<String> },
-    KernelRidge(KernelRidgeV2<K, S>),
+    KernelRidge(R),
     Gp(FixedGpModel<K, S>),
     Gpc { model: FixedGpcModel<K, S>, classes: Vec<String> },
 }
+
+/// Formats 1 and 2: kernel ridge without weights.
+type MachineV2<K, S> = MachineOld<K, S, KernelRidgeV2<K, S>>;
+
+/// Formats 3 to 6: kernel ridge without its targets' mean.
+type MachineV6<K, S> = MachineOld<K, S, KernelRidgeV6<K, S>>;
 
 /// [`KernelRidgeModel`] before sample weights.
 #[derive(Deserialize)]
@@ -75,20 +82,65 @@ struct KernelRidgeV2<K, S> {
     n_targets: usize,
 }
 
+/// [`KernelRidgeModel`] before its targets' mean.
+#[derive(Deserialize)]
+struct KernelRidgeV6<K, S> {
+    kernel: K,
+    train: S,
+    params: KernelRidge,
+    dual_coef: Vec<f64>,
+    n_targets: usize,
+    weights: Vec<f64>,
+}
+
 impl<K, S> From<KernelRidgeV2<K, S>> for KernelRidgeModel<K, S> {
     fn from(m: KernelRidgeV2<K, S>) -> Self {
         let KernelRidgeV2 { kernel, train, params, dual_coef, n_targets } = m;
-        KernelRidgeModel { kernel, train, params, dual_coef, n_targets, weights: Vec::new() }
+        KernelRidgeV6 { kernel, train, params, dual_coef, n_targets, weights: Vec::new() }.into()
     }
 }
 
-impl<K, S> From<MachineV2<K, S>> for Machine<K, S> {
-    fn from(m: MachineV2<K, S>) -> Self {
+impl<K, S> From<KernelRidgeV6<K, S>> for KernelRidgeModel<K, S> {
+    fn from(m: KernelRidgeV6<K, S>) -> Self {
+        let KernelRidgeV6 { kernel, train, params, dual_coef, n_targets, weights } = m;
+        KernelRidgeModel { kernel, train, params, dual_coef, n_targets, weights, target_mean: Vec::new() }
+    }
+}
+
+impl<K, S, R: Into<KernelRidgeModel<K, S>>> From<MachineOld<K, S, R>> for Machine<K, S> {
+    fn from(m: MachineOld<K, S, R>) -> Self {
         match m {
-            MachineV2::Svm { model, classes } => Machine::Svm { model, classes },
-            MachineV2::KernelRidge(m) => Machine::KernelRidge(m.into()),
-            MachineV2::Gp(m) => Machine::Gp(m),
-            MachineV2::Gpc { model, classes } => Machine::Gpc { model, classes },
+            MachineOld::Svm { model, classes } => Machine::Svm { model, classes },
+            MachineOld::KernelRidge(m) => Machine::KernelRidge(m.into()),
+            MachineOld::Gp(m) => Machine::Gp(m),
+            MachineOld::Gpc { model, classes } => Machine::Gpc { model, classes },
+        }
+    }
+}
+
+/// [`FalkonModel`] before its targets' mean (formats 1 to 6).
+#[derive(Deserialize)]
+pub(super) struct FalkonModelV6 {
+    kernel: VectorKernel,
+    centers: DataSet,
+    coef: Vec<f64>,
+    n_targets: usize,
+    iterations: usize,
+    relative_residuals: Vec<f64>,
+}
+
+impl From<FalkonModelV6> for FalkonModel {
+    fn from(m: FalkonModelV6) -> Self {
+        let FalkonModelV6 { kernel, centers, coef, n_targets, iterations, relative_residuals } = m;
+        FalkonModel {
+            kernel,
+            centers,
+            coef,
+            n_targets,
+            iterations,
+            relative_residuals,
+            target_mean: Vec::new(),
+            stopped_because: None,
         }
     }
 }
@@ -126,7 +178,7 @@ impl From<EstimatorV2> for Estimator {
             }),
             EstimatorV2::Gpc { model, classes } => Estimator::Gpc { model, classes },
             EstimatorV2::Approx { kernel, map, head } => Estimator::Approx { kernel, map, head },
-            EstimatorV2::Falkon { model, classes } => Estimator::Falkon { model, classes },
+            EstimatorV2::Falkon { model, classes } => Estimator::Falkon { model: model.into(), classes },
             EstimatorV2::Sequences { machine, read } => Estimator::Sequences { machine: machine.into(), read },
             EstimatorV2::Graphs(machine) => Estimator::Graphs(machine.into()),
         }
@@ -162,7 +214,8 @@ impl From<ModelV2> for Model {
     }
 }
 
-/// Formats 3 to 5: today's layout with the sparse GP `G` of its day.
+/// Formats 3 to 6: today's layout with the sparse GP `G` of its day, and
+/// kernel ridge and Falkon without their targets' mean.
 #[derive(Deserialize)]
 pub(super) struct ModelV3<G = SgprModelV3> {
     format_version: u32,
@@ -177,18 +230,21 @@ pub(super) struct ModelV3<G = SgprModelV3> {
 /// Formats 4 and 5.
 pub(super) type ModelV5 = ModelV3<SgprModelV5>;
 
+/// Format 6.
+pub(super) type ModelV6 = ModelV3<SgprModelV6>;
+
 /// [`Estimator`] in the same variant order (those of format 5 added at the
 /// end), its sparse GP `G`.
 #[derive(Deserialize)]
 enum EstimatorV3<G> {
-    KernelRidge(KernelRidgeModel<VectorKernel, DataSet>),
+    KernelRidge(KernelRidgeV6<VectorKernel, DataSet>),
     Svm { model: SvmModel<VectorKernel, DataSet>, classes: Vec<String> },
     Gp(GpModel),
     Gpc { model: GpcModel, classes: Vec<String> },
     Approx { kernel: VectorKernel, map: ApproxMap, head: LinearHead },
-    Falkon { model: FalkonModel, classes: Vec<String> },
-    Sequences { machine: Machine<StringKernel, Sequences>, read: SequenceOptions },
-    Graphs(Machine<GraphKernel, Graphs>),
+    Falkon { model: FalkonModelV6, classes: Vec<String> },
+    Sequences { machine: MachineV6<StringKernel, Sequences>, read: SequenceOptions },
+    Graphs(MachineV6<GraphKernel, Graphs>),
     Sgpr(G),
     FeatureGp(FeatureGpModel),
     FeatureGpc { model: FeatureGpcModel, classes: Vec<String> },
@@ -215,7 +271,20 @@ pub(super) struct SgprModelV3 {
 #[derive(Deserialize)]
 pub(super) struct SgprModelV5 {
     base: SgprModelV3,
-    dense_mean: Option<Box<FalkonModel>>,
+    dense_mean: Option<Box<FalkonModelV6>>,
+}
+
+/// [`SgprModel`] of format 6: its dense mean without the targets' mean.
+#[derive(Deserialize)]
+pub(super) struct SgprModelV6 {
+    v5: SgprModelV5,
+    widened: Option<Widening>,
+}
+
+impl From<SgprModelV6> for SgprModel {
+    fn from(g: SgprModelV6) -> Self {
+        SgprModel { widened: g.widened, ..g.v5.into() }
+    }
 }
 
 impl From<SgprModelV3> for SgprModel {
@@ -238,7 +307,7 @@ impl From<SgprModelV5> for SgprModel {
             elbo,
             jitter,
             evaluations,
-            dense_mean: g.dense_mean,
+            dense_mean: g.dense_mean.map(|m| Box::new((*m).into())),
             widened: None,
         }
     }
@@ -247,14 +316,14 @@ impl From<SgprModelV5> for SgprModel {
 impl<G: Into<SgprModel>> From<ModelV3<G>> for Model {
     fn from(m: ModelV3<G>) -> Self {
         let estimator = match m.estimator {
-            EstimatorV3::KernelRidge(m) => Estimator::KernelRidge(m),
+            EstimatorV3::KernelRidge(m) => Estimator::KernelRidge(m.into()),
             EstimatorV3::Svm { model, classes } => Estimator::Svm { model, classes },
             EstimatorV3::Gp(m) => Estimator::Gp(m),
             EstimatorV3::Gpc { model, classes } => Estimator::Gpc { model, classes },
             EstimatorV3::Approx { kernel, map, head } => Estimator::Approx { kernel, map, head },
-            EstimatorV3::Falkon { model, classes } => Estimator::Falkon { model, classes },
-            EstimatorV3::Sequences { machine, read } => Estimator::Sequences { machine, read },
-            EstimatorV3::Graphs(machine) => Estimator::Graphs(machine),
+            EstimatorV3::Falkon { model, classes } => Estimator::Falkon { model: model.into(), classes },
+            EstimatorV3::Sequences { machine, read } => Estimator::Sequences { machine: machine.into(), read },
+            EstimatorV3::Graphs(machine) => Estimator::Graphs(machine.into()),
             EstimatorV3::Sgpr(g) => Estimator::Sgpr(g.into()),
             EstimatorV3::FeatureGp(m) => Estimator::FeatureGp(m),
             EstimatorV3::FeatureGpc { model, classes } => Estimator::FeatureGpc { model, classes },

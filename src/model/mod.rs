@@ -41,7 +41,7 @@ use serde::{Deserialize, Serialize};
 use crate::io::{CsvSchema, Format, SequenceOptions};
 
 /// The model file format version this kern writes and the newest it reads.
-pub const FORMAT_VERSION: u32 = 6;
+pub const FORMAT_VERSION: u32 = 7;
 
 /// A fitted model with everything needed to predict from a data file.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

@@ -15,7 +15,7 @@ impl Model {
     pub fn report(&self) -> Map<String, Value> {
         let mut r = Map::new();
         match &self.estimator {
-            Estimator::KernelRidge(m) => put(&mut r, "alpha", json!(m.params.alpha)),
+            Estimator::KernelRidge(m) => ridge_report(m.params.alpha, &m.target_mean, &mut r),
             Estimator::Gp(m) => {
                 let hyper: Map<String, Value> = m.hyperparameters().into_iter().map(|(k, v)| (k, json!(v))).collect();
                 put(&mut r, "log_marginal_likelihood", json!(m.log_marginal_likelihood));
@@ -67,6 +67,7 @@ impl Model {
                 put(&mut r, "components", json!(model.centers.n_samples()));
                 put(&mut r, "iterations", json!(model.iterations));
                 put(&mut r, "relative_residuals", json!(model.relative_residuals));
+                target_mean_report(&model.target_mean, &mut r);
                 if let Some(stopped) = model.stopped_because {
                     put(&mut r, "stopped_because", json!(stopped.name()));
                 }
@@ -85,7 +86,7 @@ impl Model {
     pub fn summary(&self) -> String {
         match &self.estimator {
             Estimator::Svm { model, .. } => format!(", {} support vectors", model.n_sv()),
-            Estimator::KernelRidge(m) => format!(", alpha = {}", m.params.alpha),
+            Estimator::KernelRidge(m) => ridge_summary(m.params.alpha, &m.target_mean),
             Estimator::Gp(m) => format!(", log marginal likelihood {:.4}", m.log_marginal_likelihood),
             Estimator::Sgpr(m) => {
                 let dense = m.dense_mean.as_ref().map(|d| format!(", the mean from {} centres", d.centers.n_samples()));
@@ -116,9 +117,10 @@ impl Model {
                 format!(", {} features ({})", map.feature_map().n_components(), map.name())
             }
             Estimator::Falkon { model, .. } => format!(
-                ", {} centres, {} conjugate-gradient iterations (falkon)",
+                ", {} centres, {} conjugate-gradient iterations (falkon){}",
                 model.centers.n_samples(),
-                model.iterations
+                model.iterations,
+                centred_summary(&model.target_mean)
             ),
             Estimator::Sequences { machine, .. } => machine_summary(machine),
             Estimator::Graphs(machine) => machine_summary(machine),
@@ -176,7 +178,7 @@ fn put(report: &mut Map<String, Value>, key: &str, value: Value) {
 fn machine_report<K, S: Samples>(machine: &Machine<K, S>, r: &mut Map<String, Value>) {
     match machine {
         Machine::Svm { model, classes } => svm_report(model, classes, r),
-        Machine::KernelRidge(m) => put(r, "alpha", json!(m.params.alpha)),
+        Machine::KernelRidge(m) => ridge_report(m.params.alpha, &m.target_mean, r),
         Machine::Gp(m) => {
             put(r, "log_marginal_likelihood", json!(m.log_marginal_likelihood));
             put(r, "hyperparameters", json!({ "amplitude": m.amplitude, "noise": m.noise }));
@@ -190,6 +192,33 @@ fn machine_report<K, S: Samples>(machine: &Machine<K, S>, r: &mut Map<String, Va
             put(r, "hyperparameters", one_or_list(per_latent));
             put(r, "evaluations", json!(model.latent.iter().map(|l| l.evaluations).sum::<usize>()));
         }
+    }
+}
+
+/// Kernel ridge's report fields: α, and the targets' mean where centred.
+fn ridge_report(alpha: f64, target_mean: &[f64], r: &mut Map<String, Value>) {
+    put(r, "alpha", json!(alpha));
+    target_mean_report(target_mean, r);
+}
+
+/// `target_mean` (one or a list) where the targets were centred.
+fn target_mean_report(target_mean: &[f64], r: &mut Map<String, Value>) {
+    if !target_mean.is_empty() {
+        put(r, "target_mean", one_or_list(target_mean.iter().map(|m| json!(m)).collect()));
+    }
+}
+
+/// Kernel ridge's summary tail.
+fn ridge_summary(alpha: f64, target_mean: &[f64]) -> String {
+    format!(", alpha = {alpha}{}", centred_summary(target_mean))
+}
+
+/// ", targets centred at M" where they were.
+fn centred_summary(target_mean: &[f64]) -> String {
+    match target_mean {
+        [] => String::new(),
+        [m] => format!(", targets centred at {m:.6e}"),
+        means => format!(", {} targets centred at their means", means.len()),
     }
 }
 
@@ -273,7 +302,7 @@ fn approx_report(map: &ApproxMap, head: &LinearHead, r: &mut Map<String, Value>)
 fn machine_summary<K, S: Samples>(machine: &Machine<K, S>) -> String {
     match machine {
         Machine::Svm { model, .. } => format!(", {} support vectors", model.support_vectors.len()),
-        Machine::KernelRidge(m) => format!(", alpha = {}", m.params.alpha),
+        Machine::KernelRidge(m) => ridge_summary(m.params.alpha, &m.target_mean),
         Machine::Gp(m) => format!(
             ", amplitude {:.4}, noise {:.4}, log marginal likelihood {:.4}",
             m.amplitude, m.noise, m.log_marginal_likelihood

@@ -253,6 +253,7 @@ fn fit_falkon(
         tol: FALKON_TOL,
         settle: spec.svm.tol,
         hold_bytes: spare_bytes(spec, Shape::of_vectors(x, par)),
+        centre_targets: spec.centre_targets && classes.is_empty(),
     };
     let samples = FalkonData { x, y: y.as_ref(), weights: data.weights };
     let collective = shares.collective;

@@ -6,7 +6,7 @@
 use faer::Mat;
 use kern_kernels::{Kernel, Par, Samples};
 use kern_solvers::gp::{FixedGpModel, FixedGpcModel, FixedKernelGp};
-use kern_solvers::{KernelRidge, KernelRidgeModel, SolverError};
+use kern_solvers::{KernelRidge, KernelRidgeModel, SolverError, centre_targets};
 
 use super::{Alpha, FitSpec, Targets, Task, svm_params};
 use crate::error::{Error, Result};
@@ -34,8 +34,9 @@ pub fn fit_machine<K: Kernel<S> + Clone, S: Samples>(
     Ok(match (spec.task, targets) {
         (Task::Krr, Targets::Values(y)) => {
             check_memory(n, spec.memory_cap())?;
-            let y = Mat::from_fn(n, 1, |i, _| y[i]);
-            let model = match spec.alpha {
+            let mut y = Mat::from_fn(n, 1, |i, _| y[i]);
+            let target_mean = if spec.centre_targets { centre_targets(y.as_mut(), weights) } else { Vec::new() };
+            let mut model = match spec.alpha {
                 Alpha::Value(alpha) => {
                     let params = KernelRidge { alpha };
                     params.validate()?;
@@ -43,6 +44,7 @@ pub fn fit_machine<K: Kernel<S> + Clone, S: Samples>(
                 }
                 Alpha::Auto => KernelRidgeModel::fit_auto_weighted(kernel.clone(), x, y.as_ref(), weights, par)?.0,
             };
+            model.target_mean = target_mean;
             Machine::KernelRidge(model)
         }
         (Task::Svc | Task::Nusvc, Targets::Classes { names, codes }) => {

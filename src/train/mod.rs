@@ -88,6 +88,7 @@ pub fn fit(spec: &FitSpec, data: Data, par: Par) -> Result<Fitted> {
 /// [`fit`], its notices gathered in `notices`.
 pub(crate) fn fit_model(spec: &FitSpec, data: Data, par: Par, notices: &Notices) -> Result<Model> {
     checkpoint::check_checkpointing(spec)?;
+    check_centring(spec)?;
     let data = without_zero_weights(&data)?.unwrap_or(data);
     if let Some(share) = spec.conformal {
         return conformal::fit_calibrated(spec, share, data, par, notices);
@@ -170,6 +171,21 @@ fn ard(kernel: VectorKernel, task: Task, n_features: usize) -> Result<VectorKern
     kernel
         .per_feature(n_features)
         .ok_or_else(|| Error::Usage(format!("--ard takes --kernel rbf, matern32 or matern52, not {}", kernel.name())))
+}
+
+/// Centring the targets is kernel ridge's (exact or Falkon's): the SVMs
+/// have an intercept, a GP `--normalize-y`, the feature maps' heads their own.
+fn check_centring(spec: &FitSpec) -> Result<()> {
+    let ridge = spec.task == Task::Krr && matches!(spec.approx.method, Approx::None | Approx::Falkon);
+    if spec.centre_targets && !ridge {
+        let why = format!(
+            "--centre-targets is for kernel ridge regression (--task krr, exact or --approx falkon), not --task {}{}",
+            spec.task.name(),
+            if spec.task == Task::Gp { ": a GP centres its targets with --normalize-y" } else { "" }
+        );
+        return Err(Error::Usage(why));
+    }
+    Ok(())
 }
 
 /// With a precomputed kernel, every row must carry its sample number.

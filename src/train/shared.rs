@@ -84,6 +84,7 @@ pub fn fit_shared(spec: &FitSpec, data: Data, par: Par, collective: &dyn Collect
     }
     check_shareable(spec)?;
     super::checkpoint::check_checkpointing(spec)?;
+    super::check_centring(spec)?;
     if !matches!(data.x, Inputs::Vectors(_)) {
         return Err(Error::Usage("strings and graphs need every sample in one process: run without mpirun".into()));
     }

@@ -378,6 +378,10 @@ pub struct FitSpec {
     /// Scale every feature (fitted on the training data, stored in the
     /// model, applied at predict time), as `kern fit --auto` does.
     pub scale: bool,
+    /// Kernel ridge and Falkon regression: centre the targets about their
+    /// (weighted) mean before the fit and add it to every prediction, as
+    /// `kern fit --auto` does (kernel ridge has no intercept of its own).
+    pub centre_targets: bool,
     /// Seed of every random choice (folds, landmarks, features, restarts).
     pub seed: u64,
     /// Hold out this share of the samples to calibrate split-conformal

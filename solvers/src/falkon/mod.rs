@@ -17,6 +17,8 @@ mod cg;
 mod preconditioner;
 mod products;
 
+use std::ops::Range;
+
 use faer::{Mat, MatRef, Par};
 use kern_kernels::{DataSet, Kernel, VectorKernel};
 use serde::{Deserialize, Serialize};
@@ -28,6 +30,7 @@ use products::KnmProducts;
 
 use crate::SolverError;
 use crate::collective::{Alone, Collective, tree_sum};
+use crate::ridge::{add_means, column_sums, subtract_means};
 use crate::weights::check_sample_weights;
 
 /// The default [`Falkon::settle`]: CG stops once its last steps each move
@@ -54,11 +57,16 @@ pub struct Falkon {
     /// iteration. Leave it 0 when a device computes the blocks.
     #[serde(default)]
     pub hold_bytes: u64,
+    /// Centre each target about its (weighted) mean before the fit and add
+    /// the mean to every prediction: Falkon, like kernel ridge, has no
+    /// intercept and shrinks towards zero.
+    #[serde(default)]
+    pub centre_targets: bool,
 }
 
 impl Default for Falkon {
     fn default() -> Self {
-        Self { alpha: 1.0, max_iter: 100, tol: 1e-10, settle: SETTLE, hold_bytes: 0 }
+        Self { alpha: 1.0, max_iter: 100, tol: 1e-10, settle: SETTLE, hold_bytes: 0, centre_targets: false }
     }
 }
 
@@ -108,6 +116,11 @@ pub struct FalkonModel {
     pub iterations: usize,
     /// Each target's final residual, relative to its start.
     pub relative_residuals: Vec<f64>,
+    /// Each target's mean, taken out before the fit and added to every
+    /// prediction ([`Falkon::centre_targets`]); empty: fitted as given.
+    /// Format 7 on.
+    #[serde(default)]
+    pub target_mean: Vec<f64>,
     /// Why the conjugate gradient stopped: known after a fit, not kept in
     /// model files (whose layout it would change).
     #[serde(skip)]
@@ -206,10 +219,17 @@ impl FalkonModel {
         if let Some(w) = weights {
             check_sample_weights(w, n)?;
         }
+        let numbered = first_block..first_block + n.div_ceil(BLOCK);
+        let centred =
+            params.centre_targets.then(|| centre_shared(y, weights, numbered.clone(), total_blocks, collective));
+        let (y, target_mean) = match &centred {
+            Some((c, means)) => (c.as_ref(), means.clone()),
+            None => (y, Vec::new()),
+        };
         // The weighted problem is the unweighted one on Σ w samples.
         let n = match weights {
             None => total as f64,
-            Some(w) => weight_sum(w, first_block, total_blocks, collective),
+            Some(w) => weight_sum(w, numbered, total_blocks, collective),
         };
         let lambda = params.alpha / n;
         // K_MM from the exact kernel in f64: a device's f32 blocks perturb it
@@ -255,6 +275,7 @@ impl FalkonModel {
             n_targets: t,
             iterations: solution.iterations,
             relative_residuals: solution.relative_residuals,
+            target_mean,
             stopped_because: Some(solution.stopped),
         })
     }
@@ -262,20 +283,43 @@ impl FalkonModel {
     /// `K(x, C) α`, one row per sample (`n × n_targets`), in blocks.
     pub fn predict(&self, x: &DataSet, par: Par) -> Mat<f64> {
         let coef = MatRef::from_column_major_slice(&self.coef, self.centers.n_samples(), self.n_targets);
-        KnmProducts::new(&self.kernel, x, &self.centers, par).times(coef)
+        let mut f = KnmProducts::new(&self.kernel, x, &self.centers, par).times(coef);
+        add_means(f.as_mut(), &self.target_mean);
+        f
     }
 }
 
 /// `Σ w` over all processes, by blocks along the tree of block numbers
 /// (this process's blocks numbered from `first_block`): the same bits at
 /// any number of processes.
-fn weight_sum(w: &[f64], first_block: usize, total_blocks: usize, collective: &dyn Collective) -> f64 {
+fn weight_sum(w: &[f64], numbered: Range<usize>, total_blocks: usize, collective: &dyn Collective) -> f64 {
+    let first_block = numbered.start;
     let block_weight = |b: usize| {
         let local = (b - first_block) * BLOCK;
         vec![w[local..(local + BLOCK).min(w.len())].iter().sum::<f64>()]
     };
-    let numbered = first_block..first_block + w.len().div_ceil(BLOCK);
     tree_sum(collective, numbered, total_blocks, 1, false, &block_weight)[0]
+}
+
+/// `y` centred about its (weighted) means over all processes, and the
+/// means; summed by blocks along the tree of block numbers, as
+/// [`weight_sum`], so the same bits at any number of processes.
+fn centre_shared(
+    y: MatRef<'_, f64>,
+    weights: Option<&[f64]>,
+    numbered: Range<usize>,
+    total_blocks: usize,
+    collective: &dyn Collective,
+) -> (Mat<f64>, Vec<f64>) {
+    let (first_block, n) = (numbered.start, y.nrows());
+    let block_sums = |b: usize| {
+        let local = (b - first_block) * BLOCK;
+        column_sums(y, weights, local..(local + BLOCK).min(n))
+    };
+    let sums = tree_sum(collective, numbered, total_blocks, y.ncols() + 1, false, &block_sums);
+    let mut centred = y.to_owned();
+    let means = subtract_means(centred.as_mut(), &sums);
+    (centred, means)
 }
 
 /// How a fit runs besides its data: the processes sharing the rows, and

@@ -108,7 +108,7 @@ impl<K: Kernel<S>, S: Samples> KernelRidgeModel<K, S> {
         let n_targets = dual.ncols();
         let dual_coef = (0..n_targets).flat_map(|t| dual.col_as_slice(t).to_vec()).collect();
         let weights = weights.map(<[f64]>::to_vec).unwrap_or_default();
-        Ok(Self { kernel, train, params, dual_coef, n_targets, weights })
+        Ok(Self { kernel, train, params, dual_coef, n_targets, weights, target_mean: Vec::new() })
     }
 
     /// Fits with the `α` of least exact leave-one-out error over a log grid

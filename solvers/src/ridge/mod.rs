@@ -1,11 +1,14 @@
 //! Exact kernel ridge regression: `(K + αI) a = Y`, several targets at once.
 
+mod centre;
 mod fit;
 mod jackknife;
 mod loo;
 mod predict;
 mod weights;
 
+pub use centre::centre_targets;
+pub(crate) use centre::{add_means, column_sums, subtract_means};
 pub use fit::{fit_dual, fit_dual_weighted};
 pub use jackknife::{PredictionIntervals, lower_rank, upper_rank};
 pub use loo::{LooPath, LooSelection};
@@ -52,7 +55,8 @@ impl KernelRidge {
 /// A fitted kernel ridge model: the kernel, the training samples and the dual
 /// coefficients `a = (K + αI)⁻¹ Y`, one column per target.
 ///
-/// Predictions are `K(test, train) a`.
+/// Predictions are `K(test, train) a`, plus each target's mean where the
+/// targets were centred before the fit.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct KernelRidgeModel<K, S> {
     /// The kernel the model was fitted with.
@@ -69,6 +73,11 @@ pub struct KernelRidgeModel<K, S> {
     /// empty: every weight 1. Format 3 on.
     #[serde(default)]
     pub weights: Vec<f64>,
+    /// Each target's mean, taken out before the fit and added to every
+    /// prediction ([`centre_targets`]); empty: the targets were fitted as
+    /// given (scikit-learn's `KernelRidge`). Format 7 on.
+    #[serde(default)]
+    pub target_mean: Vec<f64>,
 }
 
 impl<K, S> KernelRidgeModel<K, S> {
@@ -81,6 +90,7 @@ impl<K, S> KernelRidgeModel<K, S> {
             dual_coef: self.dual_coef,
             n_targets: self.n_targets,
             weights: self.weights,
+            target_mean: self.target_mean,
         }
     }
 }

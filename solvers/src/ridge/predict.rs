@@ -1,5 +1,6 @@
-//! Prediction: `K(test, train) a`, in row chunks so that memory stays
-//! `O(chunk · n_train)` whatever the number of test samples.
+//! Prediction: `K(test, train) a` (plus the targets' means, when centred),
+//! in row chunks so that memory stays `O(chunk · n_train)` whatever the
+//! number of test samples.
 
 use faer::linalg::matmul::matmul;
 use faer::{Accum, Mat, Par};
@@ -23,6 +24,7 @@ impl<K: Kernel<S>, S: Samples> KernelRidgeModel<K, S> {
             matmul(out.as_mut().subrows_mut(start, rows.len()), Accum::Replace, k.as_ref(), self.dual(), 1.0, par);
             kern_kernels::simd::clear_upper_state();
         }
+        super::add_means(out.as_mut(), &self.target_mean);
         out
     }
 }

@@ -365,6 +365,8 @@ fn choose_for_vectors(
     if let Some(g) = g0 {
         choices.note("gamma_median", json!(g), format!("median-heuristic gamma {g:.4e}"));
     }
+    // Kernel ridge has no intercept: targets far from zero would cost it its smoothness.
+    spec.centre_targets = spec.task == Task::Krr && matches!(spec.approx.method, Approx::None | Approx::Falkon);
     match (spec.task, &targets) {
         (Task::Gp | Task::Gpc, _) if spec.approx.method == Approx::None => {
             spec.gp.gamma_start = g0;
@@ -403,6 +405,7 @@ fn choose_for_vectors(
             return Ok(ToFit { check, weights: None });
         }
         (Task::Krr, Targets::Values(y)) if spec.approx.method == Approx::None => {
+            let y = ridge::centred(y, data.weights.as_deref());
             let weighed = Weighed { targets: y.as_slice(), weights: data.weights.as_deref() };
             if x.n_samples() > EXACT_RIDGE_MAX && !spec.precomputed() {
                 let weights = falkon::choose(spec, x, weighed, g0, auto, par, notices, choices)?;
@@ -582,9 +585,13 @@ fn choose_for_machine<S: Learnable>(
 ) -> Result<ToFit> {
     let held = &auto.held;
     match spec.task {
-        Task::Krr if !held.alpha => {
-            spec.alpha = crate::train::Alpha::Auto;
-            choices.note("alpha", json!("leave-one-out"), "alpha by exact leave-one-out".into());
+        Task::Krr => {
+            // As on vectors: kernel ridge has no intercept.
+            spec.centre_targets = true;
+            if !held.alpha {
+                spec.alpha = crate::train::Alpha::Auto;
+                choices.note("alpha", json!("leave-one-out"), "alpha by exact leave-one-out".into());
+            }
         }
         Task::Svc | Task::Svr | Task::Nusvr if !held.c => {
             let targets = Targets::new(spec.task, data.labels.as_ref(), &data.file)?;

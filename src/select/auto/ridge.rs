@@ -264,6 +264,14 @@ pub(super) fn column(y: &[f64]) -> Mat<f64> {
     Mat::from_fn(y.len(), 1, |i, _| y[i])
 }
 
+/// `y` centred about its mean (weighted by `weights` where given), as the
+/// final fit centres it ([`FitSpec::centre_targets`]).
+pub(super) fn centred(y: &[f64], weights: Option<&[f64]>) -> Vec<f64> {
+    let mut c = y.to_vec();
+    kern_solvers::centre_targets(faer::MatMut::from_column_major_slice_mut(&mut c, y.len(), 1), weights);
+    c
+}
+
 /// Sets α from `chosen` (leave-one-out on all samples) and reports gamma,
 /// α and their score (R² against targets of deviation `sd`), then the linear
 /// baseline beside `searched` (the kernel on the gamma-search samples, with

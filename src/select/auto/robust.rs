@@ -19,7 +19,7 @@ use kern_kernels::{DataSet, ExactGram, Kernel, Par};
 use kern_solvers::{KernelRidge, fit_dual_weighted};
 use serde_json::json;
 
-use super::ridge::{GAMMA_SEARCH_MAX, Loo, Subsample, column, leave_one_out, search_gamma, spec_loo};
+use super::ridge::{GAMMA_SEARCH_MAX, Loo, Subsample, centred, column, leave_one_out, search_gamma, spec_loo};
 use super::search::sample_rows;
 use super::{AutoSpec, Choices, Weighed};
 use crate::error::Result;
@@ -367,7 +367,8 @@ pub(super) fn pilot_residuals(
     let rows = sample_rows(y.len(), GAMMA_SEARCH_MAX, spec.seed).unwrap_or_else(|| (0..y.len()).collect());
     let pick = |v: &[f64]| rows.iter().map(|&i| v[i]).collect::<Vec<f64>>();
     let w = weights.map(pick);
-    let loo = leave_one_out(&kernel, Alpha::Auto, &x.select(&rows), &column(&pick(y)), w.as_deref(), par);
+    let y = centred(&pick(y), w.as_deref());
+    let loo = leave_one_out(&kernel, Alpha::Auto, &x.select(&rows), &column(&y), w.as_deref(), par);
     loo.ok().map(|l| l.residuals)
 }
 
