@@ -118,6 +118,52 @@ fn the_svr_search_measures_far_off_targets_robustly() {
     common::assert_one_line_error(&o, &["--auto-metric mae scores regression"]);
 }
 
+/// An SVR's solution scales with its targets at C, ε and SMO's tolerance
+/// scaled alike, so `--auto` searches C in units of the targets' spread
+/// and scales the tolerance: on targets 2⁻¹³ times the curve's (a power of
+/// two, so every product is exact) it makes the same choices, 2⁻¹³ times
+/// smaller, and the same predictions. At LIBSVM's absolute tolerance,
+/// targets of size 1e-4 once stopped SMO at its start: test R² −0.06.
+#[test]
+fn the_svr_search_is_the_same_on_targets_of_any_scale() {
+    let dir = scratch();
+    let d = dir.path();
+    let scale = (-13.0f64).exp2();
+    let mut u = lcg(23);
+    let (mut big, mut small, mut test) = (String::new(), String::new(), String::new());
+    for _ in 0..300 {
+        let (x, other) = (2.0 * u() - 1.0, u());
+        let y = x * x + 0.2 * (u() - 0.5);
+        big.push_str(&format!("{y} 1:{x} 2:{other}\n"));
+        small.push_str(&format!("{} 1:{x} 2:{other}\n", y * scale));
+    }
+    for i in 0..=100 {
+        test.push_str(&format!("0 1:{} 2:0.5\n", -1.0 + f64::from(i) / 50.0));
+    }
+    write(d, "big.txt", big);
+    write(d, "small.txt", small);
+    write(d, "test.txt", test);
+    let fit = |name: &str| -> (serde_json::Value, Vec<f64>) {
+        let model = format!("{name}.model");
+        let o = kern(d, &["fit", &format!("{name}.txt"), "-o", &model, "--auto", "--task", "svr", "--json"]);
+        let auto = json(&o)["auto"].clone();
+        let o = kern(d, &["predict", &model, "test.txt", "-o", "p.txt", "-q"]);
+        assert!(o.status.success(), "{}", stderr(&o));
+        let p = std::fs::read_to_string(d.join("p.txt")).unwrap().lines().map(|l| l.parse().unwrap()).collect();
+        (auto, p)
+    };
+    let ((big, p), (small, q)) = (fit("big"), fit("small"));
+    let at = |a: &serde_json::Value, key: &str| a[key].as_f64().unwrap_or_else(|| panic!("{key} in {a}"));
+    for key in ["c", "c_unit", "epsilon", "tol"] {
+        assert_eq!(at(&small, key), at(&big, key) * scale, "{key}: {small} beside {big}");
+    }
+    assert_eq!(at(&small, "gamma"), at(&big, "gamma"), "{small}");
+    let drift = p.iter().zip(&q).map(|(p, q)| (q / scale - p).abs()).fold(0.0, f64::max);
+    assert!(drift < 1e-9, "{drift}");
+    let mse = p.iter().enumerate().map(|(i, p)| (p - (-1.0 + i as f64 / 50.0f64).powi(2)).powi(2)).sum::<f64>() / 101.0;
+    assert!(mse < 0.005, "{mse}");
+}
+
 /// Cauchy noise (scale 0.03) on the curve: too few far-off targets for
 /// the rule on the targets, but kernel ridge's leave-one-out residuals at
 /// the median gamma are heavy-tailed, so the SVR search scores the mean

@@ -461,6 +461,7 @@ pub fn held(given: &[String]) -> Held {
         width: given("gamma") || given("lengthscale"),
         alpha: given("alpha"),
         epsilon: given("epsilon"),
+        tol: given("tol"),
     }
 }
 

@@ -38,18 +38,17 @@ pub(super) fn linear_with_intercept(spec: &FitSpec, c: f64) -> FitSpec {
 }
 
 /// The linear baseline's search on the kernel search's `sample`: C when
-/// `tune_c`, else the given C.
+/// the kernel's `space` searched it (in its units), else the given C.
 pub(super) fn search_linear(
     spec: &FitSpec,
     sample: &Sample<DataSet>,
-    tune_c: bool,
-    metric: Metric,
+    space: &Space,
     par: Par,
     notices: &Notices,
 ) -> Result<(FitSpec, Outcome)> {
     let spec = linear(spec);
-    let outcome =
-        sample.search(&spec, Space { log2c: tune_c.then_some(LINEAR_C), gamma: None, metric }, par, notices)?;
+    let linear_space = Space::new(space.log2c.map(|_| LINEAR_C), space.c_start, None, space.metric);
+    let outcome = sample.search(&spec, linear_space, par, notices)?;
     let best = at_point(&spec, &outcome.best().0);
     Ok((best, outcome))
 }

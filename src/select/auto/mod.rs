@@ -107,6 +107,8 @@ pub struct Held {
     pub width: bool,
     pub alpha: bool,
     pub epsilon: bool,
+    /// SMO's stopping tolerance.
+    pub tol: bool,
 }
 
 /// How `--auto` searches: the options held, what it maximises, and whether
@@ -511,7 +513,7 @@ fn tune_svm(
     notices: &Notices,
     choices: &mut Choices,
 ) -> Result<()> {
-    let metric = match data.targets {
+    let (metric, c_unit) = match data.targets {
         Targets::Values(y) => {
             let base = spec.clone();
             robust::regression_loss(
@@ -522,14 +524,14 @@ fn tune_svm(
                 choices,
             )
         }
-        _ => auto.metric,
+        _ => (auto.metric, 0),
     };
     let tune_c = spec.task != Task::Nusvc && !auto.held.c;
     if !tune_c && g0.is_none() {
         return Ok(());
     }
     let before = spec.clone();
-    let space = Space { log2c: tune_c.then_some(LOG2_C), gamma: g0.map(f64::log2), metric };
+    let space = Space::new(tune_c.then_some(LOG2_C), c_unit, g0.map(f64::log2), metric);
     let Some((sample, outcome)) = search_and_apply(spec, x, data, space, par, notices, choices)? else {
         if let Some(g) = g0 {
             Param::Gamma.set(spec, g);
@@ -540,7 +542,7 @@ fn tune_svm(
     if spec.kernel.name == KernelName::Linear || spec.precomputed() {
         return Ok(());
     }
-    let (linear, lin) = baseline::search_linear(&before, &sample, tune_c, metric, par, notices)?;
+    let (linear, lin) = baseline::search_linear(&before, &sample, &space, par, notices)?;
     let kernel_score = &outcome.best().1;
     let as_good = baseline::as_good_within_noise(kernel_score, &lin.best().1, metric, lin.samples);
     let kept = as_good && auto.prefer_simple;
@@ -595,11 +597,11 @@ fn choose_for_machine<S: Learnable>(
         }
         Task::Svc | Task::Svr | Task::Nusvr if !held.c => {
             let targets = Targets::new(spec.task, data.labels.as_ref(), &data.file)?;
-            let metric = match &targets {
+            let (metric, c_unit) = match &targets {
                 Targets::Values(y) => robust::regression_loss(spec, auto, y, || None, choices),
-                _ => auto.metric,
+                _ => (auto.metric, 0),
             };
-            let space = Space { log2c: Some(LOG2_C), gamma: None, metric };
+            let space = Space::new(Some(LOG2_C), c_unit, None, metric);
             let weighed = Weighed { targets: &targets, weights: data.weights.as_deref() };
             search_and_apply(spec, x, weighed, space, par, notices, choices)?;
         }

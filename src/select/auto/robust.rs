@@ -306,14 +306,15 @@ fn every_residual(
 /// of kernel ridge at the median gamma, `pilot`, heavy-tailed), a tenth of
 /// their typical deviation and the absolute error, as `--auto-metric mae`
 /// asks anywhere. On a curve with 10 % of its targets off by +20, the
-/// squared error's search reached test R² 0.28 even with that ε.
+/// squared error's search reached test R² 0.28 even with that ε. Returns
+/// the metric and the log2 of C's unit ([`in_target_units`]).
 pub(super) fn regression_loss(
     spec: &mut FitSpec,
     auto: &AutoSpec,
     y: &[f64],
     pilot: impl FnOnce() -> Option<Vec<f64>>,
     choices: &mut Choices,
-) -> Metric {
+) -> (Metric, i32) {
     let targets = Tails::of(y);
     let far_off = match auto.robust {
         Robust::Always => Some("--auto-robust always"),
@@ -323,20 +324,19 @@ pub(super) fn regression_loss(
             .filter(|r| wanted(Robust::Detect, r))
             .map(|_| "kernel ridge's leave-one-out residuals at the median gamma are heavy-tailed"),
     };
-    if let (Task::Svr, false) = (spec.task, auto.held.epsilon) {
-        let (spread, what) = match (far_off, targets) {
-            (Some(why), Some(t)) if t.typical > 0.0 => {
-                (t.typical, format!("typical deviation, 1.4826 × their median absolute deviation: {why}"))
-            }
-            _ => (mean_and_std(y).1, "std".to_string()),
-        };
-        if spread > 0.0 {
-            spec.svm.epsilon = 0.1 * spread;
-            let said = format!("epsilon {:.4e} (a tenth of the targets' {what})", spec.svm.epsilon);
-            choices.note("epsilon", json!(spec.svm.epsilon), said);
+    let (spread, what) = match (far_off, targets) {
+        (Some(why), Some(t)) if t.typical > 0.0 => {
+            (t.typical, format!("typical deviation, 1.4826 × their median absolute deviation: {why}"))
         }
+        _ => (mean_and_std(y).1, "std".to_string()),
+    };
+    if let (Task::Svr, false, true) = (spec.task, auto.held.epsilon, spread > 0.0) {
+        spec.svm.epsilon = 0.1 * spread;
+        let said = format!("epsilon {:.4e} (a tenth of the targets' {what})", spec.svm.epsilon);
+        choices.note("epsilon", json!(spec.svm.epsilon), said);
     }
-    match (auto.metric, far_off) {
+    let c_unit = in_target_units(spec, auto, spread, choices);
+    let metric = match (auto.metric, far_off) {
         (Metric::AbsoluteError, _) => Metric::AbsoluteError,
         (_, Some(why)) => {
             choices.said.push(format!(
@@ -345,7 +345,31 @@ pub(super) fn regression_loss(
             Metric::AbsoluteError
         }
         (metric, None) => metric,
+    };
+    (metric, c_unit)
+}
+
+/// An SVR's dual coefficients, ε and stopping gradient are in the targets'
+/// units: scaling the targets by `s` scales the solution at `s·C` and `s·tol`.
+/// So the search takes C in units of the targets' `spread` (rounded to a
+/// power of two: its log2, returned, keeps the grid's lattice) and SMO's
+/// tolerance (unless held) times it, as on standardised targets. At
+/// LIBSVM's absolute 1e-3, targets of size 1e-4 stopped SMO at its start.
+fn in_target_units(spec: &mut FitSpec, auto: &AutoSpec, spread: f64, choices: &mut Choices) -> i32 {
+    if !(spread.is_finite() && spread > 0.0) {
+        return 0;
     }
+    if !auto.held.tol {
+        spec.svm.tol *= spread;
+        let said = format!("SMO's tolerance {:.4e} (its default times the targets' spread)", spec.svm.tol);
+        choices.note("tol", json!(spec.svm.tol), said);
+    }
+    let c_unit = spread.log2().round().clamp(-60.0, 60.0) as i32;
+    if c_unit != 0 {
+        let said = format!("C searched in units of 2^{c_unit}, the targets' spread {spread:.4e} rounded");
+        choices.note("c_unit", json!(f64::from(c_unit).exp2()), said);
+    }
+    c_unit
 }
 
 /// The leave-one-out residuals of kernel ridge at the median gamma `g0` on

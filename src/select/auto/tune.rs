@@ -52,13 +52,23 @@ pub(crate) struct Point {
     pub log2g: Option<f64>,
 }
 
-/// What the search covers: C over `log2c` (inclusive, when searched) and
-/// gamma around the log2 centre `gamma` (when searched), ranked by `metric`.
+/// What the search covers: C over `log2c` (inclusive, when searched) from
+/// `2^c_start`, and gamma around the log2 centre `gamma` (when searched),
+/// ranked by `metric`.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Space {
     pub log2c: Option<(i32, i32)>,
+    pub c_start: i32,
     pub gamma: Option<f64>,
     pub metric: Metric,
+}
+
+impl Space {
+    /// C over `log2c` in units of `2^c_unit` (a regression's targets'
+    /// spread: SVR's C scales with them; 0 for classifiers), from one unit.
+    pub fn new(log2c: Option<(i32, i32)>, c_unit: i32, gamma: Option<f64>, metric: Metric) -> Self {
+        Space { log2c: log2c.map(|(lo, hi)| (lo + c_unit, hi + c_unit)), c_start: c_unit, gamma, metric }
+    }
 }
 
 /// Every point scored, and the best.
@@ -74,7 +84,7 @@ pub(crate) struct Outcome {
     /// the caller: the one sample of a class).
     pub unscored: usize,
     pub metric: Metric,
-    /// The index of the start (C = 1 at the centre).
+    /// The index of the start (C = one unit at the centre).
     pub start: usize,
 }
 
@@ -109,7 +119,7 @@ impl Outcome {
 /// Searches `space` with `evaluate`, which scores a batch of points.
 pub(crate) fn coarse_to_fine(space: Space, evaluate: impl FnMut(&[Point]) -> Result<Vec<Scored>>) -> Result<Outcome> {
     let mut search = Climb { tried: Vec::new(), inactive: Vec::new(), evaluate, metric: space.metric };
-    let start = Point { log2c: space.log2c.map(|_| 0.0), log2g: space.gamma };
+    let start = Point { log2c: space.log2c.map(|_| f64::from(space.c_start)), log2g: space.gamma };
     let columns: Vec<Option<f64>> = match space.gamma {
         Some(g0) => gamma_columns(g0).into_iter().map(Some).collect(),
         None => vec![None],
@@ -341,7 +351,7 @@ mod tests {
     }
 
     fn space(gamma: Option<f64>) -> Space {
-        Space { log2c: Some(LOG2_C), gamma, metric: Metric::Accuracy }
+        Space::new(Some(LOG2_C), 0, gamma, Metric::Accuracy)
     }
 
     /// A smooth score surface with its peak at (log2 C, log2 gamma) = `peak`.
