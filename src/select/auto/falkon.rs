@@ -10,15 +10,13 @@
 
 use std::sync::Arc;
 
-use faer::Mat;
 use kern_kernels::{DataSet, Par};
 use serde_json::json;
 
 use super::ridge::{
-    GAMMA_SEARCH_MAX, Loo, ScoredBy, Subsample, kept_linear, linear_loo, report_linear_baseline, search_gamma, spec_loo,
+    Drawn, Loo, ScoredBy, Subsample, kept_linear, linear_loo, report_linear_baseline, search_gamma, spec_loo,
 };
 use super::robust::{self, report_residual_tails};
-use super::search::sample_rows;
 use super::{AutoSpec, Choices, Weighed};
 use crate::error::Result;
 use crate::model::Prediction;
@@ -77,32 +75,29 @@ pub(super) fn choose(
 ) -> Result<Option<Vec<f64>>> {
     let n = x.n_samples();
     (spec.approx.method, spec.approx.components) = (Approx::Falkon, CENTRES.min(n));
-    let (y, weights) = (data.targets, data.weights);
-    let rows = sample_rows(n, GAMMA_SEARCH_MAX, spec.seed).unwrap_or_else(|| (0..n).collect());
-    let xs = x.select(&rows);
-    let ys = Mat::from_fn(rows.len(), 1, |i, _| y[rows[i]]);
-    let ws: Option<Vec<f64>> = weights.map(|w| rows.iter().map(|&i| w[i]).collect());
+    let y = data.targets;
+    let drawn = Drawn::new(x, data, spec.seed);
+    let sub = drawn.sub();
+    let drawn_rows = sub.x.n_samples();
     if !auto.held.alpha {
         spec.alpha = Alpha::Auto;
     }
     let searched = match g0 {
         Some(g0) => {
-            let (gamma, loo) = search_gamma(spec, &xs, Weighed { targets: &ys, weights: ws.as_deref() }, g0, par)?;
+            let (gamma, loo) = search_gamma(spec, sub.x, Weighed { targets: sub.y, weights: sub.weights }, g0, par)?;
             Param::Gamma.set(spec, gamma);
             choices.note(
                 "subsample_gamma",
                 json!(gamma),
                 format!(
-                    "gamma {gamma:.4e} by exact leave-one-out on a random {} (where held-out samples start)",
-                    rows.len()
+                    "gamma {gamma:.4e} by exact leave-one-out on a random {drawn_rows} (where held-out samples start)"
                 ),
             );
             loo
         }
-        None => spec_loo(spec, &xs, &ys, ws.as_deref(), par)?,
+        None => spec_loo(spec, sub.x, sub.y, sub.weights, par)?,
     };
-    choices.json.insert("gamma_search_samples".into(), json!(rows.len()));
-    let sub = Subsample { x: &xs, y: &ys, weights: ws.as_deref(), rows: Some(&rows) };
+    choices.json.insert("gamma_search_samples".into(), json!(drawn_rows));
     if !robust::wanted(auto.robust, &searched.residuals) {
         let sd = mean_and_std(y).1;
         let best =
@@ -114,7 +109,7 @@ pub(super) fn choose(
     let then = ", which would bend the fit towards them";
     report_residual_tails(&searched.residuals, "squared loss's leave-one-out", then, choices);
     let rounds = robust::huber_rounds(spec, &sub, searched, g0, par)?;
-    let every = robust::weigh_every_sample(spec, x, data, &sub, &rows, &rounds, par)?;
+    let every = robust::weigh_every_sample(spec, x, data, &sub, &rounds, par)?;
     let huber = Weighed { targets: y, weights: Some(&every.weights[..]) };
     let sub = Subsample { weights: Some(&rounds.weights.weights), ..sub };
     // Huber-weighted scores: R² against the targets' deviation under the same weights.

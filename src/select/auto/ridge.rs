@@ -218,14 +218,9 @@ pub(super) fn choose(
     // One eigendecomposition of K at a time: K and its eigenvectors.
     check_plan(&FitSpec { alpha: Alpha::Auto, ..spec.clone() }, Shape::of_vectors(x, par))?;
     let (y, weights) = (data.targets, data.weights);
-    let rows = sample_rows(y.len(), GAMMA_SEARCH_MAX, spec.seed);
-    let pick = |v: &[f64], rows: &[usize]| rows.iter().map(|&i| v[i]).collect::<Vec<_>>();
-    let (xs, ys, ws) = match &rows {
-        Some(rows) => (x.select(rows), column(&pick(y, rows)), weights.map(|w| pick(w, rows))),
-        None => (x.clone(), column(y), weights.map(<[f64]>::to_vec)),
-    };
-    let sub = Subsample { x: &xs, y: &ys, weights: ws.as_deref(), rows: rows.as_deref() };
-    let (gamma, searched) = search_gamma(spec, &xs, Weighed { targets: &ys, weights: sub.weights }, g0, par)?;
+    let drawn = Drawn::new(x, data, spec.seed);
+    let sub = drawn.sub();
+    let (gamma, searched) = search_gamma(spec, sub.x, Weighed { targets: sub.y, weights: sub.weights }, g0, par)?;
     Param::Gamma.set(spec, gamma);
     if robust::wanted(auto.robust, &searched.residuals) {
         let then = ", which would bend the fit towards them";
@@ -237,7 +232,7 @@ pub(super) fn choose(
         report_ridge(spec, &fit.on_all, &fit.on_sub, &sub, sd, auto, par, choices)?;
         return Ok(Some(fit.weights));
     }
-    let chosen = match &rows {
+    let chosen = match sub.rows {
         Some(_) => spec_loo(spec, x, &column(y), weights, par)?,
         None => searched.clone(),
     };
@@ -257,6 +252,34 @@ pub(super) struct Subsample<'a> {
     pub y: &'a Mat<f64>,
     pub weights: Option<&'a [f64]>,
     pub rows: Option<&'a [usize]>,
+}
+
+/// The samples gamma is searched on, drawn once: every sample up to
+/// [`GAMMA_SEARCH_MAX`], else a seeded random subsample of that many.
+pub(super) struct Drawn {
+    x: DataSet,
+    y: Mat<f64>,
+    weights: Option<Vec<f64>>,
+    rows: Option<Vec<usize>>,
+}
+
+impl Drawn {
+    /// Draws from `x` and `data` with `seed`.
+    pub(super) fn new(x: &DataSet, data: Weighed<'_, [f64]>, seed: u64) -> Self {
+        let (y, weights) = (data.targets, data.weights);
+        let rows = sample_rows(y.len(), GAMMA_SEARCH_MAX, seed);
+        let pick = |v: &[f64], rows: &[usize]| rows.iter().map(|&i| v[i]).collect::<Vec<_>>();
+        let (x, y, weights) = match &rows {
+            Some(rows) => (x.select(rows), column(&pick(y, rows)), weights.map(|w| pick(w, rows))),
+            None => (x.clone(), column(y), weights.map(<[f64]>::to_vec)),
+        };
+        Drawn { x, y, weights, rows }
+    }
+
+    /// The drawn samples, borrowed.
+    pub(super) fn sub(&self) -> Subsample<'_> {
+        Subsample { x: &self.x, y: &self.y, weights: self.weights.as_deref(), rows: self.rows.as_deref() }
+    }
 }
 
 /// A column of targets.

@@ -19,8 +19,7 @@ use kern_kernels::{DataSet, ExactGram, Kernel, Par};
 use kern_solvers::{KernelRidge, fit_dual_weighted};
 use serde_json::json;
 
-use super::ridge::{GAMMA_SEARCH_MAX, Loo, Subsample, centred, column, leave_one_out, search_gamma, spec_loo};
-use super::search::sample_rows;
+use super::ridge::{Drawn, Loo, Subsample, centred, column, leave_one_out, search_gamma, spec_loo};
 use super::{AutoSpec, Choices, Weighed};
 use crate::error::Result;
 use crate::select::{Metric, Param, mean_and_std};
@@ -180,8 +179,8 @@ pub(super) fn huber_ridge(
     let rounds = huber_rounds(spec, sub, first, g0, par)?;
     let (on_all, every) = match sub.rows {
         None => (rounds.loo.clone(), rounds.weights.clone()),
-        Some(rows) => {
-            let every = weigh_every_sample(spec, x, data, sub, rows, &rounds, par)?;
+        Some(_) => {
+            let every = weigh_every_sample(spec, x, data, sub, &rounds, par)?;
             (spec_loo(spec, x, &column(data.targets), Some(&every.weights), par)?, every)
         }
     };
@@ -257,11 +256,10 @@ pub(super) fn weigh_every_sample(
     x: &DataSet,
     data: Weighed<'_, [f64]>,
     sub: &Subsample<'_>,
-    rows: &[usize],
     rounds: &Rounds,
     par: Par,
 ) -> Result<Weights> {
-    let residuals = every_residual(spec, x, data.targets, sub, rows, (&rounds.weights.weights, &rounds.loo), par)?;
+    let residuals = every_residual(spec, x, data.targets, sub, (&rounds.weights.weights, &rounds.loo), par)?;
     let Some(tails) = Tails::of(&residuals) else {
         let huber = vec![1.0; residuals.len()];
         return Ok(Weights { weights: combined(data.weights, &huber), huber, delta: f64::NAN });
@@ -278,10 +276,17 @@ fn every_residual(
     x: &DataSet,
     y: &[f64],
     sub: &Subsample<'_>,
-    rows: &[usize],
     (weights, loo): (&[f64], &Loo),
     par: Par,
 ) -> Result<Vec<f64>> {
+    let all: Vec<usize>;
+    let rows = match sub.rows {
+        Some(rows) => rows,
+        None => {
+            all = (0..x.n_samples()).collect();
+            &all
+        }
+    };
     const BLOCK: usize = 1024;
     let kernel = spec.vector_kernel(x.n_features())?;
     let params = KernelRidge { alpha: loo.alpha };
@@ -388,11 +393,10 @@ pub(super) fn pilot_residuals(
     let mut ridge = spec.clone();
     Param::Gamma.set(&mut ridge, g0);
     let kernel = ridge.vector_kernel(x.n_features()).ok()?;
-    let rows = sample_rows(y.len(), GAMMA_SEARCH_MAX, spec.seed).unwrap_or_else(|| (0..y.len()).collect());
-    let pick = |v: &[f64]| rows.iter().map(|&i| v[i]).collect::<Vec<f64>>();
-    let w = weights.map(pick);
-    let y = centred(&pick(y), w.as_deref());
-    let loo = leave_one_out(&kernel, Alpha::Auto, &x.select(&rows), &column(&y), w.as_deref(), par);
+    let drawn = Drawn::new(x, Weighed { targets: y, weights }, spec.seed);
+    let sub = drawn.sub();
+    let y = centred(sub.y.col_as_slice(0), sub.weights);
+    let loo = leave_one_out(&kernel, Alpha::Auto, sub.x, &column(&y), sub.weights, par);
     loo.ok().map(|l| l.residuals)
 }
 
