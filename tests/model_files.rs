@@ -6,7 +6,7 @@ mod common;
 use common::{scratch, write};
 use faer::{Mat, Par};
 use kern::io::Format;
-use kern::model::{Estimator, FORMAT_VERSION, InputSchema, Model, load_model, save_model};
+use kern::model::{Estimator, FORMAT_VERSION, InputSchema, LinearHead, Model, load_model, save_model};
 use kern::solvers::KernelRidge;
 use kern::{Error, KernelRidgeModel, ModelErrorKind, VectorKernel, synthetic};
 
@@ -16,6 +16,17 @@ fn fitted() -> Model {
     let kernel = VectorKernel::Sum(vec![VectorKernel::Matern32 { lengthscale: 0.8 }, VectorKernel::Linear]);
     let m = KernelRidgeModel::fit(kernel, data.x, y.as_ref(), KernelRidge { alpha: 0.3 }, Par::Seq).unwrap();
     Model::new(10, InputSchema { format: Format::Libsvm, csv: None, scaling: None }, Estimator::KernelRidge(m))
+}
+
+/// Ridge on 20 Nyström features of the same data, its targets centred.
+fn approx_fitted() -> Model {
+    use kern::io::{Data, Inputs, Labels};
+    use kern::train::{Approx, FitSpec, Task, fit};
+    let data = synthetic::friedman1(60, 0.5, 3);
+    let mut spec = FitSpec::new(Task::Krr);
+    (spec.approx.method, spec.approx.components, spec.centre_targets) = (Approx::Nystroem, 20, true);
+    let data = Data::new(Inputs::Vectors(data.x), Some(Labels::Numeric(data.y)));
+    fit(&spec, data, Par::Seq).unwrap().model
 }
 
 fn kind(err: Error) -> ModelErrorKind {
@@ -77,18 +88,55 @@ fn without_target_mean(mut payload: Vec<u8>) -> Vec<u8> {
 #[test]
 fn format_four_and_six_files_still_load() {
     // Format 5 adds estimators (GPs on features) after the others and 6 a
-    // sparse GP's fit record: a format-4 or 6 file of kernel ridge is
-    // today's payload without the targets' mean.
+    // sparse GP's fit record: a format-4 or 6 file of kernel ridge, or of
+    // ridge on features, is today's payload of one fitted as given, without
+    // the targets' mean.
     let dir = scratch();
-    let model = fitted();
-    let path = dir.path().join("now.model");
-    save_model(&model, &path).unwrap();
-    for version in [4u8, 6] {
-        let mut payload = without_target_mean(std::fs::read(&path).unwrap()[24..].to_vec());
-        payload[0] = version;
-        let old = load_model(&write(dir.path(), "old.model", framed(u32::from(version), &payload))).unwrap();
-        assert_eq!(old.format_version, u32::from(version));
-        assert_eq!(Model { format_version: FORMAT_VERSION, ..old }, model);
+    let Estimator::Approx { kernel, map, head: LinearHead::Ridge { coef, n_targets, alpha, .. } } =
+        approx_fitted().estimator
+    else {
+        panic!("ridge on features")
+    };
+    let head = LinearHead::Ridge { coef, n_targets, alpha, target_mean: Vec::new() };
+    let on_features = Model { estimator: Estimator::Approx { kernel, map, head }, ..fitted() };
+    for model in [fitted(), on_features] {
+        let path = dir.path().join("now.model");
+        save_model(&model, &path).unwrap();
+        for version in [4u8, 6] {
+            let mut payload = without_target_mean(std::fs::read(&path).unwrap()[24..].to_vec());
+            payload[0] = version;
+            let old = load_model(&write(dir.path(), "old.model", framed(u32::from(version), &payload))).unwrap();
+            assert_eq!(old.format_version, u32::from(version));
+            assert_eq!(Model { format_version: FORMAT_VERSION, ..old }, model);
+        }
+    }
+}
+
+#[test]
+fn a_targets_mean_is_added_to_every_prediction_and_checked() {
+    use kern::io::Inputs;
+    use kern::model::Prediction;
+    let dir = scratch();
+    let x = Inputs::Vectors(synthetic::friedman1(60, 0.5, 3).x);
+    let values = |m: &Model| match m.predict(&x, Par::Seq).unwrap() {
+        Prediction::Values(v) => v.col_as_slice(0).to_vec(),
+        _ => panic!("regression"),
+    };
+    for model in [fitted(), approx_fitted()] {
+        let path = dir.path().join("m.json");
+        save_model(&model, &path).unwrap();
+        let json = std::fs::read_to_string(&path).unwrap();
+        let mean = json.find("\"target_mean\":[").expect("the field") + "\"target_mean\":[".len();
+        let end = mean + json[mean..].find(']').unwrap();
+        let given: f64 = json[mean..end].parse().unwrap_or(0.0);
+        let moved = format!("{}{}{}", &json[..mean], given + 5.0, &json[end..]);
+        let p = write(dir.path(), "moved.json", moved);
+        let (before, after) = (values(&model), values(&load_model(&p).unwrap()));
+        assert!(before.iter().zip(&after).all(|(b, a)| (a - b - 5.0).abs() < 1e-9), "{before:?} {after:?}");
+        // One mean per target, finite.
+        let two = format!("{}1.0,2.0{}", &json[..mean], &json[end..]);
+        let p = write(dir.path(), "two.json", two);
+        assert!(matches!(kind(load_model(&p).unwrap_err()), ModelErrorKind::Malformed(_)));
     }
 }
 

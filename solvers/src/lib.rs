@@ -34,8 +34,8 @@ mod weights;
 pub use error::SolverError;
 pub use gp::{GaussianProcess, GpError, GpModel};
 pub use ridge::{
-    KernelRidge, KernelRidgeModel, LooPath, LooSelection, PredictionIntervals, WeightedGram, centre_targets, fit_dual,
-    fit_dual_weighted, lower_rank, upper_rank,
+    KernelRidge, KernelRidgeModel, LooPath, LooSelection, PredictionIntervals, WeightedGram, add_target_means,
+    centre_shared_targets, centre_targets, fit_dual, fit_dual_weighted, lower_rank, upper_rank,
 };
 pub use smo::{CacheBudget, SmoOptions};
 pub use svm::{PairInfo, SvmKind, SvmModel, SvmParams, train_classifier, train_one_class, train_regressor};

@@ -172,7 +172,10 @@ fn check(model: Model) -> std::result::Result<Model, ModelErrorKind> {
             if m.train.n_features() != width || !ids_ok(&m.train) {
                 return malformed("training samples and model disagree on the number of features");
             }
-            if m.n_targets == 0 || m.dual_coef.len() != m.train.n_samples() * m.n_targets {
+            if m.n_targets == 0
+                || m.dual_coef.len() != m.train.n_samples() * m.n_targets
+                || !means_ok(&m.target_mean, m.n_targets)
+            {
                 return malformed("dual coefficients do not match the training samples");
             }
             if m.kernel.validate(model.n_features).is_err() || m.params.validate().is_err() {
@@ -201,6 +204,7 @@ fn check(model: Model) -> std::result::Result<Model, ModelErrorKind> {
             }
             if let Some(f) = &m.dense_mean
                 && (f.n_targets != 1
+                    || !f.target_mean.is_empty()
                     || f.centers.n_features() != model.n_features
                     || f.coef.len() != f.centers.n_samples()
                     || f.kernel != m.kernel)
@@ -217,8 +221,8 @@ fn check(model: Model) -> std::result::Result<Model, ModelErrorKind> {
             let m = map.feature_map();
             let map_ok = map_ok(map, model.n_features);
             let head_ok = match head {
-                super::LinearHead::Ridge { coef, n_targets, .. } => {
-                    *n_targets >= 1 && coef.len() == m.n_components() * n_targets
+                super::LinearHead::Ridge { coef, n_targets, target_mean, .. } => {
+                    *n_targets >= 1 && coef.len() == m.n_components() * n_targets && means_ok(target_mean, *n_targets)
                 }
                 super::LinearHead::Svm { model: s, classes } => {
                     let problems = if s.n_classes == 2 { 1 } else { s.n_classes };
@@ -250,6 +254,7 @@ fn check(model: Model) -> std::result::Result<Model, ModelErrorKind> {
                 || m.n_targets != columns
                 || m.coef.len() != m.centers.n_samples() * m.n_targets
                 || !m.coef.iter().all(|v| v.is_finite())
+                || !means_ok(&m.target_mean, if classes.is_empty() { m.n_targets } else { 0 })
                 || m.kernel.validate(model.n_features).is_err()
             {
                 return malformed("Falkon centres, coefficients and classes disagree");
@@ -339,6 +344,11 @@ fn check(model: Model) -> std::result::Result<Model, ModelErrorKind> {
     Ok(model)
 }
 
+/// A regression's targets' means: none, or one finite mean per target.
+fn means_ok(means: &[f64], n_targets: usize) -> bool {
+    means.is_empty() || (means.len() == n_targets && means.iter().all(|m| m.is_finite()))
+}
+
 /// The shape checks of an SVM or ridge model on sequences or graphs.
 fn check_machine<K, S: kern_kernels::Samples>(
     machine: &super::Machine<K, S>,
@@ -363,6 +373,7 @@ fn check_machine<K, S: kern_kernels::Samples>(
         super::Machine::KernelRidge(m) => {
             m.n_targets >= 1
                 && m.dual_coef.len() == m.train.len() * m.n_targets
+                && means_ok(&m.target_mean, m.n_targets)
                 && m.params.validate().is_ok()
                 && kernel_ok(&m.kernel)
         }

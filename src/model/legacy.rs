@@ -5,11 +5,13 @@
 //! [`Model::calibration`]; format 3 lacks [`SgprModel::dense_mean`]; formats
 //! 3 to 5 lack [`SgprModel::widened`] (4 and 5 differ in variants added at
 //! the end only, which postcard reads alike); formats 1 to 6 lack
-//! [`KernelRidgeModel::target_mean`] and [`FalkonModel::target_mean`].
+//! [`KernelRidgeModel::target_mean`], [`FalkonModel::target_mean`] and the
+//! ridge head's ([`LinearHead::Ridge`]).
 
 use kern_kernels::{DataSet, GraphKernel, Graphs, Sequences, StringKernel, VectorKernel};
 use kern_solvers::falkon::FalkonModel;
 use kern_solvers::gp::{FeatureGpModel, FeatureGpcModel, FixedGpModel, FixedGpcModel, GpcModel, SgprModel, Widening};
+use kern_solvers::linear::{LinearSvmModel, LinearSvrModel};
 use kern_solvers::{GpModel, KernelRidge, KernelRidgeModel, SvmModel};
 use serde::Deserialize;
 
@@ -51,7 +53,7 @@ enum EstimatorV2 {
     Svm { model: SvmModel<VectorKernel, DataSet>, classes: Vec<String> },
     Gp(GpModelV2),
     Gpc { model: GpcModel, classes: Vec<String> },
-    Approx { kernel: VectorKernel, map: ApproxMap, head: LinearHead },
+    Approx { kernel: VectorKernel, map: ApproxMap, head: LinearHeadV6 },
     Falkon { model: FalkonModelV6, classes: Vec<String> },
     Sequences { machine: MachineV2<StringKernel, Sequences>, read: SequenceOptions },
     Graphs(MachineV2<GraphKernel, Graphs>),
@@ -118,6 +120,31 @@ impl<K, S, R: Into<KernelRidgeModel<K, S>>> From<MachineOld<K, S, R>> for Machin
     }
 }
 
+/// [`LinearHead`] in the same variant order, its ridge without the
+/// targets' mean (formats 1 to 6).
+#[derive(Deserialize)]
+enum LinearHeadV6 {
+    Ridge { coef: Vec<f64>, n_targets: usize, alpha: f64 },
+    Svm { model: LinearSvmModel, classes: Vec<String> },
+    Svr { model: LinearSvrModel },
+    RidgeClassifier { coef: Vec<f64>, n_targets: usize, alpha: f64, classes: Vec<String> },
+}
+
+impl From<LinearHeadV6> for LinearHead {
+    fn from(h: LinearHeadV6) -> Self {
+        match h {
+            LinearHeadV6::Ridge { coef, n_targets, alpha } => {
+                LinearHead::Ridge { coef, n_targets, alpha, target_mean: Vec::new() }
+            }
+            LinearHeadV6::Svm { model, classes } => LinearHead::Svm { model, classes },
+            LinearHeadV6::Svr { model } => LinearHead::Svr { model },
+            LinearHeadV6::RidgeClassifier { coef, n_targets, alpha, classes } => {
+                LinearHead::RidgeClassifier { coef, n_targets, alpha, classes }
+            }
+        }
+    }
+}
+
 /// [`FalkonModel`] before its targets' mean (formats 1 to 6).
 #[derive(Deserialize)]
 pub(super) struct FalkonModelV6 {
@@ -177,7 +204,7 @@ impl From<EstimatorV2> for Estimator {
                 weights: Vec::new(),
             }),
             EstimatorV2::Gpc { model, classes } => Estimator::Gpc { model, classes },
-            EstimatorV2::Approx { kernel, map, head } => Estimator::Approx { kernel, map, head },
+            EstimatorV2::Approx { kernel, map, head } => Estimator::Approx { kernel, map, head: head.into() },
             EstimatorV2::Falkon { model, classes } => Estimator::Falkon { model: model.into(), classes },
             EstimatorV2::Sequences { machine, read } => Estimator::Sequences { machine: machine.into(), read },
             EstimatorV2::Graphs(machine) => Estimator::Graphs(machine.into()),
@@ -241,7 +268,7 @@ enum EstimatorV3<G> {
     Svm { model: SvmModel<VectorKernel, DataSet>, classes: Vec<String> },
     Gp(GpModel),
     Gpc { model: GpcModel, classes: Vec<String> },
-    Approx { kernel: VectorKernel, map: ApproxMap, head: LinearHead },
+    Approx { kernel: VectorKernel, map: ApproxMap, head: LinearHeadV6 },
     Falkon { model: FalkonModelV6, classes: Vec<String> },
     Sequences { machine: MachineV6<StringKernel, Sequences>, read: SequenceOptions },
     Graphs(MachineV6<GraphKernel, Graphs>),
@@ -320,7 +347,7 @@ impl<G: Into<SgprModel>> From<ModelV3<G>> for Model {
             EstimatorV3::Svm { model, classes } => Estimator::Svm { model, classes },
             EstimatorV3::Gp(m) => Estimator::Gp(m),
             EstimatorV3::Gpc { model, classes } => Estimator::Gpc { model, classes },
-            EstimatorV3::Approx { kernel, map, head } => Estimator::Approx { kernel, map, head },
+            EstimatorV3::Approx { kernel, map, head } => Estimator::Approx { kernel, map, head: head.into() },
             EstimatorV3::Falkon { model, classes } => Estimator::Falkon { model: model.into(), classes },
             EstimatorV3::Sequences { machine, read } => Estimator::Sequences { machine: machine.into(), read },
             EstimatorV3::Graphs(machine) => Estimator::Graphs(machine.into()),

@@ -231,8 +231,15 @@ impl std::fmt::Display for ModelKernel<'_> {
 /// The linear model on the features.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub enum LinearHead {
-    /// Ridge regression: `coef` is `M × n_targets`, column-major.
-    Ridge { coef: Vec<f64>, n_targets: usize, alpha: f64 },
+    /// Ridge regression: `coef` is `M × n_targets`, column-major, fitted to
+    /// the targets less `target_mean` (empty: as given; format 7 on).
+    Ridge {
+        coef: Vec<f64>,
+        n_targets: usize,
+        alpha: f64,
+        #[serde(default)]
+        target_mean: Vec<f64>,
+    },
     /// A linear SVM; `classes` names the classes in the model's order.
     Svm { model: LinearSvmModel, classes: Vec<String> },
     /// A linear SVR (ε-insensitive loss or its square).

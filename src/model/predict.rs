@@ -246,11 +246,12 @@ fn scores_prediction(f: Mat<f64>, classes: &[String]) -> Prediction {
 fn predict_approx(map: &ApproxMap, head: &LinearHead, x: &DataSet, par: Par) -> Result<Prediction> {
     let phi = map.feature_map().transform(x, par).map_err(crate::train::approx_error)?;
     Ok(match head {
-        LinearHead::Ridge { coef, n_targets, .. } => Prediction::Values(times_by_blocks(
-            phi.as_ref(),
-            MatRef::from_column_major_slice(coef, phi.ncols(), *n_targets),
-            par,
-        )),
+        LinearHead::Ridge { coef, n_targets, target_mean, .. } => {
+            let mut f =
+                times_by_blocks(phi.as_ref(), MatRef::from_column_major_slice(coef, phi.ncols(), *n_targets), par);
+            kern_solvers::add_target_means(f.as_mut(), target_mean);
+            Prediction::Values(f)
+        }
         LinearHead::Svm { model, classes } => {
             Prediction::Classes(model.predict(phi.as_ref()).into_iter().map(|c| classes[c].clone()).collect(), None)
         }

@@ -275,7 +275,7 @@ fn map_report(map: &ApproxMap, r: &mut Map<String, Value>) {
 fn approx_report(map: &ApproxMap, head: &LinearHead, r: &mut Map<String, Value>) {
     map_report(map, r);
     match head {
-        LinearHead::Ridge { alpha, .. } => put(r, "alpha", json!(alpha)),
+        LinearHead::Ridge { alpha, target_mean, .. } => ridge_report(*alpha, target_mean, r),
         LinearHead::Svm { model, classes } => {
             put(r, "classes", json!(classes));
             put(r, "iterations", json!(model.iterations));

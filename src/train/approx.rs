@@ -155,9 +155,13 @@ fn linear_head(
     Ok(match (spec.task, data.targets, spec.approx.loss) {
         (Task::Krr, Targets::Values(y), None) => {
             let alpha = given_alpha(spec)?;
-            let coef =
-                weighted_ridge(phi, MatRef::from_column_major_slice(y, y.len(), 1), weights, alpha, par, collective)?;
-            LinearHead::Ridge { coef: coef.col_as_slice(0).to_vec(), n_targets: 1, alpha }
+            let mut y = Mat::from_fn(y.len(), 1, |i, _| y[i]);
+            let target_mean = match spec.centre_targets {
+                true => kern_solvers::centre_shared_targets(y.as_mut(), weights, collective),
+                false => Vec::new(),
+            };
+            let coef = weighted_ridge(phi, y.as_ref(), weights, alpha, par, collective)?;
+            LinearHead::Ridge { coef: coef.col_as_slice(0).to_vec(), n_targets: 1, alpha, target_mean }
         }
         (Task::Svc, Targets::Classes { names, codes }, Some(Loss::Squared)) => {
             let alpha = given_alpha(spec)?;

@@ -173,15 +173,19 @@ fn ard(kernel: VectorKernel, task: Task, n_features: usize) -> Result<VectorKern
         .ok_or_else(|| Error::Usage(format!("--ard takes --kernel rbf, matern32 or matern52, not {}", kernel.name())))
 }
 
-/// Centring the targets is kernel ridge's (exact or Falkon's): the SVMs
-/// have an intercept, a GP `--normalize-y`, the feature maps' heads their own.
+/// Centring the targets is kernel ridge's (exact, Falkon's, or ridge on
+/// Nyström or random features): the SVMs have an intercept, a GP `--normalize-y`.
 fn check_centring(spec: &FitSpec) -> Result<()> {
-    let ridge = spec.task == Task::Krr && matches!(spec.approx.method, Approx::None | Approx::Falkon);
+    let ridge = spec.task == Task::Krr && spec.approx.method != Approx::Sgpr && spec.approx.loss.is_none();
     if spec.centre_targets && !ridge {
         let why = format!(
-            "--centre-targets is for kernel ridge regression (--task krr, exact or --approx falkon), not --task {}{}",
+            "--centre-targets is for kernel ridge regression (--task krr: exact, --approx falkon, nystroem or rff with the squared loss), not --task {}{}",
             spec.task.name(),
-            if spec.task == Task::Gp { ": a GP centres its targets with --normalize-y" } else { "" }
+            match spec.task {
+                Task::Gp => ": a GP centres its targets with --normalize-y",
+                Task::Krr => " with --loss (a linear SVR on the features, which has an intercept)",
+                _ => "",
+            }
         );
         return Err(Error::Usage(why));
     }

@@ -30,7 +30,7 @@ use products::KnmProducts;
 
 use crate::SolverError;
 use crate::collective::{Alone, Collective, tree_sum};
-use crate::ridge::{add_means, column_sums, subtract_means};
+use crate::ridge::{add_target_means, column_sums, subtract_means};
 use crate::weights::check_sample_weights;
 
 /// The default [`Falkon::settle`]: CG stops once its last steps each move
@@ -284,7 +284,7 @@ impl FalkonModel {
     pub fn predict(&self, x: &DataSet, par: Par) -> Mat<f64> {
         let coef = MatRef::from_column_major_slice(&self.coef, self.centers.n_samples(), self.n_targets);
         let mut f = KnmProducts::new(&self.kernel, x, &self.centers, par).times(coef);
-        add_means(f.as_mut(), &self.target_mean);
+        add_target_means(f.as_mut(), &self.target_mean);
         f
     }
 }

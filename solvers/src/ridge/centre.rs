@@ -7,6 +7,8 @@ use std::ops::Range;
 
 use faer::{MatMut, MatRef};
 
+use crate::collective::{Alone, Collective};
+
 /// Each column's weighted sum over `rows`, then the sum of the weights
 /// (`None`: all 1): `t + 1` values.
 pub(crate) fn column_sums(y: MatRef<'_, f64>, weights: Option<&[f64]>, rows: Range<usize>) -> Vec<f64> {
@@ -47,13 +49,20 @@ pub(crate) fn subtract_means(mut y: MatMut<'_, f64>, sums: &[f64]) -> Vec<f64> {
 /// assert_eq!(y, mat![[-4.0], [-2.0], [3.0]]);
 /// ```
 pub fn centre_targets(y: MatMut<'_, f64>, weights: Option<&[f64]>) -> Vec<f64> {
-    let sums = column_sums(y.as_ref(), weights, 0..y.nrows());
+    centre_shared_targets(y, weights, &Alone)
+}
+
+/// [`centre_targets`] where each process of `collective` holds a share of
+/// the rows: the means of all of them (summed in rank order).
+pub fn centre_shared_targets(y: MatMut<'_, f64>, weights: Option<&[f64]>, collective: &dyn Collective) -> Vec<f64> {
+    let mut sums = column_sums(y.as_ref(), weights, 0..y.nrows());
+    collective.sum(&mut sums);
     subtract_means(y, &sums)
 }
 
 /// Adds each target's mean back to its column of predictions (`means`
 /// empty: the targets were fitted as given).
-pub(crate) fn add_means(mut f: MatMut<'_, f64>, means: &[f64]) {
+pub fn add_target_means(mut f: MatMut<'_, f64>, means: &[f64]) {
     for (c, &mean) in means.iter().enumerate() {
         for i in 0..f.nrows() {
             f[(i, c)] += mean;
@@ -77,7 +86,7 @@ mod tests {
             let weighted: f64 = (0..7).map(|i| w[i] * y[(i, c)]).sum();
             assert!(weighted.abs() < 1e-9, "column {c}: Σ w y = {weighted}");
         }
-        add_means(y.as_mut(), &means);
+        add_target_means(y.as_mut(), &means);
         assert!((0..7).all(|i| (0..2).all(|c| (y[(i, c)] - y0[(i, c)]).abs() < 1e-9)));
     }
 }

@@ -99,7 +99,7 @@ impl<K: Kernel<S>, S: Samples> KernelRidgeModel<K, S> {
             kern_kernels::simd::clear_upper_state();
         }
         for m in [&mut out.prediction, &mut out.lower, &mut out.upper] {
-            super::add_means(m.as_mut(), &self.target_mean);
+            super::add_target_means(m.as_mut(), &self.target_mean);
         }
         Ok(out)
     }

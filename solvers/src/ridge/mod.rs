@@ -7,8 +7,8 @@ mod loo;
 mod predict;
 mod weights;
 
-pub use centre::centre_targets;
-pub(crate) use centre::{add_means, column_sums, subtract_means};
+pub use centre::{add_target_means, centre_shared_targets, centre_targets};
+pub(crate) use centre::{column_sums, subtract_means};
 pub use fit::{fit_dual, fit_dual_weighted};
 pub use jackknife::{PredictionIntervals, lower_rank, upper_rank};
 pub use loo::{LooPath, LooSelection};

@@ -24,7 +24,7 @@ impl<K: Kernel<S>, S: Samples> KernelRidgeModel<K, S> {
             matmul(out.as_mut().subrows_mut(start, rows.len()), Accum::Replace, k.as_ref(), self.dual(), 1.0, par);
             kern_kernels::simd::clear_upper_state();
         }
-        super::add_means(out.as_mut(), &self.target_mean);
+        super::add_target_means(out.as_mut(), &self.target_mean);
         out
     }
 }

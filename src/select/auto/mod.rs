@@ -368,7 +368,7 @@ fn choose_for_vectors(
         choices.note("gamma_median", json!(g), format!("median-heuristic gamma {g:.4e}"));
     }
     // Kernel ridge has no intercept: targets far from zero would cost it its smoothness.
-    spec.centre_targets = spec.task == Task::Krr && matches!(spec.approx.method, Approx::None | Approx::Falkon);
+    spec.centre_targets = spec.task == Task::Krr && spec.approx.method != Approx::Sgpr && spec.approx.loss.is_none();
     match (spec.task, &targets) {
         (Task::Gp | Task::Gpc, _) if spec.approx.method == Approx::None => {
             spec.gp.gamma_start = g0;
