@@ -103,8 +103,10 @@ pub struct SgprModel {
     pub jitter: f64,
     /// Bound evaluations spent on the fit.
     pub evaluations: usize,
-    /// The posterior mean from many centres ([`SgprModel::refine_mean`]),
-    /// in place of `k(x, Z) · mean` when present. Format 4 on.
+    /// The posterior mean from many centres (Falkon's on the learnt
+    /// hyperparameters), in place of `k(x, Z) · mean` when present: formats
+    /// 4 and 5 wrote it; kern now widens the posterior instead ([`Self::widened`])
+    /// and reads it only from such files.
     #[serde(default)]
     pub dense_mean: Option<Box<crate::falkon::FalkonModel>>,
     /// The variational fit's inducing points and noise when the posterior
