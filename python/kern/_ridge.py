@@ -18,7 +18,8 @@ class KernelRidge(_PredictInterval, RegressorMixin, BaseEstimator):
     engine (Cholesky refined to double accuracy); ``alpha="auto"`` chooses
     α by exact leave-one-out error. ``centre_targets=True`` takes each
     target's mean out before the fit and adds it to every prediction (kernel
-    ridge has no intercept; ``dual_coef_`` then fits the centred targets).
+    ridge has no intercept; ``dual_coef_`` then fits the targets less
+    ``target_mean_``, which is 0 when they were fitted as given).
 
     >>> import numpy as np, kern
     >>> X = np.linspace(0, 3, 20)[:, None]; y = np.sin(X[:, 0])
@@ -76,6 +77,8 @@ class KernelRidge(_PredictInterval, RegressorMixin, BaseEstimator):
             dual = full
         self.dual_coef_ = dual[:, 0] if y.ndim == 1 else dual
         self.alpha_ = self._fitted[0].ridge_alpha()
+        means = np.array([f.ridge_target_mean() for f in self._fitted])
+        self.target_mean_ = means[0] if y.ndim == 1 else means
         self.X_fit_ = X
         return self
 

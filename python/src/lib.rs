@@ -395,6 +395,17 @@ impl Fitted {
         }
     }
 
+    /// The mean kernel ridge (exact or Falkon's) took out of its one target
+    /// before the fit and adds to every prediction; 0 when fitted as given.
+    fn ridge_target_mean(&self) -> PyResult<f64> {
+        let means = match &self.model.estimator {
+            Estimator::KernelRidge(m) => &m.target_mean,
+            Estimator::Falkon { model, .. } => &model.target_mean,
+            _ => return Err(value_error("not kernel ridge")),
+        };
+        Ok(means.first().copied().unwrap_or(0.0))
+    }
+
     /// Iterations the solver took: Falkon's conjugate-gradient steps.
     fn falkon_iterations(&self) -> PyResult<usize> {
         match &self.model.estimator {

@@ -348,9 +348,16 @@ def test_falkon_with_every_sample_a_centre_is_kernel_ridge():
     centred = kern.KernelRidge(alpha=1e-3, kernel="rbf", gamma=0.2, centre_targets=True).fit(X, y)
     shifted = kern.KernelRidge(alpha=1e-3, kernel="rbf", gamma=0.2, centre_targets=True).fit(X, far)
     np.testing.assert_allclose(shifted.predict(X) - 1e4, centred.predict(X), atol=1e-7)
+    assert abs(shifted.target_mean_ - far.mean()) < 1e-9
+    # The dual coefficients fit the targets less their mean.
+    from sklearn.metrics.pairwise import rbf_kernel
+
+    K = rbf_kernel(X, X, gamma=0.2)
+    np.testing.assert_allclose(K @ shifted.dual_coef_ + shifted.target_mean_, shifted.predict(X), atol=1e-6)
     falkon = kern.FalkonRegressor(alpha=1e-3, gamma=0.2, n_centers=120, tol=1e-9, max_iter=500, centre_targets=True)
     np.testing.assert_allclose(falkon.fit(X, far).predict(X), shifted.predict(X), atol=1e-4)
     uncentred = kern.KernelRidge(alpha=1e-3, kernel="rbf", gamma=0.2).fit(X, far)
+    assert uncentred.target_mean_ == 0.0
     assert np.abs(uncentred.predict(X) - far).max() > 10 * np.abs(shifted.predict(X) - far).max()
     classes = (y > 0).astype(int)
     clf = kern.FalkonClassifier(alpha=1e-3, gamma=0.2, n_centers=60, random_state=1).fit(X, classes)
