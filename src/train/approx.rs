@@ -156,9 +156,10 @@ fn linear_head(
         (Task::Krr, Targets::Values(y), None) => {
             let alpha = given_alpha(spec)?;
             let mut y = Mat::from_fn(y.len(), 1, |i, _| y[i]);
-            let target_mean = match spec.centre_targets {
-                true => kern_solvers::centre_shared_targets(y.as_mut(), weights, collective),
-                false => Vec::new(),
+            let target_mean = if spec.centre_targets {
+                kern_solvers::centre_shared_targets(y.as_mut(), weights, collective)
+            } else {
+                Vec::new()
             };
             let coef = weighted_ridge(phi, y.as_ref(), weights, alpha, par, collective)?;
             LinearHead::Ridge { coef: coef.col_as_slice(0).to_vec(), n_targets: 1, alpha, target_mean }
@@ -257,7 +258,8 @@ fn fit_falkon(
         tol: FALKON_TOL,
         settle: spec.svm.tol,
         hold_bytes: spare_bytes(spec, Shape::of_vectors(x, par)),
-        centre_targets: spec.centre_targets && classes.is_empty(),
+        // Only regression's (checked once, in `fit_model`).
+        centre_targets: spec.centre_targets,
     };
     let samples = FalkonData { x, y: y.as_ref(), weights: data.weights };
     let collective = shares.collective;

@@ -154,6 +154,13 @@ impl FitSpec {
         Ok((params.kernel, params.noise))
     }
 
+    /// Whether the fit is kernel ridge with no intercept of its own (exact,
+    /// Falkon's, or ridge on Nyström or random features), whose targets
+    /// `centre_targets` may centre.
+    pub fn fits_ridge(&self) -> bool {
+        self.task == Task::Krr && self.approx.method != Approx::Sgpr && self.approx.loss.is_none()
+    }
+
     /// Whether the kernel reads precomputed kernel values.
     pub fn precomputed(&self) -> bool {
         self.custom_kernel.as_ref().map_or(self.kernel.name == KernelName::Precomputed, |k| k.contains_precomputed())
@@ -176,8 +183,7 @@ fn ard(kernel: VectorKernel, task: Task, n_features: usize) -> Result<VectorKern
 /// Centring the targets is kernel ridge's (exact, Falkon's, or ridge on
 /// Nyström or random features): the SVMs have an intercept, a GP `--normalize-y`.
 fn check_centring(spec: &FitSpec) -> Result<()> {
-    let ridge = spec.task == Task::Krr && spec.approx.method != Approx::Sgpr && spec.approx.loss.is_none();
-    if spec.centre_targets && !ridge {
+    if spec.centre_targets && !spec.fits_ridge() {
         let why = format!(
             "--centre-targets is for kernel ridge regression (--task krr: exact, --approx falkon, nystroem or rff with the squared loss), not --task {}{}",
             spec.task.name(),

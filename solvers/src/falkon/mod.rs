@@ -220,12 +220,13 @@ impl FalkonModel {
             check_sample_weights(w, n)?;
         }
         let numbered = first_block..first_block + n.div_ceil(BLOCK);
-        let centred =
-            params.centre_targets.then(|| centre_shared(y, weights, numbered.clone(), total_blocks, collective));
-        let (y, target_mean) = match &centred {
-            Some((c, means)) => (c.as_ref(), means.clone()),
-            None => (y, Vec::new()),
+        let (centred, target_mean) = if params.centre_targets {
+            let (centred, means) = centre_shared(y, weights, numbered.clone(), total_blocks, collective);
+            (Some(centred), means)
+        } else {
+            (None, Vec::new())
         };
+        let y = centred.as_ref().map_or(y, Mat::as_ref);
         // The weighted problem is the unweighted one on Σ w samples.
         let n = match weights {
             None => total as f64,

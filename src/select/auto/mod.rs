@@ -39,6 +39,7 @@ mod report;
 mod ridge;
 mod robust;
 mod search;
+mod task;
 mod tune;
 
 use std::time::Instant;
@@ -48,7 +49,7 @@ use serde_json::{Map, Value, json};
 
 use super::{Metric, Param};
 use crate::error::{Error, Result};
-use crate::io::{Data, Inputs, Labels, SampleKind};
+use crate::io::{Data, Inputs, SampleKind};
 use crate::model::Scaling;
 use crate::train::{
     Approx, FitSpec, Fitted, KernelName, Learnable, Notices, Sampling, Targets, Task, check_precomputed,
@@ -57,6 +58,8 @@ pub use gamma::median_gamma;
 pub use robust::Robust;
 pub use search::search_rows;
 use search::{Sample, check_on_disjoint};
+use task::choose_task;
+pub use task::{ValueLabels, numeric_labels_as_classes};
 use tune::{LOG2_C, Space};
 
 /// Folds of the searches' cross-validation.
@@ -251,88 +254,6 @@ impl<T: ?Sized> Clone for Weighed<'_, T> {
 
 impl<T: ?Sized> Copy for Weighed<'_, T> {}
 
-/// Sets the task from the labels (and, for regression, the samples' kind
-/// and number: kernel ridge on vectors, Falkon's beyond
-/// [`EXACT_RIDGE_MAX`]; ε-SVR on strings and graphs beyond it).
-fn choose_task(spec: &mut FitSpec, labels: Option<&Labels>, kind: SampleKind, n: usize, choices: &mut Choices) {
-    let (task, why) = match labels {
-        None => (Task::Oneclass, "no labels".to_string()),
-        Some(Labels::Text { classes, .. }) => (Task::Svc, format!("{} text classes", classes.len())),
-        Some(Labels::Numeric(v)) => match numeric_labels_as_classes(v) {
-            Ok(k) => (Task::Svc, format!("{k} distinct label values: classes")),
-            Err(kind_of_values) => {
-                // Integer labels may be class codes (LIBSVM's letter has 26)
-                // or counts (abalone's rings, 28 values): say which was assumed.
-                let labels = kind_of_values.describe();
-                let what = match kind_of_values {
-                    ValueLabels::Real => labels.to_string(),
-                    ValueLabels::ManyIntegers => format!("{labels}, taken as values: --task svc classifies"),
-                    ValueLabels::FewPerInteger => format!("{labels}, taken as values"),
-                };
-                if n <= EXACT_RIDGE_MAX || (kind == SampleKind::Vectors && !spec.precomputed()) {
-                    (Task::Krr, what)
-                } else {
-                    (Task::Svr, format!("{what}; {n} samples (> {EXACT_RIDGE_MAX} for exact ridge)"))
-                }
-            }
-        },
-    };
-    spec.task = task;
-    choices.note("task", json!(task.name()), format!("task {} ({why})", task.name()));
-}
-
-/// Numeric labels as `--auto` takes them: `Ok(k)`, `k` classes, for two
-/// values or at most 20 integers with 5 samples a value on average; else
-/// `Err` with what makes them values.
-///
-/// ```
-/// use kern::select::auto::{ValueLabels, numeric_labels_as_classes};
-/// assert_eq!(numeric_labels_as_classes(&[1.0, -1.0, 1.0, -1.0]), Ok(2));
-/// assert_eq!(numeric_labels_as_classes(&[0.5, 1.25, 2.0]), Err(ValueLabels::Real));
-/// ```
-pub fn numeric_labels_as_classes(v: &[f64]) -> std::result::Result<usize, ValueLabels> {
-    let mut distinct: Vec<f64> = Vec::new();
-    for &y in v {
-        if !distinct.contains(&y) {
-            distinct.push(y);
-            if distinct.len() > 20 {
-                break;
-            }
-        }
-    }
-    let integers = v.iter().all(|y| y.fract() == 0.0);
-    let k = distinct.len();
-    match (integers, k) {
-        (_, ..=2) => Ok(k),
-        (true, ..=20) if v.len() >= 5 * k => Ok(k),
-        (true, ..=20) => Err(ValueLabels::FewPerInteger),
-        (true, _) => Err(ValueLabels::ManyIntegers),
-        (false, _) => Err(ValueLabels::Real),
-    }
-}
-
-/// Why numeric labels are taken as values ([`numeric_labels_as_classes`]).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ValueLabels {
-    /// Some are not integers.
-    Real,
-    /// Over 20 distinct integers.
-    ManyIntegers,
-    /// At most 20 integers, under 5 samples a value on average.
-    FewPerInteger,
-}
-
-impl ValueLabels {
-    /// What the labels are, in a few words.
-    pub fn describe(self) -> &'static str {
-        match self {
-            ValueLabels::Real => "real-valued labels",
-            ValueLabels::ManyIntegers => "over 20 distinct integer labels",
-            ValueLabels::FewPerInteger => "integer labels with under 5 samples a value on average",
-        }
-    }
-}
-
 /// What the choices leave for the final fit: the check to run on a fitted
 /// GP, and weights the fit takes in place of the caller's (Huber's times theirs).
 #[derive(Default)]
@@ -368,7 +289,7 @@ fn choose_for_vectors(
         choices.note("gamma_median", json!(g), format!("median-heuristic gamma {g:.4e}"));
     }
     // Kernel ridge has no intercept: targets far from zero would cost it its smoothness.
-    spec.centre_targets = spec.task == Task::Krr && spec.approx.method != Approx::Sgpr && spec.approx.loss.is_none();
+    spec.centre_targets = spec.fits_ridge();
     match (spec.task, &targets) {
         (Task::Gp | Task::Gpc, _) if spec.approx.method == Approx::None => {
             spec.gp.gamma_start = g0;

@@ -19,7 +19,7 @@ use kern_kernels::{DataSet, ExactGram, Kernel, Par};
 use kern_solvers::{KernelRidge, fit_dual_weighted};
 use serde_json::json;
 
-use super::ridge::{Drawn, Loo, Subsample, centred, column, leave_one_out, search_gamma, spec_loo};
+use super::ridge::{Drawn, Loo, Subsample, column, leave_one_out, search_gamma, spec_loo};
 use super::{AutoSpec, Choices, Weighed};
 use crate::error::Result;
 use crate::select::{Metric, Param, mean_and_std};
@@ -395,8 +395,9 @@ pub(super) fn pilot_residuals(
     let kernel = ridge.vector_kernel(x.n_features()).ok()?;
     let drawn = Drawn::new(x, Weighed { targets: y, weights }, spec.seed);
     let sub = drawn.sub();
-    let y = centred(sub.y.col_as_slice(0), sub.weights);
-    let loo = leave_one_out(&kernel, Alpha::Auto, sub.x, &column(&y), sub.weights, par);
+    let mut y = sub.y.clone();
+    kern_solvers::centre_targets(y.as_mut(), sub.weights);
+    let loo = leave_one_out(&kernel, Alpha::Auto, sub.x, &y, sub.weights, par);
     loo.ok().map(|l| l.residuals)
 }
 
