@@ -115,3 +115,40 @@ fn landmark_samples_are_distinct_sorted_and_seeded() {
     assert_eq!(nys.landmark_indices.len(), 40);
     assert!(nys.landmark_indices.windows(2).all(|w| w[0] < w[1]));
 }
+
+/// `clusters` tight clusters of `size` points each, far apart on a line.
+fn clusters(clusters: usize, size: usize) -> DataSet {
+    let rows: Vec<Vec<f64>> =
+        (0..clusters * size).map(|i| vec![(i / size) as f64 * 10.0 + (i % size) as f64 * 1e-3, 0.5]).collect();
+    DataSet::from(DenseMatrix::from_rows(&rows).unwrap())
+}
+
+#[test]
+fn more_kmeans_seeds_reach_the_clusters_the_seeds_miss_and_are_seeded() {
+    use kern_approx::nystroem::more_kmeans_seeds;
+    let kernel = VectorKernel::Rbf { gamma: 0.5 };
+    let x = clusters(32, 10);
+    let cluster = |i: &usize| i / 10;
+    // One at a time (k-means++): the seed's cluster and each of the 7 others get one.
+    let small = clusters(8, 10);
+    let seeds = small.select(&[3]);
+    let more = more_kmeans_seeds(&kernel, &small, &seeds, 7, 1, Par::Seq);
+    let mut reached: Vec<usize> = more.iter().map(cluster).collect();
+    reached.sort_unstable();
+    assert_eq!(reached, (1..8).collect::<Vec<_>>(), "{more:?}");
+    // In batches (k-means‖): distinct, never a seed, nearly every cluster;
+    // uniform draws of 31 of these points reach about 20 of the 31.
+    let more = more_kmeans_seeds(&kernel, &x, &x.select(&[0]), 31, 2, Par::Seq);
+    assert_eq!(more.len(), 31);
+    assert!(more.iter().all(|&i| i != 0) && (1..31).all(|k| !more[..k].contains(&more[k])));
+    let mut reached: Vec<usize> = more.iter().map(cluster).filter(|&c| c != 0).collect();
+    reached.sort_unstable();
+    reached.dedup();
+    assert!(reached.len() >= 28, "{} clusters reached", reached.len());
+    assert_eq!(more, more_kmeans_seeds(&kernel, &x, &x.select(&[0]), 31, 2, Par::rayon(2)));
+    assert_ne!(more, more_kmeans_seeds(&kernel, &x, &x.select(&[0]), 31, 3, Par::Seq));
+    // No seeds: the first is drawn uniformly. Seeds everywhere: nothing left to draw.
+    let none = DataSet::from(DenseMatrix::new(0, 2, Vec::new()).unwrap());
+    assert_eq!(more_kmeans_seeds(&kernel, &small, &none, 8, 4, Par::Seq).len(), 8);
+    assert!(more_kmeans_seeds(&kernel, &small, &small, 5, 4, Par::Seq).is_empty());
+}

@@ -45,7 +45,7 @@ pub struct TrainArgs {
     /// GP with --approx sgpr: learn the inducing points' locations too (they start where --landmarks puts them)
     #[arg(long)]
     pub learn_inducing: bool,
-    /// GP with --approx sgpr: the posterior (mean and intervals) on M inducing points, the fit's and more samples drawn uniformly (every sample when M >= n), the kernel kept and the noise re-fitted by the bound; one more pass, O(n M²), closer to the exact GP
+    /// GP with --approx sgpr: the posterior (mean and intervals) on M inducing points, the fit's and more samples drawn by k-means++ in the fitted kernel's feature space (every sample when M >= n), the kernel kept and the noise re-fitted by the bound; one more pass, O(n M²), closer to the exact GP
     #[arg(long, value_name = "M", alias = "mean-components")]
     pub posterior_components: Option<usize>,
     /// GP with --approx sgpr, rff or nystroem: learn the hyperparameters (and inducing points) on a seeded uniform sample of N rows, then the posterior on every row; 0: every row

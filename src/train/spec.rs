@@ -157,7 +157,7 @@ pub struct GpSpec {
     /// Sparse GP: learn the inducing points' locations too.
     pub learn_inducing: bool,
     /// Sparse GP: the posterior on this many inducing points, the fit's and
-    /// samples drawn uniformly, the kernel kept and the noise re-fitted
+    /// samples drawn by k-means++, the kernel kept and the noise re-fitted
     /// ([`kern_solvers::gp::SparseGaussianProcess::posterior_components`]).
     pub posterior_components: Option<usize>,
     /// Sparse GP: the rows its hyperparameters are learnt on (a seeded

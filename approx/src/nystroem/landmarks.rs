@@ -146,37 +146,155 @@ fn kmeans_plus_plus(kernel: &VectorKernel, x: &DataSet, m: usize, seed: u64, par
     if n == 0 || m == 0 {
         return Vec::new();
     }
-    let all: Vec<usize> = (0..n).collect();
-    let mut diag = vec![0.0; n];
-    kernel.diagonal(x, &all, &mut diag);
-    let mut rng = SplitMix64::new(seed ^ 0x4B4D_4541_4E53_2B2B);
-    let mut chosen = vec![rng.below(n)];
-    let mut nearest = vec![f64::INFINITY; n];
-    let mut column = Mat::zeros(n, 1);
-    while chosen.len() < m.min(n) {
-        let c = *chosen.last().expect("one chosen");
-        kernel.block(x, &all, x, &[c], column.as_mut(), par);
-        for i in 0..n {
-            let d2 = (diag[i] + diag[c] - 2.0 * column[(i, 0)]).max(0.0);
-            nearest[i] = nearest[i].min(d2);
-        }
-        // A chosen sample's distance stays 0 once set (min never raises it).
-        nearest[c] = 0.0;
-        let total: f64 = nearest.iter().sum();
-        if total.is_nan() || total <= 0.0 {
-            break;
-        }
-        // The first sample whose running sum passes u · total.
-        let target = rng.uniform() * total;
-        let mut sum = 0.0;
-        let next = (0..n).find(|&i| {
-            sum += nearest[i];
-            sum > target && nearest[i] > 0.0
-        });
-        chosen.push(next.unwrap_or_else(|| (0..n).rev().find(|&i| nearest[i] > 0.0).expect("a positive distance")));
-    }
+    let mut rng = SplitMix64::new(seed ^ KMEANS_SEED);
+    let first = rng.below(n);
+    let mut seeding = Seeding::new(kernel, x);
+    seeding.nearer(x, &[first], par);
+    seeding.nearest[first] = 0.0;
+    let mut chosen = vec![first];
+    chosen.extend(seeding.draw(m.min(n) - 1, 1, &mut rng, par));
     chosen.sort_unstable();
     chosen
+}
+
+/// Mixed into the seed of k-means++ draws.
+const KMEANS_SEED: u64 = 0x4B4D_4541_4E53_2B2B;
+
+/// Rounds of [`more_kmeans_seeds`]: its draws come in this many batches.
+const SEED_ROUNDS: usize = 16;
+
+/// `count` more k-means++ seeds among the samples of `x` beyond the points
+/// `seeds` (any points: samples or not), drawn in [`SEED_ROUNDS`] batches
+/// as k-means‖ draws them (Bahmani et al. 2012): each batch with
+/// probability proportional to the squared feature-space distance to the
+/// nearest seed so far. Fewer when every other sample coincides with a
+/// seed; in the order drawn. A batch is one `n × b` kernel block where
+/// k-means++ is `b` kernel columns one after another.
+///
+/// ```
+/// use kern_approx::nystroem::more_kmeans_seeds;
+/// use kern_kernels::{DataSet, DenseMatrix, Par, VectorKernel};
+/// // Two tight clusters far apart: a seed in one draws the next from the other.
+/// let rows: Vec<Vec<f64>> = (0..40).map(|i| vec![if i < 20 { 0.0 } else { 50.0 } + i as f64 * 1e-3]).collect();
+/// let x = DataSet::from(DenseMatrix::from_rows(&rows).unwrap());
+/// let seed = DataSet::from(DenseMatrix::from_rows(&[vec![0.01]]).unwrap());
+/// let more = more_kmeans_seeds(&VectorKernel::Rbf { gamma: 1.0 }, &x, &seed, 1, 7, Par::Seq);
+/// assert!(more.len() == 1 && more[0] >= 20);
+/// ```
+pub fn more_kmeans_seeds(
+    kernel: &VectorKernel,
+    x: &DataSet,
+    seeds: &DataSet,
+    count: usize,
+    seed: u64,
+    par: Par,
+) -> Vec<usize> {
+    let (n, count) = (x.n_samples(), count.min(x.n_samples()));
+    let mut rng = SplitMix64::new(seed ^ KMEANS_SEED);
+    let mut seeding = Seeding::new(kernel, x);
+    let all: Vec<usize> = (0..seeds.n_samples()).collect();
+    all.chunks(SEED_BLOCK).for_each(|block| seeding.nearer(seeds, block, par));
+    let mut chosen = Vec::with_capacity(count);
+    if seeds.n_samples() == 0 && count > 0 {
+        // No seed yet: the first is uniform, as in k-means++.
+        chosen.push(rng.below(n));
+        seeding.nearer(x, &chosen, par);
+        seeding.nearest[chosen[0]] = 0.0;
+    }
+    let batch = count.div_ceil(SEED_ROUNDS).max(1);
+    chosen.extend(seeding.draw(count - chosen.len(), batch, &mut rng, par));
+    chosen
+}
+
+/// Seeds per kernel block when distances to many known seeds are taken.
+const SEED_BLOCK: usize = 256;
+
+/// k-means++ seeding's state: each sample's squared feature-space distance
+/// to its nearest seed.
+struct Seeding<'a> {
+    kernel: &'a VectorKernel,
+    x: &'a DataSet,
+    /// `k(x, x)` of every sample.
+    diagonal: Vec<f64>,
+    nearest: Vec<f64>,
+}
+
+impl<'a> Seeding<'a> {
+    fn new(kernel: &'a VectorKernel, x: &'a DataSet) -> Self {
+        let n = x.n_samples();
+        let mut diagonal = vec![0.0; n];
+        kernel.diagonal(x, &(0..n).collect::<Vec<_>>(), &mut diagonal);
+        Seeding { kernel, x, diagonal, nearest: vec![f64::INFINITY; n] }
+    }
+
+    /// Takes the points `rows` of `points` as seeds: `k(x, x) + k(c, c) − 2k(x, c)`,
+    /// by blocks of at most [`SEED_BLOCK`]² kernel values (memory `O(1)` in `n`).
+    fn nearer(&mut self, points: &DataSet, rows: &[usize], par: Par) {
+        let n = self.x.n_samples();
+        let mut own = vec![0.0; rows.len()];
+        self.kernel.diagonal(points, rows, &mut own);
+        let samples: Vec<usize> = (0..n).collect();
+        for (seeds, own) in rows.chunks(SEED_BLOCK).zip(own.chunks(SEED_BLOCK)) {
+            for (part, start) in samples.chunks(SEED_BLOCK * 16).zip((0..).step_by(SEED_BLOCK * 16)) {
+                let mut block = Mat::zeros(part.len(), seeds.len());
+                self.kernel.block(self.x, part, points, seeds, block.as_mut(), par);
+                for (j, c) in own.iter().enumerate() {
+                    let nearest = &mut self.nearest[start..start + part.len()];
+                    let diagonal = &self.diagonal[start..start + part.len()];
+                    for (i, (nearest, d)) in nearest.iter_mut().zip(diagonal).enumerate() {
+                        *nearest = nearest.min((d + c - 2.0 * block[(i, j)]).max(0.0));
+                    }
+                }
+            }
+        }
+    }
+
+    /// Up to `count` more seeds among the samples, `batch` at a time (k-means++ when 1).
+    fn draw(&mut self, count: usize, batch: usize, rng: &mut SplitMix64, par: Par) -> Vec<usize> {
+        let mut chosen = Vec::with_capacity(count);
+        while chosen.len() < count {
+            let drawn = draw_by_weight(&self.nearest, batch.min(count - chosen.len()), rng);
+            if drawn.is_empty() {
+                break;
+            }
+            chosen.extend_from_slice(&drawn);
+            if chosen.len() < count {
+                self.nearer(self.x, &drawn, par);
+                // A seed's distance stays 0 once set (min never raises it).
+                drawn.iter().for_each(|&c| self.nearest[c] = 0.0);
+            }
+        }
+        chosen
+    }
+}
+
+/// Up to `count` distinct indices drawn with probability proportional to
+/// `weights` (with replacement, repeats dropped), in the order drawn; none
+/// when every weight is 0 (or one is NaN).
+fn draw_by_weight(weights: &[f64], count: usize, rng: &mut SplitMix64) -> Vec<usize> {
+    let mut running = 0.0;
+    let sums: Vec<f64> = weights
+        .iter()
+        .map(|w| {
+            running += w;
+            running
+        })
+        .collect();
+    let total = running;
+    if total.is_nan() || total <= 0.0 {
+        return Vec::new();
+    }
+    let last_positive = weights.iter().rposition(|&w| w > 0.0).expect("a positive weight");
+    let mut drawn: Vec<usize> = Vec::with_capacity(count);
+    for _ in 0..count {
+        // The first index whose running sum passes u · total (a zero weight never does).
+        let target = rng.uniform() * total;
+        let i = sums.partition_point(|&s| s <= target).min(last_positive);
+        if !drawn.contains(&i) {
+            drawn.push(i);
+        }
+    }
+    drawn
 }
 
 /// `m` landmarks drawn without replacement with probability proportional to

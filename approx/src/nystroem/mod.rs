@@ -7,7 +7,7 @@
 
 mod landmarks;
 
-pub use landmarks::{Landmarks, greedy_pivoted_cholesky, uniform_sample};
+pub use landmarks::{Landmarks, greedy_pivoted_cholesky, more_kmeans_seeds, uniform_sample};
 
 use faer::{Mat, MatMut, MatRef, Par};
 use kern_kernels::{BlockProduct, DataSet, Kernel, VectorKernel, gram_matrix};

@@ -3,9 +3,11 @@
 
 mod refine;
 mod triangular;
+mod tridiagonal;
 
 pub use refine::solve_spd;
 pub use triangular::{lauum, solve_lower_in_place, solve_lower_transpose_in_place};
+pub use tridiagonal::Tridiagonal;
 
 use faer::dyn_stack::{MemBuffer, MemStack};
 use faer::linalg::cholesky::llt::factor::{LltParams, LltRegularization, cholesky_in_place, cholesky_in_place_scratch};

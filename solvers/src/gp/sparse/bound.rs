@@ -378,10 +378,17 @@ impl Stats {
                 // B' is symmetric: its lower triangle alone, half a product's work.
                 let a = a.as_ref();
                 lower_normal_into(s.aa.as_mut(), a.transpose());
-                for (r, &i) in rows.iter().enumerate() {
-                    s.ay.iter_mut().zip(a.col(r).iter()).for_each(|(t, v)| *t += v * y[i]);
-                    s.yy += y[i] * y[i];
-                }
+                let ys: Vec<f64> = rows.iter().map(|&i| y[i]).collect();
+                let mut ay = MatMut::from_column_major_slice_mut(&mut s.ay, m, 1);
+                matmul(
+                    ay.as_mut(),
+                    Accum::Replace,
+                    a,
+                    MatRef::from_column_major_slice(&ys, ys.len(), 1),
+                    1.0,
+                    Par::Seq,
+                );
+                s.yy = ys.iter().map(|v| v * v).sum();
                 s
             })
         };
@@ -444,9 +451,11 @@ fn cross_terms(
             }
             let mut g = MatMut::from_column_major_slice_mut(gb, r, m);
             matmul(g.as_mut(), Accum::Replace, k.as_ref(), c, 1.0, Par::Seq);
+            let ys: Vec<f64> = rows.iter().map(|&i| y[i]).collect();
             for (j, wj) in w.iter().enumerate() {
                 let column = g.as_mut().col_mut(j).try_as_col_major_mut().expect("a column-major block").as_slice_mut();
-                column.iter_mut().zip(rows).for_each(|(gr, &i)| *gr += y[i] * wj / s4);
+                let wj = wj / s4;
+                column.iter_mut().zip(&ys).for_each(|(gr, yi)| *gr += yi * wj);
             }
             let mut part = zero();
             let fused = if radial {

@@ -46,7 +46,8 @@ pub struct SparseGaussianProcess {
     #[serde(default = "inducing_jitter")]
     pub jitter: f64,
     /// The posterior on this many inducing points (`M' > M`): the fit's `M`,
-    /// then samples drawn uniformly; the kernel kept and the noise re-fitted
+    /// then samples drawn by k-means++ in the fitted kernel's feature space;
+    /// the kernel kept and the noise re-fitted
     /// by the bound (unless held). One more pass, `O(n M'²)`, for a mean
     /// and intervals closer to the exact GP's. `None`: the fit's `M`.
     #[serde(default)]
@@ -183,7 +184,7 @@ impl SgprModel {
                     (Some(rows), false) => chosen.iter().map(|&c| rows[c]).collect(),
                     (None, false) => chosen,
                 };
-                let wider = widened_points(&z, x, &taken, wide, gp.seed ^ WIDEN_SEED);
+                let wider = widened_points(&kernel, (&z, &taken), x, wide, gp.seed ^ WIDEN_SEED, par);
                 let held = !gp.fit.get(last).copied().unwrap_or(true);
                 let bounds = (!held).then(|| log_bounds(&gp.kernel, gp.bounds, true)[last]);
                 let value = posterior_at(&kernel, theta[last], bounds, (x, &yn), &wider, params.jitter, par)?;
@@ -297,8 +298,7 @@ fn maximise_bound(
         return Ok((theta, z, 0));
     }
     // Looser than the exact GP's stop, and no polish: the bound's last
-    // digits move neither predictions nor intervals (elevators, pol, bike:
-    // the same test RMSE and NLL to 4 digits in a third of the evaluations).
+    // digits move neither predictions nor intervals (Stop::BOUND).
     let (best, evaluations) = best_start_to(objective, &starts, &lower, &upper, gp.max_iter, Stop::BOUND)?;
     let z = inducing_at(&best.x).into_owned();
     Ok((at(&best.x), z, evaluations))

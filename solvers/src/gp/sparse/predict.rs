@@ -1,6 +1,7 @@
 //! Predictions of a sparse GP: `O(M)` per mean, `O(M²)` per variance.
 
-use faer::{Mat, Par};
+use faer::linalg::matmul::matmul;
+use faer::{Accum, Mat, Par};
 use kern_kernels::{DataSet, Kernel};
 
 use super::fit::SgprModel;
@@ -20,10 +21,7 @@ impl SgprModel {
         let mut out = Vec::with_capacity(test.n_samples());
         for start in (0..test.n_samples()).step_by(CHUNK) {
             let k = self.cross(test, start, par);
-            for r in 0..k.nrows() {
-                let f: f64 = (0..k.ncols()).map(|j| k[(r, j)] * self.mean[j]).sum();
-                out.push(self.y_mean + self.y_scale * f);
-            }
+            out.extend(self.latent_mean(&k).iter().map(|f| self.y_mean + self.y_scale * f));
         }
         out
     }
@@ -44,8 +42,8 @@ impl SgprModel {
             let mut v2 = v1.clone();
             solve_lower_in_place(l_b.as_ref(), v2.as_mut(), par);
             let sq = |v: &Mat<f64>, r: usize| (0..v.nrows()).map(|i| v[(i, r)] * v[(i, r)]).sum::<f64>();
-            for r in 0..k.nrows() {
-                let mean: f64 = (0..k.ncols()).map(|j| k[(r, j)] * self.mean[j]).sum();
+            let means = self.latent_mean(&k);
+            for (r, mean) in means.into_iter().enumerate() {
                 let var = (diag[start + r] - sq(&v1, r) + sq(&v2, r)).max(0.0);
                 out.mean.push(dense_mean.as_ref().map_or(self.y_mean + self.y_scale * mean, |d| d[start + r]));
                 out.std.push(self.y_scale * var.sqrt());
@@ -53,6 +51,15 @@ impl SgprModel {
             }
         }
         out
+    }
+
+    /// `k(x, Z) · mean` for each row of `k`: one product, not a strided sum per row.
+    fn latent_mean(&self, k: &Mat<f64>) -> Vec<f64> {
+        let mut f = Mat::zeros(k.nrows(), 1);
+        let mean = faer::MatRef::from_column_major_slice(&self.mean, self.mean.len(), 1);
+        matmul(f.as_mut(), Accum::Replace, k.as_ref(), mean, 1.0, Par::Seq);
+        kern_kernels::simd::clear_upper_state();
+        (0..k.nrows()).map(|r| f[(r, 0)]).collect()
     }
 
     /// `K(test[start..start + CHUNK], Z)`.

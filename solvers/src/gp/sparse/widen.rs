@@ -3,7 +3,7 @@
 //!
 //! The hyperparameters are learnt on `M` inducing points at `O(n M²)` an
 //! evaluation; one more pass at `M' > M` (the fit's points, then `M' − M`
-//! samples drawn uniformly) gives the posterior, the kernel kept and the
+//! samples drawn by k-means++ in the fitted kernel) gives the posterior, the kernel kept and the
 //! noise re-fitted by the same bound in `σ²` alone. The noise because the
 //! bound's penalty `tr(K − Q)/(2σ²)` raises `σ²` to cover what `M` points
 //! leave unexplained: with `M'` less is left, and the wider posterior's
@@ -11,18 +11,19 @@
 //! inducing points never lowers the bound (Titsias 2009), so the widened
 //! model's bound is at least the fit's.
 //!
-//! In `σ²` alone, with `B' = A Aᵀ = V Λ Vᵀ`, `c = Vᵀ A y` and
-//! `R = tr(K_ff − Q)`, the bound is
-//! `F(σ²) = −n/2 log 2π − ½ Σ log(σ² + λᵢ) − (n − M')/2 log σ²
-//!          − (yᵀy + R − Σ cᵢ²/(σ² + λᵢ)) / (2σ²)`,
-//! `O(M')` an evaluation once `B'` is decomposed (`O(M'³)`, once).
+//! In `σ²` alone, with `B' = A Aᵀ` and `R = tr(K_ff − Q)`, the bound is
+//! `F(σ²) = −n/2 log 2π − ½ log|B' + σ²I| − (n − M')/2 log σ²
+//!          − (yᵀy + R − (Ay)ᵀ(B' + σ²I)⁻¹ A y) / (2σ²)`,
+//! `O(M')` an evaluation once `B'` is reduced to tridiagonal form
+//! (`O(M'³)`, once; [`Tridiagonal`]).
 
 use faer::Par;
-use kern_approx::nystroem::uniform_sample;
+use kern_approx::nystroem::more_kmeans_seeds;
 use kern_kernels::{DataSet, DenseMatrix, VectorKernel};
 
 use super::bound::{Sums, Value};
 use crate::gp::GpError;
+use crate::linalg::Tridiagonal;
 
 /// Points of the first, global scan of `log σ²` over its bounds.
 const SCAN: usize = 512;
@@ -30,16 +31,28 @@ const SCAN: usize = 512;
 const GOLDEN_STEPS: usize = 80;
 
 /// The fit's inducing points `z` followed by `components − M` samples of
-/// `x` drawn uniformly (seeded) among those not in `taken` (the rows of `x`
-/// that `z` holds; empty when `z` was learnt off the samples); every sample
-/// when `components ≥ n`. Dense when `z` is learnt, else in `x`'s storage.
-pub(super) fn widened_points(z: &DataSet, x: &DataSet, taken: &[usize], components: usize, seed: u64) -> DataSet {
+/// `x` drawn by k-means++ in the fitted kernel's feature space (seeded,
+/// in batches: [`more_kmeans_seeds`]) beyond `z`; every sample when
+/// `components ≥ n`. Where the fit leaves the most unexplained, not where
+/// the samples are densest: a higher bound than uniform draws on every set
+/// tried (elevators, pol, bike and five generated ones; docs/gp.md). Dense when `z` is
+/// learnt, else in `x`'s storage.
+pub(super) fn widened_points(
+    kernel: &VectorKernel,
+    (z, taken): (&DataSet, &[usize]),
+    x: &DataSet,
+    components: usize,
+    seed: u64,
+    par: Par,
+) -> DataSet {
     let n = x.n_samples();
-    let mut used = vec![false; n];
-    taken.iter().for_each(|&i| used[i] = true);
-    let wanted = if components >= n { n } else { components.saturating_sub(z.n_samples()) };
-    let drawn = uniform_sample(n, n.min(components.saturating_add(taken.len())), seed);
-    let extra: Vec<usize> = drawn.into_iter().filter(|&i| !used[i]).take(wanted).collect();
+    let extra: Vec<usize> = if components >= n {
+        let mut used = vec![false; n];
+        taken.iter().for_each(|&i| used[i] = true);
+        (0..n).filter(|&i| !used[i]).collect()
+    } else {
+        more_kmeans_seeds(kernel, x, z, components.saturating_sub(z.n_samples()), seed, par)
+    };
     if taken.len() == z.n_samples() {
         // z is x's rows `taken`: select them and the extra ones together.
         return x.select(&taken.iter().copied().chain(extra).collect::<Vec<_>>());
@@ -72,23 +85,23 @@ pub(super) fn posterior_at(
 
 /// The noise variance that maximises the bound of a pass's `sums`, its log
 /// within `(lo, hi)`: a scan of [`SCAN`] points, then golden sections around
-/// the best. `None` when `B'` does not decompose.
+/// the best; `None` when no noise in the bounds gives a positive-definite `B`.
 fn best_noise(sums: &Sums, (lo, hi): (f64, f64), par: Par) -> Option<f64> {
     let (bp, ay, yy, residual, n) = sums.noise_profile();
-    let (lambda, vectors) = kern_kernels::self_adjoint_eigen(bp, par)?;
-    // B' is a Gram matrix: its eigenvalues below 0 are rounding.
-    let lambda: Vec<f64> = lambda.into_iter().map(|l| l.max(0.0)).collect();
-    let c: Vec<f64> = (0..lambda.len()).map(|k| (0..ay.len()).map(|i| vectors[(i, k)] * ay[i]).sum()).collect();
-    let (m, nf) = (lambda.len() as f64, n as f64);
+    let reduced = Tridiagonal::new(bp, ay, par);
+    let (m, nf) = (ay.len() as f64, n as f64);
     let bound = |t: f64| {
         let s = t.exp();
-        let log_det: f64 = lambda.iter().map(|l| (s + l).ln()).sum();
-        let explained: f64 = lambda.iter().zip(&c).map(|(l, c)| c * c / (s + l)).sum();
+        // Below 0 only by rounding, B' is a Gram matrix: a tiny σ² can meet that.
+        let Some((log_det, explained)) = reduced.shifted(s) else { return f64::NEG_INFINITY };
         -0.5 * log_det - 0.5 * (nf - m) * t - (yy + residual - explained) / (2.0 * s)
     };
     let step = (hi - lo) / (SCAN - 1) as f64;
     let at = |k: usize| lo + step * k as f64;
     let best = (0..SCAN).map(|k| (k, bound(at(k)))).fold((0, f64::NEG_INFINITY), |b, v| if v.1 > b.1 { v } else { b });
+    if best.1 == f64::NEG_INFINITY {
+        return None;
+    }
     let (mut a, mut b) = (at(best.0.saturating_sub(1)), at((best.0 + 1).min(SCAN - 1)));
     let ratio = (5f64.sqrt() - 1.0) / 2.0;
     for _ in 0..GOLDEN_STEPS {
