@@ -180,6 +180,8 @@ mod fitted {
         let coverage = inside as f64 / ty.len() as f64;
         assert!((0.93..=0.97).contains(&coverage), "{:.2} % covered", 100.0 * coverage);
         assert_eq!(p.mean, one.predict_mean(&test, Par::Seq));
+        // Blocks of test samples in parallel: the same bits at any thread count.
+        assert_eq!(p, one.predict(&test, Par::rayon(2)));
     }
 
     #[test]
