@@ -1,18 +1,17 @@
 //! A symmetric matrix reduced to tridiagonal form, `A = Q T Qᵀ`, for the
 //! functions of `A + sI` that need only `T`: `log|A + sI|` and
-//! `bᵀ(A + sI)⁻¹b` with `Qᵀb` kept, `O(n)` each shift once `A` is reduced
-//! (`4n³/3` flops, half an eigendecomposition's work with its vectors).
+//! `bᵀ(A + sI)⁻¹b`, `O(n)` each shift once `A` is reduced (`4n³/3` flops,
+//! half an eigendecomposition's work with its vectors). `A` is first
+//! reflected so that `b` lies along `e₁`, which the reduction leaves in
+//! place (`Q e₁ = e₁`): `Qᵀb` is `±‖b‖ e₁` with no reflector applied to it,
+//! the tridiagonal form Lanczos' method would build from `b`.
 
 use faer::dyn_stack::{MemBuffer, MemStack};
 use faer::linalg::evd::tridiag::{tridiag_in_place, tridiag_in_place_scratch};
-use faer::linalg::householder::{
-    apply_block_householder_sequence_transpose_on_the_left_in_place_scratch,
-    apply_block_householder_sequence_transpose_on_the_left_in_place_with_conj,
-};
 use faer::linalg::qr::no_pivoting::factor::recommended_block_size;
-use faer::{Conj, Mat, MatRef, Par};
+use faer::{Mat, MatRef, Par};
 
-/// `T` of `A = Q T Qᵀ` and `c = Qᵀ b` for one vector `b`.
+/// `T` of `A = Q T Qᵀ` and `c = Qᵀ b` for one vector `b` (zero past its first entry).
 #[derive(Clone, Debug, PartialEq)]
 pub struct Tridiagonal {
     /// `T`'s diagonal.
@@ -48,30 +47,21 @@ impl Tridiagonal {
         if n == 0 {
             return Tridiagonal { diagonal: Vec::new(), off_diagonal: Vec::new(), rotated: Vec::new() };
         }
-        let mut t = Mat::zeros(n, n);
-        t.copy_from_triangular_lower(a);
+        let mut t = Mat::from_fn(n, n, |i, j| if i >= j { a[(i, j)] } else { a[(j, i)] });
+        let mut rotated = vec![0.0; n];
+        let norm = b.iter().map(|v| v * v).sum::<f64>().sqrt();
+        if norm > 0.0 {
+            rotated[0] = reflect_onto_first_axis(&mut t, b, norm);
+        }
         let block = recommended_block_size::<f64>(n, n);
         let mut householder = Mat::zeros(block, n - 1);
-        let scratch = tridiag_in_place_scratch::<f64>(n, par, Default::default())
-            .or(apply_block_householder_sequence_transpose_on_the_left_in_place_scratch::<f64>(n - 1, block, 1));
-        let mut memory = MemBuffer::new(scratch);
-        let stack = MemStack::new(&mut memory);
-        tridiag_in_place(t.as_mut(), householder.as_mut(), par, stack, Default::default());
-        let mut rotated = Mat::from_fn(n, 1, |i, _| b[i]);
-        // The reflectors act on rows 1.. (the first row and column are T's already).
-        apply_block_householder_sequence_transpose_on_the_left_in_place_with_conj(
-            t.as_ref().submatrix(1, 0, n - 1, n - 1),
-            householder.as_ref(),
-            Conj::No,
-            rotated.as_mut().subrows_mut(1, n - 1),
-            par,
-            stack,
-        );
+        let mut memory = MemBuffer::new(tridiag_in_place_scratch::<f64>(n, par, Default::default()));
+        tridiag_in_place(t.as_mut(), householder.as_mut(), par, MemStack::new(&mut memory), Default::default());
         kern_kernels::simd::clear_upper_state();
         Tridiagonal {
             diagonal: (0..n).map(|i| t[(i, i)]).collect(),
             off_diagonal: (1..n).map(|i| t[(i, i - 1)]).collect(),
-            rotated: (0..n).map(|i| rotated[(i, 0)]).collect(),
+            rotated,
         }
     }
 
@@ -95,6 +85,30 @@ impl Tridiagonal {
         }
         Some((log_det, quadratic))
     }
+}
+
+/// `A ← P A P` (the lower triangle) for the Householder reflection `P` with
+/// `P b = c e₁`, `|c| = ‖b‖ = norm`; returns `c`. `P A P = A − 2u pᵀ − 2p uᵀ
+/// + 4(uᵀp) u uᵀ` with `p = A u`, `O(n²)`.
+fn reflect_onto_first_axis(a: &mut Mat<f64>, b: &[f64], norm: f64) -> f64 {
+    let n = b.len();
+    // v = b + σ‖b‖e₁ with σ the sign of b₀: no cancellation in v₀.
+    let sign = if b[0] < 0.0 { -1.0 } else { 1.0 };
+    let mut u = b.to_vec();
+    u[0] += sign * norm;
+    let length = u.iter().map(|v| v * v).sum::<f64>().sqrt();
+    u.iter_mut().for_each(|v| *v /= length);
+    let mut p = Mat::zeros(n, 1);
+    let column = MatRef::from_column_major_slice(&u, n, 1);
+    faer::linalg::matmul::matmul(p.as_mut(), faer::Accum::Replace, a.as_ref(), column, 1.0, Par::Seq);
+    let p: Vec<f64> = (0..n).map(|i| p[(i, 0)]).collect();
+    let k: f64 = u.iter().zip(&p).map(|(u, p)| u * p).sum();
+    for j in 0..n {
+        for i in j..n {
+            a[(i, j)] += -2.0 * (u[i] * p[j] + p[i] * u[j]) + 4.0 * k * u[i] * u[j];
+        }
+    }
+    -sign * norm
 }
 
 #[cfg(test)]
