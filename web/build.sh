@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Builds the demo page into web/dist: kern-web for wasm32 in release, its JS
+# Builds the demo page into web/dist: kern-web for wasm32 (profile wasm), its JS
 # bindings by wasm-bindgen (the CLI installed at the crate's exact version
 # when missing), wasm-opt when web/node_modules has binaryen, and the page.
 set -euo pipefail
@@ -14,10 +14,10 @@ if [ "$(wasm-bindgen --version 2>/dev/null | awk '{ print $2 }')" != "$version" 
     cargo install wasm-bindgen-cli --version "=$version"
 fi
 
-cargo build -p kern-web --release --target wasm32-unknown-unknown
+cargo build -p kern-web --profile wasm --target wasm32-unknown-unknown
 rm -rf web/dist
 mkdir -p web/dist/pkg
-wasm-bindgen --target web --no-typescript --out-dir web/dist/pkg target/wasm32-unknown-unknown/release/kern_web.wasm
+wasm-bindgen --target web --no-typescript --out-dir web/dist/pkg target/wasm32-unknown-unknown/wasm/kern_web.wasm
 wasm=web/dist/pkg/kern_web_bg.wasm
 before=$(stat -c %s "$wasm")
 if [ -x web/node_modules/.bin/wasm-opt ]; then
