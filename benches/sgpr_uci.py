@@ -5,7 +5,7 @@ test RMSE and negative log likelihood in standardised units, beside the
 published exact-GP and SGPR (512 inducing points) RMSE.
 
 Usage: sgpr_uci.py KERN_BINARY DATA_DIR [M] [RESTARTS] [SET ...]; KERNEL=matern32 (or
-any --kernel) and LANDMARKS=greedy in the environment change the kernel (rbf)
+any --kernel) and LANDMARKS=greedy or kmeans in the environment change the kernel (rbf)
 and how the inducing points are chosen (uniform); FLAGS adds options to
 `kern fit` (e.g. FLAGS="--ard --learn-inducing"). PEER=gpytorch also runs
 GPyTorch's SGPR on the same split, same M, kernel (ARD when FLAGS has --ard)
@@ -152,7 +152,7 @@ for name in sets:
         y = test[:, -1]
         rmse, nll, cover = scores(y, mu, sd)
         exact, sgpr = PUBLISHED.get(name, (float("nan"), float("nan")))
-        print(f"{name:10} {n_train:8d} {m:5d} {seconds:8.1f} {rmse:7.3f} {nll:7.3f} {100 * cover:9.2f} %  {exact} / {sgpr}")
+        print(f"{name:10} {n_train:8d} {m:5d} {seconds:8.1f} {rmse:7.4f} {nll:7.3f} {100 * cover:9.2f} %  {exact} / {sgpr}")
         print(f"{'':10} {report['kernel_expression'][:200]}")
         if os.environ.get("PEER") == "gpytorch":
             ard = "--ard" in os.environ.get("FLAGS", "")
@@ -161,5 +161,5 @@ for name in sets:
             else:
                 peer_seconds, pmu, psd = gpytorch_sgpr(train, test, m, os.environ.get("KERNEL", "rbf"), ard)
             prmse, pnll, pcover = scores(y, pmu, psd)
-            print(f"{'  gpytorch':10} {n_train:8d} {m:5d} {peer_seconds:8.1f} {prmse:7.3f} {pnll:7.3f} {100 * pcover:9.2f} %"
+            print(f"{'  gpytorch':10} {n_train:8d} {m:5d} {peer_seconds:8.1f} {prmse:7.4f} {pnll:7.3f} {100 * pcover:9.2f} %"
                   f"  kern {peer_seconds / seconds:.2f}x as fast (each: fit and predict; kern's two processes read and write files)")
