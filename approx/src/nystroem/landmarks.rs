@@ -164,7 +164,7 @@ const KMEANS_SEED: u64 = 0x4B4D_4541_4E53_2B2B;
 const SEED_ROUNDS: usize = 16;
 
 /// `count` more k-means++ seeds among the samples of `x` beyond the points
-/// `seeds` (any points: samples or not), drawn in [`SEED_ROUNDS`] batches
+/// `seeds` (any points: samples or not), drawn in 16 batches
 /// as k-means‖ draws them (Bahmani et al. 2012): each batch with
 /// probability proportional to the squared feature-space distance to the
 /// nearest seed so far. Fewer when every other sample coincides with a

@@ -32,7 +32,7 @@ impl SgprModel {
 
     /// Mean and standard deviations (latent, and of a new observation) at `test`.
     ///
-    /// Blocks of [`VARIANCE_CHUNK`] test samples run in parallel, each
+    /// Blocks of 256 test samples run in parallel, each
     /// sequential: the triangular solves of one block of right-hand sides
     /// spread over threads poorly, independent blocks well, and a fixed block
     /// size keeps the results the same at any thread count.
