@@ -208,6 +208,8 @@ pub fn more_kmeans_seeds(
 
 /// Seeds per kernel block when distances to many known seeds are taken.
 const SEED_BLOCK: usize = 256;
+/// Kernel values per block of seeding's distances (8 MiB).
+const BLOCK_VALUES: usize = 1 << 20;
 
 /// k-means++ seeding's state: each sample's squared feature-space distance
 /// to its nearest seed.
@@ -228,14 +230,16 @@ impl<'a> Seeding<'a> {
     }
 
     /// Takes the points `rows` of `points` as seeds: `k(x, x) + k(c, c) − 2k(x, c)`,
-    /// by blocks of at most [`SEED_BLOCK`]² kernel values (memory `O(1)` in `n`).
+    /// by blocks of at most [`BLOCK_VALUES`] kernel values (memory `O(1)` in
+    /// `n`; one seed at a time, every sample in one block up to that many).
     fn nearer(&mut self, points: &DataSet, rows: &[usize], par: Par) {
         let n = self.x.n_samples();
         let mut own = vec![0.0; rows.len()];
         self.kernel.diagonal(points, rows, &mut own);
         let samples: Vec<usize> = (0..n).collect();
         for (seeds, own) in rows.chunks(SEED_BLOCK).zip(own.chunks(SEED_BLOCK)) {
-            for (part, start) in samples.chunks(SEED_BLOCK * 16).zip((0..).step_by(SEED_BLOCK * 16)) {
+            let height = (BLOCK_VALUES / seeds.len()).max(1);
+            for (part, start) in samples.chunks(height).zip((0..).step_by(height)) {
                 let mut block = Mat::zeros(part.len(), seeds.len());
                 self.kernel.block(self.x, part, points, seeds, block.as_mut(), par);
                 for (j, c) in own.iter().enumerate() {
