@@ -11,15 +11,15 @@ use faer::linalg::evd::tridiag::{tridiag_in_place, tridiag_in_place_scratch};
 use faer::linalg::qr::no_pivoting::factor::recommended_block_size;
 use faer::{Mat, MatRef, Par};
 
-/// `T` of `A = Q T Qᵀ` and `c = Qᵀ b` for one vector `b` (zero past its first entry).
+/// `T` of `A = Q T Qᵀ` and `Qᵀ b = c e₁` for one vector `b`.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Tridiagonal {
     /// `T`'s diagonal.
     pub diagonal: Vec<f64>,
     /// `T`'s first sub-diagonal (`n − 1` values).
     pub off_diagonal: Vec<f64>,
-    /// `Qᵀ b`.
-    pub rotated: Vec<f64>,
+    /// `c` of `Qᵀ b = c e₁` (`|c| = ‖b‖`).
+    pub first: f64,
 }
 
 impl Tridiagonal {
@@ -45,14 +45,11 @@ impl Tridiagonal {
         let n = a.nrows();
         assert!(a.ncols() == n && b.len() == n, "a square matrix and one value per row");
         if n == 0 {
-            return Tridiagonal { diagonal: Vec::new(), off_diagonal: Vec::new(), rotated: Vec::new() };
+            return Tridiagonal { diagonal: Vec::new(), off_diagonal: Vec::new(), first: 0.0 };
         }
         let mut t = Mat::from_fn(n, n, |i, j| if i >= j { a[(i, j)] } else { a[(j, i)] });
-        let mut rotated = vec![0.0; n];
         let norm = b.iter().map(|v| v * v).sum::<f64>().sqrt();
-        if norm > 0.0 {
-            rotated[0] = reflect_onto_first_axis(&mut t, b, norm);
-        }
+        let first = if norm > 0.0 { reflect_onto_first_axis(&mut t, b, norm) } else { 0.0 };
         let block = recommended_block_size::<f64>(n, n);
         let mut householder = Mat::zeros(block, n - 1);
         let mut memory = MemBuffer::new(tridiag_in_place_scratch::<f64>(n, par, Default::default()));
@@ -61,7 +58,7 @@ impl Tridiagonal {
         Tridiagonal {
             diagonal: (0..n).map(|i| t[(i, i)]).collect(),
             off_diagonal: (1..n).map(|i| t[(i, i - 1)]).collect(),
-            rotated,
+            first,
         }
     }
 
@@ -69,17 +66,19 @@ impl Tridiagonal {
     /// `None` when `A + sI` is not positive definite (a pivot not positive).
     pub fn shifted(&self, s: f64) -> Option<(f64, f64)> {
         let (mut log_det, mut quadratic) = (0.0, 0.0);
-        // Pivots dᵢ = tᵢᵢ + s − eᵢ₋₁²/dᵢ₋₁; with L's forward solve uᵢ = cᵢ − (eᵢ₋₁/dᵢ₋₁) uᵢ₋₁,
-        // bᵀ(A + sI)⁻¹b = Σ uᵢ²/dᵢ.
-        let (mut pivot, mut u) = (1.0, 0.0);
-        for (i, (&t, &c)) in self.diagonal.iter().zip(&self.rotated).enumerate() {
+        // Pivots dᵢ = tᵢᵢ + s − eᵢ₋₁²/dᵢ₋₁; L's forward solve of c e₁ is
+        // u₀ = c, uᵢ = −(eᵢ₋₁/dᵢ₋₁) uᵢ₋₁, and bᵀ(A + sI)⁻¹b = Σ uᵢ²/dᵢ.
+        let (mut pivot, mut u) = (1.0, self.first);
+        for (i, &t) in self.diagonal.iter().enumerate() {
             let e = if i == 0 { 0.0 } else { self.off_diagonal[i - 1] };
             let ratio = e / pivot;
             pivot = t + s - e * ratio;
             if !(pivot > 0.0 && pivot.is_finite()) {
                 return None;
             }
-            u = c - ratio * u;
+            if i > 0 {
+                u *= -ratio;
+            }
             log_det += pivot.ln();
             quadratic += u * u / pivot;
         }
